@@ -1,0 +1,38 @@
+//! `integrations` will own everything CompanyOS knows about the services it connects —
+//! GitHub, Vercel, Figma, Slack, X/Twitter and LinkedIn: webhook signature schemes,
+//! payload normalisation into domain events, API clients, and credential encryption.
+//! The adapters and routes come with the integrations work; today the crate holds the
+//! service catalogue and the error type the rest of the workspace is built against.
+//!
+//! **Must never import:** ractor, axum, or any other workspace crate. `integrations`
+//! is a leaf of plain functions and HTTP clients.
+
+/// Every way talking to a connected service can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum IntegrationError {
+    #[error("unknown service {0:?}; expected one of github, vercel, figma, slack, twitter, linkedin")]
+    UnknownService(String),
+}
+
+/// The services CompanyOS connects to, as they appear in URLs and the database.
+pub const SERVICES: [&str; 6] = ["github", "vercel", "figma", "slack", "twitter", "linkedin"];
+
+/// Checks that `name` is a service CompanyOS knows.
+pub fn parse_service(name: &str) -> Result<&'static str, IntegrationError> {
+    SERVICES
+        .iter()
+        .copied()
+        .find(|service| *service == name)
+        .ok_or_else(|| IntegrationError::UnknownService(name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_services_parse_and_others_do_not() {
+        assert_eq!(parse_service("github").ok(), Some("github"));
+        assert!(matches!(parse_service("GitHub"), Err(IntegrationError::UnknownService(name)) if name == "GitHub"));
+    }
+}

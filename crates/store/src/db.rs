@@ -1,0 +1,238 @@
+//! The connection to one database — SQLite or PostgreSQL — its migrations, and the
+//! macros that run one query text on whichever backend is configured.
+//!
+//! Every query in this crate is written once, with `$1…$N` placeholders, and runs on
+//! both backends unchanged (sqlx binds `Uuid`, JSON and `DateTime<Utc>` on both). Only
+//! the DDL differs, in `migrations/postgres` and `migrations/sqlite`. Where a query must
+//! differ, both texts stand side by side.
+//!
+//! SQLite has one writer at a time. Rather than let concurrent writers race for the
+//! file lock (and fail with `SQLITE_BUSY` when a snapshot is stale), every write goes
+//! through a pool of exactly one connection; reads use a separate pool.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::StoreError;
+
+pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// The current time as the store records it: UTC, truncated to microseconds so that a
+/// value read back from PostgreSQL equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pools {
+    Postgres(PgPool),
+    Sqlite { read: SqlitePool, write: SqlitePool },
+}
+
+/// Options for opening a store.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// `postgres://…` or `sqlite://path` (`sqlite::memory:` is refused: the queue needs a
+    /// file shared by its connections).
+    pub url: String,
+    /// Connections in the pool (PostgreSQL), or readers (SQLite).
+    pub max_connections: u32,
+    /// How long to wait for a connection before giving up.
+    pub acquire_timeout: Duration,
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        ConnectOptions { url: url.into(), max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+    }
+
+    /// A SQLite file at `path`, created if missing.
+    pub fn sqlite_file(path: &Path) -> Self {
+        Self::new(format!("sqlite://{}", path.display()))
+    }
+}
+
+/// A handle on the database: cheap to clone, shared by every part of a node.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pools: Pools,
+}
+
+impl Store {
+    /// Connects without migrating. Fails at once when the database cannot be reached.
+    pub async fn connect(options: &ConnectOptions) -> Result<Store, StoreError> {
+        let url = options.url.as_str();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url).map_err(|error| StoreError::Config(error.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            Ok(Store { pools: Pools::Postgres(pool) })
+        } else if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Err(StoreError::Config(
+                    "in-memory SQLite is not supported; give a file path such as sqlite://data/companyos.db".into(),
+                ));
+            }
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(|error| StoreError::Config(error.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(parent) = connect.get_filename().parent() {
+                if !parent.as_os_str().is_empty() && !parent.exists() {
+                    std::fs::create_dir_all(parent).map_err(|error| {
+                        StoreError::Config(format!("cannot create directory {}: {error}", parent.display()))
+                    })?;
+                }
+            }
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(options.acquire_timeout.max(Duration::from_secs(30)))
+                .connect_with(connect.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect.read_only(true))
+                .await?;
+            Ok(Store { pools: Pools::Sqlite { read, write } })
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL {:?}: expected postgres://… or sqlite://…",
+                redact_url(url)
+            )))
+        }
+    }
+
+    /// Connects and applies every pending migration.
+    pub async fn open(options: &ConnectOptions) -> Result<Store, StoreError> {
+        let store = Store::connect(options).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Sqlite { .. } => Backend::Sqlite,
+        }
+    }
+
+    /// Applies every migration this build carries that the database lacks.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pools {
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+        }
+        Ok(())
+    }
+
+    /// Ready means: the database answers, and every migration of this build is applied
+    /// successfully. Returns the number of applied migrations.
+    pub async fn check_ready(&self) -> Result<usize, StoreError> {
+        let migrator = match self.backend() {
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+        };
+        let applied: Vec<(i64,)> = reader!(self, |pool| {
+            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(|error| match error {
+            // The table is missing: nothing was ever migrated.
+            StoreError::Db(sqlx::Error::Database(_)) => StoreError::Config("migrations have not been applied".into()),
+            other => other,
+        })?;
+        let missing: Vec<i64> = migrator
+            .iter()
+            .map(|migration| migration.version)
+            .filter(|version| !applied.iter().any(|(applied,)| applied == version))
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::Config(format!("migrations not applied: {missing:?}")));
+        }
+        Ok(applied.len())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Postgres(pool) => pool.close().await,
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+        }
+    }
+
+    /// The PostgreSQL pool, for the few callers (benches, tests) that need raw SQL.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pools {
+            Pools::Postgres(pool) => Some(pool),
+            Pools::Sqlite { .. } => None,
+        }
+    }
+
+    /// The SQLite writer pool, for the few callers (benches, tests) that need raw SQL.
+    pub fn sqlite_write_pool(&self) -> Option<&SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Some(write),
+            Pools::Postgres(_) => None,
+        }
+    }
+}
+
+/// The URL with any password replaced, fit for an error message or a log line.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:secret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

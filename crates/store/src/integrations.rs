@@ -1,0 +1,251 @@
+//! Connected services and their webhook registrations. Credentials arrive here
+//! already encrypted (the `integrations` crate owns the cipher); the store never sees
+//! a token in clear text.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::types::Json;
+
+use crate::db::{Store, now};
+use crate::enums::{IntegrationStatus, Service};
+use crate::error::StoreError;
+use crate::ids::{IntegrationId, OrgId, WebhookId};
+use crate::orgs::non_empty;
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Integration {
+    pub id: IntegrationId,
+    pub organization_id: OrgId,
+    pub service: Service,
+    pub status: IntegrationStatus,
+    /// Ciphertext with its key id; never serialised.
+    #[serde(skip)]
+    pub credentials_encrypted: String,
+    #[sqlx(json)]
+    pub metadata: Value,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub integration_id: IntegrationId,
+    pub service: Service,
+    pub event_type: String,
+    pub webhook_id: Option<String>,
+    #[serde(skip)]
+    pub secret: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub event_type: String,
+    pub webhook_id: Option<String>,
+    pub secret: Option<String>,
+}
+
+pub struct Integrations<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn integrations(&self) -> Integrations<'_> {
+        Integrations { store: self }
+    }
+}
+
+impl Integrations<'_> {
+    /// Connects a service, or reconnects it with new credentials (one per service per
+    /// organization): the row becomes `active` again.
+    pub async fn connect(
+        &self,
+        org: OrgId,
+        service: Service,
+        credentials_encrypted: &str,
+        metadata: Value,
+    ) -> Result<Integration, StoreError> {
+        non_empty("credentials", credentials_encrypted, usize::MAX)?;
+        let at = now();
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO integrations (id, organization_id, service, status, credentials_encrypted, metadata,
+                        created_at, updated_at)
+                 VALUES ($1, $2, $3, 'active', $4, $5, $6, $6)
+                 ON CONFLICT (organization_id, service) DO UPDATE SET status = 'active',
+                        credentials_encrypted = excluded.credentials_encrypted, metadata = excluded.metadata,
+                        updated_at = excluded.updated_at
+                 RETURNING *",
+            )
+            .bind(IntegrationId::new())
+            .bind(org)
+            .bind(service)
+            .bind(credentials_encrypted)
+            .bind(Json(&metadata))
+            .bind(at)
+            .fetch_one(pool)
+            .await
+        })
+    }
+
+    pub async fn get(&self, org: OrgId, service: Service) -> Result<Integration, StoreError> {
+        let integration: Option<Integration> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM integrations WHERE organization_id = $1 AND service = $2")
+                .bind(org)
+                .bind(service)
+                .fetch_optional(pool)
+                .await
+        })?;
+        integration.ok_or_else(|| StoreError::not_found("integration", service))
+    }
+
+    pub async fn list(&self, org: OrgId) -> Result<Vec<Integration>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM integrations WHERE organization_id = $1 ORDER BY service")
+                .bind(org)
+                .fetch_all(pool)
+                .await
+        })
+    }
+
+    pub async fn set_status(&self, org: OrgId, service: Service, status: IntegrationStatus) -> Result<Integration, StoreError> {
+        let updated: Option<Integration> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE integrations SET status = $3, updated_at = $4 WHERE organization_id = $1 AND service = $2
+                 RETURNING *",
+            )
+            .bind(org)
+            .bind(service)
+            .bind(status)
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        updated.ok_or_else(|| StoreError::not_found("integration", service))
+    }
+
+    pub async fn mark_synced(&self, org: OrgId, service: Service, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("UPDATE integrations SET last_sync_at = $3, updated_at = $3 WHERE organization_id = $1 AND service = $2")
+                .bind(org)
+                .bind(service)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 {
+            Err(StoreError::not_found("integration", service))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Replaces the stored ciphertext (key rotation).
+    pub async fn replace_credentials(&self, id: IntegrationId, credentials_encrypted: &str) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("UPDATE integrations SET credentials_encrypted = $2, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(credentials_encrypted)
+                .bind(now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 { Err(StoreError::not_found("integration", id)) } else { Ok(()) }
+    }
+
+    /// Every integration of every organization (key rotation walks them all).
+    pub async fn list_all(&self) -> Result<Vec<Integration>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM integrations ORDER BY created_at, id").fetch_all(pool).await
+        })
+    }
+
+    /// Disconnects the service: the row and its webhooks go.
+    pub async fn disconnect(&self, org: OrgId, service: Service) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM integrations WHERE organization_id = $1 AND service = $2")
+                .bind(org)
+                .bind(service)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 {
+            Err(StoreError::not_found("integration", service))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn add_webhook(&self, org: OrgId, integration: IntegrationId, new: NewWebhook) -> Result<Webhook, StoreError> {
+        non_empty("event_type", &new.event_type, 100)?;
+        let inserted: Option<Webhook> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO webhooks (id, integration_id, service, event_type, webhook_id, secret, active, created_at)
+                 SELECT $1, i.id, i.service, $3, $4, $5, TRUE, $6 FROM integrations i
+                 WHERE i.id = $2 AND i.organization_id = $7
+                 RETURNING *",
+            )
+            .bind(WebhookId::new())
+            .bind(integration)
+            .bind(&new.event_type)
+            .bind(&new.webhook_id)
+            .bind(&new.secret)
+            .bind(now())
+            .bind(org)
+            .fetch_optional(pool)
+            .await
+        })?;
+        inserted.ok_or_else(|| StoreError::not_found("integration", integration))
+    }
+
+    pub async fn list_webhooks(&self, org: OrgId, integration: IntegrationId) -> Result<Vec<Webhook>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT w.* FROM webhooks w JOIN integrations i ON i.id = w.integration_id
+                 WHERE w.integration_id = $1 AND i.organization_id = $2 ORDER BY w.created_at, w.id",
+            )
+            .bind(integration)
+            .bind(org)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    pub async fn set_webhook_active(&self, org: OrgId, webhook: WebhookId, active: bool) -> Result<Webhook, StoreError> {
+        let updated: Option<Webhook> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE webhooks SET active = $3
+                 WHERE id = $1 AND integration_id IN (SELECT id FROM integrations WHERE organization_id = $2)
+                 RETURNING *",
+            )
+            .bind(webhook)
+            .bind(org)
+            .bind(active)
+            .fetch_optional(pool)
+            .await
+        })?;
+        updated.ok_or_else(|| StoreError::not_found("webhook", webhook))
+    }
+
+    pub async fn delete_webhook(&self, org: OrgId, webhook: WebhookId) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query(
+                "DELETE FROM webhooks
+                 WHERE id = $1 AND integration_id IN (SELECT id FROM integrations WHERE organization_id = $2)",
+            )
+            .bind(webhook)
+            .bind(org)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if result == 0 { Err(StoreError::not_found("webhook", webhook)) } else { Ok(()) }
+    }
+}

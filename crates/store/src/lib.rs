@@ -1,0 +1,44 @@
+//! `store` owns CompanyOS's persistent state: the typed domain model (ids, statuses,
+//! rows), the repositories that read and write it on SQLite or PostgreSQL, the
+//! migrations (applied at start-up), and the durable task queue.
+//!
+//! Every query that reads tenant data takes the caller's [`OrgId`] and filters on it:
+//! a row of another organization is reported as not found.
+//!
+//! **Must never import:** ractor, axum, async-graphql, or any other workspace crate.
+//! `store` is a leaf; everything else builds on it.
+
+#[macro_use]
+mod macros;
+
+mod agents;
+mod analytics;
+mod db;
+mod design;
+mod development;
+mod enums;
+mod error;
+mod ids;
+mod integrations;
+mod orgs;
+mod outbox;
+mod page;
+mod queue;
+mod social;
+mod tasks;
+
+pub use agents::*;
+pub use analytics::*;
+pub use db::{Backend, ConnectOptions, Store, now, redact_url};
+pub use design::*;
+pub use development::*;
+pub use enums::*;
+pub use error::{InvalidEnumValue, StoreError};
+pub use ids::*;
+pub use integrations::*;
+pub use orgs::*;
+pub use outbox::*;
+pub use page::{Cursor, MAX_PAGE_SIZE, Page, PageRequest};
+pub use queue::*;
+pub use social::*;
+pub use tasks::*;

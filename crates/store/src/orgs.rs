@@ -1,0 +1,460 @@
+//! Users, organizations, memberships and refresh tokens: who may do what, where.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::{Store, now};
+use crate::enums::{MemberRole, UserRole};
+use crate::error::StoreError;
+use crate::ids::{MemberId, OrgId, RefreshTokenId, UserId};
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub role: UserRole,
+    /// argon2id PHC string; `None` for users who only sign in through GitHub.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub github_id: Option<i64>,
+    #[sqlx(json)]
+    pub settings: Value,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub role: Option<UserRole>,
+    pub password_hash: Option<String>,
+    pub github_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Organization {
+    pub id: OrgId,
+    pub name: String,
+    pub slug: String,
+    pub logo_url: Option<String>,
+    #[sqlx(json)]
+    pub settings: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub logo_url: Option<String>,
+    pub settings: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Membership {
+    pub id: MemberId,
+    pub organization_id: OrgId,
+    pub user_id: UserId,
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A member as listed in an organization: the membership with the user's name and email.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct RefreshToken {
+    pub id: RefreshTokenId,
+    pub user_id: UserId,
+    pub family_id: Uuid,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub replaced_by: Option<RefreshTokenId>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn validate_email(email: &str) -> Result<(), StoreError> {
+    let valid = email.len() <= 255
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if valid { Ok(()) } else { Err(StoreError::Invalid { field: "email", reason: format!("{email:?} is not an email address") }) }
+}
+
+fn validate_slug(slug: &str) -> Result<(), StoreError> {
+    let valid = !slug.is_empty()
+        && slug.len() <= 100
+        && slug.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid { field: "slug", reason: format!("{slug:?} must be 1–100 of a-z, 0-9 and '-'") })
+    }
+}
+
+pub(crate) fn non_empty(field: &'static str, value: &str, max: usize) -> Result<(), StoreError> {
+    if value.trim().is_empty() {
+        return Err(StoreError::Invalid { field, reason: "must not be empty".into() });
+    }
+    if value.len() > max {
+        return Err(StoreError::Invalid { field, reason: format!("must be at most {max} bytes") });
+    }
+    Ok(())
+}
+
+pub struct Users<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn users(&self) -> Users<'_> {
+        Users { store: self }
+    }
+    pub fn organizations(&self) -> Organizations<'_> {
+        Organizations { store: self }
+    }
+    pub fn refresh_tokens(&self) -> RefreshTokens<'_> {
+        RefreshTokens { store: self }
+    }
+}
+
+impl Users<'_> {
+    pub async fn create(&self, new: NewUser) -> Result<User, StoreError> {
+        validate_email(&new.email)?;
+        non_empty("name", &new.name, 255)?;
+        let at = now();
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
+            )
+            .bind(UserId::new())
+            .bind(new.email.to_lowercase())
+            .bind(&new.name)
+            .bind(&new.avatar_url)
+            .bind(new.role.unwrap_or(UserRole::Member))
+            .bind(&new.password_hash)
+            .bind(new.github_id)
+            .bind(Json(serde_json::json!({})))
+            .bind(at)
+            .fetch_one(pool)
+            .await
+        })
+    }
+
+    pub async fn get(&self, id: UserId) -> Result<User, StoreError> {
+        let user: Option<User> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(pool).await
+        })?;
+        user.ok_or_else(|| StoreError::not_found("user", id))
+    }
+
+    /// Emails are compared case-insensitively (they are stored lowercased).
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE email = $1").bind(email.to_lowercase()).fetch_optional(pool).await
+        })
+    }
+
+    pub async fn find_by_github_id(&self, github_id: i64) -> Result<Option<User>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE github_id = $1").bind(github_id).fetch_optional(pool).await
+        })
+    }
+
+    pub async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(password_hash)
+                .bind(now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 { Err(StoreError::not_found("user", id)) } else { Ok(()) }
+    }
+
+    pub async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1").bind(id).bind(now()).execute(pool).await.map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// How many users exist: the first registration on a fresh instance is special.
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        let (count,): (i64,) =
+            reader!(self.store, |pool| { sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await })?;
+        Ok(count)
+    }
+
+    /// Deleting a user removes their memberships and refresh tokens with them.
+    pub async fn delete(&self, id: UserId) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(pool).await.map(|done| done.rows_affected())
+        })?;
+        if result == 0 { Err(StoreError::not_found("user", id)) } else { Ok(()) }
+    }
+}
+
+pub struct Organizations<'a> {
+    store: &'a Store,
+}
+
+impl Organizations<'_> {
+    /// Creates an organization with `owner` as its first member, in one transaction.
+    pub async fn create(&self, name: &str, slug: &str, owner: UserId) -> Result<Organization, StoreError> {
+        non_empty("name", name, 255)?;
+        validate_slug(slug)?;
+        let at = now();
+        let id = OrgId::new();
+        writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let organization: Organization = sqlx::query_as(
+                    "INSERT INTO organizations (id, name, slug, settings, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING *",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(slug)
+                .bind(Json(serde_json::json!({})))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(MemberId::new())
+                .bind(id)
+                .bind(owner)
+                .bind(MemberRole::Owner)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(organization)
+            }
+            .await
+        })
+    }
+
+    pub async fn get(&self, id: OrgId) -> Result<Organization, StoreError> {
+        let organization: Option<Organization> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM organizations WHERE id = $1").bind(id).fetch_optional(pool).await
+        })?;
+        organization.ok_or_else(|| StoreError::not_found("organization", id))
+    }
+
+    pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Organization>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM organizations WHERE slug = $1").bind(slug).fetch_optional(pool).await
+        })
+    }
+
+    /// Every organization, oldest first: the runtime rebuilds its tree from this.
+    pub async fn list_all(&self) -> Result<Vec<Organization>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM organizations ORDER BY created_at, id").fetch_all(pool).await
+        })
+    }
+
+    /// The organizations `user` belongs to, with their role in each.
+    pub async fn list_for_user(&self, user: UserId) -> Result<Vec<(Organization, MemberRole)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            organization: Organization,
+            member_role: MemberRole,
+        }
+        let rows: Vec<Row> = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT o.*, m.role AS member_role FROM organizations o
+                 JOIN organization_members m ON m.organization_id = o.id
+                 WHERE m.user_id = $1 ORDER BY o.created_at, o.id",
+            )
+            .bind(user)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|row| (row.organization, row.member_role)).collect())
+    }
+
+    pub async fn update(&self, id: OrgId, patch: OrganizationPatch) -> Result<Organization, StoreError> {
+        if let Some(name) = &patch.name {
+            non_empty("name", name, 255)?;
+        }
+        let organization: Option<Organization> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE organizations SET name = COALESCE($2, name), logo_url = COALESCE($3, logo_url),
+                        settings = COALESCE($4, settings), updated_at = $5
+                 WHERE id = $1 RETURNING *",
+            )
+            .bind(id)
+            .bind(&patch.name)
+            .bind(&patch.logo_url)
+            .bind(patch.settings.as_ref().map(Json))
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        organization.ok_or_else(|| StoreError::not_found("organization", id))
+    }
+
+    /// Deletes the organization and, through `ON DELETE CASCADE`, every row it owns.
+    pub async fn delete(&self, id: OrgId) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(pool).await.map(|done| done.rows_affected())
+        })?;
+        if result == 0 { Err(StoreError::not_found("organization", id)) } else { Ok(()) }
+    }
+
+    pub async fn add_member(&self, org: OrgId, user: UserId, role: MemberRole) -> Result<Membership, StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING *",
+            )
+            .bind(MemberId::new())
+            .bind(org)
+            .bind(user)
+            .bind(role)
+            .bind(now())
+            .fetch_one(pool)
+            .await
+        })
+    }
+
+    /// The user's role in `org`, or `None` when they are not a member.
+    pub async fn member_role(&self, org: OrgId, user: UserId) -> Result<Option<MemberRole>, StoreError> {
+        let row: Option<(MemberRole,)> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT role FROM organization_members WHERE organization_id = $1 AND user_id = $2")
+                .bind(org)
+                .bind(user)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.map(|(role,)| role))
+    }
+
+    pub async fn list_members(&self, org: OrgId) -> Result<Vec<Member>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT u.id AS user_id, u.email, u.name, m.role, m.joined_at FROM organization_members m
+                 JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 ORDER BY m.joined_at, u.id",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    pub async fn set_member_role(&self, org: OrgId, user: UserId, role: MemberRole) -> Result<Membership, StoreError> {
+        let membership: Option<Membership> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE organization_members SET role = $3 WHERE organization_id = $1 AND user_id = $2 RETURNING *",
+            )
+            .bind(org)
+            .bind(user)
+            .bind(role)
+            .fetch_optional(pool)
+            .await
+        })?;
+        membership.ok_or_else(|| StoreError::not_found("member", user))
+    }
+
+    pub async fn remove_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2")
+                .bind(org)
+                .bind(user)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 { Err(StoreError::not_found("member", user)) } else { Ok(()) }
+    }
+}
+
+pub struct RefreshTokens<'a> {
+    store: &'a Store,
+}
+
+impl RefreshTokens<'_> {
+    /// Stores the hash of a new refresh token. `family` is shared by every token that
+    /// rotation derives from one login, so reuse of a rotated token can revoke them all.
+    pub async fn issue(
+        &self,
+        user: UserId,
+        family: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<RefreshToken, StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+            )
+            .bind(RefreshTokenId::new())
+            .bind(user)
+            .bind(family)
+            .bind(token_hash)
+            .bind(expires_at)
+            .bind(now())
+            .fetch_one(pool)
+            .await
+        })
+    }
+
+    pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1").bind(token_hash).fetch_optional(pool).await
+        })
+    }
+
+    /// Marks `old` as replaced by `new` — only if `old` is still live. Returns false
+    /// when it was already revoked (a reuse: the caller revokes the family).
+    pub async fn mark_rotated(&self, old: RefreshTokenId, new: RefreshTokenId) -> Result<bool, StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = $3, replaced_by = $2 WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(old)
+            .bind(new)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(result == 1)
+    }
+
+    /// Revokes every live token of a family. Returns how many were revoked.
+    pub async fn revoke_family(&self, family: Uuid) -> Result<u64, StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
+                .bind(family)
+                .bind(now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(result)
+    }
+}

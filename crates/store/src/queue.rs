@@ -1,0 +1,524 @@
+//! The durable task queue: the [`TaskQueue`] trait and its database backend.
+//!
+//! The `agent_tasks` row is the truth. A claim takes a **lease**: a fresh token and an
+//! expiry. Only the holder of the current token may extend, complete or fail the task;
+//! once a lease expires, [`TaskQueue::reclaim_expired`] puts the task back (or fails it
+//! when its attempts are spent) and the old holder's result is refused with
+//! [`StoreError::LeaseLost`]. Delivery is at least once; handlers are idempotent by
+//! task id.
+//!
+//! Claim order is priority (10 first), then age. On PostgreSQL concurrent claimers
+//! skip each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the claim is one
+//! `UPDATE … RETURNING` statement on the store's single writer connection.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::{Backend, Store, now};
+use crate::enums::TaskStatus;
+use crate::error::StoreError;
+use crate::ids::{AgentId, OrgId, TaskId, UserId};
+use crate::orgs::non_empty;
+use crate::tasks::AgentTask;
+
+/// A task to enqueue.
+#[derive(Clone, Debug)]
+pub struct NewTask {
+    pub organization_id: OrgId,
+    pub agent_id: AgentId,
+    pub task_type: String,
+    pub description: Option<String>,
+    /// 1–10; higher runs first.
+    pub priority: i32,
+    pub input: Option<Value>,
+    /// Parks the task in `needs_approval` until a person approves or rejects it.
+    pub requires_human_approval: bool,
+    /// When set, enqueueing the same key for the same agent again returns the existing
+    /// task instead of creating a second one.
+    pub idempotency_key: Option<String>,
+    /// Claims allowed before the task is failed for good (at least 1).
+    pub max_attempts: i32,
+    /// Not claimable before this time; `None` means now.
+    pub run_after: Option<DateTime<Utc>>,
+}
+
+impl NewTask {
+    /// A task with the defaults: priority 5, 3 attempts, runnable now, no approval.
+    pub fn new(organization_id: OrgId, agent_id: AgentId, task_type: impl Into<String>) -> Self {
+        NewTask {
+            organization_id,
+            agent_id,
+            task_type: task_type.into(),
+            description: None,
+            priority: 5,
+            input: None,
+            requires_human_approval: false,
+            idempotency_key: None,
+            max_attempts: 3,
+            run_after: None,
+        }
+    }
+
+    fn validate(&self) -> Result<(), StoreError> {
+        non_empty("task_type", &self.task_type, 100)?;
+        if !(1..=10).contains(&self.priority) {
+            return Err(StoreError::Invalid { field: "priority", reason: format!("{} is not in 1–10", self.priority) });
+        }
+        if self.max_attempts < 1 {
+            return Err(StoreError::Invalid { field: "max_attempts", reason: "must be at least 1".into() });
+        }
+        if let Some(key) = &self.idempotency_key {
+            non_empty("idempotency_key", key, 255)?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of an enqueue.
+#[derive(Clone, Debug)]
+pub struct Enqueued {
+    pub task: AgentTask,
+    /// False when the idempotency key matched an existing task, which is returned.
+    pub created: bool,
+}
+
+/// What a claimer asks for.
+#[derive(Clone, Debug)]
+pub struct ClaimRequest {
+    /// Who holds the lease (a node and worker name), recorded for operators.
+    pub worker: String,
+    /// How long the lease lasts unless extended.
+    pub lease: Duration,
+    /// At most this many tasks.
+    pub limit: u32,
+}
+
+/// Proof of holding a task. Only the current lease may extend, complete or fail it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub task_id: TaskId,
+    pub token: Uuid,
+    /// Which claim of the task this is (1 for the first).
+    pub attempt: i32,
+    pub claimed_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A claimed task and its lease.
+#[derive(Clone, Debug)]
+pub struct ClaimedTask {
+    pub task: AgentTask,
+    pub lease: Lease,
+}
+
+/// What became of a failed task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// Back to `pending`, claimable again from `run_after`.
+    Retrying { run_after: DateTime<Utc> },
+    /// Attempts spent (or the error was not retryable): `failed` for good.
+    Failed,
+}
+
+/// Backoff between attempts: `base × 2^(attempt−1)`, capped at `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { base_delay: Duration::from_secs(1), max_delay: Duration::from_secs(300) }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before the next attempt after attempt number `attempt` failed.
+    pub fn delay_after(&self, attempt: i32) -> Duration {
+        let exponent = attempt.saturating_sub(1).clamp(0, 30) as u32;
+        self.base_delay.saturating_mul(1u32 << exponent).min(self.max_delay)
+    }
+}
+
+/// The task queue every part of CompanyOS uses; the runtime never knows which backend
+/// it has. Implementations must pass the contract suite in `crates/store/tests`.
+#[async_trait]
+pub trait TaskQueue: Send + Sync + 'static {
+    /// Writes the task durably before anything runs it.
+    async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError>;
+
+    /// Claims up to `request.limit` runnable tasks, highest priority then oldest first.
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>, StoreError>;
+
+    /// Pushes the lease's expiry to `now + duration`.
+    async fn extend_lease(&self, lease: &Lease, duration: Duration) -> Result<Lease, StoreError>;
+
+    /// Records success and the task's output.
+    async fn complete(&self, lease: &Lease, output: Option<Value>) -> Result<AgentTask, StoreError>;
+
+    /// Records a failure: retried with backoff while attempts remain and `retryable`
+    /// holds, failed for good otherwise.
+    async fn fail(&self, lease: &Lease, error: &str, retryable: bool) -> Result<FailOutcome, StoreError>;
+
+    /// Hands out again every task whose lease has expired (its worker died or hung),
+    /// or fails it when its attempts are spent. Returns the tasks touched.
+    async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError>;
+
+    /// Releases a task parked in `needs_approval` to run.
+    async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError>;
+
+    /// Ends a task parked in `needs_approval` without running it.
+    async fn reject(&self, org: OrgId, task: TaskId, by: UserId, reason: Option<&str>)
+    -> Result<AgentTask, StoreError>;
+
+    /// Cancels a task that has not finished. Returns the task and whether it was running
+    /// (the runtime then tells the agent to stop).
+    async fn cancel(&self, org: OrgId, task: TaskId) -> Result<(AgentTask, bool), StoreError>;
+}
+
+/// The queue on the store's own database: the embedded default and the single-node
+/// choice on PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct DbTaskQueue {
+    store: Store,
+    retry: RetryPolicy,
+}
+
+impl DbTaskQueue {
+    pub fn new(store: Store) -> Self {
+        DbTaskQueue { store, retry: RetryPolicy::default() }
+    }
+
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Tells "no such task here" from "task in the wrong state" after a guarded update
+    /// matched nothing.
+    async fn state_error(&self, org: OrgId, task: TaskId, operation: &'static str) -> StoreError {
+        match self.store.tasks().get(org, task).await {
+            Ok(current) => StoreError::InvalidTaskState {
+                task_id: task.0,
+                status: current.status.as_str().to_owned(),
+                operation,
+            },
+            Err(error) => error,
+        }
+    }
+}
+
+fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i32 {
+    i32::try_from((to - from).num_seconds().max(0)).unwrap_or(i32::MAX)
+}
+
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+const CLAIM_POSTGRES: &str = "UPDATE agent_tasks
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = attempt + 1, started_at = $4, updated_at = $4
+    WHERE status = 'pending' AND id IN (
+        SELECT id FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
+        ORDER BY priority DESC, created_at, id LIMIT $5
+        FOR UPDATE SKIP LOCKED)
+    RETURNING *";
+
+// The same claim without row locks: SQLite runs it on its single writer connection,
+// so no other claim interleaves.
+const CLAIM_SQLITE: &str = "UPDATE agent_tasks
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = attempt + 1, started_at = $4, updated_at = $4
+    WHERE status = 'pending' AND id IN (
+        SELECT id FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
+        ORDER BY priority DESC, created_at, id LIMIT $5)
+    RETURNING *";
+
+#[async_trait]
+impl TaskQueue for DbTaskQueue {
+    async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError> {
+        task.validate()?;
+        let at = now();
+        let status = if task.requires_human_approval { TaskStatus::NeedsApproval } else { TaskStatus::Pending };
+        let inserted: Option<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, description, status, priority,
+                        input_data, idempotency_key, max_attempts, run_after, requires_human_approval,
+                        created_at, updated_at)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13
+                 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2)
+                 ON CONFLICT (agent_id, idempotency_key) DO NOTHING
+                 RETURNING *",
+            )
+            .bind(TaskId::new())
+            .bind(task.organization_id)
+            .bind(task.agent_id)
+            .bind(&task.task_type)
+            .bind(&task.description)
+            .bind(status)
+            .bind(task.priority)
+            .bind(task.input.as_ref().map(Json))
+            .bind(&task.idempotency_key)
+            .bind(task.max_attempts)
+            .bind(task.run_after.unwrap_or(at))
+            .bind(task.requires_human_approval)
+            .bind(at)
+            .fetch_optional(pool)
+            .await
+        })?;
+        if let Some(task) = inserted {
+            return Ok(Enqueued { task, created: true });
+        }
+        // Either the key matched an existing task, or the agent is not this org's.
+        let existing: Option<AgentTask> = match &task.idempotency_key {
+            Some(key) => writer!(self.store, |pool| {
+                sqlx::query_as(
+                    "SELECT * FROM agent_tasks WHERE agent_id = $1 AND idempotency_key = $2 AND organization_id = $3",
+                )
+                .bind(task.agent_id)
+                .bind(key)
+                .bind(task.organization_id)
+                .fetch_optional(pool)
+                .await
+            })?,
+            None => None,
+        };
+        existing
+            .map(|task| Enqueued { task, created: false })
+            .ok_or_else(|| StoreError::not_found("agent", task.agent_id))
+    }
+
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>, StoreError> {
+        let claimed_at = now();
+        let token = Uuid::new_v4();
+        let expires_at = claimed_at + chrono_duration(request.lease);
+        let sql = match self.store.backend() {
+            Backend::Postgres => CLAIM_POSTGRES,
+            Backend::Sqlite => CLAIM_SQLITE,
+        };
+        let mut tasks: Vec<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(sql)
+                .bind(token)
+                .bind(&request.worker)
+                .bind(expires_at)
+                .bind(claimed_at)
+                .bind(i64::from(request.limit.max(1)))
+                .fetch_all(pool)
+                .await
+        })?;
+        // RETURNING gives no order: restore the claim order.
+        tasks.sort_by(|a, b| {
+            b.priority.cmp(&a.priority).then(a.created_at.cmp(&b.created_at)).then(a.id.cmp(&b.id))
+        });
+        Ok(tasks
+            .into_iter()
+            .map(|task| {
+                let lease = Lease { task_id: task.id, token, attempt: task.attempt, claimed_at, expires_at };
+                ClaimedTask { task, lease }
+            })
+            .collect())
+    }
+
+    async fn extend_lease(&self, lease: &Lease, duration: Duration) -> Result<Lease, StoreError> {
+        let expires_at = now() + chrono_duration(duration);
+        let result = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE agent_tasks SET lease_expires_at = $3
+                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'",
+            )
+            .bind(lease.task_id)
+            .bind(lease.token)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if result == 0 {
+            return Err(StoreError::LeaseLost(lease.task_id.0));
+        }
+        Ok(Lease { expires_at, ..lease.clone() })
+    }
+
+    async fn complete(&self, lease: &Lease, output: Option<Value>) -> Result<AgentTask, StoreError> {
+        let at = now();
+        let task: Option<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET status = 'completed', output_data = $3, completed_at = $4,
+                        duration_seconds = $5, error_message = NULL, lease_token = NULL, lease_owner = NULL,
+                        lease_expires_at = NULL, updated_at = $4
+                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
+                 RETURNING *",
+            )
+            .bind(lease.task_id)
+            .bind(lease.token)
+            .bind(output.as_ref().map(Json))
+            .bind(at)
+            .bind(seconds_between(lease.claimed_at, at))
+            .fetch_optional(pool)
+            .await
+        })?;
+        task.ok_or(StoreError::LeaseLost(lease.task_id.0))
+    }
+
+    async fn fail(&self, lease: &Lease, error: &str, retryable: bool) -> Result<FailOutcome, StoreError> {
+        let at = now();
+        let run_after = at + chrono_duration(self.retry.delay_after(lease.attempt));
+        // When not retryable, pretend the attempts are spent.
+        let final_attempt: Option<i32> = if retryable { None } else { Some(0) };
+        let task: Option<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET
+                    status = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN 'failed' ELSE 'pending' END,
+                    retry_count = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN retry_count ELSE retry_count + 1 END,
+                    run_after = $3,
+                    completed_at = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN $4 ELSE NULL END,
+                    duration_seconds = $7,
+                    error_message = $5, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                    updated_at = $4
+                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
+                 RETURNING *",
+            )
+            .bind(lease.task_id)
+            .bind(lease.token)
+            .bind(run_after)
+            .bind(at)
+            .bind(error)
+            .bind(final_attempt)
+            .bind(seconds_between(lease.claimed_at, at))
+            .fetch_optional(pool)
+            .await
+        })?;
+        match task {
+            None => Err(StoreError::LeaseLost(lease.task_id.0)),
+            Some(task) if task.status == TaskStatus::Failed => Ok(FailOutcome::Failed),
+            Some(task) => Ok(FailOutcome::Retrying { run_after: task.run_after }),
+        }
+    }
+
+    async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError> {
+        let at = now();
+        let rows: Vec<(TaskId,)> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET
+                    status = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    retry_count = CASE WHEN attempt >= max_attempts THEN retry_count ELSE retry_count + 1 END,
+                    completed_at = CASE WHEN attempt >= max_attempts THEN $1 ELSE NULL END,
+                    error_message = 'lease expired: the worker stopped renewing it (crashed, hung or its node died)',
+                    run_after = $1, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+                 WHERE status = 'in_progress' AND lease_expires_at < $1
+                 RETURNING id",
+            )
+            .bind(at)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError> {
+        let at = now();
+        let updated: Option<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET status = 'pending', approved_by = $3, approved_at = $4, run_after = $4,
+                        updated_at = $4
+                 WHERE id = $1 AND organization_id = $2 AND status = 'needs_approval'
+                 RETURNING *",
+            )
+            .bind(task)
+            .bind(org)
+            .bind(by)
+            .bind(at)
+            .fetch_optional(pool)
+            .await
+        })?;
+        match updated {
+            Some(task) => Ok(task),
+            None => Err(self.state_error(org, task, "approve").await),
+        }
+    }
+
+    async fn reject(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<AgentTask, StoreError> {
+        let at = now();
+        let updated: Option<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET status = 'rejected', rejected_by = $3, rejected_at = $4, completed_at = $4,
+                        error_message = COALESCE($5, 'rejected'), updated_at = $4
+                 WHERE id = $1 AND organization_id = $2 AND status = 'needs_approval'
+                 RETURNING *",
+            )
+            .bind(task)
+            .bind(org)
+            .bind(by)
+            .bind(at)
+            .bind(reason)
+            .fetch_optional(pool)
+            .await
+        })?;
+        match updated {
+            Some(task) => Ok(task),
+            None => Err(self.state_error(org, task, "reject").await),
+        }
+    }
+
+    async fn cancel(&self, org: OrgId, task: TaskId) -> Result<(AgentTask, bool), StoreError> {
+        let at = now();
+        let result: Option<(AgentTask, bool)> = writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let current: Option<(TaskStatus,)> =
+                    sqlx::query_as("SELECT status FROM agent_tasks WHERE id = $1 AND organization_id = $2")
+                        .bind(task)
+                        .bind(org)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((status,)) = current else { return Ok(None) };
+                if status.is_terminal() {
+                    return Ok(None);
+                }
+                let cancelled: AgentTask = sqlx::query_as(
+                    "UPDATE agent_tasks SET status = 'cancelled', completed_at = $3, lease_token = NULL,
+                            lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+                     WHERE id = $1 AND organization_id = $2 RETURNING *",
+                )
+                .bind(task)
+                .bind(org)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some((cancelled, status == TaskStatus::InProgress)))
+            }
+            .await
+        })?;
+        match result {
+            Some(result) => Ok(result),
+            None => Err(self.state_error(org, task, "cancel").await),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let policy = RetryPolicy { base_delay: Duration::from_secs(2), max_delay: Duration::from_secs(10) };
+        let delays: Vec<u64> = (1..=5).map(|attempt| policy.delay_after(attempt).as_secs()).collect();
+        assert_eq!(delays, vec![2, 4, 8, 10, 10]);
+        assert_eq!(policy.delay_after(i32::MAX), Duration::from_secs(10));
+    }
+}

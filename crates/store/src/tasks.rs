@@ -1,0 +1,129 @@
+//! Agent tasks as rows: the model, and the scoped reads the edge and the runtime use.
+//! Every state change goes through the [`TaskQueue`](crate::TaskQueue).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::db::Store;
+use crate::enums::TaskStatus;
+use crate::error::StoreError;
+use crate::ids::{AgentId, OrgId, TaskId, UserId};
+use crate::page::{Cursor, Page, PageRequest};
+
+/// One `agent_tasks` row. The row is the truth about a task.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AgentTask {
+    pub id: TaskId,
+    pub organization_id: OrgId,
+    pub agent_id: AgentId,
+    pub task_type: String,
+    pub description: Option<String>,
+    pub status: TaskStatus,
+    /// 1–10; higher runs first.
+    pub priority: i32,
+    #[sqlx(json(nullable))]
+    pub input_data: Option<Value>,
+    #[sqlx(json(nullable))]
+    pub output_data: Option<Value>,
+    pub error_message: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub duration_seconds: Option<i32>,
+    /// How many times the task was put back to run again after a failure.
+    pub retry_count: i32,
+    pub max_attempts: i32,
+    /// How many times the task was claimed.
+    pub attempt: i32,
+    /// Not claimable before this time (backoff after a failure).
+    pub run_after: DateTime<Utc>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub requires_human_approval: bool,
+    pub approved_by: Option<UserId>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub rejected_by: Option<UserId>,
+    pub rejected_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AgentTask {
+    pub fn cursor(&self) -> Cursor {
+        Cursor { created_at: self.created_at, id: self.id.0 }
+    }
+}
+
+/// Filters for listing tasks; `None` means "any".
+#[derive(Clone, Debug, Default)]
+pub struct TaskFilter {
+    pub agent_id: Option<AgentId>,
+    pub status: Option<TaskStatus>,
+    pub task_type: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+pub struct Tasks<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn tasks(&self) -> Tasks<'_> {
+        Tasks { store: self }
+    }
+}
+
+impl Tasks<'_> {
+    pub async fn get(&self, org: OrgId, id: TaskId) -> Result<AgentTask, StoreError> {
+        let task: Option<AgentTask> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM agent_tasks WHERE id = $1 AND organization_id = $2")
+                .bind(id)
+                .bind(org)
+                .fetch_optional(pool)
+                .await
+        })?;
+        task.ok_or_else(|| StoreError::not_found("task", id))
+    }
+
+    /// Newest first, filtered, one page at a time.
+    pub async fn list(&self, org: OrgId, filter: &TaskFilter, page: &PageRequest) -> Result<Page<AgentTask>, StoreError> {
+        let rows: Vec<AgentTask> = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM agent_tasks WHERE organization_id = $1
+                   AND ($2 IS NULL OR agent_id = $2)
+                   AND ($3 IS NULL OR status = $3)
+                   AND ($4 IS NULL OR task_type = $4)
+                   AND ($5 IS NULL OR created_at >= $5)
+                   AND ($6 IS NULL OR created_at < $6)
+                   AND ($7 IS NULL OR (created_at, id) < ($7, $8))
+                 ORDER BY created_at DESC, id DESC LIMIT $9",
+            )
+            .bind(org)
+            .bind(filter.agent_id)
+            .bind(filter.status)
+            .bind(&filter.task_type)
+            .bind(filter.created_after)
+            .bind(filter.created_before)
+            .bind(page.after_created_at())
+            .bind(page.after_id())
+            .bind(page.sql_limit())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(Page::from_rows(rows, page, AgentTask::cursor))
+    }
+
+    /// How many tasks of the organization are in each status.
+    pub async fn count_by_status(&self, org: OrgId) -> Result<Vec<(TaskStatus, i64)>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM agent_tasks WHERE organization_id = $1 GROUP BY status ORDER BY status",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await
+        })
+    }
+}
