@@ -26,6 +26,8 @@ mod page;
 mod queue;
 mod social;
 mod tasks;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use agents::*;
 pub use analytics::*;

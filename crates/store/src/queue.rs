@@ -222,14 +222,18 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
-const CLAIM_POSTGRES: &str = "UPDATE agent_tasks
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = attempt + 1, started_at = $4, updated_at = $4
-    WHERE status = 'pending' AND id IN (
+// The candidates are picked once, in a materialised CTE: a `WHERE id IN (SELECT …
+// LIMIT n FOR UPDATE SKIP LOCKED)` may be re-evaluated per row by the planner and then
+// claims far more than `n` rows.
+const CLAIM_POSTGRES: &str = "WITH picked AS MATERIALIZED (
         SELECT id FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
         ORDER BY priority DESC, created_at, id LIMIT $5
         FOR UPDATE SKIP LOCKED)
-    RETURNING *";
+    UPDATE agent_tasks t
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = t.attempt + 1, started_at = $4, updated_at = $4
+    FROM picked WHERE t.id = picked.id
+    RETURNING t.*";
 
 // The same claim without row locks: SQLite runs it on its single writer connection,
 // so no other claim interleaves.

@@ -1,0 +1,149 @@
+//! Fresh databases for tests (feature `testing`): a SQLite file in a temporary
+//! directory, or a new database on the PostgreSQL server that `DATABASE_URL` names
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`). Tests never share a
+//! database, and a server that is down fails the test loudly — it is never skipped.
+
+use std::str::FromStr;
+
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+use crate::db::{ConnectOptions, Store};
+
+/// The PostgreSQL server tests use when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Prefix of every database a test creates, so leftovers are easy to find and drop.
+pub const TEST_DATABASE_PREFIX: &str = "companyos_test_";
+
+/// Which backend a contract test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// A migrated, empty database that belongs to one test.
+pub struct TestDb {
+    pub store: Store,
+    /// The URL the store was opened with (to open a second store on the same data).
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, database: String },
+}
+
+/// The server URL from `DATABASE_URL`, or the default.
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// `url` with its database name replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|index| index + 3).unwrap_or(0);
+    let authority_end = base[scheme_end..].find('/').map(|index| scheme_end + index).unwrap_or(base.len());
+    let mut result = format!("{}/{database}", &base[..authority_end]);
+    if let Some(query) = query {
+        result.push('?');
+        result.push_str(query);
+    }
+    result
+}
+
+impl TestDb {
+    pub async fn new(backend: TestBackend) -> TestDb {
+        match backend {
+            TestBackend::Sqlite => TestDb::sqlite().await,
+            TestBackend::Postgres => TestDb::postgres().await,
+        }
+    }
+
+    pub async fn sqlite() -> TestDb {
+        let directory = tempfile::tempdir().expect("create a temporary directory");
+        let url = format!("sqlite://{}", directory.path().join("companyos.db").display());
+        let store = Store::open(&ConnectOptions::new(url.clone())).await.expect("open a fresh SQLite store");
+        TestDb { store, url, cleanup: Cleanup::Sqlite(directory) }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let server_url = database_url();
+        let database = format!("{TEST_DATABASE_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let options = PgConnectOptions::from_str(&server_url).expect("DATABASE_URL is a valid PostgreSQL URL");
+        let mut admin = PgConnection::connect_with(&options).await.unwrap_or_else(|error| {
+            panic!(
+                "PostgreSQL is not reachable at {} ({error}); start it (see .ci/run) or set DATABASE_URL",
+                crate::redact_url(&server_url)
+            )
+        });
+        // The name is our prefix and a UUID in hex: nothing from outside.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}"))).execute(&mut admin).await.expect("create a test database");
+        admin.close().await.ok();
+        let url = with_database(&server_url, &database);
+        let mut connect = ConnectOptions::new(url.clone());
+        connect.max_connections = 12;
+        let store = Store::open(&connect).await.expect("open the fresh PostgreSQL store");
+        TestDb { store, url, cleanup: Cleanup::Postgres { server_url, database } }
+    }
+
+    /// Closes the store and drops the database. A test that panics before this leaves
+    /// its database behind; `.ci/run` drops leftovers before each run.
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        if let Cleanup::Postgres { server_url, database } = self.cleanup {
+            if let Ok(options) = PgConnectOptions::from_str(&server_url) {
+                if let Ok(mut admin) = PgConnection::connect_with(&options).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))).execute(&mut admin).await;
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// Runs the same async test body on SQLite and on PostgreSQL: for every name given,
+/// generates `sqlite::<name>` and `postgres::<name>` tests that call
+/// `<name>(&TestDb)` on a fresh database and clean it up afterwards.
+#[macro_export]
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::Sqlite).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::Postgres).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_names_are_replaced_in_urls() {
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+    }
+}

@@ -1,0 +1,34 @@
+//! Small builders shared by the contract tests.
+
+use companyos_store::{Agent, NewAgent, NewUser, OrgId, Organization, Store, User};
+
+pub async fn user(store: &Store, email: &str) -> User {
+    store
+        .users()
+        .create(NewUser { email: email.into(), name: format!("User {email}"), ..NewUser::default() })
+        .await
+        .expect("create user")
+}
+
+/// An organization with a fresh owner.
+pub async fn organization(store: &Store, slug: &str) -> (Organization, User) {
+    let owner = user(store, &format!("owner@{slug}.example")).await;
+    let organization = store.organizations().create(&format!("Org {slug}"), slug, owner.id).await.expect("create org");
+    (organization, owner)
+}
+
+pub async fn agent(store: &Store, org: OrgId, name: &str) -> Agent {
+    store
+        .agents()
+        .create(
+            org,
+            NewAgent {
+                name: name.into(),
+                agent_type: "code_review".into(),
+                capabilities: vec!["analyze_pr".into()],
+                configuration: serde_json::json!({"depth": 2}),
+            },
+        )
+        .await
+        .expect("create agent")
+}
