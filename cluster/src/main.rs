@@ -1,2 +1,150 @@
-//! placeholder
-fn main() {}
+//! `companyos`: one binary runs a CompanyOS node.
+//!
+//! It reads the layered configuration, sets up logging, opens the database (SQLite
+//! under `./data` when nothing else is configured) and applies migrations, then serves
+//! the HTTP edge. Every start-up failure is one line on standard error and exit code 2;
+//! never a panic backtrace.
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use companyos::config::{CONFIG_FILE_ENV, Config, Overrides, SETTINGS};
+use companyos::node::{self, Fatal};
+use companyos::telemetry;
+use companyos_store::redact_url;
+
+/// CompanyOS — operations platform for software companies.
+///
+/// With no configuration at all, `companyos serve` starts a node on SQLite under
+/// ./data and serves the console, /healthz and /readyz on http://127.0.0.1:8080.
+/// Settings come from built-in defaults, then companyos.toml (or the file named by
+/// --config / COMPANYOS_CONFIG), then COMPANYOS_* environment variables, then flags.
+/// `companyos settings` lists every setting with its default.
+#[derive(Parser, Debug)]
+#[command(name = "companyos", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct GlobalArgs {
+    /// Configuration file (TOML) [env: COMPANYOS_CONFIG] [default: ./companyos.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Directory for the embedded database and generated keys [env: COMPANYOS_DATA_DIR] [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<String>,
+    /// Database URL; postgres://… selects PostgreSQL [env: DATABASE_URL, COMPANYOS_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Log format: human or json [env: COMPANYOS_LOG_FORMAT] [default: human]
+    #[arg(long, global = true, value_name = "FORMAT")]
+    log_format: Option<String>,
+    /// Log filter, e.g. info or info,sqlx=warn [env: COMPANYOS_LOG_LEVEL] [default: info]
+    #[arg(long, global = true, value_name = "FILTER")]
+    log_level: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a node: open the database, apply migrations, serve HTTP until interrupted
+    Serve {
+        /// Address to listen on [env: COMPANYOS_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// List every setting: its file key, environment variable, default and meaning
+    Settings,
+    /// Print the effective configuration (after file, environment and flags) as TOML
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fatal(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Fatal> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        config_file: cli.global.config.clone(),
+        listen,
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        log_format: cli.global.log_format.clone(),
+        log_level: cli.global.log_level.clone(),
+    };
+    if let Command::Settings = cli.command {
+        print_settings();
+        return Ok(());
+    }
+    let config = Config::load(&overrides)?;
+    if let Command::Config = cli.command {
+        print_config(&config);
+        return Ok(());
+    }
+    telemetry::init(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Fatal(format!("cannot start the async runtime: {error}")))?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve { .. } => node::serve(config).await,
+            Command::Migrate => node::migrate(config).await,
+            Command::Settings | Command::Config => Ok(()),
+        }
+    })
+}
+
+fn print_settings() {
+    println!("Settings, in the order file key / environment variable / default — meaning.");
+    println!(
+        "Later layers win: defaults < file ({CONFIG_FILE_ENV} or --config) < environment < flags.\n"
+    );
+    for setting in SETTINGS {
+        let default = if setting.default.is_empty() {
+            "(empty)"
+        } else {
+            setting.default
+        };
+        println!(
+            "{:<30} {:<40} {}\n    {}",
+            setting.key, setting.env, default, setting.help
+        );
+    }
+}
+
+fn print_config(config: &Config) {
+    let mut section = "";
+    for setting in SETTINGS {
+        let (table, key) = setting.key.split_once('.').unwrap_or(("", setting.key));
+        if table != section {
+            println!("\n[{table}]");
+            section = table;
+        }
+        let mut value = config.get(setting.key);
+        if setting.key == "database.url" {
+            value = redact_url(&value);
+        }
+        let quoted = value
+            .parse::<u64>()
+            .map(|number| number.to_string())
+            .unwrap_or_else(|_| format!("{value:?}"));
+        println!("{key} = {quoted}");
+    }
+}

@@ -10,7 +10,9 @@
 /// Every way talking to a connected service can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationError {
-    #[error("unknown service {0:?}; expected one of github, vercel, figma, slack, twitter, linkedin")]
+    #[error(
+        "unknown service {0:?}; expected one of github, vercel, figma, slack, twitter, linkedin"
+    )]
     UnknownService(String),
 }
 
@@ -33,6 +35,8 @@ mod tests {
     #[test]
     fn known_services_parse_and_others_do_not() {
         assert_eq!(parse_service("github").ok(), Some("github"));
-        assert!(matches!(parse_service("GitHub"), Err(IntegrationError::UnknownService(name)) if name == "GitHub"));
+        assert!(
+            matches!(parse_service("GitHub"), Err(IntegrationError::UnknownService(name)) if name == "GitHub")
+        );
     }
 }

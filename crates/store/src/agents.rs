@@ -7,9 +7,13 @@ use serde_json::Value;
 use sqlx::types::Json;
 
 use crate::db::{Store, now};
-use crate::enums::{AgentStatus, CollaborationStatus, CollaborationType, WorkflowStatus, WorkflowStepStatus};
+use crate::enums::{
+    AgentStatus, CollaborationStatus, CollaborationType, WorkflowStatus, WorkflowStepStatus,
+};
 use crate::error::StoreError;
-use crate::ids::{AgentId, CollaborationId, OrgId, ScheduleId, TaskId, WorkflowRunId, WorkflowStepId};
+use crate::ids::{
+    AgentId, CollaborationId, OrgId, ScheduleId, TaskId, WorkflowRunId, WorkflowStepId,
+};
 use crate::orgs::non_empty;
 use crate::page::{Cursor, Page, PageRequest};
 
@@ -36,7 +40,10 @@ pub struct Agent {
 
 impl Agent {
     pub fn cursor(&self) -> Cursor {
-        Cursor { created_at: self.created_at, id: self.id.0 }
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
     }
 }
 
@@ -209,7 +216,12 @@ impl Agents<'_> {
         agent.ok_or_else(|| StoreError::not_found("agent", id))
     }
 
-    pub async fn list(&self, org: OrgId, filter: &AgentFilter, page: &PageRequest) -> Result<Page<Agent>, StoreError> {
+    pub async fn list(
+        &self,
+        org: OrgId,
+        filter: &AgentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Agent>, StoreError> {
         let rows: Vec<Agent> = reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT * FROM agents WHERE organization_id = $1
@@ -234,14 +246,21 @@ impl Agents<'_> {
     /// from this at start-up.
     pub async fn list_all(&self, org: OrgId) -> Result<Vec<Agent>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM agents WHERE organization_id = $1 ORDER BY created_at, id")
-                .bind(org)
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(
+                "SELECT * FROM agents WHERE organization_id = $1 ORDER BY created_at, id",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await
         })
     }
 
-    pub async fn update(&self, org: OrgId, id: AgentId, patch: AgentPatch) -> Result<Agent, StoreError> {
+    pub async fn update(
+        &self,
+        org: OrgId,
+        id: AgentId,
+        patch: AgentPatch,
+    ) -> Result<Agent, StoreError> {
         if let Some(name) = &patch.name {
             non_empty("name", name, 255)?;
         }
@@ -272,7 +291,11 @@ impl Agents<'_> {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("agent", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("agent", id))
+        } else {
+            Ok(())
+        }
     }
 
     /// Records a lifecycle transition: the new status, the task being worked on (if any)
@@ -387,7 +410,11 @@ impl Collaborations<'_> {
     }
 
     /// Collaborations the agent took part in, on either side, newest first.
-    pub async fn list_for_agent(&self, org: OrgId, agent: AgentId) -> Result<Vec<Collaboration>, StoreError> {
+    pub async fn list_for_agent(
+        &self,
+        org: OrgId,
+        agent: AgentId,
+    ) -> Result<Vec<Collaboration>, StoreError> {
         reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT c.* FROM agent_collaborations c JOIN agents a ON a.id = c.primary_agent_id
@@ -470,7 +497,11 @@ impl Workflows<'_> {
         run.ok_or_else(|| StoreError::not_found("workflow run", id))
     }
 
-    pub async fn steps(&self, org: OrgId, run: WorkflowRunId) -> Result<Vec<WorkflowStep>, StoreError> {
+    pub async fn steps(
+        &self,
+        org: OrgId,
+        run: WorkflowRunId,
+    ) -> Result<Vec<WorkflowStep>, StoreError> {
         reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT s.* FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id
@@ -484,7 +515,11 @@ impl Workflows<'_> {
     }
 
     /// Runs of the coordinator that have not finished: what it resumes after a restart.
-    pub async fn unfinished_for(&self, org: OrgId, coordinator: AgentId) -> Result<Vec<WorkflowRun>, StoreError> {
+    pub async fn unfinished_for(
+        &self,
+        org: OrgId,
+        coordinator: AgentId,
+    ) -> Result<Vec<WorkflowRun>, StoreError> {
         reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT * FROM workflow_runs WHERE organization_id = $1 AND coordinator_agent_id = $2
@@ -529,8 +564,14 @@ impl Workflows<'_> {
     }
 
     /// Moves the run to `stage` (persisted before the stage's tasks are spawned).
-    pub async fn advance(&self, org: OrgId, run: WorkflowRunId, stage: i32) -> Result<WorkflowRun, StoreError> {
-        self.set_run_state(org, run, WorkflowStatus::Running, Some(stage), None).await
+    pub async fn advance(
+        &self,
+        org: OrgId,
+        run: WorkflowRunId,
+        stage: i32,
+    ) -> Result<WorkflowRun, StoreError> {
+        self.set_run_state(org, run, WorkflowStatus::Running, Some(stage), None)
+            .await
     }
 
     pub async fn finish(
@@ -579,7 +620,10 @@ impl Schedules<'_> {
         non_empty("cron_expression", &new.cron_expression, 255)?;
         non_empty("task_type", &new.task_type, 100)?;
         if !(1..=10).contains(&new.priority) {
-            return Err(StoreError::Invalid { field: "priority", reason: format!("{} is not in 1–10", new.priority) });
+            return Err(StoreError::Invalid {
+                field: "priority",
+                reason: format!("{} is not in 1–10", new.priority),
+            });
         }
         let at = now();
         let inserted: Option<Schedule> = writer!(self.store, |pool| {
@@ -665,7 +709,12 @@ impl Schedules<'_> {
         Ok(result == 1)
     }
 
-    pub async fn set_enabled(&self, org: OrgId, id: ScheduleId, enabled: bool) -> Result<Schedule, StoreError> {
+    pub async fn set_enabled(
+        &self,
+        org: OrgId,
+        id: ScheduleId,
+        enabled: bool,
+    ) -> Result<Schedule, StoreError> {
         let updated: Option<Schedule> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE schedules SET enabled = $3, updated_at = $4 WHERE id = $1 AND organization_id = $2 RETURNING *",
@@ -689,6 +738,10 @@ impl Schedules<'_> {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("schedule", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("schedule", id))
+        } else {
+            Ok(())
+        }
     }
 }

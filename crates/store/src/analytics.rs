@@ -34,7 +34,10 @@ pub struct Event {
 
 impl Event {
     pub fn cursor(&self) -> Cursor {
-        Cursor { created_at: self.created_at, id: self.id.0 }
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
     }
 }
 
@@ -139,7 +142,12 @@ impl Events<'_> {
         event.ok_or_else(|| StoreError::not_found("event", id))
     }
 
-    pub async fn list(&self, org: OrgId, filter: &EventFilter, page: &PageRequest) -> Result<Page<Event>, StoreError> {
+    pub async fn list(
+        &self,
+        org: OrgId,
+        filter: &EventFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
         let rows: Vec<Event> = reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT * FROM events WHERE organization_id = $1
@@ -186,10 +194,12 @@ impl Events<'_> {
     /// organizations: routed again at start-up.
     pub async fn unrouted(&self, limit: u32) -> Result<Vec<Event>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM events WHERE routed_at IS NULL ORDER BY created_at, id LIMIT $1")
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(
+                "SELECT * FROM events WHERE routed_at IS NULL ORDER BY created_at, id LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
         })
     }
 }
@@ -198,7 +208,10 @@ impl Metrics<'_> {
     pub async fn record(&self, org: OrgId, new: NewMetric) -> Result<Metric, StoreError> {
         non_empty("metric_type", &new.metric_type, 100)?;
         if !new.value.is_finite() {
-            return Err(StoreError::Invalid { field: "value", reason: "must be a finite number".into() });
+            return Err(StoreError::Invalid {
+                field: "value",
+                reason: "must be a finite number".into(),
+            });
         }
         writer!(self.store, |pool| {
             sqlx::query_as(

@@ -15,9 +15,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::Connection;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::error::StoreError;
 
@@ -66,7 +69,11 @@ pub struct ConnectOptions {
 
 impl ConnectOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        ConnectOptions { url: url.into(), max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+        ConnectOptions {
+            url: url.into(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 
     /// A SQLite file at `path`, created if missing.
@@ -86,13 +93,27 @@ impl Store {
     pub async fn connect(options: &ConnectOptions) -> Result<Store, StoreError> {
         let url = options.url.as_str();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url).map_err(|error| StoreError::Config(error.to_string()))?;
+            let connect = PgConnectOptions::from_str(url)
+                .map_err(|error| StoreError::Config(error.to_string()))?;
+            // One direct connection first: a pool that cannot connect only reports that
+            // it timed out, hiding the cause (refused, unknown host, bad password, ...).
+            let probe = tokio::time::timeout(
+                options.acquire_timeout,
+                PgConnection::connect_with(&connect),
+            )
+            .await
+            .map_err(|_| {
+                StoreError::Config(format!("no answer within {:?}", options.acquire_timeout))
+            })??;
+            probe.close().await?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pools: Pools::Postgres(pool) })
+            Ok(Store {
+                pools: Pools::Postgres(pool),
+            })
         } else if url.starts_with("sqlite:") {
             if url.contains(":memory:") || url.contains("mode=memory") {
                 return Err(StoreError::Config(
@@ -106,12 +127,16 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            if let Some(parent) = connect.get_filename().parent() {
-                if !parent.as_os_str().is_empty() && !parent.exists() {
-                    std::fs::create_dir_all(parent).map_err(|error| {
-                        StoreError::Config(format!("cannot create directory {}: {error}", parent.display()))
-                    })?;
-                }
+            if let Some(parent) = connect.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+                && !parent.exists()
+            {
+                std::fs::create_dir_all(parent).map_err(|error| {
+                    StoreError::Config(format!(
+                        "cannot create directory {}: {error}",
+                        parent.display()
+                    ))
+                })?;
             }
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
@@ -123,7 +148,9 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect.read_only(true))
                 .await?;
-            Ok(Store { pools: Pools::Sqlite { read, write } })
+            Ok(Store {
+                pools: Pools::Sqlite { read, write },
+            })
         } else {
             Err(StoreError::Config(format!(
                 "unsupported database URL {:?}: expected postgres://… or sqlite://…",
@@ -163,13 +190,17 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
         };
         let applied: Vec<(i64,)> = reader!(self, |pool| {
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(
+                "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+            )
+            .fetch_all(pool)
+            .await
         })
         .map_err(|error| match error {
             // The table is missing: nothing was ever migrated.
-            StoreError::Db(sqlx::Error::Database(_)) => StoreError::Config("migrations have not been applied".into()),
+            StoreError::Db(sqlx::Error::Database(_)) => {
+                StoreError::Config("migrations have not been applied".into())
+            }
             other => other,
         })?;
         let missing: Vec<i64> = migrator
@@ -178,7 +209,9 @@ impl Store {
             .filter(|version| !applied.iter().any(|(applied,)| applied == version))
             .collect();
         if !missing.is_empty() {
-            return Err(StoreError::Config(format!("migrations not applied: {missing:?}")));
+            return Err(StoreError::Config(format!(
+                "migrations not applied: {missing:?}"
+            )));
         }
         Ok(applied.len())
     }
@@ -231,7 +264,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://app:secret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(
+            redact_url("postgres://app:secret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
         assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }

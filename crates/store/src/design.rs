@@ -109,7 +109,10 @@ impl FigmaFiles<'_> {
         })?;
         file.ok_or_else(|| StoreError::Conflict {
             entity: "figma_files".into(),
-            detail: format!("Figma file {} belongs to another organization", sync.figma_file_key),
+            detail: format!(
+                "Figma file {} belongs to another organization",
+                sync.figma_file_key
+            ),
         })
     }
 
@@ -142,13 +145,21 @@ impl FigmaFiles<'_> {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("figma file", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("figma file", id))
+        } else {
+            Ok(())
+        }
     }
 }
 
 impl DesignComponents<'_> {
     /// Inserts or refreshes a component; its file must be one of `org`'s.
-    pub async fn upsert(&self, org: OrgId, sync: DesignComponentSync) -> Result<DesignComponent, StoreError> {
+    pub async fn upsert(
+        &self,
+        org: OrgId,
+        sync: DesignComponentSync,
+    ) -> Result<DesignComponent, StoreError> {
         non_empty("figma_component_id", &sync.figma_component_id, 255)?;
         non_empty("name", &sync.name, 255)?;
         let at = now();
@@ -179,7 +190,11 @@ impl DesignComponents<'_> {
         component.ok_or_else(|| StoreError::not_found("figma file", sync.figma_file_id))
     }
 
-    pub async fn get(&self, org: OrgId, id: DesignComponentId) -> Result<DesignComponent, StoreError> {
+    pub async fn get(
+        &self,
+        org: OrgId,
+        id: DesignComponentId,
+    ) -> Result<DesignComponent, StoreError> {
         let component: Option<DesignComponent> = reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT c.* FROM design_components c JOIN figma_files f ON f.id = c.figma_file_id

@@ -9,7 +9,8 @@ use sqlx::types::Json;
 
 use crate::db::{Store, now};
 use crate::enums::{
-    AgentReviewStatus, DeploymentEnvironment, DeploymentState, PullRequestState, RepositoryVisibility, ReviewStatus,
+    AgentReviewStatus, DeploymentEnvironment, DeploymentState, PullRequestState,
+    RepositoryVisibility, ReviewStatus,
 };
 use crate::error::StoreError;
 use crate::ids::{DeploymentId, OrgId, PullRequestId, RepositoryId, UserId};
@@ -68,7 +69,10 @@ pub struct PullRequest {
 
 impl PullRequest {
     pub fn cursor(&self) -> Cursor {
-        Cursor { created_at: self.created_at, id: self.id.0 }
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
     }
 }
 
@@ -121,7 +125,10 @@ pub struct Deployment {
 
 impl Deployment {
     pub fn cursor(&self) -> Cursor {
-        Cursor { created_at: self.created_at, id: self.id.0 }
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
     }
 }
 
@@ -200,7 +207,10 @@ impl Repositories<'_> {
         })?;
         repository.ok_or_else(|| StoreError::Conflict {
             entity: "repositories".into(),
-            detail: format!("GitHub repository {} belongs to another organization", sync.github_id),
+            detail: format!(
+                "GitHub repository {} belongs to another organization",
+                sync.github_id
+            ),
         })
     }
 
@@ -215,22 +225,30 @@ impl Repositories<'_> {
         repository.ok_or_else(|| StoreError::not_found("repository", id))
     }
 
-    pub async fn find_by_github_id(&self, org: OrgId, github_id: i64) -> Result<Option<Repository>, StoreError> {
+    pub async fn find_by_github_id(
+        &self,
+        org: OrgId,
+        github_id: i64,
+    ) -> Result<Option<Repository>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM repositories WHERE github_id = $1 AND organization_id = $2")
-                .bind(github_id)
-                .bind(org)
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(
+                "SELECT * FROM repositories WHERE github_id = $1 AND organization_id = $2",
+            )
+            .bind(github_id)
+            .bind(org)
+            .fetch_optional(pool)
+            .await
         })
     }
 
     pub async fn list(&self, org: OrgId) -> Result<Vec<Repository>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM repositories WHERE organization_id = $1 ORDER BY full_name")
-                .bind(org)
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(
+                "SELECT * FROM repositories WHERE organization_id = $1 ORDER BY full_name",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await
         })
     }
 
@@ -243,14 +261,22 @@ impl Repositories<'_> {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("repository", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("repository", id))
+        } else {
+            Ok(())
+        }
     }
 }
 
 impl PullRequests<'_> {
     /// Inserts or refreshes the pull request with this GitHub id; the repository must
     /// be one of `org`'s.
-    pub async fn upsert(&self, org: OrgId, sync: PullRequestSync) -> Result<PullRequest, StoreError> {
+    pub async fn upsert(
+        &self,
+        org: OrgId,
+        sync: PullRequestSync,
+    ) -> Result<PullRequest, StoreError> {
         non_empty("title", &sync.title, usize::MAX)?;
         let at = now();
         let pull_request: Option<PullRequest> = writer!(self.store, |pool| {
@@ -396,7 +422,10 @@ impl Deployments<'_> {
         })?;
         deployment.ok_or_else(|| StoreError::Conflict {
             entity: "deployments".into(),
-            detail: format!("deployment {} belongs to another organization", sync.vercel_deployment_id),
+            detail: format!(
+                "deployment {} belongs to another organization",
+                sync.vercel_deployment_id
+            ),
         })
     }
 
@@ -442,9 +471,17 @@ impl Deployments<'_> {
     }
 
     /// Records an agent's health check of the deployment (score 0–100).
-    pub async fn record_health(&self, org: OrgId, id: DeploymentId, health_score: i32) -> Result<Deployment, StoreError> {
+    pub async fn record_health(
+        &self,
+        org: OrgId,
+        id: DeploymentId,
+        health_score: i32,
+    ) -> Result<Deployment, StoreError> {
         if !(0..=100).contains(&health_score) {
-            return Err(StoreError::Invalid { field: "health_score", reason: format!("{health_score} is not in 0–100") });
+            return Err(StoreError::Invalid {
+                field: "health_score",
+                reason: format!("{health_score} is not in 0–100"),
+            });
         }
         let updated: Option<Deployment> = writer!(self.store, |pool| {
             sqlx::query_as(

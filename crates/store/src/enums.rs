@@ -153,7 +153,13 @@ string_enum! {
 impl TaskStatus {
     /// A task in one of these states will never run again.
     pub fn is_terminal(self) -> bool {
-        matches!(self, TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Rejected | TaskStatus::Cancelled)
+        matches!(
+            self,
+            TaskStatus::Completed
+                | TaskStatus::Failed
+                | TaskStatus::Rejected
+                | TaskStatus::Cancelled
+        )
     }
 }
 
@@ -163,7 +169,11 @@ mod tests {
 
     #[test]
     fn every_value_round_trips_through_its_string() {
-        fn check<T: FromStr<Err = InvalidEnumValue> + Copy + PartialEq + fmt::Debug + fmt::Display>(all: &[T]) {
+        fn check<
+            T: FromStr<Err = InvalidEnumValue> + Copy + PartialEq + fmt::Debug + fmt::Display,
+        >(
+            all: &[T],
+        ) {
             for value in all {
                 assert_eq!(value.to_string().parse::<T>().ok(), Some(*value));
             }

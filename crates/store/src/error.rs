@@ -21,11 +21,18 @@ pub enum StoreError {
     /// A string read from the database is not one of the enum's values: the data is
     /// corrupt or was written by a newer version. Never silently mapped to a default.
     #[error("invalid {type_name} value {value:?} read from the database")]
-    InvalidEnum { type_name: &'static str, value: String },
+    InvalidEnum {
+        type_name: &'static str,
+        value: String,
+    },
 
     /// The task's state does not allow the operation (approving a running task, ...).
     #[error("task {task_id} is {status}; cannot {operation}")]
-    InvalidTaskState { task_id: Uuid, status: String, operation: &'static str },
+    InvalidTaskState {
+        task_id: Uuid,
+        status: String,
+        operation: &'static str,
+    },
 
     /// The caller's lease on a task expired or was taken over: its result is refused.
     #[error("lease on task {0} was lost (expired, reclaimed or cancelled)")]
@@ -48,7 +55,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn not_found(entity: &'static str, id: impl std::fmt::Display) -> Self {
-        StoreError::NotFound { entity, id: id.to_string() }
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     /// True when the database itself is unreachable or refused the connection, as
@@ -56,17 +66,25 @@ impl StoreError {
     pub fn is_connection_error(&self) -> bool {
         matches!(
             self,
-            StoreError::Db(sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+            StoreError::Db(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+            )
         )
     }
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        if let sqlx::Error::ColumnDecode { source, .. } = &error {
-            if let Some(invalid) = source.downcast_ref::<InvalidEnumValue>() {
-                return StoreError::InvalidEnum { type_name: invalid.type_name, value: invalid.value.clone() };
-            }
+        if let sqlx::Error::ColumnDecode { source, .. } = &error
+            && let Some(invalid) = source.downcast_ref::<InvalidEnumValue>()
+        {
+            return StoreError::InvalidEnum {
+                type_name: invalid.type_name,
+                value: invalid.value.clone(),
+            };
         }
         if let sqlx::Error::Database(db_error) = &error {
             let detail = match db_error.constraint() {
@@ -79,10 +97,17 @@ impl From<sqlx::Error> for StoreError {
                     return StoreError::Conflict { entity, detail };
                 }
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Invalid { field: "reference", reason: detail };
+                    return StoreError::Invalid {
+                        field: "reference",
+                        reason: detail,
+                    };
                 }
-                sqlx::error::ErrorKind::CheckViolation | sqlx::error::ErrorKind::NotNullViolation => {
-                    return StoreError::Invalid { field: "value", reason: detail };
+                sqlx::error::ErrorKind::CheckViolation
+                | sqlx::error::ErrorKind::NotNullViolation => {
+                    return StoreError::Invalid {
+                        field: "value",
+                        reason: detail,
+                    };
                 }
                 _ => {}
             }

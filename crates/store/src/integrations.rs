@@ -112,7 +112,12 @@ impl Integrations<'_> {
         })
     }
 
-    pub async fn set_status(&self, org: OrgId, service: Service, status: IntegrationStatus) -> Result<Integration, StoreError> {
+    pub async fn set_status(
+        &self,
+        org: OrgId,
+        service: Service,
+        status: IntegrationStatus,
+    ) -> Result<Integration, StoreError> {
         let updated: Option<Integration> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE integrations SET status = $3, updated_at = $4 WHERE organization_id = $1 AND service = $2
@@ -128,7 +133,12 @@ impl Integrations<'_> {
         updated.ok_or_else(|| StoreError::not_found("integration", service))
     }
 
-    pub async fn mark_synced(&self, org: OrgId, service: Service, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_synced(
+        &self,
+        org: OrgId,
+        service: Service,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
             sqlx::query("UPDATE integrations SET last_sync_at = $3, updated_at = $3 WHERE organization_id = $1 AND service = $2")
                 .bind(org)
@@ -146,23 +156,35 @@ impl Integrations<'_> {
     }
 
     /// Replaces the stored ciphertext (key rotation).
-    pub async fn replace_credentials(&self, id: IntegrationId, credentials_encrypted: &str) -> Result<(), StoreError> {
+    pub async fn replace_credentials(
+        &self,
+        id: IntegrationId,
+        credentials_encrypted: &str,
+    ) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
-            sqlx::query("UPDATE integrations SET credentials_encrypted = $2, updated_at = $3 WHERE id = $1")
-                .bind(id)
-                .bind(credentials_encrypted)
-                .bind(now())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            sqlx::query(
+                "UPDATE integrations SET credentials_encrypted = $2, updated_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(credentials_encrypted)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("integration", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("integration", id))
+        } else {
+            Ok(())
+        }
     }
 
     /// Every integration of every organization (key rotation walks them all).
     pub async fn list_all(&self) -> Result<Vec<Integration>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM integrations ORDER BY created_at, id").fetch_all(pool).await
+            sqlx::query_as("SELECT * FROM integrations ORDER BY created_at, id")
+                .fetch_all(pool)
+                .await
         })
     }
 
@@ -183,7 +205,12 @@ impl Integrations<'_> {
         }
     }
 
-    pub async fn add_webhook(&self, org: OrgId, integration: IntegrationId, new: NewWebhook) -> Result<Webhook, StoreError> {
+    pub async fn add_webhook(
+        &self,
+        org: OrgId,
+        integration: IntegrationId,
+        new: NewWebhook,
+    ) -> Result<Webhook, StoreError> {
         non_empty("event_type", &new.event_type, 100)?;
         let inserted: Option<Webhook> = writer!(self.store, |pool| {
             sqlx::query_as(
@@ -205,7 +232,11 @@ impl Integrations<'_> {
         inserted.ok_or_else(|| StoreError::not_found("integration", integration))
     }
 
-    pub async fn list_webhooks(&self, org: OrgId, integration: IntegrationId) -> Result<Vec<Webhook>, StoreError> {
+    pub async fn list_webhooks(
+        &self,
+        org: OrgId,
+        integration: IntegrationId,
+    ) -> Result<Vec<Webhook>, StoreError> {
         reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT w.* FROM webhooks w JOIN integrations i ON i.id = w.integration_id
@@ -218,7 +249,12 @@ impl Integrations<'_> {
         })
     }
 
-    pub async fn set_webhook_active(&self, org: OrgId, webhook: WebhookId, active: bool) -> Result<Webhook, StoreError> {
+    pub async fn set_webhook_active(
+        &self,
+        org: OrgId,
+        webhook: WebhookId,
+        active: bool,
+    ) -> Result<Webhook, StoreError> {
         let updated: Option<Webhook> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE webhooks SET active = $3
@@ -246,6 +282,10 @@ impl Integrations<'_> {
             .await
             .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("webhook", webhook)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("webhook", webhook))
+        } else {
+            Ok(())
+        }
     }
 }

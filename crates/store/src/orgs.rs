@@ -91,27 +91,47 @@ pub struct RefreshToken {
 
 fn validate_email(email: &str) -> Result<(), StoreError> {
     let valid = email.len() <= 255
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if valid { Ok(()) } else { Err(StoreError::Invalid { field: "email", reason: format!("{email:?} is not an email address") }) }
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            field: "email",
+            reason: format!("{email:?} is not an email address"),
+        })
+    }
 }
 
 fn validate_slug(slug: &str) -> Result<(), StoreError> {
     let valid = !slug.is_empty()
         && slug.len() <= 100
-        && slug.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+        && slug
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
     if valid {
         Ok(())
     } else {
-        Err(StoreError::Invalid { field: "slug", reason: format!("{slug:?} must be 1–100 of a-z, 0-9 and '-'") })
+        Err(StoreError::Invalid {
+            field: "slug",
+            reason: format!("{slug:?} must be 1–100 of a-z, 0-9 and '-'"),
+        })
     }
 }
 
 pub(crate) fn non_empty(field: &'static str, value: &str, max: usize) -> Result<(), StoreError> {
     if value.trim().is_empty() {
-        return Err(StoreError::Invalid { field, reason: "must not be empty".into() });
+        return Err(StoreError::Invalid {
+            field,
+            reason: "must not be empty".into(),
+        });
     }
     if value.len() > max {
-        return Err(StoreError::Invalid { field, reason: format!("must be at most {max} bytes") });
+        return Err(StoreError::Invalid {
+            field,
+            reason: format!("must be at most {max} bytes"),
+        });
     }
     Ok(())
 }
@@ -158,7 +178,10 @@ impl Users<'_> {
 
     pub async fn get(&self, id: UserId) -> Result<User, StoreError> {
         let user: Option<User> = reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(pool).await
+            sqlx::query_as("SELECT * FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
         })?;
         user.ok_or_else(|| StoreError::not_found("user", id))
     }
@@ -166,17 +189,27 @@ impl Users<'_> {
     /// Emails are compared case-insensitively (they are stored lowercased).
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM users WHERE email = $1").bind(email.to_lowercase()).fetch_optional(pool).await
+            sqlx::query_as("SELECT * FROM users WHERE email = $1")
+                .bind(email.to_lowercase())
+                .fetch_optional(pool)
+                .await
         })
     }
 
     pub async fn find_by_github_id(&self, github_id: i64) -> Result<Option<User>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM users WHERE github_id = $1").bind(github_id).fetch_optional(pool).await
+            sqlx::query_as("SELECT * FROM users WHERE github_id = $1")
+                .bind(github_id)
+                .fetch_optional(pool)
+                .await
         })
     }
 
-    pub async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
+    pub async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
@@ -186,29 +219,49 @@ impl Users<'_> {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("user", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("user", id))
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
         writer!(self.store, |pool| {
-            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1").bind(id).bind(now()).execute(pool).await.map(|done| done.rows_affected())
+            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
 
     /// How many users exist: the first registration on a fresh instance is special.
     pub async fn count(&self) -> Result<i64, StoreError> {
-        let (count,): (i64,) =
-            reader!(self.store, |pool| { sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await })?;
+        let (count,): (i64,) = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM users")
+                .fetch_one(pool)
+                .await
+        })?;
         Ok(count)
     }
 
     /// Deleting a user removes their memberships and refresh tokens with them.
     pub async fn delete(&self, id: UserId) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
-            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(pool).await.map(|done| done.rows_affected())
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("user", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("user", id))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -218,7 +271,12 @@ pub struct Organizations<'a> {
 
 impl Organizations<'_> {
     /// Creates an organization with `owner` as its first member, in one transaction.
-    pub async fn create(&self, name: &str, slug: &str, owner: UserId) -> Result<Organization, StoreError> {
+    pub async fn create(
+        &self,
+        name: &str,
+        slug: &str,
+        owner: UserId,
+    ) -> Result<Organization, StoreError> {
         non_empty("name", name, 255)?;
         validate_slug(slug)?;
         let at = now();
@@ -257,26 +315,37 @@ impl Organizations<'_> {
 
     pub async fn get(&self, id: OrgId) -> Result<Organization, StoreError> {
         let organization: Option<Organization> = reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM organizations WHERE id = $1").bind(id).fetch_optional(pool).await
+            sqlx::query_as("SELECT * FROM organizations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
         })?;
         organization.ok_or_else(|| StoreError::not_found("organization", id))
     }
 
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Organization>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM organizations WHERE slug = $1").bind(slug).fetch_optional(pool).await
+            sqlx::query_as("SELECT * FROM organizations WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
         })
     }
 
     /// Every organization, oldest first: the runtime rebuilds its tree from this.
     pub async fn list_all(&self) -> Result<Vec<Organization>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM organizations ORDER BY created_at, id").fetch_all(pool).await
+            sqlx::query_as("SELECT * FROM organizations ORDER BY created_at, id")
+                .fetch_all(pool)
+                .await
         })
     }
 
     /// The organizations `user` belongs to, with their role in each.
-    pub async fn list_for_user(&self, user: UserId) -> Result<Vec<(Organization, MemberRole)>, StoreError> {
+    pub async fn list_for_user(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(Organization, MemberRole)>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -293,10 +362,17 @@ impl Organizations<'_> {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows.into_iter().map(|row| (row.organization, row.member_role)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.organization, row.member_role))
+            .collect())
     }
 
-    pub async fn update(&self, id: OrgId, patch: OrganizationPatch) -> Result<Organization, StoreError> {
+    pub async fn update(
+        &self,
+        id: OrgId,
+        patch: OrganizationPatch,
+    ) -> Result<Organization, StoreError> {
         if let Some(name) = &patch.name {
             non_empty("name", name, 255)?;
         }
@@ -320,12 +396,25 @@ impl Organizations<'_> {
     /// Deletes the organization and, through `ON DELETE CASCADE`, every row it owns.
     pub async fn delete(&self, id: OrgId) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
-            sqlx::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(pool).await.map(|done| done.rows_affected())
+            sqlx::query("DELETE FROM organizations WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("organization", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("organization", id))
+        } else {
+            Ok(())
+        }
     }
 
-    pub async fn add_member(&self, org: OrgId, user: UserId, role: MemberRole) -> Result<Membership, StoreError> {
+    pub async fn add_member(
+        &self,
+        org: OrgId,
+        user: UserId,
+        role: MemberRole,
+    ) -> Result<Membership, StoreError> {
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
@@ -342,13 +431,19 @@ impl Organizations<'_> {
     }
 
     /// The user's role in `org`, or `None` when they are not a member.
-    pub async fn member_role(&self, org: OrgId, user: UserId) -> Result<Option<MemberRole>, StoreError> {
+    pub async fn member_role(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<MemberRole>, StoreError> {
         let row: Option<(MemberRole,)> = reader!(self.store, |pool| {
-            sqlx::query_as("SELECT role FROM organization_members WHERE organization_id = $1 AND user_id = $2")
-                .bind(org)
-                .bind(user)
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(
+                "SELECT role FROM organization_members WHERE organization_id = $1 AND user_id = $2",
+            )
+            .bind(org)
+            .bind(user)
+            .fetch_optional(pool)
+            .await
         })?;
         Ok(row.map(|(role,)| role))
     }
@@ -365,7 +460,12 @@ impl Organizations<'_> {
         })
     }
 
-    pub async fn set_member_role(&self, org: OrgId, user: UserId, role: MemberRole) -> Result<Membership, StoreError> {
+    pub async fn set_member_role(
+        &self,
+        org: OrgId,
+        user: UserId,
+        role: MemberRole,
+    ) -> Result<Membership, StoreError> {
         let membership: Option<Membership> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE organization_members SET role = $3 WHERE organization_id = $1 AND user_id = $2 RETURNING *",
@@ -381,14 +481,20 @@ impl Organizations<'_> {
 
     pub async fn remove_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
-            sqlx::query("DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2")
-                .bind(org)
-                .bind(user)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            sqlx::query(
+                "DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2",
+            )
+            .bind(org)
+            .bind(user)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("member", user)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("member", user))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -424,13 +530,20 @@ impl RefreshTokens<'_> {
 
     pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError> {
         reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1").bind(token_hash).fetch_optional(pool).await
+            sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
         })
     }
 
     /// Marks `old` as replaced by `new` — only if `old` is still live. Returns false
     /// when it was already revoked (a reuse: the caller revokes the family).
-    pub async fn mark_rotated(&self, old: RefreshTokenId, new: RefreshTokenId) -> Result<bool, StoreError> {
+    pub async fn mark_rotated(
+        &self,
+        old: RefreshTokenId,
+        new: RefreshTokenId,
+    ) -> Result<bool, StoreError> {
         let result = writer!(self.store, |pool| {
             sqlx::query(
                 "UPDATE refresh_tokens SET revoked_at = $3, replaced_by = $2 WHERE id = $1 AND revoked_at IS NULL",

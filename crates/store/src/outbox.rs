@@ -74,7 +74,11 @@ impl Outbox<'_> {
             .await
             .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("outbox entry", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("outbox entry", id))
+        } else {
+            Ok(())
+        }
     }
 
     /// The broker refused or did not confirm: the entry stays pending.
@@ -90,6 +94,10 @@ impl Outbox<'_> {
             .await
             .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("outbox entry", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("outbox entry", id))
+        } else {
+            Ok(())
+        }
     }
 }

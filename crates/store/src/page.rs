@@ -19,11 +19,16 @@ pub struct Cursor {
 impl Cursor {
     /// An opaque string for clients: `<microseconds since epoch>.<uuid>`.
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.created_at.timestamp_micros(), self.id.simple())
+        format!(
+            "{}.{}",
+            self.created_at.timestamp_micros(),
+            self.id.simple()
+        )
     }
 
     pub fn decode(text: &str) -> Result<Cursor, StoreError> {
-        let invalid = || StoreError::InvalidCursor(format!("{text:?} is not a cursor returned by this API"));
+        let invalid =
+            || StoreError::InvalidCursor(format!("{text:?} is not a cursor returned by this API"));
         let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
         let micros: i64 = micros.parse().map_err(|_| invalid())?;
         let created_at = Utc.timestamp_micros(micros).single().ok_or_else(invalid)?;
@@ -41,7 +46,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { limit: 50, after: None }
+        PageRequest {
+            limit: 50,
+            after: None,
+        }
     }
 }
 
@@ -74,7 +82,11 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` rows fetched in order.
-    pub(crate) fn from_rows(mut rows: Vec<T>, request: &PageRequest, key: impl Fn(&T) -> Cursor) -> Page<T> {
+    pub(crate) fn from_rows(
+        mut rows: Vec<T>,
+        request: &PageRequest,
+        key: impl Fn(&T) -> Cursor,
+    ) -> Page<T> {
         let limit = request.limit.clamp(1, MAX_PAGE_SIZE) as usize;
         let next = if rows.len() > limit {
             rows.truncate(limit);
@@ -92,9 +104,17 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let cursor = Cursor { created_at: crate::db::now(), id: Uuid::now_v7() };
+        let cursor = Cursor {
+            created_at: crate::db::now(),
+            id: Uuid::now_v7(),
+        };
         assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
-        for garbage in ["", "abc", "12.not-a-uuid", "x.0190b1a2b3c4d5e6f708192a3b4c5d6e"] {
+        for garbage in [
+            "",
+            "abc",
+            "12.not-a-uuid",
+            "x.0190b1a2b3c4d5e6f708192a3b4c5d6e",
+        ] {
             assert!(Cursor::decode(garbage).is_err(), "{garbage:?} accepted");
         }
     }

@@ -67,10 +67,16 @@ impl NewTask {
     fn validate(&self) -> Result<(), StoreError> {
         non_empty("task_type", &self.task_type, 100)?;
         if !(1..=10).contains(&self.priority) {
-            return Err(StoreError::Invalid { field: "priority", reason: format!("{} is not in 1–10", self.priority) });
+            return Err(StoreError::Invalid {
+                field: "priority",
+                reason: format!("{} is not in 1–10", self.priority),
+            });
         }
         if self.max_attempts < 1 {
-            return Err(StoreError::Invalid { field: "max_attempts", reason: "must be at least 1".into() });
+            return Err(StoreError::Invalid {
+                field: "max_attempts",
+                reason: "must be at least 1".into(),
+            });
         }
         if let Some(key) = &self.idempotency_key {
             non_empty("idempotency_key", key, 255)?;
@@ -134,7 +140,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { base_delay: Duration::from_secs(1), max_delay: Duration::from_secs(300) }
+        RetryPolicy {
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(300),
+        }
     }
 }
 
@@ -142,7 +151,9 @@ impl RetryPolicy {
     /// The delay before the next attempt after attempt number `attempt` failed.
     pub fn delay_after(&self, attempt: i32) -> Duration {
         let exponent = attempt.saturating_sub(1).clamp(0, 30) as u32;
-        self.base_delay.saturating_mul(1u32 << exponent).min(self.max_delay)
+        self.base_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay)
     }
 }
 
@@ -160,11 +171,17 @@ pub trait TaskQueue: Send + Sync + 'static {
     async fn extend_lease(&self, lease: &Lease, duration: Duration) -> Result<Lease, StoreError>;
 
     /// Records success and the task's output.
-    async fn complete(&self, lease: &Lease, output: Option<Value>) -> Result<AgentTask, StoreError>;
+    async fn complete(&self, lease: &Lease, output: Option<Value>)
+    -> Result<AgentTask, StoreError>;
 
     /// Records a failure: retried with backoff while attempts remain and `retryable`
     /// holds, failed for good otherwise.
-    async fn fail(&self, lease: &Lease, error: &str, retryable: bool) -> Result<FailOutcome, StoreError>;
+    async fn fail(
+        &self,
+        lease: &Lease,
+        error: &str,
+        retryable: bool,
+    ) -> Result<FailOutcome, StoreError>;
 
     /// Hands out again every task whose lease has expired (its worker died or hung),
     /// or fails it when its attempts are spent. Returns the tasks touched.
@@ -174,8 +191,13 @@ pub trait TaskQueue: Send + Sync + 'static {
     async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError>;
 
     /// Ends a task parked in `needs_approval` without running it.
-    async fn reject(&self, org: OrgId, task: TaskId, by: UserId, reason: Option<&str>)
-    -> Result<AgentTask, StoreError>;
+    async fn reject(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<AgentTask, StoreError>;
 
     /// Cancels a task that has not finished. Returns the task and whether it was running
     /// (the runtime then tells the agent to stop).
@@ -192,7 +214,10 @@ pub struct DbTaskQueue {
 
 impl DbTaskQueue {
     pub fn new(store: Store) -> Self {
-        DbTaskQueue { store, retry: RetryPolicy::default() }
+        DbTaskQueue {
+            store,
+            retry: RetryPolicy::default(),
+        }
     }
 
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
@@ -250,7 +275,11 @@ impl TaskQueue for DbTaskQueue {
     async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError> {
         task.validate()?;
         let at = now();
-        let status = if task.requires_human_approval { TaskStatus::NeedsApproval } else { TaskStatus::Pending };
+        let status = if task.requires_human_approval {
+            TaskStatus::NeedsApproval
+        } else {
+            TaskStatus::Pending
+        };
         let inserted: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, description, status, priority,
@@ -278,7 +307,10 @@ impl TaskQueue for DbTaskQueue {
             .await
         })?;
         if let Some(task) = inserted {
-            return Ok(Enqueued { task, created: true });
+            return Ok(Enqueued {
+                task,
+                created: true,
+            });
         }
         // Either the key matched an existing task, or the agent is not this org's.
         let existing: Option<AgentTask> = match &task.idempotency_key {
@@ -295,7 +327,10 @@ impl TaskQueue for DbTaskQueue {
             None => None,
         };
         existing
-            .map(|task| Enqueued { task, created: false })
+            .map(|task| Enqueued {
+                task,
+                created: false,
+            })
             .ok_or_else(|| StoreError::not_found("agent", task.agent_id))
     }
 
@@ -319,12 +354,21 @@ impl TaskQueue for DbTaskQueue {
         })?;
         // RETURNING gives no order: restore the claim order.
         tasks.sort_by(|a, b| {
-            b.priority.cmp(&a.priority).then(a.created_at.cmp(&b.created_at)).then(a.id.cmp(&b.id))
+            b.priority
+                .cmp(&a.priority)
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.id.cmp(&b.id))
         });
         Ok(tasks
             .into_iter()
             .map(|task| {
-                let lease = Lease { task_id: task.id, token, attempt: task.attempt, claimed_at, expires_at };
+                let lease = Lease {
+                    task_id: task.id,
+                    token,
+                    attempt: task.attempt,
+                    claimed_at,
+                    expires_at,
+                };
                 ClaimedTask { task, lease }
             })
             .collect())
@@ -347,10 +391,17 @@ impl TaskQueue for DbTaskQueue {
         if result == 0 {
             return Err(StoreError::LeaseLost(lease.task_id.0));
         }
-        Ok(Lease { expires_at, ..lease.clone() })
+        Ok(Lease {
+            expires_at,
+            ..lease.clone()
+        })
     }
 
-    async fn complete(&self, lease: &Lease, output: Option<Value>) -> Result<AgentTask, StoreError> {
+    async fn complete(
+        &self,
+        lease: &Lease,
+        output: Option<Value>,
+    ) -> Result<AgentTask, StoreError> {
         let at = now();
         let task: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
@@ -371,7 +422,12 @@ impl TaskQueue for DbTaskQueue {
         task.ok_or(StoreError::LeaseLost(lease.task_id.0))
     }
 
-    async fn fail(&self, lease: &Lease, error: &str, retryable: bool) -> Result<FailOutcome, StoreError> {
+    async fn fail(
+        &self,
+        lease: &Lease,
+        error: &str,
+        retryable: bool,
+    ) -> Result<FailOutcome, StoreError> {
         let at = now();
         let run_after = at + chrono_duration(self.retry.delay_after(lease.attempt));
         // When not retryable, pretend the attempts are spent.
@@ -402,7 +458,9 @@ impl TaskQueue for DbTaskQueue {
         match task {
             None => Err(StoreError::LeaseLost(lease.task_id.0)),
             Some(task) if task.status == TaskStatus::Failed => Ok(FailOutcome::Failed),
-            Some(task) => Ok(FailOutcome::Retrying { run_after: task.run_after }),
+            Some(task) => Ok(FailOutcome::Retrying {
+                run_after: task.run_after,
+            }),
         }
     }
 
@@ -520,8 +578,13 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let policy = RetryPolicy { base_delay: Duration::from_secs(2), max_delay: Duration::from_secs(10) };
-        let delays: Vec<u64> = (1..=5).map(|attempt| policy.delay_after(attempt).as_secs()).collect();
+        let policy = RetryPolicy {
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(10),
+        };
+        let delays: Vec<u64> = (1..=5)
+            .map(|attempt| policy.delay_after(attempt).as_secs())
+            .collect();
         assert_eq!(delays, vec![2, 4, 8, 10, 10]);
         assert_eq!(policy.delay_after(i32::MAX), Duration::from_secs(10));
     }

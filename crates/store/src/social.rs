@@ -65,7 +65,10 @@ pub struct SocialPost {
 
 impl SocialPost {
     pub fn cursor(&self) -> Cursor {
-        Cursor { created_at: self.created_at, id: self.id.0 }
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
     }
 }
 
@@ -126,7 +129,11 @@ fn max_post_length(platform: SocialPlatform) -> usize {
 
 impl SocialAccounts<'_> {
     /// Connects an account, or refreshes the one with the same platform and id.
-    pub async fn connect(&self, org: OrgId, new: NewSocialAccount) -> Result<SocialAccount, StoreError> {
+    pub async fn connect(
+        &self,
+        org: OrgId,
+        new: NewSocialAccount,
+    ) -> Result<SocialAccount, StoreError> {
         non_empty("account_id", &new.account_id, 255)?;
         non_empty("handle", &new.handle, 255)?;
         non_empty("credentials", &new.credentials_encrypted, usize::MAX)?;
@@ -167,7 +174,11 @@ impl SocialAccounts<'_> {
         account.ok_or_else(|| StoreError::not_found("social account", id))
     }
 
-    pub async fn list(&self, org: OrgId, platform: Option<SocialPlatform>) -> Result<Vec<SocialAccount>, StoreError> {
+    pub async fn list(
+        &self,
+        org: OrgId,
+        platform: Option<SocialPlatform>,
+    ) -> Result<Vec<SocialAccount>, StoreError> {
         reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT * FROM social_accounts WHERE organization_id = $1 AND ($2 IS NULL OR platform = $2)
@@ -211,7 +222,11 @@ impl SocialAccounts<'_> {
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("social account", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("social account", id))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -219,9 +234,17 @@ impl SocialPosts<'_> {
     /// Drafts a post (or schedules it when `scheduled_for` is set) on one of `org`'s
     /// accounts; the content must fit the platform.
     pub async fn create(&self, org: OrgId, new: NewSocialPost) -> Result<SocialPost, StoreError> {
-        let account = self.store.social_accounts().get(org, new.social_account_id).await?;
+        let account = self
+            .store
+            .social_accounts()
+            .get(org, new.social_account_id)
+            .await?;
         validate_content(account.platform, &new.content)?;
-        let status = if new.scheduled_for.is_some() { SocialPostStatus::Scheduled } else { SocialPostStatus::Draft };
+        let status = if new.scheduled_for.is_some() {
+            SocialPostStatus::Scheduled
+        } else {
+            SocialPostStatus::Draft
+        };
         let at = now();
         writer!(self.store, |pool| {
             sqlx::query_as(
@@ -287,10 +310,18 @@ impl SocialPosts<'_> {
     }
 
     /// Edits a post that is not published yet.
-    pub async fn update(&self, org: OrgId, id: SocialPostId, patch: SocialPostPatch) -> Result<SocialPost, StoreError> {
+    pub async fn update(
+        &self,
+        org: OrgId,
+        id: SocialPostId,
+        patch: SocialPostPatch,
+    ) -> Result<SocialPost, StoreError> {
         let current = self.get(org, id).await?;
         if current.status == SocialPostStatus::Published {
-            return Err(StoreError::Invalid { field: "status", reason: "a published post cannot be edited".into() });
+            return Err(StoreError::Invalid {
+                field: "status",
+                reason: "a published post cannot be edited".into(),
+            });
         }
         if let Some(content) = &patch.content {
             validate_content(current.platform, content)?;
@@ -309,7 +340,10 @@ impl SocialPosts<'_> {
             .fetch_optional(pool)
             .await
         })?;
-        updated.ok_or_else(|| StoreError::Invalid { field: "status", reason: "the post was published meanwhile".into() })
+        updated.ok_or_else(|| StoreError::Invalid {
+            field: "status",
+            reason: "the post was published meanwhile".into(),
+        })
     }
 
     /// Records a successful publication on the platform.
@@ -390,7 +424,11 @@ impl SocialPosts<'_> {
             .await
             .map(|done| done.rows_affected())
         })?;
-        if result == 0 { Err(StoreError::not_found("social post", id)) } else { Ok(()) }
+        if result == 0 {
+            Err(StoreError::not_found("social post", id))
+        } else {
+            Ok(())
+        }
     }
 }
 

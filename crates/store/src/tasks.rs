@@ -51,7 +51,10 @@ pub struct AgentTask {
 
 impl AgentTask {
     pub fn cursor(&self) -> Cursor {
-        Cursor { created_at: self.created_at, id: self.id.0 }
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
     }
 }
 
@@ -88,7 +91,12 @@ impl Tasks<'_> {
     }
 
     /// Newest first, filtered, one page at a time.
-    pub async fn list(&self, org: OrgId, filter: &TaskFilter, page: &PageRequest) -> Result<Page<AgentTask>, StoreError> {
+    pub async fn list(
+        &self,
+        org: OrgId,
+        filter: &TaskFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AgentTask>, StoreError> {
         let rows: Vec<AgentTask> = reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT * FROM agent_tasks WHERE organization_id = $1

@@ -33,12 +33,18 @@ pub struct TestDb {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server_url: String, database: String },
+    Postgres {
+        server_url: String,
+        database: String,
+    },
 }
 
 /// The server URL from `DATABASE_URL`, or the default.
 pub fn database_url() -> String {
-    std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
 
 /// `url` with its database name replaced by `database`.
@@ -48,7 +54,10 @@ pub fn with_database(url: &str, database: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|index| index + 3).unwrap_or(0);
-    let authority_end = base[scheme_end..].find('/').map(|index| scheme_end + index).unwrap_or(base.len());
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map(|index| scheme_end + index)
+        .unwrap_or(base.len());
     let mut result = format!("{}/{database}", &base[..authority_end]);
     if let Some(query) = query {
         result.push('?');
@@ -67,15 +76,25 @@ impl TestDb {
 
     pub async fn sqlite() -> TestDb {
         let directory = tempfile::tempdir().expect("create a temporary directory");
-        let url = format!("sqlite://{}", directory.path().join("companyos.db").display());
-        let store = Store::open(&ConnectOptions::new(url.clone())).await.expect("open a fresh SQLite store");
-        TestDb { store, url, cleanup: Cleanup::Sqlite(directory) }
+        let url = format!(
+            "sqlite://{}",
+            directory.path().join("companyos.db").display()
+        );
+        let store = Store::open(&ConnectOptions::new(url.clone()))
+            .await
+            .expect("open a fresh SQLite store");
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Sqlite(directory),
+        }
     }
 
     pub async fn postgres() -> TestDb {
         let server_url = database_url();
         let database = format!("{TEST_DATABASE_PREFIX}{}", uuid::Uuid::new_v4().simple());
-        let options = PgConnectOptions::from_str(&server_url).expect("DATABASE_URL is a valid PostgreSQL URL");
+        let options = PgConnectOptions::from_str(&server_url)
+            .expect("DATABASE_URL is a valid PostgreSQL URL");
         let mut admin = PgConnection::connect_with(&options).await.unwrap_or_else(|error| {
             panic!(
                 "PostgreSQL is not reachable at {} ({error}); start it (see .ci/run) or set DATABASE_URL",
@@ -83,26 +102,44 @@ impl TestDb {
             )
         });
         // The name is our prefix and a UUID in hex: nothing from outside.
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}"))).execute(&mut admin).await.expect("create a test database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
         admin.close().await.ok();
         let url = with_database(&server_url, &database);
         let mut connect = ConnectOptions::new(url.clone());
         connect.max_connections = 12;
-        let store = Store::open(&connect).await.expect("open the fresh PostgreSQL store");
-        TestDb { store, url, cleanup: Cleanup::Postgres { server_url, database } }
+        let store = Store::open(&connect)
+            .await
+            .expect("open the fresh PostgreSQL store");
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Postgres {
+                server_url,
+                database,
+            },
+        }
     }
 
     /// Closes the store and drops the database. A test that panics before this leaves
     /// its database behind; `.ci/run` drops leftovers before each run.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Cleanup::Postgres { server_url, database } = self.cleanup {
-            if let Ok(options) = PgConnectOptions::from_str(&server_url) {
-                if let Ok(mut admin) = PgConnection::connect_with(&options).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))).execute(&mut admin).await;
-                    admin.close().await.ok();
-                }
-            }
+        if let Cleanup::Postgres {
+            server_url,
+            database,
+        } = self.cleanup
+            && let Ok(options) = PgConnectOptions::from_str(&server_url)
+            && let Ok(mut admin) = PgConnection::connect_with(&options).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+            admin.close().await.ok();
         }
     }
 }
@@ -142,8 +179,17 @@ mod tests {
 
     #[test]
     fn database_names_are_replaced_in_urls() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
     }
 }

@@ -5,7 +5,11 @@ use companyos_store::{Agent, NewAgent, NewUser, OrgId, Organization, Store, User
 pub async fn user(store: &Store, email: &str) -> User {
     store
         .users()
-        .create(NewUser { email: email.into(), name: format!("User {email}"), ..NewUser::default() })
+        .create(NewUser {
+            email: email.into(),
+            name: format!("User {email}"),
+            ..NewUser::default()
+        })
         .await
         .expect("create user")
 }
@@ -13,7 +17,11 @@ pub async fn user(store: &Store, email: &str) -> User {
 /// An organization with a fresh owner.
 pub async fn organization(store: &Store, slug: &str) -> (Organization, User) {
     let owner = user(store, &format!("owner@{slug}.example")).await;
-    let organization = store.organizations().create(&format!("Org {slug}"), slug, owner.id).await.expect("create org");
+    let organization = store
+        .organizations()
+        .create(&format!("Org {slug}"), slug, owner.id)
+        .await
+        .expect("create org");
     (organization, owner)
 }
 

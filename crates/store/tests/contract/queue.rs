@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use companyos_store::testing::TestDb;
 use companyos_store::{
-    ClaimRequest, DbTaskQueue, FailOutcome, NewTask, RetryPolicy, StoreError, TaskId, TaskQueue, TaskStatus, now,
+    ClaimRequest, DbTaskQueue, FailOutcome, NewTask, RetryPolicy, StoreError, TaskId, TaskQueue,
+    TaskStatus, now,
 };
 use serde_json::json;
 
@@ -29,7 +30,11 @@ companyos_store::contract_tests!(
 );
 
 fn claim_one(worker: &str, lease: Duration) -> ClaimRequest {
-    ClaimRequest { worker: worker.into(), lease, limit: 1 }
+    ClaimRequest {
+        worker: worker.into(),
+        lease,
+        limit: 1,
+    }
 }
 
 const LONG_LEASE: Duration = Duration::from_secs(60);
@@ -48,9 +53,14 @@ async fn claims_highest_priority_then_oldest(db: &TestDb) {
         expected.push((priority, enqueued.task.id));
     }
     // Priority descending, and for equal priority the older task first.
-    expected.sort_by(|a, b| b.0.cmp(&a.0));
+    expected.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     let mut claimed = Vec::new();
-    while let Some(task) = queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").pop() {
+    while let Some(task) = queue
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .pop()
+    {
         assert_eq!(task.task.status, TaskStatus::InProgress);
         assert_eq!(task.task.attempt, 1);
         assert_eq!(task.task.lease_owner.as_deref(), Some("w"));
@@ -64,7 +74,14 @@ async fn claims_highest_priority_then_oldest(db: &TestDb) {
         task.priority = priority;
         queue.enqueue(task).await.expect("enqueue");
     }
-    let batch = queue.claim(&ClaimRequest { worker: "w".into(), lease: LONG_LEASE, limit: 10 }).await.expect("claim");
+    let batch = queue
+        .claim(&ClaimRequest {
+            worker: "w".into(),
+            lease: LONG_LEASE,
+            limit: 10,
+        })
+        .await
+        .expect("claim");
     let priorities: Vec<i32> = batch.iter().map(|task| task.task.priority).collect();
     assert_eq!(priorities, vec![7, 4, 2]);
 }
@@ -77,8 +94,19 @@ async fn tasks_wait_for_run_after(db: &TestDb) {
     later.run_after = Some(now() + chrono::Duration::hours(1));
     later.priority = 10;
     queue.enqueue(later).await.expect("enqueue");
-    let now_task = queue.enqueue(NewTask::new(org.id, agent.id, "now")).await.expect("enqueue").task;
-    let claimed = queue.claim(&ClaimRequest { worker: "w".into(), lease: LONG_LEASE, limit: 10 }).await.expect("claim");
+    let now_task = queue
+        .enqueue(NewTask::new(org.id, agent.id, "now"))
+        .await
+        .expect("enqueue")
+        .task;
+    let claimed = queue
+        .claim(&ClaimRequest {
+            worker: "w".into(),
+            lease: LONG_LEASE,
+            limit: 10,
+        })
+        .await
+        .expect("claim");
     assert_eq!(claimed.len(), 1, "the future task must not be claimed");
     assert_eq!(claimed[0].task.id, now_task.id);
 }
@@ -87,74 +115,156 @@ async fn only_the_current_lease_may_finish_a_task(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
     let queue = DbTaskQueue::new(db.store.clone());
-    queue.enqueue(NewTask::new(org.id, agent.id, "review")).await.expect("enqueue");
-    let claimed = queue.claim(&claim_one("w", Duration::from_secs(5))).await.expect("claim").remove(0);
+    queue
+        .enqueue(NewTask::new(org.id, agent.id, "review"))
+        .await
+        .expect("enqueue");
+    let claimed = queue
+        .claim(&claim_one("w", Duration::from_secs(5)))
+        .await
+        .expect("claim")
+        .remove(0);
 
     let mut forged = claimed.lease.clone();
     forged.token = uuid::Uuid::new_v4();
-    assert!(matches!(queue.complete(&forged, None).await, Err(StoreError::LeaseLost(id)) if id == claimed.task.id.0));
-    assert!(matches!(queue.extend_lease(&forged, LONG_LEASE).await, Err(StoreError::LeaseLost(_))));
-    assert!(matches!(queue.fail(&forged, "x", true).await, Err(StoreError::LeaseLost(_))));
+    assert!(
+        matches!(queue.complete(&forged, None).await, Err(StoreError::LeaseLost(id)) if id == claimed.task.id.0)
+    );
+    assert!(matches!(
+        queue.extend_lease(&forged, LONG_LEASE).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    assert!(matches!(
+        queue.fail(&forged, "x", true).await,
+        Err(StoreError::LeaseLost(_))
+    ));
 
-    let extended = queue.extend_lease(&claimed.lease, LONG_LEASE).await.expect("extend");
+    let extended = queue
+        .extend_lease(&claimed.lease, LONG_LEASE)
+        .await
+        .expect("extend");
     assert!(extended.expires_at > claimed.lease.expires_at);
-    let stored = db.store.tasks().get(org.id, claimed.task.id).await.expect("get");
+    let stored = db
+        .store
+        .tasks()
+        .get(org.id, claimed.task.id)
+        .await
+        .expect("get");
     assert_eq!(stored.lease_expires_at, Some(extended.expires_at));
 
-    let done = queue.complete(&extended, Some(json!({"verdict": "approve"}))).await.expect("complete");
+    let done = queue
+        .complete(&extended, Some(json!({"verdict": "approve"})))
+        .await
+        .expect("complete");
     assert_eq!(done.status, TaskStatus::Completed);
     assert_eq!(done.output_data, Some(json!({"verdict": "approve"})));
     assert!(done.completed_at.is_some() && done.duration_seconds.is_some());
     assert_eq!(done.lease_expires_at, None);
     // Completing twice is refused: the lease ended with the first completion.
-    assert!(matches!(queue.complete(&extended, None).await, Err(StoreError::LeaseLost(_))));
+    assert!(matches!(
+        queue.complete(&extended, None).await,
+        Err(StoreError::LeaseLost(_))
+    ));
 }
 
 async fn failures_retry_with_backoff_then_fail_with_the_error(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
-    let slow = DbTaskQueue::new(db.store.clone())
-        .with_retry_policy(RetryPolicy { base_delay: Duration::from_secs(30), max_delay: Duration::from_secs(60) });
+    let slow = DbTaskQueue::new(db.store.clone()).with_retry_policy(RetryPolicy {
+        base_delay: Duration::from_secs(30),
+        max_delay: Duration::from_secs(60),
+    });
     let mut task = NewTask::new(org.id, agent.id, "flaky");
     task.max_attempts = 3;
     let id = slow.enqueue(task).await.expect("enqueue").task.id;
 
-    let first = slow.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").remove(0);
+    let first = slow
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
     let before = now();
-    let outcome = slow.fail(&first.lease, "github returned 502", true).await.expect("fail");
-    let FailOutcome::Retrying { run_after } = outcome else { panic!("expected a retry, got {outcome:?}") };
-    assert!(run_after >= before + chrono::Duration::seconds(29), "backoff applied: {run_after} vs {before}");
+    let outcome = slow
+        .fail(&first.lease, "github returned 502", true)
+        .await
+        .expect("fail");
+    let FailOutcome::Retrying { run_after } = outcome else {
+        panic!("expected a retry, got {outcome:?}")
+    };
+    assert!(
+        run_after >= before + chrono::Duration::seconds(29),
+        "backoff applied: {run_after} vs {before}"
+    );
     let stored = db.store.tasks().get(org.id, id).await.expect("get");
     assert_eq!(stored.status, TaskStatus::Pending);
     assert_eq!(stored.retry_count, 1);
     assert_eq!(stored.error_message.as_deref(), Some("github returned 502"));
-    assert!(slow.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").is_empty(), "backing off");
+    assert!(
+        slow.claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "backing off"
+    );
 
     // With no backoff, the remaining attempts run and the last failure is final.
-    let fast = DbTaskQueue::new(db.store.clone())
-        .with_retry_policy(RetryPolicy { base_delay: Duration::ZERO, max_delay: Duration::ZERO });
+    let fast = DbTaskQueue::new(db.store.clone()).with_retry_policy(RetryPolicy {
+        base_delay: Duration::ZERO,
+        max_delay: Duration::ZERO,
+    });
     sqlx_force_due(db, id).await;
-    let second = fast.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").remove(0);
+    let second = fast
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
     assert_eq!(second.lease.attempt, 2);
-    assert!(matches!(fast.fail(&second.lease, "502 again", true).await, Ok(FailOutcome::Retrying { .. })));
-    let third = fast.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").remove(0);
+    assert!(matches!(
+        fast.fail(&second.lease, "502 again", true).await,
+        Ok(FailOutcome::Retrying { .. })
+    ));
+    let third = fast
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
     assert_eq!(third.lease.attempt, 3);
-    assert_eq!(fast.fail(&third.lease, "502 for good", true).await.expect("fail"), FailOutcome::Failed);
+    assert_eq!(
+        fast.fail(&third.lease, "502 for good", true)
+            .await
+            .expect("fail"),
+        FailOutcome::Failed
+    );
     let stored = db.store.tasks().get(org.id, id).await.expect("get");
     assert_eq!(stored.status, TaskStatus::Failed);
     assert_eq!(stored.error_message.as_deref(), Some("502 for good"));
     assert_eq!(stored.retry_count, 2);
     assert!(stored.completed_at.is_some());
-    assert!(fast.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").is_empty());
+    assert!(
+        fast.claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 }
 
 /// Makes a backing-off task due now, the way time passing would.
 async fn sqlx_force_due(db: &TestDb, id: TaskId) {
     let past = now() - chrono::Duration::seconds(1);
     if let Some(pool) = db.store.postgres_pool() {
-        sqlx::query("UPDATE agent_tasks SET run_after = $1 WHERE id = $2").bind(past).bind(id).execute(pool).await.expect("update");
+        sqlx::query("UPDATE agent_tasks SET run_after = $1 WHERE id = $2")
+            .bind(past)
+            .bind(id)
+            .execute(pool)
+            .await
+            .expect("update");
     } else if let Some(pool) = db.store.sqlite_write_pool() {
-        sqlx::query("UPDATE agent_tasks SET run_after = $1 WHERE id = $2").bind(past).bind(id).execute(pool).await.expect("update");
+        sqlx::query("UPDATE agent_tasks SET run_after = $1 WHERE id = $2")
+            .bind(past)
+            .bind(id)
+            .execute(pool)
+            .await
+            .expect("update");
     }
 }
 
@@ -162,9 +272,24 @@ async fn non_retryable_failures_fail_at_once(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
     let queue = DbTaskQueue::new(db.store.clone());
-    let id = queue.enqueue(NewTask::new(org.id, agent.id, "review")).await.expect("enqueue").task.id;
-    let claimed = queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").remove(0);
-    assert_eq!(queue.fail(&claimed.lease, "pull request 404", false).await.expect("fail"), FailOutcome::Failed);
+    let id = queue
+        .enqueue(NewTask::new(org.id, agent.id, "review"))
+        .await
+        .expect("enqueue")
+        .task
+        .id;
+    let claimed = queue
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
+    assert_eq!(
+        queue
+            .fail(&claimed.lease, "pull request 404", false)
+            .await
+            .expect("fail"),
+        FailOutcome::Failed
+    );
     let stored = db.store.tasks().get(org.id, id).await.expect("get");
     assert_eq!((stored.status, stored.retry_count), (TaskStatus::Failed, 0));
 }
@@ -177,17 +302,33 @@ async fn expired_leases_are_reclaimed_and_old_holders_refused(db: &TestDb) {
     task.max_attempts = 2;
     let id = queue.enqueue(task).await.expect("enqueue").task.id;
 
-    let first = queue.claim(&claim_one("dies", Duration::from_millis(1))).await.expect("claim").remove(0);
+    let first = queue
+        .claim(&claim_one("dies", Duration::from_millis(1)))
+        .await
+        .expect("claim")
+        .remove(0);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let reclaimed = queue.reclaim_expired().await.expect("reclaim");
     assert_eq!(reclaimed, vec![id]);
     let stored = db.store.tasks().get(org.id, id).await.expect("get");
     assert_eq!(stored.status, TaskStatus::Pending);
-    assert!(stored.error_message.as_deref().is_some_and(|message| message.contains("lease expired")));
+    assert!(
+        stored
+            .error_message
+            .as_deref()
+            .is_some_and(|message| message.contains("lease expired"))
+    );
 
-    let second = queue.claim(&claim_one("lives", Duration::from_millis(1))).await.expect("claim").remove(0);
+    let second = queue
+        .claim(&claim_one("lives", Duration::from_millis(1)))
+        .await
+        .expect("claim")
+        .remove(0);
     assert_eq!(second.lease.attempt, 2);
-    assert!(matches!(queue.complete(&first.lease, None).await, Err(StoreError::LeaseLost(_))));
+    assert!(matches!(
+        queue.complete(&first.lease, None).await,
+        Err(StoreError::LeaseLost(_))
+    ));
 
     // The second holder also dies: attempts are spent, so the task fails for good.
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -205,7 +346,14 @@ async fn approval_parks_tasks_until_decided(db: &TestDb) {
     rollback.requires_human_approval = true;
     let parked = queue.enqueue(rollback.clone()).await.expect("enqueue").task;
     assert_eq!(parked.status, TaskStatus::NeedsApproval);
-    assert!(queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").is_empty(), "parked tasks do not run");
+    assert!(
+        queue
+            .claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "parked tasks do not run"
+    );
 
     // Another organization cannot see, let alone approve, the task.
     assert!(matches!(
@@ -213,43 +361,103 @@ async fn approval_parks_tasks_until_decided(db: &TestDb) {
         Err(StoreError::NotFound { .. })
     ));
 
-    let approved = queue.approve(org.id, parked.id, owner.id).await.expect("approve");
-    assert_eq!((approved.status, approved.approved_by), (TaskStatus::Pending, Some(owner.id)));
+    let approved = queue
+        .approve(org.id, parked.id, owner.id)
+        .await
+        .expect("approve");
+    assert_eq!(
+        (approved.status, approved.approved_by),
+        (TaskStatus::Pending, Some(owner.id))
+    );
     assert!(approved.approved_at.is_some());
     assert!(matches!(
         queue.approve(org.id, parked.id, owner.id).await,
-        Err(StoreError::InvalidTaskState { operation: "approve", .. })
+        Err(StoreError::InvalidTaskState {
+            operation: "approve",
+            ..
+        })
     ));
-    assert_eq!(queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").len(), 1);
+    assert_eq!(
+        queue
+            .claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .len(),
+        1
+    );
 
     let second = queue.enqueue(rollback).await.expect("enqueue").task;
-    let rejected = queue.reject(org.id, second.id, owner.id, Some("not during the launch")).await.expect("reject");
+    let rejected = queue
+        .reject(org.id, second.id, owner.id, Some("not during the launch"))
+        .await
+        .expect("reject");
     assert_eq!(rejected.status, TaskStatus::Rejected);
     assert_eq!(rejected.rejected_by, Some(owner.id));
-    assert_eq!(rejected.error_message.as_deref(), Some("not during the launch"));
-    assert!(queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").is_empty());
+    assert_eq!(
+        rejected.error_message.as_deref(),
+        Some("not during the launch")
+    );
+    assert!(
+        queue
+            .claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 }
 
 async fn cancelling_reaches_pending_and_running_tasks(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
     let queue = DbTaskQueue::new(db.store.clone());
-    let running_id = queue.enqueue(NewTask::new(org.id, agent.id, "a")).await.expect("enqueue").task.id;
-    let running = queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").remove(0);
+    let running_id = queue
+        .enqueue(NewTask::new(org.id, agent.id, "a"))
+        .await
+        .expect("enqueue")
+        .task
+        .id;
+    let running = queue
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
     assert_eq!(running.task.id, running_id);
-    let pending_id = queue.enqueue(NewTask::new(org.id, agent.id, "b")).await.expect("enqueue").task.id;
+    let pending_id = queue
+        .enqueue(NewTask::new(org.id, agent.id, "b"))
+        .await
+        .expect("enqueue")
+        .task
+        .id;
 
     let (cancelled, was_running) = queue.cancel(org.id, pending_id).await.expect("cancel");
-    assert_eq!((cancelled.status, was_running), (TaskStatus::Cancelled, false));
+    assert_eq!(
+        (cancelled.status, was_running),
+        (TaskStatus::Cancelled, false)
+    );
     let (cancelled, was_running) = queue.cancel(org.id, running_id).await.expect("cancel");
-    assert_eq!((cancelled.status, was_running), (TaskStatus::Cancelled, true));
+    assert_eq!(
+        (cancelled.status, was_running),
+        (TaskStatus::Cancelled, true)
+    );
     // The worker's late result is refused.
-    assert!(matches!(queue.complete(&running.lease, None).await, Err(StoreError::LeaseLost(_))));
+    assert!(matches!(
+        queue.complete(&running.lease, None).await,
+        Err(StoreError::LeaseLost(_))
+    ));
     assert!(matches!(
         queue.cancel(org.id, running_id).await,
-        Err(StoreError::InvalidTaskState { operation: "cancel", .. })
+        Err(StoreError::InvalidTaskState {
+            operation: "cancel",
+            ..
+        })
     ));
-    assert!(queue.claim(&claim_one("w", LONG_LEASE)).await.expect("claim").is_empty());
+    assert!(
+        queue
+            .claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 }
 
 async fn idempotency_keys_return_the_existing_task(db: &TestDb) {
@@ -262,7 +470,12 @@ async fn idempotency_keys_return_the_existing_task(db: &TestDb) {
     let second = queue.enqueue(task).await.expect("enqueue again");
     assert!(first.created && !second.created);
     assert_eq!(first.task.id, second.task.id);
-    let page = db.store.tasks().list(org.id, &Default::default(), &Default::default()).await.expect("list");
+    let page = db
+        .store
+        .tasks()
+        .list(org.id, &Default::default(), &Default::default())
+        .await
+        .expect("list");
     assert_eq!(page.items.len(), 1);
 }
 
@@ -274,16 +487,28 @@ async fn bad_tasks_are_refused_with_the_field_named(db: &TestDb) {
     for priority in [0, 11, -1] {
         let mut task = NewTask::new(org.id, agent.id, "x");
         task.priority = priority;
-        assert!(matches!(queue.enqueue(task).await, Err(StoreError::Invalid { field: "priority", .. })));
+        assert!(matches!(
+            queue.enqueue(task).await,
+            Err(StoreError::Invalid {
+                field: "priority",
+                ..
+            })
+        ));
     }
     assert!(matches!(
         queue.enqueue(NewTask::new(org.id, agent.id, " ")).await,
-        Err(StoreError::Invalid { field: "task_type", .. })
+        Err(StoreError::Invalid {
+            field: "task_type",
+            ..
+        })
     ));
     // An agent of another organization is not found from this one.
     assert!(matches!(
         queue.enqueue(NewTask::new(other.id, agent.id, "x")).await,
-        Err(StoreError::NotFound { entity: "agent", .. })
+        Err(StoreError::NotFound {
+            entity: "agent",
+            ..
+        })
     ));
 }
 
@@ -306,7 +531,11 @@ async fn eight_claimers_complete_two_thousand_tasks_exactly_once(db: &TestDb) {
         let in_flight = in_flight.clone();
         let completions = completions.clone();
         claimers.push(tokio::spawn(async move {
-            let request = ClaimRequest { worker: format!("claimer-{claimer}"), lease: LONG_LEASE, limit: 4 };
+            let request = ClaimRequest {
+                worker: format!("claimer-{claimer}"),
+                lease: LONG_LEASE,
+                limit: 4,
+            };
             loop {
                 let batch = queue.claim(&request).await.expect("claim");
                 if batch.is_empty() {
@@ -320,8 +549,15 @@ async fn eight_claimers_complete_two_thousand_tasks_exactly_once(db: &TestDb) {
                     );
                     tokio::task::yield_now().await;
                     assert!(in_flight.lock().expect("lock").remove(&claimed.task.id));
-                    queue.complete(&claimed.lease, Some(json!({"by": claimer}))).await.expect("complete");
-                    *completions.lock().expect("lock").entry(claimed.task.id).or_default() += 1;
+                    queue
+                        .complete(&claimed.lease, Some(json!({"by": claimer})))
+                        .await
+                        .expect("complete");
+                    *completions
+                        .lock()
+                        .expect("lock")
+                        .entry(claimed.task.id)
+                        .or_default() += 1;
                 }
             }
         }));
@@ -329,10 +565,18 @@ async fn eight_claimers_complete_two_thousand_tasks_exactly_once(db: &TestDb) {
     for claimer in claimers {
         claimer.await.expect("claimer panicked");
     }
-    let completions = completions.lock().expect("lock");
+    let completions = completions.lock().expect("lock").clone();
     assert_eq!(completions.len(), TASKS, "every task completed");
-    assert!(completions.values().all(|count| *count == 1), "no task completed twice");
-    let counts = db.store.tasks().count_by_status(org.id).await.expect("count");
+    assert!(
+        completions.values().all(|count| *count == 1),
+        "no task completed twice"
+    );
+    let counts = db
+        .store
+        .tasks()
+        .count_by_status(org.id)
+        .await
+        .expect("count");
     assert_eq!(counts, vec![(TaskStatus::Completed, TASKS as i64)]);
 }
 
@@ -342,10 +586,17 @@ async fn a_dead_claimers_task_is_reclaimed_and_completed_by_another(db: &TestDb)
     let agent = fixtures::agent(&db.store, org.id, "worker").await;
     let queue = Arc::new(DbTaskQueue::new(db.store.clone()));
     for _ in 0..TASKS {
-        queue.enqueue(NewTask::new(org.id, agent.id, "unit")).await.expect("enqueue");
+        queue
+            .enqueue(NewTask::new(org.id, agent.id, "unit"))
+            .await
+            .expect("enqueue");
     }
     // The dead claimer takes one task with a short lease and never renews or finishes it.
-    let dead = queue.claim(&claim_one("dead", Duration::from_millis(300))).await.expect("claim").remove(0);
+    let dead = queue
+        .claim(&claim_one("dead", Duration::from_millis(300)))
+        .await
+        .expect("claim")
+        .remove(0);
 
     let completions: Arc<Mutex<HashMap<TaskId, (usize, i32)>>> = Arc::default();
     let mut claimers = Vec::new();
@@ -363,7 +614,10 @@ async fn a_dead_claimers_task_is_reclaimed_and_completed_by_another(db: &TestDb)
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 };
-                queue.complete(&claimed.lease, None).await.expect("complete");
+                queue
+                    .complete(&claimed.lease, None)
+                    .await
+                    .expect("complete");
                 let mut completions = completions.lock().expect("lock");
                 let entry = completions.entry(claimed.task.id).or_insert((0, 0));
                 entry.0 += 1;
@@ -374,11 +628,29 @@ async fn a_dead_claimers_task_is_reclaimed_and_completed_by_another(db: &TestDb)
     for claimer in claimers {
         claimer.await.expect("claimer panicked");
     }
-    let completions = completions.lock().expect("lock");
+    let completions = completions.lock().expect("lock").clone();
     assert_eq!(completions.len(), TASKS, "nothing lost");
-    assert!(completions.values().all(|(count, _)| *count == 1), "nothing completed twice");
-    assert_eq!(completions.get(&dead.task.id).map(|(_, attempt)| *attempt), Some(2), "reclaimed on a second attempt");
-    assert!(matches!(queue.complete(&dead.lease, None).await, Err(StoreError::LeaseLost(_))));
-    let stored = db.store.tasks().get(org.id, dead.task.id).await.expect("get");
-    assert_eq!((stored.status, stored.retry_count), (TaskStatus::Completed, 1));
+    assert!(
+        completions.values().all(|(count, _)| *count == 1),
+        "nothing completed twice"
+    );
+    assert_eq!(
+        completions.get(&dead.task.id).map(|(_, attempt)| *attempt),
+        Some(2),
+        "reclaimed on a second attempt"
+    );
+    assert!(matches!(
+        queue.complete(&dead.lease, None).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    let stored = db
+        .store
+        .tasks()
+        .get(org.id, dead.task.id)
+        .await
+        .expect("get");
+    assert_eq!(
+        (stored.status, stored.retry_count),
+        (TaskStatus::Completed, 1)
+    );
 }

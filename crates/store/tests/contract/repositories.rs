@@ -42,55 +42,132 @@ async fn users_are_unique_by_email_and_validated(db: &TestDb) {
     assert_eq!(ada.email, "ada@example.com");
     assert_eq!(ada.role, UserRole::Member);
     assert_eq!(users.get(ada.id).await.expect("get"), ada);
-    assert_eq!(users.find_by_email("ADA@example.com").await.expect("find"), Some(ada.clone()));
+    assert_eq!(
+        users.find_by_email("ADA@example.com").await.expect("find"),
+        Some(ada.clone())
+    );
     assert_eq!(users.count().await.expect("count"), 1);
     assert!(matches!(
-        users.create(NewUser { email: "ada@example.com".into(), name: "Again".into(), ..NewUser::default() }).await,
+        users
+            .create(NewUser {
+                email: "ada@example.com".into(),
+                name: "Again".into(),
+                ..NewUser::default()
+            })
+            .await,
         Err(StoreError::Conflict { .. })
     ));
     assert!(matches!(
-        users.create(NewUser { email: "not-an-email".into(), name: "X".into(), ..NewUser::default() }).await,
+        users
+            .create(NewUser {
+                email: "not-an-email".into(),
+                name: "X".into(),
+                ..NewUser::default()
+            })
+            .await,
         Err(StoreError::Invalid { field: "email", .. })
     ));
     let github = users
-        .create(NewUser { email: "gh@example.com".into(), name: "Gh".into(), github_id: Some(42), ..NewUser::default() })
+        .create(NewUser {
+            email: "gh@example.com".into(),
+            name: "Gh".into(),
+            github_id: Some(42),
+            ..NewUser::default()
+        })
         .await
         .expect("create");
-    assert_eq!(users.find_by_github_id(42).await.expect("find").map(|user| user.id), Some(github.id));
-    users.set_password_hash(github.id, "$argon2id$new").await.expect("set hash");
+    assert_eq!(
+        users
+            .find_by_github_id(42)
+            .await
+            .expect("find")
+            .map(|user| user.id),
+        Some(github.id)
+    );
+    users
+        .set_password_hash(github.id, "$argon2id$new")
+        .await
+        .expect("set hash");
     users.touch_last_seen(github.id).await.expect("touch");
     let updated = users.get(github.id).await.expect("get");
     assert_eq!(updated.password_hash.as_deref(), Some("$argon2id$new"));
     assert!(updated.last_seen_at.is_some());
     users.delete(github.id).await.expect("delete");
-    assert!(matches!(users.get(github.id).await, Err(StoreError::NotFound { entity: "user", .. })));
+    assert!(matches!(
+        users.get(github.id).await,
+        Err(StoreError::NotFound { entity: "user", .. })
+    ));
 }
 
 async fn organizations_own_their_members(db: &TestDb) {
     let (org, owner) = fixtures::organization(&db.store, "acme").await;
     let orgs = db.store.organizations();
-    assert_eq!(orgs.member_role(org.id, owner.id).await.expect("role"), Some(MemberRole::Owner));
-    assert_eq!(orgs.find_by_slug("acme").await.expect("find"), Some(org.clone()));
-    assert!(matches!(orgs.create("Again", "acme", owner.id).await, Err(StoreError::Conflict { .. })));
-    assert!(matches!(orgs.create("Bad", "Not A Slug", owner.id).await, Err(StoreError::Invalid { field: "slug", .. })));
+    assert_eq!(
+        orgs.member_role(org.id, owner.id).await.expect("role"),
+        Some(MemberRole::Owner)
+    );
+    assert_eq!(
+        orgs.find_by_slug("acme").await.expect("find"),
+        Some(org.clone())
+    );
+    assert!(matches!(
+        orgs.create("Again", "acme", owner.id).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        orgs.create("Bad", "Not A Slug", owner.id).await,
+        Err(StoreError::Invalid { field: "slug", .. })
+    ));
 
     let viewer = fixtures::user(&db.store, "viewer@acme.example").await;
-    orgs.add_member(org.id, viewer.id, MemberRole::Viewer).await.expect("add");
-    assert!(matches!(orgs.add_member(org.id, viewer.id, MemberRole::Admin).await, Err(StoreError::Conflict { .. })));
+    orgs.add_member(org.id, viewer.id, MemberRole::Viewer)
+        .await
+        .expect("add");
+    assert!(matches!(
+        orgs.add_member(org.id, viewer.id, MemberRole::Admin).await,
+        Err(StoreError::Conflict { .. })
+    ));
     let members = orgs.list_members(org.id).await.expect("members");
-    assert_eq!(members.iter().map(|member| member.role).collect::<Vec<_>>(), vec![MemberRole::Owner, MemberRole::Viewer]);
-    orgs.set_member_role(org.id, viewer.id, MemberRole::Admin).await.expect("promote");
-    assert_eq!(orgs.member_role(org.id, viewer.id).await.expect("role"), Some(MemberRole::Admin));
-    assert_eq!(orgs.list_for_user(viewer.id).await.expect("orgs"), vec![(org.clone(), MemberRole::Admin)]);
+    assert_eq!(
+        members.iter().map(|member| member.role).collect::<Vec<_>>(),
+        vec![MemberRole::Owner, MemberRole::Viewer]
+    );
+    orgs.set_member_role(org.id, viewer.id, MemberRole::Admin)
+        .await
+        .expect("promote");
+    assert_eq!(
+        orgs.member_role(org.id, viewer.id).await.expect("role"),
+        Some(MemberRole::Admin)
+    );
+    assert_eq!(
+        orgs.list_for_user(viewer.id).await.expect("orgs"),
+        vec![(org.clone(), MemberRole::Admin)]
+    );
     orgs.remove_member(org.id, viewer.id).await.expect("remove");
-    assert_eq!(orgs.member_role(org.id, viewer.id).await.expect("role"), None);
-    assert!(matches!(orgs.remove_member(org.id, viewer.id).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        orgs.member_role(org.id, viewer.id).await.expect("role"),
+        None
+    );
+    assert!(matches!(
+        orgs.remove_member(org.id, viewer.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
 
     let renamed = orgs
-        .update(org.id, OrganizationPatch { name: Some("Acme Inc".into()), settings: Some(json!({"tz": "UTC"})), ..Default::default() })
+        .update(
+            org.id,
+            OrganizationPatch {
+                name: Some("Acme Inc".into()),
+                settings: Some(json!({"tz": "UTC"})),
+                ..Default::default()
+            },
+        )
         .await
         .expect("update");
-    assert_eq!((renamed.name.as_str(), renamed.slug.as_str()), ("Acme Inc", "acme"));
+    assert_eq!(
+        (renamed.name.as_str(), renamed.slug.as_str()),
+        ("Acme Inc", "acme")
+    );
     assert_eq!(renamed.settings, json!({"tz": "UTC"}));
     assert_eq!(orgs.list_all().await.expect("all").len(), 1);
 }
@@ -99,14 +176,45 @@ async fn deleting_an_organization_removes_everything_it_owns(db: &TestDb) {
     let (org, owner) = fixtures::organization(&db.store, "acme").await;
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
     let queue = DbTaskQueue::new(db.store.clone());
-    let task = queue.enqueue(NewTask::new(org.id, agent.id, "review")).await.expect("enqueue").task;
-    db.store.events().record(org.id, event("pull_request.opened")).await.expect("event");
-    db.store.organizations().delete(org.id).await.expect("delete");
-    assert!(matches!(db.store.agents().get(org.id, agent.id).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(db.store.tasks().get(org.id, task.id).await, Err(StoreError::NotFound { .. })));
-    assert_eq!(db.store.organizations().list_for_user(owner.id).await.expect("orgs"), vec![]);
-    assert!(db.store.users().get(owner.id).await.is_ok(), "users outlive their organizations");
-    assert!(matches!(db.store.organizations().delete(org.id).await, Err(StoreError::NotFound { .. })));
+    let task = queue
+        .enqueue(NewTask::new(org.id, agent.id, "review"))
+        .await
+        .expect("enqueue")
+        .task;
+    db.store
+        .events()
+        .record(org.id, event("pull_request.opened"))
+        .await
+        .expect("event");
+    db.store
+        .organizations()
+        .delete(org.id)
+        .await
+        .expect("delete");
+    assert!(matches!(
+        db.store.agents().get(org.id, agent.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        db.store.tasks().get(org.id, task.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        db.store
+            .organizations()
+            .list_for_user(owner.id)
+            .await
+            .expect("orgs"),
+        vec![]
+    );
+    assert!(
+        db.store.users().get(owner.id).await.is_ok(),
+        "users outlive their organizations"
+    );
+    assert!(matches!(
+        db.store.organizations().delete(org.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 async fn refresh_tokens_rotate_once_and_revoke_by_family(db: &TestDb) {
@@ -114,54 +222,184 @@ async fn refresh_tokens_rotate_once_and_revoke_by_family(db: &TestDb) {
     let tokens = db.store.refresh_tokens();
     let family = uuid::Uuid::new_v4();
     let expires = now() + Duration::days(30);
-    let first = tokens.issue(user.id, family, "hash-1", expires).await.expect("issue");
-    assert_eq!(tokens.find_by_hash("hash-1").await.expect("find"), Some(first.clone()));
-    let second = tokens.issue(user.id, family, "hash-2", expires).await.expect("issue");
-    assert!(tokens.mark_rotated(first.id, second.id).await.expect("rotate"));
-    assert!(!tokens.mark_rotated(first.id, second.id).await.expect("rotate again"), "a rotated token is spent");
-    let rotated = tokens.find_by_hash("hash-1").await.expect("find").expect("exists");
+    let first = tokens
+        .issue(user.id, family, "hash-1", expires)
+        .await
+        .expect("issue");
+    assert_eq!(
+        tokens.find_by_hash("hash-1").await.expect("find"),
+        Some(first.clone())
+    );
+    let second = tokens
+        .issue(user.id, family, "hash-2", expires)
+        .await
+        .expect("issue");
+    assert!(
+        tokens
+            .mark_rotated(first.id, second.id)
+            .await
+            .expect("rotate")
+    );
+    assert!(
+        !tokens
+            .mark_rotated(first.id, second.id)
+            .await
+            .expect("rotate again"),
+        "a rotated token is spent"
+    );
+    let rotated = tokens
+        .find_by_hash("hash-1")
+        .await
+        .expect("find")
+        .expect("exists");
     assert_eq!(rotated.replaced_by, Some(second.id));
     assert!(rotated.revoked_at.is_some());
     assert_eq!(tokens.revoke_family(family).await.expect("revoke"), 1);
-    assert!(tokens.find_by_hash("hash-2").await.expect("find").expect("exists").revoked_at.is_some());
-    assert!(matches!(tokens.issue(user.id, family, "hash-2", expires).await, Err(StoreError::Conflict { .. })));
+    assert!(
+        tokens
+            .find_by_hash("hash-2")
+            .await
+            .expect("find")
+            .expect("exists")
+            .revoked_at
+            .is_some()
+    );
+    assert!(matches!(
+        tokens.issue(user.id, family, "hash-2", expires).await,
+        Err(StoreError::Conflict { .. })
+    ));
 }
 
 async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let (other, _) = fixtures::organization(&db.store, "other").await;
     let integrations = db.store.integrations();
-    let github = integrations.connect(org.id, Service::Github, "k1:cipher", json!({"login": "acme"})).await.expect("connect");
-    assert_eq!((github.service, github.status), (Service::Github, IntegrationStatus::Active));
-    integrations.set_status(org.id, Service::Github, IntegrationStatus::Error).await.expect("status");
-    let again = integrations.connect(org.id, Service::Github, "k2:cipher", json!({})).await.expect("reconnect");
-    assert_eq!(again.id, github.id, "one integration per service per organization");
-    assert_eq!((again.status, again.credentials_encrypted.as_str()), (IntegrationStatus::Active, "k2:cipher"));
-    integrations.connect(org.id, Service::Slack, "k1:slack", json!({})).await.expect("connect");
-    let services: Vec<Service> = integrations.list(org.id).await.expect("list").iter().map(|i| i.service).collect();
+    let github = integrations
+        .connect(
+            org.id,
+            Service::Github,
+            "k1:cipher",
+            json!({"login": "acme"}),
+        )
+        .await
+        .expect("connect");
+    assert_eq!(
+        (github.service, github.status),
+        (Service::Github, IntegrationStatus::Active)
+    );
+    integrations
+        .set_status(org.id, Service::Github, IntegrationStatus::Error)
+        .await
+        .expect("status");
+    let again = integrations
+        .connect(org.id, Service::Github, "k2:cipher", json!({}))
+        .await
+        .expect("reconnect");
+    assert_eq!(
+        again.id, github.id,
+        "one integration per service per organization"
+    );
+    assert_eq!(
+        (again.status, again.credentials_encrypted.as_str()),
+        (IntegrationStatus::Active, "k2:cipher")
+    );
+    integrations
+        .connect(org.id, Service::Slack, "k1:slack", json!({}))
+        .await
+        .expect("connect");
+    let services: Vec<Service> = integrations
+        .list(org.id)
+        .await
+        .expect("list")
+        .iter()
+        .map(|i| i.service)
+        .collect();
     assert_eq!(services, vec![Service::Github, Service::Slack]);
     assert!(integrations.list(other.id).await.expect("list").is_empty());
-    assert!(matches!(integrations.get(other.id, Service::Github).await, Err(StoreError::NotFound { .. })));
-    integrations.mark_synced(org.id, Service::Github, now()).await.expect("synced");
-    integrations.replace_credentials(github.id, "k3:cipher").await.expect("rotate");
-    assert_eq!(integrations.get(org.id, Service::Github).await.expect("get").credentials_encrypted, "k3:cipher");
+    assert!(matches!(
+        integrations.get(other.id, Service::Github).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    integrations
+        .mark_synced(org.id, Service::Github, now())
+        .await
+        .expect("synced");
+    integrations
+        .replace_credentials(github.id, "k3:cipher")
+        .await
+        .expect("rotate");
+    assert_eq!(
+        integrations
+            .get(org.id, Service::Github)
+            .await
+            .expect("get")
+            .credentials_encrypted,
+        "k3:cipher"
+    );
     assert_eq!(integrations.list_all().await.expect("all").len(), 2);
 
     let hook = integrations
-        .add_webhook(org.id, github.id, NewWebhook { event_type: "pull_request".into(), webhook_id: Some("99".into()), secret: Some("s".into()) })
+        .add_webhook(
+            org.id,
+            github.id,
+            NewWebhook {
+                event_type: "pull_request".into(),
+                webhook_id: Some("99".into()),
+                secret: Some("s".into()),
+            },
+        )
         .await
         .expect("webhook");
     assert_eq!((hook.service, hook.active), (Service::Github, true));
     assert!(matches!(
-        integrations.add_webhook(other.id, github.id, NewWebhook { event_type: "push".into(), webhook_id: None, secret: None }).await,
+        integrations
+            .add_webhook(
+                other.id,
+                github.id,
+                NewWebhook {
+                    event_type: "push".into(),
+                    webhook_id: None,
+                    secret: None
+                }
+            )
+            .await,
         Err(StoreError::NotFound { .. })
     ));
-    assert!(!integrations.set_webhook_active(org.id, hook.id, false).await.expect("deactivate").active);
-    assert!(matches!(integrations.delete_webhook(other.id, hook.id).await, Err(StoreError::NotFound { .. })));
-    assert_eq!(integrations.list_webhooks(org.id, github.id).await.expect("hooks").len(), 1);
-    integrations.disconnect(org.id, Service::Github).await.expect("disconnect");
-    assert!(integrations.list_webhooks(org.id, github.id).await.expect("hooks").is_empty(), "webhooks cascade");
-    assert!(matches!(integrations.disconnect(org.id, Service::Github).await, Err(StoreError::NotFound { .. })));
+    assert!(
+        !integrations
+            .set_webhook_active(org.id, hook.id, false)
+            .await
+            .expect("deactivate")
+            .active
+    );
+    assert!(matches!(
+        integrations.delete_webhook(other.id, hook.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        integrations
+            .list_webhooks(org.id, github.id)
+            .await
+            .expect("hooks")
+            .len(),
+        1
+    );
+    integrations
+        .disconnect(org.id, Service::Github)
+        .await
+        .expect("disconnect");
+    assert!(
+        integrations
+            .list_webhooks(org.id, github.id)
+            .await
+            .expect("hooks")
+            .is_empty(),
+        "webhooks cascade"
+    );
+    assert!(matches!(
+        integrations.disconnect(org.id, Service::Github).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 fn repository_sync(github_id: i64, name: &str) -> RepositorySync {
@@ -199,37 +437,91 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let (other, _) = fixtures::organization(&db.store, "other").await;
     let repos = db.store.repositories();
-    let web = repos.upsert(org.id, repository_sync(1001, "web")).await.expect("upsert");
+    let web = repos
+        .upsert(org.id, repository_sync(1001, "web"))
+        .await
+        .expect("upsert");
     let mut renamed = repository_sync(1001, "website");
     renamed.default_branch = "trunk".into();
     let again = repos.upsert(org.id, renamed).await.expect("upsert again");
-    assert_eq!((again.id, again.name.as_str(), again.default_branch.as_str()), (web.id, "website", "trunk"));
-    assert!(matches!(repos.upsert(other.id, repository_sync(1001, "stolen")).await, Err(StoreError::Conflict { .. })));
-    assert_eq!(repos.find_by_github_id(org.id, 1001).await.expect("find").map(|r| r.id), Some(web.id));
-    assert_eq!(repos.find_by_github_id(other.id, 1001).await.expect("find"), None);
+    assert_eq!(
+        (again.id, again.name.as_str(), again.default_branch.as_str()),
+        (web.id, "website", "trunk")
+    );
+    assert!(matches!(
+        repos
+            .upsert(other.id, repository_sync(1001, "stolen"))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        repos
+            .find_by_github_id(org.id, 1001)
+            .await
+            .expect("find")
+            .map(|r| r.id),
+        Some(web.id)
+    );
+    assert_eq!(
+        repos.find_by_github_id(other.id, 1001).await.expect("find"),
+        None
+    );
     assert_eq!(repos.list(org.id).await.expect("list").len(), 1);
 
     let prs = db.store.pull_requests();
-    let first = prs.upsert(org.id, pull_request_sync(web.id, 5001, 1)).await.expect("pr");
-    assert_eq!(first.agent_review_status, Some(AgentReviewStatus::NotStarted));
+    let first = prs
+        .upsert(org.id, pull_request_sync(web.id, 5001, 1))
+        .await
+        .expect("pr");
+    assert_eq!(
+        first.agent_review_status,
+        Some(AgentReviewStatus::NotStarted)
+    );
     let mut merged = pull_request_sync(web.id, 5001, 1);
     merged.state = PullRequestState::Merged;
     merged.merged_at = Some(now());
     let merged = prs.upsert(org.id, merged).await.expect("pr update");
-    assert_eq!((merged.id, merged.state), (first.id, PullRequestState::Merged));
-    prs.upsert(org.id, pull_request_sync(web.id, 5002, 2)).await.expect("pr");
-    assert!(matches!(prs.upsert(other.id, pull_request_sync(web.id, 5003, 3)).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        (merged.id, merged.state),
+        (first.id, PullRequestState::Merged)
+    );
+    prs.upsert(org.id, pull_request_sync(web.id, 5002, 2))
+        .await
+        .expect("pr");
+    assert!(matches!(
+        prs.upsert(other.id, pull_request_sync(web.id, 5003, 3))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
     let open = prs
-        .list(org.id, &PullRequestFilter { state: Some(PullRequestState::Open), ..Default::default() }, &PageRequest::default())
+        .list(
+            org.id,
+            &PullRequestFilter {
+                state: Some(PullRequestState::Open),
+                ..Default::default()
+            },
+            &PageRequest::default(),
+        )
         .await
         .expect("list");
-    assert_eq!(open.items.iter().map(|pr| pr.number).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(
+        open.items.iter().map(|pr| pr.number).collect::<Vec<_>>(),
+        vec![2]
+    );
     let reviewed = prs
-        .set_review_status(org.id, first.id, Some(ReviewStatus::Approved), Some(AgentReviewStatus::Completed))
+        .set_review_status(
+            org.id,
+            first.id,
+            Some(ReviewStatus::Approved),
+            Some(AgentReviewStatus::Completed),
+        )
         .await
         .expect("review");
     assert_eq!(reviewed.review_status, Some(ReviewStatus::Approved));
-    assert!(matches!(prs.get(other.id, first.id).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        prs.get(other.id, first.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
 
     let deployments = db.store.deployments();
     let sync = |state| DeploymentSync {
@@ -243,19 +535,69 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
         metadata: json!({}),
         ready_at: None,
     };
-    let building = deployments.upsert(org.id, sync(DeploymentState::Building)).await.expect("deploy");
-    let ready = deployments.upsert(org.id, sync(DeploymentState::Ready)).await.expect("deploy");
-    assert_eq!((ready.id, ready.state), (building.id, DeploymentState::Ready));
-    assert!(matches!(deployments.upsert(other.id, sync(DeploymentState::Ready)).await, Err(StoreError::Conflict { .. })));
-    let checked = deployments.record_health(org.id, ready.id, 87).await.expect("health");
-    assert_eq!((checked.health_score, checked.agent_checked), (Some(87), true));
-    assert!(matches!(deployments.record_health(org.id, ready.id, 101).await, Err(StoreError::Invalid { field: "health_score", .. })));
-    let filter = DeploymentFilter { state: Some(DeploymentState::Ready), ..Default::default() };
-    assert_eq!(deployments.list(org.id, &filter, &PageRequest::default()).await.expect("list").items.len(), 1);
-    assert!(deployments.list(other.id, &filter, &PageRequest::default()).await.expect("list").items.is_empty());
+    let building = deployments
+        .upsert(org.id, sync(DeploymentState::Building))
+        .await
+        .expect("deploy");
+    let ready = deployments
+        .upsert(org.id, sync(DeploymentState::Ready))
+        .await
+        .expect("deploy");
+    assert_eq!(
+        (ready.id, ready.state),
+        (building.id, DeploymentState::Ready)
+    );
+    assert!(matches!(
+        deployments
+            .upsert(other.id, sync(DeploymentState::Ready))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let checked = deployments
+        .record_health(org.id, ready.id, 87)
+        .await
+        .expect("health");
+    assert_eq!(
+        (checked.health_score, checked.agent_checked),
+        (Some(87), true)
+    );
+    assert!(matches!(
+        deployments.record_health(org.id, ready.id, 101).await,
+        Err(StoreError::Invalid {
+            field: "health_score",
+            ..
+        })
+    ));
+    let filter = DeploymentFilter {
+        state: Some(DeploymentState::Ready),
+        ..Default::default()
+    };
+    assert_eq!(
+        deployments
+            .list(org.id, &filter, &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    assert!(
+        deployments
+            .list(other.id, &filter, &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
 
     repos.delete(org.id, web.id).await.expect("delete repo");
-    assert!(matches!(prs.get(org.id, first.id).await, Err(StoreError::NotFound { .. })), "pull requests cascade");
+    assert!(
+        matches!(
+            prs.get(org.id, first.id).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "pull requests cascade"
+    );
 }
 
 async fn figma_files_and_components(db: &TestDb) {
@@ -271,8 +613,14 @@ async fn figma_files_and_components(db: &TestDb) {
         metadata: json!({}),
     };
     let file = files.upsert(org.id, sync.clone()).await.expect("file");
-    assert_eq!(files.upsert(org.id, sync.clone()).await.expect("again").id, file.id);
-    assert!(matches!(files.upsert(other.id, sync).await, Err(StoreError::Conflict { .. })));
+    assert_eq!(
+        files.upsert(org.id, sync.clone()).await.expect("again").id,
+        file.id
+    );
+    assert!(matches!(
+        files.upsert(other.id, sync).await,
+        Err(StoreError::Conflict { .. })
+    ));
     let components = db.store.design_components();
     let button = DesignComponentSync {
         figma_file_id: file.id,
@@ -282,16 +630,50 @@ async fn figma_files_and_components(db: &TestDb) {
         component_type: Some("button".into()),
         metadata: json!({}),
     };
-    let component = components.upsert(org.id, button.clone()).await.expect("component");
+    let component = components
+        .upsert(org.id, button.clone())
+        .await
+        .expect("component");
     assert!(!component.code_generated);
-    assert!(matches!(components.upsert(other.id, button).await, Err(StoreError::NotFound { .. })));
-    let generated = components.mark_code_generated(org.id, component.id, "src/components/Button.tsx").await.expect("mark");
-    assert_eq!((generated.code_generated, generated.code_path.as_deref()), (true, Some("src/components/Button.tsx")));
-    assert_eq!(components.list(org.id, Some(file.id), Some("button")).await.expect("list").len(), 1);
-    assert!(components.list(org.id, None, Some("card")).await.expect("list").is_empty());
-    assert!(matches!(components.get(other.id, component.id).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        components.upsert(other.id, button).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let generated = components
+        .mark_code_generated(org.id, component.id, "src/components/Button.tsx")
+        .await
+        .expect("mark");
+    assert_eq!(
+        (generated.code_generated, generated.code_path.as_deref()),
+        (true, Some("src/components/Button.tsx"))
+    );
+    assert_eq!(
+        components
+            .list(org.id, Some(file.id), Some("button"))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        components
+            .list(org.id, None, Some("card"))
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(matches!(
+        components.get(other.id, component.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
     files.delete(org.id, file.id).await.expect("delete");
-    assert!(matches!(components.get(org.id, component.id).await, Err(StoreError::NotFound { .. })), "components cascade");
+    assert!(
+        matches!(
+            components.get(org.id, component.id).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "components cascade"
+    );
     assert!(files.list(org.id).await.expect("list").is_empty());
 }
 
@@ -307,11 +689,37 @@ async fn social_accounts_and_posts(db: &TestDb) {
         avatar_url: None,
         credentials_encrypted: "k1:cipher".into(),
     };
-    let account = accounts.connect(org.id, new.clone()).await.expect("connect");
-    assert_eq!(accounts.connect(org.id, new).await.expect("again").id, account.id);
-    assert_eq!(accounts.record_sync(org.id, account.id, 1500, now()).await.expect("sync").follower_count, 1500);
-    assert_eq!(accounts.list(org.id, Some(SocialPlatform::Twitter)).await.expect("list").len(), 1);
-    assert!(accounts.list(org.id, Some(SocialPlatform::Linkedin)).await.expect("list").is_empty());
+    let account = accounts
+        .connect(org.id, new.clone())
+        .await
+        .expect("connect");
+    assert_eq!(
+        accounts.connect(org.id, new).await.expect("again").id,
+        account.id
+    );
+    assert_eq!(
+        accounts
+            .record_sync(org.id, account.id, 1500, now())
+            .await
+            .expect("sync")
+            .follower_count,
+        1500
+    );
+    assert_eq!(
+        accounts
+            .list(org.id, Some(SocialPlatform::Twitter))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        accounts
+            .list(org.id, Some(SocialPlatform::Linkedin))
+            .await
+            .expect("list")
+            .is_empty()
+    );
 
     let posts = db.store.social_posts();
     let post = |content: &str, scheduled_for| NewSocialPost {
@@ -322,84 +730,245 @@ async fn social_accounts_and_posts(db: &TestDb) {
         metadata: json!({}),
     };
     let too_long = "x".repeat(281);
-    assert!(matches!(posts.create(org.id, post(&too_long, None)).await, Err(StoreError::Invalid { field: "content", .. })));
-    assert!(matches!(posts.create(other.id, post("hi", None)).await, Err(StoreError::NotFound { .. })));
-    let draft = posts.create(org.id, post("We shipped!", None)).await.expect("draft");
-    assert_eq!((draft.status, draft.platform), (SocialPostStatus::Draft, SocialPlatform::Twitter));
-    let scheduled = posts.create(org.id, post("Tomorrow", Some(now() - Duration::minutes(1)))).await.expect("scheduled");
+    assert!(matches!(
+        posts.create(org.id, post(&too_long, None)).await,
+        Err(StoreError::Invalid {
+            field: "content",
+            ..
+        })
+    ));
+    assert!(matches!(
+        posts.create(other.id, post("hi", None)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let draft = posts
+        .create(org.id, post("We shipped!", None))
+        .await
+        .expect("draft");
+    assert_eq!(
+        (draft.status, draft.platform),
+        (SocialPostStatus::Draft, SocialPlatform::Twitter)
+    );
+    let scheduled = posts
+        .create(org.id, post("Tomorrow", Some(now() - Duration::minutes(1))))
+        .await
+        .expect("scheduled");
     assert_eq!(scheduled.status, SocialPostStatus::Scheduled);
-    assert_eq!(posts.due(now()).await.expect("due").iter().map(|p| p.id).collect::<Vec<_>>(), vec![scheduled.id]);
+    assert_eq!(
+        posts
+            .due(now())
+            .await
+            .expect("due")
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>(),
+        vec![scheduled.id]
+    );
     let edited = posts
-        .update(org.id, draft.id, SocialPostPatch { content: Some("We shipped v2!".into()), ..Default::default() })
+        .update(
+            org.id,
+            draft.id,
+            SocialPostPatch {
+                content: Some("We shipped v2!".into()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("edit");
     assert_eq!(edited.content, "We shipped v2!");
-    let published = posts.mark_published(org.id, draft.id, "tweet-1", Some(owner.id)).await.expect("publish");
-    assert_eq!((published.status, published.approved_by), (SocialPostStatus::Published, Some(owner.id)));
+    let published = posts
+        .mark_published(org.id, draft.id, "tweet-1", Some(owner.id))
+        .await
+        .expect("publish");
+    assert_eq!(
+        (published.status, published.approved_by),
+        (SocialPostStatus::Published, Some(owner.id))
+    );
     assert!(matches!(
-        posts.update(org.id, draft.id, SocialPostPatch { content: Some("edit".into()), ..Default::default() }).await,
-        Err(StoreError::Invalid { field: "status", .. })
+        posts
+            .update(
+                org.id,
+                draft.id,
+                SocialPostPatch {
+                    content: Some("edit".into()),
+                    ..Default::default()
+                }
+            )
+            .await,
+        Err(StoreError::Invalid {
+            field: "status",
+            ..
+        })
     ));
     let engaged = posts
-        .record_engagement(org.id, draft.id, Engagement { likes: 10, comments: 2, shares: 3, views: 400 })
+        .record_engagement(
+            org.id,
+            draft.id,
+            Engagement {
+                likes: 10,
+                comments: 2,
+                shares: 3,
+                views: 400,
+            },
+        )
         .await
         .expect("engagement");
-    assert_eq!((engaged.engagement_likes, engaged.engagement_views), (10, 400));
-    let filter = SocialPostFilter { status: Some(SocialPostStatus::Published), ..Default::default() };
-    assert_eq!(posts.list(org.id, &filter, &PageRequest::default()).await.expect("list").items.len(), 1);
-    assert!(matches!(posts.delete(other.id, scheduled.id).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        (engaged.engagement_likes, engaged.engagement_views),
+        (10, 400)
+    );
+    let filter = SocialPostFilter {
+        status: Some(SocialPostStatus::Published),
+        ..Default::default()
+    };
+    assert_eq!(
+        posts
+            .list(org.id, &filter, &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    assert!(matches!(
+        posts.delete(other.id, scheduled.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
     posts.delete(org.id, scheduled.id).await.expect("delete");
-    accounts.delete(org.id, account.id).await.expect("delete account");
-    assert!(matches!(posts.get(org.id, draft.id).await, Err(StoreError::NotFound { .. })), "posts cascade");
+    accounts
+        .delete(org.id, account.id)
+        .await
+        .expect("delete account");
+    assert!(
+        matches!(
+            posts.get(org.id, draft.id).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "posts cascade"
+    );
 }
 
 async fn agents_record_status_and_statistics(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let agents = db.store.agents();
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
-    assert_eq!((agent.status, agent.success_rate, agent.total_tasks_completed), (AgentStatus::Idle, 100.0, 0));
+    assert_eq!(
+        (
+            agent.status,
+            agent.success_rate,
+            agent.total_tasks_completed
+        ),
+        (AgentStatus::Idle, 100.0, 0)
+    );
     assert_eq!(agent.capabilities, vec!["analyze_pr".to_owned()]);
     assert!(matches!(
-        agents.create(org.id, NewAgent { name: "reviewer".into(), agent_type: "x".into(), capabilities: vec![], configuration: json!({}) }).await,
+        agents
+            .create(
+                org.id,
+                NewAgent {
+                    name: "reviewer".into(),
+                    agent_type: "x".into(),
+                    capabilities: vec![],
+                    configuration: json!({})
+                }
+            )
+            .await,
         Err(StoreError::Conflict { .. })
     ));
     fixtures::agent(&db.store, org.id, "second").await;
 
     let queue = DbTaskQueue::new(db.store.clone());
-    let task = queue.enqueue(NewTask::new(org.id, agent.id, "review")).await.expect("enqueue").task;
-    let working = agents.set_status(org.id, agent.id, AgentStatus::Working, Some(task.id)).await.expect("status");
-    assert_eq!((working.status, working.current_task_id), (AgentStatus::Working, Some(task.id)));
+    let task = queue
+        .enqueue(NewTask::new(org.id, agent.id, "review"))
+        .await
+        .expect("enqueue")
+        .task;
+    let working = agents
+        .set_status(org.id, agent.id, AgentStatus::Working, Some(task.id))
+        .await
+        .expect("status");
+    assert_eq!(
+        (working.status, working.current_task_id),
+        (AgentStatus::Working, Some(task.id))
+    );
     assert!(working.last_active_at.is_some());
-    let filter = AgentFilter { status: Some(AgentStatus::Working), ..Default::default() };
-    assert_eq!(agents.list(org.id, &filter, &PageRequest::default()).await.expect("list").items.len(), 1);
+    let filter = AgentFilter {
+        status: Some(AgentStatus::Working),
+        ..Default::default()
+    };
+    assert_eq!(
+        agents
+            .list(org.id, &filter, &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
 
     // Three tasks: two complete, one fails for good → 66.67 % success.
-    queue.enqueue(NewTask::new(org.id, agent.id, "review")).await.expect("enqueue");
+    queue
+        .enqueue(NewTask::new(org.id, agent.id, "review"))
+        .await
+        .expect("enqueue");
     let mut failing = NewTask::new(org.id, agent.id, "review");
     failing.max_attempts = 1;
     failing.priority = 1;
     queue.enqueue(failing).await.expect("enqueue");
-    let request = ClaimRequest { worker: "w".into(), lease: std::time::Duration::from_secs(60), limit: 3 };
+    let request = ClaimRequest {
+        worker: "w".into(),
+        lease: std::time::Duration::from_secs(60),
+        limit: 3,
+    };
     for claimed in queue.claim(&request).await.expect("claim") {
         if claimed.task.priority == 1 {
-            queue.fail(&claimed.lease, "boom", true).await.expect("fail");
+            queue
+                .fail(&claimed.lease, "boom", true)
+                .await
+                .expect("fail");
         } else {
-            queue.complete(&claimed.lease, None).await.expect("complete");
+            queue
+                .complete(&claimed.lease, None)
+                .await
+                .expect("complete");
         }
     }
-    let stats = agents.refresh_statistics(org.id, agent.id).await.expect("stats");
+    let stats = agents
+        .refresh_statistics(org.id, agent.id)
+        .await
+        .expect("stats");
     assert_eq!(stats.total_tasks_completed, 2);
-    assert!((stats.success_rate - 200.0 / 3.0).abs() < 0.01, "success rate {}", stats.success_rate);
+    assert!(
+        (stats.success_rate - 200.0 / 3.0).abs() < 0.01,
+        "success rate {}",
+        stats.success_rate
+    );
     assert_eq!(stats.average_duration_seconds, Some(0));
 
     let patched = agents
-        .update(org.id, agent.id, AgentPatch { configuration: Some(json!({"depth": 3})), ..Default::default() })
+        .update(
+            org.id,
+            agent.id,
+            AgentPatch {
+                configuration: Some(json!({"depth": 3})),
+                ..Default::default()
+            },
+        )
         .await
         .expect("update");
-    assert_eq!((patched.name.as_str(), patched.configuration.clone()), ("reviewer", json!({"depth": 3})));
+    assert_eq!(
+        (patched.name.as_str(), patched.configuration.clone()),
+        ("reviewer", json!({"depth": 3}))
+    );
     assert_eq!(agents.list_all(org.id).await.expect("all").len(), 2);
     agents.delete(org.id, agent.id).await.expect("delete");
-    assert!(matches!(db.store.tasks().get(org.id, task.id).await, Err(StoreError::NotFound { .. })), "tasks cascade");
+    assert!(
+        matches!(
+            db.store.tasks().get(org.id, task.id).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "tasks cascade"
+    );
 }
 
 async fn collaborations_stay_inside_an_organization(db: &TestDb) {
@@ -410,25 +979,66 @@ async fn collaborations_stay_inside_an_organization(db: &TestDb) {
     let outsider = fixtures::agent(&db.store, other.id, "outsider").await;
     let collaborations = db.store.collaborations();
     let collaboration = collaborations
-        .record(org.id, reviewer.id, security.id, None, CollaborationType::Consensus, json!({"rule": "majority"}))
+        .record(
+            org.id,
+            reviewer.id,
+            security.id,
+            None,
+            CollaborationType::Consensus,
+            json!({"rule": "majority"}),
+        )
         .await
         .expect("record");
     assert_eq!(collaboration.status, CollaborationStatus::Active);
     assert!(matches!(
-        collaborations.record(org.id, reviewer.id, outsider.id, None, CollaborationType::Request, json!({})).await,
+        collaborations
+            .record(
+                org.id,
+                reviewer.id,
+                outsider.id,
+                None,
+                CollaborationType::Request,
+                json!({})
+            )
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     let finished = collaborations
-        .finish(org.id, collaboration.id, CollaborationStatus::Completed, Some(json!({"rule": "majority", "decision": "approve"})))
+        .finish(
+            org.id,
+            collaboration.id,
+            CollaborationStatus::Completed,
+            Some(json!({"rule": "majority", "decision": "approve"})),
+        )
         .await
         .expect("finish");
     assert_eq!(finished.metadata["decision"], "approve");
     assert!(matches!(
-        collaborations.finish(other.id, collaboration.id, CollaborationStatus::Failed, None).await,
+        collaborations
+            .finish(
+                other.id,
+                collaboration.id,
+                CollaborationStatus::Failed,
+                None
+            )
+            .await,
         Err(StoreError::NotFound { .. })
     ));
-    assert_eq!(collaborations.list_for_agent(org.id, security.id).await.expect("list").len(), 1);
-    assert!(collaborations.list_for_agent(other.id, security.id).await.expect("list").is_empty());
+    assert_eq!(
+        collaborations
+            .list_for_agent(org.id, security.id)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        collaborations
+            .list_for_agent(other.id, security.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }
 
 async fn workflows_persist_their_stage(db: &TestDb) {
@@ -437,40 +1047,127 @@ async fn workflows_persist_their_stage(db: &TestDb) {
     let coordinator = fixtures::agent(&db.store, org.id, "deploy-coordinator").await;
     let workflows = db.store.workflows();
     let steps = [
-        NewWorkflowStep { stage: 0, name: "pre_deployment_check".into(), blocking: true },
-        NewWorkflowStep { stage: 1, name: "deploy".into(), blocking: true },
-        NewWorkflowStep { stage: 2, name: "monitor_health".into(), blocking: false },
-        NewWorkflowStep { stage: 2, name: "notify_team".into(), blocking: false },
+        NewWorkflowStep {
+            stage: 0,
+            name: "pre_deployment_check".into(),
+            blocking: true,
+        },
+        NewWorkflowStep {
+            stage: 1,
+            name: "deploy".into(),
+            blocking: true,
+        },
+        NewWorkflowStep {
+            stage: 2,
+            name: "monitor_health".into(),
+            blocking: false,
+        },
+        NewWorkflowStep {
+            stage: 2,
+            name: "notify_team".into(),
+            blocking: false,
+        },
     ];
-    let run = workflows.start(org.id, coordinator.id, "deployment", Some(json!({"sha": "abc"})), &steps).await.expect("start");
-    assert_eq!((run.status, run.current_stage), (WorkflowStatus::Running, 0));
-    assert!(matches!(workflows.start(other.id, coordinator.id, "deployment", None, &steps).await, Err(StoreError::NotFound { .. })));
+    let run = workflows
+        .start(
+            org.id,
+            coordinator.id,
+            "deployment",
+            Some(json!({"sha": "abc"})),
+            &steps,
+        )
+        .await
+        .expect("start");
+    assert_eq!(
+        (run.status, run.current_stage),
+        (WorkflowStatus::Running, 0)
+    );
+    assert!(matches!(
+        workflows
+            .start(other.id, coordinator.id, "deployment", None, &steps)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
     let stored = workflows.steps(org.id, run.id).await.expect("steps");
-    assert_eq!(stored.iter().map(|step| (step.stage, step.name.as_str())).collect::<Vec<_>>(), vec![
-        (0, "pre_deployment_check"),
-        (1, "deploy"),
-        (2, "monitor_health"),
-        (2, "notify_team"),
-    ]);
-    let running = workflows.update_step(org.id, stored[0].id, WorkflowStepStatus::Running, None, None).await.expect("step");
+    assert_eq!(
+        stored
+            .iter()
+            .map(|step| (step.stage, step.name.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            (0, "pre_deployment_check"),
+            (1, "deploy"),
+            (2, "monitor_health"),
+            (2, "notify_team"),
+        ]
+    );
+    let running = workflows
+        .update_step(
+            org.id,
+            stored[0].id,
+            WorkflowStepStatus::Running,
+            None,
+            None,
+        )
+        .await
+        .expect("step");
     assert!(running.started_at.is_some() && running.completed_at.is_none());
     let done = workflows
-        .update_step(org.id, stored[0].id, WorkflowStepStatus::Completed, None, Some(json!({"ok": true})))
+        .update_step(
+            org.id,
+            stored[0].id,
+            WorkflowStepStatus::Completed,
+            None,
+            Some(json!({"ok": true})),
+        )
         .await
         .expect("step");
     assert!(done.completed_at.is_some());
     assert!(matches!(
-        workflows.update_step(other.id, stored[1].id, WorkflowStepStatus::Running, None, None).await,
+        workflows
+            .update_step(
+                other.id,
+                stored[1].id,
+                WorkflowStepStatus::Running,
+                None,
+                None
+            )
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     workflows.advance(org.id, run.id, 1).await.expect("advance");
     // What a restarted coordinator reads back.
-    let unfinished = workflows.unfinished_for(org.id, coordinator.id).await.expect("unfinished");
-    assert_eq!(unfinished.iter().map(|run| run.current_stage).collect::<Vec<_>>(), vec![1]);
-    let finished = workflows.finish(org.id, run.id, WorkflowStatus::Completed, None).await.expect("finish");
+    let unfinished = workflows
+        .unfinished_for(org.id, coordinator.id)
+        .await
+        .expect("unfinished");
+    assert_eq!(
+        unfinished
+            .iter()
+            .map(|run| run.current_stage)
+            .collect::<Vec<_>>(),
+        vec![1]
+    );
+    let finished = workflows
+        .finish(org.id, run.id, WorkflowStatus::Completed, None)
+        .await
+        .expect("finish");
     assert!(finished.completed_at.is_some());
-    assert!(workflows.unfinished_for(org.id, coordinator.id).await.expect("unfinished").is_empty());
-    assert_eq!(workflows.get(org.id, run.id).await.expect("get").current_stage, 1);
+    assert!(
+        workflows
+            .unfinished_for(org.id, coordinator.id)
+            .await
+            .expect("unfinished")
+            .is_empty()
+    );
+    assert_eq!(
+        workflows
+            .get(org.id, run.id)
+            .await
+            .expect("get")
+            .current_stage,
+        1
+    );
 }
 
 async fn schedules_fire_each_tick_once(db: &TestDb) {
@@ -487,20 +1184,56 @@ async fn schedules_fire_each_tick_once(db: &TestDb) {
         priority,
         next_run_at: Some(due_at),
     };
-    assert!(matches!(schedules.create(org.id, new("bad", 11)).await, Err(StoreError::Invalid { field: "priority", .. })));
-    let schedule = schedules.create(org.id, new("standup", 5)).await.expect("create");
-    assert!(matches!(schedules.create(org.id, new("standup", 5)).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        schedules.create(org.id, new("bad", 11)).await,
+        Err(StoreError::Invalid {
+            field: "priority",
+            ..
+        })
+    ));
+    let schedule = schedules
+        .create(org.id, new("standup", 5))
+        .await
+        .expect("create");
+    assert!(matches!(
+        schedules.create(org.id, new("standup", 5)).await,
+        Err(StoreError::Conflict { .. })
+    ));
     assert_eq!(schedules.due(now()).await.expect("due").len(), 1);
     let next = now() + Duration::days(1);
-    assert!(schedules.record_run(schedule.id, due_at, now(), Some(next)).await.expect("record"));
-    assert!(!schedules.record_run(schedule.id, due_at, now(), Some(next)).await.expect("record"), "the tick was taken");
+    assert!(
+        schedules
+            .record_run(schedule.id, due_at, now(), Some(next))
+            .await
+            .expect("record")
+    );
+    assert!(
+        !schedules
+            .record_run(schedule.id, due_at, now(), Some(next))
+            .await
+            .expect("record"),
+        "the tick was taken"
+    );
     assert!(schedules.due(now()).await.expect("due").is_empty());
-    let disabled = schedules.set_enabled(org.id, schedule.id, false).await.expect("disable");
+    let disabled = schedules
+        .set_enabled(org.id, schedule.id, false)
+        .await
+        .expect("disable");
     assert!(!disabled.enabled);
-    assert_eq!(schedules.get(org.id, schedule.id).await.expect("get").last_run_at.is_some(), true);
+    assert!(
+        schedules
+            .get(org.id, schedule.id)
+            .await
+            .expect("get")
+            .last_run_at
+            .is_some()
+    );
     assert_eq!(schedules.list(org.id).await.expect("list").len(), 1);
     schedules.delete(org.id, schedule.id).await.expect("delete");
-    assert!(matches!(schedules.get(org.id, schedule.id).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        schedules.get(org.id, schedule.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 fn event(event_type: &str) -> NewEvent {
@@ -518,33 +1251,100 @@ fn event(event_type: &str) -> NewEvent {
 async fn events_and_metrics(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let events = db.store.events();
-    let opened = events.record(org.id, event("pull_request.opened")).await.expect("event");
+    let opened = events
+        .record(org.id, event("pull_request.opened"))
+        .await
+        .expect("event");
     events.record(org.id, event("push")).await.expect("event");
-    let filter = EventFilter { event_type: Some("push".into()), ..Default::default() };
-    assert_eq!(events.list(org.id, &filter, &PageRequest::default()).await.expect("list").items.len(), 1);
-    let window = EventFilter { created_after: Some(now() + Duration::hours(1)), ..Default::default() };
-    assert!(events.list(org.id, &window, &PageRequest::default()).await.expect("list").items.is_empty());
+    let filter = EventFilter {
+        event_type: Some("push".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        events
+            .list(org.id, &filter, &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    let window = EventFilter {
+        created_after: Some(now() + Duration::hours(1)),
+        ..Default::default()
+    };
+    assert!(
+        events
+            .list(org.id, &window, &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
     assert_eq!(events.unrouted(10).await.expect("unrouted").len(), 2);
     events.mark_routed(org.id, opened.id).await.expect("routed");
-    events.mark_routed(org.id, opened.id).await.expect("routing twice is harmless");
+    events
+        .mark_routed(org.id, opened.id)
+        .await
+        .expect("routing twice is harmless");
     assert_eq!(events.unrouted(10).await.expect("unrouted").len(), 1);
-    assert!(events.get(org.id, opened.id).await.expect("get").routed_at.is_some());
+    assert!(
+        events
+            .get(org.id, opened.id)
+            .await
+            .expect("get")
+            .routed_at
+            .is_some()
+    );
 
     let metrics = db.store.metrics();
     for value in [10.0, 20.0, 30.0] {
         metrics
-            .record(org.id, NewMetric { metric_type: "pr_merge_time".into(), value, unit: Some("seconds".into()), dimensions: json!({}), recorded_at: None })
+            .record(
+                org.id,
+                NewMetric {
+                    metric_type: "pr_merge_time".into(),
+                    value,
+                    unit: Some("seconds".into()),
+                    dimensions: json!({}),
+                    recorded_at: None,
+                },
+            )
             .await
             .expect("metric");
     }
     assert!(matches!(
-        metrics.record(org.id, NewMetric { metric_type: "x".into(), value: f64::NAN, unit: None, dimensions: json!({}), recorded_at: None }).await,
+        metrics
+            .record(
+                org.id,
+                NewMetric {
+                    metric_type: "x".into(),
+                    value: f64::NAN,
+                    unit: None,
+                    dimensions: json!({}),
+                    recorded_at: None
+                }
+            )
+            .await,
         Err(StoreError::Invalid { field: "value", .. })
     ));
     let (from, to) = (now() - Duration::hours(1), now() + Duration::hours(1));
-    assert_eq!(metrics.series(org.id, "pr_merge_time", from, to).await.expect("series").len(), 3);
-    let summary = metrics.summary(org.id, "pr_merge_time", from, to).await.expect("summary");
-    assert_eq!((summary.count, summary.min, summary.max, summary.average), (3, Some(10.0), Some(30.0), Some(20.0)));
+    assert_eq!(
+        metrics
+            .series(org.id, "pr_merge_time", from, to)
+            .await
+            .expect("series")
+            .len(),
+        3
+    );
+    let summary = metrics
+        .summary(org.id, "pr_merge_time", from, to)
+        .await
+        .expect("summary");
+    assert_eq!(
+        (summary.count, summary.min, summary.max, summary.average),
+        (3, Some(10.0), Some(30.0), Some(20.0))
+    );
 }
 
 async fn outbox_entries_are_published_once(db: &TestDb) {
@@ -556,15 +1356,34 @@ async fn outbox_entries_are_published_once(db: &TestDb) {
     new.priority = 8;
     let task = queue.enqueue(new).await.expect("enqueue").task;
     let outbox = db.store.outbox();
-    assert!(matches!(outbox.add(other.id, task.id).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        outbox.add(other.id, task.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
     let entry = outbox.add(org.id, task.id).await.expect("add");
     assert_eq!(entry.priority, 8);
-    outbox.record_failure(entry.id, "broker unreachable").await.expect("failure");
+    outbox
+        .record_failure(entry.id, "broker unreachable")
+        .await
+        .expect("failure");
     let pending = outbox.pending(10).await.expect("pending");
-    assert_eq!((pending.len(), pending[0].publish_attempts, pending[0].last_error.as_deref()), (1, 1, Some("broker unreachable")));
+    assert_eq!(
+        (
+            pending.len(),
+            pending[0].publish_attempts,
+            pending[0].last_error.as_deref()
+        ),
+        (1, 1, Some("broker unreachable"))
+    );
     outbox.mark_published(entry.id).await.expect("published");
     assert!(outbox.pending(10).await.expect("pending").is_empty());
-    assert!(matches!(outbox.mark_published(entry.id).await, Err(StoreError::NotFound { .. })), "published once");
+    assert!(
+        matches!(
+            outbox.mark_published(entry.id).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "published once"
+    );
 }
 
 async fn every_read_is_scoped_to_the_callers_organization(db: &TestDb) {
@@ -572,23 +1391,91 @@ async fn every_read_is_scoped_to_the_callers_organization(db: &TestDb) {
     let (theirs, _) = fixtures::organization(&db.store, "theirs").await;
     let agent = fixtures::agent(&db.store, theirs.id, "their-agent").await;
     let queue = DbTaskQueue::new(db.store.clone());
-    let task = queue.enqueue(NewTask::new(theirs.id, agent.id, "secret")).await.expect("enqueue").task;
-    let event = db.store.events().record(theirs.id, event("push")).await.expect("event");
+    let task = queue
+        .enqueue(NewTask::new(theirs.id, agent.id, "secret"))
+        .await
+        .expect("enqueue")
+        .task;
+    let event = db
+        .store
+        .events()
+        .record(theirs.id, event("push"))
+        .await
+        .expect("event");
 
     let agents = db.store.agents();
-    assert!(matches!(agents.get(mine.id, agent.id).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(agents.update(mine.id, agent.id, AgentPatch::default()).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(agents.set_status(mine.id, agent.id, AgentStatus::Disabled, None).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(agents.delete(mine.id, agent.id).await, Err(StoreError::NotFound { .. })));
-    assert!(agents.list(mine.id, &AgentFilter::default(), &PageRequest::default()).await.expect("list").items.is_empty());
-    assert!(matches!(db.store.tasks().get(mine.id, task.id).await, Err(StoreError::NotFound { .. })));
-    assert!(db.store.tasks().list(mine.id, &TaskFilter::default(), &PageRequest::default()).await.expect("list").items.is_empty());
-    assert!(matches!(queue.cancel(mine.id, task.id).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(db.store.events().get(mine.id, event.id).await, Err(StoreError::NotFound { .. })));
-    assert!(db.store.events().list(mine.id, &EventFilter::default(), &PageRequest::default()).await.expect("list").items.is_empty());
+    assert!(matches!(
+        agents.get(mine.id, agent.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        agents
+            .update(mine.id, agent.id, AgentPatch::default())
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        agents
+            .set_status(mine.id, agent.id, AgentStatus::Disabled, None)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        agents.delete(mine.id, agent.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        agents
+            .list(mine.id, &AgentFilter::default(), &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        db.store.tasks().get(mine.id, task.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        db.store
+            .tasks()
+            .list(mine.id, &TaskFilter::default(), &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        queue.cancel(mine.id, task.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        db.store.events().get(mine.id, event.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        db.store
+            .events()
+            .list(mine.id, &EventFilter::default(), &PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
     // The rows are untouched for their owner.
-    assert_eq!(agents.get(theirs.id, agent.id).await.expect("get").status, AgentStatus::Idle);
-    assert_eq!(db.store.tasks().get(theirs.id, task.id).await.expect("get").status, TaskStatus::Pending);
+    assert_eq!(
+        agents.get(theirs.id, agent.id).await.expect("get").status,
+        AgentStatus::Idle
+    );
+    assert_eq!(
+        db.store
+            .tasks()
+            .get(theirs.id, task.id)
+            .await
+            .expect("get")
+            .status,
+        TaskStatus::Pending
+    );
 }
 
 async fn pages_are_stable_and_cursors_checked(db: &TestDb) {
@@ -597,24 +1484,44 @@ async fn pages_are_stable_and_cursors_checked(db: &TestDb) {
     let queue = DbTaskQueue::new(db.store.clone());
     let mut created = Vec::new();
     for index in 0..7 {
-        created.push(queue.enqueue(NewTask::new(org.id, agent.id, format!("t{index}"))).await.expect("enqueue").task.id);
+        created.push(
+            queue
+                .enqueue(NewTask::new(org.id, agent.id, format!("t{index}")))
+                .await
+                .expect("enqueue")
+                .task
+                .id,
+        );
     }
     created.reverse(); // newest first
     let mut seen = Vec::new();
     let mut request = PageRequest::first(3);
     loop {
-        let page = db.store.tasks().list(org.id, &TaskFilter::default(), &request).await.expect("page");
+        let page = db
+            .store
+            .tasks()
+            .list(org.id, &TaskFilter::default(), &request)
+            .await
+            .expect("page");
         assert!(page.items.len() <= 3);
         seen.extend(page.items.iter().map(|task| task.id));
         // A task added meanwhile does not shift later pages.
-        queue.enqueue(NewTask::new(org.id, agent.id, "late")).await.expect("enqueue");
+        queue
+            .enqueue(NewTask::new(org.id, agent.id, "late"))
+            .await
+            .expect("enqueue");
         match page.next {
-            Some(cursor) => request.after = Some(Cursor::decode(&cursor.encode()).expect("round trip")),
+            Some(cursor) => {
+                request.after = Some(Cursor::decode(&cursor.encode()).expect("round trip"))
+            }
             None => break,
         }
     }
     assert_eq!(seen, created);
-    assert!(matches!(Cursor::decode("garbage"), Err(StoreError::InvalidCursor(_))));
+    assert!(matches!(
+        Cursor::decode("garbage"),
+        Err(StoreError::InvalidCursor(_))
+    ));
 }
 
 async fn invalid_enum_strings_in_the_database_are_errors(db: &TestDb) {
@@ -622,13 +1529,30 @@ async fn invalid_enum_strings_in_the_database_are_errors(db: &TestDb) {
     let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
     // Simulate data written by a newer version: bypass the CHECK constraint.
     if let Some(pool) = db.store.postgres_pool() {
-        sqlx::query("ALTER TABLE agents DROP CONSTRAINT agents_status_check").execute(pool).await.expect("drop check");
-        sqlx::query("UPDATE agents SET status = 'hibernating' WHERE id = $1").bind(agent.id).execute(pool).await.expect("update");
+        sqlx::query("ALTER TABLE agents DROP CONSTRAINT agents_status_check")
+            .execute(pool)
+            .await
+            .expect("drop check");
+        sqlx::query("UPDATE agents SET status = 'hibernating' WHERE id = $1")
+            .bind(agent.id)
+            .execute(pool)
+            .await
+            .expect("update");
     } else if let Some(pool) = db.store.sqlite_write_pool() {
         let mut connection = pool.acquire().await.expect("connection");
-        sqlx::query("PRAGMA ignore_check_constraints = ON").execute(&mut *connection).await.expect("pragma");
-        sqlx::query("UPDATE agents SET status = 'hibernating' WHERE id = $1").bind(agent.id).execute(&mut *connection).await.expect("update");
-        sqlx::query("PRAGMA ignore_check_constraints = OFF").execute(&mut *connection).await.expect("pragma");
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *connection)
+            .await
+            .expect("pragma");
+        sqlx::query("UPDATE agents SET status = 'hibernating' WHERE id = $1")
+            .bind(agent.id)
+            .execute(&mut *connection)
+            .await
+            .expect("update");
+        sqlx::query("PRAGMA ignore_check_constraints = OFF")
+            .execute(&mut *connection)
+            .await
+            .expect("pragma");
     }
     match db.store.agents().get(org.id, agent.id).await {
         Err(StoreError::InvalidEnum { type_name, value }) => {

@@ -26,7 +26,10 @@ async fn postgres_shape(db: &TestDb) -> Shape {
             .await
             .expect("read indexes");
     Shape {
-        columns: columns.into_iter().map(|(table, column, nullable)| (table, column, nullable == "NO")).collect(),
+        columns: columns
+            .into_iter()
+            .map(|(table, column, nullable)| (table, column, nullable == "NO"))
+            .collect(),
         indexes: indexes.into_iter().map(|(name,)| name).collect(),
     }
 }
@@ -49,7 +52,9 @@ async fn sqlite_shape(db: &TestDb) -> Shape {
         // SQLite does not report primary keys as NOT NULL; PostgreSQL does.
         columns: columns
             .into_iter()
-            .map(|(table, column, not_null, primary_key)| (table, column, not_null || primary_key > 0))
+            .map(|(table, column, not_null, primary_key)| {
+                (table, column, not_null || primary_key > 0)
+            })
             .collect(),
         indexes: indexes.into_iter().map(|(name,)| name).collect(),
     }
@@ -72,14 +77,40 @@ async fn postgres_and_sqlite_schemas_are_in_step() {
     assert_eq!(pg.indexes, lite.indexes, "named indexes differ");
 
     // Every table of the seed schema, and what the design adds, is there.
-    let tables: BTreeSet<&str> = pg.columns.iter().map(|(table, _, _)| table.as_str()).collect();
+    let tables: BTreeSet<&str> = pg
+        .columns
+        .iter()
+        .map(|(table, _, _)| table.as_str())
+        .collect();
     for table in [
-        "users", "organizations", "organization_members", "integrations", "webhooks", "repositories",
-        "pull_requests", "deployments", "figma_files", "design_components", "social_accounts", "social_posts",
-        "agents", "agent_tasks", "agent_collaborations", "events", "metrics", "refresh_tokens", "task_outbox",
-        "workflow_runs", "workflow_steps", "schedules",
+        "users",
+        "organizations",
+        "organization_members",
+        "integrations",
+        "webhooks",
+        "repositories",
+        "pull_requests",
+        "deployments",
+        "figma_files",
+        "design_components",
+        "social_accounts",
+        "social_posts",
+        "agents",
+        "agent_tasks",
+        "agent_collaborations",
+        "events",
+        "metrics",
+        "refresh_tokens",
+        "task_outbox",
+        "workflow_runs",
+        "workflow_steps",
+        "schedules",
     ] {
         assert!(tables.contains(table), "table {table} missing");
     }
-    assert!(pg.columns.len() > 200, "suspiciously few columns: {}", pg.columns.len());
+    assert!(
+        pg.columns.len() > 200,
+        "suspiciously few columns: {}",
+        pg.columns.len()
+    );
 }

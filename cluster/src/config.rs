@@ -1,0 +1,623 @@
+//! The node's configuration: every setting, listed once here with its default, and
+//! the layering that fills it — built-in defaults → the TOML file → `COMPANYOS_*`
+//! environment variables → command-line flags (later layers win).
+//!
+//! The README's settings table is checked against [`SETTINGS`] by a test, so the two
+//! cannot drift apart.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// One setting: its key in the TOML file, its environment variable, its default and
+/// what it means.
+pub struct Setting {
+    pub key: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+/// Every setting of a node. Keep in step with [`Config::get`], [`Config::set`] and the
+/// README (a test checks all three).
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "listen",
+        env: "COMPANYOS_LISTEN",
+        default: "127.0.0.1:8080",
+        help: "address the HTTP server binds (flag --listen); use 0.0.0.0:8080 to accept remote connections",
+    },
+    Setting {
+        key: "data_dir",
+        env: "COMPANYOS_DATA_DIR",
+        default: "./data",
+        help: "directory for the embedded SQLite database and generated keys (flag --data-dir)",
+    },
+    Setting {
+        key: "log.format",
+        env: "COMPANYOS_LOG_FORMAT",
+        default: "human",
+        help: "log format: human or json (flag --log-format)",
+    },
+    Setting {
+        key: "log.level",
+        env: "COMPANYOS_LOG_LEVEL",
+        default: "info",
+        help: "log filter: a level (error, warn, info, debug, trace) or per-target directives like info,sqlx=warn",
+    },
+    Setting {
+        key: "database.url",
+        env: "COMPANYOS_DATABASE_URL",
+        default: "",
+        help: "postgres://… selects PostgreSQL; empty means SQLite at <data_dir>/companyos.db. DATABASE_URL is read too",
+    },
+    Setting {
+        key: "database.max_connections",
+        env: "COMPANYOS_DATABASE_MAX_CONNECTIONS",
+        default: "10",
+        help: "connections in the database pool (readers, on SQLite)",
+    },
+    Setting {
+        key: "database.connect_timeout_secs",
+        env: "COMPANYOS_DATABASE_CONNECT_TIMEOUT_SECS",
+        default: "5",
+        help: "seconds to wait for a database connection before giving up",
+    },
+    Setting {
+        key: "queue.lease_secs",
+        env: "COMPANYOS_QUEUE_LEASE_SECS",
+        default: "30",
+        help: "seconds a claimed task stays leased unless its worker renews the lease",
+    },
+    Setting {
+        key: "queue.retry_base_delay_ms",
+        env: "COMPANYOS_QUEUE_RETRY_BASE_DELAY_MS",
+        default: "1000",
+        help: "backoff before the second attempt of a failed task; doubles per attempt",
+    },
+    Setting {
+        key: "queue.retry_max_delay_secs",
+        env: "COMPANYOS_QUEUE_RETRY_MAX_DELAY_SECS",
+        default: "300",
+        help: "longest backoff between attempts of a failed task",
+    },
+];
+
+/// The environment variable that names the configuration file (flag --config).
+pub const CONFIG_FILE_ENV: &str = "COMPANYOS_CONFIG";
+/// The file read when neither --config nor COMPANYOS_CONFIG names one (if it exists).
+pub const DEFAULT_CONFIG_FILE: &str = "companyos.toml";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    pub lease_secs: u64,
+    pub retry_base_delay_ms: u64,
+    pub retry_max_delay_secs: u64,
+}
+
+/// The effective configuration of a node.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub log: LogConfig,
+    pub database: DatabaseConfig,
+    pub queue: QueueConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut config = Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::new(),
+            log: LogConfig {
+                format: LogFormat::Human,
+                level: String::new(),
+            },
+            database: DatabaseConfig {
+                url: String::new(),
+                max_connections: 0,
+                connect_timeout_secs: 0,
+            },
+            queue: QueueConfig {
+                lease_secs: 0,
+                retry_base_delay_ms: 0,
+                retry_max_delay_secs: 0,
+            },
+        };
+        for setting in SETTINGS {
+            config
+                .set(setting.key, setting.default)
+                .unwrap_or_else(|reason| {
+                    unreachable!("built-in default of {} is invalid: {reason}", setting.key)
+                });
+        }
+        config
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Config::default().log
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Config::default().database
+    }
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Config::default().queue
+    }
+}
+
+/// A configuration error: one line naming the setting and where its value came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {reason}")]
+    ReadFile { path: PathBuf, reason: String },
+    #[error("configuration file {path}: {reason}")]
+    ParseFile { path: PathBuf, reason: String },
+    #[error("unknown environment variable {name}; settings are: {known}")]
+    UnknownEnv { name: String, known: String },
+    #[error("invalid value {value:?} for {setting} (from {origin}): {reason}")]
+    InvalidValue {
+        setting: &'static str,
+        origin: String,
+        value: String,
+        reason: String,
+    },
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<String>,
+    pub database_url: Option<String>,
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+}
+
+fn parse<T: std::str::FromStr>(value: &str, expected: &str) -> Result<T, String> {
+    value
+        .trim()
+        .parse::<T>()
+        .map_err(|_| format!("expected {expected}"))
+}
+
+impl Config {
+    /// Loads the layered configuration from the process environment.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Config::load_from(overrides, std::env::vars())
+    }
+
+    /// Loads the layered configuration with `environment` standing in for the process
+    /// environment (tests pass their own).
+    pub fn load_from(
+        overrides: &Overrides,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let environment: Vec<(String, String)> = environment.into_iter().collect();
+        let env_value = |name: &str| {
+            environment
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+
+        // 1–2. Defaults, then the file.
+        let (file, file_required) = match (&overrides.config_file, env_value(CONFIG_FILE_ENV)) {
+            (Some(path), _) => (path.clone(), true),
+            (None, Some(path)) if !path.is_empty() => (PathBuf::from(path), true),
+            _ => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let mut config = if file_required || file.exists() {
+            Config::from_file(&file)?
+        } else {
+            Config::default()
+        };
+
+        // 3. The environment. DATABASE_URL is the conventional name; the COMPANYOS_
+        // variable wins when both are set.
+        if let Some(url) = env_value("DATABASE_URL").filter(|url| !url.is_empty()) {
+            config.set_from("database.url", &url, "DATABASE_URL")?;
+        }
+        let mut variables: Vec<&(String, String)> = environment
+            .iter()
+            .filter(|(name, _)| name.starts_with("COMPANYOS_"))
+            .collect();
+        variables.sort();
+        for (name, value) in variables {
+            if name == CONFIG_FILE_ENV {
+                continue;
+            }
+            let Some(setting) = SETTINGS.iter().find(|setting| setting.env == name) else {
+                // Variables the node reads outside this table.
+                if OTHER_ENV.contains(&name.as_str()) {
+                    continue;
+                }
+                let known = SETTINGS
+                    .iter()
+                    .map(|setting| setting.env)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(ConfigError::UnknownEnv {
+                    name: name.clone(),
+                    known,
+                });
+            };
+            config.set_from(setting.key, value, name)?;
+        }
+
+        // 4. Flags.
+        let flags = [
+            ("listen", &overrides.listen, "--listen"),
+            ("data_dir", &overrides.data_dir, "--data-dir"),
+            ("database.url", &overrides.database_url, "--database-url"),
+            ("log.format", &overrides.log_format, "--log-format"),
+            ("log.level", &overrides.log_level, "--log-level"),
+        ];
+        for (key, value, flag) in flags {
+            if let Some(value) = value {
+                config.set_from(key, value, flag)?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Defaults overlaid with the TOML file at `path`. Unknown keys and values of the
+    /// wrong type are errors that name the file, the line and the key.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::ReadFile {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|error| {
+            // The line number, and the line itself: type errors do not name the key.
+            let location = error
+                .span()
+                .map(|span| {
+                    let start = span.start.min(text.len());
+                    let line = text[..start].matches('\n').count() + 1;
+                    let content = text.lines().nth(line - 1).unwrap_or_default().trim();
+                    format!("line {line} `{content}`: ")
+                })
+                .unwrap_or_default();
+            ConfigError::ParseFile {
+                path: path.to_owned(),
+                reason: format!("{location}{}", error.message()),
+            }
+        })?;
+        // Values serde accepted but the node cannot use (an empty log level, ...).
+        for setting in SETTINGS {
+            let value = config.get(setting.key);
+            let mut check = Config::default();
+            check
+                .set(setting.key, &value)
+                .map_err(|reason| ConfigError::InvalidValue {
+                    setting: setting.key,
+                    origin: path.display().to_string(),
+                    value,
+                    reason,
+                })?;
+        }
+        Ok(config)
+    }
+
+    fn set_from(&mut self, key: &str, value: &str, source: &str) -> Result<(), ConfigError> {
+        self.set(key, value)
+            .map_err(|reason| ConfigError::InvalidValue {
+                setting: SETTINGS
+                    .iter()
+                    .find(|setting| setting.key == key)
+                    .map(|setting| setting.key)
+                    .unwrap_or("setting"),
+                origin: source.to_owned(),
+                value: redact_value(key, value),
+                reason,
+            })
+    }
+
+    /// Sets one setting from its text form, checking it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "listen" => {
+                self.listen = parse(
+                    value,
+                    "an address and port such as 127.0.0.1:8080 or 0.0.0.0:8080",
+                )?;
+            }
+            "data_dir" => {
+                if value.trim().is_empty() {
+                    return Err("expected a directory path".into());
+                }
+                self.data_dir = PathBuf::from(value);
+            }
+            "log.format" => {
+                self.log.format = match value.trim() {
+                    "human" => LogFormat::Human,
+                    "json" => LogFormat::Json,
+                    _ => return Err("expected human or json".into()),
+                };
+            }
+            "log.level" => {
+                tracing_subscriber::EnvFilter::try_new(value.trim()).map_err(|_| {
+                    "expected a level (error, warn, info, debug, trace) or directives like info,sqlx=warn".to_owned()
+                })?;
+                if value.trim().is_empty() {
+                    return Err("expected a level such as info".into());
+                }
+                self.log.level = value.trim().to_owned();
+            }
+            "database.url" => {
+                let url = value.trim();
+                let supported = url.is_empty()
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://")
+                    || url.starts_with("sqlite:");
+                if !supported {
+                    return Err("expected postgres://user@host:port/database, sqlite://path, or empty for the \
+                                embedded SQLite database"
+                        .into());
+                }
+                self.database.url = url.to_owned();
+            }
+            "database.max_connections" => {
+                self.database.max_connections = parse(value, "a whole number from 1 to 1000")?;
+                if !(1..=1000).contains(&self.database.max_connections) {
+                    return Err("expected a whole number from 1 to 1000".into());
+                }
+            }
+            "database.connect_timeout_secs" => {
+                self.database.connect_timeout_secs =
+                    parse(value, "a whole number of seconds, at least 1")?;
+                if self.database.connect_timeout_secs == 0 {
+                    return Err("expected a whole number of seconds, at least 1".into());
+                }
+            }
+            "queue.lease_secs" => {
+                self.queue.lease_secs = parse(value, "a whole number of seconds, at least 1")?;
+                if self.queue.lease_secs == 0 {
+                    return Err("expected a whole number of seconds, at least 1".into());
+                }
+            }
+            "queue.retry_base_delay_ms" => {
+                self.queue.retry_base_delay_ms = parse(value, "a whole number of milliseconds")?;
+            }
+            "queue.retry_max_delay_secs" => {
+                self.queue.retry_max_delay_secs = parse(value, "a whole number of seconds")?;
+            }
+            other => return Err(format!("unknown setting {other}")),
+        }
+        Ok(())
+    }
+
+    /// One setting in its text form (the form `set` accepts).
+    pub fn get(&self, key: &str) -> String {
+        match key {
+            "listen" => self.listen.to_string(),
+            "data_dir" => self.data_dir.display().to_string(),
+            "log.format" => self.log.format.to_string(),
+            "log.level" => self.log.level.clone(),
+            "database.url" => self.database.url.clone(),
+            "database.max_connections" => self.database.max_connections.to_string(),
+            "database.connect_timeout_secs" => self.database.connect_timeout_secs.to_string(),
+            "queue.lease_secs" => self.queue.lease_secs.to_string(),
+            "queue.retry_base_delay_ms" => self.queue.retry_base_delay_ms.to_string(),
+            "queue.retry_max_delay_secs" => self.queue.retry_max_delay_secs.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// The database URL the node uses: the configured one, or SQLite in the data
+    /// directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("companyos.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+}
+
+/// Environment variables the node reads that are not settings of the table.
+const OTHER_ENV: &[&str] = &[];
+
+fn redact_value(key: &str, value: &str) -> String {
+    if key == "database.url" {
+        companyos_store::redact_url(value)
+    } else {
+        value.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    fn no_file() -> Overrides {
+        // No --config and no COMPANYOS_CONFIG: only ./companyos.toml would be read, and
+        // the crate directory tests run in has none.
+        Overrides::default()
+    }
+
+    #[test]
+    fn defaults_match_the_settings_table() {
+        let config = Config::default();
+        for setting in SETTINGS {
+            assert_eq!(config.get(setting.key), setting.default, "{}", setting.key);
+            assert!(setting.env.starts_with("COMPANYOS_"), "{}", setting.env);
+        }
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url(), "sqlite://./data/companyos.db");
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("companyos.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:7000\"\ndata_dir = \"/from/file\"\n[log]\nlevel = \"debug\"\n",
+        )
+        .expect("write");
+        let mut overrides = Overrides {
+            config_file: Some(path),
+            ..no_file()
+        };
+        let environment = env(&[
+            ("COMPANYOS_LISTEN", "127.0.0.1:7001"),
+            ("COMPANYOS_DATA_DIR", "/from/env"),
+        ]);
+        let config = Config::load_from(&overrides, environment.clone()).expect("load");
+        assert_eq!(config.listen.port(), 7001, "environment over file");
+        assert_eq!(config.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(config.log.level, "debug", "file over default");
+        overrides.listen = Some("127.0.0.1:7002".into());
+        let config = Config::load_from(&overrides, environment).expect("load");
+        assert_eq!(config.listen.port(), 7002, "flag over environment");
+    }
+
+    #[test]
+    fn the_file_is_named_by_flag_or_environment() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("custom.toml");
+        std::fs::write(&path, "[database]\nmax_connections = 3\n").expect("write");
+        let environment = env(&[("COMPANYOS_CONFIG", path.to_str().expect("utf-8"))]);
+        let config = Config::load_from(&no_file(), environment).expect("load");
+        assert_eq!(config.database.max_connections, 3);
+        let missing = env(&[("COMPANYOS_CONFIG", "/nonexistent/companyos.toml")]);
+        let error = Config::load_from(&no_file(), missing).expect_err("a named file must exist");
+        assert!(
+            error.to_string().contains("/nonexistent/companyos.toml"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn database_url_selects_postgres_and_companyos_variable_wins() {
+        let config = Config::load_from(&no_file(), env(&[("DATABASE_URL", "postgres://u@h/db")]))
+            .expect("load");
+        assert_eq!(config.database_url(), "postgres://u@h/db");
+        let both = env(&[
+            ("DATABASE_URL", "postgres://u@h/a"),
+            ("COMPANYOS_DATABASE_URL", "postgres://u@h/b"),
+        ]);
+        assert_eq!(
+            Config::load_from(&no_file(), both)
+                .expect("load")
+                .database
+                .url,
+            "postgres://u@h/b"
+        );
+    }
+
+    #[test]
+    fn file_errors_name_the_file_the_line_and_the_key() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("companyos.toml");
+        let cases = [
+            (
+                "listen = \"127.0.0.1:1\"\nlisen = \"x\"\n",
+                "line 2",
+                "lisen",
+            ),
+            (
+                "[database]\nmax_connections = \"many\"\n",
+                "line 2",
+                "max_connections",
+            ),
+            ("[log]\nformat = \"xml\"\n", "line 2", "xml"),
+            ("listen = [\n", "line", ""),
+            (
+                "[queue]\nlease_secs = 0\n",
+                "queue.lease_secs",
+                "at least 1",
+            ),
+        ];
+        for (text, location, key) in cases {
+            std::fs::write(&path, text).expect("write");
+            let error = Config::from_file(&path).expect_err(text).to_string();
+            assert!(error.contains(path.to_str().expect("utf-8")), "{error}");
+            assert!(error.contains(location), "{text:?} → {error}");
+            assert!(error.contains(key), "{text:?} → {error}");
+        }
+    }
+
+    #[test]
+    fn environment_errors_name_the_variable() {
+        let error =
+            Config::load_from(&no_file(), env(&[("COMPANYOS_LISTN", "x")])).expect_err("unknown");
+        assert!(error.to_string().contains("COMPANYOS_LISTN"), "{error}");
+        assert!(
+            error.to_string().contains("COMPANYOS_LISTEN"),
+            "lists the known names: {error}"
+        );
+        let error = Config::load_from(
+            &no_file(),
+            env(&[("COMPANYOS_DATABASE_MAX_CONNECTIONS", "lots")]),
+        )
+        .expect_err("invalid");
+        let message = error.to_string();
+        assert!(
+            message.contains("database.max_connections")
+                && message.contains("COMPANYOS_DATABASE_MAX_CONNECTIONS")
+        );
+        let error = Config::load_from(
+            &no_file(),
+            env(&[("DATABASE_URL", "mysql://secret:pw@h/db")]),
+        )
+        .expect_err("bad");
+        assert!(
+            !error.to_string().contains("pw@"),
+            "passwords are redacted: {error}"
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! Running a node: open the store, apply migrations, serve the HTTP edge until a
+//! signal arrives.
+
+use std::time::Duration;
+
+use companyos_store::{ConnectOptions, Store, StoreError, redact_url};
+
+use crate::config::{Config, ConfigError};
+
+/// A start-up failure: the binary prints it as one line and exits with code 2.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl From<ConfigError> for Fatal {
+    fn from(error: ConfigError) -> Self {
+        Fatal(error.to_string())
+    }
+}
+
+impl std::fmt::Display for Fatal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub async fn open_store(config: &Config) -> Result<Store, Fatal> {
+    let url = config.database_url();
+    let mut options = ConnectOptions::new(url.clone());
+    options.max_connections = config.database.max_connections;
+    options.acquire_timeout = Duration::from_secs(config.database.connect_timeout_secs);
+    let store = Store::connect(&options)
+        .await
+        .map_err(|error| database_error(&url, error))?;
+    store.migrate().await.map_err(|error| {
+        Fatal(format!(
+            "cannot apply migrations to {}: {error}",
+            redact_url(&url)
+        ))
+    })?;
+    tracing::info!(database = store.backend().as_str(), url = %redact_url(&url), "database ready, migrations applied");
+    Ok(store)
+}
+
+fn database_error(url: &str, error: StoreError) -> Fatal {
+    let hint = if url.starts_with("sqlite:") {
+        "check that the data directory (data_dir / --data-dir / COMPANYOS_DATA_DIR) is writable"
+    } else {
+        "check database.url / DATABASE_URL and that the server is running"
+    };
+    Fatal(format!(
+        "cannot open the database at {}: {error}; {hint}",
+        redact_url(url)
+    ))
+}
+
+pub async fn migrate(config: Config) -> Result<(), Fatal> {
+    let store = open_store(&config).await?;
+    let applied = store
+        .check_ready()
+        .await
+        .map_err(|error| Fatal(error.to_string()))?;
+    println!(
+        "migrations applied: {applied} ({})",
+        store.backend().as_str()
+    );
+    store.close().await;
+    Ok(())
+}
+
+pub async fn serve(config: Config) -> Result<(), Fatal> {
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|error| {
+            Fatal(format!(
+                "cannot listen on {} (listen / --listen / COMPANYOS_LISTEN): {error}",
+                config.listen
+            ))
+        })?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| Fatal(error.to_string()))?;
+    let app = companyos_api::router(companyos_api::AppState {
+        store: store.clone(),
+    });
+    tracing::info!(%address, "listening on http://{address}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| Fatal(format!("server stopped: {error}")))?;
+    tracing::info!("shutting down");
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

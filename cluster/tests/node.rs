@@ -1,0 +1,323 @@
+//! The `companyos` binary as an operator meets it: started with no configuration, it
+//! serves /healthz and /readyz on SQLite under ./data; bad settings, an unreachable
+//! database and a port in use are one-line errors with exit code 2.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_companyos");
+
+/// A command with no COMPANYOS_* or DATABASE_URL from the test's own environment.
+fn companyos(directory: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command.current_dir(directory).env_remove("DATABASE_URL");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("COMPANYOS_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+struct Node {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `companyos serve` with `args` and waits for its "listening on" log line.
+fn start(directory: &Path, args: &[&str]) -> Node {
+    let mut child = companyos(directory)
+        .arg("serve")
+        .args(args)
+        .arg("--log-format")
+        .arg("json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start companyos");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let entry: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        if let Some(address) = entry["address"].as_str() {
+            // Keep draining the pipe so the node never blocks on a full buffer.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Node {
+                child,
+                base_url: format!("http://{address}"),
+            };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("companyos serve never logged its address");
+}
+
+fn get(url: &str) -> (u16, serde_json::Value) {
+    let response = ureq_get(url);
+    (
+        response.0,
+        serde_json::from_str(&response.1).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A minimal HTTP/1.1 GET, so the test needs no HTTP client crate.
+fn ureq_get(url: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(host, path)| (host, format!("/{path}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("status line");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn with_no_configuration_a_node_serves_on_sqlite_under_data() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let node = start(directory.path(), &["--listen", "127.0.0.1:0"]);
+    assert_eq!(
+        get(&format!("{}/healthz", node.base_url)),
+        (200, serde_json::json!({"status": "ok"}))
+    );
+    let (status, body) = get(&format!("{}/readyz", node.base_url));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["status"].as_str(), body["database"].as_str()),
+        (Some("ready"), Some("sqlite"))
+    );
+    assert!(body["migrations"].as_u64().is_some_and(|count| count >= 1));
+    assert!(
+        directory.path().join("data/companyos.db").exists(),
+        "the database lives under ./data"
+    );
+    let (status, page) = ureq_get(&format!("{}/", node.base_url));
+    assert_eq!(status, 200);
+    assert!(page.contains("CompanyOS"));
+}
+
+#[test]
+fn the_listen_setting_comes_from_flag_environment_or_file() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        directory.path().join("companyos.toml"),
+        "listen = \"127.0.0.1:1\"\ndata_dir = \"state\"\n",
+    )
+    .expect("write config");
+    // The environment overrides the file's port 1 (which could not be bound).
+    let mut command = companyos(directory.path());
+    command.env("COMPANYOS_LISTEN", "127.0.0.1:0");
+    let output = command.arg("config").output().expect("run");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("listen = \"127.0.0.1:0\""), "{text}");
+    assert!(text.contains("data_dir = \"state\""), "{text}");
+    let node = start(
+        directory.path(),
+        &["--listen", "127.0.0.1:0", "--data-dir", "elsewhere"],
+    );
+    assert_eq!(get(&format!("{}/readyz", node.base_url)).0, 200);
+    assert!(
+        directory.path().join("elsewhere/companyos.db").exists(),
+        "--data-dir beats the file"
+    );
+}
+
+fn fails_with(directory: &Path, args: &[&str], environment: &[(&str, &str)], expected: &[&str]) {
+    let mut command = companyos(directory);
+    command.args(args);
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    let output = command.output().expect("run companyos");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, no backtrace: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    for fragment in expected {
+        assert!(
+            stderr.contains(fragment),
+            "{fragment:?} missing from {stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_configuration_is_one_line_and_exit_code_2() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path();
+    std::fs::write(path.join("typo.toml"), "[database]\nmax_conections = 3\n").expect("write");
+    std::fs::write(
+        path.join("broken.toml"),
+        "listen = \"127.0.0.1:8080\"\n[log\n",
+    )
+    .expect("write");
+    fails_with(
+        path,
+        &["serve", "--config", "typo.toml"],
+        &[],
+        &["typo.toml", "line 2", "max_conections"],
+    );
+    fails_with(
+        path,
+        &["serve", "--config", "broken.toml"],
+        &[],
+        &["broken.toml", "line 2"],
+    );
+    fails_with(
+        path,
+        &["serve", "--config", "missing.toml"],
+        &[],
+        &["missing.toml"],
+    );
+    fails_with(
+        path,
+        &["serve"],
+        &[("COMPANYOS_CONFIG", "missing.toml")],
+        &["missing.toml"],
+    );
+    fails_with(
+        path,
+        &["serve", "--listen", "localhost"],
+        &[],
+        &["listen", "--listen"],
+    );
+    fails_with(
+        path,
+        &["serve"],
+        &[("COMPANYOS_LOG_FORMAT", "xml")],
+        &["log.format", "COMPANYOS_LOG_FORMAT"],
+    );
+    fails_with(
+        path,
+        &["serve"],
+        &[("COMPANYOS_LISTN", "127.0.0.1:0")],
+        &["COMPANYOS_LISTN"],
+    );
+    fails_with(
+        path,
+        &["serve"],
+        &[("DATABASE_URL", "mysql://u:secret@h/db")],
+        &["database.url", "DATABASE_URL"],
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_exit_code_2() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    // Nothing listens on port 1.
+    fails_with(
+        directory.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[(
+            "DATABASE_URL",
+            "postgres://postgres:hunter2@127.0.0.1:1/companyos",
+        )],
+        &["cannot open the database", "127.0.0.1:1", "DATABASE_URL"],
+    );
+    let output = companyos(directory.path())
+        .args([
+            "migrate",
+            "--database-url",
+            "postgres://postgres:hunter2@127.0.0.1:1/x",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("hunter2"),
+        "passwords never printed"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_one_line_and_exit_code_2() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("address").to_string();
+    fails_with(
+        directory.path(),
+        &["serve", "--listen", &address],
+        &[],
+        &["cannot listen on", &address, "COMPANYOS_LISTEN"],
+    );
+}
+
+#[test]
+fn migrate_applies_migrations_and_exits() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let output = companyos(directory.path())
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 1 (sqlite)"));
+    // Again: nothing to do, still fine.
+    assert!(
+        companyos(directory.path())
+            .arg("migrate")
+            .status()
+            .expect("run")
+            .success()
+    );
+}
+
+#[test]
+fn help_names_the_commands_and_settings() {
+    let output = Command::new(BINARY).arg("--help").output().expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "serve",
+        "migrate",
+        "settings",
+        "--config",
+        "--data-dir",
+        "COMPANYOS_DATA_DIR",
+        "./data",
+    ] {
+        assert!(help.contains(expected), "{expected} missing from --help");
+    }
+    let output = Command::new(BINARY)
+        .args(["serve", "--help"])
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("--listen")
+            && help.contains("COMPANYOS_LISTEN")
+            && help.contains("127.0.0.1:8080")
+    );
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test of CompanyOS: formatting, lints, and the whole workspace's tests — the
+# store and queue contract suites run on SQLite and on the PostgreSQL that
+# DATABASE_URL names (default postgres://postgres@127.0.0.1:5432/postgres).
+# A service that is down fails its tests loudly; scripts/services.sh starts them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> cargo test"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole run (cargo prints one per test binary).
+passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{sum += $1} END {print sum + 0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{sum += $1} END {print sum + 0}')
+echo
+echo "$passed passed, $failed failed"
+exit "$status"
