@@ -65,11 +65,7 @@ async fn queue_worker(
     tasks: u64,
     worker: usize,
 ) {
-    let request = ClaimRequest {
-        worker: format!("bench-{worker}"),
-        lease: Duration::from_secs(60),
-        limit: 1,
-    };
+    let request = ClaimRequest::new(format!("bench-{worker}"), Duration::from_secs(60), 1);
     let mut done = 0;
     while done < tasks {
         queue

@@ -293,6 +293,10 @@ CREATE INDEX idx_agent_tasks_status ON agent_tasks (status);
 -- The queue's claim order: highest priority first, then oldest.
 CREATE INDEX idx_agent_tasks_claim ON agent_tasks (priority DESC, created_at, id) WHERE status = 'pending';
 CREATE INDEX idx_agent_tasks_lease ON agent_tasks (lease_expires_at) WHERE status = 'in_progress';
+-- Fair claiming ranks each agent's pending tasks and counts each agent's running ones.
+CREATE INDEX idx_agent_tasks_agent_pending ON agent_tasks (agent_id, priority DESC, created_at, id)
+    WHERE status = 'pending';
+CREATE INDEX idx_agent_tasks_agent_running ON agent_tasks (agent_id) WHERE status = 'in_progress';
 
 -- Tasks waiting to be published to the broker; written in the task's own transaction.
 CREATE TABLE task_outbox (

@@ -1,7 +1,22 @@
-//! `actors` will own the agents: the watcher, executor, coordinator and analyst kinds
-//! as ractor actor behaviours, the agent type registry, and each agent's lifecycle
-//! transitions. The agent runtime work fills it; today it only fixes the crate's place
-//! in the dependency graph.
+//! `actors` owns the agents: one ractor actor type ([`AgentActor`]) that every agent
+//! runs as, the four kinds of behaviour it can carry (watcher, executor, coordinator,
+//! analyst — [`Behaviour`]), the registry of agent types, the lifecycle transitions an
+//! agent records (idle → working → complete → idle; error), and a few real agents.
 //!
-//! **Must never import:** `supervisors`, `api` or the binary; an agent never names its
-//! supervisor and never speaks HTTP to our own users.
+//! Restarting, disabling and dispatching are the supervisors' business: an agent never
+//! names its supervisor; a crash inside a task simply fails the actor, and its parent
+//! learns of it through ractor's `SupervisionEvent`.
+//!
+//! **Must never import:** `supervisors`, `api` or the binary, axum or anything that
+//! speaks HTTP to our own users.
+
+mod agent;
+mod behaviour;
+pub mod builtin;
+mod events;
+mod registry;
+
+pub use agent::{AgentActor, AgentArgs, AgentMessage, AgentSnapshot, AgentState, TaskOutcome};
+pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+pub use events::{EventBus, RuntimeEvent};
+pub use registry::{AgentType, AgentTypeRegistry, BehaviourFactory};

@@ -102,6 +102,21 @@ pub struct ClaimRequest {
     pub lease: Duration,
     /// At most this many tasks.
     pub limit: u32,
+    /// At most this many tasks of one agent in progress at once (counting those already
+    /// running); `None` for no limit.
+    pub per_agent_limit: Option<u32>,
+}
+
+impl ClaimRequest {
+    /// A claim of up to `limit` tasks with no per-agent limit.
+    pub fn new(worker: impl Into<String>, lease: Duration, limit: u32) -> Self {
+        ClaimRequest {
+            worker: worker.into(),
+            lease,
+            limit,
+            per_agent_limit: None,
+        }
+    }
 }
 
 /// Proof of holding a task. Only the current lease may extend, complete or fail it.
@@ -247,28 +262,53 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
-// The candidates are picked once, in a materialised CTE: a `WHERE id IN (SELECT …
-// LIMIT n FOR UPDATE SKIP LOCKED)` may be re-evaluated per row by the planner and then
-// claims far more than `n` rows.
-const CLAIM_POSTGRES: &str = "WITH picked AS MATERIALIZED (
-        SELECT id FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
-        ORDER BY priority DESC, created_at, id LIMIT $5
+// Which pending tasks a claim takes, in order: highest priority first; within one
+// priority, each agent's first task before any agent's second (fair between agents, so
+// a flood for one agent cannot starve the others); then oldest. An agent already
+// running `$6` tasks gets no more. Shared by both dialects below.
+macro_rules! claim_candidates {
+    () => {
+        "SELECT r.id FROM (
+            SELECT id, agent_id, priority, created_at,
+                   ROW_NUMBER() OVER (PARTITION BY agent_id ORDER BY priority DESC, created_at, id) AS agent_rank
+            FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
+        ) r
+        LEFT JOIN (
+            SELECT agent_id, COUNT(*) AS running FROM agent_tasks WHERE status = 'in_progress' GROUP BY agent_id
+        ) b ON b.agent_id = r.agent_id
+        WHERE r.agent_rank + COALESCE(b.running, 0) <= $6
+        ORDER BY r.priority DESC, r.agent_rank, r.created_at, r.id
+        LIMIT $5"
+    };
+}
+
+// PostgreSQL locks the candidates in a materialised CTE, skipping rows another claimer
+// holds. (A bare `WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` in the UPDATE
+// may be re-evaluated per row by the planner and then claims far more than n rows.)
+const CLAIM_POSTGRES: &str = concat!(
+    "WITH picked AS MATERIALIZED (
+        SELECT id FROM agent_tasks WHERE status = 'pending' AND id IN (",
+    claim_candidates!(),
+    ")
         FOR UPDATE SKIP LOCKED)
     UPDATE agent_tasks t
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
         attempt = t.attempt + 1, started_at = $4, updated_at = $4
     FROM picked WHERE t.id = picked.id
-    RETURNING t.*";
+    RETURNING t.*"
+);
 
-// The same claim without row locks: SQLite runs it on its single writer connection,
-// so no other claim interleaves.
-const CLAIM_SQLITE: &str = "UPDATE agent_tasks
+// SQLite runs the claim as one statement on its single writer connection, so no other
+// claim interleaves and no row locks are needed.
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE agent_tasks
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
         attempt = attempt + 1, started_at = $4, updated_at = $4
-    WHERE status = 'pending' AND id IN (
-        SELECT id FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
-        ORDER BY priority DESC, created_at, id LIMIT $5)
-    RETURNING *";
+    WHERE status = 'pending' AND id IN (",
+    claim_candidates!(),
+    ")
+    RETURNING *"
+);
 
 #[async_trait]
 impl TaskQueue for DbTaskQueue {
@@ -349,6 +389,7 @@ impl TaskQueue for DbTaskQueue {
                 .bind(expires_at)
                 .bind(claimed_at)
                 .bind(i64::from(request.limit.max(1)))
+                .bind(request.per_agent_limit.map_or(i64::MAX, i64::from))
                 .fetch_all(pool)
                 .await
         })?;

@@ -27,14 +27,11 @@ companyos_store::contract_tests!(
     bad_tasks_are_refused_with_the_field_named,
     eight_claimers_complete_two_thousand_tasks_exactly_once,
     a_dead_claimers_task_is_reclaimed_and_completed_by_another,
+    a_flood_for_one_agent_does_not_starve_the_others,
 );
 
 fn claim_one(worker: &str, lease: Duration) -> ClaimRequest {
-    ClaimRequest {
-        worker: worker.into(),
-        lease,
-        limit: 1,
-    }
+    ClaimRequest::new(worker, lease, 1)
 }
 
 const LONG_LEASE: Duration = Duration::from_secs(60);
@@ -75,11 +72,7 @@ async fn claims_highest_priority_then_oldest(db: &TestDb) {
         queue.enqueue(task).await.expect("enqueue");
     }
     let batch = queue
-        .claim(&ClaimRequest {
-            worker: "w".into(),
-            lease: LONG_LEASE,
-            limit: 10,
-        })
+        .claim(&ClaimRequest::new("w", LONG_LEASE, 10))
         .await
         .expect("claim");
     let priorities: Vec<i32> = batch.iter().map(|task| task.task.priority).collect();
@@ -100,11 +93,7 @@ async fn tasks_wait_for_run_after(db: &TestDb) {
         .expect("enqueue")
         .task;
     let claimed = queue
-        .claim(&ClaimRequest {
-            worker: "w".into(),
-            lease: LONG_LEASE,
-            limit: 10,
-        })
+        .claim(&ClaimRequest::new("w", LONG_LEASE, 10))
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1, "the future task must not be claimed");
@@ -531,11 +520,7 @@ async fn eight_claimers_complete_two_thousand_tasks_exactly_once(db: &TestDb) {
         let in_flight = in_flight.clone();
         let completions = completions.clone();
         claimers.push(tokio::spawn(async move {
-            let request = ClaimRequest {
-                worker: format!("claimer-{claimer}"),
-                lease: LONG_LEASE,
-                limit: 4,
-            };
+            let request = ClaimRequest::new(format!("claimer-{claimer}"), LONG_LEASE, 4);
             loop {
                 let batch = queue.claim(&request).await.expect("claim");
                 if batch.is_empty() {
@@ -652,5 +637,63 @@ async fn a_dead_claimers_task_is_reclaimed_and_completed_by_another(db: &TestDb)
     assert_eq!(
         (stored.status, stored.retry_count),
         (TaskStatus::Completed, 1)
+    );
+}
+
+async fn a_flood_for_one_agent_does_not_starve_the_others(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "acme").await;
+    let flooded = fixtures::agent(&db.store, org.id, "flooded").await;
+    let quiet = fixtures::agent(&db.store, org.id, "quiet").await;
+    let urgent = fixtures::agent(&db.store, org.id, "urgent").await;
+    let queue = DbTaskQueue::new(db.store.clone());
+    for _ in 0..200 {
+        queue
+            .enqueue(NewTask::new(org.id, flooded.id, "bulk"))
+            .await
+            .expect("enqueue");
+    }
+    // Enqueued after the flood, at the same priority.
+    let quiet_task = queue
+        .enqueue(NewTask::new(org.id, quiet.id, "small"))
+        .await
+        .expect("enqueue")
+        .task;
+    let mut high = NewTask::new(org.id, urgent.id, "urgent");
+    high.priority = 9;
+    let urgent_task = queue.enqueue(high).await.expect("enqueue").task;
+
+    let mut request = ClaimRequest::new("w", LONG_LEASE, 3);
+    request.per_agent_limit = Some(2);
+    let first = queue.claim(&request).await.expect("claim");
+    let agents: Vec<_> = first.iter().map(|claimed| claimed.task.agent_id).collect();
+    assert_eq!(
+        first[0].task.id, urgent_task.id,
+        "priority still comes first"
+    );
+    assert!(
+        first.iter().any(|claimed| claimed.task.id == quiet_task.id),
+        "the quiet agent is not starved: {agents:?}"
+    );
+    assert_eq!(
+        agents.iter().filter(|agent| **agent == flooded.id).count(),
+        1
+    );
+
+    // The flooded agent may have two in progress: one more, then none until one ends.
+    let second = queue.claim(&request).await.expect("claim");
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].task.agent_id, flooded.id);
+    assert!(
+        queue.claim(&request).await.expect("claim").is_empty(),
+        "per-agent limit reached"
+    );
+    queue
+        .complete(&second[0].lease, None)
+        .await
+        .expect("complete");
+    assert_eq!(
+        queue.claim(&request).await.expect("claim").len(),
+        1,
+        "a slot freed up"
     );
 }

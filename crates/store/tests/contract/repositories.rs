@@ -915,11 +915,7 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
     failing.max_attempts = 1;
     failing.priority = 1;
     queue.enqueue(failing).await.expect("enqueue");
-    let request = ClaimRequest {
-        worker: "w".into(),
-        lease: std::time::Duration::from_secs(60),
-        limit: 3,
-    };
+    let request = ClaimRequest::new("w", std::time::Duration::from_secs(60), 3);
     for claimed in queue.claim(&request).await.expect("claim") {
         if claimed.task.priority == 1 {
             queue

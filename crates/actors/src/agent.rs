@@ -1,0 +1,280 @@
+//! [`AgentActor`]: the one ractor actor type every agent runs as. Its state carries
+//! the agent's [`Behaviour`]; its messages are the ways the runtime and other agents
+//! reach it. Each lifecycle transition it makes is written to `agents.status` and
+//! published on the [`EventBus`].
+
+use std::sync::Arc;
+
+use companyos_store::{
+    AgentFilter, AgentStatus, AgentTask, Event, NewTask, PageRequest, Store, TaskId, TaskQueue,
+};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::behaviour::{
+    AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest,
+};
+use crate::events::{EventBus, RuntimeEvent};
+
+/// The actor behind every agent.
+pub struct AgentActor;
+
+/// What an agent is started with (and restarted with, by its supervisor).
+pub struct AgentArgs {
+    pub identity: AgentIdentity,
+    pub configuration: Value,
+    pub behaviour: Box<dyn Behaviour>,
+    pub store: Store,
+    pub queue: Arc<dyn TaskQueue>,
+    pub bus: EventBus,
+}
+
+pub struct AgentState {
+    identity: AgentIdentity,
+    kind: AgentKind,
+    configuration: Value,
+    behaviour: Box<dyn Behaviour>,
+    store: Store,
+    queue: Arc<dyn TaskQueue>,
+    bus: EventBus,
+    status: AgentStatus,
+    current_task: Option<TaskId>,
+    messages_handled: u64,
+}
+
+/// How a task ended, as the agent reports it to the dispatcher.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskOutcome {
+    Completed(Option<Value>),
+    Failed(TaskFailure),
+    Cancelled,
+}
+
+/// What an agent says about itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentSnapshot {
+    pub identity: AgentIdentity,
+    pub kind: AgentKind,
+    pub status: AgentStatus,
+    pub current_task: Option<TaskId>,
+    pub messages_handled: u64,
+}
+
+pub enum AgentMessage {
+    /// Perform one task; the outcome goes to `reply`. `cancel` fires when a person
+    /// cancels the task, even while the agent is busy with it.
+    Perform {
+        task: Box<AgentTask>,
+        cancel: CancellationToken,
+        reply: RpcReplyPort<TaskOutcome>,
+    },
+    /// Decide about an event (watchers): the ids of the tasks written for it.
+    Route {
+        event: Box<Event>,
+        reply: RpcReplyPort<Result<Vec<TaskId>, String>>,
+    },
+    /// Answer a question from another agent.
+    Ask {
+        question: Value,
+        reply: RpcReplyPort<Result<Value, String>>,
+    },
+    /// Report the agent's state.
+    Snapshot(RpcReplyPort<AgentSnapshot>),
+}
+
+impl AgentState {
+    fn context(&self, cancel: CancellationToken) -> TaskContext {
+        TaskContext {
+            agent: self.identity.clone(),
+            configuration: self.configuration.clone(),
+            store: self.store.clone(),
+            queue: self.queue.clone(),
+            cancel,
+        }
+    }
+
+    /// Records a lifecycle transition: in the database, then on the bus.
+    async fn transition(
+        &mut self,
+        status: AgentStatus,
+        task: Option<TaskId>,
+    ) -> Result<(), ActorProcessingErr> {
+        self.status = status;
+        self.current_task = task;
+        self.store
+            .agents()
+            .set_status(
+                self.identity.organization_id,
+                self.identity.id,
+                status,
+                task,
+            )
+            .await?;
+        self.bus.publish(RuntimeEvent::AgentStatusChanged {
+            organization_id: self.identity.organization_id,
+            agent_id: self.identity.id,
+            status,
+            task_id: task,
+        });
+        Ok(())
+    }
+
+    /// Writes the tasks a behaviour asked for, each idempotent by (event, task type,
+    /// target agent) so that routing an event twice writes nothing twice.
+    async fn spawn_tasks(
+        &self,
+        event: &Event,
+        requests: Vec<TaskRequest>,
+    ) -> Result<Vec<TaskId>, String> {
+        let org = self.identity.organization_id;
+        let mut written = Vec::with_capacity(requests.len());
+        for request in requests {
+            let filter = AgentFilter {
+                agent_type: Some(request.assign_to_type.clone()),
+                ..AgentFilter::default()
+            };
+            let candidates = self
+                .store
+                .agents()
+                .list(org, &filter, &PageRequest::first(50))
+                .await
+                .map_err(|error| error.to_string())?;
+            let Some(target) = candidates
+                .items
+                .iter()
+                .rev()
+                .find(|agent| agent.status != AgentStatus::Disabled)
+            else {
+                tracing::warn!(
+                    agent_type = %request.assign_to_type,
+                    task_type = %request.task_type,
+                    "no enabled agent of this type in the organization; task not spawned"
+                );
+                continue;
+            };
+            let mut task = NewTask::new(org, target.id, request.task_type.clone());
+            task.input = Some(request.input);
+            task.priority = request.priority;
+            task.requires_human_approval = request.requires_human_approval;
+            task.idempotency_key = Some(format!("event:{}:{}", event.id, request.task_type));
+            task.description = Some(format!("{} from {}", request.task_type, event.event_type));
+            let enqueued = self
+                .queue
+                .enqueue(task)
+                .await
+                .map_err(|error| error.to_string())?;
+            if enqueued.created {
+                self.bus.publish(RuntimeEvent::TaskChanged {
+                    organization_id: org,
+                    task_id: enqueued.task.id,
+                    agent_id: target.id,
+                    status: enqueued.task.status,
+                });
+            }
+            written.push(enqueued.task.id);
+        }
+        Ok(written)
+    }
+}
+
+impl Actor for AgentActor {
+    type Msg = AgentMessage;
+    type State = AgentState;
+    type Arguments = AgentArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: AgentArgs,
+    ) -> Result<AgentState, ActorProcessingErr> {
+        let kind = args.behaviour.kind();
+        let mut state = AgentState {
+            identity: args.identity,
+            kind,
+            configuration: args.configuration,
+            behaviour: args.behaviour,
+            store: args.store,
+            queue: args.queue,
+            bus: args.bus,
+            status: AgentStatus::Idle,
+            current_task: None,
+            messages_handled: 0,
+        };
+        state.transition(AgentStatus::Idle, None).await?;
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        message: AgentMessage,
+        state: &mut AgentState,
+    ) -> Result<(), ActorProcessingErr> {
+        state.messages_handled += 1;
+        match message {
+            AgentMessage::Perform {
+                task,
+                cancel,
+                reply,
+            } => {
+                state
+                    .transition(AgentStatus::Working, Some(task.id))
+                    .await?;
+                let context = state.context(cancel.clone());
+                let result = tokio::select! {
+                    result = state.behaviour.perform(&context, &task) => Some(result),
+                    () = cancel.cancelled() => None,
+                };
+                let outcome = match result {
+                    None => {
+                        state.transition(AgentStatus::Idle, None).await?;
+                        TaskOutcome::Cancelled
+                    }
+                    Some(Ok(output)) => {
+                        state
+                            .transition(AgentStatus::Complete, Some(task.id))
+                            .await?;
+                        state.transition(AgentStatus::Idle, None).await?;
+                        TaskOutcome::Completed(output)
+                    }
+                    Some(Err(failure)) => {
+                        tracing::warn!(task_id = %task.id, error = %failure, "task failed");
+                        state.transition(AgentStatus::Error, Some(task.id)).await?;
+                        state.transition(AgentStatus::Idle, None).await?;
+                        TaskOutcome::Failed(failure)
+                    }
+                };
+                // The dispatcher may have given up waiting; that is its business.
+                let _ = reply.send(outcome);
+            }
+            AgentMessage::Route { event, reply } => {
+                let context = state.context(CancellationToken::new());
+                let result = match state.behaviour.on_event(&context, &event).await {
+                    Ok(requests) => state.spawn_tasks(&event, requests).await,
+                    Err(failure) => Err(failure.to_string()),
+                };
+                let _ = reply.send(result);
+            }
+            AgentMessage::Ask { question, reply } => {
+                let context = state.context(CancellationToken::new());
+                let answer = state
+                    .behaviour
+                    .answer(&context, &question)
+                    .await
+                    .map_err(|failure| failure.to_string());
+                let _ = reply.send(answer);
+            }
+            AgentMessage::Snapshot(reply) => {
+                let _ = reply.send(AgentSnapshot {
+                    identity: state.identity.clone(),
+                    kind: state.kind,
+                    status: state.status,
+                    current_task: state.current_task,
+                    messages_handled: state.messages_handled,
+                });
+            }
+        }
+        Ok(())
+    }
+}

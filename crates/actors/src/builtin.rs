@@ -1,0 +1,186 @@
+//! Agents CompanyOS ships with today: small, but real behaviours of each kind that the
+//! runtime's tests exercise. The service-specific agents (code review, deployment,
+//! content, …) come with the integrations.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use companyos_store::{AgentTask, Event, NewMetric, TaskStatus, now};
+use serde_json::{Value, json};
+
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+use crate::registry::{AgentType, AgentTypeRegistry};
+
+pub fn register_all(registry: &mut AgentTypeRegistry) {
+    registry.register(AgentType {
+        name: "text_stats".into(),
+        kind: AgentKind::Executor,
+        capabilities: vec!["count_text".into()],
+        default_configuration: json!({}),
+        factory: Arc::new(|_| Box::new(TextStats)),
+    });
+    registry.register(AgentType {
+        name: "pull_request_watcher".into(),
+        kind: AgentKind::Watcher,
+        capabilities: vec!["watch_pull_requests".into()],
+        default_configuration: json!({"review_agent_type": "code_review", "priority": 7}),
+        factory: Arc::new(|configuration| {
+            Box::new(PullRequestWatcher::from_configuration(configuration))
+        }),
+    });
+    registry.register(AgentType {
+        name: "task_analytics".into(),
+        kind: AgentKind::Analyst,
+        capabilities: vec!["task_success_rate".into()],
+        default_configuration: json!({}),
+        factory: Arc::new(|_| Box::new(TaskAnalytics)),
+    });
+}
+
+/// Executor: counts the words, lines and characters of `input.text`.
+pub struct TextStats;
+
+#[async_trait]
+impl Behaviour for TextStats {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+
+    async fn perform(
+        &mut self,
+        _context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        let text = task
+            .input_data
+            .as_ref()
+            .and_then(|input| input.get("text"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| TaskFailure::Permanent("input.text (a string) is required".into()))?;
+        Ok(Some(json!({
+            "words": text.split_whitespace().count(),
+            "lines": text.lines().count(),
+            "characters": text.chars().count(),
+        })))
+    }
+
+    async fn answer(
+        &mut self,
+        _context: &TaskContext,
+        question: &Value,
+    ) -> Result<Value, TaskFailure> {
+        let text = question
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Ok(json!({"words": text.split_whitespace().count()}))
+    }
+}
+
+/// Watcher: a newly opened (or reopened) pull request becomes an `analyze_pr` task for
+/// the organization's code review agent.
+pub struct PullRequestWatcher {
+    review_agent_type: String,
+    priority: i32,
+}
+
+impl PullRequestWatcher {
+    pub fn from_configuration(configuration: &Value) -> Self {
+        PullRequestWatcher {
+            review_agent_type: configuration
+                .get("review_agent_type")
+                .and_then(Value::as_str)
+                .unwrap_or("code_review")
+                .to_owned(),
+            priority: configuration
+                .get("priority")
+                .and_then(Value::as_i64)
+                .and_then(|priority| i32::try_from(priority).ok())
+                .filter(|priority| (1..=10).contains(priority))
+                .unwrap_or(7),
+        }
+    }
+}
+
+#[async_trait]
+impl Behaviour for PullRequestWatcher {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Watcher
+    }
+
+    async fn on_event(
+        &mut self,
+        _context: &TaskContext,
+        event: &Event,
+    ) -> Result<Vec<TaskRequest>, TaskFailure> {
+        if !matches!(
+            event.event_type.as_str(),
+            "pull_request.opened" | "pull_request.reopened"
+        ) {
+            return Ok(Vec::new());
+        }
+        Ok(vec![TaskRequest {
+            assign_to_type: self.review_agent_type.clone(),
+            task_type: "analyze_pr".into(),
+            input: json!({"event_id": event.id, "pull_request": event.metadata.clone()}),
+            priority: self.priority,
+            requires_human_approval: false,
+        }])
+    }
+}
+
+/// Analyst: the organization's task success rate over the last day, written as the
+/// metric `task_success_rate` (percent) and returned.
+pub struct TaskAnalytics;
+
+#[async_trait]
+impl Behaviour for TaskAnalytics {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Analyst
+    }
+
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        _task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        let org = context.agent.organization_id;
+        let counts = context
+            .store
+            .tasks()
+            .count_by_status(org)
+            .await
+            .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+        let count = |wanted: TaskStatus| {
+            counts
+                .iter()
+                .find(|(status, _)| *status == wanted)
+                .map_or(0, |(_, n)| *n)
+        };
+        let (completed, failed) = (count(TaskStatus::Completed), count(TaskStatus::Failed));
+        let finished = completed + failed;
+        let rate = if finished == 0 {
+            100.0
+        } else {
+            100.0 * completed as f64 / finished as f64
+        };
+        context
+            .store
+            .metrics()
+            .record(
+                org,
+                NewMetric {
+                    metric_type: "task_success_rate".into(),
+                    value: rate,
+                    unit: Some("percentage".into()),
+                    dimensions: json!({"completed": completed, "failed": failed}),
+                    recorded_at: Some(now()),
+                },
+            )
+            .await
+            .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+        Ok(Some(
+            json!({"task_success_rate": rate, "completed": completed, "failed": failed}),
+        ))
+    }
+}
