@@ -265,13 +265,15 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
 // Which pending tasks a claim takes, in order: highest priority first; within one
 // priority, each agent's first task before any agent's second (fair between agents, so
 // a flood for one agent cannot starve the others); then oldest. An agent already
-// running `$6` tasks gets no more. Shared by both dialects below.
+// running `$6` tasks gets no more, and a disabled agent's tasks wait until it is
+// enabled again. Shared by both dialects below.
 macro_rules! claim_candidates {
     () => {
         "SELECT r.id FROM (
             SELECT id, agent_id, priority, created_at,
                    ROW_NUMBER() OVER (PARTITION BY agent_id ORDER BY priority DESC, created_at, id) AS agent_rank
             FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
+              AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
         ) r
         LEFT JOIN (
             SELECT agent_id, COUNT(*) AS running FROM agent_tasks WHERE status = 'in_progress' GROUP BY agent_id

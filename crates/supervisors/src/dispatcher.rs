@@ -1,0 +1,249 @@
+//! The dispatcher: claims tasks from the [`TaskQueue`] — it never knows which backend —
+//! and delivers each to its agent through the directory, at most `max_in_flight` at a
+//! time and `per_agent_limit` per agent. While an agent works, the dispatcher renews the
+//! task's lease; when it answers, the dispatcher completes or fails the task. A task
+//! whose agent crashed mid-way is failed as retryable, so its retry policy applies.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use companyos_actors::{AgentMessage, RuntimeEvent, TaskFailure, TaskOutcome};
+use companyos_store::{
+    ClaimRequest, ClaimedTask, FailOutcome, Lease, StoreError, TaskId, TaskStatus,
+};
+use ractor::rpc::CallResult;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics;
+use crate::tree::Deps;
+
+/// How the dispatcher claims and delivers.
+#[derive(Clone, Debug)]
+pub struct DispatcherConfig {
+    /// The lease holder's name in `agent_tasks.lease_owner`.
+    pub worker: String,
+    pub lease: Duration,
+    pub max_in_flight: usize,
+    pub per_agent_limit: u32,
+    /// How long to wait before claiming again when the queue was empty.
+    pub poll_interval: Duration,
+    /// How often expired leases are handed out again.
+    pub reclaim_interval: Duration,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        DispatcherConfig {
+            worker: "node".into(),
+            lease: Duration::from_secs(30),
+            max_in_flight: 64,
+            per_agent_limit: 1,
+            poll_interval: Duration::from_millis(200),
+            reclaim_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Shared between the dispatch loop, its task runners and the runtime handle.
+#[derive(Default)]
+pub(crate) struct DispatchState {
+    pub wake: Notify,
+    in_flight: AtomicUsize,
+    /// Running tasks and how to cancel them.
+    running: Mutex<HashMap<TaskId, CancellationToken>>,
+}
+
+impl DispatchState {
+    /// Cancels a running task's work, if it runs here.
+    pub fn cancel(&self, task: TaskId) -> bool {
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        running.get(&task).map(CancellationToken::cancel).is_some()
+    }
+}
+
+pub(crate) async fn run(
+    deps: Arc<Deps>,
+    state: Arc<DispatchState>,
+    config: DispatcherConfig,
+    stop: CancellationToken,
+) {
+    let mut last_reclaim = Instant::now() - config.reclaim_interval;
+    while !stop.is_cancelled() {
+        if last_reclaim.elapsed() >= config.reclaim_interval {
+            last_reclaim = Instant::now();
+            match deps.queue.reclaim_expired().await {
+                Ok(reclaimed) if !reclaimed.is_empty() => {
+                    tracing::warn!(
+                        count = reclaimed.len(),
+                        "handed out tasks whose lease expired"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "cannot reclaim expired leases"),
+            }
+        }
+        let free = config
+            .max_in_flight
+            .saturating_sub(state.in_flight.load(Ordering::Acquire));
+        if free == 0 {
+            wait(&state, &stop, config.poll_interval).await;
+            continue;
+        }
+        let mut request = ClaimRequest::new(config.worker.clone(), config.lease, free as u32);
+        request.per_agent_limit = Some(config.per_agent_limit);
+        let claimed = match deps.queue.claim(&request).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::error!(%error, "cannot claim tasks");
+                wait(&state, &stop, config.poll_interval).await;
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            wait(&state, &stop, config.poll_interval).await;
+            continue;
+        }
+        for task in claimed {
+            state.in_flight.fetch_add(1, Ordering::AcqRel);
+            tokio::spawn(deliver(deps.clone(), state.clone(), config.clone(), task));
+        }
+    }
+}
+
+async fn wait(state: &DispatchState, stop: &CancellationToken, interval: Duration) {
+    tokio::select! {
+        () = state.wake.notified() => {},
+        () = tokio::time::sleep(interval) => {},
+        () = stop.cancelled() => {},
+    }
+}
+
+/// Delivers one claimed task to its agent and records the outcome.
+async fn deliver(
+    deps: Arc<Deps>,
+    state: Arc<DispatchState>,
+    config: DispatcherConfig,
+    claimed: ClaimedTask,
+) {
+    let ClaimedTask { task, mut lease } = claimed;
+    let (org, task_id, agent_id) = (task.organization_id, task.id, task.agent_id);
+    if let Ok(wait) = (lease.claimed_at - task.run_after.max(task.created_at)).to_std() {
+        metrics::task_waited(wait);
+    }
+    deps.bus.publish(RuntimeEvent::TaskChanged {
+        organization_id: org,
+        task_id,
+        agent_id,
+        status: TaskStatus::InProgress,
+    });
+    let started = Instant::now();
+    let cancel = CancellationToken::new();
+    state
+        .running
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(task_id, cancel.clone());
+
+    let outcome = match deps.directory.get(agent_id) {
+        None => Err(
+            "the agent is not running (disabled, restarting, or not hosted on this node)"
+                .to_owned(),
+        ),
+        Some(location) => {
+            let call = location.actor.call(
+                |reply| AgentMessage::Perform {
+                    task: Box::new(task),
+                    cancel: cancel.clone(),
+                    reply,
+                },
+                None,
+            );
+            tokio::pin!(call);
+            let renew_every = (config.lease / 3).max(Duration::from_millis(10));
+            loop {
+                tokio::select! {
+                    result = &mut call => break match result {
+                        Ok(CallResult::Success(outcome)) => Ok(outcome),
+                        Ok(CallResult::Timeout) => Err("the agent did not answer".to_owned()),
+                        Ok(CallResult::SenderError) | Err(_) => Err("the agent crashed while performing the task".to_owned()),
+                    },
+                    () = tokio::time::sleep(renew_every) => {
+                        match deps.queue.extend_lease(&lease, config.lease).await {
+                            Ok(renewed) => lease = renewed,
+                            Err(StoreError::LeaseLost(_)) => {
+                                // Cancelled, or reclaimed after a stall: stop the work.
+                                cancel.cancel();
+                            }
+                            Err(error) => tracing::warn!(%task_id, %error, "cannot renew the lease"),
+                        }
+                    }
+                }
+            }
+        }
+    };
+    state
+        .running
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .remove(&task_id);
+
+    let (result, label) = match outcome {
+        Ok(TaskOutcome::Completed(output)) => (
+            deps.queue
+                .complete(&lease, output)
+                .await
+                .map(|_| TaskStatus::Completed),
+            "completed",
+        ),
+        Ok(TaskOutcome::Failed(TaskFailure::Retryable(error))) => {
+            (record_failure(&deps, &lease, &error, true).await, "failed")
+        }
+        Ok(TaskOutcome::Failed(TaskFailure::Permanent(error))) => {
+            (record_failure(&deps, &lease, &error, false).await, "failed")
+        }
+        Ok(TaskOutcome::Cancelled) => (Ok(TaskStatus::Cancelled), "cancelled"),
+        Err(error) => (record_failure(&deps, &lease, &error, true).await, "crashed"),
+    };
+    metrics::task_finished(label, started.elapsed());
+    match result {
+        Ok(status) => {
+            deps.bus.publish(RuntimeEvent::TaskChanged {
+                organization_id: org,
+                task_id,
+                agent_id,
+                status,
+            });
+            if matches!(status, TaskStatus::Completed | TaskStatus::Failed)
+                && let Err(error) = deps.store.agents().refresh_statistics(org, agent_id).await
+            {
+                tracing::warn!(%agent_id, %error, "cannot refresh the agent's statistics");
+            }
+        }
+        Err(StoreError::LeaseLost(_)) => {
+            tracing::info!(%task_id, "result dropped: the task was cancelled or handed to another worker");
+        }
+        Err(error) => {
+            tracing::error!(%task_id, %error, "cannot record the task's outcome; its lease will expire")
+        }
+    }
+    state.in_flight.fetch_sub(1, Ordering::AcqRel);
+    state.wake.notify_one();
+}
+
+async fn record_failure(
+    deps: &Deps,
+    lease: &Lease,
+    error: &str,
+    retryable: bool,
+) -> Result<TaskStatus, StoreError> {
+    match deps.queue.fail(lease, error, retryable).await? {
+        FailOutcome::Retrying { .. } => Ok(TaskStatus::Pending),
+        FailOutcome::Failed => Ok(TaskStatus::Failed),
+    }
+}

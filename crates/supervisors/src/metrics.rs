@@ -1,0 +1,24 @@
+//! The runtime's metrics, declared once here (names: `companyos_<subsystem>_<name>_<unit>`).
+
+use std::time::Duration;
+
+use metrics::{counter, histogram};
+
+pub const AGENT_RESTARTS_TOTAL: &str = "companyos_agent_restarts_total";
+pub const TASKS_FINISHED_TOTAL: &str = "companyos_tasks_finished_total";
+pub const TASK_DURATION_SECONDS: &str = "companyos_task_duration_seconds";
+pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
+
+pub fn agent_restarted() {
+    counter!(AGENT_RESTARTS_TOTAL).increment(1);
+}
+
+/// `outcome` is one of a small fixed set: completed, failed, retrying, cancelled, crashed, lost.
+pub fn task_finished(outcome: &'static str, duration: Duration) {
+    counter!(TASKS_FINISHED_TOTAL, "outcome" => outcome).increment(1);
+    histogram!(TASK_DURATION_SECONDS).record(duration.as_secs_f64());
+}
+
+pub fn task_waited(wait: Duration) {
+    histogram!(QUEUE_WAIT_SECONDS).record(wait.as_secs_f64());
+}

@@ -1,0 +1,740 @@
+//! Faults the runtime survives, on SQLite and on PostgreSQL: crashes inside tasks,
+//! agents that keep crashing, a node that dies mid-task, a flood for one agent,
+//! cancellation, request/response timeouts, and event routing.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use companyos_actors::{
+    AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
+};
+use companyos_store::testing::TestDb;
+use companyos_store::*;
+use companyos_supervisors::{
+    DispatcherConfig, RestartPolicy, Runtime, RuntimeConfig, RuntimeError,
+};
+use serde_json::{Value, json};
+
+companyos_store::contract_tests!(
+    a_panicking_agent_is_restarted_and_its_task_retried,
+    an_agent_that_keeps_crashing_is_disabled_until_enabled,
+    a_node_stopped_mid_task_finishes_every_task_after_restart,
+    a_flood_for_one_agent_does_not_starve_the_others,
+    cancelling_a_running_task_reaches_the_agent,
+    asking_an_agent_answers_or_times_out,
+    watchers_turn_events_into_tasks_once,
+);
+
+// ─── test agents ───────────────────────────────────────────────────────────────
+
+/// Panics on a task's first attempt, succeeds on the next.
+struct CrashesOnFirstAttempt;
+
+#[async_trait]
+impl Behaviour for CrashesOnFirstAttempt {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+    async fn perform(
+        &mut self,
+        _: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        assert!(
+            task.attempt > 1,
+            "simulated crash on attempt {}",
+            task.attempt
+        );
+        Ok(Some(json!({"attempt": task.attempt})))
+    }
+}
+
+/// Panics while the switch is on.
+struct CrashesWhile(Arc<AtomicBool>);
+
+#[async_trait]
+impl Behaviour for CrashesWhile {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+    async fn perform(
+        &mut self,
+        _: &TaskContext,
+        _: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        assert!(!self.0.load(Ordering::SeqCst), "simulated crash");
+        Ok(None)
+    }
+}
+
+/// Takes a while, and records each task id it finished — the side effect that must be
+/// idempotent by task id.
+struct Slow {
+    delay: Duration,
+    done: Arc<Mutex<Vec<TaskId>>>,
+}
+
+#[async_trait]
+impl Behaviour for Slow {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        tokio::select! {
+            () = tokio::time::sleep(self.delay) => {}
+            () = context.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
+        }
+        self.done.lock().expect("lock").push(task.id);
+        Ok(None)
+    }
+    async fn answer(&mut self, _: &TaskContext, _: &Value) -> Result<Value, TaskFailure> {
+        tokio::time::sleep(self.delay).await;
+        Ok(json!("late"))
+    }
+}
+
+fn register(
+    registry: &mut AgentTypeRegistry,
+    name: &str,
+    kind: AgentKind,
+    factory: impl Fn() -> Box<dyn Behaviour> + Send + Sync + 'static,
+) {
+    registry.register(AgentType {
+        name: name.into(),
+        kind,
+        capabilities: vec![],
+        default_configuration: json!({}),
+        factory: Arc::new(move |_| factory()),
+    });
+}
+
+// ─── helpers ───────────────────────────────────────────────────────────────────
+
+fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
+    RuntimeConfig {
+        dispatcher: DispatcherConfig {
+            worker: "test-node".into(),
+            lease: Duration::from_secs(2),
+            max_in_flight: 16,
+            per_agent_limit: 1,
+            poll_interval: Duration::from_millis(20),
+            reclaim_interval: Duration::from_millis(100),
+        },
+        agent_policy: policy,
+        organization_policy: RestartPolicy {
+            max_restarts: 10,
+            ..RestartPolicy::default()
+        },
+    }
+}
+
+fn fast_queue(store: &Store) -> Arc<dyn TaskQueue> {
+    Arc::new(
+        DbTaskQueue::new(store.clone()).with_retry_policy(RetryPolicy {
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        }),
+    )
+}
+
+async fn start(store: &Store, registry: AgentTypeRegistry, policy: RestartPolicy) -> Runtime {
+    Runtime::start(
+        store.clone(),
+        fast_queue(store),
+        registry,
+        fast_config(policy),
+    )
+    .await
+    .expect("start runtime")
+}
+
+async fn organization(store: &Store) -> OrgId {
+    let owner = store
+        .users()
+        .create(NewUser {
+            email: "owner@acme.example".into(),
+            name: "Owner".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("user");
+    store
+        .organizations()
+        .create("Acme", "acme", owner.id)
+        .await
+        .expect("org")
+        .id
+}
+
+/// Waits until `done` holds, failing the test (not hanging it) after a generous bound.
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done().await {
+        assert!(Instant::now() < deadline, "gave up waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn status_of(store: &Store, org: OrgId, task: TaskId) -> TaskStatus {
+    store.tasks().get(org, task).await.expect("task").status
+}
+
+fn task(org: OrgId, agent: AgentId, input: Value) -> NewTask {
+    let mut task = NewTask::new(org, agent, "work");
+    task.input = Some(input);
+    task
+}
+
+// ─── tests ─────────────────────────────────────────────────────────────────────
+
+async fn a_panicking_agent_is_restarted_and_its_task_retried(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "crashy", AgentKind::Executor, || {
+        Box::new(CrashesOnFirstAttempt)
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let mut events = runtime.subscribe();
+    let org = organization(&db.store).await;
+    let crashy = runtime
+        .spawn_agent(org, "crashy", "crashy", None)
+        .await
+        .expect("spawn");
+    let counter = runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn");
+
+    let crashing = runtime
+        .submit(task(org, crashy.id, json!({})))
+        .await
+        .expect("submit");
+    let mut others = Vec::new();
+    for index in 0..5 {
+        others.push(
+            runtime
+                .submit(task(
+                    org,
+                    counter.id,
+                    json!({"text": format!("task number {index}")}),
+                ))
+                .await
+                .expect("submit")
+                .id,
+        );
+    }
+    eventually("every task completes", || async {
+        let mut all = vec![crashing.id];
+        all.extend(&others);
+        for id in all {
+            if status_of(&db.store, org, id).await != TaskStatus::Completed {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let retried = db.store.tasks().get(org, crashing.id).await.expect("task");
+    assert_eq!(
+        (retried.attempt, retried.retry_count),
+        (2, 1),
+        "retried once after the crash"
+    );
+    assert_eq!(retried.output_data, Some(json!({"attempt": 2})));
+    let counted = db.store.tasks().get(org, others[0]).await.expect("task");
+    assert_eq!(
+        counted.output_data,
+        Some(json!({"words": 3, "lines": 1, "characters": 13}))
+    );
+
+    let mut restarted = false;
+    while let Ok(event) = events.try_recv() {
+        restarted |=
+            matches!(event, RuntimeEvent::AgentRestarted { agent_id, .. } if agent_id == crashy.id);
+    }
+    assert!(restarted, "the restart was published");
+    let tree = runtime.tree().await.expect("tree");
+    let node = tree
+        .iter()
+        .find(|info| info.agent_id == Some(crashy.id))
+        .expect("crashy in the tree");
+    assert_eq!((node.restarts, node.status), (1, Some(AgentStatus::Idle)));
+    assert!(
+        node.path
+            .ends_with(&format!("executors/agent:{}", crashy.id)),
+        "{}",
+        node.path
+    );
+    let agent = db.store.agents().get(org, crashy.id).await.expect("agent");
+    assert_eq!(
+        (agent.status, agent.total_tasks_completed),
+        (AgentStatus::Idle, 1)
+    );
+    runtime.shutdown().await;
+}
+
+async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
+    let crashing = Arc::new(AtomicBool::new(true));
+    let mut registry = AgentTypeRegistry::builtin();
+    let switch = crashing.clone();
+    register(&mut registry, "broken", AgentKind::Executor, move || {
+        Box::new(CrashesWhile(switch.clone()))
+    });
+    let policy = RestartPolicy {
+        max_restarts: 2,
+        base_backoff: Duration::from_millis(5),
+        ..RestartPolicy::default()
+    };
+    let runtime = start(&db.store, registry, policy).await;
+    let org = organization(&db.store).await;
+    let broken = runtime
+        .spawn_agent(org, "broken", "broken", None)
+        .await
+        .expect("spawn");
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let mut new = task(org, broken.id, json!({}));
+        new.max_attempts = 10;
+        tasks.push(runtime.submit(new).await.expect("submit").id);
+    }
+    eventually("the agent is disabled", || async {
+        db.store
+            .agents()
+            .get(org, broken.id)
+            .await
+            .expect("agent")
+            .status
+            == AgentStatus::Disabled
+    })
+    .await;
+    // The escalation is recorded durably.
+    let recorded = db
+        .store
+        .events()
+        .list(
+            org,
+            &EventFilter {
+                event_type: Some("agent.disabled".into()),
+                ..EventFilter::default()
+            },
+            &PageRequest::default(),
+        )
+        .await
+        .expect("events");
+    assert_eq!(recorded.items.len(), 1);
+    assert_eq!(recorded.items[0].resource_id, Some(broken.id.0));
+    assert!(
+        recorded.items[0].metadata["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("crashed 3 times"))
+    );
+    assert!(
+        runtime
+            .tree()
+            .await
+            .expect("tree")
+            .iter()
+            .all(|info| info.agent_id != Some(broken.id)),
+        "stays down"
+    );
+
+    // While disabled, its tasks wait rather than burn their attempts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = db
+        .store
+        .tasks()
+        .list(
+            org,
+            &TaskFilter {
+                status: Some(TaskStatus::Pending),
+                ..TaskFilter::default()
+            },
+            &PageRequest::default(),
+        )
+        .await
+        .expect("tasks");
+    assert!(
+        !waiting.items.is_empty(),
+        "some tasks still wait for the agent"
+    );
+
+    // A person fixes the cause and re-enables it: every task completes.
+    crashing.store(false, Ordering::SeqCst);
+    let enabled = runtime.enable_agent(org, broken.id).await.expect("enable");
+    assert_eq!(enabled.status, AgentStatus::Idle);
+    eventually("every task completes after re-enabling", || async {
+        for id in &tasks {
+            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    runtime.shutdown().await;
+}
+
+async fn a_node_stopped_mid_task_finishes_every_task_after_restart(db: &TestDb) {
+    const TASKS: usize = 12;
+    let done = Arc::new(Mutex::new(Vec::new()));
+    let url = db.url.clone();
+    // The first node runs on its own tokio runtime, which is torn down abruptly — no
+    // more database writes, leases left to expire — as when a process dies.
+    let (org, agent, tasks) = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let node = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let result = node.block_on(async move {
+                let store = Store::open(&ConnectOptions::new(url)).await.expect("store");
+                let mut registry = AgentTypeRegistry::builtin();
+                register(&mut registry, "slow", AgentKind::Executor, move || {
+                    Box::new(Slow {
+                        delay: Duration::from_millis(100),
+                        done: done.clone(),
+                    })
+                });
+                let runtime = start(&store, registry, RestartPolicy::default()).await;
+                let org = organization(&store).await;
+                let agent = runtime
+                    .spawn_agent(org, "slow", "slow", None)
+                    .await
+                    .expect("spawn");
+                let mut tasks = Vec::new();
+                for index in 0..TASKS {
+                    tasks.push(
+                        runtime
+                            .submit(task(org, agent.id, json!({"n": index})))
+                            .await
+                            .expect("submit")
+                            .id,
+                    );
+                }
+                eventually("a few tasks are done and one is running", || async {
+                    let page = store
+                        .tasks()
+                        .list(org, &TaskFilter::default(), &PageRequest::first(100))
+                        .await
+                        .expect("list");
+                    let completed = page
+                        .items
+                        .iter()
+                        .filter(|task| task.status == TaskStatus::Completed)
+                        .count();
+                    let running = page
+                        .items
+                        .iter()
+                        .any(|task| task.status == TaskStatus::InProgress);
+                    completed >= 3 && running
+                })
+                .await;
+                std::mem::forget(runtime);
+                (org, agent.id, tasks)
+            });
+            node.shutdown_background();
+            result
+        })
+        .join()
+        .expect("first node")
+    };
+    let in_progress = db
+        .store
+        .tasks()
+        .list(
+            org,
+            &TaskFilter {
+                status: Some(TaskStatus::InProgress),
+                ..TaskFilter::default()
+            },
+            &PageRequest::default(),
+        )
+        .await
+        .expect("list");
+    assert!(
+        !in_progress.items.is_empty(),
+        "the node died with a task in progress"
+    );
+
+    // A new node on the same database.
+    let mut registry = AgentTypeRegistry::builtin();
+    let second_done = done.clone();
+    register(&mut registry, "slow", AgentKind::Executor, move || {
+        Box::new(Slow {
+            delay: Duration::from_millis(10),
+            done: second_done.clone(),
+        })
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    eventually("every accepted task completes", || async {
+        for id in &tasks {
+            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let finished: HashSet<TaskId> = done.lock().expect("lock").iter().copied().collect();
+    assert_eq!(
+        finished,
+        tasks.iter().copied().collect::<HashSet<_>>(),
+        "zero lost"
+    );
+    let agent_row = db.store.agents().get(org, agent).await.expect("agent");
+    assert_eq!(agent_row.total_tasks_completed as usize, TASKS);
+    runtime.shutdown().await;
+}
+
+async fn a_flood_for_one_agent_does_not_starve_the_others(db: &TestDb) {
+    const FLOOD: usize = 10_000;
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "bulk", AgentKind::Executor, || {
+        Box::new(Slow {
+            delay: Duration::from_millis(1),
+            done: Arc::default(),
+        })
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let bulk = runtime
+        .spawn_agent(org, "bulk", "bulk", None)
+        .await
+        .expect("spawn");
+    let quiet = runtime
+        .spawn_agent(org, "quiet", "text_stats", None)
+        .await
+        .expect("spawn");
+    for _ in 0..FLOOD {
+        runtime
+            .submit(task(org, bulk.id, json!({})))
+            .await
+            .expect("submit");
+    }
+    let mut quiet_tasks = Vec::new();
+    for _ in 0..5 {
+        quiet_tasks.push(
+            runtime
+                .submit(task(org, quiet.id, json!({"text": "hello"})))
+                .await
+                .expect("submit")
+                .id,
+        );
+    }
+    eventually("the quiet agent's tasks complete", || async {
+        for id in &quiet_tasks {
+            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let counts = db.store.tasks().count_by_status(org).await.expect("counts");
+    let pending = counts
+        .iter()
+        .find(|(status, _)| *status == TaskStatus::Pending)
+        .map_or(0, |(_, count)| *count);
+    assert!(
+        pending > (FLOOD / 2) as i64,
+        "the quiet agent did not wait for the flood: {pending} still pending"
+    );
+    runtime.shutdown().await;
+}
+
+async fn cancelling_a_running_task_reaches_the_agent(db: &TestDb) {
+    let done = Arc::new(Mutex::new(Vec::new()));
+    let mut registry = AgentTypeRegistry::builtin();
+    let recorded = done.clone();
+    register(&mut registry, "slow", AgentKind::Executor, move || {
+        Box::new(Slow {
+            delay: Duration::from_secs(3600),
+            done: recorded.clone(),
+        })
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let agent = runtime
+        .spawn_agent(org, "slow", "slow", None)
+        .await
+        .expect("spawn");
+    let long = runtime
+        .submit(task(org, agent.id, json!({})))
+        .await
+        .expect("submit");
+    eventually("the task runs", || async {
+        status_of(&db.store, org, long.id).await == TaskStatus::InProgress
+    })
+    .await;
+    let cancelled = runtime.cancel(org, long.id).await.expect("cancel");
+    assert_eq!(cancelled.status, TaskStatus::Cancelled);
+    eventually("the agent is idle again", || async {
+        db.store
+            .agents()
+            .get(org, agent.id)
+            .await
+            .expect("agent")
+            .status
+            == AgentStatus::Idle
+    })
+    .await;
+    assert!(done.lock().expect("lock").is_empty(), "the work stopped");
+    assert_eq!(
+        status_of(&db.store, org, long.id).await,
+        TaskStatus::Cancelled,
+        "stays cancelled"
+    );
+    assert!(matches!(
+        runtime.cancel(org, long.id).await,
+        Err(RuntimeError::Store(StoreError::InvalidTaskState { .. }))
+    ));
+    runtime.shutdown().await;
+}
+
+async fn asking_an_agent_answers_or_times_out(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "slow", AgentKind::Executor, || {
+        Box::new(Slow {
+            delay: Duration::from_secs(3600),
+            done: Arc::default(),
+        })
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let counter = runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn");
+    let slow = runtime
+        .spawn_agent(org, "slow", "slow", None)
+        .await
+        .expect("spawn");
+    let answer = runtime
+        .ask(
+            org,
+            counter.id,
+            json!({"text": "one two three"}),
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("answer");
+    assert_eq!(answer, json!({"words": 3}));
+    let timed_out = runtime
+        .ask(org, slow.id, json!({}), Duration::from_millis(50))
+        .await;
+    assert!(
+        matches!(timed_out, Err(RuntimeError::Timeout { timeout_ms: 50, .. })),
+        "{timed_out:?}"
+    );
+    let other_org = {
+        let owner = db
+            .store
+            .users()
+            .create(NewUser {
+                email: "x@other.example".into(),
+                name: "X".into(),
+                ..NewUser::default()
+            })
+            .await
+            .expect("user");
+        db.store
+            .organizations()
+            .create("Other", "other", owner.id)
+            .await
+            .expect("org")
+            .id
+    };
+    assert!(matches!(
+        runtime
+            .ask(other_org, counter.id, json!({}), Duration::from_secs(1))
+            .await,
+        Err(RuntimeError::AgentNotRunning(_))
+    ));
+    runtime.shutdown().await;
+}
+
+async fn watchers_turn_events_into_tasks_once(db: &TestDb) {
+    let runtime = start(
+        &db.store,
+        {
+            let mut registry = AgentTypeRegistry::builtin();
+            register(&mut registry, "code_review", AgentKind::Executor, || {
+                Box::new(companyos_actors::builtin::TextStats)
+            });
+            registry
+        },
+        RestartPolicy::default(),
+    )
+    .await;
+    let org = organization(&db.store).await;
+    runtime
+        .spawn_agent(org, "github", "pull_request_watcher", None)
+        .await
+        .expect("spawn watcher");
+    let reviewer = runtime
+        .spawn_agent(org, "reviewer", "code_review", None)
+        .await
+        .expect("spawn reviewer");
+    let event = db
+        .store
+        .events()
+        .record(
+            org,
+            NewEvent {
+                event_type: "pull_request.opened".into(),
+                event_source: "github".into(),
+                actor_type: Some(EventActorType::Webhook),
+                actor_id: None,
+                resource_type: Some("pull_request".into()),
+                resource_id: None,
+                metadata: json!({"number": 7, "title": "Add the runtime"}),
+            },
+        )
+        .await
+        .expect("event");
+    let first = runtime.route_event(org, event.id).await.expect("route");
+    let again = runtime
+        .route_event(org, event.id)
+        .await
+        .expect("route again");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first, again, "routing twice spawns nothing twice");
+    let spawned = db.store.tasks().get(org, first[0]).await.expect("task");
+    assert_eq!(
+        (
+            spawned.agent_id,
+            spawned.task_type.as_str(),
+            spawned.priority
+        ),
+        (reviewer.id, "analyze_pr", 7)
+    );
+    assert_eq!(
+        spawned
+            .input_data
+            .as_ref()
+            .map(|input| input["pull_request"]["number"].clone()),
+        Some(json!(7))
+    );
+    assert!(
+        db.store
+            .events()
+            .get(org, event.id)
+            .await
+            .expect("event")
+            .routed_at
+            .is_some()
+    );
+    runtime.shutdown().await;
+}
