@@ -1,9 +1,14 @@
 //! Running a node: open the store, apply migrations, serve the HTTP edge until a
 //! signal arrives.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use companyos_store::{ConnectOptions, Store, StoreError, redact_url};
+use companyos_actors::AgentTypeRegistry;
+use companyos_store::{
+    ConnectOptions, DbTaskQueue, RetryPolicy, Store, StoreError, TaskQueue, redact_url,
+};
+use companyos_supervisors::{DispatcherConfig, Runtime, RuntimeConfig};
 
 use crate::config::{Config, ConfigError};
 
@@ -67,6 +72,35 @@ pub async fn migrate(config: Config) -> Result<(), Fatal> {
     Ok(())
 }
 
+/// Starts the agent runtime on the store: the supervision tree rebuilt from the
+/// `agents` table, and the dispatcher on the database task queue.
+pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fatal> {
+    let retry = RetryPolicy {
+        base_delay: Duration::from_millis(config.queue.retry_base_delay_ms),
+        max_delay: Duration::from_secs(config.queue.retry_max_delay_secs),
+    };
+    let queue: Arc<dyn TaskQueue> =
+        Arc::new(DbTaskQueue::new(store.clone()).with_retry_policy(retry));
+    let runtime_config = RuntimeConfig {
+        dispatcher: DispatcherConfig {
+            worker: format!("companyos-{}", std::process::id()),
+            lease: Duration::from_secs(config.queue.lease_secs),
+            ..DispatcherConfig::default()
+        },
+        ..RuntimeConfig::default()
+    };
+    let runtime = Runtime::start(
+        store.clone(),
+        queue,
+        AgentTypeRegistry::builtin(),
+        runtime_config,
+    )
+    .await
+    .map_err(|error| Fatal(format!("cannot start the agent runtime: {error}")))?;
+    tracing::info!("agent runtime started");
+    Ok(runtime)
+}
+
 pub async fn serve(config: Config) -> Result<(), Fatal> {
     let store = open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -80,6 +114,7 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     let address = listener
         .local_addr()
         .map_err(|error| Fatal(error.to_string()))?;
+    let runtime = start_runtime(&config, &store).await?;
     let app = companyos_api::router(companyos_api::AppState {
         store: store.clone(),
     });
@@ -89,6 +124,7 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
         .await
         .map_err(|error| Fatal(format!("server stopped: {error}")))?;
     tracing::info!("shutting down");
+    runtime.shutdown().await;
     store.close().await;
     Ok(())
 }

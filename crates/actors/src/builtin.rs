@@ -29,6 +29,17 @@ pub fn register_all(registry: &mut AgentTypeRegistry) {
         }),
     });
     registry.register(AgentType {
+        name: "workflow_coordinator".into(),
+        kind: AgentKind::Coordinator,
+        capabilities: vec!["run_workflow".into()],
+        default_configuration: json!({"steps": []}),
+        factory: Arc::new(|configuration| {
+            Box::new(crate::coordinator::WorkflowCoordinator::from_configuration(
+                configuration,
+            ))
+        }),
+    });
+    registry.register(AgentType {
         name: "task_analytics".into(),
         kind: AgentKind::Analyst,
         capabilities: vec!["task_success_rate".into()],

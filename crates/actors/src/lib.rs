@@ -13,6 +13,7 @@
 mod agent;
 mod behaviour;
 pub mod builtin;
+pub mod coordinator;
 mod events;
 mod registry;
 

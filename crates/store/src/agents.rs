@@ -514,6 +514,24 @@ impl Workflows<'_> {
         })
     }
 
+    /// Every run of the coordinator, oldest first.
+    pub async fn runs_for(
+        &self,
+        org: OrgId,
+        coordinator: AgentId,
+    ) -> Result<Vec<WorkflowRun>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM workflow_runs WHERE organization_id = $1 AND coordinator_agent_id = $2
+                 ORDER BY created_at, id",
+            )
+            .bind(org)
+            .bind(coordinator)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     /// Runs of the coordinator that have not finished: what it resumes after a restart.
     pub async fn unfinished_for(
         &self,

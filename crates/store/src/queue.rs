@@ -103,7 +103,8 @@ pub struct ClaimRequest {
     /// At most this many tasks.
     pub limit: u32,
     /// At most this many tasks of one agent in progress at once (counting those already
-    /// running); `None` for no limit.
+    /// running), and fair ordering between agents within a priority; `None` for the
+    /// plain priority-then-age order, which is cheaper (see BENCHMARKS.md).
     pub per_agent_limit: Option<u32>,
 }
 
@@ -262,14 +263,14 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
-// Which pending tasks a claim takes, in order: highest priority first; within one
-// priority, each agent's first task before any agent's second (fair between agents, so
-// a flood for one agent cannot starve the others); then oldest. An agent already
-// running `$6` tasks gets no more, and a disabled agent's tasks wait until it is
-// enabled again. Shared by both dialects below.
-macro_rules! claim_candidates {
+// Which pending tasks a claim may take: each agent's pending tasks ranked (priority,
+// then age), an agent already running `$6` tasks gets no more, and a disabled agent's
+// tasks wait until it is enabled again. Claims then take them highest priority first
+// and, within one priority, each agent's first task before any agent's second — fair
+// between agents, so a flood for one agent cannot starve the others.
+macro_rules! ranked_candidates {
     () => {
-        "SELECT r.id FROM (
+        "FROM (
             SELECT id, agent_id, priority, created_at,
                    ROW_NUMBER() OVER (PARTITION BY agent_id ORDER BY priority DESC, created_at, id) AS agent_rank
             FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
@@ -279,20 +280,53 @@ macro_rules! claim_candidates {
             SELECT agent_id, COUNT(*) AS running FROM agent_tasks WHERE status = 'in_progress' GROUP BY agent_id
         ) b ON b.agent_id = r.agent_id
         WHERE r.agent_rank + COALESCE(b.running, 0) <= $6
-        ORDER BY r.priority DESC, r.agent_rank, r.created_at, r.id
-        LIMIT $5"
+        ORDER BY r.priority DESC, r.agent_rank, r.created_at, r.id"
     };
 }
 
-// PostgreSQL locks the candidates in a materialised CTE, skipping rows another claimer
-// holds. (A bare `WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` in the UPDATE
-// may be re-evaluated per row by the planner and then claims far more than n rows.)
-const CLAIM_POSTGRES: &str = concat!(
-    "WITH picked AS MATERIALIZED (
-        SELECT id FROM agent_tasks WHERE status = 'pending' AND id IN (",
-    claim_candidates!(),
-    ")
+// Without a per-agent limit, a claim is the plain queue order — priority, then age —
+// which needs no ranking: PostgreSQL locks straight from the claim index, skipping rows
+// other claimers hold. Disabled agents' tasks still wait.
+const CLAIM_POSTGRES_FAST: &str = "WITH picked AS MATERIALIZED (
+        SELECT id FROM agent_tasks
+        WHERE status = 'pending' AND run_after <= $4
+          AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
+        ORDER BY priority DESC, created_at, id
+        LIMIT $5
         FOR UPDATE SKIP LOCKED)
+    UPDATE agent_tasks t
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = t.attempt + 1, started_at = $4, updated_at = $4
+    FROM picked WHERE t.id = picked.id
+    RETURNING t.*";
+
+const CLAIM_SQLITE_FAST: &str = "UPDATE agent_tasks
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = attempt + 1, started_at = $4, updated_at = $4
+    WHERE status = 'pending' AND id IN (
+        SELECT id FROM agent_tasks
+        WHERE status = 'pending' AND run_after <= $4
+          AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
+        ORDER BY priority DESC, created_at, id
+        LIMIT $5)
+    RETURNING *";
+
+// PostgreSQL: window functions cannot be combined with FOR UPDATE, so the ranked
+// candidates are computed first (four times as many as wanted, unlocked), then locked
+// with SKIP LOCKED, so concurrent claimers that saw the same candidates take the next
+// ones instead of coming back empty. Both steps are materialised CTEs: a bare
+// `WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` in the UPDATE may be
+// re-evaluated per row by the planner and then claims far more than n rows.
+const CLAIM_POSTGRES: &str = concat!(
+    "WITH candidates AS MATERIALIZED (SELECT r.id, r.agent_rank ",
+    ranked_candidates!(),
+    " LIMIT $5 * 4),
+    picked AS MATERIALIZED (
+        SELECT t.id FROM agent_tasks t JOIN candidates c ON c.id = t.id
+        WHERE t.status = 'pending'
+        ORDER BY t.priority DESC, c.agent_rank, t.created_at, t.id
+        LIMIT $5
+        FOR UPDATE OF t SKIP LOCKED)
     UPDATE agent_tasks t
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
         attempt = t.attempt + 1, started_at = $4, updated_at = $4
@@ -306,9 +340,9 @@ const CLAIM_SQLITE: &str = concat!(
     "UPDATE agent_tasks
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
         attempt = attempt + 1, started_at = $4, updated_at = $4
-    WHERE status = 'pending' AND id IN (",
-    claim_candidates!(),
-    ")
+    WHERE status = 'pending' AND id IN (SELECT r.id ",
+    ranked_candidates!(),
+    " LIMIT $5)
     RETURNING *"
 );
 
@@ -380,9 +414,11 @@ impl TaskQueue for DbTaskQueue {
         let claimed_at = now();
         let token = Uuid::new_v4();
         let expires_at = claimed_at + chrono_duration(request.lease);
-        let sql = match self.store.backend() {
-            Backend::Postgres => CLAIM_POSTGRES,
-            Backend::Sqlite => CLAIM_SQLITE,
+        let sql = match (self.store.backend(), request.per_agent_limit.is_some()) {
+            (Backend::Postgres, true) => CLAIM_POSTGRES,
+            (Backend::Postgres, false) => CLAIM_POSTGRES_FAST,
+            (Backend::Sqlite, true) => CLAIM_SQLITE,
+            (Backend::Sqlite, false) => CLAIM_SQLITE_FAST,
         };
         let mut tasks: Vec<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(sql)

@@ -14,6 +14,8 @@ pub enum RuntimeError {
     Timeout { agent: AgentId, timeout_ms: u64 },
     #[error("agent {agent} refused: {reason}")]
     Refused { agent: AgentId, reason: String },
+    #[error("invalid schedule: {0}")]
+    InvalidSchedule(String),
     #[error("the supervision tree is not running: {0}")]
     Tree(String),
 }

@@ -1,6 +1,7 @@
 //! `supervisors` owns the supervision tree (`root → org:<id> → agents`), the restart
 //! policy (strategies, backoff with jitter, intensity limits, disabling and escalation),
-//! the dispatcher that feeds tasks from the `TaskQueue` to agents, the agent directory,
+//! the dispatcher that feeds tasks from the `TaskQueue` to agents, the scheduler, the
+//! agent directory,
 //! and [`Runtime`], the handle the edge uses.
 //!
 //! Agents are addressed by id through the [`AgentDirectory`], never by `ActorRef`s held
@@ -8,17 +9,21 @@
 //!
 //! **Must never import:** `api`, axum or anything HTTP: supervisors never speak HTTP.
 
+mod consensus;
 mod directory;
 mod dispatcher;
 mod error;
 pub mod metrics;
 mod policy;
 mod runtime;
+mod scheduler;
 mod tree;
 
+pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
 pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
 pub use error::RuntimeError;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Runtime, RuntimeConfig};
+pub use scheduler::{SchedulerConfig, next_run};
 pub use tree::ActorInfo;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use companyos_actors::{AgentKind, AgentMessage, AgentTypeRegistry, EventBus, RuntimeEvent};
 use companyos_store::{
-    Agent, AgentId, AgentStatus, AgentTask, EventId, NewAgent, NewTask, OrgId, Store, TaskId,
-    TaskQueue, UserId,
+    Agent, AgentId, AgentStatus, AgentTask, CollaborationStatus, CollaborationType, EventId,
+    NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -18,10 +18,12 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::consensus::{self, ConsensusOutcome, ConsensusRule, Opinion};
 use crate::directory::AgentDirectory;
 use crate::dispatcher::{self, DispatchState, DispatcherConfig};
 use crate::error::RuntimeError;
 use crate::policy::RestartPolicy;
+use crate::scheduler::{self, SchedulerConfig};
 use crate::tree::{ActorInfo, Deps, OrgMessage, RootMessage, RootSupervisor};
 
 /// How a runtime runs.
@@ -32,6 +34,7 @@ pub struct RuntimeConfig {
     pub agent_policy: RestartPolicy,
     /// Applied to each organization subtree (agents disabled in a row escalate to it).
     pub organization_policy: RestartPolicy,
+    pub scheduler: SchedulerConfig,
 }
 
 /// A running supervision tree and its dispatcher.
@@ -41,6 +44,7 @@ pub struct Runtime {
     dispatch: Arc<DispatchState>,
     stop: CancellationToken,
     dispatcher: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
 }
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -101,12 +105,19 @@ impl Runtime {
             config.dispatcher,
             stop.clone(),
         ));
+        let scheduler = tokio::spawn(scheduler::run(
+            deps.clone(),
+            dispatch.clone(),
+            config.scheduler,
+            stop.clone(),
+        ));
         Ok(Runtime {
             deps,
             root,
             dispatch,
             stop,
             dispatcher,
+            scheduler,
         })
     }
 
@@ -115,6 +126,7 @@ impl Runtime {
     pub async fn shutdown(self) {
         self.stop.cancel();
         let _ = self.dispatcher.await;
+        let _ = self.scheduler.await;
         let _ = self
             .root
             .stop_and_wait(
@@ -350,6 +362,62 @@ impl Runtime {
         }
     }
 
+    /// Consensus: asks each of `agents` the same question (all at once, each within
+    /// `timeout`), combines the answers by `rule`, and records the rule, every opinion
+    /// and the decision as a consensus collaboration of `initiator` with each agent.
+    pub async fn consensus(
+        &self,
+        org: OrgId,
+        initiator: AgentId,
+        agents: &[AgentId],
+        question: Value,
+        rule: ConsensusRule,
+        timeout: Duration,
+    ) -> Result<ConsensusOutcome, RuntimeError> {
+        let asks = agents.iter().map(|agent| {
+            let question = question.clone();
+            async move {
+                let answer = self
+                    .ask(org, *agent, question, timeout)
+                    .await
+                    .map_err(|error| error.to_string());
+                Opinion {
+                    agent_id: *agent,
+                    answer,
+                }
+            }
+        });
+        let opinions = futures::future::join_all(asks).await;
+        let decision = consensus::decide(&rule, &opinions);
+        let outcome = ConsensusOutcome {
+            decision,
+            rule,
+            opinions,
+        };
+        let record = outcome.record();
+        for agent in agents {
+            let collaboration = self
+                .deps
+                .store
+                .collaborations()
+                .record(
+                    org,
+                    initiator,
+                    *agent,
+                    None,
+                    CollaborationType::Consensus,
+                    record.clone(),
+                )
+                .await?;
+            self.deps
+                .store
+                .collaborations()
+                .finish(org, collaboration.id, CollaborationStatus::Completed, None)
+                .await?;
+        }
+        Ok(outcome)
+    }
+
     /// Every actor of the live tree: organizations and their agents, with kind, state and
     /// restart count.
     pub async fn tree(&self) -> Result<Vec<ActorInfo>, RuntimeError> {
@@ -374,6 +442,23 @@ impl Runtime {
             tree.extend(call(&supervisor, OrgMessage::Describe).await?);
         }
         Ok(tree)
+    }
+
+    /// Creates a cron-style schedule (five fields, UTC) that enqueues its task for the
+    /// agent each time it matches. The first run is computed from the expression;
+    /// `next_run_at` in `schedule` is ignored.
+    pub async fn create_schedule(
+        &self,
+        org: OrgId,
+        schedule: NewSchedule,
+    ) -> Result<Schedule, RuntimeError> {
+        let next_run_at = scheduler::next_run(&schedule.cron_expression, companyos_store::now())
+            .map_err(RuntimeError::InvalidSchedule)?;
+        let schedule = NewSchedule {
+            next_run_at: Some(next_run_at),
+            ..schedule
+        };
+        Ok(self.deps.store.schedules().create(org, schedule).await?)
     }
 
     /// Stops an organization's subtree on this node (to start it on another).

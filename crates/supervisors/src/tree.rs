@@ -156,9 +156,12 @@ impl OrgState {
     fn stop_child(&mut self, myself: &ActorRef<OrgMessage>, index: usize, reason: &str) {
         if let Some(actor) = self.children[index].actor.take() {
             self.deps.directory.remove(self.children[index].agent_id);
-            // Unlinked first: a deliberate stop is not a failure to supervise.
+            // Unlinked first: a deliberate stop is not a failure to supervise. Killed, not
+            // stopped: a graceful stop would wait for the task in hand to finish; the
+            // task is retried instead, once the agent runs again.
             actor.unlink(myself.get_cell());
-            actor.stop(Some(reason.to_owned()));
+            tracing::info!(agent = %self.children[index].agent_id, reason, "stopping agent");
+            actor.kill();
         }
     }
 

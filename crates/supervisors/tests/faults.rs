@@ -14,7 +14,8 @@ use companyos_actors::{
 use companyos_store::testing::TestDb;
 use companyos_store::*;
 use companyos_supervisors::{
-    DispatcherConfig, RestartPolicy, Runtime, RuntimeConfig, RuntimeError,
+    ConsensusRule, DispatcherConfig, RestartPolicy, Runtime, RuntimeConfig, RuntimeError,
+    SchedulerConfig,
 };
 use serde_json::{Value, json};
 
@@ -26,6 +27,9 @@ companyos_store::contract_tests!(
     cancelling_a_running_task_reaches_the_agent,
     asking_an_agent_answers_or_times_out,
     watchers_turn_events_into_tasks_once,
+    a_schedule_missed_while_down_runs_once_on_start_up,
+    a_coordinator_stopped_between_steps_resumes_at_that_step,
+    consensus_combines_opinions_by_the_stated_rule,
 );
 
 // ─── test agents ───────────────────────────────────────────────────────────────
@@ -100,6 +104,19 @@ impl Behaviour for Slow {
     }
 }
 
+/// Answers every question with the decision in its configuration.
+struct Voter(Value);
+
+#[async_trait]
+impl Behaviour for Voter {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Analyst
+    }
+    async fn answer(&mut self, _: &TaskContext, _: &Value) -> Result<Value, TaskFailure> {
+        Ok(json!({"decision": self.0["decision"], "confidence": 0.9}))
+    }
+}
+
 fn register(
     registry: &mut AgentTypeRegistry,
     name: &str,
@@ -131,6 +148,9 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
         organization_policy: RestartPolicy {
             max_restarts: 10,
             ..RestartPolicy::default()
+        },
+        scheduler: SchedulerConfig {
+            tick: Duration::from_millis(50),
         },
     }
 }
@@ -736,5 +756,347 @@ async fn watchers_turn_events_into_tasks_once(db: &TestDb) {
             .routed_at
             .is_some()
     );
+    runtime.shutdown().await;
+}
+
+async fn a_schedule_missed_while_down_runs_once_on_start_up(db: &TestDb) {
+    let org = organization(&db.store).await;
+    let agent = db
+        .store
+        .agents()
+        .create(
+            org,
+            NewAgent {
+                name: "analytics".into(),
+                agent_type: "task_analytics".into(),
+                capabilities: vec![],
+                configuration: json!({}),
+            },
+        )
+        .await
+        .expect("agent");
+    // Hourly, last due three hours ago: three ticks were missed while no node ran.
+    let missed = now() - chrono::Duration::hours(3);
+    let schedule = db
+        .store
+        .schedules()
+        .create(
+            org,
+            NewSchedule {
+                agent_id: agent.id,
+                name: "hourly success rate".into(),
+                cron_expression: "0 * * * *".into(),
+                task_type: "task_success_rate".into(),
+                input_data: None,
+                priority: 4,
+                next_run_at: Some(missed),
+            },
+        )
+        .await
+        .expect("schedule");
+    let runtime = start(
+        &db.store,
+        AgentTypeRegistry::builtin(),
+        RestartPolicy::default(),
+    )
+    .await;
+    eventually("the missed schedule ran", || async {
+        let page = db
+            .store
+            .tasks()
+            .list(org, &TaskFilter::default(), &PageRequest::default())
+            .await
+            .expect("tasks");
+        page.items
+            .iter()
+            .any(|task| task.status == TaskStatus::Completed)
+    })
+    .await;
+    // A few more scheduler ticks change nothing: it ran once, not once per missed tick.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tasks = db
+        .store
+        .tasks()
+        .list(org, &TaskFilter::default(), &PageRequest::default())
+        .await
+        .expect("tasks");
+    assert_eq!(tasks.items.len(), 1);
+    assert_eq!(
+        (tasks.items[0].task_type.as_str(), tasks.items[0].priority),
+        ("task_success_rate", 4)
+    );
+    let after = db
+        .store
+        .schedules()
+        .get(org, schedule.id)
+        .await
+        .expect("schedule");
+    assert!(after.last_run_at.is_some());
+    assert!(
+        after.next_run_at.is_some_and(|next| next > now()),
+        "the next run is in the future"
+    );
+    // The analyst did its work: a metric was written.
+    let rate = db
+        .store
+        .metrics()
+        .series(
+            org,
+            "task_success_rate",
+            missed,
+            now() + chrono::Duration::hours(1),
+        )
+        .await
+        .expect("metrics");
+    assert_eq!(rate.len(), 1);
+
+    let schedule = |name: &str, cron: &str| NewSchedule {
+        agent_id: agent.id,
+        name: name.into(),
+        cron_expression: cron.into(),
+        task_type: "task_success_rate".into(),
+        input_data: None,
+        priority: 5,
+        next_run_at: None,
+    };
+    let invalid = runtime
+        .create_schedule(org, schedule("bad", "at nine"))
+        .await;
+    assert!(
+        matches!(invalid, Err(RuntimeError::InvalidSchedule(_))),
+        "{invalid:?}"
+    );
+    let created = runtime
+        .create_schedule(org, schedule("weekdays", "0 9 * * 1-5"))
+        .await
+        .expect("create");
+    assert!(created.next_run_at.is_some_and(|next| next > now()));
+    runtime.shutdown().await;
+}
+
+async fn a_coordinator_stopped_between_steps_resumes_at_that_step(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "slow", AgentKind::Executor, || {
+        Box::new(Slow {
+            delay: Duration::from_millis(400),
+            done: Arc::default(),
+        })
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn");
+    runtime
+        .spawn_agent(org, "waiter", "slow", None)
+        .await
+        .expect("spawn");
+    let workflow = json!({"steps": [
+        {"stage": 0, "name": "count", "assign_to_type": "text_stats", "task_type": "count", "input": {"text": "a b c"}},
+        {"stage": 1, "name": "wait", "assign_to_type": "slow", "task_type": "wait"},
+        {"stage": 2, "name": "notify", "assign_to_type": "slow", "task_type": "notify", "blocking": false},
+        {"stage": 2, "name": "recount", "assign_to_type": "text_stats", "task_type": "count", "input": {"text": "d e"}}
+    ]});
+    let coordinator = runtime
+        .spawn_agent(org, "pipeline", "workflow_coordinator", Some(workflow))
+        .await
+        .expect("spawn");
+    let mut run_task = task(org, coordinator.id, json!({}));
+    run_task.task_type = "run_workflow".into();
+    run_task.max_attempts = 5;
+    let run_task = runtime.submit(run_task).await.expect("submit");
+
+    // Stop the coordinator while it waits on stage 1, after stage 0 finished.
+    eventually("the workflow reaches stage 1", || async {
+        let runs = db
+            .store
+            .workflows()
+            .runs_for(org, coordinator.id)
+            .await
+            .expect("runs");
+        runs.first().is_some_and(|run| run.current_stage == 1)
+    })
+    .await;
+    runtime
+        .disable_agent(org, coordinator.id)
+        .await
+        .expect("disable");
+    runtime
+        .enable_agent(org, coordinator.id)
+        .await
+        .expect("enable");
+
+    eventually("the workflow completes", || async {
+        status_of(&db.store, org, run_task.id).await == TaskStatus::Completed
+    })
+    .await;
+    let runs = db
+        .store
+        .workflows()
+        .runs_for(org, coordinator.id)
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 1, "resumed, not started over");
+    assert_eq!(
+        (runs[0].status, runs[0].current_stage),
+        (WorkflowStatus::Completed, 3)
+    );
+    let finished = db.store.tasks().get(org, run_task.id).await.expect("task");
+    assert!(
+        finished.attempt >= 2,
+        "the coordinator's task ran again after the stop"
+    );
+    assert_eq!(
+        finished
+            .output_data
+            .as_ref()
+            .map(|output| output["steps"]["count"].clone()),
+        Some(json!({"words": 3, "lines": 1, "characters": 5}))
+    );
+    // Every step ran exactly once.
+    let tasks = db
+        .store
+        .tasks()
+        .list(org, &TaskFilter::default(), &PageRequest::first(100))
+        .await
+        .expect("tasks");
+    let count_of = |task_type: &str| {
+        tasks
+            .items
+            .iter()
+            .filter(|task| task.task_type == task_type)
+            .count()
+    };
+    assert_eq!(
+        (count_of("count"), count_of("wait"), count_of("notify")),
+        (2, 1, 1)
+    );
+    let steps = db
+        .store
+        .workflows()
+        .steps(org, runs[0].id)
+        .await
+        .expect("steps");
+    assert!(
+        steps
+            .iter()
+            .all(|step| step.status == WorkflowStepStatus::Completed),
+        "{steps:?}"
+    );
+    assert_eq!(
+        db.store
+            .collaborations()
+            .list_for_agent(org, coordinator.id)
+            .await
+            .expect("collaborations")
+            .len(),
+        4
+    );
+    runtime.shutdown().await;
+}
+
+async fn consensus_combines_opinions_by_the_stated_rule(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    registry.register(AgentType {
+        name: "voter".into(),
+        kind: AgentKind::Analyst,
+        capabilities: vec![],
+        default_configuration: json!({"decision": "approve"}),
+        factory: Arc::new(|configuration| Box::new(Voter(configuration.clone()))),
+    });
+    register(&mut registry, "slow", AgentKind::Executor, || {
+        Box::new(Slow {
+            delay: Duration::from_secs(3600),
+            done: Arc::default(),
+        })
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let initiator = runtime
+        .spawn_agent(org, "deploy-coordinator", "text_stats", None)
+        .await
+        .expect("spawn");
+    let yes_a = runtime
+        .spawn_agent(org, "yes-a", "voter", None)
+        .await
+        .expect("spawn")
+        .id;
+    let yes_b = runtime
+        .spawn_agent(org, "yes-b", "voter", None)
+        .await
+        .expect("spawn")
+        .id;
+    let no = runtime
+        .spawn_agent(org, "no", "voter", Some(json!({"decision": "reject"})))
+        .await
+        .expect("spawn")
+        .id;
+    let silent = runtime
+        .spawn_agent(org, "silent", "slow", None)
+        .await
+        .expect("spawn")
+        .id;
+    let question = json!({"question": "ship release 1.4?"});
+
+    let majority = runtime
+        .consensus(
+            org,
+            initiator.id,
+            &[yes_a, yes_b, no],
+            question.clone(),
+            ConsensusRule::Majority,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("consensus");
+    assert_eq!(majority.decision.as_deref(), Some("approve"));
+    assert_eq!(majority.opinions.len(), 3);
+
+    // The silent agent times out and abstains; weights let one expert outvote two.
+    let weights = std::collections::BTreeMap::from([(no, 5.0)]);
+    let weighted = runtime
+        .consensus(
+            org,
+            initiator.id,
+            &[yes_a, yes_b, no, silent],
+            question,
+            ConsensusRule::Weighted(weights),
+            Duration::from_millis(100),
+        )
+        .await
+        .expect("consensus");
+    assert_eq!(weighted.decision.as_deref(), Some("reject"));
+    let abstained = weighted
+        .opinions
+        .iter()
+        .find(|opinion| opinion.agent_id == silent)
+        .expect("silent opinion");
+    assert!(
+        abstained
+            .answer
+            .as_ref()
+            .is_err_and(|reason| reason.contains("did not answer")),
+        "{abstained:?}"
+    );
+
+    // The rule and each opinion are recorded, one collaboration per agent asked.
+    let recorded = db
+        .store
+        .collaborations()
+        .list_for_agent(org, initiator.id)
+        .await
+        .expect("collaborations");
+    assert_eq!(recorded.len(), 7);
+    assert!(recorded.iter().all(
+        |c| c.collaboration_type == Some(CollaborationType::Consensus)
+            && c.status == CollaborationStatus::Completed
+    ));
+    let latest = &recorded[0].metadata;
+    assert_eq!(
+        (latest["rule"].as_str(), latest["decision"].as_str()),
+        (Some("weighted"), Some("reject"))
+    );
+    assert_eq!(latest["opinions"].as_array().map(Vec::len), Some(4));
     runtime.shutdown().await;
 }

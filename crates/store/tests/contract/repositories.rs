@@ -1132,6 +1132,21 @@ async fn workflows_persist_their_stage(db: &TestDb) {
         Err(StoreError::NotFound { .. })
     ));
     workflows.advance(org.id, run.id, 1).await.expect("advance");
+    assert_eq!(
+        workflows
+            .runs_for(org.id, coordinator.id)
+            .await
+            .expect("runs")
+            .len(),
+        1
+    );
+    assert!(
+        workflows
+            .runs_for(other.id, coordinator.id)
+            .await
+            .expect("runs")
+            .is_empty()
+    );
     // What a restarted coordinator reads back.
     let unfinished = workflows
         .unfinished_for(org.id, coordinator.id)

@@ -1,0 +1,318 @@
+//! The workflow coordinator: a coordinator agent whose configuration describes a
+//! multi-step workflow. Each step is a task for another agent (by agent type); the
+//! steps of one stage run in parallel, and a blocking step holds the next stage back
+//! until it finishes. Progress — the run's current stage and each step's task — is
+//! persisted before anything is spawned, so a coordinator restarted mid-workflow resumes
+//! at the stage it was on, and never spawns a step twice.
+//!
+//! Configuration:
+//! ```json
+//! {"steps": [
+//!   {"stage": 0, "name": "pre_deployment_check", "assign_to_type": "qa", "task_type": "check"},
+//!   {"stage": 1, "name": "deploy", "assign_to_type": "deployer", "task_type": "deploy"},
+//!   {"stage": 2, "name": "notify", "assign_to_type": "notifier", "task_type": "notify", "blocking": false}
+//! ]}
+//! ```
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use companyos_store::{
+    AgentFilter, AgentStatus, AgentTask, CollaborationType, NewTask, NewWorkflowStep, PageRequest,
+    StoreError, WorkflowRun, WorkflowStatus, WorkflowStepStatus,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub stage: i32,
+    pub name: String,
+    pub assign_to_type: String,
+    pub task_type: String,
+    #[serde(default)]
+    pub input: Value,
+    #[serde(default = "blocking_by_default")]
+    pub blocking: bool,
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+}
+
+fn blocking_by_default() -> bool {
+    true
+}
+
+fn default_priority() -> i32 {
+    5
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Plan {
+    steps: Vec<StepSpec>,
+}
+
+pub struct WorkflowCoordinator {
+    plan: Result<Vec<StepSpec>, String>,
+    poll: Duration,
+}
+
+impl WorkflowCoordinator {
+    /// Reads the workflow from the agent's configuration. An invalid one fails every
+    /// task with the reason, rather than the agent.
+    pub fn from_configuration(configuration: &Value) -> Self {
+        let plan = serde_json::from_value::<Plan>(configuration.clone())
+            .map_err(|error| format!("invalid workflow configuration: {error}"))
+            .and_then(|plan| {
+                if plan.steps.is_empty() {
+                    return Err("invalid workflow configuration: no steps".into());
+                }
+                if plan
+                    .steps
+                    .iter()
+                    .any(|step| step.stage < 0 || !(1..=10).contains(&step.priority))
+                {
+                    return Err(
+                        "invalid workflow configuration: stages start at 0, priorities are 1–10"
+                            .into(),
+                    );
+                }
+                Ok(plan.steps)
+            });
+        WorkflowCoordinator {
+            plan,
+            poll: Duration::from_millis(25),
+        }
+    }
+}
+
+fn retryable(error: StoreError) -> TaskFailure {
+    TaskFailure::Retryable(error.to_string())
+}
+
+impl WorkflowCoordinator {
+    /// The run for this task: the one started by an earlier attempt, or a new one.
+    async fn run_for(
+        &self,
+        context: &TaskContext,
+        task: &AgentTask,
+        plan: &[StepSpec],
+    ) -> Result<WorkflowRun, TaskFailure> {
+        let org = context.agent.organization_id;
+        let workflows = context.store.workflows();
+        let runs = workflows
+            .runs_for(org, context.agent.id)
+            .await
+            .map_err(retryable)?;
+        let task_id = json!(task.id);
+        if let Some(run) = runs.into_iter().find(|run| {
+            run.input_data
+                .as_ref()
+                .and_then(|input| input.get("task_id"))
+                == Some(&task_id)
+        }) {
+            return Ok(run);
+        }
+        let steps: Vec<NewWorkflowStep> = plan
+            .iter()
+            .map(|step| NewWorkflowStep {
+                stage: step.stage,
+                name: step.name.clone(),
+                blocking: step.blocking,
+            })
+            .collect();
+        let input = json!({"task_id": task.id, "input": task.input_data});
+        workflows
+            .start(org, context.agent.id, &task.task_type, Some(input), &steps)
+            .await
+            .map_err(retryable)
+    }
+}
+
+#[async_trait]
+impl Behaviour for WorkflowCoordinator {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Coordinator
+    }
+
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        let plan = self.plan.clone().map_err(TaskFailure::Permanent)?;
+        let org = context.agent.organization_id;
+        let workflows = context.store.workflows();
+        let run = self.run_for(context, task, &plan).await?;
+        if run.status == WorkflowStatus::Completed {
+            return Ok(Some(json!({"workflow_run": run.id, "resumed": true})));
+        }
+        let last_stage = plan.iter().map(|step| step.stage).max().unwrap_or(0);
+        for stage in run.current_stage..=last_stage {
+            let steps = workflows.steps(org, run.id).await.map_err(retryable)?;
+            // Spawn this stage's steps that have no task yet (idempotent by run and step).
+            for step in steps
+                .iter()
+                .filter(|step| step.stage == stage && step.task_id.is_none())
+            {
+                let Some(spec) = plan.iter().find(|spec| spec.name == step.name) else {
+                    continue;
+                };
+                let filter = AgentFilter {
+                    agent_type: Some(spec.assign_to_type.clone()),
+                    ..AgentFilter::default()
+                };
+                let candidates = context
+                    .store
+                    .agents()
+                    .list(org, &filter, &PageRequest::first(50))
+                    .await
+                    .map_err(retryable)?;
+                let Some(target) = candidates
+                    .items
+                    .iter()
+                    .rev()
+                    .find(|agent| agent.status != AgentStatus::Disabled)
+                else {
+                    let reason = format!(
+                        "step {}: no enabled agent of type {:?}",
+                        spec.name, spec.assign_to_type
+                    );
+                    workflows
+                        .finish(org, run.id, WorkflowStatus::Failed, Some(&reason))
+                        .await
+                        .map_err(retryable)?;
+                    return Err(TaskFailure::Permanent(reason));
+                };
+                let mut new = NewTask::new(org, target.id, spec.task_type.clone());
+                new.input = Some(spec.input.clone());
+                new.priority = spec.priority;
+                new.idempotency_key = Some(format!("workflow:{}:{}", run.id, spec.name));
+                new.description = Some(format!("step {} of workflow {}", spec.name, run.id));
+                let spawned = context.queue.enqueue(new).await.map_err(retryable)?.task;
+                workflows
+                    .update_step(
+                        org,
+                        step.id,
+                        WorkflowStepStatus::Running,
+                        Some(spawned.id),
+                        None,
+                    )
+                    .await
+                    .map_err(retryable)?;
+                let collaboration = if spec.blocking {
+                    CollaborationType::Handoff
+                } else {
+                    CollaborationType::Parallel
+                };
+                context
+                    .store
+                    .collaborations()
+                    .record(
+                        org,
+                        context.agent.id,
+                        target.id,
+                        Some(spawned.id),
+                        collaboration,
+                        json!({
+                            "workflow_run": run.id, "step": spec.name, "stage": stage
+                        }),
+                    )
+                    .await
+                    .map_err(retryable)?;
+            }
+            // Wait for this stage's blocking steps; on the last stage, for every step.
+            self.wait_for(context, run.id, |step| {
+                step.stage <= stage && (step.blocking || stage == last_stage)
+            })
+            .await?;
+            workflows
+                .advance(org, run.id, stage + 1)
+                .await
+                .map_err(retryable)?;
+        }
+        let steps = workflows.steps(org, run.id).await.map_err(retryable)?;
+        let mut outputs = Map::new();
+        for step in &steps {
+            outputs.insert(
+                step.name.clone(),
+                step.output_data.clone().unwrap_or(Value::Null),
+            );
+        }
+        workflows
+            .finish(org, run.id, WorkflowStatus::Completed, None)
+            .await
+            .map_err(retryable)?;
+        Ok(Some(json!({"workflow_run": run.id, "steps": outputs})))
+    }
+}
+
+impl WorkflowCoordinator {
+    /// Waits until every step matching `which` has a finished task, recording each
+    /// step's outcome. A failed blocking step fails the workflow.
+    async fn wait_for(
+        &self,
+        context: &TaskContext,
+        run: companyos_store::WorkflowRunId,
+        which: impl Fn(&companyos_store::WorkflowStep) -> bool,
+    ) -> Result<(), TaskFailure> {
+        let org = context.agent.organization_id;
+        let workflows = context.store.workflows();
+        loop {
+            let mut waiting = false;
+            for step in workflows.steps(org, run).await.map_err(retryable)? {
+                if !which(&step) || step.status != WorkflowStepStatus::Running {
+                    continue;
+                }
+                let Some(task_id) = step.task_id else {
+                    continue;
+                };
+                let task = context
+                    .store
+                    .tasks()
+                    .get(org, task_id)
+                    .await
+                    .map_err(retryable)?;
+                if !task.status.is_terminal() {
+                    waiting = true;
+                    continue;
+                }
+                let status = if task.status == companyos_store::TaskStatus::Completed {
+                    WorkflowStepStatus::Completed
+                } else {
+                    WorkflowStepStatus::Failed
+                };
+                workflows
+                    .update_step(org, step.id, status, None, task.output_data.clone())
+                    .await
+                    .map_err(retryable)?;
+                if status == WorkflowStepStatus::Failed && step.blocking {
+                    let reason = format!(
+                        "step {} {}: {}",
+                        step.name,
+                        task.status,
+                        task.error_message.as_deref().unwrap_or("no reason given")
+                    );
+                    workflows
+                        .finish(org, run, WorkflowStatus::Failed, Some(&reason))
+                        .await
+                        .map_err(retryable)?;
+                    return Err(TaskFailure::Permanent(reason));
+                }
+            }
+            if !waiting {
+                return Ok(());
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.poll) => {},
+                () = context.cancel.cancelled() => {
+                    workflows.finish(org, run, WorkflowStatus::Cancelled, Some("cancelled")).await.map_err(retryable)?;
+                    return Err(TaskFailure::Permanent("cancelled".into()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The scheduler: cron-style schedules stored in the `schedules` table enqueue tasks
+//! when due. A schedule missed while the node was down runs once on start-up, not once
+//! per missed tick: the next run is always computed from now. Each run is enqueued with
+//! an idempotency key of the schedule and the tick, and the tick is recorded with a
+//! compare-and-set, so two schedulers (or a crash between the two steps) never run one
+//! tick twice.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use companyos_actors::RuntimeEvent;
+use companyos_store::{NewTask, StoreError, now};
+use croner::Cron;
+use tokio_util::sync::CancellationToken;
+
+use crate::dispatcher::DispatchState;
+use crate::tree::Deps;
+
+/// How often the scheduler looks for due schedules.
+#[derive(Clone, Copy, Debug)]
+pub struct SchedulerConfig {
+    pub tick: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The first time strictly after `after` that the five-field cron expression matches
+/// (minute hour day-of-month month day-of-week, in UTC).
+pub fn next_run(expression: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let cron = Cron::from_str(expression).map_err(|error| {
+        format!("{expression:?} is not a cron expression (minute hour day month weekday): {error}")
+    })?;
+    cron.find_next_occurrence(&after, false)
+        .map_err(|error| format!("{expression:?} never matches after {after}: {error}"))
+}
+
+pub(crate) async fn run(
+    deps: Arc<Deps>,
+    dispatch: Arc<DispatchState>,
+    config: SchedulerConfig,
+    stop: CancellationToken,
+) {
+    while !stop.is_cancelled() {
+        match fire_due(&deps, now()).await {
+            Ok(0) => {}
+            Ok(_) => dispatch.wake.notify_one(),
+            Err(error) => tracing::error!(%error, "scheduler could not run due schedules"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(config.tick) => {},
+            () = stop.cancelled() => {},
+        }
+    }
+}
+
+/// Enqueues one task for every schedule due at `at`. Returns how many were enqueued.
+pub(crate) async fn fire_due(deps: &Deps, at: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut fired = 0;
+    for schedule in deps.store.schedules().due(at).await? {
+        let Some(tick) = schedule.next_run_at else {
+            continue;
+        };
+        let next = match next_run(&schedule.cron_expression, at) {
+            Ok(next) => Some(next),
+            Err(error) => {
+                tracing::error!(schedule = %schedule.id, %error, "schedule has an invalid expression; it stops");
+                None
+            }
+        };
+        let mut task = NewTask::new(
+            schedule.organization_id,
+            schedule.agent_id,
+            schedule.task_type.clone(),
+        );
+        task.input = schedule.input_data.clone();
+        task.priority = schedule.priority;
+        task.description = Some(format!("scheduled by {}", schedule.name));
+        task.idempotency_key = Some(format!(
+            "schedule:{}:{}",
+            schedule.id,
+            tick.timestamp_micros()
+        ));
+        let enqueued = deps.queue.enqueue(task).await?;
+        if deps
+            .store
+            .schedules()
+            .record_run(schedule.id, tick, at, next)
+            .await?
+            && enqueued.created
+        {
+            fired += 1;
+            deps.bus.publish(RuntimeEvent::TaskChanged {
+                organization_id: schedule.organization_id,
+                task_id: enqueued.task.id,
+                agent_id: schedule.agent_id,
+                status: enqueued.task.status,
+            });
+        }
+    }
+    Ok(fired)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::next_run;
+
+    #[test]
+    fn next_runs_follow_the_expression_and_bad_ones_are_explained() {
+        let monday_0830 = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 23, 8, 30, 0)
+            .single()
+            .expect("valid time");
+        let next = next_run("0 9 * * 1-5", monday_0830).expect("weekdays at nine");
+        assert_eq!(next.to_rfc3339(), "2026-11-23T09:00:00+00:00");
+        let at_nine = next_run("0 9 * * 1-5", next).expect("the day after");
+        assert_eq!(at_nine.to_rfc3339(), "2026-11-24T09:00:00+00:00");
+        let error = next_run("every day at nine", monday_0830).expect_err("not cron");
+        assert!(error.contains("not a cron expression"), "{error}");
+    }
+}
