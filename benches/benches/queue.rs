@@ -57,15 +57,20 @@ async fn fixture(backend: TestBackend) -> Fixture {
     Fixture { db, org, agent }
 }
 
-/// One worker's share of `tasks`: enqueue one, claim one, complete it.
+/// One worker's share of `tasks`: enqueue one, claim one, complete it. `fair` claims
+/// with a per-agent limit: the ranked claim the dispatcher uses.
 async fn queue_worker(
     queue: Arc<DbTaskQueue>,
     org: OrgId,
     agent: AgentId,
     tasks: u64,
     worker: usize,
+    fair: bool,
 ) {
-    let request = ClaimRequest::new(format!("bench-{worker}"), Duration::from_secs(60), 1);
+    let mut request = ClaimRequest::new(format!("bench-{worker}"), Duration::from_secs(60), 1);
+    if fair {
+        request.per_agent_limit = Some(64);
+    }
     let mut done = 0;
     while done < tasks {
         queue
@@ -146,9 +151,11 @@ fn queue_throughput(c: &mut Criterion) {
         let fixture = runtime.block_on(fixture(backend));
         let queue = Arc::new(DbTaskQueue::new(fixture.db.store.clone()));
         for workers in [1usize, 8] {
-            group.bench_function(
-                BenchmarkId::new(format!("{name}/enqueue_claim_complete"), workers),
-                |b| {
+            for (label, fair) in [
+                ("enqueue_claim_complete", false),
+                ("enqueue_claim_complete_fair", true),
+            ] {
+                group.bench_function(BenchmarkId::new(format!("{name}/{label}"), workers), |b| {
                     b.to_async(&runtime).iter_custom(|tasks| {
                         let queue = queue.clone();
                         let (org, agent) = (fixture.org, fixture.agent);
@@ -162,6 +169,7 @@ fn queue_throughput(c: &mut Criterion) {
                                         agent,
                                         split(tasks, workers, worker),
                                         worker,
+                                        fair,
                                     ))
                                 })
                                 .collect();
@@ -171,8 +179,8 @@ fn queue_throughput(c: &mut Criterion) {
                             start.elapsed()
                         }
                     });
-                },
-            );
+                });
+            }
             group.bench_function(
                 BenchmarkId::new(format!("{name}/bare_sql_baseline"), workers),
                 |b| {
