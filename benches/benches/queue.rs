@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use companyos_store::testing::{TestBackend, TestDb};
 use companyos_store::{
-    AgentId, ClaimRequest, DbTaskQueue, NewAgent, NewUser, OrgId, Store, TaskId, TaskQueue, now,
+    AgentId, ClaimRequest, DbTaskQueue, NewAgent, OrgId, Store, TaskId, TaskQueue, now,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -22,22 +22,9 @@ struct Fixture {
 
 async fn fixture(backend: TestBackend) -> Fixture {
     let db = TestDb::new(backend).await;
-    let owner = db
-        .store
-        .users()
-        .create(NewUser {
-            email: "bench@example.com".into(),
-            name: "Bench".into(),
-            ..NewUser::default()
-        })
+    let org = companyos_store::testing::organization_with_owner(&db.store, "bench")
         .await
-        .expect("user");
-    let org = db
-        .store
-        .organizations()
-        .create("Bench", "bench", owner.id)
-        .await
-        .expect("org")
+        .0
         .id;
     let agent = db
         .store

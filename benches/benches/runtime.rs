@@ -21,7 +21,7 @@ use companyos_actors::{
     AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
 };
 use companyos_store::testing::{TestBackend, TestDb};
-use companyos_store::{DbTaskQueue, NewTask, NewUser, OrgId, Store, TaskQueue, TaskStatus};
+use companyos_store::{DbTaskQueue, NewTask, OrgId, Store, TaskQueue, TaskStatus};
 use companyos_supervisors::{DispatcherConfig, RestartPolicy, Runtime, RuntimeConfig};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::{Value, json};
@@ -88,20 +88,9 @@ fn registry() -> AgentTypeRegistry {
 }
 
 async fn organization(store: &Store) -> OrgId {
-    let owner = store
-        .users()
-        .create(NewUser {
-            email: "bench@example.com".into(),
-            name: "Bench".into(),
-            ..NewUser::default()
-        })
+    companyos_store::testing::organization_with_owner(store, "bench")
         .await
-        .expect("user");
-    store
-        .organizations()
-        .create("Bench", "bench", owner.id)
-        .await
-        .expect("org")
+        .0
         .id
 }
 

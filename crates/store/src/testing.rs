@@ -9,6 +9,7 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use crate::db::{ConnectOptions, Store};
+use crate::orgs::{NewUser, Organization, User};
 
 /// The PostgreSQL server tests use when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -142,6 +143,25 @@ impl TestDb {
             admin.close().await.ok();
         }
     }
+}
+
+/// A new organization with the slug `slug` and a fresh owner `owner@<slug>.example`.
+pub async fn organization_with_owner(store: &Store, slug: &str) -> (Organization, User) {
+    let owner = store
+        .users()
+        .create(NewUser {
+            email: format!("owner@{slug}.example"),
+            name: format!("Owner of {slug}"),
+            ..NewUser::default()
+        })
+        .await
+        .expect("create the owner");
+    let organization = store
+        .organizations()
+        .create(&format!("Org {slug}"), slug, owner.id)
+        .await
+        .expect("create the organization");
+    (organization, owner)
 }
 
 /// Runs the same async test body on SQLite and on PostgreSQL: for every name given,

@@ -176,20 +176,9 @@ async fn start(store: &Store, registry: AgentTypeRegistry, policy: RestartPolicy
 }
 
 async fn organization(store: &Store) -> OrgId {
-    let owner = store
-        .users()
-        .create(NewUser {
-            email: "owner@acme.example".into(),
-            name: "Owner".into(),
-            ..NewUser::default()
-        })
+    companyos_store::testing::organization_with_owner(store, "acme")
         .await
-        .expect("user");
-    store
-        .organizations()
-        .create("Acme", "acme", owner.id)
-        .await
-        .expect("org")
+        .0
         .id
 }
 

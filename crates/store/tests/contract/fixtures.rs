@@ -16,13 +16,7 @@ pub async fn user(store: &Store, email: &str) -> User {
 
 /// An organization with a fresh owner.
 pub async fn organization(store: &Store, slug: &str) -> (Organization, User) {
-    let owner = user(store, &format!("owner@{slug}.example")).await;
-    let organization = store
-        .organizations()
-        .create(&format!("Org {slug}"), slug, owner.id)
-        .await
-        .expect("create org");
-    (organization, owner)
+    companyos_store::testing::organization_with_owner(store, slug).await
 }
 
 pub async fn agent(store: &Store, org: OrgId, name: &str) -> Agent {
