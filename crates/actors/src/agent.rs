@@ -5,9 +5,7 @@
 
 use std::sync::Arc;
 
-use companyos_store::{
-    AgentFilter, AgentStatus, AgentTask, Event, NewTask, PageRequest, Store, TaskId, TaskQueue,
-};
+use companyos_store::{AgentStatus, AgentTask, Event, NewTask, Store, TaskId, TaskQueue};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -130,22 +128,13 @@ impl AgentState {
         let org = self.identity.organization_id;
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
-            let filter = AgentFilter {
-                agent_type: Some(request.assign_to_type.clone()),
-                ..AgentFilter::default()
-            };
-            let candidates = self
+            let assignee = self
                 .store
                 .agents()
-                .list(org, &filter, &PageRequest::first(50))
+                .assignee(org, &request.assign_to_type)
                 .await
                 .map_err(|error| error.to_string())?;
-            let Some(target) = candidates
-                .items
-                .iter()
-                .rev()
-                .find(|agent| agent.status != AgentStatus::Disabled)
-            else {
+            let Some(target) = assignee else {
                 tracing::warn!(
                     agent_type = %request.assign_to_type,
                     task_type = %request.task_type,

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_store::{
-    AgentFilter, AgentStatus, AgentTask, CollaborationType, NewTask, NewWorkflowStep, PageRequest,
-    StoreError, WorkflowRun, WorkflowStatus, WorkflowStepStatus,
+    AgentTask, CollaborationType, NewTask, NewWorkflowStep, StoreError, WorkflowRun,
+    WorkflowStatus, WorkflowStepStatus,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -161,22 +161,13 @@ impl Behaviour for WorkflowCoordinator {
                 let Some(spec) = plan.iter().find(|spec| spec.name == step.name) else {
                     continue;
                 };
-                let filter = AgentFilter {
-                    agent_type: Some(spec.assign_to_type.clone()),
-                    ..AgentFilter::default()
-                };
-                let candidates = context
+                let assignee = context
                     .store
                     .agents()
-                    .list(org, &filter, &PageRequest::first(50))
+                    .assignee(org, &spec.assign_to_type)
                     .await
                     .map_err(retryable)?;
-                let Some(target) = candidates
-                    .items
-                    .iter()
-                    .rev()
-                    .find(|agent| agent.status != AgentStatus::Disabled)
-                else {
+                let Some(target) = assignee else {
                     let reason = format!(
                         "step {}: no enabled agent of type {:?}",
                         spec.name, spec.assign_to_type

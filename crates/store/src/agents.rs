@@ -255,6 +255,25 @@ impl Agents<'_> {
         })
     }
 
+    /// The agent a task for `agent_type` goes to: the organization's oldest agent of
+    /// that type that is not disabled.
+    pub async fn assignee(
+        &self,
+        org: OrgId,
+        agent_type: &str,
+    ) -> Result<Option<Agent>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM agents WHERE organization_id = $1 AND agent_type = $2 AND status <> 'disabled'
+                 ORDER BY created_at, id LIMIT 1",
+            )
+            .bind(org)
+            .bind(agent_type)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
     pub async fn update(
         &self,
         org: OrgId,

@@ -106,16 +106,20 @@ pub struct ClaimRequest {
     /// running), and fair ordering between agents within a priority; `None` for the
     /// plain priority-then-age order, which is cheaper (see BENCHMARKS.md).
     pub per_agent_limit: Option<u32>,
+    /// At most this many tasks of one organization in progress at once; `None` for no
+    /// limit. Either limit selects the ranked claim.
+    pub per_organization_limit: Option<u32>,
 }
 
 impl ClaimRequest {
-    /// A claim of up to `limit` tasks with no per-agent limit.
+    /// A claim of up to `limit` tasks with no per-agent or per-organization limit.
     pub fn new(worker: impl Into<String>, lease: Duration, limit: u32) -> Self {
         ClaimRequest {
             worker: worker.into(),
             lease,
             limit,
             per_agent_limit: None,
+            per_organization_limit: None,
         }
     }
 }
@@ -199,6 +203,11 @@ pub trait TaskQueue: Send + Sync + 'static {
         retryable: bool,
     ) -> Result<FailOutcome, StoreError>;
 
+    /// Gives a claimed task back without running it — its agent is not here (restarting,
+    /// or its organization is hosted elsewhere) — claimable again after `delay`. The
+    /// claim does not count as an attempt.
+    async fn release(&self, lease: &Lease, delay: Duration) -> Result<(), StoreError>;
+
     /// Hands out again every task whose lease has expired (its worker died or hung),
     /// or fails it when its attempts are spent. Returns the tasks touched.
     async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError>;
@@ -264,29 +273,44 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
 }
 
 // Which pending tasks a claim may take: each agent's pending tasks ranked (priority,
-// then age), an agent already running `$6` tasks gets no more, and a disabled agent's
-// tasks wait until it is enabled again. Claims then take them highest priority first
+// then age), an agent already running `$6` tasks gets no more, an organization already
+// running `$7` gets no more, and a disabled agent's tasks wait until it is enabled again. Claims then take them highest priority first
 // and, within one priority, each agent's first task before any agent's second — fair
 // between agents, so a flood for one agent cannot starve the others.
 macro_rules! ranked_candidates {
     () => {
         "FROM (
-            SELECT id, agent_id, priority, created_at,
-                   ROW_NUMBER() OVER (PARTITION BY agent_id ORDER BY priority DESC, created_at, id) AS agent_rank
-            FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
-              AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
-        ) r
+            SELECT c.*, ROW_NUMBER() OVER (
+                PARTITION BY c.organization_id ORDER BY c.priority DESC, c.agent_rank, c.created_at, c.id
+            ) AS org_rank
+            FROM (
+                SELECT r.id, r.organization_id, r.priority, r.created_at, r.agent_rank
+                FROM (
+                    SELECT id, agent_id, organization_id, priority, created_at,
+                           ROW_NUMBER() OVER (PARTITION BY agent_id ORDER BY priority DESC, created_at, id)
+                               AS agent_rank
+                    FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
+                      AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
+                ) r
+                LEFT JOIN (
+                    SELECT agent_id, COUNT(*) AS running FROM agent_tasks
+                    WHERE status = 'in_progress' GROUP BY agent_id
+                ) b ON b.agent_id = r.agent_id
+                WHERE r.agent_rank + COALESCE(b.running, 0) <= $6
+            ) c
+        ) x
         LEFT JOIN (
-            SELECT agent_id, COUNT(*) AS running FROM agent_tasks WHERE status = 'in_progress' GROUP BY agent_id
-        ) b ON b.agent_id = r.agent_id
-        WHERE r.agent_rank + COALESCE(b.running, 0) <= $6
-        ORDER BY r.priority DESC, r.agent_rank, r.created_at, r.id"
+            SELECT organization_id, COUNT(*) AS running FROM agent_tasks
+            WHERE status = 'in_progress' GROUP BY organization_id
+        ) o ON o.organization_id = x.organization_id
+        WHERE x.org_rank + COALESCE(o.running, 0) <= $7
+        ORDER BY x.priority DESC, x.agent_rank, x.created_at, x.id"
     };
 }
 
-// Without a per-agent limit, a claim is the plain queue order — priority, then age —
-// which needs no ranking: PostgreSQL locks straight from the claim index, skipping rows
-// other claimers hold. Disabled agents' tasks still wait.
+// Without either limit, a claim is the plain queue order — priority, then age — which
+// needs no ranking: PostgreSQL locks straight from the claim index, skipping rows other
+// claimers hold. Disabled agents' tasks still wait.
 const CLAIM_POSTGRES_FAST: &str = "WITH picked AS MATERIALIZED (
         SELECT id FROM agent_tasks
         WHERE status = 'pending' AND run_after <= $4
@@ -318,7 +342,7 @@ const CLAIM_SQLITE_FAST: &str = "UPDATE agent_tasks
 // `WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` in the UPDATE may be
 // re-evaluated per row by the planner and then claims far more than n rows.
 const CLAIM_POSTGRES: &str = concat!(
-    "WITH candidates AS MATERIALIZED (SELECT r.id, r.agent_rank ",
+    "WITH candidates AS MATERIALIZED (SELECT x.id, x.agent_rank ",
     ranked_candidates!(),
     " LIMIT $5 * 4),
     picked AS MATERIALIZED (
@@ -340,7 +364,7 @@ const CLAIM_SQLITE: &str = concat!(
     "UPDATE agent_tasks
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
         attempt = attempt + 1, started_at = $4, updated_at = $4
-    WHERE status = 'pending' AND id IN (SELECT r.id ",
+    WHERE status = 'pending' AND id IN (SELECT x.id ",
     ranked_candidates!(),
     " LIMIT $5)
     RETURNING *"
@@ -414,7 +438,8 @@ impl TaskQueue for DbTaskQueue {
         let claimed_at = now();
         let token = Uuid::new_v4();
         let expires_at = claimed_at + chrono_duration(request.lease);
-        let sql = match (self.store.backend(), request.per_agent_limit.is_some()) {
+        let ranked = request.per_agent_limit.is_some() || request.per_organization_limit.is_some();
+        let sql = match (self.store.backend(), ranked) {
             (Backend::Postgres, true) => CLAIM_POSTGRES,
             (Backend::Postgres, false) => CLAIM_POSTGRES_FAST,
             (Backend::Sqlite, true) => CLAIM_SQLITE,
@@ -428,6 +453,7 @@ impl TaskQueue for DbTaskQueue {
                 .bind(claimed_at)
                 .bind(i64::from(request.limit.max(1)))
                 .bind(request.per_agent_limit.map_or(i64::MAX, i64::from))
+                .bind(request.per_organization_limit.map_or(i64::MAX, i64::from))
                 .fetch_all(pool)
                 .await
         })?;
@@ -540,6 +566,29 @@ impl TaskQueue for DbTaskQueue {
             Some(task) => Ok(FailOutcome::Retrying {
                 run_after: task.run_after,
             }),
+        }
+    }
+
+    async fn release(&self, lease: &Lease, delay: Duration) -> Result<(), StoreError> {
+        let at = now();
+        let released = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE agent_tasks SET status = 'pending', attempt = attempt - 1, run_after = $3,
+                        lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'",
+            )
+            .bind(lease.task_id)
+            .bind(lease.token)
+            .bind(at + chrono_duration(delay))
+            .bind(at)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if released == 0 {
+            Err(StoreError::LeaseLost(lease.task_id.0))
+        } else {
+            Ok(())
         }
     }
 

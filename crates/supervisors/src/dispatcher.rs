@@ -1,8 +1,9 @@
 //! The dispatcher: claims tasks from the [`TaskQueue`] — it never knows which backend —
 //! and delivers each to its agent through the directory, at most `max_in_flight` at a
-//! time and `per_agent_limit` per agent. While an agent works, the dispatcher renews the
-//! task's lease; when it answers, the dispatcher completes or fails the task. A task
-//! whose agent crashed mid-way is failed as retryable, so its retry policy applies.
+//! time, `per_agent_limit` per agent and `per_organization_limit` per organization.
+//! While an agent works, the dispatcher renews the task's lease; when it answers, the
+//! dispatcher completes or fails the task. A task whose agent crashed mid-way is failed
+//! as retryable, so its retry policy applies.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,10 +29,15 @@ pub struct DispatcherConfig {
     pub lease: Duration,
     pub max_in_flight: usize,
     pub per_agent_limit: u32,
+    /// Tasks of one organization running at once on this node's dispatcher, so one busy
+    /// organization cannot take every slot.
+    pub per_organization_limit: u32,
     /// How long to wait before claiming again when the queue was empty.
     pub poll_interval: Duration,
     /// How often expired leases are handed out again.
     pub reclaim_interval: Duration,
+    /// How long a task whose agent is not on this node waits before it is claimable again.
+    pub release_delay: Duration,
 }
 
 impl Default for DispatcherConfig {
@@ -41,8 +47,10 @@ impl Default for DispatcherConfig {
             lease: Duration::from_secs(30),
             max_in_flight: 64,
             per_agent_limit: 1,
+            per_organization_limit: 16,
             poll_interval: Duration::from_millis(200),
             reclaim_interval: Duration::from_secs(5),
+            release_delay: Duration::from_millis(500),
         }
     }
 }
@@ -97,6 +105,7 @@ pub(crate) async fn run(
         }
         let mut request = ClaimRequest::new(config.worker.clone(), config.lease, free as u32);
         request.per_agent_limit = Some(config.per_agent_limit);
+        request.per_organization_limit = Some(config.per_organization_limit);
         let claimed = match deps.queue.claim(&request).await {
             Ok(claimed) => claimed,
             Err(error) => {
@@ -150,39 +159,48 @@ async fn deliver(
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .insert(task_id, cancel.clone());
 
-    let outcome = match deps.directory.get(agent_id) {
-        None => Err(
-            "the agent is not running (disabled, restarting, or not hosted on this node)"
-                .to_owned(),
-        ),
-        Some(location) => {
-            let call = location.actor.call(
-                |reply| AgentMessage::Perform {
-                    task: Box::new(task),
-                    cancel: cancel.clone(),
-                    reply,
-                },
-                None,
-            );
-            tokio::pin!(call);
-            let renew_every = (config.lease / 3).max(Duration::from_millis(10));
-            loop {
-                tokio::select! {
-                    result = &mut call => break match result {
-                        Ok(CallResult::Success(outcome)) => Ok(outcome),
-                        Ok(CallResult::Timeout) => Err("the agent did not answer".to_owned()),
-                        Ok(CallResult::SenderError) | Err(_) => Err("the agent crashed while performing the task".to_owned()),
-                    },
-                    () = tokio::time::sleep(renew_every) => {
-                        match deps.queue.extend_lease(&lease, config.lease).await {
-                            Ok(renewed) => lease = renewed,
-                            Err(StoreError::LeaseLost(_)) => {
-                                // Cancelled, or reclaimed after a stall: stop the work.
-                                cancel.cancel();
-                            }
-                            Err(error) => tracing::warn!(%task_id, %error, "cannot renew the lease"),
-                        }
+    let Some(location) = deps.directory.get(agent_id) else {
+        // Restarting, or its organization runs on another node: give the task back
+        // without spending an attempt.
+        state
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&task_id);
+        match deps.queue.release(&lease, config.release_delay).await {
+            Ok(()) => tracing::debug!(%task_id, %agent_id, "agent not here; task released"),
+            Err(error) => {
+                tracing::warn!(%task_id, %error, "cannot release the task; its lease will expire")
+            }
+        }
+        state.in_flight.fetch_sub(1, Ordering::AcqRel);
+        return;
+    };
+    let call = location.actor.call(
+        |reply| AgentMessage::Perform {
+            task: Box::new(task),
+            cancel: cancel.clone(),
+            reply,
+        },
+        None,
+    );
+    tokio::pin!(call);
+    let renew_every = (config.lease / 3).max(Duration::from_millis(10));
+    let outcome = loop {
+        tokio::select! {
+            result = &mut call => break match result {
+                Ok(CallResult::Success(outcome)) => Ok(outcome),
+                Ok(CallResult::Timeout) => Err("the agent did not answer".to_owned()),
+                Ok(CallResult::SenderError) | Err(_) => Err("the agent crashed while performing the task".to_owned()),
+            },
+            () = tokio::time::sleep(renew_every) => {
+                match deps.queue.extend_lease(&lease, config.lease).await {
+                    Ok(renewed) => lease = renewed,
+                    Err(StoreError::LeaseLost(_)) => {
+                        // Cancelled, or reclaimed after a stall: stop the work.
+                        cancel.cancel();
                     }
+                    Err(error) => tracing::warn!(%task_id, %error, "cannot renew the lease"),
                 }
             }
         }

@@ -24,6 +24,6 @@ pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
 pub use error::RuntimeError;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
-pub use runtime::{Runtime, RuntimeConfig};
+pub use runtime::{Placement, Runtime, RuntimeConfig};
 pub use scheduler::{SchedulerConfig, next_run};
 pub use tree::ActorInfo;

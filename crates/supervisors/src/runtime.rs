@@ -35,6 +35,18 @@ pub struct RuntimeConfig {
     /// Applied to each organization subtree (agents disabled in a row escalate to it).
     pub organization_policy: RestartPolicy,
     pub scheduler: SchedulerConfig,
+    pub placement: Placement,
+}
+
+/// Which organizations' subtrees a node starts with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Placement {
+    /// Every organization in the database (a single node).
+    #[default]
+    AllOrganizations,
+    /// None: organizations are started with [`Runtime::start_organization`] (placement
+    /// decided elsewhere, as in a cluster).
+    Explicit,
 }
 
 /// A running supervision tree and its dispatcher.
@@ -90,7 +102,11 @@ impl Runtime {
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
             .map_err(|error| RuntimeError::Tree(error.to_string()))?;
-        for organization in store.organizations().list_all().await? {
+        let organizations = match config.placement {
+            Placement::AllOrganizations => store.organizations().list_all().await?,
+            Placement::Explicit => Vec::new(),
+        };
+        for organization in organizations {
             call(&root, |reply| {
                 RootMessage::StartOrganization(organization.id, reply)
             })
@@ -459,6 +475,12 @@ impl Runtime {
             ..schedule
         };
         Ok(self.deps.store.schedules().create(org, schedule).await?)
+    }
+
+    /// Starts an organization's subtree on this node from the database alone: its
+    /// agents, as the `agents` table describes them.
+    pub async fn start_organization(&self, org: OrgId) -> Result<(), RuntimeError> {
+        self.organization(org).await.map(|_| ())
     }
 
     /// Stops an organization's subtree on this node (to start it on another).

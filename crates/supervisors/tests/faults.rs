@@ -14,8 +14,8 @@ use companyos_actors::{
 use companyos_store::testing::TestDb;
 use companyos_store::*;
 use companyos_supervisors::{
-    ConsensusRule, DispatcherConfig, RestartPolicy, Runtime, RuntimeConfig, RuntimeError,
-    SchedulerConfig,
+    ConsensusRule, DispatcherConfig, Placement, RestartPolicy, Runtime, RuntimeConfig,
+    RuntimeError, SchedulerConfig,
 };
 use serde_json::{Value, json};
 
@@ -30,6 +30,7 @@ companyos_store::contract_tests!(
     a_schedule_missed_while_down_runs_once_on_start_up,
     a_coordinator_stopped_between_steps_resumes_at_that_step,
     consensus_combines_opinions_by_the_stated_rule,
+    an_organization_moves_to_another_node_from_the_database_alone,
 );
 
 // ─── test agents ───────────────────────────────────────────────────────────────
@@ -141,6 +142,8 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
             lease: Duration::from_secs(2),
             max_in_flight: 16,
             per_agent_limit: 1,
+            per_organization_limit: 16,
+            release_delay: Duration::from_millis(20),
             poll_interval: Duration::from_millis(20),
             reclaim_interval: Duration::from_millis(100),
         },
@@ -152,6 +155,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
         scheduler: SchedulerConfig {
             tick: Duration::from_millis(50),
         },
+        placement: Placement::AllOrganizations,
     }
 }
 
@@ -284,11 +288,11 @@ async fn a_panicking_agent_is_restarted_and_its_task_retried(db: &TestDb) {
         "{}",
         node.path
     );
-    let agent = db.store.agents().get(org, crashy.id).await.expect("agent");
-    assert_eq!(
-        (agent.status, agent.total_tasks_completed),
-        (AgentStatus::Idle, 1)
-    );
+    eventually("the statistics count the completed task", || async {
+        let agent = db.store.agents().get(org, crashy.id).await.expect("agent");
+        (agent.status, agent.total_tasks_completed) == (AgentStatus::Idle, 1)
+    })
+    .await;
     runtime.shutdown().await;
 }
 
@@ -326,7 +330,20 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
             == AgentStatus::Disabled
     })
     .await;
-    // The escalation is recorded durably.
+    // The escalation is recorded durably (just after the status is written).
+    eventually("the escalation is recorded", || async {
+        let filter = EventFilter {
+            event_type: Some("agent.disabled".into()),
+            ..EventFilter::default()
+        };
+        let page = db
+            .store
+            .events()
+            .list(org, &filter, &PageRequest::default())
+            .await;
+        page.expect("events").items.len() == 1
+    })
+    .await;
     let recorded = db
         .store
         .events()
@@ -502,8 +519,12 @@ async fn a_node_stopped_mid_task_finishes_every_task_after_restart(db: &TestDb) 
         tasks.iter().copied().collect::<HashSet<_>>(),
         "zero lost"
     );
-    let agent_row = db.store.agents().get(org, agent).await.expect("agent");
-    assert_eq!(agent_row.total_tasks_completed as usize, TASKS);
+    // Statistics are refreshed just after each completion is recorded.
+    eventually("the agent's statistics count every task", || async {
+        let agent_row = db.store.agents().get(org, agent).await.expect("agent");
+        agent_row.total_tasks_completed as usize == TASKS
+    })
+    .await;
     runtime.shutdown().await;
 }
 
@@ -1088,4 +1109,89 @@ async fn consensus_combines_opinions_by_the_stated_rule(db: &TestDb) {
     );
     assert_eq!(latest["opinions"].as_array().map(Vec::len), Some(4));
     runtime.shutdown().await;
+}
+
+async fn an_organization_moves_to_another_node_from_the_database_alone(db: &TestDb) {
+    let done = Arc::new(Mutex::new(Vec::new()));
+    let registry = || {
+        let mut registry = AgentTypeRegistry::builtin();
+        let done = done.clone();
+        register(&mut registry, "slow", AgentKind::Executor, move || {
+            Box::new(Slow {
+                delay: Duration::from_millis(50),
+                done: done.clone(),
+            })
+        });
+        registry
+    };
+    let first = start(&db.store, registry(), RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let agent = first
+        .spawn_agent(org, "slow", "slow", None)
+        .await
+        .expect("spawn");
+    let mut tasks = Vec::new();
+    for index in 0..10 {
+        tasks.push(
+            first
+                .submit(task(org, agent.id, json!({"n": index})))
+                .await
+                .expect("submit")
+                .id,
+        );
+    }
+    eventually("the first node has done some", || async {
+        done.lock().expect("lock").len() >= 2
+    })
+    .await;
+    first.stop_organization(org).await.expect("stop");
+    assert!(
+        first
+            .tree()
+            .await
+            .expect("tree")
+            .iter()
+            .all(|info| info.agent_id != Some(agent.id))
+    );
+
+    // A second node that places organizations explicitly takes this one over. The first
+    // node's dispatcher still claims the organization's tasks now and then, and gives them
+    // back without spending attempts.
+    let mut config = fast_config(RestartPolicy::default());
+    config.placement = Placement::Explicit;
+    let second = Runtime::start(db.store.clone(), fast_queue(&db.store), registry(), config)
+        .await
+        .expect("second node");
+    assert!(
+        second
+            .tree()
+            .await
+            .expect("tree")
+            .iter()
+            .all(|info| info.agent_id.is_none()),
+        "starts empty"
+    );
+    second.start_organization(org).await.expect("move");
+    eventually("every task completes on the second node", || async {
+        for id in &tasks {
+            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let finished: HashSet<TaskId> = done.lock().expect("lock").iter().copied().collect();
+    assert_eq!(finished.len(), tasks.len());
+    // Only the task running at the moment of the move is retried (its agent was
+    // stopped under it); tasks the first node claimed afterwards were given back
+    // without spending an attempt.
+    let mut retried = 0;
+    for id in &tasks {
+        let finished = db.store.tasks().get(org, *id).await.expect("task");
+        retried += usize::from(finished.retry_count > 0);
+    }
+    assert!(retried <= 1, "{retried} tasks spent an attempt on the move");
+    first.shutdown().await;
+    second.shutdown().await;
 }

@@ -28,6 +28,8 @@ companyos_store::contract_tests!(
     eight_claimers_complete_two_thousand_tasks_exactly_once,
     a_dead_claimers_task_is_reclaimed_and_completed_by_another,
     a_flood_for_one_agent_does_not_starve_the_others,
+    each_organization_is_held_to_its_limit,
+    a_released_task_runs_later_without_losing_an_attempt,
 );
 
 fn claim_one(worker: &str, lease: Duration) -> ClaimRequest {
@@ -696,4 +698,98 @@ async fn a_flood_for_one_agent_does_not_starve_the_others(db: &TestDb) {
         1,
         "a slot freed up"
     );
+}
+
+async fn each_organization_is_held_to_its_limit(db: &TestDb) {
+    let (busy, _) = fixtures::organization(&db.store, "busy").await;
+    let (other, _) = fixtures::organization(&db.store, "other").await;
+    let first = fixtures::agent(&db.store, busy.id, "first").await;
+    let second = fixtures::agent(&db.store, busy.id, "second").await;
+    let theirs = fixtures::agent(&db.store, other.id, "theirs").await;
+    let queue = DbTaskQueue::new(db.store.clone());
+    for agent in [first.id, second.id] {
+        for _ in 0..3 {
+            queue
+                .enqueue(NewTask::new(busy.id, agent, "work"))
+                .await
+                .expect("enqueue");
+        }
+    }
+    for _ in 0..2 {
+        queue
+            .enqueue(NewTask::new(other.id, theirs.id, "work"))
+            .await
+            .expect("enqueue");
+    }
+    let mut request = ClaimRequest::new("w", LONG_LEASE, 10);
+    request.per_agent_limit = Some(5);
+    request.per_organization_limit = Some(2);
+    let claimed = queue.claim(&request).await.expect("claim");
+    let of = |org: companyos_store::OrgId| {
+        claimed
+            .iter()
+            .filter(|task| task.task.organization_id == org)
+            .count()
+    };
+    assert_eq!((of(busy.id), of(other.id)), (2, 2), "two per organization");
+    // Within the busy organization, fair between its agents.
+    let agents: std::collections::HashSet<_> = claimed
+        .iter()
+        .filter(|task| task.task.organization_id == busy.id)
+        .map(|task| task.task.agent_id)
+        .collect();
+    assert_eq!(agents.len(), 2);
+    assert!(
+        queue.claim(&request).await.expect("claim").is_empty(),
+        "both organizations at their limit"
+    );
+    let done = claimed
+        .iter()
+        .find(|task| task.task.organization_id == busy.id)
+        .expect("a busy task");
+    queue.complete(&done.lease, None).await.expect("complete");
+    let next = queue.claim(&request).await.expect("claim");
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].task.organization_id, busy.id);
+}
+
+async fn a_released_task_runs_later_without_losing_an_attempt(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "acme").await;
+    let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
+    let queue = DbTaskQueue::new(db.store.clone());
+    let mut new = NewTask::new(org.id, agent.id, "review");
+    new.max_attempts = 1;
+    let id = queue.enqueue(new).await.expect("enqueue").task.id;
+    let claimed = queue
+        .claim(&claim_one("elsewhere", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
+    queue
+        .release(&claimed.lease, Duration::from_secs(3600))
+        .await
+        .expect("release");
+    let stored = db.store.tasks().get(org.id, id).await.expect("get");
+    assert_eq!((stored.status, stored.attempt), (TaskStatus::Pending, 0));
+    assert!(
+        queue
+            .claim(&claim_one("w", LONG_LEASE))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "not before the delay"
+    );
+    assert!(matches!(
+        queue.release(&claimed.lease, Duration::ZERO).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    sqlx_force_due(db, id).await;
+    // Its one attempt is still there: it runs and completes.
+    let again = queue
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim")
+        .remove(0);
+    assert_eq!(again.lease.attempt, 1);
+    queue.complete(&again.lease, None).await.expect("complete");
 }

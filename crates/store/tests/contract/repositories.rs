@@ -875,7 +875,32 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
             .await,
         Err(StoreError::Conflict { .. })
     ));
-    fixtures::agent(&db.store, org.id, "second").await;
+    let second = fixtures::agent(&db.store, org.id, "second").await;
+    // Tasks for a type go to the oldest enabled agent of that type.
+    let assignee = async |agents: &Agents<'_>| {
+        agents
+            .assignee(org.id, "code_review")
+            .await
+            .expect("assignee")
+            .map(|agent| agent.id)
+    };
+    assert_eq!(assignee(&agents).await, Some(agent.id));
+    agents
+        .set_status(org.id, agent.id, AgentStatus::Disabled, None)
+        .await
+        .expect("disable");
+    assert_eq!(assignee(&agents).await, Some(second.id));
+    agents
+        .set_status(org.id, agent.id, AgentStatus::Idle, None)
+        .await
+        .expect("enable");
+    assert_eq!(
+        agents
+            .assignee(org.id, "deployment")
+            .await
+            .expect("assignee"),
+        None
+    );
 
     let queue = DbTaskQueue::new(db.store.clone());
     let task = queue
