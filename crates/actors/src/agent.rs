@@ -4,9 +4,12 @@
 //! published on the [`EventBus`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use companyos_store::{AgentStatus, AgentTask, Event, NewTask, Store, TaskId, TaskQueue};
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorProcessingErr, ActorRef, MessagingErr, RpcReplyPort};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +23,9 @@ pub struct AgentActor;
 
 /// What an agent is started with (and restarted with, by its supervisor).
 pub struct AgentArgs {
+    /// Counts the messages sent through [`AgentHandle`] that the agent has not yet
+    /// started handling.
+    pub mailbox: Arc<AtomicUsize>,
     pub identity: AgentIdentity,
     pub configuration: Value,
     pub behaviour: Box<dyn Behaviour>,
@@ -29,6 +35,7 @@ pub struct AgentArgs {
 }
 
 pub struct AgentState {
+    mailbox: Arc<AtomicUsize>,
     identity: AgentIdentity,
     kind: AgentKind,
     configuration: Value,
@@ -179,6 +186,7 @@ impl Actor for AgentActor {
     ) -> Result<AgentState, ActorProcessingErr> {
         let kind = args.behaviour.kind();
         let mut state = AgentState {
+            mailbox: args.mailbox,
             identity: args.identity,
             kind,
             configuration: args.configuration,
@@ -201,6 +209,26 @@ impl Actor for AgentActor {
         state: &mut AgentState,
     ) -> Result<(), ActorProcessingErr> {
         state.messages_handled += 1;
+        if state
+            .mailbox
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            crate::metrics::mailbox_changed(-1.0);
+        }
+        let started = Instant::now();
+        let result = self.handle_message(message, state).await;
+        crate::metrics::message_handled(state.kind, started.elapsed());
+        result
+    }
+}
+
+impl AgentActor {
+    async fn handle_message(
+        &self,
+        message: AgentMessage,
+        state: &mut AgentState,
+    ) -> Result<(), ActorProcessingErr> {
         match message {
             AgentMessage::Perform {
                 task,
@@ -265,5 +293,40 @@ impl Actor for AgentActor {
             }
         }
         Ok(())
+    }
+}
+
+/// How the runtime reaches a running agent: its actor, and the count of messages sent
+/// to it that it has not started handling (its mailbox depth, which ractor does not
+/// expose).
+#[derive(Clone, Debug)]
+pub struct AgentHandle {
+    actor: ActorRef<AgentMessage>,
+    mailbox: Arc<AtomicUsize>,
+}
+
+impl AgentHandle {
+    pub fn new(actor: ActorRef<AgentMessage>, mailbox: Arc<AtomicUsize>) -> Self {
+        AgentHandle { actor, mailbox }
+    }
+
+    pub fn actor(&self) -> &ActorRef<AgentMessage> {
+        &self.actor
+    }
+
+    /// Messages waiting for the agent.
+    pub fn mailbox_depth(&self) -> usize {
+        self.mailbox.load(Ordering::Acquire)
+    }
+
+    /// Sends a request and waits for the reply (at most `timeout`, when given).
+    pub async fn call<T: Send + 'static>(
+        &self,
+        build: impl FnOnce(RpcReplyPort<T>) -> AgentMessage,
+        timeout: Option<Duration>,
+    ) -> Result<CallResult<T>, MessagingErr<AgentMessage>> {
+        self.mailbox.fetch_add(1, Ordering::AcqRel);
+        crate::metrics::mailbox_changed(1.0);
+        self.actor.call(build, timeout).await
     }
 }

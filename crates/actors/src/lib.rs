@@ -15,9 +15,12 @@ mod behaviour;
 pub mod builtin;
 pub mod coordinator;
 mod events;
+pub mod metrics;
 mod registry;
 
-pub use agent::{AgentActor, AgentArgs, AgentMessage, AgentSnapshot, AgentState, TaskOutcome};
+pub use agent::{
+    AgentActor, AgentArgs, AgentHandle, AgentMessage, AgentSnapshot, AgentState, TaskOutcome,
+};
 pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
 pub use events::{EventBus, RuntimeEvent};
 pub use registry::{AgentType, AgentTypeRegistry, BehaviourFactory};

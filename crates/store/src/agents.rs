@@ -255,6 +255,15 @@ impl Agents<'_> {
         })
     }
 
+    /// How many agents are in each status, over every organization (for metrics).
+    pub async fn count_by_status_all(&self) -> Result<Vec<(AgentStatus, i64)>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT status, COUNT(*) FROM agents GROUP BY status ORDER BY status")
+                .fetch_all(pool)
+                .await
+        })
+    }
+
     /// The agent a task for `agent_type` goes to: the organization's oldest agent of
     /// that type that is not disabled.
     pub async fn assignee(

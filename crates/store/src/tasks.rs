@@ -123,6 +123,17 @@ impl Tasks<'_> {
         Ok(Page::from_rows(rows, page, AgentTask::cursor))
     }
 
+    /// How many tasks are in each status, over every organization (for metrics).
+    pub async fn count_by_status_all(&self) -> Result<Vec<(TaskStatus, i64)>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM agent_tasks GROUP BY status ORDER BY status",
+            )
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     /// How many tasks of the organization are in each status.
     pub async fn count_by_status(&self, org: OrgId) -> Result<Vec<(TaskStatus, i64)>, StoreError> {
         reader!(self.store, |pool| {

@@ -5,16 +5,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use companyos_actors::{AgentKind, AgentMessage};
+use companyos_actors::{AgentHandle, AgentKind};
 use companyos_store::{AgentId, OrgId};
-use ractor::ActorRef;
 
 /// Where one agent runs. Remote locations arrive with cluster membership.
 #[derive(Clone, Debug)]
 pub struct Location {
     pub organization_id: OrgId,
     pub kind: AgentKind,
-    pub actor: ActorRef<AgentMessage>,
+    pub handle: AgentHandle,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -176,7 +176,7 @@ async fn deliver(
         state.in_flight.fetch_sub(1, Ordering::AcqRel);
         return;
     };
-    let call = location.actor.call(
+    let call = location.handle.call(
         |reply| AgentMessage::Perform {
             task: Box::new(task),
             cancel: cancel.clone(),

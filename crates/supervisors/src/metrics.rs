@@ -2,12 +2,15 @@
 
 use std::time::Duration;
 
-use metrics::{counter, histogram};
+use companyos_store::{AgentStatus, Store, StoreError, TaskStatus};
+use metrics::{counter, gauge, histogram};
 
 pub const AGENT_RESTARTS_TOTAL: &str = "companyos_agent_restarts_total";
 pub const TASKS_FINISHED_TOTAL: &str = "companyos_tasks_finished_total";
 pub const TASK_DURATION_SECONDS: &str = "companyos_task_duration_seconds";
 pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
+pub const AGENTS: &str = "companyos_agents";
+pub const TASKS: &str = "companyos_tasks";
 
 pub fn agent_restarted() {
     counter!(AGENT_RESTARTS_TOTAL).increment(1);
@@ -21,4 +24,26 @@ pub fn task_finished(outcome: &'static str, duration: Duration) {
 
 pub fn task_waited(wait: Duration) {
     histogram!(QUEUE_WAIT_SECONDS).record(wait.as_secs_f64());
+}
+
+/// Sets the agents-per-state and tasks-per-status gauges from the database, which is
+/// the truth for both (every node of a cluster reports the same figures).
+pub async fn sample(store: &Store) -> Result<(), StoreError> {
+    let agents = store.agents().count_by_status_all().await?;
+    for status in AgentStatus::ALL {
+        let count = agents
+            .iter()
+            .find(|(counted, _)| counted == status)
+            .map_or(0, |(_, count)| *count);
+        gauge!(AGENTS, "status" => status.as_str()).set(count as f64);
+    }
+    let tasks = store.tasks().count_by_status_all().await?;
+    for status in TaskStatus::ALL {
+        let count = tasks
+            .iter()
+            .find(|(counted, _)| counted == status)
+            .map_or(0, |(_, count)| *count);
+        gauge!(TASKS, "status" => status.as_str()).set(count as f64);
+    }
+    Ok(())
 }

@@ -322,7 +322,7 @@ impl Runtime {
         {
             let event = Box::new(event.clone());
             match location
-                .actor
+                .handle
                 .call(
                     |reply| AgentMessage::Route { event, reply },
                     Some(CALL_TIMEOUT),
@@ -364,7 +364,7 @@ impl Runtime {
             .filter(|location| location.organization_id == org)
             .ok_or(RuntimeError::AgentNotRunning(agent))?;
         match location
-            .actor
+            .handle
             .call(|reply| AgentMessage::Ask { question, reply }, Some(timeout))
             .await
         {
@@ -445,6 +445,7 @@ impl Runtime {
             status: None,
             restarts: 0,
             messages_handled: 0,
+            mailbox: 0,
         }];
         for (org, supervisor) in organizations {
             tree.push(ActorInfo {
@@ -454,6 +455,7 @@ impl Runtime {
                 status: None,
                 restarts: 0,
                 messages_handled: 0,
+                mailbox: 0,
             });
             tree.extend(call(&supervisor, OrgMessage::Describe).await?);
         }

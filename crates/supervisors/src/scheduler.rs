@@ -18,6 +18,10 @@ use tokio_util::sync::CancellationToken;
 use crate::dispatcher::DispatchState;
 use crate::tree::Deps;
 
+/// How often the agents-per-state and tasks-per-status gauges are refreshed (by the
+/// scheduler's loop, which already wakes up regularly).
+const METRICS_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+
 /// How often the scheduler looks for due schedules.
 #[derive(Clone, Copy, Debug)]
 pub struct SchedulerConfig {
@@ -48,7 +52,14 @@ pub(crate) async fn run(
     config: SchedulerConfig,
     stop: CancellationToken,
 ) {
+    let mut last_sample: Option<std::time::Instant> = None;
     while !stop.is_cancelled() {
+        if last_sample.is_none_or(|at| at.elapsed() >= METRICS_SAMPLE_INTERVAL) {
+            last_sample = Some(std::time::Instant::now());
+            if let Err(error) = crate::metrics::sample(&deps.store).await {
+                tracing::warn!(%error, "cannot sample agent and task counts");
+            }
+        }
         match fire_due(&deps, now()).await {
             Ok(0) => {}
             Ok(_) => dispatch.wake.notify_one(),

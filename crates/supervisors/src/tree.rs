@@ -5,10 +5,11 @@
 //! record the escalation, and count it against the organization's own limit.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use companyos_actors::{
-    AgentActor, AgentArgs, AgentIdentity, AgentKind, AgentMessage, AgentSnapshot,
+    AgentActor, AgentArgs, AgentHandle, AgentIdentity, AgentKind, AgentMessage, AgentSnapshot,
     AgentTypeRegistry, EventBus, RuntimeEvent,
 };
 use companyos_store::{AgentId, AgentStatus, EventActorType, NewEvent, OrgId, Store, TaskQueue};
@@ -40,6 +41,8 @@ pub struct ActorInfo {
     pub status: Option<AgentStatus>,
     pub restarts: u32,
     pub messages_handled: u64,
+    /// Messages waiting in the agent's mailbox.
+    pub mailbox: usize,
 }
 
 // ─── organization ──────────────────────────────────────────────────────────────
@@ -62,7 +65,7 @@ pub struct OrgState {
 struct Child {
     agent_id: AgentId,
     kind: AgentKind,
-    actor: Option<ActorRef<AgentMessage>>,
+    actor: Option<AgentHandle>,
     history: RestartHistory,
 }
 
@@ -114,7 +117,9 @@ impl OrgState {
             .ok_or_else(|| format!("unknown agent type {:?}", agent.agent_type))?;
         let behaviour = (agent_type.factory)(&agent.configuration);
         let kind = behaviour.kind();
+        let mailbox = Arc::new(AtomicUsize::new(0));
         let args = AgentArgs {
+            mailbox: mailbox.clone(),
             identity: AgentIdentity {
                 id: agent.id,
                 organization_id: agent.organization_id,
@@ -130,23 +135,24 @@ impl OrgState {
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())
             .await
             .map_err(|error| format!("agent {agent_id} failed to start: {error}"))?;
+        let handle = AgentHandle::new(actor, mailbox);
         self.deps.directory.insert(
             agent_id,
             Location {
                 organization_id: self.organization_id,
                 kind,
-                actor: actor.clone(),
+                handle: handle.clone(),
             },
         );
         match self.child_index(agent_id) {
             Some(index) => {
-                self.children[index].actor = Some(actor);
+                self.children[index].actor = Some(handle);
                 self.children[index].kind = kind;
             }
             None => self.children.push(Child {
                 agent_id,
                 kind,
-                actor: Some(actor),
+                actor: Some(handle),
                 history: RestartHistory::default(),
             }),
         }
@@ -154,7 +160,8 @@ impl OrgState {
     }
 
     fn stop_child(&mut self, myself: &ActorRef<OrgMessage>, index: usize, reason: &str) {
-        if let Some(actor) = self.children[index].actor.take() {
+        if let Some(handle) = self.children[index].actor.take() {
+            let actor = handle.actor();
             self.deps.directory.remove(self.children[index].agent_id);
             // Unlinked first: a deliberate stop is not a failure to supervise. Killed, not
             // stopped: a graceful stop would wait for the task in hand to finish; the
@@ -363,8 +370,9 @@ impl Actor for OrgSupervisor {
             OrgMessage::Describe(reply) => {
                 let mut tree = Vec::with_capacity(state.children.len());
                 for child in &state.children {
+                    let mailbox = child.actor.as_ref().map_or(0, AgentHandle::mailbox_depth);
                     let snapshot: Option<AgentSnapshot> = match &child.actor {
-                        Some(actor) => actor
+                        Some(handle) => handle
                             .call(AgentMessage::Snapshot, Some(Duration::from_millis(100)))
                             .await
                             .ok()
@@ -387,6 +395,7 @@ impl Actor for OrgSupervisor {
                         },
                         restarts: child.history.total(),
                         messages_handled: snapshot.map_or(0, |snapshot| snapshot.messages_handled),
+                        mailbox,
                     });
                 }
                 let _ = reply.send(tree);
@@ -406,7 +415,7 @@ impl Actor for OrgSupervisor {
                 child
                     .actor
                     .as_ref()
-                    .is_some_and(|actor| actor.get_id() == cell.get_id())
+                    .is_some_and(|handle| handle.actor().get_id() == cell.get_id())
             });
             if let Some(index) = failed {
                 state

@@ -31,6 +31,7 @@ companyos_store::contract_tests!(
     a_coordinator_stopped_between_steps_resumes_at_that_step,
     consensus_combines_opinions_by_the_stated_rule,
     an_organization_moves_to_another_node_from_the_database_alone,
+    the_tree_shows_mailbox_depth_and_metrics_count_the_work,
 );
 
 // ─── test agents ───────────────────────────────────────────────────────────────
@@ -1194,4 +1195,151 @@ async fn an_organization_moves_to_another_node_from_the_database_alone(db: &Test
     assert!(retried <= 1, "{retried} tasks spent an attempt on the move");
     first.shutdown().await;
     second.shutdown().await;
+}
+
+/// The metrics recorder of this test binary (one per process), installed on first use.
+fn recorder() -> &'static metrics_util::debugging::Snapshotter {
+    static SNAPSHOTTER: std::sync::OnceLock<metrics_util::debugging::Snapshotter> =
+        std::sync::OnceLock::new();
+    SNAPSHOTTER.get_or_init(|| {
+        let recorder = metrics_util::debugging::DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        recorder.install().expect("install the metrics recorder");
+        snapshotter
+    })
+}
+
+/// Every figure recorded so far, keyed by name and labels. Snapshots reset counters
+/// and gauges and drain histograms, and the tests of this binary share the recorder, so
+/// each snapshot is merged in here: counters add up, gauges keep their latest non-zero
+/// value, histograms count their samples.
+fn metric(name: &str, label: Option<(&str, &str)>) -> f64 {
+    use metrics_util::debugging::DebugValue;
+    /// (name, labels, accumulated value)
+    type Figure = (String, Vec<(String, String)>, f64);
+    static SEEN: Mutex<Vec<Figure>> = Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().expect("lock");
+    for (key, _, _, value) in recorder().snapshot().into_vec() {
+        let name = key.key().name().to_owned();
+        let labels: Vec<(String, String)> = key
+            .key()
+            .labels()
+            .map(|l| (l.key().to_owned(), l.value().to_owned()))
+            .collect();
+        let index = match seen.iter().position(|(n, l, _)| *n == name && *l == labels) {
+            Some(index) => index,
+            None => {
+                seen.push((name, labels, 0.0));
+                seen.len() - 1
+            }
+        };
+        match value {
+            DebugValue::Counter(count) => seen[index].2 += count as f64,
+            DebugValue::Gauge(gauge) if gauge.into_inner() != 0.0 => {
+                seen[index].2 = gauge.into_inner()
+            }
+            DebugValue::Gauge(_) => {}
+            DebugValue::Histogram(samples) => seen[index].2 += samples.len() as f64,
+        }
+    }
+    seen.iter()
+        .filter(|(n, labels, _)| {
+            n == name
+                && label
+                    .is_none_or(|(key, value)| labels.iter().any(|(k, v)| k == key && v == value))
+        })
+        .map(|(_, _, value)| value)
+        .sum()
+}
+
+async fn the_tree_shows_mailbox_depth_and_metrics_count_the_work(db: &TestDb) {
+    recorder();
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "slow", AgentKind::Executor, || {
+        Box::new(Slow {
+            delay: Duration::from_millis(300),
+            done: Arc::default(),
+        })
+    });
+    let runtime = Arc::new(start(&db.store, registry, RestartPolicy::default()).await);
+    let org = organization(&db.store).await;
+    let slow = runtime
+        .spawn_agent(org, "slow", "slow", None)
+        .await
+        .expect("spawn")
+        .id;
+    let counter = runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn")
+        .id;
+
+    // Three questions at once to an agent that answers one at a time.
+    let asks: Vec<_> = (0..3)
+        .map(|_| {
+            let runtime = runtime.clone();
+            tokio::spawn(async move {
+                runtime
+                    .ask(org, slow, json!({}), Duration::from_secs(10))
+                    .await
+            })
+        })
+        .collect();
+    eventually("two questions wait in the mailbox", || async {
+        let tree = runtime.tree().await.expect("tree");
+        tree.iter()
+            .find(|info| info.agent_id == Some(slow))
+            .is_some_and(|info| info.mailbox >= 2)
+    })
+    .await;
+    for ask in asks {
+        assert_eq!(ask.await.expect("join").expect("answer"), json!("late"));
+    }
+    let tree = runtime.tree().await.expect("tree");
+    assert_eq!(
+        tree.iter()
+            .find(|info| info.agent_id == Some(slow))
+            .map(|info| info.mailbox),
+        Some(0)
+    );
+
+    let done = runtime
+        .submit(task(org, counter, json!({"text": "metrics count this"})))
+        .await
+        .expect("submit");
+    eventually("the task completes", || async {
+        status_of(&db.store, org, done.id).await == TaskStatus::Completed
+    })
+    .await;
+    // Each figure is recorded just after the work it counts is visible.
+    eventually("the counters and histograms count the work", || async {
+        metric(
+            "companyos_agent_messages_handled_total",
+            Some(("kind", "executor")),
+        ) >= 4.0
+            && metric("companyos_agent_message_handling_seconds", None) >= 1.0
+            && metric(
+                "companyos_tasks_finished_total",
+                Some(("outcome", "completed")),
+            ) >= 1.0
+            && metric("companyos_task_duration_seconds", None) >= 1.0
+    })
+    .await;
+    // The gauges come from the database (the runtime samples them every few seconds;
+    // other tests share this process's recorder, so sample and read at once).
+    companyos_supervisors::metrics::sample(&db.store)
+        .await
+        .expect("sample");
+    let (idle, completed) = (
+        metric("companyos_agents", Some(("status", "idle"))),
+        metric("companyos_tasks", Some(("status", "completed"))),
+    );
+    assert!(
+        idle >= 1.0 && completed >= 1.0,
+        "agents idle {idle}, tasks completed {completed}"
+    );
+    match Arc::try_unwrap(runtime) {
+        Ok(runtime) => runtime.shutdown().await,
+        Err(_) => panic!("the runtime is still shared"),
+    }
 }

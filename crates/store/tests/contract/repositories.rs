@@ -982,6 +982,13 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
         ("reviewer", json!({"depth": 3}))
     );
     assert_eq!(agents.list_all(org.id).await.expect("all").len(), 2);
+    let by_status = agents.count_by_status_all().await.expect("count");
+    assert_eq!(by_status.iter().map(|(_, count)| count).sum::<i64>(), 2);
+    let tasks_by_status = db.store.tasks().count_by_status_all().await.expect("count");
+    assert!(
+        tasks_by_status.contains(&(TaskStatus::Completed, 2)),
+        "{tasks_by_status:?}"
+    );
     agents.delete(org.id, agent.id).await.expect("delete");
     assert!(
         matches!(

@@ -1,0 +1,22 @@
+//! The agents' metrics, declared once here (names: `companyos_<subsystem>_<name>_<unit>`;
+//! labels from small fixed sets — the agent kind, never an agent id).
+
+use std::time::Duration;
+
+use metrics::{counter, gauge, histogram};
+
+use crate::behaviour::AgentKind;
+
+pub const AGENT_MESSAGES_HANDLED_TOTAL: &str = "companyos_agent_messages_handled_total";
+pub const AGENT_MESSAGE_HANDLING_SECONDS: &str = "companyos_agent_message_handling_seconds";
+pub const AGENT_MAILBOX_MESSAGES: &str = "companyos_agent_mailbox_messages";
+
+pub(crate) fn message_handled(kind: AgentKind, took: Duration) {
+    counter!(AGENT_MESSAGES_HANDLED_TOTAL, "kind" => kind.as_str()).increment(1);
+    histogram!(AGENT_MESSAGE_HANDLING_SECONDS, "kind" => kind.as_str()).record(took.as_secs_f64());
+}
+
+/// Messages waiting in agents' mailboxes, over all agents of the node.
+pub(crate) fn mailbox_changed(delta: f64) {
+    gauge!(AGENT_MAILBOX_MESSAGES).increment(delta);
+}
