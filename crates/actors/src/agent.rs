@@ -79,6 +79,12 @@ pub enum AgentMessage {
         event: Box<Event>,
         reply: RpcReplyPort<Result<Vec<TaskId>, String>>,
     },
+    /// A broadcast on one of the agent's topics (no reply: fire and forget).
+    Broadcast {
+        topic: String,
+        payload: Value,
+        broadcast_id: uuid::Uuid,
+    },
     /// Answer a question from another agent.
     Ask {
         question: Value,
@@ -129,7 +135,8 @@ impl AgentState {
     /// target agent) so that routing an event twice writes nothing twice.
     async fn spawn_tasks(
         &self,
-        event: &Event,
+        cause: &str,
+        description: &str,
         requests: Vec<TaskRequest>,
     ) -> Result<Vec<TaskId>, String> {
         let org = self.identity.organization_id;
@@ -153,8 +160,8 @@ impl AgentState {
             task.input = Some(request.input);
             task.priority = request.priority;
             task.requires_human_approval = request.requires_human_approval;
-            task.idempotency_key = Some(format!("event:{}:{}", event.id, request.task_type));
-            task.description = Some(format!("{} from {}", request.task_type, event.event_type));
+            task.idempotency_key = Some(format!("{cause}:{}", request.task_type));
+            task.description = Some(format!("{} from {description}", request.task_type));
             let enqueued = self
                 .queue
                 .enqueue(task)
@@ -181,7 +188,7 @@ impl Actor for AgentActor {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         args: AgentArgs,
     ) -> Result<AgentState, ActorProcessingErr> {
         let kind = args.behaviour.kind();
@@ -198,6 +205,10 @@ impl Actor for AgentActor {
             current_task: None,
             messages_handled: 0,
         };
+        let scope = topic_scope(state.identity.organization_id);
+        for topic in state.behaviour.topics() {
+            ractor::pg::join_scoped(scope.clone(), topic, vec![myself.get_cell()]);
+        }
         state.transition(AgentStatus::Idle, None).await?;
         Ok(state)
     }
@@ -268,10 +279,36 @@ impl AgentActor {
             AgentMessage::Route { event, reply } => {
                 let context = state.context(CancellationToken::new());
                 let result = match state.behaviour.on_event(&context, &event).await {
-                    Ok(requests) => state.spawn_tasks(&event, requests).await,
+                    Ok(requests) => {
+                        let cause = format!("event:{}", event.id);
+                        state.spawn_tasks(&cause, &event.event_type, requests).await
+                    }
                     Err(failure) => Err(failure.to_string()),
                 };
                 let _ = reply.send(result);
+            }
+            AgentMessage::Broadcast {
+                topic,
+                payload,
+                broadcast_id,
+            } => {
+                let context = state.context(CancellationToken::new());
+                match state
+                    .behaviour
+                    .on_broadcast(&context, &topic, &payload)
+                    .await
+                {
+                    Ok(requests) => {
+                        // One listener's requests are its own: the key names it.
+                        let cause = format!("broadcast:{broadcast_id}:{}", state.identity.id);
+                        if let Err(error) = state.spawn_tasks(&cause, &topic, requests).await {
+                            tracing::warn!(%topic, %error, "tasks for a broadcast not spawned");
+                        }
+                    }
+                    Err(failure) => {
+                        tracing::warn!(%topic, error = %failure, "broadcast not handled")
+                    }
+                }
             }
             AgentMessage::Ask { question, reply } => {
                 let context = state.context(CancellationToken::new());
@@ -305,7 +342,20 @@ pub struct AgentHandle {
     mailbox: Arc<AtomicUsize>,
 }
 
+/// The process-group scope of an organization's topics: broadcasts never cross
+/// organizations.
+pub fn topic_scope(organization: companyos_store::OrgId) -> String {
+    format!("companyos:org:{organization}")
+}
+
 impl AgentHandle {
+    /// Sends a message without waiting for anything back.
+    pub fn cast(&self, message: AgentMessage) -> Result<(), MessagingErr<AgentMessage>> {
+        self.mailbox.fetch_add(1, Ordering::AcqRel);
+        crate::metrics::mailbox_changed(1.0);
+        self.actor.cast(message)
+    }
+
     pub fn new(actor: ActorRef<AgentMessage>, mailbox: Arc<AtomicUsize>) -> Self {
         AgentHandle { actor, mailbox }
     }

@@ -106,6 +106,22 @@ pub trait Behaviour: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// The event-bus topics this agent listens to (e.g. `deployment.completed`).
+    fn topics(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Reacts to a broadcast on one of its topics: the tasks to spawn, if any.
+    async fn on_broadcast(
+        &mut self,
+        context: &TaskContext,
+        topic: &str,
+        payload: &Value,
+    ) -> Result<Vec<TaskRequest>, TaskFailure> {
+        let _ = (context, topic, payload);
+        Ok(Vec::new())
+    }
+
     /// Answers a question from another agent (request/response, consensus).
     async fn answer(
         &mut self,

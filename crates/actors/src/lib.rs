@@ -20,6 +20,7 @@ mod registry;
 
 pub use agent::{
     AgentActor, AgentArgs, AgentHandle, AgentMessage, AgentSnapshot, AgentState, TaskOutcome,
+    topic_scope,
 };
 pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
 pub use events::{EventBus, RuntimeEvent};

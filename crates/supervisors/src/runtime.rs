@@ -6,14 +6,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use companyos_actors::{AgentKind, AgentMessage, AgentTypeRegistry, EventBus, RuntimeEvent};
+use companyos_actors::{
+    AgentKind, AgentMessage, AgentTypeRegistry, EventBus, RuntimeEvent, topic_scope,
+};
 use companyos_store::{
     Agent, AgentId, AgentStatus, AgentTask, CollaborationStatus, CollaborationType, EventId,
     NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -376,6 +378,58 @@ impl Runtime {
             }),
             Ok(CallResult::SenderError) | Err(_) => Err(RuntimeError::AgentNotRunning(agent)),
         }
+    }
+
+    /// Event-bus broadcast: delivers `payload` on `topic` to every agent of the
+    /// organization that listens to it (ractor process groups, one scope per
+    /// organization). When `from` names the sending agent, each delivery is recorded as a
+    /// broadcast collaboration. Returns how many agents it reached.
+    pub async fn broadcast(
+        &self,
+        org: OrgId,
+        from: Option<AgentId>,
+        topic: &str,
+        payload: Value,
+    ) -> Result<usize, RuntimeError> {
+        let members = ractor::pg::get_scoped_local_members(&topic_scope(org), &topic.to_owned());
+        let running = self.deps.directory.of_organization(org, None);
+        let broadcast_id = uuid::Uuid::now_v7();
+        let mut reached = 0;
+        for member in members {
+            let Some((agent, location)) = running
+                .iter()
+                .find(|(_, location)| location.handle.actor().get_id() == member.get_id())
+            else {
+                continue;
+            };
+            let message = AgentMessage::Broadcast {
+                topic: topic.to_owned(),
+                payload: payload.clone(),
+                broadcast_id,
+            };
+            if location.handle.cast(message).is_err() {
+                continue;
+            }
+            reached += 1;
+            if let Some(from) = from {
+                self.deps
+                    .store
+                    .collaborations()
+                    .record(
+                        org,
+                        from,
+                        *agent,
+                        None,
+                        CollaborationType::Broadcast,
+                        json!({
+                            "topic": topic, "broadcast_id": broadcast_id
+                        }),
+                    )
+                    .await?;
+            }
+        }
+        self.dispatch.wake.notify_one();
+        Ok(reached)
     }
 
     /// Consensus: asks each of `agents` the same question (all at once, each within

@@ -32,6 +32,7 @@ companyos_store::contract_tests!(
     consensus_combines_opinions_by_the_stated_rule,
     an_organization_moves_to_another_node_from_the_database_alone,
     the_tree_shows_mailbox_depth_and_metrics_count_the_work,
+    broadcasts_reach_the_agents_listening_to_the_topic,
 );
 
 // ─── test agents ───────────────────────────────────────────────────────────────
@@ -103,6 +104,33 @@ impl Behaviour for Slow {
     async fn answer(&mut self, _: &TaskContext, _: &Value) -> Result<Value, TaskFailure> {
         tokio::time::sleep(self.delay).await;
         Ok(json!("late"))
+    }
+}
+
+/// Listens to `deployment.completed` and asks for a summary count of each.
+struct Listener;
+
+#[async_trait]
+impl Behaviour for Listener {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Watcher
+    }
+    fn topics(&self) -> Vec<String> {
+        vec!["deployment.completed".into()]
+    }
+    async fn on_broadcast(
+        &mut self,
+        _: &TaskContext,
+        _topic: &str,
+        payload: &Value,
+    ) -> Result<Vec<companyos_actors::TaskRequest>, TaskFailure> {
+        Ok(vec![companyos_actors::TaskRequest {
+            assign_to_type: "text_stats".into(),
+            task_type: "summarise".into(),
+            input: json!({"text": payload["summary"]}),
+            priority: 6,
+            requires_human_approval: false,
+        }])
     }
 }
 
@@ -1342,4 +1370,100 @@ async fn the_tree_shows_mailbox_depth_and_metrics_count_the_work(db: &TestDb) {
         Ok(runtime) => runtime.shutdown().await,
         Err(_) => panic!("the runtime is still shared"),
     }
+}
+
+async fn broadcasts_reach_the_agents_listening_to_the_topic(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "listener", AgentKind::Watcher, || {
+        Box::new(Listener)
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let deployer = runtime
+        .spawn_agent(org, "deployer", "text_stats", None)
+        .await
+        .expect("spawn")
+        .id;
+    runtime
+        .spawn_agent(org, "listener-a", "listener", None)
+        .await
+        .expect("spawn");
+    runtime
+        .spawn_agent(org, "listener-b", "listener", None)
+        .await
+        .expect("spawn");
+    // Another organization's listener hears nothing of this one's broadcasts.
+    let other = companyos_store::testing::organization_with_owner(&db.store, "other")
+        .await
+        .0
+        .id;
+    runtime
+        .spawn_agent(other, "outsider", "listener", None)
+        .await
+        .expect("spawn");
+
+    let payload = json!({"deployment": "dpl_1", "summary": "web shipped to production"});
+    let reached = runtime
+        .broadcast(org, Some(deployer), "deployment.completed", payload)
+        .await
+        .expect("broadcast");
+    assert_eq!(reached, 2);
+    assert_eq!(
+        runtime
+            .broadcast(org, None, "deployment.failed", json!({}))
+            .await
+            .expect("broadcast"),
+        0
+    );
+    eventually("each listener's task completes", || async {
+        let page = db
+            .store
+            .tasks()
+            .list(org, &TaskFilter::default(), &PageRequest::default())
+            .await
+            .expect("tasks");
+        page.items.len() == 2
+            && page
+                .items
+                .iter()
+                .all(|task| task.status == TaskStatus::Completed)
+    })
+    .await;
+    let tasks = db
+        .store
+        .tasks()
+        .list(org, &TaskFilter::default(), &PageRequest::default())
+        .await
+        .expect("tasks");
+    assert!(
+        tasks
+            .items
+            .iter()
+            .all(|task| task.agent_id == deployer && task.task_type == "summarise")
+    );
+    assert_eq!(
+        tasks.items[0].output_data,
+        Some(json!({"words": 4, "lines": 1, "characters": 25}))
+    );
+    let outsider_tasks = db
+        .store
+        .tasks()
+        .list(other, &TaskFilter::default(), &PageRequest::default())
+        .await
+        .expect("tasks");
+    assert!(outsider_tasks.items.is_empty());
+    let recorded = db
+        .store
+        .collaborations()
+        .list_for_agent(org, deployer)
+        .await
+        .expect("collaborations");
+    assert_eq!(
+        recorded
+            .iter()
+            .filter(|c| c.collaboration_type == Some(CollaborationType::Broadcast))
+            .count(),
+        2
+    );
+    runtime.shutdown().await;
 }
