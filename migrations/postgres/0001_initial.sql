@@ -243,6 +243,7 @@ CREATE TABLE agents (
     configuration JSONB NOT NULL DEFAULT '{}',
     current_task_id UUID,
     total_tasks_completed INTEGER NOT NULL DEFAULT 0,
+    total_tasks_failed INTEGER NOT NULL DEFAULT 0,
     success_rate DOUBLE PRECISION NOT NULL DEFAULT 100.0 CHECK (success_rate BETWEEN 0 AND 100),
     average_duration_seconds INTEGER,
     last_active_at TIMESTAMPTZ,

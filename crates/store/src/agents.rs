@@ -30,6 +30,7 @@ pub struct Agent {
     pub configuration: Value,
     pub current_task_id: Option<TaskId>,
     pub total_tasks_completed: i32,
+    pub total_tasks_failed: i32,
     /// Percentage of finished tasks that completed, 0–100.
     pub success_rate: f64,
     pub average_duration_seconds: Option<i32>,
@@ -352,19 +353,56 @@ impl Agents<'_> {
         agent.ok_or_else(|| StoreError::not_found("agent", id))
     }
 
-    /// Recomputes the agent's statistics from its finished tasks: completed count,
-    /// success rate over completed and failed tasks, and mean duration of completed ones.
-    pub async fn refresh_statistics(&self, org: OrgId, id: AgentId) -> Result<Agent, StoreError> {
+    /// Counts one finished task in the agent's statistics: completed or failed, success
+    /// rate, and (for a completed task) the running mean duration. Constant time, whatever
+    /// the agent's history.
+    pub async fn record_outcome(
+        &self,
+        org: OrgId,
+        id: AgentId,
+        succeeded: bool,
+        duration_seconds: i32,
+    ) -> Result<Agent, StoreError> {
+        let agent: Option<Agent> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agents SET
+                    total_tasks_completed = total_tasks_completed + $3,
+                    total_tasks_failed = total_tasks_failed + (1 - $3),
+                    average_duration_seconds = CASE WHEN $3 = 1 THEN CAST(ROUND(
+                        (COALESCE(average_duration_seconds, 0) * total_tasks_completed + $4) * 1.0
+                        / (total_tasks_completed + 1)) AS INTEGER) ELSE average_duration_seconds END,
+                    success_rate = 100.0 * (total_tasks_completed + $3)
+                        / (total_tasks_completed + total_tasks_failed + 1),
+                    updated_at = $5
+                 WHERE id = $1 AND organization_id = $2 RETURNING *",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(i32::from(succeeded))
+            .bind(duration_seconds.max(0))
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        agent.ok_or_else(|| StoreError::not_found("agent", id))
+    }
+
+    /// Recomputes the agent's statistics from its finished tasks (a repair tool: the
+    /// runtime keeps them with [`Agents::record_outcome`]). Reads every finished task of
+    /// the agent.
+    pub async fn recompute_statistics(&self, org: OrgId, id: AgentId) -> Result<Agent, StoreError> {
         let at = now();
         let agent: Option<Agent> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agents SET
                     total_tasks_completed = (SELECT COUNT(*) FROM agent_tasks
                         WHERE agent_id = $1 AND status = 'completed'),
+                    total_tasks_failed = (SELECT COUNT(*) FROM agent_tasks
+                        WHERE agent_id = $1 AND status = 'failed'),
                     success_rate = COALESCE((SELECT 100.0 * SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)
                         / COUNT(*) FROM agent_tasks WHERE agent_id = $1 AND status IN ('completed', 'failed')
                         HAVING COUNT(*) > 0), 100.0),
-                    average_duration_seconds = (SELECT CAST(AVG(duration_seconds) AS INTEGER) FROM agent_tasks
+                    average_duration_seconds = (SELECT CAST(ROUND(AVG(duration_seconds)) AS INTEGER) FROM agent_tasks
                         WHERE agent_id = $1 AND status = 'completed' AND duration_seconds IS NOT NULL),
                     updated_at = $3
                  WHERE id = $1 AND organization_id = $2 RETURNING *",

@@ -237,10 +237,17 @@ async fn deliver(
                 agent_id,
                 status,
             });
-            if matches!(status, TaskStatus::Completed | TaskStatus::Failed)
-                && let Err(error) = deps.store.agents().refresh_statistics(org, agent_id).await
-            {
-                tracing::warn!(%agent_id, %error, "cannot refresh the agent's statistics");
+            if matches!(status, TaskStatus::Completed | TaskStatus::Failed) {
+                let succeeded = status == TaskStatus::Completed;
+                let seconds = i32::try_from(started.elapsed().as_secs()).unwrap_or(i32::MAX);
+                if let Err(error) = deps
+                    .store
+                    .agents()
+                    .record_outcome(org, agent_id, succeeded, seconds)
+                    .await
+                {
+                    tracing::warn!(%agent_id, %error, "cannot record the outcome in the agent's statistics");
+                }
             }
         }
         Err(StoreError::LeaseLost(_)) => {

@@ -954,17 +954,50 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
                 .expect("complete");
         }
     }
+    // Recomputed from the tasks …
     let stats = agents
-        .refresh_statistics(org.id, agent.id)
+        .recompute_statistics(org.id, agent.id)
         .await
         .expect("stats");
-    assert_eq!(stats.total_tasks_completed, 2);
+    assert_eq!(
+        (stats.total_tasks_completed, stats.total_tasks_failed),
+        (2, 1)
+    );
     assert!(
         (stats.success_rate - 200.0 / 3.0).abs() < 0.01,
         "success rate {}",
         stats.success_rate
     );
     assert_eq!(stats.average_duration_seconds, Some(0));
+    // … and kept incrementally, outcome by outcome, to the same figures.
+    let fresh = fixtures::agent(&db.store, org.id, "incremental").await;
+    for (succeeded, seconds) in [(true, 4), (false, 9), (true, 10)] {
+        agents
+            .record_outcome(org.id, fresh.id, succeeded, seconds)
+            .await
+            .expect("outcome");
+    }
+    let kept = agents.get(org.id, fresh.id).await.expect("agent");
+    assert_eq!(
+        (kept.total_tasks_completed, kept.total_tasks_failed),
+        (2, 1)
+    );
+    assert!(
+        (kept.success_rate - 200.0 / 3.0).abs() < 0.01,
+        "success rate {}",
+        kept.success_rate
+    );
+    assert_eq!(
+        kept.average_duration_seconds,
+        Some(7),
+        "mean of the completed tasks' 4 and 10 seconds"
+    );
+    assert!(matches!(
+        agents
+            .record_outcome(org.id, TaskId::new().0.into(), true, 1)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
 
     let patched = agents
         .update(
@@ -981,9 +1014,9 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
         (patched.name.as_str(), patched.configuration.clone()),
         ("reviewer", json!({"depth": 3}))
     );
-    assert_eq!(agents.list_all(org.id).await.expect("all").len(), 2);
+    assert_eq!(agents.list_all(org.id).await.expect("all").len(), 3);
     let by_status = agents.count_by_status_all().await.expect("count");
-    assert_eq!(by_status.iter().map(|(_, count)| count).sum::<i64>(), 2);
+    assert_eq!(by_status.iter().map(|(_, count)| count).sum::<i64>(), 3);
     let tasks_by_status = db.store.tasks().count_by_status_all().await.expect("count");
     assert!(
         tasks_by_status.contains(&(TaskStatus::Completed, 2)),
