@@ -228,6 +228,16 @@ where
     }
 }
 
+/// True when every one of `tasks` has completed.
+async fn all_completed(store: &Store, org: OrgId, tasks: &[TaskId]) -> bool {
+    for task in tasks {
+        if status_of(store, org, *task).await != TaskStatus::Completed {
+            return false;
+        }
+    }
+    true
+}
+
 async fn status_of(store: &Store, org: OrgId, task: TaskId) -> TaskStatus {
     store.tasks().get(org, task).await.expect("task").status
 }
@@ -278,12 +288,7 @@ async fn a_panicking_agent_is_restarted_and_its_task_retried(db: &TestDb) {
     eventually("every task completes", || async {
         let mut all = vec![crashing.id];
         all.extend(&others);
-        for id in all {
-            if status_of(&db.store, org, id).await != TaskStatus::Completed {
-                return false;
-            }
-        }
-        true
+        all_completed(&db.store, org, &all).await
     })
     .await;
     let retried = db.store.tasks().get(org, crashing.id).await.expect("task");
@@ -428,12 +433,7 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
     let enabled = runtime.enable_agent(org, broken.id).await.expect("enable");
     assert_eq!(enabled.status, AgentStatus::Idle);
     eventually("every task completes after re-enabling", || async {
-        for id in &tasks {
-            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
-                return false;
-            }
-        }
-        true
+        all_completed(&db.store, org, &tasks).await
     })
     .await;
     runtime.shutdown().await;
@@ -534,12 +534,7 @@ async fn a_node_stopped_mid_task_finishes_every_task_after_restart(db: &TestDb) 
     });
     let runtime = start(&db.store, registry, RestartPolicy::default()).await;
     eventually("every accepted task completes", || async {
-        for id in &tasks {
-            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
-                return false;
-            }
-        }
-        true
+        all_completed(&db.store, org, &tasks).await
     })
     .await;
     let finished: HashSet<TaskId> = done.lock().expect("lock").iter().copied().collect();
@@ -593,12 +588,7 @@ async fn a_flood_for_one_agent_does_not_starve_the_others(db: &TestDb) {
         );
     }
     eventually("the quiet agent's tasks complete", || async {
-        for id in &quiet_tasks {
-            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
-                return false;
-            }
-        }
-        true
+        all_completed(&db.store, org, &quiet_tasks).await
     })
     .await;
     let counts = db.store.tasks().count_by_status(org).await.expect("counts");
@@ -1202,12 +1192,7 @@ async fn an_organization_moves_to_another_node_from_the_database_alone(db: &Test
     );
     second.start_organization(org).await.expect("move");
     eventually("every task completes on the second node", || async {
-        for id in &tasks {
-            if status_of(&db.store, org, *id).await != TaskStatus::Completed {
-                return false;
-            }
-        }
-        true
+        all_completed(&db.store, org, &tasks).await
     })
     .await;
     let finished: HashSet<TaskId> = done.lock().expect("lock").iter().copied().collect();
