@@ -1,4 +1,4 @@
-//! The dispatcher: claims tasks from the [`TaskQueue`] — it never knows which backend —
+//! The dispatcher (`root/system/dispatcher`): claims tasks from the [`TaskQueue`] — it never knows which backend —
 //! and delivers each to its agent through the directory, at most `max_in_flight` at a
 //! time, `per_agent_limit` per agent and `per_organization_limit` per organization.
 //! While an agent works, the dispatcher renews the task's lease; when it answers, the
@@ -15,6 +15,7 @@ use companyos_store::{
     ClaimRequest, ClaimedTask, FailOutcome, Lease, StoreError, TaskId, TaskStatus,
 };
 use ractor::rpc::CallResult;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -59,7 +60,7 @@ impl Default for DispatcherConfig {
 #[derive(Default)]
 pub(crate) struct DispatchState {
     pub wake: Notify,
-    in_flight: AtomicUsize,
+    pub in_flight: AtomicUsize,
     /// Running tasks and how to cancel them.
     running: Mutex<HashMap<TaskId, CancellationToken>>,
 }
@@ -75,16 +76,51 @@ impl DispatchState {
     }
 }
 
-pub(crate) async fn run(
+/// The dispatcher actor (`root/system/dispatcher`). Each `Tick` is one round: hand
+/// out expired leases when due, claim as many tasks as there are free slots, start a
+/// delivery for each. The next round comes at once when the claim filled every slot,
+/// otherwise when a delivery finishes, work is submitted, or the poll interval passes.
+pub(crate) struct Dispatcher;
+
+pub(crate) enum DispatcherMessage {
+    Tick,
+}
+
+pub(crate) struct DispatcherActorState {
     deps: Arc<Deps>,
-    state: Arc<DispatchState>,
-    config: DispatcherConfig,
-    stop: CancellationToken,
-) {
-    let mut last_reclaim = Instant::now() - config.reclaim_interval;
-    while !stop.is_cancelled() {
-        if last_reclaim.elapsed() >= config.reclaim_interval {
-            last_reclaim = Instant::now();
+    last_reclaim: Option<Instant>,
+}
+
+impl Actor for Dispatcher {
+    type Msg = DispatcherMessage;
+    type State = DispatcherActorState;
+    type Arguments = Arc<Deps>;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<DispatcherMessage>,
+        deps: Arc<Deps>,
+    ) -> Result<DispatcherActorState, ActorProcessingErr> {
+        myself.send_message(DispatcherMessage::Tick)?;
+        Ok(DispatcherActorState {
+            deps,
+            last_reclaim: None,
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<DispatcherMessage>,
+        DispatcherMessage::Tick: DispatcherMessage,
+        state: &mut DispatcherActorState,
+    ) -> Result<(), ActorProcessingErr> {
+        let deps = &state.deps;
+        let config = &deps.config.dispatcher;
+        if state
+            .last_reclaim
+            .is_none_or(|at| at.elapsed() >= config.reclaim_interval)
+        {
+            state.last_reclaim = Some(Instant::now());
             match deps.queue.reclaim_expired().await {
                 Ok(reclaimed) if !reclaimed.is_empty() => {
                     tracing::warn!(
@@ -98,10 +134,10 @@ pub(crate) async fn run(
         }
         let free = config
             .max_in_flight
-            .saturating_sub(state.in_flight.load(Ordering::Acquire));
+            .saturating_sub(deps.dispatch.in_flight.load(Ordering::Acquire));
         if free == 0 {
-            wait(&state, &stop, config.poll_interval).await;
-            continue;
+            tick_later(&myself, deps);
+            return Ok(());
         }
         let mut request = ClaimRequest::new(config.worker.clone(), config.lease, free as u32);
         request.per_agent_limit = Some(config.per_agent_limit);
@@ -110,36 +146,44 @@ pub(crate) async fn run(
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::error!(%error, "cannot claim tasks");
-                wait(&state, &stop, config.poll_interval).await;
-                continue;
+                tick_later(&myself, deps);
+                return Ok(());
             }
         };
-        if claimed.is_empty() {
-            wait(&state, &stop, config.poll_interval).await;
-            continue;
-        }
+        let filled = claimed.len() == free;
         for task in claimed {
-            state.in_flight.fetch_add(1, Ordering::AcqRel);
-            tokio::spawn(deliver(deps.clone(), state.clone(), config.clone(), task));
+            deps.dispatch.in_flight.fetch_add(1, Ordering::AcqRel);
+            tokio::spawn(deliver(deps.clone(), task));
         }
+        if filled {
+            myself.send_message(DispatcherMessage::Tick)?;
+        } else {
+            tick_later(&myself, deps);
+        }
+        Ok(())
     }
 }
 
-async fn wait(state: &DispatchState, stop: &CancellationToken, interval: Duration) {
-    tokio::select! {
-        () = state.wake.notified() => {},
-        () = tokio::time::sleep(interval) => {},
-        () = stop.cancelled() => {},
-    }
+/// The next round: when woken (work submitted, a delivery finished) or after the poll
+/// interval. A wake-up that came during this round is not lost: `Notify` keeps it.
+fn tick_later(myself: &ActorRef<DispatcherMessage>, deps: &Deps) {
+    let myself = myself.clone();
+    let dispatch = deps.dispatch.clone();
+    let interval = deps.config.dispatcher.poll_interval;
+    tokio::spawn(async move {
+        tokio::select! {
+            () = dispatch.wake.notified() => {},
+            () = tokio::time::sleep(interval) => {},
+        }
+        // A dispatcher that stopped in the meantime is not an error.
+        let _ = myself.send_message(DispatcherMessage::Tick);
+    });
 }
 
 /// Delivers one claimed task to its agent and records the outcome.
-async fn deliver(
-    deps: Arc<Deps>,
-    state: Arc<DispatchState>,
-    config: DispatcherConfig,
-    claimed: ClaimedTask,
-) {
+async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
+    let state = deps.dispatch.clone();
+    let config = &deps.config.dispatcher;
     let ClaimedTask { task, mut lease } = claimed;
     let (org, task_id, agent_id) = (task.organization_id, task.id, task.agent_id);
     if let Ok(wait) = (lease.claimed_at - task.run_after.max(task.created_at)).to_std() {

@@ -1,8 +1,9 @@
-//! `supervisors` owns the supervision tree (`root → org:<id> → agents`), the restart
-//! policy (strategies, backoff with jitter, intensity limits, disabling and escalation),
-//! the dispatcher that feeds tasks from the `TaskQueue` to agents, the scheduler, the
-//! agent directory,
-//! and [`Runtime`], the handle the edge uses.
+//! `supervisors` owns the supervision tree (`root → org:<id> → <kind>s → agents`, and
+//! `root → system → {dispatcher, scheduler, events, gateway}`), the restart policy
+//! (strategies, backoff with jitter, intensity limits, disabling and escalation), the
+//! dispatcher that feeds tasks from the `TaskQueue` to agents, the scheduler, the event
+//! router, the node's gateway, the agent directory, and [`Runtime`], the handle the edge
+//! uses.
 //!
 //! Agents are addressed by id through the [`AgentDirectory`], never by `ActorRef`s held
 //! across the code base, so an organization's subtree can move between nodes.
@@ -13,16 +14,21 @@ mod consensus;
 mod directory;
 mod dispatcher;
 mod error;
+mod gateway;
+mod group;
 pub mod metrics;
 mod policy;
+mod router;
 mod runtime;
 mod scheduler;
+mod system;
 mod tree;
 
 pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
 pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
 pub use error::RuntimeError;
+pub use gateway::GatewayMessage;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Placement, Runtime, RuntimeConfig};
 pub use scheduler::{SchedulerConfig, next_run};

@@ -6,6 +6,8 @@ use companyos_store::{AgentStatus, Store, StoreError, TaskStatus};
 use metrics::{counter, gauge, histogram};
 
 pub const AGENT_RESTARTS_TOTAL: &str = "companyos_agent_restarts_total";
+pub const SUBTREE_RESTARTS_TOTAL: &str = "companyos_supervisor_subtree_restarts_total";
+pub const EVENTS_ROUTED_TOTAL: &str = "companyos_events_routed_total";
 pub const TASKS_FINISHED_TOTAL: &str = "companyos_tasks_finished_total";
 pub const TASK_DURATION_SECONDS: &str = "companyos_task_duration_seconds";
 pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
@@ -14,6 +16,15 @@ pub const TASKS: &str = "companyos_tasks";
 
 pub fn agent_restarted() {
     counter!(AGENT_RESTARTS_TOTAL).increment(1);
+}
+
+/// `level` is one of: kind, organization, system.
+pub fn subtree_restarted(level: &'static str) {
+    counter!(SUBTREE_RESTARTS_TOTAL, "level" => level).increment(1);
+}
+
+pub fn event_routed() {
+    counter!(EVENTS_ROUTED_TOTAL).increment(1);
 }
 
 /// `outcome` is one of a small fixed set: completed, failed, retrying, cancelled, crashed, lost.

@@ -3,12 +3,11 @@
 //! watchers; ask an agent a question; subscribe to lifecycle and task events; read the
 //! live tree. Start-up rebuilds the tree from the `agents` table.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use companyos_actors::{
-    AgentKind, AgentMessage, AgentTypeRegistry, EventBus, RuntimeEvent, topic_scope,
-};
+use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, RuntimeEvent};
 use companyos_store::{
     Agent, AgentId, AgentStatus, AgentTask, CollaborationStatus, CollaborationType, EventId,
     NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
@@ -17,27 +16,48 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use crate::consensus::{self, ConsensusOutcome, ConsensusRule, Opinion};
 use crate::directory::AgentDirectory;
-use crate::dispatcher::{self, DispatchState, DispatcherConfig};
+use crate::dispatcher::{DispatchState, DispatcherConfig};
 use crate::error::RuntimeError;
+use crate::gateway::{self, GatewayMessage};
+use crate::group::KindMessage;
 use crate::policy::RestartPolicy;
+use crate::router::RouterMessage;
 use crate::scheduler::{self, SchedulerConfig};
-use crate::tree::{ActorInfo, Deps, OrgMessage, RootMessage, RootSupervisor};
+use crate::tree::{ActorInfo, Deps, NodeState, OrgMessage, RootMessage, RootSupervisor};
 
 /// How a runtime runs.
 #[derive(Clone, Debug, Default)]
 pub struct RuntimeConfig {
     pub dispatcher: DispatcherConfig,
-    /// Applied to each agent by its organization supervisor.
+    /// How a kind supervisor restarts its agents (strategy among the agents of that
+    /// kind, backoff, and the limit past which an agent is disabled)…
     pub agent_policy: RestartPolicy,
-    /// Applied to each organization subtree (agents disabled in a row escalate to it).
+    /// …unless its kind has a policy of its own here.
+    pub kind_policies: HashMap<AgentKind, RestartPolicy>,
+    /// A kind supervisor's own intensity: it fails to its organization when more than
+    /// `max_restarts` of its agents are disabled within `window`. Also how the system
+    /// supervisor restarts a failed system actor.
+    pub group_policy: RestartPolicy,
+    /// How an organization restarts a failed kind subtree and the root a failed
+    /// organization: with this backoff, at most `max_restarts` times within `window`;
+    /// one more and the organization fails to the root — or, at the root, stays stopped
+    /// until started again.
     pub organization_policy: RestartPolicy,
     pub scheduler: SchedulerConfig,
     pub placement: Placement,
+}
+
+impl RuntimeConfig {
+    /// The policy a kind supervisor applies to its agents.
+    pub fn policy_for(&self, kind: AgentKind) -> RestartPolicy {
+        self.kind_policies
+            .get(&kind)
+            .copied()
+            .unwrap_or(self.agent_policy)
+    }
 }
 
 /// Which organizations' subtrees a node starts with.
@@ -51,14 +71,11 @@ pub enum Placement {
     Explicit,
 }
 
-/// A running supervision tree and its dispatcher.
+/// A running supervision tree: the organizations hosted here and the system actors
+/// (dispatcher, scheduler, event router, gateway).
 pub struct Runtime {
     deps: Arc<Deps>,
     root: ActorRef<RootMessage>,
-    dispatch: Arc<DispatchState>,
-    stop: CancellationToken,
-    dispatcher: JoinHandle<()>,
-    scheduler: JoinHandle<()>,
 }
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -98,60 +115,41 @@ impl Runtime {
             bus: EventBus::default(),
             registry,
             directory: AgentDirectory::default(),
-            agent_policy: config.agent_policy,
-            organization_policy: config.organization_policy,
+            config: config.clone(),
+            dispatch: Arc::new(DispatchState::default()),
+            node: NodeState::default(),
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
             .map_err(|error| RuntimeError::Tree(error.to_string()))?;
+        let runtime = Runtime { deps, root };
         let organizations = match config.placement {
             Placement::AllOrganizations => store.organizations().list_all().await?,
             Placement::Explicit => Vec::new(),
         };
         for organization in organizations {
-            call(&root, |reply| {
-                RootMessage::StartOrganization(organization.id, reply)
-            })
-            .await?
-            .map_err(RuntimeError::Tree)?;
+            runtime.start_organization(organization.id).await?;
         }
-        let dispatch = Arc::new(DispatchState::default());
-        let stop = CancellationToken::new();
-        let dispatcher = tokio::spawn(dispatcher::run(
-            deps.clone(),
-            dispatch.clone(),
-            config.dispatcher,
-            stop.clone(),
-        ));
-        let scheduler = tokio::spawn(scheduler::run(
-            deps.clone(),
-            dispatch.clone(),
-            config.scheduler,
-            stop.clone(),
-        ));
-        Ok(Runtime {
-            deps,
-            root,
-            dispatch,
-            stop,
-            dispatcher,
-            scheduler,
-        })
+        Ok(runtime)
     }
 
-    /// Stops the dispatcher and the tree. Tasks still running keep their rows
-    /// `in_progress`; their leases expire and another node (or the next start) runs them.
+    /// Stops the dispatcher and the other system actors, then every organization's
+    /// subtree. Tasks still running keep their rows `in_progress`; their leases expire
+    /// and another node (or the next start) runs them.
     pub async fn shutdown(self) {
-        self.stop.cancel();
-        let _ = self.dispatcher.await;
-        let _ = self.scheduler.await;
         let _ = self
             .root
             .stop_and_wait(
                 Some("runtime shut down".into()),
-                Some(Duration::from_secs(10)),
+                Some(Duration::from_secs(30)),
             )
             .await;
+    }
+
+    /// The node's gateway: the entry for requests that come from other nodes (`None`
+    /// while it restarts).
+    pub fn gateway(&self) -> Option<ActorRef<GatewayMessage>> {
+        self.deps.node.gateway()
     }
 
     pub fn store(&self) -> &Store {
@@ -173,15 +171,54 @@ impl Runtime {
             return Ok(actor);
         }
         // An organization created after start-up: its subtree starts on first use.
-        self.deps.store.organizations().get(org).await?;
-        call(&self.root, |reply| {
-            RootMessage::StartOrganization(org, reply)
-        })
-        .await?
-        .map_err(RuntimeError::Tree)?;
+        self.start_organization(org).await?;
         call(&self.root, |reply| RootMessage::Organization(org, reply))
             .await?
             .ok_or_else(|| RuntimeError::Tree(format!("organization {org} did not start")))
+    }
+
+    /// The supervisor of the organization's agents of `kind`.
+    async fn group(
+        &self,
+        org: OrgId,
+        kind: AgentKind,
+    ) -> Result<ActorRef<KindMessage>, RuntimeError> {
+        let organization = self.organization(org).await?;
+        call(&organization, |reply| OrgMessage::Group(kind, reply))
+            .await?
+            .ok_or_else(|| {
+                RuntimeError::Tree(format!(
+                    "the {} of organization {org} are restarting; try again",
+                    kind.as_str()
+                ))
+            })
+    }
+
+    /// The kind of a stored agent, from its type (`None` when the type is not
+    /// registered here — such an agent never runs on this node).
+    fn kind_of(&self, agent: &Agent) -> Option<AgentKind> {
+        self.deps
+            .registry
+            .get(&agent.agent_type)
+            .map(|agent_type| agent_type.kind)
+    }
+
+    async fn start_agent(&self, agent: &Agent) -> Result<(), RuntimeError> {
+        let kind = self
+            .kind_of(agent)
+            .ok_or_else(|| RuntimeError::UnknownAgentType(agent.agent_type.clone()))?;
+        let group = self.group(agent.organization_id, kind).await?;
+        call(&group, |reply| KindMessage::StartAgent(agent.id, reply))
+            .await?
+            .map_err(RuntimeError::Tree)
+    }
+
+    async fn stop_agent(&self, agent: &Agent) -> Result<(), RuntimeError> {
+        let Some(kind) = self.kind_of(agent) else {
+            return Ok(());
+        };
+        let group = self.group(agent.organization_id, kind).await?;
+        call(&group, |reply| KindMessage::StopAgent(agent.id, reply)).await
     }
 
     /// Creates an agent of a registered type (its default configuration unless one is
@@ -213,18 +250,14 @@ impl Runtime {
                 },
             )
             .await?;
-        let supervisor = self.organization(org).await?;
-        call(&supervisor, |reply| OrgMessage::StartAgent(agent.id, reply))
-            .await?
-            .map_err(RuntimeError::Tree)?;
+        self.start_agent(&agent).await?;
         Ok(self.deps.store.agents().get(org, agent.id).await?)
     }
 
     /// Stops the agent and marks it disabled; it stays down until enabled.
     pub async fn disable_agent(&self, org: OrgId, agent: AgentId) -> Result<Agent, RuntimeError> {
-        self.deps.store.agents().get(org, agent).await?;
-        let supervisor = self.organization(org).await?;
-        call(&supervisor, |reply| OrgMessage::StopAgent(agent, reply)).await?;
+        let row = self.deps.store.agents().get(org, agent).await?;
+        self.stop_agent(&row).await?;
         let disabled = self
             .deps
             .store
@@ -242,23 +275,20 @@ impl Runtime {
 
     /// Brings a disabled agent back: idle, restart history cleared.
     pub async fn enable_agent(&self, org: OrgId, agent: AgentId) -> Result<Agent, RuntimeError> {
-        self.deps
+        let row = self
+            .deps
             .store
             .agents()
             .set_status(org, agent, AgentStatus::Idle, None)
             .await?;
-        let supervisor = self.organization(org).await?;
-        call(&supervisor, |reply| OrgMessage::StartAgent(agent, reply))
-            .await?
-            .map_err(RuntimeError::Tree)?;
+        self.start_agent(&row).await?;
         Ok(self.deps.store.agents().get(org, agent).await?)
     }
 
     /// Stops the agent and deletes it with its tasks.
     pub async fn delete_agent(&self, org: OrgId, agent: AgentId) -> Result<(), RuntimeError> {
-        self.deps.store.agents().get(org, agent).await?;
-        let supervisor = self.organization(org).await?;
-        call(&supervisor, |reply| OrgMessage::StopAgent(agent, reply)).await?;
+        let row = self.deps.store.agents().get(org, agent).await?;
+        self.stop_agent(&row).await?;
         self.deps.store.agents().delete(org, agent).await?;
         Ok(())
     }
@@ -268,7 +298,7 @@ impl Runtime {
         let enqueued = self.deps.queue.enqueue(task).await?;
         if enqueued.created {
             self.publish_task(&enqueued.task);
-            self.dispatch.wake.notify_one();
+            self.deps.dispatch.wake.notify_one();
         }
         Ok(enqueued.task)
     }
@@ -281,7 +311,7 @@ impl Runtime {
     ) -> Result<AgentTask, RuntimeError> {
         let task = self.deps.queue.approve(org, task, by).await?;
         self.publish_task(&task);
-        self.dispatch.wake.notify_one();
+        self.deps.dispatch.wake.notify_one();
         Ok(task)
     }
 
@@ -301,54 +331,23 @@ impl Runtime {
     pub async fn cancel(&self, org: OrgId, task: TaskId) -> Result<AgentTask, RuntimeError> {
         let (task, was_running) = self.deps.queue.cancel(org, task).await?;
         if was_running {
-            self.dispatch.cancel(task.id);
+            self.deps.dispatch.cancel(task.id);
         }
         self.publish_task(&task);
         Ok(task)
     }
 
-    /// Hands a stored event to every watcher of its organization, which write the tasks
-    /// it calls for (idempotently); then marks the event routed. Returns the tasks.
+    /// Hands a stored event to every watcher of its organization, through the node's
+    /// event router; the watchers write the tasks it calls for (idempotently), then the
+    /// event is marked routed. Returns the tasks.
     pub async fn route_event(
         &self,
         org: OrgId,
         event: EventId,
     ) -> Result<Vec<TaskId>, RuntimeError> {
-        let event = self.deps.store.events().get(org, event).await?;
+        self.deps.store.events().get(org, event).await?;
         self.organization(org).await?;
-        let mut tasks = Vec::new();
-        for (agent, location) in self
-            .deps
-            .directory
-            .of_organization(org, Some(AgentKind::Watcher))
-        {
-            let event = Box::new(event.clone());
-            match location
-                .handle
-                .call(
-                    |reply| AgentMessage::Route { event, reply },
-                    Some(CALL_TIMEOUT),
-                )
-                .await
-            {
-                Ok(CallResult::Success(Ok(ids))) => tasks.extend(ids),
-                Ok(CallResult::Success(Err(reason))) => {
-                    return Err(RuntimeError::Refused { agent, reason });
-                }
-                Ok(CallResult::Timeout) => {
-                    return Err(RuntimeError::Timeout {
-                        agent,
-                        timeout_ms: CALL_TIMEOUT.as_millis() as u64,
-                    });
-                }
-                Ok(CallResult::SenderError) | Err(_) => {
-                    return Err(RuntimeError::AgentNotRunning(agent));
-                }
-            }
-        }
-        self.deps.store.events().mark_routed(org, event.id).await?;
-        self.dispatch.wake.notify_one();
-        Ok(tasks)
+        gateway::route(&self.deps, org, event).await
     }
 
     /// Request/response: asks a running agent a question and waits at most `timeout`.
@@ -359,25 +358,7 @@ impl Runtime {
         question: Value,
         timeout: Duration,
     ) -> Result<Value, RuntimeError> {
-        let location = self
-            .deps
-            .directory
-            .get(agent)
-            .filter(|location| location.organization_id == org)
-            .ok_or(RuntimeError::AgentNotRunning(agent))?;
-        match location
-            .handle
-            .call(|reply| AgentMessage::Ask { question, reply }, Some(timeout))
-            .await
-        {
-            Ok(CallResult::Success(Ok(answer))) => Ok(answer),
-            Ok(CallResult::Success(Err(reason))) => Err(RuntimeError::Refused { agent, reason }),
-            Ok(CallResult::Timeout) => Err(RuntimeError::Timeout {
-                agent,
-                timeout_ms: timeout.as_millis() as u64,
-            }),
-            Ok(CallResult::SenderError) | Err(_) => Err(RuntimeError::AgentNotRunning(agent)),
-        }
+        gateway::ask(&self.deps, org, agent, question, timeout).await
     }
 
     /// Event-bus broadcast: delivers `payload` on `topic` to every agent of the
@@ -391,27 +372,10 @@ impl Runtime {
         topic: &str,
         payload: Value,
     ) -> Result<usize, RuntimeError> {
-        let members = ractor::pg::get_scoped_local_members(&topic_scope(org), &topic.to_owned());
-        let running = self.deps.directory.of_organization(org, None);
         let broadcast_id = uuid::Uuid::now_v7();
-        let mut reached = 0;
-        for member in members {
-            let Some((agent, location)) = running
-                .iter()
-                .find(|(_, location)| location.handle.actor().get_id() == member.get_id())
-            else {
-                continue;
-            };
-            let message = AgentMessage::Broadcast {
-                topic: topic.to_owned(),
-                payload: payload.clone(),
-                broadcast_id,
-            };
-            if location.handle.cast(message).is_err() {
-                continue;
-            }
-            reached += 1;
-            if let Some(from) = from {
+        let reached = gateway::broadcast_local(&self.deps, org, topic, &payload, broadcast_id);
+        if let Some(from) = from {
+            for agent in &reached {
                 self.deps
                     .store
                     .collaborations()
@@ -421,15 +385,12 @@ impl Runtime {
                         *agent,
                         None,
                         CollaborationType::Broadcast,
-                        json!({
-                            "topic": topic, "broadcast_id": broadcast_id
-                        }),
+                        json!({"topic": topic, "broadcast_id": broadcast_id}),
                     )
                     .await?;
             }
         }
-        self.dispatch.wake.notify_one();
-        Ok(reached)
+        Ok(reached.len())
     }
 
     /// Consensus: asks each of `agents` the same question (all at once, each within
@@ -488,32 +449,11 @@ impl Runtime {
         Ok(outcome)
     }
 
-    /// Every actor of the live tree: organizations and their agents, with kind, state and
+    /// Every actor of the live tree — the root, the system actors, each organization,
+    /// its kind supervisors and their agents — with kind, state, mailbox depth and
     /// restart count.
     pub async fn tree(&self) -> Result<Vec<ActorInfo>, RuntimeError> {
-        let organizations = call(&self.root, RootMessage::Organizations).await?;
-        let mut tree = vec![ActorInfo {
-            path: "root".into(),
-            agent_id: None,
-            kind: None,
-            status: None,
-            restarts: 0,
-            messages_handled: 0,
-            mailbox: 0,
-        }];
-        for (org, supervisor) in organizations {
-            tree.push(ActorInfo {
-                path: format!("root/org:{org}"),
-                agent_id: None,
-                kind: None,
-                status: None,
-                restarts: 0,
-                messages_handled: 0,
-                mailbox: 0,
-            });
-            tree.extend(call(&supervisor, OrgMessage::Describe).await?);
-        }
-        Ok(tree)
+        call(&self.root, RootMessage::Describe).await
     }
 
     /// Creates a cron-style schedule (five fields, UTC) that enqueues its task for the
@@ -534,9 +474,19 @@ impl Runtime {
     }
 
     /// Starts an organization's subtree on this node from the database alone: its
-    /// agents, as the `agents` table describes them.
+    /// agents, as the `agents` table describes them; then routes the organization's
+    /// events that were left unrouted.
     pub async fn start_organization(&self, org: OrgId) -> Result<(), RuntimeError> {
-        self.organization(org).await.map(|_| ())
+        self.deps.store.organizations().get(org).await?;
+        call(&self.root, |reply| {
+            RootMessage::StartOrganization(org, reply)
+        })
+        .await?
+        .map_err(RuntimeError::Tree)?;
+        if let Some(router) = self.deps.node.router() {
+            let _ = router.cast(RouterMessage::Sweep);
+        }
+        Ok(())
     }
 
     /// Stops an organization's subtree on this node (to start it on another).

@@ -1,4 +1,4 @@
-//! The scheduler: cron-style schedules stored in the `schedules` table enqueue tasks
+//! The scheduler (`root/system/scheduler`): cron-style schedules stored in the `schedules` table enqueue tasks
 //! when due. A schedule missed while the node was down runs once on start-up, not once
 //! per missed tick: the next run is always computed from now. Each run is enqueued with
 //! an idempotency key of the schedule and the tick, and the tick is recorded with a
@@ -7,15 +7,14 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use companyos_actors::RuntimeEvent;
 use companyos_store::{NewTask, StoreError, now};
 use croner::Cron;
-use tokio_util::sync::CancellationToken;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 
-use crate::dispatcher::DispatchState;
 use crate::tree::Deps;
 
 /// How often the agents-per-state and tasks-per-status gauges are refreshed (by the
@@ -46,29 +45,60 @@ pub fn next_run(expression: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>,
         .map_err(|error| format!("{expression:?} never matches after {after}: {error}"))
 }
 
-pub(crate) async fn run(
+/// The scheduler actor (`root/system/scheduler`): each `Tick` fires the due schedules
+/// (and, every few seconds, samples the gauges), then asks for the next tick.
+pub(crate) struct Scheduler;
+
+pub(crate) enum SchedulerMessage {
+    Tick,
+}
+
+pub(crate) struct SchedulerState {
     deps: Arc<Deps>,
-    dispatch: Arc<DispatchState>,
-    config: SchedulerConfig,
-    stop: CancellationToken,
-) {
-    let mut last_sample: Option<std::time::Instant> = None;
-    while !stop.is_cancelled() {
-        if last_sample.is_none_or(|at| at.elapsed() >= METRICS_SAMPLE_INTERVAL) {
-            last_sample = Some(std::time::Instant::now());
+    last_sample: Option<Instant>,
+}
+
+impl Actor for Scheduler {
+    type Msg = SchedulerMessage;
+    type State = SchedulerState;
+    type Arguments = Arc<Deps>;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<SchedulerMessage>,
+        deps: Arc<Deps>,
+    ) -> Result<SchedulerState, ActorProcessingErr> {
+        myself.send_message(SchedulerMessage::Tick)?;
+        Ok(SchedulerState {
+            deps,
+            last_sample: None,
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<SchedulerMessage>,
+        SchedulerMessage::Tick: SchedulerMessage,
+        state: &mut SchedulerState,
+    ) -> Result<(), ActorProcessingErr> {
+        let deps = &state.deps;
+        if state
+            .last_sample
+            .is_none_or(|at| at.elapsed() >= METRICS_SAMPLE_INTERVAL)
+        {
+            state.last_sample = Some(Instant::now());
             if let Err(error) = crate::metrics::sample(&deps.store).await {
                 tracing::warn!(%error, "cannot sample agent and task counts");
             }
         }
-        match fire_due(&deps, now()).await {
+        match fire_due(deps, now()).await {
             Ok(0) => {}
-            Ok(_) => dispatch.wake.notify_one(),
+            Ok(_) => deps.dispatch.wake.notify_one(),
             Err(error) => tracing::error!(%error, "scheduler could not run due schedules"),
         }
-        tokio::select! {
-            () = tokio::time::sleep(config.tick) => {},
-            () = stop.cancelled() => {},
-        }
+        // A stopped scheduler gets no more ticks: the timer's send simply fails.
+        myself.send_after(deps.config.scheduler.tick, || SchedulerMessage::Tick);
+        Ok(())
     }
 }
 

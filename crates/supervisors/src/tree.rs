@@ -1,23 +1,52 @@
-//! The supervision tree: `root → org:<id> → agents`. The root supervises one
-//! [`OrgSupervisor`] per organization; an organization supervisor starts its agents
-//! from the `agents` table and applies the [`RestartPolicy`] when one fails: restart
-//! (immediately, then with backoff), or — past the intensity limit — disable the agent,
-//! record the escalation, and count it against the organization's own limit.
+//! The supervision tree:
+//!
+//! ```text
+//! root ─┬─ system ─┬─ dispatcher
+//!       │          ├─ scheduler
+//!       │          ├─ events        (routes stored events to watchers)
+//!       │          └─ gateway       (the node's one entry for cross-node traffic)
+//!       └─ org:<id> ─┬─ watchers     ─ agent:<id> …
+//!                    ├─ executors    ─ agent:<id> …
+//!                    ├─ coordinators ─ agent:<id> …
+//!                    └─ analysts     ─ agent:<id> …
+//! ```
+//!
+//! Each level has its own policy: a kind supervisor ([`crate::group`]) restarts its
+//! agents under its kind's policy and strategy and disables the ones that keep failing;
+//! past its own limit of disabled agents (`group_policy`) it fails, and the organization
+//! supervisor restarts it, rebuilt from the table, with `organization_policy`'s backoff;
+//! a kind subtree that fails past that limit fails the organization, which the root
+//! restarts under the same policy — or, past it again, leaves stopped.
+//!
+//! A supervisor that fails is not given `post_stop` by ractor, so each one stops its
+//! children itself before it returns the error: a restarted subtree never runs next to
+//! the remains of the one it replaces.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use companyos_actors::{
-    AgentActor, AgentArgs, AgentHandle, AgentIdentity, AgentKind, AgentMessage, AgentSnapshot,
-    AgentTypeRegistry, EventBus, RuntimeEvent,
-};
-use companyos_store::{AgentId, AgentStatus, EventActorType, NewEvent, OrgId, Store, TaskQueue};
+use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus};
+use companyos_store::{Agent, AgentId, AgentStatus, OrgId, Store, TaskQueue};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use serde_json::json;
 
-use crate::directory::{AgentDirectory, Location};
-use crate::policy::{Decision, RestartHistory, RestartPolicy, Strategy};
+use crate::directory::AgentDirectory;
+use crate::dispatcher::DispatchState;
+use crate::gateway::GatewayMessage;
+use crate::group::{KindArgs, KindMessage, KindSupervisor, subtree_name};
+use crate::policy::{Decision, RestartHistory};
+use crate::router::RouterMessage;
+use crate::runtime::RuntimeConfig;
+use crate::system::{SystemMessage, SystemSupervisor};
+
+/// The four kinds, in the order their subtrees start (watchers last: they spawn work
+/// for the others).
+pub(crate) const KINDS: [AgentKind; 4] = [
+    AgentKind::Executor,
+    AgentKind::Coordinator,
+    AgentKind::Analyst,
+    AgentKind::Watcher,
+];
 
 /// What every supervisor of a node shares.
 pub struct Deps {
@@ -26,23 +55,91 @@ pub struct Deps {
     pub bus: EventBus,
     pub registry: AgentTypeRegistry,
     pub directory: AgentDirectory,
-    pub agent_policy: RestartPolicy,
-    pub organization_policy: RestartPolicy,
+    pub config: RuntimeConfig,
+    pub(crate) dispatch: Arc<DispatchState>,
+    pub(crate) node: NodeState,
+}
+
+/// The node's system actors and hosted organizations, as their supervisors last
+/// (re)started them.
+#[derive(Default)]
+pub(crate) struct NodeState {
+    router: RwLock<Option<ActorRef<RouterMessage>>>,
+    gateway: RwLock<Option<ActorRef<GatewayMessage>>>,
+    organizations: RwLock<HashSet<OrgId>>,
+}
+
+impl NodeState {
+    pub fn router(&self) -> Option<ActorRef<RouterMessage>> {
+        read(&self.router).clone()
+    }
+
+    pub fn set_router(&self, router: Option<ActorRef<RouterMessage>>) {
+        *write(&self.router) = router;
+    }
+
+    pub fn gateway(&self) -> Option<ActorRef<GatewayMessage>> {
+        read(&self.gateway).clone()
+    }
+
+    pub fn set_gateway(&self, gateway: Option<ActorRef<GatewayMessage>>) {
+        *write(&self.gateway) = gateway;
+    }
+
+    /// Whether this node hosts the organization's subtree.
+    pub fn hosts(&self, org: OrgId) -> bool {
+        read(&self.organizations).contains(&org)
+    }
+
+    fn set_hosted(&self, org: OrgId, hosted: bool) {
+        let mut organizations = write(&self.organizations);
+        if hosted {
+            organizations.insert(org);
+        } else {
+            organizations.remove(&org);
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One actor of the live tree, as operators see it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActorInfo {
-    /// `root/org:<id>/<kind>s/agent:<id>`.
+    /// `root`, `root/system/dispatcher`, `root/org:<id>/executors/agent:<id>`, ….
     pub path: String,
     pub agent_id: Option<AgentId>,
+    /// The agent's kind, or the kind a kind supervisor supervises.
     pub kind: Option<AgentKind>,
-    /// The agent's lifecycle state (`None` when it is busy and did not answer in time).
+    /// The agent's lifecycle state (`None` for supervisors and system actors, and for an
+    /// agent that is busy and did not answer in time).
     pub status: Option<AgentStatus>,
     pub restarts: u32,
     pub messages_handled: u64,
-    /// Messages waiting in the agent's mailbox.
+    /// Messages waiting in the actor's mailbox (agents only: ractor does not expose it).
     pub mailbox: usize,
+}
+
+impl ActorInfo {
+    /// A supervisor or system actor: no agent, no lifecycle state.
+    pub(crate) fn actor(path: String, kind: Option<AgentKind>, restarts: u32) -> ActorInfo {
+        ActorInfo {
+            path,
+            agent_id: None,
+            kind,
+            status: None,
+            restarts,
+            messages_handled: 0,
+            mailbox: 0,
+        }
+    }
 }
 
 // ─── organization ──────────────────────────────────────────────────────────────
@@ -57,238 +154,87 @@ pub struct OrgArgs {
 pub struct OrgState {
     organization_id: OrgId,
     deps: Arc<Deps>,
-    /// In start order (rest_for_one depends on it).
-    children: Vec<Child>,
-    escalations: RestartHistory,
+    groups: Vec<Group>,
 }
 
-struct Child {
-    agent_id: AgentId,
+struct Group {
     kind: AgentKind,
-    actor: Option<AgentHandle>,
+    actor: Option<ActorRef<KindMessage>>,
+    /// Failures of this kind subtree, counted against `organization_policy`: past its
+    /// limit the organization fails to the root.
     history: RestartHistory,
 }
 
 pub enum OrgMessage {
-    /// Starts (or restarts, if stopped) the agent with this id from its row.
-    StartAgent(AgentId, RpcReplyPort<Result<(), String>>),
-    /// Stops the agent and forgets it (disable, delete).
-    StopAgent(AgentId, RpcReplyPort<()>),
-    /// A backoff delay has passed: start the failed agent again.
-    RestartAgent(AgentId),
+    /// The kind supervisor of `kind` (`None` while it restarts).
+    Group(AgentKind, RpcReplyPort<Option<ActorRef<KindMessage>>>),
+    /// A backoff delay has passed: start the failed kind subtree again.
+    RestartGroup(AgentKind),
     /// The organization's part of the live tree.
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
 impl OrgState {
-    fn child_index(&self, agent: AgentId) -> Option<usize> {
-        self.children
-            .iter()
-            .position(|child| child.agent_id == agent)
-    }
-
-    /// Starts the agent from its stored row. A disabled or deleted agent is not started.
-    async fn start_agent(
-        &mut self,
-        myself: &ActorRef<OrgMessage>,
-        agent_id: AgentId,
-    ) -> Result<(), String> {
-        let agent = match self
+    /// The organization's agents that are not disabled, by kind. An agent whose type is
+    /// not registered on this node is logged and left down.
+    async fn agents_by_kind(&self) -> Result<Vec<(AgentKind, Vec<Agent>)>, ActorProcessingErr> {
+        let mut by_kind: Vec<(AgentKind, Vec<Agent>)> =
+            KINDS.iter().map(|kind| (*kind, Vec::new())).collect();
+        for agent in self
             .deps
             .store
             .agents()
-            .get(self.organization_id, agent_id)
-            .await
+            .list_all(self.organization_id)
+            .await?
         {
-            Ok(agent) => agent,
-            Err(error) => {
-                self.children.retain(|child| child.agent_id != agent_id);
-                return Err(error.to_string());
+            if agent.status == AgentStatus::Disabled {
+                continue;
             }
-        };
-        if agent.status == AgentStatus::Disabled {
-            self.children.retain(|child| child.agent_id != agent_id);
-            return Ok(());
+            let Some(agent_type) = self.deps.registry.get(&agent.agent_type) else {
+                tracing::error!(agent = %agent.id, agent_type = %agent.agent_type, "agent not started: its type is not registered");
+                continue;
+            };
+            if let Some((_, agents)) = by_kind
+                .iter_mut()
+                .find(|(kind, _)| *kind == agent_type.kind)
+            {
+                agents.push(agent);
+            }
         }
-        let agent_type = self
-            .deps
-            .registry
-            .get(&agent.agent_type)
-            .ok_or_else(|| format!("unknown agent type {:?}", agent.agent_type))?;
-        let behaviour = (agent_type.factory)(&agent.configuration);
-        let kind = behaviour.kind();
-        let mailbox = Arc::new(AtomicUsize::new(0));
-        let args = AgentArgs {
-            mailbox: mailbox.clone(),
-            identity: AgentIdentity {
-                id: agent.id,
-                organization_id: agent.organization_id,
-                name: agent.name.clone(),
-                agent_type: agent.agent_type.clone(),
-            },
-            configuration: agent.configuration.clone(),
-            behaviour,
-            store: self.deps.store.clone(),
-            queue: self.deps.queue.clone(),
-            bus: self.deps.bus.clone(),
+        Ok(by_kind)
+    }
+
+    async fn start_group(
+        &mut self,
+        myself: &ActorRef<OrgMessage>,
+        kind: AgentKind,
+        agents: Vec<Agent>,
+    ) -> Result<(), ActorProcessingErr> {
+        let args = KindArgs {
+            organization_id: self.organization_id,
+            kind,
+            deps: self.deps.clone(),
+            agents,
         };
-        let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())
-            .await
-            .map_err(|error| format!("agent {agent_id} failed to start: {error}"))?;
-        let handle = AgentHandle::new(actor, mailbox);
-        self.deps.directory.insert(
-            agent_id,
-            Location {
-                organization_id: self.organization_id,
+        let (actor, _) = Actor::spawn_linked(None, KindSupervisor, args, myself.get_cell()).await?;
+        match self.groups.iter_mut().find(|group| group.kind == kind) {
+            Some(group) => group.actor = Some(actor),
+            None => self.groups.push(Group {
                 kind,
-                handle: handle.clone(),
-            },
-        );
-        match self.child_index(agent_id) {
-            Some(index) => {
-                self.children[index].actor = Some(handle);
-                self.children[index].kind = kind;
-            }
-            None => self.children.push(Child {
-                agent_id,
-                kind,
-                actor: Some(handle),
+                actor: Some(actor),
                 history: RestartHistory::default(),
             }),
         }
         Ok(())
     }
 
-    fn stop_child(&mut self, myself: &ActorRef<OrgMessage>, index: usize, reason: &str) {
-        if let Some(handle) = self.children[index].actor.take() {
-            let actor = handle.actor();
-            self.deps.directory.remove(self.children[index].agent_id);
-            // Unlinked first: a deliberate stop is not a failure to supervise. Killed, not
-            // stopped: a graceful stop would wait for the task in hand to finish; the
-            // task is retried instead, once the agent runs again.
-            actor.unlink(myself.get_cell());
-            tracing::info!(agent = %self.children[index].agent_id, reason, "stopping agent");
-            actor.kill();
-        }
-    }
-
-    async fn record_status(&self, agent: AgentId, status: AgentStatus) {
-        if let Err(error) = self
-            .deps
-            .store
-            .agents()
-            .set_status(self.organization_id, agent, status, None)
-            .await
-        {
-            tracing::error!(%agent, %error, "cannot record the agent's status");
-        }
-        self.deps.bus.publish(RuntimeEvent::AgentStatusChanged {
-            organization_id: self.organization_id,
-            agent_id: agent,
-            status,
-            task_id: None,
-        });
-    }
-
-    async fn restart(&mut self, myself: &ActorRef<OrgMessage>, agent: AgentId) {
-        match self.start_agent(myself, agent).await {
-            Ok(()) => {
-                let restarts = self
-                    .child_index(agent)
-                    .map_or(0, |index| self.children[index].history.total());
-                crate::metrics::agent_restarted();
-                self.deps.bus.publish(RuntimeEvent::AgentRestarted {
-                    organization_id: self.organization_id,
-                    agent_id: agent,
-                    restarts,
-                });
-            }
-            Err(error) => tracing::error!(%agent, %error, "agent could not be restarted"),
-        }
-    }
-
-    /// The child failed: apply the policy.
-    async fn on_child_failed(
-        &mut self,
-        myself: &ActorRef<OrgMessage>,
-        index: usize,
-        error: String,
-    ) -> Result<(), ActorProcessingErr> {
-        let agent = self.children[index].agent_id;
-        self.children[index].actor = None;
-        self.deps.directory.remove(agent);
-        tracing::warn!(%agent, %error, "agent crashed");
-        self.record_status(agent, AgentStatus::Error).await;
-        let policy = self.deps.agent_policy;
-        match self.children[index]
-            .history
-            .record_failure(&policy, Instant::now())
-        {
-            Decision::Restart { delay, .. } => {
-                let targets: Vec<usize> = match policy.strategy {
-                    Strategy::OneForOne => vec![index],
-                    Strategy::OneForAll => (0..self.children.len()).collect(),
-                    Strategy::RestForOne => (index..self.children.len()).collect(),
-                };
-                for &target in &targets {
-                    if target != index {
-                        self.stop_child(myself, target, "restarted with a failed sibling");
-                    }
-                }
-                for target in targets {
-                    let target = self.children[target].agent_id;
-                    if delay.is_zero() {
-                        self.restart(myself, target).await;
-                    } else {
-                        myself.send_after(delay, move || OrgMessage::RestartAgent(target));
-                    }
-                }
-                Ok(())
-            }
-            Decision::GiveUp { restarts } => {
-                self.children.remove(index);
-                let reason = format!(
-                    "crashed {} times within {:?} (last: {error}); disabled until re-enabled",
-                    restarts + 1,
-                    policy.window
-                );
-                tracing::error!(%agent, %reason, "agent disabled");
-                self.record_status(agent, AgentStatus::Disabled).await;
-                self.deps.bus.publish(RuntimeEvent::AgentDisabled {
-                    organization_id: self.organization_id,
-                    agent_id: agent,
-                    reason: reason.clone(),
-                });
-                let escalation = NewEvent {
-                    event_type: "agent.disabled".into(),
-                    event_source: "supervisor".into(),
-                    actor_type: Some(EventActorType::System),
-                    actor_id: None,
-                    resource_type: Some("agent".into()),
-                    resource_id: Some(agent.0),
-                    metadata: json!({"reason": reason, "restarts": restarts, "window_secs": policy.window.as_secs()}),
-                };
-                if let Err(error) = self
-                    .deps
-                    .store
-                    .events()
-                    .record(self.organization_id, escalation)
-                    .await
-                {
-                    tracing::error!(%error, "cannot record the escalation");
-                }
-                // Escalate: the organization's own intensity limit applies in turn.
-                let organization_policy = self.deps.organization_policy;
-                match self.escalations.record_failure(&organization_policy, Instant::now()) {
-                    Decision::Restart { .. } => Ok(()),
-                    Decision::GiveUp { .. } => Err(format!(
-                        "organization {} exceeded its restart intensity ({} agents disabled within {:?})",
-                        self.organization_id,
-                        organization_policy.max_restarts + 1,
-                        organization_policy.window
-                    )
-                    .into()),
-                }
+    async fn stop_groups(&mut self, myself: &ActorRef<OrgMessage>, reason: &str) {
+        for group in &mut self.groups {
+            if let Some(actor) = group.actor.take() {
+                actor.unlink(myself.get_cell());
+                let _ = actor
+                    .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
+                    .await;
             }
         }
     }
@@ -307,21 +253,14 @@ impl Actor for OrgSupervisor {
         let mut state = OrgState {
             organization_id: args.organization_id,
             deps: args.deps,
-            children: Vec::new(),
-            escalations: RestartHistory::default(),
+            groups: Vec::new(),
         };
-        for agent in state
-            .deps
-            .store
-            .agents()
-            .list_all(state.organization_id)
-            .await?
-        {
-            if agent.status == AgentStatus::Disabled {
-                continue;
-            }
-            if let Err(error) = state.start_agent(&myself, agent.id).await {
-                tracing::error!(agent = %agent.id, %error, "agent not started");
+        for (kind, agents) in state.agents_by_kind().await? {
+            if let Err(error) = state.start_group(&myself, kind, agents).await {
+                state
+                    .stop_groups(&myself, "organization failed to start")
+                    .await;
+                return Err(error);
             }
         }
         Ok(state)
@@ -332,9 +271,7 @@ impl Actor for OrgSupervisor {
         myself: ActorRef<OrgMessage>,
         state: &mut OrgState,
     ) -> Result<(), ActorProcessingErr> {
-        for index in 0..state.children.len() {
-            state.stop_child(&myself, index, "organization stopped");
-        }
+        state.stop_groups(&myself, "organization stopped").await;
         Ok(())
     }
 
@@ -345,58 +282,49 @@ impl Actor for OrgSupervisor {
         state: &mut OrgState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            OrgMessage::StartAgent(agent, reply) => {
-                let result = match state.child_index(agent) {
-                    Some(index) if state.children[index].actor.is_some() => Ok(()),
-                    _ => state.start_agent(&myself, agent).await,
-                };
-                let _ = reply.send(result);
+            OrgMessage::Group(kind, reply) => {
+                let actor = state
+                    .groups
+                    .iter()
+                    .find(|group| group.kind == kind)
+                    .and_then(|group| group.actor.clone());
+                let _ = reply.send(actor);
             }
-            OrgMessage::StopAgent(agent, reply) => {
-                if let Some(index) = state.child_index(agent) {
-                    state.stop_child(&myself, index, "stopped");
-                    state.children.remove(index);
-                }
-                let _ = reply.send(());
-            }
-            OrgMessage::RestartAgent(agent) => {
-                if state
-                    .child_index(agent)
-                    .is_some_and(|index| state.children[index].actor.is_none())
-                {
-                    state.restart(&myself, agent).await;
+            OrgMessage::RestartGroup(kind) => {
+                let stopped = state
+                    .groups
+                    .iter()
+                    .any(|group| group.kind == kind && group.actor.is_none());
+                if stopped {
+                    let agents = state
+                        .agents_by_kind()
+                        .await?
+                        .into_iter()
+                        .find(|(of, _)| *of == kind)
+                        .map(|(_, agents)| agents)
+                        .unwrap_or_default();
+                    state.start_group(&myself, kind, agents).await?;
                 }
             }
             OrgMessage::Describe(reply) => {
-                let mut tree = Vec::with_capacity(state.children.len());
-                for child in &state.children {
-                    let mailbox = child.actor.as_ref().map_or(0, AgentHandle::mailbox_depth);
-                    let snapshot: Option<AgentSnapshot> = match &child.actor {
-                        Some(handle) => handle
-                            .call(AgentMessage::Snapshot, Some(Duration::from_millis(100)))
-                            .await
-                            .ok()
-                            .and_then(|result| result.success_or(()).ok()),
-                        None => None,
-                    };
-                    tree.push(ActorInfo {
-                        path: format!(
-                            "root/org:{}/{}s/agent:{}",
+                let mut tree = Vec::new();
+                for group in &state.groups {
+                    tree.push(ActorInfo::actor(
+                        format!(
+                            "root/org:{}/{}",
                             state.organization_id,
-                            child.kind.as_str(),
-                            child.agent_id
+                            subtree_name(group.kind)
                         ),
-                        agent_id: Some(child.agent_id),
-                        kind: Some(child.kind),
-                        status: match (&child.actor, &snapshot) {
-                            (_, Some(snapshot)) => Some(snapshot.status),
-                            (None, None) => Some(AgentStatus::Error),
-                            (Some(_), None) => None,
-                        },
-                        restarts: child.history.total(),
-                        messages_handled: snapshot.map_or(0, |snapshot| snapshot.messages_handled),
-                        mailbox,
-                    });
+                        Some(group.kind),
+                        group.history.total(),
+                    ));
+                    if let Some(actor) = &group.actor
+                        && let Ok(ractor::rpc::CallResult::Success(agents)) = actor
+                            .call(KindMessage::Describe, Some(Duration::from_secs(5)))
+                            .await
+                    {
+                        tree.extend(agents);
+                    }
                 }
                 let _ = reply.send(tree);
             }
@@ -410,20 +338,48 @@ impl Actor for OrgSupervisor {
         event: SupervisionEvent,
         state: &mut OrgState,
     ) -> Result<(), ActorProcessingErr> {
-        if let SupervisionEvent::ActorFailed(cell, error) = event {
-            let failed = state.children.iter().position(|child| {
-                child
-                    .actor
-                    .as_ref()
-                    .is_some_and(|handle| handle.actor().get_id() == cell.get_id())
-            });
-            if let Some(index) = failed {
-                state
-                    .on_child_failed(&myself, index, error.to_string())
-                    .await?;
+        let SupervisionEvent::ActorFailed(cell, error) = event else {
+            return Ok(());
+        };
+        let Some(index) = state.groups.iter().position(|group| {
+            group
+                .actor
+                .as_ref()
+                .is_some_and(|actor| actor.get_id() == cell.get_id())
+        }) else {
+            return Ok(());
+        };
+        let kind = state.groups[index].kind;
+        state.groups[index].actor = None;
+        tracing::error!(org = %state.organization_id, subtree = subtree_name(kind), %error, "kind subtree failed");
+        let policy = state.deps.config.organization_policy;
+        let decision = match state.groups[index]
+            .history
+            .record_failure(&policy, Instant::now())
+        {
+            Decision::Restart { delay, .. } => Some(delay),
+            Decision::GiveUp { .. } => None,
+        };
+        match decision {
+            Some(delay) => {
+                crate::metrics::subtree_restarted("kind");
+                if delay.is_zero() {
+                    myself.send_message(OrgMessage::RestartGroup(kind))?;
+                } else {
+                    myself.send_after(delay, move || OrgMessage::RestartGroup(kind));
+                }
+                Ok(())
+            }
+            None => {
+                state.stop_groups(&myself, "organization gave up").await;
+                Err(format!(
+                    "organization {}: {} keep failing ({error})",
+                    state.organization_id,
+                    subtree_name(kind)
+                )
+                .into())
             }
         }
-        Ok(())
     }
 }
 
@@ -433,18 +389,37 @@ pub struct RootSupervisor;
 
 pub struct RootState {
     deps: Arc<Deps>,
-    organizations: Vec<(OrgId, Option<ActorRef<OrgMessage>>, RestartHistory)>,
+    system: Option<ActorRef<SystemMessage>>,
+    system_history: RestartHistory,
+    organizations: Vec<Organization>,
+}
+
+struct Organization {
+    id: OrgId,
+    actor: Option<ActorRef<OrgMessage>>,
+    history: RestartHistory,
 }
 
 pub enum RootMessage {
     StartOrganization(OrgId, RpcReplyPort<Result<(), String>>),
     StopOrganization(OrgId, RpcReplyPort<()>),
     RestartOrganization(OrgId),
+    RestartSystem,
     Organization(OrgId, RpcReplyPort<Option<ActorRef<OrgMessage>>>),
-    Organizations(RpcReplyPort<Vec<(OrgId, ActorRef<OrgMessage>)>>),
+    /// The whole tree below the root.
+    Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
 impl RootState {
+    async fn start_system(&mut self, myself: &ActorRef<RootMessage>) -> Result<(), String> {
+        let (actor, _) =
+            Actor::spawn_linked(None, SystemSupervisor, self.deps.clone(), myself.get_cell())
+                .await
+                .map_err(|error| format!("system actors failed to start: {error}"))?;
+        self.system = Some(actor);
+        Ok(())
+    }
+
     async fn start_organization(
         &mut self,
         myself: &ActorRef<RootMessage>,
@@ -457,12 +432,15 @@ impl RootState {
         let (actor, _) = Actor::spawn_linked(None, OrgSupervisor, args, myself.get_cell())
             .await
             .map_err(|error| format!("organization {org} failed to start: {error}"))?;
-        match self.organizations.iter_mut().find(|(id, _, _)| *id == org) {
-            Some(entry) => entry.1 = Some(actor),
-            None => self
-                .organizations
-                .push((org, Some(actor), RestartHistory::default())),
+        match self.organizations.iter_mut().find(|entry| entry.id == org) {
+            Some(entry) => entry.actor = Some(actor),
+            None => self.organizations.push(Organization {
+                id: org,
+                actor: Some(actor),
+                history: RestartHistory::default(),
+            }),
         }
+        self.deps.node.set_hosted(org, true);
         Ok(())
     }
 }
@@ -474,13 +452,41 @@ impl Actor for RootSupervisor {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<RootMessage>,
+        myself: ActorRef<RootMessage>,
         deps: Arc<Deps>,
     ) -> Result<RootState, ActorProcessingErr> {
-        Ok(RootState {
+        let mut state = RootState {
             deps,
+            system: None,
+            system_history: RestartHistory::default(),
             organizations: Vec::new(),
-        })
+        };
+        state.start_system(&myself).await?;
+        Ok(state)
+    }
+
+    async fn post_stop(
+        &self,
+        myself: ActorRef<RootMessage>,
+        state: &mut RootState,
+    ) -> Result<(), ActorProcessingErr> {
+        // The system first: no task is handed to an agent that is about to stop.
+        if let Some(system) = state.system.take() {
+            system.unlink(myself.get_cell());
+            let _ = system
+                .stop_and_wait(Some("node stopping".into()), Some(Duration::from_secs(10)))
+                .await;
+        }
+        for entry in &mut state.organizations {
+            if let Some(actor) = entry.actor.take() {
+                actor.unlink(myself.get_cell());
+                let _ = actor
+                    .stop_and_wait(Some("node stopping".into()), Some(Duration::from_secs(10)))
+                    .await;
+            }
+            state.deps.node.set_hosted(entry.id, false);
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -494,7 +500,7 @@ impl Actor for RootSupervisor {
                 let running = state
                     .organizations
                     .iter()
-                    .any(|(id, actor, _)| *id == org && actor.is_some());
+                    .any(|entry| entry.id == org && entry.actor.is_some());
                 let result = if running {
                     Ok(())
                 } else {
@@ -503,9 +509,10 @@ impl Actor for RootSupervisor {
                 let _ = reply.send(result);
             }
             RootMessage::StopOrganization(org, reply) => {
-                if let Some(index) = state.organizations.iter().position(|(id, _, _)| *id == org) {
-                    let (_, actor, _) = state.organizations.remove(index);
-                    if let Some(actor) = actor {
+                if let Some(index) = state.organizations.iter().position(|entry| entry.id == org) {
+                    let entry = state.organizations.remove(index);
+                    state.deps.node.set_hosted(org, false);
+                    if let Some(actor) = entry.actor {
                         actor.unlink(myself.get_cell());
                         let _ = actor
                             .stop_and_wait(Some("organization moved or stopped".into()), None)
@@ -518,26 +525,57 @@ impl Actor for RootSupervisor {
                 let stopped = state
                     .organizations
                     .iter()
-                    .any(|(id, actor, _)| *id == org && actor.is_none());
+                    .any(|entry| entry.id == org && entry.actor.is_none());
                 if stopped && let Err(error) = state.start_organization(&myself, org).await {
                     tracing::error!(%org, %error, "organization could not be restarted");
+                }
+            }
+            RootMessage::RestartSystem => {
+                if state.system.is_none()
+                    && let Err(error) = state.start_system(&myself).await
+                {
+                    tracing::error!(%error, "system actors could not be restarted; retrying");
+                    let delay = state.deps.config.organization_policy.max_backoff;
+                    myself.send_after(delay, || RootMessage::RestartSystem);
                 }
             }
             RootMessage::Organization(org, reply) => {
                 let actor = state
                     .organizations
                     .iter()
-                    .find(|(id, _, _)| *id == org)
-                    .and_then(|(_, actor, _)| actor.clone());
+                    .find(|entry| entry.id == org)
+                    .and_then(|entry| entry.actor.clone());
                 let _ = reply.send(actor);
             }
-            RootMessage::Organizations(reply) => {
-                let running = state
-                    .organizations
-                    .iter()
-                    .filter_map(|(id, actor, _)| actor.clone().map(|actor| (*id, actor)))
-                    .collect();
-                let _ = reply.send(running);
+            RootMessage::Describe(reply) => {
+                let mut tree = vec![ActorInfo::actor("root".into(), None, 0)];
+                if let Some(system) = &state.system
+                    && let Ok(ractor::rpc::CallResult::Success(actors)) = system
+                        .call(SystemMessage::Describe, Some(Duration::from_secs(5)))
+                        .await
+                {
+                    tree.push(ActorInfo::actor(
+                        "root/system".into(),
+                        None,
+                        state.system_history.total(),
+                    ));
+                    tree.extend(actors);
+                }
+                for entry in &state.organizations {
+                    tree.push(ActorInfo::actor(
+                        format!("root/org:{}", entry.id),
+                        None,
+                        entry.history.total(),
+                    ));
+                    if let Some(actor) = &entry.actor
+                        && let Ok(ractor::rpc::CallResult::Success(actors)) = actor
+                            .call(OrgMessage::Describe, Some(Duration::from_secs(10)))
+                            .await
+                    {
+                        tree.extend(actors);
+                    }
+                }
+                let _ = reply.send(tree);
             }
         }
         Ok(())
@@ -549,26 +587,46 @@ impl Actor for RootSupervisor {
         event: SupervisionEvent,
         state: &mut RootState,
     ) -> Result<(), ActorProcessingErr> {
-        if let SupervisionEvent::ActorFailed(cell, error) = event {
-            let policy = state.deps.organization_policy;
-            let Some(entry) = state.organizations.iter_mut().find(|(_, actor, _)| {
-                actor
-                    .as_ref()
-                    .is_some_and(|actor| actor.get_id() == cell.get_id())
-            }) else {
-                return Ok(());
+        let SupervisionEvent::ActorFailed(cell, error) = event else {
+            return Ok(());
+        };
+        let policy = state.deps.config.organization_policy;
+        if state
+            .system
+            .as_ref()
+            .is_some_and(|system| system.get_id() == cell.get_id())
+        {
+            state.system = None;
+            tracing::error!(%error, "system actors failed");
+            // The node cannot work without them: never give up, only slow down.
+            let delay = match state.system_history.record_failure(&policy, Instant::now()) {
+                Decision::Restart { delay, .. } => delay,
+                Decision::GiveUp { .. } => policy.max_backoff,
             };
-            entry.1 = None;
-            let org = entry.0;
-            tracing::error!(%org, %error, "organization subtree failed");
-            match entry.2.record_failure(&policy, Instant::now()) {
-                Decision::Restart { delay, .. } => {
-                    myself.send_after(delay, move || RootMessage::RestartOrganization(org));
-                }
-                Decision::GiveUp { .. } => {
-                    // The root never dies: the organization stays down until restarted.
-                    tracing::error!(%org, "organization subtree left stopped: it keeps failing");
-                }
+            crate::metrics::subtree_restarted("system");
+            myself.send_after(delay, || RootMessage::RestartSystem);
+            return Ok(());
+        }
+        let Some(entry) = state.organizations.iter_mut().find(|entry| {
+            entry
+                .actor
+                .as_ref()
+                .is_some_and(|actor| actor.get_id() == cell.get_id())
+        }) else {
+            return Ok(());
+        };
+        entry.actor = None;
+        let org = entry.id;
+        tracing::error!(%org, %error, "organization subtree failed");
+        match entry.history.record_failure(&policy, Instant::now()) {
+            Decision::Restart { delay, .. } => {
+                crate::metrics::subtree_restarted("organization");
+                myself.send_after(delay, move || RootMessage::RestartOrganization(org));
+            }
+            Decision::GiveUp { .. } => {
+                // The root never dies: the organization stays down until started again.
+                state.deps.node.set_hosted(org, false);
+                tracing::error!(%org, "organization subtree left stopped: it keeps failing");
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! agents that keep crashing, a node that dies mid-task, a flood for one agent,
 //! cancellation, request/response timeouts, and event routing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,12 +14,17 @@ use companyos_actors::{
 use companyos_store::testing::TestDb;
 use companyos_store::*;
 use companyos_supervisors::{
-    ConsensusRule, DispatcherConfig, Placement, RestartPolicy, Runtime, RuntimeConfig,
-    RuntimeError, SchedulerConfig,
+    ActorInfo, ConsensusRule, DispatcherConfig, GatewayMessage, Placement, RestartPolicy, Runtime,
+    RuntimeConfig, RuntimeError, SchedulerConfig, Strategy,
 };
 use serde_json::{Value, json};
 
 companyos_store::contract_tests!(
+    strategies_apply_per_subtree,
+    a_subtree_that_keeps_losing_agents_fails_to_its_organization,
+    events_left_unrouted_are_routed_at_start_up,
+    the_gateway_serves_requests_by_id,
+    a_crashed_dispatcher_is_restarted_and_work_goes_on,
     a_panicking_agent_is_restarted_and_its_task_retried,
     an_agent_that_keeps_crashing_is_disabled_until_enabled,
     a_node_stopped_mid_task_finishes_every_task_after_restart,
@@ -177,6 +182,11 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
             reclaim_interval: Duration::from_millis(100),
         },
         agent_policy: policy,
+        kind_policies: HashMap::new(),
+        group_policy: RestartPolicy {
+            max_restarts: 10,
+            ..RestartPolicy::default()
+        },
         organization_policy: RestartPolicy {
             max_restarts: 10,
             ..RestartPolicy::default()
@@ -1450,5 +1460,427 @@ async fn broadcasts_reach_the_agents_listening_to_the_topic(db: &TestDb) {
             .count(),
         2
     );
+    runtime.shutdown().await;
+}
+
+// ─── the shape of the tree ─────────────────────────────────────────────────────
+
+/// The paths of the live tree, without the ids in them.
+async fn shape(runtime: &Runtime, org: OrgId) -> Vec<String> {
+    let tree = runtime.tree().await.expect("tree");
+    tree.iter()
+        .filter(|info| info.agent_id.is_none())
+        .map(|info| info.path.replace(&org.to_string(), "X"))
+        .collect()
+}
+
+fn restarts_of(tree: &[ActorInfo], path_end: &str) -> u32 {
+    tree.iter()
+        .find(|info| info.path.ends_with(path_end))
+        .unwrap_or_else(|| panic!("{path_end} is not in the tree"))
+        .restarts
+}
+
+async fn strategies_apply_per_subtree(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "crashy", AgentKind::Executor, || {
+        Box::new(CrashesOnFirstAttempt)
+    });
+    let mut config = fast_config(RestartPolicy::default());
+    config.kind_policies.insert(
+        AgentKind::Executor,
+        RestartPolicy {
+            strategy: Strategy::OneForAll,
+            ..RestartPolicy::default()
+        },
+    );
+    let runtime = Runtime::start(db.store.clone(), fast_queue(&db.store), registry, config)
+        .await
+        .expect("start runtime");
+    let org = organization(&db.store).await;
+    let crashy = runtime
+        .spawn_agent(org, "crashy", "crashy", None)
+        .await
+        .expect("spawn");
+    let sibling = runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn");
+    let analyst = runtime
+        .spawn_agent(org, "analytics", "task_analytics", None)
+        .await
+        .expect("spawn");
+    assert_eq!(
+        shape(&runtime, org).await,
+        [
+            "root",
+            "root/system",
+            "root/system/events",
+            "root/system/gateway",
+            "root/system/scheduler",
+            "root/system/dispatcher",
+            "root/org:X",
+            "root/org:X/executors",
+            "root/org:X/coordinators",
+            "root/org:X/analysts",
+            "root/org:X/watchers",
+        ]
+    );
+    let mut events = runtime.subscribe();
+    let crashed = runtime
+        .submit(task(org, crashy.id, json!({})))
+        .await
+        .expect("submit")
+        .id;
+    eventually("the crashed task is retried and completes", || {
+        all_completed(&db.store, org, std::slice::from_ref(&crashed))
+    })
+    .await;
+    let mut restarted = HashSet::new();
+    while let Ok(event) = events.try_recv() {
+        if let RuntimeEvent::AgentRestarted { agent_id, .. } = event {
+            restarted.insert(agent_id);
+        }
+    }
+    // one_for_all among the executors: the sibling went down and came back with the
+    // crashed agent; the analyst, in another subtree, was left alone.
+    assert!(restarted.contains(&crashy.id), "{restarted:?}");
+    assert!(restarted.contains(&sibling.id), "{restarted:?}");
+    assert!(!restarted.contains(&analyst.id), "{restarted:?}");
+    let counted = runtime
+        .submit(task(org, sibling.id, json!({"text": "still here"})))
+        .await
+        .expect("submit")
+        .id;
+    eventually("the restarted sibling works", || {
+        all_completed(&db.store, org, std::slice::from_ref(&counted))
+    })
+    .await;
+    let tree = runtime.tree().await.expect("tree");
+    assert_eq!(restarts_of(&tree, &format!("agent:{}", crashy.id)), 1);
+    assert_eq!(
+        restarts_of(&tree, "/executors"),
+        0,
+        "the subtree itself held"
+    );
+    runtime.shutdown().await;
+}
+
+async fn a_subtree_that_keeps_losing_agents_fails_to_its_organization(db: &TestDb) {
+    let crashing = Arc::new(AtomicBool::new(true));
+    let mut registry = AgentTypeRegistry::builtin();
+    let switch = crashing.clone();
+    register(&mut registry, "broken", AgentKind::Executor, move || {
+        Box::new(CrashesWhile(switch.clone()))
+    });
+    // The first crash disables the agent; the first disabled agent fails the subtree.
+    let mut config = fast_config(RestartPolicy {
+        max_restarts: 0,
+        ..RestartPolicy::default()
+    });
+    config.group_policy = RestartPolicy {
+        max_restarts: 0,
+        ..RestartPolicy::default()
+    };
+    let runtime = Runtime::start(db.store.clone(), fast_queue(&db.store), registry, config)
+        .await
+        .expect("start runtime");
+    let org = organization(&db.store).await;
+    let broken = runtime
+        .spawn_agent(org, "broken", "broken", None)
+        .await
+        .expect("spawn");
+    let sibling = runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn");
+    let watcher = runtime
+        .spawn_agent(org, "github", "pull_request_watcher", None)
+        .await
+        .expect("spawn");
+    runtime
+        .submit(task(org, broken.id, json!({})))
+        .await
+        .expect("submit");
+    eventually(
+        "the executors subtree is restarted by its organization",
+        || async {
+            let tree = runtime.tree().await.expect("tree");
+            tree.iter()
+                .any(|info| info.path.ends_with("/executors") && info.restarts == 1)
+                && tree.iter().any(|info| info.agent_id == Some(sibling.id))
+        },
+    )
+    .await;
+    let tree = runtime.tree().await.expect("tree");
+    assert_eq!(
+        db.store
+            .agents()
+            .get(org, broken.id)
+            .await
+            .expect("agent")
+            .status,
+        AgentStatus::Disabled
+    );
+    assert!(
+        tree.iter().all(|info| info.agent_id != Some(broken.id)),
+        "stays down"
+    );
+    assert_eq!(
+        tree.iter()
+            .filter(|info| info.agent_id == Some(sibling.id))
+            .count(),
+        1,
+        "the rebuilt subtree runs the sibling once, not next to the old one"
+    );
+    assert_eq!(restarts_of(&tree, "/watchers"), 0, "other subtrees held");
+    assert!(tree.iter().any(|info| info.agent_id == Some(watcher.id)));
+    assert_eq!(
+        restarts_of(&tree, &format!("org:{org}")),
+        0,
+        "the organization held"
+    );
+    let counted = runtime
+        .submit(task(org, sibling.id, json!({"text": "after the restart"})))
+        .await
+        .expect("submit")
+        .id;
+    eventually("the sibling in the rebuilt subtree works", || {
+        all_completed(&db.store, org, std::slice::from_ref(&counted))
+    })
+    .await;
+    runtime.shutdown().await;
+}
+
+async fn events_left_unrouted_are_routed_at_start_up(db: &TestDb) {
+    let org = organization(&db.store).await;
+    // As a node that died between recording an event and routing it left them.
+    for (name, agent_type) in [
+        ("github", "pull_request_watcher"),
+        ("reviewer", "code_review"),
+    ] {
+        db.store
+            .agents()
+            .create(
+                org,
+                NewAgent {
+                    name: name.into(),
+                    agent_type: agent_type.into(),
+                    capabilities: vec![],
+                    configuration: json!({}),
+                },
+            )
+            .await
+            .expect("agent");
+    }
+    let event = db
+        .store
+        .events()
+        .record(
+            org,
+            NewEvent {
+                event_type: "pull_request.opened".into(),
+                event_source: "github".into(),
+                actor_type: Some(EventActorType::Webhook),
+                actor_id: None,
+                resource_type: Some("pull_request".into()),
+                resource_id: None,
+                metadata: json!({"number": 12, "title": "Routed after a crash"}),
+            },
+        )
+        .await
+        .expect("event");
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "code_review", AgentKind::Executor, || {
+        Box::new(CrashesWhile(Arc::new(AtomicBool::new(false))))
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    eventually("the event is routed", || async {
+        db.store
+            .events()
+            .get(org, event.id)
+            .await
+            .expect("event")
+            .routed_at
+            .is_some()
+    })
+    .await;
+    let filter = TaskFilter {
+        task_type: Some("analyze_pr".into()),
+        ..TaskFilter::default()
+    };
+    let tasks = db
+        .store
+        .tasks()
+        .list(org, &filter, &PageRequest::default())
+        .await
+        .expect("tasks");
+    assert_eq!(tasks.items.len(), 1, "one task for the one event");
+    let review = [tasks.items[0].id];
+    eventually("the review task completes", || {
+        all_completed(&db.store, org, &review)
+    })
+    .await;
+    runtime.shutdown().await;
+}
+
+async fn the_gateway_serves_requests_by_id(db: &TestDb) {
+    let mut registry = AgentTypeRegistry::builtin();
+    registry.register(AgentType {
+        name: "voter".into(),
+        kind: AgentKind::Analyst,
+        capabilities: vec![],
+        default_configuration: json!({"decision": "ship"}),
+        factory: Arc::new(|configuration| Box::new(Voter(configuration.clone()))),
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let org = organization(&db.store).await;
+    let voter = runtime
+        .spawn_agent(org, "voter", "voter", None)
+        .await
+        .expect("spawn");
+    let gateway = runtime.gateway().expect("a gateway");
+    let ask = |agent_id| {
+        gateway.call(
+            move |reply| GatewayMessage::Ask {
+                organization_id: org,
+                agent_id,
+                question: json!({"release": "1.2"}),
+                timeout_ms: 5_000,
+                reply,
+            },
+            Some(Duration::from_secs(10)),
+        )
+    };
+    let answer = ask(voter.id).await.expect("gateway").success_or(()).ok();
+    assert_eq!(
+        answer
+            .and_then(Result::ok)
+            .map(|answer| answer["decision"].clone()),
+        Some(json!("ship"))
+    );
+    let unknown = ask(AgentId::new())
+        .await
+        .expect("gateway")
+        .success_or(())
+        .ok();
+    assert!(
+        matches!(&unknown, Some(Err(message)) if message.contains("not running")),
+        "{unknown:?}"
+    );
+    let elsewhere = gateway
+        .call(
+            |reply| GatewayMessage::Route {
+                organization_id: OrgId::new(),
+                event_id: EventId::new(),
+                reply,
+            },
+            Some(Duration::from_secs(10)),
+        )
+        .await
+        .expect("gateway")
+        .success_or(())
+        .ok();
+    assert!(
+        matches!(&elsewhere, Some(Err(message)) if message.contains("not hosted")),
+        "{elsewhere:?}"
+    );
+    runtime.shutdown().await;
+}
+
+/// The real queue, except that its first claim panics (inside the dispatcher).
+struct FirstClaimPanics {
+    inner: DbTaskQueue,
+    panicked: AtomicBool,
+}
+
+#[async_trait]
+impl TaskQueue for FirstClaimPanics {
+    async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError> {
+        self.inner.enqueue(task).await
+    }
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>, StoreError> {
+        assert!(
+            self.panicked.swap(true, Ordering::SeqCst),
+            "simulated crash of the dispatcher"
+        );
+        self.inner.claim(request).await
+    }
+    async fn extend_lease(&self, lease: &Lease, duration: Duration) -> Result<Lease, StoreError> {
+        self.inner.extend_lease(lease, duration).await
+    }
+    async fn complete(
+        &self,
+        lease: &Lease,
+        output: Option<Value>,
+    ) -> Result<AgentTask, StoreError> {
+        self.inner.complete(lease, output).await
+    }
+    async fn fail(
+        &self,
+        lease: &Lease,
+        error: &str,
+        retryable: bool,
+    ) -> Result<FailOutcome, StoreError> {
+        self.inner.fail(lease, error, retryable).await
+    }
+    async fn release(&self, lease: &Lease, delay: Duration) -> Result<(), StoreError> {
+        self.inner.release(lease, delay).await
+    }
+    async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError> {
+        self.inner.reclaim_expired().await
+    }
+    async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError> {
+        self.inner.approve(org, task, by).await
+    }
+    async fn reject(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<AgentTask, StoreError> {
+        self.inner.reject(org, task, by, reason).await
+    }
+    async fn cancel(&self, org: OrgId, task: TaskId) -> Result<(AgentTask, bool), StoreError> {
+        self.inner.cancel(org, task).await
+    }
+}
+
+async fn a_crashed_dispatcher_is_restarted_and_work_goes_on(db: &TestDb) {
+    let queue = Arc::new(FirstClaimPanics {
+        inner: DbTaskQueue::new(db.store.clone()),
+        panicked: AtomicBool::new(false),
+    });
+    let runtime = Runtime::start(
+        db.store.clone(),
+        queue,
+        AgentTypeRegistry::builtin(),
+        fast_config(RestartPolicy::default()),
+    )
+    .await
+    .expect("start runtime");
+    let org = organization(&db.store).await;
+    let counter = runtime
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn");
+    let mut tasks = Vec::new();
+    for text in ["one", "two words", "three more words"] {
+        tasks.push(
+            runtime
+                .submit(task(org, counter.id, json!({"text": text})))
+                .await
+                .expect("submit")
+                .id,
+        );
+    }
+    eventually("every task completes", || {
+        all_completed(&db.store, org, &tasks)
+    })
+    .await;
+    let tree = runtime.tree().await.expect("tree");
+    assert_eq!(restarts_of(&tree, "root/system/dispatcher"), 1);
+    assert_eq!(restarts_of(&tree, "root/system/scheduler"), 0);
     runtime.shutdown().await;
 }

@@ -1,0 +1,435 @@
+//! The kind supervisor: `root/org:<id>/<kind>s` — the watchers, executors, coordinators
+//! or analysts of one organization. It starts its agents from their rows and applies its
+//! kind's [`RestartPolicy`] when one fails: restart (immediately, then with backoff)
+//! under the kind's strategy, or — past the intensity limit — disable the agent, record
+//! the escalation, and count it against its own limit (`group_policy`). Past that limit
+//! the kind supervisor fails, and its organization supervisor decides.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::{Duration, Instant};
+
+use companyos_actors::{
+    AgentActor, AgentArgs, AgentHandle, AgentIdentity, AgentKind, AgentMessage, AgentSnapshot,
+    RuntimeEvent,
+};
+use companyos_store::{Agent, AgentId, AgentStatus, EventActorType, NewEvent, OrgId};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use serde_json::json;
+
+use crate::directory::Location;
+use crate::policy::{Decision, RestartHistory, RestartPolicy, Strategy};
+use crate::tree::{ActorInfo, Deps};
+
+pub struct KindSupervisor;
+
+pub struct KindArgs {
+    pub(crate) organization_id: OrgId,
+    pub(crate) kind: AgentKind,
+    pub(crate) deps: Arc<Deps>,
+    /// The rows of the agents to start, as the organization supervisor read them.
+    pub(crate) agents: Vec<Agent>,
+}
+
+pub struct KindState {
+    organization_id: OrgId,
+    kind: AgentKind,
+    policy: RestartPolicy,
+    deps: Arc<Deps>,
+    /// In start order (rest_for_one depends on it).
+    children: Vec<Child>,
+    /// Agents this supervisor gave up on (disabled), counted against `group_policy`.
+    escalations: RestartHistory,
+}
+
+struct Child {
+    agent_id: AgentId,
+    actor: Option<AgentHandle>,
+    history: RestartHistory,
+}
+
+pub enum KindMessage {
+    /// Starts (or restarts, if stopped) the agent with this id from its row.
+    StartAgent(AgentId, RpcReplyPort<Result<(), String>>),
+    /// Stops the agent and forgets it (disable, delete, organization moved).
+    StopAgent(AgentId, RpcReplyPort<()>),
+    /// A backoff delay has passed: start the failed agent again.
+    RestartAgent(AgentId),
+    /// This subtree's agents, as operators see them.
+    Describe(RpcReplyPort<Vec<ActorInfo>>),
+}
+
+/// The path segment of a kind's subtree: `executors`, `watchers`, ….
+pub(crate) fn subtree_name(kind: AgentKind) -> String {
+    format!("{}s", kind.as_str())
+}
+
+impl KindState {
+    fn child_index(&self, agent: AgentId) -> Option<usize> {
+        self.children
+            .iter()
+            .position(|child| child.agent_id == agent)
+    }
+
+    /// Reads the agent's row and starts it. A disabled or deleted agent is not started.
+    async fn start_by_id(
+        &mut self,
+        myself: &ActorRef<KindMessage>,
+        agent_id: AgentId,
+    ) -> Result<(), String> {
+        match self
+            .deps
+            .store
+            .agents()
+            .get(self.organization_id, agent_id)
+            .await
+        {
+            Ok(agent) => self.start_agent(myself, agent).await,
+            Err(error) => {
+                self.children.retain(|child| child.agent_id != agent_id);
+                Err(error.to_string())
+            }
+        }
+    }
+
+    async fn start_agent(
+        &mut self,
+        myself: &ActorRef<KindMessage>,
+        agent: Agent,
+    ) -> Result<(), String> {
+        let agent_id = agent.id;
+        if agent.status == AgentStatus::Disabled {
+            self.children.retain(|child| child.agent_id != agent_id);
+            return Ok(());
+        }
+        let agent_type = self
+            .deps
+            .registry
+            .get(&agent.agent_type)
+            .ok_or_else(|| format!("unknown agent type {:?}", agent.agent_type))?;
+        if agent_type.kind != self.kind {
+            return Err(format!(
+                "agent {agent_id} is a {}, not a {}",
+                agent_type.kind.as_str(),
+                self.kind.as_str()
+            ));
+        }
+        let behaviour = (agent_type.factory)(&agent.configuration);
+        let mailbox = Arc::new(AtomicUsize::new(0));
+        let args = AgentArgs {
+            mailbox: mailbox.clone(),
+            identity: AgentIdentity {
+                id: agent.id,
+                organization_id: agent.organization_id,
+                name: agent.name,
+                agent_type: agent.agent_type,
+            },
+            configuration: agent.configuration,
+            behaviour,
+            store: self.deps.store.clone(),
+            queue: self.deps.queue.clone(),
+            bus: self.deps.bus.clone(),
+        };
+        let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())
+            .await
+            .map_err(|error| format!("agent {agent_id} failed to start: {error}"))?;
+        let handle = AgentHandle::new(actor, mailbox);
+        self.deps.directory.insert(
+            agent_id,
+            Location {
+                organization_id: self.organization_id,
+                kind: self.kind,
+                handle: handle.clone(),
+            },
+        );
+        match self.child_index(agent_id) {
+            Some(index) => self.children[index].actor = Some(handle),
+            None => self.children.push(Child {
+                agent_id,
+                actor: Some(handle),
+                history: RestartHistory::default(),
+            }),
+        }
+        Ok(())
+    }
+
+    fn stop_child(&mut self, myself: &ActorRef<KindMessage>, index: usize, reason: &str) {
+        if let Some(handle) = self.children[index].actor.take() {
+            let actor = handle.actor();
+            self.deps.directory.remove(self.children[index].agent_id);
+            // Unlinked first: a deliberate stop is not a failure to supervise. Killed, not
+            // stopped: a graceful stop would wait for the task in hand to finish; the
+            // task is retried instead, once the agent runs again.
+            actor.unlink(myself.get_cell());
+            tracing::info!(agent = %self.children[index].agent_id, reason, "stopping agent");
+            actor.kill();
+        }
+    }
+
+    async fn record_status(&self, agent: AgentId, status: AgentStatus) {
+        if let Err(error) = self
+            .deps
+            .store
+            .agents()
+            .set_status(self.organization_id, agent, status, None)
+            .await
+        {
+            tracing::error!(%agent, %error, "cannot record the agent's status");
+        }
+        self.deps.bus.publish(RuntimeEvent::AgentStatusChanged {
+            organization_id: self.organization_id,
+            agent_id: agent,
+            status,
+            task_id: None,
+        });
+    }
+
+    async fn restart(&mut self, myself: &ActorRef<KindMessage>, agent: AgentId) {
+        match self.start_by_id(myself, agent).await {
+            Ok(()) => {
+                let restarts = self
+                    .child_index(agent)
+                    .map_or(0, |index| self.children[index].history.total());
+                crate::metrics::agent_restarted();
+                self.deps.bus.publish(RuntimeEvent::AgentRestarted {
+                    organization_id: self.organization_id,
+                    agent_id: agent,
+                    restarts,
+                });
+            }
+            Err(error) => tracing::error!(%agent, %error, "agent could not be restarted"),
+        }
+    }
+
+    /// The child failed: apply the policy.
+    async fn on_child_failed(
+        &mut self,
+        myself: &ActorRef<KindMessage>,
+        index: usize,
+        error: String,
+    ) -> Result<(), ActorProcessingErr> {
+        let agent = self.children[index].agent_id;
+        self.children[index].actor = None;
+        self.deps.directory.remove(agent);
+        tracing::warn!(%agent, %error, "agent crashed");
+        self.record_status(agent, AgentStatus::Error).await;
+        let policy = self.policy;
+        match self.children[index]
+            .history
+            .record_failure(&policy, Instant::now())
+        {
+            Decision::Restart { delay, .. } => {
+                let targets: Vec<usize> = match policy.strategy {
+                    Strategy::OneForOne => vec![index],
+                    Strategy::OneForAll => (0..self.children.len()).collect(),
+                    Strategy::RestForOne => (index..self.children.len()).collect(),
+                };
+                for &target in &targets {
+                    if target != index {
+                        self.stop_child(myself, target, "restarted with a failed sibling");
+                    }
+                }
+                for target in targets {
+                    let target = self.children[target].agent_id;
+                    if delay.is_zero() {
+                        self.restart(myself, target).await;
+                    } else {
+                        myself.send_after(delay, move || KindMessage::RestartAgent(target));
+                    }
+                }
+                Ok(())
+            }
+            Decision::GiveUp { restarts } => {
+                self.children.remove(index);
+                let reason = format!(
+                    "crashed {} times within {:?} (last: {error}); disabled until re-enabled",
+                    restarts + 1,
+                    policy.window
+                );
+                tracing::error!(%agent, %reason, "agent disabled");
+                self.record_status(agent, AgentStatus::Disabled).await;
+                self.deps.bus.publish(RuntimeEvent::AgentDisabled {
+                    organization_id: self.organization_id,
+                    agent_id: agent,
+                    reason: reason.clone(),
+                });
+                let escalation = NewEvent {
+                    event_type: "agent.disabled".into(),
+                    event_source: "supervisor".into(),
+                    actor_type: Some(EventActorType::System),
+                    actor_id: None,
+                    resource_type: Some("agent".into()),
+                    resource_id: Some(agent.0),
+                    metadata: json!({
+                        "reason": reason,
+                        "restarts": restarts,
+                        "window_secs": policy.window.as_secs(),
+                        "subtree": subtree_name(self.kind),
+                    }),
+                };
+                if let Err(error) = self
+                    .deps
+                    .store
+                    .events()
+                    .record(self.organization_id, escalation)
+                    .await
+                {
+                    tracing::error!(%error, "cannot record the escalation");
+                }
+                // Escalate: this subtree's own intensity limit applies in turn.
+                let group_policy = self.deps.config.group_policy;
+                match self
+                    .escalations
+                    .record_failure(&group_policy, Instant::now())
+                {
+                    Decision::Restart { .. } => Ok(()),
+                    Decision::GiveUp { .. } => {
+                        // ractor runs no post_stop for a failed actor: stop the agents here.
+                        for index in 0..self.children.len() {
+                            self.stop_child(myself, index, "subtree failed");
+                        }
+                        Err(format!(
+                        "{} of organization {} exceeded their restart intensity ({} agents disabled within {:?})",
+                        subtree_name(self.kind),
+                        self.organization_id,
+                        group_policy.max_restarts + 1,
+                        group_policy.window
+                    )
+                    .into())
+                    }
+                }
+            }
+        }
+    }
+
+    async fn describe(&self) -> Vec<ActorInfo> {
+        let mut tree = Vec::with_capacity(self.children.len());
+        for child in &self.children {
+            let mailbox = child.actor.as_ref().map_or(0, AgentHandle::mailbox_depth);
+            let snapshot: Option<AgentSnapshot> = match &child.actor {
+                Some(handle) => handle
+                    .call(AgentMessage::Snapshot, Some(Duration::from_millis(100)))
+                    .await
+                    .ok()
+                    .and_then(|result| result.success_or(()).ok()),
+                None => None,
+            };
+            tree.push(ActorInfo {
+                path: format!(
+                    "root/org:{}/{}/agent:{}",
+                    self.organization_id,
+                    subtree_name(self.kind),
+                    child.agent_id
+                ),
+                agent_id: Some(child.agent_id),
+                kind: Some(self.kind),
+                status: match (&child.actor, &snapshot) {
+                    (_, Some(snapshot)) => Some(snapshot.status),
+                    (None, None) => Some(AgentStatus::Error),
+                    (Some(_), None) => None,
+                },
+                restarts: child.history.total(),
+                messages_handled: snapshot.map_or(0, |snapshot| snapshot.messages_handled),
+                mailbox,
+            });
+        }
+        tree
+    }
+}
+
+impl Actor for KindSupervisor {
+    type Msg = KindMessage;
+    type State = KindState;
+    type Arguments = KindArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<KindMessage>,
+        args: KindArgs,
+    ) -> Result<KindState, ActorProcessingErr> {
+        let mut state = KindState {
+            organization_id: args.organization_id,
+            kind: args.kind,
+            policy: args.deps.config.policy_for(args.kind),
+            deps: args.deps,
+            children: Vec::new(),
+            escalations: RestartHistory::default(),
+        };
+        for agent in args.agents {
+            let id = agent.id;
+            if let Err(error) = state.start_agent(&myself, agent).await {
+                tracing::error!(agent = %id, %error, "agent not started");
+            }
+        }
+        Ok(state)
+    }
+
+    async fn post_stop(
+        &self,
+        myself: ActorRef<KindMessage>,
+        state: &mut KindState,
+    ) -> Result<(), ActorProcessingErr> {
+        for index in 0..state.children.len() {
+            state.stop_child(&myself, index, "subtree stopped");
+        }
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<KindMessage>,
+        message: KindMessage,
+        state: &mut KindState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            KindMessage::StartAgent(agent, reply) => {
+                let result = match state.child_index(agent) {
+                    Some(index) if state.children[index].actor.is_some() => Ok(()),
+                    _ => state.start_by_id(&myself, agent).await,
+                };
+                let _ = reply.send(result);
+            }
+            KindMessage::StopAgent(agent, reply) => {
+                if let Some(index) = state.child_index(agent) {
+                    state.stop_child(&myself, index, "stopped");
+                    state.children.remove(index);
+                }
+                let _ = reply.send(());
+            }
+            KindMessage::RestartAgent(agent) => {
+                if state
+                    .child_index(agent)
+                    .is_some_and(|index| state.children[index].actor.is_none())
+                {
+                    state.restart(&myself, agent).await;
+                }
+            }
+            KindMessage::Describe(reply) => {
+                let _ = reply.send(state.describe().await);
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<KindMessage>,
+        event: SupervisionEvent,
+        state: &mut KindState,
+    ) -> Result<(), ActorProcessingErr> {
+        if let SupervisionEvent::ActorFailed(cell, error) = event {
+            let failed = state.children.iter().position(|child| {
+                child
+                    .actor
+                    .as_ref()
+                    .is_some_and(|handle| handle.actor().get_id() == cell.get_id())
+            });
+            if let Some(index) = failed {
+                state
+                    .on_child_failed(&myself, index, error.to_string())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}

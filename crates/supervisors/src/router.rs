@@ -1,0 +1,131 @@
+//! The event router (`root/system/events`): hands stored events to the watchers of
+//! their organization, one event at a time and in the order asked, and marks each one
+//! routed once every watcher has written the tasks it calls for (idempotently, by event
+//! and task type — routing an event twice writes nothing new).
+//!
+//! When it starts, and whenever an organization starts on this node, it sweeps the
+//! events left unrouted (a node that died between recording an event and routing it):
+//! the oldest first, a batch per message, only those of organizations hosted here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use companyos_actors::{AgentKind, AgentMessage};
+use companyos_store::{EventId, OrgId, TaskId};
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+
+use crate::error::RuntimeError;
+use crate::tree::Deps;
+
+/// How long a watcher may take to decide about one event.
+const WATCHER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Unrouted events read per sweep message.
+const SWEEP_BATCH: u32 = 256;
+
+pub(crate) struct EventRouter;
+
+pub enum RouterMessage {
+    Route {
+        organization_id: OrgId,
+        event_id: EventId,
+        reply: RpcReplyPort<Result<Vec<TaskId>, RuntimeError>>,
+    },
+    /// Route a batch of events left unrouted; another sweep follows while batches route.
+    Sweep,
+}
+
+impl Actor for EventRouter {
+    type Msg = RouterMessage;
+    type State = Arc<Deps>;
+    type Arguments = Arc<Deps>;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<RouterMessage>,
+        deps: Arc<Deps>,
+    ) -> Result<Arc<Deps>, ActorProcessingErr> {
+        myself.send_message(RouterMessage::Sweep)?;
+        Ok(deps)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<RouterMessage>,
+        message: RouterMessage,
+        deps: &mut Arc<Deps>,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            RouterMessage::Route {
+                organization_id,
+                event_id,
+                reply,
+            } => {
+                let _ = reply.send(route(deps, organization_id, event_id).await);
+            }
+            RouterMessage::Sweep => {
+                let batch = deps.store.events().unrouted(SWEEP_BATCH).await?;
+                let mut routed = 0;
+                for event in &batch {
+                    if !deps.node.hosts(event.organization_id) {
+                        continue;
+                    }
+                    match route(deps, event.organization_id, event.id).await {
+                        Ok(_) => routed += 1,
+                        Err(error) => {
+                            tracing::warn!(event = %event.id, %error, "unrouted event still not routed")
+                        }
+                    }
+                }
+                if routed > 0 {
+                    tracing::info!(routed, "routed events left unrouted");
+                }
+                if routed > 0 && batch.len() == SWEEP_BATCH as usize {
+                    myself.send_message(RouterMessage::Sweep)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hands one stored event to every running watcher of its organization; marks it
+/// routed when all of them accepted it. Returns the tasks written for it.
+async fn route(deps: &Deps, org: OrgId, event: EventId) -> Result<Vec<TaskId>, RuntimeError> {
+    let event = deps.store.events().get(org, event).await?;
+    let mut tasks = Vec::new();
+    for (agent, location) in deps
+        .directory
+        .of_organization(org, Some(AgentKind::Watcher))
+    {
+        let event = Box::new(event.clone());
+        match location
+            .handle
+            .call(
+                |reply| AgentMessage::Route { event, reply },
+                Some(WATCHER_TIMEOUT),
+            )
+            .await
+        {
+            Ok(CallResult::Success(Ok(ids))) => tasks.extend(ids),
+            Ok(CallResult::Success(Err(reason))) => {
+                return Err(RuntimeError::Refused { agent, reason });
+            }
+            Ok(CallResult::Timeout) => {
+                return Err(RuntimeError::Timeout {
+                    agent,
+                    timeout_ms: WATCHER_TIMEOUT.as_millis() as u64,
+                });
+            }
+            Ok(CallResult::SenderError) | Err(_) => {
+                return Err(RuntimeError::AgentNotRunning(agent));
+            }
+        }
+    }
+    deps.store.events().mark_routed(org, event.id).await?;
+    crate::metrics::event_routed();
+    if !tasks.is_empty() {
+        deps.dispatch.wake.notify_one();
+    }
+    Ok(tasks)
+}
