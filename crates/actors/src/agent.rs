@@ -228,7 +228,11 @@ impl Actor for AgentActor {
             crate::metrics::mailbox_changed(-1.0);
         }
         let started = Instant::now();
-        let result = self.handle_message(message, state).await;
+        // Boxed: ractor keeps each actor's message loop in one allocation sized for the
+        // largest handler future, for as long as the actor lives. Inline, this handler
+        // (the behaviour's futures, the database writes) made every idle agent carry
+        // several kilobytes; boxed, the memory exists only while a message is handled.
+        let result = Box::pin(self.handle_message(message, state)).await;
         crate::metrics::message_handled(state.kind, started.elapsed());
         result
     }

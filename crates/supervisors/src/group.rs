@@ -46,6 +46,10 @@ struct Child {
     agent_id: AgentId,
     actor: Option<AgentHandle>,
     history: RestartHistory,
+    /// The row the agent was started from: a crash restart reuses it instead of reading
+    /// the table again (disabling or deleting an agent stops it first, so the row cannot
+    /// say it should stay down).
+    row: Agent,
 }
 
 pub enum KindMessage {
@@ -121,10 +125,10 @@ impl KindState {
             identity: AgentIdentity {
                 id: agent.id,
                 organization_id: agent.organization_id,
-                name: agent.name,
-                agent_type: agent.agent_type,
+                name: agent.name.clone(),
+                agent_type: agent.agent_type.clone(),
             },
-            configuration: agent.configuration,
+            configuration: agent.configuration.clone(),
             behaviour,
             store: self.deps.store.clone(),
             queue: self.deps.queue.clone(),
@@ -143,11 +147,15 @@ impl KindState {
             },
         );
         match self.child_index(agent_id) {
-            Some(index) => self.children[index].actor = Some(handle),
+            Some(index) => {
+                self.children[index].actor = Some(handle);
+                self.children[index].row = agent;
+            }
             None => self.children.push(Child {
                 agent_id,
                 actor: Some(handle),
                 history: RestartHistory::default(),
+                row: agent,
             }),
         }
         Ok(())
@@ -185,7 +193,13 @@ impl KindState {
     }
 
     async fn restart(&mut self, myself: &ActorRef<KindMessage>, agent: AgentId) {
-        match self.start_by_id(myself, agent).await {
+        let Some(row) = self
+            .child_index(agent)
+            .map(|index| self.children[index].row.clone())
+        else {
+            return;
+        };
+        match self.start_agent(myself, row).await {
             Ok(()) => {
                 let restarts = self
                     .child_index(agent)
