@@ -17,6 +17,7 @@ use crate::behaviour::{
     AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest,
 };
 use crate::events::{EventBus, RuntimeEvent};
+use crate::lifecycle::LifecycleWriter;
 
 /// The actor behind every agent.
 pub struct AgentActor;
@@ -32,17 +33,22 @@ pub struct AgentArgs {
     pub store: Store,
     pub queue: Arc<dyn TaskQueue>,
     pub bus: EventBus,
+    pub lifecycle: LifecycleWriter,
 }
 
 pub struct AgentState {
     mailbox: Arc<AtomicUsize>,
-    identity: AgentIdentity,
+    identity: Arc<AgentIdentity>,
     kind: AgentKind,
-    configuration: Value,
+    configuration: Arc<Value>,
     behaviour: Box<dyn Behaviour>,
     store: Store,
     queue: Arc<dyn TaskQueue>,
     bus: EventBus,
+    lifecycle: LifecycleWriter,
+    /// The token of work no person can cancel (events, broadcasts, questions): one per
+    /// agent, cloned, rather than a new one per message.
+    never_cancelled: CancellationToken,
     status: AgentStatus,
     current_task: Option<TaskId>,
     messages_handled: u64,
@@ -105,30 +111,19 @@ impl AgentState {
         }
     }
 
-    /// Records a lifecycle transition: in the database, then on the bus.
-    async fn transition(
-        &mut self,
-        status: AgentStatus,
-        task: Option<TaskId>,
-    ) -> Result<(), ActorProcessingErr> {
+    /// Records a lifecycle transition: queued for the database (in order, see
+    /// [`LifecycleWriter`]) and published on the bus.
+    fn transition(&mut self, status: AgentStatus, task: Option<TaskId>) {
         self.status = status;
         self.current_task = task;
-        self.store
-            .agents()
-            .set_status(
-                self.identity.organization_id,
-                self.identity.id,
-                status,
-                task,
-            )
-            .await?;
+        let (org, agent) = (self.identity.organization_id, self.identity.id);
+        self.lifecycle.status(org, agent, status, task);
         self.bus.publish(RuntimeEvent::AgentStatusChanged {
-            organization_id: self.identity.organization_id,
-            agent_id: self.identity.id,
+            organization_id: org,
+            agent_id: agent,
             status,
             task_id: task,
         });
-        Ok(())
     }
 
     /// Writes the tasks a behaviour asked for, each idempotent by (event, task type,
@@ -194,13 +189,15 @@ impl Actor for AgentActor {
         let kind = args.behaviour.kind();
         let mut state = AgentState {
             mailbox: args.mailbox,
-            identity: args.identity,
+            identity: Arc::new(args.identity),
             kind,
-            configuration: args.configuration,
+            configuration: Arc::new(args.configuration),
             behaviour: args.behaviour,
             store: args.store,
             queue: args.queue,
             bus: args.bus,
+            lifecycle: args.lifecycle,
+            never_cancelled: CancellationToken::new(),
             status: AgentStatus::Idle,
             current_task: None,
             messages_handled: 0,
@@ -209,7 +206,7 @@ impl Actor for AgentActor {
         for topic in state.behaviour.topics() {
             ractor::pg::join_scoped(scope.clone(), topic, vec![myself.get_cell()]);
         }
-        state.transition(AgentStatus::Idle, None).await?;
+        state.transition(AgentStatus::Idle, None);
         Ok(state)
     }
 
@@ -228,14 +225,37 @@ impl Actor for AgentActor {
             crate::metrics::mailbox_changed(-1.0);
         }
         let started = Instant::now();
-        // Boxed: ractor keeps each actor's message loop in one allocation sized for the
-        // largest handler future, for as long as the actor lives. Inline, this handler
-        // (the behaviour's futures, the database writes) made every idle agent carry
-        // several kilobytes; boxed, the memory exists only while a message is handled.
-        let result = Box::pin(self.handle_message(message, state)).await;
+        // ractor keeps each actor's message loop in one allocation sized for the largest
+        // handler future, for as long as the actor lives. The task and event handlers
+        // (the behaviour's futures, the writes) would make every idle agent carry several
+        // kilobytes, so they are boxed: that memory exists only while one runs. A
+        // question's future is small (the behaviour's is boxed already) and stays inline,
+        // keeping request/response free of an allocation.
+        let result = match message {
+            AgentMessage::Ask { question, reply } => {
+                answer(state, question, reply).await;
+                Ok(())
+            }
+            message => Box::pin(self.handle_message(message, state)).await,
+        };
         crate::metrics::message_handled(state.kind, started.elapsed());
         result
     }
+}
+
+/// Request/response: the behaviour's answer, or why it has none.
+async fn answer(
+    state: &mut AgentState,
+    question: Value,
+    reply: RpcReplyPort<Result<Value, String>>,
+) {
+    let context = state.context(state.never_cancelled.clone());
+    let answer = state
+        .behaviour
+        .answer(&context, &question)
+        .await
+        .map_err(|failure| failure.to_string());
+    let _ = reply.send(answer);
 }
 
 impl AgentActor {
@@ -250,9 +270,7 @@ impl AgentActor {
                 cancel,
                 reply,
             } => {
-                state
-                    .transition(AgentStatus::Working, Some(task.id))
-                    .await?;
+                state.transition(AgentStatus::Working, Some(task.id));
                 let context = state.context(cancel.clone());
                 let result = tokio::select! {
                     result = state.behaviour.perform(&context, &task) => Some(result),
@@ -260,20 +278,18 @@ impl AgentActor {
                 };
                 let outcome = match result {
                     None => {
-                        state.transition(AgentStatus::Idle, None).await?;
+                        state.transition(AgentStatus::Idle, None);
                         TaskOutcome::Cancelled
                     }
                     Some(Ok(output)) => {
-                        state
-                            .transition(AgentStatus::Complete, Some(task.id))
-                            .await?;
-                        state.transition(AgentStatus::Idle, None).await?;
+                        state.transition(AgentStatus::Complete, Some(task.id));
+                        state.transition(AgentStatus::Idle, None);
                         TaskOutcome::Completed(output)
                     }
                     Some(Err(failure)) => {
                         tracing::warn!(task_id = %task.id, error = %failure, "task failed");
-                        state.transition(AgentStatus::Error, Some(task.id)).await?;
-                        state.transition(AgentStatus::Idle, None).await?;
+                        state.transition(AgentStatus::Error, Some(task.id));
+                        state.transition(AgentStatus::Idle, None);
                         TaskOutcome::Failed(failure)
                     }
                 };
@@ -281,7 +297,7 @@ impl AgentActor {
                 let _ = reply.send(outcome);
             }
             AgentMessage::Route { event, reply } => {
-                let context = state.context(CancellationToken::new());
+                let context = state.context(state.never_cancelled.clone());
                 let result = match state.behaviour.on_event(&context, &event).await {
                     Ok(requests) => {
                         let cause = format!("event:{}", event.id);
@@ -296,7 +312,7 @@ impl AgentActor {
                 payload,
                 broadcast_id,
             } => {
-                let context = state.context(CancellationToken::new());
+                let context = state.context(state.never_cancelled.clone());
                 match state
                     .behaviour
                     .on_broadcast(&context, &topic, &payload)
@@ -314,18 +330,10 @@ impl AgentActor {
                     }
                 }
             }
-            AgentMessage::Ask { question, reply } => {
-                let context = state.context(CancellationToken::new());
-                let answer = state
-                    .behaviour
-                    .answer(&context, &question)
-                    .await
-                    .map_err(|failure| failure.to_string());
-                let _ = reply.send(answer);
-            }
+            AgentMessage::Ask { question, reply } => answer(state, question, reply).await,
             AgentMessage::Snapshot(reply) => {
                 let _ = reply.send(AgentSnapshot {
-                    identity: state.identity.clone(),
+                    identity: (*state.identity).clone(),
                     kind: state.kind,
                     status: state.status,
                     current_task: state.current_task,

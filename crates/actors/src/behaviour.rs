@@ -45,8 +45,10 @@ pub struct AgentIdentity {
 
 /// What a behaviour may use while it works.
 pub struct TaskContext {
-    pub agent: AgentIdentity,
-    pub configuration: Value,
+    /// Shared with the agent's state: building a context per message clones two `Arc`s,
+    /// not the agent's strings and configuration.
+    pub agent: Arc<AgentIdentity>,
+    pub configuration: Arc<Value>,
     pub store: Store,
     pub queue: Arc<dyn TaskQueue>,
     /// Cancelled when a person cancels the running task; long work should check it.

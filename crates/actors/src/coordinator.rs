@@ -184,16 +184,6 @@ impl Behaviour for WorkflowCoordinator {
                 new.idempotency_key = Some(format!("workflow:{}:{}", run.id, spec.name));
                 new.description = Some(format!("step {} of workflow {}", spec.name, run.id));
                 let spawned = context.queue.enqueue(new).await.map_err(retryable)?.task;
-                workflows
-                    .update_step(
-                        org,
-                        step.id,
-                        WorkflowStepStatus::Running,
-                        Some(spawned.id),
-                        None,
-                    )
-                    .await
-                    .map_err(retryable)?;
                 let collaboration = if spec.blocking {
                     CollaborationType::Handoff
                 } else {
@@ -211,6 +201,19 @@ impl Behaviour for WorkflowCoordinator {
                         json!({
                             "workflow_run": run.id, "step": spec.name, "stage": stage
                         }),
+                    )
+                    .await
+                    .map_err(retryable)?;
+                // Last: a step with a task is one the coordinator will not spawn again, so
+                // everything about the spawn (task, collaboration — both idempotent) is
+                // written before it, and a kill in between repeats them harmlessly.
+                workflows
+                    .update_step(
+                        org,
+                        step.id,
+                        WorkflowStepStatus::Running,
+                        Some(spawned.id),
+                        None,
                     )
                     .await
                     .map_err(retryable)?;

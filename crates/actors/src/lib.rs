@@ -15,6 +15,7 @@ mod behaviour;
 pub mod builtin;
 pub mod coordinator;
 mod events;
+mod lifecycle;
 pub mod metrics;
 mod registry;
 
@@ -24,4 +25,5 @@ pub use agent::{
 };
 pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
 pub use events::{EventBus, RuntimeEvent};
+pub use lifecycle::LifecycleWriter;
 pub use registry::{AgentType, AgentTypeRegistry, BehaviourFactory};

@@ -17,6 +17,117 @@ use crate::ids::{
 use crate::orgs::non_empty;
 use crate::page::{Cursor, Page, PageRequest};
 
+/// Counts finished tasks in an agent's statistics ($3 completed, $4 failed, $5 the sum
+/// of the completed ones' durations in seconds, $6 now): totals, success rate, and the
+/// running mean duration. Constant time, whatever the agent's history.
+macro_rules! outcome_update {
+    () => {
+        "UPDATE agents SET
+            total_tasks_completed = total_tasks_completed + $3,
+            total_tasks_failed = total_tasks_failed + $4,
+            average_duration_seconds = CASE WHEN $3 > 0 THEN CAST(ROUND(
+                (COALESCE(average_duration_seconds, 0) * total_tasks_completed + $5) * 1.0
+                / (total_tasks_completed + $3)) AS INTEGER) ELSE average_duration_seconds END,
+            success_rate = 100.0 * (total_tasks_completed + $3)
+                / (total_tasks_completed + total_tasks_failed + $3 + $4),
+            updated_at = $6
+         WHERE id = $1 AND organization_id = $2"
+    };
+}
+
+const OUTCOME_UPDATE: &str = outcome_update!();
+
+/// One write to an agent's row that the runtime records as it happens: a lifecycle
+/// transition, or a finished task counted in the statistics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LifecycleWrite {
+    Status {
+        organization_id: OrgId,
+        agent_id: AgentId,
+        status: AgentStatus,
+        task_id: Option<TaskId>,
+        at: DateTime<Utc>,
+    },
+    Outcome {
+        organization_id: OrgId,
+        agent_id: AgentId,
+        succeeded: bool,
+        duration_seconds: i32,
+        at: DateTime<Utc>,
+    },
+}
+
+/// One agent's share of a batch of [`LifecycleWrite`]s.
+struct NetEffect {
+    organization_id: OrgId,
+    agent_id: AgentId,
+    status: Option<(AgentStatus, Option<TaskId>, DateTime<Utc>)>,
+    completed: i32,
+    failed: i32,
+    completed_seconds: i32,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+/// Per agent, in order of first appearance: the last status and the summed outcomes.
+fn net_effect(writes: &[LifecycleWrite]) -> Vec<NetEffect> {
+    let mut net: Vec<NetEffect> = Vec::new();
+    for write in writes {
+        let (organization_id, agent_id) = match *write {
+            LifecycleWrite::Status {
+                organization_id,
+                agent_id,
+                ..
+            }
+            | LifecycleWrite::Outcome {
+                organization_id,
+                agent_id,
+                ..
+            } => (organization_id, agent_id),
+        };
+        let index = match net.iter().position(|entry| entry.agent_id == agent_id) {
+            Some(index) => index,
+            None => {
+                net.push(NetEffect {
+                    organization_id,
+                    agent_id,
+                    status: None,
+                    completed: 0,
+                    failed: 0,
+                    completed_seconds: 0,
+                    finished_at: None,
+                });
+                net.len() - 1
+            }
+        };
+        let entry = &mut net[index];
+        match *write {
+            LifecycleWrite::Status {
+                status,
+                task_id,
+                at,
+                ..
+            } => entry.status = Some((status, task_id, at)),
+            LifecycleWrite::Outcome {
+                succeeded,
+                duration_seconds,
+                at,
+                ..
+            } => {
+                if succeeded {
+                    entry.completed += 1;
+                    entry.completed_seconds = entry
+                        .completed_seconds
+                        .saturating_add(duration_seconds.max(0));
+                } else {
+                    entry.failed += 1;
+                }
+                entry.finished_at = Some(at);
+            }
+        }
+    }
+    net
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Agent {
     pub id: AgentId,
@@ -327,6 +438,53 @@ impl Agents<'_> {
         }
     }
 
+    /// Applies a batch of lifecycle writes in one transaction. What is written is the
+    /// batch's net effect per agent — its last status, and its finished tasks counted
+    /// in one statistics update — which is exactly what any reader could have seen had
+    /// every write run on its own inside that transaction: nothing between its start and
+    /// its commit is visible. An agent that no longer exists is skipped (deleted while
+    /// its last transitions were queued).
+    pub async fn apply_lifecycle(&self, writes: &[LifecycleWrite]) -> Result<(), StoreError> {
+        let net = net_effect(writes);
+        if net.is_empty() {
+            return Ok(());
+        }
+        writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                for agent in &net {
+                    if let Some((status, task, at)) = agent.status {
+                        sqlx::query(
+                            "UPDATE agents SET status = $3, current_task_id = $4, last_active_at = $5, updated_at = $5
+                             WHERE id = $1 AND organization_id = $2",
+                        )
+                        .bind(agent.agent_id)
+                        .bind(agent.organization_id)
+                        .bind(status)
+                        .bind(task)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    if let Some(at) = agent.finished_at {
+                        sqlx::query(OUTCOME_UPDATE)
+                            .bind(agent.agent_id)
+                            .bind(agent.organization_id)
+                            .bind(agent.completed)
+                            .bind(agent.failed)
+                            .bind(agent.completed_seconds)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await
+            }
+            .await
+        })?;
+        Ok(())
+    }
+
     /// Records a lifecycle transition: the new status, the task being worked on (if any)
     /// and the time of activity.
     pub async fn set_status(
@@ -364,25 +522,19 @@ impl Agents<'_> {
         duration_seconds: i32,
     ) -> Result<Agent, StoreError> {
         let agent: Option<Agent> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "UPDATE agents SET
-                    total_tasks_completed = total_tasks_completed + $3,
-                    total_tasks_failed = total_tasks_failed + (1 - $3),
-                    average_duration_seconds = CASE WHEN $3 = 1 THEN CAST(ROUND(
-                        (COALESCE(average_duration_seconds, 0) * total_tasks_completed + $4) * 1.0
-                        / (total_tasks_completed + 1)) AS INTEGER) ELSE average_duration_seconds END,
-                    success_rate = 100.0 * (total_tasks_completed + $3)
-                        / (total_tasks_completed + total_tasks_failed + 1),
-                    updated_at = $5
-                 WHERE id = $1 AND organization_id = $2 RETURNING *",
-            )
-            .bind(id)
-            .bind(org)
-            .bind(i32::from(succeeded))
-            .bind(duration_seconds.max(0))
-            .bind(now())
-            .fetch_optional(pool)
-            .await
+            sqlx::query_as(concat!(outcome_update!(), " RETURNING *"))
+                .bind(id)
+                .bind(org)
+                .bind(i32::from(succeeded))
+                .bind(i32::from(!succeeded))
+                .bind(if succeeded {
+                    duration_seconds.max(0)
+                } else {
+                    0
+                })
+                .bind(now())
+                .fetch_optional(pool)
+                .await
         })?;
         agent.ok_or_else(|| StoreError::not_found("agent", id))
     }
@@ -418,7 +570,9 @@ impl Agents<'_> {
 }
 
 impl Collaborations<'_> {
-    /// Records that `primary` worked with `collaborating`. Both must belong to `org`.
+    /// Records that `primary` worked with `collaborating`. Both must belong to `org`. A
+    /// collaboration about a task is recorded once per agents, task and type: recording
+    /// it again (a coordinator resumed after a crash) returns the first record.
     pub async fn record(
         &self,
         org: OrgId,
@@ -435,6 +589,9 @@ impl Collaborations<'_> {
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8
                  WHERE (SELECT COUNT(*) FROM agents WHERE organization_id = $9 AND id IN ($2, $3))
                        = CASE WHEN $2 = $3 THEN 1 ELSE 2 END
+                   AND NOT EXISTS (SELECT 1 FROM agent_collaborations
+                       WHERE task_id = $4 AND primary_agent_id = $2
+                         AND collaborating_agent_id = $3 AND collaboration_type = $5)
                  RETURNING *",
             )
             .bind(CollaborationId::new())
@@ -449,7 +606,27 @@ impl Collaborations<'_> {
             .fetch_optional(pool)
             .await
         })?;
-        inserted.ok_or_else(|| StoreError::not_found("agent", primary))
+        if let Some(inserted) = inserted {
+            return Ok(inserted);
+        }
+        let existing: Option<Collaboration> = match task {
+            Some(task) => reader!(self.store, |pool| {
+                sqlx::query_as(
+                    "SELECT c.* FROM agent_collaborations c JOIN agents a ON a.id = c.primary_agent_id
+                     WHERE c.task_id = $1 AND c.primary_agent_id = $2 AND c.collaborating_agent_id = $3
+                       AND c.collaboration_type = $4 AND a.organization_id = $5",
+                )
+                .bind(task)
+                .bind(primary)
+                .bind(collaborating)
+                .bind(collaboration_type)
+                .bind(org)
+                .fetch_optional(pool)
+                .await
+            })?,
+            None => None,
+        };
+        existing.ok_or_else(|| StoreError::not_found("agent", primary))
     }
 
     pub async fn finish(

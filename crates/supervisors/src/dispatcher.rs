@@ -284,14 +284,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             if matches!(status, TaskStatus::Completed | TaskStatus::Failed) {
                 let succeeded = status == TaskStatus::Completed;
                 let seconds = i32::try_from(started.elapsed().as_secs()).unwrap_or(i32::MAX);
-                if let Err(error) = deps
-                    .store
-                    .agents()
-                    .record_outcome(org, agent_id, succeeded, seconds)
-                    .await
-                {
-                    tracing::warn!(%agent_id, %error, "cannot record the outcome in the agent's statistics");
-                }
+                deps.lifecycle.outcome(org, agent_id, succeeded, seconds);
             }
         }
         Err(StoreError::LeaseLost(_)) => {

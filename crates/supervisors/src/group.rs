@@ -133,6 +133,7 @@ impl KindState {
             store: self.deps.store.clone(),
             queue: self.deps.queue.clone(),
             bus: self.deps.bus.clone(),
+            lifecycle: self.deps.lifecycle.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())
             .await
@@ -174,16 +175,12 @@ impl KindState {
         }
     }
 
-    async fn record_status(&self, agent: AgentId, status: AgentStatus) {
-        if let Err(error) = self
-            .deps
-            .store
-            .agents()
-            .set_status(self.organization_id, agent, status, None)
-            .await
-        {
-            tracing::error!(%agent, %error, "cannot record the agent's status");
-        }
+    /// Queued in order with the agent's own transitions (see `LifecycleWriter`): the
+    /// restart is not held up by the database.
+    fn record_status(&self, agent: AgentId, status: AgentStatus) {
+        self.deps
+            .lifecycle
+            .status(self.organization_id, agent, status, None);
         self.deps.bus.publish(RuntimeEvent::AgentStatusChanged {
             organization_id: self.organization_id,
             agent_id: agent,
@@ -226,7 +223,7 @@ impl KindState {
         self.children[index].actor = None;
         self.deps.directory.remove(agent);
         tracing::warn!(%agent, %error, "agent crashed");
-        self.record_status(agent, AgentStatus::Error).await;
+        self.record_status(agent, AgentStatus::Error);
         let policy = self.policy;
         match self.children[index]
             .history
@@ -261,7 +258,7 @@ impl KindState {
                     policy.window
                 );
                 tracing::error!(%agent, %reason, "agent disabled");
-                self.record_status(agent, AgentStatus::Disabled).await;
+                self.record_status(agent, AgentStatus::Disabled);
                 self.deps.bus.publish(RuntimeEvent::AgentDisabled {
                     organization_id: self.organization_id,
                     agent_id: agent,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, RuntimeEvent};
+use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, RuntimeEvent};
 use companyos_store::{
     Agent, AgentId, AgentStatus, AgentTask, CollaborationStatus, CollaborationType, EventId,
     NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
@@ -118,6 +118,7 @@ impl Runtime {
             config: config.clone(),
             dispatch: Arc::new(DispatchState::default()),
             node: NodeState::default(),
+            lifecycle: LifecycleWriter::start(store.clone()),
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
@@ -144,6 +145,7 @@ impl Runtime {
                 Some(Duration::from_secs(30)),
             )
             .await;
+        self.deps.lifecycle.flush().await;
     }
 
     /// The node's gateway: the entry for requests that come from other nodes (`None`
@@ -258,12 +260,12 @@ impl Runtime {
     pub async fn disable_agent(&self, org: OrgId, agent: AgentId) -> Result<Agent, RuntimeError> {
         let row = self.deps.store.agents().get(org, agent).await?;
         self.stop_agent(&row).await?;
-        let disabled = self
-            .deps
-            .store
-            .agents()
-            .set_status(org, agent, AgentStatus::Disabled, None)
-            .await?;
+        // After whatever the agent queued before it was stopped.
+        self.deps
+            .lifecycle
+            .status(org, agent, AgentStatus::Disabled, None);
+        self.deps.lifecycle.flush().await;
+        let disabled = self.deps.store.agents().get(org, agent).await?;
         self.deps.bus.publish(RuntimeEvent::AgentStatusChanged {
             organization_id: org,
             agent_id: agent,
@@ -275,12 +277,12 @@ impl Runtime {
 
     /// Brings a disabled agent back: idle, restart history cleared.
     pub async fn enable_agent(&self, org: OrgId, agent: AgentId) -> Result<Agent, RuntimeError> {
-        let row = self
-            .deps
-            .store
-            .agents()
-            .set_status(org, agent, AgentStatus::Idle, None)
-            .await?;
+        self.deps.store.agents().get(org, agent).await?;
+        self.deps
+            .lifecycle
+            .status(org, agent, AgentStatus::Idle, None);
+        self.deps.lifecycle.flush().await;
+        let row = self.deps.store.agents().get(org, agent).await?;
         self.start_agent(&row).await?;
         Ok(self.deps.store.agents().get(org, agent).await?)
     }

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus};
+use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter};
 use companyos_store::{Agent, AgentId, AgentStatus, OrgId, Store, TaskQueue};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
@@ -58,6 +58,8 @@ pub struct Deps {
     pub config: RuntimeConfig,
     pub(crate) dispatch: Arc<DispatchState>,
     pub(crate) node: NodeState,
+    /// Every agent row write of this node, in order (see `LifecycleWriter`).
+    pub lifecycle: LifecycleWriter,
 }
 
 /// The node's system actors and hosted organizations, as their supervisors last
@@ -178,6 +180,9 @@ impl OrgState {
     /// The organization's agents that are not disabled, by kind. An agent whose type is
     /// not registered on this node is logged and left down.
     async fn agents_by_kind(&self) -> Result<Vec<(AgentKind, Vec<Agent>)>, ActorProcessingErr> {
+        // The table must say what this node last decided (an agent disabled a moment
+        // ago stays down): let the queued lifecycle writes land first.
+        self.deps.lifecycle.flush().await;
         let mut by_kind: Vec<(AgentKind, Vec<Agent>)> =
             KINDS.iter().map(|kind| (*kind, Vec::new())).collect();
         for agent in self

@@ -999,6 +999,55 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
         Err(StoreError::NotFound { .. })
     ));
 
+    // A batch of lifecycle writes lands as its net effect, the same figures again.
+    let batched = fixtures::agent(&db.store, org.id, "batched").await;
+    let other = fixtures::agent(&db.store, org.id, "other").await;
+    let task_id = TaskId::new();
+    let status = |agent_id, status, task_id| LifecycleWrite::Status {
+        organization_id: org.id,
+        agent_id,
+        status,
+        task_id,
+        at: now(),
+    };
+    let outcome = |succeeded, duration_seconds| LifecycleWrite::Outcome {
+        organization_id: org.id,
+        agent_id: batched.id,
+        succeeded,
+        duration_seconds,
+        at: now(),
+    };
+    agents
+        .apply_lifecycle(&[
+            status(batched.id, AgentStatus::Working, Some(task_id)),
+            outcome(true, 4),
+            status(other.id, AgentStatus::Working, Some(task_id)),
+            status(batched.id, AgentStatus::Complete, Some(task_id)),
+            outcome(false, 9),
+            status(batched.id, AgentStatus::Idle, None),
+            outcome(true, 10),
+            // Deleted meanwhile: skipped, not an error.
+            status(AgentId::new(), AgentStatus::Idle, None),
+        ])
+        .await
+        .expect("apply");
+    let net = agents.get(org.id, batched.id).await.expect("agent");
+    assert_eq!((net.status, net.current_task_id), (AgentStatus::Idle, None));
+    assert_eq!(
+        (
+            net.total_tasks_completed,
+            net.total_tasks_failed,
+            net.average_duration_seconds
+        ),
+        (2, 1, Some(7))
+    );
+    assert!((net.success_rate - 200.0 / 3.0).abs() < 0.01);
+    let other = agents.get(org.id, other.id).await.expect("agent");
+    assert_eq!(
+        (other.status, other.current_task_id),
+        (AgentStatus::Working, Some(task_id))
+    );
+
     let patched = agents
         .update(
             org.id,
@@ -1014,9 +1063,9 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
         (patched.name.as_str(), patched.configuration.clone()),
         ("reviewer", json!({"depth": 3}))
     );
-    assert_eq!(agents.list_all(org.id).await.expect("all").len(), 3);
+    assert_eq!(agents.list_all(org.id).await.expect("all").len(), 5);
     let by_status = agents.count_by_status_all().await.expect("count");
-    assert_eq!(by_status.iter().map(|(_, count)| count).sum::<i64>(), 3);
+    assert_eq!(by_status.iter().map(|(_, count)| count).sum::<i64>(), 5);
     let tasks_by_status = db.store.tasks().count_by_status_all().await.expect("count");
     assert!(
         tasks_by_status.contains(&(TaskStatus::Completed, 2)),
@@ -1099,6 +1148,37 @@ async fn collaborations_stay_inside_an_organization(db: &TestDb) {
             .await
             .expect("list")
             .is_empty()
+    );
+
+    // About a task, once: a second record (a coordinator resumed after a crash) returns
+    // the first.
+    let task = DbTaskQueue::new(db.store.clone())
+        .enqueue(NewTask::new(org.id, security.id, "review"))
+        .await
+        .expect("enqueue")
+        .task;
+    let handoff = |metadata| {
+        collaborations.record(
+            org.id,
+            reviewer.id,
+            security.id,
+            Some(task.id),
+            CollaborationType::Handoff,
+            metadata,
+        )
+    };
+    let first = handoff(json!({"step": "review"})).await.expect("record");
+    let again = handoff(json!({"step": "review", "again": true}))
+        .await
+        .expect("record again");
+    assert_eq!(again.id, first.id);
+    assert_eq!(
+        collaborations
+            .list_for_agent(org.id, security.id)
+            .await
+            .expect("list")
+            .len(),
+        2
     );
 }
 
