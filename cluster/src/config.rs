@@ -83,6 +83,24 @@ pub const SETTINGS: &[Setting] = &[
         default: "300",
         help: "longest backoff between attempts of a failed task",
     },
+    Setting {
+        key: "auth.jwt_secret",
+        env: "COMPANYOS_AUTH_JWT_SECRET",
+        default: "",
+        help: "secret (32+ bytes) signing access tokens; empty: generated once under data_dir",
+    },
+    Setting {
+        key: "auth.access_token_ttl_secs",
+        env: "COMPANYOS_AUTH_ACCESS_TOKEN_TTL_SECS",
+        default: "900",
+        help: "lifetime of an access token",
+    },
+    Setting {
+        key: "auth.open_registration",
+        env: "COMPANYOS_AUTH_OPEN_REGISTRATION",
+        default: "false",
+        help: "whether a registration without an invitation creates a new organization",
+    },
 ];
 
 /// The environment variable that names the configuration file (flag --config).
@@ -121,6 +139,27 @@ pub struct DatabaseConfig {
     pub connect_timeout_secs: u64,
 }
 
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub jwt_secret: String,
+    pub access_token_ttl_secs: u64,
+    pub open_registration: bool,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field(
+                "jwt_secret",
+                &redact_value("auth.jwt_secret", &self.jwt_secret),
+            )
+            .field("access_token_ttl_secs", &self.access_token_ttl_secs)
+            .field("open_registration", &self.open_registration)
+            .finish()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueueConfig {
@@ -138,6 +177,7 @@ pub struct Config {
     pub log: LogConfig,
     pub database: DatabaseConfig,
     pub queue: QueueConfig,
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -158,6 +198,11 @@ impl Default for Config {
                 lease_secs: 0,
                 retry_base_delay_ms: 0,
                 retry_max_delay_secs: 0,
+            },
+            auth: AuthConfig {
+                jwt_secret: String::new(),
+                access_token_ttl_secs: 0,
+                open_registration: false,
             },
         };
         for setting in SETTINGS {
@@ -186,6 +231,12 @@ impl Default for DatabaseConfig {
 impl Default for QueueConfig {
     fn default() -> Self {
         Config::default().queue
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Config::default().auth
     }
 }
 
@@ -427,6 +478,22 @@ impl Config {
             "queue.retry_max_delay_secs" => {
                 self.queue.retry_max_delay_secs = parse(value, "a whole number of seconds")?;
             }
+            "auth.jwt_secret" => {
+                if !value.is_empty() && value.len() < 32 {
+                    return Err("expected at least 32 characters (or empty to generate one)".into());
+                }
+                self.auth.jwt_secret = value.to_owned();
+            }
+            "auth.access_token_ttl_secs" => {
+                self.auth.access_token_ttl_secs =
+                    parse(value, "a whole number of seconds from 60 to 86400")?;
+                if !(60..=86_400).contains(&self.auth.access_token_ttl_secs) {
+                    return Err("expected a whole number of seconds from 60 to 86400".into());
+                }
+            }
+            "auth.open_registration" => {
+                self.auth.open_registration = parse(value, "true or false")?;
+            }
             other => return Err(format!("unknown setting {other}")),
         }
         Ok(())
@@ -445,6 +512,9 @@ impl Config {
             "queue.lease_secs" => self.queue.lease_secs.to_string(),
             "queue.retry_base_delay_ms" => self.queue.retry_base_delay_ms.to_string(),
             "queue.retry_max_delay_secs" => self.queue.retry_max_delay_secs.to_string(),
+            "auth.jwt_secret" => self.auth.jwt_secret.clone(),
+            "auth.access_token_ttl_secs" => self.auth.access_token_ttl_secs.to_string(),
+            "auth.open_registration" => self.auth.open_registration.to_string(),
             _ => String::new(),
         }
     }
@@ -463,11 +533,12 @@ impl Config {
 /// Environment variables the node reads that are not settings of the table.
 const OTHER_ENV: &[&str] = &[];
 
-fn redact_value(key: &str, value: &str) -> String {
-    if key == "database.url" {
-        companyos_store::redact_url(value)
-    } else {
-        value.to_owned()
+/// A value fit for an error message, a log line or `companyos config`.
+pub fn redact_value(key: &str, value: &str) -> String {
+    match key {
+        "database.url" => companyos_store::redact_url(value),
+        "auth.jwt_secret" if !value.is_empty() => "***".into(),
+        _ => value.to_owned(),
     }
 }
 

@@ -8,10 +8,9 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use companyos::config::{CONFIG_FILE_ENV, Config, Overrides, SETTINGS};
+use companyos::config::{CONFIG_FILE_ENV, Config, Overrides, SETTINGS, redact_value};
 use companyos::node::{self, Fatal};
 use companyos::telemetry;
-use companyos_store::redact_url;
 
 /// CompanyOS — operations platform for software companies.
 ///
@@ -62,6 +61,30 @@ enum Command {
     Settings,
     /// Print the effective configuration (after file, environment and flags) as TOML
     Config,
+    /// Manage users without the HTTP API (headless bootstrap)
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user, reading the password from standard input (its first line)
+    Create {
+        /// The user's email (how they log in)
+        #[arg(long)]
+        email: String,
+        /// Display name [default: the email's local part]
+        #[arg(long)]
+        name: Option<String>,
+        /// An existing organization's id or slug; with --role owner, a new organization's name
+        #[arg(long, value_name = "ORG")]
+        org: String,
+        /// owner, admin, member or viewer
+        #[arg(long, default_value = "owner")]
+        role: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -106,9 +129,42 @@ fn run(cli: Cli) -> Result<(), Fatal> {
         match cli.command {
             Command::Serve { .. } => node::serve(config).await,
             Command::Migrate => node::migrate(config).await,
+            Command::User {
+                action:
+                    UserCommand::Create {
+                        email,
+                        name,
+                        org,
+                        role,
+                    },
+            } => {
+                let password = read_password()?;
+                let name = name.unwrap_or_else(|| {
+                    email.split('@').next().unwrap_or(email.as_str()).to_owned()
+                });
+                node::create_user(config, &email, &name, &password, &org, &role).await
+            }
             Command::Settings | Command::Config => Ok(()),
         }
     })
+}
+
+/// The password, from the first line of standard input (so it never appears in the
+/// process list or the shell history).
+fn read_password() -> Result<String, Fatal> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|error| {
+        Fatal(format!(
+            "cannot read the password from standard input: {error}"
+        ))
+    })?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(Fatal(
+            "give the password on standard input, e.g. `printf '%s\\n' \"$PASSWORD\" | companyos user create …`".into(),
+        ));
+    }
+    Ok(password)
 }
 
 fn print_settings() {
@@ -137,14 +193,12 @@ fn print_config(config: &Config) {
             println!("\n[{table}]");
             section = table;
         }
-        let mut value = config.get(setting.key);
-        if setting.key == "database.url" {
-            value = redact_url(&value);
-        }
-        let quoted = value
-            .parse::<u64>()
-            .map(|number| number.to_string())
-            .unwrap_or_else(|_| format!("{value:?}"));
+        let value = redact_value(setting.key, &config.get(setting.key));
+        let quoted = if value.parse::<u64>().is_ok() || value == "true" || value == "false" {
+            value
+        } else {
+            format!("{value:?}")
+        };
         println!("{key} = {quoted}");
     }
 }

@@ -101,6 +101,66 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
     Ok(runtime)
 }
 
+/// Token signing from the `auth.*` settings (a secret generated under the data
+/// directory when none is configured).
+pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> {
+    let secret = companyos_api::load_or_create_secret(&config.auth.jwt_secret, &config.data_dir)
+        .map_err(|reason| {
+            Fatal(format!(
+                "{reason}; check that the data directory (data_dir / --data-dir / COMPANYOS_DATA_DIR) is writable, or set auth.jwt_secret"
+            ))
+        })?;
+    let mut auth = companyos_api::AuthConfig::new(
+        &secret,
+        std::time::Duration::from_secs(config.auth.access_token_ttl_secs),
+    )
+    .map_err(|reason| Fatal(format!("auth.jwt_secret: {reason}")))?;
+    auth.open_registration = config.auth.open_registration;
+    Ok(auth)
+}
+
+/// `companyos user create`: a user with a password, member of an organization.
+pub async fn create_user(
+    config: Config,
+    email: &str,
+    name: &str,
+    password: &str,
+    organization: &str,
+    role: &str,
+) -> Result<(), Fatal> {
+    let role: companyos_store::MemberRole = role.parse().map_err(|_| {
+        Fatal(format!(
+            "--role {role:?}: expected owner, admin, member or viewer"
+        ))
+    })?;
+    let store = open_store(&config).await?;
+    let state = companyos_api::AppState {
+        store: store.clone(),
+        auth: std::sync::Arc::new(auth_config(&config)?),
+    };
+    let created =
+        companyos_api::bootstrap_user(&state, email, name, password, organization, role).await;
+    store.close().await;
+    let (user, organization) = created.map_err(|error| {
+        let field = error
+            .field
+            .as_deref()
+            .map(|field| format!("{field}: "))
+            .unwrap_or_default();
+        Fatal(format!("cannot create the user: {field}{}", error.detail))
+    })?;
+    println!(
+        "created user {} ({}) as {} of organization {} ({}, id {})",
+        user.email,
+        user.id,
+        role.as_str(),
+        organization.name,
+        organization.slug,
+        organization.id
+    );
+    Ok(())
+}
+
 pub async fn serve(config: Config) -> Result<(), Fatal> {
     let store = open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -114,9 +174,11 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     let address = listener
         .local_addr()
         .map_err(|error| Fatal(error.to_string()))?;
+    let auth = auth_config(&config)?;
     let runtime = start_runtime(&config, &store).await?;
     let app = companyos_api::router(companyos_api::AppState {
         store: store.clone(),
+        auth: std::sync::Arc::new(auth),
     });
     tracing::info!(%address, "listening on http://{address}");
     axum::serve(listener, app)

@@ -284,7 +284,7 @@ fn migrate_applies_migrations_and_exits() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 1 (sqlite)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 2 (sqlite)"));
     // Again: nothing to do, still fine.
     assert!(
         companyos(directory.path())
@@ -293,6 +293,129 @@ fn migrate_applies_migrations_and_exits() {
             .expect("run")
             .success()
     );
+}
+
+#[test]
+fn users_are_created_headlessly_with_the_password_on_stdin() {
+    use std::io::Write;
+    let directory = tempfile::tempdir().expect("tempdir");
+    let create = |args: &[&str], password: &str| {
+        let mut child = companyos(directory.path())
+            .args(["user", "create"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(password.as_bytes())
+            .expect("write password");
+        child.wait_with_output().expect("wait")
+    };
+    let created = create(
+        &[
+            "--email",
+            "root@example.com",
+            "--org",
+            "Acme Ops",
+            "--role",
+            "owner",
+        ],
+        "a long password\n",
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    assert!(
+        stdout.contains("root@example.com")
+            && stdout.contains("owner")
+            && stdout.contains("acme-ops"),
+        "{stdout}"
+    );
+    let joined = create(
+        &[
+            "--email",
+            "viewer@example.com",
+            "--org",
+            "acme-ops",
+            "--role",
+            "viewer",
+        ],
+        "another long password\n",
+    );
+    assert!(
+        joined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&joined.stderr)
+    );
+    for (args, password, expected) in [
+        (
+            vec!["--email", "root@example.com", "--org", "acme-ops"],
+            "a long password\n",
+            "account with this email exists",
+        ),
+        (
+            vec![
+                "--email",
+                "x@example.com",
+                "--org",
+                "nowhere",
+                "--role",
+                "member",
+            ],
+            "a long password\n",
+            "no organization",
+        ),
+        (
+            vec![
+                "--email",
+                "y@example.com",
+                "--org",
+                "acme-ops",
+                "--role",
+                "member",
+            ],
+            "",
+            "standard input",
+        ),
+        (
+            vec![
+                "--email",
+                "z@example.com",
+                "--org",
+                "acme-ops",
+                "--role",
+                "member",
+            ],
+            "short\n",
+            "password",
+        ),
+        (
+            vec![
+                "--email",
+                "w@example.com",
+                "--org",
+                "acme-ops",
+                "--role",
+                "king",
+            ],
+            "a long password\n",
+            "--role",
+        ),
+    ] {
+        let refused = create(&args, password);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
 }
 
 #[test]

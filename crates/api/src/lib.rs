@@ -1,21 +1,38 @@
 //! `api` is the edge: it translates HTTP (and, later, GraphQL and WebSocket) into
-//! runtime operations and store reads. Today it serves the health endpoints and the
-//! console placeholder; REST, GraphQL, auth and `/metrics` grow here.
+//! runtime operations and store reads. Today it serves the health endpoints, the
+//! console placeholder, authentication (`/api/auth/*`, invitations) and the RBAC
+//! matrix; the rest of REST, GraphQL and `/metrics` grow here. Every error is an
+//! `application/problem+json` body (`error.rs`).
 //!
 //! Nothing here decides business logic that belongs to an agent or a supervisor.
 //! **Must never import:** `actors` directly (writes go through `supervisors`' handles)
 //! or the binary.
 
+mod auth;
+mod auth_routes;
 mod console;
+mod error;
 mod health;
+pub mod rbac;
+
+use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use companyos_store::Store;
+
+pub use auth::{AuthConfig, load_or_create_secret};
+pub use auth_routes::bootstrap_user;
+pub use error::ApiError;
+
+/// The largest request body accepted (413 past it).
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub auth: Arc<AuthConfig>,
 }
 
 /// The whole HTTP surface of a node.
@@ -23,5 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(console::routes())
+        .merge(auth_routes::routes())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

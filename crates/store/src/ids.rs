@@ -59,6 +59,7 @@ id_type! {
     UserId;
     OrgId;
     MemberId;
+    InvitationId;
     RefreshTokenId;
     IntegrationId;
     WebhookId;

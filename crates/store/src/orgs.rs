@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::db::{Store, now};
 use crate::enums::{MemberRole, UserRole};
 use crate::error::StoreError;
-use crate::ids::{MemberId, OrgId, RefreshTokenId, UserId};
+use crate::ids::{InvitationId, MemberId, OrgId, RefreshTokenId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct User {
@@ -86,6 +86,22 @@ pub struct RefreshToken {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub replaced_by: Option<RefreshTokenId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An invitation to join an organization with a role; the token is stored hashed.
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub organization_id: OrgId,
+    pub email: String,
+    pub role: MemberRole,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub invited_by: Option<UserId>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub accepted_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -569,5 +585,72 @@ impl RefreshTokens<'_> {
                 .map(|done| done.rows_affected())
         })?;
         Ok(result)
+    }
+}
+
+pub struct Invitations<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn invitations(&self) -> Invitations<'_> {
+        Invitations { store: self }
+    }
+}
+
+impl Invitations<'_> {
+    /// Records an invitation of `email` (stored lower-case) to `org` with `role`.
+    pub async fn create(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: MemberRole,
+        token_hash: &str,
+        invited_by: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Invitation, StoreError> {
+        let email = email.trim().to_lowercase();
+        validate_email(&email)?;
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO invitations (id, organization_id, email, role, token_hash, invited_by, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+            )
+            .bind(InvitationId::new())
+            .bind(org)
+            .bind(&email)
+            .bind(role)
+            .bind(token_hash)
+            .bind(invited_by)
+            .bind(expires_at)
+            .bind(now())
+            .fetch_one(pool)
+            .await
+        })
+    }
+
+    pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<Invitation>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM invitations WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// Marks the invitation accepted by `user` — once. Returns false when it already was.
+    pub async fn accept(&self, id: InvitationId, user: UserId) -> Result<bool, StoreError> {
+        let updated = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE invitations SET accepted_at = $3, accepted_by = $2 WHERE id = $1 AND accepted_at IS NULL",
+            )
+            .bind(id)
+            .bind(user)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(updated == 1)
     }
 }

@@ -1,0 +1,214 @@
+//! Authentication: argon2id password hashes, short-lived JWT access tokens (HS256,
+//! signed with the node's secret), and opaque refresh tokens — 32 random bytes handed to
+//! the client once, stored only as their SHA-256, rotated on every use, revoked by
+//! family when a rotated one comes back.
+
+use std::path::Path;
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use companyos_store::UserId;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The shortest signing secret accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+const SECRET_FILE: &str = "jwt-secret";
+
+/// How tokens are signed and how long they live.
+pub struct AuthConfig {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub invitation_ttl: Duration,
+    /// A registration without an invitation creates a new organization (otherwise only
+    /// the very first registration may).
+    pub open_registration: bool,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("open_registration", &self.open_registration)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: uuid::Uuid,
+    iat: i64,
+    exp: i64,
+}
+
+impl AuthConfig {
+    pub fn new(secret: &[u8], access_ttl: Duration) -> Result<AuthConfig, String> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "the token signing secret must be at least {MIN_SECRET_BYTES} bytes"
+            ));
+        }
+        Ok(AuthConfig {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            access_ttl,
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+            open_registration: false,
+        })
+    }
+
+    /// A signed access token for `user` and its lifetime in seconds.
+    pub fn issue_access(&self, user: UserId) -> Result<(String, u64), ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let ttl = self.access_ttl.as_secs();
+        let claims = Claims {
+            sub: user.0,
+            iat: now,
+            exp: now + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| {
+            tracing::error!(%error, "cannot sign an access token");
+            ApiError::internal()
+        })?;
+        Ok((token, ttl))
+    }
+
+    /// The user an access token speaks for, if its signature and expiry hold.
+    pub fn verify_access(&self, token: &str) -> Result<UserId, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation) {
+            Ok(data) => Ok(UserId(data.claims.sub)),
+            Err(error) => Err(ApiError::unauthorized(match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    "the access token has expired; get a new one from /api/auth/refresh"
+                }
+                _ => "the access token is not valid",
+            })),
+        }
+    }
+}
+
+/// The signing secret: the configured one, else the one kept under the data directory,
+/// else a new random one written there (with a warning: tokens then die with the data
+/// directory, and every node of a cluster needs the same secret).
+pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> Result<Vec<u8>, String> {
+    if !configured.is_empty() {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = data_dir.join(SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(stored) => return Ok(stored.trim().as_bytes().to_vec()),
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("cannot read {}: {error}", path.display()));
+        }
+        Err(_) => {}
+    }
+    let secret = random_hex(32);
+    std::fs::create_dir_all(data_dir)
+        .and_then(|()| std::fs::write(&path, &secret))
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    restrict_permissions(&path);
+    tracing::warn!(
+        path = %path.display(),
+        "no auth.jwt_secret configured: generated one and stored it under the data directory"
+    );
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        tracing::warn!(path = %path.display(), %error, "cannot make the secret file private");
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) {}
+
+/// `bytes` random bytes, hex-encoded.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buffer);
+    hex(&buffer)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// What is stored for an opaque token (refresh token, invitation): its SHA-256.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// An argon2id PHC string for `password` (off the async threads: it is slow on purpose).
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt)?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|error| {
+        tracing::error!(%error, "cannot hash a password");
+        ApiError::internal()
+    })
+}
+
+/// Whether `password` matches the stored PHC string.
+pub async fn verify_password(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The caller, proven by a valid access token in `Authorization: Bearer …`.
+#[derive(Clone, Copy, Debug)]
+pub struct Authenticated(pub UserId);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("send an access token: Authorization: Bearer <token>")
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be: Bearer <token>")
+            })?;
+        state.auth.verify_access(token).map(Authenticated)
+    }
+}

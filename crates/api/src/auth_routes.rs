@@ -1,0 +1,464 @@
+//! `/api/auth/*` — register, login, refresh, logout, me — and invitations
+//! (`POST /api/organizations/{id}/members`), the way a second person joins.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use companyos_store::{MemberRole, NewUser, OrgId, Organization, StoreError, User, UserId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Authenticated, hash_password, random_hex, token_hash, verify_password};
+use crate::error::{ApiError, ApiJson};
+use crate::rbac::{OrgAccess, Permission};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/refresh", post(refresh))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+        .route("/api/organizations/{id}/members", post(invite))
+}
+
+const PASSWORD_MIN: usize = 8;
+const PASSWORD_MAX: usize = 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Register {
+    email: String,
+    name: String,
+    password: String,
+    /// The new organization's name (first registration, or open registration).
+    organization: Option<String>,
+    invitation_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invite {
+    email: String,
+    role: String,
+}
+
+fn check_password(password: &str) -> Result<(), ApiError> {
+    let length = password.chars().count();
+    if (PASSWORD_MIN..=PASSWORD_MAX).contains(&length) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "password",
+            format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
+        ))
+    }
+}
+
+/// A fresh access token and a refresh token starting a new family.
+async fn new_session(state: &AppState, user: UserId) -> Result<Value, ApiError> {
+    let family = uuid::Uuid::new_v4();
+    session(state, user, family).await
+}
+
+async fn session(state: &AppState, user: UserId, family: uuid::Uuid) -> Result<Value, ApiError> {
+    let (access_token, expires_in) = state.auth.issue_access(user)?;
+    let refresh_token = random_hex(32);
+    let expires_at = Utc::now()
+        + chrono::Duration::from_std(state.auth.refresh_ttl).unwrap_or(chrono::Duration::days(30));
+    state
+        .store
+        .refresh_tokens()
+        .issue(user, family, &token_hash(&refresh_token), expires_at)
+        .await?;
+    Ok(json!({
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+    }))
+}
+
+fn slug_of(name: &str) -> String {
+    let mut slug = String::new();
+    for character in name.to_lowercase().chars() {
+        if character.is_ascii_alphanumeric() {
+            slug.push(character);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(80).collect();
+    if slug.is_empty() { "org".into() } else { slug }
+}
+
+/// Creates the organization with `owner`; a taken slug gets a random suffix.
+async fn create_organization(
+    state: &AppState,
+    name: &str,
+    owner: UserId,
+) -> Result<Organization, ApiError> {
+    let base = slug_of(name);
+    let mut slug = base.clone();
+    for _ in 0..5 {
+        match state.store.organizations().create(name, &slug, owner).await {
+            Err(StoreError::Conflict { .. }) => slug = format!("{base}-{}", random_hex(3)),
+            Err(StoreError::Invalid {
+                field: "name",
+                reason,
+            }) => {
+                return Err(ApiError::invalid("organization", reason));
+            }
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "Conflict",
+        "could not find a free address for this organization name; choose another name",
+    ))
+}
+
+fn organization_json(organization: &Organization, role: MemberRole) -> Value {
+    json!({
+        "id": organization.id,
+        "name": organization.name,
+        "slug": organization.slug,
+        "role": role,
+    })
+}
+
+async fn create_user(state: &AppState, body: &Register) -> Result<User, ApiError> {
+    check_password(&body.password)?;
+    let password_hash = hash_password(body.password.clone()).await?;
+    let created = state
+        .store
+        .users()
+        .create(NewUser {
+            email: body.email.trim().to_lowercase(),
+            name: body.name.trim().to_owned(),
+            password_hash: Some(password_hash),
+            ..NewUser::default()
+        })
+        .await;
+    match created {
+        Err(StoreError::Conflict { .. }) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "an account with this email exists; log in instead",
+        )),
+        other => Ok(other?),
+    }
+}
+
+/// Headless bootstrap (`companyos user create`): creates a user with a password and
+/// makes them a member of `organization` — an existing one, by id or slug, or (for an
+/// owner) a new one of that name.
+pub async fn bootstrap_user(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password: &str,
+    organization: &str,
+    role: MemberRole,
+) -> Result<(User, Organization), ApiError> {
+    let organizations = state.store.organizations();
+    let existing = match organization.parse::<uuid::Uuid>() {
+        Ok(id) => Some(organizations.get(OrgId(id)).await?),
+        Err(_) => organizations.find_by_slug(organization).await?,
+    };
+    if existing.is_none() && role != MemberRole::Owner {
+        return Err(ApiError::not_found(format!(
+            "no organization {organization:?}; create it with --role owner, or name an existing one by id or slug"
+        )));
+    }
+    let body = Register {
+        email: email.to_owned(),
+        name: name.to_owned(),
+        password: password.to_owned(),
+        organization: None,
+        invitation_token: None,
+    };
+    let user = create_user(state, &body).await?;
+    let organization = match existing {
+        Some(organization) => {
+            organizations
+                .add_member(organization.id, user.id, role)
+                .await?;
+            organization
+        }
+        None => create_organization(state, organization, user.id).await?,
+    };
+    Ok((user, organization))
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Register>,
+) -> Result<impl IntoResponse, ApiError> {
+    check_password(&body.password)?;
+    let (user, organization, role) = match &body.invitation_token {
+        Some(token) => {
+            let invitation = state
+                .store
+                .invitations()
+                .find_by_hash(&token_hash(token))
+                .await?
+                .filter(|invitation| {
+                    invitation.accepted_at.is_none() && invitation.expires_at > Utc::now()
+                })
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "invitation_token",
+                        "this invitation is unknown, already used or expired; ask for a new one",
+                    )
+                })?;
+            if invitation.email != body.email.trim().to_lowercase() {
+                return Err(ApiError::invalid(
+                    "email",
+                    "this invitation was sent to another email address",
+                ));
+            }
+            let user = create_user(&state, &body).await?;
+            if !state
+                .store
+                .invitations()
+                .accept(invitation.id, user.id)
+                .await?
+            {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    "this invitation was used a moment ago",
+                ));
+            }
+            state
+                .store
+                .organizations()
+                .add_member(invitation.organization_id, user.id, invitation.role)
+                .await?;
+            let organization = state
+                .store
+                .organizations()
+                .get(invitation.organization_id)
+                .await?;
+            (user, organization, invitation.role)
+        }
+        None => {
+            let first = state.store.users().count().await? == 0;
+            if !first && !state.auth.open_registration {
+                return Err(ApiError::forbidden(
+                    "registration needs an invitation: ask an owner or admin of your organization to invite you",
+                ));
+            }
+            let name = body
+                .organization
+                .as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .ok_or_else(|| {
+                    ApiError::invalid("organization", "name the organization to create")
+                })?
+                .to_owned();
+            let user = create_user(&state, &body).await?;
+            let organization = create_organization(&state, &name, user.id).await?;
+            (user, organization, MemberRole::Owner)
+        }
+    };
+    let mut response = new_session(&state, user.id).await?;
+    response["user"] = json!(user);
+    response["organization"] = organization_json(&organization, role);
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<impl IntoResponse, ApiError> {
+    let wrong = || ApiError::unauthorized("the email or the password is wrong");
+    let user = state
+        .store
+        .users()
+        .find_by_email(body.email.trim())
+        .await?
+        .ok_or_else(wrong)?;
+    let Some(stored) = user.password_hash.clone() else {
+        return Err(ApiError::unauthorized(
+            "this account signs in with GitHub, not with a password",
+        ));
+    };
+    if !verify_password(body.password, stored).await {
+        return Err(wrong());
+    }
+    if let Err(error) = state.store.users().touch_last_seen(user.id).await {
+        tracing::warn!(%error, "cannot record the login time");
+    }
+    Ok(Json(new_session(&state, user.id).await?))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let tokens = state.store.refresh_tokens();
+    let stored = tokens
+        .find_by_hash(&token_hash(&body.refresh_token))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown refresh token; log in again"))?;
+    let reused = || {
+        ApiError::unauthorized(
+            "this refresh token was already used: every session of this login is now revoked; log in again",
+        )
+    };
+    if stored.revoked_at.is_some() {
+        if stored.replaced_by.is_some() {
+            let revoked = tokens.revoke_family(stored.family_id).await?;
+            tracing::warn!(user = %stored.user_id, revoked, "rotated refresh token reused; family revoked");
+            return Err(reused());
+        }
+        return Err(ApiError::unauthorized(
+            "this refresh token was revoked; log in again",
+        ));
+    }
+    if stored.expires_at <= Utc::now() {
+        return Err(ApiError::unauthorized(
+            "this refresh token has expired; log in again",
+        ));
+    }
+    let response = session(&state, stored.user_id, stored.family_id).await?;
+    let next = tokens
+        .find_by_hash(&token_hash(
+            response["refresh_token"].as_str().unwrap_or_default(),
+        ))
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    if !tokens.mark_rotated(stored.id, next.id).await? {
+        // Two refreshes raced with the same token: one of them is a replay.
+        tokens.revoke_family(stored.family_id).await?;
+        return Err(reused());
+    }
+    Ok(Json(response))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let tokens = state.store.refresh_tokens();
+    if let Some(stored) = tokens
+        .find_by_hash(&token_hash(&body.refresh_token))
+        .await?
+    {
+        tokens.revoke_family(stored.family_id).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+) -> Result<impl IntoResponse, ApiError> {
+    let found = match state.store.users().get(user).await {
+        Err(StoreError::NotFound { .. }) => {
+            return Err(ApiError::unauthorized("this account no longer exists"));
+        }
+        other => other?,
+    };
+    let organizations: Vec<Value> = state
+        .store
+        .organizations()
+        .list_for_user(user)
+        .await?
+        .iter()
+        .map(|(organization, role)| organization_json(organization, *role))
+        .collect();
+    let mut response = json!(found);
+    response["organizations"] = json!(organizations);
+    Ok(Json(response))
+}
+
+/// The organization named by a path segment: an id that does not parse is a 404 like
+/// any other unknown organization.
+pub(crate) fn org_id(raw: &str) -> Result<OrgId, ApiError> {
+    raw.parse::<uuid::Uuid>()
+        .map(OrgId)
+        .map_err(|_| ApiError::not_found("no such organization"))
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+    Path(org): Path<String>,
+    ApiJson(body): ApiJson<Invite>,
+) -> Result<impl IntoResponse, ApiError> {
+    let access = OrgAccess::of(&state, user, org_id(&org)?).await?;
+    access.require(Permission::ManageMembers)?;
+    let role: MemberRole = body
+        .role
+        .parse()
+        .map_err(|_| ApiError::invalid("role", "must be one of owner, admin, member, viewer"))?;
+    if role == MemberRole::Owner && access.role != MemberRole::Owner {
+        return Err(ApiError::forbidden(
+            "only an owner can invite another owner",
+        ));
+    }
+    let email = body.email.trim().to_lowercase();
+    if let Some(existing) = state.store.users().find_by_email(&email).await?
+        && state
+            .store
+            .organizations()
+            .member_role(access.organization, existing.id)
+            .await?
+            .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "this person is already a member of the organization",
+        ));
+    }
+    let token = random_hex(32);
+    let expires_at = Utc::now()
+        + chrono::Duration::from_std(state.auth.invitation_ttl)
+            .unwrap_or(chrono::Duration::days(7));
+    let invitation = state
+        .store
+        .invitations()
+        .create(
+            access.organization,
+            &email,
+            role,
+            &token_hash(&token),
+            user,
+            expires_at,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "invitation_token": token,
+            "id": invitation.id,
+            "organization_id": invitation.organization_id,
+            "email": invitation.email,
+            "role": invitation.role,
+            "expires_at": invitation.expires_at,
+        })),
+    ))
+}

@@ -1,0 +1,192 @@
+//! Errors at the edge: every failure a request can meet becomes an RFC 9457
+//! `application/problem+json` body with the right status — 400/422 naming the field,
+//! 401, 403, 404, 409, 413, 415, 429 — and never a 500 for bad input. A 500 says only
+//! that something failed on our side; the cause goes to the log.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use companyos_store::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A problem, as the client sees it.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// A short summary that does not change between occurrences.
+    pub title: &'static str,
+    /// What happened this time, in words a person can act on.
+    pub detail: String,
+    /// The request field at fault, for validation errors.
+    pub field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            title,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// 422: a field's value is not acceptable.
+    pub fn invalid(field: &str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            field: Some(field.to_owned()),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid request field",
+                detail,
+            )
+        }
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "Not authenticated", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "Not allowed", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "Not found", detail)
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the request failed on the server; it has been logged",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            field: self.field.as_deref(),
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound { entity, .. } => {
+                ApiError::not_found(format!("no such {entity} in this organization"))
+            }
+            StoreError::Conflict { entity, detail } => ApiError::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("this {entity} already exists ({detail})"),
+            ),
+            StoreError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            StoreError::InvalidCursor(_) => ApiError {
+                field: Some("cursor".into()),
+                ..ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid cursor",
+                    "the cursor is not one this server returned; start again without it",
+                )
+            },
+            other => {
+                tracing::error!(error = %other, "request failed in the store");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// A JSON body whose rejections are problems too: 415 without a JSON content type, 400
+/// for malformed JSON, 422 (naming the field) for JSON of the wrong shape, 413 past the
+/// body limit.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(error) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed JSON",
+            format!("the body is not valid JSON: {}", error.body_text()),
+        ),
+        JsonRejection::JsonDataError(error) => {
+            let text = error.body_text();
+            // serde_path_to_error's "path: message" after axum's own prefix.
+            let detail = text
+                .split_once(": ")
+                .map_or(text.as_str(), |(_, rest)| rest)
+                .to_owned();
+            let field = detail
+                .split_once(": ")
+                .map(|(path, _)| path.to_owned())
+                .filter(|path| !path.contains(' '));
+            ApiError {
+                field,
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Invalid request field",
+                    detail,
+                )
+            }
+        }
+        JsonRejection::BytesRejection(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Body too large",
+                "the request body exceeds the limit of 1 MiB",
+            )
+        }
+        other => ApiError::new(other.status(), "Bad request", other.body_text()),
+    }
+}

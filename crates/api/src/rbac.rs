@@ -1,0 +1,132 @@
+//! Role-based access per organization: the permission matrix of DESIGN.md, and
+//! [`OrgAccess`] — the caller's role in the organization a request names (in its path,
+//! or in the `X-Organization-Id` header). An organization the caller does not belong to
+//! does not exist for them: 404, never 403, so ids cannot be probed.
+
+use companyos_store::{MemberRole, OrgId, UserId};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Every protected action, one row of the matrix each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    ViewDashboard,
+    ManageIntegrations,
+    SpawnAgents,
+    ApproveAgentTasks,
+    PublishSocialPosts,
+    ManageMembers,
+    DeleteOrganization,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ViewDashboard,
+        Permission::ManageIntegrations,
+        Permission::SpawnAgents,
+        Permission::ApproveAgentTasks,
+        Permission::PublishSocialPosts,
+        Permission::ManageMembers,
+        Permission::DeleteOrganization,
+    ];
+
+    /// The matrix.
+    pub fn allows(self, role: MemberRole) -> bool {
+        use MemberRole::{Admin, Owner, Viewer};
+        match self {
+            Permission::ViewDashboard => true,
+            Permission::ManageIntegrations
+            | Permission::SpawnAgents
+            | Permission::ApproveAgentTasks
+            | Permission::PublishSocialPosts => role != Viewer,
+            Permission::ManageMembers => matches!(role, Owner | Admin),
+            Permission::DeleteOrganization => role == Owner,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Permission::ViewDashboard => "view this organization",
+            Permission::ManageIntegrations => "manage integrations",
+            Permission::SpawnAgents => "manage agents",
+            Permission::ApproveAgentTasks => "approve or reject agent tasks",
+            Permission::PublishSocialPosts => "publish social posts",
+            Permission::ManageMembers => "manage members",
+            Permission::DeleteOrganization => "delete the organization",
+        }
+    }
+}
+
+/// The caller, a member of `organization` with `role`.
+#[derive(Clone, Copy, Debug)]
+pub struct OrgAccess {
+    pub user: UserId,
+    pub organization: OrgId,
+    pub role: MemberRole,
+}
+
+impl OrgAccess {
+    /// The caller's membership of `org`; 404 when there is none.
+    pub async fn of(state: &AppState, user: UserId, org: OrgId) -> Result<OrgAccess, ApiError> {
+        match state.store.organizations().member_role(org, user).await? {
+            Some(role) => Ok(OrgAccess {
+                user,
+                organization: org,
+                role,
+            }),
+            None => Err(ApiError::not_found("no such organization")),
+        }
+    }
+
+    /// 403 unless the caller's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if permission.allows(self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "your role in this organization ({}) cannot {}",
+                self.role.as_str(),
+                permission.describe()
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use companyos_store::MemberRole;
+
+    use super::Permission;
+
+    /// The matrix as DESIGN.md prints it: owner, admin, member, viewer.
+    const MATRIX: [(Permission, [bool; 4]); 7] = [
+        (Permission::ViewDashboard, [true, true, true, true]),
+        (Permission::ManageIntegrations, [true, true, true, false]),
+        (Permission::SpawnAgents, [true, true, true, false]),
+        (Permission::ApproveAgentTasks, [true, true, true, false]),
+        (Permission::PublishSocialPosts, [true, true, true, false]),
+        (Permission::ManageMembers, [true, true, false, false]),
+        (Permission::DeleteOrganization, [true, false, false, false]),
+    ];
+
+    #[test]
+    fn the_matrix_is_the_designed_one() {
+        let roles = [
+            MemberRole::Owner,
+            MemberRole::Admin,
+            MemberRole::Member,
+            MemberRole::Viewer,
+        ];
+        assert_eq!(MATRIX.len(), Permission::ALL.len());
+        for (permission, expected) in MATRIX {
+            for (role, allowed) in roles.iter().zip(expected) {
+                assert_eq!(
+                    permission.allows(*role),
+                    allowed,
+                    "{permission:?} for {role:?}"
+                );
+            }
+        }
+    }
+}

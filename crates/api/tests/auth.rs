@@ -1,0 +1,457 @@
+//! Authentication and invitations through real HTTP (reqwest against the router on a
+//! port of its own), on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use companyos_api::{AppState, AuthConfig, router};
+use companyos_store::testing::TestDb;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+companyos_store::contract_tests!(
+    the_first_registration_owns_the_instance_and_sessions_rotate,
+    invitations_join_with_the_role_given,
+    bad_input_is_a_problem_not_a_server_error,
+    open_registration_creates_organizations,
+    expired_access_tokens_are_refused,
+);
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+}
+
+async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Server {
+    let mut auth = AuthConfig::new(
+        b"a test secret that is long enough!!",
+        Duration::from_secs(900),
+    )
+    .expect("auth");
+    configure(&mut auth);
+    let app = router(AppState {
+        store: db.store.clone(),
+        auth: Arc::new(auth),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    Server {
+        base: format!("http://{address}"),
+        client: reqwest::Client::new(),
+    }
+}
+
+impl Server {
+    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.expect("request")).await
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.expect("request")).await
+    }
+
+    async fn register(&self, email: &str, extra: Value) -> (StatusCode, Value) {
+        let mut body = json!({"email": email, "name": "Someone", "password": "correct horse"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        self.post("/api/auth/register", None, body).await
+    }
+}
+
+async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let problem = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value == "application/problem+json");
+    let text = response.text().await.expect("body");
+    let body: Value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    if status.is_client_error() || status.is_server_error() {
+        assert!(
+            problem,
+            "an error is application/problem+json: {status} {body}"
+        );
+        assert_eq!(body["status"], status.as_u16(), "{body}");
+    }
+    (status, body)
+}
+
+fn token<'a>(body: &'a Value, name: &str) -> &'a str {
+    body[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+}
+
+async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (status, first) = server
+        .register("Ada@Example.com", json!({"organization": "Acme Corp"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["organization"]["role"], "owner");
+    assert_eq!(first["organization"]["slug"], "acme-corp");
+    assert_eq!(first["user"]["email"], "ada@example.com");
+    assert!(first["user"].get("password_hash").is_none(), "{first}");
+    assert_eq!(first["token_type"], "Bearer");
+
+    let (status, me) = server
+        .get("/api/auth/me", Some(token(&first, "access_token")))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["organizations"][0]["role"], "owner");
+    assert_eq!(me["organizations"][0]["name"], "Acme Corp");
+    let (status, _) = server.get("/api/auth/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server.get("/api/auth/me", Some("not-a-token")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Later registrations need an invitation.
+    let (status, refused) = server
+        .register("bob@example.com", json!({"organization": "Bob's"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("invitation"))
+    );
+    let (status, _) = server
+        .register("ada@example.com", json!({"organization": "Again"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, _) = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "ada@example.com", "password": "wrong horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "nobody@example.com", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let login = json!({"email": "ADA@example.com", "password": "correct horse"});
+    let (status, session) = server.post("/api/auth/login", None, login.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+
+    // Rotation: each refresh token works once.
+    let original = token(&session, "refresh_token").to_owned();
+    let (status, rotated) = server
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": original}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    assert_ne!(token(&rotated, "refresh_token"), original);
+    let (status, _) = server
+        .get("/api/auth/me", Some(token(&rotated, "access_token")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Reusing the rotated token revokes the whole family, the new token included.
+    let (status, reused) = server
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": original}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{reused}");
+    assert!(
+        reused["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("already used"))
+    );
+    let (status, _) = server
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": token(&rotated, "refresh_token")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the family is revoked");
+
+    // Logout revokes; the first session's family is untouched.
+    let (_, other) = server.post("/api/auth/login", None, login).await;
+    let (status, body) = server
+        .post(
+            "/api/auth/logout",
+            None,
+            json!({"refresh_token": token(&other, "refresh_token")}),
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    let (status, _) = server
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": token(&other, "refresh_token")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": token(&first, "refresh_token")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "other logins keep working");
+}
+
+async fn invitations_join_with_the_role_given(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (_, owner) = server
+        .register("owner@example.com", json!({"organization": "Acme"}))
+        .await;
+    let owner_token = token(&owner, "access_token").to_owned();
+    let org = owner["organization"]["id"]
+        .as_str()
+        .expect("org id")
+        .to_owned();
+    let members = format!("/api/organizations/{org}/members");
+
+    let (status, invitation) = server
+        .post(
+            &members,
+            Some(&owner_token),
+            json!({"email": "Viewer@Example.com", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    assert_eq!(invitation["email"], "viewer@example.com");
+    let invitation_token = token(&invitation, "invitation_token").to_owned();
+
+    let (status, wrong_person) = server
+        .register(
+            "someone-else@example.com",
+            json!({"invitation_token": invitation_token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_person["field"], "email");
+    let (status, viewer) = server
+        .register(
+            "viewer@example.com",
+            json!({"invitation_token": invitation_token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{viewer}");
+    assert_eq!(viewer["organization"]["id"], org.as_str());
+    assert_eq!(viewer["organization"]["role"], "viewer");
+    let (status, used) = server
+        .register(
+            "viewer2@example.com",
+            json!({"invitation_token": invitation_token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(used["field"], "invitation_token");
+
+    // A viewer cannot manage members; a stranger's organization does not exist.
+    let viewer_token = token(&viewer, "access_token").to_owned();
+    let (status, _) = server
+        .post(
+            &members,
+            Some(&viewer_token),
+            json!({"email": "x@example.com", "role": "member"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for path in [
+        format!("/api/organizations/{}/members", uuid::Uuid::now_v7()),
+        "/api/organizations/not-an-id/members".to_owned(),
+    ] {
+        let (status, _) = server
+            .post(
+                &path,
+                Some(&owner_token),
+                json!({"email": "x@example.com", "role": "member"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, invalid) = server
+        .post(
+            &members,
+            Some(&owner_token),
+            json!({"email": "x@example.com", "role": "emperor"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid["field"], "role");
+    let (status, _) = server
+        .post(
+            &members,
+            Some(&owner_token),
+            json!({"email": "viewer@example.com", "role": "member"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "already a member");
+
+    // An admin manages members, but cannot make owners.
+    let (_, invitation) = server
+        .post(
+            &members,
+            Some(&owner_token),
+            json!({"email": "admin@example.com", "role": "admin"}),
+        )
+        .await;
+    let (status, admin) = server
+        .register(
+            "admin@example.com",
+            json!({"invitation_token": token(&invitation, "invitation_token")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{admin}");
+    let admin_token = token(&admin, "access_token").to_owned();
+    let (status, _) = server
+        .post(
+            &members,
+            Some(&admin_token),
+            json!({"email": "member@example.com", "role": "member"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = server
+        .post(
+            &members,
+            Some(&admin_token),
+            json!({"email": "boss@example.com", "role": "owner"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn bad_input_is_a_problem_not_a_server_error(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let url = format!("{}/api/auth/register", server.base);
+    let (status, _) = read(
+        server
+            .client
+            .post(&url)
+            .header("content-type", "text/plain")
+            .body("email=a@b.c")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) = read(
+        server
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{\"email\": ")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, wrong_type) = server
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": "a@example.com", "name": "A", "password": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong_type}");
+    assert_eq!(wrong_type["field"], "password");
+    let (status, _) = server
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": "a@example.com"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, short) = server
+        .register(
+            "a@example.com",
+            json!({"password": "short", "organization": "A"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(short["field"], "password");
+    let (status, email) = server
+        .register("not an email", json!({"organization": "A"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+    assert_eq!(email["field"], "email");
+    let (status, no_org) = server.register("a@example.com", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_org["field"], "organization");
+    let huge = "x".repeat(companyos_api::BODY_LIMIT + 1);
+    let (status, _) = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": huge, "password": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Nothing above created anything: the first real registration still owns the instance.
+    let (status, first) = server
+        .register("a@example.com", json!({"organization": "A"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+}
+
+async fn open_registration_creates_organizations(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    for (email, name) in [("a@example.com", "Alpha"), ("b@example.com", "Alpha")] {
+        let (status, body) = server.register(email, json!({"organization": name})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["organization"]["role"], "owner");
+    }
+    let (status, taken) = server
+        .register("a@example.com", json!({"organization": "Gamma"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+}
+
+async fn expired_access_tokens_are_refused(db: &TestDb) {
+    let server = serve(db, |auth| auth.access_ttl = Duration::ZERO).await;
+    let (_, first) = server
+        .register("a@example.com", json!({"organization": "A"}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, expired) = server
+        .get("/api/auth/me", Some(token(&first, "access_token")))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        expired["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("expired")),
+        "{expired}"
+    );
+}
