@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests use are up on this machine — PostgreSQL, Redis and
 # RabbitMQ on their standard local ports — starting any that is down, and drops test
-# databases that an interrupted earlier run left behind.
+# databases that an interrupted earlier run left behind; installs promtool if missing.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -33,6 +33,13 @@ if ! port_open 5672; then
   rabbitmq-server -detached
   rabbitmqctl await_startup --timeout 120
   wait_for_port RabbitMQ 5672
+fi
+
+# promtool checks the /metrics exposition (Debian package prometheus).
+if ! command -v promtool >/dev/null; then
+  echo "==> installing promtool (Debian package prometheus)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null \
+    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null; }
 fi
 
 # Leftover databases of test runs that were killed before cleaning up.

@@ -175,6 +175,8 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
         .local_addr()
         .map_err(|error| Fatal(error.to_string()))?;
     let auth = auth_config(&config)?;
+    // Before the runtime starts, so that its first measurements are recorded.
+    companyos_api::metrics::handle();
     let runtime = start_runtime(&config, &store).await?;
     let app = companyos_api::router(companyos_api::AppState {
         store: store.clone(),

@@ -419,6 +419,64 @@ fn users_are_created_headlessly_with_the_password_on_stdin() {
 }
 
 #[test]
+fn metrics_are_prometheus_text_that_promtool_accepts() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let node = start(directory.path(), &["--listen", "127.0.0.1:0"]);
+    assert_eq!(get(&format!("{}/healthz", node.base_url)).0, 200);
+    assert_eq!(ureq_get(&format!("{}/nowhere", node.base_url)).0, 404);
+    // The gauges appear with the scheduler's first sample.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        let (status, text) = ureq_get(&format!("{}/metrics", node.base_url));
+        assert_eq!(status, 200, "{text}");
+        if text.contains("companyos_agents{") && text.contains("companyos_tasks{") {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no runtime gauges in:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for expected in [
+        "# HELP companyos_agents ",
+        "# TYPE companyos_http_requests_total counter",
+        "companyos_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"2xx\"} 1",
+        "# TYPE companyos_http_request_duration_seconds histogram",
+        "companyos_agents{status=\"idle\"} 0",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("/nowhere"),
+        "only route templates are labels"
+    );
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian package prometheus; scripts/services.sh installs it) must be installed");
+    {
+        use std::io::Write;
+        promtool
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("feed promtool");
+    }
+    let checked = promtool.wait_with_output().expect("promtool");
+    assert!(
+        checked.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
+
+#[test]
 fn help_names_the_commands_and_settings() {
     let output = Command::new(BINARY).arg("--help").output().expect("run");
     let help = String::from_utf8_lossy(&output.stdout);

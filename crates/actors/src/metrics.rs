@@ -11,6 +11,23 @@ pub const AGENT_MESSAGES_HANDLED_TOTAL: &str = "companyos_agent_messages_handled
 pub const AGENT_MESSAGE_HANDLING_SECONDS: &str = "companyos_agent_message_handling_seconds";
 pub const AGENT_MAILBOX_MESSAGES: &str = "companyos_agent_mailbox_messages";
 
+/// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder.
+pub fn describe() {
+    metrics::describe_counter!(
+        AGENT_MESSAGES_HANDLED_TOTAL,
+        "Messages handled by agent actors, by agent kind."
+    );
+    metrics::describe_histogram!(
+        AGENT_MESSAGE_HANDLING_SECONDS,
+        metrics::Unit::Seconds,
+        "Time an agent actor spent handling one message, by agent kind."
+    );
+    metrics::describe_gauge!(
+        AGENT_MAILBOX_MESSAGES,
+        "Messages sent to agents of this node and not yet handled."
+    );
+}
+
 pub(crate) fn message_handled(kind: AgentKind, took: Duration) {
     counter!(AGENT_MESSAGES_HANDLED_TOTAL, "kind" => kind.as_str()).increment(1);
     histogram!(AGENT_MESSAGE_HANDLING_SECONDS, "kind" => kind.as_str()).record(took.as_secs_f64());

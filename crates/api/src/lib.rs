@@ -1,7 +1,7 @@
 //! `api` is the edge: it translates HTTP (and, later, GraphQL and WebSocket) into
 //! runtime operations and store reads. Today it serves the health endpoints, the
 //! console placeholder, authentication (`/api/auth/*`, invitations) and the RBAC
-//! matrix; the rest of REST, GraphQL and `/metrics` grow here. Every error is an
+//! matrix, and `/metrics`; the rest of REST and GraphQL grow here. Every error is an
 //! `application/problem+json` body (`error.rs`).
 //!
 //! Nothing here decides business logic that belongs to an agent or a supervisor.
@@ -13,6 +13,7 @@ mod auth_routes;
 mod console;
 mod error;
 mod health;
+pub mod metrics;
 pub mod rbac;
 
 use std::sync::Arc;
@@ -37,10 +38,13 @@ pub struct AppState {
 
 /// The whole HTTP surface of a node.
 pub fn router(state: AppState) -> Router {
+    metrics::handle();
     Router::new()
         .merge(health::routes())
         .merge(console::routes())
         .merge(auth_routes::routes())
+        .route("/metrics", axum::routing::get(metrics::render))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

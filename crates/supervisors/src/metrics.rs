@@ -14,6 +14,34 @@ pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
 pub const AGENTS: &str = "companyos_agents";
 pub const TASKS: &str = "companyos_tasks";
 
+/// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder,
+/// the agents' included.
+pub fn describe() {
+    companyos_actors::metrics::describe();
+    metrics::describe_counter!(AGENT_RESTARTS_TOTAL, "Agents restarted after a crash.");
+    metrics::describe_counter!(
+        SUBTREE_RESTARTS_TOTAL,
+        "Supervisor subtrees restarted, by level (kind, organization, system)."
+    );
+    metrics::describe_counter!(EVENTS_ROUTED_TOTAL, "Stored events routed to watchers.");
+    metrics::describe_counter!(
+        TASKS_FINISHED_TOTAL,
+        "Tasks that left an agent, by outcome."
+    );
+    metrics::describe_histogram!(
+        TASK_DURATION_SECONDS,
+        metrics::Unit::Seconds,
+        "Time from a task's delivery to its recorded outcome."
+    );
+    metrics::describe_histogram!(
+        QUEUE_WAIT_SECONDS,
+        metrics::Unit::Seconds,
+        "Time a task waited between becoming runnable and being claimed."
+    );
+    metrics::describe_gauge!(AGENTS, "Agents by lifecycle status (all organizations).");
+    metrics::describe_gauge!(TASKS, "Tasks by status (all organizations).");
+}
+
 pub fn agent_restarted() {
     counter!(AGENT_RESTARTS_TOTAL).increment(1);
 }
