@@ -24,6 +24,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
         .route("/api/organizations/{id}/members", post(invite))
+        .route("/api/invitations/accept", post(accept_invitation))
 }
 
 const PASSWORD_MIN: usize = 8;
@@ -51,6 +52,12 @@ struct Login {
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accept {
+    invitation_token: String,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +216,70 @@ pub async fn bootstrap_user(
     Ok((user, organization))
 }
 
+/// An invitation that can still be accepted; 422 naming the field otherwise.
+async fn live_invitation(
+    state: &AppState,
+    token: &str,
+) -> Result<companyos_store::Invitation, ApiError> {
+    state
+        .store
+        .invitations()
+        .find_by_hash(&token_hash(token))
+        .await?
+        .filter(|invitation| invitation.accepted_at.is_none() && invitation.expires_at > Utc::now())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "invitation_token",
+                "this invitation is unknown, already used or expired; ask for a new one",
+            )
+        })
+}
+
+/// An existing account joins the organization it was invited to (the invitation must
+/// have been sent to its email).
+async fn accept_invitation(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+    ApiJson(body): ApiJson<Accept>,
+) -> Result<impl IntoResponse, ApiError> {
+    let invitation = live_invitation(&state, &body.invitation_token).await?;
+    let account = state.store.users().get(user).await?;
+    if account.email != invitation.email {
+        return Err(ApiError::forbidden(
+            "this invitation was sent to another email address",
+        ));
+    }
+    let organizations = state.store.organizations();
+    if organizations
+        .member_role(invitation.organization_id, user)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "you are already a member of this organization",
+        ));
+    }
+    if !state
+        .store
+        .invitations()
+        .accept(invitation.id, user)
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "this invitation was used a moment ago",
+        ));
+    }
+    organizations
+        .add_member(invitation.organization_id, user, invitation.role)
+        .await?;
+    let organization = organizations.get(invitation.organization_id).await?;
+    Ok(Json(organization_json(&organization, invitation.role)))
+}
+
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Register>,
@@ -216,20 +287,7 @@ async fn register(
     check_password(&body.password)?;
     let (user, organization, role) = match &body.invitation_token {
         Some(token) => {
-            let invitation = state
-                .store
-                .invitations()
-                .find_by_hash(&token_hash(token))
-                .await?
-                .filter(|invitation| {
-                    invitation.accepted_at.is_none() && invitation.expires_at > Utc::now()
-                })
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "invitation_token",
-                        "this invitation is unknown, already used or expired; ask for a new one",
-                    )
-                })?;
+            let invitation = live_invitation(&state, token).await?;
             if invitation.email != body.email.trim().to_lowercase() {
                 return Err(ApiError::invalid(
                     "email",

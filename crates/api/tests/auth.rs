@@ -15,6 +15,7 @@ companyos_store::contract_tests!(
     bad_input_is_a_problem_not_a_server_error,
     open_registration_creates_organizations,
     expired_access_tokens_are_refused,
+    existing_accounts_accept_invitations,
 );
 
 struct Server {
@@ -454,4 +455,62 @@ async fn expired_access_tokens_are_refused(db: &TestDb) {
             .is_some_and(|detail| detail.contains("expired")),
         "{expired}"
     );
+}
+
+async fn existing_accounts_accept_invitations(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let mut sessions = Vec::new();
+    for (email, organization) in [
+        ("alice@example.com", "Alpha"),
+        ("bob@example.com", "Bravo"),
+        ("carol@example.com", "Charlie"),
+    ] {
+        let (status, body) = server
+            .register(email, json!({"organization": organization}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        sessions.push(body);
+    }
+    let alpha = sessions[0]["organization"]["id"].as_str().expect("id");
+    let (status, invitation) = server
+        .post(
+            &format!("/api/organizations/{alpha}/members"),
+            Some(token(&sessions[0], "access_token")),
+            json!({"email": "bob@example.com", "role": "member"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    let accept = json!({"invitation_token": token(&invitation, "invitation_token")});
+    let (status, _) = server
+        .post("/api/invitations/accept", None, accept.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server
+        .post(
+            "/api/invitations/accept",
+            Some(token(&sessions[2], "access_token")),
+            accept.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not the invitee");
+    let bob = token(&sessions[1], "access_token");
+    let (status, joined) = server
+        .post("/api/invitations/accept", Some(bob), accept.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    assert_eq!(
+        (joined["id"].as_str(), joined["role"].as_str()),
+        (Some(alpha), Some("member"))
+    );
+    let (_, me) = server.get("/api/auth/me", Some(bob)).await;
+    assert_eq!(
+        me["organizations"].as_array().map(Vec::len),
+        Some(2),
+        "{me}"
+    );
+    let (status, used) = server
+        .post("/api/invitations/accept", Some(bob), accept)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(used["field"], "invitation_token");
 }
