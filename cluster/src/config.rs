@@ -101,6 +101,12 @@ pub const SETTINGS: &[Setting] = &[
         default: "false",
         help: "whether a registration without an invitation creates a new organization",
     },
+    Setting {
+        key: "auth.rate_limit_per_minute",
+        env: "COMPANYOS_AUTH_RATE_LIMIT_PER_MINUTE",
+        default: "30",
+        help: "requests a minute per client address to register, login, refresh and logout",
+    },
 ];
 
 /// The environment variable that names the configuration file (flag --config).
@@ -145,6 +151,7 @@ pub struct AuthConfig {
     pub jwt_secret: String,
     pub access_token_ttl_secs: u64,
     pub open_registration: bool,
+    pub rate_limit_per_minute: u32,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -156,6 +163,7 @@ impl fmt::Debug for AuthConfig {
             )
             .field("access_token_ttl_secs", &self.access_token_ttl_secs)
             .field("open_registration", &self.open_registration)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .finish()
     }
 }
@@ -203,6 +211,7 @@ impl Default for Config {
                 jwt_secret: String::new(),
                 access_token_ttl_secs: 0,
                 open_registration: false,
+                rate_limit_per_minute: 0,
             },
         };
         for setting in SETTINGS {
@@ -494,6 +503,12 @@ impl Config {
             "auth.open_registration" => {
                 self.auth.open_registration = parse(value, "true or false")?;
             }
+            "auth.rate_limit_per_minute" => {
+                self.auth.rate_limit_per_minute = parse(value, "a whole number from 1 to 100000")?;
+                if !(1..=100_000).contains(&self.auth.rate_limit_per_minute) {
+                    return Err("expected a whole number from 1 to 100000".into());
+                }
+            }
             other => return Err(format!("unknown setting {other}")),
         }
         Ok(())
@@ -515,6 +530,7 @@ impl Config {
             "auth.jwt_secret" => self.auth.jwt_secret.clone(),
             "auth.access_token_ttl_secs" => self.auth.access_token_ttl_secs.to_string(),
             "auth.open_registration" => self.auth.open_registration.to_string(),
+            "auth.rate_limit_per_minute" => self.auth.rate_limit_per_minute.to_string(),
             _ => String::new(),
         }
     }

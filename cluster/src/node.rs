@@ -116,6 +116,7 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
     )
     .map_err(|reason| Fatal(format!("auth.jwt_secret: {reason}")))?;
     auth.open_registration = config.auth.open_registration;
+    auth.rate_limiter = companyos_api::RateLimiter::new(config.auth.rate_limit_per_minute);
     Ok(auth)
 }
 
@@ -183,10 +184,13 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
         auth: std::sync::Arc::new(auth),
     });
     tracing::info!(%address, "listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| Fatal(format!("server stopped: {error}")))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|error| Fatal(format!("server stopped: {error}")))?;
     tracing::info!("shutting down");
     runtime.shutdown().await;
     store.close().await;

@@ -23,6 +23,8 @@ use crate::error::ApiError;
 /// The shortest signing secret accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
 const SECRET_FILE: &str = "jwt-secret";
+/// Requests a minute per client address on the credential routes, unless configured.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 30;
 
 /// How tokens are signed and how long they live.
 pub struct AuthConfig {
@@ -34,6 +36,8 @@ pub struct AuthConfig {
     /// A registration without an invitation creates a new organization (otherwise only
     /// the very first registration may).
     pub open_registration: bool,
+    /// Requests a minute per client address on the routes that take credentials.
+    pub rate_limiter: crate::rate_limit::RateLimiter,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -67,6 +71,7 @@ impl AuthConfig {
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
             open_registration: false,
+            rate_limiter: crate::rate_limit::RateLimiter::new(DEFAULT_RATE_LIMIT_PER_MINUTE),
         })
     }
 

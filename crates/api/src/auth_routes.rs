@@ -16,12 +16,19 @@ use crate::auth::{Authenticated, hash_password, random_hex, token_hash, verify_p
 use crate::error::{ApiError, ApiJson};
 use crate::rbac::{OrgAccess, Permission};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    // The routes that take credentials are limited per client address.
+    let limited = Router::new()
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
         .route("/api/auth/refresh", post(refresh))
         .route("/api/auth/logout", post(logout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limit::limit,
+        ));
+    Router::new()
+        .merge(limited)
         .route("/api/auth/me", get(me))
         .route("/api/organizations/{id}/members", post(invite))
         .route("/api/invitations/accept", post(accept_invitation))

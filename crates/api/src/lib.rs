@@ -14,6 +14,7 @@ mod console;
 mod error;
 mod health;
 pub mod metrics;
+mod rate_limit;
 pub mod rbac;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use companyos_store::Store;
 pub use auth::{AuthConfig, load_or_create_secret};
 pub use auth_routes::bootstrap_user;
 pub use error::ApiError;
+pub use rate_limit::RateLimiter;
 
 /// The largest request body accepted (413 past it).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -36,13 +38,15 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
 }
 
-/// The whole HTTP surface of a node.
+/// The whole HTTP surface of a node. Serve it with connect info
+/// (`into_make_service_with_connect_info::<SocketAddr>()`): the authentication routes
+/// are rate-limited per client address.
 pub fn router(state: AppState) -> Router {
     metrics::handle();
     Router::new()
         .merge(health::routes())
         .merge(console::routes())
-        .merge(auth_routes::routes())
+        .merge(auth_routes::routes(&state))
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -16,6 +16,7 @@ companyos_store::contract_tests!(
     open_registration_creates_organizations,
     expired_access_tokens_are_refused,
     existing_accounts_accept_invitations,
+    credential_routes_are_rate_limited_per_address,
 );
 
 struct Server {
@@ -39,7 +40,12 @@ async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Server {
         .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve");
     });
     Server {
         base: format!("http://{address}"),
@@ -513,4 +519,39 @@ async fn existing_accounts_accept_invitations(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(used["field"], "invitation_token");
+}
+
+async fn credential_routes_are_rate_limited_per_address(db: &TestDb) {
+    let server = serve(db, |auth| {
+        auth.rate_limiter = companyos_api::RateLimiter::new(3);
+    })
+    .await;
+    let (_, first) = server
+        .register("a@example.com", json!({"organization": "A"}))
+        .await;
+    let access = token(&first, "access_token").to_owned();
+    let login = json!({"email": "a@example.com", "password": "wrong password"});
+    for _ in 0..2 {
+        let (status, _) = server.post("/api/auth/login", None, login.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let response = server
+        .client
+        .post(format!("{}/api/auth/login", server.base))
+        .json(&login)
+        .send()
+        .await
+        .expect("request");
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .expect("a Retry-After header");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let (status, limited) = read(response).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{limited}");
+    // Routes that do not take credentials are not limited this way.
+    let (status, _) = server.get("/api/auth/me", Some(&access)).await;
+    assert_eq!(status, StatusCode::OK);
 }
