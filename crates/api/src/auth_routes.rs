@@ -30,7 +30,11 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(limited)
         .route("/api/auth/me", get(me))
-        .route("/api/organizations/{id}/members", post(invite))
+        .route("/api/organizations/{id}", get(organization))
+        .route(
+            "/api/organizations/{id}/members",
+            post(invite).get(list_members),
+        )
         .route("/api/invitations/accept", post(accept_invitation))
 }
 
@@ -465,6 +469,32 @@ pub(crate) fn org_id(raw: &str) -> Result<OrgId, ApiError> {
     raw.parse::<uuid::Uuid>()
         .map(OrgId)
         .map_err(|_| ApiError::not_found("no such organization"))
+}
+
+async fn organization(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+    Path(org): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let access = OrgAccess::of(&state, user, org_id(&org)?).await?;
+    access.require(Permission::ViewDashboard)?;
+    let organization = state.store.organizations().get(access.organization).await?;
+    Ok(Json(organization_json(&organization, access.role)))
+}
+
+async fn list_members(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+    Path(org): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let access = OrgAccess::of(&state, user, org_id(&org)?).await?;
+    access.require(Permission::ViewDashboard)?;
+    let members = state
+        .store
+        .organizations()
+        .list_members(access.organization)
+        .await?;
+    Ok(Json(json!({ "items": members })))
 }
 
 async fn invite(

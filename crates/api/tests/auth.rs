@@ -17,6 +17,7 @@ companyos_store::contract_tests!(
     expired_access_tokens_are_refused,
     existing_accounts_accept_invitations,
     credential_routes_are_rate_limited_per_address,
+    each_role_gets_what_the_matrix_says,
 );
 
 struct Server {
@@ -554,4 +555,73 @@ async fn credential_routes_are_rate_limited_per_address(db: &TestDb) {
     // Routes that do not take credentials are not limited this way.
     let (status, _) = server.get("/api/auth/me", Some(&access)).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The permission matrix over the organization routes that exist so far: for each role,
+/// each action answers its expected status; a stranger gets 404 for all of them.
+async fn each_role_gets_what_the_matrix_says(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (_, owner) = server
+        .register("owner@example.com", json!({"organization": "Acme"}))
+        .await;
+    let org = owner["organization"]["id"].as_str().expect("id").to_owned();
+    let owner_token = token(&owner, "access_token").to_owned();
+    let mut tokens = vec![("owner", owner_token.clone())];
+    for role in ["admin", "member", "viewer"] {
+        let email = format!("{role}@example.com");
+        let (_, invitation) = server
+            .post(
+                &format!("/api/organizations/{org}/members"),
+                Some(&owner_token),
+                json!({"email": email, "role": role}),
+            )
+            .await;
+        let (status, joined) = server
+            .register(
+                &email,
+                json!({"invitation_token": token(&invitation, "invitation_token")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{joined}");
+        tokens.push((role, token(&joined, "access_token").to_owned()));
+    }
+    let serve_open = serve(db, |auth| auth.open_registration = true).await;
+    let (_, stranger) = serve_open
+        .register("stranger@example.com", json!({"organization": "Elsewhere"}))
+        .await;
+    tokens.push(("stranger", token(&stranger, "access_token").to_owned()));
+
+    let view = |role: &str| match role {
+        "stranger" => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
+    };
+    let manage_members = |role: &str| match role {
+        "owner" | "admin" => StatusCode::CREATED,
+        "stranger" => StatusCode::NOT_FOUND,
+        _ => StatusCode::FORBIDDEN,
+    };
+    for (index, (role, access)) in tokens.iter().enumerate() {
+        let (status, body) = server
+            .get(&format!("/api/organizations/{org}"), Some(access))
+            .await;
+        assert_eq!(status, view(role), "{role} views the organization: {body}");
+        if status == StatusCode::OK {
+            assert_eq!(body["role"], *role);
+        }
+        let (status, body) = server
+            .get(&format!("/api/organizations/{org}/members"), Some(access))
+            .await;
+        assert_eq!(status, view(role), "{role} lists members: {body}");
+        if status == StatusCode::OK {
+            assert_eq!(body["items"].as_array().map(Vec::len), Some(4));
+        }
+        let (status, body) = server
+            .post(
+                &format!("/api/organizations/{org}/members"),
+                Some(access),
+                json!({"email": format!("new{index}@example.com"), "role": "member"}),
+            )
+            .await;
+        assert_eq!(status, manage_members(role), "{role} invites: {body}");
+    }
 }
