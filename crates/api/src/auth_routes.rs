@@ -7,7 +7,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use companyos_store::{MemberRole, NewUser, OrgId, Organization, StoreError, User, UserId};
+use companyos_store::{
+    Invitation, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, StoreError, User, UserId,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -93,25 +95,32 @@ fn check_password(password: &str) -> Result<(), ApiError> {
 /// A fresh access token and a refresh token starting a new family.
 async fn new_session(state: &AppState, user: UserId) -> Result<Value, ApiError> {
     let family = uuid::Uuid::new_v4();
-    session(state, user, family).await
+    Ok(session(state, user, family).await?.0)
 }
 
-async fn session(state: &AppState, user: UserId, family: uuid::Uuid) -> Result<Value, ApiError> {
+/// An access token and a refresh token of `family`: the response body, and the id of
+/// the refresh token's row.
+async fn session(
+    state: &AppState,
+    user: UserId,
+    family: uuid::Uuid,
+) -> Result<(Value, RefreshTokenId), ApiError> {
     let (access_token, expires_in) = state.auth.issue_access(user)?;
     let refresh_token = random_hex(32);
     let expires_at = Utc::now()
         + chrono::Duration::from_std(state.auth.refresh_ttl).unwrap_or(chrono::Duration::days(30));
-    state
+    let issued = state
         .store
         .refresh_tokens()
         .issue(user, family, &token_hash(&refresh_token), expires_at)
         .await?;
-    Ok(json!({
+    let body = json!({
         "access_token": access_token,
         "refresh_token": refresh_token,
         "token_type": "Bearer",
         "expires_in": expires_in,
-    }))
+    });
+    Ok((body, issued.id))
 }
 
 fn slug_of(name: &str) -> String {
@@ -147,9 +156,7 @@ async fn create_organization(
             other => return Ok(other?),
         }
     }
-    Err(ApiError::new(
-        StatusCode::CONFLICT,
-        "Conflict",
+    Err(ApiError::conflict(
         "could not find a free address for this organization name; choose another name",
     ))
 }
@@ -177,9 +184,7 @@ async fn create_user(state: &AppState, body: &Register) -> Result<User, ApiError
         })
         .await;
     match created {
-        Err(StoreError::Conflict { .. }) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
+        Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(
             "an account with this email exists; log in instead",
         )),
         other => Ok(other?),
@@ -228,10 +233,7 @@ pub async fn bootstrap_user(
 }
 
 /// An invitation that can still be accepted; 422 naming the field otherwise.
-async fn live_invitation(
-    state: &AppState,
-    token: &str,
-) -> Result<companyos_store::Invitation, ApiError> {
+async fn live_invitation(state: &AppState, token: &str) -> Result<Invitation, ApiError> {
     state
         .store
         .invitations()
@@ -244,6 +246,28 @@ async fn live_invitation(
                 "this invitation is unknown, already used or expired; ask for a new one",
             )
         })
+}
+
+/// Makes `user` a member as the invitation says — once: an invitation accepted a moment
+/// ago by someone else is a conflict. Returns the organization.
+async fn join(
+    state: &AppState,
+    invitation: &Invitation,
+    user: UserId,
+) -> Result<Organization, ApiError> {
+    if !state
+        .store
+        .invitations()
+        .accept(invitation.id, user)
+        .await?
+    {
+        return Err(ApiError::conflict("this invitation was used a moment ago"));
+    }
+    let organizations = state.store.organizations();
+    organizations
+        .add_member(invitation.organization_id, user, invitation.role)
+        .await?;
+    Ok(organizations.get(invitation.organization_id).await?)
 }
 
 /// An existing account joins the organization it was invited to (the invitation must
@@ -260,34 +284,18 @@ async fn accept_invitation(
             "this invitation was sent to another email address",
         ));
     }
-    let organizations = state.store.organizations();
-    if organizations
+    if state
+        .store
+        .organizations()
         .member_role(invitation.organization_id, user)
         .await?
         .is_some()
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
+        return Err(ApiError::conflict(
             "you are already a member of this organization",
         ));
     }
-    if !state
-        .store
-        .invitations()
-        .accept(invitation.id, user)
-        .await?
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            "this invitation was used a moment ago",
-        ));
-    }
-    organizations
-        .add_member(invitation.organization_id, user, invitation.role)
-        .await?;
-    let organization = organizations.get(invitation.organization_id).await?;
+    let organization = join(&state, &invitation, user).await?;
     Ok(Json(organization_json(&organization, invitation.role)))
 }
 
@@ -306,28 +314,7 @@ async fn register(
                 ));
             }
             let user = create_user(&state, &body).await?;
-            if !state
-                .store
-                .invitations()
-                .accept(invitation.id, user.id)
-                .await?
-            {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "Conflict",
-                    "this invitation was used a moment ago",
-                ));
-            }
-            state
-                .store
-                .organizations()
-                .add_member(invitation.organization_id, user.id, invitation.role)
-                .await?;
-            let organization = state
-                .store
-                .organizations()
-                .get(invitation.organization_id)
-                .await?;
+            let organization = join(&state, &invitation, user.id).await?;
             (user, organization, invitation.role)
         }
         None => {
@@ -411,14 +398,8 @@ async fn refresh(
             "this refresh token has expired; log in again",
         ));
     }
-    let response = session(&state, stored.user_id, stored.family_id).await?;
-    let next = tokens
-        .find_by_hash(&token_hash(
-            response["refresh_token"].as_str().unwrap_or_default(),
-        ))
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    if !tokens.mark_rotated(stored.id, next.id).await? {
+    let (response, next) = session(&state, stored.user_id, stored.family_id).await?;
+    if !tokens.mark_rotated(stored.id, next).await? {
         // Two refreshes raced with the same token: one of them is a replay.
         tokens.revoke_family(stored.family_id).await?;
         return Err(reused());
@@ -523,9 +504,7 @@ async fn invite(
             .await?
             .is_some()
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
+        return Err(ApiError::conflict(
             "this person is already a member of the organization",
         ));
     }

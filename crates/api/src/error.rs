@@ -68,6 +68,10 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not found", detail)
     }
 
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "Conflict", detail)
+    }
+
     pub fn internal() -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -106,11 +110,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { entity, .. } => {
                 ApiError::not_found(format!("no such {entity} in this organization"))
             }
-            StoreError::Conflict { entity, detail } => ApiError::new(
-                StatusCode::CONFLICT,
-                "Conflict",
-                format!("this {entity} already exists ({detail})"),
-            ),
+            StoreError::Conflict { entity, detail } => {
+                ApiError::conflict(format!("this {entity} already exists ({detail})"))
+            }
             StoreError::Invalid { field, reason } => ApiError::invalid(field, reason),
             StoreError::InvalidCursor(_) => ApiError {
                 field: Some("cursor".into()),

@@ -37,6 +37,14 @@ macro_rules! outcome_update {
 
 const OUTCOME_UPDATE: &str = outcome_update!();
 
+/// Records a lifecycle transition ($3 status, $4 current task, $5 now).
+macro_rules! status_update {
+    () => {
+        "UPDATE agents SET status = $3, current_task_id = $4, last_active_at = $5, updated_at = $5
+         WHERE id = $1 AND organization_id = $2"
+    };
+}
+
 /// One write to an agent's row that the runtime records as it happens: a lifecycle
 /// transition, or a finished task counted in the statistics.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -454,17 +462,14 @@ impl Agents<'_> {
                 let mut tx = pool.begin().await?;
                 for agent in &net {
                     if let Some((status, task, at)) = agent.status {
-                        sqlx::query(
-                            "UPDATE agents SET status = $3, current_task_id = $4, last_active_at = $5, updated_at = $5
-                             WHERE id = $1 AND organization_id = $2",
-                        )
-                        .bind(agent.agent_id)
-                        .bind(agent.organization_id)
-                        .bind(status)
-                        .bind(task)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
+                        sqlx::query(status_update!())
+                            .bind(agent.agent_id)
+                            .bind(agent.organization_id)
+                            .bind(status)
+                            .bind(task)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     if let Some(at) = agent.finished_at {
                         sqlx::query(OUTCOME_UPDATE)
@@ -496,17 +501,14 @@ impl Agents<'_> {
     ) -> Result<Agent, StoreError> {
         let at = now();
         let agent: Option<Agent> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "UPDATE agents SET status = $3, current_task_id = $4, last_active_at = $5, updated_at = $5
-                 WHERE id = $1 AND organization_id = $2 RETURNING *",
-            )
-            .bind(id)
-            .bind(org)
-            .bind(status)
-            .bind(current_task)
-            .bind(at)
-            .fetch_optional(pool)
-            .await
+            sqlx::query_as(concat!(status_update!(), " RETURNING *"))
+                .bind(id)
+                .bind(org)
+                .bind(status)
+                .bind(current_task)
+                .bind(at)
+                .fetch_optional(pool)
+                .await
         })?;
         agent.ok_or_else(|| StoreError::not_found("agent", id))
     }

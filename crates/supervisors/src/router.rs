@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use companyos_actors::{AgentKind, AgentMessage};
-use companyos_store::{EventId, OrgId, TaskId};
+use companyos_store::{Event, EventId, OrgId, TaskId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
@@ -70,7 +70,7 @@ impl Actor for EventRouter {
                     if !deps.node.hosts(event.organization_id) {
                         continue;
                     }
-                    match route(deps, event.organization_id, event.id).await {
+                    match route_stored(deps, event).await {
                         Ok(_) => routed += 1,
                         Err(error) => {
                             tracing::warn!(event = %event.id, %error, "unrouted event still not routed")
@@ -89,10 +89,16 @@ impl Actor for EventRouter {
     }
 }
 
-/// Hands one stored event to every running watcher of its organization; marks it
-/// routed when all of them accepted it. Returns the tasks written for it.
+/// Reads the event and routes it (see [`route_stored`]).
 async fn route(deps: &Deps, org: OrgId, event: EventId) -> Result<Vec<TaskId>, RuntimeError> {
     let event = deps.store.events().get(org, event).await?;
+    route_stored(deps, &event).await
+}
+
+/// Hands one stored event to every running watcher of its organization; marks it
+/// routed when all of them accepted it. Returns the tasks written for it.
+async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, RuntimeError> {
+    let org = event.organization_id;
     let mut tasks = Vec::new();
     for (agent, location) in deps
         .directory
