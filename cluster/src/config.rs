@@ -107,6 +107,18 @@ pub const SETTINGS: &[Setting] = &[
         default: "30",
         help: "requests a minute per client address to register, login, refresh and logout",
     },
+    Setting {
+        key: "auth.token_rate_limit_per_minute",
+        env: "COMPANYOS_AUTH_TOKEN_RATE_LIMIT_PER_MINUTE",
+        default: "6000",
+        help: "requests a minute per signed-in user on every other route",
+    },
+    Setting {
+        key: "auth.master_key",
+        env: "COMPANYOS_MASTER_KEY",
+        default: "",
+        help: "key sealing integration credentials (32 bytes: 64 hex digits or base64); empty: generated once under data_dir",
+    },
 ];
 
 /// The environment variable that names the configuration file (flag --config).
@@ -152,6 +164,8 @@ pub struct AuthConfig {
     pub access_token_ttl_secs: u64,
     pub open_registration: bool,
     pub rate_limit_per_minute: u32,
+    pub token_rate_limit_per_minute: u32,
+    pub master_key: String,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -164,6 +178,14 @@ impl fmt::Debug for AuthConfig {
             .field("access_token_ttl_secs", &self.access_token_ttl_secs)
             .field("open_registration", &self.open_registration)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field(
+                "token_rate_limit_per_minute",
+                &self.token_rate_limit_per_minute,
+            )
+            .field(
+                "master_key",
+                &redact_value("auth.master_key", &self.master_key),
+            )
             .finish()
     }
 }
@@ -212,6 +234,8 @@ impl Default for Config {
                 access_token_ttl_secs: 0,
                 open_registration: false,
                 rate_limit_per_minute: 0,
+                token_rate_limit_per_minute: 0,
+                master_key: String::new(),
             },
         };
         for setting in SETTINGS {
@@ -509,6 +533,20 @@ impl Config {
                     return Err("expected a whole number from 1 to 100000".into());
                 }
             }
+            "auth.token_rate_limit_per_minute" => {
+                self.auth.token_rate_limit_per_minute =
+                    parse(value, "a whole number from 1 to 10000000")?;
+                if !(1..=10_000_000).contains(&self.auth.token_rate_limit_per_minute) {
+                    return Err("expected a whole number from 1 to 10000000".into());
+                }
+            }
+            "auth.master_key" => {
+                if !value.is_empty() {
+                    companyos_integrations::crypto::MasterKey::parse(value)
+                        .map_err(|error| error.to_string())?;
+                }
+                self.auth.master_key = value.to_owned();
+            }
             other => return Err(format!("unknown setting {other}")),
         }
         Ok(())
@@ -531,6 +569,8 @@ impl Config {
             "auth.access_token_ttl_secs" => self.auth.access_token_ttl_secs.to_string(),
             "auth.open_registration" => self.auth.open_registration.to_string(),
             "auth.rate_limit_per_minute" => self.auth.rate_limit_per_minute.to_string(),
+            "auth.token_rate_limit_per_minute" => self.auth.token_rate_limit_per_minute.to_string(),
+            "auth.master_key" => self.auth.master_key.clone(),
             _ => String::new(),
         }
     }
@@ -553,7 +593,7 @@ const OTHER_ENV: &[&str] = &[];
 pub fn redact_value(key: &str, value: &str) -> String {
     match key {
         "database.url" => companyos_store::redact_url(value),
-        "auth.jwt_secret" if !value.is_empty() => "***".into(),
+        "auth.jwt_secret" | "auth.master_key" if !value.is_empty() => "***".into(),
         _ => value.to_owned(),
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use companyos_actors::AgentTypeRegistry;
+use companyos_integrations::crypto::MasterKey;
 use companyos_store::{
     ConnectOptions, DbTaskQueue, RetryPolicy, Store, StoreError, TaskQueue, redact_url,
 };
@@ -117,7 +118,20 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
     .map_err(|reason| Fatal(format!("auth.jwt_secret: {reason}")))?;
     auth.open_registration = config.auth.open_registration;
     auth.rate_limiter = companyos_api::RateLimiter::new(config.auth.rate_limit_per_minute);
+    auth.token_rate_limiter =
+        companyos_api::RateLimiter::new(config.auth.token_rate_limit_per_minute);
     Ok(auth)
+}
+
+/// The key that seals integration credentials (generated under the data directory when
+/// none is configured).
+pub fn master_key(config: &Config) -> Result<MasterKey, Fatal> {
+    let configured = Some(config.auth.master_key.as_str());
+    MasterKey::load_or_create(configured, &config.data_dir).map_err(|error| {
+        Fatal(format!(
+            "auth.master_key / COMPANYOS_MASTER_KEY: {error}; check that the data directory is writable, or set the key"
+        ))
+    })
 }
 
 /// `companyos user create`: a user with a password, member of an organization.
@@ -135,12 +149,8 @@ pub async fn create_user(
         ))
     })?;
     let store = open_store(&config).await?;
-    let state = companyos_api::AppState {
-        store: store.clone(),
-        auth: std::sync::Arc::new(auth_config(&config)?),
-    };
     let created =
-        companyos_api::bootstrap_user(&state, email, name, password, organization, role).await;
+        companyos_api::bootstrap_user(&store, email, name, password, organization, role).await;
     store.close().await;
     let (user, organization) = created.map_err(|error| {
         let field = error
@@ -176,12 +186,15 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
         .local_addr()
         .map_err(|error| Fatal(error.to_string()))?;
     let auth = auth_config(&config)?;
+    let keys = master_key(&config)?;
     // Before the runtime starts, so that its first measurements are recorded.
     companyos_api::metrics::handle();
-    let runtime = start_runtime(&config, &store).await?;
+    let runtime = Arc::new(start_runtime(&config, &store).await?);
     let app = companyos_api::router(companyos_api::AppState {
         store: store.clone(),
-        auth: std::sync::Arc::new(auth),
+        auth: Arc::new(auth),
+        runtime: runtime.clone(),
+        keys: Arc::new(keys),
     });
     tracing::info!(%address, "listening on http://{address}");
     axum::serve(

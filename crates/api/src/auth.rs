@@ -25,6 +25,8 @@ pub const MIN_SECRET_BYTES: usize = 32;
 const SECRET_FILE: &str = "jwt-secret";
 /// Requests a minute per client address on the credential routes, unless configured.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 30;
+/// Requests a minute per signed-in user on every other route, unless configured.
+pub const DEFAULT_TOKEN_RATE_LIMIT_PER_MINUTE: u32 = 6000;
 
 /// How tokens are signed and how long they live.
 pub struct AuthConfig {
@@ -38,6 +40,8 @@ pub struct AuthConfig {
     pub open_registration: bool,
     /// Requests a minute per client address on the routes that take credentials.
     pub rate_limiter: crate::rate_limit::RateLimiter,
+    /// Requests a minute per signed-in user (the access token's subject) elsewhere.
+    pub token_rate_limiter: crate::rate_limit::RateLimiter<UserId>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -72,6 +76,9 @@ impl AuthConfig {
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
             open_registration: false,
             rate_limiter: crate::rate_limit::RateLimiter::new(DEFAULT_RATE_LIMIT_PER_MINUTE),
+            token_rate_limiter: crate::rate_limit::RateLimiter::new(
+                DEFAULT_TOKEN_RATE_LIMIT_PER_MINUTE,
+            ),
         })
     }
 
@@ -214,6 +221,20 @@ impl FromRequestParts<AppState> for Authenticated {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
-        state.auth.verify_access(token).map(Authenticated)
+        let user = state.auth.verify_access(token)?;
+        if let Err(wait) = state
+            .auth
+            .token_rate_limiter
+            .check(user, std::time::Instant::now())
+        {
+            let seconds = wait.as_secs() + 1;
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                format!("too many requests with this account's tokens; retry in {seconds} s"),
+            )
+            .retry_after(seconds));
+        }
+        Ok(Authenticated(user))
     }
 }

@@ -1,5 +1,6 @@
 //! `/api/auth/*` — register, login, refresh, logout, me — and invitations
-//! (`POST /api/organizations/{id}/members`), the way a second person joins.
+//! (`POST /api/organizations/{id}/members`, routed with the organization routes), the
+//! way a second person joins.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,7 +9,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use companyos_store::{
-    Invitation, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, StoreError, User, UserId,
+    Invitation, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, Store, StoreError, User,
+    UserId,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -32,11 +34,6 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(limited)
         .route("/api/auth/me", get(me))
-        .route("/api/organizations/{id}", get(organization))
-        .route(
-            "/api/organizations/{id}/members",
-            post(invite).get(list_members),
-        )
         .route("/api/invitations/accept", post(accept_invitation))
 }
 
@@ -75,7 +72,7 @@ struct Accept {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Invite {
+pub(crate) struct Invite {
     email: String,
     role: String,
 }
@@ -137,15 +134,15 @@ fn slug_of(name: &str) -> String {
 }
 
 /// Creates the organization with `owner`; a taken slug gets a random suffix.
-async fn create_organization(
-    state: &AppState,
+pub(crate) async fn create_organization(
+    store: &Store,
     name: &str,
     owner: UserId,
 ) -> Result<Organization, ApiError> {
     let base = slug_of(name);
     let mut slug = base.clone();
     for _ in 0..5 {
-        match state.store.organizations().create(name, &slug, owner).await {
+        match store.organizations().create(name, &slug, owner).await {
             Err(StoreError::Conflict { .. }) => slug = format!("{base}-{}", random_hex(3)),
             Err(StoreError::Invalid {
                 field: "name",
@@ -161,7 +158,7 @@ async fn create_organization(
     ))
 }
 
-fn organization_json(organization: &Organization, role: MemberRole) -> Value {
+pub(crate) fn organization_json(organization: &Organization, role: MemberRole) -> Value {
     json!({
         "id": organization.id,
         "name": organization.name,
@@ -170,11 +167,10 @@ fn organization_json(organization: &Organization, role: MemberRole) -> Value {
     })
 }
 
-async fn create_user(state: &AppState, body: &Register) -> Result<User, ApiError> {
+async fn create_user(store: &Store, body: &Register) -> Result<User, ApiError> {
     check_password(&body.password)?;
     let password_hash = hash_password(body.password.clone()).await?;
-    let created = state
-        .store
+    let created = store
         .users()
         .create(NewUser {
             email: body.email.trim().to_lowercase(),
@@ -195,14 +191,14 @@ async fn create_user(state: &AppState, body: &Register) -> Result<User, ApiError
 /// makes them a member of `organization` — an existing one, by id or slug, or (for an
 /// owner) a new one of that name.
 pub async fn bootstrap_user(
-    state: &AppState,
+    store: &Store,
     email: &str,
     name: &str,
     password: &str,
     organization: &str,
     role: MemberRole,
 ) -> Result<(User, Organization), ApiError> {
-    let organizations = state.store.organizations();
+    let organizations = store.organizations();
     let existing = match organization.parse::<uuid::Uuid>() {
         Ok(id) => Some(organizations.get(OrgId(id)).await?),
         Err(_) => organizations.find_by_slug(organization).await?,
@@ -219,7 +215,7 @@ pub async fn bootstrap_user(
         organization: None,
         invitation_token: None,
     };
-    let user = create_user(state, &body).await?;
+    let user = create_user(store, &body).await?;
     let organization = match existing {
         Some(organization) => {
             organizations
@@ -227,7 +223,7 @@ pub async fn bootstrap_user(
                 .await?;
             organization
         }
-        None => create_organization(state, organization, user.id).await?,
+        None => create_organization(store, organization, user.id).await?,
     };
     Ok((user, organization))
 }
@@ -313,7 +309,7 @@ async fn register(
                     "this invitation was sent to another email address",
                 ));
             }
-            let user = create_user(&state, &body).await?;
+            let user = create_user(&state.store, &body).await?;
             let organization = join(&state, &invitation, user.id).await?;
             (user, organization, invitation.role)
         }
@@ -333,8 +329,8 @@ async fn register(
                     ApiError::invalid("organization", "name the organization to create")
                 })?
                 .to_owned();
-            let user = create_user(&state, &body).await?;
-            let organization = create_organization(&state, &name, user.id).await?;
+            let user = create_user(&state.store, &body).await?;
+            let organization = create_organization(&state.store, &name, user.id).await?;
             (user, organization, MemberRole::Owner)
         }
     };
@@ -452,7 +448,7 @@ pub(crate) fn org_id(raw: &str) -> Result<OrgId, ApiError> {
         .map_err(|_| ApiError::not_found("no such organization"))
 }
 
-async fn organization(
+pub(crate) async fn organization(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
     Path(org): Path<String>,
@@ -463,7 +459,7 @@ async fn organization(
     Ok(Json(organization_json(&organization, access.role)))
 }
 
-async fn list_members(
+pub(crate) async fn list_members(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
     Path(org): Path<String>,
@@ -478,7 +474,7 @@ async fn list_members(
     Ok(Json(json!({ "items": members })))
 }
 
-async fn invite(
+pub(crate) async fn invite(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
     Path(org): Path<String>,

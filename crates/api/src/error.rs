@@ -3,8 +3,8 @@
 //! 401, 403, 404, 409, 413, 415, 429 — and never a 500 for bad input. A 500 says only
 //! that something failed on our side; the cause goes to the log.
 
-use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, OptionalFromRequest};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use companyos_store::StoreError;
@@ -21,6 +21,8 @@ pub struct ApiError {
     pub detail: String,
     /// The request field at fault, for validation errors.
     pub field: Option<String>,
+    /// Seconds to wait before retrying (429, 503): sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +43,14 @@ impl ApiError {
             title,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After`.
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 422: a field's value is not acceptable.
@@ -95,6 +104,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -114,6 +128,12 @@ impl From<StoreError> for ApiError {
                 ApiError::conflict(format!("this {entity} already exists ({detail})"))
             }
             StoreError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            StoreError::InvalidTaskState {
+                status, operation, ..
+            } => ApiError::conflict(format!("cannot {operation} a task that is {status}")),
+            StoreError::LeaseLost(_) => {
+                ApiError::conflict("the task was taken over or cancelled meanwhile")
+            }
             StoreError::InvalidCursor(_) => ApiError {
                 field: Some("cursor".into()),
                 ..ApiError::new(
@@ -143,10 +163,36 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
+        match <axum::Json<T> as FromRequest<S>>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_problem(rejection)),
         }
+    }
+}
+
+/// An optional JSON body: none when the request has no `Content-Type` and no body.
+impl<T, S> OptionalFromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Option<Self>, ApiError> {
+        let empty = !request.headers().contains_key(header::CONTENT_TYPE)
+            && request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|length| length == "0");
+        if empty {
+            return Ok(None);
+        }
+        <ApiJson<T> as FromRequest<S>>::from_request(request, state)
+            .await
+            .map(Some)
     }
 }
 

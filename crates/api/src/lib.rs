@@ -14,14 +14,18 @@ mod console;
 mod error;
 mod health;
 pub mod metrics;
+mod params;
 mod rate_limit;
 pub mod rbac;
+mod rest;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use companyos_integrations::crypto::MasterKey;
 use companyos_store::Store;
+use companyos_supervisors::Runtime;
 
 pub use auth::{AuthConfig, load_or_create_secret};
 pub use auth_routes::bootstrap_user;
@@ -36,6 +40,10 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub auth: Arc<AuthConfig>,
+    /// The node's supervision tree: every write that concerns agents and tasks.
+    pub runtime: Arc<Runtime>,
+    /// Seals integration credentials before they reach the store.
+    pub keys: Arc<MasterKey>,
 }
 
 /// The whole HTTP surface of a node. Serve it with connect info
@@ -47,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(console::routes())
         .merge(auth_routes::routes(&state))
+        .merge(rest::routes())
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,9 +1,11 @@
-//! Per-IP rate limiting of the authentication routes (password guessing, registration
-//! floods): a token bucket per client address, refilled continuously; an empty bucket
-//! answers 429 with `Retry-After`. The client address is the TCP peer (the router is
-//! served with connect info); behind a proxy every client shares the proxy's bucket.
+//! Rate limiting: a token bucket per key, refilled continuously; an empty bucket answers
+//! 429 with `Retry-After`. The authentication routes are limited per client address
+//! (password guessing, registration floods) — the TCP peer, as the router is served with
+//! connect info, so behind a proxy every client shares the proxy's bucket; every other
+//! route per signed-in user (checked where the access token is verified).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -20,14 +22,14 @@ use crate::error::ApiError;
 const MAX_TRACKED: usize = 10_000;
 
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// `per_minute` requests a minute per address, in bursts of at most that many.
-    pub fn new(per_minute: u32) -> RateLimiter {
+    pub fn new(per_minute: u32) -> RateLimiter<K> {
         RateLimiter {
             per_minute: per_minute.max(1),
             buckets: Mutex::new(HashMap::new()),
@@ -35,7 +37,7 @@ impl RateLimiter {
     }
 
     /// Takes one token for `address`, or says how long until one is free.
-    pub fn check(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, key: K, now: Instant) -> Result<(), Duration> {
         let capacity = f64::from(self.per_minute);
         let per_second = capacity / 60.0;
         let mut buckets = self
@@ -47,7 +49,7 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
             });
         }
-        let (tokens, at) = buckets.entry(address).or_insert((capacity, now));
+        let (tokens, at) = buckets.entry(key).or_insert((capacity, now));
         let available =
             (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
         *at = now;

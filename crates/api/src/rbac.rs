@@ -3,10 +3,17 @@
 //! or in the `X-Organization-Id` header). An organization the caller does not belong to
 //! does not exist for them: 404, never 403, so ids cannot be probed.
 
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use companyos_store::{MemberRole, OrgId, UserId};
 
 use crate::AppState;
+use crate::auth::Authenticated;
 use crate::error::ApiError;
+
+/// The header that names the organization of a route whose path does not.
+pub const ORGANIZATION_HEADER: &str = "x-organization-id";
 
 /// Every protected action, one row of the matrix each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +96,53 @@ impl OrgAccess {
                 self.role.as_str(),
                 permission.describe()
             )))
+        }
+    }
+}
+
+/// The caller and the organization a route without one in its path acts on: the one
+/// named by `X-Organization-Id`, or — when the caller belongs to exactly one — that one.
+#[derive(Clone, Copy, Debug)]
+pub struct Org(pub OrgAccess);
+
+impl FromRequestParts<AppState> for Org {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Authenticated(user) = Authenticated::from_request_parts(parts, state).await?;
+        match parts.headers.get(ORGANIZATION_HEADER) {
+            Some(value) => {
+                let org = value
+                    .to_str()
+                    .ok()
+                    .and_then(|text| text.trim().parse::<uuid::Uuid>().ok())
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "Invalid header",
+                            "X-Organization-Id must be the id (a UUID) of one of your organizations",
+                        )
+                    })?;
+                OrgAccess::of(state, user, OrgId(org)).await.map(Org)
+            }
+            None => {
+                let memberships = state.store.organizations().list_for_user(user).await?;
+                match memberships.as_slice() {
+                    [(organization, role)] => Ok(Org(OrgAccess {
+                        user,
+                        organization: organization.id,
+                        role: *role,
+                    })),
+                    [] => Err(ApiError::not_found(
+                        "you are not a member of any organization",
+                    )),
+                    _ => Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "Organization not named",
+                        "you belong to several organizations: name one with the X-Organization-Id header (GET /api/organizations lists them)",
+                    )),
+                }
+            }
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Authentication and invitations through real HTTP (reqwest against the router on a
 //! port of its own), on SQLite and on PostgreSQL.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use companyos_api::{AppState, AuthConfig, router};
+use common::{read, serve, token};
 use companyos_store::testing::TestDb;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -19,95 +20,6 @@ companyos_store::contract_tests!(
     credential_routes_are_rate_limited_per_address,
     each_role_gets_what_the_matrix_says,
 );
-
-struct Server {
-    base: String,
-    client: reqwest::Client,
-}
-
-async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Server {
-    let mut auth = AuthConfig::new(
-        b"a test secret that is long enough!!",
-        Duration::from_secs(900),
-    )
-    .expect("auth");
-    configure(&mut auth);
-    let app = router(AppState {
-        store: db.store.clone(),
-        auth: Arc::new(auth),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
-    Server {
-        base: format!("http://{address}"),
-        client: reqwest::Client::new(),
-    }
-}
-
-impl Server {
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        let mut request = self.client.post(format!("{}{path}", self.base)).json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.expect("request")).await
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        let mut request = self.client.get(format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.expect("request")).await
-    }
-
-    async fn register(&self, email: &str, extra: Value) -> (StatusCode, Value) {
-        let mut body = json!({"email": email, "name": "Someone", "password": "correct horse"});
-        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-            body.extend(extra.clone());
-        }
-        self.post("/api/auth/register", None, body).await
-    }
-}
-
-async fn read(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let problem = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value == "application/problem+json");
-    let text = response.text().await.expect("body");
-    let body: Value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
-    };
-    if status.is_client_error() || status.is_server_error() {
-        assert!(
-            problem,
-            "an error is application/problem+json: {status} {body}"
-        );
-        assert_eq!(body["status"], status.as_u16(), "{body}");
-    }
-    (status, body)
-}
-
-fn token<'a>(body: &'a Value, name: &str) -> &'a str {
-    body[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
-}
 
 async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestDb) {
     let server = serve(db, |_| {}).await;

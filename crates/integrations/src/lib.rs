@@ -4,8 +4,12 @@
 //! The adapters and routes come with the integrations work; today the crate holds the
 //! service catalogue and the error type the rest of the workspace is built against.
 //!
+//! Credentials are sealed with AES-256-GCM by [`crypto::MasterKey`].
+//!
 //! **Must never import:** ractor, axum, or any other workspace crate. `integrations`
 //! is a leaf of plain functions and HTTP clients.
+
+pub mod crypto;
 
 /// Every way talking to a connected service can fail.
 #[derive(Debug, thiserror::Error)]

@@ -33,3 +33,11 @@ pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Placement, Runtime, RuntimeConfig};
 pub use scheduler::{SchedulerConfig, next_run};
 pub use tree::ActorInfo;
+
+// What the edge needs of the actors crate, so that it depends on this crate alone: the
+// runtime's events (subscriptions, WebSocket) and the registry (agent types to spawn,
+// and test agents in the edge's own tests).
+pub use companyos_actors::{
+    AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
+    TaskRequest,
+};

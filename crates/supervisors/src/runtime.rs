@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, RuntimeEvent};
 use companyos_store::{
-    Agent, AgentId, AgentStatus, AgentTask, CollaborationStatus, CollaborationType, EventId,
-    NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
+    Agent, AgentId, AgentPatch, AgentStatus, AgentTask, CollaborationStatus, CollaborationType,
+    EventId, NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -137,7 +137,7 @@ impl Runtime {
     /// Stops the dispatcher and the other system actors, then every organization's
     /// subtree. Tasks still running keep their rows `in_progress`; their leases expire
     /// and another node (or the next start) runs them.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(&self) {
         let _ = self
             .root
             .stop_and_wait(
@@ -285,6 +285,23 @@ impl Runtime {
         let row = self.deps.store.agents().get(org, agent).await?;
         self.start_agent(&row).await?;
         Ok(self.deps.store.agents().get(org, agent).await?)
+    }
+
+    /// Renames or reconfigures an agent. A running agent is restarted so that its
+    /// behaviour is rebuilt from the new configuration; a disabled one stays down.
+    pub async fn update_agent(
+        &self,
+        org: OrgId,
+        agent: AgentId,
+        patch: AgentPatch,
+    ) -> Result<Agent, RuntimeError> {
+        let reconfigured = patch.configuration.is_some();
+        let updated = self.deps.store.agents().update(org, agent, patch).await?;
+        if reconfigured && updated.status != AgentStatus::Disabled {
+            self.stop_agent(&updated).await?;
+            self.start_agent(&updated).await?;
+        }
+        Ok(updated)
     }
 
     /// Stops the agent and deletes it with its tasks.

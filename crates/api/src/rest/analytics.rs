@@ -1,0 +1,191 @@
+//! Analytics: the dashboard (tasks and agents by status, recent deployments and
+//! events), one metric type's series and summary over a time range, the event log
+//! (filtered, paged), and reports summarising several metric types at once.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use companyos_store::{DeploymentFilter, EventFilter, PageRequest};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiJson};
+use crate::params::{Params, page_json};
+use crate::rbac::{Org, OrgAccess, Permission};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/analytics/dashboard", get(dashboard))
+        .route("/api/analytics/metrics/{metric_type}", get(metric))
+        .route("/api/analytics/events", get(events))
+        .route("/api/analytics/reports", post(report))
+}
+
+/// The range a metric query covers when none is given.
+const DEFAULT_RANGE_DAYS: i64 = 30;
+const REPORT_MAX_TYPES: usize = 50;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRequest {
+    metric_types: Vec<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+/// `[from, to)`, defaulting to the last 30 days; `from` must come before `to`.
+fn range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - Duration::days(DEFAULT_RANGE_DAYS));
+    if from >= to {
+        return Err(ApiError::invalid("from", "must be earlier than to"));
+    }
+    Ok((from, to))
+}
+
+fn metric_type(raw: &str) -> Result<&str, ApiError> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.chars().count() > 100 {
+        return Err(ApiError::invalid("metric_type", "1 to 100 characters"));
+    }
+    Ok(raw)
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    Org(access): Org,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let org = access.organization;
+    let tasks: BTreeMap<String, i64> = state
+        .store
+        .tasks()
+        .count_by_status(org)
+        .await?
+        .into_iter()
+        .map(|(status, count)| (status.as_str().to_owned(), count))
+        .collect();
+    let mut agents: BTreeMap<String, i64> = BTreeMap::new();
+    for agent in state.store.agents().list_all(org).await? {
+        *agents.entry(agent.status.as_str().to_owned()).or_default() += 1;
+    }
+    let deployments = state
+        .store
+        .deployments()
+        .list(org, &DeploymentFilter::default(), &PageRequest::first(5))
+        .await?
+        .items;
+    let events = state
+        .store
+        .events()
+        .list(org, &EventFilter::default(), &PageRequest::first(10))
+        .await?
+        .items;
+    Ok(Json(json!({
+        "organization_id": org,
+        "tasks_by_status": tasks,
+        "agents_by_status": agents,
+        "recent_deployments": deployments,
+        "recent_events": events,
+    })))
+}
+
+async fn summary_json(
+    state: &AppState,
+    access: &OrgAccess,
+    metric_type: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let summary = state
+        .store
+        .metrics()
+        .summary(access.organization, metric_type, from, to)
+        .await?;
+    Ok(json!(summary))
+}
+
+async fn metric(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(raw): Path<String>,
+    mut params: Params,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let metric_type = metric_type(&raw)?;
+    let (from, to) = range(params.time("from")?, params.time("to")?)?;
+    params.finish()?;
+    let points = state
+        .store
+        .metrics()
+        .series(access.organization, metric_type, from, to)
+        .await?;
+    let summary = summary_json(&state, &access, metric_type, from, to).await?;
+    Ok(Json(json!({
+        "metric_type": metric_type,
+        "from": from,
+        "to": to,
+        "summary": summary,
+        "points": points,
+    })))
+}
+
+async fn events(
+    State(state): State<AppState>,
+    Org(access): Org,
+    mut params: Params,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let filter = EventFilter {
+        event_type: params.text("type", 100)?,
+        event_source: params.text("source", 100)?,
+        created_after: params.time("created_after")?,
+        created_before: params.time("created_before")?,
+    };
+    let page = params.page()?;
+    params.finish()?;
+    let found = state
+        .store
+        .events()
+        .list(access.organization, &filter, &page)
+        .await?;
+    Ok(Json(page_json(found)))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    Org(access): Org,
+    ApiJson(body): ApiJson<ReportRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    if body.metric_types.is_empty() || body.metric_types.len() > REPORT_MAX_TYPES {
+        return Err(ApiError::invalid(
+            "metric_types",
+            format!("name 1 to {REPORT_MAX_TYPES} metric types"),
+        ));
+    }
+    let (from, to) = range(body.from, body.to)?;
+    let mut metrics = serde_json::Map::new();
+    for raw in &body.metric_types {
+        let metric_type = metric_type(raw).map_err(|_| {
+            ApiError::invalid("metric_types", "each metric type is 1 to 100 characters")
+        })?;
+        let summary = summary_json(&state, &access, metric_type, from, to).await?;
+        metrics.insert(metric_type.to_owned(), summary);
+    }
+    Ok(Json(json!({
+        "organization_id": access.organization,
+        "from": from,
+        "to": to,
+        "metrics": metrics,
+        "generated_at": Utc::now(),
+    })))
+}

@@ -1,0 +1,214 @@
+//! Connected services: list, read, connect (credentials sealed with the node's master
+//! key before they reach the store; never returned), disconnect, status, and `sync`,
+//! which enqueues a task for the service's watcher agent. The adapters that talk to the
+//! services come with the integrations crate.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use companyos_store::{Integration, Service};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiJson};
+use crate::params::{Params, all_json};
+use crate::rbac::{Org, Permission};
+use crate::rest::{Action, accepted};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/integrations", get(list))
+        .route("/api/integrations/{service}", get(read))
+        .route("/api/integrations/{service}/connect", post(connect))
+        .route("/api/integrations/{service}/disconnect", delete(disconnect))
+        .route("/api/integrations/{service}/sync", post(sync))
+        .route("/api/integrations/{service}/status", get(status))
+}
+
+/// A service named in a path; an unknown one is a 404 that lists the known ones.
+pub(crate) fn service(raw: &str) -> Result<Service, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::not_found(format!(
+            "no service {raw:?}; CompanyOS connects {}",
+            Service::ALL
+                .iter()
+                .map(|service| service.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// The watcher agent type that syncs a service.
+fn watcher(service: Service) -> &'static str {
+    match service {
+        Service::Github => "github_watcher",
+        Service::Vercel => "vercel_watcher",
+        Service::Figma => "figma_watcher",
+        Service::Slack => "slack_watcher",
+        Service::Twitter | Service::Linkedin => "social_watcher",
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Connect {
+    /// What the service needs to be called (tokens, team ids…): sealed, never returned.
+    credentials: serde_json::Map<String, Value>,
+    /// The secret the service signs its webhooks with (signing secret, passcode or
+    /// consumer secret): sealed with the credentials.
+    webhook_secret: Option<String>,
+    /// Public details to keep with the integration (account name, team…).
+    metadata: Option<serde_json::Map<String, Value>>,
+}
+
+fn integration_json(integration: &Integration) -> Value {
+    json!({
+        "id": integration.id,
+        "service": integration.service,
+        "status": integration.status,
+        "metadata": integration.metadata,
+        "last_sync_at": integration.last_sync_at,
+        "created_at": integration.created_at,
+        "updated_at": integration.updated_at,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Org(access): Org,
+    params: Params,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    params.finish()?;
+    let items: Vec<Value> = state
+        .store
+        .integrations()
+        .list(access.organization)
+        .await?
+        .iter()
+        .map(integration_json)
+        .collect();
+    Ok(Json(all_json(items)))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(raw): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let integration = state
+        .store
+        .integrations()
+        .get(access.organization, service(&raw)?)
+        .await?;
+    Ok(Json(integration_json(&integration)))
+}
+
+async fn connect(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<Connect>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ManageIntegrations)?;
+    let service = service(&raw)?;
+    if body.credentials.is_empty() {
+        return Err(ApiError::invalid(
+            "credentials",
+            format!(
+                "give the {service} credentials CompanyOS should use (an access token, for example)"
+            ),
+        ));
+    }
+    if body
+        .webhook_secret
+        .as_deref()
+        .is_some_and(|secret| secret.trim().is_empty())
+    {
+        return Err(ApiError::invalid(
+            "webhook_secret",
+            "must not be empty when given",
+        ));
+    }
+    let sealed = state.keys.seal_json(&json!({
+        "credentials": body.credentials,
+        "webhook_secret": body.webhook_secret,
+    }));
+    let integration = state
+        .store
+        .integrations()
+        .connect(
+            access.organization,
+            service,
+            &sealed,
+            Value::Object(body.metadata.unwrap_or_default()),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(integration_json(&integration))))
+}
+
+async fn disconnect(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(raw): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ManageIntegrations)?;
+    state
+        .store
+        .integrations()
+        .disconnect(access.organization, service(&raw)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(raw): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ManageIntegrations)?;
+    let service = service(&raw)?;
+    let integration = state
+        .store
+        .integrations()
+        .get(access.organization, service)
+        .await?;
+    let task = Action {
+        agent_type: watcher(service),
+        task_type: "sync_integration",
+        approval: false,
+    }
+    .enqueue(
+        &state,
+        &access,
+        format!("sync {service}"),
+        json!({"service": service, "integration_id": integration.id}),
+    )
+    .await?;
+    Ok(accepted(task))
+}
+
+async fn status(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(raw): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let service = service(&raw)?;
+    let integration = state
+        .store
+        .integrations()
+        .get(access.organization, service)
+        .await?;
+    Ok(Json(json!({
+        "service": service,
+        "connected": true,
+        "status": integration.status,
+        "last_sync_at": integration.last_sync_at,
+    })))
+}

@@ -1,0 +1,133 @@
+//! The REST surface under `/api` besides authentication: organizations and members,
+//! integrations, development (repositories, pull requests, deployments), design, social,
+//! agents and their tasks, analytics, and the webhook entry. Every route names its
+//! organization by path or by the `X-Organization-Id` header ([`Org`](crate::rbac::Org)),
+//! checks the permission matrix, and reads or writes only that organization's rows.
+//!
+//! Routes that ask for work (`sync`, `agent-review`, `rollback`, `generate-code`,
+//! `publish`) enqueue a task for the organization's agent of the type that does it
+//! ([`Action`]), and answer 202 with the task: the work itself belongs to the agent.
+
+mod agents;
+mod analytics;
+mod design;
+mod development;
+mod integrations;
+mod organizations;
+mod social;
+mod webhooks;
+
+use std::str::FromStr;
+
+use axum::Router;
+use axum::http::StatusCode;
+use companyos_store::{AgentTask, NewTask};
+use companyos_supervisors::RuntimeError;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::rbac::OrgAccess;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(organizations::routes())
+        .merge(integrations::routes())
+        .merge(webhooks::routes())
+        .merge(development::routes())
+        .merge(design::routes())
+        .merge(social::routes())
+        .merge(agents::routes())
+        .merge(analytics::routes())
+}
+
+/// An id from the path: one that does not parse is as unknown as one that does not
+/// exist (404), so the two cannot be told apart.
+pub(crate) fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse::<T>()
+        .map_err(|_| ApiError::not_found(format!("no such {what} in this organization")))
+}
+
+impl From<RuntimeError> for ApiError {
+    fn from(error: RuntimeError) -> ApiError {
+        match error {
+            RuntimeError::Store(error) => error.into(),
+            RuntimeError::UnknownAgentType(name) => ApiError::invalid(
+                "type",
+                format!(
+                    "{name:?} is not an agent type of this node; GET /api/agents/types lists them"
+                ),
+            ),
+            RuntimeError::AgentNotRunning(agent) => ApiError::conflict(format!(
+                "agent {agent} is not running here (disabled, or hosted by another node)"
+            )),
+            RuntimeError::Refused { reason, .. } => ApiError::conflict(reason),
+            RuntimeError::Timeout { timeout_ms, .. } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Agent timed out",
+                format!("the agent did not answer within {timeout_ms} ms"),
+            ),
+            RuntimeError::InvalidSchedule(reason) => ApiError::invalid("cron_expression", reason),
+            RuntimeError::Tree(reason) => {
+                tracing::warn!(%reason, "the supervision tree could not serve a request");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Runtime unavailable",
+                    format!("{reason}; try again in a moment"),
+                )
+                .retry_after(1)
+            }
+        }
+    }
+}
+
+/// Work a route asks of an agent: which agent type does it, the task type, and whether
+/// a person must approve the task before it runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Action {
+    pub agent_type: &'static str,
+    pub task_type: &'static str,
+    pub approval: bool,
+}
+
+impl Action {
+    /// Enqueues the task for the organization's (oldest enabled) agent of the type.
+    /// 409 when the organization has none, saying how to get one.
+    pub async fn enqueue(
+        self,
+        state: &AppState,
+        access: &OrgAccess,
+        description: String,
+        input: Value,
+    ) -> Result<AgentTask, ApiError> {
+        let agent = state
+            .store
+            .agents()
+            .assignee(access.organization, self.agent_type)
+            .await?
+            .ok_or_else(|| {
+                let how = if state.runtime.registry().get(self.agent_type).is_some() {
+                    format!(
+                        "create one with POST /api/agents {{\"name\": \"…\", \"type\": \"{}\"}}, or enable a disabled one",
+                        self.agent_type
+                    )
+                } else {
+                    "this node does not have that agent type yet".to_owned()
+                };
+                ApiError::conflict(format!(
+                    "this organization has no enabled {} agent to do this; {how}",
+                    self.agent_type
+                ))
+            })?;
+        let mut task = NewTask::new(access.organization, agent.id, self.task_type);
+        task.description = Some(description);
+        task.input = Some(input);
+        task.requires_human_approval = self.approval;
+        Ok(state.runtime.submit(task).await?)
+    }
+}
+
+/// 202 with the task that will do the work.
+pub(crate) fn accepted(task: AgentTask) -> (StatusCode, axum::Json<AgentTask>) {
+    (StatusCode::ACCEPTED, axum::Json(task))
+}

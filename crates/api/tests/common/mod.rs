@@ -1,0 +1,272 @@
+//! The edge under test: the router on a port of its own, with a real runtime on the
+//! test database, reached with reqwest. Agent types the routes enqueue work for are
+//! registered as small stand-ins that finish each task with a record of it.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use companyos_api::{AppState, AuthConfig, router};
+use companyos_integrations::crypto::MasterKey;
+use companyos_store::testing::TestDb;
+use companyos_store::{AgentTask, DbTaskQueue, Event, TaskQueue};
+use companyos_supervisors::{
+    AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig, TaskContext,
+    TaskFailure, TaskRequest,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The agent types routes hand work to, with their kinds.
+pub const STAND_INS: [(&str, AgentKind); 9] = [
+    ("code_review", AgentKind::Executor),
+    ("deployment", AgentKind::Executor),
+    ("content", AgentKind::Executor),
+    ("component_generator", AgentKind::Executor),
+    ("github_watcher", AgentKind::Watcher),
+    ("vercel_watcher", AgentKind::Watcher),
+    ("figma_watcher", AgentKind::Watcher),
+    ("slack_watcher", AgentKind::Watcher),
+    ("social_watcher", AgentKind::Watcher),
+];
+
+/// Finishes every task with `{"done": <task type>}`.
+struct StandIn(AgentKind);
+
+#[async_trait]
+impl Behaviour for StandIn {
+    fn kind(&self) -> AgentKind {
+        self.0
+    }
+
+    async fn perform(
+        &mut self,
+        _: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        Ok(Some(json!({"done": task.task_type})))
+    }
+
+    async fn on_event(
+        &mut self,
+        _: &TaskContext,
+        _: &Event,
+    ) -> Result<Vec<TaskRequest>, TaskFailure> {
+        Ok(Vec::new())
+    }
+}
+
+pub fn registry() -> AgentTypeRegistry {
+    let mut registry = AgentTypeRegistry::builtin();
+    for (name, kind) in STAND_INS {
+        registry.register(AgentType {
+            name: name.into(),
+            kind,
+            capabilities: vec![name.into()],
+            default_configuration: json!({}),
+            factory: Arc::new(move |_| Box::new(StandIn(kind))),
+        });
+    }
+    registry
+}
+
+pub struct Server {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub runtime: Arc<Runtime>,
+    pub keys: Arc<MasterKey>,
+}
+
+pub async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Server {
+    let mut auth = AuthConfig::new(
+        b"a test secret that is long enough!!",
+        Duration::from_secs(900),
+    )
+    .expect("auth");
+    configure(&mut auth);
+    let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
+    let runtime = Arc::new(
+        Runtime::start(
+            db.store.clone(),
+            queue,
+            registry(),
+            RuntimeConfig::default(),
+        )
+        .await
+        .expect("runtime"),
+    );
+    let keys = Arc::new(MasterKey::generate());
+    let app = router(AppState {
+        store: db.store.clone(),
+        auth: Arc::new(auth),
+        runtime: runtime.clone(),
+        keys: keys.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    Server {
+        base: format!("http://{address}"),
+        client: reqwest::Client::new(),
+        runtime,
+        keys,
+    }
+}
+
+/// Who is calling, and for which organization (`X-Organization-Id`).
+#[derive(Clone, Debug, Default)]
+pub struct Caller {
+    pub token: Option<String>,
+    pub organization: Option<String>,
+}
+
+impl Caller {
+    pub fn new(token: &str, organization: &str) -> Caller {
+        Caller {
+            token: Some(token.to_owned()),
+            organization: Some(organization.to_owned()),
+        }
+    }
+}
+
+impl Server {
+    pub async fn stop(&self) {
+        self.runtime.shutdown().await;
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &Caller,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &caller.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(organization) = &caller.organization {
+            request = request.header("x-organization-id", organization);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.expect("request")).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.expect("request")).await
+    }
+
+    pub async fn register(&self, email: &str, extra: Value) -> (StatusCode, Value) {
+        let mut body = json!({"email": email, "name": "Someone", "password": "correct horse"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        self.post("/api/auth/register", None, body).await
+    }
+
+    /// Registers the first account, which owns a new organization: (token, org id).
+    pub async fn owner(&self, email: &str, organization: &str) -> (String, String) {
+        let (status, body) = self
+            .register(email, json!({"organization": organization}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (
+            token(&body, "access_token").to_owned(),
+            body["organization"]["id"]
+                .as_str()
+                .expect("organization id")
+                .to_owned(),
+        )
+    }
+
+    /// Invites `email` with `role` and registers them: their access token.
+    pub async fn member(&self, owner: &str, org: &str, email: &str, role: &str) -> String {
+        let (status, invitation) = self
+            .post(
+                &format!("/api/organizations/{org}/members"),
+                Some(owner),
+                json!({"email": email, "role": role}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{invitation}");
+        let (status, joined) = self
+            .register(
+                email,
+                json!({"invitation_token": token(&invitation, "invitation_token")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{joined}");
+        token(&joined, "access_token").to_owned()
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let problem = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value == "application/problem+json");
+    let text = response.text().await.expect("body");
+    let body: Value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    if status.is_client_error() || status.is_server_error() {
+        assert!(
+            problem,
+            "an error is application/problem+json: {status} {body}"
+        );
+        assert_eq!(body["status"], status.as_u16(), "{body}");
+    }
+    (status, body)
+}
+
+pub fn token<'a>(body: &'a Value, name: &str) -> &'a str {
+    body[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+}
+
+/// Polls the task until it reaches `status` (the runtime works in the background).
+pub async fn wait_for_task(server: &Server, caller: &Caller, id: &str, status: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let (code, task) = server
+            .call(Method::GET, &format!("/api/agent-tasks/{id}"), caller, None)
+            .await;
+        assert_eq!(code, StatusCode::OK, "{task}");
+        if task["status"] == status {
+            return task;
+        }
+        last = task;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("task {id} never became {status}: {last}");
+}

@@ -1,0 +1,1581 @@
+//! The REST surface through real HTTP, on SQLite and PostgreSQL: the permission matrix
+//! walked over every organization-scoped route for each role and for a stranger, tenant
+//! isolation, the runtime behind the task routes, filters and pages, and bad input.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use common::{Caller, STAND_INS, Server, serve, wait_for_task};
+use companyos_api::rbac::Permission;
+use companyos_store::testing::TestDb;
+use companyos_store::{
+    DeploymentState, DeploymentSync, DesignComponentSync, FigmaFileSync, MemberRole, NewEvent,
+    NewMetric, OrgId, PullRequestState, PullRequestSync, RepositorySync,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+companyos_store::contract_tests!(
+    every_route_answers_each_role_as_the_matrix_says,
+    no_route_reaches_another_organization,
+    tasks_run_wait_for_approval_and_page,
+    bad_input_names_what_is_wrong,
+    agents_are_managed_through_the_runtime,
+    credentials_are_sealed_and_never_returned,
+    members_keep_an_owner,
+);
+
+/// An organization with one member of each role, data of every kind, and a stranger
+/// who owns an organization of their own.
+struct World {
+    org: String,
+    owner: String,
+    tokens: Vec<(MemberRole, String)>,
+    stranger: String,
+    stranger_org: String,
+    agent: String,
+    repository: String,
+    pull_request: String,
+    deployment: String,
+    figma_file: String,
+    component: String,
+    social_account: String,
+    post: String,
+    spare_member: String,
+}
+
+fn id(body: &Value) -> String {
+    body["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {body}"))
+        .to_owned()
+}
+
+async fn world(server: &Server, db: &TestDb) -> World {
+    let (owner, org) = server.owner("owner@example.com", "Acme").await;
+    let mut tokens = vec![(MemberRole::Owner, owner.clone())];
+    for (role, email) in [
+        (MemberRole::Admin, "admin@example.com"),
+        (MemberRole::Member, "member@example.com"),
+        (MemberRole::Viewer, "viewer@example.com"),
+    ] {
+        tokens.push((
+            role,
+            server.member(&owner, &org, email, role.as_str()).await,
+        ));
+    }
+    let spare = server
+        .member(&owner, &org, "spare@example.com", "viewer")
+        .await;
+    let (_, me) = server.get("/api/auth/me", Some(&spare)).await;
+    let spare_member = id(&me);
+
+    let (status, stranger_body) = server
+        .register("stranger@example.com", json!({"organization": "Elsewhere"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{stranger_body}");
+    let stranger = common::token(&stranger_body, "access_token").to_owned();
+    let stranger_org = stranger_body["organization"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
+
+    let as_owner = Caller::new(&owner, &org);
+    for (name, _) in STAND_INS {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/api/agents",
+                &as_owner,
+                Some(json!({"name": format!("the {name}"), "type": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, agent) = server
+        .call(
+            Method::POST,
+            "/api/agents",
+            &as_owner,
+            Some(json!({"name": "counter", "type": "text_stats"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &as_owner,
+            Some(json!({"credentials": {"token": "ghp_world"}, "webhook_secret": "s3cret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let org_id = OrgId(org.parse().expect("uuid"));
+    let store = &db.store;
+    let repository = store
+        .repositories()
+        .upsert(
+            org_id,
+            RepositorySync {
+                github_id: 1001,
+                name: "web".into(),
+                full_name: "acme/web".into(),
+                default_branch: "main".into(),
+                visibility: None,
+                metadata: json!({}),
+            },
+        )
+        .await
+        .expect("repository");
+    let pull_request = store
+        .pull_requests()
+        .upsert(
+            org_id,
+            PullRequestSync {
+                repository_id: repository.id,
+                github_id: 2001,
+                number: 7,
+                title: "Add search".into(),
+                body: None,
+                state: PullRequestState::Open,
+                author_github_id: None,
+                base_branch: Some("main".into()),
+                head_branch: Some("search".into()),
+                draft: false,
+                mergeable: None,
+                metadata: json!({}),
+                opened_at: Some(Utc::now()),
+                closed_at: None,
+                merged_at: None,
+            },
+        )
+        .await
+        .expect("pull request");
+    let deployment = store
+        .deployments()
+        .upsert(
+            org_id,
+            DeploymentSync {
+                vercel_deployment_id: "dpl_1".into(),
+                project_name: "web".into(),
+                url: "web-1.vercel.app".into(),
+                state: DeploymentState::Ready,
+                environment: None,
+                commit_sha: None,
+                branch: None,
+                metadata: json!({}),
+                ready_at: None,
+            },
+        )
+        .await
+        .expect("deployment");
+    let figma_file = store
+        .figma_files()
+        .upsert(
+            org_id,
+            FigmaFileSync {
+                figma_file_key: "key1".into(),
+                name: "Design system".into(),
+                file_type: None,
+                thumbnail_url: None,
+                last_modified_at: None,
+                metadata: json!({}),
+            },
+        )
+        .await
+        .expect("figma file");
+    let component = store
+        .design_components()
+        .upsert(
+            org_id,
+            DesignComponentSync {
+                figma_file_id: figma_file.id,
+                figma_component_id: "1:2".into(),
+                name: "Button".into(),
+                description: None,
+                component_type: Some("button".into()),
+                metadata: json!({}),
+            },
+        )
+        .await
+        .expect("component");
+    store
+        .events()
+        .record(
+            org_id,
+            NewEvent {
+                event_type: "deployment.ready".into(),
+                event_source: "vercel".into(),
+                actor_type: None,
+                actor_id: None,
+                resource_type: None,
+                resource_id: None,
+                metadata: json!({}),
+            },
+        )
+        .await
+        .expect("event");
+    store
+        .metrics()
+        .record(
+            org_id,
+            NewMetric {
+                metric_type: "deployment_frequency".into(),
+                value: 3.0,
+                unit: Some("count".into()),
+                dimensions: json!({}),
+                recorded_at: None,
+            },
+        )
+        .await
+        .expect("metric");
+
+    let (status, account) = server
+        .call(
+            Method::POST,
+            "/api/social/accounts/twitter/connect",
+            &as_owner,
+            Some(json!({"account_id": "42", "handle": "acme", "credentials": {"token": "x"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let social_account = id(&account);
+    let post = new_post(server, &as_owner, &social_account).await;
+
+    World {
+        org,
+        owner,
+        tokens,
+        stranger,
+        stranger_org,
+        agent: id(&agent),
+        repository: repository.id.to_string(),
+        pull_request: pull_request.id.to_string(),
+        deployment: deployment.id.to_string(),
+        figma_file: figma_file.id.to_string(),
+        component: component.id.to_string(),
+        social_account,
+        post,
+        spare_member,
+    }
+}
+
+async fn new_post(server: &Server, caller: &Caller, account: &str) -> String {
+    let (status, post) = server
+        .call(
+            Method::POST,
+            "/api/social/posts",
+            caller,
+            Some(json!({"social_account_id": account, "content": "We shipped search"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    id(&post)
+}
+
+/// One call of the matrix: what it needs, and what it answers when allowed.
+struct Case {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    permission: Permission,
+    success: StatusCode,
+    /// The path names a row of the organization (other than the organization itself).
+    names_row: bool,
+}
+
+fn case(
+    method: Method,
+    path: impl Into<String>,
+    body: Option<Value>,
+    permission: Permission,
+    success: StatusCode,
+) -> Case {
+    let path: String = path.into();
+    let names_row = !path.starts_with("/api/organizations")
+        && path
+            .split('/')
+            .any(|segment| segment.parse::<uuid::Uuid>().is_ok());
+    Case {
+        method,
+        path,
+        body,
+        permission,
+        success,
+        names_row,
+    }
+}
+
+/// Every organization-scoped route, with fresh targets for the calls that consume
+/// them (deleting, approving, publishing…), prepared by the owner.
+async fn cases(server: &Server, world: &World, round: &str) -> Vec<Case> {
+    use Permission::*;
+    let owner = Caller::new(&world.owner, &world.org);
+    let (o, w) = (&world.org, world);
+    let fresh_agent = {
+        let (status, agent) = server
+            .call(
+                Method::POST,
+                "/api/agents",
+                &owner,
+                Some(json!({"name": format!("doomed {round}"), "type": "text_stats"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{agent}");
+        id(&agent)
+    };
+    let mut parked = Vec::new();
+    for _ in 0..3 {
+        let (status, task) = server
+            .call(
+                Method::POST,
+                "/api/agent-tasks",
+                &owner,
+                Some(json!({
+                    "agent_id": w.agent, "task_type": "count_text",
+                    "input": {"text": "a b"}, "requires_approval": true,
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{task}");
+        parked.push(id(&task));
+    }
+    let doomed_post = new_post(server, &owner, &w.social_account).await;
+    let published_post = new_post(server, &owner, &w.social_account).await;
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/integrations/vercel/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "v"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let doomed_member = server
+        .member(
+            &w.owner,
+            o,
+            &format!("doomed-{round}@example.com"),
+            "viewer",
+        )
+        .await;
+    let (_, me) = server.get("/api/auth/me", Some(&doomed_member)).await;
+    let doomed_member = id(&me);
+
+    let (ok, created, accepted, gone) = (
+        StatusCode::OK,
+        StatusCode::CREATED,
+        StatusCode::ACCEPTED,
+        StatusCode::NO_CONTENT,
+    );
+    vec![
+        case(
+            Method::GET,
+            format!("/api/organizations/{o}"),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::PATCH,
+            format!("/api/organizations/{o}"),
+            Some(json!({"logo_url": "https://example.com/logo.png"})),
+            ManageMembers,
+            ok,
+        ),
+        case(
+            Method::GET,
+            format!("/api/organizations/{o}/members"),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/organizations/{o}/members"),
+            Some(json!({"email": format!("invited-{round}@example.com"), "role": "member"})),
+            ManageMembers,
+            created,
+        ),
+        case(
+            Method::PATCH,
+            format!("/api/organizations/{o}/members/{}", w.spare_member),
+            Some(json!({"role": "viewer"})),
+            ManageMembers,
+            ok,
+        ),
+        case(
+            Method::DELETE,
+            format!("/api/organizations/{o}/members/{doomed_member}"),
+            None,
+            ManageMembers,
+            gone,
+        ),
+        case(Method::GET, "/api/integrations", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            "/api/integrations/github",
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::GET,
+            "/api/integrations/github/status",
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            "/api/integrations/slack/connect",
+            Some(json!({"credentials": {"bot_token": "xoxb"}, "webhook_secret": "sig"})),
+            ManageIntegrations,
+            created,
+        ),
+        case(
+            Method::DELETE,
+            "/api/integrations/vercel/disconnect",
+            None,
+            ManageIntegrations,
+            gone,
+        ),
+        case(
+            Method::POST,
+            "/api/integrations/github/sync",
+            None,
+            ManageIntegrations,
+            accepted,
+        ),
+        case(Method::GET, "/api/repositories", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/repositories/{}", w.repository),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/repositories/{}/sync", w.repository),
+            None,
+            ManageIntegrations,
+            accepted,
+        ),
+        case(Method::GET, "/api/pull-requests", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/pull-requests/{}", w.pull_request),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/pull-requests/{}/agent-review", w.pull_request),
+            None,
+            SpawnAgents,
+            accepted,
+        ),
+        case(Method::GET, "/api/deployments", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/deployments/{}", w.deployment),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/deployments/{}/rollback", w.deployment),
+            None,
+            SpawnAgents,
+            accepted,
+        ),
+        case(Method::GET, "/api/figma/files", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/figma/files/{}", w.figma_file),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/figma/files/{}/sync", w.figma_file),
+            None,
+            ManageIntegrations,
+            accepted,
+        ),
+        case(
+            Method::GET,
+            "/api/design-components",
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::GET,
+            format!("/api/design-components/{}", w.component),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/design-components/{}/generate-code", w.component),
+            None,
+            SpawnAgents,
+            accepted,
+        ),
+        case(Method::GET, "/api/social/accounts", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/social/accounts/{}", w.social_account),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            "/api/social/accounts/linkedin/connect",
+            Some(
+                json!({"account_id": format!("li-{round}"), "handle": "acme", "credentials": {"token": "l"}}),
+            ),
+            ManageIntegrations,
+            created,
+        ),
+        case(Method::GET, "/api/social/posts", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/social/posts/{}", w.post),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            "/api/social/posts",
+            Some(json!({"social_account_id": w.social_account, "content": "hello"})),
+            PublishSocialPosts,
+            created,
+        ),
+        case(
+            Method::PATCH,
+            format!("/api/social/posts/{}", w.post),
+            Some(json!({"content": "We shipped search!"})),
+            PublishSocialPosts,
+            ok,
+        ),
+        case(
+            Method::DELETE,
+            format!("/api/social/posts/{doomed_post}"),
+            None,
+            PublishSocialPosts,
+            gone,
+        ),
+        case(
+            Method::POST,
+            format!("/api/social/posts/{published_post}/publish"),
+            None,
+            PublishSocialPosts,
+            accepted,
+        ),
+        case(Method::GET, "/api/agents", None, ViewDashboard, ok),
+        case(Method::GET, "/api/agents/types", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/agents/{}", w.agent),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::GET,
+            format!("/api/agents/{}/tasks", w.agent),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            "/api/agents",
+            Some(json!({"name": format!("new {round}"), "type": "text_stats"})),
+            SpawnAgents,
+            created,
+        ),
+        case(
+            Method::PATCH,
+            format!("/api/agents/{}", w.agent),
+            Some(json!({"name": "counter"})),
+            SpawnAgents,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/agents/{fresh_agent}/disable"),
+            None,
+            SpawnAgents,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/agents/{fresh_agent}/enable"),
+            None,
+            SpawnAgents,
+            ok,
+        ),
+        case(
+            Method::DELETE,
+            format!("/api/agents/{fresh_agent}"),
+            None,
+            SpawnAgents,
+            gone,
+        ),
+        case(Method::GET, "/api/agent-tasks", None, ViewDashboard, ok),
+        case(
+            Method::GET,
+            format!("/api/agent-tasks/{}", parked[0]),
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            "/api/agent-tasks",
+            Some(json!({"agent_id": w.agent, "task_type": "count_text", "input": {"text": "x"}})),
+            SpawnAgents,
+            created,
+        ),
+        case(
+            Method::POST,
+            format!("/api/agent-tasks/{}/approve", parked[0]),
+            None,
+            ApproveAgentTasks,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/agent-tasks/{}/reject", parked[1]),
+            Some(json!({"reason": "not now"})),
+            ApproveAgentTasks,
+            ok,
+        ),
+        case(
+            Method::POST,
+            format!("/api/agent-tasks/{}/cancel", parked[2]),
+            None,
+            SpawnAgents,
+            ok,
+        ),
+        case(
+            Method::GET,
+            "/api/analytics/dashboard",
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::GET,
+            "/api/analytics/metrics/deployment_frequency",
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::GET,
+            "/api/analytics/events",
+            None,
+            ViewDashboard,
+            ok,
+        ),
+        case(
+            Method::POST,
+            "/api/analytics/reports",
+            Some(json!({"metric_types": ["deployment_frequency"]})),
+            ViewDashboard,
+            ok,
+        ),
+    ]
+}
+
+/// Deleting an organization: on a scratch organization the caller belongs to with `role`.
+async fn delete_organization_as(server: &Server, world: &World, role: MemberRole, token: &str) {
+    let (status, scratch) = server
+        .call(
+            Method::POST,
+            "/api/organizations",
+            &Caller::new(&world.owner, &world.org),
+            Some(json!({"name": format!("Scratch {}", role.as_str())})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{scratch}");
+    let scratch = id(&scratch);
+    if role != MemberRole::Owner {
+        let (_, me) = server.get("/api/auth/me", Some(token)).await;
+        let email = me["email"].as_str().expect("email").to_owned();
+        let (status, invitation) = server
+            .post(
+                &format!("/api/organizations/{scratch}/members"),
+                Some(&world.owner),
+                json!({"email": email, "role": role.as_str()}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{invitation}");
+        let (status, joined) = server
+            .post(
+                "/api/invitations/accept",
+                Some(token),
+                json!({"invitation_token": invitation["invitation_token"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+    }
+    let (status, body) = server
+        .call(
+            Method::DELETE,
+            &format!("/api/organizations/{scratch}"),
+            &Caller::new(token, &scratch),
+            None,
+        )
+        .await;
+    let expected = if Permission::DeleteOrganization.allows(role) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    assert_eq!(
+        status,
+        expected,
+        "{} deleting an organization: {body}",
+        role.as_str()
+    );
+}
+
+async fn every_route_answers_each_role_as_the_matrix_says(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    let mut checked = 0;
+    for (role, token) in &world.tokens {
+        let caller = Caller::new(token, &world.org);
+        for case in cases(&server, &world, role.as_str()).await {
+            let (status, body) = server
+                .call(case.method.clone(), &case.path, &caller, case.body.clone())
+                .await;
+            let expected = if case.permission.allows(*role) {
+                case.success
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(
+                status,
+                expected,
+                "{} {} as {}: {body}",
+                case.method,
+                case.path,
+                role.as_str()
+            );
+            if status == StatusCode::FORBIDDEN {
+                assert!(
+                    body["detail"]
+                        .as_str()
+                        .is_some_and(|detail| detail.contains(role.as_str())),
+                    "a 403 names the role: {body}"
+                );
+            }
+            checked += 1;
+        }
+        delete_organization_as(&server, &world, *role, token).await;
+    }
+    // Someone of another organization finds nothing at all.
+    let stranger = Caller::new(&world.stranger, &world.org);
+    for case in cases(&server, &world, "stranger").await {
+        let (status, body) = server
+            .call(
+                case.method.clone(),
+                &case.path,
+                &stranger,
+                case.body.clone(),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{} {} as a stranger: {body}",
+            case.method,
+            case.path
+        );
+        checked += 1;
+    }
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            &format!("/api/organizations/{}", world.org),
+            &stranger,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(checked >= 5 * 50, "{checked} calls checked");
+    server.stop().await;
+}
+
+async fn no_route_reaches_another_organization(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    // The stranger, in their own organization, uses ids taken from the other one.
+    let stranger = Caller::new(&world.stranger, &world.stranger_org);
+    let mut probed = 0;
+    for case in cases(&server, &world, "probe").await {
+        if !case.names_row {
+            continue;
+        }
+        let (status, body) = server
+            .call(
+                case.method.clone(),
+                &case.path,
+                &stranger,
+                case.body.clone(),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{} {} from another organization: {body}",
+            case.method,
+            case.path
+        );
+        probed += 1;
+    }
+    assert!(probed >= 20, "{probed} row routes probed");
+
+    // Ids of the other organization in bodies and filters are unknown too.
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &stranger,
+            Some(json!({"agent_id": world.agent, "task_type": "count_text"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/social/posts",
+            &stranger,
+            Some(json!({"social_account_id": world.social_account, "content": "hi"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // Every list of the stranger's organization holds none of the other's rows.
+    let theirs: BTreeSet<String> = [
+        &world.agent,
+        &world.repository,
+        &world.pull_request,
+        &world.deployment,
+        &world.figma_file,
+        &world.component,
+        &world.social_account,
+        &world.post,
+    ]
+    .into_iter()
+    .cloned()
+    .collect();
+    for list in [
+        "/api/agents",
+        "/api/agent-tasks",
+        &format!("/api/agent-tasks?agent_id={}", world.agent),
+        "/api/integrations",
+        "/api/repositories",
+        "/api/pull-requests",
+        &format!("/api/pull-requests?repository_id={}", world.repository),
+        "/api/deployments",
+        "/api/figma/files",
+        "/api/design-components",
+        &format!("/api/design-components?figma_file_id={}", world.figma_file),
+        "/api/social/accounts",
+        "/api/social/posts",
+        "/api/analytics/events",
+    ] {
+        let (status, body) = server.call(Method::GET, list, &stranger, None).await;
+        assert_eq!(status, StatusCode::OK, "{list}: {body}");
+        let items = body["items"].as_array().expect("items");
+        for item in items {
+            let item_id = item["id"].as_str().unwrap_or_default();
+            assert!(!theirs.contains(item_id), "{list} leaked {item}");
+            if let Some(organization) = item.get("organization_id") {
+                assert_eq!(organization, &json!(world.stranger_org), "{list}: {item}");
+            }
+        }
+    }
+    let (_, dashboard) = server
+        .call(Method::GET, "/api/analytics/dashboard", &stranger, None)
+        .await;
+    assert_eq!(dashboard["recent_deployments"], json!([]), "{dashboard}");
+    assert_eq!(dashboard["recent_events"], json!([]), "{dashboard}");
+    let (_, metric) = server
+        .call(
+            Method::GET,
+            "/api/analytics/metrics/deployment_frequency",
+            &stranger,
+            None,
+        )
+        .await;
+    assert_eq!(metric["summary"]["count"], 0, "{metric}");
+    server.stop().await;
+}
+
+async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    let owner = Caller::new(&world.owner, &world.org);
+
+    // A task created by hand runs on its agent.
+    let (status, task) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(json!({"agent_id": world.agent, "task_type": "count_text", "input": {"text": "one two three"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    let done = wait_for_task(&server, &owner, &id(&task), "completed").await;
+    assert_eq!(done["output_data"]["words"], 3, "{done}");
+
+    // A rollback waits for a person, then runs on the deployment agent.
+    let (status, rollback) = server
+        .call(
+            Method::POST,
+            &format!("/api/deployments/{}/rollback", world.deployment),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{rollback}");
+    assert_eq!(rollback["status"], "needs_approval", "{rollback}");
+    assert_eq!(rollback["task_type"], "rollback");
+    let (status, approved) = server
+        .call(
+            Method::POST,
+            &format!("/api/agent-tasks/{}/approve", id(&rollback)),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    let done = wait_for_task(&server, &owner, &id(&rollback), "completed").await;
+    assert_eq!(done["output_data"]["done"], "rollback");
+    assert!(done["approved_by"].is_string(), "{done}");
+    // Approving twice is a conflict, not a second run.
+    let (status, again) = server
+        .call(
+            Method::POST,
+            &format!("/api/agent-tasks/{}/approve", id(&rollback)),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+    // An agent review runs without approval.
+    let (status, review) = server
+        .call(
+            Method::POST,
+            &format!("/api/pull-requests/{}/agent-review", world.pull_request),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{review}");
+    assert_eq!(review["input_data"]["number"], 7, "{review}");
+    wait_for_task(&server, &owner, &id(&review), "completed").await;
+
+    // With no enabled agent of the type, the route says how to get one.
+    let (_, agents) = server
+        .call(Method::GET, "/api/agents?type=code_review", &owner, None)
+        .await;
+    let reviewer = agents["items"][0]["id"]
+        .as_str()
+        .expect("reviewer")
+        .to_owned();
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/api/agents/{reviewer}/disable"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            &format!("/api/pull-requests/{}/agent-review", world.pull_request),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("code_review")),
+        "{refused}"
+    );
+
+    // Pages: 7 more parked tasks, read 3 at a time, newest first, nothing twice.
+    for n in 0..7 {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/api/agent-tasks",
+                &owner,
+                Some(json!({"agent_id": world.agent, "task_type": "paged", "description": format!("n{n}"), "requires_approval": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/agent-tasks?type=paged&status=needs_approval&limit=3".to_owned();
+    loop {
+        let (status, page) = server.call(Method::GET, &path, &owner, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 3);
+        for item in items {
+            assert_eq!(item["task_type"], "paged");
+            seen.push(
+                item["description"]
+                    .as_str()
+                    .expect("description")
+                    .to_owned(),
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!(
+                    "/api/agent-tasks?type=paged&status=needs_approval&limit=3&cursor={cursor}"
+                );
+            }
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..7).rev().map(|n| format!("n{n}")).collect();
+    assert_eq!(seen, expected, "newest first, each once");
+    let (_, completed) = server
+        .call(
+            Method::GET,
+            "/api/agent-tasks?status=completed",
+            &owner,
+            None,
+        )
+        .await;
+    assert!(
+        completed["items"].as_array().is_some_and(
+            |items| items.len() >= 3 && items.iter().all(|task| task["status"] == "completed")
+        ),
+        "{completed}"
+    );
+    let future = "2999-01-01T00:00:00Z";
+    let (_, none) = server
+        .call(
+            Method::GET,
+            &format!("/api/agent-tasks?created_after={future}"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(none["items"], json!([]), "{none}");
+    server.stop().await;
+}
+
+async fn bad_input_names_what_is_wrong(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    let owner = Caller::new(&world.owner, &world.org);
+    type Check = (
+        Method,
+        String,
+        Option<Value>,
+        StatusCode,
+        Option<&'static str>,
+    );
+    let checks: Vec<Check> = vec![
+        (
+            Method::GET,
+            "/api/agent-tasks?status=sleeping".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("status"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?stauts=pending".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("stauts"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?limit=0".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("limit"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?limit=abc".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("limit"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?cursor=garbage".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            Some("cursor"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?created_after=yesterday".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("created_after"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?agent_id=nope".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("agent_id"),
+        ),
+        (
+            Method::GET,
+            "/api/deployments?state=burning".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("state"),
+        ),
+        (
+            Method::GET,
+            "/api/agents/not-a-uuid".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/agents/{}", uuid::Uuid::now_v7()),
+            None,
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/integrations/myspace".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/agents".into(),
+            Some(json!({"name": "x", "type": "no_such_type"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("type"),
+        ),
+        (
+            Method::POST,
+            "/api/agents".into(),
+            Some(json!({"name": " ", "type": "text_stats"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("name"),
+        ),
+        (
+            Method::POST,
+            "/api/agents".into(),
+            Some(json!({"name": "x", "type": "text_stats", "colour": "red"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/agent-tasks".into(),
+            Some(json!({"agent_id": world.agent, "task_type": "t", "priority": 11})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("priority"),
+        ),
+        (
+            Method::POST,
+            "/api/agent-tasks".into(),
+            Some(json!({"agent_id": "x", "task_type": "t"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("agent_id"),
+        ),
+        (
+            Method::POST,
+            "/api/integrations/github/connect".into(),
+            Some(json!({"credentials": {}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("credentials"),
+        ),
+        (
+            Method::POST,
+            "/api/analytics/reports".into(),
+            Some(json!({"metric_types": []})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("metric_types"),
+        ),
+        (
+            Method::GET,
+            "/api/analytics/metrics/x?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("from"),
+        ),
+        (
+            Method::POST,
+            "/api/integrations/slack/sync".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/webhooks/github/receive".into(),
+            Some(json!({"zen": "hi"})),
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/webhooks/myspace/receive".into(),
+            Some(json!({})),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+    ];
+    for (method, path, body, expected, field) in checks {
+        let (status, problem) = server.call(method.clone(), &path, &owner, body).await;
+        assert_eq!(status, expected, "{method} {path}: {problem}");
+        if let Some(field) = field {
+            assert_eq!(problem["field"], field, "{method} {path}: {problem}");
+        }
+    }
+    // Wrong content type and malformed JSON.
+    let response = server
+        .client
+        .post(format!("{}/api/agents", server.base))
+        .bearer_auth(&world.owner)
+        .header("x-organization-id", &world.org)
+        .body("name=x")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let response = server
+        .client
+        .post(format!("{}/api/agents", server.base))
+        .bearer_auth(&world.owner)
+        .header("x-organization-id", &world.org)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // The organization header: malformed → 400; absent with two organizations → 400;
+    // absent with one → that one.
+    let (status, problem) = server
+        .call(
+            Method::GET,
+            "/api/agents",
+            &Caller::new(&world.owner, "acme"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let only_one = Caller {
+        token: Some(world.tokens[1].1.clone()),
+        organization: None,
+    };
+    let (status, agents) = server
+        .call(Method::GET, "/api/agents", &only_one, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{agents}");
+    assert_eq!(agents["items"][0]["organization_id"], json!(world.org));
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/api/organizations",
+            &only_one,
+            Some(json!({"name": "Second"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, problem) = server
+        .call(Method::GET, "/api/agents", &only_one, None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("X-Organization-Id")),
+        "{problem}"
+    );
+    server.stop().await;
+}
+
+async fn agents_are_managed_through_the_runtime(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    let owner = Caller::new(&world.owner, &world.org);
+    let (status, types) = server
+        .call(Method::GET, "/api/agents/types", &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = types["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["type"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"text_stats") && names.contains(&"code_review"),
+        "{names:?}"
+    );
+
+    let path = format!("/api/agents/{}", world.agent);
+    let (status, disabled) = server
+        .call(Method::POST, &format!("{path}/disable"), &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{disabled}");
+    assert_eq!(disabled["status"], "disabled");
+    let (_, listed) = server
+        .call(Method::GET, "/api/agents?status=disabled", &owner, None)
+        .await;
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    // A task for a disabled agent waits; enabling the agent runs it.
+    let (_, task) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(
+                json!({"agent_id": world.agent, "task_type": "count_text", "input": {"text": "a"}}),
+            ),
+        )
+        .await;
+    let (status, enabled) = server
+        .call(Method::POST, &format!("{path}/enable"), &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+    assert_eq!(enabled["status"], "idle");
+    wait_for_task(&server, &owner, &id(&task), "completed").await;
+
+    let (status, renamed) = server
+        .call(
+            Method::PATCH,
+            &path,
+            &owner,
+            Some(json!({"name": "word counter", "configuration": {"verbose": true}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(renamed["name"], "word counter");
+    assert_eq!(renamed["configuration"]["verbose"], true);
+    // Reconfigured, it still works.
+    let (_, task) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(json!({"agent_id": world.agent, "task_type": "count_text", "input": {"text": "a b"}})),
+        )
+        .await;
+    wait_for_task(&server, &owner, &id(&task), "completed").await;
+    let (_, tasks) = server
+        .call(Method::GET, &format!("{path}/tasks"), &owner, None)
+        .await;
+    assert_eq!(tasks["items"].as_array().map(Vec::len), Some(2), "{tasks}");
+
+    let (status, _) = server.call(Method::DELETE, &path, &owner, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.call(Method::GET, &path, &owner, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let tree = server.runtime.tree().await.expect("tree");
+    assert!(
+        !tree.iter().any(|actor| actor.path.contains(&world.agent)),
+        "the deleted agent's actor is gone"
+    );
+    server.stop().await;
+}
+
+async fn credentials_are_sealed_and_never_returned(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    let owner = Caller::new(&world.owner, &world.org);
+    let secret = "ghp_VerySecretToken1234567890";
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &owner,
+            Some(json!({"credentials": {"token": secret}, "webhook_secret": "whsec_hidden"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    for path in [
+        "/api/integrations",
+        "/api/integrations/github",
+        "/api/integrations/github/status",
+    ] {
+        let (_, body) = server.call(Method::GET, path, &owner, None).await;
+        let text = body.to_string();
+        assert!(
+            !text.contains(secret)
+                && !text.contains("whsec_hidden")
+                && !text.contains("credentials"),
+            "{path}: {text}"
+        );
+    }
+    assert!(!connected.to_string().contains(secret));
+    let org = OrgId(world.org.parse().expect("uuid"));
+    let stored = db
+        .store
+        .integrations()
+        .get(org, companyos_store::Service::Github)
+        .await
+        .expect("integration");
+    assert!(
+        !stored.credentials_encrypted.contains(secret),
+        "sealed at rest"
+    );
+    let opened = server
+        .keys
+        .open_json(&stored.credentials_encrypted)
+        .expect("opens with the node's key");
+    assert_eq!(opened["credentials"]["token"], secret);
+    assert_eq!(opened["webhook_secret"], "whsec_hidden");
+
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            "/api/integrations/github/disconnect",
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server
+        .call(Method::GET, "/api/integrations/github/status", &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
+async fn members_keep_an_owner(db: &TestDb) {
+    let server = serve(db, |auth| auth.open_registration = true).await;
+    let world = world(&server, db).await;
+    let org = &world.org;
+    let owner = Caller::new(&world.owner, org);
+    let (_, me) = server.get("/api/auth/me", Some(&world.owner)).await;
+    let owner_id = id(&me);
+    let admin = Caller::new(&world.tokens[1].1, org);
+    let members_path = format!("/api/organizations/{org}/members");
+
+    // The only owner can be neither demoted nor removed.
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("{members_path}/{owner_id}"),
+            &owner,
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = server
+        .call(
+            Method::DELETE,
+            &format!("{members_path}/{owner_id}"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // An admin cannot touch an owner or make one.
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("{members_path}/{}", world.spare_member),
+            &admin,
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = server
+        .call(
+            Method::DELETE,
+            &format!("{members_path}/{owner_id}"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // An owner promotes the spare member; then the first owner may step down.
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("{members_path}/{}", world.spare_member),
+            &owner,
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["role"], "owner");
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("{members_path}/{owner_id}"),
+            &owner,
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Anyone may leave; then the organization is gone for them.
+    let viewer = Caller::new(&world.tokens[3].1, org);
+    let (_, me) = server.get("/api/auth/me", Some(&world.tokens[3].1)).await;
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            &format!("{members_path}/{}", id(&me)),
+            &viewer,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.call(Method::GET, "/api/agents", &viewer, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("{members_path}/{}", world.spare_member),
+            &owner,
+            Some(json!({"role": "emperor"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    server.stop().await;
+}
