@@ -2,7 +2,7 @@
 //! in-process bus that the edge (GraphQL subscriptions, WebSocket) and tests subscribe
 //! to. Slow subscribers lose the oldest events rather than slowing agents down.
 
-use companyos_store::{AgentId, AgentStatus, OrgId, TaskId, TaskStatus};
+use companyos_store::{AgentId, AgentStatus, Event, OrgId, TaskId, TaskStatus};
 use tokio::sync::broadcast;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +29,9 @@ pub enum RuntimeEvent {
         agent_id: AgentId,
         status: TaskStatus,
     },
+    /// A stored event was handed to the organization's watchers (a webhook delivery, a
+    /// deployment or pull request change, …).
+    EventCreated { event: Box<Event> },
 }
 
 impl RuntimeEvent {
@@ -47,6 +50,7 @@ impl RuntimeEvent {
                 TaskStatus::Rejected => "agent_task.rejected",
                 TaskStatus::Cancelled => "agent_task.cancelled",
             },
+            RuntimeEvent::EventCreated { .. } => "event.created",
         }
     }
 
@@ -64,6 +68,7 @@ impl RuntimeEvent {
             | RuntimeEvent::TaskChanged {
                 organization_id, ..
             } => *organization_id,
+            RuntimeEvent::EventCreated { event } => event.organization_id,
         }
     }
 }

@@ -18,6 +18,7 @@ mod params;
 mod rate_limit;
 pub mod rbac;
 mod rest;
+mod ws;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(console::routes())
         .merge(auth_routes::routes(&state))
         .merge(rest::routes())
+        .merge(ws::routes())
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -13,6 +13,8 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const HTTP_REQUESTS_TOTAL: &str = "companyos_http_requests_total";
 pub const HTTP_REQUEST_DURATION_SECONDS: &str = "companyos_http_request_duration_seconds";
+pub const WS_CONNECTIONS: &str = "companyos_ws_connections";
+pub const WS_DROPPED_TOTAL: &str = "companyos_ws_dropped_total";
 
 /// Latency buckets for every `*_seconds` histogram: 1 ms to 30 s.
 const BUCKETS: &[f64] = &[
@@ -53,6 +55,11 @@ fn describe() {
         HTTP_REQUEST_DURATION_SECONDS,
         metrics::Unit::Seconds,
         "HTTP request latency, by method and route template."
+    );
+    metrics::describe_gauge!(WS_CONNECTIONS, "Open WebSocket connections on /ws.");
+    metrics::describe_counter!(
+        WS_DROPPED_TOTAL,
+        "WebSocket clients dropped for not keeping up."
     );
 }
 

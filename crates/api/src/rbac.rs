@@ -110,39 +110,51 @@ impl FromRequestParts<AppState> for Org {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Authenticated(user) = Authenticated::from_request_parts(parts, state).await?;
-        match parts.headers.get(ORGANIZATION_HEADER) {
-            Some(value) => {
-                let org = value
-                    .to_str()
-                    .ok()
-                    .and_then(|text| text.trim().parse::<uuid::Uuid>().ok())
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            StatusCode::BAD_REQUEST,
-                            "Invalid header",
-                            "X-Organization-Id must be the id (a UUID) of one of your organizations",
-                        )
-                    })?;
-                OrgAccess::of(state, user, OrgId(org)).await.map(Org)
-            }
-            None => {
-                let memberships = state.store.organizations().list_for_user(user).await?;
-                match memberships.as_slice() {
-                    [(organization, role)] => Ok(Org(OrgAccess {
-                        user,
-                        organization: organization.id,
-                        role: *role,
-                    })),
-                    [] => Err(ApiError::not_found(
-                        "you are not a member of any organization",
-                    )),
-                    _ => Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "Organization not named",
-                        "you belong to several organizations: name one with the X-Organization-Id header (GET /api/organizations lists them)",
-                    )),
-                }
-            }
+        let named = parts
+            .headers
+            .get(ORGANIZATION_HEADER)
+            .map(|value| parse_organization(value.to_str().unwrap_or_default()))
+            .transpose()?;
+        Org::resolve(state, user, named).await
+    }
+}
+
+/// An organization id as a client writes it; 400 when it is not one.
+pub fn parse_organization(text: &str) -> Result<OrgId, ApiError> {
+    text.trim().parse::<uuid::Uuid>().map(OrgId).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid header",
+            "X-Organization-Id must be the id (a UUID) of one of your organizations",
+        )
+    })
+}
+
+impl Org {
+    /// The caller's membership of the organization they named, or of their only one.
+    pub async fn resolve(
+        state: &AppState,
+        user: UserId,
+        named: Option<OrgId>,
+    ) -> Result<Org, ApiError> {
+        if let Some(org) = named {
+            return OrgAccess::of(state, user, org).await.map(Org);
+        }
+        let memberships = state.store.organizations().list_for_user(user).await?;
+        match memberships.as_slice() {
+            [(organization, role)] => Ok(Org(OrgAccess {
+                user,
+                organization: organization.id,
+                role: *role,
+            })),
+            [] => Err(ApiError::not_found(
+                "you are not a member of any organization",
+            )),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Organization not named",
+                "you belong to several organizations: name one with the X-Organization-Id header (GET /api/organizations lists them)",
+            )),
         }
     }
 }

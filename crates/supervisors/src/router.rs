@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use companyos_actors::{AgentKind, AgentMessage};
+use companyos_actors::{AgentKind, AgentMessage, RuntimeEvent};
 use companyos_store::{Event, EventId, OrgId, TaskId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -130,6 +130,9 @@ async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runtime
     }
     deps.store.events().mark_routed(org, event.id).await?;
     crate::metrics::event_routed();
+    deps.bus.publish(RuntimeEvent::EventCreated {
+        event: Box::new(event.clone()),
+    });
     if !tasks.is_empty() {
         deps.dispatch.wake.notify_one();
     }
