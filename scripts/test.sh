@@ -23,6 +23,17 @@ set -e
 # One closing line for the whole run (cargo prints one per test binary).
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{sum += $1} END {print sum + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{sum += $1} END {print sum + 0}')
+
+# The REST surface fuzzed from its own OpenAPI document (no 5xx allowed), with the
+# binary the tests just built.
+echo "==> REST fuzzing (schemathesis)"
+if scripts/fuzz-api.sh "${CARGO_TARGET_DIR:-target}/debug/companyos"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    status=1
+fi
+
 echo
 echo "$passed passed, $failed failed"
 exit "$status"

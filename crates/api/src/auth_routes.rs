@@ -2,11 +2,10 @@
 //! (`POST /api/organizations/{id}/members`, routed with the organization routes), the
 //! way a second person joins.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use companyos_store::{
     Invitation, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, Store, StoreError, User,
@@ -15,32 +14,38 @@ use companyos_store::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::auth::{Authenticated, hash_password, random_hex, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson};
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Problem};
 use crate::rbac::{OrgAccess, Permission};
 
-pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     // The routes that take credentials are limited per client address.
-    let limited = Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/refresh", post(refresh))
-        .route("/api/auth/logout", post(logout))
+    let limited = OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::rate_limit::limit,
         ));
-    Router::new()
+    OpenApiRouter::new()
         .merge(limited)
-        .route("/api/auth/me", get(me))
-        .route("/api/invitations/accept", post(accept_invitation))
+        .routes(routes!(me))
+        .routes(routes!(accept_invitation))
 }
 
 const PASSWORD_MIN: usize = 8;
 const PASSWORD_MAX: usize = 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Register {
     email: String,
@@ -51,26 +56,26 @@ struct Register {
     invitation_token: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     email: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Accept {
     invitation_token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Invite {
     email: String,
@@ -268,6 +273,7 @@ async fn join(
 
 /// An existing account joins the organization it was invited to (the invitation must
 /// have been sent to its email).
+#[utoipa::path(post, path = "/api/invitations/accept", tag = "organizations", summary = "Accept an invitation with an existing account", request_body = Accept, responses((status = 200, description = "Accept an invitation with an existing account", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn accept_invitation(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -295,6 +301,7 @@ async fn accept_invitation(
     Ok(Json(organization_json(&organization, invitation.role)))
 }
 
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", summary = "Create an account (first one, invited, or open registration)", request_body = Register, responses((status = 201, description = "Create an account (first one, invited, or open registration)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Register>,
@@ -340,6 +347,7 @@ async fn register(
     Ok((StatusCode::CREATED, Json(response)))
 }
 
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", summary = "Log in with email and password", request_body = Login, responses((status = 200, description = "Log in with email and password", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
@@ -365,6 +373,7 @@ async fn login(
     Ok(Json(new_session(&state, user.id).await?))
 }
 
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", summary = "Rotate a refresh token for a new session", request_body = RefreshRequest, responses((status = 200, description = "Rotate a refresh token for a new session", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -403,6 +412,7 @@ async fn refresh(
     Ok(Json(response))
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", summary = "Revoke a refresh token and its family", request_body = RefreshRequest, responses((status = 204, description = "Revoke a refresh token and its family"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn logout(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -417,6 +427,7 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", summary = "The caller, with their organizations and roles", responses((status = 200, description = "The caller, with their organizations and roles", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn me(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -448,6 +459,7 @@ pub(crate) fn org_id(raw: &str) -> Result<OrgId, ApiError> {
         .map_err(|_| ApiError::not_found("no such organization"))
 }
 
+#[utoipa::path(get, path = "/api/organizations/{id}", tag = "organizations", summary = "One organization", params(("id" = String, Path, description = "organization id")), responses((status = 200, description = "One organization", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn organization(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -459,6 +471,7 @@ pub(crate) async fn organization(
     Ok(Json(organization_json(&organization, access.role)))
 }
 
+#[utoipa::path(get, path = "/api/organizations/{id}/members", tag = "organizations", summary = "Members of an organization", params(("id" = String, Path, description = "organization id")), responses((status = 200, description = "Members of an organization", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list_members(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -474,6 +487,7 @@ pub(crate) async fn list_members(
     Ok(Json(json!({ "items": members })))
 }
 
+#[utoipa::path(post, path = "/api/organizations/{id}/members", tag = "organizations", summary = "Invite someone by email with a role", params(("id" = String, Path, description = "organization id")), request_body = Invite, responses((status = 201, description = "Invite someone by email with a role", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invite(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

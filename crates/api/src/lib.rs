@@ -14,6 +14,7 @@ mod console;
 mod error;
 mod health;
 pub mod metrics;
+mod openapi;
 mod params;
 mod rate_limit;
 pub mod rbac;
@@ -47,16 +48,33 @@ pub struct AppState {
     pub keys: Arc<MasterKey>,
 }
 
+/// Every documented REST route, with its OpenAPI description.
+fn api_routes(state: &AppState) -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .merge(auth_routes::routes(state))
+        .merge(rest::routes())
+}
+
+/// The OpenAPI document of the REST surface (what `/api/openapi.json` serves).
+pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
+    openapi::finish(api_routes(state).split_for_parts().1)
+}
+
 /// The whole HTTP surface of a node. Serve it with connect info
 /// (`into_make_service_with_connect_info::<SocketAddr>()`): the authentication routes
 /// are rate-limited per client address.
 pub fn router(state: AppState) -> Router {
     metrics::handle();
+    let (api, document) = api_routes(&state).split_for_parts();
+    let document = Arc::new(serde_json::to_value(openapi::finish(document)).unwrap_or_default());
     Router::new()
         .merge(health::routes())
         .merge(console::routes())
-        .merge(auth_routes::routes(&state))
-        .merge(rest::routes())
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(openapi::serve).with_state(document),
+        )
         .merge(ws::routes())
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))

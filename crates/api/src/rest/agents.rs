@@ -3,11 +3,10 @@
 //! approve, reject, cancel). Every change goes through the runtime, which owns the
 //! supervision tree; reads come from the store.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use companyos_store::{
     AgentFilter, AgentId, AgentPatch, AgentStatus, NewTask, StoreError, TaskFilter, TaskId,
     TaskStatus,
@@ -15,31 +14,34 @@ use companyos_store::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, page_json};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::path_id;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/agents", get(list_agents).post(create_agent))
-        .route("/api/agents/types", get(agent_types))
-        .route(
-            "/api/agents/{id}",
-            get(read_agent).patch(update_agent).delete(delete_agent),
-        )
-        .route("/api/agents/{id}/enable", post(enable_agent))
-        .route("/api/agents/{id}/disable", post(disable_agent))
-        .route("/api/agents/{id}/tasks", get(agent_tasks))
-        .route("/api/agent-tasks", get(list_tasks).post(create_task))
-        .route("/api/agent-tasks/{id}", get(read_task))
-        .route("/api/agent-tasks/{id}/approve", post(approve_task))
-        .route("/api/agent-tasks/{id}/reject", post(reject_task))
-        .route("/api/agent-tasks/{id}/cancel", post(cancel_task))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_agents, create_agent))
+        .routes(routes!(agent_types))
+        .routes(routes!(read_agent, update_agent, delete_agent))
+        .routes(routes!(enable_agent))
+        .routes(routes!(disable_agent))
+        .routes(routes!(agent_tasks))
+        .routes(routes!(list_tasks, create_task))
+        .routes(routes!(read_task))
+        .routes(routes!(approve_task))
+        .routes(routes!(reject_task))
+        .routes(routes!(cancel_task))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateAgent {
     name: String,
@@ -47,24 +49,28 @@ struct CreateAgent {
     #[serde(rename = "type")]
     agent_type: String,
     /// The type's default configuration when absent.
+    #[schema(value_type = Option<Object>)]
     configuration: Option<serde_json::Map<String, Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateAgent {
     name: Option<String>,
+    #[schema(value_type = Option<Object>)]
     configuration: Option<serde_json::Map<String, Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateTask {
+    #[schema(value_type = String, format = Uuid)]
     agent_id: AgentId,
     task_type: String,
     description: Option<String>,
     /// 1–10, higher first; 5 when absent.
     priority: Option<i32>,
+    #[schema(value_type = Option<Object>)]
     input: Option<Value>,
     /// Park the task until a person approves it.
     #[serde(default)]
@@ -75,7 +81,7 @@ struct CreateTask {
     max_attempts: Option<i32>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Rejection {
     reason: Option<String>,
@@ -83,6 +89,44 @@ struct Rejection {
 
 const NAME_MAX: usize = 255;
 
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct AgentParams {
+    /// idle, working, complete, error or disabled
+    status: Option<String>,
+    /// Only agents of this type
+    #[param(rename = "type")]
+    agent_type: Option<String>,
+}
+
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct TaskParams {
+    /// pending, needs_approval, in_progress, completed, failed, rejected or cancelled
+    status: Option<String>,
+    /// Only tasks of this type
+    #[param(rename = "type")]
+    task_type: Option<String>,
+    /// Created at or after (RFC 3339)
+    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created before (RFC 3339)
+    created_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct AgentIdParam {
+    /// Only this agent's tasks
+    agent_id: Option<uuid::Uuid>,
+}
+
+#[utoipa::path(get, path = "/api/agents", tag = "agents", summary = "Agents, newest first", params(AgentParams, Paging), responses((status = 200, description = "Agents, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_agents(
     State(state): State<AppState>,
     Org(access): Org,
@@ -103,6 +147,7 @@ async fn list_agents(
     Ok(Json(page_json(found)))
 }
 
+#[utoipa::path(get, path = "/api/agents/types", tag = "agents", summary = "Agent types this node runs", responses((status = 200, description = "Agent types this node runs", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_types(
     State(state): State<AppState>,
     Org(access): Org,
@@ -124,6 +169,7 @@ async fn agent_types(
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }
 
+#[utoipa::path(post, path = "/api/agents", tag = "agents", summary = "Create and start an agent", request_body = CreateAgent, responses((status = 201, description = "Create and start an agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -149,6 +195,7 @@ async fn create_agent(
     Ok((StatusCode::CREATED, Json(agent)))
 }
 
+#[utoipa::path(get, path = "/api/agents/{id}", tag = "agents", summary = "One agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "One agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -161,6 +208,7 @@ async fn read_agent(
     ))
 }
 
+#[utoipa::path(patch, path = "/api/agents/{id}", tag = "agents", summary = "Rename or reconfigure an agent (restarts it)", params(("id" = String, Path, description = "agent id")), request_body = UpdateAgent, responses((status = 200, description = "Rename or reconfigure an agent (restarts it)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn update_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -184,6 +232,7 @@ async fn update_agent(
     Ok(Json(agent))
 }
 
+#[utoipa::path(delete, path = "/api/agents/{id}", tag = "agents", summary = "Stop and delete an agent with its tasks", params(("id" = String, Path, description = "agent id")), responses((status = 204, description = "Stop and delete an agent with its tasks"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn delete_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -195,6 +244,7 @@ async fn delete_agent(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/agents/{id}/enable", tag = "agents", summary = "Enable a disabled agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Enable a disabled agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn enable_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -207,6 +257,7 @@ async fn enable_agent(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agents/{id}/disable", tag = "agents", summary = "Stop and disable an agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Stop and disable an agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn disable_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -246,6 +297,7 @@ async fn tasks_page(
     Ok(Json(page_json(found)))
 }
 
+#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(TaskParams, AgentIdParam, Paging), responses((status = 200, description = "Agent tasks, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_tasks(
     State(state): State<AppState>,
     Org(access): Org,
@@ -257,6 +309,7 @@ async fn list_tasks(
     tasks_page(&state, &access, filter, params).await
 }
 
+#[utoipa::path(get, path = "/api/agents/{id}/tasks", tag = "agents", summary = "One agent's tasks", params(("id" = String, Path, description = "agent id"), TaskParams, Paging), responses((status = 200, description = "One agent's tasks", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_tasks(
     State(state): State<AppState>,
     Org(access): Org,
@@ -272,6 +325,7 @@ async fn agent_tasks(
     tasks_page(&state, &access, filter, params).await
 }
 
+#[utoipa::path(get, path = "/api/agent-tasks/{id}", tag = "agent-tasks", summary = "One task", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "One task", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -284,6 +338,7 @@ async fn read_task(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Create a task for an agent by hand", request_body = CreateTask, responses((status = 201, description = "Create a task for an agent by hand", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -313,6 +368,7 @@ async fn create_task(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/approve", tag = "agent-tasks", summary = "Approve a task waiting for a person", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Approve a task waiting for a person", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn approve_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -329,6 +385,7 @@ async fn approve_task(
 }
 
 /// The body is optional: `{"reason": "…"}`.
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/reject", tag = "agent-tasks", summary = "Reject a task waiting for a person", params(("id" = String, Path, description = "task id")), request_body = Option<Rejection>, responses((status = 200, description = "Reject a task waiting for a person", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn reject_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -346,6 +403,7 @@ async fn reject_task(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/cancel", tag = "agent-tasks", summary = "Cancel a task (stopping it if it runs)", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Cancel a task (stopping it if it runs)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn cancel_task(
     State(state): State<AppState>,
     Org(access): Org,

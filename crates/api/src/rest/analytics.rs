@@ -4,33 +4,38 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use companyos_store::{DeploymentFilter, EventFilter, PageRequest};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, page_json};
 use crate::rbac::{Org, OrgAccess, Permission};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/analytics/dashboard", get(dashboard))
-        .route("/api/analytics/metrics/{metric_type}", get(metric))
-        .route("/api/analytics/events", get(events))
-        .route("/api/analytics/reports", post(report))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(dashboard))
+        .routes(routes!(metric))
+        .routes(routes!(events))
+        .routes(routes!(report))
 }
 
 /// The range a metric query covers when none is given.
 const DEFAULT_RANGE_DAYS: i64 = 30;
 const REPORT_MAX_TYPES: usize = 50;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReportRequest {
     metric_types: Vec<String>,
@@ -59,6 +64,34 @@ fn metric_type(raw: &str) -> Result<&str, ApiError> {
     Ok(raw)
 }
 
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct RangeParams {
+    /// Start (RFC 3339); 30 days before `to` when absent
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    /// End, exclusive (RFC 3339); now when absent
+    to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct EventParams {
+    /// Only events of this type
+    #[param(rename = "type")]
+    event_type: Option<String>,
+    /// Only events from this source
+    source: Option<String>,
+    /// Created at or after (RFC 3339)
+    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created before (RFC 3339)
+    created_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[utoipa::path(get, path = "/api/analytics/dashboard", tag = "analytics", summary = "Tasks and agents by status, recent deployments and events", responses((status = 200, description = "Tasks and agents by status, recent deployments and events", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn dashboard(
     State(state): State<AppState>,
     Org(access): Org,
@@ -113,6 +146,7 @@ async fn summary_json(
     Ok(json!(summary))
 }
 
+#[utoipa::path(get, path = "/api/analytics/metrics/{metric_type}", tag = "analytics", summary = "One metric type's points and summary", params(("metric_type" = String, Path, description = "e.g. deployment_frequency"), RangeParams), responses((status = 200, description = "One metric type's points and summary", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn metric(
     State(state): State<AppState>,
     Org(access): Org,
@@ -138,6 +172,7 @@ async fn metric(
     })))
 }
 
+#[utoipa::path(get, path = "/api/analytics/events", tag = "analytics", summary = "The event log, newest first", params(EventParams, Paging), responses((status = 200, description = "The event log, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn events(
     State(state): State<AppState>,
     Org(access): Org,
@@ -160,6 +195,7 @@ async fn events(
     Ok(Json(page_json(found)))
 }
 
+#[utoipa::path(post, path = "/api/analytics/reports", tag = "analytics", summary = "Summaries of several metric types over a range", request_body = ReportRequest, responses((status = 200, description = "Summaries of several metric types over a range", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn report(
     State(state): State<AppState>,
     Org(access): Org,

@@ -1,32 +1,45 @@
 //! Figma files and design components: reads, a file sync, and code generation for a
 //! component (a task for the component generator agent).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use companyos_store::{DesignComponentId, FigmaFileId};
 use serde_json::json;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::ApiError;
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, all_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted, path_id};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/figma/files", get(files))
-        .route("/api/figma/files/{id}", get(file))
-        .route("/api/figma/files/{id}/sync", post(sync_file))
-        .route("/api/design-components", get(components))
-        .route("/api/design-components/{id}", get(component))
-        .route(
-            "/api/design-components/{id}/generate-code",
-            post(generate_code),
-        )
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(files))
+        .routes(routes!(file))
+        .routes(routes!(sync_file))
+        .routes(routes!(components))
+        .routes(routes!(component))
+        .routes(routes!(generate_code))
 }
 
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ComponentParams {
+    /// Only this file's components
+    figma_file_id: Option<uuid::Uuid>,
+    /// Only this type
+    component_type: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/figma/files", tag = "design", summary = "Figma files", responses((status = 200, description = "Figma files", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn files(
     State(state): State<AppState>,
     Org(access): Org,
@@ -38,6 +51,7 @@ async fn files(
     Ok(Json(all_json(items)))
 }
 
+#[utoipa::path(get, path = "/api/figma/files/{id}", tag = "design", summary = "One Figma file", params(("id" = String, Path, description = "figma file id")), responses((status = 200, description = "One Figma file", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn file(
     State(state): State<AppState>,
     Org(access): Org,
@@ -54,6 +68,7 @@ async fn file(
     ))
 }
 
+#[utoipa::path(post, path = "/api/figma/files/{id}/sync", tag = "design", summary = "Enqueue a file sync for the Figma watcher", params(("id" = String, Path, description = "figma file id")), responses((status = 202, description = "Enqueue a file sync for the Figma watcher", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync_file(
     State(state): State<AppState>,
     Org(access): Org,
@@ -81,6 +96,7 @@ async fn sync_file(
     Ok(accepted(task))
 }
 
+#[utoipa::path(get, path = "/api/design-components", tag = "design", summary = "Design components", params(ComponentParams), responses((status = 200, description = "Design components", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn components(
     State(state): State<AppState>,
     Org(access): Org,
@@ -98,6 +114,7 @@ async fn components(
     Ok(Json(all_json(items)))
 }
 
+#[utoipa::path(get, path = "/api/design-components/{id}", tag = "design", summary = "One design component", params(("id" = String, Path, description = "design component id")), responses((status = 200, description = "One design component", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn component(
     State(state): State<AppState>,
     Org(access): Org,
@@ -114,6 +131,7 @@ async fn component(
     ))
 }
 
+#[utoipa::path(post, path = "/api/design-components/{id}/generate-code", tag = "design", summary = "Enqueue code generation for a component", params(("id" = String, Path, description = "design component id")), responses((status = 202, description = "Enqueue code generation for a component", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn generate_code(
     State(state): State<AppState>,
     Org(access): Org,

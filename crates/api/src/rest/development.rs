@@ -2,35 +2,68 @@
 //! work people ask for — a repository sync, an agent review of a pull request, and a
 //! rollback (which waits for a person's approval before it runs).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use companyos_store::{
     DeploymentEnvironment, DeploymentFilter, DeploymentId, DeploymentState, PullRequestFilter,
     PullRequestId, PullRequestState, RepositoryId, ReviewStatus,
 };
 use serde_json::json;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::ApiError;
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, all_json, page_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted, path_id};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/repositories", get(repositories))
-        .route("/api/repositories/{id}", get(repository))
-        .route("/api/repositories/{id}/sync", post(sync_repository))
-        .route("/api/pull-requests", get(pull_requests))
-        .route("/api/pull-requests/{id}", get(pull_request))
-        .route("/api/pull-requests/{id}/agent-review", post(agent_review))
-        .route("/api/deployments", get(deployments))
-        .route("/api/deployments/{id}", get(deployment))
-        .route("/api/deployments/{id}/rollback", post(rollback))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(repositories))
+        .routes(routes!(repository))
+        .routes(routes!(sync_repository))
+        .routes(routes!(pull_requests))
+        .routes(routes!(pull_request))
+        .routes(routes!(agent_review))
+        .routes(routes!(deployments))
+        .routes(routes!(deployment))
+        .routes(routes!(rollback))
 }
 
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct PullRequestParams {
+    /// Only this repository's
+    repository_id: Option<uuid::Uuid>,
+    /// open, closed or merged
+    state: Option<String>,
+    /// pending, approved or changes_requested
+    review_status: Option<String>,
+}
+
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct DeploymentParams {
+    /// queued, building, ready, error or canceled
+    state: Option<String>,
+    /// production, preview or development
+    environment: Option<String>,
+    /// Created at or after (RFC 3339)
+    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created before (RFC 3339)
+    created_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[utoipa::path(get, path = "/api/repositories", tag = "development", summary = "Repositories", responses((status = 200, description = "Repositories", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn repositories(
     State(state): State<AppState>,
     Org(access): Org,
@@ -42,6 +75,7 @@ async fn repositories(
     Ok(Json(all_json(items)))
 }
 
+#[utoipa::path(get, path = "/api/repositories/{id}", tag = "development", summary = "One repository", params(("id" = String, Path, description = "repository id")), responses((status = 200, description = "One repository", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn repository(
     State(state): State<AppState>,
     Org(access): Org,
@@ -58,6 +92,7 @@ async fn repository(
     ))
 }
 
+#[utoipa::path(post, path = "/api/repositories/{id}/sync", tag = "development", summary = "Enqueue a repository sync for the GitHub watcher", params(("id" = String, Path, description = "repository id")), responses((status = 202, description = "Enqueue a repository sync for the GitHub watcher", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync_repository(
     State(state): State<AppState>,
     Org(access): Org,
@@ -85,6 +120,7 @@ async fn sync_repository(
     Ok(accepted(task))
 }
 
+#[utoipa::path(get, path = "/api/pull-requests", tag = "development", summary = "Pull requests, newest first", params(PullRequestParams, Paging), responses((status = 200, description = "Pull requests, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn pull_requests(
     State(state): State<AppState>,
     Org(access): Org,
@@ -106,6 +142,7 @@ async fn pull_requests(
     Ok(Json(page_json(found)))
 }
 
+#[utoipa::path(get, path = "/api/pull-requests/{id}", tag = "development", summary = "One pull request", params(("id" = String, Path, description = "pull request id")), responses((status = 200, description = "One pull request", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn pull_request(
     State(state): State<AppState>,
     Org(access): Org,
@@ -122,6 +159,7 @@ async fn pull_request(
     ))
 }
 
+#[utoipa::path(post, path = "/api/pull-requests/{id}/agent-review", tag = "development", summary = "Enqueue a review by the code review agent", params(("id" = String, Path, description = "pull request id")), responses((status = 202, description = "Enqueue a review by the code review agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_review(
     State(state): State<AppState>,
     Org(access): Org,
@@ -156,6 +194,7 @@ async fn agent_review(
     Ok(accepted(task))
 }
 
+#[utoipa::path(get, path = "/api/deployments", tag = "development", summary = "Deployments, newest first", params(DeploymentParams, Paging), responses((status = 200, description = "Deployments, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn deployments(
     State(state): State<AppState>,
     Org(access): Org,
@@ -182,6 +221,7 @@ async fn deployments(
     Ok(Json(page_json(found)))
 }
 
+#[utoipa::path(get, path = "/api/deployments/{id}", tag = "development", summary = "One deployment", params(("id" = String, Path, description = "deployment id")), responses((status = 200, description = "One deployment", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn deployment(
     State(state): State<AppState>,
     Org(access): Org,
@@ -199,6 +239,7 @@ async fn deployment(
 }
 
 /// A rollback is enqueued parked: it runs once a person approves it.
+#[utoipa::path(post, path = "/api/deployments/{id}/rollback", tag = "development", summary = "Enqueue a rollback that waits for approval", params(("id" = String, Path, description = "deployment id")), responses((status = 202, description = "Enqueue a rollback that waits for approval", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn rollback(
     State(state): State<AppState>,
     Org(access): Org,

@@ -3,29 +3,34 @@
 //! which enqueues a task for the service's watcher agent. The adapters that talk to the
 //! services come with the integrations crate.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use companyos_store::{Integration, Service};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, all_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/integrations", get(list))
-        .route("/api/integrations/{service}", get(read))
-        .route("/api/integrations/{service}/connect", post(connect))
-        .route("/api/integrations/{service}/disconnect", delete(disconnect))
-        .route("/api/integrations/{service}/sync", post(sync))
-        .route("/api/integrations/{service}/status", get(status))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(connect))
+        .routes(routes!(disconnect))
+        .routes(routes!(sync))
+        .routes(routes!(status))
 }
 
 /// A service named in a path; an unknown one is a 404 that lists the known ones.
@@ -53,15 +58,17 @@ fn watcher(service: Service) -> &'static str {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Connect {
     /// What the service needs to be called (tokens, team ids…): sealed, never returned.
+    #[schema(value_type = Object)]
     credentials: serde_json::Map<String, Value>,
     /// The secret the service signs its webhooks with (signing secret, passcode or
     /// consumer secret): sealed with the credentials.
     webhook_secret: Option<String>,
     /// Public details to keep with the integration (account name, team…).
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Map<String, Value>>,
 }
 
@@ -77,6 +84,7 @@ fn integration_json(integration: &Integration) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/integrations", tag = "integrations", summary = "Connected services", responses((status = 200, description = "Connected services", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     Org(access): Org,
@@ -95,6 +103,7 @@ async fn list(
     Ok(Json(all_json(items)))
 }
 
+#[utoipa::path(get, path = "/api/integrations/{service}", tag = "integrations", summary = "One connected service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "One connected service", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read(
     State(state): State<AppState>,
     Org(access): Org,
@@ -109,6 +118,7 @@ async fn read(
     Ok(Json(integration_json(&integration)))
 }
 
+#[utoipa::path(post, path = "/api/integrations/{service}/connect", tag = "integrations", summary = "Connect a service (credentials are sealed, never returned)", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), request_body = Connect, responses((status = 201, description = "Connect a service (credentials are sealed, never returned)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn connect(
     State(state): State<AppState>,
     Org(access): Org,
@@ -152,6 +162,7 @@ async fn connect(
     Ok((StatusCode::CREATED, Json(integration_json(&integration))))
 }
 
+#[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn disconnect(
     State(state): State<AppState>,
     Org(access): Org,
@@ -166,6 +177,7 @@ async fn disconnect(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/integrations/{service}/sync", tag = "integrations", summary = "Enqueue a sync task for the service's watcher agent", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "Enqueue a sync task for the service's watcher agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync(
     State(state): State<AppState>,
     Org(access): Org,
@@ -193,6 +205,7 @@ async fn sync(
     Ok(accepted(task))
 }
 
+#[utoipa::path(get, path = "/api/integrations/{service}/status", tag = "integrations", summary = "Connection status and last sync", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "Connection status and last sync", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn status(
     State(state): State<AppState>,
     Org(access): Org,

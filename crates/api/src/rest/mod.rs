@@ -19,18 +19,18 @@ mod webhooks;
 
 use std::str::FromStr;
 
-use axum::Router;
 use axum::http::StatusCode;
 use companyos_store::{AgentTask, NewTask};
 use companyos_supervisors::RuntimeError;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::rbac::OrgAccess;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(organizations::routes())
         .merge(integrations::routes())
         .merge(webhooks::routes())

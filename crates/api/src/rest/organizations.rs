@@ -5,61 +5,60 @@
 //! deleting follows "delete organization" (owners). Only an owner grants or takes away
 //! the owner role, and an organization always keeps at least one owner.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch};
-use axum::{Json, Router};
 use companyos_store::{MemberRole, OrganizationPatch, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::auth_routes::{
-    create_organization, invite, list_members, org_id, organization, organization_json,
+    __path_invite, __path_list_members, __path_organization, create_organization, invite,
+    list_members, org_id, organization, organization_json,
 };
 use crate::error::{ApiError, ApiJson};
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::rbac::{OrgAccess, Permission};
 use crate::rest::path_id;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/organizations", get(list).post(create))
-        .route(
-            "/api/organizations/{id}",
-            get(organization).patch(update).delete(delete),
-        )
-        .route(
-            "/api/organizations/{id}/members",
-            get(list_members).post(invite),
-        )
-        .route(
-            "/api/organizations/{id}/members/{user_id}",
-            patch(set_role).delete(remove_member),
-        )
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(organization, update, delete))
+        .routes(routes!(list_members, invite))
+        .routes(routes!(set_role, remove_member))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewOrganization {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateOrganization {
     name: Option<String>,
     logo_url: Option<String>,
+    #[schema(value_type = Option<Object>)]
     settings: Option<Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RoleChange {
     role: String,
 }
 
+#[utoipa::path(get, path = "/api/organizations", tag = "organizations", summary = "The caller's organizations", responses((status = 200, description = "The caller's organizations", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -76,6 +75,7 @@ async fn list(
 }
 
 /// Any signed-in person may start another organization, which they own.
+#[utoipa::path(post, path = "/api/organizations", tag = "organizations", summary = "Create an organization owned by the caller", request_body = NewOrganization, responses((status = 201, description = "Create an organization owned by the caller", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -97,6 +97,7 @@ async fn create(
     ))
 }
 
+#[utoipa::path(patch, path = "/api/organizations/{id}", tag = "organizations", summary = "Rename or configure an organization", params(("id" = String, Path, description = "organization id")), request_body = UpdateOrganization, responses((status = 200, description = "Rename or configure an organization", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -128,6 +129,7 @@ async fn update(
 }
 
 /// Stops the organization's agents here, then deletes it with every row it owns.
+#[utoipa::path(delete, path = "/api/organizations/{id}", tag = "organizations", summary = "Delete an organization and everything it owns", params(("id" = String, Path, description = "organization id")), responses((status = 204, description = "Delete an organization and everything it owns"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -160,6 +162,7 @@ async fn owners(state: &AppState, access: &OrgAccess) -> Result<usize, ApiError>
         .count())
 }
 
+#[utoipa::path(patch, path = "/api/organizations/{id}/members/{user_id}", tag = "organizations", summary = "Change a member's role", params(("id" = String, Path, description = "organization id"), ("user_id" = String, Path, description = "member's user id")), request_body = RoleChange, responses((status = 200, description = "Change a member's role", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn set_role(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -204,6 +207,7 @@ async fn set_role(
 }
 
 /// Owners and admins remove members; anyone may leave.
+#[utoipa::path(delete, path = "/api/organizations/{id}/members/{user_id}", tag = "organizations", summary = "Remove a member (or leave)", params(("id" = String, Path, description = "organization id"), ("user_id" = String, Path, description = "member's user id")), responses((status = 204, description = "Remove a member (or leave)"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn remove_member(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

@@ -2,11 +2,10 @@
 //! drafted, edited, scheduled and deleted here, and published by the content agent once
 //! a person approves the publish task.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use companyos_store::{
     NewSocialAccount, NewSocialPost, SocialAccountId, SocialPlatform, SocialPostFilter,
@@ -15,29 +14,29 @@ use companyos_store::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, all_json, page_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted, path_id};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/social/accounts", get(accounts))
-        .route("/api/social/accounts/{id}", get(account))
-        .route(
-            "/api/social/accounts/{platform}/connect",
-            post(connect_account),
-        )
-        .route("/api/social/posts", get(posts).post(create_post))
-        .route(
-            "/api/social/posts/{id}",
-            get(read_post).patch(update_post).delete(delete_post),
-        )
-        .route("/api/social/posts/{id}/publish", post(publish))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(accounts))
+        .routes(routes!(account))
+        .routes(routes!(connect_account))
+        .routes(routes!(posts, create_post))
+        .routes(routes!(read_post, update_post, delete_post))
+        .routes(routes!(publish))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConnectAccount {
     account_id: String,
@@ -45,24 +44,28 @@ struct ConnectAccount {
     display_name: Option<String>,
     avatar_url: Option<String>,
     /// Tokens for the platform's API: sealed, never returned.
+    #[schema(value_type = Object)]
     credentials: serde_json::Map<String, Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreatePost {
+    #[schema(value_type = String, format = Uuid)]
     social_account_id: SocialAccountId,
     content: String,
     scheduled_for: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Map<String, Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdatePost {
     content: Option<String>,
     scheduled_for: Option<DateTime<Utc>>,
     /// `draft` or `scheduled`; publishing goes through `/publish`.
+    #[schema(value_type = Option<String>)]
     status: Option<SocialPostStatus>,
 }
 
@@ -74,6 +77,29 @@ fn platform(raw: &str) -> Result<SocialPlatform, ApiError> {
     })
 }
 
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct AccountParams {
+    /// twitter or linkedin
+    platform: Option<String>,
+}
+
+/// Query filters (documentation of what `Params` reads).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct PostParams {
+    /// Only this account's posts
+    social_account_id: Option<uuid::Uuid>,
+    /// draft, scheduled, published or failed
+    status: Option<String>,
+    /// twitter or linkedin
+    platform: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/social/accounts", tag = "social", summary = "Social accounts", params(AccountParams), responses((status = 200, description = "Social accounts", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn accounts(
     State(state): State<AppState>,
     Org(access): Org,
@@ -90,6 +116,7 @@ async fn accounts(
     Ok(Json(all_json(items)))
 }
 
+#[utoipa::path(get, path = "/api/social/accounts/{id}", tag = "social", summary = "One social account", params(("id" = String, Path, description = "social account id")), responses((status = 200, description = "One social account", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn account(
     State(state): State<AppState>,
     Org(access): Org,
@@ -106,6 +133,7 @@ async fn account(
     ))
 }
 
+#[utoipa::path(post, path = "/api/social/accounts/{platform}/connect", tag = "social", summary = "Connect a social account (credentials sealed)", params(("platform" = String, Path, description = "twitter or linkedin")), request_body = ConnectAccount, responses((status = 201, description = "Connect a social account (credentials sealed)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn connect_account(
     State(state): State<AppState>,
     Org(access): Org,
@@ -138,6 +166,7 @@ async fn connect_account(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
+#[utoipa::path(get, path = "/api/social/posts", tag = "social", summary = "Social posts, newest first", params(PostParams, Paging), responses((status = 200, description = "Social posts, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn posts(
     State(state): State<AppState>,
     Org(access): Org,
@@ -159,6 +188,7 @@ async fn posts(
     Ok(Json(page_json(found)))
 }
 
+#[utoipa::path(get, path = "/api/social/posts/{id}", tag = "social", summary = "One social post", params(("id" = String, Path, description = "social post id")), responses((status = 200, description = "One social post", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -175,6 +205,7 @@ async fn read_post(
     ))
 }
 
+#[utoipa::path(post, path = "/api/social/posts", tag = "social", summary = "Draft a post", request_body = CreatePost, responses((status = 201, description = "Draft a post", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -198,6 +229,7 @@ async fn create_post(
     Ok((StatusCode::CREATED, Json(post)))
 }
 
+#[utoipa::path(patch, path = "/api/social/posts/{id}", tag = "social", summary = "Edit or schedule a post", params(("id" = String, Path, description = "social post id")), request_body = UpdatePost, responses((status = 200, description = "Edit or schedule a post", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn update_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -231,6 +263,7 @@ async fn update_post(
     Ok(Json(post))
 }
 
+#[utoipa::path(delete, path = "/api/social/posts/{id}", tag = "social", summary = "Delete a post", params(("id" = String, Path, description = "social post id")), responses((status = 204, description = "Delete a post"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn delete_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -247,6 +280,7 @@ async fn delete_post(
 }
 
 /// Publishing is a task for the content agent that waits for a person's approval.
+#[utoipa::path(post, path = "/api/social/posts/{id}/publish", tag = "social", summary = "Enqueue publication, waiting for approval", params(("id" = String, Path, description = "social post id")), responses((status = 202, description = "Enqueue publication, waiting for approval", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn publish(
     State(state): State<AppState>,
     Org(access): Org,

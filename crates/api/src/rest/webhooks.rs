@@ -4,20 +4,23 @@
 //! service is a 404, a delivery without the service's signature header a 401, and a
 //! signed one a 501 — nothing unverified is ever accepted.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 
 use companyos_store::Service;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::error::ApiError;
+#[allow(unused_imports)]
+use crate::openapi::{Object, Page, Paging, Problem};
 use crate::rest::integrations::service;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/webhooks/{service}/receive", post(receive))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(receive))
 }
 
 /// Where each service puts the proof that a delivery is its own.
@@ -33,6 +36,7 @@ fn signature_header(service: Service) -> Option<&'static str> {
     }
 }
 
+#[utoipa::path(post, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "A service's signed webhook delivery", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "A service's signed webhook delivery"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn receive(
     Path(raw): Path<String>,
     headers: HeaderMap,
