@@ -12,6 +12,9 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> npm ci (the graphql-ws client the GraphQL subscription test drives)"
+npm ci --prefix crates/api/tests/graphql-ws --silent --no-audit --no-fund
+
 echo "==> cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -12,6 +12,7 @@ mod auth;
 mod auth_routes;
 mod console;
 mod error;
+pub mod graphql;
 mod health;
 pub mod metrics;
 mod openapi;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(openapi::serve).with_state(document),
         )
         .merge(ws::routes())
+        .merge(graphql::routes(&state))
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

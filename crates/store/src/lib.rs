@@ -40,7 +40,7 @@ pub use ids::*;
 pub use integrations::*;
 pub use orgs::*;
 pub use outbox::*;
-pub use page::{Cursor, MAX_PAGE_SIZE, Page, PageRequest};
+pub use page::{Cursor, MAX_BATCH, MAX_PAGE_SIZE, Page, PageRequest};
 pub use queue::*;
 pub use social::*;
 pub use tasks::*;

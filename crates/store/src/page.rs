@@ -72,6 +72,18 @@ impl PageRequest {
     }
 }
 
+/// `$first, $first+1, …` for `count` values: the placeholders of an `IN (…)` list
+/// (both backends accept numbered placeholders). Never empty: callers skip empty lists.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|index| format!("${index}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The most ids one batched read takes (far below both backends' bind limits).
+pub const MAX_BATCH: usize = 500;
+
 /// One page of rows, newest first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use companyos_store::{
-    DeploymentEnvironment, DeploymentFilter, DeploymentId, DeploymentState, PullRequestFilter,
-    PullRequestId, PullRequestState, RepositoryId, ReviewStatus,
+    AgentTask, DeploymentEnvironment, DeploymentFilter, DeploymentId, DeploymentState,
+    PullRequestFilter, PullRequestId, PullRequestState, RepositoryId, ReviewStatus,
 };
 use serde_json::json;
 
@@ -19,7 +19,7 @@ use crate::error::ApiError;
 #[allow(unused_imports)]
 use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, all_json, page_json};
-use crate::rbac::{Org, Permission};
+use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -165,21 +165,30 @@ async fn agent_review(
     Org(access): Org,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    access.require(Permission::SpawnAgents)?;
     let id: PullRequestId = path_id(&id, "pull request")?;
+    Ok(accepted(request_review(&state, &access, id).await?))
+}
+
+/// Enqueues an `analyze_pr` task for the code review agent.
+pub(crate) async fn request_review(
+    state: &AppState,
+    access: &OrgAccess,
+    id: PullRequestId,
+) -> Result<AgentTask, ApiError> {
+    access.require(Permission::SpawnAgents)?;
     let pull_request = state
         .store
         .pull_requests()
         .get(access.organization, id)
         .await?;
-    let task = Action {
+    Action {
         agent_type: "code_review",
         task_type: "analyze_pr",
         approval: false,
     }
     .enqueue(
-        &state,
-        &access,
+        state,
+        access,
         format!(
             "review pull request #{}: {}",
             pull_request.number, pull_request.title
@@ -190,8 +199,7 @@ async fn agent_review(
             "number": pull_request.number,
         }),
     )
-    .await?;
-    Ok(accepted(task))
+    .await
 }
 
 #[utoipa::path(get, path = "/api/deployments", tag = "development", summary = "Deployments, newest first", params(DeploymentParams, Paging), responses((status = 200, description = "Deployments, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -245,21 +253,30 @@ async fn rollback(
     Org(access): Org,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    access.require(Permission::SpawnAgents)?;
     let id: DeploymentId = path_id(&id, "deployment")?;
+    Ok(accepted(request_rollback(&state, &access, id).await?))
+}
+
+/// Enqueues a `rollback` task for the deployment agent, parked for approval.
+pub(crate) async fn request_rollback(
+    state: &AppState,
+    access: &OrgAccess,
+    id: DeploymentId,
+) -> Result<AgentTask, ApiError> {
+    access.require(Permission::SpawnAgents)?;
     let deployment = state
         .store
         .deployments()
         .get(access.organization, id)
         .await?;
-    let task = Action {
+    Action {
         agent_type: "deployment",
         task_type: "rollback",
         approval: true,
     }
     .enqueue(
-        &state,
-        &access,
+        state,
+        access,
         format!("roll back {} ({})", deployment.project_name, deployment.url),
         json!({
             "deployment_id": deployment.id,
@@ -267,6 +284,5 @@ async fn rollback(
             "project_name": deployment.project_name,
         }),
     )
-    .await?;
-    Ok(accepted(task))
+    .await
 }

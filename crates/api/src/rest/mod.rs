@@ -11,10 +11,10 @@
 mod agents;
 mod analytics;
 mod design;
-mod development;
+pub(crate) mod development;
 mod integrations;
 mod organizations;
-mod social;
+pub(crate) mod social;
 mod webhooks;
 
 use std::str::FromStr;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use companyos_store::{
-    NewSocialAccount, NewSocialPost, SocialAccountId, SocialPlatform, SocialPostFilter,
+    AgentTask, NewSocialAccount, NewSocialPost, SocialAccountId, SocialPlatform, SocialPostFilter,
     SocialPostId, SocialPostPatch, SocialPostStatus,
 };
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiJson};
 #[allow(unused_imports)]
 use crate::openapi::{Object, Page, Paging, Problem};
 use crate::params::{Params, all_json, page_json};
-use crate::rbac::{Org, Permission};
+use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -286,8 +286,17 @@ async fn publish(
     Org(access): Org,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    access.require(Permission::PublishSocialPosts)?;
     let id: SocialPostId = path_id(&id, "social post")?;
+    Ok(accepted(request_publish(&state, &access, id).await?))
+}
+
+/// Enqueues a `publish_post` task for the content agent, parked for approval.
+pub(crate) async fn request_publish(
+    state: &AppState,
+    access: &OrgAccess,
+    id: SocialPostId,
+) -> Result<AgentTask, ApiError> {
+    access.require(Permission::PublishSocialPosts)?;
     let post = state
         .store
         .social_posts()
@@ -296,17 +305,16 @@ async fn publish(
     if post.status == SocialPostStatus::Published {
         return Err(ApiError::conflict("this post is already published"));
     }
-    let task = Action {
+    Action {
         agent_type: "content",
         task_type: "publish_post",
         approval: true,
     }
     .enqueue(
-        &state,
-        &access,
+        state,
+        access,
         format!("publish a {} post", post.platform),
         json!({"social_post_id": post.id, "social_account_id": post.social_account_id}),
     )
-    .await?;
-    Ok(accepted(task))
+    .await
 }

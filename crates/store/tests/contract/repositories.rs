@@ -26,7 +26,61 @@ companyos_store::contract_tests!(
     every_read_is_scoped_to_the_callers_organization,
     pages_are_stable_and_cursors_checked,
     invalid_enum_strings_in_the_database_are_errors,
+    batched_reads_return_only_the_callers_rows,
 );
+
+async fn batched_reads_return_only_the_callers_rows(db: &TestDb) {
+    let (acme, _) = fixtures::organization(&db.store, "acme").await;
+    let (other, _) = fixtures::organization(&db.store, "other").await;
+    let mut ours = Vec::new();
+    for index in 0..3 {
+        ours.push(
+            fixtures::agent(&db.store, acme.id, &format!("a{index}"))
+                .await
+                .id,
+        );
+    }
+    let theirs = fixtures::agent(&db.store, other.id, "theirs").await.id;
+    let mut asked = ours.clone();
+    asked.push(theirs);
+    asked.push(AgentId::new());
+    let mut found: Vec<AgentId> = db
+        .store
+        .agents()
+        .get_many(acme.id, &asked)
+        .await
+        .expect("batched read")
+        .iter()
+        .map(|agent| agent.id)
+        .collect();
+    found.sort();
+    ours.sort();
+    assert_eq!(found, ours, "only the caller's rows, unknown ids left out");
+    assert!(
+        db.store
+            .agents()
+            .get_many(other.id, &ours)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        db.store
+            .tasks()
+            .get_many(acme.id, &[])
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+    assert!(
+        db.store
+            .repositories()
+            .get_many(acme.id, &[RepositoryId::new()])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
 
 async fn users_are_unique_by_email_and_validated(db: &TestDb) {
     let users = db.store.users();

@@ -1,0 +1,607 @@
+//! GraphQL output types over the store's rows, the enums mirrored from the store, the
+//! filter inputs, and the dataloaders that batch relation lookups (a task's agent, an
+//! agent's current task, a pull request's repository) into one query per request.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use companyos_store::{self as store, AgentId, OrgId, RepositoryId, Store, TaskId};
+use serde_json::Value;
+
+macro_rules! mirror_enum {
+    ($($name:ident => $remote:literal { $($variant:ident),+ $(,)? })*) => {$(
+        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+        #[graphql(remote = $remote)]
+        pub enum $name { $($variant),+ }
+    )*};
+}
+
+mirror_enum! {
+    AgentStatus => "companyos_store::AgentStatus" { Idle, Working, Complete, Error, Disabled }
+    TaskStatus => "companyos_store::TaskStatus" {
+        Pending, NeedsApproval, InProgress, Completed, Failed, Rejected, Cancelled
+    }
+    PrState => "companyos_store::PullRequestState" { Open, Closed, Merged }
+    ReviewStatus => "companyos_store::ReviewStatus" { Pending, Approved, ChangesRequested }
+    AgentReviewStatus => "companyos_store::AgentReviewStatus" { NotStarted, InProgress, Completed, Failed }
+    DeploymentState => "companyos_store::DeploymentState" { Queued, Building, Ready, Error, Canceled }
+    DeploymentEnvironment => "companyos_store::DeploymentEnvironment" { Production, Preview, Development }
+    SocialPostStatus => "companyos_store::SocialPostStatus" { Draft, Scheduled, Published, Failed }
+    SocialPlatform => "companyos_store::SocialPlatform" { Twitter, Linkedin }
+    MemberRole => "companyos_store::MemberRole" { Owner, Admin, Member, Viewer }
+    Service => "companyos_store::Service" { Github, Vercel, Figma, Slack, Twitter, Linkedin }
+    IntegrationStatus => "companyos_store::IntegrationStatus" { Active, Inactive, Error }
+}
+
+/// Loads rows by `(organization, id)`: one batched query per organization and kind.
+pub struct RowLoader {
+    pub store: Store,
+}
+
+fn group<K: Copy>(keys: &[(OrgId, K)]) -> HashMap<OrgId, Vec<K>> {
+    let mut groups: HashMap<OrgId, Vec<K>> = HashMap::new();
+    for (org, id) in keys {
+        groups.entry(*org).or_default().push(*id);
+    }
+    groups
+}
+
+impl Loader<(OrgId, AgentId)> for RowLoader {
+    type Value = store::Agent;
+    type Error = String;
+
+    async fn load(
+        &self,
+        keys: &[(OrgId, AgentId)],
+    ) -> Result<HashMap<(OrgId, AgentId), store::Agent>, String> {
+        let mut found = HashMap::new();
+        for (org, ids) in group(keys) {
+            for row in self
+                .store
+                .agents()
+                .get_many(org, &ids)
+                .await
+                .map_err(|error| error.to_string())?
+            {
+                found.insert((org, row.id), row);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<(OrgId, TaskId)> for RowLoader {
+    type Value = store::AgentTask;
+    type Error = String;
+
+    async fn load(
+        &self,
+        keys: &[(OrgId, TaskId)],
+    ) -> Result<HashMap<(OrgId, TaskId), store::AgentTask>, String> {
+        let mut found = HashMap::new();
+        for (org, ids) in group(keys) {
+            for row in self
+                .store
+                .tasks()
+                .get_many(org, &ids)
+                .await
+                .map_err(|error| error.to_string())?
+            {
+                found.insert((org, row.id), row);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<(OrgId, RepositoryId)> for RowLoader {
+    type Value = store::Repository;
+    type Error = String;
+
+    async fn load(
+        &self,
+        keys: &[(OrgId, RepositoryId)],
+    ) -> Result<HashMap<(OrgId, RepositoryId), store::Repository>, String> {
+        let mut found = HashMap::new();
+        for (org, ids) in group(keys) {
+            for row in self
+                .store
+                .repositories()
+                .get_many(org, &ids)
+                .await
+                .map_err(|error| error.to_string())?
+            {
+                found.insert((org, row.id), row);
+            }
+        }
+        Ok(found)
+    }
+}
+
+pub type Loaders = DataLoader<RowLoader>;
+
+fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+}
+
+/// Counts of work done, for one agent.
+#[derive(SimpleObject)]
+pub struct AgentStats {
+    pub total_tasks_completed: i32,
+    pub total_tasks_failed: i32,
+    /// Percentage of finished tasks that completed, 0–100.
+    pub success_rate: f64,
+    pub average_duration_seconds: Option<i32>,
+}
+
+pub struct Agent(pub store::Agent);
+
+#[Object]
+impl Agent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The registered agent type (`code_review`, `text_stats`, …).
+    #[graphql(name = "type")]
+    async fn agent_type(&self) -> &str {
+        &self.0.agent_type
+    }
+    async fn status(&self) -> AgentStatus {
+        self.0.status.into()
+    }
+    async fn capabilities(&self) -> &[String] {
+        &self.0.capabilities
+    }
+    async fn configuration(&self) -> Json<Value> {
+        Json(self.0.configuration.clone())
+    }
+    /// The task it is working on, if any.
+    async fn current_task(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AgentTask>> {
+        let Some(task) = self.0.current_task_id else {
+            return Ok(None);
+        };
+        let row = loader(ctx)?
+            .load_one((self.0.organization_id, task))
+            .await?;
+        Ok(row.map(AgentTask))
+    }
+    async fn stats(&self) -> AgentStats {
+        AgentStats {
+            total_tasks_completed: self.0.total_tasks_completed,
+            total_tasks_failed: self.0.total_tasks_failed,
+            success_rate: self.0.success_rate,
+            average_duration_seconds: self.0.average_duration_seconds,
+        }
+    }
+    async fn last_active_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_active_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct AgentTask(pub store::AgentTask);
+
+#[Object]
+impl AgentTask {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The agent the task belongs to (batched across a page).
+    async fn agent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Agent>> {
+        let row = loader(ctx)?
+            .load_one((self.0.organization_id, self.0.agent_id))
+            .await?;
+        Ok(row.map(Agent))
+    }
+    async fn agent_id(&self) -> ID {
+        ID(self.0.agent_id.to_string())
+    }
+    async fn task_type(&self) -> &str {
+        &self.0.task_type
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn status(&self) -> TaskStatus {
+        self.0.status.into()
+    }
+    async fn priority(&self) -> i32 {
+        self.0.priority
+    }
+    async fn requires_approval(&self) -> bool {
+        self.0.requires_human_approval
+    }
+    async fn input(&self) -> Option<Json<Value>> {
+        self.0.input_data.clone().map(Json)
+    }
+    async fn output(&self) -> Option<Json<Value>> {
+        self.0.output_data.clone().map(Json)
+    }
+    async fn error_message(&self) -> Option<&str> {
+        self.0.error_message.as_deref()
+    }
+    async fn attempt(&self) -> i32 {
+        self.0.attempt
+    }
+    async fn approved_by(&self) -> Option<ID> {
+        self.0.approved_by.map(|user| ID(user.to_string()))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PullRequest {
+    pub id: ID,
+    pub number: i32,
+    pub title: String,
+    pub body: Option<String>,
+    pub state: PrState,
+    pub draft: bool,
+    pub review_status: Option<ReviewStatus>,
+    pub agent_review_status: Option<AgentReviewStatus>,
+    pub base_branch: Option<String>,
+    pub head_branch: Option<String>,
+    pub author_github_id: Option<i64>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub merged_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub organization_id: OrgId,
+    #[graphql(skip)]
+    pub repository_id: RepositoryId,
+}
+
+impl PullRequest {
+    pub fn of(org: OrgId, row: store::PullRequest) -> PullRequest {
+        PullRequest {
+            id: ID(row.id.to_string()),
+            number: row.number,
+            title: row.title,
+            body: row.body,
+            state: row.state.into(),
+            draft: row.draft,
+            review_status: row.review_status.map(Into::into),
+            agent_review_status: row.agent_review_status.map(Into::into),
+            base_branch: row.base_branch,
+            head_branch: row.head_branch,
+            author_github_id: row.author_github_id,
+            opened_at: row.opened_at,
+            merged_at: row.merged_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            organization_id: org,
+            repository_id: row.repository_id,
+        }
+    }
+}
+
+#[ComplexObject]
+impl PullRequest {
+    /// The repository (batched across a page).
+    async fn repository(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Repository>> {
+        let row = loader(ctx)?
+            .load_one((self.organization_id, self.repository_id))
+            .await?;
+        Ok(row.map(Repository::from))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Repository {
+    pub id: ID,
+    pub github_id: i64,
+    pub name: String,
+    pub full_name: String,
+    pub default_branch: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+impl From<store::Repository> for Repository {
+    fn from(row: store::Repository) -> Repository {
+        Repository {
+            id: ID(row.id.to_string()),
+            github_id: row.github_id,
+            name: row.name,
+            full_name: row.full_name,
+            default_branch: row.default_branch,
+            last_sync_at: row.last_sync_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Deployment {
+    pub id: ID,
+    pub project_name: String,
+    pub url: String,
+    pub state: DeploymentState,
+    pub environment: Option<DeploymentEnvironment>,
+    pub commit_sha: Option<String>,
+    pub branch: Option<String>,
+    pub health_score: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub ready_at: Option<DateTime<Utc>>,
+}
+
+impl From<store::Deployment> for Deployment {
+    fn from(row: store::Deployment) -> Deployment {
+        Deployment {
+            id: ID(row.id.to_string()),
+            project_name: row.project_name,
+            url: row.url,
+            state: row.state.into(),
+            environment: row.environment.map(Into::into),
+            commit_sha: row.commit_sha,
+            branch: row.branch,
+            health_score: row.health_score,
+            created_at: row.created_at,
+            ready_at: row.ready_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SocialPost {
+    pub id: ID,
+    pub social_account_id: ID,
+    pub platform: SocialPlatform,
+    pub content: String,
+    pub status: SocialPostStatus,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub agent_generated: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<store::SocialPost> for SocialPost {
+    fn from(row: store::SocialPost) -> SocialPost {
+        SocialPost {
+            id: ID(row.id.to_string()),
+            social_account_id: ID(row.social_account_id.to_string()),
+            platform: row.platform.into(),
+            content: row.content,
+            status: row.status.into(),
+            scheduled_for: row.scheduled_for,
+            published_at: row.published_at,
+            agent_generated: row.agent_generated,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Event {
+    pub id: ID,
+    pub event_type: String,
+    pub event_source: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<ID>,
+    pub metadata: Json<Value>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<store::Event> for Event {
+    fn from(row: store::Event) -> Event {
+        Event {
+            id: ID(row.id.to_string()),
+            event_type: row.event_type,
+            event_source: row.event_source,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id.map(|id| ID(id.to_string())),
+            metadata: Json(row.metadata),
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Member {
+    pub user_id: ID,
+    pub email: String,
+    pub name: String,
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct Integration {
+    pub id: ID,
+    pub service: Service,
+    pub status: IntegrationStatus,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct MetricSummary {
+    pub metric_type: String,
+    pub count: i64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub average: Option<f64>,
+}
+
+#[derive(SimpleObject)]
+pub struct AnalyticsResult {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub metrics: Vec<MetricSummary>,
+}
+
+/// An agent's lifecycle change, as `agentStatusChanged` streams it.
+#[derive(SimpleObject)]
+pub struct AgentStatusEvent {
+    pub agent_id: ID,
+    pub status: AgentStatus,
+    pub task_id: Option<ID>,
+}
+
+macro_rules! page_type {
+    ($($name:ident of $item:ty;)*) => {$(
+        /// One page, newest first; pass `nextCursor` as `after` for the next.
+        #[derive(SimpleObject)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            pub next_cursor: Option<String>,
+        }
+    )*};
+}
+
+page_type! {
+    AgentPage of Agent;
+    AgentTaskPage of AgentTask;
+    PullRequestPage of PullRequest;
+    DeploymentPage of Deployment;
+    SocialPostPage of SocialPost;
+    EventPage of Event;
+}
+
+#[derive(InputObject, Default)]
+pub struct AgentFilters {
+    pub status: Option<AgentStatus>,
+    #[graphql(name = "type")]
+    pub agent_type: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct TaskFilters {
+    pub status: Option<TaskStatus>,
+    pub task_type: Option<String>,
+    pub agent_id: Option<ID>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject, Default)]
+#[graphql(name = "PRFilters")]
+pub struct PrFilters {
+    pub repository_id: Option<ID>,
+    pub state: Option<PrState>,
+    pub review_status: Option<ReviewStatus>,
+}
+
+#[derive(InputObject, Default)]
+pub struct DeploymentFilters {
+    pub state: Option<DeploymentState>,
+    pub environment: Option<DeploymentEnvironment>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct SocialPostFilters {
+    pub social_account_id: Option<ID>,
+    pub status: Option<SocialPostStatus>,
+    pub platform: Option<SocialPlatform>,
+}
+
+#[derive(InputObject, Default)]
+pub struct EventFilters {
+    pub event_type: Option<String>,
+    pub source: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct AnalyticsQuery {
+    pub metric_types: Vec<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct CreateAgentTaskInput {
+    pub agent_id: ID,
+    pub task_type: String,
+    pub description: Option<String>,
+    pub priority: Option<i32>,
+    pub input: Option<Json<Value>>,
+    #[graphql(default)]
+    pub requires_approval: bool,
+    pub idempotency_key: Option<String>,
+}
+
+pub struct Organization {
+    pub row: store::Organization,
+    /// The caller's role in it.
+    pub role: MemberRole,
+}
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+    async fn slug(&self) -> &str {
+        &self.row.slug
+    }
+    /// The caller's role here.
+    async fn role(&self) -> MemberRole {
+        self.role
+    }
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Member>> {
+        let store = &ctx.data::<crate::AppState>()?.store;
+        Ok(store
+            .organizations()
+            .list_members(self.row.id)
+            .await
+            .map_err(|e| super::error(e.into()))?
+            .into_iter()
+            .map(|member| Member {
+                user_id: ID(member.user_id.to_string()),
+                email: member.email,
+                name: member.name,
+                role: member.role.into(),
+                joined_at: member.joined_at,
+            })
+            .collect())
+    }
+    async fn integrations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Integration>> {
+        let store = &ctx.data::<crate::AppState>()?.store;
+        Ok(store
+            .integrations()
+            .list(self.row.id)
+            .await
+            .map_err(|e| super::error(e.into()))?
+            .into_iter()
+            .map(|row| Integration {
+                id: ID(row.id.to_string()),
+                service: row.service.into(),
+                status: row.status.into(),
+                last_sync_at: row.last_sync_at,
+            })
+            .collect())
+    }
+    /// Every agent, oldest first.
+    async fn agents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Agent>> {
+        let store = &ctx.data::<crate::AppState>()?.store;
+        Ok(store
+            .agents()
+            .list_all(self.row.id)
+            .await
+            .map_err(|e| super::error(e.into()))?
+            .into_iter()
+            .map(Agent)
+            .collect())
+    }
+}
