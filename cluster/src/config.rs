@@ -119,6 +119,36 @@ pub const SETTINGS: &[Setting] = &[
         default: "",
         help: "key sealing integration credentials (32 bytes: 64 hex digits or base64); empty: generated once under data_dir",
     },
+    Setting {
+        key: "auth.github_client_id",
+        env: "COMPANYOS_AUTH_GITHUB_CLIENT_ID",
+        default: "",
+        help: "client id of the GitHub OAuth app for GitHub login; empty: GitHub login is off",
+    },
+    Setting {
+        key: "auth.github_client_secret",
+        env: "COMPANYOS_AUTH_GITHUB_CLIENT_SECRET",
+        default: "",
+        help: "client secret of the GitHub OAuth app",
+    },
+    Setting {
+        key: "auth.github_url",
+        env: "COMPANYOS_AUTH_GITHUB_URL",
+        default: "https://github.com",
+        help: "GitHub's web address (authorize and token endpoints live under /login/oauth)",
+    },
+    Setting {
+        key: "auth.github_api_url",
+        env: "COMPANYOS_AUTH_GITHUB_API_URL",
+        default: "https://api.github.com",
+        help: "GitHub's REST API address",
+    },
+    Setting {
+        key: "public_url",
+        env: "COMPANYOS_PUBLIC_URL",
+        default: "",
+        help: "the address people reach this node at (OAuth callbacks); empty: http://<listen>",
+    },
 ];
 
 /// The environment variable that names the configuration file (flag --config).
@@ -166,6 +196,10 @@ pub struct AuthConfig {
     pub rate_limit_per_minute: u32,
     pub token_rate_limit_per_minute: u32,
     pub master_key: String,
+    pub github_client_id: String,
+    pub github_client_secret: String,
+    pub github_url: String,
+    pub github_api_url: String,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -186,6 +220,13 @@ impl fmt::Debug for AuthConfig {
                 "master_key",
                 &redact_value("auth.master_key", &self.master_key),
             )
+            .field("github_client_id", &self.github_client_id)
+            .field(
+                "github_client_secret",
+                &redact_value("auth.github_client_secret", &self.github_client_secret),
+            )
+            .field("github_url", &self.github_url)
+            .field("github_api_url", &self.github_api_url)
             .finish()
     }
 }
@@ -208,6 +249,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub queue: QueueConfig,
     pub auth: AuthConfig,
+    /// Where people reach this node; empty means `http://<listen>`.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -229,6 +272,7 @@ impl Default for Config {
                 retry_base_delay_ms: 0,
                 retry_max_delay_secs: 0,
             },
+            public_url: String::new(),
             auth: AuthConfig {
                 jwt_secret: String::new(),
                 access_token_ttl_secs: 0,
@@ -236,6 +280,10 @@ impl Default for Config {
                 rate_limit_per_minute: 0,
                 token_rate_limit_per_minute: 0,
                 master_key: String::new(),
+                github_client_id: String::new(),
+                github_client_secret: String::new(),
+                github_url: String::new(),
+                github_api_url: String::new(),
             },
         };
         for setting in SETTINGS {
@@ -547,6 +595,20 @@ impl Config {
                 }
                 self.auth.master_key = value.to_owned();
             }
+            "auth.github_client_id" => self.auth.github_client_id = value.trim().to_owned(),
+            "auth.github_client_secret" => self.auth.github_client_secret = value.to_owned(),
+            "auth.github_url" | "auth.github_api_url" | "public_url" => {
+                let web = value.starts_with("http://") || value.starts_with("https://");
+                if !value.is_empty() && !web {
+                    return Err("expected an http:// or https:// address".into());
+                }
+                let value = value.trim_end_matches('/').to_owned();
+                match key {
+                    "auth.github_url" => self.auth.github_url = value,
+                    "auth.github_api_url" => self.auth.github_api_url = value,
+                    _ => self.public_url = value,
+                }
+            }
             other => return Err(format!("unknown setting {other}")),
         }
         Ok(())
@@ -571,6 +633,11 @@ impl Config {
             "auth.rate_limit_per_minute" => self.auth.rate_limit_per_minute.to_string(),
             "auth.token_rate_limit_per_minute" => self.auth.token_rate_limit_per_minute.to_string(),
             "auth.master_key" => self.auth.master_key.clone(),
+            "auth.github_client_id" => self.auth.github_client_id.clone(),
+            "auth.github_client_secret" => self.auth.github_client_secret.clone(),
+            "auth.github_url" => self.auth.github_url.clone(),
+            "auth.github_api_url" => self.auth.github_api_url.clone(),
+            "public_url" => self.public_url.clone(),
             _ => String::new(),
         }
     }
@@ -593,7 +660,11 @@ const OTHER_ENV: &[&str] = &[];
 pub fn redact_value(key: &str, value: &str) -> String {
     match key {
         "database.url" => companyos_store::redact_url(value),
-        "auth.jwt_secret" | "auth.master_key" if !value.is_empty() => "***".into(),
+        "auth.jwt_secret" | "auth.master_key" | "auth.github_client_secret"
+            if !value.is_empty() =>
+        {
+            "***".into()
+        }
         _ => value.to_owned(),
     }
 }

@@ -88,6 +88,8 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    // One TLS provider for the whole process (see companyos_integrations::http).
+    companyos_integrations::http::install_default_provider();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -120,6 +120,29 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
     auth.rate_limiter = companyos_api::RateLimiter::new(config.auth.rate_limit_per_minute);
     auth.token_rate_limiter =
         companyos_api::RateLimiter::new(config.auth.token_rate_limit_per_minute);
+    if !config.auth.github_client_id.is_empty() {
+        if config.auth.github_client_secret.is_empty() {
+            return Err(Fatal(
+                "auth.github_client_id is set but auth.github_client_secret is empty: set both for GitHub login, or neither".into(),
+            ));
+        }
+        let public_url = if config.public_url.is_empty() {
+            format!("http://{}", config.listen)
+        } else {
+            config.public_url.clone()
+        };
+        let http = companyos_integrations::http::client(companyos_api::oauth::TIMEOUT)
+            .map_err(|error| Fatal(format!("cannot build the HTTP client: {error}")))?;
+        auth.github = Some(companyos_api::oauth::GitHubOAuth {
+            client_id: config.auth.github_client_id.clone(),
+            client_secret: config.auth.github_client_secret.clone(),
+            authorize_url: format!("{}/login/oauth/authorize", config.auth.github_url),
+            token_url: format!("{}/login/oauth/access_token", config.auth.github_url),
+            api_url: config.auth.github_api_url.clone(),
+            redirect_uri: format!("{public_url}/api/auth/github/callback"),
+            http,
+        });
+    }
     Ok(auth)
 }
 

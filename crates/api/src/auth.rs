@@ -42,6 +42,8 @@ pub struct AuthConfig {
     pub rate_limiter: crate::rate_limit::RateLimiter,
     /// Requests a minute per signed-in user (the access token's subject) elsewhere.
     pub token_rate_limiter: crate::rate_limit::RateLimiter<UserId>,
+    /// GitHub login, when configured.
+    pub github: Option<crate::oauth::GitHubOAuth>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -79,6 +81,7 @@ impl AuthConfig {
             token_rate_limiter: crate::rate_limit::RateLimiter::new(
                 DEFAULT_TOKEN_RATE_LIMIT_PER_MINUTE,
             ),
+            github: None,
         })
     }
 
@@ -97,6 +100,31 @@ impl AuthConfig {
             ApiError::internal()
         })?;
         Ok((token, ttl))
+    }
+
+    /// Signs short-lived claims of another purpose (an OAuth `state`) with the same key.
+    pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> Result<String, ApiError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(
+            |error| {
+                tracing::error!(%error, "cannot sign");
+                ApiError::internal()
+            },
+        )
+    }
+
+    /// Claims signed by [`sign`](Self::sign), if the signature and expiry hold and every
+    /// `required` claim is present (an access token lacks them, and the reverse).
+    pub(crate) fn verify<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        required: &[&str],
+    ) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(required);
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
     }
 
     /// The user an access token speaks for, if its signature and expiry hold.

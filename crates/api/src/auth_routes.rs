@@ -95,7 +95,7 @@ fn check_password(password: &str) -> Result<(), ApiError> {
 }
 
 /// A fresh access token and a refresh token starting a new family.
-async fn new_session(state: &AppState, user: UserId) -> Result<Value, ApiError> {
+pub(crate) async fn new_session(state: &AppState, user: UserId) -> Result<Value, ApiError> {
     let family = uuid::Uuid::new_v4();
     Ok(session(state, user, family).await?.0)
 }
@@ -234,7 +234,7 @@ pub async fn bootstrap_user(
 }
 
 /// An invitation that can still be accepted; 422 naming the field otherwise.
-async fn live_invitation(state: &AppState, token: &str) -> Result<Invitation, ApiError> {
+pub(crate) async fn live_invitation(state: &AppState, token: &str) -> Result<Invitation, ApiError> {
     state
         .store
         .invitations()
@@ -251,7 +251,7 @@ async fn live_invitation(state: &AppState, token: &str) -> Result<Invitation, Ap
 
 /// Makes `user` a member as the invitation says — once: an invitation accepted a moment
 /// ago by someone else is a conflict. Returns the organization.
-async fn join(
+pub(crate) async fn join(
     state: &AppState,
     invitation: &Invitation,
     user: UserId,

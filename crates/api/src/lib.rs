@@ -15,6 +15,7 @@ mod error;
 pub mod graphql;
 mod health;
 pub mod metrics;
+pub mod oauth;
 mod openapi;
 mod params;
 mod rate_limit;
@@ -53,6 +54,12 @@ pub struct AppState {
 fn api_routes(state: &AppState) -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .merge(auth_routes::routes(state))
+        .merge(
+            oauth::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                rate_limit::limit,
+            )),
+        )
         .merge(rest::routes())
 }
 

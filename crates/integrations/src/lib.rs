@@ -10,6 +10,7 @@
 //! is a leaf of plain functions and HTTP clients.
 
 pub mod crypto;
+pub mod http;
 
 /// Every way talking to a connected service can fail.
 #[derive(Debug, thiserror::Error)]

@@ -242,6 +242,22 @@ impl Users<'_> {
         }
     }
 
+    /// Links a GitHub account to the user (GitHub login finds them by it from then on).
+    /// A GitHub account already linked to someone else is a conflict.
+    pub async fn link_github(&self, id: UserId, github_id: i64) -> Result<User, StoreError> {
+        let user: Option<User> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE users SET github_id = $2, updated_at = $3 WHERE id = $1 RETURNING *",
+            )
+            .bind(id)
+            .bind(github_id)
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        user.ok_or_else(|| StoreError::not_found("user", id))
+    }
+
     pub async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
         writer!(self.store, |pool| {
             sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")

@@ -118,7 +118,9 @@ pub async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Serv
     });
     Server {
         base: format!("http://{address}"),
-        client: reqwest::Client::new(),
+        client: companyos_integrations::http::builder()
+            .and_then(|builder| builder.build().map_err(|error| error.to_string()))
+            .expect("client"),
         runtime,
         keys,
     }
