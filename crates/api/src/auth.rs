@@ -44,6 +44,8 @@ pub struct AuthConfig {
     pub token_rate_limiter: crate::rate_limit::RateLimiter<UserId>,
     /// GitHub login, when configured.
     pub github: Option<crate::oauth::GitHubOAuth>,
+    /// Recent membership answers (every organization-scoped request needs one).
+    pub memberships: crate::rbac::MembershipCache,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -82,6 +84,7 @@ impl AuthConfig {
                 DEFAULT_TOKEN_RATE_LIMIT_PER_MINUTE,
             ),
             github: None,
+            memberships: crate::rbac::MembershipCache::default(),
         })
     }
 

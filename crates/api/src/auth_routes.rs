@@ -268,6 +268,10 @@ pub(crate) async fn join(
     organizations
         .add_member(invitation.organization_id, user, invitation.role)
         .await?;
+    state
+        .auth
+        .memberships
+        .forget(user, invitation.organization_id);
     Ok(organizations.get(invitation.organization_id).await?)
 }
 

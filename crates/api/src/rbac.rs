@@ -3,6 +3,10 @@
 //! or in the `X-Organization-Id` header). An organization the caller does not belong to
 //! does not exist for them: 404, never 403, so ids cannot be probed.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -73,10 +77,80 @@ pub struct OrgAccess {
     pub role: MemberRole,
 }
 
+/// Recent answers to "what is this user's role in this organization": every request
+/// asks, so they are kept for a moment. Changes made through this node invalidate their
+/// entry at once; a change made through another node of a cluster is seen here within
+/// [`MEMBERSHIP_TTL`].
+#[derive(Debug, Default)]
+pub struct MembershipCache {
+    entries: Mutex<HashMap<(UserId, OrgId), CachedRole>>,
+}
+
+/// A role (`None`: not a member) and when it was read.
+type CachedRole = (Option<MemberRole>, Instant);
+
+/// How long a cached membership answer is trusted.
+pub const MEMBERSHIP_TTL: Duration = Duration::from_secs(2);
+const MEMBERSHIP_ENTRIES: usize = 100_000;
+
+impl MembershipCache {
+    fn get(&self, user: UserId, org: OrgId) -> Option<Option<MemberRole>> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries
+            .get(&(user, org))
+            .filter(|(_, at)| at.elapsed() < MEMBERSHIP_TTL)
+            .map(|(role, _)| *role)
+    }
+
+    fn put(&self, user: UserId, org: OrgId, role: Option<MemberRole>) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= MEMBERSHIP_ENTRIES {
+            entries.retain(|_, (_, at)| at.elapsed() < MEMBERSHIP_TTL);
+            if entries.len() >= MEMBERSHIP_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert((user, org), (role, Instant::now()));
+    }
+
+    /// Forgets one membership (after it changed).
+    pub fn forget(&self, user: UserId, org: OrgId) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.remove(&(user, org));
+    }
+
+    /// Forgets every membership of an organization (after it was deleted).
+    pub fn forget_organization(&self, org: OrgId) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.retain(|(_, organization), _| *organization != org);
+    }
+}
+
 impl OrgAccess {
     /// The caller's membership of `org`; 404 when there is none.
     pub async fn of(state: &AppState, user: UserId, org: OrgId) -> Result<OrgAccess, ApiError> {
-        match state.store.organizations().member_role(org, user).await? {
+        let cache = &state.auth.memberships;
+        let role = match cache.get(user, org) {
+            Some(role) => role,
+            None => {
+                let role = state.store.organizations().member_role(org, user).await?;
+                cache.put(user, org, role);
+                role
+            }
+        };
+        match role {
             Some(role) => Ok(OrgAccess {
                 user,
                 organization: org,

@@ -89,6 +89,21 @@ async fn queries_and_mutations_go_through_the_runtime(db: &TestDb) {
     for id in &ids {
         wait_for_task(&server, &caller, id, "completed").await;
     }
+    // Statistics are written by the lifecycle writer just after each completion.
+    for _ in 0..100 {
+        let (_, row) = server
+            .call(
+                Method::GET,
+                &format!("/api/agents/{agent_id}"),
+                &caller,
+                None,
+            )
+            .await;
+        if row["total_tasks_completed"] == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // Nested relations, filters and pages.
     let page = graphql(

@@ -147,6 +147,10 @@ async fn delete(
         .organizations()
         .delete(access.organization)
         .await?;
+    state
+        .auth
+        .memberships
+        .forget_organization(access.organization);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -199,6 +203,7 @@ async fn set_role(
     let membership = organizations
         .set_member_role(access.organization, member, role)
         .await?;
+    state.auth.memberships.forget(member, access.organization);
     Ok(Json(json!({
         "user_id": membership.user_id,
         "organization_id": membership.organization_id,
@@ -239,5 +244,6 @@ async fn remove_member(
         .organizations()
         .remove_member(access.organization, member)
         .await?;
+    state.auth.memberships.forget(member, access.organization);
     Ok(StatusCode::NO_CONTENT)
 }
