@@ -192,6 +192,13 @@ async fn create_user(store: &Store, body: &Register) -> Result<User, ApiError> {
     }
 }
 
+/// Whether this registration is the instance's first: no account exists yet and this
+/// caller won the claim (two racing first registrations cannot both win).
+pub(crate) async fn claim_first(store: &Store, email: &str) -> Result<bool, ApiError> {
+    let users = store.users();
+    Ok(users.count().await? == 0 && users.claim_first(email.trim()).await?)
+}
+
 /// Headless bootstrap (`companyos user create`): creates a user with a password and
 /// makes them a member of `organization` — an existing one, by id or slug, or (for an
 /// owner) a new one of that name.
@@ -325,12 +332,6 @@ async fn register(
             (user, organization, invitation.role)
         }
         None => {
-            let first = state.store.users().count().await? == 0;
-            if !first && !state.auth.open_registration {
-                return Err(ApiError::forbidden(
-                    "registration needs an invitation: ask an owner or admin of your organization to invite you",
-                ));
-            }
             let name = body
                 .organization
                 .as_deref()
@@ -340,8 +341,22 @@ async fn register(
                     ApiError::invalid("organization", "name the organization to create")
                 })?
                 .to_owned();
-            let user = create_user(&state.store, &body).await?;
-            let organization = create_organization(&state.store, &name, user.id).await?;
+            let first = claim_first(&state.store, &body.email).await?;
+            if !first && !state.auth.open_registration {
+                return Err(ApiError::forbidden(
+                    "registration needs an invitation: ask an owner or admin of your organization to invite you",
+                ));
+            }
+            let created = async {
+                let user = create_user(&state.store, &body).await?;
+                let organization = create_organization(&state.store, &name, user.id).await?;
+                Ok::<_, ApiError>((user, organization))
+            }
+            .await;
+            if first && created.is_err() {
+                state.store.users().release_first().await?;
+            }
+            let (user, organization) = created?;
             (user, organization, MemberRole::Owner)
         }
     };

@@ -303,16 +303,10 @@ async fn account(
     } else if let Some(user) = users.find_by_email(email).await? {
         users.link_github(user.id, profile.id).await?
     } else {
-        let first = users.count().await? == 0;
         let invited = match invitation {
             Some(token) => Some(crate::auth_routes::live_invitation(state, token).await?),
             None => None,
         };
-        if invited.is_none() && !first && !state.auth.open_registration {
-            return Err(ApiError::forbidden(
-                "this GitHub account has no CompanyOS account: ask an owner or admin for an invitation and sign in with GitHub through it",
-            ));
-        }
         if let Some(invitation) = &invited
             && invitation.email != email
         {
@@ -320,36 +314,60 @@ async fn account(
                 "this invitation was sent to another email address than your GitHub account's",
             ));
         }
-        let user = users
-            .create(NewUser {
-                email: email.to_owned(),
-                name: profile
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| profile.login.clone()),
-                avatar_url: profile.avatar_url.clone(),
-                github_id: Some(profile.id),
-                ..NewUser::default()
-            })
-            .await?;
-        match invited {
-            Some(invitation) => {
-                crate::auth_routes::join(state, &invitation, user.id).await?;
-            }
-            None => {
-                let organization = crate::auth_routes::create_organization(
-                    &state.store,
-                    &format!("{}'s organization", profile.login),
-                    user.id,
-                )
-                .await?;
-                tracing::info!(organization = %organization.id, role = MemberRole::Owner.as_str(), "organization created at GitHub sign-up");
-            }
+        let first =
+            invited.is_none() && crate::auth_routes::claim_first(&state.store, email).await?;
+        if invited.is_none() && !first && !state.auth.open_registration {
+            return Err(ApiError::forbidden(
+                "this GitHub account has no CompanyOS account: ask an owner or admin for an invitation and sign in with GitHub through it",
+            ));
         }
-        user
+        let created = sign_up(state, profile, email, invited).await;
+        if first && created.is_err() {
+            users.release_first().await?;
+        }
+        created?
     };
     if let Err(error) = users.touch_last_seen(user.id).await {
         tracing::warn!(%error, "cannot record the login time");
+    }
+    Ok(user)
+}
+
+/// A new account for this GitHub identity, in the invitation's organization or owning a
+/// new one.
+async fn sign_up(
+    state: &AppState,
+    profile: &GitHubUser,
+    email: &str,
+    invited: Option<companyos_store::Invitation>,
+) -> Result<User, ApiError> {
+    let user = state
+        .store
+        .users()
+        .create(NewUser {
+            email: email.to_owned(),
+            name: profile
+                .name
+                .clone()
+                .unwrap_or_else(|| profile.login.clone()),
+            avatar_url: profile.avatar_url.clone(),
+            github_id: Some(profile.id),
+            ..NewUser::default()
+        })
+        .await?;
+    match invited {
+        Some(invitation) => {
+            crate::auth_routes::join(state, &invitation, user.id).await?;
+        }
+        None => {
+            let organization = crate::auth_routes::create_organization(
+                &state.store,
+                &format!("{}'s organization", profile.login),
+                user.id,
+            )
+            .await?;
+            tracing::info!(organization = %organization.id, role = MemberRole::Owner.as_str(), "organization created at GitHub sign-up");
+        }
     }
     Ok(user)
 }

@@ -19,7 +19,51 @@ companyos_store::contract_tests!(
     existing_accounts_accept_invitations,
     credential_routes_are_rate_limited_per_address,
     each_role_gets_what_the_matrix_says,
+    racing_first_registrations_make_one_owner,
 );
+
+async fn racing_first_registrations_make_one_owner(db: &TestDb) {
+    let server = std::sync::Arc::new(serve(db, |_| {}).await);
+    let racers: Vec<_> = (0..8)
+        .map(|n| {
+            let server = server.clone();
+            tokio::spawn(async move {
+                server
+                    .register(
+                        &format!("racer{n}@example.com"),
+                        json!({"organization": format!("Org {n}")}),
+                    )
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for racer in racers {
+        statuses.push(racer.await.expect("racer"));
+    }
+    let owners = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED)
+        .count();
+    assert_eq!(owners, 1, "exactly one first registration: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == StatusCode::CREATED || *status == StatusCode::FORBIDDEN),
+        "{statuses:?}"
+    );
+    assert_eq!(db.store.users().count().await.expect("count"), 1);
+    assert_eq!(
+        db.store
+            .organizations()
+            .list_all()
+            .await
+            .expect("orgs")
+            .len(),
+        1
+    );
+}
 
 async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestDb) {
     let server = serve(db, |_| {}).await;

@@ -270,6 +270,33 @@ impl Users<'_> {
         Ok(())
     }
 
+    /// Claims the instance for its first registration: true for exactly one caller,
+    /// ever (until [`release_first`](Self::release_first)), however many race.
+    pub async fn claim_first(&self, email: &str) -> Result<bool, StoreError> {
+        let claimed = writer!(self.store, |pool| {
+            sqlx::query(
+                "INSERT INTO instance_claim (id, claimed_by, claimed_at) VALUES (1, $1, $2)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(email)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(claimed == 1)
+    }
+
+    /// Gives the claim back (the first registration failed after claiming).
+    pub async fn release_first(&self) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM instance_claim WHERE id = 1")
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+    }
+
     /// How many users exist: the first registration on a fresh instance is special.
     pub async fn count(&self) -> Result<i64, StoreError> {
         let (count,): (i64,) = reader!(self.store, |pool| {
