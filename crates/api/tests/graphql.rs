@@ -358,8 +358,17 @@ async fn oversized_queries_are_refused(db: &TestDb) {
 }
 
 async fn the_graphql_ws_client_receives_created_tasks(db: &TestDb) {
-    let server = serve(db, |_| {}).await;
+    let server = serve(db, |auth| auth.open_registration = true).await;
     let (owner, org) = server.owner("owner@example.com", "Acme").await;
+    let (status, other) = server
+        .register("other@example.com", json!({"organization": "Other"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stranger = common::token(&other, "access_token").to_owned();
+    let stranger_org = other["organization"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
     let caller = Caller::new(&owner, &org);
     let (_, agent) = server
         .call(
@@ -396,6 +405,19 @@ async fn the_graphql_ws_client_receives_created_tasks(db: &TestDb) {
         .expect("the client connects")
         .expect("read");
     assert_eq!(ready.as_deref(), Some("ready"));
+    // Someone of another organization, subscribed the same way, must hear nothing.
+    let mut quiet = tokio::process::Command::new("node")
+        .args([script, &url, &stranger, &stranger_org, "--expect-none=4000"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node");
+    let mut quiet_lines = BufReader::new(quiet.stdout.take().expect("stdout")).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(20), quiet_lines.next_line())
+        .await
+        .expect("the other client connects")
+        .expect("read");
+    assert_eq!(ready.as_deref(), Some("ready"));
 
     // Tasks until the client reports one (its subscription starts right after "ready").
     let mut received = None;
@@ -420,6 +442,13 @@ async fn the_graphql_ws_client_receives_created_tasks(db: &TestDb) {
     assert_eq!(received["agent"]["name"], "counter");
     let status = node.wait().await.expect("node exits");
     assert!(status.success(), "the client exits cleanly");
+    let heard = quiet_lines.next_line().await.expect("read");
+    assert_eq!(
+        heard.as_deref(),
+        Some("none"),
+        "another organization's subscriber heard {heard:?}"
+    );
+    assert!(quiet.wait().await.expect("exits").success());
 
     // A bad token is refused at connection_init.
     let refused = tokio::process::Command::new("node")
