@@ -21,8 +21,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::{Authenticated, hash_password, random_hex, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson};
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Problem};
+use crate::openapi::{Page, Problem};
 use crate::rbac::{OrgAccess, Permission};
 
 pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {

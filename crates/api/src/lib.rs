@@ -63,11 +63,6 @@ fn api_routes(state: &AppState) -> utoipa_axum::router::OpenApiRouter<AppState> 
         .merge(rest::routes())
 }
 
-/// The OpenAPI document of the REST surface (what `/api/openapi.json` serves).
-pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
-    openapi::finish(api_routes(state).split_for_parts().1)
-}
-
 /// The whole HTTP surface of a node. Serve it with connect info
 /// (`into_make_service_with_connect_info::<SocketAddr>()`): the authentication routes
 /// are rate-limited per client address.

@@ -24,8 +24,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::random_hex;
 use crate::error::ApiError;
-#[allow(unused_imports)]
-use crate::openapi::{Object, Problem};
+use crate::openapi::Problem;
 
 /// Where GitHub (or a stand-in) lives, and this node's OAuth app.
 #[derive(Clone, Debug)]

@@ -108,19 +108,19 @@ struct Subscriptions {
 
 /// Why the server ends a connection.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Drop {
+pub enum Ending {
     TooSlow(&'static str),
     Gone,
 }
 
 /// Queues a message for the client; a full queue means the client is too slow.
-pub fn deliver(out: &mpsc::Sender<Message>, message: Message) -> Result<(), Drop> {
+pub fn deliver(out: &mpsc::Sender<Message>, message: Message) -> Result<(), Ending> {
     match out.try_send(message) {
         Ok(()) => Ok(()),
         Err(mpsc::error::TrySendError::Full(_)) => {
-            Err(Drop::TooSlow("too slow: too many unsent messages"))
+            Err(Ending::TooSlow("too slow: too many unsent messages"))
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => Err(Drop::Gone),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(Ending::Gone),
     }
 }
 
@@ -157,34 +157,34 @@ async fn serve(
                 Ok(event) if event.organization_id() == org => {
                     let mut failed = None;
                     for message in push(&state, org, &subscriptions, &event).await {
-                        if let Err(drop) = deliver(&out, text(message)) {
-                            failed = Some(drop);
+                        if let Err(ending) = deliver(&out, text(message)) {
+                            failed = Some(ending);
                             break;
                         }
                     }
-                    if let Some(drop) = failed {
-                        break drop;
+                    if let Some(ending) = failed {
+                        break ending;
                     }
                 }
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(_)) => {
-                    break Drop::TooSlow("too slow: fell behind the event stream");
+                    break Ending::TooSlow("too slow: fell behind the event stream");
                 }
-                Err(broadcast::error::RecvError::Closed) => break Drop::Gone,
+                Err(broadcast::error::RecvError::Closed) => break Ending::Gone,
             },
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(body))) => {
                     let reply = handle(&state, org, &mut subscriptions, body.as_str()).await;
-                    if let Err(drop) = deliver(&out, text(reply)) {
-                        break drop;
+                    if let Err(ending) = deliver(&out, text(reply)) {
+                        break ending;
                     }
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break Drop::Gone,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break Ending::Gone,
                 Some(Ok(_)) => {}
             },
         }
     };
-    if let Drop::TooSlow(reason) = ended {
+    if let Ending::TooSlow(reason) = ended {
         tracing::info!(%org, reason, "dropping a slow WebSocket client");
         metrics::counter!(crate::metrics::WS_DROPPED_TOTAL).increment(1);
         // Past a full queue: wait a little for room for the close frame, then give up.
@@ -333,7 +333,7 @@ mod tests {
     use axum::extract::ws::Message;
     use tokio::sync::mpsc;
 
-    use super::{Drop, deliver};
+    use super::{Ending, deliver};
 
     #[test]
     fn a_full_queue_drops_the_client_instead_of_growing() {
@@ -341,9 +341,9 @@ mod tests {
         let message = || Message::Text("{}".into());
         assert_eq!(deliver(&out, message()), Ok(()));
         assert_eq!(deliver(&out, message()), Ok(()));
-        assert!(matches!(deliver(&out, message()), Err(Drop::TooSlow(_))));
+        assert!(matches!(deliver(&out, message()), Err(Ending::TooSlow(_))));
         assert!(queue.try_recv().is_ok(), "what was queued is still sent");
         drop(queue);
-        assert_eq!(deliver(&out, message()), Err(Drop::Gone));
+        assert_eq!(deliver(&out, message()), Err(Ending::Gone));
     }
 }

@@ -305,23 +305,9 @@ impl Agents<'_> {
     /// Rows of several ids at once (for batched loading), in no particular order;
     /// ids that are unknown or of another organization are left out.
     pub async fn get_many(&self, org: OrgId, ids: &[AgentId]) -> Result<Vec<Agent>, StoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(crate::page::MAX_BATCH) {
-            let sql = format!(
-                "SELECT * FROM agents WHERE organization_id = $1 AND id IN ({})",
-                crate::page::placeholders(2, chunk.len())
-            );
-            let rows: Vec<Agent> = reader!(self.store, |pool| {
-                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org);
-                for id in chunk {
-                    query = query.bind(*id);
-                }
-                query.fetch_all(pool).await
-            })?;
-            found.extend(rows);
-        }
-        Ok(found)
+        crate::page::rows_by_ids(self.store, "agents", org, ids).await
     }
+
     pub async fn create(&self, org: OrgId, new: NewAgent) -> Result<Agent, StoreError> {
         non_empty("name", &new.name, 255)?;
         non_empty("agent_type", &new.agent_type, 100)?;

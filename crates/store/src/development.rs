@@ -183,23 +183,9 @@ impl Repositories<'_> {
         org: OrgId,
         ids: &[RepositoryId],
     ) -> Result<Vec<Repository>, StoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(crate::page::MAX_BATCH) {
-            let sql = format!(
-                "SELECT * FROM repositories WHERE organization_id = $1 AND id IN ({})",
-                crate::page::placeholders(2, chunk.len())
-            );
-            let rows: Vec<Repository> = reader!(self.store, |pool| {
-                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org);
-                for id in chunk {
-                    query = query.bind(*id);
-                }
-                query.fetch_all(pool).await
-            })?;
-            found.extend(rows);
-        }
-        Ok(found)
+        crate::page::rows_by_ids(self.store, "repositories", org, ids).await
     }
+
     /// Inserts or refreshes the repository with this GitHub id. A repository that
     /// belongs to another organization is not taken over: that is a conflict.
     pub async fn upsert(&self, org: OrgId, sync: RepositorySync) -> Result<Repository, StoreError> {

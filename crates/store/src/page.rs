@@ -2,9 +2,14 @@
 //! is the last row's key, so a page is stable while rows are being added.
 
 use chrono::{DateTime, TimeZone, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Postgres, Sqlite};
 use uuid::Uuid;
 
+use crate::db::Store;
 use crate::error::StoreError;
+use crate::ids::OrgId;
 
 /// The most rows one page may hold.
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -72,17 +77,50 @@ impl PageRequest {
     }
 }
 
-/// `$first, $first+1, …` for `count` values: the placeholders of an `IN (…)` list
-/// (both backends accept numbered placeholders). Never empty: callers skip empty lists.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|index| format!("${index}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The most ids one batched read takes (far below both backends' bind limits).
 pub const MAX_BATCH: usize = 500;
+
+/// Rows of `table` with these ids, of organization `org` only, in no particular order:
+/// the batched read behind each repository's `get_many`. Ids that are unknown or of
+/// another organization are left out.
+pub(crate) async fn rows_by_ids<T, I>(
+    store: &Store,
+    table: &'static str,
+    org: OrgId,
+    ids: &[I],
+) -> Result<Vec<T>, StoreError>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow> + for<'r> sqlx::FromRow<'r, SqliteRow>,
+    I: Copy
+        + Send
+        + Sync
+        + 'static
+        + for<'q> sqlx::Encode<'q, Postgres>
+        + sqlx::Type<Postgres>
+        + for<'q> sqlx::Encode<'q, Sqlite>
+        + sqlx::Type<Sqlite>,
+{
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_BATCH) {
+        // `$2, $3, …`: both backends take numbered placeholders.
+        let placeholders: Vec<String> = (2..chunk.len() + 2)
+            .map(|index| format!("${index}"))
+            .collect();
+        let sql = format!(
+            "SELECT * FROM {table} WHERE organization_id = $1 AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<T> = reader!(store, |pool| {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
 
 /// One page of rows, newest first.
 #[derive(Clone, Debug, PartialEq)]

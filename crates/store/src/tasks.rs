@@ -82,23 +82,9 @@ impl Tasks<'_> {
     /// Rows of several ids at once (for batched loading), in no particular order;
     /// ids that are unknown or of another organization are left out.
     pub async fn get_many(&self, org: OrgId, ids: &[TaskId]) -> Result<Vec<AgentTask>, StoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(crate::page::MAX_BATCH) {
-            let sql = format!(
-                "SELECT * FROM agent_tasks WHERE organization_id = $1 AND id IN ({})",
-                crate::page::placeholders(2, chunk.len())
-            );
-            let rows: Vec<AgentTask> = reader!(self.store, |pool| {
-                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org);
-                for id in chunk {
-                    query = query.bind(*id);
-                }
-                query.fetch_all(pool).await
-            })?;
-            found.extend(rows);
-        }
-        Ok(found)
+        crate::page::rows_by_ids(self.store, "agent_tasks", org, ids).await
     }
+
     pub async fn get(&self, org: OrgId, id: TaskId) -> Result<AgentTask, StoreError> {
         let task: Option<AgentTask> = reader!(self.store, |pool| {
             sqlx::query_as("SELECT * FROM agent_tasks WHERE id = $1 AND organization_id = $2")

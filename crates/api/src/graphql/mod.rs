@@ -13,7 +13,6 @@ mod query;
 mod subscription;
 mod types;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, Data, ErrorExtensions, ID, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
@@ -90,12 +89,7 @@ async fn execute(
     let request = request
         .into_inner()
         .data(Viewer { user, organization })
-        .data(DataLoader::new(
-            types::RowLoader {
-                store: state.store.clone(),
-            },
-            tokio::spawn,
-        ));
+        .data(types::loaders(&state.store));
     Ok(schema.execute(request).await.into())
 }
 
@@ -149,12 +143,7 @@ fn connection_init(state: &AppState, payload: serde_json::Value) -> async_graphq
         .map_err(|error| error.detail)?;
     let mut data = Data::default();
     data.insert(Viewer { user, organization });
-    data.insert(DataLoader::new(
-        types::RowLoader {
-            store: state.store.clone(),
-        },
-        tokio::spawn,
-    ));
+    data.insert(types::loaders(&state.store));
     Ok(data)
 }
 

@@ -2,7 +2,6 @@
 //! social posts, events and analytics — filtered, paged (`first`, `after`), scoped.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{Duration, Utc};
 use companyos_store::{
     AgentFilter, AgentId, DeploymentFilter, EventFilter, PageRequest, PullRequestFilter,
     RepositoryId, SocialAccountId, SocialPostFilter, TaskFilter, TaskId,
@@ -288,11 +287,7 @@ impl Query {
                 "name 1 to 50 metric types",
             )));
         }
-        let to = query.to.unwrap_or_else(Utc::now);
-        let from = query.from.unwrap_or(to - Duration::days(30));
-        if from >= to {
-            return Err(error(ApiError::invalid("from", "must be earlier than to")));
-        }
+        let (from, to) = crate::rest::analytics::range(query.from, query.to).map_err(error)?;
         let mut metrics = Vec::new();
         for metric_type in query.metric_types {
             let summary = state(ctx)?

@@ -48,79 +48,52 @@ fn group<K: Copy>(keys: &[(OrgId, K)]) -> HashMap<OrgId, Vec<K>> {
     groups
 }
 
-impl Loader<(OrgId, AgentId)> for RowLoader {
-    type Value = store::Agent;
-    type Error = String;
+/// One `Loader` impl per row kind: the same batching over the store's `get_many`.
+macro_rules! row_loader {
+    ($($id:ty => $row:ty, $repository:ident;)*) => {$(
+        impl Loader<(OrgId, $id)> for RowLoader {
+            type Value = $row;
+            type Error = String;
 
-    async fn load(
-        &self,
-        keys: &[(OrgId, AgentId)],
-    ) -> Result<HashMap<(OrgId, AgentId), store::Agent>, String> {
-        let mut found = HashMap::new();
-        for (org, ids) in group(keys) {
-            for row in self
-                .store
-                .agents()
-                .get_many(org, &ids)
-                .await
-                .map_err(|error| error.to_string())?
-            {
-                found.insert((org, row.id), row);
+            async fn load(
+                &self,
+                keys: &[(OrgId, $id)],
+            ) -> Result<HashMap<(OrgId, $id), $row>, String> {
+                let mut found = HashMap::new();
+                for (org, ids) in group(keys) {
+                    let rows = self
+                        .store
+                        .$repository()
+                        .get_many(org, &ids)
+                        .await
+                        .map_err(|error| error.to_string())?;
+                    for row in rows {
+                        found.insert((org, row.id), row);
+                    }
+                }
+                Ok(found)
             }
         }
-        Ok(found)
-    }
+    )*};
 }
 
-impl Loader<(OrgId, TaskId)> for RowLoader {
-    type Value = store::AgentTask;
-    type Error = String;
-
-    async fn load(
-        &self,
-        keys: &[(OrgId, TaskId)],
-    ) -> Result<HashMap<(OrgId, TaskId), store::AgentTask>, String> {
-        let mut found = HashMap::new();
-        for (org, ids) in group(keys) {
-            for row in self
-                .store
-                .tasks()
-                .get_many(org, &ids)
-                .await
-                .map_err(|error| error.to_string())?
-            {
-                found.insert((org, row.id), row);
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl Loader<(OrgId, RepositoryId)> for RowLoader {
-    type Value = store::Repository;
-    type Error = String;
-
-    async fn load(
-        &self,
-        keys: &[(OrgId, RepositoryId)],
-    ) -> Result<HashMap<(OrgId, RepositoryId), store::Repository>, String> {
-        let mut found = HashMap::new();
-        for (org, ids) in group(keys) {
-            for row in self
-                .store
-                .repositories()
-                .get_many(org, &ids)
-                .await
-                .map_err(|error| error.to_string())?
-            {
-                found.insert((org, row.id), row);
-            }
-        }
-        Ok(found)
-    }
+row_loader! {
+    AgentId => store::Agent, agents;
+    TaskId => store::AgentTask, tasks;
+    RepositoryId => store::Repository, repositories;
 }
 
 pub type Loaders = DataLoader<RowLoader>;
+
+/// The loaders of one request or subscription connection.
+pub fn loaders(store: &Store) -> Loaders {
+    DataLoader::new(
+        RowLoader {
+            store: store.clone(),
+        },
+        tokio::spawn,
+    )
+}
 
 fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
     ctx.data::<Loaders>()

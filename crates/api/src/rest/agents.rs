@@ -20,8 +20,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Paging, Problem};
+use crate::openapi::{Page, Paging, Problem};
 use crate::params::{Params, page_json};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::path_id;

@@ -18,8 +18,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Paging, Problem};
+use crate::openapi::{Page, Paging, Problem};
 use crate::params::{Params, page_json};
 use crate::rbac::{Org, OrgAccess, Permission};
 
@@ -44,7 +43,7 @@ struct ReportRequest {
 }
 
 /// `[from, to)`, defaulting to the last 30 days; `from` must come before `to`.
-fn range(
+pub(crate) fn range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {

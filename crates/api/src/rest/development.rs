@@ -16,8 +16,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Paging, Problem};
+use crate::openapi::{Page, Paging, Problem};
 use crate::params::{Params, all_json, page_json};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};

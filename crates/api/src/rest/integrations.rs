@@ -17,8 +17,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Paging, Problem};
+use crate::openapi::{Page, Problem};
 use crate::params::{Params, all_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted};

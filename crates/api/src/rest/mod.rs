@@ -9,7 +9,7 @@
 //! ([`Action`]), and answer 202 with the task: the work itself belongs to the agent.
 
 mod agents;
-mod analytics;
+pub(crate) mod analytics;
 mod design;
 pub(crate) mod development;
 mod integrations;

@@ -24,8 +24,7 @@ use crate::auth_routes::{
     list_members, org_id, organization, organization_json,
 };
 use crate::error::{ApiError, ApiJson};
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Paging, Problem};
+use crate::openapi::{Page, Problem};
 use crate::rbac::{OrgAccess, Permission};
 use crate::rest::path_id;
 

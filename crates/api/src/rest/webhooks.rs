@@ -15,8 +15,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
-#[allow(unused_imports)]
-use crate::openapi::{Object, Page, Paging, Problem};
+use crate::openapi::Problem;
 use crate::rest::integrations::service;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
