@@ -97,6 +97,10 @@ string_enum! {
 
     IntegrationStatus { Active => "active", Inactive => "inactive", Error => "error" }
 
+    /// Where a verified webhook delivery is: `received` until its adapter has made an
+    /// event of it; `malformed` (kept for inspection) when the signed body did not parse.
+    DeliveryStatus { Received => "received", Processed => "processed", Malformed => "malformed", Failed => "failed" }
+
     RepositoryVisibility { Public => "public", Private => "private", Internal => "internal" }
 
     PullRequestState { Open => "open", Closed => "closed", Merged => "merged" }
@@ -181,6 +185,7 @@ mod tests {
         check(UserRole::ALL);
         check(MemberRole::ALL);
         check(Service::ALL);
+        check(DeliveryStatus::ALL);
         check(TaskStatus::ALL);
         check(AgentStatus::ALL);
         check(DeploymentState::ALL);

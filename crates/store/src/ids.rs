@@ -63,6 +63,7 @@ id_type! {
     RefreshTokenId;
     IntegrationId;
     WebhookId;
+    DeliveryId;
     RepositoryId;
     PullRequestId;
     DeploymentId;

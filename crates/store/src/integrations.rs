@@ -27,6 +27,14 @@ pub struct Integration {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The unguessable token of the integration's webhook URL; never serialised (the
+    /// edge builds the URL for those allowed to see it).
+    #[serde(skip)]
+    pub webhook_token: Option<String>,
+    /// The webhook secret (signing secret, passcode or consumer secret), sealed like
+    /// the credentials; never serialised.
+    #[serde(skip)]
+    pub webhook_secret_encrypted: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -49,6 +57,14 @@ pub struct NewWebhook {
     pub secret: Option<String>,
 }
 
+/// The webhook side of a connection: the URL token (kept on reconnection) and the
+/// sealed webhook secret (kept on reconnection when `None`).
+#[derive(Clone, Copy, Debug)]
+pub struct WebhookSetup<'a> {
+    pub token: &'a str,
+    pub secret_encrypted: Option<&'a str>,
+}
+
 pub struct Integrations<'a> {
     store: &'a Store,
 }
@@ -61,24 +77,31 @@ impl Store {
 
 impl Integrations<'_> {
     /// Connects a service, or reconnects it with new credentials (one per service per
-    /// organization): the row becomes `active` again.
+    /// organization): the row becomes `active` again. A reconnection keeps the webhook
+    /// token it had, so the URL given to the vendor stays valid, and keeps its webhook
+    /// secret unless a new one is given.
     pub async fn connect(
         &self,
         org: OrgId,
         service: Service,
         credentials_encrypted: &str,
         metadata: Value,
+        webhook: WebhookSetup<'_>,
     ) -> Result<Integration, StoreError> {
         non_empty("credentials", credentials_encrypted, usize::MAX)?;
+        non_empty("webhook_token", webhook.token, 64)?;
         let at = now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO integrations (id, organization_id, service, status, credentials_encrypted, metadata,
-                        created_at, updated_at)
-                 VALUES ($1, $2, $3, 'active', $4, $5, $6, $6)
+                        created_at, updated_at, webhook_token, webhook_secret_encrypted)
+                 VALUES ($1, $2, $3, 'active', $4, $5, $6, $6, $7, $8)
                  ON CONFLICT (organization_id, service) DO UPDATE SET status = 'active',
                         credentials_encrypted = excluded.credentials_encrypted, metadata = excluded.metadata,
-                        updated_at = excluded.updated_at
+                        updated_at = excluded.updated_at,
+                        webhook_token = COALESCE(integrations.webhook_token, excluded.webhook_token),
+                        webhook_secret_encrypted = COALESCE(excluded.webhook_secret_encrypted,
+                                                            integrations.webhook_secret_encrypted)
                  RETURNING *",
             )
             .bind(IntegrationId::new())
@@ -87,9 +110,38 @@ impl Integrations<'_> {
             .bind(credentials_encrypted)
             .bind(Json(&metadata))
             .bind(at)
+            .bind(webhook.token)
+            .bind(webhook.secret_encrypted)
             .fetch_one(pool)
             .await
         })
+    }
+
+    /// The integration a webhook URL's token names, with its organization: the token is
+    /// the credential, so this read is not scoped by organization.
+    pub async fn by_webhook_token(&self, token: &str) -> Result<Integration, StoreError> {
+        let integration: Option<Integration> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM integrations WHERE webhook_token = $1")
+                .bind(token)
+                .fetch_optional(pool)
+                .await
+        })?;
+        integration.ok_or_else(|| StoreError::not_found("integration", "webhook token"))
+    }
+
+    pub async fn get_by_id(
+        &self,
+        org: OrgId,
+        id: IntegrationId,
+    ) -> Result<Integration, StoreError> {
+        let integration: Option<Integration> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM integrations WHERE organization_id = $1 AND id = $2")
+                .bind(org)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        integration.ok_or_else(|| StoreError::not_found("integration", id))
     }
 
     pub async fn get(&self, org: OrgId, service: Service) -> Result<Integration, StoreError> {
@@ -155,19 +207,23 @@ impl Integrations<'_> {
         }
     }
 
-    /// Replaces the stored ciphertext (key rotation).
+    /// Replaces the stored ciphertexts (key rotation): the credentials, and the webhook
+    /// secret when there is one.
     pub async fn replace_credentials(
         &self,
         id: IntegrationId,
         credentials_encrypted: &str,
+        webhook_secret_encrypted: Option<&str>,
     ) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
             sqlx::query(
-                "UPDATE integrations SET credentials_encrypted = $2, updated_at = $3 WHERE id = $1",
+                "UPDATE integrations SET credentials_encrypted = $2, webhook_secret_encrypted = $4, updated_at = $3
+                 WHERE id = $1",
             )
             .bind(id)
             .bind(credentials_encrypted)
             .bind(now())
+            .bind(webhook_secret_encrypted)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())

@@ -14,6 +14,7 @@ companyos_store::contract_tests!(
     deleting_an_organization_removes_everything_it_owns,
     refresh_tokens_rotate_once_and_revoke_by_family,
     integrations_connect_reconnect_and_carry_webhooks,
+    webhook_deliveries_dedupe_and_become_events_once,
     repositories_pull_requests_and_deployments_upsert_by_service_id,
     figma_files_and_components,
     social_accounts_and_posts,
@@ -334,6 +335,10 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
             Service::Github,
             "k1:cipher",
             json!({"login": "acme"}),
+            WebhookSetup {
+                token: "token-1",
+                secret_encrypted: Some("k1:secret"),
+            },
         )
         .await
         .expect("connect");
@@ -346,7 +351,16 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
         .await
         .expect("status");
     let again = integrations
-        .connect(org.id, Service::Github, "k2:cipher", json!({}))
+        .connect(
+            org.id,
+            Service::Github,
+            "k2:cipher",
+            json!({}),
+            WebhookSetup {
+                token: "token-2",
+                secret_encrypted: None,
+            },
+        )
         .await
         .expect("reconnect");
     assert_eq!(
@@ -354,11 +368,40 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
         "one integration per service per organization"
     );
     assert_eq!(
+        (
+            again.webhook_token.as_deref(),
+            again.webhook_secret_encrypted.as_deref()
+        ),
+        (Some("token-1"), Some("k1:secret")),
+        "a reconnection keeps the webhook URL, and the secret when none is given"
+    );
+    assert_eq!(
+        integrations
+            .by_webhook_token("token-1")
+            .await
+            .expect("by token")
+            .id,
+        github.id
+    );
+    assert!(matches!(
+        integrations.by_webhook_token("token-2").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
         (again.status, again.credentials_encrypted.as_str()),
         (IntegrationStatus::Active, "k2:cipher")
     );
     integrations
-        .connect(org.id, Service::Slack, "k1:slack", json!({}))
+        .connect(
+            org.id,
+            Service::Slack,
+            "k1:slack",
+            json!({}),
+            WebhookSetup {
+                token: "token-slack",
+                secret_encrypted: None,
+            },
+        )
         .await
         .expect("connect");
     let services: Vec<Service> = integrations
@@ -379,16 +422,19 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
         .await
         .expect("synced");
     integrations
-        .replace_credentials(github.id, "k3:cipher")
+        .replace_credentials(github.id, "k3:cipher", Some("k3:secret"))
         .await
         .expect("rotate");
+    let rotated = integrations
+        .get(org.id, Service::Github)
+        .await
+        .expect("get");
     assert_eq!(
-        integrations
-            .get(org.id, Service::Github)
-            .await
-            .expect("get")
-            .credentials_encrypted,
-        "k3:cipher"
+        (
+            rotated.credentials_encrypted.as_str(),
+            rotated.webhook_secret_encrypted.as_deref()
+        ),
+        ("k3:cipher", Some("k3:secret"))
     );
     assert_eq!(integrations.list_all().await.expect("all").len(), 2);
 
@@ -1770,4 +1816,121 @@ async fn invalid_enum_strings_in_the_database_are_errors(db: &TestDb) {
         }
         other => panic!("expected InvalidEnum, got {other:?}"),
     }
+}
+
+async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "acme").await;
+    let (other, _) = fixtures::organization(&db.store, "other").await;
+    let github = db
+        .store
+        .integrations()
+        .connect(
+            org.id,
+            Service::Github,
+            "k1:cipher",
+            json!({}),
+            WebhookSetup {
+                token: "t",
+                secret_encrypted: Some("k1:s"),
+            },
+        )
+        .await
+        .expect("connect");
+    let deliveries = db.store.deliveries();
+    let body = b"{\"zen\": \"\\u00e9 bytes kept\"}\xff".to_vec();
+    let new = NewDelivery {
+        integration_id: github.id,
+        service: Service::Github,
+        delivery_key: "72d3162e".into(),
+        event_type: "ping".into(),
+        headers: json!({"x-github-event": "ping"}),
+        body: body.clone(),
+        status: DeliveryStatus::Received,
+        error: None,
+    };
+    let Recorded::New(id) = deliveries
+        .record(org.id, new.clone())
+        .await
+        .expect("record")
+    else {
+        panic!("the first delivery is new");
+    };
+    assert_eq!(
+        deliveries.record(org.id, new.clone()).await.expect("again"),
+        Recorded::Duplicate(id)
+    );
+    let stored = deliveries.get(org.id, id).await.expect("get");
+    assert_eq!(stored.body, body, "the raw body is kept byte for byte");
+    assert_eq!(stored.status, DeliveryStatus::Received);
+    assert!(matches!(
+        deliveries.get(other.id, id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        deliveries
+            .pending(github.id, 10)
+            .await
+            .expect("pending")
+            .len(),
+        1
+    );
+
+    let event = NewEvent {
+        event_type: "github.ping".into(),
+        event_source: "github".into(),
+        actor_type: Some(EventActorType::Webhook),
+        actor_id: None,
+        resource_type: None,
+        resource_id: None,
+        metadata: json!({"delivery": id}),
+    };
+    let made = deliveries
+        .complete(org.id, id, event.clone())
+        .await
+        .expect("complete")
+        .expect("the first completion writes the event");
+    assert!(
+        deliveries
+            .complete(org.id, id, event)
+            .await
+            .expect("again")
+            .is_none(),
+        "a processed delivery makes no second event"
+    );
+    let stored = deliveries.get(org.id, id).await.expect("get");
+    assert_eq!(
+        (stored.status, stored.event_id),
+        (DeliveryStatus::Processed, Some(made.id))
+    );
+    assert!(
+        deliveries
+            .pending(github.id, 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+    assert_eq!(made.routed_at, None, "the router routes it");
+
+    let malformed = NewDelivery {
+        delivery_key: "other".into(),
+        status: DeliveryStatus::Malformed,
+        error: Some("expected value at line 1".into()),
+        ..new
+    };
+    deliveries.record(org.id, malformed).await.expect("kept");
+    assert_eq!(
+        deliveries
+            .count(org.id, DeliveryStatus::Malformed)
+            .await
+            .expect("count"),
+        1
+    );
+    assert_eq!(
+        deliveries
+            .list(org.id, github.id, Some(DeliveryStatus::Processed), 10)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 }

@@ -1,0 +1,251 @@
+//! Webhook deliveries: every verified request from a connected service, written before
+//! it is acknowledged, deduplicated on the vendor's delivery id, and turned into an
+//! event by the integration's adapter. The raw body is kept exactly as received.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::types::Json;
+
+use crate::analytics::{Event, NewEvent};
+use crate::db::{Store, now};
+use crate::enums::{DeliveryStatus, Service};
+use crate::error::StoreError;
+use crate::ids::{DeliveryId, EventId, IntegrationId, OrgId};
+use crate::orgs::non_empty;
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct WebhookDelivery {
+    pub id: DeliveryId,
+    pub organization_id: OrgId,
+    pub integration_id: IntegrationId,
+    pub service: Service,
+    /// The vendor's delivery id, or `sha256:<hex>` of what was signed.
+    pub delivery_key: String,
+    pub event_type: String,
+    /// The headers that matter (event type, delivery id, signature, timestamps).
+    #[sqlx(json)]
+    pub headers: Value,
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+    pub event_id: Option<EventId>,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    pub integration_id: IntegrationId,
+    pub service: Service,
+    pub delivery_key: String,
+    pub event_type: String,
+    pub headers: Value,
+    pub body: Vec<u8>,
+    /// `Received`, or `Malformed` with the reason in `error`.
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+}
+
+/// What recording a delivery did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Recorded {
+    /// Written now.
+    New(DeliveryId),
+    /// A delivery with the same key was already written: this one is a redelivery.
+    Duplicate(DeliveryId),
+}
+
+pub struct Deliveries<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn deliveries(&self) -> Deliveries<'_> {
+        Deliveries { store: self }
+    }
+}
+
+impl Deliveries<'_> {
+    /// Writes a delivery unless one with its key exists for the integration.
+    pub async fn record(&self, org: OrgId, new: NewDelivery) -> Result<Recorded, StoreError> {
+        non_empty("delivery_key", &new.delivery_key, 255)?;
+        let event_type: String = new.event_type.chars().take(255).collect();
+        let id = DeliveryId::new();
+        let inserted: Option<(DeliveryId,)> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO webhook_deliveries (id, organization_id, integration_id, service, delivery_key,
+                        event_type, headers, body, status, error, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (integration_id, delivery_key) DO NOTHING
+                 RETURNING id",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(new.integration_id)
+            .bind(new.service)
+            .bind(&new.delivery_key)
+            .bind(&event_type)
+            .bind(Json(&new.headers))
+            .bind(&new.body)
+            .bind(new.status)
+            .bind(&new.error)
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        if let Some((id,)) = inserted {
+            return Ok(Recorded::New(id));
+        }
+        let existing: (DeliveryId,) = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT id FROM webhook_deliveries WHERE integration_id = $1 AND delivery_key = $2",
+            )
+            .bind(new.integration_id)
+            .bind(&new.delivery_key)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(Recorded::Duplicate(existing.0))
+    }
+
+    pub async fn get(&self, org: OrgId, id: DeliveryId) -> Result<WebhookDelivery, StoreError> {
+        let delivery: Option<WebhookDelivery> = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM webhook_deliveries WHERE id = $1 AND organization_id = $2",
+            )
+            .bind(id)
+            .bind(org)
+            .fetch_optional(pool)
+            .await
+        })?;
+        delivery.ok_or_else(|| StoreError::not_found("webhook delivery", id))
+    }
+
+    /// The integration's deliveries, newest first (for inspection).
+    pub async fn list(
+        &self,
+        org: OrgId,
+        integration: IntegrationId,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM webhook_deliveries
+                 WHERE organization_id = $1 AND integration_id = $2 AND ($3 IS NULL OR status = $3)
+                 ORDER BY received_at DESC, id DESC LIMIT $4",
+            )
+            .bind(org)
+            .bind(integration)
+            .bind(status)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Deliveries of the integration still waiting to become events, oldest first.
+    pub async fn pending(
+        &self,
+        integration: IntegrationId,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM webhook_deliveries WHERE integration_id = $1 AND status = 'received'
+                 ORDER BY received_at, id LIMIT $2",
+            )
+            .bind(integration)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Records the delivery's event and marks the delivery processed, in one
+    /// transaction: a delivery is processed exactly when its event exists. A delivery
+    /// already processed (by another node) writes nothing and returns `None`.
+    pub async fn complete(
+        &self,
+        org: OrgId,
+        id: DeliveryId,
+        event: NewEvent,
+    ) -> Result<Option<Event>, StoreError> {
+        non_empty("event_type", &event.event_type, 100)?;
+        let at = now();
+        let event_id = EventId::new();
+        writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let claimed = sqlx::query(
+                    "UPDATE webhook_deliveries SET status = 'processed', event_id = $3, processed_at = $4
+                     WHERE id = $1 AND organization_id = $2 AND status = 'received'",
+                )
+                .bind(id)
+                .bind(org)
+                .bind(event_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    return Ok(None);
+                }
+                let event: Event = sqlx::query_as(
+                    "INSERT INTO events (id, organization_id, event_type, event_source, actor_type, actor_id,
+                            resource_type, resource_id, metadata, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+                )
+                .bind(event_id)
+                .bind(org)
+                .bind(&event.event_type)
+                .bind(&event.event_source)
+                .bind(event.actor_type)
+                .bind(event.actor_id)
+                .bind(&event.resource_type)
+                .bind(event.resource_id)
+                .bind(Json(&event.metadata))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(event))
+            }
+            .await
+        })
+    }
+
+    /// Marks a delivery that cannot become an event (kept, with the reason).
+    pub async fn fail(&self, org: OrgId, id: DeliveryId, error: &str) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'failed', error = $3, processed_at = $4
+                 WHERE id = $1 AND organization_id = $2 AND status = 'received'",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(error)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// How many deliveries the organization has in each status (load-harness checks).
+    pub async fn count(&self, org: OrgId, status: DeliveryStatus) -> Result<u64, StoreError> {
+        let (count,): (i64,) = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM webhook_deliveries WHERE organization_id = $1 AND status = $2",
+            )
+            .bind(org)
+            .bind(status)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
