@@ -71,6 +71,26 @@ impl MasterKey {
         MasterKey::from_bytes(&bytes)
     }
 
+    /// A new random key in its text form (64 hex digits), for an operator to keep.
+    pub fn generate_text() -> String {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+
+    /// `sealed` under this key: opened with `previous` and sealed again, or `None` when it
+    /// already is (so an interrupted rotation can simply be run again).
+    pub fn reseal(
+        &self,
+        previous: &MasterKey,
+        sealed: &str,
+    ) -> Result<Option<String>, CipherError> {
+        if sealed.split_once(':').is_some_and(|(id, _)| id == self.id) {
+            return Ok(None);
+        }
+        Ok(Some(self.seal(&previous.open(sealed)?)))
+    }
+
     /// A new random key.
     pub fn generate() -> MasterKey {
         let mut bytes = [0u8; 32];
@@ -173,6 +193,25 @@ fn restrict_permissions(_: &Path) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resealing_moves_a_value_to_the_new_key_once() {
+        let old = MasterKey::generate();
+        let new = MasterKey::parse(&MasterKey::generate_text()).expect("text form parses");
+        let sealed = old.seal(b"ghp_token");
+        let moved = new.reseal(&old, &sealed).expect("reseal").expect("moved");
+        assert!(moved.starts_with(&format!("{}:", new.id())));
+        assert_eq!(new.open(&moved).expect("open"), b"ghp_token");
+        assert_eq!(
+            new.reseal(&old, &moved).expect("again"),
+            None,
+            "already moved"
+        );
+        assert!(
+            old.open(&moved).is_err(),
+            "the old key cannot read it any more"
+        );
+    }
 
     #[test]
     fn sealed_secrets_open_only_under_their_key() {

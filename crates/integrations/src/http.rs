@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-fn tls() -> Result<rustls::ClientConfig, String> {
+/// rustls with aws-lc-rs named explicitly and the Mozilla roots: for every outbound
+/// client (reqwest here, octocrab's connector in `clients::github`).
+pub(crate) fn tls() -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),

@@ -9,17 +9,14 @@
 //! **Must never import:** ractor, axum, or any other workspace crate. `integrations`
 //! is a leaf of plain functions and HTTP clients.
 
+pub mod clients;
 pub mod crypto;
+mod error;
 pub mod http;
+pub mod normalise;
+pub mod webhooks;
 
-/// Every way talking to a connected service can fail.
-#[derive(Debug, thiserror::Error)]
-pub enum IntegrationError {
-    #[error(
-        "unknown service {0:?}; expected one of github, vercel, figma, slack, twitter, linkedin"
-    )]
-    UnknownService(String),
-}
+pub use error::IntegrationError;
 
 /// The services CompanyOS connects to, as they appear in URLs and the database.
 pub const SERVICES: [&str; 6] = ["github", "vercel", "figma", "slack", "twitter", "linkedin"];

@@ -1,0 +1,136 @@
+//! The X (formerly Twitter) API v2 client: create a post (`POST /2/tweets`) with an
+//! OAuth 2.0 user-context bearer token. Budget headers are `x-rate-limit-*`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::call::{Caller, RateLimitHeaders, Replay};
+use super::{RetryPolicy, Secret};
+use crate::IntegrationError;
+
+const SERVICE: &str = "twitter";
+
+/// Where and how to reach X.
+#[derive(Clone, Debug)]
+pub struct TwitterConfig {
+    /// An OAuth 2.0 user-context access token with `tweet.write`.
+    pub token: Secret,
+    /// `https://api.x.com` (`https://api.twitter.com` serves the same API).
+    pub base_url: String,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl TwitterConfig {
+    pub fn new(token: impl Into<Secret>) -> Self {
+        Self {
+            token: token.into(),
+            base_url: "https://api.x.com".to_owned(),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// An X API v2 client. Cheap to clone; clones share the rate-limit state.
+#[derive(Clone, Debug)]
+pub struct TwitterClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    caller: Caller,
+}
+
+/// The post this one replies to.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Reply {
+    pub in_reply_to_tweet_id: String,
+}
+
+/// A post to create. The API refuses unknown fields, so only these are sent.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct NewPost {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Reply>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote_tweet_id: Option<String>,
+}
+
+impl NewPost {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The created post.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct CreatedPost {
+    pub id: String,
+    pub text: String,
+    /// `edit_history_post_ids` in the current API, `edit_history_tweet_ids` before.
+    #[serde(default, alias = "edit_history_tweet_ids")]
+    pub edit_history_post_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    data: CreatedPost,
+}
+
+impl TwitterClient {
+    pub fn new(config: TwitterConfig) -> Result<Self, IntegrationError> {
+        let caller = Caller::new(
+            SERVICE,
+            config.retry,
+            RateLimitHeaders {
+                remaining: Some("x-rate-limit-remaining"),
+                reset: Some("x-rate-limit-reset"),
+                forbidden_may_be_rate_limit: false,
+            },
+            config.token,
+        );
+        caller.bearer()?;
+        let http = crate::http::client(config.timeout)
+            .map_err(|message| caller.invalid_request(message))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url: config.base_url.trim_end_matches('/').to_owned(),
+                caller,
+            }),
+        })
+    }
+
+    /// `POST /2/tweets`.
+    pub async fn create_post(&self, post: &NewPost) -> Result<CreatedPost, IntegrationError> {
+        let inner = &self.inner;
+        if post.text.trim().is_empty() {
+            return Err(inner.caller.invalid_request("a post needs text"));
+        }
+        let url = format!("{}/2/tweets", inner.base_url);
+        let bearer = inner.caller.bearer()?;
+        let response = inner
+            .caller
+            .call(Replay::OnlyIfUnsent, "post", || {
+                let request = inner
+                    .http
+                    .post(&url)
+                    .header(http::header::AUTHORIZATION, bearer.clone())
+                    .json(post);
+                Caller::send_reqwest(request)
+            })
+            .await?;
+        let envelope: Envelope = inner.caller.parse_json(&response)?;
+        Ok(envelope.data)
+    }
+}
