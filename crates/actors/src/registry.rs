@@ -46,6 +46,7 @@ impl AgentTypeRegistry {
     pub fn builtin() -> Self {
         let mut registry = AgentTypeRegistry::new();
         crate::builtin::register_all(&mut registry);
+        crate::watchers::register(&mut registry);
         registry
     }
 

@@ -10,12 +10,14 @@
 //!
 //! **Must never import:** `api`, axum or anything HTTP: supervisors never speak HTTP.
 
+mod adapter;
 mod consensus;
 mod directory;
 mod dispatcher;
 mod error;
 mod gateway;
 mod group;
+mod integrations;
 pub mod metrics;
 mod policy;
 mod router;

@@ -11,6 +11,7 @@ pub const EVENTS_ROUTED_TOTAL: &str = "companyos_events_routed_total";
 pub const TASKS_FINISHED_TOTAL: &str = "companyos_tasks_finished_total";
 pub const TASK_DURATION_SECONDS: &str = "companyos_task_duration_seconds";
 pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
+pub const DELIVERIES_PROCESSED_TOTAL: &str = "companyos_webhook_deliveries_processed_total";
 pub const AGENTS: &str = "companyos_agents";
 pub const TASKS: &str = "companyos_tasks";
 
@@ -38,6 +39,10 @@ pub fn describe() {
         metrics::Unit::Seconds,
         "Time a task waited between becoming runnable and being claimed."
     );
+    metrics::describe_counter!(
+        DELIVERIES_PROCESSED_TOTAL,
+        "Webhook deliveries made into events by their adapter, by service."
+    );
     metrics::describe_gauge!(AGENTS, "Agents by lifecycle status (all organizations).");
     metrics::describe_gauge!(TASKS, "Tasks by status (all organizations).");
 }
@@ -46,7 +51,12 @@ pub fn agent_restarted() {
     counter!(AGENT_RESTARTS_TOTAL).increment(1);
 }
 
-/// `level` is one of: kind, organization, system.
+/// `service` is one of the six services.
+pub fn delivery_processed(service: &'static str) {
+    counter!(DELIVERIES_PROCESSED_TOTAL, "service" => service).increment(1);
+}
+
+/// `level` is one of: adapter, integrations, kind, organization, system.
 pub fn subtree_restarted(level: &'static str) {
     counter!(SUBTREE_RESTARTS_TOTAL, "level" => level).increment(1);
 }

@@ -31,6 +31,9 @@ pub enum RouterMessage {
         event_id: EventId,
         reply: RpcReplyPort<Result<Vec<TaskId>, RuntimeError>>,
     },
+    /// Route an event just stored (by an integration's adapter); nobody waits. One that
+    /// fails to route stays unrouted for the next sweep.
+    RouteStored(Box<Event>),
     /// Route a batch of events left unrouted; another sweep follows while batches route.
     Sweep,
 }
@@ -62,6 +65,11 @@ impl Actor for EventRouter {
                 reply,
             } => {
                 let _ = reply.send(route(deps, organization_id, event_id).await);
+            }
+            RouterMessage::RouteStored(event) => {
+                if let Err(error) = route_stored(deps, &event).await {
+                    tracing::warn!(event = %event.id, %error, "event not routed; the next sweep retries it");
+                }
             }
             RouterMessage::Sweep => {
                 let batch = deps.store.events().unrouted(SWEEP_BATCH).await?;

@@ -10,7 +10,8 @@ use std::time::Duration;
 use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, RuntimeEvent};
 use companyos_store::{
     Agent, AgentId, AgentPatch, AgentStatus, AgentTask, CollaborationStatus, CollaborationType,
-    EventId, NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store, TaskId, TaskQueue, UserId,
+    DeliveryId, EventId, IntegrationId, NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store,
+    TaskId, TaskQueue, UserId,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -23,6 +24,7 @@ use crate::dispatcher::{DispatchState, DispatcherConfig};
 use crate::error::RuntimeError;
 use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
+use crate::integrations::IntegrationsMessage;
 use crate::policy::RestartPolicy;
 use crate::router::RouterMessage;
 use crate::scheduler::{self, SchedulerConfig};
@@ -354,6 +356,38 @@ impl Runtime {
         }
         self.publish_task(&task);
         Ok(task)
+    }
+
+    /// A webhook delivery of the integration was recorded: its adapter makes an event of
+    /// it and routes it to the organization's watchers. Nobody waits for that; the
+    /// delivery row is the promise (an adapter drains `received` deliveries when it
+    /// starts, so one recorded while the organization runs elsewhere or restarts is
+    /// processed there, or then).
+    pub async fn deliver(
+        &self,
+        org: OrgId,
+        integration: IntegrationId,
+        delivery: DeliveryId,
+    ) -> Result<(), RuntimeError> {
+        let supervisor = match self.deps.node.integrations(org) {
+            Some(supervisor) => supervisor,
+            None => {
+                // Not started here yet: starting it drains the delivery.
+                self.organization(org).await?;
+                return Ok(());
+            }
+        };
+        supervisor
+            .send_message(IntegrationsMessage::Deliver(integration, delivery))
+            .map_err(|_| RuntimeError::Tree("the integrations supervisor stopped".into()))
+    }
+
+    /// The organization's integrations were connected or disconnected: start or stop
+    /// their adapters.
+    pub fn integrations_changed(&self, org: OrgId) {
+        if let Some(supervisor) = self.deps.node.integrations(org) {
+            let _ = supervisor.send_message(IntegrationsMessage::Refresh);
+        }
     }
 
     /// Hands a stored event to every watcher of its organization, through the node's

@@ -8,7 +8,8 @@
 //!       └─ org:<id> ─┬─ watchers     ─ agent:<id> …
 //!                    ├─ executors    ─ agent:<id> …
 //!                    ├─ coordinators ─ agent:<id> …
-//!                    └─ analysts     ─ agent:<id> …
+//!                    ├─ analysts     ─ agent:<id> …
+//!                    └─ integrations ─ <service> …   (one adapter per connected integration)
 //! ```
 //!
 //! Each level has its own policy: a kind supervisor ([`crate::group`]) restarts its
@@ -22,7 +23,7 @@
 //! children itself before it returns the error: a restarted subtree never runs next to
 //! the remains of the one it replaces.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,7 @@ use crate::directory::AgentDirectory;
 use crate::dispatcher::DispatchState;
 use crate::gateway::GatewayMessage;
 use crate::group::{KindArgs, KindMessage, KindSupervisor, subtree_name};
+use crate::integrations::{IntegrationsArgs, IntegrationsMessage, IntegrationsSupervisor};
 use crate::policy::{Decision, RestartHistory};
 use crate::router::RouterMessage;
 use crate::runtime::RuntimeConfig;
@@ -69,6 +71,7 @@ pub(crate) struct NodeState {
     router: RwLock<Option<ActorRef<RouterMessage>>>,
     gateway: RwLock<Option<ActorRef<GatewayMessage>>>,
     organizations: RwLock<HashSet<OrgId>>,
+    integrations: RwLock<HashMap<OrgId, ActorRef<IntegrationsMessage>>>,
 }
 
 impl NodeState {
@@ -86,6 +89,23 @@ impl NodeState {
 
     pub fn set_gateway(&self, gateway: Option<ActorRef<GatewayMessage>>) {
         *write(&self.gateway) = gateway;
+    }
+
+    /// The organization's integrations supervisor, when it runs on this node.
+    pub fn integrations(&self, org: OrgId) -> Option<ActorRef<IntegrationsMessage>> {
+        read(&self.integrations).get(&org).cloned()
+    }
+
+    pub fn set_integrations(&self, org: OrgId, actor: Option<ActorRef<IntegrationsMessage>>) {
+        let mut integrations = write(&self.integrations);
+        match actor {
+            Some(actor) => {
+                integrations.insert(org, actor);
+            }
+            None => {
+                integrations.remove(&org);
+            }
+        }
     }
 
     /// Whether this node hosts the organization's subtree.
@@ -157,6 +177,8 @@ pub struct OrgState {
     organization_id: OrgId,
     deps: Arc<Deps>,
     groups: Vec<Group>,
+    integrations: Option<ActorRef<IntegrationsMessage>>,
+    integrations_history: RestartHistory,
 }
 
 struct Group {
@@ -172,6 +194,8 @@ pub enum OrgMessage {
     Group(AgentKind, RpcReplyPort<Option<ActorRef<KindMessage>>>),
     /// A backoff delay has passed: start the failed kind subtree again.
     RestartGroup(AgentKind),
+    /// A backoff delay has passed: start the failed integrations subtree again.
+    RestartIntegrations,
     /// The organization's part of the live tree.
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
@@ -233,7 +257,28 @@ impl OrgState {
         Ok(())
     }
 
+    async fn start_integrations(
+        &mut self,
+        myself: &ActorRef<OrgMessage>,
+    ) -> Result<(), ActorProcessingErr> {
+        let args = IntegrationsArgs {
+            organization_id: self.organization_id,
+            deps: self.deps.clone(),
+        };
+        let (actor, _) =
+            Actor::spawn_linked(None, IntegrationsSupervisor, args, myself.get_cell()).await?;
+        self.integrations = Some(actor);
+        Ok(())
+    }
+
+    /// Stops every child: the kind subtrees and the integrations.
     async fn stop_groups(&mut self, myself: &ActorRef<OrgMessage>, reason: &str) {
+        if let Some(actor) = self.integrations.take() {
+            actor.unlink(myself.get_cell());
+            let _ = actor
+                .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
+                .await;
+        }
         for group in &mut self.groups {
             if let Some(actor) = group.actor.take() {
                 actor.unlink(myself.get_cell());
@@ -259,6 +304,8 @@ impl Actor for OrgSupervisor {
             organization_id: args.organization_id,
             deps: args.deps,
             groups: Vec::new(),
+            integrations: None,
+            integrations_history: RestartHistory::default(),
         };
         for (kind, agents) in state.agents_by_kind().await? {
             if let Err(error) = state.start_group(&myself, kind, agents).await {
@@ -267,6 +314,13 @@ impl Actor for OrgSupervisor {
                     .await;
                 return Err(error);
             }
+        }
+        // Last: the adapters feed events to the watchers started above.
+        if let Err(error) = state.start_integrations(&myself).await {
+            state
+                .stop_groups(&myself, "organization failed to start")
+                .await;
+            return Err(error);
         }
         Ok(state)
     }
@@ -311,6 +365,11 @@ impl Actor for OrgSupervisor {
                     state.start_group(&myself, kind, agents).await?;
                 }
             }
+            OrgMessage::RestartIntegrations => {
+                if state.integrations.is_none() {
+                    state.start_integrations(&myself).await?;
+                }
+            }
             OrgMessage::Describe(reply) => {
                 let mut tree = Vec::new();
                 for group in &state.groups {
@@ -331,6 +390,17 @@ impl Actor for OrgSupervisor {
                         tree.extend(agents);
                     }
                 }
+                if let Some(actor) = &state.integrations
+                    && let Ok(ractor::rpc::CallResult::Success(adapters)) = actor
+                        .call(IntegrationsMessage::Describe, Some(Duration::from_secs(5)))
+                        .await
+                {
+                    let mut adapters = adapters;
+                    if let Some(first) = adapters.first_mut() {
+                        first.restarts = state.integrations_history.total();
+                    }
+                    tree.extend(adapters);
+                }
                 let _ = reply.send(tree);
             }
         }
@@ -346,6 +416,26 @@ impl Actor for OrgSupervisor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
+        if state
+            .integrations
+            .as_ref()
+            .is_some_and(|actor| actor.get_id() == cell.get_id())
+        {
+            state.integrations = None;
+            tracing::error!(org = %state.organization_id, %error, "integrations subtree failed");
+            let policy = state.deps.config.organization_policy;
+            // Deliveries wait in the table while it is down: never give up, only slow down.
+            let delay = match state
+                .integrations_history
+                .record_failure(&policy, Instant::now())
+            {
+                Decision::Restart { delay, .. } => delay,
+                Decision::GiveUp { .. } => policy.max_backoff,
+            };
+            crate::metrics::subtree_restarted("integrations");
+            myself.send_after(delay, || OrgMessage::RestartIntegrations);
+            return Ok(());
+        }
         let Some(index) = state.groups.iter().position(|group| {
             group
                 .actor

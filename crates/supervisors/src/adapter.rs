@@ -1,0 +1,455 @@
+//! An integration's adapter (`root/org:<id>/integrations/<service>`): turns the
+//! integration's verified webhook deliveries into events. For each delivery, in the
+//! order received: parse the stored raw body, normalise it
+//! (`companyos_integrations::normalise`), bring the domain tables it concerns up to date
+//! (repositories, pull requests, deployments, Figma files — idempotent upserts), then
+//! write the event and mark the delivery processed in one transaction, and hand the
+//! event to the node's event router, which gives it to the organization's watchers.
+//!
+//! Nothing is lost when the adapter or its node dies: a delivery stays `received`
+//! until its event exists, and an adapter drains the integration's `received`
+//! deliveries when it starts. Repeating the domain upserts is harmless.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use companyos_integrations::normalise::{self, DomainEvent, Normalised};
+use companyos_store::{
+    DeliveryId, DeliveryStatus, DeploymentEnvironment, DeploymentState, DeploymentSync,
+    EventActorType, FigmaFileSync, IntegrationId, NewEvent, OrgId, PullRequestState,
+    PullRequestSync, RepositorySync, RepositoryVisibility, ReviewStatus, Service, Store,
+    StoreError, WebhookDelivery,
+};
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::router::RouterMessage;
+use crate::tree::Deps;
+
+/// Deliveries read per drain message.
+const DRAIN_BATCH: u32 = 256;
+
+pub(crate) struct Adapter;
+
+pub(crate) struct AdapterArgs {
+    pub deps: Arc<Deps>,
+    pub organization_id: OrgId,
+    pub integration_id: IntegrationId,
+    pub service: Service,
+}
+
+pub(crate) struct AdapterState {
+    deps: Arc<Deps>,
+    organization_id: OrgId,
+    integration_id: IntegrationId,
+    service: Service,
+    pub processed: u64,
+}
+
+pub enum AdapterMessage {
+    /// A delivery was just recorded.
+    Process(DeliveryId),
+    /// Process the integration's `received` deliveries, oldest first, a batch at a time.
+    Drain,
+}
+
+impl Actor for Adapter {
+    type Msg = AdapterMessage;
+    type State = AdapterState;
+    type Arguments = AdapterArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<AdapterMessage>,
+        args: AdapterArgs,
+    ) -> Result<AdapterState, ActorProcessingErr> {
+        myself.send_message(AdapterMessage::Drain)?;
+        Ok(AdapterState {
+            deps: args.deps,
+            organization_id: args.organization_id,
+            integration_id: args.integration_id,
+            service: args.service,
+            processed: 0,
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<AdapterMessage>,
+        message: AdapterMessage,
+        state: &mut AdapterState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            AdapterMessage::Process(id) => {
+                let delivery = match state
+                    .deps
+                    .store
+                    .deliveries()
+                    .get(state.organization_id, id)
+                    .await
+                {
+                    Ok(delivery) => delivery,
+                    // Deleted with its integration meanwhile.
+                    Err(StoreError::NotFound { .. }) => return Ok(()),
+                    Err(error) => return Err(error.into()),
+                };
+                if delivery.status == DeliveryStatus::Received {
+                    state.process(&delivery).await?;
+                }
+            }
+            AdapterMessage::Drain => {
+                let batch = state
+                    .deps
+                    .store
+                    .deliveries()
+                    .pending(state.integration_id, DRAIN_BATCH)
+                    .await?;
+                for delivery in &batch {
+                    state.process(delivery).await?;
+                }
+                if !batch.is_empty() {
+                    tracing::info!(service = %state.service, count = batch.len(), "processed deliveries left waiting");
+                }
+                if batch.len() == DRAIN_BATCH as usize {
+                    myself.send_message(AdapterMessage::Drain)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AdapterState {
+    /// One delivery into one event. A store failure other than bad data is returned:
+    /// the adapter fails, its supervisor restarts it, and the restarted adapter drains
+    /// the delivery again.
+    async fn process(&mut self, delivery: &WebhookDelivery) -> Result<(), ActorProcessingErr> {
+        let org = self.organization_id;
+        let store = &self.deps.store;
+        let content_type = delivery.headers.get("content-type").and_then(Value::as_str);
+        let payload = match normalise::parse_body(content_type, &delivery.body) {
+            Ok(payload) => payload,
+            Err(reason) => {
+                store.deliveries().fail(org, delivery.id, &reason).await?;
+                return Ok(());
+            }
+        };
+        let github_event = delivery
+            .headers
+            .get("x-github-event")
+            .and_then(Value::as_str);
+        let normalised = normalise::normalise(self.service.as_str(), github_event, &payload);
+        let resource = match apply(store, org, &normalised).await {
+            Ok(resource) => resource,
+            // The payload names something this organization cannot hold (a repository
+            // another organization tracks, an empty title): the event is still kept.
+            Err(
+                error @ (StoreError::NotFound { .. }
+                | StoreError::Invalid { .. }
+                | StoreError::Conflict { .. }),
+            ) => {
+                tracing::warn!(delivery = %delivery.id, %error, "delivery's domain rows not updated");
+                None
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let mut metadata = serde_json::to_value(&normalised.event).unwrap_or(Value::Null);
+        if let Value::Object(fields) = &mut metadata {
+            fields.insert("delivery_id".into(), json!(delivery.id));
+            fields.insert("integration_id".into(), json!(self.integration_id));
+        }
+        let event = NewEvent {
+            event_type: normalised.event_type.chars().take(100).collect(),
+            event_source: self.service.as_str().to_owned(),
+            actor_type: Some(EventActorType::Webhook),
+            actor_id: None,
+            resource_type: resource.map(|(kind, _)| kind.to_owned()),
+            resource_id: resource.map(|(_, id)| id),
+            metadata,
+        };
+        if let Some(event) = store.deliveries().complete(org, delivery.id, event).await? {
+            self.processed += 1;
+            crate::metrics::delivery_processed(self.service.as_str());
+            // A router restarting now finds the event unrouted when it starts.
+            if let Some(router) = self.deps.node.router() {
+                let _ = router.send_message(RouterMessage::RouteStored(Box::new(event)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn time(text: Option<&str>) -> Option<DateTime<Utc>> {
+    text.and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|time| time.with_timezone(&Utc))
+}
+
+/// Brings the domain tables up to date with a normalised event; returns the row the
+/// event is about.
+async fn apply(
+    store: &Store,
+    org: OrgId,
+    normalised: &Normalised,
+) -> Result<Option<(&'static str, Uuid)>, StoreError> {
+    let repository = |repository: &Option<normalise::Repository>| -> Option<RepositorySync> {
+        let repository = repository.as_ref()?;
+        let full_name = repository.full_name.clone()?;
+        Some(RepositorySync {
+            github_id: repository.id?,
+            name: repository
+                .name
+                .clone()
+                .unwrap_or_else(|| full_name.rsplit('/').next().unwrap_or_default().to_owned()),
+            full_name,
+            default_branch: repository
+                .default_branch
+                .clone()
+                .unwrap_or_else(|| "main".into()),
+            visibility: repository
+                .visibility
+                .as_deref()
+                .and_then(|visibility| visibility.parse().ok())
+                .or(match repository.private {
+                    Some(true) => Some(RepositoryVisibility::Private),
+                    Some(false) => Some(RepositoryVisibility::Public),
+                    None => None,
+                }),
+            metadata: json!({"html_url": repository.html_url}),
+        })
+    };
+    match &normalised.event {
+        DomainEvent::PullRequest {
+            repository: repo,
+            pull_request,
+            ..
+        }
+        | DomainEvent::PullRequestReview {
+            repository: repo,
+            pull_request,
+            ..
+        } => {
+            let Some(sync) = repository(repo) else {
+                return Ok(None);
+            };
+            let repository = store.repositories().upsert(org, sync).await?;
+            let (Some(github_id), Some(number), Some(title)) = (
+                pull_request.id,
+                pull_request
+                    .number
+                    .and_then(|number| i32::try_from(number).ok()),
+                pull_request.title.clone(),
+            ) else {
+                return Ok(Some(("repository", repository.id.0)));
+            };
+            let state = if pull_request.merged == Some(true) || pull_request.merged_at.is_some() {
+                PullRequestState::Merged
+            } else if pull_request.state.as_deref() == Some("closed") {
+                PullRequestState::Closed
+            } else {
+                PullRequestState::Open
+            };
+            let row = store
+                .pull_requests()
+                .upsert(
+                    org,
+                    PullRequestSync {
+                        repository_id: repository.id,
+                        github_id,
+                        number,
+                        title,
+                        body: pull_request.body.clone(),
+                        state,
+                        author_github_id: pull_request.user.as_ref().and_then(|user| user.id),
+                        base_branch: pull_request.base.as_ref().and_then(|b| b.git_ref.clone()),
+                        head_branch: pull_request.head.as_ref().and_then(|h| h.git_ref.clone()),
+                        draft: pull_request.draft.unwrap_or(false),
+                        mergeable: pull_request.mergeable,
+                        metadata: json!({
+                            "html_url": pull_request.html_url,
+                            "head_sha": pull_request.head.as_ref().and_then(|h| h.sha.clone()),
+                            "author": pull_request.user.as_ref().and_then(|u| u.login.clone()),
+                            "additions": pull_request.additions,
+                            "deletions": pull_request.deletions,
+                            "changed_files": pull_request.changed_files,
+                        }),
+                        opened_at: time(pull_request.created_at.as_deref()),
+                        closed_at: time(pull_request.closed_at.as_deref()),
+                        merged_at: time(pull_request.merged_at.as_deref()),
+                    },
+                )
+                .await?;
+            if let DomainEvent::PullRequestReview { review, .. } = &normalised.event {
+                let status = match review
+                    .state
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .as_deref()
+                {
+                    Some("approved") => Some(ReviewStatus::Approved),
+                    Some("changes_requested") => Some(ReviewStatus::ChangesRequested),
+                    _ => None,
+                };
+                if status.is_some() {
+                    store
+                        .pull_requests()
+                        .set_review_status(org, row.id, status, None)
+                        .await?;
+                }
+            }
+            Ok(Some(("pull_request", row.id.0)))
+        }
+        DomainEvent::Push {
+            repository: repo, ..
+        }
+        | DomainEvent::Issue {
+            repository: repo, ..
+        }
+        | DomainEvent::Check {
+            repository: repo, ..
+        }
+        | DomainEvent::Release {
+            repository: repo, ..
+        } => match repository(repo) {
+            Some(sync) => {
+                let row = store.repositories().upsert(org, sync).await?;
+                Ok(Some(("repository", row.id.0)))
+            }
+            None => Ok(None),
+        },
+        DomainEvent::Installation { repositories, .. } => {
+            for repo in repositories {
+                if let Some(sync) = repository(&Some(repo.clone())) {
+                    store.repositories().upsert(org, sync).await?;
+                }
+            }
+            Ok(None)
+        }
+        DomainEvent::Deployment {
+            repository: repo,
+            deployment,
+        }
+        | DomainEvent::DeploymentStatus {
+            repository: repo,
+            deployment,
+            ..
+        } => {
+            let (Some(id), Some(sync)) = (deployment.id, repository(repo)) else {
+                return Ok(None);
+            };
+            let status = match &normalised.event {
+                DomainEvent::DeploymentStatus { status, .. } => Some(status),
+                _ => None,
+            };
+            let state = match status.and_then(|status| status.state.as_deref()) {
+                Some("success") => DeploymentState::Ready,
+                Some("failure" | "error") => DeploymentState::Error,
+                Some("in_progress") => DeploymentState::Building,
+                Some("inactive") => DeploymentState::Canceled,
+                _ => DeploymentState::Queued,
+            };
+            let url = status
+                .and_then(|status| status.environment_url.clone().or(status.target_url.clone()))
+                .unwrap_or_default();
+            // GitHub deployments share the deployments table with Vercel's; their ids
+            // are kept apart by this prefix.
+            let row = store
+                .deployments()
+                .upsert(
+                    org,
+                    DeploymentSync {
+                        vercel_deployment_id: format!("github:{id}"),
+                        project_name: sync.full_name.clone(),
+                        url,
+                        state,
+                        environment: environment(deployment.environment.as_deref()),
+                        commit_sha: deployment.sha.clone(),
+                        branch: deployment.git_ref.clone(),
+                        metadata: json!({"source": "github", "task": deployment.task, "log_url": status.and_then(|s| s.log_url.clone())}),
+                        ready_at: (state == DeploymentState::Ready).then(companyos_store::now),
+                    },
+                )
+                .await?;
+            Ok(Some(("deployment", row.id.0)))
+        }
+        DomainEvent::VercelDeployment {
+            outcome,
+            deployment,
+            ..
+        } => {
+            let (Some(id), Some(name)) = (deployment.id.clone(), deployment.name.clone()) else {
+                return Ok(None);
+            };
+            let state = match outcome.as_str() {
+                "succeeded" | "ready" | "promoted" => DeploymentState::Ready,
+                "error" => DeploymentState::Error,
+                "canceled" => DeploymentState::Canceled,
+                _ => DeploymentState::Building,
+            };
+            let row = store
+                .deployments()
+                .upsert(
+                    org,
+                    DeploymentSync {
+                        vercel_deployment_id: id,
+                        project_name: name,
+                        url: deployment
+                            .url
+                            .as_ref()
+                            .map(|url| format!("https://{}", url.trim_start_matches("https://")))
+                            .unwrap_or_default(),
+                        state,
+                        environment: Some(match deployment.target.as_deref() {
+                            Some("production") => DeploymentEnvironment::Production,
+                            _ => DeploymentEnvironment::Preview,
+                        }),
+                        commit_sha: deployment.commit_sha.clone(),
+                        branch: deployment.commit_ref.clone(),
+                        metadata: json!({
+                            "source": "vercel",
+                            "project_id": deployment.project_id,
+                            "team_id": deployment.team_id,
+                            "inspector_url": deployment.inspector_url,
+                            "commit_message": deployment.commit_message,
+                        }),
+                        ready_at: (state == DeploymentState::Ready).then(companyos_store::now),
+                    },
+                )
+                .await?;
+            Ok(Some(("deployment", row.id.0)))
+        }
+        DomainEvent::Figma { figma_event, file } => {
+            let (Some(key), Some(name)) = (file.file_key.clone(), file.file_name.clone()) else {
+                return Ok(None);
+            };
+            if figma_event == "FILE_DELETE" {
+                return Ok(None);
+            }
+            let row = store
+                .figma_files()
+                .upsert(
+                    org,
+                    FigmaFileSync {
+                        figma_file_key: key,
+                        name,
+                        file_type: (figma_event == "LIBRARY_PUBLISH")
+                            .then_some(companyos_store::FigmaFileType::ComponentLibrary),
+                        thumbnail_url: None,
+                        last_modified_at: time(file.timestamp.as_deref()),
+                        metadata: json!({"last_event": figma_event, "triggered_by": file.triggered_by}),
+                    },
+                )
+                .await?;
+            Ok(Some(("figma_file", row.id.0)))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn environment(name: Option<&str>) -> Option<DeploymentEnvironment> {
+    match name?.to_ascii_lowercase().as_str() {
+        "production" | "prod" => Some(DeploymentEnvironment::Production),
+        "development" | "dev" => Some(DeploymentEnvironment::Development),
+        _ => Some(DeploymentEnvironment::Preview),
+    }
+}

@@ -1,0 +1,269 @@
+//! `root/org:<id>/integrations`: the supervisor of the organization's adapters, one per
+//! connected integration (see [`crate::adapter`]). It starts them from the
+//! `integrations` table, starts and stops them as integrations are connected and
+//! disconnected, forwards each recorded delivery to its adapter, and restarts a failed
+//! adapter under the agents' restart policy (backoff with jitter); an adapter that
+//! keeps failing is left stopped and its integration marked `error` — its deliveries
+//! stay `received`, to be processed when it is started again.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use companyos_store::{DeliveryId, IntegrationId, IntegrationStatus, OrgId, Service};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+
+use crate::adapter::{Adapter, AdapterArgs, AdapterMessage};
+use crate::policy::{Decision, RestartHistory};
+use crate::tree::{ActorInfo, Deps};
+
+pub(crate) struct IntegrationsSupervisor;
+
+pub(crate) struct IntegrationsArgs {
+    pub organization_id: OrgId,
+    pub deps: Arc<Deps>,
+}
+
+pub(crate) struct IntegrationsState {
+    organization_id: OrgId,
+    deps: Arc<Deps>,
+    adapters: Vec<AdapterEntry>,
+}
+
+struct AdapterEntry {
+    integration_id: IntegrationId,
+    service: Service,
+    actor: Option<ActorRef<AdapterMessage>>,
+    history: RestartHistory,
+}
+
+pub enum IntegrationsMessage {
+    /// A delivery of the integration was recorded: its adapter makes an event of it.
+    Deliver(IntegrationId, DeliveryId),
+    /// The organization's integrations changed: start and stop adapters to match.
+    Refresh,
+    /// A backoff delay has passed: start the failed adapter again.
+    RestartAdapter(IntegrationId),
+    Describe(RpcReplyPort<Vec<ActorInfo>>),
+}
+
+impl IntegrationsState {
+    async fn start_adapter(
+        &mut self,
+        myself: &ActorRef<IntegrationsMessage>,
+        integration_id: IntegrationId,
+        service: Service,
+    ) -> Result<(), ActorProcessingErr> {
+        let args = AdapterArgs {
+            deps: self.deps.clone(),
+            organization_id: self.organization_id,
+            integration_id,
+            service,
+        };
+        let (actor, _) = Actor::spawn_linked(None, Adapter, args, myself.get_cell()).await?;
+        match self
+            .adapters
+            .iter_mut()
+            .find(|entry| entry.integration_id == integration_id)
+        {
+            Some(entry) => entry.actor = Some(actor),
+            None => self.adapters.push(AdapterEntry {
+                integration_id,
+                service,
+                actor: Some(actor),
+                history: RestartHistory::default(),
+            }),
+        }
+        Ok(())
+    }
+
+    /// Starts an adapter for every connected integration without one; stops those
+    /// whose integration is gone.
+    async fn refresh(
+        &mut self,
+        myself: &ActorRef<IntegrationsMessage>,
+    ) -> Result<(), ActorProcessingErr> {
+        let connected = self
+            .deps
+            .store
+            .integrations()
+            .list(self.organization_id)
+            .await?;
+        let mut index = 0;
+        while index < self.adapters.len() {
+            let entry = &self.adapters[index];
+            if connected
+                .iter()
+                .any(|integration| integration.id == entry.integration_id)
+            {
+                index += 1;
+                continue;
+            }
+            let entry = self.adapters.remove(index);
+            if let Some(actor) = entry.actor {
+                actor.unlink(myself.get_cell());
+                actor.stop(Some("integration disconnected".into()));
+            }
+        }
+        for integration in connected {
+            let known = self
+                .adapters
+                .iter()
+                .any(|entry| entry.integration_id == integration.id);
+            if !known {
+                self.start_adapter(myself, integration.id, integration.service)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn stop_all(&mut self, myself: &ActorRef<IntegrationsMessage>, reason: &str) {
+        for entry in &mut self.adapters {
+            if let Some(actor) = entry.actor.take() {
+                actor.unlink(myself.get_cell());
+                let _ = actor
+                    .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
+                    .await;
+            }
+        }
+    }
+}
+
+impl Actor for IntegrationsSupervisor {
+    type Msg = IntegrationsMessage;
+    type State = IntegrationsState;
+    type Arguments = IntegrationsArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<IntegrationsMessage>,
+        args: IntegrationsArgs,
+    ) -> Result<IntegrationsState, ActorProcessingErr> {
+        let mut state = IntegrationsState {
+            organization_id: args.organization_id,
+            deps: args.deps,
+            adapters: Vec::new(),
+        };
+        if let Err(error) = state.refresh(&myself).await {
+            state
+                .stop_all(&myself, "integrations failed to start")
+                .await;
+            return Err(error);
+        }
+        state
+            .deps
+            .node
+            .set_integrations(state.organization_id, Some(myself));
+        Ok(state)
+    }
+
+    async fn post_stop(
+        &self,
+        myself: ActorRef<IntegrationsMessage>,
+        state: &mut IntegrationsState,
+    ) -> Result<(), ActorProcessingErr> {
+        state
+            .deps
+            .node
+            .set_integrations(state.organization_id, None);
+        state.stop_all(&myself, "integrations stopped").await;
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<IntegrationsMessage>,
+        message: IntegrationsMessage,
+        state: &mut IntegrationsState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            IntegrationsMessage::Deliver(integration, delivery) => {
+                let mut adapter = state
+                    .adapters
+                    .iter()
+                    .find(|entry| entry.integration_id == integration)
+                    .map(|entry| entry.actor.clone());
+                if adapter.is_none() {
+                    // Connected since the last refresh (possibly through another node).
+                    state.refresh(&myself).await?;
+                    adapter = state
+                        .adapters
+                        .iter()
+                        .find(|entry| entry.integration_id == integration)
+                        .map(|entry| entry.actor.clone());
+                }
+                // An adapter restarting drains the delivery when it starts.
+                if let Some(Some(actor)) = adapter {
+                    let _ = actor.send_message(AdapterMessage::Process(delivery));
+                }
+            }
+            IntegrationsMessage::Refresh => state.refresh(&myself).await?,
+            IntegrationsMessage::RestartAdapter(integration) => {
+                let stopped = state
+                    .adapters
+                    .iter()
+                    .find(|entry| entry.integration_id == integration && entry.actor.is_none())
+                    .map(|entry| entry.service);
+                if let Some(service) = stopped {
+                    state.start_adapter(&myself, integration, service).await?;
+                }
+            }
+            IntegrationsMessage::Describe(reply) => {
+                let base = format!("root/org:{}/integrations", state.organization_id);
+                let mut tree = vec![ActorInfo::actor(base.clone(), None, 0)];
+                for entry in &state.adapters {
+                    if entry.actor.is_some() {
+                        tree.push(ActorInfo::actor(
+                            format!("{base}/{}", entry.service.as_str()),
+                            None,
+                            entry.history.total(),
+                        ));
+                    }
+                }
+                let _ = reply.send(tree);
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<IntegrationsMessage>,
+        event: SupervisionEvent,
+        state: &mut IntegrationsState,
+    ) -> Result<(), ActorProcessingErr> {
+        let SupervisionEvent::ActorFailed(cell, error) = event else {
+            return Ok(());
+        };
+        let Some(entry) = state.adapters.iter_mut().find(|entry| {
+            entry
+                .actor
+                .as_ref()
+                .is_some_and(|actor| actor.get_id() == cell.get_id())
+        }) else {
+            return Ok(());
+        };
+        entry.actor = None;
+        let (integration, service) = (entry.integration_id, entry.service);
+        tracing::error!(org = %state.organization_id, %service, %error, "integration adapter failed");
+        let policy = state.deps.config.agent_policy;
+        match entry.history.record_failure(&policy, Instant::now()) {
+            Decision::Restart { delay, .. } => {
+                crate::metrics::subtree_restarted("adapter");
+                myself.send_after(delay, move || {
+                    IntegrationsMessage::RestartAdapter(integration)
+                });
+            }
+            Decision::GiveUp { .. } => {
+                tracing::error!(org = %state.organization_id, %service, "integration adapter left stopped: it keeps failing");
+                let _ = state
+                    .deps
+                    .store
+                    .integrations()
+                    .set_status(state.organization_id, service, IntegrationStatus::Error)
+                    .await;
+            }
+        }
+        Ok(())
+    }
+}
