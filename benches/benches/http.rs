@@ -51,6 +51,7 @@ async fn start(db: &TestDb, tasks: usize) -> Target {
         auth: Arc::new(auth),
         runtime: runtime.clone(),
         keys: Arc::new(MasterKey::generate()),
+        webhooks: Arc::new(companyos_api::WebhookConfig::default()),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

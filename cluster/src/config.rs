@@ -147,7 +147,13 @@ pub const SETTINGS: &[Setting] = &[
         key: "public_url",
         env: "COMPANYOS_PUBLIC_URL",
         default: "",
-        help: "the address people reach this node at (OAuth callbacks); empty: http://<listen>",
+        help: "the address people and services reach this node at (OAuth callbacks, webhook URLs); empty: http://<listen>",
+    },
+    Setting {
+        key: "webhooks.max_body_bytes",
+        env: "COMPANYOS_WEBHOOKS_MAX_BODY_BYTES",
+        default: "26214400",
+        help: "the largest webhook delivery accepted, in bytes (then 413); GitHub sends up to 25 MB",
     },
 ];
 
@@ -239,6 +245,12 @@ pub struct QueueConfig {
     pub retry_max_delay_secs: u64,
 }
 
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    pub max_body_bytes: usize,
+}
+
 /// The effective configuration of a node.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -251,6 +263,7 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Where people reach this node; empty means `http://<listen>`.
     pub public_url: String,
+    pub webhooks: WebhooksConfig,
 }
 
 impl Default for Config {
@@ -273,6 +286,7 @@ impl Default for Config {
                 retry_max_delay_secs: 0,
             },
             public_url: String::new(),
+            webhooks: WebhooksConfig { max_body_bytes: 0 },
             auth: AuthConfig {
                 jwt_secret: String::new(),
                 access_token_ttl_secs: 0,
@@ -318,6 +332,12 @@ impl Default for QueueConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         Config::default().auth
+    }
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Config::default().webhooks
     }
 }
 
@@ -609,6 +629,12 @@ impl Config {
                     _ => self.public_url = value,
                 }
             }
+            "webhooks.max_body_bytes" => {
+                self.webhooks.max_body_bytes = parse(value, "a whole number of bytes from 1024")?;
+                if self.webhooks.max_body_bytes < 1024 {
+                    return Err("expected a whole number of bytes from 1024".into());
+                }
+            }
             other => return Err(format!("unknown setting {other}")),
         }
         Ok(())
@@ -638,6 +664,7 @@ impl Config {
             "auth.github_url" => self.auth.github_url.clone(),
             "auth.github_api_url" => self.auth.github_api_url.clone(),
             "public_url" => self.public_url.clone(),
+            "webhooks.max_body_bytes" => self.webhooks.max_body_bytes.to_string(),
             _ => String::new(),
         }
     }
@@ -654,7 +681,8 @@ impl Config {
 }
 
 /// Environment variables the node reads that are not settings of the table.
-const OTHER_ENV: &[&str] = &[];
+/// (`COMPANYOS_NEW_MASTER_KEY`: the new key of `companyos keys rotate`.)
+const OTHER_ENV: &[&str] = &["COMPANYOS_NEW_MASTER_KEY"];
 
 /// A value fit for an error message, a log line or `companyos config`.
 pub fn redact_value(key: &str, value: &str) -> String {

@@ -66,6 +66,22 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Manage the master key that seals integration credentials
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// Re-encrypt every stored credential and webhook secret under a new key (generated
+    /// unless given); safe to run again after an interruption
+    Rotate {
+        /// The new key: 64 hex digits or base64 of 32 bytes [default: a new random key]
+        #[arg(long, value_name = "KEY", env = "COMPANYOS_NEW_MASTER_KEY")]
+        new_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,6 +147,24 @@ fn run(cli: Cli) -> Result<(), Fatal> {
         match cli.command {
             Command::Serve { .. } => node::serve(config).await,
             Command::Migrate => node::migrate(config).await,
+            Command::Keys {
+                action: KeysCommand::Rotate { new_key },
+            } => {
+                let rotation = node::rotate_keys(config, new_key).await?;
+                println!(
+                    "re-encrypted {} secrets from key {} to key {}",
+                    rotation.resealed, rotation.old_id, rotation.new_id
+                );
+                match rotation.install {
+                    Some(key) => println!(
+                        "set COMPANYOS_MASTER_KEY (auth.master_key) to {key} on every node and restart them; the old key no longer opens anything"
+                    ),
+                    None => println!(
+                        "the new key is in the data directory's master.key (the old one kept beside it); restart running nodes"
+                    ),
+                }
+                Ok(())
+            }
             Command::User {
                 action:
                     UserCommand::Create {

@@ -157,6 +157,123 @@ pub fn master_key(config: &Config) -> Result<MasterKey, Fatal> {
     })
 }
 
+/// What `companyos keys rotate` did.
+pub struct Rotation {
+    pub old_id: String,
+    pub new_id: String,
+    /// Ciphertexts moved to the new key (credentials and webhook secrets).
+    pub resealed: usize,
+    /// The new key's text when the operator must install it (a configured key);
+    /// `None` when it was written under the data directory.
+    pub install: Option<String>,
+}
+
+/// `companyos keys rotate`: every sealed credential and webhook secret is opened with
+/// the current key and sealed under a new one (given, or generated). With a key kept
+/// under the data directory, the new key is written there first as `master.key.next`
+/// and takes the place of `master.key` only once every row is moved — an interrupted
+/// rotation is finished by running the command again. With a configured key, the new
+/// key is printed for the operator to set on every node.
+pub async fn rotate_keys(config: Config, new_key: Option<String>) -> Result<Rotation, Fatal> {
+    let configured = !config.auth.master_key.trim().is_empty();
+    let current = master_key(&config)?;
+    let next_path = config.data_dir.join("master.key.next");
+    let text = match new_key {
+        Some(text) => text,
+        None if !configured => match std::fs::read_to_string(&next_path) {
+            Ok(text) => text,
+            Err(_) => MasterKey::generate_text(),
+        },
+        None => MasterKey::generate_text(),
+    };
+    let next = MasterKey::parse(&text)
+        .map_err(|error| Fatal(format!("the new key is not a key: {error}")))?;
+    if next.id() == current.id() {
+        return Err(Fatal(
+            "the new key is the current key: give a different one".into(),
+        ));
+    }
+    if !configured {
+        write_private(&next_path, text.trim())
+            .map_err(|error| Fatal(format!("cannot write {}: {error}", next_path.display())))?;
+    }
+    let store = open_store(&config).await?;
+    let reseal = |sealed: &str| {
+        next.reseal(&current, sealed).map_err(|error| {
+            Fatal(format!(
+                "a stored credential cannot be opened with the current key ({error}); nothing was lost: fix the key and run the command again"
+            ))
+        })
+    };
+    let mut resealed = 0;
+    for integration in store.integrations().list_all().await.map_err(store_error)? {
+        let credentials = reseal(&integration.credentials_encrypted)?;
+        let secret = match &integration.webhook_secret_encrypted {
+            Some(sealed) => reseal(sealed)?,
+            None => None,
+        };
+        if credentials.is_none() && secret.is_none() {
+            continue;
+        }
+        resealed += usize::from(credentials.is_some()) + usize::from(secret.is_some());
+        let credentials = credentials.unwrap_or(integration.credentials_encrypted.clone());
+        let secret = secret.or(integration.webhook_secret_encrypted.clone());
+        store
+            .integrations()
+            .replace_credentials(integration.id, &credentials, secret.as_deref())
+            .await
+            .map_err(store_error)?;
+    }
+    for account in store
+        .social_accounts()
+        .list_all()
+        .await
+        .map_err(store_error)?
+    {
+        if let Some(credentials) = reseal(&account.credentials_encrypted)? {
+            store
+                .social_accounts()
+                .replace_credentials(account.id, &credentials)
+                .await
+                .map_err(store_error)?;
+            resealed += 1;
+        }
+    }
+    store.close().await;
+    let install = if configured {
+        Some(text.trim().to_owned())
+    } else {
+        let path = config.data_dir.join("master.key");
+        let old = config
+            .data_dir
+            .join(format!("master.key.{}.old", current.id()));
+        std::fs::rename(&path, &old)
+            .and_then(|()| std::fs::rename(&next_path, &path))
+            .map_err(|error| Fatal(format!("rows moved, but the key file could not be replaced ({error}): move {} to {} by hand", next_path.display(), path.display())))?;
+        None
+    };
+    Ok(Rotation {
+        old_id: current.id().to_owned(),
+        new_id: next.id().to_owned(),
+        resealed,
+        install,
+    })
+}
+
+/// Writes a key file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+fn store_error(error: companyos_store::StoreError) -> Fatal {
+    Fatal(format!("database: {error}"))
+}
+
 /// `companyos user create`: a user with a password, member of an organization.
 pub async fn create_user(
     config: Config,
@@ -218,6 +335,10 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
         auth: Arc::new(auth),
         runtime: runtime.clone(),
         keys: Arc::new(keys),
+        webhooks: Arc::new(companyos_api::WebhookConfig::new(
+            Some(config.public_url.clone()),
+            config.webhooks.max_body_bytes,
+        )),
     });
     tracing::info!(%address, "listening on http://{address}");
     axum::serve(

@@ -502,3 +502,116 @@ fn help_names_the_commands_and_settings() {
             && help.contains("127.0.0.1:8080")
     );
 }
+
+#[test]
+fn keys_rotate_moves_every_secret_to_a_new_key() {
+    use companyos_integrations::crypto::MasterKey;
+    use companyos_store::{ConnectOptions, Service, Store, WebhookSetup};
+
+    let directory = tempfile::tempdir().expect("tempdir");
+    let data = directory.path().join("data");
+    assert!(
+        companyos(directory.path())
+            .arg("migrate")
+            .status()
+            .expect("migrate")
+            .success()
+    );
+    let old = MasterKey::load_or_create(None, &data).expect("key");
+    let url = format!("sqlite://{}", data.join("companyos.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let read = |store: &Store| {
+        runtime.block_on(async {
+            let integration = store.integrations().list_all().await.expect("list");
+            let integration = integration.first().expect("one").clone();
+            (
+                integration.credentials_encrypted,
+                integration.webhook_secret_encrypted.expect("secret"),
+            )
+        })
+    };
+    let store = runtime.block_on(async {
+        let store = Store::open(&ConnectOptions::new(url.clone()))
+            .await
+            .expect("open");
+        let (org, _) = companyos_store::testing::organization_with_owner(&store, "acme").await;
+        store
+            .integrations()
+            .connect(
+                org.id,
+                Service::Github,
+                &old.seal(b"ghp_secret_token"),
+                serde_json::json!({}),
+                WebhookSetup {
+                    token: "t",
+                    secret_encrypted: Some(&old.seal(b"whsec")),
+                },
+            )
+            .await
+            .expect("connect");
+        store
+    });
+
+    let output = companyos(directory.path())
+        .args(["keys", "rotate"])
+        .output()
+        .expect("rotate");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("re-encrypted 2 secrets"), "{stdout}");
+    let new = MasterKey::load_or_create(None, &data).expect("the new key file");
+    assert_ne!(new.id(), old.id());
+    assert!(
+        data.join(format!("master.key.{}.old", old.id())).exists(),
+        "the old key is kept"
+    );
+    let (credentials, secret) = read(&store);
+    assert_eq!(
+        new.open(&credentials).expect("credentials"),
+        b"ghp_secret_token"
+    );
+    assert_eq!(new.open(&secret).expect("secret"), b"whsec");
+    assert!(old.open(&credentials).is_err());
+
+    // A configured key: the operator gives (or is given) the new one to install.
+    let next = MasterKey::generate_text();
+    let output = companyos(directory.path())
+        .args(["keys", "rotate", "--new-key", &next])
+        .env(
+            "COMPANYOS_MASTER_KEY",
+            std::fs::read_to_string(data.join("master.key")).expect("key"),
+        )
+        .output()
+        .expect("rotate");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "set COMPANYOS_MASTER_KEY (auth.master_key) to {next}"
+        )),
+        "{stdout}"
+    );
+    let (credentials, _) = read(&store);
+    let next = MasterKey::parse(&next).expect("next");
+    assert_eq!(
+        next.open(&credentials).expect("credentials"),
+        b"ghp_secret_token"
+    );
+
+    // The wrong current key: one line, exit code 2, nothing changed.
+    fails_with(
+        directory.path(),
+        &["keys", "rotate"],
+        &[("COMPANYOS_MASTER_KEY", &MasterKey::generate_text())],
+        &["cannot be opened with the current key"],
+    );
+    assert_eq!(read(&store).0, credentials);
+}

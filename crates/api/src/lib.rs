@@ -35,6 +35,7 @@ pub use auth::{AuthConfig, load_or_create_secret};
 pub use auth_routes::bootstrap_user;
 pub use error::ApiError;
 pub use rate_limit::RateLimiter;
+pub use rest::webhooks::{DEFAULT_MAX_BODY_BYTES, WebhookConfig};
 
 /// The largest request body accepted (413 past it).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     /// Seals integration credentials before they reach the store.
     pub keys: Arc<MasterKey>,
+    /// How webhook deliveries are received.
+    pub webhooks: Arc<WebhookConfig>,
 }
 
 /// Every documented REST route, with its OpenAPI description.

@@ -36,6 +36,7 @@ const SEED: &[&str] = &[
     "POST /api/integrations/{service}/sync",
     "GET /api/integrations/{service}/status",
     "POST /api/webhooks/{service}/receive",
+    "GET /api/webhooks/{service}/receive",
     "GET /api/repositories",
     "GET /api/repositories/{id}",
     "POST /api/repositories/{id}/sync",

@@ -1249,9 +1249,9 @@ async fn bad_input_names_what_is_wrong(db: &TestDb) {
         ),
         (
             Method::POST,
-            "/api/webhooks/github/receive".into(),
+            "/api/webhooks/github/receive?token=guessed".into(),
             Some(json!({"zen": "hi"})),
-            StatusCode::UNAUTHORIZED,
+            StatusCode::NOT_FOUND,
             None,
         ),
         (
@@ -1468,7 +1468,15 @@ async fn credentials_are_sealed_and_never_returned(db: &TestDb) {
         .open_json(&stored.credentials_encrypted)
         .expect("opens with the node's key");
     assert_eq!(opened["credentials"]["token"], secret);
-    assert_eq!(opened["webhook_secret"], "whsec_hidden");
+    let sealed_secret = stored
+        .webhook_secret_encrypted
+        .as_deref()
+        .expect("the webhook secret is stored");
+    assert!(!sealed_secret.contains("whsec_hidden"), "sealed at rest");
+    assert_eq!(
+        server.keys.open(sealed_secret).expect("opens"),
+        b"whsec_hidden"
+    );
 
     let (status, _) = server
         .call(

@@ -213,6 +213,34 @@ impl SocialAccounts<'_> {
         updated.ok_or_else(|| StoreError::not_found("social account", id))
     }
 
+    /// Every account of every organization (key rotation walks them all).
+    pub async fn list_all(&self) -> Result<Vec<SocialAccount>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM social_accounts ORDER BY created_at, id")
+                .fetch_all(pool)
+                .await
+        })
+    }
+
+    /// Replaces the stored ciphertext (key rotation).
+    pub async fn replace_credentials(
+        &self,
+        id: SocialAccountId,
+        credentials_encrypted: &str,
+    ) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE social_accounts SET credentials_encrypted = $2, updated_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(credentials_encrypted)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+    }
+
     pub async fn delete(&self, org: OrgId, id: SocialAccountId) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
             sqlx::query("DELETE FROM social_accounts WHERE id = $1 AND organization_id = $2")

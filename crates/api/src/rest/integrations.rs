@@ -5,9 +5,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use companyos_store::{Integration, Service};
+use base64::Engine as _;
+use companyos_store::{Integration, Service, WebhookSetup};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -71,6 +72,13 @@ struct Connect {
     metadata: Option<serde_json::Map<String, Value>>,
 }
 
+/// 32 random bytes, URL-safe: the unguessable part of a webhook URL.
+fn new_webhook_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 fn integration_json(integration: &Integration) -> Value {
     json!({
         "id": integration.id,
@@ -122,6 +130,7 @@ async fn connect(
     State(state): State<AppState>,
     Org(access): Org,
     Path(raw): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<Connect>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ManageIntegrations)?;
@@ -144,10 +153,15 @@ async fn connect(
             "must not be empty when given",
         ));
     }
-    let sealed = state.keys.seal_json(&json!({
-        "credentials": body.credentials,
-        "webhook_secret": body.webhook_secret,
-    }));
+    let sealed = state
+        .keys
+        .seal_json(&json!({"credentials": body.credentials}));
+    let secret = body
+        .webhook_secret
+        .as_deref()
+        .map(|secret| state.keys.seal(secret.as_bytes()));
+    // Kept by a reconnection: the URL given to the service stays valid.
+    let token = new_webhook_token();
     let integration = state
         .store
         .integrations()
@@ -156,9 +170,22 @@ async fn connect(
             service,
             &sealed,
             Value::Object(body.metadata.unwrap_or_default()),
+            WebhookSetup {
+                token: &token,
+                secret_encrypted: secret.as_deref(),
+            },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(integration_json(&integration))))
+    state.webhooks.forget_tokens();
+    state.runtime.integrations_changed(access.organization);
+    let mut answer = integration_json(&integration);
+    answer["webhook_url"] = integration
+        .webhook_token
+        .as_deref()
+        .map(|token| state.webhooks.webhook_url(&headers, service, token))
+        .into();
+    answer["webhook_secret_set"] = integration.webhook_secret_encrypted.is_some().into();
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 #[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -173,6 +200,8 @@ async fn disconnect(
         .integrations()
         .disconnect(access.organization, service(&raw)?)
         .await?;
+    state.webhooks.forget_tokens();
+    state.runtime.integrations_changed(access.organization);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -15,7 +15,7 @@ pub(crate) mod development;
 mod integrations;
 mod organizations;
 pub(crate) mod social;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use std::str::FromStr;
 

@@ -1,15 +1,33 @@
-//! `POST /api/webhooks/{service}/receive`, the public entry for the services' webhook
-//! deliveries. Verifying each vendor's signature scheme belongs to the integrations
-//! crate; until it is wired here, the route refuses what it cannot verify: an unknown
-//! service is a 404, a delivery without the service's signature header a 401, and a
-//! signed one a 501 — nothing unverified is ever accepted.
+//! `/api/webhooks/{service}/receive`, the public entry for the services' webhook
+//! deliveries. The URL's `token` (handed out as `webhook_url` when the integration is
+//! connected) names the organization's integration; its webhook secret verifies the
+//! delivery with the vendor's own scheme (`companyos_integrations::webhooks`).
+//!
+//! A delivery is answered in this order: an unknown service or token is a 404; a body
+//! over `webhooks.max_body_bytes` a 413; a signature that does not verify a 401; the
+//! vendors' handshakes (GitHub's `ping`, Slack's `url_verification`) are answered at
+//! once; a signed body that is not JSON is kept as `malformed` and answered 400; every
+//! other delivery is written (raw body, the headers that matter, its delivery key)
+//! **before** the 202 — a redelivery of the same key gets 200 and is not processed
+//! twice — and handed to the integration's adapter, which makes the event.
+//!
+//! `GET` on the same URL answers X's CRC (`crc_token`) and LinkedIn's validation
+//! (`challengeCode`).
 
-use axum::body::Bytes;
-use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use companyos_store::Service;
-
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use companyos_integrations::{normalise, webhooks};
+use companyos_store::{
+    DeliveryId, DeliveryStatus, IntegrationId, NewDelivery, OrgId, Recorded, Service, StoreError,
+};
+use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,44 +36,335 @@ use crate::error::ApiError;
 use crate::openapi::Problem;
 use crate::rest::integrations::service;
 
+/// GitHub caps webhook payloads at 25 MB; no vendor sends more.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// How long a resolved webhook token is trusted without reading the database again.
+const TOKEN_TTL: Duration = Duration::from_secs(5);
+/// Resolved tokens kept at most (the cache is emptied past it).
+const TOKEN_CACHE_LIMIT: usize = 10_000;
+
+/// How this node receives webhooks.
+pub struct WebhookConfig {
+    /// The base URL the services reach this node at (`public_url`), for `webhook_url`;
+    /// when empty, the request's `Host` (and `X-Forwarded-Proto`) are used.
+    pub public_url: Option<String>,
+    pub max_body_bytes: usize,
+    /// Seconds since the Unix epoch: Slack's replay window is measured against it.
+    pub clock: fn() -> i64,
+    tokens: Mutex<HashMap<String, (Instant, Arc<Resolved>)>>,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig::new(None, DEFAULT_MAX_BODY_BYTES)
+    }
+}
+
+impl WebhookConfig {
+    pub fn new(public_url: Option<String>, max_body_bytes: usize) -> WebhookConfig {
+        WebhookConfig {
+            public_url: public_url.filter(|url| !url.trim().is_empty()),
+            max_body_bytes,
+            clock: || chrono::Utc::now().timestamp(),
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forgets every resolved token (an integration was connected or disconnected).
+    pub(crate) fn forget_tokens(&self) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
+    /// The absolute URL a service should deliver to.
+    pub(crate) fn webhook_url(&self, headers: &HeaderMap, service: Service, token: &str) -> String {
+        let base = match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("localhost");
+                let scheme = headers
+                    .get("x-forwarded-proto")
+                    .and_then(|value| value.to_str().ok())
+                    .filter(|scheme| matches!(*scheme, "http" | "https"))
+                    .unwrap_or("http");
+                format!("{scheme}://{host}")
+            }
+        };
+        format!("{base}/api/webhooks/{service}/receive?token={token}")
+    }
+}
+
+/// What a webhook token stands for.
+struct Resolved {
+    organization_id: OrgId,
+    integration_id: IntegrationId,
+    service: Service,
+    /// `None` when the integration was connected without a webhook secret.
+    secret: Option<Vec<u8>>,
+}
+
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(receive))
+    // The body limit is the webhook setting, enforced in the handler.
+    OpenApiRouter::new()
+        .routes(routes!(receive, handshake))
+        .layer(DefaultBodyLimit::disable())
 }
 
-/// Where each service puts the proof that a delivery is its own.
-fn signature_header(service: Service) -> Option<&'static str> {
-    match service {
-        Service::Github => Some("x-hub-signature-256"),
-        Service::Slack => Some("x-slack-signature"),
-        Service::Vercel => Some("x-vercel-signature"),
-        Service::Twitter => Some("x-twitter-webhooks-signature"),
-        Service::Linkedin => Some("x-li-signature"),
-        // Figma sends its passcode inside the JSON body.
-        Service::Figma => None,
-    }
-}
-
-#[utoipa::path(post, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "A service's signed webhook delivery", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "A service's signed webhook delivery"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
-async fn receive(
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, ApiError> {
-    let service = service(&raw)?;
-    let signed = match signature_header(service) {
-        Some(header) => headers.contains_key(header),
-        None => serde_json::from_slice::<serde_json::Value>(&body)
-            .is_ok_and(|value| value.get("passcode").is_some()),
-    };
-    if !signed {
-        let proof = signature_header(service).unwrap_or("a passcode in the body");
-        return Err(ApiError::unauthorized(format!(
-            "a {service} delivery must be signed ({proof})"
-        )));
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "Not verifiable yet",
-        format!("this node cannot verify {service} signatures yet; the delivery was not accepted"),
+fn unknown_token(service: Service) -> ApiError {
+    ApiError::not_found(format!(
+        "no connected {service} integration has this webhook URL: use the webhook_url returned when the integration was connected"
     ))
+}
+
+async fn resolve(
+    state: &AppState,
+    service: Service,
+    query: &HashMap<String, String>,
+) -> Result<Arc<Resolved>, ApiError> {
+    let Some(token) = query.get("token").filter(|token| !token.is_empty()) else {
+        return Err(unknown_token(service));
+    };
+    let config = &state.webhooks;
+    if let Some((at, resolved)) = config
+        .tokens
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(token)
+        && at.elapsed() < TOKEN_TTL
+    {
+        return if resolved.service == service {
+            Ok(resolved.clone())
+        } else {
+            Err(unknown_token(service))
+        };
+    }
+    let integration = match state.store.integrations().by_webhook_token(token).await {
+        Ok(integration) => integration,
+        Err(StoreError::NotFound { .. }) => return Err(unknown_token(service)),
+        Err(error) => return Err(error.into()),
+    };
+    let secret = match &integration.webhook_secret_encrypted {
+        Some(sealed) => Some(state.keys.open(sealed).map_err(|error| {
+            tracing::error!(integration = %integration.id, %error, "webhook secret cannot be opened");
+            ApiError::internal()
+        })?),
+        None => None,
+    };
+    let resolved = Arc::new(Resolved {
+        organization_id: integration.organization_id,
+        integration_id: integration.id,
+        service: integration.service,
+        secret,
+    });
+    {
+        let mut tokens = config
+            .tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tokens.len() >= TOKEN_CACHE_LIMIT {
+            tokens.clear();
+        }
+        tokens.insert(token.clone(), (Instant::now(), resolved.clone()));
+    }
+    if resolved.service == service {
+        Ok(resolved)
+    } else {
+        Err(unknown_token(service))
+    }
+}
+
+fn secret_of(resolved: &Resolved) -> Result<&[u8], ApiError> {
+    resolved.secret.as_deref().ok_or_else(|| {
+        ApiError::unauthorized(format!(
+            "this {} integration has no webhook secret to verify deliveries with: reconnect it with webhook_secret",
+            resolved.service
+        ))
+    })
+}
+
+/// The headers kept with a delivery: its type, ids, signature and timestamps.
+fn kept_headers(headers: &HeaderMap) -> Value {
+    let mut kept = serde_json::Map::new();
+    for (name, value) in headers {
+        let name = name.as_str();
+        if (name.starts_with("x-") || name == "content-type" || name == "user-agent")
+            && let Ok(value) = value.to_str()
+        {
+            kept.insert(
+                name.to_owned(),
+                Value::String(value.chars().take(1024).collect()),
+            );
+        }
+        if kept.len() >= 64 {
+            break;
+        }
+    }
+    Value::Object(kept)
+}
+
+#[utoipa::path(post, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "A service's signed webhook delivery", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url")), responses((status = 202, description = "Verified and recorded; processed asynchronously", body = Object), (status = 200, description = "A handshake answered, or a delivery already recorded", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn receive(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let service = service(&raw)?;
+    let resolved = resolve(&state, service, &query).await?;
+    let limit = state.webhooks.max_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Body too large",
+            format!("a webhook delivery may be at most {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+    webhooks::verify(
+        service.as_str(),
+        secret_of(&resolved)?,
+        &headers,
+        &body,
+        (state.webhooks.clock)(),
+    )
+    .map_err(|error| ApiError::unauthorized(format!("{service} delivery refused: {error}")))?;
+
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    let github_event = headers
+        .get("x-github-event")
+        .and_then(|value| value.to_str().ok());
+    let record = |payload: Option<&Value>, event_type: String, error: Option<String>| NewDelivery {
+        integration_id: resolved.integration_id,
+        service,
+        delivery_key: webhooks::delivery_key(service.as_str(), &headers, payload, &body),
+        event_type,
+        headers: kept_headers(&headers),
+        body: body.to_vec(),
+        status: if error.is_some() {
+            DeliveryStatus::Malformed
+        } else {
+            DeliveryStatus::Received
+        },
+        error,
+    };
+    let org = resolved.organization_id;
+    let payload = match normalise::parse_body(content_type, &body) {
+        Ok(payload) => payload,
+        Err(reason) => {
+            let recorded = state
+                .store
+                .deliveries()
+                .record(org, record(None, "malformed".into(), Some(reason.clone())))
+                .await?;
+            let id = match recorded {
+                Recorded::New(id) | Recorded::Duplicate(id) => id,
+            };
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Malformed delivery",
+                format!("{reason}; the signed delivery was kept for inspection as {id}"),
+            ));
+        }
+    };
+
+    // Handshakes: answered, not recorded.
+    if service == Service::Github && github_event == Some("ping") {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({"ok": true, "zen": payload.get("zen"), "hook_id": payload.get("hook_id")})),
+        )
+            .into_response());
+    }
+    if service == Service::Slack
+        && payload.get("type").and_then(Value::as_str) == Some("url_verification")
+    {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({"challenge": payload.get("challenge").cloned().unwrap_or(Value::Null)})),
+        )
+            .into_response());
+    }
+
+    let event_type = normalise::normalise(service.as_str(), github_event, &payload).event_type;
+    let recorded = state
+        .store
+        .deliveries()
+        .record(org, record(Some(&payload), event_type, None))
+        .await?;
+    match recorded {
+        Recorded::New(id) => {
+            if let Err(error) = state
+                .runtime
+                .deliver(org, resolved.integration_id, id)
+                .await
+            {
+                // Recorded is what counts: the adapter drains it when it (re)starts.
+                tracing::warn!(delivery = %id, %error, "delivery recorded; its adapter will pick it up");
+            }
+            Ok(answer(StatusCode::ACCEPTED, id, "received"))
+        }
+        Recorded::Duplicate(id) => Ok(answer(StatusCode::OK, id, "duplicate")),
+    }
+}
+
+fn answer(status: StatusCode, id: DeliveryId, outcome: &str) -> Response {
+    (status, Json(json!({"delivery_id": id, "status": outcome}))).into_response()
+}
+
+#[utoipa::path(get, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "X's CRC check (crc_token) and LinkedIn's endpoint validation (challengeCode)", params(("service" = String, Path, description = "twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url"), ("crc_token" = Option<String>, Query, description = "X's challenge"), ("challengeCode" = Option<String>, Query, description = "LinkedIn's challenge")), responses((status = 200, description = "The challenge's response", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn handshake(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let service = service(&raw)?;
+    let resolved = resolve(&state, service, &query).await?;
+    match service {
+        Service::Twitter => {
+            let token = query.get("crc_token").ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "Missing challenge",
+                    "X's CRC check sends crc_token",
+                )
+            })?;
+            let response = webhooks::twitter_crc_response(secret_of(&resolved)?, token);
+            Ok(Json(json!({"response_token": response})).into_response())
+        }
+        Service::Linkedin => {
+            let code = query.get("challengeCode").ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "Missing challenge",
+                    "LinkedIn's validation sends challengeCode",
+                )
+            })?;
+            let response = webhooks::linkedin_challenge_response(secret_of(&resolved)?, code);
+            Ok(Json(json!({"challengeCode": code, "challengeResponse": response})).into_response())
+        }
+        other => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            format!(
+                "{other} delivers webhooks with POST; GET answers only X's and LinkedIn's challenges"
+            ),
+        )),
+    }
 }

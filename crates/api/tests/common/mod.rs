@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use companyos_api::{AppState, AuthConfig, router};
+use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
 use companyos_integrations::crypto::MasterKey;
 use companyos_store::testing::TestDb;
 use companyos_store::{AgentTask, DbTaskQueue, Event, TaskQueue};
@@ -58,6 +58,24 @@ impl Behaviour for StandIn {
     }
 }
 
+/// The executors of the action routes as stand-ins that finish every task, over the
+/// agents CompanyOS ships (its real watchers among them).
+pub fn executors() -> AgentTypeRegistry {
+    let mut registry = AgentTypeRegistry::builtin();
+    for (name, kind) in STAND_INS {
+        if kind == AgentKind::Executor {
+            registry.register(AgentType {
+                name: name.into(),
+                kind,
+                capabilities: vec![name.into()],
+                default_configuration: json!({}),
+                factory: Arc::new(move |_| Box::new(StandIn(kind))),
+            });
+        }
+    }
+    registry
+}
+
 pub fn registry() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
@@ -80,6 +98,17 @@ pub struct Server {
 }
 
 pub async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Server {
+    serve_with(db, configure, WebhookConfig::default(), registry()).await
+}
+
+/// A node with the given webhook entry (a fixed clock, a small body limit) and agent
+/// types.
+pub async fn serve_with(
+    db: &TestDb,
+    configure: impl FnOnce(&mut AuthConfig),
+    webhooks: WebhookConfig,
+    registry: AgentTypeRegistry,
+) -> Server {
     let mut auth = AuthConfig::new(
         b"a test secret that is long enough!!",
         Duration::from_secs(900),
@@ -88,14 +117,9 @@ pub async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Serv
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let runtime = Arc::new(
-        Runtime::start(
-            db.store.clone(),
-            queue,
-            registry(),
-            RuntimeConfig::default(),
-        )
-        .await
-        .expect("runtime"),
+        Runtime::start(db.store.clone(), queue, registry, RuntimeConfig::default())
+            .await
+            .expect("runtime"),
     );
     let keys = Arc::new(MasterKey::generate());
     let app = router(AppState {
@@ -103,6 +127,7 @@ pub async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Serv
         auth: Arc::new(auth),
         runtime: runtime.clone(),
         keys: keys.clone(),
+        webhooks: Arc::new(webhooks),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
