@@ -12,6 +12,8 @@
 //! Under `cargo test` it runs a few requests per path as a smoke test.
 
 use std::sync::Arc;
+
+use companyos_benches::client;
 use std::time::{Duration, Instant};
 
 use companyos_api::{AppState, AuthConfig, router};
@@ -53,18 +55,7 @@ async fn start(db: &TestDb, tasks: usize) -> Target {
         keys: Arc::new(MasterKey::generate()),
         webhooks: Arc::new(companyos_api::WebhookConfig::default()),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
+    let base = companyos_benches::serve(app).await;
     let client = client();
     let registered: Value = client
         .post(format!("{base}/api/auth/register"))
@@ -101,14 +92,6 @@ async fn start(db: &TestDb, tasks: usize) -> Target {
         org,
         runtime,
     }
-}
-
-fn client() -> reqwest::Client {
-    companyos_integrations::http::builder()
-        .expect("tls")
-        .pool_max_idle_per_host(256)
-        .build()
-        .expect("client")
 }
 
 #[derive(Clone, Copy)]

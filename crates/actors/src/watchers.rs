@@ -146,6 +146,7 @@ impl ServiceWatcher {
                     self.priority,
                     json!({
                         "event_id": event.id,
+                        "delivery_id": at("/delivery_id"),
                         "pull_request_id": event.resource_id,
                         "repository": at("/repository/full_name"),
                         "number": at("/pull_request/number"),

@@ -131,6 +131,20 @@ impl Events<'_> {
         })
     }
 
+    /// How many events the organization has (of one type, when given).
+    pub async fn count(&self, org: OrgId, event_type: Option<&str>) -> Result<u64, StoreError> {
+        let (count,): (i64,) = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM events WHERE organization_id = $1 AND ($2 IS NULL OR event_type = $2)",
+            )
+            .bind(org)
+            .bind(event_type)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     pub async fn get(&self, org: OrgId, id: EventId) -> Result<Event, StoreError> {
         let event: Option<Event> = reader!(self.store, |pool| {
             sqlx::query_as("SELECT * FROM events WHERE id = $1 AND organization_id = $2")

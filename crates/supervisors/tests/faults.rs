@@ -23,6 +23,7 @@ companyos_store::contract_tests!(
     strategies_apply_per_subtree,
     a_subtree_that_keeps_losing_agents_fails_to_its_organization,
     events_left_unrouted_are_routed_at_start_up,
+    deliveries_recorded_before_a_crash_become_tasks_at_start_up,
     the_gateway_serves_requests_by_id,
     a_crashed_dispatcher_is_restarted_and_work_goes_on,
     a_panicking_agent_is_restarted_and_its_task_retried,
@@ -1649,6 +1650,117 @@ async fn a_subtree_that_keeps_losing_agents_fails_to_its_organization(db: &TestD
         all_completed(&db.store, org, std::slice::from_ref(&counted))
     })
     .await;
+    runtime.shutdown().await;
+}
+
+async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb) {
+    let org = organization(&db.store).await;
+    for (name, agent_type) in [("github", "github_watcher"), ("reviewer", "code_review")] {
+        db.store
+            .agents()
+            .create(
+                org,
+                NewAgent {
+                    name: name.into(),
+                    agent_type: agent_type.into(),
+                    capabilities: vec![],
+                    configuration: json!({}),
+                },
+            )
+            .await
+            .expect("agent");
+    }
+    let integration = db
+        .store
+        .integrations()
+        .connect(
+            org,
+            Service::Github,
+            "k:sealed",
+            json!({}),
+            WebhookSetup {
+                token: "token",
+                secret_encrypted: None,
+            },
+        )
+        .await
+        .expect("integration");
+    // As the edge left it: recorded and acknowledged, then the node died.
+    let body = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/github/pull_request/opened.payload.json"),
+    )
+    .expect("fixture");
+    let Recorded::New(delivery) = db
+        .store
+        .deliveries()
+        .record(
+            org,
+            NewDelivery {
+                integration_id: integration.id,
+                service: Service::Github,
+                delivery_key: "d-1".into(),
+                event_type: "pull_request.opened".into(),
+                headers: json!({"x-github-event": "pull_request", "content-type": "application/json"}),
+                body,
+                status: DeliveryStatus::Received,
+                error: None,
+            },
+        )
+        .await
+        .expect("delivery")
+    else {
+        panic!("a new delivery");
+    };
+    let mut registry = AgentTypeRegistry::builtin();
+    register(&mut registry, "code_review", AgentKind::Executor, || {
+        Box::new(CrashesWhile(Arc::new(AtomicBool::new(false))))
+    });
+    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    let tree = runtime.tree().await.expect("tree");
+    assert!(
+        tree.iter()
+            .any(|actor| actor.path == format!("root/org:{org}/integrations/github")),
+        "one adapter per connected integration: {:?}",
+        tree.iter().map(|actor| &actor.path).collect::<Vec<_>>()
+    );
+    eventually("the delivery becomes an event", || async {
+        db.store
+            .deliveries()
+            .get(org, delivery)
+            .await
+            .expect("delivery")
+            .status
+            == DeliveryStatus::Processed
+    })
+    .await;
+    let filter = TaskFilter {
+        task_type: Some("analyze_pr".into()),
+        status: Some(TaskStatus::Completed),
+        ..TaskFilter::default()
+    };
+    eventually("its review task completes", || async {
+        db.store
+            .tasks()
+            .list(org, &filter, &PageRequest::default())
+            .await
+            .expect("tasks")
+            .items
+            .len()
+            == 1
+    })
+    .await;
+    let pulls = db
+        .store
+        .pull_requests()
+        .list(org, &PullRequestFilter::default(), &PageRequest::default())
+        .await
+        .expect("pull requests");
+    assert_eq!(
+        pulls.items.len(),
+        1,
+        "the pull request row follows the delivery"
+    );
     runtime.shutdown().await;
 }
 

@@ -1,0 +1,358 @@
+//! Webhooks under load: a node's router on a local port (SQLite, then PostgreSQL) with a
+//! connected GitHub integration, the real GitHub watcher and a code review agent whose
+//! work is instant, and a Rust load generator posting signed `pull_request.opened`
+//! deliveries (the 28 KB fixture, a unique `X-GitHub-Delivery` each) over keep-alive
+//! connections at 10 and 50 connections.
+//!
+//! Per run it reports:
+//! - verified ingest: 202s per second and their p50/p99 (signature + dedupe + persist
+//!   + 202), measured while the node also processes what it accepted;
+//! - end to end: delivery sent → adapter → event → watcher → `analyze_pr` task →
+//!   executor → task completed, per second (202s over the time until the last task
+//!   completed) and p50/p99 latency (from the request's start to the completion, seen
+//!   on the runtime's event bus);
+//! - nothing lost: processed deliveries, stored `pull_request.opened` events and
+//!   completed tasks, each equal to the number of 202s.
+//!
+//! Run: `cargo bench -p companyos-benches --bench ingest` (PostgreSQL from
+//! `DATABASE_URL`). Under `cargo test` it runs a few deliveries per backend as a smoke
+//! test, with the same checks.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use companyos_benches::client;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
+use companyos_integrations::crypto::MasterKey;
+use companyos_integrations::webhooks::github_signature;
+use companyos_store::testing::{TestBackend, TestDb};
+use companyos_store::{
+    AgentTask, DbTaskQueue, DeliveryStatus, OrgId, PageRequest, TaskFilter, TaskQueue, TaskStatus,
+};
+use companyos_supervisors::{
+    AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig, RuntimeEvent,
+    TaskContext, TaskFailure,
+};
+use serde_json::{Value, json};
+
+const SECRET: &[u8] = b"bench-webhook-secret";
+
+/// The code review agent of the bench: the pipeline is measured, not a review.
+struct InstantReview;
+
+#[async_trait]
+impl Behaviour for InstantReview {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+
+    async fn perform(
+        &mut self,
+        _: &TaskContext,
+        _: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        Ok(Some(json!({"reviewed": true})))
+    }
+}
+
+struct Target {
+    base: String,
+    path: String,
+    org: OrgId,
+    runtime: Arc<Runtime>,
+}
+
+async fn start(db: &TestDb) -> Target {
+    let auth = AuthConfig::new(
+        b"a bench secret that is long enough!",
+        Duration::from_secs(3600),
+    )
+    .expect("auth");
+    let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
+    let mut registry = AgentTypeRegistry::builtin();
+    registry.register(AgentType {
+        name: "code_review".into(),
+        kind: AgentKind::Executor,
+        capabilities: vec!["analyze_pr".into()],
+        default_configuration: json!({}),
+        factory: Arc::new(|_| Box::new(InstantReview)),
+    });
+    let runtime = Arc::new(
+        Runtime::start(db.store.clone(), queue, registry, RuntimeConfig::default())
+            .await
+            .expect("runtime"),
+    );
+    let app = router(AppState {
+        store: db.store.clone(),
+        auth: Arc::new(auth),
+        runtime: runtime.clone(),
+        keys: Arc::new(MasterKey::generate()),
+        webhooks: Arc::new(WebhookConfig::default()),
+    });
+    let base = companyos_benches::serve(app).await;
+    let client = client();
+    let registered: Value = client
+        .post(format!("{base}/api/auth/register"))
+        .json(&json!({"email": "bench@example.com", "name": "Bench", "password": "correct horse", "organization": "Bench"}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let token = registered["access_token"].as_str().expect("token");
+    let org = registered["organization"]["id"].as_str().expect("org");
+    let org_id = OrgId(org.parse().expect("uuid"));
+    for (name, agent_type) in [("watcher", "github_watcher"), ("reviewer", "code_review")] {
+        runtime
+            .spawn_agent(org_id, name, agent_type, None)
+            .await
+            .expect("agent");
+    }
+    let connected: Value = client
+        .post(format!("{base}/api/integrations/github/connect"))
+        .bearer_auth(token)
+        .header("x-organization-id", org)
+        .json(&json!({"credentials": {"token": "ghp_bench"}, "webhook_secret": String::from_utf8_lossy(SECRET)}))
+        .send()
+        .await
+        .expect("connect")
+        .json()
+        .await
+        .expect("json");
+    let url = connected["webhook_url"].as_str().expect("webhook_url");
+    Target {
+        path: url[base.len()..].to_owned(),
+        base,
+        org: org_id,
+        runtime,
+    }
+}
+
+struct Measured {
+    accepted: usize,
+    ingest_per_second: f64,
+    ingest_p50: Duration,
+    ingest_p99: Duration,
+    e2e_per_second: f64,
+    e2e_p50: Duration,
+    e2e_p99: Duration,
+}
+
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+async fn load(
+    db: &TestDb,
+    target: &Arc<Target>,
+    body: &Arc<Vec<u8>>,
+    concurrency: usize,
+    duration: Duration,
+) -> Measured {
+    let store = &db.store;
+    let tasks_before = completed(store, target.org).await;
+    // Completions as the runtime announces them.
+    let mut bus = target.runtime.subscribe();
+    let finished: Arc<Mutex<HashMap<companyos_store::TaskId, Instant>>> = Arc::default();
+    let listener = {
+        let finished = finished.clone();
+        tokio::spawn(async move {
+            loop {
+                match bus.recv().await {
+                    Ok(RuntimeEvent::TaskChanged {
+                        task_id,
+                        status: TaskStatus::Completed,
+                        ..
+                    }) => {
+                        finished
+                            .lock()
+                            .expect("lock")
+                            .insert(task_id, Instant::now());
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+    let client = client();
+    let signature = github_signature(SECRET, body);
+    let started = Instant::now();
+    let deadline = started + duration;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, target, body, signature) = (
+                client.clone(),
+                target.clone(),
+                body.clone(),
+                signature.clone(),
+            );
+            tokio::spawn(async move {
+                let mut sent = Vec::new();
+                while Instant::now() < deadline {
+                    let delivery = uuid::Uuid::new_v4().to_string();
+                    let at = Instant::now();
+                    let response = client
+                        .post(format!("{}{}", target.base, target.path))
+                        .header("content-type", "application/json")
+                        .header("x-github-event", "pull_request")
+                        .header("x-github-delivery", &delivery)
+                        .header("x-hub-signature-256", &signature)
+                        .body(body.as_ref().clone())
+                        .send()
+                        .await
+                        .expect("request");
+                    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+                    let answer: Value = response.json().await.expect("json");
+                    let id = answer["delivery_id"].as_str().expect("id").to_owned();
+                    sent.push((id, at, at.elapsed()));
+                }
+                sent
+            })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for worker in workers {
+        sent.extend(worker.await.expect("worker"));
+    }
+    let sending = started.elapsed();
+    let accepted = sent.len();
+    // Wait for the pipeline to finish what was accepted.
+    let wait_until = Instant::now() + Duration::from_secs(300);
+    while completed(store, target.org).await < tasks_before + accepted as u64 {
+        assert!(Instant::now() < wait_until, "tasks did not all complete");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    listener.abort();
+    let finished = finished.lock().expect("lock").clone();
+    // Task → delivery, from the tasks' inputs.
+    let mut by_delivery = HashMap::new();
+    let mut page = PageRequest::first(100);
+    let filter = TaskFilter {
+        status: Some(TaskStatus::Completed),
+        ..TaskFilter::default()
+    };
+    loop {
+        let tasks = store
+            .tasks()
+            .list(target.org, &filter, &page)
+            .await
+            .expect("tasks");
+        for task in &tasks.items {
+            if let (Some(delivery), Some(done)) = (
+                task.input_data
+                    .as_ref()
+                    .and_then(|input| input["delivery_id"].as_str()),
+                finished.get(&task.id),
+            ) {
+                by_delivery.insert(delivery.to_owned(), *done);
+            }
+        }
+        match tasks.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    let mut ingest: Vec<Duration> = sent.iter().map(|(_, _, latency)| *latency).collect();
+    ingest.sort();
+    let mut e2e: Vec<Duration> = sent
+        .iter()
+        .filter_map(|(id, at, _)| by_delivery.get(id).map(|done| done.duration_since(*at)))
+        .collect();
+    e2e.sort();
+    let last = sent
+        .iter()
+        .filter_map(|(id, _, _)| by_delivery.get(id))
+        .max()
+        .copied()
+        .unwrap_or_else(Instant::now);
+    Measured {
+        accepted,
+        ingest_per_second: accepted as f64 / sending.as_secs_f64(),
+        ingest_p50: quantile(&ingest, 0.50),
+        ingest_p99: quantile(&ingest, 0.99),
+        e2e_per_second: accepted as f64 / last.duration_since(started).as_secs_f64(),
+        e2e_p50: quantile(&e2e, 0.50),
+        e2e_p99: quantile(&e2e, 0.99),
+    }
+}
+
+async fn completed(store: &companyos_store::Store, org: OrgId) -> u64 {
+    store
+        .tasks()
+        .count_by_status(org)
+        .await
+        .expect("count")
+        .iter()
+        .find(|(status, _)| *status == TaskStatus::Completed)
+        .map_or(0, |(_, count)| *count as u64)
+}
+
+async fn run(backend: TestBackend, label: &str, smoke: bool) {
+    let db = TestDb::new(backend).await;
+    let target = Arc::new(start(&db).await);
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/github/pull_request/opened.payload.json");
+    let body = Arc::new(std::fs::read(&fixtures).expect("the pull_request fixture"));
+    let (levels, duration): (&[usize], Duration) = if smoke {
+        (&[2], Duration::from_millis(200))
+    } else {
+        (&[10, 50], Duration::from_secs(10))
+    };
+    let mut total = 0;
+    for &concurrency in levels {
+        let measured = load(&db, &target, &body, concurrency, duration).await;
+        total += measured.accepted;
+        println!(
+            "{label:<9} c={concurrency:<3} {:>6} deliveries  ingest {:>7.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>7.0}/s p50 {:>7.2} ms p99 {:>7.2} ms",
+            measured.accepted,
+            measured.ingest_per_second,
+            measured.ingest_p50.as_secs_f64() * 1000.0,
+            measured.ingest_p99.as_secs_f64() * 1000.0,
+            measured.e2e_per_second,
+            measured.e2e_p50.as_secs_f64() * 1000.0,
+            measured.e2e_p99.as_secs_f64() * 1000.0,
+        );
+    }
+    // Nothing lost: every 202 is a processed delivery, a stored event and a completed task.
+    let store = &db.store;
+    let processed = store
+        .deliveries()
+        .count(target.org, DeliveryStatus::Processed)
+        .await
+        .expect("count");
+    let events = store
+        .events()
+        .count(target.org, Some("pull_request.opened"))
+        .await
+        .expect("count");
+    let tasks = completed(store, target.org).await;
+    println!(
+        "{label:<9} 202s {total}  processed deliveries {processed}  events {events}  completed tasks {tasks}"
+    );
+    assert_eq!(
+        (processed, events, tasks),
+        (total as u64, total as u64, total as u64),
+        "nothing lost"
+    );
+    target.runtime.shutdown().await;
+    db.cleanup().await;
+}
+
+fn main() {
+    let smoke = !std::env::args().any(|argument| argument == "--bench");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    runtime.block_on(async {
+        run(TestBackend::Sqlite, "sqlite", smoke).await;
+        run(TestBackend::Postgres, "postgres", smoke).await;
+    });
+}
