@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use base64::Engine as _;
 use companyos_store::{Integration, Service, WebhookSetup};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -70,13 +69,6 @@ struct Connect {
     /// Public details to keep with the integration (account name, team…).
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Map<String, Value>>,
-}
-
-/// 32 random bytes, URL-safe: the unguessable part of a webhook URL.
-fn new_webhook_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn integration_json(integration: &Integration) -> Value {
@@ -161,7 +153,7 @@ async fn connect(
         .as_deref()
         .map(|secret| state.keys.seal(secret.as_bytes()));
     // Kept by a reconnection: the URL given to the service stays valid.
-    let token = new_webhook_token();
+    let token = crate::auth::random_hex(32);
     let integration = state
         .store
         .integrations()
