@@ -155,6 +155,36 @@ pub const SETTINGS: &[Setting] = &[
         default: "26214400",
         help: "the largest webhook delivery accepted, in bytes (then 413); GitHub sends up to 25 MB",
     },
+    Setting {
+        key: "integrations.sync_interval_secs",
+        env: "COMPANYOS_INTEGRATIONS_SYNC_INTERVAL_SECS",
+        default: "900",
+        help: "how often each connected integration is synced through its API (repositories, pull requests, deployments, Figma files, social accounts); 0: only when asked",
+    },
+    Setting {
+        key: "integrations.vercel_api_url",
+        env: "COMPANYOS_INTEGRATIONS_VERCEL_API_URL",
+        default: "https://api.vercel.com",
+        help: "Vercel's REST API address (GitHub's is auth.github_api_url)",
+    },
+    Setting {
+        key: "integrations.figma_api_url",
+        env: "COMPANYOS_INTEGRATIONS_FIGMA_API_URL",
+        default: "https://api.figma.com",
+        help: "Figma's REST API address",
+    },
+    Setting {
+        key: "integrations.twitter_api_url",
+        env: "COMPANYOS_INTEGRATIONS_TWITTER_API_URL",
+        default: "https://api.x.com",
+        help: "the X API address",
+    },
+    Setting {
+        key: "integrations.linkedin_api_url",
+        env: "COMPANYOS_INTEGRATIONS_LINKEDIN_API_URL",
+        default: "https://api.linkedin.com",
+        help: "LinkedIn's API address",
+    },
 ];
 
 /// The environment variable that names the configuration file (flag --config).
@@ -251,6 +281,16 @@ pub struct WebhooksConfig {
     pub max_body_bytes: usize,
 }
 
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntegrationsConfig {
+    pub sync_interval_secs: u64,
+    pub vercel_api_url: String,
+    pub figma_api_url: String,
+    pub twitter_api_url: String,
+    pub linkedin_api_url: String,
+}
+
 /// The effective configuration of a node.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -264,6 +304,7 @@ pub struct Config {
     /// Where people reach this node; empty means `http://<listen>`.
     pub public_url: String,
     pub webhooks: WebhooksConfig,
+    pub integrations: IntegrationsConfig,
 }
 
 impl Default for Config {
@@ -287,6 +328,13 @@ impl Default for Config {
             },
             public_url: String::new(),
             webhooks: WebhooksConfig { max_body_bytes: 0 },
+            integrations: IntegrationsConfig {
+                sync_interval_secs: 0,
+                vercel_api_url: String::new(),
+                figma_api_url: String::new(),
+                twitter_api_url: String::new(),
+                linkedin_api_url: String::new(),
+            },
             auth: AuthConfig {
                 jwt_secret: String::new(),
                 access_token_ttl_secs: 0,
@@ -332,6 +380,12 @@ impl Default for QueueConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         Config::default().auth
+    }
+}
+
+impl Default for IntegrationsConfig {
+    fn default() -> Self {
+        Config::default().integrations
     }
 }
 
@@ -635,6 +689,26 @@ impl Config {
                     return Err("expected a whole number of bytes from 1024".into());
                 }
             }
+            "integrations.sync_interval_secs" => {
+                self.integrations.sync_interval_secs =
+                    parse(value, "a whole number of seconds (0: only when asked)")?;
+            }
+            "integrations.vercel_api_url"
+            | "integrations.figma_api_url"
+            | "integrations.twitter_api_url"
+            | "integrations.linkedin_api_url" => {
+                if !(value.starts_with("http://") || value.starts_with("https://")) {
+                    return Err("expected an http:// or https:// address".into());
+                }
+                let value = value.trim_end_matches('/').to_owned();
+                let integrations = &mut self.integrations;
+                match key {
+                    "integrations.vercel_api_url" => integrations.vercel_api_url = value,
+                    "integrations.figma_api_url" => integrations.figma_api_url = value,
+                    "integrations.twitter_api_url" => integrations.twitter_api_url = value,
+                    _ => integrations.linkedin_api_url = value,
+                }
+            }
             other => return Err(format!("unknown setting {other}")),
         }
         Ok(())
@@ -665,6 +739,11 @@ impl Config {
             "auth.github_api_url" => self.auth.github_api_url.clone(),
             "public_url" => self.public_url.clone(),
             "webhooks.max_body_bytes" => self.webhooks.max_body_bytes.to_string(),
+            "integrations.sync_interval_secs" => self.integrations.sync_interval_secs.to_string(),
+            "integrations.vercel_api_url" => self.integrations.vercel_api_url.clone(),
+            "integrations.figma_api_url" => self.integrations.figma_api_url.clone(),
+            "integrations.twitter_api_url" => self.integrations.twitter_api_url.clone(),
+            "integrations.linkedin_api_url" => self.integrations.linkedin_api_url.clone(),
             _ => String::new(),
         }
     }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use companyos_actors::AgentTypeRegistry;
 use companyos_integrations::crypto::MasterKey;
 use companyos_store::{
-    ConnectOptions, DbTaskQueue, RetryPolicy, Store, StoreError, TaskQueue, redact_url,
+    ConnectOptions, DbTaskQueue, RetryPolicy, Service, Store, StoreError, TaskQueue, redact_url,
 };
-use companyos_supervisors::{DispatcherConfig, Runtime, RuntimeConfig};
+use companyos_supervisors::{AdapterConfig, DispatcherConfig, Runtime, RuntimeConfig};
 
 use crate::config::{Config, ConfigError};
 
@@ -88,6 +88,7 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
             lease: Duration::from_secs(config.queue.lease_secs),
             ..DispatcherConfig::default()
         },
+        adapters: adapter_config(config)?,
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(
@@ -100,6 +101,29 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
     .map_err(|error| Fatal(format!("cannot start the agent runtime: {error}")))?;
     tracing::info!("agent runtime started");
     Ok(runtime)
+}
+
+/// How integration adapters reach their services: the master key that opens their
+/// credentials, the API addresses, the periodic sync.
+fn adapter_config(config: &Config) -> Result<AdapterConfig, Fatal> {
+    let integrations = &config.integrations;
+    let base_urls = [
+        (Service::Github, &config.auth.github_api_url),
+        (Service::Vercel, &integrations.vercel_api_url),
+        (Service::Figma, &integrations.figma_api_url),
+        (Service::Twitter, &integrations.twitter_api_url),
+        (Service::Linkedin, &integrations.linkedin_api_url),
+    ]
+    .into_iter()
+    .map(|(service, url)| (service, url.clone()))
+    .collect();
+    Ok(AdapterConfig {
+        keys: Some(master_key(config)?),
+        base_urls,
+        sync_interval: (integrations.sync_interval_secs > 0)
+            .then(|| Duration::from_secs(integrations.sync_interval_secs)),
+        ..AdapterConfig::default()
+    })
 }
 
 /// Token signing from the `auth.*` settings (a secret generated under the data

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::behaviour::{
-    AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest,
+    AgentIdentity, AgentKind, Behaviour, IntegrationPort, TaskContext, TaskFailure, TaskRequest,
 };
 use crate::events::{EventBus, RuntimeEvent};
 use crate::lifecycle::LifecycleWriter;
@@ -34,6 +34,7 @@ pub struct AgentArgs {
     pub queue: Arc<dyn TaskQueue>,
     pub bus: EventBus,
     pub lifecycle: LifecycleWriter,
+    pub integrations: Option<Arc<dyn IntegrationPort>>,
 }
 
 pub struct AgentState {
@@ -46,6 +47,7 @@ pub struct AgentState {
     queue: Arc<dyn TaskQueue>,
     bus: EventBus,
     lifecycle: LifecycleWriter,
+    integrations: Option<Arc<dyn IntegrationPort>>,
     /// The token of work no person can cancel (events, broadcasts, questions): one per
     /// agent, cloned, rather than a new one per message.
     never_cancelled: CancellationToken,
@@ -108,6 +110,7 @@ impl AgentState {
             store: self.store.clone(),
             queue: self.queue.clone(),
             cancel,
+            integrations: self.integrations.clone(),
         }
     }
 
@@ -197,6 +200,7 @@ impl Actor for AgentActor {
             queue: args.queue,
             bus: args.bus,
             lifecycle: args.lifecycle,
+            integrations: args.integrations,
             never_cancelled: CancellationToken::new(),
             status: AgentStatus::Idle,
             current_task: None,

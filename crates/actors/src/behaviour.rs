@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_store::{AgentId, AgentTask, Event, OrgId, Store, TaskQueue};
+use companyos_store::{
+    AgentId, AgentTask, Event, FigmaFileId, OrgId, RepositoryId, Service, Store, TaskQueue,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -53,6 +55,57 @@ pub struct TaskContext {
     pub queue: Arc<dyn TaskQueue>,
     /// Cancelled when a person cancels the running task; long work should check it.
     pub cancel: CancellationToken,
+    /// The node's integration adapters, for the work only they can do (a sync through
+    /// the service's API). `None` where no adapters run (a bare runtime in a test).
+    pub integrations: Option<Arc<dyn IntegrationPort>>,
+}
+
+/// What a sync asks of an integration's adapter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum SyncRequest {
+    /// The service's listings: GitHub repositories, Vercel's recent deployments, Figma
+    /// team components and files, the organization's X or LinkedIn accounts.
+    Integration { service: Service },
+    /// One repository's open pull requests and recent deployments.
+    Repository { repository_id: RepositoryId },
+    /// One Figma file and its published components.
+    FigmaFile { figma_file_id: FigmaFileId },
+}
+
+/// What a sync did: rows brought up to date by kind, the narrower syncs it leaves to
+/// follow (a repository each, a file each), and anything a person should know.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub service: Service,
+    pub synced: std::collections::BTreeMap<&'static str, u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub follow_up: Vec<SyncRequest>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl SyncReport {
+    pub fn new(service: Service) -> Self {
+        Self {
+            service,
+            synced: Default::default(),
+            follow_up: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn count(&mut self, kind: &'static str, by: u64) {
+        *self.synced.entry(kind).or_default() += by;
+    }
+}
+
+/// The node's integration adapters, as agents reach them. A sync runs in the
+/// integration's adapter, which holds the service's client and its rate-limit state;
+/// the agent waits for the report.
+#[async_trait]
+pub trait IntegrationPort: Send + Sync + 'static {
+    async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure>;
 }
 
 /// Why a task did not complete. Ordinary failures travel back as values; a panic is a

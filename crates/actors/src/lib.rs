@@ -24,7 +24,10 @@ pub use agent::{
     AgentActor, AgentArgs, AgentHandle, AgentMessage, AgentSnapshot, AgentState, TaskOutcome,
     topic_scope,
 };
-pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+pub use behaviour::{
+    AgentIdentity, AgentKind, Behaviour, IntegrationPort, SyncReport, SyncRequest, TaskContext,
+    TaskFailure, TaskRequest,
+};
 pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;
 pub use registry::{AgentType, AgentTypeRegistry, BehaviourFactory};

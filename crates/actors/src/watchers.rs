@@ -14,14 +14,23 @@
 //!
 //! Each target agent type and priority can be changed in the watcher's configuration
 //! (`{"agent_type": "...", "priority": 1..10}`).
+//!
+//! A watcher also performs its service's sync tasks — `sync_integration`,
+//! `sync_repository` (GitHub), `sync_figma_file` (Figma) — by handing them to the
+//! integration's adapter ([`IntegrationPort`]), which owns the API client. A sync that
+//! leaves narrower ones (GitHub's repositories, Figma's files) writes them as tasks of
+//! their own for the same watcher, so each stays short and one failure does not undo
+//! the others.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_store::Event;
+use companyos_store::{AgentTask, Event, NewTask, Service};
 use serde_json::{Value, json};
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+use crate::behaviour::{
+    AgentKind, Behaviour, IntegrationPort, SyncRequest, TaskContext, TaskFailure, TaskRequest,
+};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
 /// Which service a watcher follows, and what it does about its events.
@@ -84,6 +93,19 @@ pub fn register(registry: &mut AgentTypeRegistry) {
                 Box::new(ServiceWatcher::new(watched, configuration))
             }),
         });
+    }
+}
+
+impl Watched {
+    /// The services this watcher syncs.
+    fn services(self) -> &'static [Service] {
+        match self {
+            Watched::GitHub => &[Service::Github],
+            Watched::Vercel => &[Service::Vercel],
+            Watched::Figma => &[Service::Figma],
+            Watched::Slack => &[Service::Slack],
+            Watched::Social => &[Service::Twitter, Service::Linkedin],
+        }
     }
 }
 
@@ -262,6 +284,105 @@ impl Behaviour for ServiceWatcher {
         event: &Event,
     ) -> Result<Vec<TaskRequest>, TaskFailure> {
         Ok(self.decide(event))
+    }
+
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        let request = self.sync_request(task)?;
+        let port: &dyn IntegrationPort = context.integrations.as_deref().ok_or_else(|| {
+            TaskFailure::Permanent("no integration adapters run beside this agent".into())
+        })?;
+        let report = port.sync(context.agent.organization_id, request).await?;
+        let mut follow_up = Vec::new();
+        for narrower in &report.follow_up {
+            let (task_type, key, input) = match narrower {
+                SyncRequest::Repository { repository_id } => (
+                    "sync_repository",
+                    repository_id.to_string(),
+                    json!({"repository_id": repository_id}),
+                ),
+                SyncRequest::FigmaFile { figma_file_id } => (
+                    "sync_figma_file",
+                    figma_file_id.to_string(),
+                    json!({"figma_file_id": figma_file_id}),
+                ),
+                SyncRequest::Integration { .. } => continue,
+            };
+            let mut new = NewTask::new(context.agent.organization_id, context.agent.id, task_type);
+            new.description = Some(format!("{task_type} (from task {})", task.id));
+            new.priority = task.priority;
+            new.input = Some(input);
+            // A retried parent finds the children it already wrote.
+            new.idempotency_key = Some(format!("{}:{key}", task.id));
+            let enqueued = context.queue.enqueue(new).await.map_err(|error| {
+                TaskFailure::Retryable(format!("follow-up sync not queued: {error}"))
+            })?;
+            follow_up.push(enqueued.task.id);
+        }
+        Ok(Some(json!({
+            "service": report.service,
+            "synced": report.synced,
+            "notes": report.notes,
+            "follow_up_tasks": follow_up,
+        })))
+    }
+}
+
+impl ServiceWatcher {
+    /// What a sync task asks for, from its type and input.
+    fn sync_request(&self, task: &AgentTask) -> Result<SyncRequest, TaskFailure> {
+        let input = task.input_data.clone().unwrap_or(Value::Null);
+        let field = |name: &str| {
+            input.get(name).cloned().ok_or_else(|| {
+                TaskFailure::Permanent(format!(
+                    "a {} task needs {name:?} in its input",
+                    task.task_type
+                ))
+            })
+        };
+        let services = self.watched.services();
+        let request = match task.task_type.as_str() {
+            "sync_integration" => {
+                let service = match input.get("service").and_then(Value::as_str) {
+                    Some(name) => name.parse::<Service>().map_err(|_| {
+                        TaskFailure::Permanent(format!("no service {name:?} to sync"))
+                    })?,
+                    None => services[0],
+                };
+                SyncRequest::Integration { service }
+            }
+            "sync_repository" if self.watched == Watched::GitHub => SyncRequest::Repository {
+                repository_id: serde_json::from_value(field("repository_id")?)
+                    .map_err(|error| TaskFailure::Permanent(format!("repository_id: {error}")))?,
+            },
+            "sync_figma_file" if self.watched == Watched::Figma => SyncRequest::FigmaFile {
+                figma_file_id: serde_json::from_value(field("figma_file_id")?)
+                    .map_err(|error| TaskFailure::Permanent(format!("figma_file_id: {error}")))?,
+            },
+            other => {
+                return Err(TaskFailure::Permanent(format!(
+                    "the {} performs sync tasks (sync_integration{}), not {other}",
+                    self.watched.agent_type(),
+                    match self.watched {
+                        Watched::GitHub => ", sync_repository",
+                        Watched::Figma => ", sync_figma_file",
+                        _ => "",
+                    }
+                )));
+            }
+        };
+        if let SyncRequest::Integration { service } = &request
+            && !services.contains(service)
+        {
+            return Err(TaskFailure::Permanent(format!(
+                "the {} does not sync {service}",
+                self.watched.agent_type()
+            )));
+        }
+        Ok(request)
     }
 }
 

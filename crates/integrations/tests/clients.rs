@@ -1113,6 +1113,39 @@ mod twitter {
     }
 
     #[tokio::test]
+    async fn reads_the_tokens_account_and_its_follower_count() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/2/users/me"))
+            .and(query_param("user.fields", "public_metrics,profile_image_url"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
+                "id": "2244994945", "name": "X Dev", "username": "XDevelopers",
+                "public_metrics": {"followers_count": 512345, "following_count": 2, "tweet_count": 3, "listed_count": 9}
+            }})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let me = client(&server).me().await.unwrap();
+        assert_eq!(me.username, "XDevelopers");
+        assert_eq!(me.public_metrics.map(|m| m.followers_count), Some(512345));
+
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/2/users/me"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(
+                json!({"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}),
+            ))
+            .mount(&server)
+            .await;
+        let error = client(&server).me().await.unwrap_err();
+        assert!(
+            matches!(error, IntegrationError::Unauthorized { service: "twitter" }),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn creates_a_post_under_either_edit_history_name() {
         for field in ["edit_history_post_ids", "edit_history_tweet_ids"] {
             let server = MockServer::start().await;
@@ -1203,6 +1236,27 @@ mod linkedin {
             config.version = version.into();
         }
         LinkedInClient::new(config).unwrap()
+    }
+
+    #[tokio::test]
+    async fn reads_the_member_the_token_acts_for() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v2/userinfo"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "sub": "782bbtaQ", "name": "John Doe", "given_name": "John",
+                "family_name": "Doe", "picture": "https://media.licdn.com/profile.jpg",
+                "locale": "en-US", "email": "doe@email.com", "email_verified": true
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let member = client(&server, None).userinfo().await.unwrap();
+        assert_eq!(
+            (member.sub.as_str(), member.name.as_deref()),
+            ("782bbtaQ", Some("John Doe"))
+        );
     }
 
     #[tokio::test]

@@ -9,22 +9,32 @@
 //! Nothing is lost when the adapter or its node dies: a delivery stays `received`
 //! until its event exists, and an adapter drains the integration's `received`
 //! deliveries when it starts. Repeating the domain upserts is harmless.
+//!
+//! The adapter also owns the service's API client — built from the integration's
+//! credentials when first needed and kept, with its rate-limit state, until they
+//! change — and syncs through it ([`crate::sync`]): on request (a `sync_*` task), and on
+//! its own every `sync_interval`, counted from the integration's last sync. A sync runs
+//! beside the adapter, never in its mailbox, so deliveries keep flowing meanwhile.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use companyos_actors::{SyncReport, SyncRequest, TaskFailure};
+use companyos_integrations::IntegrationError;
 use companyos_integrations::normalise::{self, DomainEvent, Normalised};
 use companyos_store::{
-    DeliveryId, DeliveryStatus, DeploymentEnvironment, DeploymentState, DeploymentSync,
-    EventActorType, FigmaFileSync, IntegrationId, NewEvent, OrgId, PullRequestState,
-    PullRequestSync, RepositorySync, RepositoryVisibility, ReviewStatus, Service, Store,
-    StoreError, WebhookDelivery,
+    DeliveryId, DeliveryStatus, DeploymentState, DeploymentSync, EventActorType, FigmaFileSync,
+    IntegrationId, NewEvent, OrgId, PullRequestState, PullRequestSync, RepositorySync,
+    RepositoryVisibility, ReviewStatus, Service, Store, StoreError, WebhookDelivery,
 };
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::router::RouterMessage;
+use crate::sync::{self as syncing, SyncError, Syncer};
 use crate::tree::Deps;
 
 /// Deliveries read per drain message.
@@ -45,6 +55,12 @@ pub(crate) struct AdapterState {
     integration_id: IntegrationId,
     service: Service,
     pub processed: u64,
+    /// The client and what it was built from (the credentials' ciphertext).
+    syncer: Option<(String, Syncer)>,
+    /// Whether the periodic sync is running.
+    periodic: Arc<AtomicBool>,
+    /// Syncs running beside the adapter, stopped with it.
+    running: Vec<tokio::task::AbortHandle>,
 }
 
 pub enum AdapterMessage {
@@ -52,6 +68,10 @@ pub enum AdapterMessage {
     Process(DeliveryId),
     /// Process the integration's `received` deliveries, oldest first, a batch at a time.
     Drain,
+    /// Sync through the service's API and reply with what was done.
+    Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
+    /// Time for the periodic sync.
+    SyncDue,
 }
 
 impl Actor for Adapter {
@@ -65,13 +85,46 @@ impl Actor for Adapter {
         args: AdapterArgs,
     ) -> Result<AdapterState, ActorProcessingErr> {
         myself.send_message(AdapterMessage::Drain)?;
+        let config = &args.deps.config.adapters;
+        if let (Some(_), Some(interval)) = (&config.keys, config.sync_interval) {
+            let last = args
+                .deps
+                .store
+                .integrations()
+                .get_by_id(args.organization_id, args.integration_id)
+                .await?
+                .last_sync_at;
+            let since = last
+                .map(|last| (Utc::now() - last).to_std().unwrap_or_default())
+                .unwrap_or(interval);
+            // A little spread, so that the adapters of a restarted node do not all call
+            // out at once.
+            let spread = Duration::from_millis(rand::random::<u64>() % 5_000);
+            myself.send_after(interval.saturating_sub(since) + spread, || {
+                AdapterMessage::SyncDue
+            });
+        }
         Ok(AdapterState {
             deps: args.deps,
             organization_id: args.organization_id,
             integration_id: args.integration_id,
             service: args.service,
             processed: 0,
+            syncer: None,
+            periodic: Arc::new(AtomicBool::new(false)),
+            running: Vec::new(),
         })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<AdapterMessage>,
+        state: &mut AdapterState,
+    ) -> Result<(), ActorProcessingErr> {
+        for sync in state.running.drain(..) {
+            sync.abort();
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -115,12 +168,115 @@ impl Actor for Adapter {
                     myself.send_message(AdapterMessage::Drain)?;
                 }
             }
+            AdapterMessage::Sync(request, reply) => match state.syncer().await {
+                Ok(syncer) => {
+                    let deps = state.deps.clone();
+                    state.spawn(async move {
+                        let result = syncer.run(&request).await;
+                        if let Err(error) = &result {
+                            tracing::warn!(service = %syncer.integration.service, ?request, %error, "sync failed");
+                            mark_if_refused(&deps, &syncer, error).await;
+                        }
+                        let _ = reply.send(result.map_err(SyncError::into_failure));
+                    });
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(error.into_failure()));
+                }
+            },
+            AdapterMessage::SyncDue => {
+                if let Some(interval) = state.deps.config.adapters.sync_interval {
+                    myself.send_after(interval, || AdapterMessage::SyncDue);
+                }
+                if state.periodic.swap(true, Ordering::SeqCst) {
+                    return Ok(());
+                }
+                match state.syncer().await {
+                    Ok(syncer) => {
+                        let (deps, periodic) = (state.deps.clone(), state.periodic.clone());
+                        state.spawn(async move {
+                            let service = syncer.integration.service;
+                            match syncer.run_all().await {
+                                Ok(report) => {
+                                    tracing::info!(%service, synced = ?report.synced, notes = ?report.notes, "periodic sync done");
+                                }
+                                Err(error) => {
+                                    tracing::warn!(%service, %error, "periodic sync failed");
+                                    mark_if_refused(&deps, &syncer, &error).await;
+                                }
+                            }
+                            periodic.store(false, Ordering::SeqCst);
+                        });
+                    }
+                    Err(error) => {
+                        state.periodic.store(false, Ordering::SeqCst);
+                        tracing::warn!(service = %state.service, %error, "periodic sync not started");
+                    }
+                }
+            }
         }
         Ok(())
     }
 }
 
+/// Credentials the service refuses put the integration in `error`, for a person to
+/// reconnect it.
+async fn mark_if_refused(deps: &Deps, syncer: &Syncer, error: &SyncError) {
+    if let SyncError::Service(IntegrationError::Unauthorized { .. }) = error {
+        let integration = &syncer.integration;
+        if let Err(error) = deps
+            .store
+            .integrations()
+            .set_status(
+                integration.organization_id,
+                integration.service,
+                companyos_store::IntegrationStatus::Error,
+            )
+            .await
+        {
+            tracing::warn!(%error, "integration status not updated");
+        }
+    }
+}
+
 impl AdapterState {
+    /// The syncer for the integration as it is now: the kept client while the
+    /// credentials are unchanged (its rate-limit state with it), else a new one.
+    async fn syncer(&mut self) -> Result<Syncer, SyncError> {
+        let integration = self
+            .deps
+            .store
+            .integrations()
+            .get_by_id(self.organization_id, self.integration_id)
+            .await?;
+        if let Some((sealed, syncer)) = &mut self.syncer
+            && *sealed == integration.credentials_encrypted
+        {
+            syncer.integration = Arc::new(integration);
+            return Ok(syncer.clone());
+        }
+        let config = &self.deps.config.adapters;
+        let credentials = syncing::open_credentials(config, &integration)?;
+        let client = syncing::build_client(config, &integration, &credentials)?;
+        let syncer = Syncer {
+            store: self.deps.store.clone(),
+            config: config.clone(),
+            credentials: Arc::new(credentials),
+            client,
+            integration: Arc::new(integration),
+        };
+        self.syncer = Some((
+            syncer.integration.credentials_encrypted.clone(),
+            syncer.clone(),
+        ));
+        Ok(syncer)
+    }
+
+    fn spawn(&mut self, work: impl Future<Output = ()> + Send + 'static) {
+        self.running.retain(|sync| !sync.is_finished());
+        self.running.push(tokio::spawn(work).abort_handle());
+    }
+
     /// One delivery into one event. A store failure other than bad data is returned:
     /// the adapter fails, its supervisor restarts it, and the restarted adapter drains
     /// the delivery again.
@@ -341,13 +497,8 @@ async fn apply(
                 DomainEvent::DeploymentStatus { status, .. } => Some(status),
                 _ => None,
             };
-            let state = match status.and_then(|status| status.state.as_deref()) {
-                Some("success") => DeploymentState::Ready,
-                Some("failure" | "error") => DeploymentState::Error,
-                Some("in_progress") => DeploymentState::Building,
-                Some("inactive") => DeploymentState::Canceled,
-                _ => DeploymentState::Queued,
-            };
+            let state =
+                syncing::github_deployment_state(status.and_then(|status| status.state.as_deref()));
             let url = status
                 .and_then(|status| status.environment_url.clone().or(status.target_url.clone()))
                 .unwrap_or_default();
@@ -362,7 +513,7 @@ async fn apply(
                         project_name: sync.full_name.clone(),
                         url,
                         state,
-                        environment: environment(deployment.environment.as_deref()),
+                        environment: syncing::environment(deployment.environment.as_deref()),
                         commit_sha: deployment.sha.clone(),
                         branch: deployment.git_ref.clone(),
                         metadata: json!({"source": "github", "task": deployment.task, "log_url": status.and_then(|s| s.log_url.clone())}),
@@ -393,16 +544,9 @@ async fn apply(
                     DeploymentSync {
                         vercel_deployment_id: id,
                         project_name: name,
-                        url: deployment
-                            .url
-                            .as_ref()
-                            .map(|url| format!("https://{}", url.trim_start_matches("https://")))
-                            .unwrap_or_default(),
+                        url: syncing::vercel_url(deployment.url.as_deref()),
                         state,
-                        environment: Some(match deployment.target.as_deref() {
-                            Some("production") => DeploymentEnvironment::Production,
-                            _ => DeploymentEnvironment::Preview,
-                        }),
+                        environment: syncing::vercel_environment(deployment.target.as_deref()),
                         commit_sha: deployment.commit_sha.clone(),
                         branch: deployment.commit_ref.clone(),
                         metadata: json!({
@@ -443,13 +587,5 @@ async fn apply(
             Ok(Some(("figma_file", row.id.0)))
         }
         _ => Ok(None),
-    }
-}
-
-fn environment(name: Option<&str>) -> Option<DeploymentEnvironment> {
-    match name?.to_ascii_lowercase().as_str() {
-        "production" | "prod" => Some(DeploymentEnvironment::Production),
-        "development" | "dev" => Some(DeploymentEnvironment::Development),
-        _ => Some(DeploymentEnvironment::Preview),
     }
 }

@@ -133,6 +133,7 @@ impl KindState {
             store: self.deps.store.clone(),
             queue: self.deps.queue.clone(),
             bus: self.deps.bus.clone(),
+            integrations: Some(crate::sync::port(&self.deps)),
             lifecycle: self.deps.lifecycle.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())

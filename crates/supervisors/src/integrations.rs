@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use companyos_actors::{SyncReport, SyncRequest, TaskFailure};
 use companyos_store::{DeliveryId, IntegrationId, IntegrationStatus, OrgId, Service};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
@@ -43,10 +44,20 @@ pub enum IntegrationsMessage {
     Refresh,
     /// A backoff delay has passed: start the failed adapter again.
     RestartAdapter(IntegrationId),
+    /// Sync through the service's API (see [`crate::sync`]); the adapter of the service
+    /// the request concerns replies when the sync is done.
+    Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
 impl IntegrationsState {
+    fn adapter_of(&self, service: Service) -> Option<ActorRef<AdapterMessage>> {
+        self.adapters
+            .iter()
+            .find(|entry| entry.service == service)
+            .and_then(|entry| entry.actor.clone())
+    }
+
     async fn start_adapter(
         &mut self,
         myself: &ActorRef<IntegrationsMessage>,
@@ -198,6 +209,38 @@ impl Actor for IntegrationsSupervisor {
                 }
             }
             IntegrationsMessage::Refresh => state.refresh(&myself).await?,
+            IntegrationsMessage::Sync(request, reply) => {
+                let service = match &request {
+                    SyncRequest::Integration { service } => *service,
+                    SyncRequest::Repository { .. } => Service::Github,
+                    SyncRequest::FigmaFile { .. } => Service::Figma,
+                };
+                let mut adapter = state.adapter_of(service);
+                if adapter.is_none() {
+                    state.refresh(&myself).await?;
+                    adapter = state.adapter_of(service);
+                }
+                match adapter {
+                    Some(actor) => {
+                        if let Err(error) = actor.send_message(AdapterMessage::Sync(request, reply))
+                        {
+                            tracing::warn!(%service, %error, "sync not handed to the adapter");
+                        }
+                    }
+                    None => {
+                        let connected = state.adapters.iter().any(|entry| entry.service == service);
+                        let _ = reply.send(Err(if connected {
+                            TaskFailure::Retryable(format!(
+                                "the {service} adapter is restarting; the sync is tried again"
+                            ))
+                        } else {
+                            TaskFailure::Permanent(format!(
+                                "{service} is not connected: connect it with POST /api/integrations/{service}/connect"
+                            ))
+                        }));
+                    }
+                }
+            }
             IntegrationsMessage::RestartAdapter(integration) => {
                 let stopped = state
                     .adapters

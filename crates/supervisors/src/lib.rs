@@ -23,6 +23,7 @@ mod policy;
 mod router;
 mod runtime;
 mod scheduler;
+mod sync;
 mod system;
 mod tree;
 
@@ -34,6 +35,7 @@ pub use gateway::GatewayMessage;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Placement, Runtime, RuntimeConfig};
 pub use scheduler::{SchedulerConfig, next_run};
+pub use sync::AdapterConfig;
 pub use tree::ActorInfo;
 
 // What the edge needs of the actors crate, so that it depends on this crate alone: the

@@ -28,6 +28,7 @@ use crate::integrations::IntegrationsMessage;
 use crate::policy::RestartPolicy;
 use crate::router::RouterMessage;
 use crate::scheduler::{self, SchedulerConfig};
+use crate::sync::AdapterConfig;
 use crate::tree::{ActorInfo, Deps, NodeState, OrgMessage, RootMessage, RootSupervisor};
 
 /// How a runtime runs.
@@ -50,6 +51,9 @@ pub struct RuntimeConfig {
     pub organization_policy: RestartPolicy,
     pub scheduler: SchedulerConfig,
     pub placement: Placement,
+    /// How integration adapters reach their services (the master key, base URLs, the
+    /// periodic sync).
+    pub adapters: AdapterConfig,
 }
 
 impl RuntimeConfig {
@@ -383,11 +387,19 @@ impl Runtime {
     }
 
     /// The organization's integrations were connected or disconnected: start or stop
-    /// their adapters.
-    pub fn integrations_changed(&self, org: OrgId) {
-        if let Some(supervisor) = self.deps.node.integrations(org) {
-            let _ = supervisor.send_message(IntegrationsMessage::Refresh);
+    /// their adapters (starting the organization's subtree if it has not run yet, so
+    /// that an integration is synced even before any agent exists).
+    pub async fn integrations_changed(&self, org: OrgId) -> Result<(), RuntimeError> {
+        match self.deps.node.integrations(org) {
+            Some(supervisor) => {
+                let _ = supervisor.send_message(IntegrationsMessage::Refresh);
+            }
+            // Starting it starts the adapters of what is connected now.
+            None => {
+                self.organization(org).await?;
+            }
         }
+        Ok(())
     }
 
     /// Hands a stored event to every watcher of its organization, through the node's

@@ -196,6 +196,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
             tick: Duration::from_millis(50),
         },
         placement: Placement::AllOrganizations,
+        adapters: Default::default(),
     }
 }
 

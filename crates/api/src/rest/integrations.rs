@@ -1,7 +1,7 @@
 //! Connected services: list, read, connect (credentials sealed with the node's master
 //! key before they reach the store; never returned), disconnect, status, and `sync`,
-//! which enqueues a task for the service's watcher agent. The adapters that talk to the
-//! services come with the integrations crate.
+//! which enqueues a `sync_integration` task for the service's watcher agent; the watcher
+//! hands it to the integration's adapter, which calls the service's API.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -81,6 +81,15 @@ fn integration_json(integration: &Integration) -> Value {
         "created_at": integration.created_at,
         "updated_at": integration.updated_at,
     })
+}
+
+/// Starts or stops the organization's adapters to match what is connected. The change
+/// itself is stored already: a runtime that cannot follow now picks it up when the
+/// organization next starts.
+async fn adapters_changed(state: &AppState, org: companyos_store::OrgId) {
+    if let Err(error) = state.runtime.integrations_changed(org).await {
+        tracing::warn!(%org, %error, "adapters not updated for the integration change");
+    }
 }
 
 #[utoipa::path(get, path = "/api/integrations", tag = "integrations", summary = "Connected services", responses((status = 200, description = "Connected services", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -169,7 +178,7 @@ async fn connect(
         )
         .await?;
     state.webhooks.forget_tokens();
-    state.runtime.integrations_changed(access.organization);
+    adapters_changed(&state, access.organization).await;
     let mut answer = integration_json(&integration);
     answer["webhook_url"] = integration
         .webhook_token
@@ -193,7 +202,7 @@ async fn disconnect(
         .disconnect(access.organization, service(&raw)?)
         .await?;
     state.webhooks.forget_tokens();
-    state.runtime.integrations_changed(access.organization);
+    adapters_changed(&state, access.organization).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

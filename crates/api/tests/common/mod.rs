@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,10 +12,10 @@ use async_trait::async_trait;
 use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
 use companyos_integrations::crypto::MasterKey;
 use companyos_store::testing::TestDb;
-use companyos_store::{AgentTask, DbTaskQueue, Event, TaskQueue};
+use companyos_store::{AgentTask, DbTaskQueue, Event, Service, TaskQueue};
 use companyos_supervisors::{
-    AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig, TaskContext,
-    TaskFailure, TaskRequest,
+    AdapterConfig, AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig,
+    TaskContext, TaskFailure, TaskRequest,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -109,6 +110,20 @@ pub async fn serve_with(
     webhooks: WebhookConfig,
     registry: AgentTypeRegistry,
 ) -> Server {
+    serve_node(db, configure, webhooks, registry, HashMap::new(), None).await
+}
+
+/// A node whose integration adapters call the services at `base_urls` (local stand-ins),
+/// with the master key the edge seals credentials with, syncing on their own every
+/// `sync_interval` if given.
+pub async fn serve_node(
+    db: &TestDb,
+    configure: impl FnOnce(&mut AuthConfig),
+    webhooks: WebhookConfig,
+    registry: AgentTypeRegistry,
+    base_urls: HashMap<Service, String>,
+    sync_interval: Option<Duration>,
+) -> Server {
     let mut auth = AuthConfig::new(
         b"a test secret that is long enough!!",
         Duration::from_secs(900),
@@ -116,12 +131,21 @@ pub async fn serve_with(
     .expect("auth");
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
+    let keys = Arc::new(MasterKey::generate());
+    let config = RuntimeConfig {
+        adapters: AdapterConfig {
+            keys: Some((*keys).clone()),
+            base_urls,
+            sync_interval,
+            ..AdapterConfig::default()
+        },
+        ..RuntimeConfig::default()
+    };
     let runtime = Arc::new(
-        Runtime::start(db.store.clone(), queue, registry, RuntimeConfig::default())
+        Runtime::start(db.store.clone(), queue, registry, config)
             .await
             .expect("runtime"),
     );
-    let keys = Arc::new(MasterKey::generate());
     let app = router(AppState {
         store: db.store.clone(),
         auth: Arc::new(auth),

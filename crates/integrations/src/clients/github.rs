@@ -148,6 +148,10 @@ pub struct GitRef {
 /// A pull request. The listing leaves the merge and size fields out; `get` fills them.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct PullRequest {
+    /// GitHub's id of the pull request (every listing carries it; absent only in
+    /// abridged examples).
+    #[serde(default)]
+    pub id: Option<u64>,
     pub number: u64,
     pub state: String,
     pub title: String,
@@ -157,7 +161,15 @@ pub struct PullRequest {
     pub head: GitRef,
     pub base: GitRef,
     pub html_url: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub merged_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub mergeable: Option<bool>,
     #[serde(default)]

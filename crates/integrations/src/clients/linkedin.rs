@@ -1,11 +1,12 @@
-//! The LinkedIn Posts API client: create a post (`POST /rest/posts`). Every call names
-//! the API version it speaks (`LinkedIn-Version: YYYYMM`) and Rest.li 2.0; the new
-//! post's URN comes back in the `x-restli-id` header of an empty 201.
+//! The LinkedIn client: create a post (`POST /rest/posts`) and read the member the token
+//! acts for (`GET /v2/userinfo`, which a sync uses to check the token). Posts name the
+//! API version they speak (`LinkedIn-Version: YYYYMM`) and Rest.li 2.0; the new post's
+//! URN comes back in the `x-restli-id` header of an empty 201.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::call::{Caller, RateLimitHeaders, Replay};
 use super::{RetryPolicy, Secret};
@@ -127,6 +128,17 @@ pub fn escape_little_text(text: &str) -> String {
     escaped
 }
 
+/// The member the token acts for, as OpenID Connect's `GET /v2/userinfo` describes it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct UserInfo {
+    /// The member id (`urn:li:person:{sub}` as an author).
+    pub sub: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub picture: Option<String>,
+}
+
 impl LinkedInClient {
     pub fn new(config: LinkedInConfig) -> Result<Self, IntegrationError> {
         let caller = Caller::new(
@@ -183,6 +195,24 @@ impl LinkedInClient {
                     .caller
                     .invalid_response("the post was accepted but no x-restli-id header named it")
             })
+    }
+
+    /// `GET /v2/userinfo`: who the token acts for (scope `openid profile`).
+    pub async fn userinfo(&self) -> Result<UserInfo, IntegrationError> {
+        let inner = &self.inner;
+        let url = format!("{}/v2/userinfo", inner.base_url);
+        let bearer = inner.caller.bearer()?;
+        let response = inner
+            .caller
+            .call(Replay::Safe, "the token's member", || {
+                let request = inner
+                    .http
+                    .get(&url)
+                    .header(http::header::AUTHORIZATION, bearer.clone());
+                Caller::send_reqwest(request)
+            })
+            .await?;
+        inner.caller.parse_json(&response)
     }
 }
 

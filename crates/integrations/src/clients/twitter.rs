@@ -1,5 +1,6 @@
-//! The X (formerly Twitter) API v2 client: create a post (`POST /2/tweets`) with an
-//! OAuth 2.0 user-context bearer token. Budget headers are `x-rate-limit-*`.
+//! The X (formerly Twitter) API v2 client: create a post (`POST /2/tweets`) and read the
+//! token's own account (`GET /2/users/me`, name and follower count) with an OAuth 2.0
+//! user-context bearer token. Budget headers are `x-rate-limit-*`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,8 +84,31 @@ pub struct CreatedPost {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    data: CreatedPost,
+struct Envelope<T> {
+    data: T,
+}
+
+/// The token's own account, as `GET /2/users/me` describes it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    #[serde(default)]
+    pub profile_image_url: Option<String>,
+    #[serde(default)]
+    pub public_metrics: Option<PublicMetrics>,
+}
+
+/// An account's counts (`user.fields=public_metrics`).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct PublicMetrics {
+    #[serde(default)]
+    pub followers_count: u64,
+    #[serde(default)]
+    pub following_count: u64,
+    #[serde(default)]
+    pub tweet_count: u64,
 }
 
 impl TwitterClient {
@@ -130,7 +154,29 @@ impl TwitterClient {
                 Caller::send_reqwest(request)
             })
             .await?;
-        let envelope: Envelope = inner.caller.parse_json(&response)?;
+        let envelope: Envelope<CreatedPost> = inner.caller.parse_json(&response)?;
+        Ok(envelope.data)
+    }
+
+    /// `GET /2/users/me` with the account's name, picture and counts.
+    pub async fn me(&self) -> Result<Me, IntegrationError> {
+        let inner = &self.inner;
+        let url = format!(
+            "{}/2/users/me?user.fields=public_metrics,profile_image_url",
+            inner.base_url
+        );
+        let bearer = inner.caller.bearer()?;
+        let response = inner
+            .caller
+            .call(Replay::Safe, "the token's account", || {
+                let request = inner
+                    .http
+                    .get(&url)
+                    .header(http::header::AUTHORIZATION, bearer.clone());
+                Caller::send_reqwest(request)
+            })
+            .await?;
+        let envelope: Envelope<Me> = inner.caller.parse_json(&response)?;
         Ok(envelope.data)
     }
 }
