@@ -98,6 +98,11 @@ impl Deliveries<'_> {
         if let Some((id,)) = inserted {
             return Ok(Recorded::New(id));
         }
+        Ok(Recorded::Duplicate(self.recorded_id(&new).await?))
+    }
+
+    /// The id of the delivery already recorded under `new`'s key.
+    async fn recorded_id(&self, new: &NewDelivery) -> Result<DeliveryId, StoreError> {
         let existing: (DeliveryId,) = reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT id FROM webhook_deliveries WHERE integration_id = $1 AND delivery_key = $2",
@@ -107,7 +112,64 @@ impl Deliveries<'_> {
             .fetch_one(pool)
             .await
         })?;
-        Ok(Recorded::Duplicate(existing.0))
+        Ok(existing.0)
+    }
+
+    /// Records several deliveries with one statement and one commit (the webhook edge's
+    /// group commit), each answered as [`record`](Self::record) would: in the order
+    /// given, a redelivery — of an earlier delivery or of one earlier in the batch —
+    /// as `Duplicate`. A batch with an invalid delivery is refused whole.
+    pub async fn record_many(
+        &self,
+        batch: &[(OrgId, NewDelivery)],
+    ) -> Result<Vec<Recorded>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        for (_, new) in batch {
+            non_empty("delivery_key", &new.delivery_key, 255)?;
+        }
+        let ids: Vec<DeliveryId> = batch.iter().map(|_| DeliveryId::new()).collect();
+        let event_types: Vec<String> = batch
+            .iter()
+            .map(|(_, new)| new.event_type.chars().take(255).collect())
+            .collect();
+        let at = now();
+        let inserted: Vec<(DeliveryId,)> = writer!(self.store, |pool| {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO webhook_deliveries (id, organization_id, integration_id, service, delivery_key,
+                        event_type, headers, body, status, error, received_at) ",
+            );
+            insert.push_values(
+                batch.iter().zip(&ids).zip(&event_types),
+                |mut row, (((org, new), id), event_type)| {
+                    row.push_bind(*id)
+                        .push_bind(*org)
+                        .push_bind(new.integration_id)
+                        .push_bind(new.service)
+                        .push_bind(&new.delivery_key)
+                        .push_bind(event_type)
+                        .push_bind(Json(&new.headers))
+                        .push_bind(&new.body)
+                        .push_bind(new.status)
+                        .push_bind(&new.error)
+                        .push_bind(at);
+                },
+            );
+            insert.push(" ON CONFLICT (integration_id, delivery_key) DO NOTHING RETURNING id");
+            insert.build_query_as().fetch_all(pool).await
+        })?;
+        let inserted: std::collections::HashSet<DeliveryId> =
+            inserted.into_iter().map(|(id,)| id).collect();
+        let mut answers = Vec::with_capacity(batch.len());
+        for ((_, new), id) in batch.iter().zip(ids) {
+            if inserted.contains(&id) {
+                answers.push(Recorded::New(id));
+                continue;
+            }
+            answers.push(Recorded::Duplicate(self.recorded_id(new).await?));
+        }
+        Ok(answers)
     }
 
     pub async fn get(&self, org: OrgId, id: DeliveryId) -> Result<WebhookDelivery, StoreError> {

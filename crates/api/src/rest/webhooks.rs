@@ -13,9 +13,14 @@
 //!
 //! `GET` on the same URL answers X's CRC (`crc_token`) and LinkedIn's validation
 //! (`challengeCode`).
+//!
+//! Deliveries are written by a group commit ([`DeliveryWriter`]): requests that arrive
+//! while a write is under way are written together, in one statement and one commit,
+//! and each is answered only once its row is committed. Under load that turns one
+//! commit per delivery into one per batch; alone, a delivery is written at once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -25,9 +30,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use companyos_integrations::{normalise, webhooks};
 use companyos_store::{
-    DeliveryId, DeliveryStatus, IntegrationId, NewDelivery, OrgId, Recorded, Service, StoreError,
+    DeliveryId, DeliveryStatus, IntegrationId, NewDelivery, OrgId, Recorded, Service, Store,
+    StoreError,
 };
 use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -52,6 +59,7 @@ pub struct WebhookConfig {
     /// Seconds since the Unix epoch: Slack's replay window is measured against it.
     pub clock: fn() -> i64,
     tokens: Mutex<HashMap<String, (Instant, Arc<Resolved>)>>,
+    writer: OnceLock<DeliveryWriter>,
 }
 
 impl Default for WebhookConfig {
@@ -67,7 +75,14 @@ impl WebhookConfig {
             max_body_bytes,
             clock: || chrono::Utc::now().timestamp(),
             tokens: Mutex::new(HashMap::new()),
+            writer: OnceLock::new(),
         }
+    }
+
+    /// The node's delivery writer, started on first use.
+    fn writer(&self, store: &Store) -> &DeliveryWriter {
+        self.writer
+            .get_or_init(|| DeliveryWriter::start(store.clone()))
     }
 
     /// Forgets every resolved token (an integration was connected or disconnected).
@@ -96,6 +111,101 @@ impl WebhookConfig {
             }
         };
         format!("{base}/api/webhooks/{service}/receive?token={token}")
+    }
+}
+
+/// Deliveries in one group commit at most.
+const BATCH_ROWS: usize = 128;
+/// Bytes of bodies in one group commit at most (a large delivery goes alone).
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Group commits under way at once (each holds one database connection).
+const WRITERS: usize = 4;
+
+type Pending = (
+    OrgId,
+    NewDelivery,
+    oneshot::Sender<Result<Recorded, StoreError>>,
+);
+
+/// The group commit of deliveries: a queue, and [`WRITERS`] tasks that each take
+/// whatever waits in it (up to [`BATCH_ROWS`] and [`BATCH_BYTES`]) and write it with
+/// one statement (`Deliveries::record_many`). A batch the database refuses is written
+/// again one delivery at a time, so that one bad delivery fails alone.
+struct DeliveryWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl DeliveryWriter {
+    fn start(store: Store) -> DeliveryWriter {
+        let (queue, waiting) = mpsc::channel::<Pending>(BATCH_ROWS * WRITERS * 4);
+        let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
+        for _ in 0..WRITERS {
+            tokio::spawn(write_batches(store.clone(), waiting.clone()));
+        }
+        DeliveryWriter { queue }
+    }
+
+    async fn record(&self, org: OrgId, new: NewDelivery) -> Result<Recorded, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((org, new, reply))
+            .await
+            .map_err(|_| writer_stopped())?;
+        answer
+            .await
+            .map_err(|_| writer_stopped())?
+            .map_err(ApiError::from)
+    }
+}
+
+fn writer_stopped() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Not recorded",
+        "the node is shutting down and did not record the delivery; deliver it again",
+    )
+    .retry_after(1)
+}
+
+async fn write_batches(store: Store, waiting: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>) {
+    loop {
+        let batch = {
+            let mut waiting = waiting.lock().await;
+            let Some(first) = waiting.recv().await else {
+                return;
+            };
+            let mut bytes = first.1.body.len();
+            let mut batch = vec![first];
+            while batch.len() < BATCH_ROWS && bytes < BATCH_BYTES {
+                match waiting.try_recv() {
+                    Ok(next) => {
+                        bytes += next.1.body.len();
+                        batch.push(next);
+                    }
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let (rows, replies): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|(org, new, reply)| ((org, new), reply))
+            .unzip();
+        match store.deliveries().record_many(&rows).await {
+            Ok(recorded) => {
+                for (reply, recorded) in replies.into_iter().zip(recorded) {
+                    let _ = reply.send(Ok(recorded));
+                }
+            }
+            Err(error) => {
+                if rows.len() > 1 {
+                    tracing::debug!(%error, rows = rows.len(), "group commit refused; writing one by one");
+                }
+                for ((org, new), reply) in rows.into_iter().zip(replies) {
+                    let _ = reply.send(store.deliveries().record(org, new).await);
+                }
+            }
+        }
     }
 }
 
@@ -304,8 +414,8 @@ async fn receive(
 
     let event_type = normalise::normalise(service.as_str(), github_event, &payload).event_type;
     let recorded = state
-        .store
-        .deliveries()
+        .webhooks
+        .writer(&state.store)
         .record(org, record(Some(&payload), event_type, None))
         .await?;
     match recorded {

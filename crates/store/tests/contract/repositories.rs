@@ -15,6 +15,7 @@ companyos_store::contract_tests!(
     refresh_tokens_rotate_once_and_revoke_by_family,
     integrations_connect_reconnect_and_carry_webhooks,
     webhook_deliveries_dedupe_and_become_events_once,
+    deliveries_recorded_together_are_answered_one_by_one,
     repositories_pull_requests_and_deployments_upsert_by_service_id,
     figma_files_and_components,
     social_accounts_and_posts,
@@ -1816,6 +1817,84 @@ async fn invalid_enum_strings_in_the_database_are_errors(db: &TestDb) {
         }
         other => panic!("expected InvalidEnum, got {other:?}"),
     }
+}
+
+async fn deliveries_recorded_together_are_answered_one_by_one(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "batch").await;
+    let github = db
+        .store
+        .integrations()
+        .connect(
+            org.id,
+            Service::Github,
+            "k1:cipher",
+            json!({}),
+            WebhookSetup {
+                token: "batch-token",
+                secret_encrypted: None,
+            },
+        )
+        .await
+        .expect("connect");
+    let deliveries = db.store.deliveries();
+    let new = |key: &str| NewDelivery {
+        integration_id: github.id,
+        service: Service::Github,
+        delivery_key: key.into(),
+        event_type: "push".into(),
+        headers: json!({"x-github-delivery": key}),
+        body: format!("{{\"key\": \"{key}\"}}").into_bytes(),
+        status: DeliveryStatus::Received,
+        error: None,
+    };
+    let Recorded::New(earlier) = deliveries.record(org.id, new("a")).await.expect("record") else {
+        panic!("new");
+    };
+    let batch: Vec<_> = ["b", "a", "c", "b"]
+        .into_iter()
+        .map(|key| (org.id, new(key)))
+        .collect();
+    let answers = deliveries.record_many(&batch).await.expect("record many");
+    let Recorded::New(b) = answers[0] else {
+        panic!("b is new: {answers:?}");
+    };
+    assert_eq!(
+        answers[1],
+        Recorded::Duplicate(earlier),
+        "a was recorded before"
+    );
+    assert!(matches!(answers[2], Recorded::New(_)), "{answers:?}");
+    assert_eq!(answers[3], Recorded::Duplicate(b), "b twice in one batch");
+    for (answer, key) in answers.iter().zip(["b", "a", "c", "b"]) {
+        let (Recorded::New(id) | Recorded::Duplicate(id)) = answer;
+        let stored = deliveries.get(org.id, *id).await.expect("stored");
+        assert_eq!(stored.delivery_key, key);
+        assert_eq!(stored.body, format!("{{\"key\": \"{key}\"}}").into_bytes());
+    }
+    assert_eq!(
+        deliveries
+            .count(org.id, DeliveryStatus::Received)
+            .await
+            .expect("count"),
+        3
+    );
+    let mut invalid = new("");
+    invalid.delivery_key.clear();
+    assert!(matches!(
+        deliveries
+            .record_many(&[(org.id, new("d")), (org.id, invalid)])
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert_eq!(
+        deliveries
+            .count(org.id, DeliveryStatus::Received)
+            .await
+            .expect("count"),
+        3,
+        "a refused batch writes nothing"
+    );
+    assert!(deliveries.record_many(&[]).await.expect("empty").is_empty());
 }
 
 async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
