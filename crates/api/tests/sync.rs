@@ -63,16 +63,17 @@ async fn an_adapter_syncs_on_its_own_without_any_agent(db: &TestDb) {
     let owner = Caller::new(&owner, &org);
     // Never synced: the first sync is due at once (within the few seconds' spread).
     connect(&server, &owner, "github", json!({"token": "ghp_periodic"})).await;
-    let mut pulls = Vec::new();
+    // Deployments are the last rows a repository's sync writes.
+    let (mut pulls, mut deployments) = (Vec::new(), Vec::new());
     for _ in 0..300 {
         pulls = items(&server, &owner, "/api/pull-requests").await;
-        if !pulls.is_empty() {
+        deployments = items(&server, &owner, "/api/deployments").await;
+        if !deployments.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(pulls.len(), 1, "synced by the adapter alone");
-    let deployments = items(&server, &owner, "/api/deployments").await;
     assert_eq!(deployments.len(), 1, "{deployments:?}");
     let (_, tasks) = server
         .call(Method::GET, "/api/agent-tasks", &owner, None)
