@@ -398,7 +398,11 @@ impl PullRequests<'_> {
 }
 
 impl Deployments<'_> {
-    /// Inserts or refreshes the deployment with this Vercel id.
+    /// Inserts or refreshes the deployment with this Vercel id. A deployment that has
+    /// finished (ready, error, canceled) never goes back to queued or building — the
+    /// services deliver out of order, and a deployment id, once finished, does not run
+    /// again — and what an update leaves unknown (an empty URL, no commit) keeps what
+    /// was known.
     pub async fn upsert(&self, org: OrgId, sync: DeploymentSync) -> Result<Deployment, StoreError> {
         non_empty("vercel_deployment_id", &sync.vercel_deployment_id, 255)?;
         non_empty("project_name", &sync.project_name, 255)?;
@@ -408,9 +412,16 @@ impl Deployments<'_> {
                 "INSERT INTO deployments (id, organization_id, vercel_deployment_id, project_name, url, state,
                         environment, commit_sha, branch, metadata, created_at, updated_at, ready_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
-                 ON CONFLICT (vercel_deployment_id) DO UPDATE SET url = excluded.url, state = excluded.state,
-                        environment = excluded.environment, commit_sha = excluded.commit_sha,
-                        branch = excluded.branch, metadata = excluded.metadata, updated_at = excluded.updated_at,
+                 ON CONFLICT (vercel_deployment_id) DO UPDATE SET
+                        url = CASE WHEN excluded.url = '' THEN deployments.url ELSE excluded.url END,
+                        state = CASE
+                            WHEN deployments.state IN ('ready', 'error', 'canceled')
+                             AND excluded.state IN ('queued', 'building') THEN deployments.state
+                            ELSE excluded.state END,
+                        environment = COALESCE(excluded.environment, deployments.environment),
+                        commit_sha = COALESCE(excluded.commit_sha, deployments.commit_sha),
+                        branch = COALESCE(excluded.branch, deployments.branch),
+                        metadata = excluded.metadata, updated_at = excluded.updated_at,
                         ready_at = COALESCE(excluded.ready_at, deployments.ready_at)
                     WHERE deployments.organization_id = excluded.organization_id
                  RETURNING *",

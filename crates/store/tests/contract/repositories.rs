@@ -648,6 +648,36 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
         (ready.id, ready.state),
         (building.id, DeploymentState::Ready)
     );
+    // A late "building" (delivered out of order) does not undo "ready", and an update
+    // that knows less keeps what was known.
+    let late = deployments
+        .upsert(
+            org.id,
+            DeploymentSync {
+                url: String::new(),
+                commit_sha: None,
+                ..sync(DeploymentState::Building)
+            },
+        )
+        .await
+        .expect("late");
+    assert_eq!(
+        (late.state, late.url.as_str(), late.commit_sha.as_deref()),
+        (DeploymentState::Ready, "web-123.vercel.app", Some("abc"))
+    );
+    let canceled = deployments
+        .upsert(org.id, sync(DeploymentState::Canceled))
+        .await
+        .expect("canceled");
+    assert_eq!(
+        canceled.state,
+        DeploymentState::Canceled,
+        "finished to finished moves"
+    );
+    deployments
+        .upsert(org.id, sync(DeploymentState::Ready))
+        .await
+        .expect("ready again");
     assert!(matches!(
         deployments
             .upsert(other.id, sync(DeploymentState::Ready))
