@@ -6,6 +6,11 @@
 //! write the event and mark the delivery processed in one transaction, and hand the
 //! event to the node's event router, which gives it to the organization's watchers.
 //!
+//! Deliveries are read by draining: a recorded delivery's `Process` message schedules
+//! one drain of everything still `received` (oldest first, one query), so a burst is
+//! read in batches, not row by row. The repositories written are remembered with what
+//! was written, so a burst of events about one repository writes its row once.
+//!
 //! Nothing is lost when the adapter or its node dies: a delivery stays `received`
 //! until its event exists, and an adapter drains the integration's `received`
 //! deliveries when it starts. Repeating the domain upserts is harmless.
@@ -25,9 +30,9 @@ use companyos_actors::{SyncReport, SyncRequest, TaskFailure};
 use companyos_integrations::IntegrationError;
 use companyos_integrations::normalise::{self, DomainEvent, Normalised};
 use companyos_store::{
-    DeliveryId, DeliveryStatus, DeploymentState, DeploymentSync, EventActorType, FigmaFileSync,
-    IntegrationId, NewEvent, OrgId, PullRequestState, PullRequestSync, RepositorySync,
-    RepositoryVisibility, ReviewStatus, Service, Store, StoreError, WebhookDelivery,
+    DeliveryId, DeploymentState, DeploymentSync, EventActorType, FigmaFileSync, IntegrationId,
+    NewEvent, OrgId, PullRequestState, PullRequestSync, RepositorySync, RepositoryVisibility,
+    ReviewStatus, Service, Store, StoreError, WebhookDelivery,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::{Value, json};
@@ -61,6 +66,41 @@ pub(crate) struct AdapterState {
     periodic: Arc<AtomicBool>,
     /// Syncs running beside the adapter, stopped with it.
     running: Vec<tokio::task::AbortHandle>,
+    /// A `Drain` is in the mailbox: further `Process` messages need not add another.
+    drain_scheduled: bool,
+    repositories: RepositoryCache,
+}
+
+/// The repositories this adapter wrote last and what it wrote, so that a burst of
+/// events about one repository writes its row once. Emptied when a write that relied on
+/// it fails (the row may have been deleted meanwhile).
+#[derive(Default)]
+struct RepositoryCache(std::collections::HashMap<i64, (String, companyos_store::Repository)>);
+
+/// Repositories remembered at most.
+const REPOSITORY_CACHE: usize = 1024;
+
+impl RepositoryCache {
+    async fn upsert(
+        &mut self,
+        store: &Store,
+        org: OrgId,
+        sync: RepositorySync,
+    ) -> Result<companyos_store::Repository, StoreError> {
+        let written = format!("{sync:?}");
+        if let Some((known, row)) = self.0.get(&sync.github_id)
+            && *known == written
+        {
+            return Ok(row.clone());
+        }
+        let github_id = sync.github_id;
+        let row = store.repositories().upsert(org, sync).await?;
+        if self.0.len() >= REPOSITORY_CACHE {
+            self.0.clear();
+        }
+        self.0.insert(github_id, (written, row.clone()));
+        Ok(row)
+    }
 }
 
 pub enum AdapterMessage {
@@ -113,6 +153,8 @@ impl Actor for Adapter {
             syncer: None,
             periodic: Arc::new(AtomicBool::new(false)),
             running: Vec::new(),
+            drain_scheduled: true,
+            repositories: RepositoryCache::default(),
         })
     }
 
@@ -134,24 +176,18 @@ impl Actor for Adapter {
         state: &mut AdapterState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
+            // Deliveries are processed by draining, oldest first: the `Process` messages
+            // that arrive while a drain runs are answered by one more drain, which reads
+            // them all with one query.
             AdapterMessage::Process(id) => {
-                let delivery = match state
-                    .deps
-                    .store
-                    .deliveries()
-                    .get(state.organization_id, id)
-                    .await
-                {
-                    Ok(delivery) => delivery,
-                    // Deleted with its integration meanwhile.
-                    Err(StoreError::NotFound { .. }) => return Ok(()),
-                    Err(error) => return Err(error.into()),
-                };
-                if delivery.status == DeliveryStatus::Received {
-                    state.process(&delivery).await?;
+                tracing::trace!(delivery = %id, "delivery recorded");
+                if !state.drain_scheduled {
+                    state.drain_scheduled = true;
+                    myself.send_message(AdapterMessage::Drain)?;
                 }
             }
             AdapterMessage::Drain => {
+                state.drain_scheduled = false;
                 let batch = state
                     .deps
                     .store
@@ -161,10 +197,8 @@ impl Actor for Adapter {
                 for delivery in &batch {
                     state.process(delivery).await?;
                 }
-                if !batch.is_empty() {
-                    tracing::info!(service = %state.service, count = batch.len(), "processed deliveries left waiting");
-                }
-                if batch.len() == DRAIN_BATCH as usize {
+                if batch.len() == DRAIN_BATCH as usize && !state.drain_scheduled {
+                    state.drain_scheduled = true;
                     myself.send_message(AdapterMessage::Drain)?;
                 }
             }
@@ -296,7 +330,17 @@ impl AdapterState {
             .get("x-github-event")
             .and_then(Value::as_str);
         let normalised = normalise::normalise(self.service.as_str(), github_event, &payload);
-        let resource = match apply(store, org, &normalised).await {
+        let mut applied = apply(store, org, &normalised, &mut self.repositories).await;
+        if matches!(
+            applied,
+            Err(StoreError::NotFound { .. } | StoreError::Invalid { .. })
+        ) && !self.repositories.0.is_empty()
+        {
+            // Perhaps a remembered repository row is gone: write it again.
+            self.repositories.0.clear();
+            applied = apply(store, org, &normalised, &mut self.repositories).await;
+        }
+        let resource = match applied {
             Ok(resource) => resource,
             // The payload names something this organization cannot hold (a repository
             // another organization tracks, an empty title): the event is still kept.
@@ -347,6 +391,7 @@ async fn apply(
     store: &Store,
     org: OrgId,
     normalised: &Normalised,
+    known: &mut RepositoryCache,
 ) -> Result<Option<(&'static str, Uuid)>, StoreError> {
     let repository = |repository: &Option<normalise::Repository>| -> Option<RepositorySync> {
         let repository = repository.as_ref()?;
@@ -388,7 +433,7 @@ async fn apply(
             let Some(sync) = repository(repo) else {
                 return Ok(None);
             };
-            let repository = store.repositories().upsert(org, sync).await?;
+            let repository = known.upsert(store, org, sync).await?;
             let (Some(github_id), Some(number), Some(title)) = (
                 pull_request.id,
                 pull_request
@@ -468,7 +513,7 @@ async fn apply(
             repository: repo, ..
         } => match repository(repo) {
             Some(sync) => {
-                let row = store.repositories().upsert(org, sync).await?;
+                let row = known.upsert(store, org, sync).await?;
                 Ok(Some(("repository", row.id.0)))
             }
             None => Ok(None),
@@ -476,7 +521,7 @@ async fn apply(
         DomainEvent::Installation { repositories, .. } => {
             for repo in repositories {
                 if let Some(sync) = repository(&Some(repo.clone())) {
-                    store.repositories().upsert(org, sync).await?;
+                    known.upsert(store, org, sync).await?;
                 }
             }
             Ok(None)
