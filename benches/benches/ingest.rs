@@ -1,8 +1,8 @@
 //! Webhooks under load: a node's router on a local port (SQLite, then PostgreSQL) with a
-//! connected GitHub integration, the real GitHub watcher and a code review agent whose
-//! work is instant, and a Rust load generator posting signed `pull_request.opened`
-//! deliveries (the 28 KB fixture, a unique `X-GitHub-Delivery` each) over keep-alive
-//! connections at 10 and 50 connections.
+//! connected GitHub integration, the real GitHub watcher and four code review agents
+//! (which share the reviews) whose work is instant, and a Rust load generator posting
+//! signed `pull_request.opened` deliveries (the 28 KB fixture, a unique
+//! `X-GitHub-Delivery` each) over keep-alive connections at 10 and 50 connections.
 //!
 //! Per run it reports:
 //! - verified ingest: 202s per second and their p50/p99 (signature + dedupe + persist
@@ -106,7 +106,13 @@ async fn start(db: &TestDb) -> Target {
     let token = registered["access_token"].as_str().expect("token");
     let org = registered["organization"]["id"].as_str().expect("org");
     let org_id = OrgId(org.parse().expect("uuid"));
-    for (name, agent_type) in [("watcher", "github_watcher"), ("reviewer", "code_review")] {
+    for (name, agent_type) in [
+        ("watcher", "github_watcher"),
+        ("reviewer 1", "code_review"),
+        ("reviewer 2", "code_review"),
+        ("reviewer 3", "code_review"),
+        ("reviewer 4", "code_review"),
+    ] {
         runtime
             .spawn_agent(org_id, name, agent_type, None)
             .await

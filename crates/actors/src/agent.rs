@@ -130,7 +130,9 @@ impl AgentState {
     }
 
     /// Writes the tasks a behaviour asked for, each idempotent by (event, task type,
-    /// target agent) so that routing an event twice writes nothing twice.
+    /// target agent) so that routing an event twice writes nothing twice. A type's
+    /// tasks are spread across its enabled agents by a hash of the event and task type,
+    /// so more agents of a type take more of its work.
     async fn spawn_tasks(
         &self,
         cause: &str,
@@ -140,13 +142,20 @@ impl AgentState {
         let org = self.identity.organization_id;
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
-            let assignee = self
+            // Spread across the type's agents, each event to the same one every time it
+            // is routed (the task's idempotency key is per agent).
+            let key = format!("{cause}:{}", request.task_type);
+            let assignees = self
                 .store
                 .agents()
-                .assignee(org, &request.assign_to_type)
+                .assignees(org, &request.assign_to_type)
                 .await
                 .map_err(|error| error.to_string())?;
-            let Some(target) = assignee else {
+            let turn = stable_hash(&key) % (assignees.len().max(1) as u64);
+            let Some(target) = usize::try_from(turn)
+                .ok()
+                .and_then(|turn| assignees.get(turn))
+            else {
                 tracing::warn!(
                     agent_type = %request.assign_to_type,
                     task_type = %request.task_type,
@@ -158,7 +167,7 @@ impl AgentState {
             task.input = Some(request.input);
             task.priority = request.priority;
             task.requires_human_approval = request.requires_human_approval;
-            task.idempotency_key = Some(format!("{cause}:{}", request.task_type));
+            task.idempotency_key = Some(key);
             task.description = Some(format!("{} from {description}", request.task_type));
             let enqueued = self
                 .queue
@@ -177,6 +186,13 @@ impl AgentState {
         }
         Ok(written)
     }
+}
+
+/// FNV-1a: the same on every node and in every version, unlike the standard hasher.
+fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Actor for AgentActor {

@@ -22,6 +22,7 @@ companyos_store::contract_tests!(
     every_vector_is_accepted_or_refused_over_http,
     a_pull_request_delivery_becomes_a_completed_review_task_once,
     bad_deliveries_get_clear_errors_and_lose_nothing,
+    a_types_tasks_are_spread_across_its_agents,
 );
 
 fn fixtures() -> PathBuf {
@@ -358,6 +359,77 @@ async fn a_pull_request_delivery_becomes_a_completed_review_task_once(db: &TestD
         .call(Method::GET, "/api/agent-tasks", &owner, None)
         .await;
     assert_eq!(tasks["items"].as_array().map(Vec::len), Some(1), "{tasks}");
+    server.stop().await;
+}
+
+/// Two reviewers share the reviews: each event's task goes to one of them, chosen by a
+/// hash of the event (so that routing it again finds the same task).
+async fn a_types_tasks_are_spread_across_its_agents(db: &TestDb) {
+    const DELIVERIES: usize = 40;
+    let server = node(db, companyos_api::DEFAULT_MAX_BODY_BYTES).await;
+    let (owner, org) = server.owner("owner@spread.test", "Spread").await;
+    let owner = Caller::new(&owner, &org);
+    let mut reviewers = Vec::new();
+    for (name, agent_type) in [
+        ("GitHub", "github_watcher"),
+        ("Reviewer one", "code_review"),
+        ("Reviewer two", "code_review"),
+    ] {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/api/agents",
+                &owner,
+                Some(json!({"name": name, "type": agent_type})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        if agent_type == "code_review" {
+            reviewers.push(body["id"].as_str().expect("id").to_owned());
+        }
+    }
+    let path = connect(&server, &owner, "github", "spread-secret").await;
+    let body = fixture("github/pull_request/opened.payload.json");
+    for n in 0..DELIVERIES {
+        let headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("x-github-event".to_owned(), "pull_request".to_owned()),
+            ("x-github-delivery".to_owned(), format!("spread-{n}")),
+            (
+                "x-hub-signature-256".to_owned(),
+                github_signature(b"spread-secret", &body),
+            ),
+        ];
+        let (status, answer) = deliver(&server, &path, &headers, body.clone()).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..400 {
+        let (_, page) = server
+            .call(
+                Method::GET,
+                "/api/agent-tasks?status=completed&limit=100",
+                &owner,
+                None,
+            )
+            .await;
+        tasks = page["items"].as_array().cloned().unwrap_or_default();
+        if tasks.len() == DELIVERIES {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(tasks.len(), DELIVERIES, "one review per delivery");
+    for reviewer in &reviewers {
+        let share = tasks
+            .iter()
+            .filter(|task| task["agent_id"].as_str() == Some(reviewer.as_str()))
+            .count();
+        assert!(
+            share > 0 && share < DELIVERIES,
+            "each reviewer takes a share: {share} of {DELIVERIES} for {reviewer}"
+        );
+    }
     server.stop().await;
 }
 

@@ -409,6 +409,21 @@ impl Agents<'_> {
         })
     }
 
+    /// Every agent of the type that is not disabled, oldest first: the agents tasks of
+    /// that type may be spread across.
+    pub async fn assignees(&self, org: OrgId, agent_type: &str) -> Result<Vec<Agent>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM agents WHERE organization_id = $1 AND agent_type = $2 AND status <> 'disabled'
+                 ORDER BY created_at, id",
+            )
+            .bind(org)
+            .bind(agent_type)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     pub async fn update(
         &self,
         org: OrgId,

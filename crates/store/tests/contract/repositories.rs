@@ -1021,10 +1021,25 @@ async fn agents_record_status_and_statistics(db: &TestDb) {
         .await
         .expect("disable");
     assert_eq!(assignee(&agents).await, Some(second.id));
+    let ids = async |agents: &Agents<'_>| {
+        agents
+            .assignees(org.id, "code_review")
+            .await
+            .expect("assignees")
+            .into_iter()
+            .map(|agent| agent.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&agents).await, vec![second.id], "not the disabled one");
     agents
         .set_status(org.id, agent.id, AgentStatus::Idle, None)
         .await
         .expect("enable");
+    assert_eq!(
+        ids(&agents).await,
+        vec![agent.id, second.id],
+        "oldest first"
+    );
     assert_eq!(
         agents
             .assignee(org.id, "deployment")
