@@ -110,9 +110,8 @@ async fn connect(server: &Server, owner: &Caller, service: &str, credentials: Va
 async fn sync(server: &Server, owner: &Caller, route: &str, status: &str) -> Value {
     let (code, body) = server.call(Method::POST, route, owner, None).await;
     assert_eq!(code, StatusCode::ACCEPTED, "{body}");
-    let id = body["task"]["id"]
+    let id = body["id"]
         .as_str()
-        .or(body["id"].as_str())
         .unwrap_or_else(|| panic!("a task id in {body}"))
         .to_owned();
     wait_for_task(server, owner, &id, status).await
@@ -312,11 +311,7 @@ async fn a_github_sync_brings_repositories_pull_requests_and_deployments(db: &Te
         .call(Method::POST, "/api/integrations/github/sync", &owner, None)
         .await;
     assert_eq!(code, StatusCode::ACCEPTED, "{body}");
-    let id = body["task"]["id"]
-        .as_str()
-        .or(body["id"].as_str())
-        .expect("task id")
-        .to_owned();
+    let id = body["id"].as_str().expect("task id").to_owned();
     let mut task = Value::Null;
     for _ in 0..200 {
         let (_, current) = server

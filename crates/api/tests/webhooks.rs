@@ -305,18 +305,11 @@ async fn a_pull_request_delivery_becomes_a_completed_review_task_once(db: &TestD
     }
     let path = connect(&server, &owner, "github", "review-secret").await;
     let body = fixture("github/pull_request/opened.payload.json");
-    let headers = vec![
-        ("content-type".to_owned(), "application/json".to_owned()),
-        ("x-github-event".to_owned(), "pull_request".to_owned()),
-        (
-            "x-github-delivery".to_owned(),
-            "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
-        ),
-        (
-            "x-hub-signature-256".to_owned(),
-            github_signature(b"review-secret", &body),
-        ),
-    ];
+    let headers = pull_request_headers(
+        b"review-secret",
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        &body,
+    );
     let (status, first) = deliver(&server, &path, &headers, body.clone()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{first}");
     let (status, again) = deliver(&server, &path, &headers, body).await;
@@ -362,6 +355,19 @@ async fn a_pull_request_delivery_becomes_a_completed_review_task_once(db: &TestD
     server.stop().await;
 }
 
+/// The headers of a signed GitHub `pull_request` delivery.
+fn pull_request_headers(secret: &[u8], delivery: &str, body: &[u8]) -> Vec<(String, String)> {
+    vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("x-github-event".to_owned(), "pull_request".to_owned()),
+        ("x-github-delivery".to_owned(), delivery.to_owned()),
+        (
+            "x-hub-signature-256".to_owned(),
+            github_signature(secret, body),
+        ),
+    ]
+}
+
 /// Two reviewers share the reviews: each event's task goes to one of them, chosen by a
 /// hash of the event (so that routing it again finds the same task).
 async fn a_types_tasks_are_spread_across_its_agents(db: &TestDb) {
@@ -391,15 +397,7 @@ async fn a_types_tasks_are_spread_across_its_agents(db: &TestDb) {
     let path = connect(&server, &owner, "github", "spread-secret").await;
     let body = fixture("github/pull_request/opened.payload.json");
     for n in 0..DELIVERIES {
-        let headers = vec![
-            ("content-type".to_owned(), "application/json".to_owned()),
-            ("x-github-event".to_owned(), "pull_request".to_owned()),
-            ("x-github-delivery".to_owned(), format!("spread-{n}")),
-            (
-                "x-hub-signature-256".to_owned(),
-                github_signature(b"spread-secret", &body),
-            ),
-        ];
+        let headers = pull_request_headers(b"spread-secret", &format!("spread-{n}"), &body);
         let (status, answer) = deliver(&server, &path, &headers, body.clone()).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     }

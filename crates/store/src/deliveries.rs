@@ -70,35 +70,10 @@ impl Store {
 impl Deliveries<'_> {
     /// Writes a delivery unless one with its key exists for the integration.
     pub async fn record(&self, org: OrgId, new: NewDelivery) -> Result<Recorded, StoreError> {
-        non_empty("delivery_key", &new.delivery_key, 255)?;
-        let event_type: String = new.event_type.chars().take(255).collect();
-        let id = DeliveryId::new();
-        let inserted: Option<(DeliveryId,)> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO webhook_deliveries (id, organization_id, integration_id, service, delivery_key,
-                        event_type, headers, body, status, error, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                 ON CONFLICT (integration_id, delivery_key) DO NOTHING
-                 RETURNING id",
-            )
-            .bind(id)
-            .bind(org)
-            .bind(new.integration_id)
-            .bind(new.service)
-            .bind(&new.delivery_key)
-            .bind(&event_type)
-            .bind(Json(&new.headers))
-            .bind(&new.body)
-            .bind(new.status)
-            .bind(&new.error)
-            .bind(now())
-            .fetch_optional(pool)
-            .await
-        })?;
-        if let Some((id,)) = inserted {
-            return Ok(Recorded::New(id));
-        }
-        Ok(Recorded::Duplicate(self.recorded_id(&new).await?))
+        let mut recorded = self.record_many(&[(org, new)]).await?;
+        recorded
+            .pop()
+            .ok_or_else(|| StoreError::Config("a recorded delivery went unanswered".into()))
     }
 
     /// The id of the delivery already recorded under `new`'s key.

@@ -32,7 +32,7 @@ pub struct Repository {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RepositorySync {
     pub github_id: i64,
     pub name: String,

@@ -27,12 +27,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use companyos_actors::{SyncReport, SyncRequest, TaskFailure};
-use companyos_integrations::IntegrationError;
 use companyos_integrations::normalise::{self, DomainEvent, Normalised};
 use companyos_store::{
     DeliveryId, DeploymentState, DeploymentSync, EventActorType, FigmaFileSync, IntegrationId,
-    NewEvent, OrgId, PullRequestState, PullRequestSync, RepositorySync, RepositoryVisibility,
-    ReviewStatus, Service, Store, StoreError, WebhookDelivery,
+    NewEvent, OrgId, PullRequestSync, RepositorySync, RepositoryVisibility, ReviewStatus, Service,
+    Store, StoreError, WebhookDelivery,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::{Value, json};
@@ -60,8 +59,8 @@ pub(crate) struct AdapterState {
     integration_id: IntegrationId,
     service: Service,
     pub processed: u64,
-    /// The client and what it was built from (the credentials' ciphertext).
-    syncer: Option<(String, Syncer)>,
+    /// The client, with the integration (and credentials) it was built from.
+    syncer: Option<Syncer>,
     /// Whether the periodic sync is running.
     periodic: Arc<AtomicBool>,
     /// Syncs running beside the adapter, stopped with it.
@@ -75,7 +74,9 @@ pub(crate) struct AdapterState {
 /// events about one repository writes its row once. Emptied when a write that relied on
 /// it fails (the row may have been deleted meanwhile).
 #[derive(Default)]
-struct RepositoryCache(std::collections::HashMap<i64, (String, companyos_store::Repository)>);
+struct RepositoryCache(
+    std::collections::HashMap<i64, (RepositorySync, companyos_store::Repository)>,
+);
 
 /// Repositories remembered at most.
 const REPOSITORY_CACHE: usize = 1024;
@@ -87,18 +88,16 @@ impl RepositoryCache {
         org: OrgId,
         sync: RepositorySync,
     ) -> Result<companyos_store::Repository, StoreError> {
-        let written = format!("{sync:?}");
         if let Some((known, row)) = self.0.get(&sync.github_id)
-            && *known == written
+            && *known == sync
         {
             return Ok(row.clone());
         }
-        let github_id = sync.github_id;
-        let row = store.repositories().upsert(org, sync).await?;
+        let row = store.repositories().upsert(org, sync.clone()).await?;
         if self.0.len() >= REPOSITORY_CACHE {
             self.0.clear();
         }
-        self.0.insert(github_id, (written, row.clone()));
+        self.0.insert(sync.github_id, (sync, row.clone()));
         Ok(row)
     }
 }
@@ -204,12 +203,11 @@ impl Actor for Adapter {
             }
             AdapterMessage::Sync(request, reply) => match state.syncer().await {
                 Ok(syncer) => {
-                    let deps = state.deps.clone();
                     state.spawn(async move {
                         let result = syncer.run(&request).await;
                         if let Err(error) = &result {
                             tracing::warn!(service = %syncer.integration.service, ?request, %error, "sync failed");
-                            mark_if_refused(&deps, &syncer, error).await;
+                            syncer.mark_if_refused(error).await;
                         }
                         let _ = reply.send(result.map_err(SyncError::into_failure));
                     });
@@ -227,7 +225,7 @@ impl Actor for Adapter {
                 }
                 match state.syncer().await {
                     Ok(syncer) => {
-                        let (deps, periodic) = (state.deps.clone(), state.periodic.clone());
+                        let periodic = state.periodic.clone();
                         state.spawn(async move {
                             let service = syncer.integration.service;
                             match syncer.run_all().await {
@@ -236,7 +234,7 @@ impl Actor for Adapter {
                                 }
                                 Err(error) => {
                                     tracing::warn!(%service, %error, "periodic sync failed");
-                                    mark_if_refused(&deps, &syncer, &error).await;
+                                    syncer.mark_if_refused(&error).await;
                                 }
                             }
                             periodic.store(false, Ordering::SeqCst);
@@ -253,26 +251,6 @@ impl Actor for Adapter {
     }
 }
 
-/// Credentials the service refuses put the integration in `error`, for a person to
-/// reconnect it.
-async fn mark_if_refused(deps: &Deps, syncer: &Syncer, error: &SyncError) {
-    if let SyncError::Service(IntegrationError::Unauthorized { .. }) = error {
-        let integration = &syncer.integration;
-        if let Err(error) = deps
-            .store
-            .integrations()
-            .set_status(
-                integration.organization_id,
-                integration.service,
-                companyos_store::IntegrationStatus::Error,
-            )
-            .await
-        {
-            tracing::warn!(%error, "integration status not updated");
-        }
-    }
-}
-
 impl AdapterState {
     /// The syncer for the integration as it is now: the kept client while the
     /// credentials are unchanged (its rate-limit state with it), else a new one.
@@ -283,8 +261,8 @@ impl AdapterState {
             .integrations()
             .get_by_id(self.organization_id, self.integration_id)
             .await?;
-        if let Some((sealed, syncer)) = &mut self.syncer
-            && *sealed == integration.credentials_encrypted
+        if let Some(syncer) = &mut self.syncer
+            && syncer.integration.credentials_encrypted == integration.credentials_encrypted
         {
             syncer.integration = Arc::new(integration);
             return Ok(syncer.clone());
@@ -299,10 +277,7 @@ impl AdapterState {
             client,
             integration: Arc::new(integration),
         };
-        self.syncer = Some((
-            syncer.integration.credentials_encrypted.clone(),
-            syncer.clone(),
-        ));
+        self.syncer = Some(syncer.clone());
         Ok(syncer)
     }
 
@@ -443,13 +418,10 @@ async fn apply(
             ) else {
                 return Ok(Some(("repository", repository.id.0)));
             };
-            let state = if pull_request.merged == Some(true) || pull_request.merged_at.is_some() {
-                PullRequestState::Merged
-            } else if pull_request.state.as_deref() == Some("closed") {
-                PullRequestState::Closed
-            } else {
-                PullRequestState::Open
-            };
+            let state = syncing::pull_request_state(
+                pull_request.merged == Some(true) || pull_request.merged_at.is_some(),
+                pull_request.state.as_deref() == Some("closed"),
+            );
             let row = store
                 .pull_requests()
                 .upsert(
@@ -547,14 +519,12 @@ async fn apply(
             let url = status
                 .and_then(|status| status.environment_url.clone().or(status.target_url.clone()))
                 .unwrap_or_default();
-            // GitHub deployments share the deployments table with Vercel's; their ids
-            // are kept apart by this prefix.
             let row = store
                 .deployments()
                 .upsert(
                     org,
                     DeploymentSync {
-                        vercel_deployment_id: format!("github:{id}"),
+                        vercel_deployment_id: syncing::github_deployment_key(id),
                         project_name: sync.full_name.clone(),
                         url,
                         state,

@@ -224,6 +224,24 @@ pub(crate) fn build_client(
 }
 
 impl Syncer {
+    /// Credentials the service refuses put the integration in `error`, for a person to
+    /// reconnect it.
+    pub(crate) async fn mark_if_refused(&self, error: &SyncError) {
+        if let SyncError::Service(IntegrationError::Unauthorized { .. }) = error
+            && let Err(error) = self
+                .store
+                .integrations()
+                .set_status(
+                    self.org(),
+                    self.integration.service,
+                    companyos_store::IntegrationStatus::Error,
+                )
+                .await
+        {
+            tracing::warn!(%error, "integration status not updated");
+        }
+    }
+
     fn org(&self) -> OrgId {
         self.integration.organization_id
     }
@@ -463,7 +481,7 @@ impl Syncer {
                 .upsert(
                     org,
                     DeploymentSync {
-                        vercel_deployment_id: format!("github:{}", deployment.id),
+                        vercel_deployment_id: github_deployment_key(deployment.id),
                         project_name: repository.full_name.clone(),
                         url: latest
                             .and_then(|status| status.environment_url.clone())
@@ -501,13 +519,10 @@ impl Syncer {
         ) else {
             return Ok(false);
         };
-        let state = if pull_request.merged == Some(true) || pull_request.merged_at.is_some() {
-            PullRequestState::Merged
-        } else if pull_request.state == "closed" {
-            PullRequestState::Closed
-        } else {
-            PullRequestState::Open
-        };
+        let state = pull_request_state(
+            pull_request.merged == Some(true) || pull_request.merged_at.is_some(),
+            pull_request.state == "closed",
+        );
         self.store
             .pull_requests()
             .upsert(
@@ -826,6 +841,23 @@ impl Syncer {
 
 fn millis(at: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(at).single()
+}
+
+/// A pull request's state: merged wins over closed.
+pub(crate) fn pull_request_state(merged: bool, closed: bool) -> PullRequestState {
+    if merged {
+        PullRequestState::Merged
+    } else if closed {
+        PullRequestState::Closed
+    } else {
+        PullRequestState::Open
+    }
+}
+
+/// GitHub deployments share the deployments table with Vercel's; their ids are kept
+/// apart by this prefix.
+pub(crate) fn github_deployment_key(id: impl std::fmt::Display) -> String {
+    format!("github:{id}")
 }
 
 /// A GitHub deployment's state from its latest status.
