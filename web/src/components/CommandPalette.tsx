@@ -1,0 +1,163 @@
+// Ctrl/⌘-K: jump to any area or run an action, by keyboard.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { ArrowRight, Building2, Moon, Plus, Sun, UserPlus } from 'lucide-react';
+import { AREAS } from './nav';
+import { cx } from './ui';
+import { useOrganization } from '../api/hooks';
+import { closeSubscriptions } from '../api/graphql';
+import { useUi } from '../stores/ui';
+import { can } from '../lib/permissions';
+
+interface Command {
+  id: string;
+  label: string;
+  hint: string;
+  keywords: string;
+  icon: React.ReactNode;
+  run: () => void;
+}
+
+export function filterCommands<T extends { label: string; keywords: string }>(commands: T[], query: string): T[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return commands;
+  return commands.filter((command) => {
+    const haystack = `${command.label} ${command.keywords}`.toLowerCase();
+    return words.every((word) => haystack.includes(word));
+  });
+}
+
+export function CommandPalette() {
+  const open = useUi((state) => state.paletteOpen);
+  const setOpen = useUi((state) => state.setPaletteOpen);
+  const setTheme = useUi((state) => state.setTheme);
+  const setOrganization = useUi((state) => state.setOrganization);
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const { role, organizations, organizationId } = useOrganization();
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+  const input = useRef<HTMLInputElement>(null);
+
+  const commands = useMemo<Command[]>(() => {
+    const go = (path: string) => () => navigate(path);
+    const list: Command[] = AREAS.map((area) => ({
+      id: `go:${area.path}`,
+      label: `Go to ${area.label}`,
+      hint: area.description,
+      keywords: area.keywords,
+      icon: <area.icon className="size-4" aria-hidden />,
+      run: go(area.path),
+    }));
+    list.push(
+      { id: 'go:tasks', label: 'Go to Task queue', hint: 'Every task with its status', keywords: 'tasks queue', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/agents/tasks') },
+      { id: 'go:approvals', label: 'Go to Approval inbox', hint: 'Tasks waiting for a person', keywords: 'approve reject inbox', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/agents/approvals') },
+      { id: 'go:prs', label: 'Go to Pull requests', hint: 'Development Hub', keywords: 'pr review', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development') },
+      { id: 'go:deployments', label: 'Go to Deployments', hint: 'Development Hub', keywords: 'deploy rollback vercel', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development/deployments') },
+    );
+    if (can(role, 'spawnAgents')) {
+      list.push({ id: 'new-agent', label: 'Create an agent', hint: 'Agents', keywords: 'spawn new agent', icon: <Plus className="size-4" aria-hidden />, run: go('/agents/list?new=1') });
+      list.push({ id: 'new-task', label: 'Create a task', hint: 'Agents', keywords: 'new task run', icon: <Plus className="size-4" aria-hidden />, run: go('/agents/tasks?new=1') });
+    }
+    if (can(role, 'manageIntegrations')) {
+      list.push({ id: 'connect', label: 'Connect a service', hint: 'Integrations', keywords: 'github vercel figma slack connect', icon: <Plus className="size-4" aria-hidden />, run: go('/integrations') });
+    }
+    if (can(role, 'manageMembers')) {
+      list.push({ id: 'invite', label: 'Invite a member', hint: 'Team', keywords: 'invite member email', icon: <UserPlus className="size-4" aria-hidden />, run: go('/team?invite=1') });
+    }
+    list.push(
+      { id: 'theme-dark', label: 'Use the dark theme', hint: 'Appearance', keywords: 'dark theme mode', icon: <Moon className="size-4" aria-hidden />, run: () => setTheme('dark') },
+      { id: 'theme-light', label: 'Use the light theme', hint: 'Appearance', keywords: 'light theme mode', icon: <Sun className="size-4" aria-hidden />, run: () => setTheme('light') },
+    );
+    for (const organization of organizations) {
+      if (organization.id === organizationId) continue;
+      list.push({
+        id: `org:${organization.id}`,
+        label: `Switch to ${organization.name}`,
+        hint: `Organization · ${organization.role}`,
+        keywords: 'organization switch',
+        icon: <Building2 className="size-4" aria-hidden />,
+        run: () => {
+          setOrganization(organization.id);
+          closeSubscriptions();
+          void client.invalidateQueries({ queryKey: ['org'] });
+        },
+      });
+    }
+    return list;
+  }, [navigate, role, organizations, organizationId, setTheme, setOrganization, client]);
+
+  const shown = filterCommands(commands, query);
+
+  useEffect(() => {
+    if (open) {
+      setQuery('');
+      setActive(0);
+      window.setTimeout(() => input.current?.focus(), 0);
+    }
+  }, [open]);
+
+  if (!open) return null;
+
+  const run = (command: Command | undefined) => {
+    if (!command) return;
+    setOpen(false);
+    command.run();
+  };
+
+  return (
+    <div className="fixed inset-0 z-50 flex items-start justify-center bg-black/40 p-4 pt-[12vh]" onMouseDown={(event) => event.target === event.currentTarget && setOpen(false)}>
+      <div role="dialog" aria-modal="true" aria-label="Command palette" className="w-full max-w-xl overflow-hidden rounded-lg border border-line bg-panel shadow-2xl">
+        <input
+          ref={input}
+          value={query}
+          onChange={(event) => {
+            setQuery(event.target.value);
+            setActive(0);
+          }}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') setOpen(false);
+            if (event.key === 'ArrowDown') {
+              event.preventDefault();
+              setActive((index) => Math.min(index + 1, shown.length - 1));
+            }
+            if (event.key === 'ArrowUp') {
+              event.preventDefault();
+              setActive((index) => Math.max(index - 1, 0));
+            }
+            if (event.key === 'Enter') run(shown[active]);
+          }}
+          placeholder="Type an area or an action…"
+          aria-label="Command"
+          role="combobox"
+          aria-expanded="true"
+          aria-controls="palette-list"
+          aria-activedescendant={shown[active] ? `palette-${shown[active].id}` : undefined}
+          className="h-12 w-full border-b border-line bg-panel px-4 text-[14px] text-fg outline-none placeholder:text-muted"
+        />
+        <ul id="palette-list" role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto p-1.5">
+          {shown.length === 0 && <li className="px-3 py-6 text-center text-[13px] text-muted">Nothing matches “{query}”.</li>}
+          {shown.map((command, index) => (
+            <li
+              key={command.id}
+              id={`palette-${command.id}`}
+              role="option"
+              aria-selected={index === active}
+              onMouseEnter={() => setActive(index)}
+              onMouseDown={(event) => {
+                event.preventDefault();
+                run(command);
+              }}
+              className={cx('flex cursor-pointer items-center gap-3 rounded-md px-3 py-2 text-[13px]', index === active ? 'bg-panel-2' : '')}
+            >
+              <span className="text-muted">{command.icon}</span>
+              <span className="flex-1 font-medium">{command.label}</span>
+              <span className="text-[12px] text-muted">{command.hint}</span>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,212 @@
+// The signed-in frame: sidebar of areas, top bar (organization, live status, palette,
+// theme, sign-out), and the area itself.
+import { Suspense, useEffect, useState } from 'react';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { ChevronsLeft, ChevronsRight, LogOut, Monitor, Moon, Search, Sun } from 'lucide-react';
+import { AREAS } from './nav';
+import { CommandPalette } from './CommandPalette';
+import { Button, ErrorNotice, Spinner, cx } from './ui';
+import { useOrganization, useSignedIn } from '../api/hooks';
+import { closeSubscriptions, useLiveStatus } from '../api/graphql';
+import { logout } from '../api/session';
+import { applyTheme, useUi, type Theme } from '../stores/ui';
+
+function LiveDot() {
+  const state = useLiveStatus((live) => live.state);
+  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting' : 'Offline';
+  return (
+    <span className="inline-flex items-center gap-1.5 text-[12px] text-muted" title={`Live updates: ${label.toLowerCase()}`} data-testid="live-status" data-state={state}>
+      <span className={cx('size-2 rounded-full', state === 'live' ? 'bg-emerald-500' : state === 'connecting' ? 'bg-amber-500' : 'bg-zinc-400')} aria-hidden />
+      {label}
+    </span>
+  );
+}
+
+const THEMES: { value: Theme; icon: typeof Sun; label: string }[] = [
+  { value: 'light', icon: Sun, label: 'Light theme' },
+  { value: 'dark', icon: Moon, label: 'Dark theme' },
+  { value: 'system', icon: Monitor, label: 'System theme' },
+];
+
+function ThemeSwitch() {
+  const theme = useUi((state) => state.theme);
+  const setTheme = useUi((state) => state.setTheme);
+  return (
+    <div role="radiogroup" aria-label="Theme" className="flex rounded-md border border-line p-0.5">
+      {THEMES.map(({ value, icon: Icon, label }) => (
+        <button
+          key={value}
+          type="button"
+          role="radio"
+          aria-checked={theme === value}
+          aria-label={label}
+          title={label}
+          onClick={() => setTheme(value)}
+          className={cx('rounded p-1', theme === value ? 'bg-panel-2 text-fg' : 'text-muted hover:text-fg')}
+        >
+          <Icon className="size-3.5" aria-hidden />
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function OrganizationSwitch() {
+  const { organizations, organizationId } = useOrganization();
+  const setOrganization = useUi((state) => state.setOrganization);
+  const client = useQueryClient();
+  if (organizations.length === 0) return null;
+  return (
+    <label className="flex items-center gap-2 text-[12px] text-muted">
+      <span className="sr-only">Organization</span>
+      <select
+        value={organizationId ?? ''}
+        onChange={(event) => {
+          setOrganization(event.target.value);
+          closeSubscriptions();
+          void client.invalidateQueries({ queryKey: ['org'] });
+        }}
+        className="h-8 max-w-56 rounded-md border border-line bg-panel px-2 text-[13px] font-medium text-fg"
+        data-testid="organization-switch"
+      >
+        {organizations.map((organization) => (
+          <option key={organization.id} value={organization.id}>
+            {organization.name} · {organization.role}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function Shell() {
+  const signedIn = useSignedIn();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const theme = useUi((state) => state.theme);
+  const collapsed = useUi((state) => state.sidebarCollapsed);
+  const toggleSidebar = useUi((state) => state.toggleSidebar);
+  const setPaletteOpen = useUi((state) => state.setPaletteOpen);
+  const { me, error, loading, organization } = useOrganization();
+  const [signingOut, setSigningOut] = useState(false);
+
+  useEffect(() => {
+    applyTheme(theme);
+    if (theme !== 'system') return;
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const onChange = () => applyTheme('system');
+    media.addEventListener('change', onChange);
+    return () => media.removeEventListener('change', onChange);
+  }, [theme]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.metaKey || event.ctrlKey) && event.key.toLowerCase() === 'k') {
+        event.preventDefault();
+        setPaletteOpen(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [setPaletteOpen]);
+
+  if (!signedIn) {
+    const next = location.pathname + location.search;
+    return <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+
+  const signOut = async () => {
+    setSigningOut(true);
+    try {
+      await logout();
+    } finally {
+      closeSubscriptions();
+      client.clear();
+      navigate('/login', { replace: true });
+    }
+  };
+
+  return (
+    <div className="flex h-full">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-panel focus:p-2">
+        Skip to content
+      </a>
+      <aside className={cx('flex shrink-0 flex-col border-r border-line bg-panel transition-[width]', collapsed ? 'w-14' : 'w-56')}>
+        <div className="flex h-12 items-center gap-2 border-b border-line px-3">
+          <div className="grid size-7 shrink-0 place-items-center rounded-md bg-accent text-[13px] font-bold text-accent-fg" aria-hidden>
+            C
+          </div>
+          {!collapsed && <span className="truncate text-[14px] font-semibold">CompanyOS</span>}
+        </div>
+        <nav aria-label="Areas" className="flex-1 space-y-0.5 overflow-y-auto p-2">
+          {AREAS.map(({ path, label, icon: Icon }) => (
+            <NavLink
+              key={path}
+              to={path}
+              end={path === '/'}
+              title={collapsed ? label : undefined}
+              className={({ isActive }) =>
+                cx(
+                  'flex h-8 items-center gap-2.5 rounded-md px-2 text-[13px] font-medium',
+                  isActive ? 'bg-panel-2 text-fg' : 'text-muted hover:bg-panel-2 hover:text-fg',
+                )
+              }
+            >
+              <Icon className="size-4 shrink-0" aria-hidden />
+              {!collapsed && <span className="truncate">{label}</span>}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="border-t border-line p-2">
+          <button type="button" onClick={toggleSidebar} className="flex h-8 w-full items-center gap-2 rounded-md px-2 text-[12px] text-muted hover:bg-panel-2" aria-label={collapsed ? 'Expand sidebar' : 'Collapse sidebar'}>
+            {collapsed ? <ChevronsRight className="size-4" aria-hidden /> : <ChevronsLeft className="size-4" aria-hidden />}
+            {!collapsed && 'Collapse'}
+          </button>
+        </div>
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex h-12 shrink-0 items-center gap-3 border-b border-line bg-panel px-4">
+          <OrganizationSwitch />
+          <button
+            type="button"
+            onClick={() => setPaletteOpen(true)}
+            className="ml-2 flex h-8 w-full max-w-80 items-center gap-2 rounded-md border border-line bg-bg px-2.5 text-[13px] text-muted hover:border-ring"
+            aria-label="Open the command palette"
+          >
+            <Search className="size-3.5" aria-hidden />
+            <span className="flex-1 text-left">Jump to or run…</span>
+            <kbd className="rounded border border-line px-1 font-mono text-[11px]">Ctrl K</kbd>
+          </button>
+          <div className="ml-auto flex items-center gap-3">
+            <LiveDot />
+            <ThemeSwitch />
+            {me && (
+              <span className="hidden text-[12px] text-muted md:inline" title={me.email}>
+                {me.name}
+              </span>
+            )}
+            <Button size="sm" variant="ghost" onClick={signOut} loading={signingOut} icon={<LogOut className="size-3.5" aria-hidden />}>
+              Sign out
+            </Button>
+          </div>
+        </header>
+        <main id="main" className="min-h-0 flex-1 overflow-y-auto">
+          <div className="mx-auto max-w-[1400px] px-6 py-5">
+            {error ? (
+              <ErrorNotice error={error} />
+            ) : loading || !organization ? (
+              <Spinner label="Loading your organization" />
+            ) : (
+              <Suspense fallback={<Spinner />}>
+                <Outlet />
+              </Suspense>
+            )}
+          </div>
+        </main>
+      </div>
+      <CommandPalette />
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import { ErrorNotice, StatusBadge, Time } from './ui';
+import { problemFrom } from '../api/problem';
+import { filterCommands } from './CommandPalette';
+
+describe('StatusBadge', () => {
+  it('reads REST and GraphQL spellings alike', () => {
+    render(
+      <>
+        <StatusBadge status="needs_approval" />
+        <StatusBadge status="IN_PROGRESS" />
+      </>,
+    );
+    expect(screen.getByText('needs approval')).toBeInTheDocument();
+    expect(screen.getByText('in progress')).toBeInTheDocument();
+  });
+});
+
+describe('ErrorNotice', () => {
+  it('shows the problem title and detail', () => {
+    render(<ErrorNotice error={problemFrom(409, { title: 'Conflict', status: 409, detail: 'this organization has no enabled deployment agent to do this' })} />);
+    expect(screen.getByRole('alert')).toHaveTextContent('Conflict: this organization has no enabled deployment agent to do this');
+  });
+
+  it('says an endpoint is not on this node yet for a bare 404', () => {
+    render(<ErrorNotice error={problemFrom(404, '')} what="The supervision tree" />);
+    expect(screen.getByText('The supervision tree is not available on this node yet')).toBeInTheDocument();
+  });
+});
+
+describe('Time', () => {
+  it('shows a relative time with the absolute one on hover', () => {
+    const iso = new Date(Date.now() - 3 * 60_000).toISOString();
+    render(<Time iso={iso} />);
+    const element = screen.getByText(/3 min\. ago/);
+    expect(element.getAttribute('title')).toMatch(/\d{4}/);
+    expect(element.getAttribute('datetime')).toBe(iso);
+  });
+});
+
+describe('command filter', () => {
+  const commands = [
+    { label: 'Go to Agents', keywords: 'supervision tree tasks' },
+    { label: 'Invite a member', keywords: 'team email' },
+  ];
+  it('matches every word against label and keywords', () => {
+    expect(filterCommands(commands, 'tree')).toEqual([commands[0]]);
+    expect(filterCommands(commands, 'invite email')).toEqual([commands[1]]);
+    expect(filterCommands(commands, '')).toEqual(commands);
+    expect(filterCommands(commands, 'nothing')).toEqual([]);
+  });
+});

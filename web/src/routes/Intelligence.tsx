@@ -1,0 +1,172 @@
+// Intelligence Hub: metrics over time with ranges, the event log; anomalies and search
+// once the analyst agents exist.
+import { useMemo, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { LineChart as LineChartIcon, Radar, Search } from 'lucide-react';
+import { api, call } from '../api/rest';
+import { gql } from '../api/graphql';
+import { EventsQuery } from '../api/documents';
+import { useOrganization, useOrgKey } from '../api/hooks';
+import { useLive } from '../api/live';
+import type { MetricSeries } from '../api/models';
+import { Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, PageHeader, Select, Time, cx, tableClass } from '../components/ui';
+
+export const RANGES = [
+  { key: '24h', label: '24 h', hours: 24 },
+  { key: '7d', label: '7 days', hours: 24 * 7 },
+  { key: '30d', label: '30 days', hours: 24 * 30 },
+  { key: '90d', label: '90 days', hours: 24 * 90 },
+] as const;
+
+const METRICS = [
+  { type: 'task_success_rate', label: 'Task success rate', unit: '%' },
+  { type: 'deployment_frequency', label: 'Deployment frequency', unit: '/day' },
+  { type: 'lead_time', label: 'Lead time for changes', unit: 'h' },
+  { type: 'change_failure_rate', label: 'Change failure rate', unit: '%' },
+  { type: 'mttr', label: 'Time to restore', unit: 'h' },
+  { type: 'pr_merge_time', label: 'Pull request merge time', unit: 'h' },
+];
+
+/** The [from, to) of a range ending now, as the analytics endpoints take it. */
+export function rangeBounds(hours: number, now = Date.now()): { from: string; to: string } {
+  return { from: new Date(now - hours * 3600_000).toISOString(), to: new Date(now).toISOString() };
+}
+
+function MetricChart({ type, label, unit, hours }: { type: string; label: string; unit: string; hours: number }) {
+  const key = useOrgKey('metrics', type, hours);
+  const series = useQuery({
+    queryKey: key,
+    queryFn: () => {
+      const { from, to } = rangeBounds(hours);
+      return call<MetricSeries>(api.GET('/api/analytics/metrics/{metric_type}', { params: { path: { metric_type: type }, query: { from, to } } }));
+    },
+  });
+  const points = useMemo(() => (series.data?.points ?? []).map((point) => ({ at: Date.parse(point.recorded_at), value: point.value })).sort((a, b) => a.at - b.at), [series.data]);
+  const summary = series.data?.summary;
+  return (
+    <Card
+      title={label}
+      actions={summary && summary.count > 0 && <span className="text-[12px] text-muted tabular-nums">avg {summary.average?.toFixed(1)}{unit} · min {summary.min?.toFixed(1)} · max {summary.max?.toFixed(1)}</span>}
+    >
+      {series.isLoading && <LoadingBlock rows={3} />}
+      {series.error && <ErrorNotice error={series.error} />}
+      {series.data && points.length === 0 && (
+        <EmptyState icon={<LineChartIcon className="size-5" aria-hidden />} title="No points in this range">
+          <Mono>{type}</Mono> is recorded by the analyst agents (a <Mono>task_analytics</Mono> agent records task success).
+        </EmptyState>
+      )}
+      {points.length > 0 && (
+        <div className="h-48" data-testid={`chart-${type}`}>
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+              <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+              <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(value: number) => new Date(value).toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} stroke="var(--muted)" fontSize={11} />
+              <YAxis stroke="var(--muted)" fontSize={11} />
+              <Tooltip labelFormatter={(value) => new Date(Number(value)).toLocaleString()} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }} />
+              <Line type="monotone" dataKey="value" stroke="var(--accent)" strokeWidth={2} dot={points.length < 40} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function EventLog() {
+  const { organizationId } = useOrganization();
+  const [source, setSource] = useState('');
+  const events = useQuery({
+    queryKey: useOrgKey('events', source),
+    queryFn: () => gql(EventsQuery, { organizationId, filters: source ? { source } : null, first: 50 }),
+  });
+  const items = events.data?.events.items ?? [];
+  return (
+    <Card
+      title="Event log"
+      actions={
+        <Select aria-label="Source" className="h-7 w-36 py-0" value={source} onChange={(event) => setSource(event.target.value)}>
+          <option value="">All sources</option>
+          {['github', 'vercel', 'figma', 'slack', 'twitter', 'linkedin', 'agent', 'user', 'system'].map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </Select>
+      }
+      bodyClassName="p-0"
+    >
+      {events.isLoading && <div className="p-4"><LoadingBlock /></div>}
+      {events.error && <div className="p-4"><ErrorNotice error={events.error} /></div>}
+      {events.data && items.length === 0 && <p className="px-4 py-5 text-[13px] text-muted">No events yet. Everything integrations and agents do is written here.</p>}
+      {items.length > 0 && (
+        <table className={tableClass}>
+          <thead>
+            <tr>
+              <th>Event</th>
+              <th>Source</th>
+              <th>Resource</th>
+              <th>When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((event) => (
+              <tr key={event.id}>
+                <td><Mono>{event.eventType}</Mono></td>
+                <td>{event.eventSource}</td>
+                <td className="text-muted">{event.resourceType ?? '—'} {event.resourceId && <Mono className="text-muted">{event.resourceId.slice(0, 8)}</Mono>}</td>
+                <td><Time iso={event.createdAt} className="text-muted" /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+export function Intelligence() {
+  useLive(['events']);
+  const [range, setRange] = useState<(typeof RANGES)[number]['key']>('30d');
+  const hours = RANGES.find((candidate) => candidate.key === range)?.hours ?? 720;
+  return (
+    <div>
+      <PageHeader
+        title="Intelligence Hub"
+        description="Delivery and agent metrics over time, the event log, anomalies."
+        actions={
+          <div role="group" aria-label="Range" className="flex rounded-md border border-line p-0.5">
+            {RANGES.map((candidate) => (
+              <button key={candidate.key} type="button" aria-pressed={range === candidate.key} onClick={() => setRange(candidate.key)} className={cx('rounded px-2.5 py-1 text-[12px] font-medium', range === candidate.key ? 'bg-panel-2 text-fg' : 'text-muted hover:text-fg')}>
+                {candidate.label}
+              </button>
+            ))}
+          </div>
+        }
+      />
+      <div className="space-y-4">
+        <div className="grid gap-4 lg:grid-cols-2">
+          {METRICS.map((metric) => (
+            <MetricChart key={metric.type} {...metric} hours={hours} />
+          ))}
+        </div>
+        <div className="grid gap-4 lg:grid-cols-2">
+          <Card title="Anomalies">
+            <EmptyState icon={<Radar className="size-5" aria-hidden />} title="No anomaly detection yet">
+              The anomaly agent flags unusual deployments, failures and engagement here once it runs on this node.
+            </EmptyState>
+          </Card>
+          <Card title="Search">
+            <div className="space-y-2">
+              <Input aria-label="Search" placeholder="Semantic search arrives with the search index" disabled />
+              <p className="flex items-center gap-1.5 text-[12px] text-muted">
+                <Search className="size-3.5" aria-hidden /> Search across pull requests, events and posts comes with the node's search endpoint.
+              </p>
+            </div>
+          </Card>
+        </div>
+        <EventLog />
+      </div>
+    </div>
+  );
+}

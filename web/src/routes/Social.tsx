@@ -1,0 +1,254 @@
+// Social Command Post: accounts, drafts, schedule, approvals, engagement.
+import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { AtSign, CalendarClock, FilePen, Plus, Send, Trash2 } from 'lucide-react';
+import { api, call } from '../api/rest';
+import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
+import { fieldErrors } from '../api/problem';
+import type { Page, SocialAccountRow, SocialPostRow, TaskRow } from '../api/models';
+import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, PageHeader, Select, StatusBadge, Textarea, Time, tableClass, useFieldId } from '../components/ui';
+
+function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onClose: () => void }) {
+  const invalidate = useInvalidateOrg();
+  const [form, setForm] = useState({ social_account_id: accounts[0]?.id ?? '', content: '', scheduled_for: '' });
+  const ids = { account: useFieldId('account'), content: useFieldId('content'), when: useFieldId('when') };
+  const draft = useMutation({
+    mutationFn: () =>
+      call(
+        api.POST('/api/social/posts', {
+          body: {
+            social_account_id: form.social_account_id,
+            content: form.content,
+            ...(form.scheduled_for ? { scheduled_for: new Date(form.scheduled_for).toISOString() } : {}),
+          },
+        }),
+      ),
+    onSuccess: () => {
+      void invalidate('socialPosts');
+      onClose();
+    },
+  });
+  const errors = fieldErrors(draft.error, ['social_account_id', 'content', 'scheduled_for']);
+  return (
+    <Modal
+      title="Draft a post"
+      open
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" loading={draft.isPending} disabled={!form.content.trim()} onClick={() => draft.mutate()}>
+            Save draft
+          </Button>
+        </>
+      }
+    >
+      <div className="space-y-3">
+        {errors.form && <ErrorNotice error={draft.error} />}
+        <Field label="Account" htmlFor={ids.account} error={errors.fields.social_account_id}>
+          <Select id={ids.account} value={form.social_account_id} onChange={(event) => setForm({ ...form, social_account_id: event.target.value })}>
+            {accounts.map((account) => (
+              <option key={account.id} value={account.id}>
+                @{account.handle} ({account.platform})
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Content" htmlFor={ids.content} error={errors.fields.content} hint={`${form.content.length} characters`}>
+          <Textarea id={ids.content} rows={5} className="font-sans text-[13px]" value={form.content} onChange={(event) => setForm({ ...form, content: event.target.value })} invalid={Boolean(errors.fields.content)} />
+        </Field>
+        <Field label="Schedule for (optional)" htmlFor={ids.when} error={errors.fields.scheduled_for}>
+          <Input id={ids.when} type="datetime-local" value={form.scheduled_for} onChange={(event) => setForm({ ...form, scheduled_for: event.target.value })} />
+        </Field>
+      </div>
+    </Modal>
+  );
+}
+
+function PostActions({ post }: { post: SocialPostRow }) {
+  const invalidate = useInvalidateOrg();
+  const publish = useMutation({ mutationFn: () => call<TaskRow>(api.POST('/api/social/posts/{id}/publish', { params: { path: { id: post.id } } })), onSuccess: () => void invalidate('tasks') });
+  const remove = useMutation({ mutationFn: () => call(api.DELETE('/api/social/posts/{id}', { params: { path: { id: post.id } } })), onSuccess: () => void invalidate('socialPosts') });
+  if (post.status === 'published') return null;
+  return (
+    <div className="flex flex-col items-end gap-1">
+      <div className="flex gap-1">
+        {publish.data ? (
+          <span className="text-[12px]">
+            Waits for approval: <Link className="underline" to="/agents/approvals">inbox</Link>
+          </span>
+        ) : (
+          <Button size="sm" variant="ghost" icon={<Send className="size-3.5" aria-hidden />} loading={publish.isPending} onClick={() => publish.mutate()}>
+            Publish
+          </Button>
+        )}
+        <Button size="sm" variant="ghost" icon={<Trash2 className="size-3.5" aria-hidden />} loading={remove.isPending} onClick={() => remove.mutate()} aria-label="Delete post">
+          Delete
+        </Button>
+      </div>
+      {(publish.error || remove.error) && <div className="max-w-80 text-left"><ErrorNotice error={publish.error ?? remove.error} /></div>}
+    </div>
+  );
+}
+
+function Posts({ title, posts, accounts, empty }: { title: string; posts: SocialPostRow[]; accounts: Map<string, SocialAccountRow>; empty: string }) {
+  const canPublish = useCan('publishSocial');
+  return (
+    <Card title={`${title} (${posts.length})`} bodyClassName="p-0">
+      {posts.length === 0 ? (
+        <p className="px-4 py-5 text-[13px] text-muted">{empty}</p>
+      ) : (
+        <table className={tableClass}>
+          <thead>
+            <tr>
+              <th>Post</th>
+              <th>Account</th>
+              <th>Status</th>
+              <th>When</th>
+              {canPublish && <th className="sr-only">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {posts.map((post) => (
+              <tr key={post.id}>
+                <td className="max-w-md">
+                  <p className="line-clamp-2">{post.content}</p>
+                  {post.agent_generated && <Badge tone="violet">by an agent</Badge>}
+                </td>
+                <td>@{accounts.get(post.social_account_id)?.handle ?? '—'}</td>
+                <td><StatusBadge status={post.status} /></td>
+                <td><Time iso={post.published_at ?? post.scheduled_for ?? post.created_at} className="text-muted" /></td>
+                {canPublish && <td className="text-right"><PostActions post={post} /></td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+export function Social() {
+  const accounts = useQuery({ queryKey: useOrgKey('socialAccounts'), queryFn: () => call<Page<SocialAccountRow>>(api.GET('/api/social/accounts')) });
+  const posts = useQuery({ queryKey: useOrgKey('socialPosts'), queryFn: () => call<Page<SocialPostRow>>(api.GET('/api/social/posts', { params: { query: { limit: 200 } } })) });
+  const approvals = useQuery({
+    queryKey: useOrgKey('tasks', 'publish-approvals'),
+    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', limit: 100 } } })),
+  });
+  const canDraft = useCan('publishSocial');
+  const [drafting, setDrafting] = useState(false);
+  const accountItems = accounts.data?.items ?? [];
+  const byId = new Map(accountItems.map((account) => [account.id, account]));
+  const postItems = posts.data?.items ?? [];
+  const published = postItems.filter((post) => post.status === 'published');
+  const chart = published.slice(0, 20).reverse().map((post) => ({
+    name: post.content.slice(0, 18),
+    likes: post.engagement_likes,
+    comments: post.engagement_comments,
+    shares: post.engagement_shares,
+  }));
+  const publishApprovals = (approvals.data?.items ?? []).filter((task) => {
+    const input = task.input_data as { social_post_id?: unknown } | null;
+    return typeof input?.social_post_id === 'string';
+  });
+  return (
+    <div>
+      <PageHeader
+        title="Social Command Post"
+        description="Accounts, drafts, the schedule, what waits for approval, and how posts did."
+        actions={
+          canDraft && accountItems.length > 0 && (
+            <Button variant="primary" icon={<Plus className="size-4" aria-hidden />} onClick={() => setDrafting(true)}>
+              Draft a post
+            </Button>
+          )
+        }
+      />
+      {(accounts.error || posts.error) && <ErrorNotice error={accounts.error ?? posts.error} />}
+      {accounts.isLoading || posts.isLoading ? (
+        <LoadingBlock rows={5} />
+      ) : (
+        <div className="space-y-4">
+          <Card title="Accounts" bodyClassName={accountItems.length ? 'p-0' : undefined}>
+            {accountItems.length === 0 ? (
+              <EmptyState icon={<AtSign className="size-5" aria-hidden />} title="No social accounts yet">
+                Connect X or LinkedIn in <Link className="underline" to="/integrations">Integrations</Link>; the account is read on the first sync.
+              </EmptyState>
+            ) : (
+              <table className={tableClass}>
+                <thead>
+                  <tr>
+                    <th>Account</th>
+                    <th>Platform</th>
+                    <th className="text-right">Followers</th>
+                    <th>Last sync</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {accountItems.map((account) => (
+                    <tr key={account.id}>
+                      <td>
+                        <div className="font-medium">@{account.handle}</div>
+                        {account.display_name && <div className="text-[12px] text-muted">{account.display_name}</div>}
+                      </td>
+                      <td>{account.platform}</td>
+                      <td className="text-right tabular-nums">{account.follower_count.toLocaleString()}</td>
+                      <td><Time iso={account.last_sync_at} className="text-muted" /></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+          <div className="grid gap-4 xl:grid-cols-2">
+            <Posts title="Drafts" posts={postItems.filter((post) => post.status === 'draft')} accounts={byId} empty="No drafts. Draft one, or let the content agent propose some." />
+            <Posts title="Scheduled" posts={postItems.filter((post) => post.status === 'scheduled').sort((a, b) => (a.scheduled_for ?? '').localeCompare(b.scheduled_for ?? ''))} accounts={byId} empty="Nothing scheduled." />
+          </div>
+          <Card title={`Waiting for approval (${publishApprovals.length})`}>
+            {publishApprovals.length === 0 ? (
+              <p className="flex items-center gap-2 text-[13px] text-muted">
+                <FilePen className="size-4" aria-hidden /> No publication waits for a person. Publishing a post asks for approval in the <Link className="underline" to="/agents/approvals">inbox</Link>.
+              </p>
+            ) : (
+              <ul className="space-y-1 text-[13px]">
+                {publishApprovals.map((task) => (
+                  <li key={task.id}>
+                    <Link className="hover:underline" to={`/agents/tasks/${task.id}`}>
+                      {task.description ?? task.task_type}
+                    </Link>{' '}
+                    <Time iso={task.created_at} className="text-muted" />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+          <Card title="Engagement of published posts">
+            {chart.length === 0 ? (
+              <EmptyState icon={<CalendarClock className="size-5" aria-hidden />} title="Nothing published yet">
+                Likes, comments and shares of published posts are charted here.
+              </EmptyState>
+            ) : (
+              <div className="h-64" data-testid="engagement-chart">
+                <ResponsiveContainer width="100%" height="100%">
+                  <BarChart data={chart}>
+                    <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                    <XAxis dataKey="name" stroke="var(--muted)" fontSize={11} />
+                    <YAxis stroke="var(--muted)" fontSize={11} />
+                    <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }} />
+                    <Legend wrapperStyle={{ fontSize: 12 }} />
+                    <Bar dataKey="likes" fill="#6366f1" />
+                    <Bar dataKey="comments" fill="#0ea5e9" />
+                    <Bar dataKey="shares" fill="#10b981" />
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+            )}
+          </Card>
+        </div>
+      )}
+      {drafting && <DraftDialog accounts={accountItems} onClose={() => setDrafting(false)} />}
+    </div>
+  );
+}

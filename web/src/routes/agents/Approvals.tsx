@@ -1,0 +1,145 @@
+// The approval inbox: tasks in needs_approval, approved or rejected here; what was
+// decided in this session stays listed with its live status.
+import { useState } from 'react';
+import { useMutation, useQueries } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { Check, Inbox, X } from 'lucide-react';
+import { create } from 'zustand';
+import { useAgents, useTasks } from './queries';
+import { api, call } from '../../api/rest';
+import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
+import type { TaskRow } from '../../api/models';
+import { Button, Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
+import { describeError } from '../../api/problem';
+import { shortId } from '../../lib/time';
+
+const useDecided = create<{ ids: string[]; add: (id: string) => void }>((set) => ({
+  ids: [],
+  add: (id) => set((state) => ({ ids: [id, ...state.ids.filter((known) => known !== id)].slice(0, 20) })),
+}));
+
+function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | undefined }) {
+  const canApprove = useCan('approveTasks');
+  const invalidate = useInvalidateOrg();
+  const remember = useDecided((state) => state.add);
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState('');
+  const done = () => {
+    remember(task.id);
+    void invalidate('tasks');
+    void invalidate('dashboard');
+  };
+  const approve = useMutation({ mutationFn: () => call(api.POST('/api/agent-tasks/{id}/approve', { params: { path: { id: task.id } } })), onSuccess: done });
+  const reject = useMutation({
+    mutationFn: () => call(api.POST('/api/agent-tasks/{id}/reject', { params: { path: { id: task.id } }, body: reason ? { reason } : {} })),
+    onSuccess: done,
+  });
+  const error = approve.error ?? reject.error;
+  return (
+    <li className="px-4 py-3" data-testid="approval-item" data-task-id={task.id}>
+      <div className="flex flex-wrap items-start gap-3">
+        <div className="min-w-0 flex-1">
+          <div className="flex items-center gap-2">
+            <Link to={`/agents/tasks/${task.id}`} className="font-medium hover:underline">
+              {task.description ?? task.task_type}
+            </Link>
+            <Mono className="text-muted">{task.task_type}</Mono>
+          </div>
+          <div className="mt-0.5 flex flex-wrap items-center gap-x-3 text-[12px] text-muted">
+            <span>agent {agentName ?? shortId(task.agent_id)}</span>
+            <span>priority {task.priority}</span>
+            <span>
+              asked <Time iso={task.created_at} />
+            </span>
+            <Mono className="text-muted" title={task.id}>{shortId(task.id)}</Mono>
+          </div>
+          {task.input_data !== null && task.input_data !== undefined && (
+            <pre className="mt-1.5 max-h-24 overflow-auto rounded bg-panel-2 px-2 py-1 font-mono text-[11px]">{JSON.stringify(task.input_data)}</pre>
+          )}
+          {error && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{describeError(error).detail || describeError(error).title}</p>}
+        </div>
+        {canApprove && !rejecting && (
+          <div className="flex gap-2">
+            <Button size="sm" variant="primary" icon={<Check className="size-3.5" aria-hidden />} loading={approve.isPending} onClick={() => approve.mutate()}>
+              Approve
+            </Button>
+            <Button size="sm" icon={<X className="size-3.5" aria-hidden />} onClick={() => setRejecting(true)}>
+              Reject
+            </Button>
+          </div>
+        )}
+        {canApprove && rejecting && (
+          <div className="flex items-center gap-2">
+            <Input aria-label="Reason for rejecting" placeholder="Reason (optional)" value={reason} onChange={(event) => setReason(event.target.value)} className="h-7 w-56" />
+            <Button size="sm" variant="danger" loading={reject.isPending} onClick={() => reject.mutate()}>
+              Reject
+            </Button>
+            <Button size="sm" onClick={() => setRejecting(false)}>
+              Cancel
+            </Button>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function RecentlyDecided() {
+  const ids = useDecided((state) => state.ids);
+  const baseKey = useOrgKey('tasks', 'one');
+  const results = useQueries({
+    queries: ids.map((id) => ({
+      queryKey: [...baseKey, id],
+      queryFn: () => call<TaskRow>(api.GET('/api/agent-tasks/{id}', { params: { path: { id } } })),
+      refetchInterval: 5_000,
+    })),
+  });
+  if (ids.length === 0) return null;
+  return (
+    <Card title="Decided in this session" bodyClassName="p-0">
+      <ul className="divide-y divide-line" data-testid="decided-list">
+        {results.map((result, index) =>
+          result.data ? (
+            <li key={ids[index]} className="flex items-center gap-3 px-4 py-2 text-[13px]" data-testid="decided-item" data-status={result.data.status}>
+              <StatusBadge status={result.data.status} />
+              <Link to={`/agents/tasks/${result.data.id}`} className="flex-1 truncate hover:underline">
+                {result.data.description ?? result.data.task_type}
+              </Link>
+              <Time iso={result.data.completed_at ?? result.data.approved_at ?? result.data.rejected_at} className="text-muted" />
+            </li>
+          ) : null,
+        )}
+      </ul>
+    </Card>
+  );
+}
+
+export function Approvals() {
+  const tasks = useTasks({ status: 'needs_approval' }, 10_000);
+  const agents = useAgents();
+  const names = new Map((agents.data?.agents.items ?? []).map((agent) => [agent.id, agent.name]));
+  const items = tasks.data?.items ?? [];
+  return (
+    <div className="space-y-4">
+      <Card title={`Waiting for approval${items.length ? ` (${items.length})` : ''}`} bodyClassName="p-0">
+        {tasks.isLoading && <div className="p-4"><LoadingBlock /></div>}
+        {tasks.error && <div className="p-4"><ErrorNotice error={tasks.error} /></div>}
+        {tasks.data && items.length === 0 && (
+          <div className="p-4">
+            <EmptyState icon={<Inbox className="size-5" aria-hidden />} title="Inbox zero">
+              Work that needs a person — rollbacks, publications, tasks created with “wait for approval” — waits here.
+            </EmptyState>
+          </div>
+        )}
+        {items.length > 0 && (
+          <ul className="divide-y divide-line" data-testid="approval-list">
+            {items.map((task) => (
+              <ApprovalRow key={task.id} task={task} agentName={names.get(task.agent_id)} />
+            ))}
+          </ul>
+        )}
+      </Card>
+      <RecentlyDecided />
+    </div>
+  );
+}

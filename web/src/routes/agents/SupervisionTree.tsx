@@ -1,0 +1,228 @@
+// The live supervision tree as a graph (xyflow): root → system and organizations →
+// kinds → agents, each with its state, mailbox, restarts, last error and its
+// supervisor's policy. Refreshed on agent status events and by a slow poll.
+import { useMemo, useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { Info, Pause, Play } from 'lucide-react';
+import { api, call } from '../../api/rest';
+import { isNotAvailable } from '../../api/problem';
+import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
+import type { SupervisionTree as Tree, TreeNode } from '../../api/models';
+import { Badge, Button, Card, ErrorNotice, LoadingBlock, Mono, StatusBadge, cx } from '../../components/ui';
+import { layoutTree, derivedTree, NODE_WIDTH } from './treeLayout';
+import { useAgents, useAgentTypes } from './queries';
+import { useUi } from '../../stores/ui';
+
+type TreeNodeData = { node: TreeNode; selected: boolean };
+
+const ROLE_LABEL: Record<string, string> = {
+  root: 'root supervisor',
+  system: 'system supervisor',
+  system_actor: 'system actor',
+  organization: 'organization',
+  kind: 'kind supervisor',
+  integrations: 'integrations',
+  adapter: 'adapter',
+  agent: 'agent',
+};
+
+function label(node: TreeNode): string {
+  return node.agent_name ?? node.name;
+}
+
+function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
+  const { node, selected } = data;
+  const supervisor = node.role !== 'agent' && node.role !== 'system_actor' && node.role !== 'adapter';
+  return (
+    <div
+      className={cx(
+        'rounded-md border bg-panel px-2.5 py-2 text-left text-[12px] shadow-sm',
+        selected ? 'border-accent ring-2 ring-accent/30' : 'border-line',
+        node.status === 'error' && 'border-red-400',
+        node.status === 'disabled' && 'opacity-70',
+      )}
+      style={{ width: NODE_WIDTH }}
+    >
+      <Handle type="target" position={Position.Top} className="!size-1.5 !border-0 !bg-zinc-400" />
+      <div className="flex items-center justify-between gap-1">
+        <span className="truncate font-semibold" title={node.path}>
+          {label(node)}
+        </span>
+        {node.status ? <StatusBadge status={node.status} /> : <Badge tone="gray">{ROLE_LABEL[node.role] ?? node.role}</Badge>}
+      </div>
+      {node.agent_type && <Mono className="block truncate text-[11px] text-muted">{node.agent_type}</Mono>}
+      <div className="mt-1 flex gap-2.5 text-[11px] text-muted tabular-nums">
+        <span title="Messages waiting in the mailbox">✉ {node.mailbox}</span>
+        <span title="Restarts">↻ {node.restarts}</span>
+        <span title="Messages handled">✓ {node.messages_handled}</span>
+      </div>
+      {supervisor && node.policy && (
+        <div className="mt-1 truncate text-[11px] text-muted" title="Restart policy of this supervisor">
+          {node.policy.strategy} · {node.policy.max_restarts}/{node.policy.window_secs}s
+        </div>
+      )}
+      {node.last_error && (
+        <div className="mt-1 truncate text-[11px] text-red-700 dark:text-red-400" title={node.last_error}>
+          {node.last_error}
+        </div>
+      )}
+      <Handle type="source" position={Position.Bottom} className="!size-1.5 !border-0 !bg-zinc-400" />
+    </div>
+  );
+}
+
+const nodeTypes = { tree: TreeCard };
+
+function Details({ node, parent }: { node: TreeNode; parent: TreeNode | undefined }) {
+  const canSteer = useCan('spawnAgents');
+  const invalidate = useInvalidateOrg();
+  const toggle = useMutation({
+    mutationFn: () => {
+      const id = node.agent_id ?? '';
+      return node.status === 'disabled'
+        ? call(api.POST('/api/agents/{id}/enable', { params: { path: { id } } }))
+        : call(api.POST('/api/agents/{id}/disable', { params: { path: { id } } }));
+    },
+    onSuccess: () => {
+      void invalidate('tree');
+      void invalidate('agents');
+    },
+  });
+  const policy = node.policy ?? parent?.policy ?? null;
+  return (
+    <div className="space-y-3 text-[13px]" data-testid="tree-details">
+      <div>
+        <div className="font-semibold">{label(node)}</div>
+        <Mono className="break-all text-[11px] text-muted">{node.path}</Mono>
+      </div>
+      <dl className="grid grid-cols-2 gap-2">
+        <dt className="text-muted">Role</dt>
+        <dd>{ROLE_LABEL[node.role] ?? node.role}</dd>
+        {node.status && (
+          <>
+            <dt className="text-muted">State</dt>
+            <dd><StatusBadge status={node.status} /></dd>
+          </>
+        )}
+        {node.agent_type && (
+          <>
+            <dt className="text-muted">Type</dt>
+            <dd><Mono>{node.agent_type}</Mono></dd>
+          </>
+        )}
+        <dt className="text-muted">Mailbox</dt>
+        <dd className="tabular-nums">{node.mailbox}</dd>
+        <dt className="text-muted">Restarts</dt>
+        <dd className="tabular-nums">{node.restarts}</dd>
+        <dt className="text-muted">Handled</dt>
+        <dd className="tabular-nums">{node.messages_handled}</dd>
+      </dl>
+      {policy && (
+        <div className="rounded-md border border-line p-2">
+          <div className="text-[11px] font-medium tracking-wide text-muted uppercase">{node.policy ? 'Its policy' : "Supervisor's policy"}</div>
+          <div>
+            <Mono>{policy.strategy}</Mono>: at most {policy.max_restarts} restarts in {policy.window_secs} s
+          </div>
+        </div>
+      )}
+      {node.last_error && <ErrorNotice error={new Error(node.last_error)} />}
+      {canSteer && node.role === 'agent' && node.agent_id && (
+        <Button size="sm" loading={toggle.isPending} icon={node.status === 'disabled' ? <Play className="size-3.5" aria-hidden /> : <Pause className="size-3.5" aria-hidden />} onClick={() => toggle.mutate()}>
+          {node.status === 'disabled' ? 'Enable agent' : 'Disable agent'}
+        </Button>
+      )}
+      {toggle.error && <ErrorNotice error={toggle.error} />}
+    </div>
+  );
+}
+
+export function SupervisionTree() {
+  const { organization } = useOrganization();
+  const dark = useUi((state) => state.theme) === 'dark' || document.documentElement.classList.contains('dark');
+  const tree = useQuery({
+    queryKey: useOrgKey('tree'),
+    refetchInterval: 15_000,
+    queryFn: () => call<Tree>(api.GET('/api/supervision/tree' as never)),
+  });
+  const fallback = isNotAvailable(tree.error);
+  const agents = useAgents();
+  const types = useAgentTypes();
+  const [selected, setSelected] = useState<string | null>(null);
+  const nodes: TreeNode[] = useMemo(() => {
+    if (tree.data) return tree.data.nodes;
+    if (fallback && organization && agents.data) {
+      const kinds = new Map((types.data?.items ?? []).map((type) => [type.type, type.kind]));
+      return derivedTree(organization.id, organization.name, agents.data.agents.items, (type) => kinds.get(type));
+    }
+    return [];
+  }, [tree.data, fallback, organization, agents.data, types.data]);
+
+  const { flowNodes, flowEdges } = useMemo(() => {
+    const placed = layoutTree(nodes);
+    const flowNodes: Node<TreeNodeData>[] = placed.map(({ node, x, y }) => ({
+      id: node.path,
+      type: 'tree',
+      position: { x, y },
+      data: { node, selected: node.path === selected },
+      draggable: false,
+    }));
+    const known = new Set(nodes.map((node) => node.path));
+    const flowEdges: Edge[] = nodes
+      .filter((node) => node.parent && known.has(node.parent))
+      .map((node) => ({ id: `${node.parent}->${node.path}`, source: node.parent ?? '', target: node.path, type: 'smoothstep', animated: node.status === 'working' }));
+    return { flowNodes, flowEdges };
+  }, [nodes, selected]);
+
+  const chosen = nodes.find((node) => node.path === selected);
+  const counts = {
+    agents: nodes.filter((node) => node.role === 'agent').length,
+    errors: nodes.filter((node) => node.status === 'error').length,
+    restarts: nodes.reduce((sum, node) => sum + node.restarts, 0),
+  };
+
+  return (
+    <div className="grid gap-4 lg:grid-cols-[1fr_280px]">
+      <Card
+        title={
+          <div className="flex items-center gap-3 text-[13px]">
+            <h2 className="font-semibold">Supervision tree</h2>
+            <span className="text-muted">{counts.agents} agents · {counts.errors} in error · {counts.restarts} restarts</span>
+          </div>
+        }
+        bodyClassName="p-0"
+      >
+        {fallback && (
+          <div className="border-b border-line bg-amber-50 px-4 py-2 text-[12px] text-amber-900 dark:bg-amber-950/40 dark:text-amber-300" role="note">
+            <Info className="mr-1 inline size-3.5" aria-hidden />
+            This node does not serve <Mono>/api/supervision/tree</Mono> yet: the tree below is drawn from the agents list, without mailboxes, restarts or policies.
+          </div>
+        )}
+        {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
+        {tree.error && !fallback && <div className="p-4"><ErrorNotice error={tree.error} /></div>}
+        {nodes.length > 0 && (
+          <div className="h-[560px]" data-testid="supervision-tree">
+            <ReactFlow
+              nodes={flowNodes}
+              edges={flowEdges}
+              nodeTypes={nodeTypes}
+              fitView
+              minZoom={0.2}
+              nodesConnectable={false}
+              colorMode={dark ? 'dark' : 'light'}
+              onNodeClick={(_, node) => setSelected(node.id)}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} size={1} />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+          </div>
+        )}
+      </Card>
+      <Card title="Details">
+        {chosen ? <Details node={chosen} parent={nodes.find((node) => node.path === chosen.parent)} /> : <p className="text-[13px] text-muted">Select a node to see its state, its supervisor's policy and its last error.</p>}
+      </Card>
+    </div>
+  );
+}

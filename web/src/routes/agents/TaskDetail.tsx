@@ -1,0 +1,131 @@
+// A task's timeline: its row's moments, its events, the agent that ran it, its output.
+import { useQuery, useMutation } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { ArrowLeft, Ban } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { TaskOutput } from './TaskOutput';
+import { TaskStatusCell } from './TaskQueue';
+import { useAgents } from './queries';
+import { api, call } from '../../api/rest';
+import { gql } from '../../api/graphql';
+import { EventsQuery } from '../../api/documents';
+import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
+import type { TaskRow } from '../../api/models';
+import { Button, Card, ErrorNotice, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
+import { duration } from '../../lib/time';
+
+interface Moment {
+  at: string;
+  label: ReactNode;
+  tone?: 'red' | 'green';
+}
+
+export function timelineOf(task: TaskRow): Moment[] {
+  const moments: Moment[] = [{ at: task.created_at, label: `Created${task.requires_human_approval ? ', waiting for approval' : ''}` }];
+  if (task.approved_at) moments.push({ at: task.approved_at, label: 'Approved', tone: 'green' });
+  if (task.rejected_at) moments.push({ at: task.rejected_at, label: 'Rejected', tone: 'red' });
+  if (task.started_at) moments.push({ at: task.started_at, label: `Started (attempt ${task.attempt} of ${task.max_attempts})` });
+  if (task.retry_count > 0 && task.status === 'pending') moments.push({ at: task.run_after, label: `Retry ${task.retry_count} scheduled` });
+  if (task.completed_at) moments.push({ at: task.completed_at, label: task.status === 'failed' ? `Failed: ${task.error_message ?? ''}` : task.status === 'cancelled' ? 'Cancelled' : 'Completed', tone: task.status === 'failed' ? 'red' : 'green' });
+  return moments.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+export function TaskDetail() {
+  const { id = '' } = useParams();
+  const { organizationId } = useOrganization();
+  const invalidate = useInvalidateOrg();
+  const canCancel = useCan('spawnAgents');
+  const task = useQuery({ queryKey: useOrgKey('tasks', 'one', id), refetchInterval: 5_000, queryFn: () => call<TaskRow>(api.GET('/api/agent-tasks/{id}', { params: { path: { id } } })) });
+  const agents = useAgents();
+  const events = useQuery({
+    queryKey: useOrgKey('events', 'recent'),
+    queryFn: () => gql(EventsQuery, { organizationId, first: 200 }),
+  });
+  const cancel = useMutation({ mutationFn: () => call(api.POST('/api/agent-tasks/{id}/cancel', { params: { path: { id } } })), onSuccess: () => void invalidate('tasks') });
+  const row = task.data;
+  const agent = agents.data?.agents.items.find((candidate) => candidate.id === row?.agent_id);
+  const related = (events.data?.events.items ?? []).filter((event) => event.resourceId === id || JSON.stringify(event.metadata).includes(id));
+  return (
+    <div className="space-y-4">
+      <Link to="/agents/tasks" className="inline-flex items-center gap-1 text-[13px] text-muted hover:text-fg">
+        <ArrowLeft className="size-3.5" aria-hidden /> Task queue
+      </Link>
+      {task.isLoading && <LoadingBlock />}
+      {task.error && <ErrorNotice error={task.error} />}
+      {row && (
+        <>
+          <Card
+            title={
+              <div className="flex items-center gap-3">
+                <h2 className="text-[15px] font-semibold">{row.description ?? row.task_type}</h2>
+                <StatusBadge status={row.status} />
+              </div>
+            }
+            actions={
+              canCancel &&
+              ['pending', 'needs_approval', 'in_progress'].includes(row.status) && (
+                <Button size="sm" icon={<Ban className="size-3.5" aria-hidden />} loading={cancel.isPending} onClick={() => cancel.mutate()}>
+                  Cancel task
+                </Button>
+              )
+            }
+          >
+            {cancel.error && <ErrorNotice error={cancel.error} />}
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-[13px] md:grid-cols-4">
+              <Item label="Task id"><Mono>{row.id}</Mono></Item>
+              <Item label="Type"><Mono>{row.task_type}</Mono></Item>
+              <Item label="Agent">{agent ? <Link className="hover:underline" to="/agents/list">{agent.name} <span className="text-muted">({agent.type})</span></Link> : <Mono>{row.agent_id}</Mono>}</Item>
+              <Item label="Priority">{row.priority}</Item>
+              <Item label="Status"><TaskStatusCell task={row} /></Item>
+              <Item label="Attempts">{row.attempt} of {row.max_attempts} ({row.retry_count} retries)</Item>
+              <Item label="Lease">{row.lease_owner ? <span><Mono>{row.lease_owner}</Mono> until <Time iso={row.lease_expires_at} /></span> : '—'}</Item>
+              <Item label="Duration">{duration(row.duration_seconds)}</Item>
+            </dl>
+          </Card>
+          <div className="grid gap-4 lg:grid-cols-2">
+            <Card title="Timeline">
+              <ol className="relative space-y-3 border-l border-line pl-4" data-testid="task-timeline">
+                {timelineOf(row).map((moment, index) => (
+                  <li key={index} className="text-[13px]">
+                    <span className={`absolute -left-[5px] mt-1.5 size-2.5 rounded-full ${moment.tone === 'red' ? 'bg-red-600' : moment.tone === 'green' ? 'bg-emerald-600' : 'bg-zinc-400'}`} aria-hidden />
+                    <div className="font-medium">{moment.label}</div>
+                    <Time iso={moment.at} className="text-[12px] text-muted" />
+                  </li>
+                ))}
+                {related.map((event) => (
+                  <li key={event.id} className="text-[13px]">
+                    <span className="absolute -left-[5px] mt-1.5 size-2.5 rounded-full bg-sky-600" aria-hidden />
+                    <div className="font-medium"><Mono>{event.eventType}</Mono> <span className="text-muted">from {event.eventSource}</span></div>
+                    <Time iso={event.createdAt} className="text-[12px] text-muted" />
+                  </li>
+                ))}
+              </ol>
+            </Card>
+            <Card title="Input and output">
+              <div className="space-y-3">
+                <div>
+                  <h3 className="mb-1 text-[12px] font-medium text-muted">Input</h3>
+                  <pre className="max-h-48 overflow-auto rounded-md border border-line bg-panel-2 p-3 font-mono text-[12px]">{JSON.stringify(row.input_data, null, 2)}</pre>
+                </div>
+                <div>
+                  <h3 className="mb-1 text-[12px] font-medium text-muted">Output</h3>
+                  {row.error_message && <ErrorNotice error={new Error(row.error_message)} />}
+                  <TaskOutput output={row.output_data} />
+                </div>
+              </div>
+            </Card>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Item({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">{label}</dt>
+      <dd className="mt-0.5 truncate">{children}</dd>
+    </div>
+  );
+}

@@ -1,0 +1,215 @@
+// The task queue: every task with priority, status, attempts, lease and output.
+import { useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { ListTodo, Plus } from 'lucide-react';
+import { useAgents, useTasks } from './queries';
+import { outputSummary } from './TaskOutput';
+import { api, call } from '../../api/rest';
+import { useCan, useInvalidateOrg } from '../../api/hooks';
+import { fieldErrors } from '../../api/problem';
+import type { TaskRow, TaskStatusWire } from '../../api/models';
+import { Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, StatusBadge, Textarea, Time, tableClass, useFieldId } from '../../components/ui';
+import { shortId } from '../../lib/time';
+
+const STATUSES: TaskStatusWire[] = ['pending', 'needs_approval', 'in_progress', 'completed', 'failed', 'rejected', 'cancelled'];
+
+function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const agents = useAgents();
+  const invalidate = useInvalidateOrg();
+  const [form, setForm] = useState({ agent_id: '', task_type: '', priority: '5', input: '{\n  \n}', requires_approval: false, description: '' });
+  const [inputError, setInputError] = useState<string | null>(null);
+  const ids = { agent: useFieldId('agent'), type: useFieldId('type'), priority: useFieldId('priority'), input: useFieldId('input'), description: useFieldId('description') };
+  const create = useMutation({
+    mutationFn: () => {
+      let input: unknown;
+      try {
+        input = form.input.trim() ? JSON.parse(form.input) : undefined;
+      } catch {
+        setInputError('must be valid JSON');
+        throw new Error('input must be valid JSON');
+      }
+      return call(
+        api.POST('/api/agent-tasks', {
+          body: {
+            agent_id: form.agent_id,
+            task_type: form.task_type,
+            priority: Number(form.priority),
+            input: input as Record<string, never>,
+            requires_approval: form.requires_approval,
+            ...(form.description ? { description: form.description } : {}),
+          },
+        }),
+      );
+    },
+    onSuccess: () => {
+      void invalidate('tasks');
+      onClose();
+    },
+  });
+  const errors = fieldErrors(inputError ? null : create.error, ['agent_id', 'task_type', 'priority', 'input', 'description']);
+  const chosen = agents.data?.agents.items.find((agent) => agent.id === form.agent_id);
+  return (
+    <Modal
+      title="Create a task"
+      open={open}
+      onClose={onClose}
+      wide
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" loading={create.isPending} disabled={!form.agent_id || !form.task_type} onClick={() => { setInputError(null); create.mutate(); }}>
+            Create task
+          </Button>
+        </>
+      }
+    >
+      <div className="grid grid-cols-2 gap-3">
+        {errors.form && <div className="col-span-2"><ErrorNotice error={create.error} /></div>}
+        <Field label="Agent" htmlFor={ids.agent} error={errors.fields.agent_id}>
+          <Select id={ids.agent} value={form.agent_id} onChange={(event) => setForm({ ...form, agent_id: event.target.value })}>
+            <option value="">Choose an agent…</option>
+            {(agents.data?.agents.items ?? []).map((agent) => (
+              <option key={agent.id} value={agent.id}>
+                {agent.name} ({agent.type})
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Task type" htmlFor={ids.type} error={errors.fields.task_type} hint={chosen?.capabilities.length ? `This agent can: ${chosen.capabilities.join(', ')}` : undefined}>
+          <Input id={ids.type} list={`${ids.type}-list`} value={form.task_type} onChange={(event) => setForm({ ...form, task_type: event.target.value })} invalid={Boolean(errors.fields.task_type)} />
+          <datalist id={`${ids.type}-list`}>{chosen?.capabilities.map((capability) => <option key={capability} value={capability} />)}</datalist>
+        </Field>
+        <Field label="Priority (1–10, higher first)" htmlFor={ids.priority} error={errors.fields.priority}>
+          <Input id={ids.priority} type="number" min={1} max={10} value={form.priority} onChange={(event) => setForm({ ...form, priority: event.target.value })} invalid={Boolean(errors.fields.priority)} />
+        </Field>
+        <Field label="Description" htmlFor={ids.description} error={errors.fields.description}>
+          <Input id={ids.description} value={form.description} onChange={(event) => setForm({ ...form, description: event.target.value })} />
+        </Field>
+        <div className="col-span-2">
+          <Field label="Input (JSON)" htmlFor={ids.input} error={inputError ?? errors.fields.input}>
+            <Textarea id={ids.input} rows={5} value={form.input} onChange={(event) => setForm({ ...form, input: event.target.value })} invalid={Boolean(inputError ?? errors.fields.input)} />
+          </Field>
+        </div>
+        <label className="col-span-2 flex items-center gap-2 text-[13px]">
+          <input type="checkbox" checked={form.requires_approval} onChange={(event) => setForm({ ...form, requires_approval: event.target.checked })} className="size-4" />
+          Wait for a person to approve it before it runs
+        </label>
+      </div>
+    </Modal>
+  );
+}
+
+export function TaskStatusCell({ task }: { task: TaskRow }) {
+  return (
+    <div>
+      <StatusBadge status={task.status} />
+      {task.waiting_reason && (
+        <p className="mt-0.5 max-w-72 text-[12px] text-amber-800 dark:text-amber-300" data-testid="waiting-reason">
+          {task.waiting_reason}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function TaskQueue() {
+  const [search, setSearch] = useSearchParams();
+  const navigate = useNavigate();
+  const status = (search.get('status') ?? '') as TaskStatusWire | '';
+  const tasks = useTasks({ status });
+  const agents = useAgents();
+  const canCreate = useCan('spawnAgents');
+  const names = new Map((agents.data?.agents.items ?? []).map((agent) => [agent.id, agent.name]));
+  const setParam = (key: string, value: string | null) => {
+    const next = new URLSearchParams(search);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setSearch(next, { replace: true });
+  };
+  const items = tasks.data?.items ?? [];
+  return (
+    <Card
+      title={
+        <div className="flex items-center gap-3">
+          <h2 className="text-[13px] font-semibold">Task queue</h2>
+          <label className="flex items-center gap-1.5 text-[12px] text-muted">
+            Status
+            <Select className="h-7 w-40 py-0" value={status} onChange={(event) => setParam('status', event.target.value || null)}>
+              <option value="">All</option>
+              {STATUSES.map((value) => (
+                <option key={value} value={value}>
+                  {value.replace(/_/g, ' ')}
+                </option>
+              ))}
+            </Select>
+          </label>
+        </div>
+      }
+      actions={
+        canCreate && (
+          <Button size="sm" variant="primary" icon={<Plus className="size-3.5" aria-hidden />} onClick={() => setParam('new', '1')}>
+            Create task
+          </Button>
+        )
+      }
+      bodyClassName="p-0"
+    >
+      {tasks.isLoading && <div className="p-4"><LoadingBlock /></div>}
+      {tasks.error && <div className="p-4"><ErrorNotice error={tasks.error} /></div>}
+      {tasks.data && items.length === 0 && (
+        <div className="p-4">
+          <EmptyState icon={<ListTodo className="size-5" aria-hidden />} title={status ? `No ${status.replace(/_/g, ' ')} tasks` : 'The queue is empty'}>
+            Tasks come from watchers reacting to events, from schedules, and from people. Create one by hand to try an agent.
+          </EmptyState>
+        </div>
+      )}
+      {items.length > 0 && (
+        <div className="overflow-x-auto">
+          <table className={tableClass} data-testid="task-table">
+            <thead>
+              <tr>
+                <th>Task</th>
+                <th>Agent</th>
+                <th className="text-right">Priority</th>
+                <th>Status</th>
+                <th className="text-right">Attempts</th>
+                <th>Lease</th>
+                <th>Output</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((task) => (
+                <tr key={task.id} className="cursor-pointer" onClick={() => navigate(`/agents/tasks/${task.id}`)}>
+                  <td>
+                    <Link to={`/agents/tasks/${task.id}`} className="font-medium hover:underline" onClick={(event) => event.stopPropagation()}>
+                      {task.task_type}
+                    </Link>
+                    <div><Mono className="text-muted" title={task.id}>{shortId(task.id)}</Mono></div>
+                  </td>
+                  <td>{names.get(task.agent_id) ?? <Mono>{shortId(task.agent_id)}</Mono>}</td>
+                  <td className="text-right tabular-nums">{task.priority}</td>
+                  <td><TaskStatusCell task={task} /></td>
+                  <td className="text-right tabular-nums">{task.attempt} / {task.max_attempts}</td>
+                  <td className="text-[12px]">
+                    {task.lease_expires_at && task.status === 'in_progress' ? (
+                      <span title={task.lease_owner ?? ''}>
+                        until <Time iso={task.lease_expires_at} />
+                      </span>
+                    ) : (
+                      <span className="text-muted">—</span>
+                    )}
+                  </td>
+                  <td className="max-w-64 truncate font-mono text-[12px] text-muted">{task.error_message ? <span className="text-red-700 dark:text-red-400">{task.error_message}</span> : outputSummary(task.output_data)}</td>
+                  <td><Time iso={task.created_at} className="text-muted" /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {canCreate && <CreateTaskDialog open={search.get('new') === '1'} onClose={() => setParam('new', null)} />}
+    </Card>
+  );
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import { TaskOutput, outputSummary } from './TaskOutput';
+import { derivedTree, layoutTree, LEVEL_HEIGHT } from './treeLayout';
+import type { TreeNode } from '../../api/models';
+import { configurationOf, draftOf, ConfigError } from './ConfigForm';
+
+describe('TaskOutput', () => {
+  it('lists findings with file and line', () => {
+    render(<TaskOutput output={{ findings: [{ file: 'src/lib.rs', line: 42, severity: 'high', message: 'unwrap on user input' }], summary: 'one issue' }} />);
+    expect(screen.getByText('src/lib.rs:42')).toBeInTheDocument();
+    expect(screen.getByText('unwrap on user input')).toBeInTheDocument();
+    expect(screen.getByText('high')).toBeInTheDocument();
+    expect(screen.getByText(/"summary": "one issue"/)).toBeInTheDocument();
+  });
+
+  it('summarises output in one line', () => {
+    expect(outputSummary({ findings: [{}, {}] })).toBe('2 findings');
+    expect(outputSummary(null)).toBe('');
+    expect(outputSummary({ words: 2 })).toBe('{"words":2}');
+  });
+});
+
+function node(path: string, parent: string | null, role: TreeNode['role']): TreeNode {
+  return { path, parent, name: path.split('/').pop() ?? path, role, agent_id: null, agent_name: null, agent_type: null, kind: null, status: null, restarts: 0, messages_handled: 0, mailbox: 0, last_error: null, policy: null };
+}
+
+describe('tree layout', () => {
+  it('puts children a level below and each parent over the middle of its children', () => {
+    const placed = layoutTree([
+      node('root', null, 'root'),
+      node('root/system', 'root', 'system'),
+      node('root/org:1', 'root', 'organization'),
+      node('root/org:1/executors', 'root/org:1', 'kind'),
+      node('root/org:1/executors/agent:a', 'root/org:1/executors', 'agent'),
+      node('root/org:1/executors/agent:b', 'root/org:1/executors', 'agent'),
+    ]);
+    const at = (path: string) => placed.find((item) => item.node.path === path)!;
+    expect(at('root').y).toBe(0);
+    expect(at('root/org:1/executors/agent:a').y).toBe(3 * LEVEL_HEIGHT);
+    const a = at('root/org:1/executors/agent:a').x;
+    const b = at('root/org:1/executors/agent:b').x;
+    expect(at('root/org:1/executors').x).toBe((a + b) / 2);
+    expect(placed).toHaveLength(6);
+  });
+
+  it('derives a tree from agents when the node has no tree endpoint', () => {
+    const nodes = derivedTree('o1', 'Acme', [{ id: 'a', name: 'counter', type: 'text_stats', status: 'IDLE' }], () => 'executor');
+    expect(nodes.map((item) => item.path)).toEqual(['root', 'root/org:o1', 'root/org:o1/executors', 'root/org:o1/executors/agent:a']);
+    expect(nodes[3]?.status).toBe('idle');
+  });
+});
+
+describe('agent configuration form', () => {
+  it('round-trips the defaults with their types', () => {
+    const defaults = { threshold: 3, label: 'x', enabled: true, rules: ['a'] };
+    expect(configurationOf(draftOf(defaults), defaults)).toEqual(defaults);
+  });
+
+  it('names the key that is not valid', () => {
+    const defaults = { threshold: 3 };
+    expect(() => configurationOf({ threshold: 'many' }, defaults)).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,90 @@
+// Lays the supervision tree out top-down: leaves side by side, each parent centred
+// over its children. Pure, so it is unit-tested.
+import type { TreeNode } from '../../api/models';
+
+export interface Placed {
+  node: TreeNode;
+  x: number;
+  y: number;
+  depth: number;
+}
+
+export const NODE_WIDTH = 210;
+export const NODE_GAP = 24;
+export const LEVEL_HEIGHT = 150;
+
+export function layoutTree(nodes: TreeNode[]): Placed[] {
+  const byPath = new Map(nodes.map((node) => [node.path, node]));
+  const children = new Map<string | null, TreeNode[]>();
+  for (const node of nodes) {
+    const parent = node.parent && byPath.has(node.parent) ? node.parent : null;
+    const list = children.get(parent) ?? [];
+    list.push(node);
+    children.set(parent, list);
+  }
+  for (const list of children.values()) list.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
+  const placed: Placed[] = [];
+  let nextLeaf = 0;
+  const visit = (node: TreeNode, depth: number): number => {
+    const kids = children.get(node.path) ?? [];
+    let x: number;
+    if (kids.length === 0) {
+      x = nextLeaf * (NODE_WIDTH + NODE_GAP);
+      nextLeaf += 1;
+    } else {
+      const xs = kids.map((child) => visit(child, depth + 1));
+      x = ((xs[0] ?? 0) + (xs[xs.length - 1] ?? 0)) / 2;
+    }
+    placed.push({ node, x, y: depth * LEVEL_HEIGHT, depth });
+    return x;
+  };
+  for (const root of children.get(null) ?? []) visit(root, 0);
+  return placed;
+}
+
+const ROLE_ORDER: Record<string, number> = { root: 0, system: 1, system_actor: 2, organization: 3, kind: 4, integrations: 5, adapter: 6, agent: 7 };
+
+function order(node: TreeNode): number {
+  return ROLE_ORDER[node.role] ?? 9;
+}
+
+/**
+ * A stand-in tree built from the agents list, for nodes that do not serve
+ * /api/supervision/tree yet: root → organization → kinds → agents, without mailbox,
+ * restart or policy figures.
+ */
+export function derivedTree(
+  organizationId: string,
+  organizationName: string,
+  agents: { id: string; name: string; type: string; status: string }[],
+  kindOf: (type: string) => string | undefined,
+): TreeNode[] {
+  const blank = { agent_id: null, agent_name: null, agent_type: null, kind: null, status: null, restarts: 0, messages_handled: 0, mailbox: 0, last_error: null, policy: null } as const;
+  const orgPath = `root/org:${organizationId}`;
+  const nodes: TreeNode[] = [
+    { ...blank, path: 'root', parent: null, name: 'root', role: 'root' },
+    { ...blank, path: orgPath, parent: 'root', name: organizationName, role: 'organization' },
+  ];
+  const kinds = new Set<string>();
+  for (const agent of agents) {
+    const kind = kindOf(agent.type) ?? 'executor';
+    const kindPath = `${orgPath}/${kind}s`;
+    if (!kinds.has(kind)) {
+      kinds.add(kind);
+      nodes.push({ ...blank, path: kindPath, parent: orgPath, name: `${kind}s`, role: 'kind', kind: kind as TreeNode['kind'] });
+    }
+    nodes.push({
+      ...blank,
+      path: `${kindPath}/agent:${agent.id}`,
+      parent: kindPath,
+      name: `agent:${agent.id}`,
+      role: 'agent',
+      agent_id: agent.id,
+      agent_name: agent.name,
+      agent_type: agent.type,
+      kind: kind as TreeNode['kind'],
+      status: agent.status.toLowerCase() as TreeNode['status'],
+    });
+  }
+  return nodes;
+}

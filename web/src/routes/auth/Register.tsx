@@ -1,0 +1,62 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { AuthFrame } from './AuthFrame';
+import { Button, ErrorNotice, Field, Input } from '../../components/ui';
+import { register } from '../../api/session';
+import { fieldErrors } from '../../api/problem';
+import { useUi } from '../../stores/ui';
+
+export function Register() {
+  const navigate = useNavigate();
+  const setOrganization = useUi((state) => state.setOrganization);
+  const [form, setForm] = useState({ organization: '', name: '', email: '', password: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const errors = fieldErrors(error, ['organization', 'name', 'email', 'password']);
+  const update = (key: keyof typeof form) => (event: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [key]: event.target.value });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await register(form);
+      if (answer.organization?.id) setOrganization(answer.organization.id);
+      navigate('/', { replace: true });
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame
+      title="Create your organization"
+      subtitle="The first account owns this CompanyOS node. Others join by invitation."
+      footer={
+        <>
+          Have an account? <Link className="font-medium text-accent underline-offset-2 hover:underline" to="/login">Sign in</Link>
+        </>
+      }
+    >
+      <form onSubmit={submit} className="space-y-3" noValidate>
+        {errors.form && <ErrorNotice error={error} />}
+        <Field label="Organization name" htmlFor="register-organization" error={errors.fields.organization}>
+          <Input id="register-organization" required value={form.organization} onChange={update('organization')} invalid={Boolean(errors.fields.organization)} placeholder="Acme" />
+        </Field>
+        <Field label="Your name" htmlFor="register-name" error={errors.fields.name}>
+          <Input id="register-name" autoComplete="name" required value={form.name} onChange={update('name')} invalid={Boolean(errors.fields.name)} />
+        </Field>
+        <Field label="Email" htmlFor="register-email" error={errors.fields.email}>
+          <Input id="register-email" type="email" autoComplete="email" required value={form.email} onChange={update('email')} invalid={Boolean(errors.fields.email)} />
+        </Field>
+        <Field label="Password" htmlFor="register-password" error={errors.fields.password} hint="At least 8 characters.">
+          <Input id="register-password" type="password" autoComplete="new-password" required value={form.password} onChange={update('password')} invalid={Boolean(errors.fields.password)} />
+        </Field>
+        <Button type="submit" variant="primary" className="w-full" loading={busy}>
+          Create organization
+        </Button>
+      </form>
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,360 @@
+// Development Hub: pull requests with the agents' reviews and findings, repositories,
+// deployments with health and risk, rollback through the approval flow.
+import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link, Route, Routes, useSearchParams } from 'react-router';
+import { ExternalLink, GitBranch, GitPullRequest, RefreshCw, Rocket, Undo2 } from 'lucide-react';
+import { Tabs } from '../../components/Tabs';
+import { Findings, findingsOf } from '../agents/TaskOutput';
+import { HealthScore } from '../../components/HealthScore';
+import { gql } from '../../api/graphql';
+import { PullRequestsQuery } from '../../api/documents';
+import { api, call } from '../../api/rest';
+import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
+import { useLive } from '../../api/live';
+import type { DeploymentRow, Page, RepositoryRow, TaskRow } from '../../api/models';
+import type { PullRequestFieldsFragment } from '../../api/generated/gql/graphql';
+import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, StatusBadge, Time, buttonClass, cx, tableClass } from '../../components/ui';
+import { shortId } from '../../lib/time';
+
+function useReviews() {
+  return useQuery({
+    queryKey: useOrgKey('tasks', 'reviews'),
+    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_pr', limit: 200 } } })),
+  });
+}
+
+function reviewsOf(reviews: TaskRow[] | undefined, pullRequestId: string): TaskRow[] {
+  return (reviews ?? []).filter((task) => {
+    const input = task.input_data as { pull_request_id?: unknown } | null;
+    return input?.pull_request_id === pullRequestId;
+  });
+}
+
+function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; reviews: TaskRow[] }) {
+  const canReview = useCan('spawnAgents');
+  const invalidate = useInvalidateOrg();
+  const request = useMutation({
+    mutationFn: () => call<TaskRow>(api.POST('/api/pull-requests/{id}/agent-review', { params: { path: { id: pr.id } } })),
+    onSuccess: () => void invalidate('tasks'),
+  });
+  return (
+    <div className="space-y-3 text-[13px]" data-testid="pr-detail">
+      <div>
+        <div className="flex items-center gap-2">
+          <Mono className="text-muted">#{pr.number}</Mono>
+          <h3 className="text-[15px] font-semibold">{pr.title}</h3>
+        </div>
+        <div className="mt-1 flex flex-wrap items-center gap-2 text-[12px] text-muted">
+          <StatusBadge status={pr.state} />
+          {pr.draft && <Badge tone="gray">draft</Badge>}
+          <span>{pr.repository?.fullName}</span>
+          <span className="inline-flex items-center gap-1">
+            <GitBranch className="size-3" aria-hidden />
+            <Mono>{pr.headBranch}</Mono> → <Mono>{pr.baseBranch}</Mono>
+          </span>
+          <span>opened <Time iso={pr.openedAt ?? pr.createdAt} /></span>
+        </div>
+      </div>
+      {pr.body && <p className="max-h-32 overflow-auto whitespace-pre-wrap rounded-md bg-panel-2 p-2 text-[12px]">{pr.body}</p>}
+      <div className="flex items-center justify-between">
+        <h4 className="font-semibold">Agent reviews</h4>
+        {canReview && (
+          <Button size="sm" icon={<RefreshCw className="size-3.5" aria-hidden />} loading={request.isPending} onClick={() => request.mutate()}>
+            Request a review
+          </Button>
+        )}
+      </div>
+      {request.error && <ErrorNotice error={request.error} />}
+      {request.data && (
+        <p className="text-[12px] text-muted">
+          Review queued as <Link className="underline" to={`/agents/tasks/${request.data.id}`}>{shortId(request.data.id)}</Link>.
+        </p>
+      )}
+      {reviews.length === 0 ? (
+        <p className="text-[12px] text-muted">
+          No review yet. A <Mono>github_watcher</Mono> queues one for the <Mono>code_review</Mono> agent when a pull request opens.
+        </p>
+      ) : (
+        <ul className="space-y-2">
+          {reviews.map((review) => {
+            const findings = findingsOf(review.output_data);
+            return (
+              <li key={review.id} className="rounded-md border border-line p-2">
+                <div className="flex items-center gap-2">
+                  <StatusBadge status={review.status} />
+                  <Link to={`/agents/tasks/${review.id}`} className="hover:underline">
+                    <Mono>{shortId(review.id)}</Mono>
+                  </Link>
+                  <span className="text-[12px] text-muted">{findings.length} finding{findings.length === 1 ? '' : 's'}</span>
+                  <Time iso={review.completed_at ?? review.created_at} className="ml-auto text-[12px] text-muted" />
+                </div>
+                {review.waiting_reason && <p className="mt-1 text-[12px] text-amber-800 dark:text-amber-300">{review.waiting_reason}</p>}
+                {findings.length > 0 && <div className="mt-2"><Findings findings={findings} /></div>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function PullRequests() {
+  const { organizationId } = useOrganization();
+  const [search, setSearch] = useSearchParams();
+  const [state, setState] = useState<'OPEN' | 'CLOSED' | 'MERGED' | ''>('');
+  const prs = useQuery({
+    queryKey: useOrgKey('pullRequests', state),
+    queryFn: () => gql(PullRequestsQuery, { organizationId, filters: state ? { state } : null }),
+  });
+  const reviews = useReviews();
+  const items = prs.data?.pullRequests.items ?? [];
+  const selected = items.find((pr) => pr.id === search.get('pr')) ?? null;
+  return (
+    <div className="grid gap-4 xl:grid-cols-[1fr_440px]">
+      <Card
+        title={
+          <div className="flex items-center gap-3">
+            <h2 className="text-[13px] font-semibold">Pull requests</h2>
+            <div role="group" aria-label="State" className="flex gap-1">
+              {(['', 'OPEN', 'MERGED', 'CLOSED'] as const).map((value) => (
+                <button key={value} type="button" aria-pressed={state === value} onClick={() => setState(value)} className={cx('rounded px-2 py-0.5 text-[12px]', state === value ? 'bg-panel-2 font-medium text-fg' : 'text-muted hover:text-fg')}>
+                  {value ? value.toLowerCase() : 'all'}
+                </button>
+              ))}
+            </div>
+          </div>
+        }
+        bodyClassName="p-0"
+      >
+        {prs.isLoading && <div className="p-4"><LoadingBlock /></div>}
+        {prs.error && <div className="p-4"><ErrorNotice error={prs.error} /></div>}
+        {prs.data && items.length === 0 && (
+          <div className="p-4">
+            <EmptyState icon={<GitPullRequest className="size-5" aria-hidden />} title="No pull requests yet">
+              Connect GitHub in <Link className="underline" to="/integrations">Integrations</Link> and paste the webhook URL into the repository's or organization's webhook settings; pull requests appear here as they open.
+            </EmptyState>
+          </div>
+        )}
+        {items.length > 0 && (
+          <table className={tableClass} data-testid="pr-table">
+            <thead>
+              <tr>
+                <th>Pull request</th>
+                <th>Repository</th>
+                <th>State</th>
+                <th>Agent review</th>
+                <th>Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((pr) => {
+                const prReviews = reviewsOf(reviews.data?.items, pr.id);
+                const findingCount = prReviews.reduce((sum, review) => sum + findingsOf(review.output_data).length, 0);
+                return (
+                  <tr key={pr.id} className={cx('cursor-pointer', selected?.id === pr.id && 'bg-panel-2')} onClick={() => setSearch({ pr: pr.id }, { replace: true })} data-testid="pr-row">
+                    <td>
+                      <button type="button" className="text-left font-medium hover:underline" onClick={() => setSearch({ pr: pr.id }, { replace: true })}>
+                        <Mono className="mr-1.5 text-muted">#{pr.number}</Mono>
+                        {pr.title}
+                      </button>
+                    </td>
+                    <td className="text-muted">{pr.repository?.fullName ?? '—'}</td>
+                    <td><StatusBadge status={pr.draft ? 'draft' : pr.state} /></td>
+                    <td>
+                      <StatusBadge status={prReviews[0]?.status ?? pr.agentReviewStatus ?? 'not_started'} />
+                      {findingCount > 0 && <span className="ml-1.5 text-[12px] text-muted">{findingCount} findings</span>}
+                    </td>
+                    <td><Time iso={pr.updatedAt} className="text-muted" /></td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <Card title="Details">{selected ? <PullRequestDetail pr={selected} reviews={reviewsOf(reviews.data?.items, selected.id)} /> : <p className="text-[13px] text-muted">Select a pull request to see its reviews and findings.</p>}</Card>
+    </div>
+  );
+}
+
+function Repositories() {
+  const repositories = useQuery({ queryKey: useOrgKey('repositories'), queryFn: () => call<Page<RepositoryRow>>(api.GET('/api/repositories')) });
+  const canSync = useCan('manageIntegrations');
+  const sync = useMutation({ mutationFn: (id: string) => call<TaskRow>(api.POST('/api/repositories/{id}/sync', { params: { path: { id } } })) });
+  const items = repositories.data?.items ?? [];
+  return (
+    <Card title="Repositories" bodyClassName="p-0">
+      {repositories.isLoading && <div className="p-4"><LoadingBlock /></div>}
+      {repositories.error && <div className="p-4"><ErrorNotice error={repositories.error} /></div>}
+      {sync.error && <div className="p-4 pb-0"><ErrorNotice error={sync.error} /></div>}
+      {repositories.data && items.length === 0 && (
+        <div className="p-4">
+          <EmptyState icon={<GitBranch className="size-5" aria-hidden />} title="No repositories yet">
+            Repositories are read from GitHub when it is connected (and on every sync), or appear with their first webhook.
+          </EmptyState>
+        </div>
+      )}
+      {items.length > 0 && (
+        <table className={tableClass}>
+          <thead>
+            <tr>
+              <th>Repository</th>
+              <th>Default branch</th>
+              <th>Visibility</th>
+              <th>Last sync</th>
+              {canSync && <th className="sr-only">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((repository) => (
+              <tr key={repository.id}>
+                <td className="font-medium">{repository.full_name}</td>
+                <td><Mono>{repository.default_branch}</Mono></td>
+                <td>{repository.visibility ?? '—'}</td>
+                <td><Time iso={repository.last_sync_at} className="text-muted" /></td>
+                {canSync && (
+                  <td className="text-right">
+                    <Button size="sm" variant="ghost" icon={<RefreshCw className="size-3.5" aria-hidden />} loading={sync.isPending && sync.variables === repository.id} onClick={() => sync.mutate(repository.id)}>
+                      Sync
+                    </Button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function riskOf(deployment: DeploymentRow): number | null {
+  const metadata = deployment.metadata ?? {};
+  const value = metadata.risk_score ?? metadata.risk;
+  return typeof value === 'number' ? value : null;
+}
+
+function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
+  const rollback = useMutation({ mutationFn: () => call<TaskRow>(api.POST('/api/deployments/{id}/rollback', { params: { path: { id: deployment.id } } })) });
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <div className="flex flex-col items-end gap-1">
+      {rollback.data ? (
+        <span className="text-[12px]">
+          Rollback waits for approval: <Link className="underline" to="/agents/approvals">inbox</Link>
+        </span>
+      ) : confirming ? (
+        <div className="flex gap-1">
+          <Button size="sm" variant="danger" loading={rollback.isPending} onClick={() => rollback.mutate()}>
+            Ask to roll back
+          </Button>
+          <Button size="sm" onClick={() => setConfirming(false)}>
+            Keep
+          </Button>
+        </div>
+      ) : (
+        <Button size="sm" variant="ghost" icon={<Undo2 className="size-3.5" aria-hidden />} onClick={() => setConfirming(true)}>
+          Roll back
+        </Button>
+      )}
+      {rollback.error && (
+        <div className="max-w-80 text-left">
+          <ErrorNotice error={rollback.error} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Deployments() {
+  const deployments = useQuery({ queryKey: useOrgKey('deployments'), queryFn: () => call<Page<DeploymentRow>>(api.GET('/api/deployments', { params: { query: { limit: 100 } } })) });
+  const canRollback = useCan('spawnAgents');
+  const items = deployments.data?.items ?? [];
+  return (
+    <Card title="Deployments" bodyClassName="p-0">
+      {deployments.isLoading && <div className="p-4"><LoadingBlock /></div>}
+      {deployments.error && <div className="p-4"><ErrorNotice error={deployments.error} /></div>}
+      {deployments.data && items.length === 0 && (
+        <div className="p-4">
+          <EmptyState icon={<Rocket className="size-5" aria-hidden />} title="No deployments yet">
+            Connect Vercel (with its project) or GitHub deployments in <Link className="underline" to="/integrations">Integrations</Link>; deployments arrive with their state, and a <Mono>deployment</Mono> agent scores their health.
+          </EmptyState>
+        </div>
+      )}
+      {items.length > 0 && (
+        <div className="overflow-x-auto">
+          <table className={tableClass} data-testid="deployment-table">
+            <thead>
+              <tr>
+                <th>Project</th>
+                <th>State</th>
+                <th>Environment</th>
+                <th>Commit</th>
+                <th>Health</th>
+                <th>Risk</th>
+                <th>Created</th>
+                {canRollback && <th className="sr-only">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((deployment) => {
+                const risk = riskOf(deployment);
+                return (
+                  <tr key={deployment.id}>
+                    <td>
+                      <div className="font-medium">{deployment.project_name}</div>
+                      <a href={deployment.url.startsWith('http') ? deployment.url : `https://${deployment.url}`} target="_blank" rel="noreferrer" className="inline-flex items-center gap-1 text-[12px] text-muted hover:underline">
+                        {deployment.url} <ExternalLink className="size-3" aria-hidden />
+                      </a>
+                    </td>
+                    <td><StatusBadge status={deployment.state} /></td>
+                    <td>{deployment.environment ?? '—'}</td>
+                    <td>
+                      <Mono>{deployment.commit_sha?.slice(0, 7) ?? '—'}</Mono>
+                      {deployment.branch && <div className="text-[12px] text-muted">{deployment.branch}</div>}
+                    </td>
+                    <td><HealthScore score={deployment.health_score} /></td>
+                    <td>{risk === null ? <span className="text-[12px] text-muted" title="Risk appears once a prediction agent scores deployments">—</span> : <Badge tone={risk >= 70 ? 'red' : risk >= 40 ? 'amber' : 'green'}>risk {risk}</Badge>}</td>
+                    <td><Time iso={deployment.created_at} className="text-muted" /></td>
+                    {canRollback && <td className="text-right"><RollbackButton deployment={deployment} /></td>}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function DevelopmentArea() {
+  useLive(['pullRequests', 'deployments', 'tasks']);
+  return (
+    <div>
+      <PageHeader
+        title="Development Hub"
+        description="Pull requests with the agents' reviews, repositories, deployments with health and risk."
+        actions={
+          <Link to="/integrations" className={buttonClass('secondary', 'sm')}>
+            Integrations
+          </Link>
+        }
+      />
+      <Tabs
+        tabs={[
+          { to: '/development', label: 'Pull requests', end: true },
+          { to: '/development/repositories', label: 'Repositories' },
+          { to: '/development/deployments', label: 'Deployments' },
+        ]}
+      />
+      <Routes>
+        <Route index element={<PullRequests />} />
+        <Route path="repositories" element={<Repositories />} />
+        <Route path="deployments" element={<Deployments />} />
+      </Routes>
+    </div>
+  );
+}
