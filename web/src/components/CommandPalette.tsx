@@ -157,6 +157,9 @@ export function CommandPalette() {
             </li>
           ))}
         </ul>
+        <p className="border-t border-line px-4 py-2 text-[11px] text-muted">
+          ↑ ↓ to move · Enter to run · Esc to close · outside the palette, <kbd className="font-mono">g</kbd> then <kbd className="font-mono">c</kbd>/<kbd className="font-mono">a</kbd>/<kbd className="font-mono">t</kbd>/<kbd className="font-mono">i</kbd>/<kbd className="font-mono">d</kbd>/<kbd className="font-mono">n</kbd> jumps to an area
+        </p>
       </div>
     </div>
   );

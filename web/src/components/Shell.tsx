@@ -80,6 +80,30 @@ function OrganizationSwitch() {
   );
 }
 
+/** `g` then a letter jumps to an area (ignored while typing in a field). */
+export const GO_KEYS: Record<string, string> = { c: '/', a: '/agents', t: '/agents/tasks', i: '/agents/approvals', d: '/development', y: '/design', m: '/team', s: '/social', l: '/intelligence', n: '/integrations' };
+
+function useGoShortcuts(navigate: (path: string) => void) {
+  useEffect(() => {
+    let armed = 0;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.metaKey || event.ctrlKey || event.altKey || (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)))) return;
+      if (event.key === 'g') {
+        armed = Date.now();
+        return;
+      }
+      const path = GO_KEYS[event.key];
+      if (path && Date.now() - armed < 1200) {
+        armed = 0;
+        navigate(path);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate]);
+}
+
 export function Shell() {
   const signedIn = useSignedIn();
   const location = useLocation();
@@ -111,6 +135,8 @@ export function Shell() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [setPaletteOpen]);
+
+  useGoShortcuts(navigate);
 
   if (!signedIn) {
     const next = location.pathname + location.search;

@@ -7,10 +7,26 @@ import { AuthFrame } from './AuthFrame';
 import { Button, ErrorNotice, Field, Input, Spinner } from '../../components/ui';
 import { register } from '../../api/session';
 import { api, call } from '../../api/rest';
-import { fieldErrors } from '../../api/problem';
+import { ApiProblem, fieldErrors } from '../../api/problem';
 import { useSignedIn } from '../../api/hooks';
 import type { InvitationPreview } from '../../api/models';
 import { useUi } from '../../stores/ui';
+
+/**
+ * Accepts with the signed-in account. The body is `{"token"}`; a node that still names
+ * the field `invitation_token` refuses that with a 422 naming `token`, and is asked again.
+ */
+async function acceptInvitation(token: string): Promise<{ organization?: { id: string }; id?: string }> {
+  type Answer = { organization?: { id: string }; id?: string };
+  try {
+    return await call<Answer>(api.POST('/api/invitations/accept', { body: { token } as never }));
+  } catch (error) {
+    if (error instanceof ApiProblem && error.status === 422 && (error.field === 'token' || error.detail.includes('invitation_token'))) {
+      return call<Answer>(api.POST('/api/invitations/accept', { body: { invitation_token: token } as never }));
+    }
+    throw error;
+  }
+}
 
 export function AcceptInvitation() {
   const [search] = useSearchParams();
@@ -43,7 +59,7 @@ export function AcceptInvitation() {
     setError(null);
     try {
       if (signedIn) {
-        const answer = await call<{ organization?: { id: string }; id?: string }>(api.POST('/api/invitations/accept' as never, { body: { token } } as never));
+        const answer = await acceptInvitation(token);
         const id = answer.organization?.id ?? answer.id;
         if (id) setOrganization(id);
       } else {
