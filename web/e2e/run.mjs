@@ -76,9 +76,14 @@ const nodeUrl = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'companyos-e2e-'));
 const log = createWriteStream(join(OUTPUT, 'node.log'));
 let nodeOutput = '';
+// Serve this build from web/dist when the node can (console.dir); an unknown COMPANYOS_*
+// variable is a start-up error, so ask the node which settings it has first.
+const settings = execFileSync(binary, ['settings'], { encoding: 'utf8' });
+const consoleDir = settings.includes('COMPANYOS_CONSOLE_DIR') ? { COMPANYOS_CONSOLE_DIR: join(WEB, 'dist') } : {};
 const node = spawn(binary, ['serve'], {
   env: {
     ...process.env,
+    ...consoleDir,
     COMPANYOS_DATA_DIR: dataDir,
     COMPANYOS_LISTEN: `127.0.0.1:${port}`,
     COMPANYOS_AUTH_OPEN_REGISTRATION: 'true',
@@ -185,7 +190,8 @@ async function newPage(colorScheme = 'light') {
   return page;
 }
 async function axe(page) {
-  await page.addScriptTag({ content: axeSource });
+  // Evaluated through the DevTools protocol: the node's CSP (script-src 'self') refuses an injected <script>.
+  await page.evaluate(`${axeSource}\n;true`);
   const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.length, target: violation.nodes[0]?.target?.join(' ') })));
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
@@ -241,11 +247,11 @@ const webhookSecret = `whsec-${randomUUID()}`;
 await step('connect GitHub with its credentials form and read the webhook URL', async () => {
   await page.goto(`${origin}/integrations`);
   await page.getByTestId('integration-github').waitFor();
-  await page.locator('section', { has: page.getByTestId('integration-github') }).getByRole('button', { name: 'Connect' }).click();
+  await page.locator('section', { has: page.getByTestId('integration-github') }).getByRole('button', { name: 'Connect', exact: true }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Access token').fill('ghp_e2e_token');
   await dialog.getByLabel('Webhook secret').fill(webhookSecret);
-  await dialog.getByRole('button', { name: 'Connect' }).click();
+  await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
   webhookUrl = (await dialog.getByTestId('webhook-url').innerText()).trim();
   await page.screenshot({ path: join(SHOTS, 'integrations-connected.png') });
   await dialog.getByRole('button', { name: 'Done' }).click();

@@ -4,8 +4,9 @@
 //            (a copy fetched from a running node: `npm run generate -- --fetch http://127.0.0.1:8080`)
 //                                                    → src/api/generated/openapi.ts
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,5 +29,16 @@ if (!existsSync(document)) {
   throw new Error('no OpenAPI document: neither crates/api/openapi.json nor web/openapi/openapi.json; run with --fetch <node url>');
 }
 console.log(`OpenAPI from ${document}`);
-execFileSync(bin('openapi-typescript'), [document, '-o', resolve(web, 'src/api/generated/openapi.ts')], { stdio: 'inherit', cwd: web });
+// The document repeats some operationIds (several handlers are named `list`), which
+// would declare the same member of `operations` twice: they are dropped from a scratch
+// copy, and the operations are typed inline under their paths.
+const parsed = JSON.parse(readFileSync(document, 'utf8'));
+for (const item of Object.values(parsed.paths ?? {})) {
+  for (const operation of Object.values(item)) {
+    if (operation && typeof operation === 'object') delete operation.operationId;
+  }
+}
+const scratch = resolve(mkdtempSync(join(tmpdir(), 'companyos-openapi-')), 'openapi.json');
+writeFileSync(scratch, JSON.stringify(parsed));
+execFileSync(bin('openapi-typescript'), [scratch, '--empty-objects-unknown', '-o', resolve(web, 'src/api/generated/openapi.ts')], { stdio: 'inherit', cwd: web });
 execFileSync(bin('graphql-codegen'), ['--config', 'codegen.ts'], { stdio: 'inherit', cwd: web });

@@ -3,7 +3,7 @@ import { graphql } from './generated/gql';
 
 export const CommandCenterQuery = graphql(`
   query CommandCenter($organizationId: ID) {
-    agents(organizationId: $organizationId, first: 200) {
+    agents(organizationId: $organizationId, first: 100) {
       items {
         id
         name
@@ -93,7 +93,7 @@ export const DoraQuery = graphql(`
 
 export const AgentsQuery = graphql(`
   query Agents($organizationId: ID) {
-    agents(organizationId: $organizationId, first: 200) {
+    agents(organizationId: $organizationId, first: 100) {
       items {
         id
         name

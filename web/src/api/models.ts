@@ -1,3 +1,5 @@
+import type { components } from './generated/openapi';
+
 // Shapes of REST answers that the node's OpenAPI document does not describe yet: it
 // types every response body as a bare `object` (crates/api/src/openapi.rs `Object`,
 // `Page`). They mirror the store's serialized rows (crates/store/src/*.rs) and the
@@ -178,20 +180,9 @@ export interface MemberRow {
   joined_at: string;
 }
 
-export interface InvitationRow {
-  id: string;
-  email: string;
-  role: Role;
-  invited_by: string | null;
-  created_at: string;
-  expires_at: string;
-}
-
-export interface InvitationPreview {
-  organization_name: string;
-  email: string;
-  role: Role;
-}
+/** Invitations are described by the OpenAPI document: these are the generated schemas. */
+export type InvitationRow = components['schemas']['InvitationView'];
+export type InvitationPreview = components['schemas']['InvitationPreview'];
 
 export interface MetricSeries {
   metric_type: string;

@@ -34,6 +34,7 @@ describe('problem+json mapping', () => {
 
   it('tells an endpoint the node lacks from a row it does not have', () => {
     expect(isNotAvailable(problemFrom(404, ''))).toBe(true);
+    expect(isNotAvailable(problemFrom(404, { title: 'Not found', status: 404, detail: 'no route /api/supervision/tree on this node' }))).toBe(true);
     expect(isNotAvailable(problemFrom(404, { title: 'Not found', status: 404, detail: 'no such agent in this organization' }))).toBe(false);
   });
 

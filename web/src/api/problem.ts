@@ -27,10 +27,6 @@ export class ApiProblem extends Error {
     this.retryAfter = retryAfter;
   }
 
-  /** The endpoint does not exist on this node (yet). */
-  get notAvailable(): boolean {
-    return this.status === 404 && this.title !== 'Not found';
-  }
 }
 
 function isProblemBody(value: unknown): value is ProblemBody {
@@ -85,9 +81,12 @@ export async function problemFromResponse(response: Response): Promise<ApiProble
   return problemFrom(response.status, body, response.headers.get('retry-after'));
 }
 
-/** An endpoint this node does not serve (yet): 404 without the node's own "Not found" title. */
+/**
+ * An endpoint this node does not serve (yet): a 404 that is not about a row — an empty
+ * 404, or the node's "no route …" problem for unknown paths under /api.
+ */
 export function isNotAvailable(error: unknown): boolean {
-  return error instanceof ApiProblem && error.status === 404 && error.title !== 'Not found';
+  return error instanceof ApiProblem && error.status === 404 && (error.title !== 'Not found' || /^no route\b/.test(error.detail));
 }
 
 /** A message for people, from anything thrown. */

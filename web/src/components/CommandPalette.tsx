@@ -22,10 +22,13 @@ interface Command {
 export function filterCommands<T extends { label: string; keywords: string }>(commands: T[], query: string): T[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return commands;
-  return commands.filter((command) => {
+  const matches = commands.filter((command) => {
     const haystack = `${command.label} ${command.keywords}`.toLowerCase();
     return words.every((word) => haystack.includes(word));
   });
+  // Commands whose label holds every word come first.
+  const inLabel = (command: T) => words.every((word) => command.label.toLowerCase().includes(word));
+  return [...matches.filter(inLabel), ...matches.filter((command) => !inLabel(command))];
 }
 
 export function CommandPalette() {

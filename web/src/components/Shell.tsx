@@ -199,7 +199,7 @@ export function Shell() {
             type="button"
             onClick={() => setPaletteOpen(true)}
             className="ml-2 flex h-8 w-full max-w-80 items-center gap-2 rounded-md border border-line bg-bg px-2.5 text-[13px] text-muted hover:border-ring"
-            aria-label="Open the command palette"
+            title="Open the command palette (Ctrl K)"
           >
             <Search className="size-3.5" aria-hidden />
             <span className="flex-1 text-left">Jump to or run…</span>

@@ -49,5 +49,7 @@ describe('command filter', () => {
     expect(filterCommands(commands, 'invite email')).toEqual([commands[1]]);
     expect(filterCommands(commands, '')).toEqual(commands);
     expect(filterCommands(commands, 'nothing')).toEqual([]);
+    const ranked = [{ label: 'Go to Agents', keywords: 'approvals inbox' }, { label: 'Go to Approval inbox', keywords: '' }];
+    expect(filterCommands(ranked, 'approval inbox')[0]?.label).toBe('Go to Approval inbox');
   });
 });

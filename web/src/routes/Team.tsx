@@ -122,10 +122,10 @@ function Invitations() {
   const invitations = useQuery({
     queryKey: useOrgKey('invitations'),
     enabled: canManage,
-    queryFn: () => call<Page<InvitationRow>>(api.GET('/api/organizations/{id}/invitations' as never, { params: { path: { id: organizationId } } } as never)),
+    queryFn: () => call<{ items: InvitationRow[] }>(api.GET('/api/organizations/{id}/invitations', { params: { path: { id: organizationId ?? '' } } })),
   });
   const revoke = useMutation({
-    mutationFn: (id: string) => call(api.DELETE('/api/organizations/{id}/invitations/{invitation_id}' as never, { params: { path: { id: organizationId, invitation_id: id } } } as never)),
+    mutationFn: (id: string) => call(api.DELETE('/api/organizations/{id}/invitations/{invitation_id}', { params: { path: { id: organizationId ?? '', invitation_id: id } } })),
     onSuccess: () => void invalidate('invitations'),
   });
   if (!canManage) return null;

@@ -7,25 +7,14 @@ import { AuthFrame } from './AuthFrame';
 import { Button, ErrorNotice, Field, Input, Spinner } from '../../components/ui';
 import { register } from '../../api/session';
 import { api, call } from '../../api/rest';
-import { ApiProblem, fieldErrors } from '../../api/problem';
+import { fieldErrors } from '../../api/problem';
 import { useSignedIn } from '../../api/hooks';
 import type { InvitationPreview } from '../../api/models';
 import { useUi } from '../../stores/ui';
 
-/**
- * Accepts with the signed-in account. The body is `{"token"}`; a node that still names
- * the field `invitation_token` refuses that with a 422 naming `token`, and is asked again.
- */
-async function acceptInvitation(token: string): Promise<{ organization?: { id: string }; id?: string }> {
-  type Answer = { organization?: { id: string }; id?: string };
-  try {
-    return await call<Answer>(api.POST('/api/invitations/accept', { body: { token } as never }));
-  } catch (error) {
-    if (error instanceof ApiProblem && error.status === 422 && (error.field === 'token' || error.detail.includes('invitation_token'))) {
-      return call<Answer>(api.POST('/api/invitations/accept', { body: { invitation_token: token } as never }));
-    }
-    throw error;
-  }
+/** Accepts with the signed-in account. */
+async function acceptInvitation(token: string): Promise<{ organization?: { id: string }; id?: string; organization_id?: string }> {
+  return call(api.POST('/api/invitations/accept', { body: { token } }));
 }
 
 export function AcceptInvitation() {
@@ -38,7 +27,7 @@ export function AcceptInvitation() {
     queryKey: ['invitation', token],
     enabled: token.length > 0,
     retry: false,
-    queryFn: () => call<InvitationPreview>(api.POST('/api/invitations/preview' as never, { body: { token } } as never)),
+    queryFn: () => call<InvitationPreview>(api.POST('/api/invitations/preview', { body: { token } })),
   });
   const [form, setForm] = useState({ name: '', password: '' });
   const [busy, setBusy] = useState(false);
@@ -60,7 +49,7 @@ export function AcceptInvitation() {
     try {
       if (signedIn) {
         const answer = await acceptInvitation(token);
-        const id = answer.organization?.id ?? answer.id;
+        const id = answer.organization?.id ?? answer.organization_id ?? answer.id;
         if (id) setOrganization(id);
       } else {
         const answer = await register({ email: preview.data?.email ?? '', name: form.name, password: form.password, invitation_token: token });

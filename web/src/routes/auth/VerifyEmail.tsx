@@ -17,7 +17,7 @@ export function VerifyEmail() {
       setState({ error: new Error('this link has no token; open the link from the e-mail again') });
       return;
     }
-    call(api.POST('/api/auth/verify-email' as never, { body: { token } } as never))
+    call(api.POST('/api/auth/verify-email', { body: { token } }))
       .then(() => setState('done'))
       .catch((error: unknown) => setState({ error }));
   }, [token]);

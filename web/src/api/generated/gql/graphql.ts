@@ -245,7 +245,7 @@ export const PullRequestFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"PullRequestFields"}) as unknown as TypedDocumentString<PullRequestFieldsFragment, unknown>;
 export const CommandCenterDocument = new TypedDocumentString(`
     query CommandCenter($organizationId: ID) {
-  agents(organizationId: $organizationId, first: 200) {
+  agents(organizationId: $organizationId, first: 100) {
     items {
       id
       name
@@ -345,7 +345,7 @@ export const DoraDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<DoraQuery, DoraQueryVariables>;
 export const AgentsDocument = new TypedDocumentString(`
     query Agents($organizationId: ID) {
-  agents(organizationId: $organizationId, first: 200) {
+  agents(organizationId: $organizationId, first: 100) {
     items {
       id
       name
