@@ -9,6 +9,7 @@ import { CommandPalette } from './CommandPalette';
 import { Button, ErrorNotice, Spinner, cx } from './ui';
 import { useOrganization, useSignedIn } from '../api/hooks';
 import { closeSubscriptions, useLiveStatus } from '../api/graphql';
+import { useLive } from '../api/live';
 import { logout } from '../api/session';
 import { applyTheme, useUi, type Theme } from '../stores/ui';
 
@@ -137,6 +138,8 @@ export function Shell() {
   }, [setPaletteOpen]);
 
   useGoShortcuts(navigate);
+  // Tasks and agents are live everywhere (counts, inbox, tree); areas add their own topics.
+  useLive(signedIn ? ['tasks', 'agents'] : []);
 
   if (!signedIn) {
     const next = location.pathname + location.search;

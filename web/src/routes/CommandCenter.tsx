@@ -102,7 +102,7 @@ export function CommandCenter() {
   const { organizationId, organization } = useOrganization();
   const canConnect = useCan('manageIntegrations');
   const key = useOrgKey('dashboard', 'overview');
-  useLive(['tasks', 'agents', 'pullRequests', 'deployments']);
+  useLive(['pullRequests', 'deployments']);
   const query = useQuery({ queryKey: key, queryFn: () => gql(CommandCenterQuery, { organizationId }), refetchInterval: 30_000 });
   const data = query.data;
   const agents = data?.agents.items ?? [];

@@ -53,7 +53,15 @@ function MetricChart({ type, label, unit, hours }: { type: string; label: string
       {series.error && <ErrorNotice error={series.error} />}
       {series.data && points.length === 0 && (
         <EmptyState icon={<LineChartIcon className="size-5" aria-hidden />} title="No points in this range">
-          <Mono>{type}</Mono> is recorded by the analyst agents (a <Mono>task_analytics</Mono> agent records task success).
+          {type === 'task_success_rate' ? (
+            <>
+              A <Mono>task_analytics</Mono> agent records it; create one in Agents.
+            </>
+          ) : (
+            <>
+              <Mono>{type}</Mono> is recorded by the delivery analytics agents once they run on this node.
+            </>
+          )}
         </EmptyState>
       )}
       {points.length > 0 && (

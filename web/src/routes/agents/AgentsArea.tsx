@@ -4,7 +4,6 @@ import { lazy, Suspense } from 'react';
 import { Route, Routes } from 'react-router';
 import { PageHeader, Spinner } from '../../components/ui';
 import { Tabs } from '../../components/Tabs';
-import { useLive } from '../../api/live';
 import { AgentsList } from './AgentsList';
 import { TaskQueue } from './TaskQueue';
 import { Approvals } from './Approvals';
@@ -13,7 +12,6 @@ import { TaskDetail } from './TaskDetail';
 const SupervisionTree = lazy(() => import('./SupervisionTree').then((module) => ({ default: module.SupervisionTree })));
 
 export function AgentsArea() {
-  useLive(['tasks', 'agents']);
   return (
     <div>
       <PageHeader title="Agent Orchestration" description="Every agent is a supervised actor: see the tree live, steer agents, decide what waits for a person." />

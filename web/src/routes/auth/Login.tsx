@@ -54,7 +54,7 @@ export function Login() {
         <div className="relative py-1 text-center text-[12px] text-muted">
           <span className="bg-panel px-2">or</span>
         </div>
-        <a href="/api/auth/github/login" className="flex h-8 w-full items-center justify-center gap-2 rounded-md border border-line text-[13px] font-medium hover:bg-panel-2">
+        <a href="/api/auth/github" className="flex h-8 w-full items-center justify-center gap-2 rounded-md border border-line text-[13px] font-medium hover:bg-panel-2">
           <GithubMark /> Continue with GitHub
         </a>
       </form>

@@ -331,7 +331,7 @@ function Deployments() {
 }
 
 export function DevelopmentArea() {
-  useLive(['pullRequests', 'deployments', 'tasks']);
+  useLive(['pullRequests', 'deployments']);
   return (
     <div>
       <PageHeader
