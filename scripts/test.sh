@@ -12,6 +12,9 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> the fixtures' signature vectors (fixtures/tools/gen_vectors.py --check)"
+python3 fixtures/tools/gen_vectors.py --check
+
 echo "==> npm ci (the graphql-ws client the GraphQL subscription test drives)"
 npm ci --prefix crates/api/tests/graphql-ws --silent --no-audit --no-fund
 
@@ -19,7 +22,7 @@ echo "==> cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
+cargo test --workspace --all-targets --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

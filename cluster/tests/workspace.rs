@@ -232,3 +232,148 @@ fn the_readme_lists_every_setting_with_its_default() {
         );
     }
 }
+
+/// The files a build, a test or a bench reads paths from: sources, scripts, manifests
+/// and the CI entry. Generated and installed trees are not the project's words.
+fn project_files(directory: &Path, into: &mut Vec<PathBuf>) {
+    const SKIPPED: &[&str] = &["target", "node_modules", "dist", ".git", "data", "fixtures"];
+    const READ: &[&str] = &[
+        "rs", "toml", "sh", "py", "js", "mjs", "cjs", "ts", "tsx", "json", "yaml", "yml",
+    ];
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() {
+            if !SKIPPED.iter().any(|skipped| name == *skipped) {
+                project_files(&path, into);
+            }
+        } else if path
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| READ.contains(&extension))
+            || name == "run"
+        {
+            into.push(path);
+        }
+    }
+}
+
+/// Relative paths in `text` that climb out of `root` when read from any of `bases` (a
+/// file's own folder, and its crate's manifest folder, which `CARGO_MANIFEST_DIR` names).
+fn escaping_paths(text: &str, bases: &[PathBuf], root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for (start, _) in text.match_indices("../") {
+        // Only the start of a run of `../`, and only where a path can begin.
+        if start >= 1 && text[..start].ends_with("../") {
+            continue;
+        }
+        let before = text[..start].chars().next_back();
+        if before.is_some_and(|character| character.is_alphanumeric() || character == '.') {
+            continue;
+        }
+        let path: String = text[start..]
+            .chars()
+            .take_while(|character| {
+                character.is_alphanumeric() || matches!(character, '.' | '/' | '_' | '-')
+            })
+            .collect();
+        for base in bases {
+            let mut resolved = base.clone();
+            let mut escaped = false;
+            for part in path.split('/') {
+                match part {
+                    ".." => {
+                        if !resolved.pop() || !resolved.starts_with(root) {
+                            escaped = true;
+                            break;
+                        }
+                    }
+                    "" | "." => {}
+                    name => resolved.push(name),
+                }
+            }
+            if escaped {
+                found.push(path.clone());
+                break;
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_source_script_or_manifest_reads_outside_the_repository() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    project_files(&root, &mut files);
+    assert!(files.len() > 50, "found only {} files", files.len());
+    let mut outside = Vec::new();
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let folder = file.parent().expect("a file has a folder").to_owned();
+        let mut bases = vec![folder.clone()];
+        // Rust sources join paths to their crate's folder (`CARGO_MANIFEST_DIR`).
+        if file.extension().is_some_and(|extension| extension == "rs")
+            && let Some(manifest) = folder
+                .ancestors()
+                .find(|ancestor| ancestor.join("Cargo.toml").exists())
+        {
+            bases.push(manifest.to_owned());
+        }
+        for path in escaping_paths(&text, &bases, &root) {
+            let relative = file
+                .strip_prefix(&root)
+                .unwrap_or(file)
+                .display()
+                .to_string();
+            outside.push(format!("{relative}: {path}"));
+        }
+        // Absolute paths into a machine's own folders (written without their leading
+        // slash here, so that this file does not match itself).
+        for absolute in ["work/", "home/", "root/"] {
+            if text.contains(&format!("\"/{absolute}")) {
+                let relative = file
+                    .strip_prefix(&root)
+                    .unwrap_or(file)
+                    .display()
+                    .to_string();
+                outside.push(format!("{relative}: an absolute path under /{absolute}"));
+            }
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "paths that leave the repository (the project carries what it reads, under fixtures/):\n  {}",
+        outside.join("\n  ")
+    );
+}
+
+#[test]
+fn the_escape_check_catches_a_sibling_folder() {
+    let root = PathBuf::from("/repo");
+    let crate_tests = vec![
+        PathBuf::from("/repo/crates/api/tests"),
+        PathBuf::from("/repo/crates/api"),
+    ];
+    // Spelled at run time, so that this file does not trip the check itself.
+    let sibling = format!("{}/shared/fixtures", ["..", "..", ".."].join("/"));
+    assert_eq!(
+        escaping_paths(&format!("join(\"{sibling}\")"), &crate_tests, &root),
+        vec![sibling]
+    );
+    let inside = format!("{}/fixtures/github", ["..", ".."].join("/"));
+    assert!(escaping_paths(&format!("join(\"{inside}\")"), &crate_tests, &root).is_empty());
+    assert!(
+        escaping_paths(
+            "cd \"$(dirname \"$0\")/..\"",
+            &[PathBuf::from("/repo/scripts")],
+            &root
+        )
+        .is_empty()
+    );
+}

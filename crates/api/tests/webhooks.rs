@@ -26,7 +26,7 @@ companyos_store::contract_tests!(
 );
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
 fn fixture(path: &str) -> Vec<u8> {

@@ -1,5 +1,5 @@
 //! The API clients against local stand-ins that speak each vendor's real format: bodies
-//! come from the vendor payloads in `shared/fixtures` and the documented response
+//! come from the vendor payloads in the repository's `fixtures/` and the documented response
 //! shapes, and each test checks the request the client sent as well as what it parsed.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -10,12 +10,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A vendor fixture, read from the shared fixture tree.
+/// A vendor fixture, read from the repository's `fixtures/`.
 fn fixture(relative: &str) -> Value {
-    let full = format!(
-        "{}/../../../shared/fixtures/{relative}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let full = format!("{}/../../fixtures/{relative}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_else(|error| panic!("{full}: {error}"));
     serde_json::from_str(&text).unwrap()
 }

@@ -1711,7 +1711,7 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
     // As the edge left it: recorded and acknowledged, then the node died.
     let body = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures/github/pull_request/opened.payload.json"),
+            .join("../../fixtures/github/pull_request/opened.payload.json"),
     )
     .expect("fixture");
     let Recorded::New(delivery) = db
