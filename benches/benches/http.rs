@@ -54,6 +54,7 @@ async fn start(db: &TestDb, tasks: usize) -> Target {
         runtime: runtime.clone(),
         keys: Arc::new(MasterKey::generate()),
         webhooks: Arc::new(companyos_api::WebhookConfig::default()),
+        console: companyos_api::ConsoleSource::Embedded,
     });
     let base = companyos_benches::serve(app).await;
     let client = client();

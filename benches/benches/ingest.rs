@@ -91,6 +91,7 @@ async fn start(db: &TestDb) -> Target {
         runtime: runtime.clone(),
         keys: Arc::new(MasterKey::generate()),
         webhooks: Arc::new(WebhookConfig::default()),
+        console: companyos_api::ConsoleSource::Embedded,
     });
     let base = companyos_benches::serve(app).await;
     let client = client();
@@ -304,7 +305,7 @@ async fn run(backend: TestBackend, label: &str, smoke: bool) {
     let db = TestDb::new(backend).await;
     let target = Arc::new(start(&db).await);
     let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/github/pull_request/opened.payload.json");
+        .join("../fixtures/github/pull_request/opened.payload.json");
     let body = Arc::new(std::fs::read(&fixtures).expect("the pull_request fixture"));
     let (levels, duration): (&[usize], Duration) = if smoke {
         (&[2], Duration::from_millis(200))

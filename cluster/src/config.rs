@@ -144,6 +144,24 @@ pub const SETTINGS: &[Setting] = &[
         help: "GitHub's REST API address",
     },
     Setting {
+        key: "auth.max_organizations_per_user",
+        env: "COMPANYOS_AUTH_MAX_ORGANIZATIONS_PER_USER",
+        default: "10",
+        help: "organizations one person may own at most (creating another is refused)",
+    },
+    Setting {
+        key: "mail.smtp_url",
+        env: "COMPANYOS_MAIL_SMTP_URL",
+        default: "",
+        help: "SMTP server for verification, password-reset and invitation mail: smtp://host:25, smtp://user:password@host:587?tls=required, smtps://user:password@host:465; empty: links are written to the log instead",
+    },
+    Setting {
+        key: "mail.from",
+        env: "COMPANYOS_MAIL_FROM",
+        default: "CompanyOS <companyos@localhost>",
+        help: "the sender of the node's mail",
+    },
+    Setting {
         key: "public_url",
         env: "COMPANYOS_PUBLIC_URL",
         default: "",
@@ -154,6 +172,36 @@ pub const SETTINGS: &[Setting] = &[
         env: "COMPANYOS_WEBHOOKS_MAX_BODY_BYTES",
         default: "26214400",
         help: "the largest webhook delivery accepted, in bytes (then 413); GitHub sends up to 25 MB",
+    },
+    Setting {
+        key: "webhooks.max_buffered_bytes",
+        env: "COMPANYOS_WEBHOOKS_MAX_BUFFERED_BYTES",
+        default: "104857600",
+        help: "webhook bodies held in memory at once, across all deliveries being received (past it: 503 with Retry-After)",
+    },
+    Setting {
+        key: "http.header_read_timeout_secs",
+        env: "COMPANYOS_HTTP_HEADER_READ_TIMEOUT_SECS",
+        default: "10",
+        help: "seconds a client has to send a request's headers before its connection is closed",
+    },
+    Setting {
+        key: "http.idle_timeout_secs",
+        env: "COMPANYOS_HTTP_IDLE_TIMEOUT_SECS",
+        default: "120",
+        help: "seconds a connection may stay open without traffic (WebSockets excepted)",
+    },
+    Setting {
+        key: "http.max_connections",
+        env: "COMPANYOS_HTTP_MAX_CONNECTIONS",
+        default: "4096",
+        help: "connections open at once; past it new connections are closed at once",
+    },
+    Setting {
+        key: "console.dir",
+        env: "COMPANYOS_CONSOLE_DIR",
+        default: "",
+        help: "serve the console from this directory (e.g. web/dist) instead of the copy built into the binary",
     },
     Setting {
         key: "integrations.sync_interval_secs",
@@ -236,6 +284,7 @@ pub struct AuthConfig {
     pub github_client_secret: String,
     pub github_url: String,
     pub github_api_url: String,
+    pub max_organizations_per_user: u32,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -263,6 +312,10 @@ impl fmt::Debug for AuthConfig {
             )
             .field("github_url", &self.github_url)
             .field("github_api_url", &self.github_api_url)
+            .field(
+                "max_organizations_per_user",
+                &self.max_organizations_per_user,
+            )
             .finish()
     }
 }
@@ -279,6 +332,37 @@ pub struct QueueConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct WebhooksConfig {
     pub max_body_bytes: usize,
+    pub max_buffered_bytes: usize,
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub smtp_url: String,
+    pub from: String,
+}
+
+impl fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &redact_value("mail.smtp_url", &self.smtp_url))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub header_read_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub max_connections: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    pub dir: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -305,6 +389,9 @@ pub struct Config {
     pub public_url: String,
     pub webhooks: WebhooksConfig,
     pub integrations: IntegrationsConfig,
+    pub mail: MailConfig,
+    pub http: HttpConfig,
+    pub console: ConsoleConfig,
 }
 
 impl Default for Config {
@@ -327,7 +414,20 @@ impl Default for Config {
                 retry_max_delay_secs: 0,
             },
             public_url: String::new(),
-            webhooks: WebhooksConfig { max_body_bytes: 0 },
+            webhooks: WebhooksConfig {
+                max_body_bytes: 0,
+                max_buffered_bytes: 0,
+            },
+            mail: MailConfig {
+                smtp_url: String::new(),
+                from: String::new(),
+            },
+            http: HttpConfig {
+                header_read_timeout_secs: 0,
+                idle_timeout_secs: 0,
+                max_connections: 0,
+            },
+            console: ConsoleConfig { dir: String::new() },
             integrations: IntegrationsConfig {
                 sync_interval_secs: 0,
                 vercel_api_url: String::new(),
@@ -346,6 +446,7 @@ impl Default for Config {
                 github_client_secret: String::new(),
                 github_url: String::new(),
                 github_api_url: String::new(),
+                max_organizations_per_user: 0,
             },
         };
         for setting in SETTINGS {
@@ -392,6 +493,24 @@ impl Default for IntegrationsConfig {
 impl Default for WebhooksConfig {
     fn default() -> Self {
         Config::default().webhooks
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Config::default().mail
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Config::default().http
+    }
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Config::default().console
     }
 }
 
@@ -689,6 +808,52 @@ impl Config {
                     return Err("expected a whole number of bytes from 1024".into());
                 }
             }
+            "webhooks.max_buffered_bytes" => {
+                self.webhooks.max_buffered_bytes =
+                    parse(value, "a whole number of bytes from 1024")?;
+                if self.webhooks.max_buffered_bytes < 1024 {
+                    return Err("expected a whole number of bytes from 1024".into());
+                }
+            }
+            "auth.max_organizations_per_user" => {
+                self.auth.max_organizations_per_user =
+                    parse(value, "a whole number from 1 to 100000")?;
+                if !(1..=100_000).contains(&self.auth.max_organizations_per_user) {
+                    return Err("expected a whole number from 1 to 100000".into());
+                }
+            }
+            "mail.smtp_url" => {
+                let supported = value.is_empty()
+                    || value.starts_with("smtp://")
+                    || value.starts_with("smtps://");
+                if !supported {
+                    return Err("expected smtp://…, smtps://… or empty (links are logged)".into());
+                }
+                self.mail.smtp_url = value.to_owned();
+            }
+            "mail.from" => {
+                if value.trim().is_empty() || !value.contains('@') {
+                    return Err("expected an address such as CompanyOS <ops@example.com>".into());
+                }
+                self.mail.from = value.trim().to_owned();
+            }
+            "http.header_read_timeout_secs" | "http.idle_timeout_secs" => {
+                let seconds: u64 = parse(value, "a whole number of seconds from 1 to 86400")?;
+                if !(1..=86_400).contains(&seconds) {
+                    return Err("expected a whole number of seconds from 1 to 86400".into());
+                }
+                match key {
+                    "http.header_read_timeout_secs" => self.http.header_read_timeout_secs = seconds,
+                    _ => self.http.idle_timeout_secs = seconds,
+                }
+            }
+            "http.max_connections" => {
+                self.http.max_connections = parse(value, "a whole number from 1 to 1000000")?;
+                if !(1..=1_000_000).contains(&self.http.max_connections) {
+                    return Err("expected a whole number from 1 to 1000000".into());
+                }
+            }
+            "console.dir" => self.console.dir = value.to_owned(),
             "integrations.sync_interval_secs" => {
                 self.integrations.sync_interval_secs =
                     parse(value, "a whole number of seconds (0: only when asked)")?;
@@ -739,6 +904,14 @@ impl Config {
             "auth.github_api_url" => self.auth.github_api_url.clone(),
             "public_url" => self.public_url.clone(),
             "webhooks.max_body_bytes" => self.webhooks.max_body_bytes.to_string(),
+            "webhooks.max_buffered_bytes" => self.webhooks.max_buffered_bytes.to_string(),
+            "auth.max_organizations_per_user" => self.auth.max_organizations_per_user.to_string(),
+            "mail.smtp_url" => self.mail.smtp_url.clone(),
+            "mail.from" => self.mail.from.clone(),
+            "http.header_read_timeout_secs" => self.http.header_read_timeout_secs.to_string(),
+            "http.idle_timeout_secs" => self.http.idle_timeout_secs.to_string(),
+            "http.max_connections" => self.http.max_connections.to_string(),
+            "console.dir" => self.console.dir.clone(),
             "integrations.sync_interval_secs" => self.integrations.sync_interval_secs.to_string(),
             "integrations.vercel_api_url" => self.integrations.vercel_api_url.clone(),
             "integrations.figma_api_url" => self.integrations.figma_api_url.clone(),
@@ -772,6 +945,8 @@ pub fn redact_value(key: &str, value: &str) -> String {
         {
             "***".into()
         }
+        // smtp://user:password@host: the password is hidden like a database URL's.
+        "mail.smtp_url" => companyos_store::redact_url(value),
         _ => value.to_owned(),
     }
 }

@@ -29,7 +29,54 @@ impl std::fmt::Display for Fatal {
     }
 }
 
+/// The data directory holds the SQLite database (password hashes, webhook URL tokens)
+/// and the keys: it is made readable by its owner only (0700), and the database and
+/// its journal files likewise (0600) — created so before SQLite opens them, and
+/// tightened when an older node left them wider.
+pub fn prepare_data_dir(config: &Config) -> Result<(), Fatal> {
+    let directory = &config.data_dir;
+    let failed = |error: std::io::Error| {
+        Fatal(format!(
+            "cannot prepare the data directory {} ({error}); check data_dir / --data-dir / COMPANYOS_DATA_DIR",
+            directory.display()
+        ))
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(directory).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = |path: &std::path::Path, mode: u32| -> std::io::Result<()> {
+            match std::fs::metadata(path) {
+                Ok(meta) if meta.permissions().mode() & 0o777 != mode => {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                }
+                _ => Ok(()),
+            }
+        };
+        private(directory, 0o700).map_err(failed)?;
+        if config.database.url.is_empty() {
+            let database = directory.join("companyos.db");
+            // Created empty and private before SQLite opens it: SQLite gives its
+            // -wal and -shm files the database file's permissions.
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(&database).map_err(failed)?;
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let path = directory.join(format!("companyos.db{suffix}"));
+                private(&path, 0o600).map_err(failed)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn open_store(config: &Config) -> Result<Store, Fatal> {
+    prepare_data_dir(config)?;
     let url = config.database_url();
     let mut options = ConnectOptions::new(url.clone());
     options.max_connections = config.database.max_connections;
@@ -141,6 +188,15 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
     )
     .map_err(|reason| Fatal(format!("auth.jwt_secret: {reason}")))?;
     auth.open_registration = config.auth.open_registration;
+    auth.max_organizations_per_user = config.auth.max_organizations_per_user;
+    auth.console_url = public_url(config);
+    auth.mailer = companyos_api::mail::Mailer::new(&config.mail.smtp_url, &config.mail.from)
+        .map_err(|error| Fatal(format!("mail.smtp_url / mail.from: {error}")))?;
+    if config.mail.smtp_url.is_empty() {
+        tracing::info!(
+            "no mail server configured (mail.smtp_url): links that would be mailed are written to this log"
+        );
+    }
     auth.rate_limiter = companyos_api::RateLimiter::new(config.auth.rate_limit_per_minute);
     auth.token_rate_limiter =
         companyos_api::RateLimiter::new(config.auth.token_rate_limit_per_minute);
@@ -150,11 +206,7 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
                 "auth.github_client_id is set but auth.github_client_secret is empty: set both for GitHub login, or neither".into(),
             ));
         }
-        let public_url = if config.public_url.is_empty() {
-            format!("http://{}", config.listen)
-        } else {
-            config.public_url.clone()
-        };
+        let public_url = public_url(config);
         let http = companyos_integrations::http::client(companyos_api::oauth::TIMEOUT)
             .map_err(|error| Fatal(format!("cannot build the HTTP client: {error}")))?;
         auth.github = Some(companyos_api::oauth::GitHubOAuth {
@@ -168,6 +220,15 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
         });
     }
     Ok(auth)
+}
+
+/// Where people reach this node: `public_url`, else its listen address.
+fn public_url(config: &Config) -> String {
+    if config.public_url.is_empty() {
+        format!("http://{}", config.listen)
+    } else {
+        config.public_url.clone()
+    }
 }
 
 /// The key that seals integration credentials (generated under the data directory when
@@ -354,24 +415,34 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     // Before the runtime starts, so that its first measurements are recorded.
     companyos_api::metrics::handle();
     let runtime = Arc::new(start_runtime(&config, &store).await?);
+    let mut webhooks = companyos_api::WebhookConfig::new(
+        Some(config.public_url.clone()),
+        config.webhooks.max_body_bytes,
+    )
+    .with_max_buffered_bytes(config.webhooks.max_buffered_bytes);
+    // Without public_url, webhook URLs are built only for requests addressed to the
+    // node's own address.
+    webhooks.trusted_hosts.push(address.to_string());
+    let console = if config.console.dir.is_empty() {
+        companyos_api::ConsoleSource::Embedded
+    } else {
+        companyos_api::ConsoleSource::Directory(config.console.dir.clone().into())
+    };
     let app = companyos_api::router(companyos_api::AppState {
         store: store.clone(),
         auth: Arc::new(auth),
         runtime: runtime.clone(),
         keys: Arc::new(keys),
-        webhooks: Arc::new(companyos_api::WebhookConfig::new(
-            Some(config.public_url.clone()),
-            config.webhooks.max_body_bytes,
-        )),
+        webhooks: Arc::new(webhooks),
+        console,
     });
     tracing::info!(%address, "listening on http://{address}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|error| Fatal(format!("server stopped: {error}")))?;
+    let limits = companyos_api::server::ServerLimits {
+        header_read_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(config.http.idle_timeout_secs),
+        max_connections: config.http.max_connections,
+    };
+    companyos_api::server::serve(listener, app, limits, shutdown_signal()).await;
     tracing::info!("shutting down");
     runtime.shutdown().await;
     store.close().await;

@@ -125,6 +125,40 @@ fn with_no_configuration_a_node_serves_on_sqlite_under_data() {
     assert!(page.contains("CompanyOS"));
 }
 
+/// The data directory holds password hashes, webhook URL tokens and keys: it is the
+/// owner's alone, and so are the database and its journal files — also when an older
+/// node left them readable by others.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = tempfile::tempdir().expect("tempdir");
+    let data = directory.path().join("data");
+    std::fs::create_dir_all(&data).expect("data");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(data.join("companyos.db-wal"), b"").expect("a stale journal");
+    std::fs::set_permissions(
+        data.join("companyos.db-wal"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    let node = start(directory.path(), &["--listen", "127.0.0.1:0"]);
+    let (status, _) = get(&format!("{}/readyz", node.base_url));
+    assert_eq!(status, 200);
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    for entry in std::fs::read_dir(&data).expect("list") {
+        let path = entry.expect("entry").path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+}
+
 #[test]
 fn the_listen_setting_comes_from_flag_environment_or_file() {
     let directory = tempfile::tempdir().expect("tempdir");
@@ -284,7 +318,7 @@ fn migrate_applies_migrations_and_exits() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 4 (sqlite)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 5 (sqlite)"));
     // Again: nothing to do, still fine.
     assert!(
         companyos(directory.path())
@@ -423,7 +457,7 @@ fn metrics_are_prometheus_text_that_promtool_accepts() {
     let directory = tempfile::tempdir().expect("tempdir");
     let node = start(directory.path(), &["--listen", "127.0.0.1:0"]);
     assert_eq!(get(&format!("{}/healthz", node.base_url)).0, 200);
-    assert_eq!(ureq_get(&format!("{}/nowhere", node.base_url)).0, 404);
+    assert_eq!(ureq_get(&format!("{}/api/nowhere", node.base_url)).0, 404);
     // The gauges appear with the scheduler's first sample.
     let deadline = Instant::now() + Duration::from_secs(30);
     let text = loop {

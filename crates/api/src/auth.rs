@@ -2,9 +2,17 @@
 //! signed with the node's secret), and opaque refresh tokens — 32 random bytes handed to
 //! the client once, stored only as their SHA-256, rotated on every use, revoked by
 //! family when a rotated one comes back.
+//!
+//! An access token names its session (`sid`: the refresh-token family of the login).
+//! A session ended early — logout, a reused refresh token, a password reset — is on the
+//! store's revocation list until its last access token expires, and every request
+//! checks it ([`SessionCheck`]: "not revoked" answers are kept for two seconds; an end
+//! made on this node is known at once).
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -46,6 +54,16 @@ pub struct AuthConfig {
     pub github: Option<crate::oauth::GitHubOAuth>,
     /// Recent membership answers (every organization-scoped request needs one).
     pub memberships: crate::rbac::MembershipCache,
+    /// Recent "this session is not revoked" answers.
+    pub sessions: SessionCheck,
+    /// Changes that end live connections (sessions, memberships).
+    pub live: crate::live::LiveConnections,
+    /// How links reach people (verification, password reset, invitations).
+    pub mailer: crate::mail::Mailer,
+    /// Where the console lives, for the links in mails (`public_url`).
+    pub console_url: String,
+    /// Organizations one person may own at most (organization creation quota).
+    pub max_organizations_per_user: u32,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -61,9 +79,23 @@ impl std::fmt::Debug for AuthConfig {
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: uuid::Uuid,
+    /// The session (refresh-token family) the token was issued with.
+    sid: uuid::Uuid,
     iat: i64,
     exp: i64,
 }
+
+/// What a valid access token says: who, in which session, until when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub user: UserId,
+    pub session: uuid::Uuid,
+    /// Seconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// Organizations a person may own, unless configured.
+pub const DEFAULT_MAX_ORGANIZATIONS_PER_USER: u32 = 10;
 
 impl AuthConfig {
     pub fn new(secret: &[u8], access_ttl: Duration) -> Result<AuthConfig, String> {
@@ -85,15 +117,38 @@ impl AuthConfig {
             ),
             github: None,
             memberships: crate::rbac::MembershipCache::default(),
+            sessions: SessionCheck::default(),
+            live: crate::live::LiveConnections::default(),
+            mailer: crate::mail::Mailer::Log,
+            console_url: "http://localhost:8080".into(),
+            max_organizations_per_user: DEFAULT_MAX_ORGANIZATIONS_PER_USER,
         })
     }
 
-    /// A signed access token for `user` and its lifetime in seconds.
-    pub fn issue_access(&self, user: UserId) -> Result<(String, u64), ApiError> {
+    /// A membership changed (role, removal, joining): forgets the cached answer and
+    /// lets live connections check theirs.
+    pub fn membership_changed(&self, user: UserId, organization: companyos_store::OrgId) {
+        self.memberships.forget(user, organization);
+        self.live.membership_changed(user, organization);
+    }
+
+    /// An organization was deleted.
+    pub fn organization_deleted(&self, organization: companyos_store::OrgId) {
+        self.memberships.forget_organization(organization);
+        self.live.organization_deleted(organization);
+    }
+
+    /// A signed access token for `user` in `session` and its lifetime in seconds.
+    pub fn issue_access(
+        &self,
+        user: UserId,
+        session: uuid::Uuid,
+    ) -> Result<(String, u64), ApiError> {
         let now = chrono::Utc::now().timestamp();
         let ttl = self.access_ttl.as_secs();
         let claims = Claims {
             sub: user.0,
+            sid: session,
             iat: now,
             exp: now + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
         };
@@ -130,13 +185,18 @@ impl AuthConfig {
             .map(|data| data.claims)
     }
 
-    /// The user an access token speaks for, if its signature and expiry hold.
-    pub fn verify_access(&self, token: &str) -> Result<UserId, ApiError> {
+    /// What an access token says, if its signature and expiry hold. Whether its
+    /// session was ended is [`SessionCheck::require_live`]'s question.
+    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation) {
-            Ok(data) => Ok(UserId(data.claims.sub)),
+            Ok(data) => Ok(AccessClaims {
+                user: UserId(data.claims.sub),
+                session: data.claims.sid,
+                expires_at: data.claims.exp,
+            }),
             Err(error) => Err(ApiError::unauthorized(match error.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
                     "the access token has expired; get a new one from /api/auth/refresh"
@@ -219,17 +279,139 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
     })
 }
 
-/// Whether `password` matches the stored PHC string.
-pub async fn verify_password(password: String, stored: String) -> bool {
+/// A hash of a random password made with the same parameters as every stored hash:
+/// a login for an account that does not exist (or has no password) is verified against
+/// it, so that it costs what a wrong password costs and the answer's timing does not
+/// tell whether the account exists.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    SaltString::encode_b64(&salt)
+        .ok()
+        .and_then(|salt| {
+            Argon2::default()
+                .hash_password(random_hex(16).as_bytes(), &salt)
+                .ok()
+                .map(|hash| hash.to_string())
+        })
+        .unwrap_or_default()
+});
+
+/// Whether `password` matches the stored PHC string. With nothing stored, the password
+/// is verified against a dummy hash (and never matches), at the same cost.
+pub async fn verify_password(password: String, stored: Option<String>) -> bool {
+    let account = if stored.is_some() {
+        "existing"
+    } else {
+        "missing"
+    };
+    metrics::counter!(crate::metrics::PASSWORD_VERIFICATIONS_TOTAL, "account" => account)
+        .increment(1);
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).is_ok_and(|hash| {
+        let (stored, real) = match stored {
+            Some(stored) => (stored, true),
+            None => (DUMMY_HASH.clone(), false),
+        };
+        let matches = PasswordHash::new(&stored).is_ok_and(|hash| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &hash)
                 .is_ok()
-        })
+        });
+        real && matches
     })
     .await
     .unwrap_or(false)
+}
+
+/// Remembers which sessions were checked and found live, for a moment, so that a busy
+/// client does not cost a database read per request; a session ended on this node is
+/// forgotten at once.
+#[derive(Debug, Default)]
+pub struct SessionCheck {
+    live: Mutex<HashMap<uuid::Uuid, Instant>>,
+}
+
+/// How long a "not revoked" answer is trusted (an end made on another node of a
+/// cluster is seen within it).
+const SESSION_CHECK_TTL: Duration = Duration::from_secs(2);
+const SESSION_CHECK_LIMIT: usize = 50_000;
+
+impl SessionCheck {
+    /// 401 when the token's session was ended (logout, a reused refresh token, a
+    /// password reset).
+    pub async fn require_live(
+        &self,
+        store: &companyos_store::Store,
+        claims: &AccessClaims,
+    ) -> Result<(), ApiError> {
+        {
+            let live = self
+                .live
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if live
+                .get(&claims.session)
+                .is_some_and(|at| at.elapsed() < SESSION_CHECK_TTL)
+            {
+                return Ok(());
+            }
+        }
+        if store
+            .refresh_tokens()
+            .session_revoked(claims.session)
+            .await?
+        {
+            return Err(ApiError::unauthorized(
+                "this session has ended (logged out, or its password was reset); log in again",
+            ));
+        }
+        let mut live = self
+            .live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if live.len() >= SESSION_CHECK_LIMIT {
+            live.clear();
+        }
+        live.insert(claims.session, Instant::now());
+        Ok(())
+    }
+
+    /// Forgets that `session` was live (it was just ended here).
+    pub fn forget(&self, session: uuid::Uuid) {
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&session);
+    }
+
+    /// Forgets every answer (all of someone's sessions were ended).
+    pub fn forget_all(&self) {
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+}
+
+/// The bearer token of `Authorization: Bearer …`, if the header has that form.
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+}
+
+/// What `token` proves: a valid access token of a session that was not ended.
+pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<AccessClaims, ApiError> {
+    let claims = state.auth.verify_access(token)?;
+    state
+        .auth
+        .sessions
+        .require_live(&state.store, &claims)
+        .await?;
+    Ok(claims)
 }
 
 /// The caller, proven by a valid access token in `Authorization: Bearer …`.
@@ -252,7 +434,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
-        let user = state.auth.verify_access(token)?;
+        let user = authenticate(state, token).await?.user;
         if let Err(wait) = state
             .auth
             .token_rate_limiter

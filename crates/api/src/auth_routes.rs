@@ -1,15 +1,26 @@
-//! `/api/auth/*` — register, login, refresh, logout, me — and invitations
-//! (`POST /api/organizations/{id}/members`, routed with the organization routes), the
-//! way a second person joins.
+//! `/api/auth/*` — register, login, refresh, logout, me, e-mail verification and
+//! password reset.
+//!
+//! An e-mail address is only trusted once its owner has proved it: by following a link
+//! mailed to it (verification, password reset, an invitation), or as a verified address
+//! of their GitHub account. Until then nothing is attached to the account because of
+//! the address — GitHub login never links to it (see `oauth.rs`). Registering sends
+//! the verification link; `POST /api/auth/verify-email` spends it.
+//!
+//! A password reset is asked for by address and answered the same way whether the
+//! account exists or not (the mail, when there is one, is sent in the background);
+//! following its link sets the password, proves the address and ends every session of
+//! the account — which is also how the owner of an address takes back an account that
+//! someone else registered with it.
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use companyos_store::{
-    Invitation, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, Store, StoreError, User,
-    UserId,
+    EmailPurpose, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, Store, StoreError,
+    User, UserId,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,18 +30,23 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Authenticated, hash_password, random_hex, token_hash, verify_password};
+use crate::auth::{Authenticated, bearer, hash_password, random_hex, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson};
+use crate::invitations::{join, live_invitation};
+use crate::mail::Mail;
 use crate::openapi::{Page, Problem};
 use crate::rbac::{OrgAccess, Permission};
 
 pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
-    // The routes that take credentials are limited per client address.
+    // The routes that take credentials (or send mail) are limited per client address.
     let limited = OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
+        .routes(routes!(verify_email))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(reset_password))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::rate_limit::limit,
@@ -38,11 +54,17 @@ pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(limited)
         .routes(routes!(me))
-        .routes(routes!(accept_invitation))
+        .routes(routes!(resend_verification))
 }
 
 const PASSWORD_MIN: usize = 8;
 const PASSWORD_MAX: usize = 1024;
+/// How long a verification link works.
+const VERIFY_TTL_HOURS: i64 = 48;
+/// How long a password-reset link works.
+const RESET_TTL_MINUTES: i64 = 60;
+/// Links of one kind mailed to one person in an hour, at most.
+const LINKS_PER_HOUR: i64 = 5;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +74,7 @@ struct Register {
     password: String,
     /// The new organization's name (first registration, or open registration).
     organization: Option<String>,
+    /// The token of the invitation link the invitee received by mail.
     invitation_token: Option<String>,
 }
 
@@ -70,15 +93,31 @@ struct RefreshRequest {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Accept {
-    invitation_token: String,
+struct LogoutRequest {
+    /// The session's refresh token. Without it, the session of the access token in
+    /// `Authorization` is ended.
+    refresh_token: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Invite {
+struct LinkToken {
+    /// The token of the link that was mailed.
+    token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ResetRequest {
     email: String,
-    role: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    /// The token of the password-reset link that was mailed.
+    token: String,
+    password: String,
 }
 
 fn check_password(password: &str) -> Result<(), ApiError> {
@@ -93,20 +132,25 @@ fn check_password(password: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A fresh access token and a refresh token starting a new family.
+/// An address as the store keeps it.
+pub(crate) fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A fresh access token and a refresh token starting a new session.
 pub(crate) async fn new_session(state: &AppState, user: UserId) -> Result<Value, ApiError> {
     let family = uuid::Uuid::new_v4();
     Ok(session(state, user, family).await?.0)
 }
 
-/// An access token and a refresh token of `family`: the response body, and the id of
-/// the refresh token's row.
+/// An access token and a refresh token of session `family`: the response body, and
+/// the id of the refresh token's row.
 async fn session(
     state: &AppState,
     user: UserId,
     family: uuid::Uuid,
 ) -> Result<(Value, RefreshTokenId), ApiError> {
-    let (access_token, expires_in) = state.auth.issue_access(user)?;
+    let (access_token, expires_in) = state.auth.issue_access(user, family)?;
     let refresh_token = random_hex(32);
     let expires_at = Utc::now()
         + chrono::Duration::from_std(state.auth.refresh_ttl).unwrap_or(chrono::Duration::days(30));
@@ -124,6 +168,25 @@ async fn session(
     Ok((body, issued.id))
 }
 
+/// The latest moment an access token issued now can still be used.
+fn access_valid_until(state: &AppState) -> chrono::DateTime<Utc> {
+    companyos_store::now()
+        + chrono::Duration::from_std(state.auth.access_ttl).unwrap_or(chrono::Duration::days(1))
+        + chrono::Duration::seconds(1)
+}
+
+/// Ends session `family` of `user`: its refresh tokens and its access tokens.
+async fn end_session(state: &AppState, family: uuid::Uuid, user: UserId) -> Result<u64, ApiError> {
+    let ended = state
+        .store
+        .refresh_tokens()
+        .end_session(family, user, access_valid_until(state))
+        .await?;
+    state.auth.sessions.forget(family);
+    state.auth.live.session_ended(family);
+    Ok(ended)
+}
+
 fn slug_of(name: &str) -> String {
     let mut slug = String::new();
     for character in name.to_lowercase().chars() {
@@ -137,8 +200,31 @@ fn slug_of(name: &str) -> String {
     if slug.is_empty() { "org".into() } else { slug }
 }
 
-/// Creates the organization with `owner`; a taken slug gets a random suffix.
+/// Creates the organization with `owner`; a taken slug gets a random suffix. Refused
+/// past the per-person quota (`auth.max_organizations_per_user`).
 pub(crate) async fn create_organization(
+    state: &AppState,
+    name: &str,
+    owner: UserId,
+) -> Result<Organization, ApiError> {
+    let quota = state.auth.max_organizations_per_user;
+    let owned = state
+        .store
+        .organizations()
+        .list_for_user(owner)
+        .await?
+        .iter()
+        .filter(|(_, role)| *role == MemberRole::Owner)
+        .count();
+    if owned >= usize::try_from(quota).unwrap_or(usize::MAX) {
+        return Err(ApiError::forbidden(format!(
+            "you already own {owned} organizations, the most one person may own on this node (auth.max_organizations_per_user = {quota}); delete one or ask the operator to raise the limit"
+        )));
+    }
+    create_organization_unchecked(&state.store, name, owner).await
+}
+
+async fn create_organization_unchecked(
     store: &Store,
     name: &str,
     owner: UserId,
@@ -171,22 +257,36 @@ pub(crate) fn organization_json(organization: &Organization, role: MemberRole) -
     })
 }
 
-async fn create_user(store: &Store, body: &Register) -> Result<User, ApiError> {
-    check_password(&body.password)?;
-    let password_hash = hash_password(body.password.clone()).await?;
+/// 409 naming `email`: an account already has this address.
+fn email_taken() -> ApiError {
+    ApiError {
+        field: Some("email".into()),
+        ..ApiError::conflict(
+            "an account with this email exists: log in instead (or reset its password if you cannot)",
+        )
+    }
+}
+
+/// Creates an account whose password is already hashed.
+async fn create_user(
+    store: &Store,
+    email: &str,
+    name: &str,
+    password_hash: String,
+    email_verified: bool,
+) -> Result<User, ApiError> {
     let created = store
         .users()
         .create(NewUser {
-            email: body.email.trim().to_lowercase(),
-            name: body.name.trim().to_owned(),
+            email: email.to_owned(),
+            name: name.trim().to_owned(),
             password_hash: Some(password_hash),
+            email_verified,
             ..NewUser::default()
         })
         .await;
     match created {
-        Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(
-            "an account with this email exists; log in instead",
-        )),
+        Err(StoreError::Conflict { .. }) => Err(email_taken()),
         other => Ok(other?),
     }
 }
@@ -200,7 +300,8 @@ pub(crate) async fn claim_first(store: &Store, email: &str) -> Result<bool, ApiE
 
 /// Headless bootstrap (`companyos user create`): creates a user with a password and
 /// makes them a member of `organization` — an existing one, by id or slug, or (for an
-/// owner) a new one of that name.
+/// owner) a new one of that name. The operator vouches for the address: it counts as
+/// verified.
 pub async fn bootstrap_user(
     store: &Store,
     email: &str,
@@ -219,14 +320,9 @@ pub async fn bootstrap_user(
             "no organization {organization:?}; create it with --role owner, or name an existing one by id or slug"
         )));
     }
-    let body = Register {
-        email: email.to_owned(),
-        name: name.to_owned(),
-        password: password.to_owned(),
-        organization: None,
-        invitation_token: None,
-    };
-    let user = create_user(store, &body).await?;
+    check_password(password)?;
+    let password_hash = hash_password(password.to_owned()).await?;
+    let user = create_user(store, &normalise_email(email), name, password_hash, true).await?;
     let organization = match existing {
         Some(organization) => {
             organizations
@@ -234,81 +330,71 @@ pub async fn bootstrap_user(
                 .await?;
             organization
         }
-        None => create_organization(store, organization, user.id).await?,
+        None => create_organization_unchecked(store, organization, user.id).await?,
     };
     Ok((user, organization))
 }
 
-/// An invitation that can still be accepted; 422 naming the field otherwise.
-pub(crate) async fn live_invitation(state: &AppState, token: &str) -> Result<Invitation, ApiError> {
-    state
-        .store
-        .invitations()
-        .find_by_hash(&token_hash(token))
-        .await?
-        .filter(|invitation| invitation.accepted_at.is_none() && invitation.expires_at > Utc::now())
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "invitation_token",
-                "this invitation is unknown, already used or expired; ask for a new one",
-            )
-        })
-}
-
-/// Makes `user` a member as the invitation says — once: an invitation accepted a moment
-/// ago by someone else is a conflict. Returns the organization.
-pub(crate) async fn join(
+/// Mails `user` a one-use link of `purpose` to the console page `page`, unless they
+/// were sent [`LINKS_PER_HOUR`] of them in the last hour. Returns whether it was sent.
+pub(crate) async fn mail_link(
     state: &AppState,
-    invitation: &Invitation,
-    user: UserId,
-) -> Result<Organization, ApiError> {
-    if !state
-        .store
-        .invitations()
-        .accept(invitation.id, user)
-        .await?
-    {
-        return Err(ApiError::conflict("this invitation was used a moment ago"));
+    user: &User,
+    purpose: EmailPurpose,
+) -> Result<bool, ApiError> {
+    let tokens = state.store.email_tokens();
+    let hour_ago = companyos_store::now() - chrono::Duration::hours(1);
+    if tokens.sent_since(user.id, purpose, hour_ago).await? >= LINKS_PER_HOUR {
+        tracing::warn!(user = %user.id, purpose = purpose.as_str(), "mail link limit reached; not sent");
+        return Ok(false);
     }
-    let organizations = state.store.organizations();
-    organizations
-        .add_member(invitation.organization_id, user, invitation.role)
+    let token = random_hex(32);
+    let (page, lifetime, subject, text) = match purpose {
+        EmailPurpose::VerifyEmail => (
+            "verify-email",
+            chrono::Duration::hours(VERIFY_TTL_HOURS),
+            "Confirm your e-mail address for CompanyOS",
+            "Follow this link to confirm that this address is yours",
+        ),
+        EmailPurpose::ResetPassword => (
+            "reset-password",
+            chrono::Duration::minutes(RESET_TTL_MINUTES),
+            "Reset your CompanyOS password",
+            "Follow this link within an hour to choose a new password (if you did not ask for this, ignore this mail)",
+        ),
+    };
+    tokens
+        .issue(
+            user.id,
+            purpose,
+            &user.email,
+            &token_hash(&token),
+            companyos_store::now() + lifetime,
+        )
         .await?;
+    let link = format!(
+        "{}/{page}?token={token}",
+        state.auth.console_url.trim_end_matches('/')
+    );
     state
         .auth
-        .memberships
-        .forget(user, invitation.organization_id);
-    Ok(organizations.get(invitation.organization_id).await?)
-}
-
-/// An existing account joins the organization it was invited to (the invitation must
-/// have been sent to its email).
-#[utoipa::path(post, path = "/api/invitations/accept", tag = "organizations", summary = "Accept an invitation with an existing account", request_body = Accept, responses((status = 200, description = "Accept an invitation with an existing account", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-async fn accept_invitation(
-    State(state): State<AppState>,
-    Authenticated(user): Authenticated,
-    ApiJson(body): ApiJson<Accept>,
-) -> Result<impl IntoResponse, ApiError> {
-    let invitation = live_invitation(&state, &body.invitation_token).await?;
-    let account = state.store.users().get(user).await?;
-    if account.email != invitation.email {
-        return Err(ApiError::forbidden(
-            "this invitation was sent to another email address",
-        ));
-    }
-    if state
-        .store
-        .organizations()
-        .member_role(invitation.organization_id, user)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::conflict(
-            "you are already a member of this organization",
-        ));
-    }
-    let organization = join(&state, &invitation, user).await?;
-    Ok(Json(organization_json(&organization, invitation.role)))
+        .mailer
+        .send(Mail {
+            to: user.email.clone(),
+            subject: subject.into(),
+            text: format!("{text}:\n\n{link}\n"),
+            link,
+        })
+        .await
+        .map_err(|error| {
+            tracing::warn!(user = %user.id, %error, "a mail was not sent");
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "Mail not sent",
+                "the mail server did not take the mail; try again later",
+            )
+        })?;
+    Ok(true)
 }
 
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", summary = "Create an account (first one, invited, or open registration)", request_body = Register, responses((status = 201, description = "Create an account (first one, invited, or open registration)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
@@ -317,16 +403,24 @@ async fn register(
     ApiJson(body): ApiJson<Register>,
 ) -> Result<impl IntoResponse, ApiError> {
     check_password(&body.password)?;
+    let email = normalise_email(&body.email);
+    // Hashed before anything is looked up: an existing address costs what a new one
+    // costs.
+    let password_hash = hash_password(body.password.clone()).await?;
     let (user, organization, role) = match &body.invitation_token {
         Some(token) => {
             let invitation = live_invitation(&state, token).await?;
-            if invitation.email != body.email.trim().to_lowercase() {
+            if invitation.email != email {
                 return Err(ApiError::invalid(
                     "email",
                     "this invitation was sent to another email address",
                 ));
             }
-            let user = create_user(&state.store, &body).await?;
+            if state.store.users().find_by_email(&email).await?.is_some() {
+                return Err(email_taken());
+            }
+            // The token came in the mail sent to this address: the address is proved.
+            let user = create_user(&state.store, &email, &body.name, password_hash, true).await?;
             let organization = join(&state, &invitation, user.id).await?;
             (user, organization, invitation.role)
         }
@@ -340,15 +434,16 @@ async fn register(
                     ApiError::invalid("organization", "name the organization to create")
                 })?
                 .to_owned();
-            let first = claim_first(&state.store, &body.email).await?;
+            let first = claim_first(&state.store, &email).await?;
             if !first && !state.auth.open_registration {
                 return Err(ApiError::forbidden(
                     "registration needs an invitation: ask an owner or admin of your organization to invite you",
                 ));
             }
             let created = async {
-                let user = create_user(&state.store, &body).await?;
-                let organization = create_organization(&state.store, &name, user.id).await?;
+                let user =
+                    create_user(&state.store, &email, &body.name, password_hash, false).await?;
+                let organization = create_organization(&state, &name, user.id).await?;
                 Ok::<_, ApiError>((user, organization))
             }
             .await;
@@ -356,6 +451,10 @@ async fn register(
                 state.store.users().release_first().await?;
             }
             let (user, organization) = created?;
+            if let Err(error) = mail_link(&state, &user, EmailPurpose::VerifyEmail).await {
+                // The account exists; the link can be sent again from it.
+                tracing::warn!(user = %user.id, detail = %error.detail, "verification link not sent at registration");
+            }
             (user, organization, MemberRole::Owner)
         }
     };
@@ -374,17 +473,15 @@ async fn login(
     let user = state
         .store
         .users()
-        .find_by_email(body.email.trim())
-        .await?
-        .ok_or_else(wrong)?;
-    let Some(stored) = user.password_hash.clone() else {
-        return Err(ApiError::unauthorized(
-            "this account signs in with GitHub, not with a password",
-        ));
-    };
-    if !verify_password(body.password, stored).await {
+        .find_by_email(&normalise_email(&body.email))
+        .await?;
+    // Verified against a dummy hash when there is no account (or no password), so the
+    // answer takes as long either way.
+    let stored = user.as_ref().and_then(|user| user.password_hash.clone());
+    let matches = verify_password(body.password, stored).await;
+    let Some(user) = user.filter(|_| matches) else {
         return Err(wrong());
-    }
+    };
     if let Err(error) = state.store.users().touch_last_seen(user.id).await {
         tracing::warn!(%error, "cannot record the login time");
     }
@@ -408,8 +505,8 @@ async fn refresh(
     };
     if stored.revoked_at.is_some() {
         if stored.replaced_by.is_some() {
-            let revoked = tokens.revoke_family(stored.family_id).await?;
-            tracing::warn!(user = %stored.user_id, revoked, "rotated refresh token reused; family revoked");
+            let revoked = end_session(&state, stored.family_id, stored.user_id).await?;
+            tracing::warn!(user = %stored.user_id, revoked, "rotated refresh token reused; session ended");
             return Err(reused());
         }
         return Err(ApiError::unauthorized(
@@ -424,25 +521,166 @@ async fn refresh(
     let (response, next) = session(&state, stored.user_id, stored.family_id).await?;
     if !tokens.mark_rotated(stored.id, next).await? {
         // Two refreshes raced with the same token: one of them is a replay.
-        tokens.revoke_family(stored.family_id).await?;
+        end_session(&state, stored.family_id, stored.user_id).await?;
         return Err(reused());
     }
     Ok(Json(response))
 }
 
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", summary = "Revoke a refresh token and its family", request_body = RefreshRequest, responses((status = 204, description = "Revoke a refresh token and its family"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+/// Ends the session: its refresh tokens stop working, and so do its access tokens
+/// (the session is on the revocation list until they would have expired), and its
+/// live connections are closed.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", summary = "End a session: its refresh and access tokens", request_body = LogoutRequest, responses((status = 204, description = "The session is over"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn logout(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<RefreshRequest>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LogoutRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let tokens = state.store.refresh_tokens();
-    if let Some(stored) = tokens
-        .find_by_hash(&token_hash(&body.refresh_token))
-        .await?
+    if let Some(refresh_token) = &body.refresh_token
+        && let Some(stored) = state
+            .store
+            .refresh_tokens()
+            .find_by_hash(&token_hash(refresh_token))
+            .await?
     {
-        tokens.revoke_family(stored.family_id).await?;
+        end_session(&state, stored.family_id, stored.user_id).await?;
+    }
+    if let Some(token) = bearer(&headers)
+        && let Ok(claims) = state.auth.verify_access(token)
+    {
+        end_session(&state, claims.session, claims.user).await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", summary = "Prove an e-mail address with the link mailed to it", request_body = LinkToken, responses((status = 200, description = "The address is verified", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn verify_email(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LinkToken>,
+) -> Result<impl IntoResponse, ApiError> {
+    let spent = || {
+        ApiError::invalid(
+            "token",
+            "this link is unknown, already used or expired; ask for a new one from your account",
+        )
+    };
+    let token = state
+        .store
+        .email_tokens()
+        .redeem(EmailPurpose::VerifyEmail, &token_hash(&body.token))
+        .await?
+        .ok_or_else(spent)?;
+    let user = state
+        .store
+        .users()
+        .mark_email_verified(token.user_id, &token.email)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "token",
+                "the account's address changed since this link was sent; ask for a new one",
+            )
+        })?;
+    Ok(Json(
+        json!({"email": user.email, "email_verified_at": user.email_verified_at}),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth", summary = "Mail the verification link again", responses((status = 202, description = "The link was mailed", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn resend_verification(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+) -> Result<impl IntoResponse, ApiError> {
+    let account = state.store.users().get(user).await?;
+    if account.email_verified_at.is_some() {
+        return Err(ApiError::conflict("this address is already verified"));
+    }
+    if !mail_link(&state, &account, EmailPurpose::VerifyEmail).await? {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            format!("at most {LINKS_PER_HOUR} links an hour are sent; use the latest one, or try again later"),
+        )
+        .retry_after(3600));
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"status": "sent", "email": account.email})),
+    ))
+}
+
+/// Answered the same way, in about the same time, whether the account exists or not:
+/// the mail is sent in the background.
+#[utoipa::path(post, path = "/api/auth/password-reset", tag = "auth", summary = "Mail a password-reset link", request_body = ResetRequest, responses((status = 202, description = "A link is mailed if the account exists", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let email = normalise_email(&body.email);
+    let background = state.clone();
+    tokio::spawn(async move {
+        match background.store.users().find_by_email(&email).await {
+            Ok(Some(user)) => {
+                if let Err(error) = mail_link(&background, &user, EmailPurpose::ResetPassword).await
+                {
+                    tracing::warn!(user = %user.id, detail = %error.detail, "password-reset link not sent");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "password reset: cannot look the account up"),
+        }
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "status": "if an account has this address, a link to reset its password was mailed to it"
+        })),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/password-reset/confirm", tag = "auth", summary = "Set a new password with the link's token", request_body = NewPassword, responses((status = 200, description = "The password is set; every earlier session is over", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> Result<impl IntoResponse, ApiError> {
+    check_password(&body.password)?;
+    let password_hash = hash_password(body.password.clone()).await?;
+    let token = state
+        .store
+        .email_tokens()
+        .redeem(EmailPurpose::ResetPassword, &token_hash(&body.token))
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "token",
+                "this link is unknown, already used or expired; ask for a new one",
+            )
+        })?;
+    let users = state.store.users();
+    users
+        .set_password_hash(token.user_id, &password_hash)
+        .await?;
+    // Whoever held the account before — someone who registered this address, or
+    // someone who learned the old password — is signed out everywhere.
+    state
+        .store
+        .refresh_tokens()
+        .end_all_sessions(token.user_id, access_valid_until(&state))
+        .await?;
+    state.auth.sessions.forget_all();
+    state.auth.live.user_signed_out(token.user_id);
+    let user = users
+        .mark_email_verified(token.user_id, &token.email)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "token",
+                "the account's address changed since this link was sent; ask for a new one",
+            )
+        })?;
+    let mut response = new_session(&state, user.id).await?;
+    response["user"] = json!(user);
+    Ok(Json(response))
 }
 
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", summary = "The caller, with their organizations and roles", responses((status = 200, description = "The caller, with their organizations and roles", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -503,64 +741,4 @@ pub(crate) async fn list_members(
         .list_members(access.organization)
         .await?;
     Ok(Json(json!({ "items": members })))
-}
-
-#[utoipa::path(post, path = "/api/organizations/{id}/members", tag = "organizations", summary = "Invite someone by email with a role", params(("id" = String, Path, description = "organization id")), request_body = Invite, responses((status = 201, description = "Invite someone by email with a role", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub(crate) async fn invite(
-    State(state): State<AppState>,
-    Authenticated(user): Authenticated,
-    Path(org): Path<String>,
-    ApiJson(body): ApiJson<Invite>,
-) -> Result<impl IntoResponse, ApiError> {
-    let access = OrgAccess::of(&state, user, org_id(&org)?).await?;
-    access.require(Permission::ManageMembers)?;
-    let role: MemberRole = body
-        .role
-        .parse()
-        .map_err(|_| ApiError::invalid("role", "must be one of owner, admin, member, viewer"))?;
-    if role == MemberRole::Owner && access.role != MemberRole::Owner {
-        return Err(ApiError::forbidden(
-            "only an owner can invite another owner",
-        ));
-    }
-    let email = body.email.trim().to_lowercase();
-    if let Some(existing) = state.store.users().find_by_email(&email).await?
-        && state
-            .store
-            .organizations()
-            .member_role(access.organization, existing.id)
-            .await?
-            .is_some()
-    {
-        return Err(ApiError::conflict(
-            "this person is already a member of the organization",
-        ));
-    }
-    let token = random_hex(32);
-    let expires_at = Utc::now()
-        + chrono::Duration::from_std(state.auth.invitation_ttl)
-            .unwrap_or(chrono::Duration::days(7));
-    let invitation = state
-        .store
-        .invitations()
-        .create(
-            access.organization,
-            &email,
-            role,
-            &token_hash(&token),
-            user,
-            expires_at,
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "invitation_token": token,
-            "id": invitation.id,
-            "organization_id": invitation.organization_id,
-            "email": invitation.email,
-            "role": invitation.role,
-            "expires_at": invitation.expires_at,
-        })),
-    ))
 }

@@ -125,8 +125,14 @@ impl From<StoreError> for ApiError {
                 ApiError::not_found(format!("no such {entity} in this organization"))
             }
             StoreError::Conflict { entity, detail } => {
-                ApiError::conflict(format!("this {entity} already exists ({detail})"))
+                // The database's words (constraint and table names) stay in the log.
+                tracing::info!(%entity, %detail, "a request conflicted with a stored row");
+                ApiError::conflict(format!(
+                    "{} with the same name or key already exists",
+                    conflict_noun(&entity)
+                ))
             }
+            StoreError::MembershipRefused(refusal) => ApiError::conflict(refusal.to_string()),
             StoreError::Invalid { field, reason } => ApiError::invalid(field, reason),
             StoreError::InvalidTaskState {
                 status, operation, ..
@@ -150,6 +156,40 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// 422 naming `field` unless `value` is an absolute http(s) URL: a user-supplied URL
+/// is shown to others (a logo, an avatar), so `javascript:`, `data:` and the like are
+/// refused.
+pub fn require_http_url(field: &str, value: &str) -> Result<(), ApiError> {
+    let acceptable = value.len() <= 2048
+        && reqwest::Url::parse(value).is_ok_and(|url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|host| !host.is_empty())
+        });
+    if acceptable {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            "must be an http:// or https:// address of at most 2048 characters",
+        ))
+    }
+}
+
+/// What a table's row is called in a message to a person.
+fn conflict_noun(entity: &str) -> &'static str {
+    match entity {
+        "users" => "an account",
+        "organizations" => "an organization",
+        "organization_members" => "a membership",
+        "agents" => "an agent",
+        "schedules" => "a schedule",
+        "integrations" => "an integration",
+        "social_accounts" => "a social account",
+        "invitations" => "an invitation",
+        _ => "something",
+    }
+}
+
 /// A JSON body whose rejections are problems too: 415 without a JSON content type, 400
 /// for malformed JSON, 422 (naming the field) for JSON of the wrong shape, 413 past the
 /// body limit.
@@ -163,10 +203,83 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        match <axum::Json<T> as FromRequest<S>>::from_request(request, state).await {
+        if !json_content_type(request.headers()) {
+            return Err(json_problem(JsonRejection::MissingJsonContentType(
+                Default::default(),
+            )));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| json_problem(JsonRejection::BytesRejection(rejection)))?;
+        if let Some(field) = nul_field(&bytes) {
+            return Err(nul_problem(&field));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_problem(rejection)),
         }
+    }
+}
+
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(str::trim)
+        .is_some_and(|mime| {
+            mime.eq_ignore_ascii_case("application/json")
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+/// 422: a NUL character is refused at the edge, naming where it was (PostgreSQL cannot
+/// store one in text, and no field of ours needs one).
+pub(crate) fn nul_problem(field: &str) -> ApiError {
+    ApiError::invalid(field, "must not contain a NUL character (\\u0000)")
+}
+
+/// Where a JSON body carries a NUL character in a string or a key, as a dotted path
+/// (`input.text`, `items.2`); `None` when it carries none. Cheap for the usual body:
+/// only one that spells `\u0000` is parsed here.
+pub(crate) fn nul_field(body: &[u8]) -> Option<String> {
+    let spelled = body
+        .windows(6)
+        .any(|window| window[..2] == *b"\\u" && window[2..].iter().all(|byte| *byte == b'0'));
+    if !spelled {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    nul_in_value(&value, "")
+}
+
+/// Where `value` holds a NUL character, as a dotted path under `path`.
+pub(crate) fn nul_in_value(value: &serde_json::Value, path: &str) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(if path.is_empty() {
+            "body".into()
+        } else {
+            path.to_owned()
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_in_value(item, &join(&index.to_string()))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "")))
+            } else {
+                nul_in_value(item, &join(key))
+            }
+        }),
+        _ => None,
     }
 }
 

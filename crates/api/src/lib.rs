@@ -13,7 +13,11 @@ mod auth_routes;
 mod console;
 mod error;
 pub mod graphql;
+mod hardening;
 mod health;
+mod invitations;
+pub mod live;
+pub mod mail;
 pub mod metrics;
 pub mod oauth;
 mod openapi;
@@ -21,6 +25,7 @@ mod params;
 mod rate_limit;
 pub mod rbac;
 mod rest;
+pub mod server;
 mod ws;
 
 use std::sync::Arc;
@@ -33,9 +38,10 @@ use companyos_supervisors::Runtime;
 
 pub use auth::{AuthConfig, load_or_create_secret};
 pub use auth_routes::bootstrap_user;
+pub use console::ConsoleSource;
 pub use error::ApiError;
 pub use rate_limit::RateLimiter;
-pub use rest::webhooks::{DEFAULT_MAX_BODY_BYTES, WebhookConfig};
+pub use rest::webhooks::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, WebhookConfig};
 
 /// The largest request body accepted (413 past it).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -51,12 +57,15 @@ pub struct AppState {
     pub keys: Arc<MasterKey>,
     /// How webhook deliveries are received.
     pub webhooks: Arc<WebhookConfig>,
+    /// Where the console's files come from.
+    pub console: ConsoleSource,
 }
 
 /// Every documented REST route, with its OpenAPI description.
 fn api_routes(state: &AppState) -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .merge(auth_routes::routes(state))
+        .merge(invitations::routes(state))
         .merge(
             oauth::routes().route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -75,7 +84,6 @@ pub fn router(state: AppState) -> Router {
     let document = Arc::new(serde_json::to_value(openapi::finish(document)).unwrap_or_default());
     Router::new()
         .merge(health::routes())
-        .merge(console::routes())
         .merge(api)
         .route(
             "/api/openapi.json",
@@ -85,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .merge(graphql::routes(&state))
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
+        .merge(console::routes())
+        .layer(axum::middleware::from_fn(hardening::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -15,6 +15,9 @@ pub const HTTP_REQUESTS_TOTAL: &str = "companyos_http_requests_total";
 pub const HTTP_REQUEST_DURATION_SECONDS: &str = "companyos_http_request_duration_seconds";
 pub const WS_CONNECTIONS: &str = "companyos_ws_connections";
 pub const WS_DROPPED_TOTAL: &str = "companyos_ws_dropped_total";
+pub const PASSWORD_VERIFICATIONS_TOTAL: &str = "companyos_auth_password_verifications_total";
+pub const WEBHOOKS_REJECTED_TOTAL: &str = "companyos_webhooks_rejected_total";
+pub const HTTP_CONNECTIONS_REFUSED_TOTAL: &str = "companyos_http_connections_refused_total";
 
 /// Latency buckets for every `*_seconds` histogram: 1 ms to 30 s.
 const BUCKETS: &[f64] = &[
@@ -60,6 +63,18 @@ fn describe() {
     metrics::describe_counter!(
         WS_DROPPED_TOTAL,
         "WebSocket clients dropped for not keeping up."
+    );
+    metrics::describe_counter!(
+        PASSWORD_VERIFICATIONS_TOTAL,
+        "Password checks at login, by account: existing (its hash) or missing (a dummy hash, so that both cost the same)."
+    );
+    metrics::describe_counter!(
+        WEBHOOKS_REJECTED_TOTAL,
+        "Webhook deliveries refused, by service and reason."
+    );
+    metrics::describe_counter!(
+        HTTP_CONNECTIONS_REFUSED_TOTAL,
+        "Connections closed at once because the node had http.max_connections open."
     );
 }
 

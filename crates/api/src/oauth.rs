@@ -1,12 +1,19 @@
 //! GitHub login (OAuth authorization-code flow): `GET /api/auth/github` redirects to
 //! GitHub's authorize page with a signed, expiring `state` that is also bound to the
 //! browser by a cookie; `GET /api/auth/github/callback` checks both, exchanges the code
-//! for a token, reads the GitHub user (and their primary verified email when the
-//! profile hides it), and signs the person in — by their linked GitHub account, else by
-//! their email (linking it), else as a new account under the same rules as password
-//! registration (first account, open registration, or an invitation passed as
-//! `?invitation_token=` to the first route). The provider's URLs are settings, so tests
-//! and GitHub Enterprise point them elsewhere.
+//! for a token, reads the GitHub user and their verified emails, and signs the person
+//! in — by their linked GitHub account; else by their primary verified email, linking
+//! GitHub to the account with that address only when the account's address is verified
+//! too (an unverified address is only a claim: someone else may have registered it, so
+//! the person is asked to sign in with the password and link GitHub from there); else
+//! as a new account under the same rules as password registration (first account, open
+//! registration, or an invitation passed as `?invitation_token=` to the first route).
+//!
+//! A signed-in person links GitHub to their account with `POST /api/auth/github/link`,
+//! which answers the authorize URL to open: its `state` names the account, and the
+//! callback links the GitHub identity to it (and counts the account's address as
+//! verified when GitHub lists it as a verified address of theirs). The provider's URLs
+//! are settings, so tests and GitHub Enterprise point them elsewhere.
 
 use std::time::Duration;
 
@@ -22,7 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::random_hex;
+use crate::auth::{Authenticated, random_hex};
 use crate::error::ApiError;
 use crate::openapi::Problem;
 
@@ -56,6 +63,9 @@ struct StateClaims {
     purpose: String,
     nonce: String,
     invitation: Option<String>,
+    /// Set when a signed-in person links GitHub to their account.
+    #[serde(default)]
+    link_user: Option<uuid::Uuid>,
     exp: i64,
 }
 
@@ -84,7 +94,6 @@ struct GitHubUser {
     id: i64,
     login: String,
     name: Option<String>,
-    email: Option<String>,
     avatar_url: Option<String>,
 }
 
@@ -99,6 +108,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start))
         .routes(routes!(callback))
+        .routes(routes!(link))
 }
 
 fn configured(state: &AppState) -> Result<&GitHubOAuth, ApiError> {
@@ -109,18 +119,20 @@ fn configured(state: &AppState) -> Result<&GitHubOAuth, ApiError> {
     })
 }
 
-/// Redirects to GitHub's authorize page.
-#[utoipa::path(get, path = "/api/auth/github", tag = "auth", summary = "Start GitHub login (redirects to GitHub)", params(("invitation_token" = Option<String>, Query, description = "join the organization of this invitation")), responses((status = 302, description = "Redirect to GitHub"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
-async fn start(
-    State(state): State<AppState>,
-    Query(query): Query<Start>,
-) -> Result<Response, ApiError> {
-    let github = configured(&state)?;
+/// The authorize URL for a new login (or link) attempt, and the cookie that binds it
+/// to the browser.
+fn authorize(
+    state: &AppState,
+    github: &GitHubOAuth,
+    invitation: Option<String>,
+    link_user: Option<uuid::Uuid>,
+) -> Result<(reqwest::Url, HeaderValue), ApiError> {
     let nonce = random_hex(16);
     let signed = state.auth.sign(&StateClaims {
         purpose: "github_login".into(),
         nonce: nonce.clone(),
-        invitation: query.invitation_token,
+        invitation,
+        link_user,
         exp: Utc::now().timestamp() + STATE_TTL_SECS,
     })?;
     let location = reqwest::Url::parse_with_params(
@@ -136,13 +148,37 @@ async fn start(
         tracing::error!(%error, "auth.github_authorize_url is not a URL");
         ApiError::internal()
     })?;
-    let mut response = Redirect::to(location.as_str()).into_response();
-    let cookie = format!(
+    let cookie = HeaderValue::from_str(&format!(
         "{STATE_COOKIE}={nonce}; Path=/api/auth/github; Max-Age={STATE_TTL_SECS}; HttpOnly; SameSite=Lax"
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    ))
+    .map_err(|_| ApiError::internal())?;
+    Ok((location, cookie))
+}
+
+/// Redirects to GitHub's authorize page.
+#[utoipa::path(get, path = "/api/auth/github", tag = "auth", summary = "Start GitHub login (redirects to GitHub)", params(("invitation_token" = Option<String>, Query, description = "join the organization of this invitation")), responses((status = 302, description = "Redirect to GitHub"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn start(
+    State(state): State<AppState>,
+    Query(query): Query<Start>,
+) -> Result<Response, ApiError> {
+    let github = configured(&state)?;
+    let (location, cookie) = authorize(&state, github, query.invitation_token, None)?;
+    let mut response = Redirect::to(location.as_str()).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Answers the authorize URL that links a GitHub account to the caller's; the browser
+/// opens it (with the cookie this answer sets).
+#[utoipa::path(post, path = "/api/auth/github/link", tag = "auth", summary = "Start linking GitHub to the signed-in account", responses((status = 200, description = "The authorize URL to open", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn link(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+) -> Result<Response, ApiError> {
+    let github = configured(&state)?;
+    let (location, cookie) = authorize(&state, github, None, Some(user.0))?;
+    let mut response = Json(json!({"authorize_url": location.as_str()})).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -231,35 +267,75 @@ async fn callback(
         }
     };
     let profile: GitHubUser = get_json(github, &token, "/user").await?;
-    let email = match profile.email.clone() {
-        Some(email) if !email.is_empty() => email,
-        _ => {
-            let emails: Vec<GitHubEmail> = get_json(github, &token, "/user/emails").await?;
-            emails
-                .into_iter()
-                .find(|email| email.primary && email.verified)
-                .map(|email| email.email)
-                .ok_or_else(|| {
-                    ApiError::forbidden(
-                        "your GitHub account has no verified primary email; verify one on GitHub and try again",
-                    )
-                })?
-        }
+    // Only addresses GitHub says the person verified count; the profile's public
+    // address is not taken on its word.
+    let mut verified: Vec<(bool, String)> =
+        get_json::<Vec<GitHubEmail>>(github, &token, "/user/emails")
+            .await?
+            .into_iter()
+            .filter(|email| email.verified)
+            .map(|email| (!email.primary, email.email.trim().to_lowercase()))
+            .collect();
+    // The primary address first.
+    verified.sort();
+    let verified: Vec<String> = verified.into_iter().map(|(_, email)| email).collect();
+
+    if let Some(user) = claims.link_user {
+        let linked =
+            link_account(&state, companyos_store::UserId(user), &profile, &verified).await?;
+        let mut response = Json(json!({"linked": true, "user": linked})).into_response();
+        clear_state_cookie(&mut response);
+        return Ok(response);
     }
-    .trim()
-    .to_lowercase();
+    let email = verified.first().cloned().ok_or_else(|| {
+        ApiError::forbidden(
+            "your GitHub account has no verified email; verify one on GitHub and try again",
+        )
+    })?;
 
     let user = account(&state, &profile, &email, claims.invitation.as_deref()).await?;
     let mut session = crate::auth_routes::new_session(&state, user.id).await?;
     session["user"] = json!(user);
     let mut response = Json(session).into_response();
-    // The state cookie has done its work.
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "{STATE_COOKIE}=; Path=/api/auth/github; Max-Age=0; HttpOnly; SameSite=Lax"
-    )) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    clear_state_cookie(&mut response);
     Ok(response)
+}
+
+/// The state cookie has done its work.
+fn clear_state_cookie(response: &mut Response) {
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "companyos_oauth_state=; Path=/api/auth/github; Max-Age=0; HttpOnly; SameSite=Lax",
+        ),
+    );
+}
+
+/// Links the GitHub identity to the signed-in account that asked for it. GitHub's
+/// verified addresses prove the account's own, when it is among them.
+async fn link_account(
+    state: &AppState,
+    user: companyos_store::UserId,
+    profile: &GitHubUser,
+    verified: &[String],
+) -> Result<User, ApiError> {
+    let users = state.store.users();
+    match users.find_by_github_id(profile.id).await? {
+        Some(holder) if holder.id != user => {
+            return Err(ApiError::conflict(
+                "this GitHub account is linked to another CompanyOS account",
+            ));
+        }
+        _ => {}
+    }
+    let account = users.link_github(user, profile.id).await?;
+    if account.email_verified_at.is_none()
+        && verified.contains(&account.email)
+        && let Some(proved) = users.mark_email_verified(user, &account.email).await?
+    {
+        return Ok(proved);
+    }
+    Ok(account)
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(
@@ -300,10 +376,16 @@ async fn account(
     let user = if let Some(user) = users.find_by_github_id(profile.id).await? {
         user
     } else if let Some(user) = users.find_by_email(email).await? {
+        // Both sides proved the address: the same person.
+        if user.email_verified_at.is_none() {
+            return Err(ApiError::conflict(
+                "an account with this email exists but its address was never verified, so it cannot be joined to your GitHub account: sign in with its password and link GitHub from the account (or reset the password from the mail sent to this address)",
+            ));
+        }
         users.link_github(user.id, profile.id).await?
     } else {
         let invited = match invitation {
-            Some(token) => Some(crate::auth_routes::live_invitation(state, token).await?),
+            Some(token) => Some(crate::invitations::live_invitation(state, token).await?),
             None => None,
         };
         if let Some(invitation) = &invited
@@ -351,16 +433,18 @@ async fn sign_up(
                 .unwrap_or_else(|| profile.login.clone()),
             avatar_url: profile.avatar_url.clone(),
             github_id: Some(profile.id),
+            // GitHub says the person verified it.
+            email_verified: true,
             ..NewUser::default()
         })
         .await?;
     match invited {
         Some(invitation) => {
-            crate::auth_routes::join(state, &invitation, user.id).await?;
+            crate::invitations::join(state, &invitation, user.id).await?;
         }
         None => {
             let organization = crate::auth_routes::create_organization(
-                &state.store,
+                state,
                 &format!("{}'s organization", profile.login),
                 user.id,
             )

@@ -7,6 +7,11 @@
 //! receives `{"event": "agent_task.completed", "data": {…}}` with the seed's event
 //! names, for its organization only.
 //!
+//! The connection is bound to its token and membership (`live.rs`): it closes with 4401
+//! when the token expires — unless the client sends a fresh one first as
+//! `{"type": "authenticate", "token": "…"}` — or its session ends, and with 4403 when
+//! the member is removed from the organization.
+//!
 //! A client that does not keep up is dropped rather than buffered without bound: when
 //! its queue of unsent messages is full, or it fell behind the runtime's event bus, the
 //! server closes the socket with code 1008 and a reason; a send that does not finish in
@@ -31,6 +36,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::live::{Binding, Closing};
 use crate::rbac::{ORGANIZATION_HEADER, Org, Permission, parse_organization};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -58,6 +64,8 @@ struct ClientMessage {
     channel: Option<String>,
     #[serde(rename = "repoId")]
     repo_id: Option<String>,
+    /// A fresh access token (`authenticate`).
+    token: Option<String>,
 }
 
 async fn upgrade(
@@ -78,7 +86,8 @@ async fn upgrade(
                 "send an access token: Authorization: Bearer <token>, or ?token=",
             )
         })?;
-    let user = state.auth.verify_access(token)?;
+    let claims = crate::auth::authenticate(&state, token).await?;
+    let user = claims.user;
     let named = headers
         .get(ORGANIZATION_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -95,7 +104,8 @@ async fn upgrade(
         )
     })?;
     let events = state.runtime.subscribe();
-    Ok(upgrade.on_upgrade(move |socket| serve(socket, state, access.organization, events)))
+    let binding = Binding::new(&claims, Some(access.organization));
+    Ok(upgrade.on_upgrade(move |socket| serve(socket, state, binding, events)))
 }
 
 /// What one connection asked for.
@@ -111,6 +121,8 @@ struct Subscriptions {
 pub enum Ending {
     TooSlow(&'static str),
     Gone,
+    /// The token expired, the session ended or the membership did (`live.rs`).
+    Closed(Closing),
 }
 
 /// Queues a message for the client; a full queue means the client is too slow.
@@ -131,9 +143,14 @@ fn text(value: Value) -> Message {
 async fn serve(
     socket: WebSocket,
     state: AppState,
-    org: OrgId,
+    binding: Binding,
     mut events: broadcast::Receiver<RuntimeEvent>,
 ) {
+    let Some(org) = binding.organization else {
+        return;
+    };
+    let ended = binding.ended(&state);
+    tokio::pin!(ended);
     metrics::gauge!(crate::metrics::WS_CONNECTIONS).increment(1.0);
     let (mut sink, mut stream) = socket.split();
     let (out, mut queue) = mpsc::channel::<Message>(CLIENT_QUEUE);
@@ -153,6 +170,7 @@ async fn serve(
             // Events first: what happened before a client's message is pushed before
             // the answer to it.
             biased;
+            closing = &mut ended => break Ending::Closed(closing),
             event = events.recv() => match event {
                 Ok(event) if event.organization_id() == org => {
                     let mut failed = None;
@@ -174,7 +192,7 @@ async fn serve(
             },
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(body))) => {
-                    let reply = handle(&state, org, &mut subscriptions, body.as_str()).await;
+                    let reply = handle(&state, org, &binding, &mut subscriptions, body.as_str()).await;
                     if let Err(ending) = deliver(&out, text(reply)) {
                         break ending;
                     }
@@ -184,15 +202,30 @@ async fn serve(
             },
         }
     };
-    if let Ending::TooSlow(reason) = ended {
-        tracing::info!(%org, reason, "dropping a slow WebSocket client");
-        metrics::counter!(crate::metrics::WS_DROPPED_TOTAL).increment(1);
+    let close = match ended {
+        Ending::TooSlow(reason) => {
+            tracing::info!(%org, reason, "dropping a slow WebSocket client");
+            metrics::counter!(crate::metrics::WS_DROPPED_TOTAL).increment(1);
+            Some((CLOSE_TOO_SLOW, reason))
+        }
+        Ending::Closed(closing) => {
+            tracing::info!(%org, ?closing, "closing a WebSocket connection");
+            Some(closing.frame())
+        }
+        Ending::Gone => None,
+    };
+    if let Some((code, reason)) = close {
         // Past a full queue: wait a little for room for the close frame, then give up.
         let close = Message::Close(Some(CloseFrame {
-            code: CLOSE_TOO_SLOW,
+            code,
             reason: Utf8Bytes::from_static(reason),
         }));
-        let _ = tokio::time::timeout(SEND_TIMEOUT, out.send(close)).await;
+        if tokio::time::timeout(SEND_TIMEOUT, out.send(close))
+            .await
+            .is_err()
+        {
+            tracing::debug!(%org, "no room for the close frame; dropping the connection");
+        }
     }
     drop(out);
     let _ = writer.await;
@@ -203,6 +236,7 @@ async fn serve(
 async fn handle(
     state: &AppState,
     org: OrgId,
+    binding: &Binding,
     subscriptions: &mut Subscriptions,
     body: &str,
 ) -> Value {
@@ -214,6 +248,13 @@ async fn handle(
     };
     match message.kind.as_str() {
         "ping" => json!({"type": "pong"}),
+        "authenticate" => match message.token.as_deref() {
+            None => error(r#"send {"type": "authenticate", "token": "<access token>"}"#.into()),
+            Some(token) => match binding.refresh(state, token).await {
+                Ok(expires_at) => json!({"type": "authenticated", "expires_at": expires_at}),
+                Err(reason) => error(format!("the token was not taken: {reason}")),
+            },
+        },
         "subscribe" | "unsubscribe" => {
             let Some(channel) = message
                 .channel
@@ -244,7 +285,7 @@ async fn handle(
             json!({"type": "subscribed", "channel": channel})
         }
         other => error(format!(
-            "unknown message type {other:?}; send subscribe, unsubscribe or ping"
+            "unknown message type {other:?}; send subscribe, unsubscribe, authenticate or ping"
         )),
     }
 }

@@ -725,11 +725,12 @@ async fn delete_organization_as(server: &Server, world: &World, role: MemberRole
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{invitation}");
+        let link = server.mail.token(&email, "accept-invitation").await;
         let (status, joined) = server
             .post(
                 "/api/invitations/accept",
                 Some(token),
-                json!({"invitation_token": invitation["invitation_token"]}),
+                json!({"token": link}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{joined}");

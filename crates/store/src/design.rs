@@ -84,15 +84,15 @@ impl FigmaFiles<'_> {
         non_empty("figma_file_key", &sync.figma_file_key, 255)?;
         non_empty("name", &sync.name, 255)?;
         let at = now();
-        let file: Option<FigmaFile> = writer!(self.store, |pool| {
+        writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO figma_files (id, organization_id, figma_file_key, name, file_type, thumbnail_url,
                         last_modified_at, metadata, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-                 ON CONFLICT (figma_file_key) DO UPDATE SET name = excluded.name, file_type = excluded.file_type,
-                        thumbnail_url = excluded.thumbnail_url, last_modified_at = excluded.last_modified_at,
-                        metadata = excluded.metadata, updated_at = excluded.updated_at
-                    WHERE figma_files.organization_id = excluded.organization_id
+                 ON CONFLICT (organization_id, figma_file_key) DO UPDATE SET name = excluded.name,
+                        file_type = excluded.file_type, thumbnail_url = excluded.thumbnail_url,
+                        last_modified_at = excluded.last_modified_at, metadata = excluded.metadata,
+                        updated_at = excluded.updated_at
                  RETURNING *",
             )
             .bind(FigmaFileId::new())
@@ -104,15 +104,8 @@ impl FigmaFiles<'_> {
             .bind(sync.last_modified_at)
             .bind(Json(&sync.metadata))
             .bind(at)
-            .fetch_optional(pool)
+            .fetch_one(pool)
             .await
-        })?;
-        file.ok_or_else(|| StoreError::Conflict {
-            entity: "figma_files".into(),
-            detail: format!(
-                "Figma file {} belongs to another organization",
-                sync.figma_file_key
-            ),
         })
     }
 
@@ -169,10 +162,9 @@ impl DesignComponents<'_> {
                         component_type, metadata, created_at, updated_at)
                  SELECT $1, f.id, $3, $4, $5, $6, $7, $8, $8 FROM figma_files f
                  WHERE f.id = $2 AND f.organization_id = $9
-                 ON CONFLICT (figma_component_id) DO UPDATE SET name = excluded.name,
+                 ON CONFLICT (figma_file_id, figma_component_id) DO UPDATE SET name = excluded.name,
                         description = excluded.description, component_type = excluded.component_type,
                         metadata = excluded.metadata, updated_at = excluded.updated_at
-                    WHERE design_components.figma_file_id = excluded.figma_file_id
                  RETURNING *",
             )
             .bind(DesignComponentId::new())

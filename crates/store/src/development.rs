@@ -1,6 +1,8 @@
 //! Repositories, pull requests and deployments: what the GitHub and Vercel
 //! integrations keep in step with the services. Writes are upserts keyed by the
-//! service's own id, so a replayed webhook or a periodic sync changes nothing twice.
+//! service's own id within the organization (never across organizations: one cannot
+//! squat on another's ids), so a replayed webhook or a periodic sync changes nothing
+//! twice.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -186,21 +188,22 @@ impl Repositories<'_> {
         crate::page::rows_by_ids(self.store, "repositories", org, ids).await
     }
 
-    /// Inserts or refreshes the repository with this GitHub id. A repository that
-    /// belongs to another organization is not taken over: that is a conflict.
+    /// Inserts or refreshes the organization's repository with this GitHub id. The key
+    /// is per organization: another organization naming the same id gets a row of its
+    /// own and cannot touch this one.
     pub async fn upsert(&self, org: OrgId, sync: RepositorySync) -> Result<Repository, StoreError> {
         non_empty("name", &sync.name, 255)?;
         non_empty("full_name", &sync.full_name, 255)?;
         let at = now();
-        let repository: Option<Repository> = writer!(self.store, |pool| {
+        writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO repositories (id, organization_id, github_id, name, full_name, default_branch, visibility,
                         metadata, last_sync_at, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-                 ON CONFLICT (github_id) DO UPDATE SET name = excluded.name, full_name = excluded.full_name,
-                        default_branch = excluded.default_branch, visibility = excluded.visibility,
-                        metadata = excluded.metadata, last_sync_at = excluded.last_sync_at
-                    WHERE repositories.organization_id = excluded.organization_id
+                 ON CONFLICT (organization_id, github_id) DO UPDATE SET name = excluded.name,
+                        full_name = excluded.full_name, default_branch = excluded.default_branch,
+                        visibility = excluded.visibility, metadata = excluded.metadata,
+                        last_sync_at = excluded.last_sync_at
                  RETURNING *",
             )
             .bind(RepositoryId::new())
@@ -212,15 +215,8 @@ impl Repositories<'_> {
             .bind(sync.visibility)
             .bind(Json(&sync.metadata))
             .bind(at)
-            .fetch_optional(pool)
+            .fetch_one(pool)
             .await
-        })?;
-        repository.ok_or_else(|| StoreError::Conflict {
-            entity: "repositories".into(),
-            detail: format!(
-                "GitHub repository {} belongs to another organization",
-                sync.github_id
-            ),
         })
     }
 
@@ -296,12 +292,11 @@ impl PullRequests<'_> {
                         opened_at, closed_at, merged_at, created_at, updated_at)
                  SELECT $1, r.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'not_started', $13, $14, $15, $16, $17, $17
                  FROM repositories r WHERE r.id = $2 AND r.organization_id = $18
-                 ON CONFLICT (github_id) DO UPDATE SET title = excluded.title, body = excluded.body,
+                 ON CONFLICT (repository_id, github_id) DO UPDATE SET title = excluded.title, body = excluded.body,
                         state = excluded.state, base_branch = excluded.base_branch,
                         head_branch = excluded.head_branch, draft = excluded.draft, mergeable = excluded.mergeable,
                         metadata = excluded.metadata, closed_at = excluded.closed_at, merged_at = excluded.merged_at,
                         updated_at = excluded.updated_at
-                    WHERE pull_requests.repository_id = excluded.repository_id
                  RETURNING *",
             )
             .bind(PullRequestId::new())
@@ -407,12 +402,12 @@ impl Deployments<'_> {
         non_empty("vercel_deployment_id", &sync.vercel_deployment_id, 255)?;
         non_empty("project_name", &sync.project_name, 255)?;
         let at = now();
-        let deployment: Option<Deployment> = writer!(self.store, |pool| {
+        writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO deployments (id, organization_id, vercel_deployment_id, project_name, url, state,
                         environment, commit_sha, branch, metadata, created_at, updated_at, ready_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
-                 ON CONFLICT (vercel_deployment_id) DO UPDATE SET
+                 ON CONFLICT (organization_id, vercel_deployment_id) DO UPDATE SET
                         url = CASE WHEN excluded.url = '' THEN deployments.url ELSE excluded.url END,
                         state = CASE
                             WHEN deployments.state IN ('ready', 'error', 'canceled')
@@ -423,7 +418,6 @@ impl Deployments<'_> {
                         branch = COALESCE(excluded.branch, deployments.branch),
                         metadata = excluded.metadata, updated_at = excluded.updated_at,
                         ready_at = COALESCE(excluded.ready_at, deployments.ready_at)
-                    WHERE deployments.organization_id = excluded.organization_id
                  RETURNING *",
             )
             .bind(DeploymentId::new())
@@ -438,15 +432,8 @@ impl Deployments<'_> {
             .bind(Json(&sync.metadata))
             .bind(at)
             .bind(sync.ready_at)
-            .fetch_optional(pool)
+            .fetch_one(pool)
             .await
-        })?;
-        deployment.ok_or_else(|| StoreError::Conflict {
-            entity: "deployments".into(),
-            detail: format!(
-                "deployment {} belongs to another organization",
-                sync.vercel_deployment_id
-            ),
         })
     }
 

@@ -38,6 +38,10 @@ pub enum StoreError {
     #[error("lease on task {0} was lost (expired, reclaimed or cancelled)")]
     LeaseLost(Uuid),
 
+    /// A membership change the organization's rules refuse (its last owner leaving).
+    #[error("{0}")]
+    MembershipRefused(crate::orgs::MembershipRefusal),
+
     /// A pagination cursor that this store did not produce.
     #[error("invalid cursor: {0}")]
     InvalidCursor(String),

@@ -60,6 +60,7 @@ id_type! {
     OrgId;
     MemberId;
     InvitationId;
+    EmailTokenId;
     RefreshTokenId;
     IntegrationId;
     WebhookId;

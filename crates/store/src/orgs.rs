@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
-use uuid::Uuid;
 
 use crate::db::{Store, now};
 use crate::enums::{MemberRole, UserRole};
 use crate::error::StoreError;
-use crate::ids::{InvitationId, MemberId, OrgId, RefreshTokenId, UserId};
+use crate::ids::{MemberId, OrgId, UserId};
+use crate::invitations::revoked_reason;
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct User {
@@ -27,6 +27,10 @@ pub struct User {
     pub last_seen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the person proved they receive mail at `email` (a link mailed to it, or a
+    /// verified address from GitHub). Until then the address is only a claim: nothing
+    /// is ever attached to the account because of it.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -37,6 +41,9 @@ pub struct NewUser {
     pub role: Option<UserRole>,
     pub password_hash: Option<String>,
     pub github_id: Option<i64>,
+    /// The address is already proved (a verified address from GitHub, an invitation
+    /// redeemed from the mail it was sent in).
+    pub email_verified: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -77,35 +84,7 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
-pub struct RefreshToken {
-    pub id: RefreshTokenId,
-    pub user_id: UserId,
-    pub family_id: Uuid,
-    pub token_hash: String,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub replaced_by: Option<RefreshTokenId>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// An invitation to join an organization with a role; the token is stored hashed.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
-pub struct Invitation {
-    pub id: InvitationId,
-    pub organization_id: OrgId,
-    pub email: String,
-    pub role: MemberRole,
-    #[serde(skip)]
-    pub token_hash: String,
-    pub invited_by: Option<UserId>,
-    pub expires_at: DateTime<Utc>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub accepted_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-}
-
-fn validate_email(email: &str) -> Result<(), StoreError> {
+pub(crate) fn validate_email(email: &str) -> Result<(), StoreError> {
     let valid = email.len() <= 255
         && email
             .split_once('@')
@@ -163,9 +142,6 @@ impl Store {
     pub fn organizations(&self) -> Organizations<'_> {
         Organizations { store: self }
     }
-    pub fn refresh_tokens(&self) -> RefreshTokens<'_> {
-        RefreshTokens { store: self }
-    }
 }
 
 impl Users<'_> {
@@ -175,8 +151,9 @@ impl Users<'_> {
         let at = now();
         writer!(self.store, |pool| {
             sqlx::query_as(
-                "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
+                "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings, created_at,
+                        updated_at, email_verified_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING *",
             )
             .bind(UserId::new())
             .bind(new.email.to_lowercase())
@@ -187,7 +164,29 @@ impl Users<'_> {
             .bind(new.github_id)
             .bind(Json(serde_json::json!({})))
             .bind(at)
+            .bind(new.email_verified.then_some(at))
             .fetch_one(pool)
+            .await
+        })
+    }
+
+    /// Records that the person proved they receive mail at `email` — only while the
+    /// account still has that address. Returns the account as it now is, or `None` when
+    /// its address changed in between.
+    pub async fn mark_email_verified(
+        &self,
+        id: UserId,
+        email: &str,
+    ) -> Result<Option<User>, StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3
+                 WHERE id = $1 AND email = $2 RETURNING *",
+            )
+            .bind(id)
+            .bind(email.to_lowercase())
+            .bind(now())
+            .fetch_optional(pool)
             .await
         })
     }
@@ -518,182 +517,158 @@ impl Organizations<'_> {
             .await
         })
     }
+}
 
-    pub async fn set_member_role(
+/// A change to one membership, made by [`Organizations::change_member`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberChange {
+    SetRole(MemberRole),
+    Remove,
+}
+
+/// Why [`Organizations::change_member`] refused a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MembershipRefusal {
+    /// The change would leave the organization without an owner.
+    #[error("the organization would be left without an owner")]
+    LastOwner,
+    /// The person making the change no longer holds a role that may make it (it changed
+    /// a moment ago).
+    #[error("the person making the change no longer holds a role that may make it")]
+    ActorLacksRole,
+}
+
+impl Organizations<'_> {
+    /// Changes or removes `member`'s membership on behalf of `actor`, whose role must be
+    /// one of `actor_roles` — as one serialised step. The organization's row is locked
+    /// first (by a write, which serialises on both databases), then the actor's role,
+    /// the member's role and the count of owners are read and the change is applied in
+    /// the same transaction: two owners demoting or removing each other at the same
+    /// instant cannot both pass the "at least one owner" check. Invitations the member
+    /// sent and may no longer send are voided in the same step. Returns the membership
+    /// after a role change, `None` after a removal.
+    pub async fn change_member(
+        &self,
+        org: OrgId,
+        actor: UserId,
+        actor_roles: &[MemberRole],
+        member: UserId,
+        change: MemberChange,
+    ) -> Result<Option<Membership>, StoreError> {
+        let at = now();
+        writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                // A write that changes nothing but locks the row until commit.
+                let locked = sqlx::query("UPDATE organizations SET slug = slug WHERE id = $1")
+                    .bind(org)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if locked == 0 {
+                    return Ok(Err(StoreError::not_found("organization", org)));
+                }
+                let role_of = |user: UserId| {
+                    sqlx::query_as::<_, (MemberRole,)>(
+                        "SELECT role FROM organization_members WHERE organization_id = $1 AND user_id = $2",
+                    )
+                    .bind(org)
+                    .bind(user)
+                };
+                let actor_role = role_of(actor).fetch_optional(&mut *tx).await?;
+                if !actor_role.is_some_and(|(role,)| actor_roles.contains(&role)) {
+                    return Ok(Err(StoreError::MembershipRefused(
+                        MembershipRefusal::ActorLacksRole,
+                    )));
+                }
+                let Some((current,)) = role_of(member).fetch_optional(&mut *tx).await? else {
+                    return Ok(Err(StoreError::not_found("member", member)));
+                };
+                let stays_owner = change == MemberChange::SetRole(MemberRole::Owner);
+                if current == MemberRole::Owner && !stays_owner {
+                    let (owners,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM organization_members WHERE organization_id = $1 AND role = $2",
+                    )
+                    .bind(org)
+                    .bind(MemberRole::Owner)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if owners <= 1 {
+                        return Ok(Err(StoreError::MembershipRefused(
+                            MembershipRefusal::LastOwner,
+                        )));
+                    }
+                }
+                let membership = match change {
+                    MemberChange::SetRole(role) => Some(
+                        sqlx::query_as::<_, Membership>(
+                            "UPDATE organization_members SET role = $3
+                             WHERE organization_id = $1 AND user_id = $2 RETURNING *",
+                        )
+                        .bind(org)
+                        .bind(member)
+                        .bind(role)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    ),
+                    MemberChange::Remove => {
+                        sqlx::query(
+                            "DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2",
+                        )
+                        .bind(org)
+                        .bind(member)
+                        .execute(&mut *tx)
+                        .await?;
+                        None
+                    }
+                };
+                // Invitations the member sent that they could no longer send: every one
+                // when they may no longer invite at all, owner invitations when they are
+                // no longer an owner.
+                let voided_roles: &[MemberRole] = match change {
+                    MemberChange::Remove
+                    | MemberChange::SetRole(MemberRole::Member | MemberRole::Viewer) => &[
+                        MemberRole::Owner,
+                        MemberRole::Admin,
+                        MemberRole::Member,
+                        MemberRole::Viewer,
+                    ],
+                    MemberChange::SetRole(MemberRole::Admin) => &[MemberRole::Owner],
+                    MemberChange::SetRole(MemberRole::Owner) => &[],
+                };
+                for role in voided_roles {
+                    sqlx::query(
+                        "UPDATE invitations SET revoked_at = $3, revoked_reason = $4
+                         WHERE organization_id = $1 AND invited_by = $2 AND role = $5
+                           AND accepted_at IS NULL AND revoked_at IS NULL",
+                    )
+                    .bind(org)
+                    .bind(member)
+                    .bind(at)
+                    .bind(revoked_reason::INVITER_LOST_RIGHTS)
+                    .bind(*role)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Ok(membership))
+            }
+            .await
+        })?
+    }
+
+    /// Whether `user` may still send an invitation with `role` in `org`: an owner any,
+    /// an admin any but owner.
+    pub async fn may_invite(
         &self,
         org: OrgId,
         user: UserId,
         role: MemberRole,
-    ) -> Result<Membership, StoreError> {
-        let membership: Option<Membership> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "UPDATE organization_members SET role = $3 WHERE organization_id = $1 AND user_id = $2 RETURNING *",
-            )
-            .bind(org)
-            .bind(user)
-            .bind(role)
-            .fetch_optional(pool)
-            .await
-        })?;
-        membership.ok_or_else(|| StoreError::not_found("member", user))
-    }
-
-    pub async fn remove_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError> {
-        let result = writer!(self.store, |pool| {
-            sqlx::query(
-                "DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2",
-            )
-            .bind(org)
-            .bind(user)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if result == 0 {
-            Err(StoreError::not_found("member", user))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-pub struct RefreshTokens<'a> {
-    store: &'a Store,
-}
-
-impl RefreshTokens<'_> {
-    /// Stores the hash of a new refresh token. `family` is shared by every token that
-    /// rotation derives from one login, so reuse of a rotated token can revoke them all.
-    pub async fn issue(
-        &self,
-        user: UserId,
-        family: Uuid,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<RefreshToken, StoreError> {
-        writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
-            )
-            .bind(RefreshTokenId::new())
-            .bind(user)
-            .bind(family)
-            .bind(token_hash)
-            .bind(expires_at)
-            .bind(now())
-            .fetch_one(pool)
-            .await
-        })
-    }
-
-    pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError> {
-        reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await
-        })
-    }
-
-    /// Marks `old` as replaced by `new` — only if `old` is still live. Returns false
-    /// when it was already revoked (a reuse: the caller revokes the family).
-    pub async fn mark_rotated(
-        &self,
-        old: RefreshTokenId,
-        new: RefreshTokenId,
     ) -> Result<bool, StoreError> {
-        let result = writer!(self.store, |pool| {
-            sqlx::query(
-                "UPDATE refresh_tokens SET revoked_at = $3, replaced_by = $2 WHERE id = $1 AND revoked_at IS NULL",
-            )
-            .bind(old)
-            .bind(new)
-            .bind(now())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(result == 1)
-    }
-
-    /// Revokes every live token of a family. Returns how many were revoked.
-    pub async fn revoke_family(&self, family: Uuid) -> Result<u64, StoreError> {
-        let result = writer!(self.store, |pool| {
-            sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
-                .bind(family)
-                .bind(now())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(result)
-    }
-}
-
-pub struct Invitations<'a> {
-    store: &'a Store,
-}
-
-impl Store {
-    pub fn invitations(&self) -> Invitations<'_> {
-        Invitations { store: self }
-    }
-}
-
-impl Invitations<'_> {
-    /// Records an invitation of `email` (stored lower-case) to `org` with `role`.
-    pub async fn create(
-        &self,
-        org: OrgId,
-        email: &str,
-        role: MemberRole,
-        token_hash: &str,
-        invited_by: UserId,
-        expires_at: DateTime<Utc>,
-    ) -> Result<Invitation, StoreError> {
-        let email = email.trim().to_lowercase();
-        validate_email(&email)?;
-        writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO invitations (id, organization_id, email, role, token_hash, invited_by, expires_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
-            )
-            .bind(InvitationId::new())
-            .bind(org)
-            .bind(&email)
-            .bind(role)
-            .bind(token_hash)
-            .bind(invited_by)
-            .bind(expires_at)
-            .bind(now())
-            .fetch_one(pool)
-            .await
+        Ok(match self.member_role(org, user).await? {
+            Some(MemberRole::Owner) => true,
+            Some(MemberRole::Admin) => role != MemberRole::Owner,
+            _ => false,
         })
-    }
-
-    pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<Invitation>, StoreError> {
-        reader!(self.store, |pool| {
-            sqlx::query_as("SELECT * FROM invitations WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await
-        })
-    }
-
-    /// Marks the invitation accepted by `user` — once. Returns false when it already was.
-    pub async fn accept(&self, id: InvitationId, user: UserId) -> Result<bool, StoreError> {
-        let updated = writer!(self.store, |pool| {
-            sqlx::query(
-                "UPDATE invitations SET accepted_at = $3, accepted_by = $2 WHERE id = $1 AND accepted_at IS NULL",
-            )
-            .bind(id)
-            .bind(user)
-            .bind(now())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(updated == 1)
     }
 }

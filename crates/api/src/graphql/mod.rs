@@ -13,19 +13,21 @@ mod query;
 mod subscription;
 mod types;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, Data, ErrorExtensions, ID, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use companyos_store::{OrgId, UserId};
+
+use std::sync::Arc;
 
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::live::{Binding, Closing};
 use crate::rbac::{ORGANIZATION_HEADER, Org, OrgAccess, Permission, parse_organization};
 
 pub use mutation::Mutation;
@@ -66,13 +68,11 @@ pub struct Viewer {
     pub organization: Option<OrgId>,
 }
 
+/// A browser asking for `/graphql` is sent to GraphiQL, which the console serves
+/// (its scripts are the node's own: no third-party CDN, nothing the Content-Security-
+/// Policy has to allow).
 async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
+    axum::response::Redirect::to("/graphiql")
 }
 
 async fn execute(
@@ -86,8 +86,17 @@ async fn execute(
         .get(ORGANIZATION_HEADER)
         .map(|value| parse_organization(value.to_str().unwrap_or_default()))
         .transpose()?;
+    let request = request.into_inner();
+    // A NUL character is refused like everywhere at the edge, naming where it was.
+    if request.query.contains('\0') {
+        return Err(crate::error::nul_problem("query"));
+    }
+    if let Ok(variables) = serde_json::to_value(&request.variables)
+        && let Some(field) = crate::error::nul_in_value(&variables, "variables")
+    {
+        return Err(crate::error::nul_problem(&field));
+    }
     let request = request
-        .into_inner()
         .data(Viewer { user, organization })
         .data(types::loaders(&state.store));
     Ok(schema.execute(request).await.into())
@@ -96,6 +105,12 @@ async fn execute(
 /// `graphql-transport-ws` (and the older `graphql-ws`): authenticated in
 /// `connection_init` with `{"Authorization": "Bearer <token>"}` (or `"token"`), and
 /// optionally `"organizationId"`.
+///
+/// The connection is bound to its token and its user's memberships (`live.rs`): it is
+/// closed with 4401 when the token expires — unless a fresh one arrives first as the
+/// payload of a `ping`, `{"Authorization": "Bearer <token>"}` — or the session ends, and
+/// with 4403 when any of its user's memberships ends (the client reconnects, and its
+/// subscriptions are authorised again).
 async fn subscribe(
     State(state): State<AppState>,
     axum::Extension(schema): axum::Extension<CompanySchema>,
@@ -104,19 +119,82 @@ async fn subscribe(
 ) -> Response {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            let init_state = state.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(
-                    move |payload| async move { connection_init(&init_state, payload) },
-                )
-                .serve()
-                .await;
-        })
+        .on_upgrade(move |socket| serve_subscriptions(socket, state, schema, protocol))
 }
 
-fn connection_init(state: &AppState, payload: serde_json::Value) -> async_graphql::Result<Data> {
-    let token = ["Authorization", "authorization", "token"]
+async fn serve_subscriptions(
+    socket: axum::extract::ws::WebSocket,
+    state: AppState,
+    schema: CompanySchema,
+    protocol: GraphQLProtocol,
+) {
+    use futures::{SinkExt, StreamExt};
+
+    let (bound, binding) = tokio::sync::oneshot::channel::<Arc<Binding>>();
+    let ended = {
+        let state = state.clone();
+        async move {
+            match binding.await {
+                Ok(binding) => binding.ended(&state).await,
+                // Never initialised: the protocol's own timeout ends the connection.
+                Err(_) => std::future::pending().await,
+            }
+        }
+    };
+    let (closing_tx, closing_rx) = tokio::sync::oneshot::channel::<Closing>();
+    let ended = async move {
+        let closing = ended.await;
+        if closing_tx.send(closing).is_err() {
+            tracing::debug!("the GraphQL connection ended before its binding did");
+        }
+    };
+    let (mut sink, stream) = socket.split();
+    let stream = stream.take_until(ended);
+    let init_state = state.clone();
+    let ping_state = state.clone();
+    GraphQLWebSocket::new_with_pair(&mut sink, stream, schema, protocol)
+        .on_connection_init(move |payload| async move {
+            let (data, binding) = connection_init(&init_state, payload).await?;
+            if bound.send(binding).is_err() {
+                tracing::debug!("the GraphQL connection closed while initialising");
+            }
+            Ok(data)
+        })
+        .on_ping(move |data, payload| {
+            let binding = data
+                .and_then(|data| data.get(&std::any::TypeId::of::<Arc<Binding>>()))
+                .and_then(|binding| binding.downcast_ref::<Arc<Binding>>())
+                .cloned();
+            async move {
+                let (Some(binding), Some(token)) = (binding, payload.as_ref().and_then(bearer_in))
+                else {
+                    return Ok(None);
+                };
+                let expires_at = binding
+                    .refresh(&ping_state, &token)
+                    .await
+                    .map_err(async_graphql::Error::new)?;
+                Ok(Some(serde_json::json!({"expires_at": expires_at})))
+            }
+        })
+        .serve()
+        .await;
+    if let Ok(closing) = closing_rx.await {
+        let (code, reason) = closing.frame();
+        tracing::info!(?closing, "closing a GraphQL subscription connection");
+        let close = axum::extract::ws::Message::Close(Some(axum::extract::ws::CloseFrame {
+            code,
+            reason: reason.into(),
+        }));
+        if sink.send(close).await.is_err() {
+            tracing::debug!("the GraphQL connection was gone before its close frame");
+        }
+    }
+}
+
+/// The token of `{"Authorization": "Bearer <token>"}` (or `"token"`).
+fn bearer_in(payload: &serde_json::Value) -> Option<String> {
+    ["Authorization", "authorization", "token"]
         .iter()
         .find_map(|key| payload.get(key).and_then(|value| value.as_str()))
         .map(|value| {
@@ -126,14 +204,18 @@ fn connection_init(state: &AppState, payload: serde_json::Value) -> async_graphq
                 .trim()
                 .to_owned()
         })
-        .ok_or_else(|| {
-            async_graphql::Error::new(
-                "send {\"Authorization\": \"Bearer <token>\"} in connection_init",
-            )
-        })?;
-    let user = state
-        .auth
-        .verify_access(&token)
+        .filter(|token| !token.is_empty())
+}
+
+async fn connection_init(
+    state: &AppState,
+    payload: serde_json::Value,
+) -> async_graphql::Result<(Data, Arc<Binding>)> {
+    let token = bearer_in(&payload).ok_or_else(|| {
+        async_graphql::Error::new("send {\"Authorization\": \"Bearer <token>\"} in connection_init")
+    })?;
+    let claims = crate::auth::authenticate(state, &token)
+        .await
         .map_err(|error| error.detail)?;
     let organization = payload
         .get("organizationId")
@@ -141,10 +223,15 @@ fn connection_init(state: &AppState, payload: serde_json::Value) -> async_graphq
         .map(parse_organization)
         .transpose()
         .map_err(|error| error.detail)?;
+    let binding = Arc::new(Binding::new(&claims, organization));
     let mut data = Data::default();
-    data.insert(Viewer { user, organization });
+    data.insert(Viewer {
+        user: claims.user,
+        organization,
+    });
     data.insert(types::loaders(&state.store));
-    Ok(data)
+    data.insert(binding.clone());
+    Ok((data, binding))
 }
 
 /// A problem as a GraphQL error: the message, and `code` and `status` extensions.

@@ -19,6 +19,38 @@ fn runtime_error(problem: companyos_supervisors::RuntimeError) -> async_graphql:
 
 #[Object]
 impl Mutation {
+    /// Invites someone by email with a role; the link is mailed to them.
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        role: MemberRole,
+        organization_id: Option<ID>,
+    ) -> async_graphql::Result<Invitation> {
+        let access = access(ctx, organization_id.as_ref(), Permission::ManageMembers).await?;
+        let role: companyos_store::MemberRole = role.into();
+        let invitation =
+            crate::invitations::invite_member(state(ctx)?, &access, &email, role.as_str())
+                .await
+                .map_err(error)?;
+        Ok(invitation.into())
+    }
+
+    /// Revokes an invitation: its link stops working.
+    async fn revoke_invitation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        organization_id: Option<ID>,
+    ) -> async_graphql::Result<bool> {
+        let access = access(ctx, organization_id.as_ref(), Permission::ManageMembers).await?;
+        let id: companyos_store::InvitationId = row_id(&id, "invitation")?;
+        crate::invitations::revoke_invitation(state(ctx)?, &access, id)
+            .await
+            .map_err(error)?;
+        Ok(true)
+    }
+
     /// Creates and starts an agent of a registered type.
     async fn spawn_agent(
         &self,

@@ -58,6 +58,19 @@ impl Query {
         })
     }
 
+    /// The organization's invitations that can still be accepted (owners and admins).
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<Invitation>> {
+        let access = access(ctx, organization_id.as_ref(), Permission::ViewDashboard).await?;
+        let rows = crate::invitations::live_invitations(state(ctx)?, &access)
+            .await
+            .map_err(error)?;
+        Ok(rows.into_iter().map(Invitation::from).collect())
+    }
+
     #[graphql(complexity = "first.unwrap_or(50).clamp(1, 200) as usize * child_complexity")]
     async fn agents(
         &self,

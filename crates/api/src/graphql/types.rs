@@ -393,6 +393,30 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
+/// An invitation that can still be accepted (never its token: the link is mailed).
+#[derive(SimpleObject)]
+pub struct Invitation {
+    pub id: ID,
+    pub email: String,
+    pub role: MemberRole,
+    pub invited_by: Option<ID>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<store::Invitation> for Invitation {
+    fn from(row: store::Invitation) -> Self {
+        Invitation {
+            id: ID(row.id.to_string()),
+            email: row.email,
+            role: row.role.into(),
+            invited_by: row.invited_by.map(|user| ID(user.to_string())),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct Integration {
     pub id: ID,

@@ -154,6 +154,13 @@ async fn connect(
             "must not be empty when given",
         ));
     }
+    // Checked before anything is saved: the URL the service will be given must be
+    // this node's, never one a request's Host header made up.
+    if state.webhooks.webhook_url(&headers, service, "").is_none() {
+        return Err(ApiError::conflict(
+            "this node does not know the address services reach it at, and the request's Host is not one of its own: set public_url (COMPANYOS_PUBLIC_URL) to the node's public address, or connect through the node's own address",
+        ));
+    }
     let sealed = state
         .keys
         .seal_json(&json!({"credentials": body.credentials}));
@@ -183,7 +190,7 @@ async fn connect(
     answer["webhook_url"] = integration
         .webhook_token
         .as_deref()
-        .map(|token| state.webhooks.webhook_url(&headers, service, token))
+        .and_then(|token| state.webhooks.webhook_url(&headers, service, token))
         .into();
     answer["webhook_secret_set"] = integration.webhook_secret_encrypted.is_some().into();
     Ok((StatusCode::CREATED, Json(answer)))

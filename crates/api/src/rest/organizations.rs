@@ -1,5 +1,5 @@
 //! Organizations and their members: list, create, update, delete; members' roles and
-//! removal. Invitations (adding members) live with authentication.
+//! removal. Invitations (adding members) are `invitations.rs`.
 //!
 //! Organization settings follow the matrix's "manage members" row (owners and admins);
 //! deleting follows "delete organization" (owners). Only an owner grants or takes away
@@ -9,7 +9,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use companyos_store::{MemberRole, OrganizationPatch, UserId};
+use companyos_store::{
+    MemberChange, MemberRole, MembershipRefusal, OrganizationPatch, StoreError, UserId,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -20,8 +22,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::auth_routes::{
-    __path_invite, __path_list_members, __path_organization, create_organization, invite,
-    list_members, org_id, organization, organization_json,
+    __path_list_members, __path_organization, create_organization, list_members, org_id,
+    organization, organization_json,
 };
 use crate::error::{ApiError, ApiJson};
 use crate::openapi::{Page, Problem};
@@ -32,7 +34,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(organization, update, delete))
-        .routes(routes!(list_members, invite))
+        .routes(routes!(list_members))
         .routes(routes!(set_role, remove_member))
 }
 
@@ -84,7 +86,7 @@ async fn create(
     if name.is_empty() {
         return Err(ApiError::invalid("name", "name the organization"));
     }
-    let organization = create_organization(&state.store, name, user).await?;
+    let organization = create_organization(&state, name, user).await?;
     state
         .runtime
         .start_organization(organization.id)
@@ -105,6 +107,9 @@ async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     let access = OrgAccess::of(&state, user, org_id(&org)?).await?;
     access.require(Permission::ManageMembers)?;
+    if let Some(logo_url) = &body.logo_url {
+        crate::error::require_http_url("logo_url", logo_url)?;
+    }
     if body
         .settings
         .as_ref()
@@ -146,23 +151,63 @@ async fn delete(
         .organizations()
         .delete(access.organization)
         .await?;
-    state
-        .auth
-        .memberships
-        .forget_organization(access.organization);
+    state.auth.organization_deleted(access.organization);
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// How many owners the organization has.
-async fn owners(state: &AppState, access: &OrgAccess) -> Result<usize, ApiError> {
-    Ok(state
+/// A membership change as one serialised step in the store (the "at least one owner"
+/// check and the change together), with the refusals in the API's words.
+async fn change_member(
+    state: &AppState,
+    access: &OrgAccess,
+    member: UserId,
+    change: MemberChange,
+    touches_owner: bool,
+) -> Result<Option<companyos_store::Membership>, ApiError> {
+    let actor_roles: &[MemberRole] = if member == access.user && change == MemberChange::Remove {
+        &[
+            MemberRole::Owner,
+            MemberRole::Admin,
+            MemberRole::Member,
+            MemberRole::Viewer,
+        ]
+    } else if touches_owner {
+        &[MemberRole::Owner]
+    } else {
+        &[MemberRole::Owner, MemberRole::Admin]
+    };
+    let changed = state
         .store
         .organizations()
-        .list_members(access.organization)
-        .await?
-        .iter()
-        .filter(|member| member.role == MemberRole::Owner)
-        .count())
+        .change_member(
+            access.organization,
+            access.user,
+            actor_roles,
+            member,
+            change,
+        )
+        .await;
+    let changed = match changed {
+        Err(StoreError::MembershipRefused(MembershipRefusal::LastOwner)) => {
+            return Err(ApiError::conflict(
+                "this is the organization's only owner; make someone else an owner first, or delete the organization",
+            ));
+        }
+        Err(StoreError::MembershipRefused(MembershipRefusal::ActorLacksRole)) => {
+            state
+                .auth
+                .membership_changed(access.user, access.organization);
+            return Err(ApiError::forbidden(
+                "your role in this organization changed a moment ago and no longer allows this",
+            ));
+        }
+        Err(StoreError::NotFound { .. }) => {
+            return Err(ApiError::not_found("no such member in this organization"));
+        }
+        other => other?,
+    };
+    state.auth.membership_changed(member, access.organization);
+    Ok(changed)
 }
 
 #[utoipa::path(patch, path = "/api/organizations/{id}/members/{user_id}", tag = "organizations", summary = "Change a member's role", params(("id" = String, Path, description = "organization id"), ("user_id" = String, Path, description = "member's user id")), request_body = RoleChange, responses((status = 200, description = "Change a member's role", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -179,30 +224,27 @@ async fn set_role(
         .role
         .parse()
         .map_err(|_| ApiError::invalid("role", "must be one of owner, admin, member, viewer"))?;
-    let organizations = state.store.organizations();
-    let current = organizations
+    let current = state
+        .store
+        .organizations()
         .member_role(access.organization, member)
         .await?
         .ok_or_else(|| ApiError::not_found("no such member in this organization"))?;
-    if (role == MemberRole::Owner || current == MemberRole::Owner)
-        && access.role != MemberRole::Owner
-    {
+    let touches_owner = role == MemberRole::Owner || current == MemberRole::Owner;
+    if touches_owner && access.role != MemberRole::Owner {
         return Err(ApiError::forbidden(
             "only an owner can make someone an owner or change an owner's role",
         ));
     }
-    if current == MemberRole::Owner
-        && role != MemberRole::Owner
-        && owners(&state, &access).await? == 1
-    {
-        return Err(ApiError::conflict(
-            "this is the organization's only owner; make someone else an owner first",
-        ));
-    }
-    let membership = organizations
-        .set_member_role(access.organization, member, role)
-        .await?;
-    state.auth.memberships.forget(member, access.organization);
+    let membership = change_member(
+        &state,
+        &access,
+        member,
+        MemberChange::SetRole(role),
+        touches_owner,
+    )
+    .await?
+    .ok_or_else(ApiError::internal)?;
     Ok(Json(json!({
         "user_id": membership.user_id,
         "organization_id": membership.organization_id,
@@ -228,21 +270,10 @@ async fn remove_member(
         .member_role(access.organization, member)
         .await?
         .ok_or_else(|| ApiError::not_found("no such member in this organization"))?;
-    if current == MemberRole::Owner {
-        if access.role != MemberRole::Owner {
-            return Err(ApiError::forbidden("only an owner can remove an owner"));
-        }
-        if owners(&state, &access).await? == 1 {
-            return Err(ApiError::conflict(
-                "this is the organization's only owner; make someone else an owner first, or delete the organization",
-            ));
-        }
+    let touches_owner = current == MemberRole::Owner && member != user;
+    if touches_owner && access.role != MemberRole::Owner {
+        return Err(ApiError::forbidden("only an owner can remove an owner"));
     }
-    state
-        .store
-        .organizations()
-        .remove_member(access.organization, member)
-        .await?;
-    state.auth.memberships.forget(member, access.organization);
+    change_member(&state, &access, member, MemberChange::Remove, touches_owner).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -147,6 +147,9 @@ async fn connect_account(
             format!("give the {platform} credentials CompanyOS should post with"),
         ));
     }
+    if let Some(avatar_url) = &body.avatar_url {
+        crate::error::require_http_url("avatar_url", avatar_url)?;
+    }
     let account = state
         .store
         .social_accounts()

@@ -3,16 +3,27 @@
 //! connected) names the organization's integration; its webhook secret verifies the
 //! delivery with the vendor's own scheme (`companyos_integrations::webhooks`).
 //!
-//! A delivery is answered in this order: an unknown service or token is a 404; a body
-//! over `webhooks.max_body_bytes` a 413; a signature that does not verify a 401; the
-//! vendors' handshakes (GitHub's `ping`, Slack's `url_verification`) are answered at
-//! once; a signed body that is not JSON is kept as `malformed` and answered 400; every
-//! other delivery is written (raw body, the headers that matter, its delivery key)
-//! **before** the 202 — a redelivery of the same key gets 200 and is not processed
-//! twice — and handed to the integration's adapter, which makes the event.
+//! A delivery is answered in this order, and nothing is read or kept before its check:
+//! an unknown service or token is a 404; a declared length over
+//! `webhooks.max_body_bytes` a 413; missing signature headers (or Slack's stale
+//! timestamp) a 401 **before the body is read**; the body is then read within the size
+//! limit (413 as soon as it is passed) and within the node's budget of buffered webhook
+//! bytes (`webhooks.max_buffered_bytes`: 503 with `Retry-After` past it, so a flood of
+//! large bodies cannot exhaust memory); a signature that does not verify is a 401, as
+//! is a body that was answered as an X or LinkedIn challenge (see below); the vendors'
+//! handshakes (GitHub's `ping`, Slack's `url_verification`) are answered at once; a
+//! signed body that is not JSON is kept as `malformed` and answered 400; every other
+//! delivery is written (raw body, the headers that matter, its delivery key) **before**
+//! the 202 — a redelivery of the same key gets 200 and is not processed twice — and
+//! handed to the integration's adapter, which makes the event. Every refusal is logged
+//! at warn with its reason and counted in `companyos_webhooks_rejected_total`.
 //!
 //! `GET` on the same URL answers X's CRC (`crc_token`) and LinkedIn's validation
-//! (`challengeCode`).
+//! (`challengeCode`). Those answers are MACs under the same secret deliveries are
+//! signed with, so the endpoint would be a signing oracle: it answers only
+//! token-shaped inputs, at most [`CHALLENGES_PER_MINUTE`] an integration, and remembers
+//! each input's hash for [`CHALLENGE_MEMORY`] (longer than the vendors' re-validation
+//! periods) — a delivery whose signed message was answered as a challenge is refused.
 //!
 //! Deliveries are written by a group commit ([`DeliveryWriter`]): requests that arrive
 //! while a write is under way are written together, in one statement and one commit,
@@ -45,6 +56,16 @@ use crate::rest::integrations::service;
 
 /// GitHub caps webhook payloads at 25 MB; no vendor sends more.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// Webhook bodies held in memory at once, across all requests, unless configured.
+pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 100 * 1024 * 1024;
+/// Challenges answered per integration and minute, at most (X re-validates hourly,
+/// LinkedIn every few hours: a handful is plenty).
+pub const CHALLENGES_PER_MINUTE: u32 = 10;
+/// How long an answered challenge input is remembered (X and LinkedIn re-validate
+/// within hours).
+pub const CHALLENGE_MEMORY: chrono::Duration = chrono::Duration::days(7);
+/// The budget's unit: bytes per permit.
+const BUDGET_UNIT: usize = 1024;
 /// How long a resolved webhook token is trusted without reading the database again.
 const TOKEN_TTL: Duration = Duration::from_secs(5);
 /// Resolved tokens kept at most (the cache is emptied past it).
@@ -52,10 +73,19 @@ const TOKEN_CACHE_LIMIT: usize = 10_000;
 
 /// How this node receives webhooks.
 pub struct WebhookConfig {
-    /// The base URL the services reach this node at (`public_url`), for `webhook_url`;
-    /// when empty, the request's `Host` (and `X-Forwarded-Proto`) are used.
+    /// The base URL the services reach this node at (`public_url`), for `webhook_url`.
+    /// When it is not set, a webhook URL is built only for a request whose `Host` is
+    /// this node's own address (`trusted_hosts`): a Host header is the client's to
+    /// choose, and a URL built from `Host: evil.example` would send deliveries there.
     pub public_url: Option<String>,
+    /// Hosts (`host` or `host:port`) a webhook URL may be built from when `public_url`
+    /// is not set: loopback names, and the address the node listens on.
+    pub trusted_hosts: Vec<String>,
     pub max_body_bytes: usize,
+    /// Webhook bodies held in memory at once, in units of [`BUDGET_UNIT`] bytes.
+    budget: Arc<tokio::sync::Semaphore>,
+    /// Challenges answered, per integration.
+    challenges: crate::rate_limit::RateLimiter<IntegrationId>,
     /// Seconds since the Unix epoch: Slack's replay window is measured against it.
     pub clock: fn() -> i64,
     tokens: Mutex<HashMap<String, (Instant, Arc<Resolved>)>>,
@@ -72,11 +102,26 @@ impl WebhookConfig {
     pub fn new(public_url: Option<String>, max_body_bytes: usize) -> WebhookConfig {
         WebhookConfig {
             public_url: public_url.filter(|url| !url.trim().is_empty()),
+            trusted_hosts: ["localhost", "127.0.0.1", "[::1]"]
+                .map(String::from)
+                .to_vec(),
             max_body_bytes,
+            budget: Arc::new(tokio::sync::Semaphore::new(
+                DEFAULT_MAX_BUFFERED_BYTES / BUDGET_UNIT,
+            )),
+            challenges: crate::rate_limit::RateLimiter::new(CHALLENGES_PER_MINUTE),
             clock: || chrono::Utc::now().timestamp(),
             tokens: Mutex::new(HashMap::new()),
             writer: OnceLock::new(),
         }
+    }
+
+    /// Sets how many webhook body bytes may be held in memory at once.
+    pub fn with_max_buffered_bytes(mut self, bytes: usize) -> WebhookConfig {
+        self.budget = Arc::new(tokio::sync::Semaphore::new(
+            bytes.div_ceil(BUDGET_UNIT).max(1),
+        ));
+        self
     }
 
     /// The node's delivery writer, started on first use.
@@ -93,25 +138,139 @@ impl WebhookConfig {
             .clear();
     }
 
-    /// The absolute URL a service should deliver to.
-    pub(crate) fn webhook_url(&self, headers: &HeaderMap, service: Service, token: &str) -> String {
+    /// The absolute URL a service should deliver to: under `public_url`, or — when it
+    /// is not set — under the request's host if that is one of `trusted_hosts`. `None`
+    /// when neither holds.
+    pub(crate) fn webhook_url(
+        &self,
+        headers: &HeaderMap,
+        service: Service,
+        token: &str,
+    ) -> Option<String> {
         let base = match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => {
                 let host = headers
                     .get(header::HOST)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("localhost");
-                let scheme = headers
-                    .get("x-forwarded-proto")
-                    .and_then(|value| value.to_str().ok())
-                    .filter(|scheme| matches!(*scheme, "http" | "https"))
-                    .unwrap_or("http");
-                format!("{scheme}://{host}")
+                    .and_then(|value| value.to_str().ok())?;
+                let name = host
+                    .rsplit_once(':')
+                    .filter(|(_, port)| port.bytes().all(|byte| byte.is_ascii_digit()))
+                    .map_or(host, |(name, _)| name);
+                let trusted = self
+                    .trusted_hosts
+                    .iter()
+                    .any(|trusted| trusted == host || trusted == name);
+                if !trusted {
+                    return None;
+                }
+                format!("http://{host}")
             }
         };
-        format!("{base}/api/webhooks/{service}/receive?token={token}")
+        Some(format!(
+            "{base}/api/webhooks/{service}/receive?token={token}"
+        ))
     }
+}
+
+/// A refused delivery: logged at warn with its reason and counted, together.
+struct WebhookRejected {
+    service: Service,
+    reason: &'static str,
+}
+
+impl WebhookRejected {
+    fn emit(self) {
+        tracing::warn!(
+            service = self.service.as_str(),
+            reason = self.reason,
+            "webhook delivery rejected"
+        );
+        metrics::counter!(
+            crate::metrics::WEBHOOKS_REJECTED_TOTAL,
+            "service" => self.service.as_str(),
+            "reason" => self.reason
+        )
+        .increment(1);
+    }
+}
+
+/// Counts and logs `error` as a refusal for `reason`, and hands it back.
+fn rejected(service: Service, reason: &'static str, error: ApiError) -> ApiError {
+    WebhookRejected { service, reason }.emit();
+    error
+}
+
+/// Reads the body within `limit`, holding room for it in the node's budget of
+/// buffered webhook bytes for as long as the permit lives.
+async fn read_body(
+    config: &WebhookConfig,
+    service: Service,
+    body: Body,
+    declared: Option<usize>,
+) -> Result<(axum::body::Bytes, tokio::sync::OwnedSemaphorePermit), ApiError> {
+    use http_body_util::BodyExt;
+
+    let limit = config.max_body_bytes;
+    let too_large = || {
+        rejected(
+            service,
+            "too_large",
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Body too large",
+                format!("a webhook delivery may be at most {limit} bytes"),
+            ),
+        )
+    };
+    let busy = || {
+        rejected(
+            service,
+            "busy",
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy",
+                "this node is holding as many webhook bodies as it may; deliver again in a moment",
+            )
+            .retry_after(1),
+        )
+    };
+    let units =
+        |bytes: usize| u32::try_from(bytes.div_ceil(BUDGET_UNIT).max(1)).unwrap_or(u32::MAX);
+    let mut permit = config
+        .budget
+        .clone()
+        .try_acquire_many_owned(units(declared.unwrap_or(0)))
+        .map_err(|_| busy())?;
+    let mut held = declared.unwrap_or(0).div_ceil(BUDGET_UNIT).max(1) * BUDGET_UNIT;
+    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Body not read",
+                "the request body ended before it was complete",
+            )
+        })?;
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        };
+        if buffer.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buffer.extend_from_slice(&chunk);
+        if buffer.len() > held {
+            let more = config
+                .budget
+                .clone()
+                .try_acquire_many_owned(units(buffer.len() - held))
+                .map_err(|_| busy())?;
+            held += (buffer.len() - held).div_ceil(BUDGET_UNIT) * BUDGET_UNIT;
+            permit.merge(more);
+        }
+    }
+    Ok((buffer.into(), permit))
 }
 
 /// Deliveries in one group commit at most.
@@ -326,33 +485,55 @@ async fn receive(
     body: Body,
 ) -> Result<Response, ApiError> {
     let service = service(&raw)?;
-    let resolved = resolve(&state, service, &query).await?;
+    let resolved = resolve(&state, service, &query)
+        .await
+        .map_err(|error| rejected(service, "unknown_token", error))?;
     let limit = state.webhooks.max_body_bytes;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Body too large",
-            format!("a webhook delivery may be at most {limit} bytes"),
-        )
-    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
-        return Err(too_large());
+        return Err(rejected(
+            service,
+            "too_large",
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Body too large",
+                format!("a webhook delivery may be at most {limit} bytes"),
+            ),
+        ));
     }
-    let body = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
-    webhooks::verify(
-        service.as_str(),
-        secret_of(&resolved)?,
-        &headers,
-        &body,
-        (state.webhooks.clock)(),
-    )
-    .map_err(|error| ApiError::unauthorized(format!("{service} delivery refused: {error}")))?;
+    let now = (state.webhooks.clock)();
+    let unsigned = |error: webhooks::VerifyError| {
+        rejected(
+            service,
+            "bad_signature",
+            ApiError::unauthorized(format!("{service} delivery refused: {error}")),
+        )
+    };
+    // Before a byte of the body is read.
+    webhooks::precheck(service.as_str(), &headers, now).map_err(unsigned)?;
+    let secret = secret_of(&resolved).map_err(|error| rejected(service, "no_secret", error))?;
+    let (body, _budget) = read_body(&state.webhooks, service, body, declared).await?;
+    webhooks::verify(service.as_str(), secret, &headers, &body, now).map_err(unsigned)?;
+    let since = companyos_store::now() - CHALLENGE_MEMORY;
+    for message in webhooks::challenge_shaped_messages(service.as_str(), &body) {
+        if state
+            .store
+            .webhook_challenges()
+            .answered_since(resolved.integration_id, &sha256_hex(&message), since)
+            .await?
+        {
+            return Err(rejected(
+                service,
+                "challenge_replay",
+                ApiError::unauthorized(format!(
+                    "{service} delivery refused: its body was answered as a challenge, so its signature came from this node"
+                )),
+            ));
+        }
+    }
 
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -445,36 +626,102 @@ async fn handshake(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let service = service(&raw)?;
-    let resolved = resolve(&state, service, &query).await?;
+    let resolved = resolve(&state, service, &query)
+        .await
+        .map_err(|error| rejected(service, "unknown_token", error))?;
+    let (name, vendor) = match service {
+        Service::Twitter => ("crc_token", "X's CRC check"),
+        Service::Linkedin => ("challengeCode", "LinkedIn's validation"),
+        other => {
+            return Err(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+                format!(
+                    "{other} delivers webhooks with POST; GET answers only X's and LinkedIn's challenges"
+                ),
+            ));
+        }
+    };
+    let input = query.get(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Missing challenge",
+            format!("{vendor} sends {name}"),
+        )
+    })?;
+    if !webhooks::plausible_challenge(input) {
+        return Err(rejected(
+            service,
+            "implausible_challenge",
+            ApiError::invalid(
+                name,
+                "a challenge is a short token (letters, digits and -_.~=+/, at most 256)",
+            ),
+        ));
+    }
+    if let Err(wait) = state
+        .webhooks
+        .challenges
+        .check(resolved.integration_id, Instant::now())
+    {
+        let seconds = wait.as_secs() + 1;
+        return Err(rejected(
+            service,
+            "challenge_rate",
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many challenges",
+                format!("too many challenges for this integration; retry in {seconds} s"),
+            )
+            .retry_after(seconds),
+        ));
+    }
+    let secret = secret_of(&resolved)?;
+    // Remembered before it is answered: a delivery signed with this answer is refused.
+    state
+        .webhook_challenges_record(resolved.integration_id, input)
+        .await?;
     match service {
         Service::Twitter => {
-            let token = query.get("crc_token").ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "Missing challenge",
-                    "X's CRC check sends crc_token",
-                )
-            })?;
-            let response = webhooks::twitter_crc_response(secret_of(&resolved)?, token);
+            let response = webhooks::twitter_crc_response(secret, input);
             Ok(Json(json!({"response_token": response})).into_response())
         }
         Service::Linkedin => {
-            let code = query.get("challengeCode").ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "Missing challenge",
-                    "LinkedIn's validation sends challengeCode",
-                )
-            })?;
-            let response = webhooks::linkedin_challenge_response(secret_of(&resolved)?, code);
-            Ok(Json(json!({"challengeCode": code, "challengeResponse": response})).into_response())
+            let response = webhooks::linkedin_challenge_response(secret, input);
+            Ok(
+                Json(json!({"challengeCode": input, "challengeResponse": response}))
+                    .into_response(),
+            )
         }
-        other => Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not allowed",
-            format!(
-                "{other} delivers webhooks with POST; GET answers only X's and LinkedIn's challenges"
-            ),
-        )),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+impl AppState {
+    /// Remembers a challenge input (and old answers are forgotten now and then).
+    async fn webhook_challenges_record(
+        &self,
+        integration: IntegrationId,
+        input: &str,
+    ) -> Result<(), ApiError> {
+        let challenges = self.store.webhook_challenges();
+        challenges
+            .record(integration, &sha256_hex(input.as_bytes()))
+            .await?;
+        if rand::random::<u8>() == 0 {
+            let purged = challenges
+                .purge_before(companyos_store::now() - CHALLENGE_MEMORY)
+                .await?;
+            tracing::debug!(purged, "old webhook challenge answers forgotten");
+        }
+        Ok(())
     }
 }

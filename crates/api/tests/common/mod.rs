@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod mail;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,6 +98,8 @@ pub struct Server {
     pub client: reqwest::Client,
     pub runtime: Arc<Runtime>,
     pub keys: Arc<MasterKey>,
+    /// Every mail the node sent (verification, reset and invitation links).
+    pub mail: mail::MailCatcher,
 }
 
 pub async fn serve(db: &TestDb, configure: impl FnOnce(&mut AuthConfig)) -> Server {
@@ -129,6 +133,10 @@ pub async fn serve_node(
         Duration::from_secs(900),
     )
     .expect("auth");
+    let mail = mail::MailCatcher::start().await;
+    auth.mailer = companyos_api::mail::Mailer::new(&mail.url, "CompanyOS <node@test.example>")
+        .expect("mailer");
+    auth.console_url = "http://console.test".into();
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let keys = Arc::new(MasterKey::generate());
@@ -152,19 +160,18 @@ pub async fn serve_node(
         runtime: runtime.clone(),
         keys: keys.clone(),
         webhooks: Arc::new(webhooks),
+        console: companyos_api::ConsoleSource::Embedded,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
+    tokio::spawn(companyos_api::server::serve(
+        listener,
+        app,
+        companyos_api::server::ServerLimits::default(),
+        std::future::pending(),
+    ));
     Server {
         base: format!("http://{address}"),
         client: companyos_integrations::http::builder()
@@ -172,6 +179,7 @@ pub async fn serve_node(
             .expect("client"),
         runtime,
         keys,
+        mail,
     }
 }
 
@@ -255,8 +263,8 @@ impl Server {
         )
     }
 
-    /// Invites `email` with `role` and registers them: their access token.
-    pub async fn member(&self, owner: &str, org: &str, email: &str, role: &str) -> String {
+    /// Invites `email` with `role`: the token of the link mailed to them.
+    pub async fn invite(&self, owner: &str, org: &str, email: &str, role: &str) -> String {
         let (status, invitation) = self
             .post(
                 &format!("/api/organizations/{org}/members"),
@@ -265,11 +273,19 @@ impl Server {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{invitation}");
+        assert!(
+            invitation.get("invitation_token").is_none(),
+            "the inviter never sees the token: {invitation}"
+        );
+        self.mail.token(email, "accept-invitation").await
+    }
+
+    /// Invites `email` with `role` and registers them from the mailed link: their
+    /// access token.
+    pub async fn member(&self, owner: &str, org: &str, email: &str, role: &str) -> String {
+        let invitation = self.invite(owner, org, email, role).await;
         let (status, joined) = self
-            .register(
-                email,
-                json!({"invitation_token": token(&invitation, "invitation_token")}),
-            )
+            .register(email, json!({"invitation_token": invitation}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{joined}");
         token(&joined, "access_token").to_owned()

@@ -11,6 +11,8 @@ use crate::fixtures;
 companyos_store::contract_tests!(
     users_are_unique_by_email_and_validated,
     organizations_own_their_members,
+    owners_demoting_each_other_at_once_leave_an_owner,
+    invitations_are_listed_revoked_and_voided,
     deleting_an_organization_removes_everything_it_owns,
     refresh_tokens_rotate_once_and_revoke_by_family,
     integrations_connect_reconnect_and_carry_webhooks,
@@ -188,9 +190,16 @@ async fn organizations_own_their_members(db: &TestDb) {
         members.iter().map(|member| member.role).collect::<Vec<_>>(),
         vec![MemberRole::Owner, MemberRole::Viewer]
     );
-    orgs.set_member_role(org.id, viewer.id, MemberRole::Admin)
-        .await
-        .expect("promote");
+    let managers = [MemberRole::Owner, MemberRole::Admin];
+    orgs.change_member(
+        org.id,
+        owner.id,
+        &managers,
+        viewer.id,
+        MemberChange::SetRole(MemberRole::Admin),
+    )
+    .await
+    .expect("promote");
     assert_eq!(
         orgs.member_role(org.id, viewer.id).await.expect("role"),
         Some(MemberRole::Admin)
@@ -199,13 +208,41 @@ async fn organizations_own_their_members(db: &TestDb) {
         orgs.list_for_user(viewer.id).await.expect("orgs"),
         vec![(org.clone(), MemberRole::Admin)]
     );
-    orgs.remove_member(org.id, viewer.id).await.expect("remove");
+    // The last owner cannot be demoted or removed, by anyone.
+    for change in [
+        MemberChange::SetRole(MemberRole::Admin),
+        MemberChange::Remove,
+    ] {
+        assert!(matches!(
+            orgs.change_member(org.id, owner.id, &[MemberRole::Owner], owner.id, change)
+                .await,
+            Err(StoreError::MembershipRefused(MembershipRefusal::LastOwner))
+        ));
+    }
+    // An admin may not act where only owners may.
+    assert!(matches!(
+        orgs.change_member(
+            org.id,
+            viewer.id,
+            &[MemberRole::Owner],
+            owner.id,
+            MemberChange::SetRole(MemberRole::Admin)
+        )
+        .await,
+        Err(StoreError::MembershipRefused(
+            MembershipRefusal::ActorLacksRole
+        ))
+    ));
+    orgs.change_member(org.id, owner.id, &managers, viewer.id, MemberChange::Remove)
+        .await
+        .expect("remove");
     assert_eq!(
         orgs.member_role(org.id, viewer.id).await.expect("role"),
         None
     );
     assert!(matches!(
-        orgs.remove_member(org.id, viewer.id).await,
+        orgs.change_member(org.id, owner.id, &managers, viewer.id, MemberChange::Remove)
+            .await,
         Err(StoreError::NotFound { .. })
     ));
 
@@ -310,7 +347,34 @@ async fn refresh_tokens_rotate_once_and_revoke_by_family(db: &TestDb) {
         .expect("exists");
     assert_eq!(rotated.replaced_by, Some(second.id));
     assert!(rotated.revoked_at.is_some());
-    assert_eq!(tokens.revoke_family(family).await.expect("revoke"), 1);
+    assert!(!tokens.session_revoked(family).await.expect("check"));
+    let access_until = now() + Duration::minutes(15);
+    assert_eq!(
+        tokens
+            .end_session(family, user.id, access_until)
+            .await
+            .expect("end"),
+        1
+    );
+    assert!(tokens.session_revoked(family).await.expect("check"));
+    // A second login's session is ended by ending all of the user's sessions; expired
+    // revocations are purged, live ones kept.
+    let other_family = uuid::Uuid::new_v4();
+    tokens
+        .issue(user.id, other_family, "hash-3", expires)
+        .await
+        .expect("issue");
+    assert_eq!(
+        tokens
+            .end_all_sessions(user.id, now() - Duration::seconds(1))
+            .await
+            .expect("end all"),
+        1
+    );
+    assert!(tokens.session_revoked(other_family).await.expect("check"));
+    assert_eq!(tokens.purge_revoked_sessions().await.expect("purge"), 1);
+    assert!(tokens.session_revoked(family).await.expect("kept"));
+    assert!(!tokens.session_revoked(other_family).await.expect("purged"));
     assert!(
         tokens
             .find_by_hash("hash-2")
@@ -549,12 +613,17 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
         (again.id, again.name.as_str(), again.default_branch.as_str()),
         (web.id, "website", "trunk")
     );
-    assert!(matches!(
-        repos
-            .upsert(other.id, repository_sync(1001, "stolen"))
-            .await,
-        Err(StoreError::Conflict { .. })
-    ));
+    // Ids are the organization's own: another organization naming the same GitHub id
+    // gets a row of its own and leaves this one as it was (no squatting).
+    let theirs = repos
+        .upsert(other.id, repository_sync(1001, "stolen"))
+        .await
+        .expect("another organization's row");
+    assert_ne!(theirs.id, web.id);
+    assert_eq!(
+        repos.get(org.id, web.id).await.expect("ours").name,
+        "website"
+    );
     assert_eq!(
         repos
             .find_by_github_id(org.id, 1001)
@@ -564,8 +633,12 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
         Some(web.id)
     );
     assert_eq!(
-        repos.find_by_github_id(other.id, 1001).await.expect("find"),
-        None
+        repos
+            .find_by_github_id(other.id, 1001)
+            .await
+            .expect("find")
+            .map(|r| r.id),
+        Some(theirs.id)
     );
     assert_eq!(repos.list(org.id).await.expect("list").len(), 1);
 
@@ -678,12 +751,11 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
         .upsert(org.id, sync(DeploymentState::Ready))
         .await
         .expect("ready again");
-    assert!(matches!(
-        deployments
-            .upsert(other.id, sync(DeploymentState::Ready))
-            .await,
-        Err(StoreError::Conflict { .. })
-    ));
+    let theirs = deployments
+        .upsert(other.id, sync(DeploymentState::Ready))
+        .await
+        .expect("another organization's row");
+    assert_ne!(theirs.id, ready.id, "the key is per organization");
     let checked = deployments
         .record_health(org.id, ready.id, 87)
         .await
@@ -712,13 +784,18 @@ async fn repositories_pull_requests_and_deployments_upsert_by_service_id(db: &Te
             .len(),
         1
     );
-    assert!(
-        deployments
-            .list(other.id, &filter, &PageRequest::default())
-            .await
-            .expect("list")
-            .items
-            .is_empty()
+    let listed: Vec<_> = deployments
+        .list(other.id, &filter, &PageRequest::default())
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .map(|deployment| deployment.id)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![theirs.id],
+        "each organization lists its own row"
     );
 
     repos.delete(org.id, web.id).await.expect("delete repo");
@@ -748,10 +825,11 @@ async fn figma_files_and_components(db: &TestDb) {
         files.upsert(org.id, sync.clone()).await.expect("again").id,
         file.id
     );
-    assert!(matches!(
-        files.upsert(other.id, sync).await,
-        Err(StoreError::Conflict { .. })
-    ));
+    let theirs = files
+        .upsert(other.id, sync)
+        .await
+        .expect("another organization's row");
+    assert_ne!(theirs.id, file.id, "the key is per organization");
     let components = db.store.design_components();
     let button = DesignComponentSync {
         figma_file_id: file.id,
@@ -2056,5 +2134,136 @@ async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
             .expect("list")
             .len(),
         1
+    );
+}
+
+/// Two owners demote (or remove) each other at the same instant, many times over: the
+/// organization always keeps an owner, because the check and the change are one
+/// serialised step.
+async fn owners_demoting_each_other_at_once_leave_an_owner(db: &TestDb) {
+    let orgs = db.store.organizations();
+    for trial in 0..8 {
+        let (org, first) = fixtures::organization(&db.store, &format!("race-{trial}")).await;
+        let second = fixtures::user(&db.store, &format!("second-{trial}@acme.example")).await;
+        orgs.add_member(org.id, second.id, MemberRole::Owner)
+            .await
+            .expect("second owner");
+        let change = if trial % 2 == 0 {
+            MemberChange::SetRole(MemberRole::Admin)
+        } else {
+            MemberChange::Remove
+        };
+        let owner = [MemberRole::Owner];
+        let (one, two) = tokio::join!(
+            orgs.change_member(org.id, first.id, &owner, second.id, change),
+            orgs.change_member(org.id, second.id, &owner, first.id, change),
+        );
+        let succeeded = [&one, &two].iter().filter(|result| result.is_ok()).count();
+        assert_eq!(succeeded, 1, "exactly one change wins: {one:?} {two:?}");
+        let owners = orgs
+            .list_members(org.id)
+            .await
+            .expect("members")
+            .iter()
+            .filter(|member| member.role == MemberRole::Owner)
+            .count();
+        assert_eq!(owners, 1, "trial {trial} left {owners} owners");
+    }
+}
+
+async fn invitations_are_listed_revoked_and_voided(db: &TestDb) {
+    let (org, owner) = fixtures::organization(&db.store, "acme").await;
+    let (other, _) = fixtures::organization(&db.store, "other").await;
+    let admin = fixtures::user(&db.store, "admin@acme.example").await;
+    let orgs = db.store.organizations();
+    orgs.add_member(org.id, admin.id, MemberRole::Admin)
+        .await
+        .expect("admin");
+    let invitations = db.store.invitations();
+    let week = now() + Duration::days(7);
+    let invite = |email: &'static str, by: UserId, hash: &'static str| {
+        invitations.create(org.id, email, MemberRole::Member, hash, by, week)
+    };
+    let by_owner = invite("a@x.example", owner.id, "h1").await.expect("a");
+    let by_admin = invite("b@x.example", admin.id, "h2").await.expect("b");
+    let revoked = invite("c@x.example", owner.id, "h3").await.expect("c");
+    invitations
+        .create(
+            org.id,
+            "d@x.example",
+            MemberRole::Member,
+            "h4",
+            owner.id,
+            now() - Duration::seconds(1),
+        )
+        .await
+        .expect("expired");
+    invitations
+        .revoke(org.id, revoked.id)
+        .await
+        .expect("revoke");
+    assert!(
+        matches!(
+            invitations.revoke(other.id, by_owner.id).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "another organization's invitation is not found"
+    );
+    assert!(
+        !invitations
+            .accept(revoked.id, owner.id)
+            .await
+            .expect("accept")
+    );
+    let live: Vec<_> = invitations
+        .list_live(org.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|invitation| invitation.id)
+        .collect();
+    assert_eq!(
+        live,
+        vec![by_admin.id, by_owner.id],
+        "newest first, live only"
+    );
+
+    // The admin is demoted to member: what they sent is voided, in the same step.
+    orgs.change_member(
+        org.id,
+        owner.id,
+        &[MemberRole::Owner, MemberRole::Admin],
+        admin.id,
+        MemberChange::SetRole(MemberRole::Member),
+    )
+    .await
+    .expect("demote");
+    let voided = invitations
+        .find_by_hash("h2")
+        .await
+        .expect("find")
+        .expect("row");
+    assert_eq!(
+        voided.revoked_reason.as_deref(),
+        Some(revoked_reason::INVITER_LOST_RIGHTS)
+    );
+    assert!(!voided.is_live(now()));
+    assert!(
+        !invitations
+            .accept(by_admin.id, admin.id)
+            .await
+            .expect("accept")
+    );
+    assert!(
+        invitations
+            .accept(by_owner.id, admin.id)
+            .await
+            .expect("accept")
+    );
+    assert!(
+        !invitations
+            .accept(by_owner.id, admin.id)
+            .await
+            .expect("once")
     );
 }
