@@ -18,6 +18,7 @@ mod events;
 mod lifecycle;
 pub mod metrics;
 mod registry;
+pub mod review;
 pub mod watchers;
 
 pub use agent::{
