@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use companyos_store::{AgentStatus, AgentTask, Event, NewTask, Store, TaskId, TaskQueue};
+use companyos_store::{AgentStatus, AgentTask, Assignee, Event, NewTask, Store, TaskId, TaskQueue};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, MessagingErr, RpcReplyPort};
 use serde_json::Value;
@@ -129,10 +129,12 @@ impl AgentState {
         });
     }
 
-    /// Writes the tasks a behaviour asked for, each idempotent by (event, task type,
-    /// target agent) so that routing an event twice writes nothing twice. A type's
-    /// tasks are spread across its enabled agents by a hash of the event and task type,
-    /// so more agents of a type take more of its work.
+    /// Writes the tasks a behaviour asked for, each idempotent by (event, task type) in
+    /// the organization — whichever agents exist — so that routing an event twice
+    /// writes nothing twice. A type's tasks are spread across its enabled agents by a
+    /// hash of the event and task type, so more agents of a type take more of its work.
+    /// A task for a type the organization has no enabled agent of is kept, waiting with
+    /// its reason, and is given to the first such agent that starts.
     async fn spawn_tasks(
         &self,
         cause: &str,
@@ -142,8 +144,6 @@ impl AgentState {
         let org = self.identity.organization_id;
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
-            // Spread across the type's agents, each event to the same one every time it
-            // is routed (the task's idempotency key is per agent).
             let key = format!("{cause}:{}", request.task_type);
             let assignees = self
                 .store
@@ -152,18 +152,24 @@ impl AgentState {
                 .await
                 .map_err(|error| error.to_string())?;
             let turn = stable_hash(&key) % (assignees.len().max(1) as u64);
-            let Some(target) = usize::try_from(turn)
+            let assignee = match usize::try_from(turn)
                 .ok()
                 .and_then(|turn| assignees.get(turn))
-            else {
-                tracing::warn!(
-                    agent_type = %request.assign_to_type,
-                    task_type = %request.task_type,
-                    "no enabled agent of this type in the organization; task not spawned"
-                );
-                continue;
+            {
+                Some(target) => Assignee::Agent(target.id),
+                None => {
+                    tracing::info!(
+                        agent_type = %request.assign_to_type,
+                        task_type = %request.task_type,
+                        "no enabled agent of this type; the task waits for one"
+                    );
+                    Assignee::Waiting {
+                        agent_type: request.assign_to_type.clone(),
+                        reason: waiting_reason(&request.assign_to_type),
+                    }
+                }
             };
-            let mut task = NewTask::new(org, target.id, request.task_type.clone());
+            let mut task = NewTask::for_assignee(org, assignee, request.task_type.clone());
             task.input = Some(request.input);
             task.priority = request.priority;
             task.requires_human_approval = request.requires_human_approval;
@@ -178,7 +184,7 @@ impl AgentState {
                 self.bus.publish(RuntimeEvent::TaskChanged {
                     organization_id: org,
                     task_id: enqueued.task.id,
-                    agent_id: target.id,
+                    agent_id: enqueued.task.agent_id,
                     status: enqueued.task.status,
                 });
             }
@@ -186,6 +192,13 @@ impl AgentState {
         }
         Ok(written)
     }
+}
+
+/// What a task for `agent_type` says while the organization has no enabled agent of it.
+pub fn waiting_reason(agent_type: &str) -> String {
+    format!(
+        "waiting for an enabled {agent_type} agent: create one (POST /api/agents {{\"type\": \"{agent_type}\"}}) or enable a disabled one, and it runs"
+    )
 }
 
 /// FNV-1a: the same on every node and in every version, unlike the standard hasher.

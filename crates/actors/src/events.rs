@@ -26,7 +26,8 @@ pub enum RuntimeEvent {
     TaskChanged {
         organization_id: OrgId,
         task_id: TaskId,
-        agent_id: AgentId,
+        /// `None` while the task waits for an agent of its type.
+        agent_id: Option<AgentId>,
         status: TaskStatus,
     },
     /// A stored event was handed to the organization's watchers (a webhook delivery, a

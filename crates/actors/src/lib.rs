@@ -23,7 +23,7 @@ pub mod watchers;
 
 pub use agent::{
     AgentActor, AgentArgs, AgentHandle, AgentMessage, AgentSnapshot, AgentState, TaskOutcome,
-    topic_scope,
+    topic_scope, waiting_reason,
 };
 pub use behaviour::{
     AgentIdentity, AgentKind, Behaviour, IntegrationPort, SyncReport, SyncRequest, TaskContext,

@@ -204,6 +204,48 @@ async fn callback(
     headers: HeaderMap,
     Query(query): Query<Callback>,
 ) -> Result<Response, ApiError> {
+    // A browser is sent back to the console with the outcome in the URL fragment
+    // (which never reaches a server); a program gets the JSON.
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let outcome = finish(&state, &headers, query).await;
+    if !browser {
+        return outcome;
+    }
+    let console = format!(
+        "{}/auth/callback",
+        state.auth.console_url.trim_end_matches('/')
+    );
+    let fragment = match &outcome {
+        Ok(response) => match response.extensions().get::<BrowserOutcome>() {
+            Some(BrowserOutcome::Session(refresh_token)) => {
+                format!("refresh_token={refresh_token}")
+            }
+            Some(BrowserOutcome::Linked) | None => "linked=github".to_owned(),
+        },
+        Err(error) => serde_urlencoded::to_string([("error", error.detail.as_str())])
+            .unwrap_or_else(|_| "error=GitHub+login+failed".into()),
+    };
+    let mut response = Redirect::to(&format!("{console}#{fragment}")).into_response();
+    clear_state_cookie(&mut response);
+    Ok(response)
+}
+
+/// What a browser is told when it comes back from GitHub.
+#[derive(Clone)]
+enum BrowserOutcome {
+    Session(String),
+    Linked,
+}
+
+async fn finish(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Callback,
+) -> Result<Response, ApiError> {
+    let state = state.clone();
     let github = configured(&state)?;
     if let Some(error) = query.error {
         return Err(ApiError::unauthorized(format!(
@@ -224,7 +266,7 @@ async fn callback(
         .and_then(|signed| state.auth.verify(signed, &["exp"]))
         .filter(|claims: &StateClaims| claims.purpose == "github_login")
         .ok_or_else(bad_state)?;
-    if cookie_nonce(&headers).as_deref() != Some(claims.nonce.as_str()) {
+    if cookie_nonce(headers).as_deref() != Some(claims.nonce.as_str()) {
         return Err(bad_state());
     }
     let code = query
@@ -284,6 +326,7 @@ async fn callback(
         let linked =
             link_account(&state, companyos_store::UserId(user), &profile, &verified).await?;
         let mut response = Json(json!({"linked": true, "user": linked})).into_response();
+        response.extensions_mut().insert(BrowserOutcome::Linked);
         clear_state_cookie(&mut response);
         return Ok(response);
     }
@@ -295,8 +338,15 @@ async fn callback(
 
     let user = account(&state, &profile, &email, claims.invitation.as_deref()).await?;
     let mut session = crate::auth_routes::new_session(&state, user.id).await?;
+    let refresh_token = session["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     session["user"] = json!(user);
     let mut response = Json(session).into_response();
+    response
+        .extensions_mut()
+        .insert(BrowserOutcome::Session(refresh_token));
     clear_state_cookie(&mut response);
     Ok(response)
 }

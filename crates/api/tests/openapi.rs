@@ -87,6 +87,7 @@ const SEED: &[&str] = &[
     "POST /api/auth/password-reset",
     "POST /api/auth/password-reset/confirm",
     "POST /api/auth/github/link",
+    "GET /api/supervision/tree",
     "GET /api/auth/github",
     "GET /api/auth/github/callback",
     "GET /api/agents/types",

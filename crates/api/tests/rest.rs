@@ -997,7 +997,8 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
     assert_eq!(review["input_data"]["number"], 7, "{review}");
     wait_for_task(&server, &owner, &id(&review), "completed").await;
 
-    // With no enabled agent of the type, the route says how to get one.
+    // With no enabled agent of the type, the task is kept, says why it waits, and runs
+    // once an agent of the type is enabled again.
     let (_, agents) = server
         .call(Method::GET, "/api/agents?type=code_review", &owner, None)
         .await;
@@ -1014,7 +1015,7 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, refused) = server
+    let (status, waiting) = server
         .call(
             Method::POST,
             &format!("/api/pull-requests/{}/agent-review", world.pull_request),
@@ -1022,13 +1023,28 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{waiting}");
+    assert_eq!(waiting["status"], "pending");
+    assert!(waiting["agent_id"].is_null(), "{waiting}");
+    assert_eq!(waiting["agent_type"], "code_review");
     assert!(
-        refused["detail"]
+        waiting["waiting_reason"]
             .as_str()
-            .is_some_and(|detail| detail.contains("code_review")),
-        "{refused}"
+            .is_some_and(|reason| reason.contains("code_review")),
+        "{waiting}"
     );
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/api/agents/{reviewer}/enable"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let done = wait_for_task(&server, &owner, &id(&waiting), "completed").await;
+    assert_eq!(done["agent_id"], reviewer.as_str());
+    assert!(done["waiting_reason"].is_null());
 
     // Pages: 7 more parked tasks, read 3 at a time, newest first, nothing twice.
     for n in 0..7 {

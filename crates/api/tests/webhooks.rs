@@ -23,6 +23,7 @@ companyos_store::contract_tests!(
     a_pull_request_delivery_becomes_a_completed_review_task_once,
     bad_deliveries_get_clear_errors_and_lose_nothing,
     a_types_tasks_are_spread_across_its_agents,
+    a_review_waits_for_a_reviewer_and_runs_when_one_starts,
 );
 
 fn fixtures() -> PathBuf {
@@ -448,6 +449,117 @@ async fn loop_for_task(server: &Server, owner: &Caller) -> Value {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("no completed task within 10 s");
+}
+
+/// A pull request opened for an organization with a GitHub watcher but no reviewer: the
+/// review task is kept, listed as waiting with its reason, and runs as soon as a
+/// reviewer is created. Routing the event again (a redelivery) makes nothing new.
+async fn a_review_waits_for_a_reviewer_and_runs_when_one_starts(db: &TestDb) {
+    let server = node(db, companyos_api::DEFAULT_MAX_BODY_BYTES).await;
+    let (owner, org) = server.owner("owner@waiting.test", "Waiting").await;
+    let owner = Caller::new(&owner, &org);
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/agents",
+            &owner,
+            Some(json!({"name": "GitHub", "type": "github_watcher"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let path = connect(&server, &owner, "github", "waiting-secret").await;
+    let body = fixture("github/pull_request/opened.payload.json");
+    let headers = pull_request_headers(b"waiting-secret", "waiting-delivery-1", &body);
+    let (status, answer) = deliver(&server, &path, &headers, body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+
+    let mut waiting = Value::Null;
+    for _ in 0..400 {
+        let (_, tasks) = server
+            .call(Method::GET, "/api/agent-tasks?status=pending", &owner, None)
+            .await;
+        if let Some(task) = tasks["items"].as_array().and_then(|tasks| tasks.first()) {
+            waiting = task.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(waiting["task_type"], "analyze_pr", "{waiting}");
+    assert!(waiting["agent_id"].is_null(), "{waiting}");
+    assert!(
+        waiting["waiting_reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("code_review")),
+        "{waiting}"
+    );
+    let graphql = server
+        .call(
+            Method::POST,
+            "/graphql",
+            &owner,
+            Some(json!({"query": "{ agentTasks { items { id status agentType waitingReason agent { name } } } }"})),
+        )
+        .await
+        .1;
+    let listed = &graphql["data"]["agentTasks"]["items"][0];
+    assert_eq!(listed["agentType"], "code_review", "{graphql}");
+    assert!(listed["waitingReason"].is_string(), "{graphql}");
+    assert!(listed["agent"].is_null());
+
+    let (status, reviewer) = server
+        .call(
+            Method::POST,
+            "/api/agents",
+            &owner,
+            Some(json!({"name": "Reviewer", "type": "code_review"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reviewer}");
+    let task = loop_for_task(&server, &owner).await;
+    assert_eq!(task["id"], waiting["id"], "the waiting task ran");
+    assert_eq!(task["agent_id"], reviewer["id"]);
+    let (_, all) = server
+        .call(Method::GET, "/api/agent-tasks", &owner, None)
+        .await;
+    assert_eq!(
+        all["items"].as_array().map(Vec::len),
+        Some(1),
+        "one task for one event: {all}"
+    );
+
+    // The supervision tree shows the reviewer under the executors, with its policy,
+    // and the organization's subtree only.
+    let (status, tree) = server
+        .call(Method::GET, "/api/supervision/tree", &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tree}");
+    let nodes = tree["nodes"].as_array().expect("nodes");
+    let reviewer_node = nodes
+        .iter()
+        .find(|node| node["agent_name"] == "Reviewer")
+        .unwrap_or_else(|| panic!("no reviewer in {tree}"));
+    assert_eq!(reviewer_node["role"], "agent");
+    assert_eq!(reviewer_node["agent_type"], "code_review");
+    assert!(
+        reviewer_node["parent"]
+            .as_str()
+            .is_some_and(|parent| parent.ends_with("/executors")),
+        "{reviewer_node}"
+    );
+    assert!(
+        reviewer_node["policy"]["max_restarts"].is_u64(),
+        "{reviewer_node}"
+    );
+    assert!(nodes.iter().any(|node| node["role"] == "root"));
+    assert!(
+        nodes
+            .iter()
+            .filter_map(|node| node["path"].as_str())
+            .filter(|path| path.starts_with("root/org:"))
+            .all(|path| path.starts_with(&format!("root/org:{org}"))),
+        "nothing of another organization: {tree}"
+    );
+    server.stop().await;
 }
 
 async fn bad_deliveries_get_clear_errors_and_lose_nothing(db: &TestDb) {

@@ -30,7 +30,9 @@ use crate::tasks::AgentTask;
 #[derive(Clone, Debug)]
 pub struct NewTask {
     pub organization_id: OrgId,
-    pub agent_id: AgentId,
+    /// Who performs the task: one agent, or any agent of a type (the task waits, with
+    /// its reason, until the organization has one).
+    pub assignee: Assignee,
     pub task_type: String,
     pub description: Option<String>,
     /// 1–10; higher runs first.
@@ -38,8 +40,8 @@ pub struct NewTask {
     pub input: Option<Value>,
     /// Parks the task in `needs_approval` until a person approves or rejects it.
     pub requires_human_approval: bool,
-    /// When set, enqueueing the same key for the same agent again returns the existing
-    /// task instead of creating a second one.
+    /// When set, enqueueing the same key in the organization again returns the existing
+    /// task instead of creating a second one (whichever agent holds it).
     pub idempotency_key: Option<String>,
     /// Claims allowed before the task is failed for good (at least 1).
     pub max_attempts: i32,
@@ -47,12 +49,30 @@ pub struct NewTask {
     pub run_after: Option<DateTime<Utc>>,
 }
 
+/// Who a new task is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    /// This agent (of the organization).
+    Agent(AgentId),
+    /// No agent of this type exists: the task waits, saying why, until one starts.
+    Waiting { agent_type: String, reason: String },
+}
+
 impl NewTask {
     /// A task with the defaults: priority 5, 3 attempts, runnable now, no approval.
     pub fn new(organization_id: OrgId, agent_id: AgentId, task_type: impl Into<String>) -> Self {
+        NewTask::for_assignee(organization_id, Assignee::Agent(agent_id), task_type)
+    }
+
+    /// A task for whoever `assignee` says, with the defaults.
+    pub fn for_assignee(
+        organization_id: OrgId,
+        assignee: Assignee,
+        task_type: impl Into<String>,
+    ) -> Self {
         NewTask {
             organization_id,
-            agent_id,
+            assignee,
             task_type: task_type.into(),
             description: None,
             priority: 5,
@@ -290,6 +310,7 @@ macro_rules! ranked_candidates {
                            ROW_NUMBER() OVER (PARTITION BY agent_id ORDER BY priority DESC, created_at, id)
                                AS agent_rank
                     FROM agent_tasks WHERE status = 'pending' AND run_after <= $4
+                      AND agent_id IS NOT NULL
                       AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
                 ) r
                 LEFT JOIN (
@@ -314,6 +335,7 @@ macro_rules! ranked_candidates {
 const CLAIM_POSTGRES_FAST: &str = "WITH picked AS MATERIALIZED (
         SELECT id FROM agent_tasks
         WHERE status = 'pending' AND run_after <= $4
+          AND agent_id IS NOT NULL
           AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
         ORDER BY priority DESC, created_at, id
         LIMIT $5
@@ -330,6 +352,7 @@ const CLAIM_SQLITE_FAST: &str = "UPDATE agent_tasks
     WHERE status = 'pending' AND id IN (
         SELECT id FROM agent_tasks
         WHERE status = 'pending' AND run_after <= $4
+          AND agent_id IS NOT NULL
           AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
         ORDER BY priority DESC, created_at, id
         LIMIT $5)
@@ -380,19 +403,49 @@ impl TaskQueue for DbTaskQueue {
         } else {
             TaskStatus::Pending
         };
+        let existing = |key: String| async move {
+            writer!(self.store, |pool| {
+                sqlx::query_as::<_, AgentTask>(
+                    "SELECT * FROM agent_tasks WHERE organization_id = $1 AND idempotency_key = $2",
+                )
+                .bind(task.organization_id)
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+            })
+        };
+        if let Some(key) = &task.idempotency_key
+            && let Some(found) = existing(key.clone()).await?
+        {
+            return Ok(Enqueued {
+                task: found,
+                created: false,
+            });
+        }
+        let (agent, waiting_type, reason) = match &task.assignee {
+            Assignee::Agent(agent) => (Some(*agent), None, None),
+            Assignee::Waiting { agent_type, reason } => {
+                non_empty("agent_type", agent_type, 100)?;
+                (None, Some(agent_type.as_str()), Some(reason.as_str()))
+            }
+        };
+        // The type comes from the agent when there is one (which must be the
+        // organization's), else from the assignee.
         let inserted: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, description, status, priority,
                         input_data, idempotency_key, max_attempts, run_after, requires_human_approval,
-                        created_at, updated_at)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13
-                 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2)
-                 ON CONFLICT (agent_id, idempotency_key) DO NOTHING
+                        created_at, updated_at, agent_type, waiting_reason)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13,
+                        COALESCE((SELECT agent_type FROM agents WHERE id = $3 AND organization_id = $2), $14), $15
+                 WHERE ($3 IS NULL AND $14 IS NOT NULL)
+                    OR EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2)
+                 ON CONFLICT (organization_id, idempotency_key) DO NOTHING
                  RETURNING *",
             )
             .bind(TaskId::new())
             .bind(task.organization_id)
-            .bind(task.agent_id)
+            .bind(agent)
             .bind(&task.task_type)
             .bind(&task.description)
             .bind(status)
@@ -403,6 +456,8 @@ impl TaskQueue for DbTaskQueue {
             .bind(task.run_after.unwrap_or(at))
             .bind(task.requires_human_approval)
             .bind(at)
+            .bind(waiting_type)
+            .bind(reason)
             .fetch_optional(pool)
             .await
         })?;
@@ -412,26 +467,22 @@ impl TaskQueue for DbTaskQueue {
                 created: true,
             });
         }
-        // Either the key matched an existing task, or the agent is not this org's.
-        let existing: Option<AgentTask> = match &task.idempotency_key {
-            Some(key) => writer!(self.store, |pool| {
-                sqlx::query_as(
-                    "SELECT * FROM agent_tasks WHERE agent_id = $1 AND idempotency_key = $2 AND organization_id = $3",
-                )
-                .bind(task.agent_id)
-                .bind(key)
-                .bind(task.organization_id)
-                .fetch_optional(pool)
-                .await
-            })?,
+        // Either the key was taken a moment ago, or the agent is not this org's.
+        let raced = match &task.idempotency_key {
+            Some(key) => existing(key.clone()).await?,
             None => None,
         };
-        existing
-            .map(|task| Enqueued {
-                task,
+        match (raced, agent) {
+            (Some(found), _) => Ok(Enqueued {
+                task: found,
                 created: false,
-            })
-            .ok_or_else(|| StoreError::not_found("agent", task.agent_id))
+            }),
+            (None, Some(agent)) => Err(StoreError::not_found("agent", agent)),
+            (None, None) => Err(StoreError::Invalid {
+                field: "agent_type",
+                reason: "a task needs an agent or an agent type".into(),
+            }),
+        }
     }
 
     async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>, StoreError> {

@@ -16,7 +16,8 @@ use crate::page::{Cursor, Page, PageRequest};
 pub struct AgentTask {
     pub id: TaskId,
     pub organization_id: OrgId,
-    pub agent_id: AgentId,
+    /// The agent holding the task; `None` while it waits for an agent of `agent_type`.
+    pub agent_id: Option<AgentId>,
     pub task_type: String,
     pub description: Option<String>,
     pub status: TaskStatus,
@@ -47,6 +48,11 @@ pub struct AgentTask {
     pub rejected_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The type of agent that performs the task.
+    pub agent_type: String,
+    /// Why the task is not running yet, when it waits for something other than its turn
+    /// (an agent of its type to exist, say).
+    pub waiting_reason: Option<String>,
 }
 
 impl AgentTask {
@@ -145,6 +151,68 @@ impl Tasks<'_> {
         reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT status, COUNT(*) FROM agent_tasks WHERE organization_id = $1 GROUP BY status ORDER BY status",
+            )
+            .bind(org)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Each agent's most recent task failure message (of the latest failures: enough
+    /// for a picture of the tree, not an audit).
+    pub async fn last_failures(
+        &self,
+        org: OrgId,
+    ) -> Result<std::collections::HashMap<crate::ids::AgentId, String>, StoreError> {
+        let rows: Vec<(crate::ids::AgentId, String)> = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT agent_id, error_message FROM agent_tasks
+                 WHERE organization_id = $1 AND status = $2 AND error_message IS NOT NULL
+                 ORDER BY updated_at DESC LIMIT 500",
+            )
+            .bind(org)
+            .bind(TaskStatus::Failed)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut last = std::collections::HashMap::new();
+        for (agent, message) in rows {
+            last.entry(agent).or_insert(message);
+        }
+        Ok(last)
+    }
+
+    /// Gives the organization's tasks waiting for an agent of `agent_type` to `agent`
+    /// (one that just started or was enabled). Returns them.
+    pub async fn assign_waiting(
+        &self,
+        org: OrgId,
+        agent_type: &str,
+        agent: AgentId,
+    ) -> Result<Vec<AgentTask>, StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET agent_id = $3, waiting_reason = NULL, updated_at = $4
+                 WHERE organization_id = $1 AND agent_type = $2 AND agent_id IS NULL
+                   AND EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $1)
+                 RETURNING *",
+            )
+            .bind(org)
+            .bind(agent_type)
+            .bind(agent)
+            .bind(crate::db::now())
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// The organization's tasks that wait for an agent (their types and how many).
+    pub async fn waiting_types(&self, org: OrgId) -> Result<Vec<(String, i64)>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT agent_type, COUNT(*) FROM agent_tasks
+                 WHERE organization_id = $1 AND agent_id IS NULL AND status IN ('pending', 'needs_approval')
+                 GROUP BY agent_type ORDER BY agent_type",
             )
             .bind(org)
             .fetch_all(pool)

@@ -185,14 +185,23 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
     let state = deps.dispatch.clone();
     let config = &deps.config.dispatcher;
     let ClaimedTask { task, mut lease } = claimed;
-    let (org, task_id, agent_id) = (task.organization_id, task.id, task.agent_id);
+    let (org, task_id) = (task.organization_id, task.id);
+    // A claim takes only tasks assigned to an agent (waiting ones are skipped).
+    let Some(agent_id) = task.agent_id else {
+        tracing::error!(%task_id, "a claimed task has no agent; released");
+        if let Err(error) = deps.queue.release(&lease, config.release_delay).await {
+            tracing::warn!(%task_id, %error, "cannot release the task; its lease will expire");
+        }
+        state.in_flight.fetch_sub(1, Ordering::AcqRel);
+        return;
+    };
     if let Ok(wait) = (lease.claimed_at - task.run_after.max(task.created_at)).to_std() {
         metrics::task_waited(wait);
     }
     deps.bus.publish(RuntimeEvent::TaskChanged {
         organization_id: org,
         task_id,
-        agent_id,
+        agent_id: Some(agent_id),
         status: TaskStatus::InProgress,
     });
     let started = Instant::now();
@@ -278,7 +287,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             deps.bus.publish(RuntimeEvent::TaskChanged {
                 organization_id: org,
                 task_id,
-                agent_id,
+                agent_id: Some(agent_id),
                 status,
             });
             if matches!(status, TaskStatus::Completed | TaskStatus::Failed) {

@@ -43,5 +43,5 @@ pub use tree::ActorInfo;
 // and test agents in the edge's own tests).
 pub use companyos_actors::{
     AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
-    TaskRequest,
+    TaskRequest, waiting_reason,
 };

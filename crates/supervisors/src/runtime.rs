@@ -173,6 +173,11 @@ impl Runtime {
         &self.deps.registry
     }
 
+    /// The policies and settings the tree was started with.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.deps.config
+    }
+
     async fn organization(&self, org: OrgId) -> Result<ActorRef<OrgMessage>, RuntimeError> {
         if let Some(actor) = call(&self.root, |reply| RootMessage::Organization(org, reply)).await?
         {
@@ -259,7 +264,27 @@ impl Runtime {
             )
             .await?;
         self.start_agent(&agent).await?;
+        self.assign_waiting(&agent).await?;
         Ok(self.deps.store.agents().get(org, agent.id).await?)
+    }
+
+    /// Gives `agent` the organization's tasks that were waiting for an agent of its
+    /// type, and wakes the dispatcher for them.
+    async fn assign_waiting(&self, agent: &Agent) -> Result<(), RuntimeError> {
+        let assigned = self
+            .deps
+            .store
+            .tasks()
+            .assign_waiting(agent.organization_id, &agent.agent_type, agent.id)
+            .await?;
+        if !assigned.is_empty() {
+            tracing::info!(agent = %agent.id, tasks = assigned.len(), "waiting tasks assigned");
+            for task in &assigned {
+                self.publish_task(task);
+            }
+            self.deps.dispatch.wake.notify_one();
+        }
+        Ok(())
     }
 
     /// Stops the agent and marks it disabled; it stays down until enabled.
@@ -290,6 +315,7 @@ impl Runtime {
         self.deps.lifecycle.flush().await;
         let row = self.deps.store.agents().get(org, agent).await?;
         self.start_agent(&row).await?;
+        self.assign_waiting(&row).await?;
         Ok(self.deps.store.agents().get(org, agent).await?)
     }
 
@@ -548,6 +574,19 @@ impl Runtime {
         })
         .await?
         .map_err(RuntimeError::Tree)?;
+        // Tasks that waited for a type an agent of which exists now (one created while
+        // the organization ran elsewhere, say).
+        let waiting = self.deps.store.tasks().waiting_types(org).await?;
+        if !waiting.is_empty() {
+            let agents = self.deps.store.agents().list_all(org).await?;
+            for (agent_type, _) in waiting {
+                if let Some(agent) = agents.iter().find(|agent| {
+                    agent.agent_type == agent_type && agent.status != AgentStatus::Disabled
+                }) {
+                    self.assign_waiting(agent).await?;
+                }
+            }
+        }
         if let Some(router) = self.deps.node.router() {
             let _ = router.cast(RouterMessage::Sweep);
         }

@@ -141,7 +141,7 @@ pub(crate) async fn fire_due(deps: &Deps, at: DateTime<Utc>) -> Result<usize, St
             deps.bus.publish(RuntimeEvent::TaskChanged {
                 organization_id: schedule.organization_id,
                 task_id: enqueued.task.id,
-                agent_id: schedule.agent_id,
+                agent_id: Some(schedule.agent_id),
                 status: enqueued.task.status,
             });
         }

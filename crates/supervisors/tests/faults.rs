@@ -800,7 +800,7 @@ async fn watchers_turn_events_into_tasks_once(db: &TestDb) {
             spawned.task_type.as_str(),
             spawned.priority
         ),
-        (reviewer.id, "analyze_pr", 7)
+        (Some(reviewer.id), "analyze_pr", 7)
     );
     assert_eq!(
         spawned
@@ -1457,7 +1457,7 @@ async fn broadcasts_reach_the_agents_listening_to_the_topic(db: &TestDb) {
         tasks
             .items
             .iter()
-            .all(|task| task.agent_id == deployer && task.task_type == "summarise")
+            .all(|task| task.agent_id == Some(deployer) && task.task_type == "summarise")
     );
     assert_eq!(
         tasks.items[0].output_data,

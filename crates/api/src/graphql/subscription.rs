@@ -188,7 +188,7 @@ async fn task_stream(
             else {
                 return None;
             };
-            if only.is_some_and(|only| only != agent_id) {
+            if only.is_some_and(|only| Some(only) != agent_id) {
                 return None;
             }
             let created = matches!(

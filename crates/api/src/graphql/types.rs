@@ -166,15 +166,33 @@ impl AgentTask {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// The agent the task belongs to (batched across a page).
+    /// The agent the task belongs to (batched across a page); none while it waits for
+    /// an agent of its type.
     async fn agent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Agent>> {
+        let Some(agent) = self.0.agent_id else {
+            return Ok(None);
+        };
         let row = loader(ctx)?
-            .load_one((self.0.organization_id, self.0.agent_id))
+            .load_one((self.0.organization_id, agent))
             .await?;
         Ok(row.map(Agent))
     }
-    async fn agent_id(&self) -> ID {
-        ID(self.0.agent_id.to_string())
+    async fn agent_id(&self) -> Option<ID> {
+        self.0.agent_id.map(|agent| ID(agent.to_string()))
+    }
+    /// The type of agent that performs the task.
+    async fn agent_type(&self) -> &str {
+        &self.0.agent_type
+    }
+    /// Why the task is not running yet, when it waits for an agent of its type.
+    async fn waiting_reason(&self) -> Option<&str> {
+        self.0.waiting_reason.as_deref()
+    }
+    async fn max_attempts(&self) -> i32 {
+        self.0.max_attempts
+    }
+    async fn lease_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.lease_expires_at
     }
     async fn task_type(&self) -> &str {
         &self.0.task_type

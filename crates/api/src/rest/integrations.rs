@@ -83,6 +83,31 @@ fn integration_json(integration: &Integration) -> Value {
     })
 }
 
+/// The integration as its organization reads it; with its `webhook_url` for those who
+/// manage integrations (the URL's token is a capability: it reaches the webhook
+/// entry).
+fn integration_view(
+    state: &AppState,
+    access: &crate::rbac::OrgAccess,
+    headers: &HeaderMap,
+    integration: &Integration,
+) -> Value {
+    let mut view = integration_json(integration);
+    if Permission::ManageIntegrations.allows(access.role) {
+        view["webhook_url"] = integration
+            .webhook_token
+            .as_deref()
+            .and_then(|token| {
+                state
+                    .webhooks
+                    .webhook_url(headers, integration.service, token)
+            })
+            .into();
+        view["webhook_secret_set"] = integration.webhook_secret_encrypted.is_some().into();
+    }
+    view
+}
+
 /// Starts or stops the organization's adapters to match what is connected. The change
 /// itself is stored already: a runtime that cannot follow now picks it up when the
 /// organization next starts.
@@ -96,6 +121,7 @@ async fn adapters_changed(state: &AppState, org: companyos_store::OrgId) {
 async fn list(
     State(state): State<AppState>,
     Org(access): Org,
+    headers: HeaderMap,
     params: Params,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
@@ -106,7 +132,7 @@ async fn list(
         .list(access.organization)
         .await?
         .iter()
-        .map(integration_json)
+        .map(|integration| integration_view(&state, &access, &headers, integration))
         .collect();
     Ok(Json(all_json(items)))
 }
@@ -116,6 +142,7 @@ async fn read(
     State(state): State<AppState>,
     Org(access): Org,
     Path(raw): Path<String>,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let integration = state
@@ -123,7 +150,12 @@ async fn read(
         .integrations()
         .get(access.organization, service(&raw)?)
         .await?;
-    Ok(Json(integration_json(&integration)))
+    Ok(Json(integration_view(
+        &state,
+        &access,
+        &headers,
+        &integration,
+    )))
 }
 
 #[utoipa::path(post, path = "/api/integrations/{service}/connect", tag = "integrations", summary = "Connect a service (credentials are sealed, never returned)", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), request_body = Connect, responses((status = 201, description = "Connect a service (credentials are sealed, never returned)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -186,14 +218,10 @@ async fn connect(
         .await?;
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
-    let mut answer = integration_json(&integration);
-    answer["webhook_url"] = integration
-        .webhook_token
-        .as_deref()
-        .and_then(|token| state.webhooks.webhook_url(&headers, service, token))
-        .into();
-    answer["webhook_secret_set"] = integration.webhook_secret_encrypted.is_some().into();
-    Ok((StatusCode::CREATED, Json(answer)))
+    Ok((
+        StatusCode::CREATED,
+        Json(integration_view(&state, &access, &headers, &integration)),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

@@ -7,6 +7,7 @@
 //! Routes that ask for work (`sync`, `agent-review`, `rollback`, `generate-code`,
 //! `publish`) enqueue a task for the organization's agent of the type that does it
 //! ([`Action`]), and answer 202 with the task: the work itself belongs to the agent.
+//! With no such agent the task is kept, waiting for one, with its `waiting_reason`.
 
 mod agents;
 pub(crate) mod analytics;
@@ -15,12 +16,13 @@ pub(crate) mod development;
 mod integrations;
 mod organizations;
 pub(crate) mod social;
+mod supervision;
 pub(crate) mod webhooks;
 
 use std::str::FromStr;
 
 use axum::http::StatusCode;
-use companyos_store::{AgentTask, NewTask};
+use companyos_store::{AgentTask, Assignee, NewTask};
 use companyos_supervisors::RuntimeError;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,6 +41,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(social::routes())
         .merge(agents::routes())
         .merge(analytics::routes())
+        .merge(supervision::routes())
 }
 
 /// An id from the path: one that does not parse is as unknown as one that does not
@@ -91,8 +94,8 @@ pub(crate) struct Action {
 }
 
 impl Action {
-    /// Enqueues the task for the organization's (oldest enabled) agent of the type.
-    /// 409 when the organization has none, saying how to get one.
+    /// Enqueues the task for the organization's (oldest enabled) agent of the type —
+    /// or, when it has none, keeps it waiting for one, saying so in the task.
     pub async fn enqueue(
         self,
         state: &AppState,
@@ -104,22 +107,22 @@ impl Action {
             .store
             .agents()
             .assignee(access.organization, self.agent_type)
-            .await?
-            .ok_or_else(|| {
-                let how = if state.runtime.registry().get(self.agent_type).is_some() {
+            .await?;
+        let assignee = match agent {
+            Some(agent) => Assignee::Agent(agent.id),
+            None => Assignee::Waiting {
+                agent_type: self.agent_type.to_owned(),
+                reason: if state.runtime.registry().get(self.agent_type).is_some() {
+                    companyos_supervisors::waiting_reason(self.agent_type)
+                } else {
                     format!(
-                        "create one with POST /api/agents {{\"name\": \"…\", \"type\": \"{}\"}}, or enable a disabled one",
+                        "waiting for a {} agent: this node does not run that agent type yet",
                         self.agent_type
                     )
-                } else {
-                    "this node does not have that agent type yet".to_owned()
-                };
-                ApiError::conflict(format!(
-                    "this organization has no enabled {} agent to do this; {how}",
-                    self.agent_type
-                ))
-            })?;
-        let mut task = NewTask::new(access.organization, agent.id, self.task_type);
+                },
+            },
+        };
+        let mut task = NewTask::for_assignee(access.organization, assignee, self.task_type);
         task.description = Some(description);
         task.input = Some(input);
         task.requires_human_approval = self.approval;
