@@ -4,7 +4,8 @@
 //! The adapters and routes come with the integrations work; today the crate holds the
 //! service catalogue and the error type the rest of the workspace is built against.
 //!
-//! Credentials are sealed with AES-256-GCM by [`crypto::MasterKey`].
+//! Credentials are sealed with AES-256-GCM by [`crypto::MasterKey`]. Language models
+//! (OpenAI-compatible and Anthropic) are reached through [`llm::LlmClient`].
 //!
 //! **Must never import:** ractor, axum, or any other workspace crate. `integrations`
 //! is a leaf of plain functions and HTTP clients.
@@ -13,6 +14,7 @@ pub mod clients;
 pub mod crypto;
 mod error;
 pub mod http;
+pub mod llm;
 pub mod normalise;
 pub mod webhooks;
 

@@ -34,6 +34,7 @@ pub mod twitter;
 pub mod vercel;
 
 pub use call::RetryPolicy;
+pub(crate) use call::{error_chain, retry_after, vendor_message};
 pub use figma::{FigmaClient, FigmaConfig};
 pub use github::{GitHubClient, GitHubConfig};
 pub use linkedin::{LinkedInClient, LinkedInConfig};
