@@ -1,12 +1,15 @@
-// GraphQL over HTTP (queries, mutations) and graphql-transport-ws (subscriptions), typed
-// by the documents generated from crates/api/schema.graphql (src/api/generated/gql).
-import { createClient, type Client } from 'graphql-ws';
+// GraphQL over HTTP (queries, mutations) and graphql-transport-ws (subscriptions, over the
+// one connection of liveConnection.ts), typed by the documents generated from
+// crates/api/schema.graphql (src/api/generated/gql).
+import { createClient } from 'graphql-ws';
 import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
 import type { TypedDocumentString } from './generated/gql/graphql';
 import { tokens } from './session';
 import { ApiProblem, problemFromResponse } from './problem';
-import { currentOrganizationId } from '../stores/ui';
+import { currentOrganizationId, useUi } from '../stores/ui';
+import { LiveConnection, type LiveState } from './liveConnection';
+import { reloadMemberships } from './membership';
 
 interface GraphQLErrorBody {
   message: string;
@@ -59,52 +62,43 @@ export async function gql<TResult, TVariables>(
   return answer.data;
 }
 
-type LiveState = 'connecting' | 'live' | 'offline';
 export const useLiveStatus = create<{ state: LiveState; set: (state: LiveState) => void }>((set) => ({
   state: 'connecting',
   set: (state) => set({ state }),
 }));
-
-let client: Client | null = null;
 
 function wsUrl(path: string): string {
   const { protocol, host } = window.location;
   return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}${path}`;
 }
 
-/** The one subscriptions socket, opened lazily and re-authenticated on every reconnect. */
-export function subscriptions(): Client {
-  if (client) return client;
-  client = createClient({
+let connection: LiveConnection | null = null;
+
+/** The tab's one subscriptions connection (see liveConnection.ts), opened lazily. */
+export function live(): LiveConnection {
+  connection ??= new LiveConnection({
+    createClient,
     url: wsUrl('/graphql/ws'),
-    lazy: true,
-    keepAlive: 15_000,
-    retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
-    retryWait: async (retries) => {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries)));
-    },
-    connectionParams: async () => {
-      const token = await tokens.getAccessToken();
-      const organizationId = currentOrganizationId();
-      return {
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        ...(organizationId ? { organizationId } : {}),
-      };
-    },
-    on: {
-      connecting: () => useLiveStatus.getState().set('connecting'),
-      connected: () => useLiveStatus.getState().set('live'),
-      closed: () => useLiveStatus.getState().set('offline'),
-    },
+    accessToken: () => tokens.getAccessToken(),
+    refresh: (rejected) => tokens.refresh(rejected),
+    signedIn: () => tokens.hasSession,
+    organizationId: currentOrganizationId,
+    onForbidden: reloadMemberships,
+    onState: (state) => useLiveStatus.getState().set(state),
+    onTokensChange: (listener) => tokens.onChange(listener),
   });
-  return client;
+  return connection;
 }
 
-/** Closes the socket (sign-out, organization switch): the next subscription reconnects. */
+// Another organization on screen (the switcher, the palette, a lost membership): the
+// subscriptions move to a new socket opened for it.
+useUi.subscribe((state, previous) => {
+  if (state.organizationId !== previous.organizationId) connection?.restart();
+});
+
+/** Sign-out: closes the socket. */
 export function closeSubscriptions(): void {
-  client?.dispose();
-  client = null;
+  connection?.close();
 }
 
 /**
@@ -122,7 +116,7 @@ export function useSubscription<TResult, TVariables>(
   const key = JSON.stringify(variables);
   useEffect(() => {
     if (!enabled) return;
-    const dispose = subscriptions().subscribe<TResult>(
+    const dispose = live().subscribe<TResult>(
       { query: document.toString(), variables: JSON.parse(key) as Record<string, unknown> },
       {
         next: (value) => {

@@ -1,9 +1,9 @@
 // Session and organization hooks shared by every area.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
-import { api, call } from './rest';
 import { tokens } from './session';
-import type { Me, Role } from './models';
+import { fetchMe, ME_KEY } from './membership';
+import type { Role } from './models';
 import { useUi } from '../stores/ui';
 import { can, type Action } from '../lib/permissions';
 
@@ -17,10 +17,10 @@ export function useSignedIn(): boolean {
 export function useMe() {
   const signedIn = useSignedIn();
   return useQuery({
-    queryKey: ['me'],
+    queryKey: ME_KEY,
     enabled: signedIn,
     staleTime: 60_000,
-    queryFn: () => call<Me>(api.GET('/api/auth/me')),
+    queryFn: fetchMe,
   });
 }
 

@@ -27,6 +27,8 @@ export interface Me {
   name: string;
   avatar_url: string | null;
   email_verified_at?: string | null;
+  /** Set once a GitHub account is linked (GitHub login, or "Link GitHub"). */
+  github_id?: number | null;
   organizations: OrganizationRef[];
 }
 
@@ -41,7 +43,10 @@ export type TaskStatusWire = 'pending' | 'needs_approval' | 'in_progress' | 'com
 
 export interface TaskRow {
   id: string;
-  agent_id: string;
+  /** Null while the task waits for an agent of `agent_type`. */
+  agent_id: string | null;
+  /** The type of agent that performs the task. */
+  agent_type: string;
   task_type: string;
   description: string | null;
   status: TaskStatusWire;
@@ -65,8 +70,8 @@ export interface TaskRow {
   rejected_at: string | null;
   created_at: string;
   updated_at: string;
-  /** Added by the node for pending tasks no enabled agent can take. */
-  waiting_reason?: string | null;
+  /** Why the task is not running yet, while it waits for an agent of its type. */
+  waiting_reason: string | null;
 }
 
 export interface AgentRow {
@@ -93,6 +98,7 @@ export interface IntegrationRow {
   last_sync_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Shown to roles that manage integrations. */
   webhook_url?: string | null;
   webhook_secret_set?: boolean;
   last_delivery_at?: string | null;

@@ -41,3 +41,13 @@ export async function logout(): Promise<void> {
     tokens.clear();
   }
 }
+
+/** Asks the node to mail a password-reset link (answered the same whether the account exists or not). */
+export async function requestPasswordReset(email: string): Promise<void> {
+  await post('/api/auth/password-reset', { email });
+}
+
+/** Sets a new password with the mailed link's token; the answer is a new session (every earlier one is over). */
+export async function confirmPasswordReset(token: string, password: string): Promise<void> {
+  tokens.setSession(await post<Session>('/api/auth/password-reset/confirm', { token, password }));
+}

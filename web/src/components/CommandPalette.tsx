@@ -2,11 +2,10 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { ArrowRight, Building2, Moon, Plus, Sun, UserPlus } from 'lucide-react';
+import { ArrowRight, Building2, Moon, Plus, SquareTerminal, Sun, UserPlus } from 'lucide-react';
 import { AREAS } from './nav';
 import { cx } from './ui';
 import { useOrganization } from '../api/hooks';
-import { closeSubscriptions } from '../api/graphql';
 import { useUi } from '../stores/ui';
 import { can } from '../lib/permissions';
 
@@ -58,6 +57,7 @@ export function CommandPalette() {
       { id: 'go:approvals', label: 'Go to Approval inbox', hint: 'Tasks waiting for a person', keywords: 'approve reject inbox', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/agents/approvals') },
       { id: 'go:prs', label: 'Go to Pull requests', hint: 'Development Hub', keywords: 'pr review', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development') },
       { id: 'go:deployments', label: 'Go to Deployments', hint: 'Development Hub', keywords: 'deploy rollback vercel', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development/deployments') },
+      { id: 'go:graphiql', label: 'Open GraphiQL', hint: 'GraphQL explorer', keywords: 'graphql graphiql api explorer query schema docs subscription', icon: <SquareTerminal className="size-4" aria-hidden />, run: go('/graphiql') },
     );
     if (can(role, 'spawnAgents')) {
       list.push({ id: 'new-agent', label: 'Create an agent', hint: 'Agents', keywords: 'spawn new agent', icon: <Plus className="size-4" aria-hidden />, run: go('/agents/list?new=1') });
@@ -83,7 +83,6 @@ export function CommandPalette() {
         icon: <Building2 className="size-4" aria-hidden />,
         run: () => {
           setOrganization(organization.id);
-          closeSubscriptions();
           void client.invalidateQueries({ queryKey: ['org'] });
         },
       });
@@ -161,7 +160,7 @@ export function CommandPalette() {
           ))}
         </ul>
         <p className="border-t border-line px-4 py-2 text-[11px] text-muted">
-          ↑ ↓ to move · Enter to run · Esc to close · outside the palette, <kbd className="font-mono">g</kbd> then <kbd className="font-mono">c</kbd>/<kbd className="font-mono">a</kbd>/<kbd className="font-mono">t</kbd>/<kbd className="font-mono">i</kbd>/<kbd className="font-mono">d</kbd>/<kbd className="font-mono">n</kbd> jumps to an area
+          ↑ ↓ to move · Enter to run · Esc to close · outside the palette, <kbd className="font-mono">g</kbd> then <kbd className="font-mono">c</kbd>/<kbd className="font-mono">a</kbd>/<kbd className="font-mono">t</kbd>/<kbd className="font-mono">i</kbd>/<kbd className="font-mono">d</kbd>/<kbd className="font-mono">n</kbd>/<kbd className="font-mono">q</kbd> jumps to an area
         </p>
       </div>
     </div>

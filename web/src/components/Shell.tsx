@@ -3,10 +3,11 @@
 import { Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { ChevronsLeft, ChevronsRight, LogOut, Monitor, Moon, Search, Sun } from 'lucide-react';
+import { Building2, ChevronsLeft, ChevronsRight, Monitor, Moon, Search, Sun, SquareTerminal } from 'lucide-react';
 import { AREAS } from './nav';
 import { CommandPalette } from './CommandPalette';
-import { Button, ErrorNotice, Spinner, cx } from './ui';
+import { EmptyState, ErrorNotice, Spinner, cx } from './ui';
+import { Banners, UserMenu } from './UserMenu';
 import { useOrganization, useSignedIn } from '../api/hooks';
 import { closeSubscriptions, useLiveStatus } from '../api/graphql';
 import { useLive } from '../api/live';
@@ -65,7 +66,6 @@ function OrganizationSwitch() {
         value={organizationId ?? ''}
         onChange={(event) => {
           setOrganization(event.target.value);
-          closeSubscriptions();
           void client.invalidateQueries({ queryKey: ['org'] });
         }}
         className="h-8 max-w-56 rounded-md border border-line bg-panel px-2 text-[13px] font-medium text-fg"
@@ -82,7 +82,7 @@ function OrganizationSwitch() {
 }
 
 /** `g` then a letter jumps to an area (ignored while typing in a field). */
-export const GO_KEYS: Record<string, string> = { c: '/', a: '/agents', t: '/agents/tasks', i: '/agents/approvals', d: '/development', y: '/design', m: '/team', s: '/social', l: '/intelligence', n: '/integrations' };
+export const GO_KEYS: Record<string, string> = { c: '/', a: '/agents', t: '/agents/tasks', i: '/agents/approvals', d: '/development', y: '/design', m: '/team', s: '/social', l: '/intelligence', n: '/integrations', q: '/graphiql' };
 
 function useGoShortcuts(navigate: (path: string) => void) {
   useEffect(() => {
@@ -114,8 +114,9 @@ export function Shell() {
   const collapsed = useUi((state) => state.sidebarCollapsed);
   const toggleSidebar = useUi((state) => state.toggleSidebar);
   const setPaletteOpen = useUi((state) => state.setPaletteOpen);
-  const { me, error, loading, organization } = useOrganization();
+  const { error, loading, organization } = useOrganization();
   const [signingOut, setSigningOut] = useState(false);
+  const fullBleed = location.pathname === '/graphiql';
 
   useEffect(() => {
     applyTheme(theme);
@@ -188,7 +189,15 @@ export function Shell() {
             </NavLink>
           ))}
         </nav>
-        <div className="border-t border-line p-2">
+        <div className="space-y-0.5 border-t border-line p-2">
+          <NavLink
+            to="/graphiql"
+            title={collapsed ? 'GraphiQL' : 'GraphQL explorer (GraphiQL)'}
+            className={({ isActive }) => cx('flex h-8 items-center gap-2.5 rounded-md px-2 text-[13px] font-medium', isActive ? 'bg-panel-2 text-fg' : 'text-muted hover:bg-panel-2 hover:text-fg')}
+          >
+            <SquareTerminal className="size-4 shrink-0" aria-hidden />
+            {!collapsed && <span className="truncate">GraphiQL</span>}
+          </NavLink>
           <button type="button" onClick={toggleSidebar} className="flex h-8 w-full items-center gap-2 rounded-md px-2 text-[12px] text-muted hover:bg-panel-2" aria-label={collapsed ? 'Expand sidebar' : 'Collapse sidebar'}>
             {collapsed ? <ChevronsRight className="size-4" aria-hidden /> : <ChevronsLeft className="size-4" aria-hidden />}
             {!collapsed && 'Collapse'}
@@ -211,22 +220,20 @@ export function Shell() {
           <div className="ml-auto flex items-center gap-3">
             <LiveDot />
             <ThemeSwitch />
-            {me && (
-              <span className="hidden text-[12px] text-muted md:inline" title={me.email}>
-                {me.name}
-              </span>
-            )}
-            <Button size="sm" variant="ghost" onClick={signOut} loading={signingOut} icon={<LogOut className="size-3.5" aria-hidden />}>
-              Sign out
-            </Button>
+            <UserMenu onSignOut={signOut} signingOut={signingOut} />
           </div>
         </header>
-        <main id="main" className="min-h-0 flex-1 overflow-y-auto">
-          <div className="mx-auto max-w-[1400px] px-6 py-5">
+        <Banners />
+        <main id="main" className={cx('min-h-0 flex-1', fullBleed ? 'overflow-hidden' : 'overflow-y-auto')}>
+          <div className={fullBleed ? 'h-full' : 'mx-auto max-w-[1400px] px-6 py-5'}>
             {error ? (
               <ErrorNotice error={error} />
-            ) : loading || !organization ? (
+            ) : loading ? (
               <Spinner label="Loading your organization" />
+            ) : !organization ? (
+              <EmptyState icon={<Building2 className="size-5" aria-hidden />} title="You are not a member of any organization">
+                Ask an owner or admin of an organization on this node to invite you, then open the link from the e-mail.
+              </EmptyState>
             ) : (
               <Suspense fallback={<Spinner />}>
                 <Outlet />

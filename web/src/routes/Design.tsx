@@ -7,7 +7,7 @@ import { api, call } from '../api/rest';
 import { useCan, useOrgKey } from '../api/hooks';
 import type { DesignComponentRow, FigmaFileRow, Page, TaskRow } from '../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, Time, tableClass } from '../components/ui';
-import { shortId } from '../lib/time';
+import { QueuedTask } from './agents/Waiting';
 
 export function Design() {
   const files = useQuery({ queryKey: useOrgKey('figmaFiles'), queryFn: () => call<Page<FigmaFileRow>>(api.GET('/api/figma/files')) });
@@ -25,11 +25,7 @@ export function Design() {
       <PageHeader title="Design System" description="Figma files and their components; drift between design and code, and generated components." />
       <div className="space-y-4">
         {(sync.error || generate.error) && <ErrorNotice error={sync.error ?? generate.error} />}
-        {lastTask && (
-          <p className="text-[13px] text-muted">
-            Queued as task <Link className="underline" to={`/agents/tasks/${lastTask.id}`}>{shortId(lastTask.id)}</Link>.
-          </p>
-        )}
+        {lastTask && <QueuedTask key={lastTask.id} task={lastTask} what={generate.data ? 'Code generation' : 'Sync'} />}
         <Card title="Figma files" bodyClassName="p-0">
           {files.isLoading && <div className="p-4"><LoadingBlock /></div>}
           {files.error && <div className="p-4"><ErrorNotice error={files.error} /></div>}

@@ -4,13 +4,12 @@ import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { CheckCircle2, Plug, RefreshCw, Unplug } from 'lucide-react';
-import { create } from 'zustand';
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
 import { fieldErrors } from '../api/problem';
 import type { IntegrationRow, Page, TaskRow } from '../api/models';
 import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, PageHeader, StatusBadge, Time, useFieldId } from '../components/ui';
-import { shortId } from '../lib/time';
+import { QueuedTask } from './agents/Waiting';
 
 type Service = 'github' | 'vercel' | 'figma' | 'slack' | 'twitter' | 'linkedin';
 
@@ -102,12 +101,6 @@ export const SERVICES: ServiceSpec[] = [
   },
 ];
 
-/** Webhook URLs handed out by a connect in this session (until the node lists them). */
-const useWebhookUrls = create<{ urls: Record<string, string>; set: (service: string, url: string) => void }>((set) => ({
-  urls: {},
-  set: (service, url) => set((state) => ({ urls: { ...state.urls, [service]: url } })),
-}));
-
 /** The connect request's body, from the form. */
 export function connectBody(spec: ServiceSpec, values: Record<string, string>, secret: string) {
   const credentials: Record<string, unknown> = {};
@@ -121,16 +114,12 @@ export function connectBody(spec: ServiceSpec, values: Record<string, string>, s
 
 function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => void }) {
   const invalidate = useInvalidateOrg();
-  const remember = useWebhookUrls((state) => state.set);
   const [values, setValues] = useState<Record<string, string>>({});
   const [secret, setSecret] = useState('');
   const base = useFieldId(spec.service);
   const connect = useMutation({
     mutationFn: () => call<IntegrationRow>(api.POST('/api/integrations/{service}/connect', { params: { path: { service: spec.service } }, body: connectBody(spec, values, secret) })),
-    onSuccess: (answer) => {
-      if (answer.webhook_url) remember(spec.service, answer.webhook_url);
-      void invalidate('integrations');
-    },
+    onSuccess: () => void invalidate('integrations'),
   });
   const errors = fieldErrors(connect.error, ['credentials', 'webhook_secret', 'metadata', ...spec.fields.map((field) => field.key)]);
   const credentialsError = errors.fields.credentials;
@@ -192,10 +181,18 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
   );
 }
 
-function WebhookUrl({ url }: { url: string }) {
+function WebhookUrl({ url, secretSet }: { url: string; secretSet?: boolean | undefined }) {
   return (
     <div>
-      <div className="mb-1 text-[12px] font-medium">Webhook URL</div>
+      <div className="mb-1 flex items-center gap-2 text-[12px] font-medium">
+        Webhook URL
+        {secretSet !== undefined &&
+          (secretSet ? (
+            <Badge tone="green" title="Deliveries are checked against the secret">secret set</Badge>
+          ) : (
+            <Badge tone="amber" title="Reconnect with a webhook secret so deliveries can be verified">no secret</Badge>
+          ))}
+      </div>
       <div className="flex items-center gap-2">
         <code className="min-w-0 flex-1 truncate rounded-md border border-line bg-panel-2 px-2 py-1.5 font-mono text-[12px]" title={url} data-testid="webhook-url">
           {url}
@@ -209,7 +206,6 @@ function WebhookUrl({ url }: { url: string }) {
 function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: IntegrationRow | undefined }) {
   const canManage = useCan('manageIntegrations');
   const invalidate = useInvalidateOrg();
-  const sessionUrl = useWebhookUrls((state) => state.urls[spec.service]);
   const [connecting, setConnecting] = useState(false);
   const sync = useMutation({ mutationFn: () => call<TaskRow>(api.POST('/api/integrations/{service}/sync', { params: { path: { service: spec.service } } })) });
   const disconnect = useMutation({
@@ -217,7 +213,7 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
     onSuccess: () => void invalidate('integrations'),
   });
   const [confirming, setConfirming] = useState(false);
-  const url = integration?.webhook_url ?? sessionUrl;
+  const url = integration?.webhook_url ?? null;
   return (
     <Card
       title={
@@ -250,11 +246,8 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
                 </>
               )}
             </dl>
-            {url ? (
-              <WebhookUrl url={url} />
-            ) : (
-              <p className="text-[12px] text-muted">The webhook URL was shown when the service was connected; reconnecting shows it again (it does not change).</p>
-            )}
+            {url && <WebhookUrl url={url} secretSet={integration.webhook_secret_set} />}
+            {!url && canManage && <p className="text-[12px] text-muted">This node lists no webhook URL for {spec.name}.</p>}
             {canManage && (
               <div className="flex flex-wrap items-center gap-2">
                 <Button size="sm" icon={<RefreshCw className="size-3.5" aria-hidden />} loading={sync.isPending} onClick={() => sync.mutate()}>
@@ -276,11 +269,7 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
                 )}
               </div>
             )}
-            {sync.data && (
-              <p className="text-[12px] text-muted">
-                Sync queued as task <Link className="underline" to={`/agents/tasks/${sync.data.id}`}>{shortId(sync.data.id)}</Link>.
-              </p>
-            )}
+            {sync.data && <QueuedTask key={sync.data.id} task={sync.data} what="Sync" />}
             {(sync.error || disconnect.error) && <ErrorNotice error={sync.error ?? disconnect.error} />}
           </>
         )}

@@ -9,6 +9,7 @@ import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
 import { fieldErrors } from '../api/problem';
 import type { Page, SocialAccountRow, SocialPostRow, TaskRow } from '../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, PageHeader, Select, StatusBadge, Textarea, Time, tableClass, useFieldId } from '../components/ui';
+import { QueuedTask } from './agents/Waiting';
 
 function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onClose: () => void }) {
   const invalidate = useInvalidateOrg();
@@ -76,9 +77,9 @@ function PostActions({ post }: { post: SocialPostRow }) {
     <div className="flex flex-col items-end gap-1">
       <div className="flex gap-1">
         {publish.data ? (
-          <span className="text-[12px]">
-            Waits for approval: <Link className="underline" to="/agents/approvals">inbox</Link>
-          </span>
+          <div className="max-w-96 text-left">
+            <QueuedTask task={publish.data} what="Publication" />
+          </div>
         ) : (
           <Button size="sm" variant="ghost" icon={<Send className="size-3.5" aria-hidden />} loading={publish.isPending} onClick={() => publish.mutate()}>
             Publish

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { CalendarClock, MailPlus, Trash2, Users } from 'lucide-react';
+import { CalendarClock, MailPlus, Send, Trash2, Users } from 'lucide-react';
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../api/hooks';
 import { fieldErrors, isNotAvailable } from '../api/problem';
@@ -128,13 +128,22 @@ function Invitations() {
     mutationFn: (id: string) => call(api.DELETE('/api/organizations/{id}/invitations/{invitation_id}', { params: { path: { id: organizationId ?? '', invitation_id: id } } })),
     onSuccess: () => void invalidate('invitations'),
   });
+  // A new link is mailed and the old one stops working; the answer is the new invitation.
+  const [resent, setResent] = useState<string[]>([]);
+  const resend = useMutation({
+    mutationFn: (id: string) => call<InvitationRow>(api.POST('/api/organizations/{id}/invitations/{invitation_id}/resend', { params: { path: { id: organizationId ?? '', invitation_id: id } } })),
+    onSuccess: (answer) => {
+      setResent((emails) => [...emails, answer.email]);
+      void invalidate('invitations');
+    },
+  });
   if (!canManage) return null;
   const items = invitations.data?.items ?? [];
   return (
     <Card title="Pending invitations" bodyClassName="p-0">
       {invitations.isLoading && <div className="p-4"><LoadingBlock rows={2} /></div>}
       {invitations.error && <div className="p-4"><ErrorNotice error={invitations.error} what="The invitations list" /></div>}
-      {revoke.error && <div className="p-4"><ErrorNotice error={revoke.error} /></div>}
+      {(revoke.error || resend.error) && <div className="p-4"><ErrorNotice error={revoke.error ?? resend.error} /></div>}
       {invitations.data && items.length === 0 && <p className="px-4 py-5 text-[13px] text-muted">No pending invitations.</p>}
       {items.length > 0 && (
         <table className={tableClass} data-testid="invitation-table">
@@ -155,9 +164,19 @@ function Invitations() {
                 <td><Time iso={invitation.created_at} className="text-muted" /></td>
                 <td><Time iso={invitation.expires_at} /></td>
                 <td className="text-right">
-                  <Button size="sm" variant="ghost" loading={revoke.isPending && revoke.variables === invitation.id} onClick={() => revoke.mutate(invitation.id)}>
-                    Revoke
-                  </Button>
+                  <div className="flex items-center justify-end gap-1">
+                    {resent.includes(invitation.email) && (
+                      <span className="text-[12px] text-emerald-800 dark:text-emerald-300" role="status" data-testid="invitation-resent">
+                        new link sent
+                      </span>
+                    )}
+                    <Button size="sm" variant="ghost" icon={<Send className="size-3.5" aria-hidden />} loading={resend.isPending && resend.variables === invitation.id} onClick={() => resend.mutate(invitation.id)} aria-label={`Resend the invitation to ${invitation.email}`}>
+                      Resend
+                    </Button>
+                    <Button size="sm" variant="ghost" loading={revoke.isPending && revoke.variables === invitation.id} onClick={() => revoke.mutate(invitation.id)} aria-label={`Revoke the invitation to ${invitation.email}`}>
+                      Revoke
+                    </Button>
+                  </div>
                 </td>
               </tr>
             ))}

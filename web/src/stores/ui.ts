@@ -10,10 +10,13 @@ interface UiState {
   organizationId: string | null;
   paletteOpen: boolean;
   sidebarCollapsed: boolean;
+  /** A message for the top of the console (e.g. access to an organization was lost). */
+  notice: string | null;
   setTheme: (theme: Theme) => void;
   setOrganization: (id: string | null) => void;
   setPaletteOpen: (open: boolean) => void;
   toggleSidebar: () => void;
+  setNotice: (notice: string | null) => void;
 }
 
 export const useUi = create<UiState>()(
@@ -23,10 +26,12 @@ export const useUi = create<UiState>()(
       organizationId: null,
       paletteOpen: false,
       sidebarCollapsed: false,
+      notice: null,
       setTheme: (theme) => set({ theme }),
       setOrganization: (organizationId) => set({ organizationId }),
       setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
       toggleSidebar: () => set((state) => ({ sidebarCollapsed: !state.sidebarCollapsed })),
+      setNotice: (notice) => set({ notice }),
     }),
     {
       name: 'companyos-ui',

@@ -3499,6 +3499,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/supervision/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live supervision tree of the organization (with the root and the system actors) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every node with its parent, state, mailbox, restarts, last error and policy */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Tree"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/{service}/receive": {
         parameters: {
             query?: never;
@@ -3721,6 +3766,15 @@ export interface components {
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
         };
+        /** @description The restart policy of a node's supervisor. */
+        Policy: {
+            /** Format: int32 */
+            max_restarts: number;
+            /** @description one_for_one, one_for_all or rest_for_one. */
+            strategy: string;
+            /** Format: int64 */
+            window_secs: number;
+        };
         /** @description An error, as every failing route answers it (`application/problem+json`). */
         Problem: {
             /** @description What happened, in words a person can act on. */
@@ -3758,8 +3812,38 @@ export interface components {
         ResetRequest: {
             email: string;
         };
+        /**
+         * @description What a node of the tree is.
+         * @enum {string}
+         */
+        Role: "root" | "system" | "system_actor" | "organization" | "kind" | "integrations" | "adapter" | "agent";
         RoleChange: {
             role: string;
+        };
+        Tree: {
+            nodes: components["schemas"]["TreeNode"][];
+        };
+        TreeNode: {
+            /** Format: uuid */
+            agent_id?: string | null;
+            agent_name?: string | null;
+            agent_type?: string | null;
+            kind?: string | null;
+            /** @description The agent's most recent task failure. */
+            last_error?: string | null;
+            mailbox: number;
+            /** Format: int64 */
+            messages_handled: number;
+            /** @description The last segment of the path. */
+            name: string;
+            parent?: string | null;
+            /** @description `root/org:<id>/executors/agent:<id>`. */
+            path: string;
+            policy?: null | components["schemas"]["Policy"];
+            /** Format: int32 */
+            restarts: number;
+            role: components["schemas"]["Role"];
+            status?: string | null;
         };
         UpdateAgent: {
             configuration?: Record<string, unknown> | null;

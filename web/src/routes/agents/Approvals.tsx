@@ -12,6 +12,8 @@ import type { TaskRow } from '../../api/models';
 import { Button, Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
 import { describeError } from '../../api/problem';
 import { shortId } from '../../lib/time';
+import { WaitingNotice } from './Waiting';
+import { waitingOf } from './waiting';
 
 const useDecided = create<{ ids: string[]; add: (id: string) => void }>((set) => ({
   ids: [],
@@ -35,6 +37,7 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
     onSuccess: done,
   });
   const error = approve.error ?? reject.error;
+  const waiting = waitingOf(task);
   return (
     <li className="px-4 py-3" data-testid="approval-item" data-task-id={task.id}>
       <div className="flex flex-wrap items-start gap-3">
@@ -46,7 +49,7 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
             <Mono className="text-muted">{task.task_type}</Mono>
           </div>
           <div className="mt-0.5 flex flex-wrap items-center gap-x-3 text-[12px] text-muted">
-            <span>agent {agentName ?? shortId(task.agent_id)}</span>
+            <span>agent {agentName ?? (task.agent_id ? shortId(task.agent_id) : `none yet (${task.agent_type})`)}</span>
             <span>priority {task.priority}</span>
             <span>
               asked <Time iso={task.created_at} />
@@ -56,6 +59,7 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
           {task.input_data !== null && task.input_data !== undefined && (
             <pre className="mt-1.5 max-h-24 overflow-auto rounded bg-panel-2 px-2 py-1 font-mono text-[11px]">{JSON.stringify(task.input_data)}</pre>
           )}
+          {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} compact />}
           {error && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{describeError(error).detail || describeError(error).title}</p>}
         </div>
         {canApprove && !rejecting && (
@@ -134,7 +138,7 @@ export function Approvals() {
         {items.length > 0 && (
           <ul className="divide-y divide-line" data-testid="approval-list">
             {items.map((task) => (
-              <ApprovalRow key={task.id} task={task} agentName={names.get(task.agent_id)} />
+              <ApprovalRow key={task.id} task={task} agentName={task.agent_id ? names.get(task.agent_id) : undefined} />
             ))}
           </ul>
         )}

@@ -1,18 +1,18 @@
 // The live supervision tree as a graph (xyflow): root → system and organizations →
 // kinds → agents, each with its state, mailbox, restarts, last error and its
-// supervisor's policy. Refreshed on agent status events and by a slow poll.
+// supervisor's policy, from GET /api/supervision/tree. Refreshed on agent status events
+// and by a slow poll.
 import { useMemo, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Info, Pause, Play } from 'lucide-react';
+import { Pause, Play } from 'lucide-react';
+import { Link } from 'react-router';
 import { api, call } from '../../api/rest';
-import { isNotAvailable } from '../../api/problem';
-import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
+import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
 import type { SupervisionTree as Tree, TreeNode } from '../../api/models';
-import { Badge, Button, Card, ErrorNotice, LoadingBlock, Mono, StatusBadge, cx } from '../../components/ui';
-import { layoutTree, derivedTree, NODE_WIDTH } from './treeLayout';
-import { useAgents, useAgentTypes } from './queries';
+import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, StatusBadge, cx } from '../../components/ui';
+import { layoutTree, NODE_WIDTH } from './treeLayout';
 import { useUi } from '../../stores/ui';
 
 type TreeNodeData = { node: TreeNode; selected: boolean };
@@ -139,25 +139,14 @@ function Details({ node, parent }: { node: TreeNode; parent: TreeNode | undefine
 }
 
 export function SupervisionTree() {
-  const { organization } = useOrganization();
   const dark = useUi((state) => state.theme) === 'dark' || document.documentElement.classList.contains('dark');
   const tree = useQuery({
     queryKey: useOrgKey('tree'),
     refetchInterval: 15_000,
-    queryFn: () => call<Tree>(api.GET('/api/supervision/tree' as never)),
+    queryFn: () => call<Tree>(api.GET('/api/supervision/tree')),
   });
-  const fallback = isNotAvailable(tree.error);
-  const agents = useAgents();
-  const types = useAgentTypes();
   const [selected, setSelected] = useState<string | null>(null);
-  const nodes: TreeNode[] = useMemo(() => {
-    if (tree.data) return tree.data.nodes;
-    if (fallback && organization && agents.data) {
-      const kinds = new Map((types.data?.items ?? []).map((type) => [type.type, type.kind]));
-      return derivedTree(organization.id, organization.name, agents.data.agents.items, (type) => kinds.get(type));
-    }
-    return [];
-  }, [tree.data, fallback, organization, agents.data, types.data]);
+  const nodes: TreeNode[] = useMemo(() => tree.data?.nodes ?? [], [tree.data]);
 
   const { flowNodes, flowEdges } = useMemo(() => {
     const placed = layoutTree(nodes);
@@ -193,14 +182,20 @@ export function SupervisionTree() {
         }
         bodyClassName="p-0"
       >
-        {fallback && (
-          <div className="border-b border-line bg-amber-50 px-4 py-2 text-[12px] text-amber-900 dark:bg-amber-950/40 dark:text-amber-300" role="note">
-            <Info className="mr-1 inline size-3.5" aria-hidden />
-            This node does not serve <Mono>/api/supervision/tree</Mono> yet: the tree below is drawn from the agents list, without mailboxes, restarts or policies.
+        {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
+        {tree.error && (
+          <div className="space-y-2 p-4" data-testid="tree-error">
+            <ErrorNotice error={tree.error} what="The supervision tree" />
+            <p className="text-[12px] text-muted">
+              The agents themselves are listed under <Link className="underline" to="/agents/list">Agents</Link>; the tree is read again every 15 seconds.
+            </p>
           </div>
         )}
-        {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
-        {tree.error && !fallback && <div className="p-4"><ErrorNotice error={tree.error} /></div>}
+        {tree.data && nodes.length === 0 && (
+          <div className="p-4">
+            <EmptyState title="The tree is empty">The node answered no supervisors: is its runtime starting?</EmptyState>
+          </div>
+        )}
         {nodes.length > 0 && (
           <div className="h-[560px]" data-testid="supervision-tree">
             <ReactFlow

@@ -4,7 +4,8 @@ import { Link, useParams } from 'react-router';
 import { ArrowLeft, Ban } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { TaskOutput } from './TaskOutput';
-import { TaskStatusCell } from './TaskQueue';
+import { WaitingNotice } from './Waiting';
+import { waitingOf } from './waiting';
 import { useAgents } from './queries';
 import { api, call } from '../../api/rest';
 import { gql } from '../../api/graphql';
@@ -21,7 +22,8 @@ interface Moment {
 }
 
 export function timelineOf(task: TaskRow): Moment[] {
-  const moments: Moment[] = [{ at: task.created_at, label: `Created${task.requires_human_approval ? ', waiting for approval' : ''}` }];
+  const waiting = waitingOf(task);
+  const moments: Moment[] = [{ at: task.created_at, label: `Created${task.requires_human_approval ? ', waiting for approval' : ''}${waiting ? `, waiting for a ${waiting.agentType} agent` : ''}` }];
   if (task.approved_at) moments.push({ at: task.approved_at, label: 'Approved', tone: 'green' });
   if (task.rejected_at) moments.push({ at: task.rejected_at, label: 'Rejected', tone: 'red' });
   if (task.started_at) moments.push({ at: task.started_at, label: `Started (attempt ${task.attempt} of ${task.max_attempts})` });
@@ -43,6 +45,7 @@ export function TaskDetail() {
   });
   const cancel = useMutation({ mutationFn: () => call(api.POST('/api/agent-tasks/{id}/cancel', { params: { path: { id } } })), onSuccess: () => void invalidate('tasks') });
   const row = task.data;
+  const waiting = row ? waitingOf(row) : null;
   const agent = agents.data?.agents.items.find((candidate) => candidate.id === row?.agent_id);
   const related = (events.data?.events.items ?? []).filter((event) => event.resourceId === id || JSON.stringify(event.metadata).includes(id));
   return (
@@ -71,12 +74,29 @@ export function TaskDetail() {
             }
           >
             {cancel.error && <ErrorNotice error={cancel.error} />}
+            {waiting && (
+              <div className="mb-3">
+                <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />
+              </div>
+            )}
             <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-[13px] md:grid-cols-4">
               <Item label="Task id"><Mono>{row.id}</Mono></Item>
               <Item label="Type"><Mono>{row.task_type}</Mono></Item>
-              <Item label="Agent">{agent ? <Link className="hover:underline" to="/agents/list">{agent.name} <span className="text-muted">({agent.type})</span></Link> : <Mono>{row.agent_id}</Mono>}</Item>
+              <Item label="Agent">
+                {agent ? (
+                  <Link className="hover:underline" to="/agents/list">
+                    {agent.name} <span className="text-muted">({agent.type})</span>
+                  </Link>
+                ) : row.agent_id ? (
+                  <Mono>{row.agent_id}</Mono>
+                ) : (
+                  <span className="text-muted">
+                    none yet: a <Mono className="text-muted">{row.agent_type}</Mono> agent takes it
+                  </span>
+                )}
+              </Item>
               <Item label="Priority">{row.priority}</Item>
-              <Item label="Status"><TaskStatusCell task={row} /></Item>
+              <Item label="Status"><StatusBadge status={row.status} /></Item>
               <Item label="Attempts">{row.attempt} of {row.max_attempts} ({row.retry_count} retries)</Item>
               <Item label="Lease">{row.lease_owner ? <span><Mono>{row.lease_owner}</Mono> until <Time iso={row.lease_expires_at} /></span> : '—'}</Item>
               <Item label="Duration">{duration(row.duration_seconds)}</Item>

@@ -9,8 +9,10 @@ import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
 import type { TaskRow, TaskStatusWire } from '../../api/models';
-import { Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, StatusBadge, Textarea, Time, tableClass, useFieldId } from '../../components/ui';
+import { Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, Textarea, Time, tableClass, useFieldId } from '../../components/ui';
 import { shortId } from '../../lib/time';
+import { TaskStatusCell, WaitingNotice } from './Waiting';
+import { groupWaiting } from './waiting';
 
 const STATUSES: TaskStatusWire[] = ['pending', 'needs_approval', 'in_progress', 'completed', 'failed', 'rejected', 'cancelled'];
 
@@ -100,16 +102,20 @@ function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => voi
   );
 }
 
-export function TaskStatusCell({ task }: { task: TaskRow }) {
+/** Waiting tasks by the agent type they wait for, each group with its one-click fix. */
+function WaitingSummary({ tasks }: { tasks: TaskRow[] }) {
+  const groups = groupWaiting(tasks);
+  if (groups.length === 0) return null;
   return (
-    <div>
-      <StatusBadge status={task.status} />
-      {task.waiting_reason && (
-        <p className="mt-0.5 max-w-72 text-[12px] text-amber-800 dark:text-amber-300" data-testid="waiting-reason">
-          {task.waiting_reason}
-        </p>
-      )}
-    </div>
+    <Card title={`Waiting for an agent (${groups.reduce((sum, group) => sum + group.tasks.length, 0)})`} className="mb-4">
+      <ul className="space-y-2" data-testid="waiting-groups">
+        {groups.map((group) => (
+          <li key={group.agentType}>
+            <WaitingNotice agentType={group.agentType} reason={group.reason} count={group.tasks.length} />
+          </li>
+        ))}
+      </ul>
+    </Card>
   );
 }
 
@@ -129,6 +135,8 @@ export function TaskQueue() {
   };
   const items = tasks.data?.items ?? [];
   return (
+    <>
+    <WaitingSummary tasks={items} />
     <Card
       title={
         <div className="flex items-center gap-3">
@@ -188,9 +196,17 @@ export function TaskQueue() {
                     </Link>
                     <div><Mono className="text-muted" title={task.id}>{shortId(task.id)}</Mono></div>
                   </td>
-                  <td>{names.get(task.agent_id) ?? <Mono>{shortId(task.agent_id)}</Mono>}</td>
+                  <td>
+                    {task.agent_id ? (
+                      (names.get(task.agent_id) ?? <Mono>{shortId(task.agent_id)}</Mono>)
+                    ) : (
+                      <span className="text-muted">
+                        none yet <Mono className="text-muted">({task.agent_type})</Mono>
+                      </span>
+                    )}
+                  </td>
                   <td className="text-right tabular-nums">{task.priority}</td>
-                  <td><TaskStatusCell task={task} /></td>
+                  <td onClick={(event) => event.stopPropagation()}><TaskStatusCell task={task} /></td>
                   <td className="text-right tabular-nums">{task.attempt} / {task.max_attempts}</td>
                   <td className="text-[12px]">
                     {task.lease_expires_at && task.status === 'in_progress' ? (
@@ -211,5 +227,6 @@ export function TaskQueue() {
       )}
       {canCreate && <CreateTaskDialog open={search.get('new') === '1'} onClose={() => setParam('new', null)} />}
     </Card>
+    </>
   );
 }

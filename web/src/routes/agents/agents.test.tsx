@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import { TaskOutput, outputSummary } from './TaskOutput';
-import { derivedTree, layoutTree, LEVEL_HEIGHT } from './treeLayout';
+import { layoutTree, LEVEL_HEIGHT } from './treeLayout';
 import type { TreeNode } from '../../api/models';
 import { configurationOf, draftOf, ConfigError } from './ConfigForm';
 
@@ -42,12 +42,6 @@ describe('tree layout', () => {
     const b = at('root/org:1/executors/agent:b').x;
     expect(at('root/org:1/executors').x).toBe((a + b) / 2);
     expect(placed).toHaveLength(6);
-  });
-
-  it('derives a tree from agents when the node has no tree endpoint', () => {
-    const nodes = derivedTree('o1', 'Acme', [{ id: 'a', name: 'counter', type: 'text_stats', status: 'IDLE' }], () => 'executor');
-    expect(nodes.map((item) => item.path)).toEqual(['root', 'root/org:o1', 'root/org:o1/executors', 'root/org:o1/executors/agent:a']);
-    expect(nodes[3]?.status).toBe('idle');
   });
 });
 

@@ -15,7 +15,9 @@ import { useLive } from '../../api/live';
 import type { DeploymentRow, Page, RepositoryRow, TaskRow } from '../../api/models';
 import type { PullRequestFieldsFragment } from '../../api/generated/gql/graphql';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, StatusBadge, Time, buttonClass, cx, tableClass } from '../../components/ui';
+import { QueuedTask, WaitingNotice } from '../agents/Waiting';
 import { shortId } from '../../lib/time';
+import { waitingOf } from '../agents/waiting';
 
 function useReviews() {
   return useQuery({
@@ -66,11 +68,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
         )}
       </div>
       {request.error && <ErrorNotice error={request.error} />}
-      {request.data && (
-        <p className="text-[12px] text-muted">
-          Review queued as <Link className="underline" to={`/agents/tasks/${request.data.id}`}>{shortId(request.data.id)}</Link>.
-        </p>
-      )}
+      {request.data && <QueuedTask task={request.data} what="Review" />}
       {reviews.length === 0 ? (
         <p className="text-[12px] text-muted">
           No review yet. A <Mono>github_watcher</Mono> queues one for the <Mono>code_review</Mono> agent when a pull request opens.
@@ -89,7 +87,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
                   <span className="text-[12px] text-muted">{findings.length} finding{findings.length === 1 ? '' : 's'}</span>
                   <Time iso={review.completed_at ?? review.created_at} className="ml-auto text-[12px] text-muted" />
                 </div>
-                {review.waiting_reason && <p className="mt-1 text-[12px] text-amber-800 dark:text-amber-300">{review.waiting_reason}</p>}
+                {review.id !== request.data?.id && waitingOf(review) && <WaitingNotice agentType={review.agent_type} reason={waitingOf(review)?.reason ?? ''} compact />}
                 {findings.length > 0 && <div className="mt-2"><Findings findings={findings} /></div>}
               </li>
             );
@@ -189,6 +187,7 @@ function Repositories() {
       {repositories.isLoading && <div className="p-4"><LoadingBlock /></div>}
       {repositories.error && <div className="p-4"><ErrorNotice error={repositories.error} /></div>}
       {sync.error && <div className="p-4 pb-0"><ErrorNotice error={sync.error} /></div>}
+      {sync.data && <div className="p-4 pb-0"><QueuedTask task={sync.data} what="Sync" /></div>}
       {repositories.data && items.length === 0 && (
         <div className="p-4">
           <EmptyState icon={<GitBranch className="size-5" aria-hidden />} title="No repositories yet">
@@ -242,9 +241,9 @@ function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
   return (
     <div className="flex flex-col items-end gap-1">
       {rollback.data ? (
-        <span className="text-[12px]">
-          Rollback waits for approval: <Link className="underline" to="/agents/approvals">inbox</Link>
-        </span>
+        <div className="max-w-96 text-left">
+          <QueuedTask task={rollback.data} what="Rollback" />
+        </div>
       ) : confirming ? (
         <div className="flex gap-1">
           <Button size="sm" variant="danger" loading={rollback.isPending} onClick={() => rollback.mutate()}>

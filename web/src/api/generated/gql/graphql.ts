@@ -165,14 +165,14 @@ export type TaskCreatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskCreatedSubscription = { agentTaskCreated: { id: string, agentId: string, status: TaskStatus, taskType: string } };
+export type TaskCreatedSubscription = { agentTaskCreated: { id: string, agentId: string | null, status: TaskStatus, taskType: string } };
 
 export type TaskUpdatedSubscriptionVariables = Exact<{
   organizationId?: string | null | undefined;
 }>;
 
 
-export type TaskUpdatedSubscription = { agentTaskUpdated: { id: string, agentId: string, status: TaskStatus, taskType: string } };
+export type TaskUpdatedSubscription = { agentTaskUpdated: { id: string, agentId: string | null, status: TaskStatus, taskType: string } };
 
 export type AgentStatusSubscriptionVariables = Exact<{
   organizationId?: string | null | undefined;

@@ -1,0 +1,132 @@
+// How the console shows a task that waits for an agent: its reason, and for roles that
+// may spawn agents a one-click "Create a <type> agent" (the new agent takes the task).
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { Hourglass, Plus } from 'lucide-react';
+import { useAgents, useAgentTypes } from './queries';
+import { newAgentName, waitingOf } from './waiting';
+import { api, call } from '../../api/rest';
+import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
+import type { AgentRow, TaskRow } from '../../api/models';
+import { Button, ErrorNotice, Mono, StatusBadge, cx } from '../../components/ui';
+import { shortId } from '../../lib/time';
+
+/** Creates an agent of `agentType` with its type's default configuration. */
+export function CreateAgentButton({ agentType, size = 'sm' }: { agentType: string; size?: 'sm' | 'md' }) {
+  const types = useAgentTypes();
+  const agents = useAgents();
+  const invalidate = useInvalidateOrg();
+  const known = types.data?.items.find((candidate) => candidate.type === agentType);
+  const create = useMutation({
+    mutationFn: () =>
+      call<AgentRow>(
+        api.POST('/api/agents', {
+          body: {
+            name: newAgentName(agentType, (agents.data?.agents.items ?? []).map((agent) => agent.name)),
+            type: agentType,
+            configuration: (known?.default_configuration ?? {}) as Record<string, never>,
+          },
+        }),
+      ),
+    onSuccess: () => {
+      for (const key of ['agents', 'tree', 'tasks', 'dashboard']) void invalidate(key);
+    },
+  });
+  if (create.data) {
+    return (
+      <p className="text-[12px] text-emerald-800 dark:text-emerald-300" data-testid="created-waiting-agent">
+        Created <strong>{create.data.name}</strong>: it takes the waiting tasks.
+      </p>
+    );
+  }
+  return (
+    <div className="space-y-1">
+      <Button size={size} variant="primary" icon={<Plus className="size-3.5" aria-hidden />} loading={create.isPending} disabled={!types.data} onClick={() => create.mutate()} data-testid="create-waiting-agent">
+        Create a {agentType} agent
+      </Button>
+      {create.error && <ErrorNotice error={create.error} />}
+    </div>
+  );
+}
+
+/**
+ * The reason a task (or a group of tasks) waits, and what to do: create an agent of the
+ * type when the role may and the node runs that type; else the node's own words say what
+ * is missing.
+ */
+export function WaitingNotice({ agentType, reason, count, compact = false }: { agentType: string; reason: string; count?: number; compact?: boolean }) {
+  const canSpawn = useCan('spawnAgents');
+  const types = useAgentTypes();
+  const runnable = types.data?.items.some((candidate) => candidate.type === agentType) ?? false;
+  return (
+    <div
+      className={cx('rounded-md border border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200', compact ? 'mt-1 max-w-80 px-2 py-1.5' : 'px-3 py-2')}
+      data-testid="waiting-notice"
+      data-agent-type={agentType}
+    >
+      <div className="flex items-center gap-1.5 text-[12px] font-semibold">
+        <Hourglass className="size-3.5 shrink-0" aria-hidden />
+        <span>
+          {count !== undefined && count > 1 ? `${count} tasks wait` : 'Waits'} for a <Mono className="text-inherit">{agentType}</Mono> agent
+        </span>
+      </div>
+      <p className="mt-0.5 text-[12px]" data-testid="waiting-reason">
+        {reason}
+      </p>
+      {canSpawn && runnable && (
+        <div className="mt-1.5">
+          <CreateAgentButton agentType={agentType} />
+        </div>
+      )}
+      {canSpawn && types.data && !runnable && (
+        <p className="mt-1 text-[12px]">
+          This node has no <Mono className="text-inherit">{agentType}</Mono> agent type to create yet.
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A task's status, and why it waits when it does. */
+export function TaskStatusCell({ task, compact = true }: { task: TaskRow; compact?: boolean }) {
+  const waiting = waitingOf(task);
+  return (
+    <div>
+      <StatusBadge status={task.status} />
+      {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} compact={compact} />}
+    </div>
+  );
+}
+
+/**
+ * The task an action (review, rollback, publish, generate, sync) queued, followed live:
+ * its status, and the waiting notice while no agent has it.
+ */
+export function QueuedTask({ task, what }: { task: TaskRow; what: string }) {
+  const key = useOrgKey('tasks', 'one', task.id);
+  const live = useQuery({
+    queryKey: key,
+    initialData: task,
+    refetchInterval: (query) => (['completed', 'failed', 'rejected', 'cancelled'].includes(query.state.data?.status ?? '') ? false : 5_000),
+    queryFn: () => call<TaskRow>(api.GET('/api/agent-tasks/{id}', { params: { path: { id: task.id } } })),
+  });
+  const row = live.data;
+  const waiting = waitingOf(row);
+  return (
+    <div className="space-y-1.5 text-[12px]" data-testid="queued-task" data-task-id={row.id} data-status={row.status}>
+      <p className="flex flex-wrap items-center gap-1.5">
+        <span>{what} queued as</span>
+        <Link className="underline" to={`/agents/tasks/${row.id}`}>
+          <Mono>{shortId(row.id)}</Mono>
+        </Link>
+        <StatusBadge status={row.status} />
+        {row.status === 'needs_approval' && (
+          <Link className="underline" to="/agents/approvals">
+            approval inbox
+          </Link>
+        )}
+      </p>
+      {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />}
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MemoryRouter } from 'react-router';
+import type { ReactNode } from 'react';
+import { groupWaiting, newAgentName, waitingOf } from './waiting';
+import type { TaskRow } from '../../api/models';
+
+const state = vi.hoisted(() => ({ canSpawn: true, types: ['github_watcher', 'text_stats'], posted: [] as unknown[] }));
+
+vi.mock('./queries', () => ({
+  useAgentTypes: () => ({ data: { items: state.types.map((type) => ({ type, kind: 'watcher', capabilities: [], default_configuration: { agent_type: 'code_review' } })) } }),
+  useAgents: () => ({ data: { agents: { items: [{ id: 'a1', name: 'github-watcher' }] } } }),
+}));
+vi.mock('../../api/hooks', () => ({
+  useCan: () => state.canSpawn,
+  useInvalidateOrg: () => () => Promise.resolve(),
+  useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
+}));
+vi.mock('../../api/rest', () => ({
+  api: {
+    POST: async (_path: string, init: { body: { name: string } }) => {
+      state.posted.push(init.body);
+      return { data: { id: 'new', name: init.body.name }, response: new Response(null, { status: 201 }) };
+    },
+    GET: async () => ({ data: null, response: new Response(null, { status: 200 }) }),
+  },
+  call: async (request: Promise<{ data: unknown }>) => (await request).data,
+}));
+
+const { TaskStatusCell, WaitingNotice } = await import('./Waiting');
+
+function task(overrides: Partial<TaskRow> = {}): TaskRow {
+  return {
+    id: 't1', agent_id: null, agent_type: 'github_watcher', task_type: 'sync_integration', description: null, status: 'pending', priority: 5,
+    input_data: null, output_data: null, error_message: null, started_at: null, completed_at: null, duration_seconds: null, retry_count: 0,
+    max_attempts: 3, attempt: 0, run_after: '2026-01-01T00:00:00Z', lease_owner: null, lease_expires_at: null, requires_human_approval: false,
+    approved_by: null, approved_at: null, rejected_by: null, rejected_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
+    waiting_reason: 'waiting for an enabled github_watcher agent: create one or enable a disabled one, and it runs',
+    ...overrides,
+  };
+}
+
+function wrap(children: ReactNode) {
+  return render(
+    <QueryClientProvider client={new QueryClient()}>
+      <MemoryRouter>{children}</MemoryRouter>
+    </QueryClientProvider>,
+  );
+}
+
+afterEach(cleanup);
+
+beforeEach(() => {
+  state.canSpawn = true;
+  state.types = ['github_watcher', 'text_stats'];
+  state.posted = [];
+});
+
+describe('waiting tasks', () => {
+  it('waits while no agent has the task, with the node’s reason', () => {
+    expect(waitingOf(task())).toEqual({ agentType: 'github_watcher', reason: task().waiting_reason });
+    expect(waitingOf(task({ waiting_reason: null }))).toEqual({ agentType: 'github_watcher', reason: 'waiting for an enabled github_watcher agent' });
+  });
+
+  it('does not wait once an agent has it, or once it is finished', () => {
+    expect(waitingOf(task({ agent_id: 'a1', waiting_reason: null }))).toBeNull();
+    expect(waitingOf(task({ status: 'completed' }))).toBeNull();
+    expect(waitingOf(task({ status: 'needs_approval' }))?.agentType).toBe('github_watcher');
+  });
+
+  it('groups waiting tasks by agent type, the longest queue first', () => {
+    const groups = groupWaiting([task({ id: 'a', agent_type: 'code_review' }), task({ id: 'b' }), task({ id: 'c' }), task({ id: 'd', agent_id: 'x', waiting_reason: null })]);
+    expect(groups.map((group) => [group.agentType, group.tasks.length])).toEqual([['github_watcher', 2], ['code_review', 1]]);
+  });
+
+  it('names a new agent after its type, without taking a name in use', () => {
+    expect(newAgentName('code_review', [])).toBe('code-review');
+    expect(newAgentName('code_review', ['code-review', 'code-review-2'])).toBe('code-review-3');
+  });
+});
+
+describe('the waiting notice', () => {
+  it('shows the reason and creates an agent of the type in one click', async () => {
+    wrap(<TaskStatusCell task={task()} />);
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting for an enabled github_watcher agent');
+    await userEvent.click(screen.getByRole('button', { name: 'Create a github_watcher agent' }));
+    await waitFor(() => expect(screen.getByTestId('created-waiting-agent')).toHaveTextContent('Created github-watcher-2'));
+    expect(state.posted).toEqual([{ name: 'github-watcher-2', type: 'github_watcher', configuration: { agent_type: 'code_review' } }]);
+  });
+
+  it('offers no button to a role that may not spawn agents', () => {
+    state.canSpawn = false;
+    wrap(<WaitingNotice agentType="github_watcher" reason="waiting" />);
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting');
+  });
+
+  it('says so when the node has no agent type to create', () => {
+    wrap(<WaitingNotice agentType="code_review" reason="waiting for a code_review agent: this node does not run that agent type yet" count={2} />);
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(screen.getByText(/2 tasks wait/)).toBeInTheDocument();
+    expect(screen.getByText(/has no/)).toHaveTextContent('This node has no code_review agent type to create yet.');
+  });
+});
