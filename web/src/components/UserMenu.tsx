@@ -81,7 +81,6 @@ export function UserMenu({ onSignOut, signingOut }: { onSignOut: () => void; sig
         type="button"
         aria-haspopup="menu"
         aria-expanded={open}
-        aria-label="User menu"
         onClick={() => setOpen((value) => !value)}
         className="flex h-8 items-center gap-2 rounded-md px-1.5 text-[13px] hover:bg-panel-2"
         data-testid="user-menu"
@@ -91,6 +90,7 @@ export function UserMenu({ onSignOut, signingOut }: { onSignOut: () => void; sig
           {unverified && <span className="absolute -top-0.5 -right-0.5 size-2 rounded-full bg-amber-500 ring-2 ring-panel" />}
         </span>
         <span className="hidden max-w-40 truncate md:inline">{me?.name}</span>
+        <span className="sr-only">Account menu</span>
         <ChevronDown className="size-3.5 text-muted" aria-hidden />
       </button>
       {open && (
@@ -143,8 +143,9 @@ export function Banners() {
   const [hidden, setHidden] = useState(false);
   const resend = useResendVerification();
   const resendOutcome = outcome(resend, `A new link is on its way to ${me?.email ?? 'your address'}.`);
+  if (!notice && !(me && !me.email_verified_at && !hidden)) return null;
   return (
-    <>
+    <section aria-label="Notices">
       {notice && (
         <div role="alert" className="flex items-center gap-2 border-b border-red-200 bg-red-50 px-4 py-2 text-[13px] text-red-900 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200" data-testid="notice">
           <span className="flex-1">{notice}</span>
@@ -168,6 +169,6 @@ export function Banners() {
           </button>
         </div>
       )}
-    </>
+    </section>
   );
 }

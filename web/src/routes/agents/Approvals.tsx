@@ -57,9 +57,9 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
             <Mono className="text-muted" title={task.id}>{shortId(task.id)}</Mono>
           </div>
           {task.input_data !== null && task.input_data !== undefined && (
-            <pre className="mt-1.5 max-h-24 overflow-auto rounded bg-panel-2 px-2 py-1 font-mono text-[11px]">{JSON.stringify(task.input_data)}</pre>
+            <pre tabIndex={0} aria-label="Input" className="mt-1.5 max-h-24 overflow-auto rounded bg-panel-2 px-2 py-1 font-mono text-[11px]">{JSON.stringify(task.input_data)}</pre>
           )}
-          {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} compact />}
+          {waiting && <div className="mt-1.5 max-w-xl"><WaitingNotice agentType={waiting.agentType} reason={waiting.reason} /></div>}
           {error && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{describeError(error).detail || describeError(error).title}</p>}
         </div>
         {canApprove && !rejecting && (

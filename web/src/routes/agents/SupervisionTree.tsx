@@ -6,16 +6,16 @@ import { useMemo, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Pause, Play } from 'lucide-react';
+import { Pause, Play, X } from 'lucide-react';
 import { Link } from 'react-router';
 import { api, call } from '../../api/rest';
-import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
+import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import type { SupervisionTree as Tree, TreeNode } from '../../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, StatusBadge, cx } from '../../components/ui';
-import { layoutTree, NODE_WIDTH } from './treeLayout';
+import { displayName, layoutTree, NODE_WIDTH, visibleTree } from './treeLayout';
 import { useUi } from '../../stores/ui';
 
-type TreeNodeData = { node: TreeNode; selected: boolean };
+type TreeNodeData = { node: TreeNode; selected: boolean; label: string; folded: number };
 
 const ROLE_LABEL: Record<string, string> = {
   root: 'root supervisor',
@@ -28,12 +28,8 @@ const ROLE_LABEL: Record<string, string> = {
   agent: 'agent',
 };
 
-function label(node: TreeNode): string {
-  return node.agent_name ?? node.name;
-}
-
 function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
-  const { node, selected } = data;
+  const { node, selected, label, folded } = data;
   const supervisor = node.role !== 'agent' && node.role !== 'system_actor' && node.role !== 'adapter';
   return (
     <div
@@ -48,7 +44,7 @@ function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
       <Handle type="target" position={Position.Top} className="!size-1.5 !border-0 !bg-zinc-400" />
       <div className="flex items-center justify-between gap-1">
         <span className="truncate font-semibold" title={node.path}>
-          {label(node)}
+          {label}
         </span>
         {node.status ? <StatusBadge status={node.status} /> : <Badge tone="gray">{ROLE_LABEL[node.role] ?? node.role}</Badge>}
       </div>
@@ -58,6 +54,7 @@ function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
         <span title="Restarts">↻ {node.restarts}</span>
         <span title="Messages handled">✓ {node.messages_handled}</span>
       </div>
+      {folded > 0 && <div className="mt-1 text-[11px] text-muted">+ {folded} system actors</div>}
       {supervisor && node.policy && (
         <div className="mt-1 truncate text-[11px] text-muted" title="Restart policy of this supervisor">
           {node.policy.strategy} · {node.policy.max_restarts}/{node.policy.window_secs}s
@@ -75,7 +72,7 @@ function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
 
 const nodeTypes = { tree: TreeCard };
 
-function Details({ node, parent }: { node: TreeNode; parent: TreeNode | undefined }) {
+function Details({ node, parent, label }: { node: TreeNode; parent: TreeNode | undefined; label: string }) {
   const canSteer = useCan('spawnAgents');
   const invalidate = useInvalidateOrg();
   const toggle = useMutation({
@@ -94,7 +91,7 @@ function Details({ node, parent }: { node: TreeNode; parent: TreeNode | undefine
   return (
     <div className="space-y-3 text-[13px]" data-testid="tree-details">
       <div>
-        <div className="font-semibold">{label(node)}</div>
+        <div className="font-semibold">{label}</div>
         <Mono className="break-all text-[11px] text-muted">{node.path}</Mono>
       </div>
       <dl className="grid grid-cols-2 gap-2">
@@ -140,84 +137,109 @@ function Details({ node, parent }: { node: TreeNode; parent: TreeNode | undefine
 
 export function SupervisionTree() {
   const dark = useUi((state) => state.theme) === 'dark' || document.documentElement.classList.contains('dark');
+  const { organization } = useOrganization();
   const tree = useQuery({
     queryKey: useOrgKey('tree'),
     refetchInterval: 15_000,
     queryFn: () => call<Tree>(api.GET('/api/supervision/tree')),
   });
   const [selected, setSelected] = useState<string | null>(null);
-  const nodes: TreeNode[] = useMemo(() => tree.data?.nodes ?? [], [tree.data]);
+  const [showSystem, setShowSystem] = useState(false);
+  const all: TreeNode[] = useMemo(() => tree.data?.nodes ?? [], [tree.data]);
+  const { nodes, hidden } = useMemo(() => visibleTree(all, showSystem), [all, showSystem]);
+  const organizationName = organization?.name ?? null;
+  const nameOf = (node: TreeNode) => displayName(node, organizationName);
 
-  const { flowNodes, flowEdges } = useMemo(() => {
+  const { flowNodes, flowEdges, shape } = useMemo(() => {
     const placed = layoutTree(nodes);
+    const folded = (node: TreeNode) => (node.role === 'system' ? all.filter((other) => other.parent === node.path && other.role === 'system_actor').length - nodes.filter((other) => other.parent === node.path).length : 0);
     const flowNodes: Node<TreeNodeData>[] = placed.map(({ node, x, y }) => ({
       id: node.path,
       type: 'tree',
       position: { x, y },
-      data: { node, selected: node.path === selected },
+      data: { node, selected: node.path === selected, label: displayName(node, organizationName), folded: folded(node) },
       draggable: false,
     }));
     const known = new Set(nodes.map((node) => node.path));
     const flowEdges: Edge[] = nodes
       .filter((node) => node.parent && known.has(node.parent))
       .map((node) => ({ id: `${node.parent}->${node.path}`, source: node.parent ?? '', target: node.path, type: 'smoothstep', animated: node.status === 'working' }));
-    return { flowNodes, flowEdges };
-  }, [nodes, selected]);
+    // Redraw (and fit the view again) when the set of nodes changes, not on every refresh.
+    return { flowNodes, flowEdges, shape: nodes.map((node) => node.path).join('|') };
+  }, [nodes, all, selected, organizationName]);
 
-  const chosen = nodes.find((node) => node.path === selected);
+  const chosen = all.find((node) => node.path === selected);
   const counts = {
-    agents: nodes.filter((node) => node.role === 'agent').length,
-    errors: nodes.filter((node) => node.status === 'error').length,
-    restarts: nodes.reduce((sum, node) => sum + node.restarts, 0),
+    agents: all.filter((node) => node.role === 'agent').length,
+    errors: all.filter((node) => node.status === 'error').length,
+    restarts: all.reduce((sum, node) => sum + node.restarts, 0),
   };
 
   return (
-    <div className="grid gap-4 lg:grid-cols-[1fr_280px]">
-      <Card
-        title={
-          <div className="flex items-center gap-3 text-[13px]">
-            <h2 className="font-semibold">Supervision tree</h2>
-            <span className="text-muted">{counts.agents} agents · {counts.errors} in error · {counts.restarts} restarts</span>
-          </div>
-        }
-        bodyClassName="p-0"
-      >
-        {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
-        {tree.error && (
-          <div className="space-y-2 p-4" data-testid="tree-error">
-            <ErrorNotice error={tree.error} what="The supervision tree" />
-            <p className="text-[12px] text-muted">
-              The agents themselves are listed under <Link className="underline" to="/agents/list">Agents</Link>; the tree is read again every 15 seconds.
-            </p>
-          </div>
-        )}
-        {tree.data && nodes.length === 0 && (
-          <div className="p-4">
-            <EmptyState title="The tree is empty">The node answered no supervisors: is its runtime starting?</EmptyState>
-          </div>
-        )}
-        {nodes.length > 0 && (
-          <div className="h-[560px]" data-testid="supervision-tree">
-            <ReactFlow
-              nodes={flowNodes}
-              edges={flowEdges}
-              nodeTypes={nodeTypes}
-              fitView
-              minZoom={0.2}
-              nodesConnectable={false}
-              colorMode={dark ? 'dark' : 'light'}
-              onNodeClick={(_, node) => setSelected(node.id)}
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background gap={20} size={1} />
-              <Controls showInteractive={false} />
-            </ReactFlow>
-          </div>
-        )}
-      </Card>
-      <Card title="Details">
-        {chosen ? <Details node={chosen} parent={nodes.find((node) => node.path === chosen.parent)} /> : <p className="text-[13px] text-muted">Select a node to see its state, its supervisor's policy and its last error.</p>}
-      </Card>
-    </div>
+    <Card
+      title={
+        <div className="flex items-center gap-3 text-[13px]">
+          <h2 className="font-semibold">Supervision tree</h2>
+          <span className="text-muted">{counts.agents} agents · {counts.errors} in error · {counts.restarts} restarts</span>
+        </div>
+      }
+      actions={
+        all.some((node) => node.role === 'system_actor') && (
+          <label className="flex items-center gap-1.5 text-[12px] text-muted">
+            <input type="checkbox" className="size-3.5" checked={showSystem} onChange={(event) => setShowSystem(event.target.checked)} />
+            Show system actors{hidden > 0 ? ` (${hidden})` : ''}
+          </label>
+        )
+      }
+      bodyClassName="p-0"
+    >
+      {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
+      {tree.error && (
+        <div className="space-y-2 p-4" data-testid="tree-error">
+          <ErrorNotice error={tree.error} what="The supervision tree" />
+          <p className="text-[12px] text-muted">
+            The agents themselves are listed under <Link className="underline" to="/agents/list">Agents</Link>; the tree is read again every 15 seconds.
+          </p>
+        </div>
+      )}
+      {tree.data && nodes.length === 0 && (
+        <div className="p-4">
+          <EmptyState title="The tree is empty">The node answered no supervisors: is its runtime starting?</EmptyState>
+        </div>
+      )}
+      {nodes.length > 0 && (
+        <div className="relative h-[600px]" data-testid="supervision-tree">
+          <ReactFlow
+            key={shape}
+            nodes={flowNodes}
+            edges={flowEdges}
+            nodeTypes={nodeTypes}
+            fitView
+            fitViewOptions={{ padding: 0.08, maxZoom: 1 }}
+            minZoom={0.2}
+            nodesConnectable={false}
+            colorMode={dark ? 'dark' : 'light'}
+            onNodeClick={(_, node) => setSelected(node.id)}
+            onPaneClick={() => setSelected(null)}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={20} size={1} />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+          <aside className="absolute top-3 right-3 z-10 w-72 rounded-lg border border-line bg-panel p-3 shadow-lg" aria-label="Details">
+            {chosen ? (
+              <>
+                <button type="button" className="absolute top-2 right-2 rounded p-1 text-muted hover:bg-panel-2" aria-label="Close the details" onClick={() => setSelected(null)}>
+                  <X className="size-3.5" aria-hidden />
+                </button>
+                <Details node={chosen} parent={all.find((node) => node.path === chosen.parent)} label={nameOf(chosen)} />
+              </>
+            ) : (
+              <p className="text-[12px] text-muted">Select a node to see its state, its supervisor's policy and its last error.</p>
+            )}
+          </aside>
+        </div>
+      )}
+    </Card>
   );
 }

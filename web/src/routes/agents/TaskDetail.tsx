@@ -125,7 +125,7 @@ export function TaskDetail() {
               <div className="space-y-3">
                 <div>
                   <h3 className="mb-1 text-[12px] font-medium text-muted">Input</h3>
-                  <pre className="max-h-48 overflow-auto rounded-md border border-line bg-panel-2 p-3 font-mono text-[12px]">{JSON.stringify(row.input_data, null, 2)}</pre>
+                  <pre tabIndex={0} aria-label="Input" className="max-h-48 overflow-auto rounded-md border border-line bg-panel-2 p-3 font-mono text-[12px]">{JSON.stringify(row.input_data, null, 2)}</pre>
                 </div>
                 <div>
                   <h3 className="mb-1 text-[12px] font-medium text-muted">Output</h3>

@@ -49,7 +49,7 @@ export function TaskOutput({ output }: { output: unknown }) {
     <div className="space-y-2">
       {findings.length > 0 && <Findings findings={findings} />}
       {(typeof rest !== 'object' || rest === null || Object.keys(rest).length > 0) && (
-        <pre className="max-h-72 overflow-auto rounded-md border border-line bg-panel-2 p-3 font-mono text-[12px]">{JSON.stringify(rest, null, 2)}</pre>
+        <pre tabIndex={0} className="max-h-72 overflow-auto rounded-md border border-line bg-panel-2 p-3 font-mono text-[12px]">{JSON.stringify(rest, null, 2)}</pre>
       )}
     </div>
   );

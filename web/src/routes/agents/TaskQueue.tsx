@@ -206,7 +206,7 @@ export function TaskQueue() {
                     )}
                   </td>
                   <td className="text-right tabular-nums">{task.priority}</td>
-                  <td onClick={(event) => event.stopPropagation()}><TaskStatusCell task={task} /></td>
+                  <td><TaskStatusCell task={task} /></td>
                   <td className="text-right tabular-nums">{task.attempt} / {task.max_attempts}</td>
                   <td className="text-[12px]">
                     {task.lease_expires_at && task.status === 'in_progress' ? (

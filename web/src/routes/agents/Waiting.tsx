@@ -87,13 +87,18 @@ export function WaitingNotice({ agentType, reason, count, compact = false }: { a
   );
 }
 
-/** A task's status, and why it waits when it does. */
-export function TaskStatusCell({ task, compact = true }: { task: TaskRow; compact?: boolean }) {
+/** A task's status, and (in one short line, the task queue's summary has the action) why it waits. */
+export function TaskStatusCell({ task }: { task: TaskRow }) {
   const waiting = waitingOf(task);
   return (
     <div>
       <StatusBadge status={task.status} />
-      {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} compact={compact} />}
+      {waiting && (
+        <p className="mt-0.5 flex max-w-72 items-start gap-1 text-[12px] text-amber-800 dark:text-amber-300" data-testid="waiting-reason">
+          <Hourglass className="mt-0.5 size-3 shrink-0" aria-hidden />
+          <span>{waiting.reason}</span>
+        </p>
+      )}
     </div>
   );
 }

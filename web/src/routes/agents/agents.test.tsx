@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import { TaskOutput, outputSummary } from './TaskOutput';
-import { layoutTree, LEVEL_HEIGHT } from './treeLayout';
+import { displayName, layoutTree, LEVEL_HEIGHT, visibleTree } from './treeLayout';
 import type { TreeNode } from '../../api/models';
 import { configurationOf, draftOf, ConfigError } from './ConfigForm';
 
@@ -42,6 +42,30 @@ describe('tree layout', () => {
     const b = at('root/org:1/executors/agent:b').x;
     expect(at('root/org:1/executors').x).toBe((a + b) / 2);
     expect(placed).toHaveLength(6);
+  });
+});
+
+describe('tree display', () => {
+  const nodes = [
+    node('root', null, 'root'),
+    node('root/system', 'root', 'system'),
+    node('root/system/events', 'root/system', 'system_actor'),
+    node('root/system/gateway', 'root/system', 'system_actor'),
+    node('root/org:1', 'root', 'organization'),
+    node('root/org:1/executors', 'root/org:1', 'kind'),
+  ];
+
+  it('folds the system actors into their supervisor unless asked for', () => {
+    const folded = visibleTree(nodes, false);
+    expect(folded.nodes.map((item) => item.path)).toEqual(['root', 'root/system', 'root/org:1', 'root/org:1/executors']);
+    expect(folded.hidden).toBe(2);
+    expect(visibleTree(nodes, true)).toEqual({ nodes, hidden: 0 });
+  });
+
+  it('names the organization node after the organization and agents after themselves', () => {
+    expect(displayName(nodes[4]!, 'Acme')).toBe('Acme');
+    expect(displayName({ ...nodes[5]!, agent_name: 'counter' }, 'Acme')).toBe('counter');
+    expect(displayName(nodes[5]!, 'Acme')).toBe('executors');
   });
 });
 

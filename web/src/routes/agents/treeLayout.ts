@@ -47,3 +47,22 @@ const ROLE_ORDER: Record<string, number> = { root: 0, system: 1, system_actor: 2
 function order(node: TreeNode): number {
   return ROLE_ORDER[node.role] ?? 9;
 }
+
+/**
+ * The nodes drawn: the system supervisor's own actors (events, gateway, scheduler,
+ * dispatcher) are folded into it unless asked for, so the organization's part of the
+ * tree keeps a readable size. `hidden` counts what was folded.
+ */
+export function visibleTree(nodes: TreeNode[], showSystem: boolean): { nodes: TreeNode[]; hidden: number } {
+  if (showSystem) return { nodes, hidden: 0 };
+  const system = new Set(nodes.filter((node) => node.role === 'system').map((node) => node.path));
+  const kept = nodes.filter((node) => !(node.role === 'system_actor' && node.parent !== null && system.has(node.parent)));
+  return { nodes: kept, hidden: nodes.length - kept.length };
+}
+
+/** What a node is called on screen: the agent's or organization's name, else its path segment. */
+export function displayName(node: TreeNode, organizationName: string | null): string {
+  if (node.agent_name) return node.agent_name;
+  if (node.role === 'organization' && organizationName) return organizationName;
+  return node.name;
+}

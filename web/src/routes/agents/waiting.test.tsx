@@ -82,8 +82,15 @@ describe('waiting tasks', () => {
 });
 
 describe('the waiting notice', () => {
-  it('shows the reason and creates an agent of the type in one click', async () => {
+  it('shows a waiting task’s reason next to its status', () => {
     wrap(<TaskStatusCell task={task()} />);
+    expect(screen.getByText('pending')).toBeInTheDocument();
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting for an enabled github_watcher agent');
+  });
+
+  it('shows the reason and creates an agent of the type in one click', async () => {
+    const waiting = waitingOf(task())!;
+    wrap(<WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />);
     expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting for an enabled github_watcher agent');
     await userEvent.click(screen.getByRole('button', { name: 'Create a github_watcher agent' }));
     await waitFor(() => expect(screen.getByTestId('created-waiting-agent')).toHaveTextContent('Created github-watcher-2'));

@@ -44,11 +44,16 @@ export function GithubCallback() {
     );
   }
   if (outcome.kind === 'error' || outcome.kind === 'empty' || error) {
-    const shown = error ?? new Error(outcome.kind === 'error' ? outcome.message : 'GitHub login did not return a session');
     return (
       <AuthFrame title="GitHub did not sign you in">
         <div className="space-y-3" data-testid="github-callback-error">
-          <ErrorNotice error={shown} />
+          {error ? (
+            <ErrorNotice error={error} />
+          ) : (
+            <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-[13px] text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300">
+              {outcome.kind === 'error' ? outcome.message : 'GitHub login did not return a session: start again from the sign-in page.'}
+            </p>
+          )}
           <Link to={signedIn ? '/' : '/login'} className={buttonClass('secondary')}>
             {signedIn ? 'Back to the console' : 'Back to sign-in'}
           </Link>

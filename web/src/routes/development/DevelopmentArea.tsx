@@ -304,9 +304,13 @@ function Deployments() {
                   <tr key={deployment.id}>
                     <td>
                       <div className="font-medium">{deployment.project_name}</div>
-                      <a href={deployment.url.startsWith('http') ? deployment.url : `https://${deployment.url}`} target="_blank" rel="noreferrer" className="inline-flex items-center gap-1 text-[12px] text-muted hover:underline">
-                        {deployment.url} <ExternalLink className="size-3" aria-hidden />
-                      </a>
+                      {deployment.url ? (
+                        <a href={deployment.url.startsWith('http') ? deployment.url : `https://${deployment.url}`} target="_blank" rel="noreferrer" className="inline-flex items-center gap-1 text-[12px] text-muted hover:underline">
+                          {deployment.url} <ExternalLink className="size-3" aria-hidden />
+                        </a>
+                      ) : (
+                        <span className="text-[12px] text-muted">no URL yet</span>
+                      )}
                     </td>
                     <td><StatusBadge status={deployment.state} /></td>
                     <td>{deployment.environment ?? '—'}</td>

@@ -3,9 +3,11 @@
 // only when this page opens.
 import './setupWorkers';
 import 'graphiql/style.css';
-import { useEffect, useMemo, useState } from 'react';
+import './graphiql-fixes.css';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { GraphiQL } from 'graphiql';
 import { consoleFetcher } from './fetcher';
+import { improveDarkTheme } from './monacoTheme';
 import { tokens } from '../../api/session';
 import { live } from '../../api/graphql';
 import { currentOrganizationId, useUi } from '../../stores/ui';
@@ -43,9 +45,41 @@ function useDark(): boolean {
   return dark;
 }
 
+/**
+ * GraphiQL's tabs are `<li role="tab">` holding two buttons (the tab and its close
+ * button), which nests interactive controls (axe: nested-interactive). The tab role and
+ * its state move to the tab's own button, the list item becomes presentational.
+ */
+function useAccessibleTabs(root: React.RefObject<HTMLDivElement | null>): void {
+  useEffect(() => {
+    const container = root.current;
+    if (!container) return;
+    const fix = () => {
+      for (const item of container.querySelectorAll<HTMLElement>('.graphiql-tab')) {
+        const button = item.querySelector<HTMLElement>('.graphiql-tab-button');
+        const selected = item.getAttribute('aria-selected') ?? (item.classList.contains('graphiql-tab-active') ? 'true' : 'false');
+        if (item.getAttribute('role') !== 'presentation') item.setAttribute('role', 'presentation');
+        if (item.hasAttribute('aria-selected')) item.removeAttribute('aria-selected');
+        if (button) {
+          if (button.getAttribute('role') !== 'tab') button.setAttribute('role', 'tab');
+          const active = item.classList.contains('graphiql-tab-active') ? 'true' : selected;
+          if (button.getAttribute('aria-selected') !== active) button.setAttribute('aria-selected', active);
+        }
+      }
+    };
+    fix();
+    const observer = new MutationObserver(fix);
+    observer.observe(container, { subtree: true, childList: true, attributes: true, attributeFilter: ['role', 'aria-selected', 'class'] });
+    return () => observer.disconnect();
+  }, [root]);
+}
+
 export function GraphiQLPage() {
   const { organizationId } = useOrganization();
   const dark = useDark();
+  const root = useRef<HTMLDivElement>(null);
+  useAccessibleTabs(root);
+  useEffect(improveDarkTheme, []);
   const fetcher = useMemo(
     () =>
       consoleFetcher({
@@ -60,8 +94,13 @@ export function GraphiQLPage() {
     [organizationId],
   );
   return (
-    <div className="h-full min-h-0" data-testid="graphiql">
-      <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} forcedTheme={dark ? 'dark' : 'light'} isHeadersEditorEnabled shouldPersistHeaders={false} />
+    <div className="h-full min-h-0" data-testid="graphiql" ref={root}>
+      <h1 className="sr-only">GraphiQL: GraphQL explorer</h1>
+      <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} forcedTheme={dark ? 'dark' : 'light'} isHeadersEditorEnabled shouldPersistHeaders={false}>
+        <GraphiQL.Logo>
+          <span className="console-graphiql-logo">GraphiQL</span>
+        </GraphiQL.Logo>
+      </GraphiQL>
     </div>
   );
 }

@@ -1,6 +1,25 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parse } from 'graphql';
-import { consoleFetcher, isSubscription, requestHeaders } from './fetcher';
+import { getIntrospectionQuery, parse } from 'graphql';
+import { consoleFetcher, isSubscription, requestHeaders, shallowIntrospection } from './fetcher';
+
+/** How deep a query nests its fields (what the node limits to 10). */
+function depth(query: string): number {
+  const definition = parse(query).definitions;
+  const fragments = new Map(definition.filter((item) => item.kind === 'FragmentDefinition').map((item) => [item.name.value, item]));
+  type Selections = { selections: readonly { kind: string; name?: { value: string }; selectionSet?: Selections }[] };
+  const walk = (set: Selections | undefined): number => {
+    if (!set) return 0;
+    let deepest = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === 'Field') deepest = Math.max(deepest, 1 + walk(selection.selectionSet));
+      else if (selection.kind === 'FragmentSpread') deepest = Math.max(deepest, walk(fragments.get(selection.name!.value)!.selectionSet as Selections));
+      else deepest = Math.max(deepest, walk(selection.selectionSet));
+    }
+    return deepest;
+  };
+  const operation = definition.find((item) => item.kind === 'OperationDefinition')!;
+  return walk(operation.selectionSet as Selections);
+}
 
 describe('GraphiQL fetcher', () => {
   it('tells subscriptions from queries, by the operation GraphiQL runs', () => {
@@ -9,6 +28,17 @@ describe('GraphiQL fetcher', () => {
     expect(isSubscription({ query: '', operationName: 'A' }, { documentAST })).toBe(false);
     expect(isSubscription({ query: '# subscription in a comment\n{ agents { items { id } } }' })).toBe(false);
     expect(isSubscription({ query: 'subscription { newEvent { id } }' })).toBe(true);
+  });
+
+  it('asks for an introspection shallow enough for the node’s depth limit, keeping its options', () => {
+    const original = getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true });
+    expect(depth(original)).toBeGreaterThan(10);
+    const sent = shallowIntrospection({ query: original, operationName: 'IntrospectionQuery' });
+    expect(depth(sent.query)).toBeLessThanOrEqual(10);
+    expect(sent.query).toContain('args(includeDeprecated: true)');
+    expect(sent.operationName).toBe('IntrospectionQuery');
+    const other = { query: '{ agents { items { id } } }', operationName: 'Agents' };
+    expect(shallowIntrospection(other)).toBe(other);
   });
 
   it('sends the bearer token and the organization, and lets the headers editor win', () => {

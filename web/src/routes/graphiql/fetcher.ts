@@ -3,6 +3,7 @@
 // the session once on a 401; subscriptions go over the console's own graphql-ws
 // connection (/graphql/ws, authenticated in connection_init, re-established on 4401).
 // Headers typed into GraphiQL's headers editor are sent too and win over these.
+import { getIntrospectionQuery } from 'graphql';
 import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
 import type { FormattedExecutionResult, Sink, SubscribePayload } from 'graphql-ws';
 
@@ -12,6 +13,26 @@ export interface FetcherDeps {
   refresh: (rejected: string | undefined) => Promise<string | null>;
   organizationId: () => string | null;
   subscribe: (payload: SubscribePayload, sink: Sink<FormattedExecutionResult>) => () => void;
+}
+
+/**
+ * The node limits a query's depth to 10, and GraphiQL's introspection query nests type
+ * references 9 deep (`ofType { ofType { … } }`), so it is refused. The same introspection,
+ * with type references 4 deep (enough for every wrapper the node's schema uses, e.g.
+ * `[String!]!`), is sent instead: same options, same operation name.
+ */
+export function shallowIntrospection(params: FetcherParams): FetcherParams {
+  if (params.operationName !== 'IntrospectionQuery' || !params.query.includes('__schema')) return params;
+  const query = getIntrospectionQuery({
+    descriptions: /\bdescription\b/.test(params.query),
+    schemaDescription: /__schema\s*{\s*description/.test(params.query),
+    specifiedByUrl: params.query.includes('specifiedByURL'),
+    directiveIsRepeatable: params.query.includes('isRepeatable'),
+    inputValueDeprecation: /args\(includeDeprecated: true\)/.test(params.query),
+    oneOf: params.query.includes('isOneOf'),
+    typeDepth: 4,
+  });
+  return { ...params, query };
 }
 
 /** Whether the operation GraphiQL runs is a subscription. */
@@ -55,7 +76,8 @@ export function consoleFetcher(deps: FetcherDeps): Fetcher {
         },
       } as ReturnType<Fetcher>;
     }
-    const body = JSON.stringify({ query: params.query, variables: params.variables ?? {}, operationName: params.operationName ?? null });
+    const sent = shallowIntrospection(params);
+    const body = JSON.stringify({ query: sent.query, variables: sent.variables ?? {}, operationName: sent.operationName ?? null });
     const send = (token: string | null) => deps.fetch('/graphql', { method: 'POST', headers: requestHeaders(token, deps.organizationId(), opts?.headers), body });
     return (async () => {
       let token = await deps.accessToken();
