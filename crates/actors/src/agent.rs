@@ -111,6 +111,7 @@ impl AgentState {
             queue: self.queue.clone(),
             cancel,
             integrations: self.integrations.clone(),
+            bus: self.bus.clone(),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use companyos_integrations::clients::github;
 use companyos_store::{
     AgentId, AgentTask, Event, FigmaFileId, OrgId, RepositoryId, Service, Store, TaskQueue,
 };
@@ -58,6 +59,60 @@ pub struct TaskContext {
     /// The node's integration adapters, for the work only they can do (a sync through
     /// the service's API). `None` where no adapters run (a bare runtime in a test).
     pub integrations: Option<Arc<dyn IntegrationPort>>,
+    /// The node's event bus: tasks a behaviour spawns are announced on it.
+    pub bus: crate::events::EventBus,
+}
+
+impl TaskContext {
+    /// Writes a task this one leads to (idempotent by its key) and announces it. A task
+    /// for a type with no enabled agent in the organization is kept waiting for one.
+    pub async fn spawn(&self, request: TaskRequest, key: String) -> Result<AgentTask, TaskFailure> {
+        let org = self.agent.organization_id;
+        let assignee = match self
+            .store
+            .agents()
+            .assignee(org, &request.assign_to_type)
+            .await
+            .map_err(|error| TaskFailure::Retryable(error.to_string()))?
+        {
+            Some(agent) => companyos_store::Assignee::Agent(agent.id),
+            None => companyos_store::Assignee::Waiting {
+                reason: crate::agent::waiting_reason(&request.assign_to_type),
+                agent_type: request.assign_to_type.clone(),
+            },
+        };
+        let mut task =
+            companyos_store::NewTask::for_assignee(org, assignee, request.task_type.clone());
+        task.input = Some(request.input);
+        task.priority = request.priority;
+        task.requires_human_approval = request.requires_human_approval;
+        task.idempotency_key = Some(key);
+        task.description = Some(format!(
+            "{} from {} {}",
+            request.task_type, self.agent.agent_type, self.agent.name
+        ));
+        let enqueued = self
+            .queue
+            .enqueue(task)
+            .await
+            .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+        if enqueued.created {
+            self.bus.publish(crate::events::RuntimeEvent::TaskChanged {
+                organization_id: org,
+                task_id: enqueued.task.id,
+                agent_id: enqueued.task.agent_id,
+                status: enqueued.task.status,
+            });
+        }
+        Ok(enqueued.task)
+    }
+
+    /// The node's integration adapters, or a permanent failure saying none run here.
+    pub fn integrations(&self) -> Result<&Arc<dyn IntegrationPort>, TaskFailure> {
+        self.integrations.as_ref().ok_or_else(|| {
+            TaskFailure::Permanent("no integration adapters run on this node".into())
+        })
+    }
 }
 
 /// What a sync asks of an integration's adapter.
@@ -106,6 +161,53 @@ impl SyncReport {
 #[async_trait]
 pub trait IntegrationPort: Send + Sync + 'static {
     async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure>;
+
+    /// A call to GitHub through the organization's GitHub adapter, which owns the client
+    /// and its rate-limit state.
+    async fn github(
+        &self,
+        org: OrgId,
+        request: GitHubRequest,
+    ) -> Result<GitHubResponse, TaskFailure>;
+}
+
+/// What an agent asks of its organization's GitHub adapter. `repository` is
+/// `owner/name`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GitHubRequest {
+    /// A pull request and every file it touches (all pages).
+    PullRequest { repository: String, number: u64 },
+    /// A file's text at a commit or branch.
+    File {
+        repository: String,
+        path: String,
+        reference: String,
+    },
+    /// The people who last changed each path.
+    RecentAuthors {
+        repository: String,
+        paths: Vec<String>,
+    },
+    /// A review with inline comments.
+    PostReview {
+        repository: String,
+        number: u64,
+        review: github::NewReview,
+    },
+}
+
+/// GitHub's answer to a [`GitHubRequest`], of the matching variant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GitHubResponse {
+    PullRequest {
+        pull_request: Box<github::PullRequest>,
+        files: Vec<github::PullRequestFile>,
+    },
+    /// `None`: no such file there.
+    File(Option<String>),
+    /// Logins, newest change first, each once.
+    Authors(Vec<String>),
+    Review(github::Review),
 }
 
 /// Why a task did not complete. Ordinary failures travel back as values; a panic is a

@@ -13,6 +13,7 @@
 mod agent;
 mod behaviour;
 pub mod builtin;
+pub mod code_review;
 pub mod coordinator;
 mod events;
 mod lifecycle;
@@ -26,8 +27,8 @@ pub use agent::{
     topic_scope, waiting_reason,
 };
 pub use behaviour::{
-    AgentIdentity, AgentKind, Behaviour, IntegrationPort, SyncReport, SyncRequest, TaskContext,
-    TaskFailure, TaskRequest,
+    AgentIdentity, AgentKind, Behaviour, GitHubRequest, GitHubResponse, IntegrationPort,
+    SyncReport, SyncRequest, TaskContext, TaskFailure, TaskRequest,
 };
 pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;

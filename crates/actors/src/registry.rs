@@ -47,6 +47,7 @@ impl AgentTypeRegistry {
         let mut registry = AgentTypeRegistry::new();
         crate::builtin::register_all(&mut registry);
         crate::watchers::register(&mut registry);
+        crate::code_review::register(&mut registry);
         registry
     }
 

@@ -468,6 +468,17 @@ async fn a_review_waits_for_a_reviewer_and_runs_when_one_starts(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let path = connect(&server, &owner, "github", "waiting-secret").await;
+    // Connecting GitHub started a code review agent; this organization deletes it.
+    let (_, reviewers) = server
+        .call(Method::GET, "/api/agents?type=code_review", &owner, None)
+        .await;
+    for reviewer in reviewers["items"].as_array().expect("agents") {
+        let id = reviewer["id"].as_str().expect("id");
+        let (status, _) = server
+            .call(Method::DELETE, &format!("/api/agents/{id}"), &owner, None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
     let body = fixture("github/pull_request/opened.payload.json");
     let headers = pull_request_headers(b"waiting-secret", "waiting-delivery-1", &body);
     let (status, answer) = deliver(&server, &path, &headers, body).await;

@@ -67,6 +67,11 @@ pub struct PullRequest {
     pub merged_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The code review agent's latest result: summary, risk, findings, reviewers.
+    #[sqlx(json(nullable))]
+    pub agent_review: Option<Value>,
+    /// Why the security agent blocked the pull request, when it did.
+    pub blocked_reason: Option<String>,
 }
 
 impl PullRequest {
@@ -364,6 +369,75 @@ impl PullRequests<'_> {
             .await
         })?;
         Ok(Page::from_rows(rows, page, PullRequest::cursor))
+    }
+
+    /// The organization's pull request `number` of the repository `full_name`.
+    pub async fn find_by_number(
+        &self,
+        org: OrgId,
+        full_name: &str,
+        number: i32,
+    ) -> Result<Option<PullRequest>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT p.* FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+                 WHERE r.organization_id = $1 AND r.full_name = $2 AND p.number = $3",
+            )
+            .bind(org)
+            .bind(full_name)
+            .bind(number)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
+    /// Records the code review agent's progress and, when it finished, its result.
+    pub async fn record_agent_review(
+        &self,
+        org: OrgId,
+        id: PullRequestId,
+        status: AgentReviewStatus,
+        review: Option<&Value>,
+    ) -> Result<PullRequest, StoreError> {
+        let updated: Option<PullRequest> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE pull_requests SET agent_review_status = $3,
+                        agent_review = COALESCE($4, agent_review), updated_at = $5
+                 WHERE id = $1 AND repository_id IN (SELECT id FROM repositories WHERE organization_id = $2)
+                 RETURNING *",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(status)
+            .bind(review.map(Json))
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        updated.ok_or_else(|| StoreError::not_found("pull request", id))
+    }
+
+    /// Blocks the pull request with a reason (the security agent), or unblocks it.
+    pub async fn set_blocked(
+        &self,
+        org: OrgId,
+        id: PullRequestId,
+        reason: Option<&str>,
+    ) -> Result<PullRequest, StoreError> {
+        let updated: Option<PullRequest> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE pull_requests SET blocked_reason = $3, updated_at = $4
+                 WHERE id = $1 AND repository_id IN (SELECT id FROM repositories WHERE organization_id = $2)
+                 RETURNING *",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(reason)
+            .bind(now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        updated.ok_or_else(|| StoreError::not_found("pull request", id))
     }
 
     pub async fn set_review_status(

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use companyos_actors::{SyncReport, SyncRequest, TaskFailure};
+use companyos_actors::{GitHubRequest, GitHubResponse, SyncReport, SyncRequest, TaskFailure};
 use companyos_integrations::normalise::{self, DomainEvent, Normalised};
 use companyos_store::{
     DeliveryId, DeploymentState, DeploymentSync, EventActorType, FigmaFileSync, IntegrationId,
@@ -109,6 +109,11 @@ pub enum AdapterMessage {
     Drain,
     /// Sync through the service's API and reply with what was done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
+    /// Call GitHub for an agent (this adapter's integration must be GitHub's).
+    GitHub(
+        GitHubRequest,
+        RpcReplyPort<Result<GitHubResponse, TaskFailure>>,
+    ),
     /// Time for the periodic sync.
     SyncDue,
 }
@@ -214,6 +219,25 @@ impl Actor for Adapter {
                 }
                 Err(error) => {
                     let _ = reply.send(Err(error.into_failure()));
+                }
+            },
+            AdapterMessage::GitHub(request, reply) => match state.syncer().await {
+                Ok(syncer) => {
+                    state.spawn(async move {
+                        let result = syncer.github(request).await;
+                        if let Err(error) = &result {
+                            tracing::warn!(%error, "a GitHub call for an agent failed");
+                            syncer.mark_if_refused(error).await;
+                        }
+                        if reply.send(result.map_err(SyncError::into_failure)).is_err() {
+                            tracing::debug!("the GitHub call's caller is gone");
+                        }
+                    });
+                }
+                Err(error) => {
+                    if reply.send(Err(error.into_failure())).is_err() {
+                        tracing::debug!("the GitHub call's caller is gone");
+                    }
                 }
             },
             AdapterMessage::SyncDue => {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use companyos_actors::{SyncReport, SyncRequest, TaskFailure};
+use companyos_actors::{GitHubRequest, GitHubResponse, SyncReport, SyncRequest, TaskFailure};
 use companyos_store::{DeliveryId, IntegrationId, IntegrationStatus, OrgId, Service};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
@@ -47,6 +47,11 @@ pub enum IntegrationsMessage {
     /// Sync through the service's API (see [`crate::sync`]); the adapter of the service
     /// the request concerns replies when the sync is done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
+    /// A call to GitHub for an agent, through the GitHub adapter.
+    GitHub(
+        GitHubRequest,
+        RpcReplyPort<Result<GitHubResponse, TaskFailure>>,
+    ),
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
@@ -238,6 +243,38 @@ impl Actor for IntegrationsSupervisor {
                                 "{service} is not connected: connect it with POST /api/integrations/{service}/connect"
                             ))
                         }));
+                    }
+                }
+            }
+            IntegrationsMessage::GitHub(request, reply) => {
+                let service = Service::Github;
+                let mut adapter = state.adapter_of(service);
+                if adapter.is_none() {
+                    state.refresh(&myself).await?;
+                    adapter = state.adapter_of(service);
+                }
+                match adapter {
+                    Some(actor) => {
+                        if let Err(error) =
+                            actor.send_message(AdapterMessage::GitHub(request, reply))
+                        {
+                            tracing::warn!(%error, "GitHub call not handed to the adapter");
+                        }
+                    }
+                    None => {
+                        let connected = state.adapters.iter().any(|entry| entry.service == service);
+                        let failure = if connected {
+                            TaskFailure::Retryable(
+                                "the github adapter is restarting; the task is tried again".into(),
+                            )
+                        } else {
+                            TaskFailure::Permanent(
+                                "github is not connected: connect it with POST /api/integrations/github/connect".into(),
+                            )
+                        };
+                        if reply.send(Err(failure)).is_err() {
+                            tracing::debug!("the GitHub call's caller is gone");
+                        }
                     }
                 }
             }

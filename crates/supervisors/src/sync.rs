@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use companyos_actors::{IntegrationPort, SyncReport, SyncRequest, TaskFailure};
+use companyos_actors::{
+    GitHubRequest, GitHubResponse, IntegrationPort, SyncReport, SyncRequest, TaskFailure,
+};
 use companyos_integrations::IntegrationError;
 use companyos_integrations::clients::{
     FigmaClient, FigmaConfig, GitHubClient, GitHubConfig, LinkedInClient, LinkedInConfig, Secret,
@@ -944,5 +946,103 @@ impl IntegrationPort for NodePort {
                 "the integration's adapter stopped during the sync".into(),
             )),
         }
+    }
+
+    async fn github(
+        &self,
+        org: OrgId,
+        request: GitHubRequest,
+    ) -> Result<GitHubResponse, TaskFailure> {
+        let deps = self
+            .deps
+            .upgrade()
+            .ok_or_else(|| TaskFailure::Retryable("the node is shutting down".into()))?;
+        let supervisor = deps.node.integrations(org).ok_or_else(|| {
+            TaskFailure::Retryable(
+                "the organization's integrations are not running on this node".into(),
+            )
+        })?;
+        drop(deps);
+        match supervisor
+            .call(
+                |reply| IntegrationsMessage::GitHub(request, reply),
+                Some(SYNC_TIMEOUT),
+            )
+            .await
+        {
+            Ok(CallResult::Success(result)) => result,
+            Ok(CallResult::Timeout) => Err(TaskFailure::Retryable(format!(
+                "GitHub did not answer within {} s",
+                SYNC_TIMEOUT.as_secs()
+            ))),
+            Ok(CallResult::SenderError) | Err(_) => Err(TaskFailure::Retryable(
+                "the GitHub adapter stopped during the call".into(),
+            )),
+        }
+    }
+}
+
+impl Syncer {
+    /// Performs an agent's GitHub call with the adapter's client.
+    pub(crate) async fn github(&self, request: GitHubRequest) -> Result<GitHubResponse, SyncError> {
+        let ServiceClient::GitHub(client) = &self.client else {
+            return Err(SyncError::Unusable(
+                "this integration is not GitHub's".into(),
+            ));
+        };
+        let split = |repository: &str| -> Result<(String, String), SyncError> {
+            repository
+                .split_once('/')
+                .filter(|(owner, name)| !owner.is_empty() && !name.is_empty())
+                .map(|(owner, name)| (owner.to_owned(), name.to_owned()))
+                .ok_or_else(|| {
+                    SyncError::Unusable(format!(
+                        "{repository:?} is not a repository name of the form owner/name"
+                    ))
+                })
+        };
+        Ok(match request {
+            GitHubRequest::PullRequest { repository, number } => {
+                let (owner, name) = split(&repository)?;
+                let pull_request = client.get_pull_request(&owner, &name, number).await?;
+                let files = client.pull_request_files(&owner, &name, number).await?;
+                GitHubResponse::PullRequest {
+                    pull_request: Box::new(pull_request),
+                    files,
+                }
+            }
+            GitHubRequest::File {
+                repository,
+                path,
+                reference,
+            } => {
+                let (owner, name) = split(&repository)?;
+                GitHubResponse::File(
+                    client
+                        .file_contents(&owner, &name, &path, &reference)
+                        .await?,
+                )
+            }
+            GitHubRequest::RecentAuthors { repository, paths } => {
+                let (owner, name) = split(&repository)?;
+                let mut authors: Vec<String> = Vec::new();
+                for path in paths {
+                    for login in client.recent_authors(&owner, &name, &path).await? {
+                        if !authors.contains(&login) {
+                            authors.push(login);
+                        }
+                    }
+                }
+                GitHubResponse::Authors(authors)
+            }
+            GitHubRequest::PostReview {
+                repository,
+                number,
+                review,
+            } => {
+                let (owner, name) = split(&repository)?;
+                GitHubResponse::Review(client.create_review(&owner, &name, number, &review).await?)
+            }
+        })
     }
 }

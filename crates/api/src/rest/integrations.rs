@@ -218,10 +218,71 @@ async fn connect(
         .await?;
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
-    Ok((
-        StatusCode::CREATED,
-        Json(integration_view(&state, &access, &headers, &integration)),
-    ))
+    let started = default_agents(&state, &access, service).await;
+    let mut answer = integration_view(&state, &access, &headers, &integration);
+    answer["agents_started"] = json!(started);
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// What a team expects on connecting a service: its watcher, when the organization has
+/// none of that type, and — for GitHub — a code review agent that posts its reviews
+/// once a person approves them. Each can be reconfigured or disabled afterwards; an
+/// agent that cannot be started here does not undo the connection. Returns the agents
+/// started.
+async fn default_agents(
+    state: &AppState,
+    access: &crate::rbac::OrgAccess,
+    service: Service,
+) -> Vec<Value> {
+    let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
+    if service == Service::Github {
+        wanted.push((
+            "code_review",
+            "Code review".to_owned(),
+            Some(json!({"post": "approval", "max_comments": 30})),
+        ));
+    }
+    let mut started = Vec::new();
+    for (agent_type, name, configuration) in wanted {
+        if state.runtime.registry().get(agent_type).is_none() {
+            continue;
+        }
+        let filter = companyos_store::AgentFilter {
+            agent_type: Some(agent_type.to_owned()),
+            ..Default::default()
+        };
+        let existing = state
+            .store
+            .agents()
+            .list(
+                access.organization,
+                &filter,
+                &companyos_store::PageRequest {
+                    limit: 1,
+                    after: None,
+                },
+            )
+            .await;
+        match existing {
+            Ok(page) if page.items.is_empty() => {}
+            Ok(_) => continue,
+            Err(error) => {
+                tracing::warn!(%error, agent_type, "cannot look for existing agents");
+                continue;
+            }
+        }
+        match state
+            .runtime
+            .spawn_agent(access.organization, &name, agent_type, configuration)
+            .await
+        {
+            Ok(agent) => {
+                started.push(json!({"id": agent.id, "name": agent.name, "type": agent.agent_type}))
+            }
+            Err(error) => tracing::warn!(%error, agent_type, "a default agent was not started"),
+        }
+    }
+    started
 }
 
 #[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

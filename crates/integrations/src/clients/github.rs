@@ -31,6 +31,7 @@ use crate::IntegrationError;
 const SERVICE: &str = "github";
 const JSON: &str = "application/vnd.github+json";
 const DIFF: &str = "application/vnd.github.diff";
+const RAW: &str = "application/vnd.github.raw+json";
 /// GitHub serves at most 3000 files of a pull request, 100 a page.
 const MAX_FILE_PAGES: u32 = 30;
 
@@ -459,6 +460,83 @@ impl GitHubClient {
                 _ => return Ok(files),
             }
         }
+    }
+
+    /// `GET /repos/{owner}/{repo}/contents/{path}?ref=…` as raw text: a file at a commit
+    /// (`None` when there is no such file there).
+    pub async fn file_contents(
+        &self,
+        owner: &str,
+        repo: &str,
+        path: &str,
+        reference: &str,
+    ) -> Result<Option<String>, IntegrationError> {
+        let encoded: String = path
+            .split('/')
+            .map(|part| {
+                part.bytes()
+                    .map(|byte| match byte {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                            char::from(byte).to_string()
+                        }
+                        other => format!("%{other:02X}"),
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let reference: String = reference
+            .bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                    char::from(byte).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        let path_and_query = format!(
+            "{}/contents/{encoded}?ref={reference}",
+            self.repo_path(owner, repo)?
+        );
+        let what = format!("file {path} in {owner}/{repo}");
+        match self
+            .send(Method::GET, &path_and_query, RAW, None, &what)
+            .await
+        {
+            Ok(response) => Ok(Some(String::from_utf8_lossy(&response.body).into_owned())),
+            Err(IntegrationError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `GET /repos/{owner}/{repo}/commits?path=…`: the logins of the people who last
+    /// changed `path`, newest first, each once.
+    pub async fn recent_authors(
+        &self,
+        owner: &str,
+        repo: &str,
+        path: &str,
+    ) -> Result<Vec<String>, IntegrationError> {
+        #[derive(Deserialize)]
+        struct Commit {
+            author: Option<Account>,
+        }
+        let params = vec![("path", path.to_owned()), ("per_page", "20".to_owned())];
+        let endpoint = format!("{}/commits", self.repo_path(owner, repo)?);
+        let what = format!("history of {path} in {owner}/{repo}");
+        let page: Page<Commit> = self.get_page(&endpoint, &params, &what).await?;
+        let mut authors: Vec<String> = Vec::new();
+        for login in page
+            .items
+            .into_iter()
+            .filter_map(|commit| commit.author)
+            .map(|account| account.login)
+        {
+            if !authors.contains(&login) {
+                authors.push(login);
+            }
+        }
+        Ok(authors)
     }
 
     /// `POST /repos/{owner}/{repo}/pulls/{number}/reviews`, inline comments included.

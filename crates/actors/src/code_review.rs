@@ -1,0 +1,722 @@
+//! The development agents that act on pull requests.
+//!
+//! - `code_review` (executor) performs `analyze_pr`: it reads the pull request and every
+//!   file it touches from GitHub through the organization's GitHub adapter, reviews the
+//!   added lines with the rules of [`crate::review`] (secrets, risky code, the change's
+//!   shape), suggests reviewers (CODEOWNERS at the head commit, else the recent authors
+//!   of the touched paths), keeps the pull request's `agent_review_status` and result
+//!   current, and — as its configuration's `post` says: `auto`, `approval` (the
+//!   default: a `post_review` task waits for a person's approval) or `never` — posts a
+//!   GitHub review with a comment on each finding's line, secrets masked. A secret found
+//!   spawns `security_scan` at priority 10 for the `security` agent. It also performs
+//!   `post_review` itself.
+//! - `security` (executor) performs `security_scan`: it scans the whole touched files at
+//!   the head commit (not only the patch), blocks the pull request when it finds a
+//!   secret or a high-severity issue, and raises a critical `notify` task for the
+//!   `notification` agent.
+//!
+//! Both work with no LLM configured; the rules are the review.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use companyos_integrations::clients::github::{
+    NewReview, PullRequestFile, ReviewComment, ReviewEvent,
+};
+use companyos_store::{AgentReviewStatus, AgentTask, PullRequestId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::behaviour::{
+    AgentKind, Behaviour, GitHubRequest, GitHubResponse, TaskContext, TaskFailure, TaskRequest,
+};
+use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Severity};
+
+/// Agent and task type names, written once.
+pub mod names {
+    pub const CODE_REVIEW: &str = "code_review";
+    pub const SECURITY: &str = "security";
+    pub const NOTIFICATION: &str = "notification";
+    pub const ANALYZE_PR: &str = "analyze_pr";
+    pub const POST_REVIEW: &str = "post_review";
+    pub const SECURITY_SCAN: &str = "security_scan";
+    pub const NOTIFY: &str = "notify";
+}
+
+pub fn register(registry: &mut AgentTypeRegistry) {
+    registry.register(AgentType {
+        name: names::CODE_REVIEW.into(),
+        kind: AgentKind::Executor,
+        capabilities: vec![names::ANALYZE_PR.into(), names::POST_REVIEW.into()],
+        default_configuration: json!({"post": "approval", "max_comments": 30}),
+        factory: Arc::new(|configuration| Box::new(CodeReview::from_configuration(configuration))),
+    });
+    registry.register(AgentType {
+        name: names::SECURITY.into(),
+        kind: AgentKind::Executor,
+        capabilities: vec![names::SECURITY_SCAN.into()],
+        default_configuration: json!({"max_files": 100}),
+        factory: Arc::new(|configuration| Box::new(Security::from_configuration(configuration))),
+    });
+}
+
+/// When the review is posted to GitHub.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostMode {
+    /// At once.
+    Auto,
+    /// After a person approves the `post_review` task.
+    #[default]
+    Approval,
+    /// Never: the review stays in CompanyOS.
+    Never,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+struct CodeReviewConfig {
+    post: PostMode,
+    max_comments: usize,
+}
+
+impl Default for CodeReviewConfig {
+    fn default() -> Self {
+        CodeReviewConfig {
+            post: PostMode::Approval,
+            max_comments: 30,
+        }
+    }
+}
+
+/// The input of `analyze_pr`, as the GitHub watcher and the agent-review route write
+/// it. Fields the review does not need are ignored.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct AnalyzePr {
+    /// `owner/name`.
+    pub repository: String,
+    pub number: u64,
+    #[serde(default)]
+    pub pull_request_id: Option<PullRequestId>,
+    #[serde(default)]
+    pub head_sha: Option<String>,
+}
+
+/// The input of `post_review`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PostReview {
+    pub repository: String,
+    pub number: u64,
+    #[serde(default)]
+    pub pull_request_id: Option<PullRequestId>,
+    #[serde(default)]
+    pub head_sha: Option<String>,
+    pub body: String,
+    pub comments: Vec<PlannedComment>,
+}
+
+/// A line comment of a review to post.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PlannedComment {
+    pub path: String,
+    pub line: u32,
+    pub body: String,
+}
+
+/// The input of `security_scan`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SecurityScan {
+    pub repository: String,
+    pub number: u64,
+    #[serde(default)]
+    pub pull_request_id: Option<PullRequestId>,
+    pub head_sha: String,
+    pub paths: Vec<String>,
+}
+
+fn input<T: for<'de> Deserialize<'de>>(task: &AgentTask) -> Result<T, TaskFailure> {
+    let value = task.input_data.clone().unwrap_or(Value::Null);
+    serde_json::from_value(value).map_err(|error| {
+        TaskFailure::Permanent(format!(
+            "the {} input is not usable: {error}",
+            task.task_type
+        ))
+    })
+}
+
+fn output<T: Serialize>(value: &T) -> Result<Option<Value>, TaskFailure> {
+    serde_json::to_value(value)
+        .map(Some)
+        .map_err(|error| TaskFailure::Permanent(format!("the output cannot be written: {error}")))
+}
+
+fn changed_file(file: &PullRequestFile) -> ChangedFile {
+    let status = match file.status.as_str() {
+        "added" => FileStatus::Added,
+        "removed" => FileStatus::Removed,
+        "renamed" => FileStatus::Renamed,
+        "copied" => FileStatus::Copied,
+        "unchanged" => FileStatus::Unchanged,
+        "changed" => FileStatus::Changed,
+        _ => FileStatus::Modified,
+    };
+    ChangedFile {
+        path: file.filename.clone(),
+        previous_path: file.previous_filename.clone(),
+        status,
+        additions: u32::try_from(file.additions).unwrap_or(u32::MAX),
+        deletions: u32::try_from(file.deletions).unwrap_or(u32::MAX),
+        patch: file.patch.clone(),
+    }
+}
+
+/// The review's text: the summary, then the findings without a line.
+fn review_body(analysis: &Analysis, reviewers: &[String]) -> String {
+    let mut body = format!(
+        "**CompanyOS code review** — risk: **{}**\n\n{}\n",
+        analysis.risk, analysis.summary
+    );
+    let general: Vec<&Finding> = analysis
+        .findings
+        .iter()
+        .filter(|finding| finding.line.is_none())
+        .collect();
+    if !general.is_empty() {
+        body.push('\n');
+        for finding in general {
+            body.push_str(&format!(
+                "- {} `{}` ({}): {}\n",
+                finding.severity.as_str(),
+                finding.path,
+                finding.rule,
+                finding.message
+            ));
+        }
+    }
+    if !reviewers.is_empty() {
+        body.push_str(&format!(
+            "\nSuggested reviewers: {}\n",
+            reviewers.join(", ")
+        ));
+    }
+    body
+}
+
+/// One comment per finding on a line (worst first, at most `max`). Finding messages
+/// carry only masked secrets; the text is redacted once more before it leaves.
+fn planned_comments(analysis: &Analysis, max: usize) -> Vec<PlannedComment> {
+    analysis
+        .findings
+        .iter()
+        .filter_map(|finding| {
+            finding.line.map(|line| PlannedComment {
+                path: finding.path.clone(),
+                line,
+                body: review::redact(&format!(
+                    "**{}** · {} · `{}`\n\n{}",
+                    finding.severity.as_str(),
+                    category_name(finding.category),
+                    finding.rule,
+                    finding.message
+                )),
+            })
+        })
+        .take(max)
+        .collect()
+}
+
+fn category_name(category: Category) -> &'static str {
+    match category {
+        Category::Secret => "secret",
+        Category::Security => "security",
+        Category::Quality => "quality",
+        Category::Tests => "tests",
+        Category::Dependencies => "dependencies",
+        Category::Size => "size",
+    }
+}
+
+/// Executor: `analyze_pr` and `post_review`.
+pub struct CodeReview {
+    config: CodeReviewConfig,
+}
+
+impl CodeReview {
+    pub fn from_configuration(configuration: &Value) -> Self {
+        CodeReview {
+            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
+        }
+    }
+
+    async fn analyze(
+        &self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        let request: AnalyzePr = input(task)?;
+        let org = ctx.agent.organization_id;
+        let pull_request_id = match request.pull_request_id {
+            Some(id) => Some(id),
+            None => ctx
+                .store
+                .pull_requests()
+                .find_by_number(
+                    org,
+                    &request.repository,
+                    i32::try_from(request.number).unwrap_or(i32::MAX),
+                )
+                .await
+                .map_err(|error| TaskFailure::Retryable(error.to_string()))?
+                .map(|row| row.id),
+        };
+        let mark = |status: AgentReviewStatus, review: Option<Value>| {
+            let store = ctx.store.clone();
+            async move {
+                if let Some(id) = pull_request_id
+                    && let Err(error) = store
+                        .pull_requests()
+                        .record_agent_review(org, id, status, review.as_ref())
+                        .await
+                {
+                    tracing::warn!(%error, "cannot record the review on the pull request");
+                }
+            }
+        };
+        mark(AgentReviewStatus::InProgress, None).await;
+        let port = ctx.integrations()?;
+        let fetched = port
+            .github(
+                org,
+                GitHubRequest::PullRequest {
+                    repository: request.repository.clone(),
+                    number: request.number,
+                },
+            )
+            .await;
+        let (pull_request, files) = match fetched {
+            Ok(GitHubResponse::PullRequest {
+                pull_request,
+                files,
+            }) => (pull_request, files),
+            Ok(_) => {
+                return Err(TaskFailure::Permanent(
+                    "GitHub answered something else".into(),
+                ));
+            }
+            Err(failure) => {
+                if matches!(failure, TaskFailure::Permanent(_)) {
+                    mark(AgentReviewStatus::Failed, None).await;
+                }
+                return Err(failure);
+            }
+        };
+        let head = request
+            .head_sha
+            .clone()
+            .unwrap_or_else(|| pull_request.head.sha.clone());
+        let changed: Vec<ChangedFile> = files.iter().map(changed_file).collect();
+        let analysis = review::analyse_changes(&changed);
+        let reviewers = suggested_reviewers(
+            ctx,
+            &request.repository,
+            &head,
+            &changed,
+            pull_request.user.as_ref().map(|user| user.login.as_str()),
+        )
+        .await;
+
+        let comments = planned_comments(&analysis, self.config.max_comments);
+        let body = review_body(&analysis, &reviewers);
+        let post = PostReview {
+            repository: request.repository.clone(),
+            number: request.number,
+            pull_request_id,
+            head_sha: Some(head.clone()),
+            body,
+            comments,
+        };
+        let posting = match self.config.post {
+            PostMode::Never => json!({"mode": "never"}),
+            PostMode::Auto => {
+                let review = post_review(ctx, &post).await?;
+                json!({"mode": "auto", "review": review})
+            }
+            PostMode::Approval => {
+                let spawned = ctx
+                    .spawn(
+                        TaskRequest {
+                            assign_to_type: names::CODE_REVIEW.into(),
+                            task_type: names::POST_REVIEW.into(),
+                            input: serde_json::to_value(&post).unwrap_or(Value::Null),
+                            priority: task.priority,
+                            requires_human_approval: true,
+                        },
+                        format!("{}:{}", task.id, names::POST_REVIEW),
+                    )
+                    .await?;
+                json!({"mode": "approval", "task_id": spawned.id})
+            }
+        };
+        let secrets: Vec<&Finding> = analysis
+            .findings
+            .iter()
+            .filter(|finding| finding.category == Category::Secret)
+            .collect();
+        let mut escalated = Value::Null;
+        if !secrets.is_empty() {
+            let mut paths: Vec<String> = changed
+                .iter()
+                .filter(|file| file.status != FileStatus::Removed)
+                .map(|file| file.path.clone())
+                .collect();
+            paths.dedup();
+            let scan = SecurityScan {
+                repository: request.repository.clone(),
+                number: request.number,
+                pull_request_id,
+                head_sha: head.clone(),
+                paths,
+            };
+            let spawned = ctx
+                .spawn(
+                    TaskRequest {
+                        assign_to_type: names::SECURITY.into(),
+                        task_type: names::SECURITY_SCAN.into(),
+                        input: serde_json::to_value(&scan).unwrap_or(Value::Null),
+                        priority: 10,
+                        requires_human_approval: false,
+                    },
+                    format!("{}:{}", task.id, names::SECURITY_SCAN),
+                )
+                .await?;
+            escalated = json!(spawned.id);
+        }
+        let result = json!({
+            "summary": analysis.summary,
+            "risk": analysis.risk,
+            "findings": analysis.findings,
+            "suggested_reviewers": reviewers,
+            "head_sha": head,
+            "posting": posting,
+            "security_scan_task_id": escalated,
+        });
+        mark(AgentReviewStatus::Completed, Some(result.clone())).await;
+        Ok(Some(result))
+    }
+}
+
+/// Reviewers for the touched paths: CODEOWNERS at the head commit when the repository
+/// has one, else the people who last changed those paths; never the author.
+async fn suggested_reviewers(
+    ctx: &TaskContext,
+    repository: &str,
+    head: &str,
+    changed: &[ChangedFile],
+    author: Option<&str>,
+) -> Vec<String> {
+    let Ok(port) = ctx.integrations() else {
+        return Vec::new();
+    };
+    let org = ctx.agent.organization_id;
+    let paths: Vec<&str> = changed.iter().map(|file| file.path.as_str()).collect();
+    let not_author = |login: &String| {
+        author.is_none_or(|author| !login.trim_start_matches('@').eq_ignore_ascii_case(author))
+    };
+    for location in [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] {
+        match port
+            .github(
+                org,
+                GitHubRequest::File {
+                    repository: repository.to_owned(),
+                    path: location.to_owned(),
+                    reference: head.to_owned(),
+                },
+            )
+            .await
+        {
+            Ok(GitHubResponse::File(Some(codeowners))) => {
+                return review::codeowners_reviewers(&codeowners, &paths)
+                    .into_iter()
+                    .filter(not_author)
+                    .collect();
+            }
+            Ok(_) => continue,
+            Err(failure) => {
+                tracing::debug!(%failure, "CODEOWNERS not read");
+                break;
+            }
+        }
+    }
+    let busiest: Vec<String> = {
+        let mut sorted: Vec<&ChangedFile> = changed.iter().collect();
+        sorted.sort_by_key(|file| std::cmp::Reverse(file.additions + file.deletions));
+        sorted
+            .iter()
+            .take(5)
+            .map(|file| file.path.clone())
+            .collect()
+    };
+    match port
+        .github(
+            org,
+            GitHubRequest::RecentAuthors {
+                repository: repository.to_owned(),
+                paths: busiest,
+            },
+        )
+        .await
+    {
+        Ok(GitHubResponse::Authors(authors)) => authors
+            .into_iter()
+            .map(|login| format!("@{login}"))
+            .filter(not_author)
+            .take(3)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Posts the planned review to GitHub (a comment review: CompanyOS never approves or
+/// blocks a merge on GitHub by itself).
+async fn post_review(ctx: &TaskContext, post: &PostReview) -> Result<Value, TaskFailure> {
+    let review = NewReview {
+        commit_id: post.head_sha.clone(),
+        body: Some(review::redact(&post.body)),
+        event: Some(ReviewEvent::Comment),
+        comments: post
+            .comments
+            .iter()
+            .map(|comment| {
+                ReviewComment::on_line(
+                    comment.path.clone(),
+                    u64::from(comment.line),
+                    review::redact(&comment.body),
+                )
+            })
+            .collect(),
+    };
+    let posted = ctx
+        .integrations()?
+        .github(
+            ctx.agent.organization_id,
+            GitHubRequest::PostReview {
+                repository: post.repository.clone(),
+                number: post.number,
+                review,
+            },
+        )
+        .await?;
+    match posted {
+        GitHubResponse::Review(review) => {
+            Ok(json!({"id": review.id, "html_url": review.html_url, "state": review.state}))
+        }
+        _ => Err(TaskFailure::Permanent(
+            "GitHub answered something else".into(),
+        )),
+    }
+}
+
+#[async_trait]
+impl Behaviour for CodeReview {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+
+    async fn perform(
+        &mut self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        match task.task_type.as_str() {
+            names::ANALYZE_PR => self.analyze(ctx, task).await,
+            names::POST_REVIEW => {
+                let post: PostReview = input(task)?;
+                let review = post_review(ctx, &post).await?;
+                output(&json!({"posted": review, "comments": post.comments.len()}))
+            }
+            other => Err(TaskFailure::Permanent(format!(
+                "a code_review agent performs {} and {}, not {other}",
+                names::ANALYZE_PR,
+                names::POST_REVIEW
+            ))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+struct SecurityConfig {
+    max_files: usize,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig { max_files: 100 }
+    }
+}
+
+/// Executor: `security_scan`.
+pub struct Security {
+    config: SecurityConfig,
+}
+
+impl Security {
+    pub fn from_configuration(configuration: &Value) -> Self {
+        Security {
+            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Behaviour for Security {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+
+    async fn perform(
+        &mut self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        if task.task_type != names::SECURITY_SCAN {
+            return Err(TaskFailure::Permanent(format!(
+                "a security agent performs {}, not {}",
+                names::SECURITY_SCAN,
+                task.task_type
+            )));
+        }
+        let scan: SecurityScan = input(task)?;
+        let org = ctx.agent.organization_id;
+        let port = ctx.integrations()?;
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut scanned = 0usize;
+        for path in scan.paths.iter().take(self.config.max_files) {
+            if ctx.cancel.is_cancelled() {
+                return Err(TaskFailure::Permanent("cancelled".into()));
+            }
+            let contents = port
+                .github(
+                    org,
+                    GitHubRequest::File {
+                        repository: scan.repository.clone(),
+                        path: path.clone(),
+                        reference: scan.head_sha.clone(),
+                    },
+                )
+                .await?;
+            if let GitHubResponse::File(Some(text)) = contents {
+                scanned += 1;
+                findings.extend(review::scan_contents(path, &text));
+            }
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.path.cmp(&b.path))
+                .then(a.line.cmp(&b.line))
+        });
+        let blocking: Vec<&Finding> = findings
+            .iter()
+            .filter(|finding| {
+                finding.category == Category::Secret || finding.severity >= Severity::High
+            })
+            .collect();
+        let blocked = !blocking.is_empty();
+        if let Some(pull_request) = scan.pull_request_id {
+            let reason = blocked.then(|| {
+                format!(
+                    "{} finding(s) to fix before merging, the worst: {}",
+                    blocking.len(),
+                    blocking[0].message
+                )
+            });
+            ctx.store
+                .pull_requests()
+                .set_blocked(org, pull_request, reason.as_deref())
+                .await
+                .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+        }
+        let mut notification = Value::Null;
+        if blocked {
+            let spawned = ctx
+                .spawn(
+                    TaskRequest {
+                        assign_to_type: names::NOTIFICATION.into(),
+                        task_type: names::NOTIFY.into(),
+                        input: json!({
+                            "severity": "critical",
+                            "title": format!("Secrets or high-risk code in {}#{}", scan.repository, scan.number),
+                            "text": review::redact(&blocking
+                                .iter()
+                                .take(5)
+                                .map(|finding| format!("{}:{} {}", finding.path, finding.line.unwrap_or(0), finding.message))
+                                .collect::<Vec<_>>()
+                                .join("\n")),
+                            "pull_request_id": scan.pull_request_id,
+                            "repository": scan.repository,
+                            "number": scan.number,
+                        }),
+                        priority: 10,
+                        requires_human_approval: false,
+                    },
+                    format!("{}:{}", task.id, names::NOTIFY),
+                )
+                .await?;
+            notification = json!(spawned.id);
+        }
+        output(&json!({
+            "files_scanned": scanned,
+            "blocked": blocked,
+            "findings": findings,
+            "notification_task_id": notification,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_sit_on_the_findings_lines_and_never_carry_a_secret() {
+        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+        let files = vec![ChangedFile {
+            path: "src/config.rs".into(),
+            previous_path: None,
+            status: FileStatus::Modified,
+            additions: 2,
+            deletions: 0,
+            patch: Some(format!(
+                "@@ -10,2 +10,4 @@\n context\n+let token = \"{token}\";\n+let other = 1;\n context"
+            )),
+        }];
+        let analysis = review::analyse_changes(&files);
+        let comments = planned_comments(&analysis, 30);
+        let secret = comments
+            .iter()
+            .find(|comment| comment.body.contains("secret"))
+            .expect("a comment on the secret");
+        assert_eq!((secret.path.as_str(), secret.line), ("src/config.rs", 11));
+        for comment in &comments {
+            assert!(!comment.body.contains(token), "{}", comment.body);
+        }
+        assert!(!review_body(&analysis, &["@alice".into()]).contains(token));
+        assert!(planned_comments(&analysis, 0).is_empty(), "the limit holds");
+    }
+
+    #[test]
+    fn the_post_mode_defaults_to_approval() {
+        assert_eq!(
+            CodeReview::from_configuration(&json!({})).config.post,
+            PostMode::Approval
+        );
+        assert_eq!(
+            CodeReview::from_configuration(&json!({"post": "auto"}))
+                .config
+                .post,
+            PostMode::Auto
+        );
+    }
+}

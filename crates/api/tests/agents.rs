@@ -1,0 +1,297 @@
+//! The agents CompanyOS ships, end to end over HTTP on SQLite and PostgreSQL, against a
+//! local stand-in for GitHub's REST API in its documented formats: connecting GitHub
+//! starts a watcher and a code review agent; a signed `pull_request.opened` delivery is
+//! reviewed from the pull request's files (a planted secret and risky SQL found on their
+//! lines, reviewers suggested from CODEOWNERS), the review waits for approval before it
+//! is posted (with the secret masked), and the secret sends a `security_scan` that waits
+//! for a security agent, which then scans the whole files and blocks the pull request.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{Caller, Server, serve_node};
+use companyos_api::WebhookConfig;
+use companyos_integrations::webhooks::github_signature;
+use companyos_store::Service;
+use companyos_store::testing::TestDb;
+use companyos_supervisors::AgentTypeRegistry;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+companyos_store::contract_tests!(a_pull_request_is_reviewed_posted_on_approval_and_escalated);
+
+/// A key of AWS's documented shape (random body, not a real credential).
+const PLANTED_KEY: &str = "AKIAQ7XK2M4P9RZ5TW3N";
+
+fn fixture() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/github/pull_request/opened.payload.json");
+    serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("json")
+}
+
+fn patch() -> String {
+    format!(
+        "@@ -1,3 +1,7 @@\n use std::env;\n+const AWS_ACCESS_KEY_ID: &str = \"{PLANTED_KEY}\";\n+\n+fn find(db: &Db, name: &str) {{\n+    db.query(&format!(\"SELECT * FROM users WHERE name = '{{}}'\", name));\n+}}\n fn main() {{}}\n"
+    )
+}
+
+/// GitHub's API for the fixture's pull request (Codertocat/Hello-World#2).
+async fn github() -> MockServer {
+    let github = MockServer::start().await;
+    let repo = "/repos/Codertocat/Hello-World";
+    let pull = fixture()["pull_request"].clone();
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/pulls/2")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pull))
+        .mount(&github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/pulls/2/files")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/db.rs",
+             "status": "modified", "additions": 4, "deletions": 0, "changes": 4,
+             "patch": patch()},
+            {"sha": "cccd538c8e72b8c175046e27cc8f907076331401", "filename": "README.md",
+             "status": "modified", "additions": 1, "deletions": 0, "changes": 1,
+             "patch": "@@ -1 +1,2 @@\n # Hello\n+More words."}
+        ])))
+        .mount(&github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/contents/.github/CODEOWNERS")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("* @Codertocat/maintainers\nsrc/ @octocat\n"),
+        )
+        .mount(&github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/contents/src/db.rs")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+            "use std::env;\nconst AWS_ACCESS_KEY_ID: &str = \"{PLANTED_KEY}\";\nfn main() {{}}\n"
+        )))
+        .mount(&github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{repo}/contents/README.md")))
+        .respond_with(ResponseTemplate::new(200).set_body_string("# Hello\nMore words.\n"))
+        .mount(&github)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{repo}/pulls/2/reviews")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": 80, "node_id": "MDE3OlB1bGxSZXF1ZXN0UmV2aWV3ODA=", "state": "COMMENTED",
+            "body": "review", "html_url": "https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-80",
+            "submitted_at": "2019-11-17T17:43:43Z", "commit_id": "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+        })))
+        .mount(&github)
+        .await;
+    github
+}
+
+async fn tasks_of(server: &Server, caller: &Caller, task_type: &str) -> Vec<Value> {
+    let (_, tasks) = server
+        .call(Method::GET, "/api/agent-tasks?limit=100", caller, None)
+        .await;
+    tasks["items"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter(|task| task["task_type"] == task_type)
+        .cloned()
+        .collect()
+}
+
+/// Waits for a task of `task_type` in `status`.
+async fn task(server: &Server, caller: &Caller, task_type: &str, status: &str) -> Value {
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        seen = tasks_of(server, caller, task_type).await;
+        if let Some(task) = seen.iter().find(|task| task["status"] == status) {
+            return task.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no {task_type} task became {status}: {seen:?}");
+}
+
+async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb) {
+    let stand_in = github().await;
+    let server = serve_node(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Github, stand_in.uri())]),
+        None,
+    )
+    .await;
+    let (owner, org) = server.owner("owner@review.example", "Review").await;
+    let owner = Caller::new(&owner, &org);
+
+    // Connecting GitHub starts its watcher and a code review agent.
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "ghp_the_integrations_own"}, "webhook_secret": "review-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let started: Vec<&str> = connected["agents_started"]
+        .as_array()
+        .expect("agents_started")
+        .iter()
+        .filter_map(|agent| agent["type"].as_str())
+        .collect();
+    assert_eq!(started, ["github_watcher", "code_review"]);
+    let url = connected["webhook_url"].as_str().expect("url");
+    let path = url[server.base.len()..].to_owned();
+
+    // A signed pull_request.opened delivery.
+    let body = serde_json::to_vec(&fixture()).expect("body");
+    let response = server
+        .client
+        .post(format!("{}{path}", server.base))
+        .header("content-type", "application/json")
+        .header("x-github-event", "pull_request")
+        .header("x-github-delivery", "review-delivery-1")
+        .header(
+            "x-hub-signature-256",
+            github_signature(b"review-secret", &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("deliver");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+
+    // The review: the secret and the risky SQL on their lines, reviewers from
+    // CODEOWNERS, the overall risk.
+    let review = task(&server, &owner, "analyze_pr", "completed").await;
+    let output = &review["output_data"];
+    assert_eq!(output["risk"], "high", "{output}");
+    let findings = output["findings"].as_array().expect("findings");
+    let at = |category: &str| {
+        findings
+            .iter()
+            .find(|finding| finding["category"] == category)
+            .unwrap_or_else(|| panic!("no {category} finding in {output}"))
+    };
+    assert_eq!(
+        (at("secret")["path"].as_str(), at("secret")["line"].as_u64()),
+        (Some("src/db.rs"), Some(2))
+    );
+    assert_eq!(at("security")["line"], 5, "the SQL built by formatting");
+    assert!(
+        !output.to_string().contains(PLANTED_KEY),
+        "never the secret itself"
+    );
+    // CODEOWNERS: the last matching rule — src/ for src/db.rs, * for README.md.
+    let reviewers = output["suggested_reviewers"].as_array().expect("reviewers");
+    for owner in ["@octocat", "@Codertocat/maintainers"] {
+        assert!(
+            reviewers.iter().any(|reviewer| reviewer == owner),
+            "{owner} in {reviewers:?}"
+        );
+    }
+    // The pull request shows the review.
+    let (_, pulls) = server
+        .call(Method::GET, "/api/pull-requests", &owner, None)
+        .await;
+    let pull = &pulls["items"][0];
+    assert_eq!(pull["agent_review_status"], "completed", "{pull}");
+    assert_eq!(pull["agent_review"]["risk"], "high");
+
+    // Posting waits for a person; nothing reached GitHub yet.
+    let post = task(&server, &owner, "post_review", "needs_approval").await;
+    let posted = |requests: &[Request]| {
+        requests
+            .iter()
+            .filter(|request| request.method.as_str() == "POST")
+            .count()
+    };
+    assert_eq!(
+        posted(&stand_in.received_requests().await.expect("requests")),
+        0
+    );
+    let post_id = post["id"].as_str().expect("id");
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/api/agent-tasks/{post_id}/approve"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let done = task(&server, &owner, "post_review", "completed").await;
+    assert_eq!(done["output_data"]["posted"]["id"], 80);
+    let requests = stand_in.received_requests().await.expect("requests");
+    let sent = requests
+        .iter()
+        .find(|request| request.method.as_str() == "POST")
+        .expect("the review was posted");
+    let sent_text = String::from_utf8_lossy(&sent.body).into_owned();
+    assert!(
+        !sent_text.contains(PLANTED_KEY),
+        "the secret is masked: {sent_text}"
+    );
+    let sent: Value = serde_json::from_slice(&sent.body).expect("json");
+    assert_eq!(sent["event"], "COMMENT");
+    assert_eq!(
+        sent["commit_id"],
+        "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+    );
+    let comments = sent["comments"].as_array().expect("comments");
+    assert!(
+        comments.iter().any(|comment| comment["path"] == "src/db.rs"
+            && comment["line"] == 2
+            && comment["side"] == "RIGHT"),
+        "{sent}"
+    );
+    assert!(
+        requests.iter().all(|request| request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("ghp_the_integrations_own"))),
+        "every call uses the integration's token"
+    );
+
+    // The secret escalated: a security scan waits for a security agent, then runs.
+    let scan = task(&server, &owner, "security_scan", "pending").await;
+    assert_eq!(scan["priority"], 10);
+    assert!(
+        scan["agent_id"].is_null() && scan["waiting_reason"].is_string(),
+        "{scan}"
+    );
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/api/agents",
+            &owner,
+            Some(json!({"name": "Security", "type": "security"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let scanned = task(&server, &owner, "security_scan", "completed").await;
+    assert_eq!(scanned["output_data"]["blocked"], true, "{scanned}");
+    assert_eq!(scanned["output_data"]["files_scanned"], 2);
+    let (_, pulls) = server
+        .call(Method::GET, "/api/pull-requests", &owner, None)
+        .await;
+    assert!(
+        pulls["items"][0]["blocked_reason"].is_string(),
+        "the pull request is blocked: {pulls}"
+    );
+    let notify = task(&server, &owner, "notify", "pending").await;
+    assert_eq!(notify["input_data"]["severity"], "critical");
+    assert!(!notify.to_string().contains(PLANTED_KEY));
+    server.stop().await;
+}
