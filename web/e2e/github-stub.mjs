@@ -1,11 +1,22 @@
 // A stand-in for github.com and api.github.com on 127.0.0.1, for the end-to-end test:
 // the OAuth pages the node sends a browser to (authorize, then back to the node's
 // callback with a code), the token exchange, the user and their verified addresses, and
-// the REST API a sync reads (every list is empty). The node is pointed at it with
-// auth.github_url and auth.github_api_url. Every request is recorded.
+// the REST API that syncs and reviews read: the fixture's repository and its pull
+// requests (each with one changed file), empty lists elsewhere, reviews and comments
+// accepted. The node is pointed at it with auth.github_url and auth.github_api_url.
+// Every request is recorded.
 import { createServer } from 'node:http';
 
-export function startGithubStub({ user, emails }) {
+const DIFF = `diff --git a/README.md b/README.md
+index 980a0d5..3b18e51 100644
+--- a/README.md
++++ b/README.md
+@@ -1 +1,2 @@
+ Hello World!
++Some new information for the readers.
+`;
+
+export function startGithubStub({ user, emails, pullRequest, repository }) {
   const requests = [];
   const state = { deny: false };
   const server = createServer((req, res) => {
@@ -29,15 +40,36 @@ export function startGithubStub({ user, emails }) {
       res.end();
       return;
     }
-    if (url.pathname === '/login/oauth/access_token' && req.method === 'POST') {
-      req.resume();
-      req.on('end', () => json(200, { access_token: 'gho_e2e_stub', token_type: 'bearer', scope: 'read:user,user:email' }));
+    if (req.method === 'POST') {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        if (url.pathname === '/login/oauth/access_token') return json(200, { access_token: 'gho_e2e_stub', token_type: 'bearer', scope: 'read:user,user:email' });
+        if (/\/pulls\/\d+\/reviews$/.test(url.pathname)) {
+          return json(200, { id: 80, state: 'COMMENTED', body: 'review', html_url: `${repository.html_url}/pull/1#pullrequestreview-80`, submitted_at: new Date().toISOString() });
+        }
+        if (/\/issues\/\d+\/comments$/.test(url.pathname)) return json(201, { id: 81, html_url: `${repository.html_url}/pull/1#issuecomment-81`, body: 'comment', user: { login: 'companyos', id: 1 } });
+        json(404, { message: 'Not Found' });
+      });
       return;
     }
     if (url.pathname === '/user') return json(200, user);
     if (url.pathname === '/user/emails') return json(200, emails);
+    const repo = `/repos/${repository.full_name}`;
+    if (url.pathname === repo) return json(200, repository);
+    const pull = url.pathname.match(new RegExp(`^${repo}/pulls/(\\d+)(/files)?$`));
+    if (pull) {
+      const number = Number(pull[1]);
+      if (pull[2]) return json(200, [{ filename: 'README.md', status: 'modified', additions: 1, deletions: 0, changes: 1, patch: DIFF.split('\n').slice(4).join('\n'), sha: '3b18e512dba79e4c8300dd08aeb37f8e728b8dad' }]);
+      if ((req.headers.accept ?? '').includes('diff')) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(DIFF);
+        return;
+      }
+      return json(200, { ...pullRequest, number, additions: 1, deletions: 0, changed_files: 1 });
+    }
+    if (url.pathname.startsWith(`${repo}/contents/`)) return json(404, { message: 'Not Found' });
     if (req.method === 'GET') return json(200, []);
-    req.resume();
     json(404, { message: 'Not Found' });
   });
   return new Promise((resolvePromise) =>

@@ -15,6 +15,7 @@ export const CommandCenterQuery = graphql(`
       items {
         id
         taskType
+        agentType
         description
         priority
         createdAt
@@ -22,6 +23,15 @@ export const CommandCenterQuery = graphql(`
           id
           name
         }
+      }
+    }
+    pending: agentTasks(organizationId: $organizationId, filters: { status: PENDING }, first: 25) {
+      items {
+        id
+        taskType
+        agentType
+        waitingReason
+        createdAt
       }
     }
     running: agentTasks(organizationId: $organizationId, filters: { status: IN_PROGRESS }, first: 10) {

@@ -165,7 +165,7 @@ export function Shell() {
       </a>
       <aside className={cx('flex shrink-0 flex-col border-r border-line bg-panel transition-[width]', collapsed ? 'w-14' : 'w-56')}>
         <div className="flex h-12 items-center gap-2 border-b border-line px-3">
-          <div className="grid size-7 shrink-0 place-items-center rounded-md bg-accent text-[13px] font-bold text-accent-fg" aria-hidden>
+          <div className="grid size-7 shrink-0 place-items-center rounded-md bg-accent-solid text-[13px] font-bold text-accent-fg" aria-hidden>
             C
           </div>
           {!collapsed && <span className="truncate text-[14px] font-semibold">CompanyOS</span>}

@@ -85,7 +85,7 @@ export function UserMenu({ onSignOut, signingOut }: { onSignOut: () => void; sig
         className="flex h-8 items-center gap-2 rounded-md px-1.5 text-[13px] hover:bg-panel-2"
         data-testid="user-menu"
       >
-        <span className="relative grid size-6 place-items-center rounded-full bg-accent text-[11px] font-semibold text-accent-fg" aria-hidden>
+        <span className="relative grid size-6 place-items-center rounded-full bg-accent-solid text-[11px] font-semibold text-accent-fg" aria-hidden>
           {(me?.name ?? '?').slice(0, 1).toUpperCase()}
           {unverified && <span className="absolute -top-0.5 -right-0.5 size-2 rounded-full bg-amber-500 ring-2 ring-panel" />}
         </span>

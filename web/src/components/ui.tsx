@@ -21,7 +21,7 @@ export function cx(...classes: (string | false | null | undefined)[]): string {
 type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
 
 const VARIANTS: Record<Variant, string> = {
-  primary: 'bg-accent text-accent-fg hover:brightness-110 border border-transparent',
+  primary: 'bg-accent-solid text-accent-fg hover:brightness-110 border border-transparent',
   secondary: 'bg-panel text-fg border border-line hover:bg-panel-2',
   ghost: 'text-fg hover:bg-panel-2 border border-transparent',
   danger: 'bg-red-700 text-white hover:bg-red-800 border border-transparent',

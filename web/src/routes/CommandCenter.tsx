@@ -1,7 +1,7 @@
 // Command Center: what needs attention now, each tile linking to its area.
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Activity, Bot, CheckCircle2, GitPullRequest, Inbox, PlugZap, Rocket, TriangleAlert } from 'lucide-react';
+import { Activity, Bot, CheckCircle2, GitPullRequest, Hourglass, Inbox, PlugZap, Rocket, TriangleAlert } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { gql } from '../api/graphql';
 import { CommandCenterQuery, DoraQuery } from '../api/documents';
@@ -10,6 +10,7 @@ import { useLive } from '../api/live';
 import { Badge, buttonClass, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, StatusBadge, Time, cx } from '../components/ui';
 import { shortId } from '../lib/time';
 import { HealthScore } from '../components/HealthScore';
+import { WaitingNotice } from './agents/Waiting';
 
 const AGENT_STATES = ['IDLE', 'WORKING', 'COMPLETE', 'ERROR', 'DISABLED'] as const;
 const DORA = [
@@ -98,6 +99,39 @@ function Dora() {
   );
 }
 
+type PendingTask = { id: string; taskType: string; agentType: string; waitingReason: string | null; createdAt: string };
+
+/** Tasks the node keeps because no agent of their type can take them, by type, with the fix. */
+function WaitingForAgents({ tasks }: { tasks: PendingTask[] }) {
+  const groups = new Map<string, { reason: string; count: number }>();
+  for (const task of tasks) {
+    if (!task.waitingReason) continue;
+    const group = groups.get(task.agentType) ?? { reason: task.waitingReason, count: 0 };
+    group.count += 1;
+    groups.set(task.agentType, group);
+  }
+  if (groups.size === 0) return null;
+  return (
+    <Card
+      title={
+        <Link to="/agents/tasks?status=pending" className="flex items-center gap-2 text-[13px] font-semibold hover:underline">
+          <Hourglass className="size-4 text-muted" aria-hidden />
+          Waiting for an agent
+          <Badge tone="amber">{[...groups.values()].reduce((sum, group) => sum + group.count, 0)}</Badge>
+        </Link>
+      }
+    >
+      <ul className="grid gap-2 lg:grid-cols-2" data-testid="tile-waiting">
+        {[...groups.entries()].map(([agentType, group]) => (
+          <li key={agentType}>
+            <WaitingNotice agentType={agentType} reason={group.reason} count={group.count} />
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
 export function CommandCenter() {
   const { organizationId, organization } = useOrganization();
   const canConnect = useCan('manageIntegrations');
@@ -134,6 +168,7 @@ export function CommandCenter() {
               </div>
             </Card>
           )}
+          <WaitingForAgents tasks={data.pending.items} />
           <Card title={<Link to="/agents" className="flex items-center gap-2 text-[13px] font-semibold hover:underline"><Bot className="size-4 text-muted" aria-hidden />Agents by state</Link>}>
             <div className="grid grid-cols-5 gap-3" data-testid="agents-by-state">
               {AGENT_STATES.map((state) => (
@@ -154,7 +189,7 @@ export function CommandCenter() {
                     <Row key={task.id} to={`/agents/tasks/${task.id}`}>
                       <StatusBadge status="needs_approval" />
                       <span className="flex-1 truncate font-medium">{task.description ?? task.taskType}</span>
-                      <span className="text-muted">{task.agent?.name}</span>
+                      <span className="text-muted">{task.agent?.name ?? `no ${task.agentType} agent yet`}</span>
                       <Time iso={task.createdAt} className="text-muted" />
                     </Row>
                   ))}

@@ -9,7 +9,7 @@ export function AuthFrame({ title, subtitle, children, footer }: { title: string
     <main className="flex min-h-full items-center justify-center bg-bg p-6">
       <div className="w-full max-w-sm">
         <div className="mb-6 flex items-center gap-2">
-          <div className="grid size-8 place-items-center rounded-md bg-accent text-[14px] font-bold text-accent-fg" aria-hidden>
+          <div className="grid size-8 place-items-center rounded-md bg-accent-solid text-[14px] font-bold text-accent-fg" aria-hidden>
             C
           </div>
           <span className="text-[15px] font-semibold">CompanyOS</span>

@@ -26,10 +26,16 @@ function useReviews() {
   });
 }
 
-function reviewsOf(reviews: TaskRow[] | undefined, pullRequestId: string): TaskRow[] {
+/**
+ * The review tasks of a pull request: by its id (the agent-review route) or by its
+ * repository and number (the GitHub watcher's `analyze_pr` input).
+ */
+export function reviewsOf(reviews: TaskRow[] | undefined, pr: Pick<PullRequestFieldsFragment, 'id' | 'number' | 'repository'>): TaskRow[] {
   return (reviews ?? []).filter((task) => {
-    const input = task.input_data as { pull_request_id?: unknown } | null;
-    return input?.pull_request_id === pullRequestId;
+    const input = task.input_data as { pull_request_id?: unknown; repository?: unknown; number?: unknown } | null;
+    if (!input) return false;
+    if (input.pull_request_id !== undefined && input.pull_request_id !== null) return input.pull_request_id === pr.id;
+    return typeof input.repository === 'string' && input.repository === pr.repository?.fullName && Number(input.number) === pr.number;
   });
 }
 
@@ -148,10 +154,10 @@ function PullRequests() {
             </thead>
             <tbody>
               {items.map((pr) => {
-                const prReviews = reviewsOf(reviews.data?.items, pr.id);
+                const prReviews = reviewsOf(reviews.data?.items, pr);
                 const findingCount = prReviews.reduce((sum, review) => sum + findingsOf(review.output_data).length, 0);
                 return (
-                  <tr key={pr.id} className={cx('cursor-pointer', selected?.id === pr.id && 'bg-panel-2')} onClick={() => setSearch({ pr: pr.id }, { replace: true })} data-testid="pr-row">
+                  <tr key={pr.id} className={cx('cursor-pointer', selected?.id === pr.id && 'bg-panel-2')} onClick={() => setSearch({ pr: pr.id }, { replace: true })} data-testid="pr-row" data-review-status={prReviews[0]?.status ?? ''}>
                     <td>
                       <button type="button" className="text-left font-medium hover:underline" onClick={() => setSearch({ pr: pr.id }, { replace: true })}>
                         <Mono className="mr-1.5 text-muted">#{pr.number}</Mono>
@@ -172,7 +178,7 @@ function PullRequests() {
           </table>
         )}
       </Card>
-      <Card title="Details">{selected ? <PullRequestDetail pr={selected} reviews={reviewsOf(reviews.data?.items, selected.id)} /> : <p className="text-[13px] text-muted">Select a pull request to see its reviews and findings.</p>}</Card>
+      <Card title="Details">{selected ? <PullRequestDetail pr={selected} reviews={reviewsOf(reviews.data?.items, selected)} /> : <p className="text-[13px] text-muted">Select a pull request to see its reviews and findings.</p>}</Card>
     </div>
   );
 }

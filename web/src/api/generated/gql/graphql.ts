@@ -101,7 +101,7 @@ export type CommandCenterQueryVariables = Exact<{
 }>;
 
 
-export type CommandCenterQuery = { agents: { items: Array<{ id: string, name: string, type: string, status: AgentStatus }> }, waiting: { items: Array<{ id: string, taskType: string, description: string | null, priority: number, createdAt: string, agent: { id: string, name: string } | null }> }, running: { items: Array<{ id: string, taskType: string, startedAt: string | null, agent: { id: string, name: string } | null }> }, failed: { items: Array<{ id: string, taskType: string, errorMessage: string | null, completedAt: string | null, agent: { id: string, name: string } | null }> }, deployments: { items: Array<{ id: string, projectName: string, state: DeploymentState, environment: DeploymentEnvironment | null, healthScore: number | null, createdAt: string, url: string }> }, pullRequests: { items: Array<{ id: string, number: number, title: string, reviewStatus: ReviewStatus | null, agentReviewStatus: AgentReviewStatus | null, updatedAt: string, repository: { id: string, fullName: string } | null }> } };
+export type CommandCenterQuery = { agents: { items: Array<{ id: string, name: string, type: string, status: AgentStatus }> }, waiting: { items: Array<{ id: string, taskType: string, agentType: string, description: string | null, priority: number, createdAt: string, agent: { id: string, name: string } | null }> }, pending: { items: Array<{ id: string, taskType: string, agentType: string, waitingReason: string | null, createdAt: string }> }, running: { items: Array<{ id: string, taskType: string, startedAt: string | null, agent: { id: string, name: string } | null }> }, failed: { items: Array<{ id: string, taskType: string, errorMessage: string | null, completedAt: string | null, agent: { id: string, name: string } | null }> }, deployments: { items: Array<{ id: string, projectName: string, state: DeploymentState, environment: DeploymentEnvironment | null, healthScore: number | null, createdAt: string, url: string }> }, pullRequests: { items: Array<{ id: string, number: number, title: string, reviewStatus: ReviewStatus | null, agentReviewStatus: AgentReviewStatus | null, updatedAt: string, repository: { id: string, fullName: string } | null }> } };
 
 export type DoraQueryVariables = Exact<{
   organizationId?: string | null | undefined;
@@ -261,6 +261,7 @@ export const CommandCenterDocument = new TypedDocumentString(`
     items {
       id
       taskType
+      agentType
       description
       priority
       createdAt
@@ -268,6 +269,19 @@ export const CommandCenterDocument = new TypedDocumentString(`
         id
         name
       }
+    }
+  }
+  pending: agentTasks(
+    organizationId: $organizationId
+    filters: {status: PENDING}
+    first: 25
+  ) {
+    items {
+      id
+      taskType
+      agentType
+      waitingReason
+      createdAt
     }
   }
   running: agentTasks(
