@@ -136,6 +136,7 @@ node.on('exit', (code) => {
 
 let consoleServer = null;
 let browser = null;
+let shortLived = null;
 async function finish() {
   if (exiting) return;
   exiting = true;
@@ -143,6 +144,7 @@ async function finish() {
   consoleServer?.close();
   github.server.close();
   node.kill('SIGTERM');
+  shortLived?.kill('SIGTERM');
   rmSync(dataDir, { recursive: true, force: true });
   writeFileSync(join(OUTPUT, 'figures.json'), JSON.stringify(figures, null, 2));
   const failed = results.filter((result) => !result.ok).length;
@@ -907,6 +909,99 @@ await step('time to interactive of the Command Center (median of 5)', async () =
   figures.tti_ms = times;
   figures.tti_median_ms = median(times);
   return `${figures.tti_median_ms} ms (runs: ${times.join(', ')})`;
+});
+
+// ---- token expiry on the live connection, on a second node whose access tokens live 70 s.
+await step('the live connection outlives its access token: refreshed over the socket, and after a missed refresh (4401) it reconnects with a new one', async () => {
+  if (!settings.includes('COMPANYOS_AUTH_ACCESS_TOKEN_TTL_SECS')) throw new Error('the node has no auth.access_token_ttl_secs setting');
+  const ttl = 70;
+  const shortPort = await freePort();
+  const shortUrl = `http://127.0.0.1:${shortPort}`;
+  const shortData = mkdtempSync(join(tmpdir(), 'companyos-e2e-ttl-'));
+  shortLived = spawn(binary, ['serve'], {
+    env: {
+      ...process.env,
+      ...(settings.includes('COMPANYOS_CONSOLE_DIR') ? { COMPANYOS_CONSOLE_DIR: join(WEB, 'dist') } : {}),
+      COMPANYOS_DATA_DIR: shortData,
+      COMPANYOS_LISTEN: `127.0.0.1:${shortPort}`,
+      COMPANYOS_AUTH_OPEN_REGISTRATION: 'true',
+      COMPANYOS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      COMPANYOS_AUTH_ACCESS_TOKEN_TTL_SECS: String(ttl),
+      COMPANYOS_INTEGRATIONS_SYNC_INTERVAL_SECS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  try {
+    await until('the second node', async () => (await fetch(`${shortUrl}/readyz`).catch(() => null))?.ok, 30_000);
+    const shortOrigin = settings.includes('COMPANYOS_CONSOLE_DIR') ? shortUrl : `http://127.0.0.1:${(await startConsoleServer(shortUrl)).address().port}`;
+    const timeline = [];
+    const sockets = { inits: 0, pongs: [], closes: [] };
+    const tab = await newPage();
+    let tokenPings = 0;
+    // The first token handed over the socket goes through (its pong names the new expiry);
+    // later ones are dropped, as if the machine had slept through them: the node closes
+    // the connection with 4401 when the last token it knows expires.
+    await tab.routeWebSocket(/\/graphql\/ws$/, (socket) => {
+      const server = socket.connectToServer();
+      socket.onMessage((message) => {
+        const parsed = JSON.parse(message);
+        if (parsed.type === 'connection_init') sockets.inits += 1;
+        if (parsed.type === 'ping' && parsed.payload) {
+          tokenPings += 1;
+          if (tokenPings > 1) return;
+        }
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        const parsed = JSON.parse(message);
+        if (parsed.type === 'pong' && parsed.payload?.expires_at) sockets.pongs.push(parsed.payload.expires_at);
+        socket.send(message);
+      });
+      server.onClose((code, reason) => {
+        sockets.closes.push(code);
+        timeline.push(`closed ${code} ${reason ?? ''}`.trim());
+        socket.close({ code, reason });
+      });
+      socket.onClose(() => server.close());
+    });
+    await tab.goto(`${shortOrigin}/register`);
+    await tab.getByLabel('Organization name').fill('Expiry');
+    await tab.getByLabel('Your name').fill('Eve');
+    await tab.getByLabel('Email').fill('eve@expiry.test');
+    await tab.getByLabel('Password').fill('expiry password');
+    await tab.getByRole('button', { name: 'Create organization' }).click();
+    await tab.getByTestId('command-center').waitFor();
+    const login = await (await fetch(`${shortUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'eve@expiry.test', password: 'expiry password' }) })).json();
+    const me = await (await fetch(`${shortUrl}/api/auth/me`, { headers: { authorization: `Bearer ${login.access_token}` } })).json();
+    const org = me.organizations[0].id;
+    const headers = { authorization: `Bearer ${login.access_token}`, 'x-organization-id': org, 'content-type': 'application/json' };
+    const agent = await (await fetch(`${shortUrl}/api/agents`, { method: 'POST', headers, body: JSON.stringify({ name: 'counter', type: 'text_stats' }) })).json();
+    await tab.goto(`${shortOrigin}/agents/tasks`);
+    await waitLive(tab);
+    const started = Date.now();
+    await until('the 4401 close', async () => sockets.closes.includes(4401), (ttl + 40) * 1000);
+    const closedAfter = Math.round((Date.now() - started) / 1000);
+    await until('a new connection_init', async () => sockets.inits >= 2, 10_000);
+    await waitLive(tab);
+    // Live again: a task created now shows without waiting for the 15 s poll (the test's
+    // own token has expired meanwhile too: it signs in again).
+    const again = await (await fetch(`${shortUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'eve@expiry.test', password: 'expiry password' }) })).json();
+    const created = await fetch(`${shortUrl}/api/agent-tasks`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${again.access_token}` }, body: JSON.stringify({ agent_id: agent.id, task_type: 'count_text', input: { text: 'after the reconnect' } }) });
+    const fresh = await created.json();
+    if (created.status !== 201) throw new Error(`creating a task answered ${created.status}: ${JSON.stringify(fresh)}`);
+    const shownAt = Date.now();
+    await tab.locator(`a[href="/agents/tasks/${fresh.id}"]`).first().waitFor({ timeout: 5000 });
+    const shownIn = Date.now() - shownAt;
+    const onLogin = new URL(tab.url()).pathname.startsWith('/login');
+    await tab.context().close();
+    if (sockets.pongs.length === 0) throw new Error('the node answered no token ping with a new expiry');
+    if (onLogin) throw new Error('the console went back to sign-in');
+    return `token ping answered (expires_at ${sockets.pongs[0]}); closed 4401 ${closedAfter} s into the test, reconnected with a new token; a new task showed ${shownIn} ms after its creation`;
+  } finally {
+    shortLived.kill('SIGTERM');
+    shortLived = null;
+    rmSync(shortData, { recursive: true, force: true });
+  }
 });
 
 await step('no Content-Security-Policy violation anywhere in the run', async () => {
