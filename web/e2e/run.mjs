@@ -363,10 +363,11 @@ await step('connect GitHub with its credentials form and read the webhook URL', 
   await dialog.getByLabel('Webhook secret').fill(webhookSecret);
   await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
   webhookUrl = (await dialog.getByTestId('webhook-url').innerText()).trim();
+  const started = (await dialog.getByTestId('agents-started').innerText({ timeout: 1000 }).catch(() => '')).replace(/\s+/g, ' ').trim();
   await page.screenshot({ path: join(SHOTS, 'integrations-connected.png') });
   await dialog.getByRole('button', { name: 'Done' }).click();
   if (!webhookUrl.includes('/api/webhooks/github/receive')) throw new Error(`unexpected webhook URL ${webhookUrl}`);
-  return webhookUrl;
+  return `${webhookUrl}${started ? `; ${started}` : ''}`;
 });
 
 await step('after a reload, the GitHub card still shows the webhook URL with its copy button', async () => {
@@ -413,8 +414,17 @@ await step('the webhook-to-console delay is within 1 s (median of 5)', async () 
 });
 
 const types = (await rest('GET', '/api/agents/types', authed())).json?.items?.map((item) => item.type) ?? [];
-await step('an agent review requested before any code_review agent exists waits, saying why', async () => {
+/** Disables every enabled agent of a type (connecting GitHub may have started some): its tasks then wait. */
+async function disableAgentsOf(type) {
+  const agents = await rest('GET', `/api/agents?type=${type}`, authed());
+  const enabled = (agents.json?.items ?? []).filter((agent) => agent.status !== 'disabled');
+  for (const agent of enabled) await rest('POST', `/api/agents/${agent.id}/disable`, authed());
+  return enabled.map((agent) => agent.name);
+}
+
+await step('an agent review requested while no code_review agent is enabled waits, saying why; the notice\'s one click runs it', async () => {
   if (!pullRequestId) throw new Error('no pull request');
+  const disabled = await disableAgentsOf('code_review');
   await page.goto(`${origin}/development?pr=${pullRequestId}`);
   await page.getByTestId('pr-detail').getByRole('button', { name: 'Request a review' }).click();
   const queued = page.getByTestId('queued-task');
@@ -425,17 +435,22 @@ await step('an agent review requested before any code_review agent exists waits,
     if (await queued.getByTestId('create-waiting-agent').count()) throw new Error('offers to create a code_review agent the node cannot run');
     return `"${reason}" (this node has no code_review agent type: no create button)`;
   }
+  // With a disabled code_review agent (connecting GitHub starts one) the notice offers to enable it; else to create one.
+  const enable = queued.getByTestId('enable-waiting-agent');
+  const action = (await enable.count()) ? enable.first() : queued.getByTestId('create-waiting-agent');
+  const label = (await action.innerText()).trim();
   const started = Date.now();
-  await queued.getByTestId('create-waiting-agent').click({ timeout: 20_000 });
+  await action.click({ timeout: 20_000 });
   await page.locator('[data-testid=queued-task][data-status=completed], [data-testid=queued-task][data-status=failed]').waitFor({ timeout: 60_000 });
   const elapsed = Date.now() - started;
   const task = await rest('GET', `/api/agent-tasks/${await queued.getAttribute('data-task-id')}`, authed());
   await page.screenshot({ path: join(SHOTS, 'development-review-done.png') });
-  if (task.json.status !== 'completed') throw new Error(`the code_review agent took the review, which ${task.json.status}: ${task.json.error_message}`);
-  return `"${reason}"; created from the console, completed ${elapsed} ms later`;
+  if (task.json.status !== 'completed') throw new Error(`"${label}" clicked; the review ${task.json.status}: ${task.json.error_message}`);
+  return `"${reason}"${disabled.length ? ` (disabled first: ${disabled.join(', ')})` : ''}; "${label}" → completed ${elapsed} ms later`;
 });
 
-await step('a GitHub sync before any github_watcher waits; "Create a github_watcher agent" runs it, live', async () => {
+await step('a GitHub sync while no github_watcher is enabled waits; "Create a github_watcher agent" runs it, live', async () => {
+  const disabled = await disableAgentsOf('github_watcher');
   await page.goto(`${origin}/integrations`);
   const card = page.locator('section', { has: page.getByTestId('integration-github') });
   await waitLive(page);
@@ -455,7 +470,7 @@ await step('a GitHub sync before any github_watcher waits; "Create a github_watc
   const after = await rest('GET', `/api/agent-tasks/${taskId}`, authed());
   if (after.json.status !== 'completed') throw new Error(`the API says ${after.json.status}: ${after.json.error_message}`);
   figures.waiting_task_completed_after_create_ms = elapsed;
-  return `"${reason}" → completed ${elapsed} ms after the click (output ${JSON.stringify(after.json.output_data)})`;
+  return `"${reason}"${disabled.length ? ` (disabled first: ${disabled.join(', ')})` : ''} → completed ${elapsed} ms after the click (output ${JSON.stringify(after.json.output_data)})`;
 });
 
 if (types.includes('code_review')) {
@@ -537,7 +552,9 @@ await step('the supervision tree shows the organization and its agents from /api
   if (response.status() !== 200) throw new Error(`GET /api/supervision/tree answered ${response.status()}`);
   const tree = await response.json();
   await page.getByTestId('supervision-tree').waitFor();
-  for (const name of ['e2e-counter', 'github-watcher', owner.organization]) await page.locator('.react-flow__node', { hasText: name }).first().waitFor();
+  const names = tree.nodes.filter((item) => item.role === 'agent').map((item) => item.agent_name);
+  if (!names.includes('e2e-counter')) throw new Error(`the tree's agents are ${names.join(', ')}`);
+  for (const name of [...names, owner.organization]) await page.locator('.react-flow__node', { hasText: name }).first().waitFor();
   await page.locator('.react-flow__node', { hasText: 'e2e-counter' }).first().click();
   await page.getByTestId('tree-details').getByText('text_stats').waitFor();
   await page.screenshot({ path: join(SHOTS, 'agents-tree.png') });
@@ -728,7 +745,7 @@ await step('a viewer sees no action buttons in any area', async () => {
   if (!viewerReady) throw new Error('no viewer account');
   const viewerPage = await newPage();
   await signIn(viewerPage, viewer.email, viewer.password);
-  const forbidden = /^(Create agent|Create task|Approve|Reject|Connect|Reconnect|Sync now|Sync|Disconnect|Invite member|Roll back|Disable|Enable|Delete|Configure|Draft a post|Publish|Request a review|Generate code|Revoke|Resend|Remove|Cancel task|Create a \w+ agent)$/;
+  const forbidden = /^(Create agent|Create task|Approve|Reject|Connect|Reconnect|Sync now|Sync|Disconnect|Invite member|Roll back|Disable( .+)?|Enable( .+)?|Delete|Configure|Draft a post|Publish|Request a review|Generate code|Revoke|Resend|Remove|Cancel task|Create a \w+ agent)$/;
   const found = [];
   for (const [name, path] of AREAS.filter(([name]) => name !== 'graphiql')) {
     const target = typeof path === 'function' ? path() : path;
@@ -745,7 +762,7 @@ await step('a viewer sees no action buttons in any area', async () => {
   await viewerPage.screenshot({ path: join(SHOTS, 'viewer-development.png'), fullPage: true });
   await viewerPage.goto(`${origin}/agents/tasks`);
   await viewerPage.waitForLoadState('networkidle').catch(() => undefined);
-  if (await viewerPage.getByTestId('create-waiting-agent').count()) found.push('tasks: create-agent button');
+  if (await viewerPage.locator('[data-testid=create-waiting-agent], [data-testid=enable-waiting-agent]').count()) found.push('tasks: create or enable agent button');
   await viewerPage.context().close();
   if (found.length) throw new Error(`offered to a viewer: ${found.join(', ')}`);
   return `${AREAS.length - 1} areas checked`;

@@ -102,6 +102,8 @@ export interface IntegrationRow {
   webhook_url?: string | null;
   webhook_secret_set?: boolean;
   last_delivery_at?: string | null;
+  /** In the connect answer: the agents the node started for the service (its watcher, GitHub's code review). */
+  agents_started?: { id: string; name: string; type: string }[];
 }
 
 export interface RepositoryRow {

@@ -151,8 +151,25 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
             <CheckCircle2 className="size-4 text-emerald-600" aria-hidden /> Credentials are sealed on the node and never shown again.
           </p>
           {done.webhook_url && <WebhookUrl url={done.webhook_url} />}
+          {done.agents_started && done.agents_started.length > 0 && (
+            <div data-testid="agents-started">
+              <div className="mb-1 text-[12px] font-medium">Agents started for {spec.name}</div>
+              <ul className="space-y-0.5">
+                {done.agents_started.map((agent) => (
+                  <li key={agent.id}>
+                    {agent.name} <Mono className="text-muted">({agent.type})</Mono>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <p className="text-muted">
-            Next: paste the URL into {spec.name}'s webhook settings with the same secret, and create a <Mono>{spec.watcher}</Mono> agent in <Link className="underline" to="/agents/list?new=1">Agents</Link> so events become tasks.
+            Next: paste the URL into {spec.name}'s webhook settings with the same secret
+            {done.agents_started?.some((agent) => agent.type === spec.watcher) ? (
+              <>; its watcher turns the deliveries into tasks. Steer the agents in <Link className="underline" to="/agents/list">Agents</Link>.</>
+            ) : (
+              <>, and create a <Mono>{spec.watcher}</Mono> agent in <Link className="underline" to="/agents/list?new=1">Agents</Link> so events become tasks.</>
+            )}
           </p>
         </div>
       ) : (

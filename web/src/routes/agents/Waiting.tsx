@@ -2,7 +2,7 @@
 // may spawn agents a one-click "Create a <type> agent" (the new agent takes the task).
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Hourglass, Plus } from 'lucide-react';
+import { Hourglass, Play, Plus } from 'lucide-react';
 import { useAgents, useAgentTypes } from './queries';
 import { newAgentName, waitingOf } from './waiting';
 import { api, call } from '../../api/rest';
@@ -12,7 +12,7 @@ import { Button, ErrorNotice, Mono, StatusBadge, cx } from '../../components/ui'
 import { shortId } from '../../lib/time';
 
 /** Creates an agent of `agentType` with its type's default configuration. */
-export function CreateAgentButton({ agentType, size = 'sm' }: { agentType: string; size?: 'sm' | 'md' }) {
+export function CreateAgentButton({ agentType, size = 'sm', secondary = false }: { agentType: string; size?: 'sm' | 'md'; secondary?: boolean }) {
   const types = useAgentTypes();
   const agents = useAgents();
   const invalidate = useInvalidateOrg();
@@ -41,7 +41,7 @@ export function CreateAgentButton({ agentType, size = 'sm' }: { agentType: strin
   }
   return (
     <div className="space-y-1">
-      <Button size={size} variant="primary" icon={<Plus className="size-3.5" aria-hidden />} loading={create.isPending} disabled={!types.data} onClick={() => create.mutate()} data-testid="create-waiting-agent">
+      <Button size={size} variant={secondary ? 'secondary' : 'primary'} icon={<Plus className="size-3.5" aria-hidden />} loading={create.isPending} disabled={!types.data} onClick={() => create.mutate()} data-testid="create-waiting-agent">
         Create a {agentType} agent
       </Button>
       {create.error && <ErrorNotice error={create.error} />}
@@ -49,15 +49,43 @@ export function CreateAgentButton({ agentType, size = 'sm' }: { agentType: strin
   );
 }
 
+/** Enables a disabled agent (the first enabled agent of a type takes its waiting tasks). */
+export function EnableAgentButton({ agent }: { agent: { id: string; name: string } }) {
+  const invalidate = useInvalidateOrg();
+  const enable = useMutation({
+    mutationFn: () => call(api.POST('/api/agents/{id}/enable', { params: { path: { id: agent.id } } })),
+    onSuccess: () => {
+      for (const key of ['agents', 'tree', 'tasks', 'dashboard']) void invalidate(key);
+    },
+  });
+  if (enable.isSuccess) {
+    return (
+      <p className="text-[12px] text-emerald-800 dark:text-emerald-300" data-testid="enabled-waiting-agent">
+        Enabled <strong>{agent.name}</strong>: it takes the waiting tasks.
+      </p>
+    );
+  }
+  return (
+    <div className="space-y-1">
+      <Button size="sm" variant="primary" icon={<Play className="size-3.5" aria-hidden />} loading={enable.isPending} onClick={() => enable.mutate()} data-testid="enable-waiting-agent">
+        Enable {agent.name}
+      </Button>
+      {enable.error && <ErrorNotice error={enable.error} />}
+    </div>
+  );
+}
+
 /**
- * The reason a task (or a group of tasks) waits, and what to do: create an agent of the
- * type when the role may and the node runs that type; else the node's own words say what
- * is missing.
+ * The reason a task (or a group of tasks) waits, and what to do: enable a disabled agent
+ * of the type, or create one when the node runs that type (for roles that may); else the
+ * node's own words say what is missing.
  */
 export function WaitingNotice({ agentType, reason, count, compact = false }: { agentType: string; reason: string; count?: number; compact?: boolean }) {
   const canSpawn = useCan('spawnAgents');
   const types = useAgentTypes();
+  const agents = useAgents();
   const runnable = types.data?.items.some((candidate) => candidate.type === agentType) ?? false;
+  const disabled = (agents.data?.agents.items ?? []).filter((agent) => agent.type === agentType && agent.status === 'DISABLED').slice(0, 2);
   return (
     <div
       className={cx('rounded-md border border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200', compact ? 'mt-1 max-w-80 px-2 py-1.5' : 'px-3 py-2')}
@@ -74,8 +102,11 @@ export function WaitingNotice({ agentType, reason, count, compact = false }: { a
         {reason}
       </p>
       {canSpawn && runnable && (
-        <div className="mt-1.5">
-          <CreateAgentButton agentType={agentType} />
+        <div className="mt-1.5 flex flex-wrap items-start gap-2">
+          {disabled.map((agent) => (
+            <EnableAgentButton key={agent.id} agent={agent} />
+          ))}
+          <CreateAgentButton agentType={agentType} secondary={disabled.length > 0} />
         </div>
       )}
       {canSpawn && types.data && !runnable && (

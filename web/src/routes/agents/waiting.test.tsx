@@ -7,11 +7,16 @@ import type { ReactNode } from 'react';
 import { groupWaiting, newAgentName, waitingOf } from './waiting';
 import type { TaskRow } from '../../api/models';
 
-const state = vi.hoisted(() => ({ canSpawn: true, types: ['github_watcher', 'text_stats'], posted: [] as unknown[] }));
+const state = vi.hoisted(() => ({
+  canSpawn: true,
+  types: ['github_watcher', 'text_stats'],
+  posted: [] as unknown[],
+  agents: [{ id: 'a1', name: 'github-watcher', type: 'github_watcher', status: 'IDLE' }],
+}));
 
 vi.mock('./queries', () => ({
   useAgentTypes: () => ({ data: { items: state.types.map((type) => ({ type, kind: 'watcher', capabilities: [], default_configuration: { agent_type: 'code_review' } })) } }),
-  useAgents: () => ({ data: { agents: { items: [{ id: 'a1', name: 'github-watcher' }] } } }),
+  useAgents: () => ({ data: { agents: { items: state.agents } } }),
 }));
 vi.mock('../../api/hooks', () => ({
   useCan: () => state.canSpawn,
@@ -20,9 +25,9 @@ vi.mock('../../api/hooks', () => ({
 }));
 vi.mock('../../api/rest', () => ({
   api: {
-    POST: async (_path: string, init: { body: { name: string } }) => {
-      state.posted.push(init.body);
-      return { data: { id: 'new', name: init.body.name }, response: new Response(null, { status: 201 }) };
+    POST: async (path: string, init: { body?: { name: string }; params?: { path: { id: string } } }) => {
+      state.posted.push(init.body ?? { path, id: init.params?.path.id });
+      return { data: { id: 'new', name: init.body?.name }, response: new Response(null, { status: 201 }) };
     },
     GET: async () => ({ data: null, response: new Response(null, { status: 200 }) }),
   },
@@ -56,6 +61,7 @@ beforeEach(() => {
   state.canSpawn = true;
   state.types = ['github_watcher', 'text_stats'];
   state.posted = [];
+  state.agents = [{ id: 'a1', name: 'github-watcher', type: 'github_watcher', status: 'IDLE' }];
 });
 
 describe('waiting tasks', () => {
@@ -95,6 +101,15 @@ describe('the waiting notice', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Create a github_watcher agent' }));
     await waitFor(() => expect(screen.getByTestId('created-waiting-agent')).toHaveTextContent('Created github-watcher-2'));
     expect(state.posted).toEqual([{ name: 'github-watcher-2', type: 'github_watcher', configuration: { agent_type: 'code_review' } }]);
+  });
+
+  it('offers to enable a disabled agent of the type, and still to create one', async () => {
+    state.agents = [{ id: 'a1', name: 'github watcher', type: 'github_watcher', status: 'DISABLED' }];
+    wrap(<WaitingNotice agentType="github_watcher" reason="waiting" />);
+    expect(screen.getByRole('button', { name: 'Create a github_watcher agent' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Enable github watcher' }));
+    await waitFor(() => expect(screen.getByTestId('enabled-waiting-agent')).toHaveTextContent('Enabled github watcher'));
+    expect(state.posted).toEqual([{ path: '/api/agents/{id}/enable', id: 'a1' }]);
   });
 
   it('offers no button to a role that may not spawn agents', () => {
