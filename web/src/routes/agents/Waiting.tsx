@@ -163,6 +163,11 @@ export function QueuedTask({ task, what }: { task: TaskRow; what: string }) {
         )}
       </p>
       {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />}
+      {row.status === 'failed' && row.error_message && (
+        <p className="text-red-700 dark:text-red-400" data-testid="queued-task-error">
+          {row.error_message}
+        </p>
+      )}
     </div>
   );
 }

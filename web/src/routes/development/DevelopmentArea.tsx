@@ -94,6 +94,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
                   <Time iso={review.completed_at ?? review.created_at} className="ml-auto text-[12px] text-muted" />
                 </div>
                 {review.id !== request.data?.id && waitingOf(review) && <WaitingNotice agentType={review.agent_type} reason={waitingOf(review)?.reason ?? ''} compact />}
+                {review.status === 'failed' && review.error_message && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{review.error_message}</p>}
                 {findings.length > 0 && <div className="mt-2"><Findings findings={findings} /></div>}
               </li>
             );
