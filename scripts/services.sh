@@ -42,6 +42,14 @@ if ! command -v promtool >/dev/null; then
     || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null; }
 fi
 
+# Chromium drives the console's end-to-end test (Playwright's own browser download does
+# not work everywhere; Debian's package does).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Chromium (Debian package chromium)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+fi
+
 # Leftover databases of test runs that were killed before cleaning up.
 if command -v psql >/dev/null; then
   for database in $(psql -h 127.0.0.1 -U postgres -Atc \
