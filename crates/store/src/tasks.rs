@@ -219,4 +219,26 @@ impl Tasks<'_> {
             .await
         })
     }
+
+    /// Says why an agent's pending tasks wait (it was disabled), or clears it (`None`:
+    /// enabled again). Returns how many tasks.
+    pub async fn set_waiting_reason_of_agent(
+        &self,
+        org: OrgId,
+        agent: AgentId,
+        reason: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE agent_tasks SET waiting_reason = $3
+                 WHERE organization_id = $1 AND agent_id = $2 AND status IN ('pending', 'needs_approval')",
+            )
+            .bind(org)
+            .bind(agent)
+            .bind(reason)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })
+    }
 }

@@ -41,6 +41,8 @@ pub use tree::ActorInfo;
 // What the edge needs of the actors crate, so that it depends on this crate alone: the
 // runtime's events (subscriptions, WebSocket) and the registry (agent types to spawn,
 // and test agents in the edge's own tests).
+/// The development agents' task inputs and names, for the routes that ask for their work.
+pub use companyos_actors::code_review;
 pub use companyos_actors::{
     AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
     TaskRequest, waiting_reason,

@@ -297,6 +297,18 @@ impl Runtime {
             .status(org, agent, AgentStatus::Disabled, None);
         self.deps.lifecycle.flush().await;
         let disabled = self.deps.store.agents().get(org, agent).await?;
+        self.deps
+            .store
+            .tasks()
+            .set_waiting_reason_of_agent(
+                org,
+                agent,
+                Some(&format!(
+                    "waiting: its agent {} is disabled; enable it (POST /api/agents/{agent}/enable) and the task runs",
+                    disabled.name
+                )),
+            )
+            .await?;
         self.deps.bus.publish(RuntimeEvent::AgentStatusChanged {
             organization_id: org,
             agent_id: agent,
@@ -315,6 +327,11 @@ impl Runtime {
         self.deps.lifecycle.flush().await;
         let row = self.deps.store.agents().get(org, agent).await?;
         self.start_agent(&row).await?;
+        self.deps
+            .store
+            .tasks()
+            .set_waiting_reason_of_agent(org, agent, None)
+            .await?;
         self.assign_waiting(&row).await?;
         Ok(self.deps.store.agents().get(org, agent).await?)
     }

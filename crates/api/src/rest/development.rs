@@ -14,6 +14,8 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use companyos_supervisors::code_review;
+
 use crate::AppState;
 use crate::error::ApiError;
 use crate::openapi::{Page, Paging, Problem};
@@ -180,9 +182,21 @@ pub(crate) async fn request_review(
         .pull_requests()
         .get(access.organization, id)
         .await?;
+    let repository = state
+        .store
+        .repositories()
+        .get(access.organization, pull_request.repository_id)
+        .await?;
+    // The same input the GitHub watcher writes: one shape for every producer.
+    let input = code_review::AnalyzePr {
+        repository: repository.full_name,
+        number: u64::try_from(pull_request.number).unwrap_or_default(),
+        pull_request_id: Some(pull_request.id),
+        head_sha: None,
+    };
     Action {
-        agent_type: "code_review",
-        task_type: "analyze_pr",
+        agent_type: code_review::names::CODE_REVIEW,
+        task_type: code_review::names::ANALYZE_PR,
         approval: false,
     }
     .enqueue(
@@ -192,11 +206,7 @@ pub(crate) async fn request_review(
             "review pull request #{}: {}",
             pull_request.number, pull_request.title
         ),
-        json!({
-            "pull_request_id": pull_request.id,
-            "repository_id": pull_request.repository_id,
-            "number": pull_request.number,
-        }),
+        serde_json::to_value(&input).map_err(|_| ApiError::internal())?,
     )
     .await
 }
