@@ -78,7 +78,8 @@ async fn queue_worker(
 async fn bare_sql_worker(store: Store, org: OrgId, agent: AgentId, tasks: u64) {
     const INSERT: &str =
         "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, status, priority,
-        run_after, created_at, updated_at) VALUES ($1, $2, $3, 'bench', 'pending', 5, $4, $4, $4)";
+        run_after, created_at, updated_at, agent_type)
+        VALUES ($1, $2, $3, 'bench', 'pending', 5, $4, $4, $4, 'bench')";
     const UPDATE: &str = "UPDATE agent_tasks SET status = 'completed', completed_at = $2, updated_at = $2 WHERE id = $1";
     for _ in 0..tasks {
         let id = TaskId::new();

@@ -681,7 +681,7 @@ mod tests {
 
     #[test]
     fn comments_sit_on_the_findings_lines_and_never_carry_a_secret() {
-        let token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+        let token = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
         let files = vec![ChangedFile {
             path: "src/config.rs".into(),
             previous_path: None,

@@ -56,6 +56,30 @@ pub enum IntegrationsMessage {
 }
 
 impl IntegrationsState {
+    /// The running adapter of `service` (started first if the table says it should
+    /// run), or the failure to give the caller: retryable while it restarts, permanent
+    /// when the service is not connected.
+    async fn running_adapter(
+        &mut self,
+        myself: &ActorRef<IntegrationsMessage>,
+        service: Service,
+    ) -> Result<Result<ActorRef<AdapterMessage>, TaskFailure>, ActorProcessingErr> {
+        if self.adapter_of(service).is_none() {
+            self.refresh(myself).await?;
+        }
+        Ok(match self.adapter_of(service) {
+            Some(actor) => Ok(actor),
+            None if self.adapters.iter().any(|entry| entry.service == service) => {
+                Err(TaskFailure::Retryable(format!(
+                    "the {service} adapter is restarting; the task is tried again"
+                )))
+            }
+            None => Err(TaskFailure::Permanent(format!(
+                "{service} is not connected: connect it with POST /api/integrations/{service}/connect"
+            ))),
+        })
+    }
+
     fn adapter_of(&self, service: Service) -> Option<ActorRef<AdapterMessage>> {
         self.adapters
             .iter()
@@ -220,58 +244,30 @@ impl Actor for IntegrationsSupervisor {
                     SyncRequest::Repository { .. } => Service::Github,
                     SyncRequest::FigmaFile { .. } => Service::Figma,
                 };
-                let mut adapter = state.adapter_of(service);
-                if adapter.is_none() {
-                    state.refresh(&myself).await?;
-                    adapter = state.adapter_of(service);
-                }
-                match adapter {
-                    Some(actor) => {
+                match state.running_adapter(&myself, service).await? {
+                    Ok(actor) => {
                         if let Err(error) = actor.send_message(AdapterMessage::Sync(request, reply))
                         {
                             tracing::warn!(%service, %error, "sync not handed to the adapter");
                         }
                     }
-                    None => {
-                        let connected = state.adapters.iter().any(|entry| entry.service == service);
-                        let _ = reply.send(Err(if connected {
-                            TaskFailure::Retryable(format!(
-                                "the {service} adapter is restarting; the sync is tried again"
-                            ))
-                        } else {
-                            TaskFailure::Permanent(format!(
-                                "{service} is not connected: connect it with POST /api/integrations/{service}/connect"
-                            ))
-                        }));
+                    Err(failure) => {
+                        if reply.send(Err(failure)).is_err() {
+                            tracing::debug!("the sync's caller is gone");
+                        }
                     }
                 }
             }
             IntegrationsMessage::GitHub(request, reply) => {
-                let service = Service::Github;
-                let mut adapter = state.adapter_of(service);
-                if adapter.is_none() {
-                    state.refresh(&myself).await?;
-                    adapter = state.adapter_of(service);
-                }
-                match adapter {
-                    Some(actor) => {
+                match state.running_adapter(&myself, Service::Github).await? {
+                    Ok(actor) => {
                         if let Err(error) =
                             actor.send_message(AdapterMessage::GitHub(request, reply))
                         {
                             tracing::warn!(%error, "GitHub call not handed to the adapter");
                         }
                     }
-                    None => {
-                        let connected = state.adapters.iter().any(|entry| entry.service == service);
-                        let failure = if connected {
-                            TaskFailure::Retryable(
-                                "the github adapter is restarting; the task is tried again".into(),
-                            )
-                        } else {
-                            TaskFailure::Permanent(
-                                "github is not connected: connect it with POST /api/integrations/github/connect".into(),
-                            )
-                        };
+                    Err(failure) => {
                         if reply.send(Err(failure)).is_err() {
                             tracing::debug!("the GitHub call's caller is gone");
                         }

@@ -42,6 +42,7 @@ use serde_json::{Value, json};
 
 use crate::integrations::IntegrationsMessage;
 use crate::tree::Deps;
+use ractor::RpcReplyPort;
 
 /// Pages read from one listing at most in a sync (GitHub and Figma pages hold 100).
 const MAX_PAGES: u32 = 10;
@@ -917,9 +918,16 @@ pub(crate) fn port(deps: &Arc<Deps>) -> Arc<dyn IntegrationPort> {
     })
 }
 
-#[async_trait]
-impl IntegrationPort for NodePort {
-    async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure> {
+impl NodePort {
+    /// Asks the organization's integrations supervisor (which hands the request to the
+    /// adapter of its service) and waits for the adapter's answer; `what` names the
+    /// work in the failures.
+    async fn ask<T: Send + 'static>(
+        &self,
+        org: OrgId,
+        what: &str,
+        message: impl FnOnce(RpcReplyPort<Result<T, TaskFailure>>) -> IntegrationsMessage,
+    ) -> Result<T, TaskFailure> {
         let deps = self
             .deps
             .upgrade()
@@ -930,22 +938,26 @@ impl IntegrationPort for NodePort {
             )
         })?;
         drop(deps);
-        match supervisor
-            .call(
-                |reply| IntegrationsMessage::Sync(request, reply),
-                Some(SYNC_TIMEOUT),
-            )
-            .await
-        {
+        match supervisor.call(message, Some(SYNC_TIMEOUT)).await {
             Ok(CallResult::Success(result)) => result,
             Ok(CallResult::Timeout) => Err(TaskFailure::Retryable(format!(
-                "the sync did not finish within {} s",
+                "the {what} did not finish within {} s",
                 SYNC_TIMEOUT.as_secs()
             ))),
-            Ok(CallResult::SenderError) | Err(_) => Err(TaskFailure::Retryable(
-                "the integration's adapter stopped during the sync".into(),
-            )),
+            Ok(CallResult::SenderError) | Err(_) => Err(TaskFailure::Retryable(format!(
+                "the integration's adapter stopped during the {what}"
+            ))),
         }
+    }
+}
+
+#[async_trait]
+impl IntegrationPort for NodePort {
+    async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure> {
+        self.ask(org, "sync", |reply| {
+            IntegrationsMessage::Sync(request, reply)
+        })
+        .await
     }
 
     async fn github(
@@ -953,32 +965,10 @@ impl IntegrationPort for NodePort {
         org: OrgId,
         request: GitHubRequest,
     ) -> Result<GitHubResponse, TaskFailure> {
-        let deps = self
-            .deps
-            .upgrade()
-            .ok_or_else(|| TaskFailure::Retryable("the node is shutting down".into()))?;
-        let supervisor = deps.node.integrations(org).ok_or_else(|| {
-            TaskFailure::Retryable(
-                "the organization's integrations are not running on this node".into(),
-            )
-        })?;
-        drop(deps);
-        match supervisor
-            .call(
-                |reply| IntegrationsMessage::GitHub(request, reply),
-                Some(SYNC_TIMEOUT),
-            )
-            .await
-        {
-            Ok(CallResult::Success(result)) => result,
-            Ok(CallResult::Timeout) => Err(TaskFailure::Retryable(format!(
-                "GitHub did not answer within {} s",
-                SYNC_TIMEOUT.as_secs()
-            ))),
-            Ok(CallResult::SenderError) | Err(_) => Err(TaskFailure::Retryable(
-                "the GitHub adapter stopped during the call".into(),
-            )),
-        }
+        self.ask(org, "GitHub call", |reply| {
+            IntegrationsMessage::GitHub(request, reply)
+        })
+        .await
     }
 }
 
