@@ -14,10 +14,11 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::behaviour::{
-    AgentIdentity, AgentKind, Behaviour, IntegrationPort, TaskContext, TaskFailure, TaskRequest,
+    AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest,
 };
 use crate::events::{EventBus, RuntimeEvent};
 use crate::lifecycle::LifecycleWriter;
+use crate::port::IntegrationPort;
 
 /// The actor behind every agent.
 pub struct AgentActor;

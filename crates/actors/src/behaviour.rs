@@ -4,10 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_integrations::clients::github;
-use companyos_store::{
-    AgentId, AgentTask, Event, FigmaFileId, OrgId, RepositoryId, Service, Store, TaskQueue,
-};
+use companyos_store::{AgentId, AgentTask, Event, OrgId, Store, TaskQueue};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -58,7 +55,7 @@ pub struct TaskContext {
     pub cancel: CancellationToken,
     /// The node's integration adapters, for the work only they can do (a sync through
     /// the service's API). `None` where no adapters run (a bare runtime in a test).
-    pub integrations: Option<Arc<dyn IntegrationPort>>,
+    pub integrations: Option<Arc<dyn crate::port::IntegrationPort>>,
     /// The node's event bus: tasks a behaviour spawns are announced on it.
     pub bus: crate::events::EventBus,
 }
@@ -108,106 +105,30 @@ impl TaskContext {
     }
 
     /// The node's integration adapters, or a permanent failure saying none run here.
-    pub fn integrations(&self) -> Result<&Arc<dyn IntegrationPort>, TaskFailure> {
+    pub fn integrations(&self) -> Result<&Arc<dyn crate::port::IntegrationPort>, TaskFailure> {
         self.integrations.as_ref().ok_or_else(|| {
             TaskFailure::Permanent("no integration adapters run on this node".into())
         })
     }
 }
 
-/// What a sync asks of an integration's adapter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "scope", rename_all = "snake_case")]
-pub enum SyncRequest {
-    /// The service's listings: GitHub repositories, Vercel's recent deployments, Figma
-    /// team components and files, the organization's X or LinkedIn accounts.
-    Integration { service: Service },
-    /// One repository's open pull requests and recent deployments.
-    Repository { repository_id: RepositoryId },
-    /// One Figma file and its published components.
-    FigmaFile { figma_file_id: FigmaFileId },
+/// A task's input as the type its task type declares; input that does not parse fails
+/// the task permanently, naming the field serde could not read.
+pub fn input<T: for<'de> Deserialize<'de>>(task: &AgentTask) -> Result<T, TaskFailure> {
+    let value = task.input_data.clone().unwrap_or(Value::Null);
+    serde_json::from_value(value).map_err(|error| {
+        TaskFailure::Permanent(format!(
+            "the {} input is not usable: {error}",
+            task.task_type
+        ))
+    })
 }
 
-/// What a sync did: rows brought up to date by kind, the narrower syncs it leaves to
-/// follow (a repository each, a file each), and anything a person should know.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SyncReport {
-    pub service: Service,
-    pub synced: std::collections::BTreeMap<&'static str, u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub follow_up: Vec<SyncRequest>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-impl SyncReport {
-    pub fn new(service: Service) -> Self {
-        Self {
-            service,
-            synced: Default::default(),
-            follow_up: Vec::new(),
-            notes: Vec::new(),
-        }
-    }
-
-    pub fn count(&mut self, kind: &'static str, by: u64) {
-        *self.synced.entry(kind).or_default() += by;
-    }
-}
-
-/// The node's integration adapters, as agents reach them. A sync runs in the
-/// integration's adapter, which holds the service's client and its rate-limit state;
-/// the agent waits for the report.
-#[async_trait]
-pub trait IntegrationPort: Send + Sync + 'static {
-    async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure>;
-
-    /// A call to GitHub through the organization's GitHub adapter, which owns the client
-    /// and its rate-limit state.
-    async fn github(
-        &self,
-        org: OrgId,
-        request: GitHubRequest,
-    ) -> Result<GitHubResponse, TaskFailure>;
-}
-
-/// What an agent asks of its organization's GitHub adapter. `repository` is
-/// `owner/name`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum GitHubRequest {
-    /// A pull request and every file it touches (all pages).
-    PullRequest { repository: String, number: u64 },
-    /// A file's text at a commit or branch.
-    File {
-        repository: String,
-        path: String,
-        reference: String,
-    },
-    /// The people who last changed each path.
-    RecentAuthors {
-        repository: String,
-        paths: Vec<String>,
-    },
-    /// A review with inline comments.
-    PostReview {
-        repository: String,
-        number: u64,
-        review: github::NewReview,
-    },
-}
-
-/// GitHub's answer to a [`GitHubRequest`], of the matching variant.
-#[derive(Clone, Debug, PartialEq)]
-pub enum GitHubResponse {
-    PullRequest {
-        pull_request: Box<github::PullRequest>,
-        files: Vec<github::PullRequestFile>,
-    },
-    /// `None`: no such file there.
-    File(Option<String>),
-    /// Logins, newest change first, each once.
-    Authors(Vec<String>),
-    Review(github::Review),
+/// A task's output, written as JSON.
+pub fn output<T: Serialize>(value: &T) -> Result<Option<Value>, TaskFailure> {
+    serde_json::to_value(value)
+        .map(Some)
+        .map_err(|error| TaskFailure::Permanent(format!("the output cannot be written: {error}")))
 }
 
 /// Why a task did not complete. Ordinary failures travel back as values; a panic is a

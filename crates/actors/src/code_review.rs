@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{
-    AgentKind, Behaviour, GitHubRequest, GitHubResponse, TaskContext, TaskFailure, TaskRequest,
+    AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
 };
+use crate::port::{GitHubRequest, GitHubResponse};
 use crate::registry::{AgentType, AgentTypeRegistry};
 use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Severity};
 
@@ -37,11 +38,11 @@ use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, 
 pub mod names {
     pub const CODE_REVIEW: &str = "code_review";
     pub const SECURITY: &str = "security";
-    pub const NOTIFICATION: &str = "notification";
+    pub const NOTIFICATION: &str = crate::notification::names::NOTIFICATION;
     pub const ANALYZE_PR: &str = "analyze_pr";
     pub const POST_REVIEW: &str = "post_review";
     pub const SECURITY_SCAN: &str = "security_scan";
-    pub const NOTIFY: &str = "notify";
+    pub const NOTIFY: &str = crate::notification::names::NOTIFY;
 }
 
 pub fn register(registry: &mut AgentTypeRegistry) {
@@ -133,22 +134,6 @@ pub struct SecurityScan {
     pub pull_request_id: Option<PullRequestId>,
     pub head_sha: String,
     pub paths: Vec<String>,
-}
-
-fn input<T: for<'de> Deserialize<'de>>(task: &AgentTask) -> Result<T, TaskFailure> {
-    let value = task.input_data.clone().unwrap_or(Value::Null);
-    serde_json::from_value(value).map_err(|error| {
-        TaskFailure::Permanent(format!(
-            "the {} input is not usable: {error}",
-            task.task_type
-        ))
-    })
-}
-
-fn output<T: Serialize>(value: &T) -> Result<Option<Value>, TaskFailure> {
-    serde_json::to_value(value)
-        .map(Some)
-        .map_err(|error| TaskFailure::Permanent(format!("the output cannot be written: {error}")))
 }
 
 fn changed_file(file: &PullRequestFile) -> ChangedFile {
@@ -645,19 +630,35 @@ impl Behaviour for Security {
                     TaskRequest {
                         assign_to_type: names::NOTIFICATION.into(),
                         task_type: names::NOTIFY.into(),
-                        input: json!({
-                            "severity": "critical",
-                            "title": format!("Secrets or high-risk code in {}#{}", scan.repository, scan.number),
-                            "text": review::redact(&blocking
-                                .iter()
-                                .take(5)
-                                .map(|finding| format!("{}:{} {}", finding.path, finding.line.unwrap_or(0), finding.message))
-                                .collect::<Vec<_>>()
-                                .join("\n")),
-                            "pull_request_id": scan.pull_request_id,
-                            "repository": scan.repository,
-                            "number": scan.number,
-                        }),
+                        input: serde_json::to_value(crate::notification::Notify {
+                            kind: "security.blocked".into(),
+                            severity: crate::notification::NotifySeverity::Critical,
+                            title: format!(
+                                "Secrets or high-risk code in {}#{}",
+                                scan.repository, scan.number
+                            ),
+                            text: review::redact(
+                                &blocking
+                                    .iter()
+                                    .take(5)
+                                    .map(|finding| {
+                                        format!(
+                                            "{}:{} {}",
+                                            finding.path,
+                                            finding.line.unwrap_or(0),
+                                            finding.message
+                                        )
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join("\n"),
+                            ),
+                            link: Some(format!(
+                                "https://github.com/{}/pull/{}",
+                                scan.repository, scan.number
+                            )),
+                            channel: None,
+                        })
+                        .unwrap_or(Value::Null),
                         priority: 10,
                         requires_human_approval: false,
                     },

@@ -15,9 +15,12 @@ mod behaviour;
 pub mod builtin;
 pub mod code_review;
 pub mod coordinator;
+pub mod deployment;
 mod events;
 mod lifecycle;
 pub mod metrics;
+pub mod notification;
+mod port;
 mod registry;
 pub mod review;
 pub mod watchers;
@@ -26,10 +29,11 @@ pub use agent::{
     AgentActor, AgentArgs, AgentHandle, AgentMessage, AgentSnapshot, AgentState, TaskOutcome,
     topic_scope, waiting_reason,
 };
-pub use behaviour::{
-    AgentIdentity, AgentKind, Behaviour, GitHubRequest, GitHubResponse, IntegrationPort,
-    SyncReport, SyncRequest, TaskContext, TaskFailure, TaskRequest,
-};
+pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
 pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;
+pub use port::{
+    GitHubRequest, GitHubResponse, IntegrationPort, SlackRequest, SlackResponse, SyncReport,
+    SyncRequest, VendorRequest, VendorResponse, VercelRequest, VercelResponse,
+};
 pub use registry::{AgentType, AgentTypeRegistry, BehaviourFactory};

@@ -48,6 +48,8 @@ impl AgentTypeRegistry {
         crate::builtin::register_all(&mut registry);
         crate::watchers::register(&mut registry);
         crate::code_review::register(&mut registry);
+        crate::deployment::register(&mut registry);
+        crate::notification::register(&mut registry);
         registry
     }
 

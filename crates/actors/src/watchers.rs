@@ -28,9 +28,8 @@ use async_trait::async_trait;
 use companyos_store::{AgentTask, Event, NewTask, Service};
 use serde_json::{Value, json};
 
-use crate::behaviour::{
-    AgentKind, Behaviour, IntegrationPort, SyncRequest, TaskContext, TaskFailure, TaskRequest,
-};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+use crate::port::{IntegrationPort, SyncRequest};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
 /// Which service a watcher follows, and what it does about its events.

@@ -9,9 +9,8 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use common::{Caller, Server, serve_node};
+use common::{Caller, serve_node, task};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
@@ -91,32 +90,6 @@ async fn github() -> MockServer {
         .mount(&github)
         .await;
     github
-}
-
-async fn tasks_of(server: &Server, caller: &Caller, task_type: &str) -> Vec<Value> {
-    let (_, tasks) = server
-        .call(Method::GET, "/api/agent-tasks?limit=100", caller, None)
-        .await;
-    tasks["items"]
-        .as_array()
-        .expect("tasks")
-        .iter()
-        .filter(|task| task["task_type"] == task_type)
-        .cloned()
-        .collect()
-}
-
-/// Waits for a task of `task_type` in `status`.
-async fn task(server: &Server, caller: &Caller, task_type: &str, status: &str) -> Value {
-    let mut seen = Vec::new();
-    for _ in 0..400 {
-        seen = tasks_of(server, caller, task_type).await;
-        if let Some(task) = seen.iter().find(|task| task["status"] == status) {
-            return task.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no {task_type} task became {status}: {seen:?}");
 }
 
 async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb) {

@@ -16,6 +16,7 @@ mod error;
 pub mod http;
 pub mod llm;
 pub mod normalise;
+pub mod probe;
 pub mod webhooks;
 
 pub use error::IntegrationError;

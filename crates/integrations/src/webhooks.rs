@@ -305,6 +305,24 @@ pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(hmac_sha256(secret, &[body])))
 }
 
+/// Vercel's `x-vercel-signature` value for `body` (hex HMAC-SHA1).
+pub fn vercel_signature(secret: &[u8], body: &[u8]) -> String {
+    hex::encode(hmac_sha1(secret, body))
+}
+
+/// Slack's `X-Slack-Signature` value for `body` sent at `timestamp` (the value of
+/// `X-Slack-Request-Timestamp`).
+pub fn slack_signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let timestamp = timestamp.to_string();
+    format!(
+        "v0={}",
+        hex::encode(hmac_sha256(
+            secret,
+            &[b"v0:", timestamp.as_bytes(), b":", body]
+        ))
+    )
+}
+
 /// X's challenge-response check (`GET …?crc_token=`): the `response_token` to answer
 /// with, `sha256=<base64 HMAC-SHA256(consumer secret, crc_token)>`.
 pub fn twitter_crc_response(consumer_secret: &[u8], crc_token: &str) -> String {

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use companyos_actors::{GitHubRequest, GitHubResponse, SyncReport, SyncRequest, TaskFailure};
+use companyos_actors::{SyncReport, SyncRequest, TaskFailure, VendorRequest, VendorResponse};
 use companyos_integrations::normalise::{self, DomainEvent, Normalised};
 use companyos_store::{
     DeliveryId, DeploymentState, DeploymentSync, EventActorType, FigmaFileSync, IntegrationId,
@@ -109,10 +109,10 @@ pub enum AdapterMessage {
     Drain,
     /// Sync through the service's API and reply with what was done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
-    /// Call GitHub for an agent (this adapter's integration must be GitHub's).
-    GitHub(
-        GitHubRequest,
-        RpcReplyPort<Result<GitHubResponse, TaskFailure>>,
+    /// Call the vendor for an agent (this adapter's integration must be the vendor's).
+    Call(
+        VendorRequest,
+        RpcReplyPort<Result<VendorResponse, TaskFailure>>,
     ),
     /// Time for the periodic sync.
     SyncDue,
@@ -221,22 +221,23 @@ impl Actor for Adapter {
                     let _ = reply.send(Err(error.into_failure()));
                 }
             },
-            AdapterMessage::GitHub(request, reply) => match state.syncer().await {
+            AdapterMessage::Call(request, reply) => match state.syncer().await {
                 Ok(syncer) => {
                     state.spawn(async move {
-                        let result = syncer.github(request).await;
+                        let service = request.service();
+                        let result = syncer.call(request).await;
                         if let Err(error) = &result {
-                            tracing::warn!(%error, "a GitHub call for an agent failed");
+                            tracing::warn!(%service, %error, "a vendor call for an agent failed");
                             syncer.mark_if_refused(error).await;
                         }
                         if reply.send(result.map_err(SyncError::into_failure)).is_err() {
-                            tracing::debug!("the GitHub call's caller is gone");
+                            tracing::debug!("the vendor call's caller is gone");
                         }
                     });
                 }
                 Err(error) => {
                     if reply.send(Err(error.into_failure())).is_err() {
-                        tracing::debug!("the GitHub call's caller is gone");
+                        tracing::debug!("the vendor call's caller is gone");
                     }
                 }
             },

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use companyos_actors::{GitHubRequest, GitHubResponse, SyncReport, SyncRequest, TaskFailure};
+use companyos_actors::{SyncReport, SyncRequest, TaskFailure, VendorRequest, VendorResponse};
 use companyos_store::{DeliveryId, IntegrationId, IntegrationStatus, OrgId, Service};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
@@ -47,10 +47,10 @@ pub enum IntegrationsMessage {
     /// Sync through the service's API (see [`crate::sync`]); the adapter of the service
     /// the request concerns replies when the sync is done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
-    /// A call to GitHub for an agent, through the GitHub adapter.
-    GitHub(
-        GitHubRequest,
-        RpcReplyPort<Result<GitHubResponse, TaskFailure>>,
+    /// A call to a vendor for an agent, through the adapter of that vendor.
+    Call(
+        VendorRequest,
+        RpcReplyPort<Result<VendorResponse, TaskFailure>>,
     ),
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
@@ -258,18 +258,18 @@ impl Actor for IntegrationsSupervisor {
                     }
                 }
             }
-            IntegrationsMessage::GitHub(request, reply) => {
-                match state.running_adapter(&myself, Service::Github).await? {
+            IntegrationsMessage::Call(request, reply) => {
+                let service = request.service();
+                match state.running_adapter(&myself, service).await? {
                     Ok(actor) => {
-                        if let Err(error) =
-                            actor.send_message(AdapterMessage::GitHub(request, reply))
+                        if let Err(error) = actor.send_message(AdapterMessage::Call(request, reply))
                         {
-                            tracing::warn!(%error, "GitHub call not handed to the adapter");
+                            tracing::warn!(%service, %error, "vendor call not handed to the adapter");
                         }
                     }
                     Err(failure) => {
                         if reply.send(Err(failure)).is_err() {
-                            tracing::debug!("the GitHub call's caller is gone");
+                            tracing::debug!("the vendor call's caller is gone");
                         }
                     }
                 }

@@ -129,6 +129,7 @@ impl Runtime {
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
             .map_err(|error| RuntimeError::Tree(error.to_string()))?;
+        crate::approvals::start(&deps);
         let runtime = Runtime { deps, root };
         let organizations = match config.placement {
             Placement::AllOrganizations => store.organizations().list_all().await?,
@@ -616,6 +617,13 @@ impl Runtime {
             RootMessage::StopOrganization(org, reply)
         })
         .await
+    }
+
+    /// The node's integration adapters, as agents reach them: for the edge's own calls
+    /// to a vendor (answering a Slack interaction), through the same adapters and rate
+    /// limits.
+    pub fn integrations(&self) -> Arc<dyn companyos_actors::IntegrationPort> {
+        crate::sync::port(&self.deps)
     }
 
     fn publish_task(&self, task: &AgentTask) {

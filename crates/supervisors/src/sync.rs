@@ -24,12 +24,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use companyos_actors::{
-    GitHubRequest, GitHubResponse, IntegrationPort, SyncReport, SyncRequest, TaskFailure,
+    GitHubRequest, GitHubResponse, IntegrationPort, SlackRequest, SlackResponse, SyncReport,
+    SyncRequest, TaskFailure, VendorRequest, VendorResponse, VercelRequest, VercelResponse,
 };
 use companyos_integrations::IntegrationError;
 use companyos_integrations::clients::{
     FigmaClient, FigmaConfig, GitHubClient, GitHubConfig, LinkedInClient, LinkedInConfig, Secret,
-    TwitterClient, TwitterConfig, VercelClient, VercelConfig, figma, github, vercel,
+    SlackClient, SlackConfig, TwitterClient, TwitterConfig, VercelClient, VercelConfig, figma,
+    github, vercel,
 };
 use companyos_integrations::crypto::MasterKey;
 use companyos_store::{
@@ -112,7 +114,10 @@ pub(crate) enum ServiceClient {
     GitHub(GitHubClient),
     Vercel(VercelClient),
     Figma(FigmaClient),
-    /// Slack has nothing to sync; X and LinkedIn accounts carry their own tokens.
+    /// Slack's bot token: what agents post with (Slack has nothing to sync).
+    Slack(SlackClient),
+    /// X and LinkedIn accounts carry their own tokens; a Slack integration without a
+    /// bot token only hears.
     None,
 }
 
@@ -222,7 +227,19 @@ pub(crate) fn build_client(
             figma.timeout = config.request_timeout;
             ServiceClient::Figma(FigmaClient::new(figma)?)
         }
-        Service::Slack | Service::Twitter | Service::Linkedin => ServiceClient::None,
+        // Slack is connected with its signing secret; posting needs a bot token too.
+        Service::Slack => match token(service, credentials) {
+            Ok(token) => {
+                let mut slack = SlackConfig::new(token);
+                if let Some(url) = base_url {
+                    slack.base_url = url;
+                }
+                slack.timeout = config.request_timeout;
+                ServiceClient::Slack(SlackClient::new(slack)?)
+            }
+            Err(_) => ServiceClient::None,
+        },
+        Service::Twitter | Service::Linkedin => ServiceClient::None,
     })
 }
 
@@ -271,7 +288,7 @@ impl Syncer {
             (SyncRequest::Integration { .. }, ServiceClient::Figma(client)) => {
                 self.figma_files(client, &mut report).await?;
             }
-            (SyncRequest::Integration { .. }, ServiceClient::None) => match service {
+            (SyncRequest::Integration { .. }, ServiceClient::None | ServiceClient::Slack(_)) => match service {
                 Service::Twitter => self.social_accounts(SocialPlatform::Twitter, &mut report).await?,
                 Service::Linkedin => self.social_accounts(SocialPlatform::Linkedin, &mut report).await?,
                 _ => report.notes.push(format!(
@@ -960,26 +977,108 @@ impl IntegrationPort for NodePort {
         .await
     }
 
-    async fn github(
+    async fn call(
         &self,
         org: OrgId,
-        request: GitHubRequest,
-    ) -> Result<GitHubResponse, TaskFailure> {
-        self.ask(org, "GitHub call", |reply| {
-            IntegrationsMessage::GitHub(request, reply)
+        request: VendorRequest,
+    ) -> Result<VendorResponse, TaskFailure> {
+        let what = format!("{} call", request.service());
+        self.ask(org, &what, |reply| {
+            IntegrationsMessage::Call(request, reply)
         })
         .await
     }
 }
 
 impl Syncer {
-    /// Performs an agent's GitHub call with the adapter's client.
-    pub(crate) async fn github(&self, request: GitHubRequest) -> Result<GitHubResponse, SyncError> {
-        let ServiceClient::GitHub(client) = &self.client else {
-            return Err(SyncError::Unusable(
-                "this integration is not GitHub's".into(),
-            ));
-        };
+    /// Performs an agent's vendor call with the adapter's client.
+    pub(crate) async fn call(&self, request: VendorRequest) -> Result<VendorResponse, SyncError> {
+        Ok(match (request, &self.client) {
+            (VendorRequest::GitHub(request), ServiceClient::GitHub(client)) => {
+                VendorResponse::GitHub(Self::github(client, request).await?)
+            }
+            (VendorRequest::Vercel(request), ServiceClient::Vercel(client)) => {
+                VendorResponse::Vercel(Self::vercel(client, request).await?)
+            }
+            (VendorRequest::Slack(request), ServiceClient::Slack(client)) => {
+                VendorResponse::Slack(Self::slack(client, request).await?)
+            }
+            (VendorRequest::Slack(_), ServiceClient::None) => {
+                return Err(SyncError::Unusable(
+                    "the Slack integration has no bot token to post with: reconnect Slack with {\"credentials\": {\"signing_secret\": \"…\", \"bot_token\": \"xoxb-…\"}}".into(),
+                ));
+            }
+            (request, _) => {
+                return Err(SyncError::Unusable(format!(
+                    "this is the {} integration, not {}",
+                    self.integration.service,
+                    request.service()
+                )));
+            }
+        })
+    }
+
+    async fn vercel(
+        client: &VercelClient,
+        request: VercelRequest,
+    ) -> Result<VercelResponse, SyncError> {
+        Ok(match request {
+            VercelRequest::Deployment { id } => {
+                VercelResponse::Deployment(Box::new(client.get_deployment(&id).await?))
+            }
+            VercelRequest::Events { id } => {
+                VercelResponse::Events(client.deployment_events(&id).await?)
+            }
+            VercelRequest::ReadyProduction { project_id, limit } => {
+                let query = vercel::DeploymentQuery {
+                    project_id: Some(project_id),
+                    target: Some("production".into()),
+                    state: Some("READY".into()),
+                    limit: Some(limit),
+                    ..Default::default()
+                };
+                VercelResponse::Deployments(client.list_deployments(&query).await?.deployments)
+            }
+            VercelRequest::Rollback {
+                project_id,
+                to,
+                description,
+            } => {
+                client
+                    .rollback(&project_id, &to, description.as_deref())
+                    .await?;
+                VercelResponse::RolledBack
+            }
+            VercelRequest::Redeploy(redeploy) => {
+                VercelResponse::Deployment(Box::new(client.redeploy(&redeploy).await?))
+            }
+        })
+    }
+
+    async fn slack(
+        client: &SlackClient,
+        request: SlackRequest,
+    ) -> Result<SlackResponse, SyncError> {
+        Ok(match request {
+            SlackRequest::Post(message) => {
+                SlackResponse::Posted(client.post_message(&message).await?)
+            }
+            SlackRequest::Ephemeral {
+                channel,
+                user,
+                text,
+            } => {
+                client.post_ephemeral(&channel, &user, &text).await?;
+                SlackResponse::Done
+            }
+            SlackRequest::User { id } => SlackResponse::User(client.user_info(&id).await?),
+        })
+    }
+
+    async fn github(
+        client: &GitHubClient,
+        request: GitHubRequest,
+    ) -> Result<GitHubResponse, SyncError> {
         let split = |repository: &str| -> Result<(String, String), SyncError> {
             repository
                 .split_once('/')

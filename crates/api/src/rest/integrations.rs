@@ -225,8 +225,9 @@ async fn connect(
 }
 
 /// What a team expects on connecting a service: its watcher, when the organization has
-/// none of that type, and — for GitHub — a code review agent that posts its reviews
-/// once a person approves them. Each can be reconfigured or disabled afterwards; an
+/// none of that type, and the agent that acts on the service: for GitHub a code review
+/// agent that posts its reviews once a person approves them, for Vercel a deployment
+/// agent, for Slack a notification agent. Each can be reconfigured or disabled afterwards; an
 /// agent that cannot be started here does not undo the connection. Returns the agents
 /// started.
 async fn default_agents(
@@ -235,12 +236,18 @@ async fn default_agents(
     service: Service,
 ) -> Vec<Value> {
     let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
-    if service == Service::Github {
-        wanted.push((
+    match service {
+        Service::Github => wanted.push((
             "code_review",
             "Code review".to_owned(),
             Some(json!({"post": "approval", "max_comments": 30})),
-        ));
+        )),
+        // Health checks and failure analyses of every deployment; rollbacks wait for a
+        // person.
+        Service::Vercel => wanted.push(("deployment", "Deployments".to_owned(), None)),
+        // Answers mentions at once; notices need a channel set in its configuration.
+        Service::Slack => wanted.push(("notification", "Notifications".to_owned(), None)),
+        _ => {}
     }
     let mut started = Vec::new();
     for (agent_type, name, configuration) in wanted {

@@ -15,6 +15,7 @@ mod design;
 pub(crate) mod development;
 mod integrations;
 mod organizations;
+mod slack_actions;
 pub(crate) mod social;
 mod supervision;
 pub(crate) mod webhooks;

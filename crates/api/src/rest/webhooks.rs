@@ -593,6 +593,12 @@ async fn receive(
             .into_response());
     }
 
+    // A click on an approval button: answered now, by the permission matrix.
+    if service == Service::Slack && super::slack_actions::is_block_actions(&payload) {
+        return super::slack_actions::block_actions(&state, resolved.organization_id, &payload)
+            .await;
+    }
+
     let event_type = normalise::normalise(service.as_str(), github_event, &payload).event_type;
     let recorded = state
         .webhooks

@@ -337,3 +337,43 @@ pub async fn wait_for_task(server: &Server, caller: &Caller, id: &str, status: &
     }
     panic!("task {id} never became {status}: {last}");
 }
+
+/// The organization's tasks of `task_type` (the newest hundred).
+pub async fn tasks_of(server: &Server, caller: &Caller, task_type: &str) -> Vec<Value> {
+    let (_, tasks) = server
+        .call(Method::GET, "/api/agent-tasks?limit=100", caller, None)
+        .await;
+    tasks["items"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter(|task| task["task_type"] == task_type)
+        .cloned()
+        .collect()
+}
+
+/// Waits for a task of `task_type` in `status` that `also` accepts.
+pub async fn task_where(
+    server: &Server,
+    caller: &Caller,
+    task_type: &str,
+    status: &str,
+    also: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut seen = Vec::new();
+    for _ in 0..600 {
+        seen = tasks_of(server, caller, task_type).await;
+        if let Some(task) = seen
+            .iter()
+            .find(|task| task["status"] == status && also(task))
+        {
+            return task.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no {task_type} task became {status}: {seen:?}");
+}
+
+pub async fn task(server: &Server, caller: &Caller, task_type: &str, status: &str) -> Value {
+    task_where(server, caller, task_type, status, |_| true).await
+}

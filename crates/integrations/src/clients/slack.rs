@@ -1,4 +1,5 @@
-//! The Slack Web API client: `chat.postMessage`. Slack answers HTTP 200 even when the
+//! The Slack Web API client: `chat.postMessage`, `chat.postEphemeral` and `users.info`.
+//! Slack answers HTTP 200 even when the
 //! call failed, with `{"ok": false, "error": "<code>"}`; that is an error here.
 
 use std::sync::Arc;
@@ -95,6 +96,29 @@ pub struct PostedMessage {
     pub message: Option<serde_json::Value>,
 }
 
+/// A Slack user as `users.info` describes them; only the fields read here.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct SlackUser {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub profile: SlackProfile,
+}
+
+/// The profile of a [`SlackUser`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct SlackProfile {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub real_name: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Envelope {
     ok: bool,
@@ -127,18 +151,64 @@ impl SlackClient {
         &self,
         message: &SlackMessage,
     ) -> Result<PostedMessage, IntegrationError> {
-        let inner = &self.inner;
         if message.channel.is_empty() {
-            return Err(inner.caller.invalid_request("a channel is required"));
+            return Err(self.inner.caller.invalid_request("a channel is required"));
         }
-        let body = serde_json::to_vec(message)
-            .map_err(|error| inner.caller.invalid_request(error.to_string()))?;
-        let url = format!("{}/chat.postMessage", inner.base_url);
-        let bearer = inner.caller.bearer()?;
         let what = format!("channel {}", message.channel);
+        self.api("chat.postMessage", message, &what, Replay::OnlyIfUnsent)
+            .await
+    }
+
+    /// `POST chat.postEphemeral`: a message only `user` sees, in `channel`.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+    ) -> Result<(), IntegrationError> {
+        if channel.is_empty() || user.is_empty() {
+            return Err(self
+                .inner
+                .caller
+                .invalid_request("a channel and a user are required"));
+        }
+        let body = serde_json::json!({"channel": channel, "user": user, "text": text});
+        let what = format!("channel {channel}");
+        let _: serde_json::Value = self
+            .api("chat.postEphemeral", &body, &what, Replay::OnlyIfUnsent)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST users.info`: who a Slack user is (with the `users:read.email` scope, their
+    /// e-mail address).
+    pub async fn user_info(&self, user: &str) -> Result<SlackUser, IntegrationError> {
+        #[derive(Deserialize)]
+        struct Answer {
+            user: SlackUser,
+        }
+        let body = serde_json::json!({"user": user});
+        let what = format!("user {user}");
+        let answer: Answer = self.api("users.info", &body, &what, Replay::Safe).await?;
+        Ok(answer.user)
+    }
+
+    /// One Web API call with a JSON body; `{"ok": false}` is an error.
+    async fn api<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &impl Serialize,
+        what: &str,
+        replay: Replay,
+    ) -> Result<T, IntegrationError> {
+        let inner = &self.inner;
+        let body = serde_json::to_vec(body)
+            .map_err(|error| inner.caller.invalid_request(error.to_string()))?;
+        let url = format!("{}/{method}", inner.base_url);
+        let bearer = inner.caller.bearer()?;
         let response = inner
             .caller
-            .call(Replay::OnlyIfUnsent, &what, || {
+            .call(replay, what, || {
                 let request = inner
                     .http
                     .post(&url)

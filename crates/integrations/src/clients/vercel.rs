@@ -1,5 +1,6 @@
-//! The Vercel REST client: list deployments, get one, and roll a project back to an
-//! earlier deployment, optionally scoped to a team (`teamId`).
+//! The Vercel REST client: list deployments, get one, read its build's events, redeploy
+//! it, and roll a project back to an earlier deployment, optionally scoped to a team
+//! (`teamId`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -160,6 +161,57 @@ pub struct Deployment {
     pub creator: Creator,
 }
 
+/// One event of a deployment's build, as `GET /v3/deployments/{id}/events` lists them:
+/// `type` is `command`, `stdout`, `stderr`, `exit`, `delimiter`, `deployment-state`…
+/// The log line is `text` at the top level, as Vercel's CLI reads it; the nested shape
+/// of the same event carries it in `payload.text`. Both are read.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct DeploymentEvent {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub created: Option<i64>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub payload: Option<DeploymentEventPayload>,
+}
+
+/// The payload of a [`DeploymentEvent`]; only the fields read here.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct DeploymentEventPayload {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub date: Option<i64>,
+    #[serde(default)]
+    pub serial: Option<String>,
+}
+
+impl DeploymentEvent {
+    /// The event's log text, if it has any.
+    pub fn line(&self) -> Option<&str> {
+        self.payload
+            .as_ref()
+            .and_then(|payload| payload.text.as_deref())
+            .or(self.text.as_deref())
+            .filter(|line| !line.is_empty())
+    }
+}
+
+/// What `POST /v13/deployments` needs to build an existing deployment again.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Redeploy {
+    /// The project's name.
+    pub name: String,
+    /// The deployment whose source is built again.
+    pub deployment_id: String,
+    /// `production`, or `None` for a preview.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
 impl VercelClient {
     pub fn new(config: VercelConfig) -> Result<Self, IntegrationError> {
         let caller = Caller::new(
@@ -259,6 +311,58 @@ impl VercelClient {
         self.send(reqwest::Method::POST, path, params, &what)
             .await?;
         Ok(())
+    }
+
+    /// `GET /v3/deployments/{id}/events?limit=-1`: every event of the deployment's
+    /// build, oldest first.
+    pub async fn deployment_events(
+        &self,
+        id_or_url: &str,
+    ) -> Result<Vec<DeploymentEvent>, IntegrationError> {
+        let path = format!(
+            "/v3/deployments/{}/events",
+            self.inner.caller.path_segment("deployment id", id_or_url)?
+        );
+        let params = vec![
+            ("direction", "forward".to_owned()),
+            ("follow", "0".to_owned()),
+            ("limit", "-1".to_owned()),
+        ];
+        let what = format!("deployment {id_or_url}");
+        let response = self.send(reqwest::Method::GET, path, params, &what).await?;
+        // The list may hold `null` entries.
+        let events: Vec<Option<DeploymentEvent>> = self.inner.caller.parse_json(&response)?;
+        Ok(events.into_iter().flatten().collect())
+    }
+
+    /// `POST /v13/deployments`: builds an existing deployment's source again as a new
+    /// deployment. Not repeated when the first attempt may have arrived (it would build
+    /// twice).
+    pub async fn redeploy(&self, redeploy: &Redeploy) -> Result<Deployment, IntegrationError> {
+        let inner = &self.inner;
+        let body = serde_json::to_vec(redeploy)
+            .map_err(|error| inner.caller.invalid_request(error.to_string()))?;
+        let mut params = vec![("forceNew", "1".to_owned())];
+        if let Some(team_id) = &inner.team_id {
+            params.push(("teamId", team_id.clone()));
+        }
+        let url = format!("{}/v13/deployments", inner.base_url);
+        let bearer = inner.caller.bearer()?;
+        let what = format!("deployment {}", redeploy.deployment_id);
+        let response = inner
+            .caller
+            .call(Replay::OnlyIfUnsent, &what, || {
+                let request = inner
+                    .http
+                    .post(&url)
+                    .header(http::header::AUTHORIZATION, bearer.clone())
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .query(&params)
+                    .body(body.clone());
+                Caller::send_reqwest(request)
+            })
+            .await?;
+        inner.caller.parse_json(&response)
     }
 
     async fn send(

@@ -1,0 +1,752 @@
+//! The `deployment` agent (executor): it watches what a deployment does once it is out
+//! and acts on it through the organization's Vercel adapter.
+//!
+//! - `check_deployment` probes the deployment's URL (each configured path: status and
+//!   latency), writes a 0–100 health score to the deployment, and raises a `notify`
+//!   task when the score is under the configured threshold.
+//! - `analyze_deployment_failure` reads the build's events and classifies why it failed
+//!   (build error, failing tests, missing environment variable, dependency install, out
+//!   of memory, timeout), with the log lines that show it, and notifies.
+//! - `rollback` points the project's production domains back at the newest ready
+//!   production deployment before the one rolled back (or at the one named). It runs
+//!   only once a person approved it, whoever queued it.
+//! - `deploy` builds a deployment's source again as a new deployment.
+//!
+//! Configuration: `{"paths": ["/"], "timeout_ms": 10000, "slow_ms": 1500,
+//! "healthy_at": 70}`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use companyos_integrations::clients::vercel;
+use companyos_integrations::probe::{self, Probe, ProbePlan};
+use companyos_store::{AgentTask, DeploymentId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::behaviour::{
+    AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
+};
+use crate::notification::{Notify, NotifySeverity};
+use crate::port::{VercelRequest, VercelResponse};
+use crate::registry::{AgentType, AgentTypeRegistry};
+
+/// Agent and task type names, written once.
+pub mod names {
+    pub const DEPLOYMENT: &str = "deployment";
+    pub const CHECK_DEPLOYMENT: &str = "check_deployment";
+    pub const ANALYZE_DEPLOYMENT_FAILURE: &str = "analyze_deployment_failure";
+    pub const ROLLBACK: &str = "rollback";
+    pub const DEPLOY: &str = "deploy";
+}
+
+pub fn register(registry: &mut AgentTypeRegistry) {
+    registry.register(AgentType {
+        name: names::DEPLOYMENT.into(),
+        kind: AgentKind::Executor,
+        capabilities: vec![
+            names::CHECK_DEPLOYMENT.into(),
+            names::ANALYZE_DEPLOYMENT_FAILURE.into(),
+            names::ROLLBACK.into(),
+            names::DEPLOY.into(),
+        ],
+        default_configuration: json!({
+            "paths": ["/"], "timeout_ms": 10_000, "slow_ms": 1_500, "healthy_at": 70
+        }),
+        factory: Arc::new(|configuration| {
+            Box::new(DeploymentAgent::from_configuration(configuration))
+        }),
+    });
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+struct DeploymentConfig {
+    paths: Vec<String>,
+    timeout_ms: u64,
+    slow_ms: u64,
+    healthy_at: u32,
+}
+
+impl Default for DeploymentConfig {
+    fn default() -> Self {
+        DeploymentConfig {
+            paths: vec!["/".into()],
+            timeout_ms: 10_000,
+            slow_ms: 1_500,
+            healthy_at: 70,
+        }
+    }
+}
+
+/// Which deployment a task is about: the row CompanyOS keeps, Vercel's id, or both.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct DeploymentRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<DeploymentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vercel_deployment_id: Option<String>,
+    /// The deployment's hostname or URL, when the producer knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+/// The input of `check_deployment`, `analyze_deployment_failure` and `deploy`.
+pub type CheckDeployment = DeploymentRef;
+
+/// The input of `rollback`: the deployment rolled back (away from), and optionally the
+/// deployment to roll back to.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Rollback {
+    #[serde(flatten)]
+    pub deployment: DeploymentRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Why a build failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCause {
+    OutOfMemory,
+    Timeout,
+    MissingEnvironmentVariable,
+    DependencyInstall,
+    FailingTests,
+    BuildError,
+    Unknown,
+}
+
+impl FailureCause {
+    fn describe(self) -> &'static str {
+        match self {
+            FailureCause::OutOfMemory => "the build ran out of memory",
+            FailureCause::Timeout => "the build ran past its time limit",
+            FailureCause::MissingEnvironmentVariable => {
+                "an environment variable the build needs is not set"
+            }
+            FailureCause::DependencyInstall => "installing or resolving dependencies failed",
+            FailureCause::FailingTests => "tests failed during the build",
+            FailureCause::BuildError => "the build command failed",
+            FailureCause::Unknown => "the build log does not say why",
+        }
+    }
+}
+
+/// A log line that shows the cause: its position among the build's lines and its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub line: usize,
+    pub text: String,
+}
+
+/// What `analyze_deployment_failure` concluded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureAnalysis {
+    pub cause: FailureCause,
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+    pub lines_read: usize,
+}
+
+/// The patterns that point at each cause, strongest cause first: out of memory and
+/// timeouts explain the errors that follow them, a missing variable explains a failed
+/// build, and a failed install explains missing modules.
+const PATTERNS: [(FailureCause, &[&str]); 6] = [
+    (
+        FailureCause::OutOfMemory,
+        &[
+            "heap out of memory",
+            "out of memory",
+            "oom-kill",
+            "oomkilled",
+            "exited with 137",
+            "signal: killed",
+            "sigkill",
+            "enomem",
+        ],
+    ),
+    (
+        FailureCause::Timeout,
+        &[
+            "exceeded the maximum build duration",
+            "maximum build duration",
+            "build timed out",
+            "timed out after",
+            "etimedout",
+            "took too long",
+        ],
+    ),
+    (
+        FailureCause::MissingEnvironmentVariable,
+        &[
+            "environment variable",
+            "env var",
+            "is not defined in the environment",
+            "missing required env",
+            "process.env.",
+        ],
+    ),
+    (
+        FailureCause::DependencyInstall,
+        &[
+            "npm err!",
+            "npm error",
+            "err_pnpm",
+            "yarn error",
+            "eresolve",
+            "could not resolve dependency",
+            "cannot find module",
+            "module not found",
+            "no matching version",
+            "failed to install",
+            "404 not found - get https://registry",
+            "lockfile",
+        ],
+    ),
+    (
+        FailureCause::FailingTests,
+        &[
+            "tests failed",
+            "test failed",
+            "failing tests",
+            "test suites: ",
+            "assertionerror",
+            "expect(received)",
+            "● ",
+            "✕ ",
+        ],
+    ),
+    (
+        FailureCause::BuildError,
+        &[
+            "failed to compile",
+            "build failed",
+            "build error",
+            "type error:",
+            "syntaxerror",
+            "error:",
+            "exited with 1",
+            "command failed",
+        ],
+    ),
+];
+
+/// Words that make a missing-variable pattern mean it (a line merely naming an
+/// environment variable is not an error).
+const MISSING_WORDS: [&str; 6] = [
+    "missing",
+    "not set",
+    "undefined",
+    "is required",
+    "not defined",
+    "not found",
+];
+
+fn matches(cause: FailureCause, lower: &str, patterns: &[&str]) -> bool {
+    let hit = patterns.iter().any(|pattern| lower.contains(pattern));
+    if cause == FailureCause::MissingEnvironmentVariable {
+        hit && MISSING_WORDS.iter().any(|word| lower.contains(word))
+    } else {
+        hit
+    }
+}
+
+/// Classifies a failed build from its log lines (in order). The first cause in
+/// [`PATTERNS`] order that any line shows wins; up to five of its lines are the
+/// evidence.
+pub fn classify(lines: &[String]) -> FailureAnalysis {
+    let lowered: Vec<String> = lines.iter().map(|line| line.to_lowercase()).collect();
+    for (cause, patterns) in PATTERNS {
+        let evidence: Vec<Evidence> = lowered
+            .iter()
+            .enumerate()
+            .filter(|(_, lower)| matches(cause, lower, patterns))
+            .take(5)
+            .map(|(index, _)| Evidence {
+                line: index + 1,
+                text: crate::review::redact(lines[index].trim()),
+            })
+            .collect();
+        if !evidence.is_empty() {
+            return FailureAnalysis {
+                cause,
+                summary: format!(
+                    "{}: {}",
+                    cause.describe(),
+                    evidence
+                        .first()
+                        .map(|e| e.text.as_str())
+                        .unwrap_or_default()
+                ),
+                evidence,
+                lines_read: lines.len(),
+            };
+        }
+    }
+    FailureAnalysis {
+        cause: FailureCause::Unknown,
+        summary: FailureCause::Unknown.describe().to_owned(),
+        evidence: Vec::new(),
+        lines_read: lines.len(),
+    }
+}
+
+/// Executor: the four deployment task types.
+pub struct DeploymentAgent {
+    config: DeploymentConfig,
+}
+
+impl DeploymentAgent {
+    pub fn from_configuration(configuration: &Value) -> Self {
+        DeploymentAgent {
+            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+fn store_failure(error: companyos_store::StoreError) -> TaskFailure {
+    TaskFailure::Retryable(error.to_string())
+}
+
+/// The deployment row and Vercel id a reference names, checked to be this
+/// organization's.
+async fn resolve(
+    ctx: &TaskContext,
+    reference: &DeploymentRef,
+) -> Result<(Option<companyos_store::Deployment>, String), TaskFailure> {
+    let org = ctx.agent.organization_id;
+    let row = match reference.deployment_id {
+        Some(id) => Some(ctx.store.deployments().get(org, id).await.map_err(
+            |error| match error {
+                companyos_store::StoreError::NotFound { .. } => {
+                    TaskFailure::Permanent(format!("deployment {id} does not exist"))
+                }
+                other => store_failure(other),
+            },
+        )?),
+        None => None,
+    };
+    let vercel_id = reference
+        .vercel_deployment_id
+        .clone()
+        .or_else(|| row.as_ref().map(|row| row.vercel_deployment_id.clone()))
+        .ok_or_else(|| {
+            TaskFailure::Permanent(
+                "the input names no deployment: give deployment_id or vercel_deployment_id".into(),
+            )
+        })?;
+    Ok((row, vercel_id))
+}
+
+async fn notify(
+    ctx: &TaskContext,
+    task: &AgentTask,
+    notice: Notify,
+) -> Result<Option<companyos_store::TaskId>, TaskFailure> {
+    let spawned = ctx
+        .spawn(
+            TaskRequest {
+                assign_to_type: crate::notification::names::NOTIFICATION.into(),
+                task_type: crate::notification::names::NOTIFY.into(),
+                input: serde_json::to_value(&notice).unwrap_or(Value::Null),
+                priority: notice.severity.priority(),
+                requires_human_approval: false,
+            },
+            format!("{}:{}", task.id, crate::notification::names::NOTIFY),
+        )
+        .await?;
+    Ok(Some(spawned.id))
+}
+
+impl DeploymentAgent {
+    async fn check(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
+        let reference: CheckDeployment = input(task)?;
+        let org = ctx.agent.organization_id;
+        let row = match reference.deployment_id {
+            Some(_) => resolve(ctx, &reference).await?.0,
+            None => None,
+        };
+        let base = reference
+            .url
+            .clone()
+            .or_else(|| row.as_ref().map(|row| row.url.clone()))
+            .filter(|url| !url.trim().is_empty())
+            .ok_or_else(|| {
+                TaskFailure::Permanent("the deployment has no URL to probe yet".into())
+            })?;
+        let plan = ProbePlan {
+            base: base.clone(),
+            paths: if self.config.paths.is_empty() {
+                vec!["/".into()]
+            } else {
+                self.config.paths.clone()
+            },
+            timeout: Duration::from_millis(self.config.timeout_ms.max(100)),
+            slow: Duration::from_millis(self.config.slow_ms.max(1)),
+        };
+        let probes: Vec<Probe> = tokio::select! {
+            probes = probe::probe(&plan) => probes.map_err(TaskFailure::Permanent)?,
+            () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
+        };
+        let score = probe::health_score(&probes, plan.slow);
+        let healthy = score >= self.config.healthy_at;
+        if let Some(row) = &row {
+            ctx.store
+                .deployments()
+                .record_health(org, row.id, i32::try_from(score).unwrap_or(0))
+                .await
+                .map_err(store_failure)?;
+        }
+        let name = reference
+            .project
+            .clone()
+            .or_else(|| row.as_ref().map(|row| row.project_name.clone()))
+            .unwrap_or_else(|| base.clone());
+        let notification = if healthy {
+            None
+        } else {
+            let failing: Vec<String> = probes
+                .iter()
+                .filter(|probe| probe::score_of(probe, plan.slow) < 100)
+                .map(|probe| match (&probe.status, &probe.error) {
+                    (Some(status), _) => {
+                        format!("{} → {status} in {} ms", probe.path, probe.latency_ms)
+                    }
+                    (None, Some(error)) => format!("{} → {error}", probe.path),
+                    (None, None) => format!("{} → no answer", probe.path),
+                })
+                .collect();
+            notify(
+                ctx,
+                task,
+                Notify {
+                    kind: "deployment.unhealthy".into(),
+                    severity: if score < 30 {
+                        NotifySeverity::Critical
+                    } else {
+                        NotifySeverity::High
+                    },
+                    title: format!("{name} is unhealthy (health {score}/100)"),
+                    text: failing.join("\n"),
+                    link: Some(probe::address(&base, "/")),
+                    channel: None,
+                },
+            )
+            .await?
+        };
+        Ok(json!({
+            "health_score": score,
+            "healthy": healthy,
+            "url": probe::address(&base, "/"),
+            "probes": probes,
+            "notification_task_id": notification,
+        }))
+    }
+
+    async fn analyse_failure(
+        &self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Value, TaskFailure> {
+        let reference: DeploymentRef = input(task)?;
+        let org = ctx.agent.organization_id;
+        let (row, vercel_id) = resolve(ctx, &reference).await?;
+        let port = ctx.integrations()?;
+        let events = match port
+            .vercel(
+                org,
+                VercelRequest::Events {
+                    id: vercel_id.clone(),
+                },
+            )
+            .await?
+        {
+            VercelResponse::Events(events) => events,
+            _ => {
+                return Err(TaskFailure::Permanent(
+                    "Vercel answered something else".into(),
+                ));
+            }
+        };
+        let mut lines: Vec<String> = events
+            .iter()
+            .filter_map(|event| event.line())
+            .flat_map(str::lines)
+            .map(str::to_owned)
+            .collect();
+        // Vercel's own verdict on the deployment, when it gives one, is read last.
+        if let Ok(VercelResponse::Deployment(deployment)) = port
+            .vercel(
+                org,
+                VercelRequest::Deployment {
+                    id: vercel_id.clone(),
+                },
+            )
+            .await
+            && let Some(message) = deployment.error_message.as_deref()
+        {
+            lines.push(message.to_owned());
+        }
+        let analysis = classify(&lines);
+        let name = reference
+            .project
+            .clone()
+            .or_else(|| row.as_ref().map(|row| row.project_name.clone()))
+            .unwrap_or_else(|| vercel_id.clone());
+        let notification = notify(
+            ctx,
+            task,
+            Notify {
+                kind: "deployment.failed".into(),
+                severity: NotifySeverity::High,
+                title: format!("The deployment of {name} failed"),
+                text: std::iter::once(analysis.summary.clone())
+                    .chain(analysis.evidence.iter().map(|e| format!("> {}", e.text)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                link: None,
+                channel: None,
+            },
+        )
+        .await?;
+        let mut result = serde_json::to_value(&analysis).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut result {
+            map.insert("vercel_deployment_id".into(), json!(vercel_id));
+            map.insert("notification_task_id".into(), json!(notification));
+        }
+        Ok(result)
+    }
+
+    async fn rollback(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
+        if task.approved_by.is_none() {
+            return Err(TaskFailure::Permanent(
+                "a rollback runs only after a person approves it: queue it with requires_human_approval"
+                    .into(),
+            ));
+        }
+        let request: Rollback = input(task)?;
+        let org = ctx.agent.organization_id;
+        let (_, from) = resolve(ctx, &request.deployment).await?;
+        let port = ctx.integrations()?;
+        let VercelResponse::Deployment(current) = port
+            .vercel(org, VercelRequest::Deployment { id: from.clone() })
+            .await?
+        else {
+            return Err(TaskFailure::Permanent(
+                "Vercel answered something else".into(),
+            ));
+        };
+        let to = match request.to.clone() {
+            Some(to) => to,
+            None => {
+                let VercelResponse::Deployments(ready) = port
+                    .vercel(
+                        org,
+                        VercelRequest::ReadyProduction {
+                            project_id: current.project_id.clone(),
+                            limit: 20,
+                        },
+                    )
+                    .await?
+                else {
+                    return Err(TaskFailure::Permanent(
+                        "Vercel answered something else".into(),
+                    ));
+                };
+                previous_ready(&ready, &current)
+                    .ok_or_else(|| {
+                        TaskFailure::Permanent(format!(
+                            "{} has no ready production deployment older than {} to roll back to",
+                            current.name, current.id
+                        ))
+                    })?
+                    .uid
+                    .clone()
+            }
+        };
+        let description = request
+            .reason
+            .clone()
+            .unwrap_or_else(|| format!("rolled back from {} by CompanyOS", current.id));
+        port.vercel(
+            org,
+            VercelRequest::Rollback {
+                project_id: current.project_id.clone(),
+                to: to.clone(),
+                description: Some(description),
+            },
+        )
+        .await?;
+        Ok(json!({
+            "project_id": current.project_id,
+            "project": current.name,
+            "rolled_back_from": current.id,
+            "rolled_back_to": to,
+            "approved_by": task.approved_by,
+        }))
+    }
+
+    async fn deploy(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
+        let reference: DeploymentRef = input(task)?;
+        let org = ctx.agent.organization_id;
+        let (row, source) = resolve(ctx, &reference).await?;
+        let port = ctx.integrations()?;
+        let VercelResponse::Deployment(current) = port
+            .vercel(org, VercelRequest::Deployment { id: source.clone() })
+            .await?
+        else {
+            return Err(TaskFailure::Permanent(
+                "Vercel answered something else".into(),
+            ));
+        };
+        let target = current.target.clone().or_else(|| {
+            row.as_ref()
+                .and_then(|row| row.environment)
+                .filter(|environment| {
+                    *environment == companyos_store::DeploymentEnvironment::Production
+                })
+                .map(|_| "production".to_owned())
+        });
+        let VercelResponse::Deployment(created) = port
+            .vercel(
+                org,
+                VercelRequest::Redeploy(vercel::Redeploy {
+                    name: current.name.clone(),
+                    deployment_id: current.id.clone(),
+                    target,
+                }),
+            )
+            .await?
+        else {
+            return Err(TaskFailure::Permanent(
+                "Vercel answered something else".into(),
+            ));
+        };
+        Ok(json!({
+            "redeployed_from": current.id,
+            "deployment": {
+                "id": created.id,
+                "url": created.url,
+                "ready_state": created.ready_state,
+                "target": created.target,
+            },
+        }))
+    }
+}
+
+/// The newest ready production deployment created before `current`.
+fn previous_ready<'a>(
+    ready: &'a [vercel::DeploymentSummary],
+    current: &vercel::Deployment,
+) -> Option<&'a vercel::DeploymentSummary> {
+    ready
+        .iter()
+        .filter(|candidate| candidate.uid != current.id)
+        .filter(|candidate| candidate.created_at.unwrap_or(candidate.created) < current.created_at)
+        .max_by_key(|candidate| candidate.created_at.unwrap_or(candidate.created))
+}
+
+#[async_trait]
+impl Behaviour for DeploymentAgent {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Executor
+    }
+
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        let result = match task.task_type.as_str() {
+            names::CHECK_DEPLOYMENT => self.check(context, task).await?,
+            names::ANALYZE_DEPLOYMENT_FAILURE => self.analyse_failure(context, task).await?,
+            names::ROLLBACK => self.rollback(context, task).await?,
+            names::DEPLOY => self.deploy(context, task).await?,
+            other => {
+                return Err(TaskFailure::Permanent(format!(
+                    "the deployment agent does not perform {other} tasks"
+                )));
+            }
+        };
+        output(&result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn each_cause_is_recognised_with_its_lines() {
+        let cases = [
+            (
+                "Running \"npm run build\"\n<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\nError: Command \"npm run build\" exited with 1",
+                FailureCause::OutOfMemory,
+                3,
+            ),
+            (
+                "Building...\nError: The build exceeded the maximum build duration of 45 minutes",
+                FailureCause::Timeout,
+                2,
+            ),
+            (
+                "Collecting page data\nError: Environment variable DATABASE_URL is missing\nError: Command \"next build\" exited with 1",
+                FailureCause::MissingEnvironmentVariable,
+                2,
+            ),
+            (
+                "Installing dependencies...\nnpm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree",
+                FailureCause::DependencyInstall,
+                2,
+            ),
+            (
+                "> jest\nFAIL src/app.test.ts\n  ✕ renders the header (12 ms)\nTests failed: 1 failed, 41 passed",
+                FailureCause::FailingTests,
+                3,
+            ),
+            (
+                "Creating an optimized production build...\nFailed to compile.\n./src/page.tsx:4:1\nType error: Cannot find name 'foo'.",
+                FailureCause::BuildError,
+                2,
+            ),
+        ];
+        for (log, cause, first_line) in cases {
+            let analysis = classify(&lines(log));
+            assert_eq!(analysis.cause, cause, "{log}");
+            assert_eq!(analysis.evidence[0].line, first_line, "{log}");
+        }
+    }
+
+    #[test]
+    fn an_environment_variable_merely_named_is_not_a_cause_and_silence_is_unknown() {
+        let analysis = classify(&lines(
+            "Loaded environment variables from .env.production\nDone in 3s",
+        ));
+        assert_eq!(analysis.cause, FailureCause::Unknown);
+        assert!(analysis.evidence.is_empty());
+        assert_eq!(analysis.lines_read, 2);
+    }
+
+    #[test]
+    fn a_secret_in_a_log_line_is_masked_in_the_evidence() {
+        let analysis = classify(&lines(
+            "Error: environment variable STRIPE_KEY is missing (was sk_live_51HqLyjWDarjtT1zdp7dcXYZabcdEFGHijkLMNopq)",
+        ));
+        assert_eq!(analysis.cause, FailureCause::MissingEnvironmentVariable);
+        assert!(
+            !analysis.evidence[0]
+                .text
+                .contains("sk_live_51HqLyjWDarjtT1zdp7dc")
+        );
+    }
+}

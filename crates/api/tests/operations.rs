@@ -1,0 +1,669 @@
+//! The operations agents end to end over HTTP on SQLite and PostgreSQL, against local
+//! stand-ins for Vercel's and Slack's APIs in their documented formats and for deployed
+//! sites that are healthy, slow and failing:
+//!
+//! - connecting Vercel starts its watcher and a `deployment` agent; a signed
+//!   `deployment.succeeded` is health-checked (the score lands on the deployment), a
+//!   `deployment.error` is analysed from the build's events, a rollback waits for a
+//!   person and then points production back at the previous ready deployment;
+//! - connecting Slack starts its watcher and a `notification` agent; notices are posted
+//!   with blocks to the routed channel, a mention is answered in its thread, a task
+//!   waiting for approval is posted with buttons, and a signed click approves it — but
+//!   a bad signature, a stale timestamp or a viewer's click changes nothing.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{Caller, Server, serve_node, task, task_where};
+use companyos_api::WebhookConfig;
+use companyos_integrations::webhooks::{slack_signature, vercel_signature};
+use companyos_store::Service;
+use companyos_store::testing::TestDb;
+use companyos_supervisors::AgentTypeRegistry;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_partial_json, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+companyos_store::contract_tests!(
+    deployments_are_checked_analysed_and_rolled_back_after_approval,
+    notices_and_approvals_travel_through_slack,
+);
+
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn fixture(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(fixtures().join(path)).expect("fixture")).expect("json")
+}
+
+/// The fixture's failed deployment.
+const FAILED: &str = "dpl_2euZBFqxYdDMDMqkJ3o4kXcSWpGQ";
+const PROJECT: &str = "prj_8Kq3Lm2Np4Qr6St8Uv0Wx2Yz4Ab6";
+
+/// A deployed site: `/` answers `status` after `delay`.
+async fn site(status: u16, delay: Duration) -> MockServer {
+    let site = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(
+            ResponseTemplate::new(status)
+                .set_body_string("<html></html>")
+                .set_delay(delay),
+        )
+        .mount(&site)
+        .await;
+    site
+}
+
+fn deployment(id: &str, created_at: i64, url: &str) -> Value {
+    json!({
+        "id": id, "url": url, "name": "my-app", "readyState": "READY", "target": "production",
+        "alias": [], "createdAt": created_at, "projectId": PROJECT, "meta": {},
+        "creator": {"uid": "Uu1v2W3x4Y5z6A7b8C9d0E1f", "username": "acme"}
+    })
+}
+
+/// Vercel's API: the failed deployment and its build's events, the healthy one, the
+/// project's ready production deployments, rollback and redeploy.
+async fn vercel(healthy_id: &str) -> MockServer {
+    let vercel = MockServer::start().await;
+    let mut failed = deployment(
+        FAILED,
+        1_700_000_000_000,
+        "my-app-4f8s2k1xq-acme.vercel.app",
+    );
+    failed["readyState"] = json!("ERROR");
+    failed["errorMessage"] = json!("Command \"npm run build\" exited with 1");
+    Mock::given(method("GET"))
+        .and(path(format!("/v13/deployments/{FAILED}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(failed))
+        .mount(&vercel)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v3/deployments/{FAILED}/events")))
+        .and(query_param("limit", "-1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture("vercel/api/deployment-events.error.json")),
+        )
+        .mount(&vercel)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v13/deployments/{healthy_id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(deployment(
+            healthy_id,
+            1_700_000_900_000,
+            "my-app-healthy.vercel.app",
+        )))
+        .mount(&vercel)
+        .await;
+    let summary = |uid: &str, created: i64| {
+        json!({"uid": uid, "name": "my-app", "projectId": PROJECT, "url": format!("{uid}.vercel.app"),
+               "created": created, "createdAt": created, "state": "READY", "readyState": "READY",
+               "target": "production", "creator": {"uid": "Uu1v2W3x4Y5z6A7b8C9d0E1f"}})
+    };
+    Mock::given(method("GET"))
+        .and(path("/v6/deployments"))
+        .and(query_param("projectId", PROJECT))
+        .and(query_param("state", "READY"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"count": 3, "next": null, "prev": null},
+            "deployments": [
+                summary(healthy_id, 1_700_000_900_000),
+                summary("dpl_previous_good", 1_700_000_500_000),
+                summary("dpl_older_good", 1_700_000_100_000),
+            ]
+        })))
+        .mount(&vercel)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/v1/projects/{PROJECT}/rollback/dpl_previous_good"
+        )))
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&vercel)
+        .await;
+    vercel
+}
+
+async fn deliver_vercel(server: &Server, path: &str, payload: &Value) {
+    let body = serde_json::to_vec(payload).expect("body");
+    let response = server
+        .client
+        .post(format!("{}{path}", server.base))
+        .header("content-type", "application/json")
+        .header(
+            "x-vercel-signature",
+            vercel_signature(b"vercel-secret", &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("deliver");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+async fn started_types(connected: &Value) -> Vec<String> {
+    connected["agents_started"]
+        .as_array()
+        .expect("agents_started")
+        .iter()
+        .filter_map(|agent| agent["type"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn agent_of_type(server: &Server, caller: &Caller, agent_type: &str) -> String {
+    let (_, agents) = server
+        .call(Method::GET, "/api/agents?limit=100", caller, None)
+        .await;
+    agents["items"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|agent| agent["type"] == agent_type || agent["agent_type"] == agent_type)
+        .and_then(|agent| agent["id"].as_str())
+        .unwrap_or_else(|| panic!("no {agent_type} agent in {agents}"))
+        .to_owned()
+}
+
+async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &TestDb) {
+    let healthy = site(200, Duration::ZERO).await;
+    let slow = site(200, Duration::from_millis(600)).await;
+    let failing = site(503, Duration::ZERO).await;
+    let healthy_id = "dpl_healthy_one";
+    let stand_in = vercel(healthy_id).await;
+    let server = serve_node(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Vercel, stand_in.uri())]),
+        None,
+    )
+    .await;
+    let (owner, org) = server.owner("owner@deploy.example", "Deploy").await;
+    let owner = Caller::new(&owner, &org);
+
+    // Connecting Vercel starts its watcher and a deployment agent.
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/vercel/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "vercel_the_integrations_own"}, "webhook_secret": "vercel-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    assert_eq!(
+        started_types(&connected).await,
+        ["vercel_watcher", "deployment"]
+    );
+    let url = connected["webhook_url"].as_str().expect("url");
+    let hook = url[server.base.len()..].to_owned();
+    // Probes judged against a short "slow" so that the slow site loses points.
+    let agent = agent_of_type(&server, &owner, "deployment").await;
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/agents/{agent}"),
+            &owner,
+            Some(json!({"configuration": {"paths": ["/"], "slow_ms": 150, "timeout_ms": 3000, "healthy_at": 70}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A deployment that succeeded is probed; its health lands on the deployment.
+    let mut succeeded = fixture("vercel/deployment.succeeded.json");
+    succeeded["id"] = json!("whd_healthy");
+    succeeded["payload"]["deployment"]["id"] = json!(healthy_id);
+    succeeded["payload"]["deployment"]["url"] = json!(healthy.uri());
+    deliver_vercel(&server, &hook, &succeeded).await;
+    let checked = task(&server, &owner, "check_deployment", "completed").await;
+    assert_eq!(checked["output_data"]["health_score"], 100, "{checked}");
+    assert_eq!(checked["output_data"]["probes"][0]["status"], 200);
+    let (_, deployments) = server
+        .call(Method::GET, "/api/deployments", &owner, None)
+        .await;
+    let row = deployments["items"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .find(|row| row["vercel_deployment_id"] == healthy_id)
+        .expect("the deployment")
+        .clone();
+    assert_eq!(row["health_score"], 100, "{row}");
+    assert_eq!(row["agent_checked"], true);
+
+    // Slow and failing sites score lower and raise a notice (waiting for a
+    // notification agent, visibly).
+    for (site, highest, lowest) in [(&slow, 69, 25), (&failing, 0, 0)] {
+        let (status, created) = server
+            .call(
+                Method::POST,
+                "/api/agent-tasks",
+                &owner,
+                Some(json!({"agent_id": agent, "task_type": "check_deployment", "input": {"url": site.uri(), "project": "my-app"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let done = task_where(&server, &owner, "check_deployment", "completed", |task| {
+            task["id"] == id.as_str()
+        })
+        .await;
+        let score = done["output_data"]["health_score"].as_u64().expect("score");
+        assert!(
+            (lowest..=highest).contains(&score),
+            "{score} not in {lowest}..={highest}: {done}"
+        );
+        assert_eq!(done["output_data"]["healthy"], false);
+        assert!(done["output_data"]["notification_task_id"].is_string());
+    }
+    let notice = task(&server, &owner, "notify", "pending").await;
+    assert!(
+        notice["agent_id"].is_null() && notice["waiting_reason"].is_string(),
+        "{notice}"
+    );
+    assert_eq!(notice["input_data"]["kind"], "deployment.unhealthy");
+
+    // A failed deployment is analysed from its build's events.
+    let failed = fixture("vercel/deployment.error.json");
+    deliver_vercel(&server, &hook, &failed).await;
+    let analysed = task(&server, &owner, "analyze_deployment_failure", "completed").await;
+    let output = &analysed["output_data"];
+    assert_eq!(output["cause"], "dependency_install", "{output}");
+    assert!(
+        output["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .any(|line| line["text"]
+                .as_str()
+                .is_some_and(|text| text.contains("react-dom"))),
+        "{output}"
+    );
+
+    // A rollback waits for a person, then points production at the previous ready
+    // deployment.
+    let row_id = row["id"].as_str().expect("id");
+    let (status, rollback) = server
+        .call(
+            Method::POST,
+            &format!("/api/deployments/{row_id}/rollback"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{rollback}");
+    assert_eq!(rollback["status"], "needs_approval", "{rollback}");
+    let rolled = |requests: &[Request]| {
+        requests
+            .iter()
+            .filter(|request| {
+                request.method.as_str() == "POST" && request.url.path().contains("/rollback/")
+            })
+            .count()
+    };
+    assert_eq!(
+        rolled(&stand_in.received_requests().await.expect("requests")),
+        0
+    );
+    let rollback_id = rollback["id"].as_str().expect("id");
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/api/agent-tasks/{rollback_id}/approve"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let done = task(&server, &owner, "rollback", "completed").await;
+    assert_eq!(
+        done["output_data"]["rolled_back_to"], "dpl_previous_good",
+        "{done}"
+    );
+    assert_eq!(done["output_data"]["rolled_back_from"], healthy_id);
+    let requests = stand_in.received_requests().await.expect("requests");
+    assert_eq!(rolled(&requests), 1);
+    assert!(
+        requests.iter().all(|request| request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            == Some("Bearer vercel_the_integrations_own")),
+        "every call uses the integration's token"
+    );
+
+    // A rollback that skipped approval is refused by the agent itself.
+    let (status, created) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(json!({"agent_id": agent, "task_type": "rollback", "input": {"deployment_id": row_id}, "max_attempts": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let refused = task_where(&server, &owner, "rollback", "failed", |task| {
+        task["id"] == id.as_str()
+    })
+    .await;
+    assert!(
+        refused["error_message"]
+            .as_str()
+            .is_some_and(|message| message.contains("approves")),
+        "{refused}"
+    );
+    assert_eq!(
+        rolled(&stand_in.received_requests().await.expect("requests")),
+        1
+    );
+    server.stop().await;
+}
+
+/// Slack's Web API: posting, ephemeral answers, and who two users are.
+async fn slack(admin_email: &str, viewer_email: &str) -> MockServer {
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture("slack/api/chat.postMessage.response.ok.json")),
+        )
+        .mount(&slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/chat.postEphemeral"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": true, "message_ts": "1502210682.580145"})),
+        )
+        .mount(&slack)
+        .await;
+    for (user, email) in [("W0ADMIN", admin_email), ("W0VIEWER", viewer_email)] {
+        let mut info = fixture("slack/api/users.info.response.ok.json");
+        info["user"]["id"] = json!(user);
+        info["user"]["profile"]["email"] = json!(email);
+        Mock::given(method("POST"))
+            .and(path("/users.info"))
+            .and(body_partial_json(json!({"user": user})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(info))
+            .mount(&slack)
+            .await;
+    }
+    slack
+}
+
+fn posted_to(requests: &[Request], endpoint: &str) -> Vec<Value> {
+    requests
+        .iter()
+        .filter(|request| request.url.path() == endpoint)
+        .filter_map(|request| serde_json::from_slice(&request.body).ok())
+        .collect()
+}
+
+/// Sends a Slack delivery signed at `timestamp` with `secret`.
+async fn deliver_slack(
+    server: &Server,
+    hook: &str,
+    body: Vec<u8>,
+    content_type: &str,
+    secret: &[u8],
+    timestamp: i64,
+) -> (StatusCode, Value) {
+    let response = server
+        .client
+        .post(format!("{}{hook}", server.base))
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", timestamp.to_string())
+        .header(
+            "x-slack-signature",
+            slack_signature(secret, timestamp, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("deliver");
+    common::read(response).await
+}
+
+async fn status_of(server: &Server, caller: &Caller, task: &str) -> String {
+    let (_, task) = server
+        .call(
+            Method::GET,
+            &format!("/api/agent-tasks/{task}"),
+            caller,
+            None,
+        )
+        .await;
+    task["status"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A click on `action_id` for `task` by `user`, form-encoded as Slack sends it.
+fn click(user: &str, action_id: &str, task: &str) -> Vec<u8> {
+    let mut payload = fixture("slack/interactions/block_actions.bolt-python.json");
+    payload["user"]["id"] = json!(user);
+    payload["channel"]["id"] = json!("C0APPROVALS");
+    payload["actions"][0]["action_id"] = json!(action_id);
+    payload["actions"][0]["value"] = json!(task);
+    serde_urlencoded::to_string([("payload", payload.to_string())])
+        .expect("form")
+        .into_bytes()
+}
+
+async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
+    let admin_email = "admin@slack.example";
+    let viewer_email = "viewer@slack.example";
+    let stand_in = slack(admin_email, viewer_email).await;
+    let server = serve_node(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Slack, stand_in.uri())]),
+        None,
+    )
+    .await;
+    let (owner_token, org) = server.owner("owner@slack.example", "Slack").await;
+    let owner = Caller::new(&owner_token, &org);
+    server
+        .member(&owner_token, &org, admin_email, "admin")
+        .await;
+    server
+        .member(&owner_token, &org, viewer_email, "viewer")
+        .await;
+
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/slack/connect",
+            &owner,
+            Some(json!({"credentials": {"bot_token": "xoxb-the-integrations-own"}, "webhook_secret": "slack-signing-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    assert_eq!(
+        started_types(&connected).await,
+        ["slack_watcher", "notification"]
+    );
+    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    let notifier = agent_of_type(&server, &owner, "notification").await;
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/agents/{notifier}"),
+            &owner,
+            Some(json!({"configuration": {
+                "default_channel": "C0GENERAL",
+                "approvals_channel": "C0APPROVALS",
+                "routes": [{"kinds": ["deployment.*"], "min_severity": "high", "channel": "C0OPS"}]
+            }})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A notice goes to the channel its route names, with blocks.
+    let (status, created) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(
+                json!({"agent_id": notifier, "task_type": "notify", "input": {
+                    "kind": "deployment.failed", "severity": "high",
+                    "title": "The deployment of my-app failed", "text": "npm ERR! ERESOLVE"
+                }}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    task(&server, &owner, "notify", "completed").await;
+    let messages = posted_to(
+        &stand_in.received_requests().await.expect("requests"),
+        "/chat.postMessage",
+    );
+    let notice = messages
+        .iter()
+        .find(|message| message["channel"] == "C0OPS")
+        .unwrap_or_else(|| panic!("no notice in C0OPS: {messages:?}"));
+    assert!(
+        notice["blocks"]
+            .to_string()
+            .contains("The deployment of my-app failed")
+    );
+
+    // A mention is answered in its thread, from the store.
+    let mut mention = fixture("slack/events/event_callback.app_mention.docs.json");
+    mention["event"]["text"] = json!("<@U0LAN0Z89> status");
+    let now = chrono::Utc::now().timestamp();
+    let (status, body) = deliver_slack(
+        &server,
+        &hook,
+        serde_json::to_vec(&mention).expect("body"),
+        "application/json",
+        b"slack-signing-secret",
+        now,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    task(&server, &owner, "answer_request", "completed").await;
+    let messages = posted_to(
+        &stand_in.received_requests().await.expect("requests"),
+        "/chat.postMessage",
+    );
+    let answer = messages
+        .iter()
+        .find(|message| message["thread_ts"] == "1515449522.000016")
+        .unwrap_or_else(|| panic!("no answer in the thread: {messages:?}"));
+    assert_eq!(answer["channel"], "C123ABC456");
+    assert!(
+        answer["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("agents enabled")),
+        "{answer}"
+    );
+
+    // A task that waits for approval is posted with buttons.
+    let (status, created) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(
+                json!({"agent_id": notifier, "task_type": "notify", "requires_approval": true,
+                        "description": "tell the team about the release",
+                        "input": {"title": "Release 1.2 is out", "channel": "C0GENERAL"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "needs_approval");
+    let waiting = created["id"].as_str().expect("id").to_owned();
+    task(&server, &owner, "request_approval", "completed").await;
+    let messages = posted_to(
+        &stand_in.received_requests().await.expect("requests"),
+        "/chat.postMessage",
+    );
+    let request = messages
+        .iter()
+        .find(|message| message["channel"] == "C0APPROVALS")
+        .unwrap_or_else(|| panic!("no approval request: {messages:?}"));
+    let buttons = request["blocks"].to_string();
+    assert!(
+        buttons.contains("companyos_approve_task") && buttons.contains(&waiting),
+        "{buttons}"
+    );
+
+    // A bad signature and a stale timestamp are refused before anything is read.
+    let (status, _) = deliver_slack(
+        &server,
+        &hook,
+        click("W0ADMIN", "companyos_approve_task", &waiting),
+        "application/x-www-form-urlencoded",
+        b"not-the-signing-secret",
+        now,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = deliver_slack(
+        &server,
+        &hook,
+        click("W0ADMIN", "companyos_approve_task", &waiting),
+        "application/x-www-form-urlencoded",
+        b"slack-signing-secret",
+        now - 3600,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_of(&server, &owner, &waiting).await, "needs_approval");
+
+    // A viewer's click is refused and answered to them alone.
+    let (status, answer) = deliver_slack(
+        &server,
+        &hook,
+        click("W0VIEWER", "companyos_approve_task", &waiting),
+        "application/x-www-form-urlencoded",
+        b"slack-signing-secret",
+        now,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outcome"], "refused", "{answer}");
+    assert_eq!(status_of(&server, &owner, &waiting).await, "needs_approval");
+    let ephemeral = posted_to(
+        &stand_in.received_requests().await.expect("requests"),
+        "/chat.postEphemeral",
+    );
+    assert!(
+        ephemeral.iter().any(|message| message["user"] == "W0VIEWER"
+            && message["text"]
+                .as_str()
+                .is_some_and(|text| text.contains("viewer"))),
+        "{ephemeral:?}"
+    );
+
+    // An admin's click approves it, and it runs.
+    let (status, answer) = deliver_slack(
+        &server,
+        &hook,
+        click("W0ADMIN", "companyos_approve_task", &waiting),
+        "application/x-www-form-urlencoded",
+        b"slack-signing-secret",
+        now,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outcome"], "approved", "{answer}");
+    let done = task_where(&server, &owner, "notify", "completed", |task| {
+        task["id"] == waiting.as_str()
+    })
+    .await;
+    assert!(done["approved_by"].is_string(), "{done}");
+    server.stop().await;
+}

@@ -1,0 +1,86 @@
+//! Approvals in Slack: when a task starts waiting for a person's approval and the
+//! organization has a notification agent that posts approvals (a channel in its
+//! configuration), a `request_approval` task for that agent is written — once per
+//! waiting task, by its key — so the approval can be given from Slack as well as from
+//! the console and the APIs.
+//!
+//! It follows the node's event bus. An event the bus dropped under load (a lagging
+//! receiver) costs only the Slack message, never the approval: the task waits in the
+//! console and the APIs all the same, and the lag is logged.
+
+use std::sync::Weak;
+
+use companyos_actors::RuntimeEvent;
+use companyos_actors::notification::{self, RequestApproval};
+use companyos_store::{Assignee, NewTask, OrgId, StoreError, TaskId, TaskStatus};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::tree::Deps;
+
+/// Follows the bus until the runtime is gone.
+pub(crate) fn start(deps: &std::sync::Arc<Deps>) {
+    let mut events = deps.bus.subscribe();
+    let deps: Weak<Deps> = std::sync::Arc::downgrade(deps);
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(RuntimeEvent::TaskChanged {
+                    organization_id,
+                    task_id,
+                    status: TaskStatus::NeedsApproval,
+                    ..
+                }) => {
+                    let Some(deps) = deps.upgrade() else { return };
+                    if let Err(error) = request(&deps, organization_id, task_id).await {
+                        tracing::warn!(task = %task_id, %error, "no approval request posted to Slack");
+                    }
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "approval requests may be missing in Slack: the event bus ran ahead"
+                    );
+                }
+                Err(RecvError::Closed) => return,
+            }
+            if deps.strong_count() == 0 {
+                return;
+            }
+        }
+    });
+}
+
+async fn request(deps: &Deps, org: OrgId, task_id: TaskId) -> Result<(), StoreError> {
+    let notifiers = deps
+        .store
+        .agents()
+        .assignees(org, notification::names::NOTIFICATION)
+        .await?;
+    let Some(agent) = notifiers
+        .iter()
+        .find(|agent| notification::posts_approvals(&agent.configuration))
+    else {
+        return Ok(());
+    };
+    let mut task = NewTask::for_assignee(
+        org,
+        Assignee::Agent(agent.id),
+        notification::names::REQUEST_APPROVAL.to_owned(),
+    );
+    task.input = serde_json::to_value(RequestApproval { task_id }).ok();
+    task.priority = 9;
+    task.idempotency_key = Some(format!("approval:{task_id}"));
+    task.description = Some(format!("ask for the approval of task {task_id} in Slack"));
+    let enqueued = deps.queue.enqueue(task).await?;
+    if enqueued.created {
+        deps.bus.publish(RuntimeEvent::TaskChanged {
+            organization_id: org,
+            task_id: enqueued.task.id,
+            agent_id: enqueued.task.agent_id,
+            status: enqueued.task.status,
+        });
+        deps.dispatch.wake.notify_one();
+    }
+    Ok(())
+}
