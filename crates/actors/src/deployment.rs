@@ -52,7 +52,8 @@ pub fn register(registry: &mut AgentTypeRegistry) {
             names::DEPLOY.into(),
         ],
         default_configuration: json!({
-            "paths": ["/"], "timeout_ms": 10_000, "slow_ms": 1_500, "healthy_at": 70
+            "paths": ["/"], "timeout_ms": 10_000, "slow_ms": 1_500, "healthy_at": 70,
+            "ready_timeout_seconds": 900, "ready_poll_ms": 5_000
         }),
         factory: Arc::new(|configuration| {
             Box::new(DeploymentAgent::from_configuration(configuration))
@@ -67,6 +68,10 @@ struct DeploymentConfig {
     timeout_ms: u64,
     slow_ms: u64,
     healthy_at: u32,
+    /// How long `deploy` waits for the new deployment to be ready, and how often it
+    /// asks.
+    ready_timeout_seconds: u64,
+    ready_poll_ms: u64,
 }
 
 impl Default for DeploymentConfig {
@@ -76,6 +81,8 @@ impl Default for DeploymentConfig {
             timeout_ms: 10_000,
             slow_ms: 1_500,
             healthy_at: 70,
+            ready_timeout_seconds: 900,
+            ready_poll_ms: 5_000,
         }
     }
 }
@@ -372,14 +379,24 @@ impl DeploymentAgent {
             Some(_) => resolve(ctx, &reference).await?.0,
             None => None,
         };
-        let base = reference
+        let mut base = reference
             .url
             .clone()
             .or_else(|| row.as_ref().map(|row| row.url.clone()))
-            .filter(|url| !url.trim().is_empty())
-            .ok_or_else(|| {
-                TaskFailure::Permanent("the deployment has no URL to probe yet".into())
-            })?;
+            .filter(|url| !url.trim().is_empty());
+        // Known only by Vercel's id: Vercel says where it is.
+        if base.is_none()
+            && let Some(id) = &reference.vercel_deployment_id
+            && let VercelResponse::Deployment(deployment) = ctx
+                .integrations()?
+                .vercel(org, VercelRequest::Deployment { id: id.clone() })
+                .await?
+        {
+            base = Some(deployment.url.clone()).filter(|url| !url.is_empty());
+        }
+        let base = base.ok_or_else(|| {
+            TaskFailure::Permanent("the deployment has no URL to probe yet".into())
+        })?;
         let plan = ProbePlan {
             base: base.clone(),
             paths: if self.config.paths.is_empty() {
@@ -613,7 +630,7 @@ impl DeploymentAgent {
                 })
                 .map(|_| "production".to_owned())
         });
-        let VercelResponse::Deployment(created) = port
+        let VercelResponse::Deployment(mut created) = port
             .vercel(
                 org,
                 VercelRequest::Redeploy(vercel::Redeploy {
@@ -628,6 +645,43 @@ impl DeploymentAgent {
                 "Vercel answered something else".into(),
             ));
         };
+        // Ready, or why not.
+        let deadline = tokio::time::Instant::now()
+            + Duration::from_secs(self.config.ready_timeout_seconds.max(1));
+        while created.ready_state != "READY" {
+            if matches!(created.ready_state.as_str(), "ERROR" | "CANCELED") {
+                return Err(TaskFailure::Permanent(format!(
+                    "the new deployment {} ended {}: {}",
+                    created.id,
+                    created.ready_state,
+                    created
+                        .error_message
+                        .as_deref()
+                        .unwrap_or("Vercel gives no reason")
+                )));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(TaskFailure::Permanent(format!(
+                    "the new deployment {} was not ready within {} s (still {})",
+                    created.id, self.config.ready_timeout_seconds, created.ready_state
+                )));
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(self.config.ready_poll_ms.max(10))) => {}
+                () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
+            }
+            if let VercelResponse::Deployment(now) = port
+                .vercel(
+                    org,
+                    VercelRequest::Deployment {
+                        id: created.id.clone(),
+                    },
+                )
+                .await?
+            {
+                created = now;
+            }
+        }
         Ok(json!({
             "redeployed_from": current.id,
             "deployment": {

@@ -20,6 +20,7 @@ mod events;
 mod lifecycle;
 pub mod metrics;
 pub mod notification;
+pub mod operations;
 mod port;
 mod registry;
 pub mod review;

@@ -50,6 +50,7 @@ impl AgentTypeRegistry {
         crate::code_review::register(&mut registry);
         crate::deployment::register(&mut registry);
         crate::notification::register(&mut registry);
+        crate::operations::register(&mut registry);
         registry
     }
 

@@ -25,11 +25,13 @@ use companyos_supervisors::AgentTypeRegistry;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
+
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 companyos_store::contract_tests!(
     deployments_are_checked_analysed_and_rolled_back_after_approval,
     notices_and_approvals_travel_through_slack,
+    a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_incident,
 );
 
 fn fixtures() -> std::path::PathBuf {
@@ -665,5 +667,252 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
     })
     .await;
     assert!(done["approved_by"].is_string(), "{done}");
+    server.stop().await;
+}
+
+/// The pipeline's stand-ins: the source deployment (healthy site), a redeploy that is
+/// building at first, the new deployment (the monitored site), the ready production
+/// deployments and the rollback.
+async fn pipeline_vercel(source_site: &str, new_site: &str) -> MockServer {
+    let vercel = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v13/deployments/dpl_source"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(deployment(
+            "dpl_source",
+            1_700_000_500_000,
+            source_site,
+        )))
+        .mount(&vercel)
+        .await;
+    let mut building = deployment("dpl_new", 1_700_000_900_000, new_site);
+    building["readyState"] = json!("BUILDING");
+    Mock::given(method("POST"))
+        .and(path("/v13/deployments"))
+        .and(body_partial_json(
+            json!({"name": "my-app", "deploymentId": "dpl_source", "target": "production"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(building))
+        .mount(&vercel)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v13/deployments/dpl_new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(deployment(
+            "dpl_new",
+            1_700_000_900_000,
+            new_site,
+        )))
+        .mount(&vercel)
+        .await;
+    let summary = |uid: &str, created: i64| {
+        json!({"uid": uid, "name": "my-app", "projectId": PROJECT, "url": format!("{uid}.vercel.app"),
+               "created": created, "createdAt": created, "state": "READY", "readyState": "READY",
+               "target": "production", "creator": {"uid": "Uu1v2W3x4Y5z6A7b8C9d0E1f"}})
+    };
+    Mock::given(method("GET"))
+        .and(path("/v6/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"count": 2, "next": null, "prev": null},
+            "deployments": [summary("dpl_new", 1_700_000_900_000), summary("dpl_source", 1_700_000_500_000)]
+        })))
+        .mount(&vercel)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/projects/{PROJECT}/rollback/dpl_source")))
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&vercel)
+        .await;
+    vercel
+}
+
+async fn create_agent(
+    server: &Server,
+    caller: &Caller,
+    agent_type: &str,
+    configuration: Value,
+) -> String {
+    let (status, agent) = server
+        .call(
+            Method::POST,
+            "/api/agents",
+            caller,
+            Some(json!({"name": agent_type, "type": agent_type, "configuration": configuration})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    agent["id"].as_str().expect("id").to_owned()
+}
+
+async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_incident(
+    db: &TestDb,
+) {
+    let source_site = site(200, Duration::ZERO).await;
+    // The new deployment answers twice, then fails.
+    let new_site = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(200))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&new_site)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(503))
+        .with_priority(2)
+        .mount(&new_site)
+        .await;
+    let stand_in = pipeline_vercel(&source_site.uri(), &new_site.uri()).await;
+    let server = serve_node(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Vercel, stand_in.uri())]),
+        None,
+    )
+    .await;
+    let (owner, org) = server.owner("owner@pipeline.example", "Pipeline").await;
+    let owner = Caller::new(&owner, &org);
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/vercel/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "vercel_token"}, "webhook_secret": "vercel-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let deployer = agent_of_type(&server, &owner, "deployment").await;
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/agents/{deployer}"),
+            &owner,
+            Some(json!({"configuration": {"ready_poll_ms": 50, "slow_ms": 5000}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let coordinator = create_agent(
+        &server,
+        &owner,
+        "deployment_coordinator",
+        json!({"monitor_seconds": 5, "monitor_interval_seconds": 1}),
+    )
+    .await;
+    create_agent(&server, &owner, "incident_response", json!({})).await;
+
+    let (status, pipeline) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(
+                json!({"agent_id": coordinator, "task_type": "deploy_pipeline",
+                        "input": {"vercel_deployment_id": "dpl_source", "project": "my-app"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pipeline}");
+    let pipeline_id = pipeline["id"].as_str().expect("id").to_owned();
+
+    // The first monitor round is done: stop the coordinator mid-pipeline, then start it.
+    for _ in 0..600 {
+        let done = common::tasks_of(&server, &owner, "check_deployment")
+            .await
+            .iter()
+            .filter(|task| task["status"] == "completed")
+            .count();
+        if done >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/api/agents/{coordinator}/disable"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/api/agents/{coordinator}/enable"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // It resumed at its step: deployed once, monitored until the site failed.
+    let finished = task_where(&server, &owner, "deploy_pipeline", "completed", |task| {
+        task["id"] == pipeline_id.as_str()
+    })
+    .await;
+    assert!(
+        finished["attempt"]
+            .as_i64()
+            .is_some_and(|attempt| attempt >= 2),
+        "{finished}"
+    );
+    let output = &finished["output_data"];
+    assert_eq!(output["outcome"], "incident", "{output}");
+    assert_eq!(output["pre_deployment_check"]["healthy"], true);
+    let redeploys = stand_in
+        .received_requests()
+        .await
+        .expect("requests")
+        .iter()
+        .filter(|request| {
+            request.method.as_str() == "POST" && request.url.path() == "/v13/deployments"
+        })
+        .count();
+    assert_eq!(redeploys, 1, "deployed once across both attempts");
+
+    // The incident proposes a rollback; once approved, production is restored and the
+    // incident resolved with its time to restore.
+    let rollback = task(&server, &owner, "rollback", "needs_approval").await;
+    let rollback_id = rollback["id"].as_str().expect("id");
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/api/agent-tasks/{rollback_id}/approve"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let incident = task(&server, &owner, "open_incident", "completed").await;
+    assert_eq!(incident["output_data"]["status"], "resolved", "{incident}");
+    assert_eq!(incident["output_data"]["rolled_back_to"], "dpl_source");
+    assert!(
+        incident["output_data"]["time_to_restore_seconds"]
+            .as_f64()
+            .is_some_and(|seconds| seconds >= 0.0)
+    );
+    let (_, events) = server
+        .call(Method::GET, "/api/analytics/events?limit=100", &owner, None)
+        .await;
+    let kinds: Vec<&str> = events["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|event| event["event_type"].as_str())
+        .filter(|kind| kind.starts_with("incident."))
+        .collect();
+    for kind in [
+        "incident.opened",
+        "incident.rollback_proposed",
+        "incident.rolled_back",
+        "incident.resolved",
+    ] {
+        assert_eq!(
+            kinds.iter().filter(|found| **found == kind).count(),
+            1,
+            "{kind} once in {kinds:?}"
+        );
+    }
     server.stop().await;
 }

@@ -1,0 +1,596 @@
+//! The operations coordinators: each runs a multi-step process whose steps are tasks for
+//! other agents, keyed by the coordinator's task and the step's name. A step's task is
+//! written once: when the coordinator is restarted mid-process (a crash, a node that
+//! died, an agent disabled and enabled), its task runs again, finds the steps already
+//! written — done or still running — and carries on at the step it was in.
+//!
+//! - `deployment_coordinator` performs `deploy_pipeline`: a pre-deployment health check
+//!   of the deployment to ship, the deploy (a redeploy through Vercel, waiting until it
+//!   is ready), health monitoring of the new deployment for a configured time, and a
+//!   notice to the team; a failed monitor opens an incident.
+//! - `incident_response` performs `open_incident`: the incident's timeline is written as
+//!   events (`incident.opened`, `incident.rollback_proposed`, `incident.rolled_back`,
+//!   `incident.resolved`…), the team is notified, a rollback is proposed for a person's
+//!   approval and followed to the end; once the restored deployment is healthy the
+//!   incident is resolved and its time to restore recorded (metric
+//!   `incident.time_to_restore`, seconds).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use companyos_store::{
+    AgentTask, EventActorType, EventFilter, NewEvent, NewMetric, PageRequest, TaskStatus,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::behaviour::{
+    AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
+};
+use crate::deployment::{self, DeploymentRef, Rollback};
+use crate::notification::{self, Notify, NotifySeverity};
+use crate::registry::{AgentType, AgentTypeRegistry};
+
+/// Agent and task type names, written once.
+pub mod names {
+    pub const DEPLOYMENT_COORDINATOR: &str = "deployment_coordinator";
+    pub const DEPLOY_PIPELINE: &str = "deploy_pipeline";
+    pub const INCIDENT_RESPONSE: &str = "incident_response";
+    pub const OPEN_INCIDENT: &str = "open_incident";
+}
+
+pub fn register(registry: &mut AgentTypeRegistry) {
+    registry.register(AgentType {
+        name: names::DEPLOYMENT_COORDINATOR.into(),
+        kind: AgentKind::Coordinator,
+        capabilities: vec![names::DEPLOY_PIPELINE.into()],
+        default_configuration: json!({"monitor_seconds": 300, "monitor_interval_seconds": 60}),
+        factory: Arc::new(|configuration| {
+            Box::new(DeploymentCoordinator::from_configuration(configuration))
+        }),
+    });
+    registry.register(AgentType {
+        name: names::INCIDENT_RESPONSE.into(),
+        kind: AgentKind::Coordinator,
+        capabilities: vec![names::OPEN_INCIDENT.into()],
+        default_configuration: json!({}),
+        factory: Arc::new(|_| Box::new(IncidentResponse)),
+    });
+}
+
+/// How often a coordinator looks at the task it waits for.
+const POLL: Duration = Duration::from_millis(50);
+
+fn store_failure(error: companyos_store::StoreError) -> TaskFailure {
+    TaskFailure::Retryable(error.to_string())
+}
+
+/// One step of a coordinator's process: the task for another agent type, written once
+/// per coordinator task and step name.
+struct Step<'a> {
+    name: &'a str,
+    agent_type: &'a str,
+    task_type: &'a str,
+    input: Value,
+    priority: i32,
+    approval: bool,
+}
+
+/// Writes the step's task (or finds the one an earlier attempt wrote) and waits until
+/// it is finished: completed, failed, rejected or cancelled.
+async fn run_step(
+    ctx: &TaskContext,
+    parent: &AgentTask,
+    step: Step<'_>,
+) -> Result<AgentTask, TaskFailure> {
+    let spawned = ctx
+        .spawn(
+            TaskRequest {
+                assign_to_type: step.agent_type.into(),
+                task_type: step.task_type.into(),
+                input: step.input,
+                priority: step.priority,
+                requires_human_approval: step.approval,
+            },
+            format!("{}:{}", parent.id, step.name),
+        )
+        .await?;
+    let org = ctx.agent.organization_id;
+    loop {
+        let task = ctx
+            .store
+            .tasks()
+            .get(org, spawned.id)
+            .await
+            .map_err(store_failure)?;
+        if task.status.is_terminal() {
+            return Ok(task);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
+        }
+    }
+}
+
+fn failed_step(name: &str, task: &AgentTask) -> TaskFailure {
+    TaskFailure::Permanent(format!(
+        "step {name} {}: {}",
+        task.status,
+        task.error_message.as_deref().unwrap_or("no reason given")
+    ))
+}
+
+fn output_of(task: &AgentTask) -> Value {
+    task.output_data.clone().unwrap_or(Value::Null)
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+struct PipelineConfig {
+    monitor_seconds: u64,
+    monitor_interval_seconds: u64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            monitor_seconds: 300,
+            monitor_interval_seconds: 60,
+        }
+    }
+}
+
+/// The input of `deploy_pipeline`: the deployment whose source is shipped.
+pub type DeployPipeline = DeploymentRef;
+
+/// The input of `open_incident`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenIncident {
+    /// The deployment at fault.
+    pub deployment: DeploymentRef,
+    pub reason: String,
+    #[serde(default)]
+    pub severity: NotifySeverity,
+}
+
+/// Coordinator: `deploy_pipeline`.
+pub struct DeploymentCoordinator {
+    config: PipelineConfig,
+}
+
+impl DeploymentCoordinator {
+    pub fn from_configuration(configuration: &Value) -> Self {
+        DeploymentCoordinator {
+            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
+        }
+    }
+
+    async fn pipeline(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
+        let source: DeployPipeline = input(task)?;
+        let name = source
+            .project
+            .clone()
+            .unwrap_or_else(|| "the deployment".into());
+
+        // 1. The deployment to ship must be healthy.
+        let pre = run_step(
+            ctx,
+            task,
+            Step {
+                name: "pre_deployment_check",
+                agent_type: deployment::names::DEPLOYMENT,
+                task_type: deployment::names::CHECK_DEPLOYMENT,
+                input: serde_json::to_value(&source).unwrap_or(Value::Null),
+                priority: task.priority,
+                approval: false,
+            },
+        )
+        .await?;
+        if pre.status != TaskStatus::Completed {
+            return Err(failed_step("pre_deployment_check", &pre));
+        }
+        if output_of(&pre)["healthy"] != json!(true) {
+            return Err(TaskFailure::Permanent(format!(
+                "the pre-deployment check found {name} unhealthy (health {}): not deployed",
+                output_of(&pre)["health_score"]
+            )));
+        }
+
+        // 2. Deploy, ready.
+        let deployed = run_step(
+            ctx,
+            task,
+            Step {
+                name: "deploy",
+                agent_type: deployment::names::DEPLOYMENT,
+                task_type: deployment::names::DEPLOY,
+                input: serde_json::to_value(&source).unwrap_or(Value::Null),
+                priority: task.priority,
+                approval: false,
+            },
+        )
+        .await?;
+        if deployed.status != TaskStatus::Completed {
+            return Err(failed_step("deploy", &deployed));
+        }
+        let new = &output_of(&deployed)["deployment"];
+        let target = DeploymentRef {
+            deployment_id: None,
+            vercel_deployment_id: new["id"].as_str().map(str::to_owned),
+            url: new["url"].as_str().map(str::to_owned),
+            project: source.project.clone(),
+        };
+
+        // 3. Monitor: one health check per interval for the configured time.
+        let interval = self.config.monitor_interval_seconds.max(1);
+        let rounds = (self.config.monitor_seconds / interval).max(1);
+        let mut scores = Vec::new();
+        let mut unhealthy = None;
+        for round in 1..=rounds {
+            let step = format!("monitor_{round}");
+            let check = run_step(
+                ctx,
+                task,
+                Step {
+                    name: &step,
+                    agent_type: deployment::names::DEPLOYMENT,
+                    task_type: deployment::names::CHECK_DEPLOYMENT,
+                    input: serde_json::to_value(&target).unwrap_or(Value::Null),
+                    priority: task.priority,
+                    approval: false,
+                },
+            )
+            .await?;
+            let result = output_of(&check);
+            scores.push(result["health_score"].clone());
+            if check.status != TaskStatus::Completed || result["healthy"] != json!(true) {
+                unhealthy = Some(if check.status == TaskStatus::Completed {
+                    format!("health {} at check {round}", result["health_score"])
+                } else {
+                    format!(
+                        "check {round} {}: {}",
+                        check.status,
+                        check.error_message.as_deref().unwrap_or("no reason given")
+                    )
+                });
+                break;
+            }
+            if round < rounds {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(interval)) => {}
+                    () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
+                }
+            }
+        }
+
+        // 4. Tell the team; a failed monitor opens an incident.
+        let mut incident = Value::Null;
+        let notice = match &unhealthy {
+            None => Notify {
+                kind: "deployment.pipeline_succeeded".into(),
+                severity: NotifySeverity::Info,
+                title: format!("{name} is deployed and healthy"),
+                text: format!("{} health checks passed", scores.len()),
+                link: target.url.clone(),
+                channel: None,
+            },
+            Some(reason) => {
+                let opened = ctx
+                    .spawn(
+                        TaskRequest {
+                            assign_to_type: names::INCIDENT_RESPONSE.into(),
+                            task_type: names::OPEN_INCIDENT.into(),
+                            input: serde_json::to_value(OpenIncident {
+                                deployment: target.clone(),
+                                reason: format!(
+                                    "the new deployment of {name} is unhealthy: {reason}"
+                                ),
+                                severity: NotifySeverity::Critical,
+                            })
+                            .unwrap_or(Value::Null),
+                            priority: 10,
+                            requires_human_approval: false,
+                        },
+                        format!("{}:{}", task.id, names::OPEN_INCIDENT),
+                    )
+                    .await?;
+                incident = json!(opened.id);
+                Notify {
+                    kind: "deployment.pipeline_failed".into(),
+                    severity: NotifySeverity::Critical,
+                    title: format!("{name} was deployed but is unhealthy"),
+                    text: format!("{reason}; an incident is open"),
+                    link: target.url.clone(),
+                    channel: None,
+                }
+            }
+        };
+        let notified = ctx
+            .spawn(
+                TaskRequest {
+                    assign_to_type: notification::names::NOTIFICATION.into(),
+                    task_type: notification::names::NOTIFY.into(),
+                    input: serde_json::to_value(&notice).unwrap_or(Value::Null),
+                    priority: notice.severity.priority(),
+                    requires_human_approval: false,
+                },
+                format!("{}:notify", task.id),
+            )
+            .await?;
+        Ok(json!({
+            "outcome": if unhealthy.is_none() { "healthy" } else { "incident" },
+            "deployment": target,
+            "pre_deployment_check": output_of(&pre),
+            "monitor": scores,
+            "incident_task_id": incident,
+            "notification_task_id": notified.id,
+        }))
+    }
+}
+
+#[async_trait]
+impl Behaviour for DeploymentCoordinator {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Coordinator
+    }
+
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        match task.task_type.as_str() {
+            names::DEPLOY_PIPELINE => output(&self.pipeline(context, task).await?),
+            other => Err(TaskFailure::Permanent(format!(
+                "the deployment coordinator does not perform {other} tasks"
+            ))),
+        }
+    }
+}
+
+/// Coordinator: `open_incident`.
+#[derive(Default)]
+pub struct IncidentResponse;
+
+/// Writes a timeline entry of the incident once (an attempt that resumes finds it).
+async fn timeline(
+    ctx: &TaskContext,
+    incident: &AgentTask,
+    kind: &str,
+    details: Value,
+) -> Result<companyos_store::Event, TaskFailure> {
+    let org = ctx.agent.organization_id;
+    let filter = EventFilter {
+        event_type: Some(kind.to_owned()),
+        ..EventFilter::default()
+    };
+    let recent = ctx
+        .store
+        .events()
+        .list(org, &filter, &PageRequest::first(100))
+        .await
+        .map_err(store_failure)?;
+    let id = json!(incident.id);
+    if let Some(found) = recent
+        .items
+        .into_iter()
+        .find(|event| event.metadata.get("incident") == Some(&id))
+    {
+        return Ok(found);
+    }
+    let mut metadata = json!({"incident": incident.id});
+    if let (Value::Object(map), Value::Object(extra)) = (&mut metadata, details) {
+        map.extend(extra);
+    }
+    let event = ctx
+        .store
+        .events()
+        .record(
+            org,
+            NewEvent {
+                event_type: kind.to_owned(),
+                event_source: "companyos".into(),
+                actor_type: Some(EventActorType::Agent),
+                actor_id: Some(ctx.agent.id.0),
+                resource_type: Some("agent_task".into()),
+                resource_id: Some(incident.id.0),
+                metadata,
+            },
+        )
+        .await
+        .map_err(store_failure)?;
+    // A record, not a trigger: no watcher acts on it.
+    ctx.store
+        .events()
+        .mark_routed(org, event.id)
+        .await
+        .map_err(store_failure)?;
+    Ok(event)
+}
+
+impl IncidentResponse {
+    async fn respond(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
+        let incident: OpenIncident = input(task)?;
+        let opened = timeline(
+            ctx,
+            task,
+            "incident.opened",
+            json!({"reason": incident.reason, "severity": incident.severity, "deployment": incident.deployment}),
+        )
+        .await?;
+        let name = incident
+            .deployment
+            .project
+            .clone()
+            .unwrap_or_else(|| "a deployment".into());
+        let notice =
+            |kind: &str, severity: NotifySeverity, title: String, text: String| TaskRequest {
+                assign_to_type: notification::names::NOTIFICATION.into(),
+                task_type: notification::names::NOTIFY.into(),
+                input: serde_json::to_value(Notify {
+                    kind: kind.into(),
+                    severity,
+                    title,
+                    text,
+                    link: None,
+                    channel: None,
+                })
+                .unwrap_or(Value::Null),
+                priority: severity.priority(),
+                requires_human_approval: false,
+            };
+        ctx.spawn(
+            notice(
+                "incident.opened",
+                incident.severity.max(NotifySeverity::High),
+                format!("Incident: {name}"),
+                format!(
+                    "{}\nA rollback is proposed and waits for approval.",
+                    incident.reason
+                ),
+            ),
+            format!("{}:notify_opened", task.id),
+        )
+        .await?;
+
+        timeline(ctx, task, "incident.rollback_proposed", json!({})).await?;
+        let rollback = run_step(
+            ctx,
+            task,
+            Step {
+                name: "rollback",
+                agent_type: deployment::names::DEPLOYMENT,
+                task_type: deployment::names::ROLLBACK,
+                input: serde_json::to_value(Rollback {
+                    deployment: incident.deployment.clone(),
+                    to: None,
+                    reason: Some(format!("incident {}: {}", task.id, incident.reason)),
+                })
+                .unwrap_or(Value::Null),
+                priority: 10,
+                approval: true,
+            },
+        )
+        .await?;
+        if rollback.status != TaskStatus::Completed {
+            let event = if rollback.status == TaskStatus::Rejected {
+                "incident.rollback_rejected"
+            } else {
+                "incident.rollback_failed"
+            };
+            timeline(
+                ctx,
+                task,
+                event,
+                json!({"task": rollback.id, "error": rollback.error_message}),
+            )
+            .await?;
+            return Ok(json!({
+                "incident": task.id,
+                "status": "unresolved",
+                "reason": format!("the rollback was {}", rollback.status),
+                "rollback_task_id": rollback.id,
+            }));
+        }
+        let restored_to = output_of(&rollback)["rolled_back_to"].clone();
+        timeline(
+            ctx,
+            task,
+            "incident.rolled_back",
+            json!({"to": restored_to}),
+        )
+        .await?;
+
+        let check = run_step(
+            ctx,
+            task,
+            Step {
+                name: "verify",
+                agent_type: deployment::names::DEPLOYMENT,
+                task_type: deployment::names::CHECK_DEPLOYMENT,
+                input: serde_json::to_value(DeploymentRef {
+                    vercel_deployment_id: restored_to.as_str().map(str::to_owned),
+                    project: incident.deployment.project.clone(),
+                    ..DeploymentRef::default()
+                })
+                .unwrap_or(Value::Null),
+                priority: 10,
+                approval: false,
+            },
+        )
+        .await?;
+        if check.status != TaskStatus::Completed || output_of(&check)["healthy"] != json!(true) {
+            timeline(
+                ctx,
+                task,
+                "incident.still_unhealthy",
+                json!({"check": output_of(&check)}),
+            )
+            .await?;
+            return Ok(json!({
+                "incident": task.id,
+                "status": "unresolved",
+                "reason": "the restored deployment is not healthy either",
+                "rollback_task_id": rollback.id,
+            }));
+        }
+        let resolved = timeline(ctx, task, "incident.resolved", json!({})).await?;
+        let seconds = (resolved.created_at - opened.created_at)
+            .num_milliseconds()
+            .max(0) as f64
+            / 1000.0;
+        ctx.store
+            .metrics()
+            .record(
+                ctx.agent.organization_id,
+                NewMetric {
+                    metric_type: "incident.time_to_restore".into(),
+                    value: seconds,
+                    unit: Some("seconds".into()),
+                    dimensions: json!({"incident": task.id, "project": incident.deployment.project}),
+                    recorded_at: None,
+                },
+            )
+            .await
+            .map_err(store_failure)?;
+        ctx.spawn(
+            notice(
+                "incident.resolved",
+                NotifySeverity::Info,
+                format!("Resolved: {name}"),
+                format!("Rolled back to {restored_to}; restored in {seconds:.0} s."),
+            ),
+            format!("{}:notify_resolved", task.id),
+        )
+        .await?;
+        Ok(json!({
+            "incident": task.id,
+            "status": "resolved",
+            "rolled_back_to": restored_to,
+            "time_to_restore_seconds": seconds,
+            "rollback_task_id": rollback.id,
+        }))
+    }
+}
+
+#[async_trait]
+impl Behaviour for IncidentResponse {
+    fn kind(&self) -> AgentKind {
+        AgentKind::Coordinator
+    }
+
+    async fn perform(
+        &mut self,
+        context: &TaskContext,
+        task: &AgentTask,
+    ) -> Result<Option<Value>, TaskFailure> {
+        match task.task_type.as_str() {
+            names::OPEN_INCIDENT => output(&self.respond(context, task).await?),
+            other => Err(TaskFailure::Permanent(format!(
+                "the incident response agent does not perform {other} tasks"
+            ))),
+        }
+    }
+}
