@@ -162,6 +162,48 @@ pub const SETTINGS: &[Setting] = &[
         help: "the sender of the node's mail",
     },
     Setting {
+        key: "llm.provider",
+        env: "COMPANYOS_LLM_PROVIDER",
+        default: "",
+        help: "the language model agents may use: openai (any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp) or anthropic; empty: agents work without one",
+    },
+    Setting {
+        key: "llm.base_url",
+        env: "COMPANYOS_LLM_BASE_URL",
+        default: "",
+        help: "the provider's API root (http://localhost:11434/v1 for Ollama); empty: the provider's own (https://api.openai.com/v1, https://api.anthropic.com)",
+    },
+    Setting {
+        key: "llm.model",
+        env: "COMPANYOS_LLM_MODEL",
+        default: "",
+        help: "the model id as the provider names it (gpt-4o-mini, claude-sonnet-4-5, llama3.1); required with llm.provider",
+    },
+    Setting {
+        key: "llm.api_key",
+        env: "COMPANYOS_LLM_API_KEY",
+        default: "",
+        help: "the provider's API key (a local server may need none)",
+    },
+    Setting {
+        key: "llm.api_key_file",
+        env: "COMPANYOS_LLM_API_KEY_FILE",
+        default: "",
+        help: "a file holding the API key (a mounted secret), read at start; used when llm.api_key is empty",
+    },
+    Setting {
+        key: "llm.tokens_per_day",
+        env: "COMPANYOS_LLM_TOKENS_PER_DAY",
+        default: "200000",
+        help: "each agent's budget of tokens (prompt and answer) per day; 0: no limit; an agent's configuration may set its own (llm.tokens_per_day)",
+    },
+    Setting {
+        key: "llm.requests_per_minute",
+        env: "COMPANYOS_LLM_REQUESTS_PER_MINUTE",
+        default: "20",
+        help: "each agent's budget of model requests per minute; 0: no limit; a task past a budget waits until it refills",
+    },
+    Setting {
         key: "public_url",
         env: "COMPANYOS_PUBLIC_URL",
         default: "",
@@ -351,6 +393,38 @@ impl fmt::Debug for MailConfig {
     }
 }
 
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSection {
+    pub provider: String,
+    pub base_url: String,
+    pub model: String,
+    pub api_key: String,
+    pub api_key_file: String,
+    pub tokens_per_day: u64,
+    pub requests_per_minute: u32,
+}
+
+impl fmt::Debug for LlmSection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmSection")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &redact_value("llm.api_key", &self.api_key))
+            .field("api_key_file", &self.api_key_file)
+            .field("tokens_per_day", &self.tokens_per_day)
+            .field("requests_per_minute", &self.requests_per_minute)
+            .finish()
+    }
+}
+
+impl Default for LlmSection {
+    fn default() -> Self {
+        Config::default().llm
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
@@ -390,6 +464,7 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub integrations: IntegrationsConfig,
     pub mail: MailConfig,
+    pub llm: LlmSection,
     pub http: HttpConfig,
     pub console: ConsoleConfig,
 }
@@ -421,6 +496,15 @@ impl Default for Config {
             mail: MailConfig {
                 smtp_url: String::new(),
                 from: String::new(),
+            },
+            llm: LlmSection {
+                provider: String::new(),
+                base_url: String::new(),
+                model: String::new(),
+                api_key: String::new(),
+                api_key_file: String::new(),
+                tokens_per_day: 0,
+                requests_per_minute: 0,
             },
             http: HttpConfig {
                 header_read_timeout_secs: 0,
@@ -831,6 +915,31 @@ impl Config {
                 }
                 self.mail.smtp_url = value.to_owned();
             }
+            "llm.provider" => {
+                if !value.is_empty() && value != "openai" && value != "anthropic" {
+                    return Err("expected openai, anthropic or empty (no model)".into());
+                }
+                self.llm.provider = value.to_owned();
+            }
+            "llm.base_url" => {
+                if !value.is_empty()
+                    && !value.starts_with("http://")
+                    && !value.starts_with("https://")
+                {
+                    return Err("expected an http:// or https:// address, or empty".into());
+                }
+                self.llm.base_url = value.trim_end_matches('/').to_owned();
+            }
+            "llm.model" => self.llm.model = value.trim().to_owned(),
+            "llm.api_key" => self.llm.api_key = value.to_owned(),
+            "llm.api_key_file" => self.llm.api_key_file = value.to_owned(),
+            "llm.tokens_per_day" => {
+                self.llm.tokens_per_day = parse(value, "a whole number of tokens (0: no limit)")?;
+            }
+            "llm.requests_per_minute" => {
+                self.llm.requests_per_minute =
+                    parse(value, "a whole number of requests (0: no limit)")?;
+            }
             "mail.from" => {
                 if value.trim().is_empty() || !value.contains('@') {
                     return Err("expected an address such as CompanyOS <ops@example.com>".into());
@@ -908,6 +1017,13 @@ impl Config {
             "auth.max_organizations_per_user" => self.auth.max_organizations_per_user.to_string(),
             "mail.smtp_url" => self.mail.smtp_url.clone(),
             "mail.from" => self.mail.from.clone(),
+            "llm.provider" => self.llm.provider.clone(),
+            "llm.base_url" => self.llm.base_url.clone(),
+            "llm.model" => self.llm.model.clone(),
+            "llm.api_key" => self.llm.api_key.clone(),
+            "llm.api_key_file" => self.llm.api_key_file.clone(),
+            "llm.tokens_per_day" => self.llm.tokens_per_day.to_string(),
+            "llm.requests_per_minute" => self.llm.requests_per_minute.to_string(),
             "http.header_read_timeout_secs" => self.http.header_read_timeout_secs.to_string(),
             "http.idle_timeout_secs" => self.http.idle_timeout_secs.to_string(),
             "http.max_connections" => self.http.max_connections.to_string(),
@@ -940,7 +1056,7 @@ const OTHER_ENV: &[&str] = &["COMPANYOS_NEW_MASTER_KEY"];
 pub fn redact_value(key: &str, value: &str) -> String {
     match key {
         "database.url" => companyos_store::redact_url(value),
-        "auth.jwt_secret" | "auth.master_key" | "auth.github_client_secret"
+        "auth.jwt_secret" | "auth.master_key" | "auth.github_client_secret" | "llm.api_key"
             if !value.is_empty() =>
         {
             "***".into()

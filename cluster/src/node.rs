@@ -136,6 +136,7 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
             ..DispatcherConfig::default()
         },
         adapters: adapter_config(config)?,
+        llm: llm_settings(config)?,
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(
@@ -148,6 +149,51 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
     .map_err(|error| Fatal(format!("cannot start the agent runtime: {error}")))?;
     tracing::info!("agent runtime started");
     Ok(runtime)
+}
+
+/// The language model agents may use, from the `llm.*` settings: none when no provider
+/// is set. A provider without a model, or a key file that cannot be read, stops the node
+/// with the reason.
+fn llm_settings(config: &Config) -> Result<Option<companyos_actors::llm::LlmSettings>, Fatal> {
+    use companyos_integrations::llm::{LlmConfig, LlmProvider};
+    let llm = &config.llm;
+    if llm.provider.is_empty() {
+        return Ok(None);
+    }
+    let provider: LlmProvider = llm
+        .provider
+        .parse()
+        .map_err(|error| Fatal(format!("llm.provider: {error}")))?;
+    if llm.model.is_empty() {
+        return Err(Fatal(
+            "llm.model is empty: name the model to use with llm.provider (COMPANYOS_LLM_MODEL)"
+                .into(),
+        ));
+    }
+    let key = if !llm.api_key.is_empty() || llm.api_key_file.is_empty() {
+        llm.api_key.clone()
+    } else {
+        std::fs::read_to_string(&llm.api_key_file)
+            .map_err(|error| {
+                Fatal(format!(
+                    "llm.api_key_file {}: cannot be read: {error}",
+                    llm.api_key_file
+                ))
+            })?
+            .trim()
+            .to_owned()
+    };
+    let mut model = LlmConfig::new(provider, llm.model.clone(), key);
+    if !llm.base_url.is_empty() {
+        model.base_url = llm.base_url.clone();
+    }
+    let limit = |value: u64| (value > 0).then_some(value);
+    tracing::info!(provider = %provider, model = %llm.model, "agents may use a language model");
+    Ok(Some(companyos_actors::llm::LlmSettings {
+        config: model,
+        tokens_per_day: limit(llm.tokens_per_day),
+        requests_per_minute: (llm.requests_per_minute > 0).then_some(llm.requests_per_minute),
+    }))
 }
 
 /// How integration adapters reach their services: the master key that opens their

@@ -36,6 +36,8 @@ pub struct AgentArgs {
     pub bus: EventBus,
     pub lifecycle: LifecycleWriter,
     pub integrations: Option<Arc<dyn IntegrationPort>>,
+    /// The node's language models (a gate with no model when none is configured).
+    pub llm: Arc<crate::llm::LlmGate>,
 }
 
 pub struct AgentState {
@@ -49,6 +51,7 @@ pub struct AgentState {
     bus: EventBus,
     lifecycle: LifecycleWriter,
     integrations: Option<Arc<dyn IntegrationPort>>,
+    llm: Arc<crate::llm::LlmGate>,
     /// The token of work no person can cancel (events, broadcasts, questions): one per
     /// agent, cloned, rather than a new one per message.
     never_cancelled: CancellationToken,
@@ -113,6 +116,7 @@ impl AgentState {
             cancel,
             integrations: self.integrations.clone(),
             bus: self.bus.clone(),
+            llm: self.llm.clone(),
         }
     }
 
@@ -232,6 +236,7 @@ impl Actor for AgentActor {
             bus: args.bus,
             lifecycle: args.lifecycle,
             integrations: args.integrations,
+            llm: args.llm,
             never_cancelled: CancellationToken::new(),
             status: AgentStatus::Idle,
             current_task: None,

@@ -58,6 +58,8 @@ pub struct TaskContext {
     pub integrations: Option<Arc<dyn crate::port::IntegrationPort>>,
     /// The node's event bus: tasks a behaviour spawns are announced on it.
     pub bus: crate::events::EventBus,
+    /// The node's language models, within the agent's budgets.
+    pub llm: Arc<crate::llm::LlmGate>,
 }
 
 impl TaskContext {
@@ -141,6 +143,14 @@ pub enum TaskFailure {
     /// Will fail the same way again (bad input, a 404).
     #[error("{0}")]
     Permanent(String),
+    /// Cannot run yet, through no fault of its own (a budget spent, a vendor's rate
+    /// limit): the task waits `after`, with `reason` shown, and the wait is not counted
+    /// as an attempt.
+    #[error("{reason}")]
+    Later {
+        reason: String,
+        after: std::time::Duration,
+    },
 }
 
 /// A task a watcher (or any agent) asks for: the runtime writes it durably, for the

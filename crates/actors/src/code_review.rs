@@ -312,7 +312,11 @@ impl CodeReview {
         .await;
 
         let comments = planned_comments(&analysis, self.config.max_comments);
-        let body = review_body(&analysis, &reviewers);
+        let written = written_review(ctx, &pull_request, &files, &analysis).await?;
+        let mut body = review_body(&analysis, &reviewers);
+        if let Some(text) = written.get("summary").and_then(Value::as_str) {
+            body.push_str(&format!("\n**Reviewer's notes**\n\n{text}\n"));
+        }
         let post = PostReview {
             repository: request.repository.clone(),
             number: request.number,
@@ -385,9 +389,89 @@ impl CodeReview {
             "head_sha": head,
             "posting": posting,
             "security_scan_task_id": escalated,
+            "llm": written,
         });
         mark(AgentReviewStatus::Completed, Some(result.clone())).await;
         Ok(Some(result))
+    }
+}
+
+/// Most of a diff a model is shown, in characters.
+const DIFF_FOR_MODEL: usize = 24_000;
+
+/// The model's written review of the change, when the agent has a model: its summary
+/// and what it would look at, from the title, the rules' findings and the diff (masked
+/// before it is sent). A spent budget or a provider's rate limit makes the task wait;
+/// any other failure of the model leaves the review to the rules, saying why.
+async fn written_review(
+    ctx: &TaskContext,
+    pull_request: &companyos_integrations::clients::github::PullRequest,
+    files: &[PullRequestFile],
+    analysis: &Analysis,
+) -> Result<Value, TaskFailure> {
+    use companyos_integrations::llm::{ChatMessage, CompletionRequest};
+    if !ctx.llm.available_to(&ctx.configuration) {
+        return Ok(Value::Null);
+    }
+    let mut diff = String::new();
+    for file in files {
+        let Some(patch) = &file.patch else { continue };
+        if diff.len() + patch.len() > DIFF_FOR_MODEL {
+            diff.push_str(&format!(
+                "\n(the diff of {} and later files is left out)\n",
+                file.filename
+            ));
+            break;
+        }
+        diff.push_str(&format!("--- {}\n{patch}\n", file.filename));
+    }
+    let findings: Vec<String> = analysis
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "- {} {}:{} {}",
+                finding.severity.as_str(),
+                finding.path,
+                finding.line.unwrap_or(0),
+                finding.message
+            )
+        })
+        .collect();
+    let request = CompletionRequest {
+        system: Some(
+            "You review pull requests for a software team. Write a short review in Markdown: \
+             what the change does, the risks you see, and what a reviewer should check. \
+             Do not repeat the automated findings; never print secret values."
+                .into(),
+        ),
+        messages: vec![ChatMessage::user(format!(
+            "Pull request: {}\n\nAutomated findings (risk {}):\n{}\n\nDiff:\n{diff}",
+            pull_request.title,
+            analysis.risk,
+            if findings.is_empty() {
+                "none".to_owned()
+            } else {
+                findings.join("\n")
+            }
+        ))],
+        max_tokens: Some(600),
+        temperature: Some(0.2),
+        json: false,
+    };
+    match ctx.llm.complete(ctx, request).await {
+        Ok(Some(completion)) => Ok(json!({
+            "summary": review::redact(completion.text.trim()),
+            "model": completion.model,
+            "input_tokens": completion.usage.input_tokens,
+            "output_tokens": completion.usage.output_tokens,
+        })),
+        Ok(None) => Ok(Value::Null),
+        Err(failure @ TaskFailure::Later { .. }) => Err(failure),
+        Err(failure) => {
+            tracing::warn!(%failure, "the model's review is left out");
+            Ok(json!({"error": failure.to_string()}))
+        }
     }
 }
 

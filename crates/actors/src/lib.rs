@@ -18,6 +18,7 @@ pub mod coordinator;
 pub mod deployment;
 mod events;
 mod lifecycle;
+pub mod llm;
 pub mod metrics;
 pub mod notification;
 pub mod operations;

@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{Caller, serve_node, task};
+use common::{Caller, serve_node, serve_node_with_llm, task, task_where};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
@@ -21,7 +21,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-companyos_store::contract_tests!(a_pull_request_is_reviewed_posted_on_approval_and_escalated);
+companyos_store::contract_tests!(
+    a_pull_request_is_reviewed_posted_on_approval_and_escalated,
+    the_model_writes_part_of_a_review_within_the_agents_budget,
+);
 
 /// A key of AWS's documented shape (random body, not a real credential).
 const PLANTED_KEY: &str = "AKIAQ7XK2M4P9RZ5TW3N";
@@ -266,5 +269,146 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
     let notify = task(&server, &owner, "notify", "pending").await;
     assert_eq!(notify["input_data"]["severity"], "critical");
     assert!(!notify.to_string().contains(PLANTED_KEY));
+    server.stop().await;
+}
+
+/// An OpenAI-compatible server that answers every completion with the same review.
+async fn model() -> MockServer {
+    let model = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
+            "object": "chat.completion",
+            "created": 1741569952,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": "The change adds a lookup by name; check how the query is built.", "refusal": null},
+                "logprobs": null,
+                "finish_reason": "stop"
+            }],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 100, "total_tokens": 1000},
+            "service_tier": "default"
+        })))
+        .mount(&model)
+        .await;
+    model
+}
+
+async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb) {
+    use companyos_integrations::llm::{LlmConfig, LlmProvider};
+    let stand_in = github().await;
+    let model = model().await;
+    let mut config = LlmConfig::new(
+        LlmProvider::OpenAiCompatible,
+        "gpt-4o-mini",
+        "sk-test-model-key",
+    );
+    config.base_url = format!("{}/v1", model.uri());
+    let server = serve_node_with_llm(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Github, stand_in.uri())]),
+        None,
+        Some(companyos_supervisors::llm::LlmSettings {
+            config,
+            // One review's worth: the second waits.
+            tokens_per_day: Some(1000),
+            requests_per_minute: None,
+        }),
+    )
+    .await;
+    let (owner, org) = server.owner("owner@model.example", "Model").await;
+    let owner = Caller::new(&owner, &org);
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "ghp_the_integrations_own"}, "webhook_secret": "review-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let reviewer = connected["agents_started"]
+        .as_array()
+        .expect("started")
+        .iter()
+        .find(|agent| agent["type"] == "code_review")
+        .and_then(|agent| agent["id"].as_str())
+        .expect("code_review")
+        .to_owned();
+    let review = |key: &str| {
+        json!({"agent_id": reviewer, "task_type": "analyze_pr", "idempotency_key": key,
+               "input": {"repository": "Codertocat/Hello-World", "number": 2}})
+    };
+
+    // The model's notes join the rules' review; the secret never reaches the model.
+    let (status, first) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(review("first")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let first_id = first["id"].as_str().expect("id").to_owned();
+    let done = task_where(&server, &owner, "analyze_pr", "completed", |task| {
+        task["id"] == first_id.as_str()
+    })
+    .await;
+    let output = &done["output_data"];
+    assert_eq!(
+        output["llm"]["summary"], "The change adds a lookup by name; check how the query is built.",
+        "{output}"
+    );
+    assert_eq!(output["llm"]["input_tokens"], 900);
+    assert_eq!(output["risk"], "high", "the rules still decide the risk");
+    let asked = model.received_requests().await.expect("requests");
+    assert_eq!(asked.len(), 1);
+    let prompt = String::from_utf8_lossy(&asked[0].body).into_owned();
+    assert!(
+        prompt.contains("SELECT * FROM users"),
+        "the diff is in the prompt"
+    );
+    assert!(
+        !prompt.contains(PLANTED_KEY),
+        "the secret is masked: {prompt}"
+    );
+    assert!(
+        asked[0]
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            == Some("Bearer sk-test-model-key")
+    );
+
+    // The day's tokens are spent: the next review waits, saying why, and the model is
+    // not asked.
+    let (status, second) = server
+        .call(
+            Method::POST,
+            "/api/agent-tasks",
+            &owner,
+            Some(review("second")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second_id = second["id"].as_str().expect("id").to_owned();
+    let waiting = task_where(&server, &owner, "analyze_pr", "pending", |task| {
+        task["id"] == second_id.as_str()
+            && task["waiting_reason"]
+                .as_str()
+                .is_some_and(|reason| reason.contains("1000 tokens per day"))
+    })
+    .await;
+    assert_eq!(
+        waiting["attempt"], 0,
+        "waiting is not an attempt: {waiting}"
+    );
+    assert_eq!(model.received_requests().await.expect("requests").len(), 1);
     server.stop().await;
 }

@@ -342,13 +342,13 @@ const CLAIM_POSTGRES_FAST: &str = "WITH picked AS MATERIALIZED (
         FOR UPDATE SKIP LOCKED)
     UPDATE agent_tasks t
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = t.attempt + 1, started_at = $4, updated_at = $4
+        attempt = t.attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
     FROM picked WHERE t.id = picked.id
     RETURNING t.*";
 
 const CLAIM_SQLITE_FAST: &str = "UPDATE agent_tasks
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = attempt + 1, started_at = $4, updated_at = $4
+        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
     WHERE status = 'pending' AND id IN (
         SELECT id FROM agent_tasks
         WHERE status = 'pending' AND run_after <= $4
@@ -376,7 +376,7 @@ const CLAIM_POSTGRES: &str = concat!(
         FOR UPDATE OF t SKIP LOCKED)
     UPDATE agent_tasks t
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = t.attempt + 1, started_at = $4, updated_at = $4
+        attempt = t.attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
     FROM picked WHERE t.id = picked.id
     RETURNING t.*"
 );
@@ -386,7 +386,7 @@ const CLAIM_POSTGRES: &str = concat!(
 const CLAIM_SQLITE: &str = concat!(
     "UPDATE agent_tasks
     SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = attempt + 1, started_at = $4, updated_at = $4
+        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
     WHERE status = 'pending' AND id IN (SELECT x.id ",
     ranked_candidates!(),
     " LIMIT $5)

@@ -222,6 +222,27 @@ impl Tasks<'_> {
 
     /// Says why an agent's pending tasks wait (it was disabled), or clears it (`None`:
     /// enabled again). Returns how many tasks.
+    /// Says why one pending task waits (`None` clears it).
+    pub async fn set_waiting_reason(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE agent_tasks SET waiting_reason = $3
+                 WHERE organization_id = $1 AND id = $2 AND status = 'pending'",
+            )
+            .bind(org)
+            .bind(task)
+            .bind(reason)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+    }
+
     pub async fn set_waiting_reason_of_agent(
         &self,
         org: OrgId,

@@ -278,6 +278,10 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
         Ok(TaskOutcome::Failed(TaskFailure::Permanent(error))) => {
             (record_failure(&deps, &lease, &error, false).await, "failed")
         }
+        Ok(TaskOutcome::Failed(TaskFailure::Later { reason, after })) => (
+            defer(&deps, &lease, org, task_id, &reason, after).await,
+            "deferred",
+        ),
         Ok(TaskOutcome::Cancelled) => (Ok(TaskStatus::Cancelled), "cancelled"),
         Err(error) => (record_failure(&deps, &lease, &error, true).await, "crashed"),
     };
@@ -305,6 +309,33 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
     }
     state.in_flight.fetch_sub(1, Ordering::AcqRel);
     state.wake.notify_one();
+}
+
+/// Puts a task that cannot run yet back, claimable after `after`, with the reason shown
+/// on it; the wait is not an attempt.
+async fn defer(
+    deps: &Deps,
+    lease: &Lease,
+    org: companyos_store::OrgId,
+    task_id: companyos_store::TaskId,
+    reason: &str,
+    after: Duration,
+) -> Result<TaskStatus, StoreError> {
+    deps.queue.release(lease, after).await?;
+    let at = companyos_store::now()
+        + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::days(365));
+    deps.store
+        .tasks()
+        .set_waiting_reason(
+            org,
+            task_id,
+            Some(&format!(
+                "waiting: {reason}; it runs again at {}",
+                at.format("%Y-%m-%d %H:%M:%S UTC")
+            )),
+        )
+        .await?;
+    Ok(TaskStatus::Pending)
 }
 
 async fn record_failure(

@@ -134,6 +134,7 @@ impl KindState {
             queue: self.deps.queue.clone(),
             bus: self.deps.bus.clone(),
             integrations: Some(crate::sync::port(&self.deps)),
+            llm: self.deps.llm.clone(),
             lifecycle: self.deps.lifecycle.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())

@@ -49,4 +49,4 @@ pub use companyos_actors::{
     TaskContext, TaskFailure, TaskRequest, waiting_reason,
 };
 /// The operations agents' task inputs and names (rollback; approvals from Slack).
-pub use companyos_actors::{deployment, notification};
+pub use companyos_actors::{deployment, llm, notification};

@@ -54,6 +54,8 @@ pub struct RuntimeConfig {
     /// How integration adapters reach their services (the master key, base URLs, the
     /// periodic sync).
     pub adapters: AdapterConfig,
+    /// The language model agents may use (`None`: they do without).
+    pub llm: Option<companyos_actors::llm::LlmSettings>,
 }
 
 impl RuntimeConfig {
@@ -125,6 +127,7 @@ impl Runtime {
             dispatch: Arc::new(DispatchState::default()),
             node: NodeState::default(),
             lifecycle: LifecycleWriter::start(store.clone()),
+            llm: Arc::new(companyos_actors::llm::LlmGate::new(config.llm.clone())),
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await

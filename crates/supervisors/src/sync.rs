@@ -98,6 +98,14 @@ impl SyncError {
     pub(crate) fn into_failure(self) -> TaskFailure {
         let message = self.to_string();
         match &self {
+            // The vendor said how long to wait: the task waits that long, not counted
+            // as an attempt.
+            SyncError::Service(error) if let Some(after) = error.retry_after() => {
+                TaskFailure::Later {
+                    reason: message,
+                    after,
+                }
+            }
             SyncError::Service(error) if error.is_retryable() => TaskFailure::Retryable(message),
             SyncError::Store(
                 StoreError::Db(_) | StoreError::LeaseLost(_) | StoreError::Config(_),

@@ -62,6 +62,8 @@ pub struct Deps {
     pub(crate) node: NodeState,
     /// Every agent row write of this node, in order (see `LifecycleWriter`).
     pub lifecycle: LifecycleWriter,
+    /// The node's language models and each agent's spend.
+    pub llm: Arc<companyos_actors::llm::LlmGate>,
 }
 
 /// The node's system actors and hosted organizations, as their supervisors last

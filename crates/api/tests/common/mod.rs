@@ -128,6 +128,28 @@ pub async fn serve_node(
     base_urls: HashMap<Service, String>,
     sync_interval: Option<Duration>,
 ) -> Server {
+    serve_node_with_llm(
+        db,
+        configure,
+        webhooks,
+        registry,
+        base_urls,
+        sync_interval,
+        None,
+    )
+    .await
+}
+
+/// [`serve_node`] whose agents may use the language model of `llm`.
+pub async fn serve_node_with_llm(
+    db: &TestDb,
+    configure: impl FnOnce(&mut AuthConfig),
+    webhooks: WebhookConfig,
+    registry: AgentTypeRegistry,
+    base_urls: HashMap<Service, String>,
+    sync_interval: Option<Duration>,
+    llm: Option<companyos_supervisors::llm::LlmSettings>,
+) -> Server {
     let mut auth = AuthConfig::new(
         b"a test secret that is long enough!!",
         Duration::from_secs(900),
@@ -147,6 +169,7 @@ pub async fn serve_node(
             sync_interval,
             ..AdapterConfig::default()
         },
+        llm,
         ..RuntimeConfig::default()
     };
     let runtime = Arc::new(

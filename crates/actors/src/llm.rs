@@ -1,0 +1,299 @@
+//! Agents' use of a language model: the node's model (settings `llm.*`), overridable per
+//! agent in its configuration (`{"llm": {"model": "…", "base_url": "…", "provider": "…",
+//! "tokens_per_day": 200000, "requests_per_minute": 20, "enabled": false}}` — the API key
+//! is the node's, never an agent's configuration), and the budgets that are supervision
+//! policy: a request that would pass an agent's tokens per day or requests per minute
+//! is not sent, and its task waits ([`TaskFailure::Later`]) until the budget allows it.
+//!
+//! Nothing a rule flags as secret reaches a model: every prompt is masked with
+//! [`crate::review::redact`] before it is sent. Usage is counted per organization and
+//! agent (`companyos_llm_tokens_total`, `companyos_llm_requests_total`).
+//!
+//! Budgets are counted by the node that runs the agent, in memory: a restarted node
+//! starts the day's count again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use companyos_integrations::llm::{
+    self, Completion, CompletionRequest, LlmClient, LlmConfig, LlmError, LlmProvider,
+};
+use companyos_store::AgentId;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::behaviour::{TaskContext, TaskFailure};
+
+/// The node's model and default budgets (per agent).
+#[derive(Clone, Debug)]
+pub struct LlmSettings {
+    pub config: LlmConfig,
+    pub tokens_per_day: Option<u64>,
+    pub requests_per_minute: Option<u32>,
+}
+
+/// What an agent's configuration may change (`llm` in its configuration).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+struct AgentLlm {
+    enabled: Option<bool>,
+    provider: Option<String>,
+    base_url: Option<String>,
+    model: Option<String>,
+    tokens_per_day: Option<u64>,
+    requests_per_minute: Option<u32>,
+    max_tokens: Option<u32>,
+}
+
+#[derive(Default)]
+struct Spend {
+    day_started: Option<Instant>,
+    tokens_today: u64,
+    minute_started: Option<Instant>,
+    requests_this_minute: u32,
+}
+
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+const MINUTE: Duration = Duration::from_secs(60);
+
+impl Spend {
+    /// Rolls the windows forward, then says how long to wait, if the next request would
+    /// pass a budget.
+    fn wait(
+        &mut self,
+        now: Instant,
+        tokens: Option<u64>,
+        requests: Option<u32>,
+    ) -> Option<(Duration, String)> {
+        if self
+            .day_started
+            .is_none_or(|started| now.duration_since(started) >= DAY)
+        {
+            self.day_started = Some(now);
+            self.tokens_today = 0;
+        }
+        if self
+            .minute_started
+            .is_none_or(|started| now.duration_since(started) >= MINUTE)
+        {
+            self.minute_started = Some(now);
+            self.requests_this_minute = 0;
+        }
+        if let Some(limit) = tokens
+            && self.tokens_today >= limit
+        {
+            let started = self.day_started.unwrap_or(now);
+            return Some((
+                DAY.saturating_sub(now.duration_since(started)),
+                format!("the agent's LLM budget of {limit} tokens per day is spent"),
+            ));
+        }
+        if let Some(limit) = requests
+            && self.requests_this_minute >= limit
+        {
+            let started = self.minute_started.unwrap_or(now);
+            return Some((
+                MINUTE.saturating_sub(now.duration_since(started)),
+                format!("the agent's LLM budget of {limit} requests per minute is spent"),
+            ));
+        }
+        None
+    }
+}
+
+/// A client's identity: provider, address, model.
+type ModelKey = (LlmProvider, String, String);
+
+/// The node's language models, shared by its agents: clients by provider, address and
+/// model, and each agent's spend.
+pub struct LlmGate {
+    settings: Option<LlmSettings>,
+    clients: Mutex<HashMap<ModelKey, Arc<dyn LlmClient>>>,
+    spend: Mutex<HashMap<AgentId, Spend>>,
+}
+
+impl std::fmt::Debug for LlmGate {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("LlmGate")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LlmGate {
+    pub fn new(settings: Option<LlmSettings>) -> Self {
+        LlmGate {
+            settings,
+            clients: Mutex::default(),
+            spend: Mutex::default(),
+        }
+    }
+
+    /// Whether an agent of this configuration may use a model: the node has one and the
+    /// agent did not turn it off.
+    pub fn available_to(&self, configuration: &Value) -> bool {
+        self.settings.is_some() && agent_llm(configuration).enabled != Some(false)
+    }
+
+    fn client(&self, config: &LlmConfig) -> Result<Arc<dyn LlmClient>, LlmError> {
+        let key = (
+            config.provider,
+            config.base_url.clone(),
+            config.model.clone(),
+        );
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = llm::client(config)?;
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// Asks the agent's model, within its budgets, with every message masked. `None`:
+    /// no model is configured for the agent (the caller does without).
+    pub async fn complete(
+        &self,
+        ctx: &TaskContext,
+        mut request: CompletionRequest,
+    ) -> Result<Option<Completion>, TaskFailure> {
+        let Some(settings) = &self.settings else {
+            return Ok(None);
+        };
+        let own = agent_llm(&ctx.configuration);
+        if own.enabled == Some(false) {
+            return Ok(None);
+        }
+        let mut config = settings.config.clone();
+        if let Some(provider) = &own.provider {
+            config.provider = provider.parse::<LlmProvider>().map_err(|error| {
+                TaskFailure::Permanent(format!("the agent's llm.provider: {error}"))
+            })?;
+        }
+        if let Some(base_url) = &own.base_url {
+            config.base_url = base_url.clone();
+        }
+        if let Some(model) = &own.model {
+            config.model = model.clone();
+        }
+        if let Some(max_tokens) = own.max_tokens {
+            config.max_tokens = max_tokens;
+        }
+        let tokens = own.tokens_per_day.or(settings.tokens_per_day);
+        let requests = own.requests_per_minute.or(settings.requests_per_minute);
+        let agent = ctx.agent.id;
+        {
+            let mut spend = self
+                .spend
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let entry = spend.entry(agent).or_default();
+            if let Some((after, reason)) = entry.wait(Instant::now(), tokens, requests) {
+                count_request(ctx, "deferred");
+                return Err(TaskFailure::Later { reason, after });
+            }
+            entry.requests_this_minute += 1;
+        }
+        request.system = request.system.map(|system| crate::review::redact(&system));
+        for message in &mut request.messages {
+            message.content = crate::review::redact(&message.content);
+        }
+        let client = self
+            .client(&config)
+            .map_err(|error| TaskFailure::Permanent(error.to_string()))?;
+        match client.complete(request).await {
+            Ok(completion) => {
+                let used = u64::from(completion.usage.input_tokens)
+                    + u64::from(completion.usage.output_tokens);
+                self.spend
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .entry(agent)
+                    .or_default()
+                    .tokens_today += used;
+                count_request(ctx, "completed");
+                let org = ctx.agent.organization_id.to_string();
+                let agent = agent.to_string();
+                metrics::counter!("companyos_llm_tokens_total", "organization" => org.clone(), "agent" => agent.clone(), "direction" => "input")
+                    .increment(u64::from(completion.usage.input_tokens));
+                metrics::counter!("companyos_llm_tokens_total", "organization" => org, "agent" => agent, "direction" => "output")
+                    .increment(u64::from(completion.usage.output_tokens));
+                Ok(Some(completion))
+            }
+            Err(error) => {
+                count_request(ctx, "failed");
+                Err(match (error.retry_after(), error.is_retryable()) {
+                    (Some(after), _) => TaskFailure::Later {
+                        reason: error.to_string(),
+                        after,
+                    },
+                    (None, true) => TaskFailure::Retryable(error.to_string()),
+                    (None, false) => TaskFailure::Permanent(error.to_string()),
+                })
+            }
+        }
+    }
+}
+
+fn count_request(ctx: &TaskContext, outcome: &'static str) {
+    metrics::counter!(
+        "companyos_llm_requests_total",
+        "organization" => ctx.agent.organization_id.to_string(),
+        "agent" => ctx.agent.id.to_string(),
+        "outcome" => outcome
+    )
+    .increment(1);
+}
+
+fn agent_llm(configuration: &Value) -> AgentLlm {
+    configuration
+        .get("llm")
+        .and_then(|value| serde_json::from_value(value.clone()).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_budget_says_how_long_to_wait_and_refills_with_its_window() {
+        let start = Instant::now();
+        let mut spend = Spend::default();
+        assert!(spend.wait(start, Some(100), Some(2)).is_none());
+        spend.requests_this_minute = 2;
+        let (wait, reason) = spend
+            .wait(start + Duration::from_secs(10), Some(100), Some(2))
+            .expect("minute budget");
+        assert_eq!(wait, Duration::from_secs(50));
+        assert!(reason.contains("2 requests per minute"));
+        assert!(
+            spend
+                .wait(start + Duration::from_secs(61), Some(100), Some(2))
+                .is_none()
+        );
+        spend.tokens_today = 150;
+        let (wait, reason) = spend
+            .wait(start + Duration::from_secs(62), Some(100), None)
+            .expect("day budget");
+        assert!(wait > Duration::from_secs(23 * 3600) && reason.contains("100 tokens per day"));
+        assert!(spend.wait(start + DAY, Some(100), None).is_none());
+    }
+
+    #[test]
+    fn an_agent_may_turn_its_model_off_but_not_bring_its_own_key() {
+        assert_eq!(
+            agent_llm(&serde_json::json!({"llm": {"enabled": false}})).enabled,
+            Some(false)
+        );
+        assert_eq!(
+            agent_llm(&serde_json::json!({"llm": {"api_key": "sk-x"}})),
+            AgentLlm::default()
+        );
+    }
+}
