@@ -29,7 +29,7 @@ use crate::behaviour::{
     AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
 };
 use crate::notification::{Notify, NotifySeverity};
-use crate::port::{VercelRequest, VercelResponse};
+use crate::port::{GitHubRequest, GitHubResponse, VercelRequest, VercelResponse};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
 /// Agent and task type names, written once.
@@ -600,12 +600,14 @@ impl DeploymentAgent {
             },
         )
         .await?;
+        let github = github_status(ctx, &current).await;
         Ok(json!({
             "project_id": current.project_id,
             "project": current.name,
             "rolled_back_from": current.id,
             "rolled_back_to": to,
             "approved_by": task.approved_by,
+            "github_deployment_status": github,
         }))
     }
 
@@ -691,6 +693,47 @@ impl DeploymentAgent {
                 "target": created.target,
             },
         }))
+    }
+}
+
+/// Marks the GitHub deployment of the rolled-back commit `inactive` (when Vercel built it
+/// from GitHub and the organization's GitHub is connected), so the repository's
+/// environments show what production runs. The rollback stands whatever GitHub says;
+/// the answer records what happened.
+async fn github_status(ctx: &TaskContext, rolled_back: &vercel::Deployment) -> Value {
+    let text = |key: &str| {
+        rolled_back
+            .meta
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let (Some(owner), Some(repo), Some(sha)) = (
+        text("githubCommitOrg"),
+        text("githubCommitRepo"),
+        text("githubCommitSha"),
+    ) else {
+        return json!({"skipped": "the deployment was not built from a GitHub commit"});
+    };
+    let Ok(port) = ctx.integrations() else {
+        return json!({"skipped": "no integration adapters run on this node"});
+    };
+    let request = GitHubRequest::DeploymentStatus {
+        repository: format!("{owner}/{repo}"),
+        sha: sha.clone(),
+        environment: None,
+        status: companyos_integrations::clients::github::NewDeploymentStatus {
+            state: "inactive".into(),
+            description: Some(format!("rolled back by CompanyOS ({})", rolled_back.id)),
+            environment_url: None,
+        },
+    };
+    match port.github(ctx.agent.organization_id, request).await {
+        Ok(GitHubResponse::DeploymentStatus(Some((id, status)))) => {
+            json!({"deployment": id, "state": status.state})
+        }
+        Ok(_) => json!({"skipped": format!("GitHub has no deployment of {sha}")}),
+        Err(failure) => json!({"skipped": failure.to_string()}),
     }
 }
 

@@ -158,6 +158,14 @@ pub enum GitHubRequest {
         number: u64,
         review: github::NewReview,
     },
+    /// A status on the newest GitHub deployment of a commit (in `environment`, when
+    /// given). `None` in the answer: GitHub has no deployment of that commit.
+    DeploymentStatus {
+        repository: String,
+        sha: String,
+        environment: Option<String>,
+        status: github::NewDeploymentStatus,
+    },
 }
 
 /// What an agent asks of its organization's Vercel adapter.
@@ -224,4 +232,6 @@ pub enum GitHubResponse {
     /// Logins, newest change first, each once.
     Authors(Vec<String>),
     Review(github::Review),
+    /// The deployment the status was added to, and the status.
+    DeploymentStatus(Option<(u64, github::DeploymentStatus)>),
 }

@@ -7,7 +7,7 @@
 //! |------------------|---------------------------------------------------------|--------------------------------------------|
 //! | `github_watcher` | `pull_request.{opened,reopened,synchronize,ready_for_review}` (not a draft) | `analyze_pr` (`code_review`) |
 //! | `vercel_watcher` | `vercel.deployment.succeeded`                           | `check_deployment` (`deployment`)          |
-//! |                  | `vercel.deployment.error`                               | `analyze_deployment_failure` (`deployment`) |
+//! |                  | `vercel.deployment.error`                               | `analyze_deployment_failure` (`deployment`); in production also `open_incident` (`incident_response`) |
 //! | `figma_watcher`  | `figma.library_publish` with new or changed components | `generate_code` (`component_generator`)    |
 //! | `slack_watcher`  | `slack.app_mention`, `slack.command`                    | `answer_request` (`notification`)          |
 //! | `social_watcher` | `twitter.tweet_create`, LinkedIn notifications          | `draft_reply` (`content`)                  |
@@ -192,11 +192,41 @@ impl ServiceWatcher {
                     "vercel.deployment.succeeded" => {
                         self.task("check_deployment", self.priority, input)
                     }
-                    "vercel.deployment.error" => self.task(
-                        "analyze_deployment_failure",
-                        (self.priority + 1).min(10),
-                        input,
-                    ),
+                    "vercel.deployment.error" => {
+                        let production = at("/deployment/target") == json!("production");
+                        let project = at("/deployment/name");
+                        let incident = crate::operations::OpenIncident {
+                            deployment: crate::deployment::DeploymentRef {
+                                deployment_id: event.resource_id.map(companyos_store::DeploymentId),
+                                vercel_deployment_id: at("/deployment/id")
+                                    .as_str()
+                                    .map(str::to_owned),
+                                url: at("/deployment/url").as_str().map(str::to_owned),
+                                project: project.as_str().map(str::to_owned),
+                            },
+                            reason: format!(
+                                "the production deployment of {} failed",
+                                project.as_str().unwrap_or("a project")
+                            ),
+                            severity: crate::notification::NotifySeverity::Critical,
+                        };
+                        let mut tasks = self.task(
+                            "analyze_deployment_failure",
+                            (self.priority + 1).min(10),
+                            input,
+                        );
+                        // A production deployment that failed is an incident.
+                        if production {
+                            tasks.push(TaskRequest {
+                                assign_to_type: crate::operations::names::INCIDENT_RESPONSE.into(),
+                                task_type: crate::operations::names::OPEN_INCIDENT.into(),
+                                input: serde_json::to_value(incident).unwrap_or(Value::Null),
+                                priority: 10,
+                                requires_human_approval: false,
+                            });
+                        }
+                        tasks
+                    }
                     _ => Vec::new(),
                 }
             }

@@ -94,13 +94,13 @@ async fn vercel(healthy_id: &str) -> MockServer {
         )
         .mount(&vercel)
         .await;
+    // Built by Vercel from a GitHub commit.
+    let mut healthy = deployment(healthy_id, 1_700_000_900_000, "my-app-healthy.vercel.app");
+    healthy["meta"] = json!({"githubCommitOrg": "acme", "githubCommitRepo": "my-app",
+                             "githubCommitSha": "9f3c2a1b7e6d5c4b3a29180f7e6d5c4b3a291807"});
     Mock::given(method("GET"))
         .and(path(format!("/v13/deployments/{healthy_id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(deployment(
-            healthy_id,
-            1_700_000_900_000,
-            "my-app-healthy.vercel.app",
-        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(healthy))
         .mount(&vercel)
         .await;
     let summary = |uid: &str, created: i64| {
@@ -130,6 +130,40 @@ async fn vercel(healthy_id: &str) -> MockServer {
         .mount(&vercel)
         .await;
     vercel
+}
+
+/// GitHub's deployments of the commit Vercel built, and their statuses.
+async fn github_deployments() -> MockServer {
+    let github = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/my-app/deployments"))
+        .and(query_param(
+            "sha",
+            "9f3c2a1b7e6d5c4b3a29180f7e6d5c4b3a291807",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "url": "https://api.github.com/repos/acme/my-app/deployments/1042",
+            "id": 1042, "node_id": "MDEwOkRlcGxveW1lbnQxMDQy",
+            "sha": "9f3c2a1b7e6d5c4b3a29180f7e6d5c4b3a291807", "ref": "main", "task": "deploy",
+            "payload": {}, "original_environment": "Production", "environment": "Production",
+            "description": null, "creator": {"login": "vercel[bot]", "id": 35613825},
+            "created_at": "2023-11-14T22:13:20Z", "updated_at": "2023-11-14T22:13:20Z",
+            "statuses_url": "https://api.github.com/repos/acme/my-app/deployments/1042/statuses",
+            "repository_url": "https://api.github.com/repos/acme/my-app"
+        }])))
+        .mount(&github)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/my-app/deployments/1042/statuses"))
+        .and(body_partial_json(json!({"state": "inactive"})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 1, "state": "inactive", "description": "rolled back by CompanyOS",
+            "environment": "Production", "created_at": "2023-11-14T22:20:00Z",
+            "updated_at": "2023-11-14T22:20:00Z"
+        })))
+        .mount(&github)
+        .await;
+    github
 }
 
 async fn deliver_vercel(server: &Server, path: &str, payload: &Value) {
@@ -178,17 +212,30 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     let failing = site(503, Duration::ZERO).await;
     let healthy_id = "dpl_healthy_one";
     let stand_in = vercel(healthy_id).await;
+    let github = github_deployments().await;
     let server = serve_node(
         db,
         |_| {},
         WebhookConfig::default(),
         AgentTypeRegistry::builtin(),
-        HashMap::from([(Service::Vercel, stand_in.uri())]),
+        HashMap::from([
+            (Service::Vercel, stand_in.uri()),
+            (Service::Github, github.uri()),
+        ]),
         None,
     )
     .await;
     let (owner, org) = server.owner("owner@deploy.example", "Deploy").await;
     let owner = Caller::new(&owner, &org);
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "ghp_deployments"}, "webhook_secret": "github-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Connecting Vercel starts its watcher and a deployment agent.
     let (status, connected) = server
@@ -278,6 +325,14 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     let analysed = task(&server, &owner, "analyze_deployment_failure", "completed").await;
     let output = &analysed["output_data"];
     assert_eq!(output["cause"], "dependency_install", "{output}");
+    // A production deployment that failed opens an incident (waiting here for an
+    // incident_response agent).
+    let incident = task(&server, &owner, "open_incident", "pending").await;
+    assert_eq!(
+        incident["input_data"]["deployment"]["vercel_deployment_id"],
+        FAILED
+    );
+    assert!(incident["waiting_reason"].is_string(), "{incident}");
     assert!(
         output["evidence"]
             .as_array()
@@ -330,6 +385,12 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         "{done}"
     );
     assert_eq!(done["output_data"]["rolled_back_from"], healthy_id);
+    // GitHub's environment shows the rolled-back commit inactive.
+    assert_eq!(
+        done["output_data"]["github_deployment_status"],
+        json!({"deployment": 1042, "state": "inactive"}),
+        "{done}"
+    );
     let requests = stand_in.received_requests().await.expect("requests");
     assert_eq!(rolled(&requests), 1);
     assert!(

@@ -294,7 +294,8 @@ async fn a_github_sync_brings_repositories_pull_requests_and_deployments(db: &Te
     assert_eq!(merged.len(), 1, "{merged:?}");
     assert_eq!(merged[0]["number"], 1348);
 
-    // A rate limit that lasts puts the task back in the queue; it is not failed.
+    // A rate limit that lasts puts the task back in the queue until GitHub's reset: it
+    // waits, saying why, and the wait is not an attempt.
     github.reset().await;
     let reset = chrono::Utc::now().timestamp() + 3600;
     Mock::given(method("GET"))
@@ -318,17 +319,26 @@ async fn a_github_sync_brings_repositories_pull_requests_and_deployments(db: &Te
             .call(Method::GET, &format!("/api/agent-tasks/{id}"), &owner, None)
             .await;
         task = current;
-        if task["error_message"].is_string() {
+        if task["waiting_reason"].is_string() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(task["status"], "pending", "re-queued, not failed: {task}");
     assert!(
-        task["error_message"]
+        task["waiting_reason"]
             .as_str()
             .is_some_and(|message| message.contains("rate limiting")),
         "{task}"
+    );
+    assert_eq!(task["attempt"], 0, "{task}");
+    let run_after = task["run_after"]
+        .as_str()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .expect("run_after");
+    assert!(
+        run_after.timestamp() >= reset - 60,
+        "not before GitHub's reset: {task}"
     );
     server.stop().await;
 }

@@ -1140,6 +1140,33 @@ impl Syncer {
                 let (owner, name) = split(&repository)?;
                 GitHubResponse::Review(client.create_review(&owner, &name, number, &review).await?)
             }
+            GitHubRequest::DeploymentStatus {
+                repository,
+                sha,
+                environment,
+                status,
+            } => {
+                let (owner, name) = split(&repository)?;
+                let query = github::DeploymentQuery {
+                    sha: Some(sha),
+                    environment,
+                    page: github::PageRequest {
+                        per_page: 1,
+                        page: 1,
+                    },
+                    ..Default::default()
+                };
+                let newest = client.list_deployments(&owner, &name, &query).await?;
+                match newest.items.first() {
+                    Some(deployment) => GitHubResponse::DeploymentStatus(Some((
+                        deployment.id,
+                        client
+                            .create_deployment_status(&owner, &name, deployment.id, &status)
+                            .await?,
+                    ))),
+                    None => GitHubResponse::DeploymentStatus(None),
+                }
+            }
         })
     }
 }

@@ -315,6 +315,16 @@ pub struct DeploymentStatus {
     pub created_at: DateTime<Utc>,
 }
 
+/// A status to add to a deployment.
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+pub struct NewDeploymentStatus {
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_url: Option<String>,
+}
+
 /// A repository the token can see.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct Repository {
@@ -605,6 +615,27 @@ impl GitHubClient {
         );
         let what = format!("deployment {deployment_id} in {owner}/{repo}");
         self.get_page(&path, &page_params(page), &what).await
+    }
+
+    /// `POST /repos/{owner}/{repo}/deployments/{id}/statuses`: a new status of a
+    /// deployment (`success`, `failure`, `inactive`, `error`…).
+    pub async fn create_deployment_status(
+        &self,
+        owner: &str,
+        repo: &str,
+        deployment_id: u64,
+        status: &NewDeploymentStatus,
+    ) -> Result<DeploymentStatus, IntegrationError> {
+        let path = format!(
+            "{}/deployments/{deployment_id}/statuses",
+            self.repo_path(owner, repo)?
+        );
+        let what = format!("deployment {deployment_id} in {owner}/{repo}");
+        let body = self.to_json(status)?;
+        let response = self
+            .send(Method::POST, &path, JSON, Some(&body), &what)
+            .await?;
+        self.inner.caller.parse_json(&response)
     }
 
     /// `GET /installation/repositories`: what an installation token may reach.
