@@ -311,8 +311,10 @@ impl CodeReview {
         )
         .await;
 
-        let comments = planned_comments(&analysis, self.config.max_comments);
-        let written = written_review(ctx, &pull_request, &files, &analysis).await?;
+        let mut comments = planned_comments(&analysis, self.config.max_comments);
+        let (written, model_comments) =
+            written_review(ctx, &pull_request, &files, &analysis).await?;
+        comments.extend(model_comments);
         let mut body = review_body(&analysis, &reviewers);
         if let Some(text) = written.get("summary").and_then(Value::as_str) {
             body.push_str(&format!("\n**Reviewer's notes**\n\n{text}\n"));
@@ -396,34 +398,97 @@ impl CodeReview {
     }
 }
 
-/// Most of a diff a model is shown, in characters.
+/// Most of the added lines a model is shown, in characters.
 const DIFF_FOR_MODEL: usize = 24_000;
+/// Most line comments taken from a model.
+const MODEL_COMMENTS: usize = 10;
 
-/// The model's written review of the change, when the agent has a model: its summary
-/// and what it would look at, from the title, the rules' findings and the diff (masked
-/// before it is sent). A spent budget or a provider's rate limit makes the task wait;
-/// any other failure of the model leaves the review to the rules, saying why.
+/// What a model is asked to answer (one JSON object).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ModelReview {
+    summary: String,
+    comments: Vec<ModelComment>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelComment {
+    path: String,
+    line: u32,
+    body: String,
+}
+
+/// The added lines of the change as a model reads them: `path:line: text`, up to
+/// [`DIFF_FOR_MODEL`] characters.
+fn added_lines_for_model(files: &[PullRequestFile]) -> String {
+    let mut shown = String::new();
+    'files: for file in files {
+        let Some(patch) = &file.patch else { continue };
+        for (line, text) in review::added_lines(patch) {
+            let entry = format!("{}:{line}: {text}\n", file.filename);
+            if shown.len() + entry.len() > DIFF_FOR_MODEL {
+                shown.push_str("(the rest of the change is left out)\n");
+                break 'files;
+            }
+            shown.push_str(&entry);
+        }
+    }
+    shown
+}
+
+/// Reads the model's answer: its summary, and its comments that sit on a line the
+/// change added (any other is dropped: GitHub refuses comments off the diff).
+fn model_review(text: &str, files: &[PullRequestFile]) -> (String, Vec<PlannedComment>, usize) {
+    let trimmed = text
+        .trim()
+        .trim_start_matches("```json")
+        .trim_start_matches("```")
+        .trim_end_matches("```")
+        .trim();
+    let Ok(answer) = serde_json::from_str::<ModelReview>(trimmed) else {
+        // Not JSON: the whole answer is the summary.
+        return (review::redact(text.trim()), Vec::new(), 0);
+    };
+    let on_added_line = |comment: &ModelComment| {
+        files.iter().any(|file| {
+            file.filename == comment.path
+                && file.patch.as_deref().is_some_and(|patch| {
+                    review::added_lines(patch).any(|(line, _)| line == comment.line)
+                })
+        })
+    };
+    let mut dropped = 0;
+    let mut comments = Vec::new();
+    for comment in answer.comments {
+        if comment.body.trim().is_empty() || !on_added_line(&comment) {
+            dropped += 1;
+            continue;
+        }
+        if comments.len() < MODEL_COMMENTS {
+            comments.push(PlannedComment {
+                path: comment.path,
+                line: comment.line,
+                body: review::redact(&format!("**reviewer's note** · {}", comment.body.trim())),
+            });
+        }
+    }
+    (review::redact(answer.summary.trim()), comments, dropped)
+}
+
+/// The model's review of the change, when the agent has a model: a written summary and
+/// comments on added lines, from the title, the rules' findings and the added lines
+/// (masked before they are sent). A spent budget or a provider's rate limit makes the
+/// task wait; any other failure of the model leaves the review to the rules, saying
+/// why.
 async fn written_review(
     ctx: &TaskContext,
     pull_request: &companyos_integrations::clients::github::PullRequest,
     files: &[PullRequestFile],
     analysis: &Analysis,
-) -> Result<Value, TaskFailure> {
+) -> Result<(Value, Vec<PlannedComment>), TaskFailure> {
     use companyos_integrations::llm::{ChatMessage, CompletionRequest};
     if !ctx.llm.available_to(&ctx.configuration) {
-        return Ok(Value::Null);
-    }
-    let mut diff = String::new();
-    for file in files {
-        let Some(patch) = &file.patch else { continue };
-        if diff.len() + patch.len() > DIFF_FOR_MODEL {
-            diff.push_str(&format!(
-                "\n(the diff of {} and later files is left out)\n",
-                file.filename
-            ));
-            break;
-        }
-        diff.push_str(&format!("--- {}\n{patch}\n", file.filename));
+        return Ok((Value::Null, Vec::new()));
     }
     let findings: Vec<String> = analysis
         .findings
@@ -440,37 +505,44 @@ async fn written_review(
         .collect();
     let request = CompletionRequest {
         system: Some(
-            "You review pull requests for a software team. Write a short review in Markdown: \
-             what the change does, the risks you see, and what a reviewer should check. \
+            "You review pull requests for a software team. Answer with one JSON object: \
+             {\"summary\": \"a short review in Markdown: what the change does, its risks, what a reviewer should check\", \
+             \"comments\": [{\"path\": \"file\", \"line\": 12, \"body\": \"a remark on that added line\"}]}. \
+             Comment only on the added lines shown (path:line), at most ten, and only where it matters. \
              Do not repeat the automated findings; never print secret values."
                 .into(),
         ),
         messages: vec![ChatMessage::user(format!(
-            "Pull request: {}\n\nAutomated findings (risk {}):\n{}\n\nDiff:\n{diff}",
+            "Pull request: {}\n\nAutomated findings (risk {}):\n{}\n\nAdded lines:\n{}",
             pull_request.title,
             analysis.risk,
-            if findings.is_empty() {
-                "none".to_owned()
-            } else {
-                findings.join("\n")
-            }
+            if findings.is_empty() { "none".to_owned() } else { findings.join("\n") },
+            added_lines_for_model(files)
         ))],
-        max_tokens: Some(600),
+        max_tokens: Some(900),
         temperature: Some(0.2),
-        json: false,
+        json: true,
     };
     match ctx.llm.complete(ctx, request).await {
-        Ok(Some(completion)) => Ok(json!({
-            "summary": review::redact(completion.text.trim()),
-            "model": completion.model,
-            "input_tokens": completion.usage.input_tokens,
-            "output_tokens": completion.usage.output_tokens,
-        })),
-        Ok(None) => Ok(Value::Null),
+        Ok(Some(completion)) => {
+            let (summary, comments, dropped) = model_review(&completion.text, files);
+            Ok((
+                json!({
+                    "summary": summary,
+                    "comments": comments.len(),
+                    "comments_dropped": dropped,
+                    "model": completion.model,
+                    "input_tokens": completion.usage.input_tokens,
+                    "output_tokens": completion.usage.output_tokens,
+                }),
+                comments,
+            ))
+        }
+        Ok(None) => Ok((Value::Null, Vec::new())),
         Err(failure @ TaskFailure::Later { .. }) => Err(failure),
         Err(failure) => {
             tracing::warn!(%failure, "the model's review is left out");
-            Ok(json!({"error": failure.to_string()}))
+            Ok((json!({"error": failure.to_string()}), Vec::new()))
         }
     }
 }
@@ -763,6 +835,26 @@ impl Behaviour for Security {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(path: &str, patch: &str) -> PullRequestFile {
+        serde_json::from_value(json!({
+            "sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": path,
+            "status": "modified", "additions": 1, "deletions": 0, "changes": 1, "patch": patch
+        }))
+        .expect("file")
+    }
+
+    #[test]
+    fn a_models_answer_is_read_fenced_or_plain_and_off_diff_comments_are_dropped() {
+        let files = [file("src/a.rs", "@@ -1,1 +1,2 @@\n fn a() {}\n+fn b() {}")];
+        let fenced = "```json\n{\"summary\": \"ok\", \"comments\": [{\"path\": \"src/a.rs\", \"line\": 2, \"body\": \"name it\"}, {\"path\": \"src/a.rs\", \"line\": 1, \"body\": \"old line\"}]}\n```";
+        let (summary, comments, dropped) = model_review(fenced, &files);
+        assert_eq!(summary, "ok");
+        assert_eq!(comments.len(), 1);
+        assert_eq!((comments[0].line, dropped), (2, 1));
+        let (summary, comments, _) = model_review("Looks fine.", &files);
+        assert_eq!((summary.as_str(), comments.len()), ("Looks fine.", 0));
+    }
 
     #[test]
     fn comments_sit_on_the_findings_lines_and_never_carry_a_secret() {

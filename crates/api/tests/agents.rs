@@ -272,6 +272,10 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
     server.stop().await;
 }
 
+/// The model's review: a summary, a comment on an added line, and one on a line the
+/// change did not add (dropped: GitHub refuses comments off the diff).
+const MODEL_ANSWER: &str = r#"{"summary": "The change adds a lookup by name; check how the query is built.", "comments": [{"path": "src/db.rs", "line": 5, "body": "Bind the name as a parameter instead."}, {"path": "README.md", "line": 1, "body": "Unchanged line."}]}"#;
+
 /// An OpenAI-compatible server that answers every completion with the same review.
 async fn model() -> MockServer {
     let model = MockServer::start().await;
@@ -284,7 +288,7 @@ async fn model() -> MockServer {
             "model": "gpt-4o-mini-2024-07-18",
             "choices": [{
                 "index": 0,
-                "message": {"role": "assistant", "content": "The change adds a lookup by name; check how the query is built.", "refusal": null},
+                "message": {"role": "assistant", "content": MODEL_ANSWER, "refusal": null},
                 "logprobs": null,
                 "finish_reason": "stop"
             }],
@@ -366,6 +370,19 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
         "{output}"
     );
     assert_eq!(output["llm"]["input_tokens"], 900);
+    assert_eq!(output["llm"]["comments"], 1, "{output}");
+    assert_eq!(output["llm"]["comments_dropped"], 1);
+    let post = task(&server, &owner, "post_review", "needs_approval").await;
+    let planned = post["input_data"]["comments"].as_array().expect("comments");
+    assert!(
+        planned.iter().any(|comment| comment["path"] == "src/db.rs"
+            && comment["line"] == 5
+            && comment["body"]
+                .as_str()
+                .is_some_and(|body| body.contains("Bind the name"))),
+        "{planned:?}"
+    );
+    assert!(planned.iter().all(|comment| comment["path"] != "README.md"));
     assert_eq!(output["risk"], "high", "the rules still decide the risk");
     let asked = model.received_requests().await.expect("requests");
     assert_eq!(asked.len(), 1);

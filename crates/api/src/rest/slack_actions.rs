@@ -146,7 +146,7 @@ async fn decide(
     };
     let user = match member_of(state, org, slack_user).await {
         Ok(user) => user,
-        Err(reason) => return (Outcome::Refused, reason),
+        Err(reason) => return (Outcome::Refused, reason.to_string()),
     };
     let role = match state.store.organizations().member_role(org, user).await {
         Ok(Some(role)) => role,
@@ -205,9 +205,28 @@ async fn decide(
     }
 }
 
+/// Why a Slack user is not matched to a CompanyOS account: told to the clicker.
+#[derive(Debug, thiserror::Error)]
+enum Unmatched {
+    #[error(
+        "Slack did not give your e-mail address (the app needs users:read.email), and the Slack integration's slack_users mapping does not name you."
+    )]
+    NoEmail,
+    #[error("CompanyOS could not ask Slack who you are; try again.")]
+    SlackUnavailable,
+    #[error("No CompanyOS account has your Slack e-mail address.")]
+    NoAccount,
+    #[error(
+        "Your CompanyOS account's e-mail address is not verified yet: verify it, then click again."
+    )]
+    Unverified,
+    #[error("CompanyOS could not look you up; try again.")]
+    LookupFailed,
+}
+
 /// The CompanyOS user a Slack user is: by the integration's explicit mapping, else by
 /// the e-mail Slack gives for them. The account's e-mail must have been proved.
-async fn member_of(state: &AppState, org: OrgId, slack_user: &str) -> Result<UserId, String> {
+async fn member_of(state: &AppState, org: OrgId, slack_user: &str) -> Result<UserId, Unmatched> {
     let mapped = match state.store.integrations().get(org, Service::Slack).await {
         Ok(integration) => integration
             .metadata
@@ -225,32 +244,36 @@ async fn member_of(state: &AppState, org: OrgId, slack_user: &str) -> Result<Use
         None => match state
             .runtime
             .integrations()
-            .slack(org, SlackRequest::User { id: slack_user.to_owned() })
+            .slack(
+                org,
+                SlackRequest::User {
+                    id: slack_user.to_owned(),
+                },
+            )
             .await
         {
-            Ok(SlackResponse::User(user)) => user.profile.email.filter(|email| !email.is_empty()).ok_or_else(|| {
-                "Slack did not give your e-mail address (the app needs users:read.email), and the Slack integration's slack_users mapping does not name you.".to_owned()
-            })?,
-            Ok(_) => return Err("Slack answered something else about you.".into()),
+            Ok(SlackResponse::User(user)) => user
+                .profile
+                .email
+                .filter(|email| !email.is_empty())
+                .ok_or(Unmatched::NoEmail)?,
+            Ok(_) => return Err(Unmatched::SlackUnavailable),
             Err(error) => {
                 tracing::warn!(%error, "users.info failed for a Slack click");
-                return Err("CompanyOS could not ask Slack who you are; try again.".into());
+                return Err(Unmatched::SlackUnavailable);
             }
         },
     };
     let user = match state.store.users().find_by_email(&email).await {
         Ok(Some(user)) => user,
-        Ok(None) => return Err("No CompanyOS account has your Slack e-mail address.".into()),
+        Ok(None) => return Err(Unmatched::NoAccount),
         Err(error) => {
             tracing::warn!(%error, "user not read for a Slack click");
-            return Err("CompanyOS could not look you up; try again.".into());
+            return Err(Unmatched::LookupFailed);
         }
     };
     if user.email_verified_at.is_none() {
-        return Err(
-            "Your CompanyOS account's e-mail address is not verified yet: verify it, then click again."
-                .into(),
-        );
+        return Err(Unmatched::Unverified);
     }
     Ok(user.id)
 }
