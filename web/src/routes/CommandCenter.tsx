@@ -11,6 +11,7 @@ import { Badge, buttonClass, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, 
 import { shortId } from '../lib/time';
 import { HealthScore } from '../components/HealthScore';
 import { WaitingNotice } from './agents/Waiting';
+import { waitKindOf } from './agents/waiting';
 
 const AGENT_STATES = ['IDLE', 'WORKING', 'COMPLETE', 'ERROR', 'DISABLED'] as const;
 const DORA = [
@@ -103,12 +104,15 @@ type PendingTask = { id: string; taskType: string; agentType: string; waitingRea
 
 /** Tasks the node keeps because no agent of their type can take them, by type, with the fix. */
 function WaitingForAgents({ tasks }: { tasks: PendingTask[] }) {
-  const groups = new Map<string, { reason: string; count: number }>();
+  const groups = new Map<string, { agentType: string; reason: string; count: number } & ReturnType<typeof waitKindOf>>();
   for (const task of tasks) {
     if (!task.waitingReason) continue;
-    const group = groups.get(task.agentType) ?? { reason: task.waitingReason, count: 0 };
+    const wait = waitKindOf(task.waitingReason);
+    const key = `${wait.kind}:${task.agentType}`;
+    const group = groups.get(key) ?? { agentType: task.agentType, reason: task.waitingReason, count: 0, ...wait };
     group.count += 1;
-    groups.set(task.agentType, group);
+    if (wait.until && (!group.until || wait.until > group.until)) group.until = wait.until;
+    groups.set(key, group);
   }
   if (groups.size === 0) return null;
   return (
@@ -116,15 +120,15 @@ function WaitingForAgents({ tasks }: { tasks: PendingTask[] }) {
       title={
         <Link to="/agents/tasks?status=pending" className="flex items-center gap-2 text-[13px] font-semibold hover:underline">
           <Hourglass className="size-4 text-muted" aria-hidden />
-          Waiting for an agent
+          {[...groups.values()].every((group) => group.kind === 'later') ? 'Waiting for a budget or rate limit' : 'Waiting for an agent'}
           <Badge tone="amber">{[...groups.values()].reduce((sum, group) => sum + group.count, 0)}</Badge>
         </Link>
       }
     >
       <ul className="grid gap-2 lg:grid-cols-2" data-testid="tile-waiting">
-        {[...groups.entries()].map(([agentType, group]) => (
-          <li key={agentType}>
-            <WaitingNotice agentType={agentType} reason={group.reason} count={group.count} />
+        {[...groups.entries()].map(([key, group]) => (
+          <li key={key}>
+            <WaitingNotice agentType={group.agentType} reason={group.reason} count={group.count} kind={group.kind} until={group.until} />
           </li>
         ))}
       </ul>

@@ -59,7 +59,7 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
           {task.input_data !== null && task.input_data !== undefined && (
             <pre tabIndex={0} aria-label="Input" className="mt-1.5 max-h-24 overflow-auto rounded bg-panel-2 px-2 py-1 font-mono text-[11px]">{JSON.stringify(task.input_data)}</pre>
           )}
-          {waiting && <div className="mt-1.5 max-w-xl"><WaitingNotice agentType={waiting.agentType} reason={waiting.reason} /></div>}
+          {waiting && <div className="mt-1.5 max-w-xl"><WaitingNotice agentType={waiting.agentType} reason={waiting.reason} kind={waiting.kind} until={waiting.until} /></div>}
           {error && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{describeError(error).detail || describeError(error).title}</p>}
         </div>
         {canApprove && !rejecting && (

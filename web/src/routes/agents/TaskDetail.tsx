@@ -23,7 +23,7 @@ interface Moment {
 
 export function timelineOf(task: TaskRow): Moment[] {
   const waiting = waitingOf(task);
-  const moments: Moment[] = [{ at: task.created_at, label: `Created${task.requires_human_approval ? ', waiting for approval' : ''}${waiting ? `, waiting for a ${waiting.agentType} agent` : ''}` }];
+  const moments: Moment[] = [{ at: task.created_at, label: `Created${task.requires_human_approval ? ', waiting for approval' : ''}${waiting ? (waiting.kind === 'later' ? ', waiting for a budget or rate limit' : `, waiting for a ${waiting.agentType} agent`) : ''}` }];
   if (task.approved_at) moments.push({ at: task.approved_at, label: 'Approved', tone: 'green' });
   if (task.rejected_at) moments.push({ at: task.rejected_at, label: 'Rejected', tone: 'red' });
   if (task.started_at) moments.push({ at: task.started_at, label: `Started (attempt ${task.attempt} of ${task.max_attempts})` });
@@ -76,7 +76,7 @@ export function TaskDetail() {
             {cancel.error && <ErrorNotice error={cancel.error} />}
             {waiting && (
               <div className="mb-3">
-                <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />
+                <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} kind={waiting.kind} until={waiting.until} />
               </div>
             )}
             <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-[13px] md:grid-cols-4">

@@ -107,11 +107,11 @@ function WaitingSummary({ tasks }: { tasks: TaskRow[] }) {
   const groups = groupWaiting(tasks);
   if (groups.length === 0) return null;
   return (
-    <Card title={`Waiting for an agent (${groups.reduce((sum, group) => sum + group.tasks.length, 0)})`} className="mb-4">
+    <Card title={`${groups.every((group) => group.kind === 'later') ? 'Waiting for a budget or rate limit' : groups.some((group) => group.kind === 'later') ? 'Waiting' : 'Waiting for an agent'} (${groups.reduce((sum, group) => sum + group.tasks.length, 0)})`} className="mb-4">
       <ul className="space-y-2" data-testid="waiting-groups">
         {groups.map((group) => (
-          <li key={group.agentType}>
-            <WaitingNotice agentType={group.agentType} reason={group.reason} count={group.tasks.length} />
+          <li key={`${group.kind}:${group.agentType}`}>
+            <WaitingNotice agentType={group.agentType} reason={group.reason} count={group.tasks.length} kind={group.kind} until={group.until} />
           </li>
         ))}
       </ul>

@@ -2,13 +2,14 @@
 // may spawn agents a one-click "Create a <type> agent" (the new agent takes the task).
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Hourglass, Play, Plus } from 'lucide-react';
+import { Gauge, Hourglass, Play, Plus } from 'lucide-react';
 import { useAgents, useAgentTypes } from './queries';
-import { newAgentName, waitingOf } from './waiting';
+import { laterReason, newAgentName, waitingOf, type WaitKind } from './waiting';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
 import type { AgentRow, TaskRow } from '../../api/models';
-import { Button, ErrorNotice, Mono, StatusBadge, cx } from '../../components/ui';
+import { Button, ErrorNotice, Mono, StatusBadge, Time, cx } from '../../components/ui';
+import { absoluteTime } from '../../lib/time';
 import { shortId } from '../../lib/time';
 
 /** Creates an agent of `agentType` with its type's default configuration. */
@@ -76,11 +77,47 @@ export function EnableAgentButton({ agent }: { agent: { id: string; name: string
 }
 
 /**
+ * A task (or tasks) past a language-model budget or a vendor's rate limit: the reason in
+ * plain words and when it runs again. No agent to create or enable: the wait ends by itself.
+ */
+export function LaterNotice({ agentType, reason, until, count, compact = false }: { agentType: string; reason: string; until: string | null | undefined; count?: number; compact?: boolean }) {
+  return (
+    <div
+      className={cx('rounded-md border border-sky-200 bg-sky-50 text-sky-950 dark:border-sky-900 dark:bg-sky-950/40 dark:text-sky-200', compact ? 'mt-1 max-w-80 px-2 py-1.5' : 'px-3 py-2')}
+      data-testid="waiting-notice"
+      data-agent-type={agentType}
+      data-kind="later"
+    >
+      <div className="flex items-center gap-1.5 text-[12px] font-semibold">
+        <Gauge className="size-3.5 shrink-0" aria-hidden />
+        <span>
+          {count !== undefined && count > 1 ? `${count} tasks wait` : 'Waits'} for a budget or rate limit
+          {until && (
+            <>
+              {' '}· runs again <Time iso={until} />
+            </>
+          )}
+        </span>
+      </div>
+      <p className="mt-0.5 text-[12px]" data-testid="waiting-reason" title={reason}>
+        {laterReason(reason)}
+        {until && <span className="text-[11px] opacity-80"> (at {absoluteTime(until)})</span>}. It is not counted as an attempt.
+      </p>
+    </div>
+  );
+}
+
+/**
  * The reason a task (or a group of tasks) waits, and what to do: enable a disabled agent
  * of the type, or create one when the node runs that type (for roles that may); else the
- * node's own words say what is missing.
+ * node's own words say what is missing. A budget or rate-limit wait says when it ends.
  */
-export function WaitingNotice({ agentType, reason, count, compact = false }: { agentType: string; reason: string; count?: number; compact?: boolean }) {
+export function WaitingNotice({ agentType, reason, count, compact = false, kind = 'agent', until }: { agentType: string; reason: string; count?: number; compact?: boolean; kind?: WaitKind; until?: string | null }) {
+  if (kind === 'later') return <LaterNotice agentType={agentType} reason={reason} until={until} compact={compact} {...(count !== undefined ? { count } : {})} />;
+  return <AgentWaitingNotice agentType={agentType} reason={reason} compact={compact} kind={kind} {...(count !== undefined ? { count } : {})} />;
+}
+
+function AgentWaitingNotice({ agentType, reason, count, compact, kind }: { agentType: string; reason: string; count?: number; compact: boolean; kind: WaitKind }) {
   const canSpawn = useCan('spawnAgents');
   const types = useAgentTypes();
   const agents = useAgents();
@@ -91,11 +128,12 @@ export function WaitingNotice({ agentType, reason, count, compact = false }: { a
       className={cx('rounded-md border border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200', compact ? 'mt-1 max-w-80 px-2 py-1.5' : 'px-3 py-2')}
       data-testid="waiting-notice"
       data-agent-type={agentType}
+      data-kind={kind}
     >
       <div className="flex items-center gap-1.5 text-[12px] font-semibold">
         <Hourglass className="size-3.5 shrink-0" aria-hidden />
         <span>
-          {count !== undefined && count > 1 ? `${count} tasks wait` : 'Waits'} for a <Mono className="text-inherit">{agentType}</Mono> agent
+          {count !== undefined && count > 1 ? `${count} tasks wait` : 'Waits'} for {kind === 'disabled' ? 'its disabled' : 'a'} <Mono className="text-inherit">{agentType}</Mono> agent
         </span>
       </div>
       <p className="mt-0.5 text-[12px]" data-testid="waiting-reason">
@@ -106,7 +144,7 @@ export function WaitingNotice({ agentType, reason, count, compact = false }: { a
           {disabled.map((agent) => (
             <EnableAgentButton key={agent.id} agent={agent} />
           ))}
-          <CreateAgentButton agentType={agentType} secondary={disabled.length > 0} />
+          {kind === 'agent' && <CreateAgentButton agentType={agentType} secondary={disabled.length > 0} />}
         </div>
       )}
       {canSpawn && types.data && !runnable && (
@@ -124,12 +162,24 @@ export function TaskStatusCell({ task }: { task: TaskRow }) {
   return (
     <div>
       <StatusBadge status={task.status} />
-      {waiting && (
+      {waiting && waiting.kind === 'later' ? (
+        <p className="mt-0.5 flex max-w-72 items-start gap-1 text-[12px] text-sky-800 dark:text-sky-300" data-testid="waiting-reason" data-kind="later" title={waiting.reason}>
+          <Gauge className="mt-0.5 size-3 shrink-0" aria-hidden />
+          <span>
+            {laterReason(waiting.reason)}
+            {waiting.until && (
+              <>
+                ; runs again <Time iso={waiting.until} />
+              </>
+            )}
+          </span>
+        </p>
+      ) : waiting ? (
         <p className="mt-0.5 flex max-w-72 items-start gap-1 text-[12px] text-amber-800 dark:text-amber-300" data-testid="waiting-reason">
           <Hourglass className="mt-0.5 size-3 shrink-0" aria-hidden />
           <span>{waiting.reason}</span>
         </p>
-      )}
+      ) : null}
     </div>
   );
 }
@@ -162,7 +212,7 @@ export function QueuedTask({ task, what }: { task: TaskRow; what: string }) {
           </Link>
         )}
       </p>
-      {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />}
+      {waiting && <WaitingNotice agentType={waiting.agentType} reason={waiting.reason} kind={waiting.kind} until={waiting.until} />}
       {row.status === 'failed' && row.error_message && (
         <p className="text-red-700 dark:text-red-400" data-testid="queued-task-error">
           {row.error_message}

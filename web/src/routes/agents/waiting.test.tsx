@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { ReactNode } from 'react';
-import { groupWaiting, newAgentName, waitingOf } from './waiting';
+import { groupWaiting, laterReason, newAgentName, waitKindOf, waitingOf } from './waiting';
 import type { TaskRow } from '../../api/models';
 
 const state = vi.hoisted(() => ({
@@ -66,8 +66,8 @@ beforeEach(() => {
 
 describe('waiting tasks', () => {
   it('waits while no agent has the task, with the node’s reason', () => {
-    expect(waitingOf(task())).toEqual({ agentType: 'github_watcher', reason: task().waiting_reason });
-    expect(waitingOf(task({ waiting_reason: null }))).toEqual({ agentType: 'github_watcher', reason: 'waiting for an enabled github_watcher agent' });
+    expect(waitingOf(task())).toEqual({ agentType: 'github_watcher', reason: task().waiting_reason, kind: 'agent', until: null });
+    expect(waitingOf(task({ waiting_reason: null }))).toEqual({ agentType: 'github_watcher', reason: 'waiting for an enabled github_watcher agent', kind: 'agent', until: null });
   });
 
   it('does not wait once an agent has it, or once it is finished', () => {
@@ -79,6 +79,16 @@ describe('waiting tasks', () => {
   it('groups waiting tasks by agent type, the longest queue first', () => {
     const groups = groupWaiting([task({ id: 'a', agent_type: 'code_review' }), task({ id: 'b' }), task({ id: 'c' }), task({ id: 'd', agent_id: 'x', waiting_reason: null })]);
     expect(groups.map((group) => [group.agentType, group.tasks.length])).toEqual([['github_watcher', 2], ['code_review', 1]]);
+  });
+
+  it('tells a budget or rate-limit wait from a wait for an agent, with when it ends', () => {
+    const budget = "waiting: the agent's LLM budget of 1000 tokens per day is spent; it runs again at 2026-03-02 00:00:00 UTC";
+    expect(waitKindOf(budget)).toEqual({ kind: 'later', until: '2026-03-02T00:00:00Z' });
+    expect(waitKindOf('waiting: its agent reviewer is disabled; enable it (POST /api/agents/x/enable) and the task runs')).toEqual({ kind: 'disabled', until: null });
+    expect(waitKindOf(task().waiting_reason)).toEqual({ kind: 'agent', until: null });
+    expect(laterReason(budget)).toBe("The agent's LLM budget of 1000 tokens per day is spent");
+    const groups = groupWaiting([task({ id: 'a', agent_id: 'x', agent_type: 'code_review', waiting_reason: budget }), task({ id: 'b', agent_type: 'code_review' })]);
+    expect(groups.map((group) => [group.kind, group.agentType, group.until])).toEqual([['later', 'code_review', '2026-03-02T00:00:00Z'], ['agent', 'code_review', null]]);
   });
 
   it('names a new agent after its type, without taking a name in use', () => {
@@ -117,6 +127,16 @@ describe('the waiting notice', () => {
     wrap(<WaitingNotice agentType="github_watcher" reason="waiting" />);
     expect(screen.queryByRole('button')).toBeNull();
     expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting');
+  });
+
+  it('shows a budget wait in plain words with when it runs again, and offers no agent', () => {
+    const budget = "waiting: the agent's LLM budget of 60 requests per minute is spent; it runs again at 2026-03-02 00:01:00 UTC";
+    wrap(<TaskStatusCell task={task({ agent_id: 'a1', waiting_reason: budget })} />);
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent("The agent's LLM budget of 60 requests per minute is spent; runs again");
+    cleanup();
+    wrap(<WaitingNotice agentType="github_watcher" reason={budget} kind="later" until="2026-03-02T00:01:00Z" />);
+    expect(screen.getByText(/Waits for a budget or rate limit/)).toBeInTheDocument();
+    expect(screen.queryByRole('button')).toBeNull();
   });
 
   it('says so when the node has no agent type to create', () => {

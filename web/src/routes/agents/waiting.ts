@@ -1,11 +1,37 @@
-// Tasks that wait for an agent: the node keeps a task it cannot assign (no enabled agent
-// of its type in the organization) with `agent_id` null and a `waiting_reason`; the first
-// agent of the type that is created or enabled takes it. Pure, so it is unit-tested.
+// Tasks that wait: the node keeps a task it cannot assign (no enabled agent of its type in
+// the organization) with `agent_id` null and a `waiting_reason`; the first agent of the
+// type that is created or enabled takes it. A task whose agent is disabled waits for it to
+// be enabled; a task past its agent's language-model budget, or rate-limited by a vendor,
+// waits until a time the reason names ("waiting: …; it runs again at … UTC"), and no new
+// agent would help. Pure, so it is unit-tested.
 import type { TaskRow } from '../../api/models';
+
+/** `agent`: no enabled agent of the type; `disabled`: its agent is disabled; `later`: a budget or rate limit. */
+export type WaitKind = 'agent' | 'disabled' | 'later';
 
 export interface Waiting {
   agentType: string;
   reason: string;
+  kind: WaitKind;
+  /** When a `later` wait ends (ISO), as the reason says. */
+  until: string | null;
+}
+
+const RUNS_AGAIN = /;?\s*it runs again at (\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}) UTC\.?$/;
+
+/** What kind of wait a reason describes, and until when. */
+export function waitKindOf(reason: string | null | undefined): { kind: WaitKind; until: string | null } {
+  const text = reason ?? '';
+  const at = RUNS_AGAIN.exec(text);
+  if (at) return { kind: 'later', until: `${at[1]}T${at[2]}Z` };
+  if (/^waiting: its agent .* is disabled/.test(text)) return { kind: 'disabled', until: null };
+  return { kind: 'agent', until: null };
+}
+
+/** A `later` reason in plain words: without the "waiting:" prefix and the machine-readable time. */
+export function laterReason(reason: string): string {
+  const text = reason.replace(RUNS_AGAIN, '').replace(/^waiting:\s*/, '').trim();
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : 'A budget or rate limit';
 }
 
 type WaitingFields = Pick<TaskRow, 'agent_id' | 'agent_type' | 'waiting_reason' | 'status'>;
@@ -16,22 +42,25 @@ const OPEN = new Set(['pending', 'needs_approval']);
 export function waitingOf(task: WaitingFields): Waiting | null {
   if (!OPEN.has(task.status.toLowerCase())) return null;
   if (task.agent_id && !task.waiting_reason) return null;
-  return { agentType: task.agent_type, reason: task.waiting_reason ?? `waiting for an enabled ${task.agent_type} agent` };
+  return { agentType: task.agent_type, reason: task.waiting_reason ?? `waiting for an enabled ${task.agent_type} agent`, ...waitKindOf(task.waiting_reason) };
 }
 
 export interface WaitingGroup extends Waiting {
   tasks: TaskRow[];
 }
 
-/** Waiting tasks by the agent type they wait for, the longest queue first. */
+/** Waiting tasks by the agent type and the kind of wait, the longest queue first. */
 export function groupWaiting(tasks: TaskRow[]): WaitingGroup[] {
   const groups = new Map<string, WaitingGroup>();
   for (const task of tasks) {
     const waiting = waitingOf(task);
     if (!waiting) continue;
-    const group = groups.get(waiting.agentType) ?? { ...waiting, tasks: [] };
+    const key = `${waiting.kind}:${waiting.agentType}`;
+    const group = groups.get(key) ?? { ...waiting, tasks: [] };
     group.tasks.push(task);
-    groups.set(waiting.agentType, group);
+    // The latest time a budget wait ends, for the whole group.
+    if (waiting.until && (!group.until || waiting.until > group.until)) group.until = waiting.until;
+    groups.set(key, group);
   }
   return [...groups.values()].sort((a, b) => b.tasks.length - a.tasks.length || a.agentType.localeCompare(b.agentType));
 }

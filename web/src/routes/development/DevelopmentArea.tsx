@@ -93,7 +93,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
                   <span className="text-[12px] text-muted">{findings.length} finding{findings.length === 1 ? '' : 's'}</span>
                   <Time iso={review.completed_at ?? review.created_at} className="ml-auto text-[12px] text-muted" />
                 </div>
-                {review.id !== request.data?.id && waitingOf(review) && <WaitingNotice agentType={review.agent_type} reason={waitingOf(review)?.reason ?? ''} compact />}
+                {review.id !== request.data?.id && waitingOf(review) && <WaitingNotice agentType={review.agent_type} reason={waitingOf(review)?.reason ?? ''} kind={waitingOf(review)?.kind} until={waitingOf(review)?.until} compact />}
                 {review.status === 'failed' && review.error_message && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{review.error_message}</p>}
                 {findings.length > 0 && <div className="mt-2"><Findings findings={findings} /></div>}
               </li>
