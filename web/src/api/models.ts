@@ -119,6 +119,8 @@ export interface RepositoryRow {
 
 export interface DeploymentRow {
   id: string;
+  /** Vercel's id of the deployment. */
+  vercel_deployment_id: string;
   project_name: string;
   url: string;
   state: 'queued' | 'building' | 'ready' | 'error' | 'canceled';
@@ -126,8 +128,12 @@ export interface DeploymentRow {
   commit_sha: string | null;
   branch: string | null;
   health_score: number | null;
+  /** Set once a deployment agent has checked its health. */
+  agent_checked: boolean;
   metadata: Record<string, unknown>;
   created_at: string;
+  updated_at: string;
+  ready_at: string | null;
 }
 
 export interface FigmaFileRow {

@@ -57,6 +57,7 @@ export function CommandPalette() {
       { id: 'go:approvals', label: 'Go to Approval inbox', hint: 'Tasks waiting for a person', keywords: 'approve reject inbox', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/agents/approvals') },
       { id: 'go:prs', label: 'Go to Pull requests', hint: 'Development Hub', keywords: 'pr review', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development') },
       { id: 'go:deployments', label: 'Go to Deployments', hint: 'Development Hub', keywords: 'deploy rollback vercel', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development/deployments') },
+      { id: 'go:incidents', label: 'Go to Incidents', hint: 'Development Hub', keywords: 'incident outage timeline rollback restore postmortem', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development/incidents') },
       { id: 'go:graphiql', label: 'Open GraphiQL', hint: 'GraphQL explorer', keywords: 'graphql graphiql api explorer query schema docs subscription', icon: <SquareTerminal className="size-4" aria-hidden />, run: go('/graphiql') },
     );
     if (can(role, 'spawnAgents')) {

@@ -12,7 +12,7 @@ export interface Area {
 export const AREAS: Area[] = [
   { path: '/', label: 'Command Center', icon: Gauge, description: 'What needs attention now', keywords: 'home dashboard overview dora' },
   { path: '/agents', label: 'Agents', icon: Bot, description: 'Supervision tree, agents, tasks, approvals', keywords: 'orchestration supervision tree tasks queue approvals inbox' },
-  { path: '/development', label: 'Development', icon: GitPullRequest, description: 'Repositories, pull requests, deployments', keywords: 'github vercel pull requests deployments rollback repositories' },
+  { path: '/development', label: 'Development', icon: GitPullRequest, description: 'Repositories, pull requests, deployments', keywords: 'github vercel pull requests deployments rollback repositories incidents' },
   { path: '/design', label: 'Design System', icon: Palette, description: 'Figma files and components', keywords: 'figma components drift' },
   { path: '/team', label: 'Team', icon: Users, description: 'Members, roles, invitations', keywords: 'members roles invite invitations standups' },
   { path: '/social', label: 'Social', icon: Megaphone, description: 'Accounts, drafts, schedule, engagement', keywords: 'twitter x linkedin posts drafts schedule' },

@@ -1,9 +1,12 @@
 // Development Hub: pull requests with the agents' reviews and findings, repositories,
 // deployments with health and risk, rollback through the approval flow.
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, Route, Routes, useSearchParams } from 'react-router';
-import { ExternalLink, GitBranch, GitPullRequest, RefreshCw, Rocket, Undo2 } from 'lucide-react';
+import { Bot, ExternalLink, GitBranch, GitPullRequest, RefreshCw, Rocket, Undo2 } from 'lucide-react';
+import { FailureAnalysisView } from './FailureAnalysis';
+import { latestFailureAnalysis } from './failure';
+import { Incidents } from './Incidents';
 import { Tabs } from '../../components/Tabs';
 import { Findings, findingsOf } from '../agents/TaskOutput';
 import { HealthScore } from '../../components/HealthScore';
@@ -96,6 +99,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
                 {review.id !== request.data?.id && waitingOf(review) && <WaitingNotice agentType={review.agent_type} reason={waitingOf(review)?.reason ?? ''} kind={waitingOf(review)?.kind} until={waitingOf(review)?.until} compact />}
                 {review.status === 'failed' && review.error_message && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{review.error_message}</p>}
                 {findings.length > 0 && <div className="mt-2"><Findings findings={findings} /></div>}
+                <ModelNotes output={review.output_data} />
               </li>
             );
           })}
@@ -103,6 +107,57 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
       )}
     </div>
   );
+}
+
+export interface ModelReview {
+  summary?: string;
+  comments?: number;
+  comments_dropped?: number;
+  model?: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  error?: string;
+}
+
+/** The language model's part of a review output (`llm`), when there is one. */
+export function modelReviewOf(output: unknown): ModelReview | null {
+  if (typeof output !== 'object' || output === null) return null;
+  const llm = (output as { llm?: unknown }).llm;
+  return typeof llm === 'object' && llm !== null && !Array.isArray(llm) ? (llm as ModelReview) : null;
+}
+
+/** The model's notes on a review, labelled as the model's; its error as a muted note. */
+export function ModelNotes({ output }: { output: unknown }) {
+  const llm = modelReviewOf(output);
+  if (!llm) return null;
+  if (typeof llm.summary === 'string' && llm.summary.trim()) {
+    const tokens = (llm.input_tokens ?? 0) + (llm.output_tokens ?? 0);
+    return (
+      <div className="mt-2 rounded-md border border-violet-200 bg-violet-50/60 p-2 dark:border-violet-900 dark:bg-violet-950/30" data-testid="model-notes">
+        <div className="mb-1 flex flex-wrap items-center gap-1.5 text-[11px] font-medium text-violet-900 dark:text-violet-200">
+          <Bot className="size-3.5" aria-hidden />
+          <span>The model's notes</span>
+          {llm.model && <Mono className="text-inherit">{llm.model}</Mono>}
+          <span className="font-normal text-muted">
+            {llm.comments ? `· ${llm.comments} line comment${llm.comments === 1 ? '' : 's'}` : ''}
+            {llm.comments_dropped ? ` · ${llm.comments_dropped} off the diff dropped` : ''}
+            {tokens ? ` · ${tokens} tokens` : ''}
+          </span>
+        </div>
+        <p className="text-[12px] whitespace-pre-wrap">{llm.summary}</p>
+        <p className="mt-1 text-[11px] text-muted">Written by a language model, not by the rules; check it before acting on it.</p>
+      </div>
+    );
+  }
+  if (typeof llm.error === 'string' && llm.error) {
+    return (
+      <p className="mt-2 text-[12px] text-muted" data-testid="model-error">
+        <Bot className="mr-1 inline size-3.5 align-[-2px]" aria-hidden />
+        No notes from the model this time: {llm.error}
+      </p>
+    );
+  }
+  return null;
 }
 
 function PullRequests() {
@@ -277,7 +332,12 @@ function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
 function Deployments() {
   const deployments = useQuery({ queryKey: useOrgKey('deployments'), queryFn: () => call<Page<DeploymentRow>>(api.GET('/api/deployments', { params: { query: { limit: 100 } } })) });
   const canRollback = useCan('spawnAgents');
+  const analyses = useQuery({
+    queryKey: useOrgKey('tasks', 'failure-analyses'),
+    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_deployment_failure', limit: 200 } } })),
+  });
   const items = deployments.data?.items ?? [];
+  const columns = canRollback ? 8 : 7;
   return (
     <Card title="Deployments" bodyClassName="p-0">
       {deployments.isLoading && <div className="p-4"><LoadingBlock /></div>}
@@ -307,8 +367,10 @@ function Deployments() {
             <tbody>
               {items.map((deployment) => {
                 const risk = riskOf(deployment);
+                const failure = deployment.state === 'error' ? latestFailureAnalysis(analyses.data?.items, deployment) : null;
                 return (
-                  <tr key={deployment.id}>
+                  <Fragment key={deployment.id}>
+                  <tr data-testid="deployment-row" data-state={deployment.state}>
                     <td>
                       <div className="font-medium">{deployment.project_name}</div>
                       {deployment.url ? (
@@ -325,11 +387,21 @@ function Deployments() {
                       <Mono>{deployment.commit_sha?.slice(0, 7) ?? '—'}</Mono>
                       {deployment.branch && <div className="text-[12px] text-muted">{deployment.branch}</div>}
                     </td>
-                    <td><HealthScore score={deployment.health_score} /></td>
+                    <td><HealthScore score={deployment.health_score} checked={deployment.agent_checked} /></td>
                     <td>{risk === null ? <span className="text-[12px] text-muted" title="Risk appears once a prediction agent scores deployments">—</span> : <Badge tone={risk >= 70 ? 'red' : risk >= 40 ? 'amber' : 'green'}>risk {risk}</Badge>}</td>
                     <td><Time iso={deployment.created_at} className="text-muted" /></td>
                     {canRollback && <td className="text-right"><RollbackButton deployment={deployment} /></td>}
                   </tr>
+                  {failure && (
+                    <tr className="!border-t-0 hover:!bg-transparent">
+                      <td colSpan={columns} className="!pt-0">
+                        <div className="rounded-md border border-red-200 bg-red-50/40 p-3 dark:border-red-900/60 dark:bg-red-950/20">
+                          <FailureAnalysisView task={failure.task} analysis={failure.analysis} />
+                        </div>
+                      </td>
+                    </tr>
+                  )}
+                  </Fragment>
                 );
               })}
             </tbody>
@@ -341,12 +413,12 @@ function Deployments() {
 }
 
 export function DevelopmentArea() {
-  useLive(['pullRequests', 'deployments']);
+  useLive(['pullRequests', 'deployments', 'tasks', 'events']);
   return (
     <div>
       <PageHeader
         title="Development Hub"
-        description="Pull requests with the agents' reviews, repositories, deployments with health and risk."
+        description="Pull requests with the agents' reviews, repositories, deployments with health and risk, incidents."
         actions={
           <Link to="/integrations" className={buttonClass('secondary', 'sm')}>
             Integrations
@@ -358,12 +430,14 @@ export function DevelopmentArea() {
           { to: '/development', label: 'Pull requests', end: true },
           { to: '/development/repositories', label: 'Repositories' },
           { to: '/development/deployments', label: 'Deployments' },
+          { to: '/development/incidents', label: 'Incidents' },
         ]}
       />
       <Routes>
         <Route index element={<PullRequests />} />
         <Route path="repositories" element={<Repositories />} />
         <Route path="deployments" element={<Deployments />} />
+        <Route path="incidents" element={<Incidents />} />
       </Routes>
     </div>
   );

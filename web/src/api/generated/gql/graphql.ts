@@ -202,6 +202,15 @@ export type NewEventSubscriptionVariables = Exact<{
 
 export type NewEventSubscription = { newEvent: { id: string, eventType: string, eventSource: string, createdAt: string } };
 
+export type IncidentEventFieldsFragment = { id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string };
+
+export type IncidentEventsQueryVariables = Exact<{
+  organizationId?: string | null | undefined;
+}>;
+
+
+export type IncidentEventsQuery = { opened: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rollbackProposed: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rolledBack: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rollbackRejected: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rollbackFailed: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, stillUnhealthy: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, resolved: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -243,6 +252,15 @@ export const PullRequestFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"PullRequestFields"}) as unknown as TypedDocumentString<PullRequestFieldsFragment, unknown>;
+export const IncidentEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment IncidentEventFields on Event {
+  id
+  eventType
+  resourceId
+  metadata
+  createdAt
+}
+    `, {"fragmentName":"IncidentEventFields"}) as unknown as TypedDocumentString<IncidentEventFieldsFragment, unknown>;
 export const CommandCenterDocument = new TypedDocumentString(`
     query CommandCenter($organizationId: ID) {
   agents(organizationId: $organizationId, first: 100) {
@@ -568,3 +586,76 @@ export const NewEventDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<NewEventSubscription, NewEventSubscriptionVariables>;
+export const IncidentEventsDocument = new TypedDocumentString(`
+    query IncidentEvents($organizationId: ID) {
+  opened: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.opened"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+  rollbackProposed: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.rollback_proposed"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+  rolledBack: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.rolled_back"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+  rollbackRejected: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.rollback_rejected"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+  rollbackFailed: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.rollback_failed"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+  stillUnhealthy: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.still_unhealthy"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+  resolved: events(
+    organizationId: $organizationId
+    filters: {eventType: "incident.resolved"}
+    first: 100
+  ) {
+    items {
+      ...IncidentEventFields
+    }
+  }
+}
+    fragment IncidentEventFields on Event {
+  id
+  eventType
+  resourceId
+  metadata
+  createdAt
+}`) as unknown as TypedDocumentString<IncidentEventsQuery, IncidentEventsQueryVariables>;
