@@ -12,6 +12,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, MessagingErr, RpcReplyPort};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::behaviour::{
     AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest,
@@ -85,11 +86,16 @@ pub enum AgentMessage {
         task: Box<AgentTask>,
         cancel: CancellationToken,
         reply: RpcReplyPort<TaskOutcome>,
+        /// The sender's span (the task's, with its id and organization): the work is
+        /// done inside it, so one task can be followed across actors in the logs.
+        span: tracing::Span,
     },
     /// Decide about an event (watchers): the ids of the tasks written for it.
     Route {
         event: Box<Event>,
         reply: RpcReplyPort<Result<Vec<TaskId>, String>>,
+        /// The router's span (the event's, with its id and delivery).
+        span: tracing::Span,
     },
     /// A broadcast on one of the agent's topics (no reply: fire and forget).
     Broadcast {
@@ -194,6 +200,13 @@ impl AgentState {
                     status: enqueued.task.status,
                 });
             }
+            tracing::debug!(
+                task = %enqueued.task.id,
+                task_type = %enqueued.task.task_type,
+                agent = ?enqueued.task.agent_id,
+                created = enqueued.created,
+                "task written"
+            );
             written.push(enqueued.task.id);
         }
         Ok(written)
@@ -309,43 +322,56 @@ impl AgentActor {
                 task,
                 cancel,
                 reply,
+                span,
             } => {
-                state.transition(AgentStatus::Working, Some(task.id));
-                let context = state.context(cancel.clone());
-                let result = tokio::select! {
-                    result = state.behaviour.perform(&context, &task) => Some(result),
-                    () = cancel.cancelled() => None,
-                };
-                let outcome = match result {
-                    None => {
-                        state.transition(AgentStatus::Idle, None);
-                        TaskOutcome::Cancelled
-                    }
-                    Some(Ok(output)) => {
-                        state.transition(AgentStatus::Complete, Some(task.id));
-                        state.transition(AgentStatus::Idle, None);
-                        TaskOutcome::Completed(output)
-                    }
-                    Some(Err(failure)) => {
-                        tracing::warn!(task_id = %task.id, error = %failure, "task failed");
-                        state.transition(AgentStatus::Error, Some(task.id));
-                        state.transition(AgentStatus::Idle, None);
-                        TaskOutcome::Failed(failure)
-                    }
-                };
-                // The dispatcher may have given up waiting; that is its business.
-                let _ = reply.send(outcome);
+                async {
+                    state.transition(AgentStatus::Working, Some(task.id));
+                    let context = state.context(cancel.clone());
+                    let result = tokio::select! {
+                        result = state.behaviour.perform(&context, &task) => Some(result),
+                        () = cancel.cancelled() => None,
+                    };
+                    let outcome = match result {
+                        None => {
+                            state.transition(AgentStatus::Idle, None);
+                            TaskOutcome::Cancelled
+                        }
+                        Some(Ok(output)) => {
+                            state.transition(AgentStatus::Complete, Some(task.id));
+                            state.transition(AgentStatus::Idle, None);
+                            TaskOutcome::Completed(output)
+                        }
+                        Some(Err(failure)) => {
+                            tracing::warn!(task_id = %task.id, error = %failure, "task failed");
+                            state.transition(AgentStatus::Error, Some(task.id));
+                            state.transition(AgentStatus::Idle, None);
+                            TaskOutcome::Failed(failure)
+                        }
+                    };
+                    // The dispatcher may have given up waiting; that is its business.
+                    let _ = reply.send(outcome);
+                }
+                .instrument(span)
+                .await;
             }
-            AgentMessage::Route { event, reply } => {
-                let context = state.context(state.never_cancelled.clone());
-                let result = match state.behaviour.on_event(&context, &event).await {
-                    Ok(requests) => {
-                        let cause = format!("event:{}", event.id);
-                        state.spawn_tasks(&cause, &event.event_type, requests).await
+            AgentMessage::Route { event, reply, span } => {
+                async {
+                    let context = state.context(state.never_cancelled.clone());
+                    let result = match state.behaviour.on_event(&context, &event).await {
+                        Ok(requests) => {
+                            let cause = format!("event:{}", event.id);
+                            state.spawn_tasks(&cause, &event.event_type, requests).await
+                        }
+                        Err(failure) => Err(failure.to_string()),
+                    };
+                    match &result {
+                        Ok(tasks) => tracing::debug!(tasks = tasks.len(), "the watcher decided"),
+                        Err(reason) => tracing::warn!(%reason, "the watcher could not decide"),
                     }
-                    Err(failure) => Err(failure.to_string()),
-                };
-                let _ = reply.send(result);
+                    let _ = reply.send(result);
+                }
+                .instrument(span)
+                .await;
             }
             AgentMessage::Broadcast {
                 topic,

@@ -24,6 +24,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 use companyos_actors::{SyncReport, SyncRequest, TaskFailure, VendorRequest, VendorResponse};
@@ -199,7 +200,14 @@ impl Actor for Adapter {
                     .pending(state.integration_id, DRAIN_BATCH)
                     .await?;
                 for delivery in &batch {
-                    state.process(delivery).await?;
+                    let span = tracing::info_span!(
+                        "delivery",
+                        delivery = %delivery.id,
+                        organization = %state.organization_id,
+                        service = %state.service,
+                        event_type = %delivery.event_type,
+                    );
+                    state.process(delivery).instrument(span).await?;
                 }
                 if batch.len() == DRAIN_BATCH as usize && !state.drain_scheduled {
                     state.drain_scheduled = true;
@@ -371,9 +379,12 @@ impl AdapterState {
         if let Some(event) = store.deliveries().complete(org, delivery.id, event).await? {
             self.processed += 1;
             crate::metrics::delivery_processed(self.service.as_str());
+            tracing::info!(event = %event.id, event_type = %event.event_type, "event recorded");
             // A router restarting now finds the event unrouted when it starts.
-            if let Some(router) = self.deps.node.router() {
-                let _ = router.send_message(RouterMessage::RouteStored(Box::new(event)));
+            if let Some(router) = self.deps.node.router()
+                && let Err(error) = router.send_message(RouterMessage::RouteStored(Box::new(event)))
+            {
+                tracing::warn!(%error, "the router is restarting; it routes the event when it starts");
             }
         }
         Ok(())

@@ -18,6 +18,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::metrics;
 use crate::tree::Deps;
@@ -153,7 +154,15 @@ impl Actor for Dispatcher {
         let filled = claimed.len() == free;
         for task in claimed {
             deps.dispatch.in_flight.fetch_add(1, Ordering::AcqRel);
-            tokio::spawn(deliver(deps.clone(), task));
+            let span = tracing::info_span!(
+                "task",
+                task = %task.task.id,
+                organization = %task.task.organization_id,
+                agent = ?task.task.agent_id,
+                task_type = %task.task.task_type,
+                attempt = task.task.attempt,
+            );
+            tokio::spawn(deliver(deps.clone(), task).instrument(span));
         }
         if filled {
             myself.send_message(DispatcherMessage::Tick)?;
@@ -234,6 +243,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             task: Box::new(task),
             cancel: cancel.clone(),
             reply,
+            span: tracing::Span::current(),
         },
         None,
     );
@@ -286,6 +296,11 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
         Err(error) => (record_failure(&deps, &lease, &error, true).await, "crashed"),
     };
     metrics::task_finished(label, started.elapsed());
+    tracing::info!(
+        outcome = label,
+        seconds = started.elapsed().as_secs_f64(),
+        "task finished"
+    );
     match result {
         Ok(status) => {
             deps.bus.publish(RuntimeEvent::TaskChanged {

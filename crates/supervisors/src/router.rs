@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 use companyos_actors::{AgentKind, AgentMessage, RuntimeEvent};
 use companyos_store::{Event, EventId, OrgId, TaskId};
@@ -106,6 +107,22 @@ async fn route(deps: &Deps, org: OrgId, event: EventId) -> Result<Vec<TaskId>, R
 /// Hands one stored event to every running watcher of its organization; marks it
 /// routed when all of them accepted it. Returns the tasks written for it.
 async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, RuntimeError> {
+    let span = tracing::info_span!(
+        "event",
+        event = %event.id,
+        event_type = %event.event_type,
+        organization = %event.organization_id,
+        delivery = event.metadata.get("delivery_id").and_then(serde_json::Value::as_str).unwrap_or_default(),
+    );
+    let routed = route_stored_in(deps, event).instrument(span.clone()).await;
+    span.in_scope(|| match &routed {
+        Ok(tasks) => tracing::info!(tasks = tasks.len(), "event routed"),
+        Err(error) => tracing::warn!(%error, "event not routed; it is routed again at start-up"),
+    });
+    routed
+}
+
+async fn route_stored_in(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, RuntimeError> {
     let org = event.organization_id;
     let mut tasks = Vec::new();
     for (agent, location) in deps
@@ -116,7 +133,11 @@ async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runtime
         match location
             .handle
             .call(
-                |reply| AgentMessage::Route { event, reply },
+                |reply| AgentMessage::Route {
+                    event,
+                    reply,
+                    span: tracing::Span::current(),
+                },
                 Some(WATCHER_TIMEOUT),
             )
             .await

@@ -607,6 +607,7 @@ async fn receive(
         .await?;
     match recorded {
         Recorded::New(id) => {
+            tracing::info!(delivery = %id, organization = %org, %service, "delivery recorded");
             if let Err(error) = state
                 .runtime
                 .deliver(org, resolved.integration_id, id)
