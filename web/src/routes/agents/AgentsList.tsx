@@ -88,7 +88,7 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
           <fieldset className="space-y-2 rounded-md border border-line p-3">
             <legend className="px-1 text-[12px] font-medium">Configuration</legend>
             {errors.fields.configuration && <p className="text-[12px] text-red-700 dark:text-red-400">{errors.fields.configuration}</p>}
-            <ConfigForm draft={draft} defaults={selected.default_configuration} onChange={setDraft} errors={configErrors} />
+            <ConfigForm draft={draft} defaults={selected.default_configuration} onChange={setDraft} errors={configErrors} agentType={selected.type} />
           </fieldset>
         )}
       </div>
@@ -141,7 +141,7 @@ function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void
         </Field>
         <fieldset className="space-y-2 rounded-md border border-line p-3">
           <legend className="px-1 text-[12px] font-medium">Configuration</legend>
-          <ConfigForm draft={draft} defaults={defaults} onChange={setDraft} errors={configErrors} />
+          <ConfigForm draft={draft} defaults={defaults} onChange={setDraft} errors={configErrors} agentType={agent.type} />
         </fieldset>
         <p className="text-[12px] text-muted">Saving restarts the agent with the new configuration; a task it was running is retried.</p>
       </div>

@@ -1,6 +1,8 @@
 // An agent's configuration as a form, shaped by its type's default configuration:
-// strings, numbers and booleans as fields, anything else as JSON.
-import { Field, Input, Textarea, useFieldId } from '../../components/ui';
+// strings, numbers and booleans as fields, anything else as JSON. The notification agent's
+// channels and routing rules also have fields of their own (the routes stay editable as JSON).
+import { Plus, Trash2 } from 'lucide-react';
+import { Button, Field, Input, Select, Textarea, useFieldId } from '../../components/ui';
 
 export type ConfigDraft = Record<string, string | boolean>;
 
@@ -23,13 +25,26 @@ export function configurationOf(draft: ConfigDraft, defaults: Record<string, unk
       if (raw.trim() === '' || Number.isNaN(value)) throw new ConfigError(key, 'must be a number');
       result[key] = value;
     } else if (typeof sample === 'string') result[key] = raw;
-    else {
+    else if (sample === null || sample === undefined) {
+      // No type to go by: JSON when it reads as JSON, else the text as it is (a channel id).
+      try {
+        result[key] = JSON.parse(raw);
+      } catch {
+        result[key] = raw;
+      }
+    } else {
       try {
         result[key] = JSON.parse(raw);
       } catch {
         throw new ConfigError(key, 'must be valid JSON');
       }
     }
+  }
+  // A routing rule's kinds left with an empty entry while typing.
+  if (Array.isArray(result.routes)) {
+    result.routes = result.routes.map((route: unknown) =>
+      typeof route === 'object' && route !== null && Array.isArray((route as { kinds?: unknown }).kinds) ? { ...route, kinds: (route as { kinds: unknown[] }).kinds.filter((kind) => kind !== '') } : route,
+    );
   }
   return result;
 }
@@ -43,13 +58,133 @@ export class ConfigError extends Error {
   }
 }
 
-export function ConfigForm({ draft, defaults, onChange, errors }: { draft: ConfigDraft; defaults: Record<string, unknown> | null | undefined; onChange: (draft: ConfigDraft) => void; errors: Record<string, string> }) {
-  const base = useFieldId('config');
-  const keys = Object.keys(draft);
-  if (keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+
+export interface RouteDraft {
+  kinds: string[];
+  min_severity: string;
+  channel: string;
+}
+
+/** The notification agent's routes from the draft's JSON, or null when it is not a list of routes. */
+export function routesOf(raw: string | boolean | undefined): RouteDraft[] | null {
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return [];
+  if (typeof raw !== 'string') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (value === null) return [];
+  if (!Array.isArray(value)) return null;
+  return value.map((item) => {
+    const route = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    return {
+      ...route,
+      kinds: Array.isArray(route.kinds) ? route.kinds.map(String) : typeof route.kinds === 'string' ? [route.kinds] : [],
+      min_severity: typeof route.min_severity === 'string' ? route.min_severity : 'info',
+      channel: typeof route.channel === 'string' ? route.channel : '',
+    };
+  });
+}
+
+/** A channel kept in the draft as JSON text (its default is null), read as plain text. */
+export function channelOf(raw: string | boolean | undefined): string {
+  if (typeof raw !== 'string' || raw.trim() === '') return '';
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === 'string' ? value : value === null ? '' : raw;
+  } catch {
+    return raw;
+  }
+}
+
+const NOTIFICATION_KEYS = new Set(['default_channel', 'approvals_channel', 'routes']);
+
+/** The notification agent's default and approvals channels, and its routing rules as a table. */
+function NotificationFields({ draft, onChange, errors }: { draft: ConfigDraft; onChange: (draft: ConfigDraft) => void; errors: Record<string, string> }) {
+  const base = useFieldId('notification');
+  const routes = routesOf(draft.routes);
+  const setChannel = (key: string, value: string) => onChange({ ...draft, [key]: value.trim() ? JSON.stringify(value.trim()) : 'null' });
+  const setRoutes = (next: RouteDraft[]) => onChange({ ...draft, routes: JSON.stringify(next, null, 2) });
+  const update = (index: number, change: Partial<RouteDraft>) => routes && setRoutes(routes.map((route, at) => (at === index ? { ...route, ...change } : route)));
   return (
-    <div className="space-y-3">
-      {keys.map((key) => {
+    <div className="space-y-3" data-testid="notification-config">
+      <div className="grid gap-3 sm:grid-cols-2">
+        <Field label="Default channel" htmlFor={`${base}-default`} error={errors.default_channel} hint="Slack channel id (C…) for notices no route takes">
+          <Input id={`${base}-default`} placeholder="C0123456789" value={channelOf(draft.default_channel)} onChange={(event) => setChannel('default_channel', event.target.value)} />
+        </Field>
+        <Field label="Approvals channel" htmlFor={`${base}-approvals`} error={errors.approvals_channel} hint="Where approval requests with buttons go; the default channel when empty">
+          <Input id={`${base}-approvals`} placeholder="C0123456789" value={channelOf(draft.approvals_channel)} onChange={(event) => setChannel('approvals_channel', event.target.value)} />
+        </Field>
+      </div>
+      <div className="space-y-1.5">
+        <div className="flex items-center justify-between">
+          <span className="text-[12px] font-medium">Routes</span>
+          {routes && (
+            <Button size="sm" icon={<Plus className="size-3.5" aria-hidden />} onClick={() => setRoutes([...routes, { kinds: ['deployment.*'], min_severity: 'info', channel: '' }])}>
+              Add a route
+            </Button>
+          )}
+        </div>
+        {routes === null ? (
+          <p className="text-[12px] text-red-700 dark:text-red-400">The routes are not a list in JSON; fix them in the JSON below.</p>
+        ) : routes.length === 0 ? (
+          <p className="text-[12px] text-muted">No routes: every notice goes to the default channel. A route sends notices of some kinds (such as <code className="font-mono">deployment.*</code>) from a minimum severity to a channel; the first route that matches wins.</p>
+        ) : (
+          <table className="w-full text-left text-[12px] [&_td]:py-1 [&_td]:pr-2 [&_th]:pb-1 [&_th]:pr-2 [&_th]:font-medium [&_th]:text-muted" data-testid="notification-routes">
+            <thead>
+              <tr>
+                <th>Kinds (comma-separated)</th>
+                <th className="w-32">Minimum severity</th>
+                <th className="w-40">Channel</th>
+                <th className="w-8"><span className="sr-only">Remove</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {routes.map((route, index) => (
+                <tr key={index}>
+                  <td>
+                    <Input
+                      aria-label={`Route ${index + 1} kinds`}
+                      className="font-mono text-[12px]"
+                      placeholder="deployment.*, incident.*"
+                      value={route.kinds.join(', ')}
+                      onChange={(event) => update(index, { kinds: event.target.value.split(',').map((kind) => kind.trim()).filter((kind, at, all) => kind !== '' || at === all.length - 1) })}
+                    />
+                  </td>
+                  <td>
+                    <Select aria-label={`Route ${index + 1} minimum severity`} value={route.min_severity} onChange={(event) => update(index, { min_severity: event.target.value })}>
+                      {SEVERITIES.map((severity) => (
+                        <option key={severity} value={severity}>
+                          {severity}
+                        </option>
+                      ))}
+                    </Select>
+                  </td>
+                  <td>
+                    <Input aria-label={`Route ${index + 1} channel`} className="font-mono text-[12px]" placeholder="C0123456789" value={route.channel} onChange={(event) => update(index, { channel: event.target.value.trim() })} />
+                  </td>
+                  <td>
+                    <Button size="sm" variant="ghost" aria-label={`Remove route ${index + 1}`} icon={<Trash2 className="size-3.5" aria-hidden />} onClick={() => setRoutes(routes.filter((_, at) => at !== index))} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { draft: ConfigDraft; defaults: Record<string, unknown> | null | undefined; onChange: (draft: ConfigDraft) => void; errors: Record<string, string>; agentType?: string }) {
+  const base = useFieldId('config');
+  const notification = agentType === 'notification';
+  const keys = Object.keys(draft).filter((key) => !notification || key !== 'default_channel' && key !== 'approvals_channel');
+  if (!notification && keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
+  const field = (key: string) => {
         const value = draft[key];
         const sample = defaults?.[key];
         const id = `${base}-${key}`;
@@ -71,7 +206,17 @@ export function ConfigForm({ draft, defaults, onChange, errors }: { draft: Confi
             )}
           </Field>
         );
-      })}
+  };
+  if (!notification) return <div className="space-y-3">{keys.map(field)}</div>;
+  const others = keys.filter((key) => !NOTIFICATION_KEYS.has(key));
+  return (
+    <div className="space-y-3">
+      <NotificationFields draft={draft} onChange={onChange} errors={errors} />
+      {others.map(field)}
+      <details className="rounded-md border border-line px-3 py-2" open={routesOf(draft.routes) === null || undefined}>
+        <summary className="cursor-pointer text-[12px] font-medium">Routes as JSON</summary>
+        <div className="mt-2">{field('routes')}</div>
+      </details>
     </div>
   );
 }
