@@ -408,7 +408,7 @@ impl DeploymentAgent {
             slow: Duration::from_millis(self.config.slow_ms.max(1)),
         };
         let probes: Vec<Probe> = tokio::select! {
-            probes = probe::probe(&plan) => probes.map_err(TaskFailure::Permanent)?,
+            probes = probe::probe(&plan) => probes.map_err(|error| TaskFailure::Permanent(error.to_string()))?,
             () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
         };
         let score = probe::health_score(&probes, plan.slow);

@@ -778,7 +778,18 @@ fn linkedin(payload: &Value) -> Normalised {
 /// A body as JSON: JSON as it is; a form body (`application/x-www-form-urlencoded`)
 /// as its `payload` field's JSON when it has one (GitHub's form content type, Slack's
 /// interactivity), else as an object of its fields (Slack's slash commands).
-pub fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, String> {
+/// Why a delivery's body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the body is not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("the form's payload field is not JSON: {0}")]
+    PayloadNotJson(serde_json::Error),
+    #[error("the form body has no fields")]
+    EmptyForm,
+}
+
+pub fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, BodyError> {
     let form = content_type.is_some_and(|content_type| {
         content_type
             .trim()
@@ -786,16 +797,14 @@ pub fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, Stri
             .starts_with("application/x-www-form-urlencoded")
     });
     if !form {
-        return serde_json::from_slice(body)
-            .map_err(|error| format!("the body is not JSON: {error}"));
+        return serde_json::from_slice(body).map_err(BodyError::NotJson);
     }
     let fields: serde_json::Map<String, Value> = form_urlencoded::parse(body)
         .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
         .collect();
     match fields.get("payload").and_then(Value::as_str) {
-        Some(json) => serde_json::from_str(json)
-            .map_err(|error| format!("the form's payload field is not JSON: {error}")),
-        None if fields.is_empty() => Err("the form body has no fields".into()),
+        Some(json) => serde_json::from_str(json).map_err(BodyError::PayloadNotJson),
+        None if fields.is_empty() => Err(BodyError::EmptyForm),
         None => Ok(Value::Object(fields)),
     }
 }
@@ -851,12 +860,22 @@ mod tests {
             Some("application/x-www-form-urlencoded"),
             b"payload=%7B%22zen%22%3A%22hi%22%7D",
         );
-        assert_eq!(github, Ok(json!({"zen": "hi"})));
+        assert_eq!(github.ok(), Some(json!({"zen": "hi"})));
         let command = parse_body(
             Some("application/x-www-form-urlencoded; charset=utf-8"),
             b"command=%2Fdeploy&text=now",
         );
-        assert_eq!(command, Ok(json!({"command": "/deploy", "text": "now"})));
-        assert!(parse_body(Some("application/json"), b"{not json").is_err());
+        assert_eq!(
+            command.ok(),
+            Some(json!({"command": "/deploy", "text": "now"}))
+        );
+        assert!(matches!(
+            parse_body(Some("application/json"), b"{not json"),
+            Err(BodyError::NotJson(_))
+        ));
+        assert!(matches!(
+            parse_body(Some("application/x-www-form-urlencoded"), b""),
+            Err(BodyError::EmptyForm)
+        ));
     }
 }

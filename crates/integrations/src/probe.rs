@@ -45,13 +45,12 @@ pub fn address(base: &str, path: &str) -> String {
 }
 
 /// GETs every path of the plan, one after another (redirects are followed, at most 5).
-pub async fn probe(plan: &ProbePlan) -> Result<Vec<Probe>, String> {
+pub async fn probe(plan: &ProbePlan) -> Result<Vec<Probe>, crate::http::HttpSetupError> {
     let client = crate::http::builder()?
         .connect_timeout(plan.timeout)
         .timeout(plan.timeout)
         .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .map_err(|error| error.to_string())?;
+        .build()?;
     let mut probes = Vec::with_capacity(plan.paths.len());
     for path in &plan.paths {
         let url = address(&plan.base, path);

@@ -329,7 +329,10 @@ impl AdapterState {
         let payload = match normalise::parse_body(content_type, &delivery.body) {
             Ok(payload) => payload,
             Err(reason) => {
-                store.deliveries().fail(org, delivery.id, &reason).await?;
+                store
+                    .deliveries()
+                    .fail(org, delivery.id, &reason.to_string())
+                    .await?;
                 return Ok(());
             }
         };

@@ -562,7 +562,10 @@ async fn receive(
             let recorded = state
                 .store
                 .deliveries()
-                .record(org, record(None, "malformed".into(), Some(reason.clone())))
+                .record(
+                    org,
+                    record(None, "malformed".into(), Some(reason.to_string())),
+                )
                 .await?;
             let id = match recorded {
                 Recorded::New(id) | Recorded::Duplicate(id) => id,

@@ -198,7 +198,7 @@ pub async fn serve_node_with_llm(
     Server {
         base: format!("http://{address}"),
         client: companyos_integrations::http::builder()
-            .and_then(|builder| builder.build().map_err(|error| error.to_string()))
+            .and_then(|builder| builder.build().map_err(Into::into))
             .expect("client"),
         runtime,
         keys,

@@ -162,7 +162,7 @@ impl FigmaClient {
         );
         caller.token_header()?;
         let http = crate::http::client(config.timeout)
-            .map_err(|message| caller.invalid_request(message))?;
+            .map_err(|error| caller.invalid_request(error.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,

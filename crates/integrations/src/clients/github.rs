@@ -378,7 +378,9 @@ impl GitHubClient {
         http_connector.enforce_http(false);
         http_connector.set_connect_timeout(Some(Duration::from_secs(10)));
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(crate::http::tls().map_err(|message| caller.invalid_request(message))?)
+            .with_tls_config(
+                crate::http::tls().map_err(|error| caller.invalid_request(error.to_string()))?,
+            )
             .https_or_http()
             .enable_http1()
             .wrap_connector(http_connector);

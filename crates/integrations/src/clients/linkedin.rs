@@ -152,7 +152,7 @@ impl LinkedInClient {
             return Err(caller.invalid_request("the api version must be YYYYMM, such as 202511"));
         }
         let http = crate::http::client(config.timeout)
-            .map_err(|message| caller.invalid_request(message))?;
+            .map_err(|error| caller.invalid_request(error.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,

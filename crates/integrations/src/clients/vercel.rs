@@ -226,7 +226,7 @@ impl VercelClient {
         );
         caller.bearer()?;
         let http = crate::http::client(config.timeout)
-            .map_err(|message| caller.invalid_request(message))?;
+            .map_err(|error| caller.invalid_request(error.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,

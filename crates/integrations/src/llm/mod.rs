@@ -262,7 +262,8 @@ pub fn client(config: &LlmConfig) -> Result<Arc<dyn LlmClient>, LlmError> {
                 .to_owned(),
         ));
     }
-    let http = crate::http::client(config.timeout).map_err(LlmError::InvalidConfig)?;
+    let http = crate::http::client(config.timeout)
+        .map_err(|error| LlmError::InvalidConfig(error.to_string()))?;
     let transport = Transport::new(http);
     Ok(match config.provider {
         LlmProvider::OpenAiCompatible => {
