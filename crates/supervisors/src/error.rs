@@ -15,7 +15,7 @@ pub enum RuntimeError {
     #[error("agent {agent} refused: {reason}")]
     Refused { agent: AgentId, reason: String },
     #[error("invalid schedule: {0}")]
-    InvalidSchedule(String),
+    InvalidSchedule(#[from] crate::scheduler::ScheduleError),
     #[error("the supervision tree is not running: {0}")]
     Tree(String),
 }

@@ -35,7 +35,7 @@ pub use error::RuntimeError;
 pub use gateway::GatewayMessage;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Placement, Runtime, RuntimeConfig};
-pub use scheduler::{SchedulerConfig, next_run};
+pub use scheduler::{ScheduleError, SchedulerConfig, next_run};
 pub use sync::AdapterConfig;
 pub use tree::ActorInfo;
 

@@ -35,14 +35,32 @@ impl Default for SchedulerConfig {
     }
 }
 
+/// Why a schedule's expression gives no next run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("{expression:?} is not a cron expression (minute hour day month weekday): {reason}")]
+    NotCron { expression: String, reason: String },
+    #[error("{expression:?} never matches after {after}: {reason}")]
+    NeverMatches {
+        expression: String,
+        after: DateTime<Utc>,
+        reason: String,
+    },
+}
+
 /// The first time strictly after `after` that the five-field cron expression matches
 /// (minute hour day-of-month month day-of-week, in UTC).
-pub fn next_run(expression: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let cron = Cron::from_str(expression).map_err(|error| {
-        format!("{expression:?} is not a cron expression (minute hour day month weekday): {error}")
+pub fn next_run(expression: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, ScheduleError> {
+    let cron = Cron::from_str(expression).map_err(|error| ScheduleError::NotCron {
+        expression: expression.to_owned(),
+        reason: error.to_string(),
     })?;
     cron.find_next_occurrence(&after, false)
-        .map_err(|error| format!("{expression:?} never matches after {after}: {error}"))
+        .map_err(|error| ScheduleError::NeverMatches {
+            expression: expression.to_owned(),
+            after,
+            reason: error.to_string(),
+        })
 }
 
 /// The scheduler actor (`root/system/scheduler`): each `Tick` fires the due schedules
@@ -166,6 +184,13 @@ mod tests {
         let at_nine = next_run("0 9 * * 1-5", next).expect("the day after");
         assert_eq!(at_nine.to_rfc3339(), "2026-11-24T09:00:00+00:00");
         let error = next_run("every day at nine", monday_0830).expect_err("not cron");
-        assert!(error.contains("not a cron expression"), "{error}");
+        assert!(
+            matches!(error, super::ScheduleError::NotCron { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("not a cron expression"),
+            "{error}"
+        );
     }
 }

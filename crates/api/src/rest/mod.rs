@@ -71,7 +71,9 @@ impl From<RuntimeError> for ApiError {
                 "Agent timed out",
                 format!("the agent did not answer within {timeout_ms} ms"),
             ),
-            RuntimeError::InvalidSchedule(reason) => ApiError::invalid("cron_expression", reason),
+            RuntimeError::InvalidSchedule(reason) => {
+                ApiError::invalid("cron_expression", reason.to_string())
+            }
             RuntimeError::Tree(reason) => {
                 tracing::warn!(%reason, "the supervision tree could not serve a request");
                 ApiError::new(
