@@ -56,8 +56,19 @@ struct Plan {
 }
 
 pub struct WorkflowCoordinator {
-    plan: Result<Vec<StepSpec>, String>,
+    plan: Result<Vec<StepSpec>, PlanError>,
     poll: Duration,
+}
+
+/// Why a coordinator's configuration describes no workflow it can run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("invalid workflow configuration: {0}")]
+    Unreadable(String),
+    #[error("invalid workflow configuration: no steps")]
+    NoSteps,
+    #[error("invalid workflow configuration: stages start at 0, priorities are 1–10")]
+    OutOfRange,
 }
 
 impl WorkflowCoordinator {
@@ -65,20 +76,17 @@ impl WorkflowCoordinator {
     /// task with the reason, rather than the agent.
     pub fn from_configuration(configuration: &Value) -> Self {
         let plan = serde_json::from_value::<Plan>(configuration.clone())
-            .map_err(|error| format!("invalid workflow configuration: {error}"))
+            .map_err(|error| PlanError::Unreadable(error.to_string()))
             .and_then(|plan| {
                 if plan.steps.is_empty() {
-                    return Err("invalid workflow configuration: no steps".into());
+                    return Err(PlanError::NoSteps);
                 }
                 if plan
                     .steps
                     .iter()
                     .any(|step| step.stage < 0 || !(1..=10).contains(&step.priority))
                 {
-                    return Err(
-                        "invalid workflow configuration: stages start at 0, priorities are 1–10"
-                            .into(),
-                    );
+                    return Err(PlanError::OutOfRange);
                 }
                 Ok(plan.steps)
             });
@@ -143,7 +151,10 @@ impl Behaviour for WorkflowCoordinator {
         context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        let plan = self.plan.clone().map_err(TaskFailure::Permanent)?;
+        let plan = self
+            .plan
+            .clone()
+            .map_err(|error| TaskFailure::Permanent(error.to_string()))?;
         let org = context.agent.organization_id;
         let workflows = context.store.workflows();
         let run = self.run_for(context, task, &plan).await?;

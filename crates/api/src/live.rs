@@ -44,6 +44,16 @@ pub enum Closing {
     MembershipEnded,
 }
 
+/// Why a token sent over a live connection was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshRefused {
+    /// Not a valid access token of a live session (the edge's words for why).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the token is another user's; open a new connection for them")]
+    AnotherUser,
+}
+
 impl Closing {
     /// The close code and the reason sent with it.
     pub fn frame(self) -> (u16, &'static str) {
@@ -126,19 +136,19 @@ impl Binding {
 
     /// Takes a fresh access token sent over the socket: it must be valid, of a live
     /// session and of the same user. Returns its expiry.
-    pub async fn refresh(&self, state: &AppState, token: &str) -> Result<i64, String> {
+    pub async fn refresh(&self, state: &AppState, token: &str) -> Result<i64, RefreshRefused> {
         let claims = crate::auth::authenticate(state, token)
             .await
-            .map_err(|error| error.detail)?;
+            .map_err(|error| RefreshRefused::Invalid(error.detail))?;
         if claims.user != self.user {
-            return Err("the token is another user's; open a new connection for them".into());
+            return Err(RefreshRefused::AnotherUser);
         }
         self.session.send_replace(claims.session);
         self.expiry.send_replace(claims.expires_at);
         Ok(claims.expires_at)
     }
 
-    /// Resolves when the connection must close, and says why.
+    /// Resolves when the connection must close, and says why., and says why.
     pub async fn ended(&self, state: &AppState) -> Closing {
         let mut changes = state.auth.live.subscribe();
         let mut expiry = self.expiry.subscribe();

@@ -173,7 +173,7 @@ async fn serve_subscriptions(
                 let expires_at = binding
                     .refresh(&ping_state, &token)
                     .await
-                    .map_err(async_graphql::Error::new)?;
+                    .map_err(|refused| async_graphql::Error::new(refused.to_string()))?;
                 Ok(Some(serde_json::json!({"expires_at": expires_at})))
             }
         })
