@@ -577,6 +577,32 @@ await step('a rollback without a deployment agent is kept waiting for approval a
   return `${status}; "${reason}"`;
 });
 
+await step('an incident opened through the API shows its timeline and the rollback waiting for approval', async () => {
+  const agent = await rest('POST', '/api/agents', { ...authed(), body: { name: 'e2e-incidents', type: 'incident_response' } });
+  if (agent.status !== 201) throw new Error(`create the incident_response agent answered ${agent.status}: ${JSON.stringify(agent.json)}`);
+  const created = await rest('POST', '/api/agent-tasks', {
+    ...authed(),
+    body: { agent_id: agent.json.id, task_type: 'open_incident', input: { deployment: { project: 'e2e-shop', vercel_deployment_id: 'dpl_e2e_incident' }, reason: 'the e2e deployment of e2e-shop failed', severity: 'high' } },
+  });
+  if (created.status !== 201) throw new Error(`create the open_incident task answered ${created.status}: ${JSON.stringify(created.json)}`);
+  const incident = created.json.id;
+  await until('the incident timeline events', async () => {
+    const events = await rest('GET', '/api/analytics/events?type=incident.rollback_proposed&limit=50', authed());
+    return events.json?.items?.some((event) => event.metadata?.incident === incident);
+  }, 15_000);
+  await page.goto(`${origin}/development/incidents`);
+  const card = page.locator(`[data-testid=incident][data-incident="${incident}"]`);
+  await card.waitFor({ timeout: 10_000 });
+  await card.getByRole('heading', { name: 'e2e-shop' }).waitFor();
+  await card.locator('[data-event-type="incident.rollback_proposed"]').waitFor();
+  await card.getByTestId('incident-rollback').waitFor({ timeout: 10_000 });
+  const status = await card.getAttribute('data-status');
+  const steps = await card.locator('[data-event-type]').count();
+  await page.screenshot({ path: join(SHOTS, 'development-incident.png'), fullPage: true });
+  if (status !== 'open') throw new Error(`the incident is ${status}, not open`);
+  return `${status}, ${steps} timeline events, rollback waiting for approval`;
+});
+
 // ---- areas: screenshots and accessibility, as the owner, light theme, then dark.
 const AREAS = [
   ['command-center', '/'],
@@ -588,6 +614,7 @@ const AREAS = [
   ['development', '/development'],
   ['development-repositories', '/development/repositories'],
   ['development-deployments', '/development/deployments'],
+  ['development-incidents', '/development/incidents'],
   ['design', '/design'],
   ['team', '/team'],
   ['social', '/social'],

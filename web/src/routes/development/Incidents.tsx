@@ -11,7 +11,7 @@ import { useOrganization, useOrgKey } from '../../api/hooks';
 import type { Page, TaskRow } from '../../api/models';
 import { Badge, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, Time, buttonClass, cx } from '../../components/ui';
 import { absoluteTime, shortId } from '../../lib/time';
-import { INCIDENT_STEPS, formatDuration, groupIncidents, incidentEventsOf, pendingRollbackOf, type Incident, type IncidentStatus } from './incidents';
+import { INCIDENT_EVENT_TYPES, INCIDENT_STEPS, formatDuration, groupIncidents, incidentEventsOf, pendingRollbackOf, type Incident, type IncidentStatus } from './incidents';
 
 const STATUS: Record<IncidentStatus, { label: string; tone: 'green' | 'amber' | 'red' }> = {
   resolved: { label: 'resolved', tone: 'green' },
@@ -97,7 +97,11 @@ export function IncidentCard({ incident, rollback }: { incident: Incident; rollb
 
 export function Incidents() {
   const { organizationId } = useOrganization();
-  const events = useQuery({ queryKey: useOrgKey('events', 'incidents'), refetchInterval: 30_000, queryFn: () => gql(IncidentEventsQuery, { organizationId }) });
+  const events = useQuery({
+    queryKey: useOrgKey('events', 'incidents'),
+    refetchInterval: 30_000,
+    queryFn: () => Promise.all(INCIDENT_EVENT_TYPES.map((eventType) => gql(IncidentEventsQuery, { organizationId, eventType }))),
+  });
   const rollbacks = useQuery({
     queryKey: useOrgKey('tasks', 'rollbacks', 'needs_approval'),
     refetchInterval: 30_000,

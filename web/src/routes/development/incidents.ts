@@ -55,10 +55,12 @@ export function incidentIdOf(event: IncidentEvent): string | null {
   return text(record(event.metadata)?.incident) ?? (event.eventType.startsWith('incident.') ? event.resourceId : null);
 }
 
-/** The events of every page of the incident query, in one list. */
-export function incidentEventsOf(data: IncidentEventsQuery | undefined): IncidentEvent[] {
-  if (!data) return [];
-  return [data.opened, data.rollbackProposed, data.rolledBack, data.rollbackRejected, data.rollbackFailed, data.stillUnhealthy, data.resolved].flatMap((page) => page.items);
+/** The kinds of event an incident's timeline holds, in the order they happen. */
+export const INCIDENT_EVENT_TYPES = Object.keys(INCIDENT_STEPS);
+
+/** The events of every page of the incident queries (one per kind), in one list. */
+export function incidentEventsOf(pages: (IncidentEventsQuery | undefined)[] | undefined): IncidentEvent[] {
+  return (pages ?? []).flatMap((page) => page?.events.items ?? []);
 }
 
 /** Incidents grouped from their events, the newest first (by when each was opened, or its first event). */

@@ -206,10 +206,11 @@ export type IncidentEventFieldsFragment = { id: string, eventType: string, resou
 
 export type IncidentEventsQueryVariables = Exact<{
   organizationId?: string | null | undefined;
+  eventType: string;
 }>;
 
 
-export type IncidentEventsQuery = { opened: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rollbackProposed: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rolledBack: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rollbackRejected: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, rollbackFailed: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, stillUnhealthy: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> }, resolved: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> } };
+export type IncidentEventsQuery = { events: { items: Array<{ id: string, eventType: string, resourceId: string | null, metadata: unknown, createdAt: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -587,64 +588,10 @@ export const NewEventDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<NewEventSubscription, NewEventSubscriptionVariables>;
 export const IncidentEventsDocument = new TypedDocumentString(`
-    query IncidentEvents($organizationId: ID) {
-  opened: events(
+    query IncidentEvents($organizationId: ID, $eventType: String!) {
+  events(
     organizationId: $organizationId
-    filters: {eventType: "incident.opened"}
-    first: 100
-  ) {
-    items {
-      ...IncidentEventFields
-    }
-  }
-  rollbackProposed: events(
-    organizationId: $organizationId
-    filters: {eventType: "incident.rollback_proposed"}
-    first: 100
-  ) {
-    items {
-      ...IncidentEventFields
-    }
-  }
-  rolledBack: events(
-    organizationId: $organizationId
-    filters: {eventType: "incident.rolled_back"}
-    first: 100
-  ) {
-    items {
-      ...IncidentEventFields
-    }
-  }
-  rollbackRejected: events(
-    organizationId: $organizationId
-    filters: {eventType: "incident.rollback_rejected"}
-    first: 100
-  ) {
-    items {
-      ...IncidentEventFields
-    }
-  }
-  rollbackFailed: events(
-    organizationId: $organizationId
-    filters: {eventType: "incident.rollback_failed"}
-    first: 100
-  ) {
-    items {
-      ...IncidentEventFields
-    }
-  }
-  stillUnhealthy: events(
-    organizationId: $organizationId
-    filters: {eventType: "incident.still_unhealthy"}
-    first: 100
-  ) {
-    items {
-      ...IncidentEventFields
-    }
-  }
-  resolved: events(
-    organizationId: $organizationId
-    filters: {eventType: "incident.resolved"}
+    filters: {eventType: $eventType}
     first: 100
   ) {
     items {
