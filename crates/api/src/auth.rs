@@ -97,12 +97,27 @@ pub struct AccessClaims {
 /// Organizations a person may own, unless configured.
 pub const DEFAULT_MAX_ORGANIZATIONS_PER_USER: u32 = 10;
 
+/// Why token signing cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the token signing secret must be at least {MIN_SECRET_BYTES} bytes")]
+    TooShort,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 impl AuthConfig {
-    pub fn new(secret: &[u8], access_ttl: Duration) -> Result<AuthConfig, String> {
+    pub fn new(secret: &[u8], access_ttl: Duration) -> Result<AuthConfig, SecretError> {
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "the token signing secret must be at least {MIN_SECRET_BYTES} bytes"
-            ));
+            return Err(SecretError::TooShort);
         }
         Ok(AuthConfig {
             encoding: EncodingKey::from_secret(secret),
@@ -210,22 +225,25 @@ impl AuthConfig {
 /// The signing secret: the configured one, else the one kept under the data directory,
 /// else a new random one written there (with a warning: tokens then die with the data
 /// directory, and every node of a cluster needs the same secret).
-pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> Result<Vec<u8>, String> {
+pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> Result<Vec<u8>, SecretError> {
     if !configured.is_empty() {
         return Ok(configured.as_bytes().to_vec());
     }
     let path = data_dir.join(SECRET_FILE);
     match std::fs::read_to_string(&path) {
         Ok(stored) => return Ok(stored.trim().as_bytes().to_vec()),
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            return Err(format!("cannot read {}: {error}", path.display()));
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            return Err(SecretError::Read { path, source });
         }
         Err(_) => {}
     }
     let secret = random_hex(32);
     std::fs::create_dir_all(data_dir)
         .and_then(|()| std::fs::write(&path, &secret))
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        .map_err(|source| SecretError::Write {
+            path: path.clone(),
+            source,
+        })?;
     restrict_permissions(&path);
     tracing::warn!(
         path = %path.display(),

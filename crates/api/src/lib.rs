@@ -36,7 +36,7 @@ use companyos_integrations::crypto::MasterKey;
 use companyos_store::Store;
 use companyos_supervisors::Runtime;
 
-pub use auth::{AuthConfig, load_or_create_secret};
+pub use auth::{AuthConfig, SecretError, load_or_create_secret};
 pub use auth_routes::bootstrap_user;
 pub use console::ConsoleSource;
 pub use error::ApiError;
