@@ -61,6 +61,24 @@ pub struct AgentState {
     messages_handled: u64,
 }
 
+/// Why an agent did not do what it was asked (decide about an event, answer a
+/// question).
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum AgentError {
+    /// Its behaviour failed.
+    #[error(transparent)]
+    Behaviour(#[from] TaskFailure),
+    /// The tasks it decided on could not be written.
+    #[error("the tasks could not be written: {0}")]
+    Store(Arc<companyos_store::StoreError>),
+}
+
+impl From<companyos_store::StoreError> for AgentError {
+    fn from(error: companyos_store::StoreError) -> Self {
+        AgentError::Store(Arc::new(error))
+    }
+}
+
 /// How a task ended, as the agent reports it to the dispatcher.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TaskOutcome {
@@ -93,7 +111,7 @@ pub enum AgentMessage {
     /// Decide about an event (watchers): the ids of the tasks written for it.
     Route {
         event: Box<Event>,
-        reply: RpcReplyPort<Result<Vec<TaskId>, String>>,
+        reply: RpcReplyPort<Result<Vec<TaskId>, AgentError>>,
         /// The router's span (the event's, with its id and delivery).
         span: tracing::Span,
     },
@@ -106,7 +124,7 @@ pub enum AgentMessage {
     /// Answer a question from another agent.
     Ask {
         question: Value,
-        reply: RpcReplyPort<Result<Value, String>>,
+        reply: RpcReplyPort<Result<Value, AgentError>>,
     },
     /// Report the agent's state.
     Snapshot(RpcReplyPort<AgentSnapshot>),
@@ -152,7 +170,7 @@ impl AgentState {
         cause: &str,
         description: &str,
         requests: Vec<TaskRequest>,
-    ) -> Result<Vec<TaskId>, String> {
+    ) -> Result<Vec<TaskId>, AgentError> {
         let org = self.identity.organization_id;
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
@@ -162,7 +180,7 @@ impl AgentState {
                 .agents()
                 .assignees(org, &request.assign_to_type)
                 .await
-                .map_err(|error| error.to_string())?;
+                .map_err(AgentError::from)?;
             let turn = stable_hash(&key) % (assignees.len().max(1) as u64);
             let assignee = match usize::try_from(turn)
                 .ok()
@@ -187,11 +205,7 @@ impl AgentState {
             task.requires_human_approval = request.requires_human_approval;
             task.idempotency_key = Some(key);
             task.description = Some(format!("{} from {description}", request.task_type));
-            let enqueued = self
-                .queue
-                .enqueue(task)
-                .await
-                .map_err(|error| error.to_string())?;
+            let enqueued = self.queue.enqueue(task).await.map_err(AgentError::from)?;
             if enqueued.created {
                 self.bus.publish(RuntimeEvent::TaskChanged {
                     organization_id: org,
@@ -300,14 +314,14 @@ impl Actor for AgentActor {
 async fn answer(
     state: &mut AgentState,
     question: Value,
-    reply: RpcReplyPort<Result<Value, String>>,
+    reply: RpcReplyPort<Result<Value, AgentError>>,
 ) {
     let context = state.context(state.never_cancelled.clone());
     let answer = state
         .behaviour
         .answer(&context, &question)
         .await
-        .map_err(|failure| failure.to_string());
+        .map_err(AgentError::from);
     let _ = reply.send(answer);
 }
 
@@ -362,7 +376,7 @@ impl AgentActor {
                             let cause = format!("event:{}", event.id);
                             state.spawn_tasks(&cause, &event.event_type, requests).await
                         }
-                        Err(failure) => Err(failure.to_string()),
+                        Err(failure) => Err(AgentError::from(failure)),
                     };
                     match &result {
                         Ok(tasks) => tracing::debug!(tasks = tasks.len(), "the watcher decided"),

@@ -28,8 +28,8 @@ pub mod review;
 pub mod watchers;
 
 pub use agent::{
-    AgentActor, AgentArgs, AgentHandle, AgentMessage, AgentSnapshot, AgentState, TaskOutcome,
-    topic_scope, waiting_reason,
+    AgentActor, AgentArgs, AgentError, AgentHandle, AgentMessage, AgentSnapshot, AgentState,
+    TaskOutcome, topic_scope, waiting_reason,
 };
 pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
 pub use events::{EventBus, RuntimeEvent};

@@ -13,7 +13,11 @@ pub enum RuntimeError {
     #[error("agent {agent} did not answer within {timeout_ms} ms")]
     Timeout { agent: AgentId, timeout_ms: u64 },
     #[error("agent {agent} refused: {reason}")]
-    Refused { agent: AgentId, reason: String },
+    Refused {
+        agent: AgentId,
+        #[source]
+        reason: companyos_actors::AgentError,
+    },
     #[error("invalid schedule: {0}")]
     InvalidSchedule(#[from] crate::scheduler::ScheduleError),
     #[error("the supervision tree is not running: {0}")]

@@ -45,8 +45,8 @@ pub use tree::ActorInfo;
 /// The development agents' task inputs and names, for the routes that ask for their work.
 pub use companyos_actors::code_review;
 pub use companyos_actors::{
-    AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, SlackRequest, SlackResponse,
-    TaskContext, TaskFailure, TaskRequest, waiting_reason,
+    AgentError, AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, SlackRequest,
+    SlackResponse, TaskContext, TaskFailure, TaskRequest, waiting_reason,
 };
 /// The operations agents' task inputs and names (rollback; approvals from Slack).
 pub use companyos_actors::{deployment, llm, notification};

@@ -65,7 +65,15 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::AgentNotRunning(agent) => ApiError::conflict(format!(
                 "agent {agent} is not running here (disabled, or hosted by another node)"
             )),
-            RuntimeError::Refused { reason, .. } => ApiError::conflict(reason),
+            // The agent's own words; a failed write is ours, logged and not shown.
+            RuntimeError::Refused {
+                reason: companyos_supervisors::AgentError::Behaviour(failure),
+                ..
+            } => ApiError::conflict(failure.to_string()),
+            RuntimeError::Refused { agent, reason } => {
+                tracing::error!(%agent, %reason, "an agent's tasks were not written");
+                ApiError::internal()
+            }
             RuntimeError::Timeout { timeout_ms, .. } => ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "Agent timed out",
