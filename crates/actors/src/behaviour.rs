@@ -71,8 +71,7 @@ impl TaskContext {
             .store
             .agents()
             .assignee(org, &request.assign_to_type)
-            .await
-            .map_err(|error| TaskFailure::Retryable(error.to_string()))?
+            .await?
         {
             Some(agent) => companyos_store::Assignee::Agent(agent.id),
             None => companyos_store::Assignee::Waiting {
@@ -90,11 +89,7 @@ impl TaskContext {
             "{} from {} {}",
             request.task_type, self.agent.agent_type, self.agent.name
         ));
-        let enqueued = self
-            .queue
-            .enqueue(task)
-            .await
-            .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+        let enqueued = self.queue.enqueue(task).await?;
         if enqueued.created {
             self.bus.publish(crate::events::RuntimeEvent::TaskChanged {
                 organization_id: org,
@@ -151,6 +146,15 @@ pub enum TaskFailure {
         reason: String,
         after: std::time::Duration,
     },
+}
+
+/// The store failed under a task (the database unreachable, a lease lost): worth
+/// another attempt. Where a store error means something else (a row that does not
+/// exist), the caller matches it first.
+impl From<companyos_store::StoreError> for TaskFailure {
+    fn from(error: companyos_store::StoreError) -> Self {
+        TaskFailure::Retryable(error.to_string())
+    }
 }
 
 /// A task a watcher (or any agent) asks for: the runtime writes it durably, for the

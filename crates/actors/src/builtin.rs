@@ -156,12 +156,7 @@ impl Behaviour for TaskAnalytics {
         _task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
         let org = context.agent.organization_id;
-        let counts = context
-            .store
-            .tasks()
-            .count_by_status(org)
-            .await
-            .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+        let counts = context.store.tasks().count_by_status(org).await?;
         let count = |wanted: TaskStatus| {
             counts
                 .iter()
@@ -188,8 +183,7 @@ impl Behaviour for TaskAnalytics {
                     recorded_at: Some(now()),
                 },
             )
-            .await
-            .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+            .await?;
         Ok(Some(
             json!({"task_success_rate": rate, "completed": completed, "failed": failed}),
         ))

@@ -251,8 +251,7 @@ impl CodeReview {
                     &request.repository,
                     i32::try_from(request.number).unwrap_or(i32::MAX),
                 )
-                .await
-                .map_err(|error| TaskFailure::Retryable(error.to_string()))?
+                .await?
                 .map(|row| row.id),
         };
         let mark = |status: AgentReviewStatus, review: Option<Value>| {
@@ -776,48 +775,41 @@ impl Behaviour for Security {
             ctx.store
                 .pull_requests()
                 .set_blocked(org, pull_request, reason.as_deref())
-                .await
-                .map_err(|error| TaskFailure::Retryable(error.to_string()))?;
+                .await?;
         }
         let mut notification = Value::Null;
         if blocked {
             let spawned = ctx
                 .spawn(
-                    TaskRequest {
-                        assign_to_type: names::NOTIFICATION.into(),
-                        task_type: names::NOTIFY.into(),
-                        input: serde_json::to_value(crate::notification::Notify {
-                            kind: "security.blocked".into(),
-                            severity: crate::notification::NotifySeverity::Critical,
-                            title: format!(
-                                "Secrets or high-risk code in {}#{}",
-                                scan.repository, scan.number
-                            ),
-                            text: review::redact(
-                                &blocking
-                                    .iter()
-                                    .take(5)
-                                    .map(|finding| {
-                                        format!(
-                                            "{}:{} {}",
-                                            finding.path,
-                                            finding.line.unwrap_or(0),
-                                            finding.message
-                                        )
-                                    })
-                                    .collect::<Vec<_>>()
-                                    .join("\n"),
-                            ),
-                            link: Some(format!(
-                                "https://github.com/{}/pull/{}",
-                                scan.repository, scan.number
-                            )),
-                            channel: None,
-                        })
-                        .unwrap_or(Value::Null),
-                        priority: 10,
-                        requires_human_approval: false,
-                    },
+                    crate::notification::Notify {
+                        kind: "security.blocked".into(),
+                        severity: crate::notification::NotifySeverity::Critical,
+                        title: format!(
+                            "Secrets or high-risk code in {}#{}",
+                            scan.repository, scan.number
+                        ),
+                        text: review::redact(
+                            &blocking
+                                .iter()
+                                .take(5)
+                                .map(|finding| {
+                                    format!(
+                                        "{}:{} {}",
+                                        finding.path,
+                                        finding.line.unwrap_or(0),
+                                        finding.message
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        ),
+                        link: Some(format!(
+                            "https://github.com/{}/pull/{}",
+                            scan.repository, scan.number
+                        )),
+                        channel: None,
+                    }
+                    .task(),
                     format!("{}:{}", task.id, names::NOTIFY),
                 )
                 .await?;

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_store::{
-    AgentTask, CollaborationType, NewTask, NewWorkflowStep, StoreError, WorkflowRun,
-    WorkflowStatus, WorkflowStepStatus,
+    AgentTask, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowStatus,
+    WorkflowStepStatus,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -97,10 +97,6 @@ impl WorkflowCoordinator {
     }
 }
 
-fn retryable(error: StoreError) -> TaskFailure {
-    TaskFailure::Retryable(error.to_string())
-}
-
 impl WorkflowCoordinator {
     /// The run for this task: the one started by an earlier attempt, or a new one.
     async fn run_for(
@@ -111,10 +107,7 @@ impl WorkflowCoordinator {
     ) -> Result<WorkflowRun, TaskFailure> {
         let org = context.agent.organization_id;
         let workflows = context.store.workflows();
-        let runs = workflows
-            .runs_for(org, context.agent.id)
-            .await
-            .map_err(retryable)?;
+        let runs = workflows.runs_for(org, context.agent.id).await?;
         let task_id = json!(task.id);
         if let Some(run) = runs.into_iter().find(|run| {
             run.input_data
@@ -136,7 +129,7 @@ impl WorkflowCoordinator {
         workflows
             .start(org, context.agent.id, &task.task_type, Some(input), &steps)
             .await
-            .map_err(retryable)
+            .map_err(TaskFailure::from)
     }
 }
 
@@ -163,7 +156,7 @@ impl Behaviour for WorkflowCoordinator {
         }
         let last_stage = plan.iter().map(|step| step.stage).max().unwrap_or(0);
         for stage in run.current_stage..=last_stage {
-            let steps = workflows.steps(org, run.id).await.map_err(retryable)?;
+            let steps = workflows.steps(org, run.id).await?;
             // Spawn this stage's steps that have no task yet (idempotent by run and step).
             for step in steps
                 .iter()
@@ -176,8 +169,7 @@ impl Behaviour for WorkflowCoordinator {
                     .store
                     .agents()
                     .assignee(org, &spec.assign_to_type)
-                    .await
-                    .map_err(retryable)?;
+                    .await?;
                 let Some(target) = assignee else {
                     let reason = format!(
                         "step {}: no enabled agent of type {:?}",
@@ -185,8 +177,7 @@ impl Behaviour for WorkflowCoordinator {
                     );
                     workflows
                         .finish(org, run.id, WorkflowStatus::Failed, Some(&reason))
-                        .await
-                        .map_err(retryable)?;
+                        .await?;
                     return Err(TaskFailure::Permanent(reason));
                 };
                 let mut new = NewTask::new(org, target.id, spec.task_type.clone());
@@ -194,7 +185,7 @@ impl Behaviour for WorkflowCoordinator {
                 new.priority = spec.priority;
                 new.idempotency_key = Some(format!("workflow:{}:{}", run.id, spec.name));
                 new.description = Some(format!("step {} of workflow {}", spec.name, run.id));
-                let spawned = context.queue.enqueue(new).await.map_err(retryable)?.task;
+                let spawned = context.queue.enqueue(new).await?.task;
                 let collaboration = if spec.blocking {
                     CollaborationType::Handoff
                 } else {
@@ -213,8 +204,7 @@ impl Behaviour for WorkflowCoordinator {
                             "workflow_run": run.id, "step": spec.name, "stage": stage
                         }),
                     )
-                    .await
-                    .map_err(retryable)?;
+                    .await?;
                 // Last: a step with a task is one the coordinator will not spawn again, so
                 // everything about the spawn (task, collaboration — both idempotent) is
                 // written before it, and a kill in between repeats them harmlessly.
@@ -226,20 +216,16 @@ impl Behaviour for WorkflowCoordinator {
                         Some(spawned.id),
                         None,
                     )
-                    .await
-                    .map_err(retryable)?;
+                    .await?;
             }
             // Wait for this stage's blocking steps; on the last stage, for every step.
             self.wait_for(context, run.id, |step| {
                 step.stage <= stage && (step.blocking || stage == last_stage)
             })
             .await?;
-            workflows
-                .advance(org, run.id, stage + 1)
-                .await
-                .map_err(retryable)?;
+            workflows.advance(org, run.id, stage + 1).await?;
         }
-        let steps = workflows.steps(org, run.id).await.map_err(retryable)?;
+        let steps = workflows.steps(org, run.id).await?;
         let mut outputs = Map::new();
         for step in &steps {
             outputs.insert(
@@ -249,8 +235,7 @@ impl Behaviour for WorkflowCoordinator {
         }
         workflows
             .finish(org, run.id, WorkflowStatus::Completed, None)
-            .await
-            .map_err(retryable)?;
+            .await?;
         Ok(Some(json!({"workflow_run": run.id, "steps": outputs})))
     }
 }
@@ -268,19 +253,14 @@ impl WorkflowCoordinator {
         let workflows = context.store.workflows();
         loop {
             let mut waiting = false;
-            for step in workflows.steps(org, run).await.map_err(retryable)? {
+            for step in workflows.steps(org, run).await? {
                 if !which(&step) || step.status != WorkflowStepStatus::Running {
                     continue;
                 }
                 let Some(task_id) = step.task_id else {
                     continue;
                 };
-                let task = context
-                    .store
-                    .tasks()
-                    .get(org, task_id)
-                    .await
-                    .map_err(retryable)?;
+                let task = context.store.tasks().get(org, task_id).await?;
                 if !task.status.is_terminal() {
                     waiting = true;
                     continue;
@@ -292,8 +272,7 @@ impl WorkflowCoordinator {
                 };
                 workflows
                     .update_step(org, step.id, status, None, task.output_data.clone())
-                    .await
-                    .map_err(retryable)?;
+                    .await?;
                 if status == WorkflowStepStatus::Failed && step.blocking {
                     let reason = format!(
                         "step {} {}: {}",
@@ -303,8 +282,7 @@ impl WorkflowCoordinator {
                     );
                     workflows
                         .finish(org, run, WorkflowStatus::Failed, Some(&reason))
-                        .await
-                        .map_err(retryable)?;
+                        .await?;
                     return Err(TaskFailure::Permanent(reason));
                 }
             }
@@ -314,7 +292,7 @@ impl WorkflowCoordinator {
             tokio::select! {
                 () = tokio::time::sleep(self.poll) => {},
                 () = context.cancel.cancelled() => {
-                    workflows.finish(org, run, WorkflowStatus::Cancelled, Some("cancelled")).await.map_err(retryable)?;
+                    workflows.finish(org, run, WorkflowStatus::Cancelled, Some("cancelled")).await?;
                     return Err(TaskFailure::Permanent("cancelled".into()));
                 }
             }

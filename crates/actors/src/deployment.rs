@@ -25,9 +25,7 @@ use companyos_store::{AgentTask, DeploymentId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::behaviour::{
-    AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
-};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, input, output};
 use crate::notification::{Notify, NotifySeverity};
 use crate::port::{GitHubRequest, GitHubResponse, VercelRequest, VercelResponse};
 use crate::registry::{AgentType, AgentTypeRegistry};
@@ -317,10 +315,6 @@ impl DeploymentAgent {
     }
 }
 
-fn store_failure(error: companyos_store::StoreError) -> TaskFailure {
-    TaskFailure::Retryable(error.to_string())
-}
-
 /// The deployment row and Vercel id a reference names, checked to be this
 /// organization's.
 async fn resolve(
@@ -334,7 +328,7 @@ async fn resolve(
                 companyos_store::StoreError::NotFound { .. } => {
                     TaskFailure::Permanent(format!("deployment {id} does not exist"))
                 }
-                other => store_failure(other),
+                other => other.into(),
             },
         )?),
         None => None,
@@ -358,13 +352,7 @@ async fn notify(
 ) -> Result<Option<companyos_store::TaskId>, TaskFailure> {
     let spawned = ctx
         .spawn(
-            TaskRequest {
-                assign_to_type: crate::notification::names::NOTIFICATION.into(),
-                task_type: crate::notification::names::NOTIFY.into(),
-                input: serde_json::to_value(&notice).unwrap_or(Value::Null),
-                priority: notice.severity.priority(),
-                requires_human_approval: false,
-            },
+            notice.task(),
             format!("{}:{}", task.id, crate::notification::names::NOTIFY),
         )
         .await?;
@@ -417,8 +405,7 @@ impl DeploymentAgent {
             ctx.store
                 .deployments()
                 .record_health(org, row.id, i32::try_from(score).unwrap_or(0))
-                .await
-                .map_err(store_failure)?;
+                .await?;
         }
         let name = reference
             .project

@@ -105,6 +105,20 @@ pub struct Notify {
     pub channel: Option<String>,
 }
 
+impl Notify {
+    /// The `notify` task that carries this notice to the organization's notification
+    /// agent, at its severity's priority.
+    pub fn task(&self) -> crate::behaviour::TaskRequest {
+        crate::behaviour::TaskRequest {
+            assign_to_type: names::NOTIFICATION.into(),
+            task_type: names::NOTIFY.into(),
+            input: serde_json::to_value(self).unwrap_or(Value::Null),
+            priority: self.severity.priority(),
+            requires_human_approval: false,
+        }
+    }
+}
+
 /// The input of `request_approval`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestApproval {
@@ -262,10 +276,6 @@ impl Notification {
     }
 }
 
-fn store_failure(error: companyos_store::StoreError) -> TaskFailure {
-    TaskFailure::Retryable(error.to_string())
-}
-
 async fn post(ctx: &TaskContext, message: SlackMessage) -> Result<Value, TaskFailure> {
     let channel = message.channel.clone();
     match ctx
@@ -316,7 +326,7 @@ impl Notification {
                     companyos_store::StoreError::NotFound { .. } => {
                         TaskFailure::Permanent(format!("task {} does not exist", request.task_id))
                     }
-                    other => store_failure(other),
+                    other => other.into(),
                 })?;
         if waiting.status != TaskStatus::NeedsApproval {
             return Ok(
@@ -388,22 +398,12 @@ async fn reply_to(ctx: &TaskContext, text: &str) -> Result<String, TaskFailure> 
     let (command, argument) = question_of(text);
     Ok(match command.as_str() {
         "status" => {
-            let agents = ctx
-                .store
-                .agents()
-                .list_all(org)
-                .await
-                .map_err(store_failure)?;
+            let agents = ctx.store.agents().list_all(org).await?;
             let enabled = agents
                 .iter()
                 .filter(|agent| agent.status != companyos_store::AgentStatus::Disabled)
                 .count();
-            let counts = ctx
-                .store
-                .tasks()
-                .count_by_status(org)
-                .await
-                .map_err(store_failure)?;
+            let counts = ctx.store.tasks().count_by_status(org).await?;
             let count = |status: TaskStatus| {
                 counts
                     .iter()
@@ -424,8 +424,7 @@ async fn reply_to(ctx: &TaskContext, text: &str) -> Result<String, TaskFailure> 
                 .store
                 .deployments()
                 .list(org, &Default::default(), &PageRequest::first(5))
-                .await
-                .map_err(store_failure)?;
+                .await?;
             if page.items.is_empty() {
                 "No deployments yet.".to_owned()
             } else {
@@ -457,8 +456,7 @@ async fn reply_to(ctx: &TaskContext, text: &str) -> Result<String, TaskFailure> 
                 .store
                 .tasks()
                 .list(org, &filter, &PageRequest::first(10))
-                .await
-                .map_err(store_failure)?;
+                .await?;
             if page.items.is_empty() {
                 "Nothing waits for approval.".to_owned()
             } else {
@@ -510,8 +508,7 @@ async fn review_answer(ctx: &TaskContext, argument: &str) -> Result<String, Task
         .store
         .pull_requests()
         .find_by_number(ctx.agent.organization_id, &repository, number)
-        .await
-        .map_err(store_failure)?;
+        .await?;
     Ok(match found {
         None => {
             format!("I do not know {repository}#{number}: is the repository connected and synced?")

@@ -29,7 +29,7 @@ use crate::behaviour::{
     AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
 };
 use crate::deployment::{self, DeploymentRef, Rollback};
-use crate::notification::{self, Notify, NotifySeverity};
+use crate::notification::{Notify, NotifySeverity};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
 /// Agent and task type names, written once.
@@ -61,10 +61,6 @@ pub fn register(registry: &mut AgentTypeRegistry) {
 
 /// How often a coordinator looks at the task it waits for.
 const POLL: Duration = Duration::from_millis(50);
-
-fn store_failure(error: companyos_store::StoreError) -> TaskFailure {
-    TaskFailure::Retryable(error.to_string())
-}
 
 /// One step of a coordinator's process: the task for another agent type, written once
 /// per coordinator task and step name.
@@ -98,12 +94,7 @@ async fn run_step(
         .await?;
     let org = ctx.agent.organization_id;
     loop {
-        let task = ctx
-            .store
-            .tasks()
-            .get(org, spawned.id)
-            .await
-            .map_err(store_failure)?;
+        let task = ctx.store.tasks().get(org, spawned.id).await?;
         if task.status.is_terminal() {
             return Ok(task);
         }
@@ -308,16 +299,7 @@ impl DeploymentCoordinator {
             }
         };
         let notified = ctx
-            .spawn(
-                TaskRequest {
-                    assign_to_type: notification::names::NOTIFICATION.into(),
-                    task_type: notification::names::NOTIFY.into(),
-                    input: serde_json::to_value(&notice).unwrap_or(Value::Null),
-                    priority: notice.severity.priority(),
-                    requires_human_approval: false,
-                },
-                format!("{}:notify", task.id),
-            )
+            .spawn(notice.task(), format!("{}:notify", task.id))
             .await?;
         Ok(json!({
             "outcome": if unhealthy.is_none() { "healthy" } else { "incident" },
@@ -370,8 +352,7 @@ async fn timeline(
         .store
         .events()
         .list(org, &filter, &PageRequest::first(100))
-        .await
-        .map_err(store_failure)?;
+        .await?;
     let id = json!(incident.id);
     if let Some(found) = recent
         .items
@@ -399,14 +380,9 @@ async fn timeline(
                 metadata,
             },
         )
-        .await
-        .map_err(store_failure)?;
+        .await?;
     // A record, not a trigger: no watcher acts on it.
-    ctx.store
-        .events()
-        .mark_routed(org, event.id)
-        .await
-        .map_err(store_failure)?;
+    ctx.store.events().mark_routed(org, event.id).await?;
     Ok(event)
 }
 
@@ -425,22 +401,17 @@ impl IncidentResponse {
             .project
             .clone()
             .unwrap_or_else(|| "a deployment".into());
-        let notice =
-            |kind: &str, severity: NotifySeverity, title: String, text: String| TaskRequest {
-                assign_to_type: notification::names::NOTIFICATION.into(),
-                task_type: notification::names::NOTIFY.into(),
-                input: serde_json::to_value(Notify {
-                    kind: kind.into(),
-                    severity,
-                    title,
-                    text,
-                    link: None,
-                    channel: None,
-                })
-                .unwrap_or(Value::Null),
-                priority: severity.priority(),
-                requires_human_approval: false,
-            };
+        let notice = |kind: &str, severity: NotifySeverity, title: String, text: String| {
+            Notify {
+                kind: kind.into(),
+                severity,
+                title,
+                text,
+                link: None,
+                channel: None,
+            }
+            .task()
+        };
         ctx.spawn(
             notice(
                 "incident.opened",
@@ -553,8 +524,7 @@ impl IncidentResponse {
                     recorded_at: None,
                 },
             )
-            .await
-            .map_err(store_failure)?;
+            .await?;
         ctx.spawn(
             notice(
                 "incident.resolved",

@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{Caller, serve_node, serve_node_with_llm, task, task_where};
+use common::{Caller, approve, create_task, serve_node, serve_node_with_llm, task, task_where};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
@@ -197,15 +197,7 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
         0
     );
     let post_id = post["id"].as_str().expect("id");
-    let (status, _) = server
-        .call(
-            Method::POST,
-            &format!("/api/agent-tasks/{post_id}/approve"),
-            &owner,
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    approve(&server, &owner, post_id).await;
     let done = task(&server, &owner, "post_review", "completed").await;
     assert_eq!(done["output_data"]["posted"]["id"], 80);
     let requests = stand_in.received_requests().await.expect("requests");
@@ -350,15 +342,7 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
     };
 
     // The model's notes join the rules' review; the secret never reaches the model.
-    let (status, first) = server
-        .call(
-            Method::POST,
-            "/api/agent-tasks",
-            &owner,
-            Some(review("first")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let first = create_task(&server, &owner, review("first")).await;
     let first_id = first["id"].as_str().expect("id").to_owned();
     let done = task_where(&server, &owner, "analyze_pr", "completed", |task| {
         task["id"] == first_id.as_str()
@@ -405,15 +389,7 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
 
     // The day's tokens are spent: the next review waits, saying why, and the model is
     // not asked.
-    let (status, second) = server
-        .call(
-            Method::POST,
-            "/api/agent-tasks",
-            &owner,
-            Some(review("second")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second = create_task(&server, &owner, review("second")).await;
     let second_id = second["id"].as_str().expect("id").to_owned();
     let waiting = task_where(&server, &owner, "analyze_pr", "pending", |task| {
         task["id"] == second_id.as_str()

@@ -16,7 +16,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{Caller, Server, serve_node, task, task_where};
+use common::{Caller, Server, approve, create_task, serve_node, task, task_where};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::{slack_signature, vercel_signature};
 use companyos_store::Service;
@@ -290,15 +290,7 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     // Slow and failing sites score lower and raise a notice (waiting for a
     // notification agent, visibly).
     for (site, highest, lowest) in [(&slow, 69, 25), (&failing, 0, 0)] {
-        let (status, created) = server
-            .call(
-                Method::POST,
-                "/api/agent-tasks",
-                &owner,
-                Some(json!({"agent_id": agent, "task_type": "check_deployment", "input": {"url": site.uri(), "project": "my-app"}})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let created = create_task(&server, &owner, json!({"agent_id": agent, "task_type": "check_deployment", "input": {"url": site.uri(), "project": "my-app"}})).await;
         let id = created["id"].as_str().expect("id").to_owned();
         let done = task_where(&server, &owner, "check_deployment", "completed", |task| {
             task["id"] == id.as_str()
@@ -370,15 +362,7 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         0
     );
     let rollback_id = rollback["id"].as_str().expect("id");
-    let (status, _) = server
-        .call(
-            Method::POST,
-            &format!("/api/agent-tasks/{rollback_id}/approve"),
-            &owner,
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    approve(&server, &owner, rollback_id).await;
     let done = task(&server, &owner, "rollback", "completed").await;
     assert_eq!(
         done["output_data"]["rolled_back_to"], "dpl_previous_good",
@@ -403,15 +387,7 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     );
 
     // A rollback that skipped approval is refused by the agent itself.
-    let (status, created) = server
-        .call(
-            Method::POST,
-            "/api/agent-tasks",
-            &owner,
-            Some(json!({"agent_id": agent, "task_type": "rollback", "input": {"deployment_id": row_id}, "max_attempts": 1})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = create_task(&server, &owner, json!({"agent_id": agent, "task_type": "rollback", "input": {"deployment_id": row_id}, "max_attempts": 1})).await;
     let id = created["id"].as_str().expect("id").to_owned();
     let refused = task_where(&server, &owner, "rollback", "failed", |task| {
         task["id"] == id.as_str()
@@ -572,20 +548,15 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // A notice goes to the channel its route names, with blocks.
-    let (status, created) = server
-        .call(
-            Method::POST,
-            "/api/agent-tasks",
-            &owner,
-            Some(
-                json!({"agent_id": notifier, "task_type": "notify", "input": {
-                    "kind": "deployment.failed", "severity": "high",
-                    "title": "The deployment of my-app failed", "text": "npm ERR! ERESOLVE"
-                }}),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    create_task(
+        &server,
+        &owner,
+        json!({"agent_id": notifier, "task_type": "notify", "input": {
+            "kind": "deployment.failed", "severity": "high",
+            "title": "The deployment of my-app failed", "text": "npm ERR! ERESOLVE"
+        }}),
+    )
+    .await;
     task(&server, &owner, "notify", "completed").await;
     let messages = posted_to(
         &stand_in.received_requests().await.expect("requests"),
@@ -633,19 +604,14 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
     );
 
     // A task that waits for approval is posted with buttons.
-    let (status, created) = server
-        .call(
-            Method::POST,
-            "/api/agent-tasks",
-            &owner,
-            Some(
-                json!({"agent_id": notifier, "task_type": "notify", "requires_approval": true,
+    let created = create_task(
+        &server,
+        &owner,
+        json!({"agent_id": notifier, "task_type": "notify", "requires_approval": true,
                         "description": "tell the team about the release",
                         "input": {"title": "Release 1.2 is out", "channel": "C0GENERAL"}}),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    )
+    .await;
     assert_eq!(created["status"], "needs_approval");
     let waiting = created["id"].as_str().expect("id").to_owned();
     task(&server, &owner, "request_approval", "completed").await;
@@ -862,18 +828,13 @@ async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_
     .await;
     create_agent(&server, &owner, "incident_response", json!({})).await;
 
-    let (status, pipeline) = server
-        .call(
-            Method::POST,
-            "/api/agent-tasks",
-            &owner,
-            Some(
-                json!({"agent_id": coordinator, "task_type": "deploy_pipeline",
+    let pipeline = create_task(
+        &server,
+        &owner,
+        json!({"agent_id": coordinator, "task_type": "deploy_pipeline",
                         "input": {"vercel_deployment_id": "dpl_source", "project": "my-app"}}),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{pipeline}");
+    )
+    .await;
     let pipeline_id = pipeline["id"].as_str().expect("id").to_owned();
 
     // The first monitor round is done: stop the coordinator mid-pipeline, then start it.
@@ -936,15 +897,7 @@ async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_
     // incident resolved with its time to restore.
     let rollback = task(&server, &owner, "rollback", "needs_approval").await;
     let rollback_id = rollback["id"].as_str().expect("id");
-    let (status, _) = server
-        .call(
-            Method::POST,
-            &format!("/api/agent-tasks/{rollback_id}/approve"),
-            &owner,
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    approve(&server, &owner, rollback_id).await;
     let incident = task(&server, &owner, "open_incident", "completed").await;
     assert_eq!(incident["output_data"]["status"], "resolved", "{incident}");
     assert_eq!(incident["output_data"]["rolled_back_to"], "dpl_source");

@@ -72,15 +72,6 @@ async fn request(deps: &Deps, org: OrgId, task_id: TaskId) -> Result<(), StoreEr
     task.priority = 9;
     task.idempotency_key = Some(format!("approval:{task_id}"));
     task.description = Some(format!("ask for the approval of task {task_id} in Slack"));
-    let enqueued = deps.queue.enqueue(task).await?;
-    if enqueued.created {
-        deps.bus.publish(RuntimeEvent::TaskChanged {
-            organization_id: org,
-            task_id: enqueued.task.id,
-            agent_id: enqueued.task.agent_id,
-            status: enqueued.task.status,
-        });
-        deps.dispatch.wake.notify_one();
-    }
+    deps.submit(task).await?;
     Ok(())
 }

@@ -367,12 +367,7 @@ impl Runtime {
 
     /// Writes a task durably and wakes the dispatcher.
     pub async fn submit(&self, task: NewTask) -> Result<AgentTask, RuntimeError> {
-        let enqueued = self.deps.queue.enqueue(task).await?;
-        if enqueued.created {
-            self.publish_task(&enqueued.task);
-            self.deps.dispatch.wake.notify_one();
-        }
-        Ok(enqueued.task)
+        Ok(self.deps.submit(task).await?)
     }
 
     pub async fn approve(

@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter};
+use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, RuntimeEvent};
 use companyos_store::{Agent, AgentId, AgentStatus, OrgId, Store, TaskQueue};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
@@ -64,6 +64,27 @@ pub struct Deps {
     pub lifecycle: LifecycleWriter,
     /// The node's language models and each agent's spend.
     pub llm: Arc<companyos_actors::llm::LlmGate>,
+}
+
+impl Deps {
+    /// Writes a task durably; a new one is announced and wakes the dispatcher (an
+    /// existing one, found by its idempotency key, is returned as it is).
+    pub(crate) async fn submit(
+        &self,
+        task: companyos_store::NewTask,
+    ) -> Result<companyos_store::AgentTask, companyos_store::StoreError> {
+        let enqueued = self.queue.enqueue(task).await?;
+        if enqueued.created {
+            self.bus.publish(RuntimeEvent::TaskChanged {
+                organization_id: enqueued.task.organization_id,
+                task_id: enqueued.task.id,
+                agent_id: enqueued.task.agent_id,
+                status: enqueued.task.status,
+            });
+            self.dispatch.wake.notify_one();
+        }
+        Ok(enqueued.task)
+    }
 }
 
 /// The node's system actors and hosted organizations, as their supervisors last

@@ -400,3 +400,26 @@ pub async fn task_where(
 pub async fn task(server: &Server, caller: &Caller, task_type: &str, status: &str) -> Value {
     task_where(server, caller, task_type, status, |_| true).await
 }
+
+/// Creates a task by hand (`POST /api/agent-tasks` with `body`): the task, once the
+/// answer is 201.
+pub async fn create_task(server: &Server, caller: &Caller, body: Value) -> Value {
+    let (status, created) = server
+        .call(Method::POST, "/api/agent-tasks", caller, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created
+}
+
+/// Approves a task waiting for approval; the answer must be 200.
+pub async fn approve(server: &Server, caller: &Caller, task: &str) {
+    let (status, answer) = server
+        .call(
+            Method::POST,
+            &format!("/api/agent-tasks/{task}/approve"),
+            caller,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+}

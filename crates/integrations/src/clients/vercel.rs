@@ -339,37 +339,40 @@ impl VercelClient {
     /// deployment. Not repeated when the first attempt may have arrived (it would build
     /// twice).
     pub async fn redeploy(&self, redeploy: &Redeploy) -> Result<Deployment, IntegrationError> {
-        let inner = &self.inner;
         let body = serde_json::to_vec(redeploy)
-            .map_err(|error| inner.caller.invalid_request(error.to_string()))?;
-        let mut params = vec![("forceNew", "1".to_owned())];
-        if let Some(team_id) = &inner.team_id {
-            params.push(("teamId", team_id.clone()));
-        }
-        let url = format!("{}/v13/deployments", inner.base_url);
-        let bearer = inner.caller.bearer()?;
+            .map_err(|error| self.inner.caller.invalid_request(error.to_string()))?;
         let what = format!("deployment {}", redeploy.deployment_id);
-        let response = inner
-            .caller
-            .call(Replay::OnlyIfUnsent, &what, || {
-                let request = inner
-                    .http
-                    .post(&url)
-                    .header(http::header::AUTHORIZATION, bearer.clone())
-                    .header(http::header::CONTENT_TYPE, "application/json")
-                    .query(&params)
-                    .body(body.clone());
-                Caller::send_reqwest(request)
-            })
+        let response = self
+            .send_with(
+                reqwest::Method::POST,
+                "/v13/deployments".to_owned(),
+                vec![("forceNew", "1".to_owned())],
+                Some((body, Replay::OnlyIfUnsent)),
+                &what,
+            )
             .await?;
-        inner.caller.parse_json(&response)
+        self.inner.caller.parse_json(&response)
     }
 
+    /// A call without a body, repeated while it fails transiently (every one here is
+    /// safe to repeat).
     async fn send(
         &self,
         method: reqwest::Method,
         path: String,
+        params: Vec<(&str, String)>,
+        what: &str,
+    ) -> Result<super::call::RawResponse, IntegrationError> {
+        self.send_with(method, path, params, None, what).await
+    }
+
+    /// A call scoped to the team, with a JSON body and its replay rule when given.
+    async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: String,
         mut params: Vec<(&str, String)>,
+        body: Option<(Vec<u8>, Replay)>,
         what: &str,
     ) -> Result<super::call::RawResponse, IntegrationError> {
         let inner = &self.inner;
@@ -378,14 +381,20 @@ impl VercelClient {
         }
         let url = format!("{}{path}", inner.base_url);
         let bearer = inner.caller.bearer()?;
+        let replay = body.as_ref().map_or(Replay::Safe, |(_, replay)| *replay);
         inner
             .caller
-            .call(Replay::Safe, what, || {
-                let request = inner
+            .call(replay, what, || {
+                let mut request = inner
                     .http
                     .request(method.clone(), &url)
                     .header(http::header::AUTHORIZATION, bearer.clone())
                     .query(&params);
+                if let Some((body, _)) = &body {
+                    request = request
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone());
+                }
                 Caller::send_reqwest(request)
             })
             .await
