@@ -612,8 +612,10 @@ pub enum ConfigError {
         setting: &'static str,
         origin: String,
         value: String,
-        reason: String,
+        reason: SettingError,
     },
+    #[error(transparent)]
+    Setting(#[from] SettingError),
 }
 
 /// Values given on the command line; `None` leaves the lower layers' value.
@@ -627,11 +629,33 @@ pub struct Overrides {
     pub log_level: Option<String>,
 }
 
-fn parse<T: std::str::FromStr>(value: &str, expected: &str) -> Result<T, String> {
+/// Why a setting cannot be read or set.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("unknown setting {0:?}; `companyos settings` lists them")]
+    Unknown(String),
+    /// The value is not one the setting takes: what it expects, in words.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<&str> for SettingError {
+    fn from(expected: &str) -> SettingError {
+        SettingError::Invalid(expected.to_owned())
+    }
+}
+
+impl From<String> for SettingError {
+    fn from(expected: String) -> SettingError {
+        SettingError::Invalid(expected)
+    }
+}
+
+fn parse<T: std::str::FromStr>(value: &str, expected: &str) -> Result<T, SettingError> {
     value
         .trim()
         .parse::<T>()
-        .map_err(|_| format!("expected {expected}"))
+        .map_err(|_| SettingError::Invalid(format!("expected {expected}")))
 }
 
 impl Config {
@@ -739,7 +763,7 @@ impl Config {
         })?;
         // Values serde accepted but the node cannot use (an empty log level, ...).
         for setting in SETTINGS {
-            let value = config.get(setting.key);
+            let value = config.get(setting.key)?;
             let mut check = Config::default();
             check
                 .set(setting.key, &value)
@@ -768,7 +792,7 @@ impl Config {
     }
 
     /// Sets one setting from its text form, checking it.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
         match key {
             "listen" => {
                 self.listen = parse(
@@ -983,14 +1007,14 @@ impl Config {
                     _ => integrations.linkedin_api_url = value,
                 }
             }
-            other => return Err(format!("unknown setting {other}")),
+            other => return Err(SettingError::Unknown(other.to_owned())),
         }
         Ok(())
     }
 
     /// One setting in its text form (the form `set` accepts).
-    pub fn get(&self, key: &str) -> String {
-        match key {
+    pub fn get(&self, key: &str) -> Result<String, SettingError> {
+        Ok(match key {
             "listen" => self.listen.to_string(),
             "data_dir" => self.data_dir.display().to_string(),
             "log.format" => self.log.format.to_string(),
@@ -1033,8 +1057,8 @@ impl Config {
             "integrations.figma_api_url" => self.integrations.figma_api_url.clone(),
             "integrations.twitter_api_url" => self.integrations.twitter_api_url.clone(),
             "integrations.linkedin_api_url" => self.integrations.linkedin_api_url.clone(),
-            _ => String::new(),
-        }
+            other => return Err(SettingError::Unknown(other.to_owned())),
+        })
     }
 
     /// The database URL the node uses: the configured one, or SQLite in the data
@@ -1085,10 +1109,32 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_setting_is_an_error_to_read_or_to_set() {
+        let mut config = Config::default();
+        assert_eq!(
+            config.get("log.colour"),
+            Err(SettingError::Unknown("log.colour".into()))
+        );
+        assert_eq!(
+            config.set("log.colour", "red"),
+            Err(SettingError::Unknown("log.colour".into()))
+        );
+        assert!(matches!(
+            config.set("log.format", "xml"),
+            Err(SettingError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn defaults_match_the_settings_table() {
         let config = Config::default();
         for setting in SETTINGS {
-            assert_eq!(config.get(setting.key), setting.default, "{}", setting.key);
+            assert_eq!(
+                config.get(setting.key).as_deref(),
+                Ok(setting.default),
+                "{}",
+                setting.key
+            );
             assert!(setting.env.starts_with("COMPANYOS_"), "{}", setting.env);
         }
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");

@@ -8,7 +8,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use companyos::config::{CONFIG_FILE_ENV, Config, Overrides, SETTINGS, redact_value};
+use companyos::config::{CONFIG_FILE_ENV, Config, ConfigError, Overrides, SETTINGS, redact_value};
 use companyos::node::{self, Fatal};
 use companyos::telemetry;
 
@@ -135,7 +135,7 @@ fn run(cli: Cli) -> Result<(), Fatal> {
     }
     let config = Config::load(&overrides)?;
     if let Command::Config = cli.command {
-        print_config(&config);
+        print_config(&config)?;
         return Ok(());
     }
     telemetry::init(&config.log);
@@ -221,7 +221,7 @@ fn print_settings() {
     }
 }
 
-fn print_config(config: &Config) {
+fn print_config(config: &Config) -> Result<(), Fatal> {
     let mut section = "";
     for setting in SETTINGS {
         let (table, key) = setting.key.split_once('.').unwrap_or(("", setting.key));
@@ -229,7 +229,10 @@ fn print_config(config: &Config) {
             println!("\n[{table}]");
             section = table;
         }
-        let value = redact_value(setting.key, &config.get(setting.key));
+        let value = redact_value(
+            setting.key,
+            &config.get(setting.key).map_err(ConfigError::from)?,
+        );
         let quoted = if value.parse::<u64>().is_ok() || value == "true" || value == "false" {
             value
         } else {
@@ -237,4 +240,5 @@ fn print_config(config: &Config) {
         };
         println!("{key} = {quoted}");
     }
+    Ok(())
 }

@@ -26,7 +26,8 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     ];
     BTreeMap::from([
         ("companyos-store", &[][..]),
-        ("companyos-integrations", &[][..]),
+        // The vendors are named in the store's vocabulary (`Service`, ids): one enum.
+        ("companyos-integrations", &["companyos-store"][..]),
         (
             "companyos-actors",
             &["companyos-store", "companyos-integrations"][..],

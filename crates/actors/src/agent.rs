@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use companyos_store::{AgentStatus, AgentTask, Assignee, Event, NewTask, Store, TaskId, TaskQueue};
+use companyos_store::{AgentStatus, AgentTask, Assignee, NewTask, Store, TaskId, TaskQueue};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, MessagingErr, RpcReplyPort};
 use serde_json::Value;
@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::behaviour::{
-    AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest,
+    AgentIdentity, AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest,
 };
 use crate::events::{EventBus, RuntimeEvent};
 use crate::lifecycle::LifecycleWriter;
@@ -110,7 +110,7 @@ pub enum AgentMessage {
     },
     /// Decide about an event (watchers): the ids of the tasks written for it.
     Route {
-        event: Box<Event>,
+        event: Box<RoutedEvent>,
         reply: RpcReplyPort<Result<Vec<TaskId>, AgentError>>,
         /// The router's span (the event's, with its id and delivery).
         span: tracing::Span,
@@ -373,8 +373,10 @@ impl AgentActor {
                     let context = state.context(state.never_cancelled.clone());
                     let result = match state.behaviour.on_event(&context, &event).await {
                         Ok(requests) => {
-                            let cause = format!("event:{}", event.id);
-                            state.spawn_tasks(&cause, &event.event_type, requests).await
+                            let cause = format!("event:{}", event.row.id);
+                            state
+                                .spawn_tasks(&cause, &event.row.event_type, requests)
+                                .await
                         }
                         Err(failure) => Err(AgentError::from(failure)),
                     };

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_store::{AgentId, AgentTask, Event, OrgId, Store, TaskQueue};
+use companyos_integrations::normalise::{DomainEvent, EventPayload};
+use companyos_store::{AgentId, AgentTask, Event, OrgId, Service, Store, TaskQueue};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -168,6 +169,70 @@ pub struct TaskRequest {
     pub requires_human_approval: bool,
 }
 
+impl TaskRequest {
+    /// A task of `task_type` (a [`crate::names`] constant) for the agent type
+    /// `assign_to_type`, with its typed input.
+    pub fn new(
+        assign_to_type: impl Into<String>,
+        task_type: &str,
+        input: &impl Serialize,
+        priority: i32,
+    ) -> TaskRequest {
+        TaskRequest {
+            assign_to_type: assign_to_type.into(),
+            task_type: task_type.to_owned(),
+            input: input_value(input),
+            priority,
+            requires_human_approval: false,
+        }
+    }
+}
+
+/// A typed task input as the JSON the task row stores. Inputs are structs of strings,
+/// numbers, ids and lists: serialising one cannot fail.
+pub fn input_value(input: &impl Serialize) -> Value {
+    serde_json::to_value(input).unwrap_or(Value::Null)
+}
+
+/// A stored event as a watcher receives it: its row, and its payload read once (by the
+/// router) as the typed event. `payload` is absent for an event that did not come from
+/// a vendor's delivery, or whose payload this node cannot read (logged when read).
+#[derive(Clone, Debug)]
+pub struct RoutedEvent {
+    pub row: Event,
+    pub payload: Option<EventPayload>,
+}
+
+impl RoutedEvent {
+    /// Reads the row's payload when the event came from a vendor.
+    pub fn read(row: Event) -> RoutedEvent {
+        let payload = match row.event_source.parse::<Service>() {
+            Ok(_) => match EventPayload::read(&row.metadata) {
+                Ok(payload) => Some(payload),
+                Err(error) => {
+                    tracing::warn!(event = %row.id, %error, "the event's payload is not read; watchers see no typed event");
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        RoutedEvent { row, payload }
+    }
+
+    /// The typed event, when there is one.
+    pub fn event(&self) -> Option<&DomainEvent> {
+        self.payload.as_ref().map(|payload| &payload.event)
+    }
+
+    /// The id of the row the event brought up to date, when it is of `kind`
+    /// (`pull_request`, `deployment`, `figma_file`, `repository`).
+    pub fn resource(&self, kind: &str) -> Option<uuid::Uuid> {
+        (self.row.resource_type.as_deref() == Some(kind))
+            .then_some(self.row.resource_id)
+            .flatten()
+    }
+}
+
 /// The behaviour an agent carries. Every method has a default so that each kind
 /// implements only what it does.
 #[async_trait]
@@ -192,7 +257,7 @@ pub trait Behaviour: Send + Sync + 'static {
     async fn on_event(
         &mut self,
         context: &TaskContext,
-        event: &Event,
+        event: &RoutedEvent,
     ) -> Result<Vec<TaskRequest>, TaskFailure> {
         let _ = (context, event);
         Ok(Vec::new())

@@ -5,31 +5,23 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_store::{AgentTask, Event, NewMetric, TaskStatus, now};
+use companyos_store::{AgentTask, NewMetric, TaskStatus, now};
 use serde_json::{Value, json};
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure};
+use crate::names;
 use crate::registry::{AgentType, AgentTypeRegistry};
 
 pub fn register_all(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType {
-        name: "text_stats".into(),
+        name: names::TEXT_STATS.into(),
         kind: AgentKind::Executor,
-        capabilities: vec!["count_text".into()],
+        capabilities: vec![names::COUNT_TEXT.into()],
         default_configuration: json!({}),
         factory: Arc::new(|_| Box::new(TextStats)),
     });
     registry.register(AgentType {
-        name: "pull_request_watcher".into(),
-        kind: AgentKind::Watcher,
-        capabilities: vec!["watch_pull_requests".into()],
-        default_configuration: json!({"review_agent_type": "code_review", "priority": 7}),
-        factory: Arc::new(|configuration| {
-            Box::new(PullRequestWatcher::from_configuration(configuration))
-        }),
-    });
-    registry.register(AgentType {
-        name: "workflow_coordinator".into(),
+        name: names::WORKFLOW_COORDINATOR.into(),
         kind: AgentKind::Coordinator,
         capabilities: vec!["run_workflow".into()],
         default_configuration: json!({"steps": []}),
@@ -40,7 +32,7 @@ pub fn register_all(registry: &mut AgentTypeRegistry) {
         }),
     });
     registry.register(AgentType {
-        name: "task_analytics".into(),
+        name: names::TASK_ANALYTICS.into(),
         kind: AgentKind::Analyst,
         capabilities: vec!["task_success_rate".into()],
         default_configuration: json!({}),
@@ -85,58 +77,6 @@ impl Behaviour for TextStats {
             .and_then(Value::as_str)
             .unwrap_or_default();
         Ok(json!({"words": text.split_whitespace().count()}))
-    }
-}
-
-/// Watcher: a newly opened (or reopened) pull request becomes an `analyze_pr` task for
-/// the organization's code review agent.
-pub struct PullRequestWatcher {
-    review_agent_type: String,
-    priority: i32,
-}
-
-impl PullRequestWatcher {
-    pub fn from_configuration(configuration: &Value) -> Self {
-        PullRequestWatcher {
-            review_agent_type: configuration
-                .get("review_agent_type")
-                .and_then(Value::as_str)
-                .unwrap_or("code_review")
-                .to_owned(),
-            priority: configuration
-                .get("priority")
-                .and_then(Value::as_i64)
-                .and_then(|priority| i32::try_from(priority).ok())
-                .filter(|priority| (1..=10).contains(priority))
-                .unwrap_or(7),
-        }
-    }
-}
-
-#[async_trait]
-impl Behaviour for PullRequestWatcher {
-    fn kind(&self) -> AgentKind {
-        AgentKind::Watcher
-    }
-
-    async fn on_event(
-        &mut self,
-        _context: &TaskContext,
-        event: &Event,
-    ) -> Result<Vec<TaskRequest>, TaskFailure> {
-        if !matches!(
-            event.event_type.as_str(),
-            "pull_request.opened" | "pull_request.reopened"
-        ) {
-            return Ok(Vec::new());
-        }
-        Ok(vec![TaskRequest {
-            assign_to_type: self.review_agent_type.clone(),
-            task_type: "analyze_pr".into(),
-            input: json!({"event_id": event.id, "pull_request": event.metadata.clone()}),
-            priority: self.priority,
-            requires_human_approval: false,
-        }])
     }
 }
 

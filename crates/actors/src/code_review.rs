@@ -23,27 +23,19 @@ use async_trait::async_trait;
 use companyos_integrations::clients::github::{
     NewReview, PullRequestFile, ReviewComment, ReviewEvent,
 };
-use companyos_store::{AgentReviewStatus, AgentTask, PullRequestId};
+use companyos_integrations::normalise::DomainEvent;
+use companyos_store::{AgentReviewStatus, AgentTask, DeliveryId, EventId, PullRequestId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{
-    AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
+    AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input, output,
 };
 use crate::port::{GitHubRequest, GitHubResponse};
 use crate::registry::{AgentType, AgentTypeRegistry};
 use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Severity};
 
-/// Agent and task type names, written once.
-pub mod names {
-    pub const CODE_REVIEW: &str = "code_review";
-    pub const SECURITY: &str = "security";
-    pub const NOTIFICATION: &str = crate::notification::names::NOTIFICATION;
-    pub const ANALYZE_PR: &str = "analyze_pr";
-    pub const POST_REVIEW: &str = "post_review";
-    pub const SECURITY_SCAN: &str = "security_scan";
-    pub const NOTIFY: &str = crate::notification::names::NOTIFY;
-}
+use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType {
@@ -91,17 +83,78 @@ impl Default for CodeReviewConfig {
     }
 }
 
-/// The input of `analyze_pr`, as the GitHub watcher and the agent-review route write
-/// it. Fields the review does not need are ignored.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// The input of `analyze_pr`, the one shape every producer writes: the GitHub watcher
+/// (from a pull request event), the agent-review route and mutation.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct AnalyzePr {
     /// `owner/name`.
     pub repository: String,
     pub number: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request_id: Option<PullRequestId>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head_sha: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html_url: Option<String>,
+    /// What happened to the pull request (`opened`, `synchronize`…), when an event
+    /// asked for the review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The event that asked for the review, and the delivery it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<EventId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_id: Option<DeliveryId>,
+}
+
+impl AnalyzePr {
+    /// The review a pull request event asks for: opened, reopened, pushed to or made
+    /// ready, and not a draft. `None` for any other event, or one naming no repository
+    /// or number (kept as an event, logged).
+    pub fn from_event(event: &RoutedEvent) -> Option<AnalyzePr> {
+        let DomainEvent::PullRequest {
+            action,
+            repository,
+            pull_request,
+            ..
+        } = event.event()?
+        else {
+            return None;
+        };
+        let wanted = matches!(
+            action.as_str(),
+            "opened" | "reopened" | "synchronize" | "ready_for_review"
+        );
+        if !wanted || pull_request.draft == Some(true) {
+            return None;
+        }
+        let repository = repository
+            .as_ref()
+            .and_then(|repository| repository.full_name.clone());
+        let number = pull_request
+            .number
+            .and_then(|number| u64::try_from(number).ok());
+        let (Some(repository), Some(number)) = (repository, number) else {
+            tracing::warn!(event = %event.row.id, "a pull request event without its repository or number: no review");
+            return None;
+        };
+        Some(AnalyzePr {
+            repository,
+            number,
+            pull_request_id: event.resource("pull_request").map(PullRequestId),
+            head_sha: pull_request.head.as_ref().and_then(|head| head.sha.clone()),
+            title: pull_request.title.clone(),
+            html_url: pull_request.html_url.clone(),
+            action: Some(action.clone()),
+            event_id: Some(event.row.id),
+            delivery_id: event
+                .payload
+                .as_ref()
+                .and_then(|payload| payload.delivery_id),
+        })
+    }
 }
 
 /// The input of `post_review`.

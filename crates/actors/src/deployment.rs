@@ -30,14 +30,7 @@ use crate::notification::{Notify, NotifySeverity};
 use crate::port::{GitHubRequest, GitHubResponse, VercelRequest, VercelResponse};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
-/// Agent and task type names, written once.
-pub mod names {
-    pub const DEPLOYMENT: &str = "deployment";
-    pub const CHECK_DEPLOYMENT: &str = "check_deployment";
-    pub const ANALYZE_DEPLOYMENT_FAILURE: &str = "analyze_deployment_failure";
-    pub const ROLLBACK: &str = "rollback";
-    pub const DEPLOY: &str = "deploy";
-}
+use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType {
@@ -351,10 +344,7 @@ async fn notify(
     notice: Notify,
 ) -> Result<Option<companyos_store::TaskId>, TaskFailure> {
     let spawned = ctx
-        .spawn(
-            notice.task(),
-            format!("{}:{}", task.id, crate::notification::names::NOTIFY),
-        )
+        .spawn(notice.task(), format!("{}:{}", task.id, names::NOTIFY))
         .await?;
     Ok(Some(spawned.id))
 }

@@ -17,9 +17,11 @@ pub mod code_review;
 pub mod coordinator;
 pub mod deployment;
 mod events;
+pub mod inputs;
 mod lifecycle;
 pub mod llm;
 pub mod metrics;
+pub mod names;
 pub mod notification;
 pub mod operations;
 mod port;
@@ -31,7 +33,10 @@ pub use agent::{
     AgentActor, AgentArgs, AgentError, AgentHandle, AgentMessage, AgentSnapshot, AgentState,
     TaskOutcome, topic_scope, waiting_reason,
 };
-pub use behaviour::{AgentIdentity, AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+pub use behaviour::{
+    AgentIdentity, AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest,
+    input_value,
+};
 pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;
 pub use port::{

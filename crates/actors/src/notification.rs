@@ -25,16 +25,7 @@ use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, input, ou
 use crate::port::{SlackRequest, SlackResponse};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
-/// Agent and task type names, written once.
-pub mod names {
-    pub const NOTIFICATION: &str = "notification";
-    pub const NOTIFY: &str = "notify";
-    pub const REQUEST_APPROVAL: &str = "request_approval";
-    pub const ANSWER_REQUEST: &str = "answer_request";
-    /// The `action_id`s of the buttons an approval request carries.
-    pub const APPROVE_ACTION: &str = "companyos_approve_task";
-    pub const REJECT_ACTION: &str = "companyos_reject_task";
-}
+use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType {

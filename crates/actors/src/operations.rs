@@ -28,17 +28,11 @@ use serde_json::{Value, json};
 use crate::behaviour::{
     AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
 };
-use crate::deployment::{self, DeploymentRef, Rollback};
+use crate::deployment::{DeploymentRef, Rollback};
 use crate::notification::{Notify, NotifySeverity};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
-/// Agent and task type names, written once.
-pub mod names {
-    pub const DEPLOYMENT_COORDINATOR: &str = "deployment_coordinator";
-    pub const DEPLOY_PIPELINE: &str = "deploy_pipeline";
-    pub const INCIDENT_RESPONSE: &str = "incident_response";
-    pub const OPEN_INCIDENT: &str = "open_incident";
-}
+use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType {
@@ -171,8 +165,8 @@ impl DeploymentCoordinator {
             task,
             Step {
                 name: "pre_deployment_check",
-                agent_type: deployment::names::DEPLOYMENT,
-                task_type: deployment::names::CHECK_DEPLOYMENT,
+                agent_type: names::DEPLOYMENT,
+                task_type: names::CHECK_DEPLOYMENT,
                 input: serde_json::to_value(&source).unwrap_or(Value::Null),
                 priority: task.priority,
                 approval: false,
@@ -195,8 +189,8 @@ impl DeploymentCoordinator {
             task,
             Step {
                 name: "deploy",
-                agent_type: deployment::names::DEPLOYMENT,
-                task_type: deployment::names::DEPLOY,
+                agent_type: names::DEPLOYMENT,
+                task_type: names::DEPLOY,
                 input: serde_json::to_value(&source).unwrap_or(Value::Null),
                 priority: task.priority,
                 approval: false,
@@ -226,8 +220,8 @@ impl DeploymentCoordinator {
                 task,
                 Step {
                     name: &step,
-                    agent_type: deployment::names::DEPLOYMENT,
-                    task_type: deployment::names::CHECK_DEPLOYMENT,
+                    agent_type: names::DEPLOYMENT,
+                    task_type: names::CHECK_DEPLOYMENT,
                     input: serde_json::to_value(&target).unwrap_or(Value::Null),
                     priority: task.priority,
                     approval: false,
@@ -432,8 +426,8 @@ impl IncidentResponse {
             task,
             Step {
                 name: "rollback",
-                agent_type: deployment::names::DEPLOYMENT,
-                task_type: deployment::names::ROLLBACK,
+                agent_type: names::DEPLOYMENT,
+                task_type: names::ROLLBACK,
                 input: serde_json::to_value(Rollback {
                     deployment: incident.deployment.clone(),
                     to: None,
@@ -479,8 +473,8 @@ impl IncidentResponse {
             task,
             Step {
                 name: "verify",
-                agent_type: deployment::names::DEPLOYMENT,
-                task_type: deployment::names::CHECK_DEPLOYMENT,
+                agent_type: names::DEPLOYMENT,
+                task_type: names::CHECK_DEPLOYMENT,
                 input: serde_json::to_value(DeploymentRef {
                     vercel_deployment_id: restored_to.as_str().map(str::to_owned),
                     project: incident.deployment.project.clone(),

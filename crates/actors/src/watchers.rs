@@ -25,10 +25,19 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_store::{AgentTask, Event, NewTask, Service};
+use companyos_integrations::normalise::DomainEvent;
+use companyos_store::{AgentTask, DeploymentId, FigmaFileId, NewTask, Service, SocialPlatform};
 use serde_json::{Value, json};
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest};
+use crate::behaviour::{
+    AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input, input_value,
+};
+use crate::code_review::AnalyzePr;
+use crate::deployment::DeploymentRef;
+use crate::inputs::{DraftReply, GenerateCode, SyncFigmaFile, SyncIntegration, SyncRepository};
+use crate::names;
+use crate::notification::{AnswerRequest, NotifySeverity};
+use crate::operations::OpenIncident;
 use crate::port::{IntegrationPort, SyncRequest};
 use crate::registry::{AgentType, AgentTypeRegistry};
 
@@ -45,21 +54,37 @@ pub enum Watched {
 impl Watched {
     fn agent_type(self) -> &'static str {
         match self {
-            Watched::GitHub => "github_watcher",
-            Watched::Vercel => "vercel_watcher",
-            Watched::Figma => "figma_watcher",
-            Watched::Slack => "slack_watcher",
-            Watched::Social => "social_watcher",
+            Watched::GitHub => names::GITHUB_WATCHER,
+            Watched::Vercel => names::VERCEL_WATCHER,
+            Watched::Figma => names::FIGMA_WATCHER,
+            Watched::Slack => names::SLACK_WATCHER,
+            Watched::Social => names::SOCIAL_WATCHER,
         }
+    }
+
+    /// The watcher of a service's events and syncs.
+    pub fn of(service: Service) -> Watched {
+        match service {
+            Service::Github => Watched::GitHub,
+            Service::Vercel => Watched::Vercel,
+            Service::Figma => Watched::Figma,
+            Service::Slack => Watched::Slack,
+            Service::Twitter | Service::Linkedin => Watched::Social,
+        }
+    }
+
+    /// The agent type of the watcher of `service`.
+    pub fn agent_type_of(service: Service) -> &'static str {
+        Watched::of(service).agent_type()
     }
 
     fn default_target(self) -> (&'static str, i32) {
         match self {
-            Watched::GitHub => ("code_review", 7),
-            Watched::Vercel => ("deployment", 8),
-            Watched::Figma => ("component_generator", 5),
-            Watched::Slack => ("notification", 6),
-            Watched::Social => ("content", 4),
+            Watched::GitHub => (names::CODE_REVIEW, 7),
+            Watched::Vercel => (names::DEPLOYMENT, 8),
+            Watched::Figma => (names::COMPONENT_GENERATOR, 5),
+            Watched::Slack => (names::NOTIFICATION, 6),
+            Watched::Social => (names::CONTENT, 4),
         }
     }
 
@@ -135,167 +160,148 @@ impl ServiceWatcher {
         }
     }
 
-    fn task(&self, task_type: &str, priority: i32, input: Value) -> Vec<TaskRequest> {
-        vec![TaskRequest {
-            assign_to_type: self.agent_type.clone(),
-            task_type: task_type.into(),
+    fn task(
+        &self,
+        task_type: &str,
+        priority: i32,
+        input: &impl serde::Serialize,
+    ) -> Vec<TaskRequest> {
+        vec![TaskRequest::new(
+            self.agent_type.clone(),
+            task_type,
             input,
             priority,
-            requires_human_approval: false,
-        }]
+        )]
     }
 
-    /// The tasks an event calls for (pure: the rules of the table above).
-    pub fn decide(&self, event: &Event) -> Vec<TaskRequest> {
-        let metadata = &event.metadata;
-        let at = |pointer: &str| metadata.pointer(pointer).cloned().unwrap_or(Value::Null);
-        match (self.watched, event.event_source.as_str()) {
-            (Watched::GitHub, "github") => {
-                let wanted = matches!(
-                    event.event_type.as_str(),
-                    "pull_request.opened"
-                        | "pull_request.reopened"
-                        | "pull_request.synchronize"
-                        | "pull_request.ready_for_review"
-                );
-                let draft = metadata.pointer("/pull_request/draft") == Some(&Value::Bool(true));
-                if !wanted || draft {
-                    return Vec::new();
+    /// The tasks an event calls for (pure: the rules of the table above), read from
+    /// its typed payload.
+    pub fn decide(&self, event: &RoutedEvent) -> Vec<TaskRequest> {
+        let Some(domain) = event.event() else {
+            return Vec::new();
+        };
+        let event_id = event.row.id;
+        match (self.watched, domain) {
+            (Watched::GitHub, DomainEvent::PullRequest { .. }) => {
+                match AnalyzePr::from_event(event) {
+                    Some(review) => self.task(names::ANALYZE_PR, self.priority, &review),
+                    None => Vec::new(),
                 }
-                self.task(
-                    "analyze_pr",
-                    self.priority,
-                    json!({
-                        "event_id": event.id,
-                        "delivery_id": at("/delivery_id"),
-                        "pull_request_id": event.resource_id,
-                        "repository": at("/repository/full_name"),
-                        "number": at("/pull_request/number"),
-                        "title": at("/pull_request/title"),
-                        "head_sha": at("/pull_request/head/sha"),
-                        "html_url": at("/pull_request/html_url"),
-                        "action": at("/action"),
-                    }),
-                )
             }
-            (Watched::Vercel, "vercel") => {
-                let input = json!({
-                    "event_id": event.id,
-                    "deployment_id": event.resource_id,
-                    "vercel_deployment_id": at("/deployment/id"),
-                    "project": at("/deployment/name"),
-                    "url": at("/deployment/url"),
-                    "target": at("/deployment/target"),
-                    "commit_sha": at("/deployment/commit_sha"),
-                });
-                match event.event_type.as_str() {
-                    "vercel.deployment.succeeded" => {
-                        self.task("check_deployment", self.priority, input)
-                    }
-                    "vercel.deployment.error" => {
-                        let production = at("/deployment/target") == json!("production");
-                        let project = at("/deployment/name");
-                        let incident = crate::operations::OpenIncident {
-                            deployment: crate::deployment::DeploymentRef {
-                                deployment_id: event.resource_id.map(companyos_store::DeploymentId),
-                                vercel_deployment_id: at("/deployment/id")
-                                    .as_str()
-                                    .map(str::to_owned),
-                                url: at("/deployment/url").as_str().map(str::to_owned),
-                                project: project.as_str().map(str::to_owned),
-                            },
-                            reason: format!(
-                                "the production deployment of {} failed",
-                                project.as_str().unwrap_or("a project")
-                            ),
-                            severity: crate::notification::NotifySeverity::Critical,
-                        };
+            (
+                Watched::Vercel,
+                DomainEvent::VercelDeployment {
+                    outcome,
+                    deployment,
+                    ..
+                },
+            ) => {
+                let reference = DeploymentRef {
+                    deployment_id: event.resource("deployment").map(DeploymentId),
+                    vercel_deployment_id: deployment.id.clone(),
+                    url: deployment.url.clone(),
+                    project: deployment.name.clone(),
+                };
+                match outcome.as_str() {
+                    "succeeded" => self.task(names::CHECK_DEPLOYMENT, self.priority, &reference),
+                    "error" => {
+                        let production = deployment.target.as_deref() == Some("production");
+                        let project = deployment.name.as_deref().unwrap_or("a project");
                         let mut tasks = self.task(
-                            "analyze_deployment_failure",
+                            names::ANALYZE_DEPLOYMENT_FAILURE,
                             (self.priority + 1).min(10),
-                            input,
+                            &reference,
                         );
                         // A production deployment that failed is an incident.
                         if production {
-                            tasks.push(TaskRequest {
-                                assign_to_type: crate::operations::names::INCIDENT_RESPONSE.into(),
-                                task_type: crate::operations::names::OPEN_INCIDENT.into(),
-                                input: serde_json::to_value(incident).unwrap_or(Value::Null),
-                                priority: 10,
-                                requires_human_approval: false,
-                            });
+                            let incident = OpenIncident {
+                                reason: format!("the production deployment of {project} failed"),
+                                deployment: reference,
+                                severity: NotifySeverity::Critical,
+                            };
+                            tasks.push(TaskRequest::new(
+                                names::INCIDENT_RESPONSE,
+                                names::OPEN_INCIDENT,
+                                &incident,
+                                10,
+                            ));
                         }
                         tasks
                     }
                     _ => Vec::new(),
                 }
             }
-            (Watched::Figma, "figma") if event.event_type == "figma.library_publish" => {
-                let changed = |field: &str| {
-                    metadata
-                        .pointer(&format!("/file/{field}"))
-                        .and_then(Value::as_array)
-                        .is_some_and(|items| !items.is_empty())
-                };
-                if !changed("created_components") && !changed("modified_components") {
-                    return Vec::new();
-                }
-                self.task(
-                    "generate_code",
-                    self.priority,
-                    json!({
-                        "event_id": event.id,
-                        "figma_file_id": event.resource_id,
-                        "file_key": at("/file/file_key"),
-                        "created_components": at("/file/created_components"),
-                        "modified_components": at("/file/modified_components"),
-                    }),
-                )
-            }
-            (Watched::Slack, "slack")
-                if matches!(
-                    event.event_type.as_str(),
-                    "slack.app_mention" | "slack.command"
-                ) =>
+            (Watched::Figma, DomainEvent::Figma { figma_event, file })
+                if figma_event.eq_ignore_ascii_case("library_publish") =>
             {
-                self.task(
-                    "answer_request",
-                    self.priority,
-                    json!({
-                        "event_id": event.id,
-                        "channel": at("/message/channel"),
-                        "user": at("/message/user"),
-                        "text": at("/message/text"),
-                        "thread_ts": at("/message/thread_ts"),
-                        "ts": at("/message/ts"),
-                        "command": at("/message/command"),
-                    }),
-                )
-            }
-            (Watched::Social, "twitter") if event.event_type == "twitter.tweet_create" => {
-                let posts = metadata
-                    .get("posts")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                if posts == 0 {
+                if file.created_components.is_empty() && file.modified_components.is_empty() {
                     return Vec::new();
                 }
-                self.task(
-                    "draft_reply",
-                    self.priority,
-                    json!({"event_id": event.id, "platform": "twitter", "posts": at("/posts")}),
-                )
+                let input = GenerateCode {
+                    event_id: Some(event_id),
+                    figma_file_id: event.resource("figma_file").map(FigmaFileId),
+                    file_key: file.file_key.clone(),
+                    created_components: file.created_components.clone(),
+                    modified_components: file.modified_components.clone(),
+                    ..GenerateCode::default()
+                };
+                self.task(names::GENERATE_CODE, self.priority, &input)
             }
-            (Watched::Social, "linkedin") => self.task(
-                "draft_reply",
-                self.priority,
-                json!({
-                    "event_id": event.id,
-                    "platform": "linkedin",
-                    "notification_type": at("/notification_type"),
-                    "notification_id": at("/notification_id"),
-                }),
-            ),
+            (
+                Watched::Slack,
+                DomainEvent::Slack {
+                    slack_event,
+                    message,
+                },
+            ) if matches!(slack_event.as_str(), "app_mention" | "command") => {
+                let input = AnswerRequest {
+                    channel: message.channel.clone(),
+                    user: message.user.clone(),
+                    text: message.text.clone(),
+                    thread_ts: message.thread_ts.clone(),
+                    ts: message.ts.clone(),
+                    command: message.command.clone(),
+                };
+                self.task(names::ANSWER_REQUEST, self.priority, &input)
+            }
+            (
+                Watched::Social,
+                DomainEvent::Twitter {
+                    posts, activities, ..
+                },
+            ) if activities
+                .iter()
+                .any(|activity| activity == "tweet_create_events") =>
+            {
+                if posts.is_empty() {
+                    return Vec::new();
+                }
+                let input = DraftReply {
+                    platform: SocialPlatform::Twitter,
+                    event_id: Some(event_id),
+                    posts: posts.clone(),
+                    notification_type: None,
+                    notification_id: None,
+                };
+                self.task(names::DRAFT_REPLY, self.priority, &input)
+            }
+            (
+                Watched::Social,
+                DomainEvent::LinkedIn {
+                    notification_type,
+                    notification_id,
+                    ..
+                },
+            ) => {
+                let input = DraftReply {
+                    platform: SocialPlatform::Linkedin,
+                    event_id: Some(event_id),
+                    posts: Vec::new(),
+                    notification_type: notification_type.clone(),
+                    notification_id: notification_id.clone(),
+                };
+                self.task(names::DRAFT_REPLY, self.priority, &input)
+            }
             _ => Vec::new(),
         }
     }
@@ -310,7 +316,7 @@ impl Behaviour for ServiceWatcher {
     async fn on_event(
         &mut self,
         _context: &TaskContext,
-        event: &Event,
+        event: &RoutedEvent,
     ) -> Result<Vec<TaskRequest>, TaskFailure> {
         Ok(self.decide(event))
     }
@@ -329,14 +335,20 @@ impl Behaviour for ServiceWatcher {
         for narrower in &report.follow_up {
             let (task_type, key, input) = match narrower {
                 SyncRequest::Repository { repository_id } => (
-                    "sync_repository",
+                    names::SYNC_REPOSITORY,
                     repository_id.to_string(),
-                    json!({"repository_id": repository_id}),
+                    input_value(&SyncRepository {
+                        repository_id: *repository_id,
+                        full_name: None,
+                    }),
                 ),
                 SyncRequest::FigmaFile { figma_file_id } => (
-                    "sync_figma_file",
+                    names::SYNC_FIGMA_FILE,
                     figma_file_id.to_string(),
-                    json!({"figma_file_id": figma_file_id}),
+                    input_value(&SyncFigmaFile {
+                        figma_file_id: *figma_file_id,
+                        figma_file_key: None,
+                    }),
                 ),
                 SyncRequest::Integration { .. } => continue,
             };
@@ -361,40 +373,33 @@ impl Behaviour for ServiceWatcher {
 }
 
 impl ServiceWatcher {
-    /// What a sync task asks for, from its type and input.
+    /// What a sync task asks for, from its type and typed input.
     fn sync_request(&self, task: &AgentTask) -> Result<SyncRequest, TaskFailure> {
-        let input = task.input_data.clone().unwrap_or(Value::Null);
-        let field = |name: &str| {
-            input.get(name).cloned().ok_or_else(|| {
-                TaskFailure::Permanent(format!(
-                    "a {} task needs {name:?} in its input",
-                    task.task_type
-                ))
-            })
-        };
         let services = self.watched.services();
         let request = match task.task_type.as_str() {
-            "sync_integration" => {
-                let service = match input.get("service").and_then(Value::as_str) {
-                    Some(name) => name.parse::<Service>().map_err(|_| {
-                        TaskFailure::Permanent(format!("no service {name:?} to sync"))
-                    })?,
-                    None => services[0],
-                };
-                SyncRequest::Integration { service }
+            names::SYNC_INTEGRATION => {
+                let sync: SyncIntegration = input(task)?;
+                SyncRequest::Integration {
+                    service: sync.service.unwrap_or(services[0]),
+                }
             }
-            "sync_repository" if self.watched == Watched::GitHub => SyncRequest::Repository {
-                repository_id: serde_json::from_value(field("repository_id")?)
-                    .map_err(|error| TaskFailure::Permanent(format!("repository_id: {error}")))?,
-            },
-            "sync_figma_file" if self.watched == Watched::Figma => SyncRequest::FigmaFile {
-                figma_file_id: serde_json::from_value(field("figma_file_id")?)
-                    .map_err(|error| TaskFailure::Permanent(format!("figma_file_id: {error}")))?,
-            },
+            names::SYNC_REPOSITORY if self.watched == Watched::GitHub => {
+                let sync: SyncRepository = input(task)?;
+                SyncRequest::Repository {
+                    repository_id: sync.repository_id,
+                }
+            }
+            names::SYNC_FIGMA_FILE if self.watched == Watched::Figma => {
+                let sync: SyncFigmaFile = input(task)?;
+                SyncRequest::FigmaFile {
+                    figma_file_id: sync.figma_file_id,
+                }
+            }
             other => {
                 return Err(TaskFailure::Permanent(format!(
-                    "the {} performs sync tasks (sync_integration{}), not {other}",
+                    "the {} performs sync tasks ({}{}), not {other}",
                     self.watched.agent_type(),
+                    names::SYNC_INTEGRATION,
                     match self.watched {
                         Watched::GitHub => ", sync_repository",
                         Watched::Figma => ", sync_figma_file",
@@ -418,31 +423,36 @@ impl ServiceWatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use companyos_store::{EventId, OrgId, now};
+    use companyos_integrations::normalise::{EventPayload, normalise};
+    use companyos_store::{DeliveryId, Event, EventId, OrgId, now};
 
-    fn event(source: &str, event_type: &str, metadata: Value) -> Event {
-        Event {
+    /// A delivery's body as the adapter stores it and the router hands it over.
+    fn routed(service: Service, github_event: Option<&str>, body: Value) -> RoutedEvent {
+        let normalised = normalise(service, github_event, &body);
+        let row = Event {
             id: EventId::new(),
             organization_id: OrgId::new(),
-            event_type: event_type.into(),
-            event_source: source.into(),
+            event_type: normalised.event_type,
+            event_source: service.as_str().into(),
             actor_type: None,
             actor_id: None,
             resource_type: None,
             resource_id: None,
-            metadata,
+            metadata: EventPayload::new(Some(DeliveryId::new()), None, normalised.event)
+                .to_metadata(),
             routed_at: None,
             created_at: now(),
-        }
+        };
+        RoutedEvent::read(row)
     }
 
     #[test]
     fn an_opened_pull_request_is_analysed_but_a_draft_or_a_push_is_not() {
         let watcher = ServiceWatcher::new(Watched::GitHub, &json!({}));
-        let opened = event(
-            "github",
-            "pull_request.opened",
-            json!({"pull_request": {"number": 1, "draft": false}, "repository": {"full_name": "a/b"}}),
+        let opened = routed(
+            Service::Github,
+            Some("pull_request"),
+            json!({"action": "opened", "pull_request": {"number": 1, "draft": false, "head": {"sha": "abc"}}, "repository": {"full_name": "a/b"}}),
         );
         let tasks = watcher.decide(&opened);
         assert_eq!(tasks.len(), 1);
@@ -451,25 +461,47 @@ mod tests {
                 tasks[0].assign_to_type.as_str(),
                 tasks[0].task_type.as_str()
             ),
-            ("code_review", "analyze_pr")
+            (names::CODE_REVIEW, names::ANALYZE_PR)
         );
-        assert_eq!(tasks[0].input["repository"], "a/b");
-        let draft = event(
-            "github",
-            "pull_request.opened",
-            json!({"pull_request": {"draft": true}}),
+        let review: AnalyzePr = serde_json::from_value(tasks[0].input.clone()).expect("typed");
+        assert_eq!(
+            (
+                review.repository.as_str(),
+                review.number,
+                review.head_sha.as_deref()
+            ),
+            ("a/b", 1, Some("abc"))
+        );
+        assert_eq!(review.event_id, Some(opened.row.id));
+        assert!(review.delivery_id.is_some());
+        let draft = routed(
+            Service::Github,
+            Some("pull_request"),
+            json!({"action": "opened", "pull_request": {"number": 2, "draft": true}, "repository": {"full_name": "a/b"}}),
         );
         assert!(watcher.decide(&draft).is_empty());
+        let nameless = routed(
+            Service::Github,
+            Some("pull_request"),
+            json!({"action": "opened", "pull_request": {"number": 3}}),
+        );
         assert!(
-            watcher
-                .decide(&event("github", "push", json!({})))
-                .is_empty()
+            watcher.decide(&nameless).is_empty(),
+            "no repository: no review to ask for"
         );
         assert!(
             watcher
-                .decide(&event("vercel", "pull_request.opened", json!({})))
-                .is_empty(),
-            "another service's event of the same name"
+                .decide(&routed(Service::Github, Some("push"), json!({})))
+                .is_empty()
+        );
+        let vercel = routed(
+            Service::Vercel,
+            None,
+            json!({"type": "deployment.succeeded", "payload": {}}),
+        );
+        assert!(
+            watcher.decide(&vercel).is_empty(),
+            "another service's event"
         );
     }
 
@@ -479,16 +511,33 @@ mod tests {
             Watched::Vercel,
             &json!({"agent_type": "release_guard", "priority": 3}),
         );
-        let tasks = watcher.decide(&event("vercel", "vercel.deployment.error", json!({})));
+        let failed = routed(
+            Service::Vercel,
+            None,
+            json!({"type": "deployment.error", "payload": {"deployment": {"id": "dpl_1", "name": "web"}, "target": "production"}}),
+        );
+        let tasks = watcher.decide(&failed);
         assert_eq!(tasks[0].assign_to_type, "release_guard");
-        assert_eq!(tasks[0].task_type, "analyze_deployment_failure");
+        assert_eq!(tasks[0].task_type, names::ANALYZE_DEPLOYMENT_FAILURE);
         assert_eq!(
             tasks[0].priority, 4,
             "failures one above the configured priority"
         );
+        let reference: DeploymentRef =
+            serde_json::from_value(tasks[0].input.clone()).expect("typed");
+        assert_eq!(reference.vercel_deployment_id.as_deref(), Some("dpl_1"));
+        assert_eq!(
+            tasks.get(1).map(|task| task.task_type.as_str()),
+            Some(names::OPEN_INCIDENT),
+            "a failed production deployment is an incident"
+        );
         assert!(
             watcher
-                .decide(&event("vercel", "vercel.deployment.created", json!({})))
+                .decide(&routed(
+                    Service::Vercel,
+                    None,
+                    json!({"type": "deployment.created", "payload": {}})
+                ))
                 .is_empty()
         );
     }
@@ -497,48 +546,53 @@ mod tests {
     fn figma_slack_and_social_rules() {
         let figma = ServiceWatcher::new(Watched::Figma, &json!({}));
         let publish = |created: Value| {
-            event(
-                "figma",
-                "figma.library_publish",
-                json!({"file": {"created_components": created, "modified_components": []}}),
+            routed(
+                Service::Figma,
+                None,
+                json!({"event_type": "LIBRARY_PUBLISH", "file_key": "k", "created_components": created, "modified_components": []}),
             )
         };
-        assert_eq!(figma.decide(&publish(json!(["Button"]))).len(), 1);
+        let tasks = figma.decide(&publish(json!([{"key": "1", "name": "Button"}])));
+        assert_eq!(tasks.len(), 1);
+        let input: GenerateCode = serde_json::from_value(tasks[0].input.clone()).expect("typed");
+        assert_eq!(input.created_components, vec!["Button".to_owned()]);
         assert!(figma.decide(&publish(json!([]))).is_empty());
         let slack = ServiceWatcher::new(Watched::Slack, &json!({}));
-        assert_eq!(
-            slack.decide(&event(
-                "slack",
-                "slack.app_mention",
-                json!({"message": {"text": "hi"}})
-            ))[0]
-                .input["text"],
-            "hi"
+        let mention = routed(
+            Service::Slack,
+            None,
+            json!({"type": "event_callback", "event": {"type": "app_mention", "text": "hi", "channel": "C1"}}),
         );
-        assert!(
-            slack
-                .decide(&event("slack", "slack.message", json!({})))
-                .is_empty()
+        assert_eq!(slack.decide(&mention)[0].input["text"], "hi");
+        let message = routed(
+            Service::Slack,
+            None,
+            json!({"type": "event_callback", "event": {"type": "message", "text": "hi"}}),
         );
+        assert!(slack.decide(&message).is_empty());
         let social = ServiceWatcher::new(Watched::Social, &json!({}));
-        assert!(
-            social
-                .decide(&event(
-                    "twitter",
-                    "twitter.tweet_create",
-                    json!({"posts": []})
-                ))
-                .is_empty()
-        );
-        assert_eq!(
-            social
-                .decide(&event(
-                    "twitter",
-                    "twitter.tweet_create",
-                    json!({"posts": [{"id": "1"}]})
-                ))
-                .len(),
-            1
-        );
+        let tweets = |events: Value| {
+            routed(
+                Service::Twitter,
+                None,
+                json!({"for_user_id": "1", "tweet_create_events": events}),
+            )
+        };
+        assert!(social.decide(&tweets(json!([]))).is_empty());
+        let tasks = social.decide(&tweets(json!([{"id_str": "9", "text": "hello"}])));
+        assert_eq!(tasks.len(), 1);
+        let draft: DraftReply = serde_json::from_value(tasks[0].input.clone()).expect("typed");
+        assert_eq!(draft.platform, SocialPlatform::Twitter);
+        assert_eq!(draft.posts[0].text.as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn an_event_without_a_typed_payload_asks_for_nothing() {
+        let mut event = routed(Service::Github, Some("pull_request"), json!({}));
+        event.row.metadata = json!({"action": "opened"});
+        let event = RoutedEvent::read(event.row);
+        assert!(event.payload.is_none());
+        let watcher = ServiceWatcher::new(Watched::GitHub, &json!({}));
+        assert!(watcher.decide(&event).is_empty());
     }
 }

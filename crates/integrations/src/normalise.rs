@@ -8,8 +8,76 @@
 //! Figma's documented examples disagree with its own schema (ids as strings or numbers,
 //! `""` for absent times), which this tolerates. Nothing here can panic on any JSON.
 
+use companyos_store::{DeliveryId, IntegrationId, Service};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+/// The version of [`EventPayload`]'s shape. Raised when a change to [`DomainEvent`]
+/// could not read what an earlier version stored; a reader meets a newer one as
+/// [`PayloadError::Newer`], never as a silently half-read event.
+pub const PAYLOAD_SCHEMA: u32 = 1;
+
+/// An event's stored payload: the normalised event, the delivery and integration it
+/// came from, and the version of its shape. The adapter writes it as the event's
+/// metadata; the router reads it back once, and watchers receive it as this type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventPayload {
+    /// Absent from events stored before the version was written: those are version 1.
+    #[serde(default = "first_schema")]
+    pub schema: u32,
+    #[serde(default)]
+    pub delivery_id: Option<DeliveryId>,
+    #[serde(default)]
+    pub integration_id: Option<IntegrationId>,
+    #[serde(flatten)]
+    pub event: DomainEvent,
+}
+
+fn first_schema() -> u32 {
+    1
+}
+
+/// Why stored metadata is not an [`EventPayload`] this node reads.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the payload's schema {found} is newer than this node reads ({PAYLOAD_SCHEMA})")]
+    Newer { found: u32 },
+    #[error("the metadata is not a normalised event: {0}")]
+    Shape(#[from] serde_json::Error),
+}
+
+impl EventPayload {
+    /// The payload of a delivery's event, at this version.
+    pub fn new(
+        delivery_id: Option<DeliveryId>,
+        integration_id: Option<IntegrationId>,
+        event: DomainEvent,
+    ) -> EventPayload {
+        EventPayload {
+            schema: PAYLOAD_SCHEMA,
+            delivery_id,
+            integration_id,
+            event,
+        }
+    }
+
+    /// Reads an event's stored metadata.
+    pub fn read(metadata: &Value) -> Result<EventPayload, PayloadError> {
+        let payload = EventPayload::deserialize(metadata)?;
+        if payload.schema > PAYLOAD_SCHEMA {
+            return Err(PayloadError::Newer {
+                found: payload.schema,
+            });
+        }
+        Ok(payload)
+    }
+
+    /// The metadata to store.
+    pub fn to_metadata(&self) -> Value {
+        // A tree of strings, numbers and string-keyed maps: serialising cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
 
 /// What a delivery's body parses into.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -19,9 +87,9 @@ pub struct Normalised {
     pub event: DomainEvent,
 }
 
-/// The typed events CompanyOS acts on. Serialised (tagged by `kind`) into the stored
-/// event's metadata, which is what watchers read.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The typed events CompanyOS acts on. Stored (tagged by `kind`, inside an
+/// [`EventPayload`]) as the event's metadata, and read back as this type by watchers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DomainEvent {
     Ping {
@@ -89,7 +157,8 @@ pub enum DomainEvent {
         /// `created`, `succeeded`, `error`, `canceled`, `ready`, `promoted`…
         /// (`cancelled` is read as `canceled`).
         outcome: String,
-        delivery_id: Option<String>,
+        /// Vercel's id of the webhook event (the payload's `id`).
+        vercel_event_id: Option<String>,
         deployment: VercelDeployment,
     },
     Figma {
@@ -116,7 +185,7 @@ pub enum DomainEvent {
     },
     /// A payload of a kind CompanyOS does not act on; kept as an event.
     Unknown {
-        service: String,
+        service: Service,
         detail: Option<String>,
     },
 }
@@ -343,7 +412,8 @@ pub struct Release {
     pub html_url: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct VercelDeployment {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -360,7 +430,8 @@ pub struct VercelDeployment {
     pub created_at: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FigmaFile {
     pub file_key: Option<String>,
     pub file_name: Option<String>,
@@ -377,7 +448,8 @@ pub struct FigmaFile {
     pub deleted_components: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SlackMessage {
     pub team_id: Option<String>,
     pub channel: Option<String>,
@@ -390,7 +462,8 @@ pub struct SlackMessage {
     pub command: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TwitterPost {
     pub id: Option<String>,
     pub text: Option<String>,
@@ -432,7 +505,8 @@ where
         .map(|items| {
             items
                 .iter()
-                .filter_map(|item| item.get("number").and_then(Value::as_i64))
+                // GitHub's objects, or the numbers this module stored.
+                .filter_map(|item| item.as_i64().or_else(|| item.get("number")?.as_i64()))
                 .collect()
         })
         .unwrap_or_default())
@@ -466,25 +540,21 @@ fn dotted(base: &str, action: &str) -> String {
 }
 
 /// Normalises a delivery of `service`; `github_event` is GitHub's `X-GitHub-Event`.
-pub fn normalise(service: &str, github_event: Option<&str>, payload: &Value) -> Normalised {
+pub fn normalise(service: Service, github_event: Option<&str>, payload: &Value) -> Normalised {
     match service {
-        "github" => github(github_event.unwrap_or_default(), payload),
-        "vercel" => vercel(payload),
-        "figma" => figma(payload),
-        "slack" => slack(payload),
-        "twitter" => twitter(payload),
-        "linkedin" => linkedin(payload),
-        other => unknown(other, other, None),
+        Service::Github => github(github_event.unwrap_or_default(), payload),
+        Service::Vercel => vercel(payload),
+        Service::Figma => figma(payload),
+        Service::Slack => slack(payload),
+        Service::Twitter => twitter(payload),
+        Service::Linkedin => linkedin(payload),
     }
 }
 
-fn unknown(service: &str, event_type: &str, detail: Option<String>) -> Normalised {
+fn unknown(service: Service, event_type: &str, detail: Option<String>) -> Normalised {
     Normalised {
         event_type: event_type.to_owned(),
-        event: DomainEvent::Unknown {
-            service: service.to_owned(),
-            detail,
-        },
+        event: DomainEvent::Unknown { service, detail },
     }
 }
 
@@ -581,12 +651,12 @@ fn github(event: &str, payload: &Value) -> Normalised {
         },
         "" => {
             return unknown(
-                "github",
+                Service::Github,
                 "github.unknown",
                 Some("no X-GitHub-Event header".into()),
             );
         }
-        _ => return unknown("github", &event_type, None),
+        _ => return unknown(Service::Github, &event_type, None),
     };
     Normalised {
         event_type,
@@ -596,12 +666,12 @@ fn github(event: &str, payload: &Value) -> Normalised {
 
 fn vercel(payload: &Value) -> Normalised {
     let Some(kind) = text(payload, "type") else {
-        return unknown("vercel", "vercel.unknown", Some("no type".into()));
+        return unknown(Service::Vercel, "vercel.unknown", Some("no type".into()));
     };
     // Vercel has spelt the cancellation both ways; both mean the same.
     let kind = kind.replace("deployment.cancelled", "deployment.canceled");
     let Some(outcome) = kind.strip_prefix("deployment.") else {
-        return unknown("vercel", &format!("vercel.{kind}"), None);
+        return unknown(Service::Vercel, &format!("vercel.{kind}"), None);
     };
     let body = payload.get("payload").cloned().unwrap_or(Value::Null);
     let deployment = body.get("deployment").cloned().unwrap_or(Value::Null);
@@ -611,7 +681,7 @@ fn vercel(payload: &Value) -> Normalised {
         event_type: format!("vercel.{kind}"),
         event: DomainEvent::VercelDeployment {
             outcome: outcome.to_owned(),
-            delivery_id: text(payload, "id"),
+            vercel_event_id: text(payload, "id"),
             deployment: VercelDeployment {
                 id: text(&deployment, "id"),
                 name: text(&deployment, "name").or_else(|| text(&body, "name")),
@@ -641,7 +711,11 @@ fn names(payload: &Value, field_name: &str) -> Vec<String> {
 
 fn figma(payload: &Value) -> Normalised {
     let Some(kind) = text(payload, "event_type") else {
-        return unknown("figma", "figma.unknown", Some("no event_type".into()));
+        return unknown(
+            Service::Figma,
+            "figma.unknown",
+            Some("no event_type".into()),
+        );
     };
     let comment = payload
         .get("comment")
@@ -715,8 +789,8 @@ fn slack(payload: &Value) -> Normalised {
                 },
             }
         }
-        Some(other) => unknown("slack", &format!("slack.{other}"), None),
-        None => unknown("slack", "slack.unknown", Some("no type".into())),
+        Some(other) => unknown(Service::Slack, &format!("slack.{other}"), None),
+        None => unknown(Service::Slack, "slack.unknown", Some("no type".into())),
     }
 }
 
@@ -820,7 +894,7 @@ mod tests {
             "action": "opened",
             "pull_request": {"id": "not a number", "number": 7, "title": 12, "user": "octocat"},
         });
-        let normalised = normalise("github", Some("pull_request"), &payload);
+        let normalised = normalise(Service::Github, Some("pull_request"), &payload);
         assert_eq!(normalised.event_type, "pull_request.opened");
         let DomainEvent::PullRequest {
             pull_request,
@@ -842,14 +916,18 @@ mod tests {
     #[test]
     fn vercel_cancellation_is_read_in_both_spellings() {
         for spelling in ["deployment.canceled", "deployment.cancelled"] {
-            let normalised = normalise("vercel", None, &json!({"type": spelling, "payload": {}}));
+            let normalised = normalise(
+                Service::Vercel,
+                None,
+                &json!({"type": spelling, "payload": {}}),
+            );
             assert_eq!(normalised.event_type, "vercel.deployment.canceled");
         }
     }
 
     #[test]
     fn unknown_kinds_are_kept_as_unknown_events() {
-        let normalised = normalise("github", Some("star"), &json!({"action": "created"}));
+        let normalised = normalise(Service::Github, Some("star"), &json!({"action": "created"}));
         assert_eq!(normalised.event_type, "star.created");
         assert!(matches!(normalised.event, DomainEvent::Unknown { .. }));
     }

@@ -15,6 +15,7 @@
 //! | linkedin | `X-LI-Signature: <hex HMAC-SHA256(client secret, "hmacsha256=" body)>` |
 
 use base64::Engine as _;
+use companyos_store::Service;
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
 use sha2::Digest as _;
@@ -48,36 +49,33 @@ pub enum VerifyError {
     Stale { age: i64, window: i64 },
     #[error("the body carries no passcode: Figma deliveries echo the webhook's passcode")]
     MissingPasscode,
-    #[error("{0:?} has no webhook scheme")]
-    UnknownService(String),
 }
 
 /// Checks that `body` with `headers` was sent by `service`, signed with `secret`;
 /// `now_unix` is the verifier's clock (Slack's replay window).
 pub fn verify(
-    service: &str,
+    service: Service,
     secret: &[u8],
     headers: &HeaderMap,
     body: &[u8],
     now_unix: i64,
 ) -> Result<(), VerifyError> {
     match service {
-        "github" => verify_github(secret, headers, body),
-        "slack" => verify_slack(secret, headers, body, now_unix),
-        "vercel" => verify_vercel(secret, headers, body),
-        "figma" => verify_figma(secret, body),
-        "twitter" => verify_twitter(secret, headers, body),
-        "linkedin" => verify_linkedin(secret, headers, body),
-        other => Err(VerifyError::UnknownService(other.to_owned())),
+        Service::Github => verify_github(secret, headers, body),
+        Service::Slack => verify_slack(secret, headers, body, now_unix),
+        Service::Vercel => verify_vercel(secret, headers, body),
+        Service::Figma => verify_figma(secret, body),
+        Service::Twitter => verify_twitter(secret, headers, body),
+        Service::Linkedin => verify_linkedin(secret, headers, body),
     }
 }
 
 /// What can be checked before the body is read: that the headers the service signs
 /// with are present (and, for Slack, that the timestamp is inside the replay window).
 /// A request that fails here is refused without reading its body.
-pub fn precheck(service: &str, headers: &HeaderMap, now_unix: i64) -> Result<(), VerifyError> {
+pub fn precheck(service: Service, headers: &HeaderMap, now_unix: i64) -> Result<(), VerifyError> {
     match service {
-        "github" => {
+        Service::Github => {
             if headers.contains_key("x-hub-signature-256")
                 || headers.contains_key("x-hub-signature")
             {
@@ -86,7 +84,7 @@ pub fn precheck(service: &str, headers: &HeaderMap, now_unix: i64) -> Result<(),
                 Err(VerifyError::MissingHeader("X-Hub-Signature-256"))
             }
         }
-        "slack" => {
+        Service::Slack => {
             const TIMESTAMP: &str = "x-slack-request-timestamp";
             header(headers, "x-slack-signature")?;
             let seconds: i64 =
@@ -105,12 +103,11 @@ pub fn precheck(service: &str, headers: &HeaderMap, now_unix: i64) -> Result<(),
             }
             Ok(())
         }
-        "vercel" => header(headers, "x-vercel-signature").map(|_| ()),
-        "twitter" => header(headers, "x-twitter-webhooks-signature").map(|_| ()),
-        "linkedin" => header(headers, "x-li-signature").map(|_| ()),
+        Service::Vercel => header(headers, "x-vercel-signature").map(|_| ()),
+        Service::Twitter => header(headers, "x-twitter-webhooks-signature").map(|_| ()),
+        Service::Linkedin => header(headers, "x-li-signature").map(|_| ()),
         // Figma's passcode travels in the body.
-        "figma" => Ok(()),
-        other => Err(VerifyError::UnknownService(other.to_owned())),
+        Service::Figma => Ok(()),
     }
 }
 
@@ -118,10 +115,10 @@ pub fn precheck(service: &str, headers: &HeaderMap, now_unix: i64) -> Result<(),
 /// answers are MACs under the same secret (X: the body; LinkedIn: `hmacsha256=` and the
 /// body). A delivery whose signed message was answered as a challenge input must be
 /// refused: its signature came from the node itself.
-pub fn challenge_shaped_messages(service: &str, body: &[u8]) -> Vec<Vec<u8>> {
+pub fn challenge_shaped_messages(service: Service, body: &[u8]) -> Vec<Vec<u8>> {
     match service {
-        "twitter" => vec![body.to_vec()],
-        "linkedin" => vec![body.to_vec(), [b"hmacsha256=".as_slice(), body].concat()],
+        Service::Twitter => vec![body.to_vec()],
+        Service::Linkedin => vec![body.to_vec(), [b"hmacsha256=".as_slice(), body].concat()],
         _ => Vec::new(),
     }
 }
@@ -343,7 +340,7 @@ pub fn linkedin_challenge_response(client_secret: &[u8], challenge_code: &str) -
 /// the same integration are processed once. Where the vendor gives an id it is used;
 /// otherwise the SHA-256 of what was signed.
 pub fn delivery_key(
-    service: &str,
+    service: Service,
     headers: &HeaderMap,
     payload: Option<&serde_json::Value>,
     body: &[u8],
@@ -357,17 +354,17 @@ pub fn delivery_key(
     };
     let field = |name: &str| text(payload.and_then(|payload| payload.get(name)));
     let key = match service {
-        "github" => headers
+        Service::Github => headers
             .get("x-github-delivery")
             .and_then(|value| value.to_str().ok())
             .filter(|value| !value.is_empty())
             .map(str::to_owned),
         // Events API retries carry the same event_id; slash commands have no id.
-        "slack" => field("event_id"),
-        "vercel" => field("id"),
-        "linkedin" => field("notificationId").or_else(|| field("id")),
+        Service::Slack => field("event_id"),
+        Service::Vercel => field("id"),
+        Service::Linkedin => field("notificationId").or_else(|| field("id")),
         // Figma documents no delivery id: its retries repeat these fields.
-        "figma" => match (field("webhook_id"), field("timestamp")) {
+        Service::Figma => match (field("webhook_id"), field("timestamp")) {
             (Some(webhook), Some(timestamp)) => Some(
                 [
                     Some(webhook),
@@ -388,7 +385,7 @@ pub fn delivery_key(
     key.map(|key| key.chars().take(200).collect())
         .unwrap_or_else(|| {
             let mut hasher = sha2::Sha256::new();
-            if service == "slack"
+            if service == Service::Slack
                 && let Some(timestamp) = headers.get("x-slack-request-timestamp")
             {
                 hasher.update(timestamp.as_bytes());
@@ -414,11 +411,11 @@ mod tests {
     #[test]
     fn a_missing_signature_names_the_header() {
         assert_eq!(
-            verify("github", b"s", &HeaderMap::new(), b"{}", 0),
+            verify(Service::Github, b"s", &HeaderMap::new(), b"{}", 0),
             Err(VerifyError::MissingHeader("X-Hub-Signature-256"))
         );
         assert_eq!(
-            verify("vercel", b"s", &HeaderMap::new(), b"{}", 0),
+            verify(Service::Vercel, b"s", &HeaderMap::new(), b"{}", 0),
             Err(VerifyError::MissingHeader("x-vercel-signature"))
         );
     }
@@ -431,9 +428,9 @@ mod tests {
             ("x-slack-request-timestamp", "1000"),
             ("x-slack-signature", &good),
         ]);
-        assert_eq!(verify("slack", b"s", &map, b"body", 1000), Ok(()));
+        assert_eq!(verify(Service::Slack, b"s", &map, b"body", 1000), Ok(()));
         assert!(matches!(
-            verify("slack", b"s", &map, b"body", 1000 - 301),
+            verify(Service::Slack, b"s", &map, b"body", 1000 - 301),
             Err(VerifyError::Stale { age: -301, .. })
         ));
         let v1 = headers(&[
@@ -441,7 +438,7 @@ mod tests {
             ("x-slack-signature", &good.replacen("v0", "v1", 1)),
         ]);
         assert!(matches!(
-            verify("slack", b"s", &v1, b"body", 1000),
+            verify(Service::Slack, b"s", &v1, b"body", 1000),
             Err(VerifyError::Malformed { .. })
         ));
     }
@@ -450,18 +447,18 @@ mod tests {
     fn github_deliveries_dedupe_on_their_delivery_header_and_others_on_a_hash() {
         let map = headers(&[("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")]);
         assert_eq!(
-            delivery_key("github", &map, None, b"{}"),
+            delivery_key(Service::Github, &map, None, b"{}"),
             "72d3162e-cc78-11e3-81ab-4c9367dc0958"
         );
-        let hashed = delivery_key("twitter", &HeaderMap::new(), None, b"{}");
+        let hashed = delivery_key(Service::Twitter, &HeaderMap::new(), None, b"{}");
         assert!(hashed.starts_with("sha256:"));
         assert_ne!(
             hashed,
-            delivery_key("twitter", &HeaderMap::new(), None, b"{ }")
+            delivery_key(Service::Twitter, &HeaderMap::new(), None, b"{ }")
         );
         let vercel = serde_json::json!({"id": "evt_1"});
         assert_eq!(
-            delivery_key("vercel", &HeaderMap::new(), Some(&vercel), b""),
+            delivery_key(Service::Vercel, &HeaderMap::new(), Some(&vercel), b""),
             "evt_1"
         );
     }

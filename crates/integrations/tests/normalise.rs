@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use companyos_integrations::normalise::{DomainEvent, normalise, parse_body};
+use companyos_integrations::normalise::{DomainEvent, EventPayload, normalise, parse_body};
+use companyos_store::{DeliveryId, Service};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -54,7 +55,7 @@ fn every_github_payload_parses_into_its_typed_event() {
     );
     for (event, path) in &payloads {
         let payload = load(path);
-        let normalised = normalise("github", Some(event), &payload);
+        let normalised = normalise(Service::Github, Some(event), &payload);
         let name = path.display();
         let action = payload.get("action").and_then(Value::as_str);
         match action {
@@ -213,7 +214,7 @@ fn every_github_payload_parses_into_its_typed_event() {
 fn vercel_payloads_parse_with_their_deployment() {
     for outcome in ["created", "succeeded", "error", "canceled"] {
         let payload = load(&fixtures().join(format!("vercel/deployment.{outcome}.json")));
-        let normalised = normalise("vercel", None, &payload);
+        let normalised = normalise(Service::Vercel, None, &payload);
         assert_eq!(
             normalised.event_type,
             format!("vercel.deployment.{outcome}")
@@ -221,13 +222,13 @@ fn vercel_payloads_parse_with_their_deployment() {
         let DomainEvent::VercelDeployment {
             outcome: read,
             deployment,
-            delivery_id,
+            vercel_event_id,
         } = normalised.event
         else {
             panic!("{outcome}: a Vercel deployment");
         };
         assert_eq!(read, outcome);
-        assert_eq!(delivery_id.as_deref(), payload["id"].as_str());
+        assert_eq!(vercel_event_id.as_deref(), payload["id"].as_str());
         assert_eq!(
             deployment.id.as_deref(),
             payload
@@ -258,7 +259,7 @@ fn figma_payloads_parse_leniently() {
         }
         let payload = load(&path);
         let kind = payload["event_type"].as_str().expect("event_type");
-        let normalised = normalise("figma", None, &payload);
+        let normalised = normalise(Service::Figma, None, &payload);
         assert_eq!(
             normalised.event_type,
             format!("figma.{}", kind.to_ascii_lowercase())
@@ -296,7 +297,7 @@ fn slack_events_and_commands_parse() {
         "event_callback.app_mention.bolt-python",
     ] {
         let payload = load(&fixtures().join(format!("slack/events/{name}.json")));
-        let normalised = normalise("slack", None, &payload);
+        let normalised = normalise(Service::Slack, None, &payload);
         let inner = payload
             .pointer("/event/type")
             .and_then(Value::as_str)
@@ -319,7 +320,7 @@ fn slack_events_and_commands_parse() {
     let body = std::fs::read(fixtures().join("slack/signing/slash_command.docs-example.body.txt"))
         .expect("body");
     let payload = parse_body(Some("application/x-www-form-urlencoded"), &body).expect("form");
-    let normalised = normalise("slack", None, &payload);
+    let normalised = normalise(Service::Slack, None, &payload);
     assert_eq!(normalised.event_type, "slack.command");
     let DomainEvent::Slack { message, .. } = normalised.event else {
         panic!("a command")
@@ -331,7 +332,7 @@ fn slack_events_and_commands_parse() {
 #[test]
 fn x_activity_parses() {
     let payload = load(&fixtures().join("twitter/account_activity.mention.skeleton.json"));
-    let normalised = normalise("twitter", None, &payload);
+    let normalised = normalise(Service::Twitter, None, &payload);
     assert_eq!(normalised.event_type, "twitter.tweet_create");
     let DomainEvent::Twitter {
         for_user_id,
@@ -390,10 +391,13 @@ proptest! {
 
     #[test]
     fn arbitrary_json_never_panics_the_parser(payload in json(), event in "[a-z_]{0,20}") {
-        for service in ["github", "vercel", "figma", "slack", "twitter", "linkedin", "unknown"] {
+        for &service in Service::ALL {
             let normalised = normalise(service, Some(&event), &payload);
             prop_assert!(!normalised.event_type.is_empty());
-            serde_json::to_value(&normalised).expect("a normalised event serialises");
+            // What is stored reads back as the same typed event.
+            let stored = EventPayload::new(None, None, normalised.event.clone()).to_metadata();
+            let read = EventPayload::read(&stored).expect("a stored payload reads back");
+            prop_assert_eq!(read.event, normalised.event);
         }
     }
 
@@ -402,4 +406,43 @@ proptest! {
         let _ = parse_body(Some("application/x-www-form-urlencoded"), &body);
         let _ = parse_body(Some("application/json"), &body);
     }
+}
+
+#[test]
+fn every_github_payload_is_stored_and_read_back_as_the_same_typed_event() {
+    let delivery = DeliveryId::new();
+    for (event, path) in github_payloads() {
+        let normalised = normalise(Service::Github, Some(&event), &load(&path));
+        let stored =
+            EventPayload::new(Some(delivery), None, normalised.event.clone()).to_metadata();
+        assert_eq!(stored["schema"], 1, "{}", path.display());
+        let read = EventPayload::read(&stored)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert_eq!(read.delivery_id, Some(delivery));
+        assert_eq!(read.event, normalised.event, "{}", path.display());
+    }
+}
+
+#[test]
+fn a_payload_of_a_newer_schema_or_another_shape_is_an_error() {
+    let mut stored = EventPayload::new(
+        None,
+        None,
+        normalise(
+            Service::Github,
+            Some("ping"),
+            &serde_json::json!({"zen": "hi"}),
+        )
+        .event,
+    )
+    .to_metadata();
+    stored["schema"] = 2.into();
+    assert!(matches!(
+        EventPayload::read(&stored),
+        Err(companyos_integrations::normalise::PayloadError::Newer { found: 2 })
+    ));
+    assert!(matches!(
+        EventPayload::read(&serde_json::json!({"task_id": "x"})),
+        Err(companyos_integrations::normalise::PayloadError::Shape(_))
+    ));
 }

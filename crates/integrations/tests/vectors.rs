@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use companyos_integrations::webhooks;
+use companyos_store::Service;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
@@ -57,10 +58,10 @@ fn secret(vector: &Value) -> &str {
 }
 
 /// The fixtures call X "x"; CompanyOS calls the service "twitter", as the seed does.
-fn service(vector: &Value) -> &str {
+fn service(vector: &Value) -> Service {
     match vector["service"].as_str().expect("service") {
-        "x" => "twitter",
-        other => other,
+        "x" => Service::Twitter,
+        other => other.parse().expect("a service the vectors name"),
     }
 }
 

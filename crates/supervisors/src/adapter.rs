@@ -340,7 +340,7 @@ impl AdapterState {
             .headers
             .get("x-github-event")
             .and_then(Value::as_str);
-        let normalised = normalise::normalise(self.service.as_str(), github_event, &payload);
+        let normalised = normalise::normalise(self.service, github_event, &payload);
         let mut applied = apply(store, org, &normalised, &mut self.repositories).await;
         if matches!(
             applied,
@@ -365,11 +365,12 @@ impl AdapterState {
             }
             Err(error) => return Err(error.into()),
         };
-        let mut metadata = serde_json::to_value(&normalised.event).unwrap_or(Value::Null);
-        if let Value::Object(fields) = &mut metadata {
-            fields.insert("delivery_id".into(), json!(delivery.id));
-            fields.insert("integration_id".into(), json!(self.integration_id));
-        }
+        let metadata = normalise::EventPayload::new(
+            Some(delivery.id),
+            Some(self.integration_id),
+            normalised.event,
+        )
+        .to_metadata();
         let event = NewEvent {
             event_type: normalised.event_type.chars().take(100).collect(),
             event_source: self.service.as_str().to_owned(),

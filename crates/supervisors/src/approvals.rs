@@ -55,7 +55,7 @@ async fn request(deps: &Deps, org: OrgId, task_id: TaskId) -> Result<(), StoreEr
     let notifiers = deps
         .store
         .agents()
-        .assignees(org, notification::names::NOTIFICATION)
+        .assignees(org, companyos_actors::names::NOTIFICATION)
         .await?;
     let Some(agent) = notifiers
         .iter()
@@ -66,7 +66,7 @@ async fn request(deps: &Deps, org: OrgId, task_id: TaskId) -> Result<(), StoreEr
     let mut task = NewTask::for_assignee(
         org,
         Assignee::Agent(agent.id),
-        notification::names::REQUEST_APPROVAL.to_owned(),
+        companyos_actors::names::REQUEST_APPROVAL.to_owned(),
     );
     task.input = serde_json::to_value(RequestApproval { task_id }).ok();
     task.priority = 9;

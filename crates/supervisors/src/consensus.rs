@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use companyos_store::AgentId;
+
+use crate::error::RemoteError;
 use serde_json::{Value, json};
 
 /// How opinions are combined.
@@ -31,7 +33,7 @@ impl ConsensusRule {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Opinion {
     pub agent_id: AgentId,
-    pub answer: Result<Value, String>,
+    pub answer: Result<Value, RemoteError>,
 }
 
 impl Opinion {
@@ -62,7 +64,7 @@ impl ConsensusOutcome {
                 "agent_id": opinion.agent_id,
                 "decision": opinion.decision(),
                 "answer": opinion.answer.as_ref().ok(),
-                "abstained": opinion.answer.as_ref().err(),
+                "abstained": opinion.answer.as_ref().err().map(ToString::to_string),
             })).collect::<Vec<_>>(),
         })
     }
@@ -107,7 +109,10 @@ mod tests {
             agent_id: AgentId::new(),
             answer: decision
                 .map(|decision| json!({"decision": decision}))
-                .ok_or_else(|| "timed out".to_owned()),
+                .ok_or(RemoteError::Timeout {
+                    agent: AgentId::new(),
+                    timeout_ms: 10,
+                }),
         }
     }
 

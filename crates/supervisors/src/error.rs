@@ -1,6 +1,7 @@
 //! `RuntimeError`: every way a runtime operation can fail.
 
-use companyos_store::{AgentId, StoreError};
+use companyos_store::{AgentId, OrgId, StoreError};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -22,4 +23,64 @@ pub enum RuntimeError {
     InvalidSchedule(#[from] crate::scheduler::ScheduleError),
     #[error("the supervision tree is not running: {0}")]
     Tree(String),
+    #[error(transparent)]
+    Start(#[from] StartError),
+}
+
+/// Why a supervisor could not start a child.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("unknown agent type {0:?}")]
+    UnknownAgentType(String),
+    #[error("agent {agent} is a {actual}, not a {expected}")]
+    WrongKind {
+        agent: AgentId,
+        actual: &'static str,
+        expected: &'static str,
+    },
+    #[error("{child} failed to start: {source}")]
+    Spawn {
+        child: String,
+        #[source]
+        source: ractor::SpawnErr,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A [`RuntimeError`] as it crosses a wire (the gateway's replies to other nodes) or is
+/// kept beside a result (a consensus opinion that abstained): cloneable, serialisable,
+/// with the facts a caller acts on kept as fields.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RemoteError {
+    #[error("organization {organization} is not hosted on this node")]
+    NotHosted { organization: OrgId },
+    #[error("agent {agent} is not running (disabled, or not hosted on this node)")]
+    AgentNotRunning { agent: AgentId },
+    #[error("agent {agent} did not answer within {timeout_ms} ms")]
+    Timeout { agent: AgentId, timeout_ms: u64 },
+    #[error("agent {agent} refused: {reason}")]
+    Refused { agent: AgentId, reason: String },
+    /// Anything else the node could not do (its store, its tree), in words.
+    #[error("{message}")]
+    Node { message: String },
+}
+
+impl From<RuntimeError> for RemoteError {
+    fn from(error: RuntimeError) -> RemoteError {
+        match error {
+            RuntimeError::AgentNotRunning(agent) => RemoteError::AgentNotRunning { agent },
+            RuntimeError::Timeout { agent, timeout_ms } => {
+                RemoteError::Timeout { agent, timeout_ms }
+            }
+            RuntimeError::Refused { agent, reason } => RemoteError::Refused {
+                agent,
+                reason: reason.to_string(),
+            },
+            other => RemoteError::Node {
+                message: other.to_string(),
+            },
+        }
+    }
 }

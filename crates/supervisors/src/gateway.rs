@@ -5,8 +5,8 @@
 //! gateway instead, and the gateway resolves it in the local [`AgentDirectory`].
 //!
 //! Its messages therefore carry only data that crosses a wire — ids, JSON, strings —
-//! never an `ActorRef` or a cancellation token, and every reply is a plain `Result` with
-//! a message. It never waits on an agent itself: each request runs on its own task, so
+//! never an `ActorRef` or a cancellation token, and every reply is a `Result` whose
+//! error is a serialisable [`RemoteError`]. It never waits on an agent itself: each request runs on its own task, so
 //! one slow agent does not hold up the node's other traffic.
 //!
 //! [`AgentDirectory`]: crate::AgentDirectory
@@ -20,7 +20,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::Value;
 
-use crate::error::RuntimeError;
+use crate::error::{RemoteError, RuntimeError};
 use crate::router::RouterMessage;
 use crate::tree::Deps;
 
@@ -33,13 +33,13 @@ pub enum GatewayMessage {
         agent_id: AgentId,
         question: Value,
         timeout_ms: u64,
-        reply: RpcReplyPort<Result<Value, String>>,
+        reply: RpcReplyPort<Result<Value, RemoteError>>,
     },
     /// Route a stored event to the organization's watchers (if it is hosted here).
     Route {
         organization_id: OrgId,
         event_id: EventId,
-        reply: RpcReplyPort<Result<Vec<TaskId>, String>>,
+        reply: RpcReplyPort<Result<Vec<TaskId>, RemoteError>>,
     },
     /// Deliver a broadcast to this node's listeners of `topic`; replies how many.
     Broadcast {
@@ -88,7 +88,7 @@ impl Actor for Gateway {
                     let timeout = Duration::from_millis(timeout_ms);
                     let answer = ask(&deps, organization_id, agent_id, question, timeout)
                         .await
-                        .map_err(|error| error.to_string());
+                        .map_err(RemoteError::from);
                     let _ = reply.send(answer);
                 });
             }
@@ -101,11 +101,11 @@ impl Actor for Gateway {
                     let routed = if deps.node.hosts(organization_id) {
                         route(&deps, organization_id, event_id)
                             .await
-                            .map_err(|error| error.to_string())
+                            .map_err(RemoteError::from)
                     } else {
-                        Err(format!(
-                            "organization {organization_id} is not hosted on this node"
-                        ))
+                        Err(RemoteError::NotHosted {
+                            organization: organization_id,
+                        })
                     };
                     let _ = reply.send(routed);
                 });

@@ -18,6 +18,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent
 use serde_json::json;
 
 use crate::directory::Location;
+use crate::error::StartError;
 use crate::policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 use crate::tree::{ActorInfo, Deps};
 
@@ -54,7 +55,7 @@ struct Child {
 
 pub enum KindMessage {
     /// Starts (or restarts, if stopped) the agent with this id from its row.
-    StartAgent(AgentId, RpcReplyPort<Result<(), String>>),
+    StartAgent(AgentId, RpcReplyPort<Result<(), StartError>>),
     /// Stops the agent and forgets it (disable, delete, organization moved).
     StopAgent(AgentId, RpcReplyPort<()>),
     /// A backoff delay has passed: start the failed agent again.
@@ -80,7 +81,7 @@ impl KindState {
         &mut self,
         myself: &ActorRef<KindMessage>,
         agent_id: AgentId,
-    ) -> Result<(), String> {
+    ) -> Result<(), StartError> {
         match self
             .deps
             .store
@@ -91,7 +92,7 @@ impl KindState {
             Ok(agent) => self.start_agent(myself, agent).await,
             Err(error) => {
                 self.children.retain(|child| child.agent_id != agent_id);
-                Err(error.to_string())
+                Err(error.into())
             }
         }
     }
@@ -100,7 +101,7 @@ impl KindState {
         &mut self,
         myself: &ActorRef<KindMessage>,
         agent: Agent,
-    ) -> Result<(), String> {
+    ) -> Result<(), StartError> {
         let agent_id = agent.id;
         if agent.status == AgentStatus::Disabled {
             self.children.retain(|child| child.agent_id != agent_id);
@@ -110,13 +111,13 @@ impl KindState {
             .deps
             .registry
             .get(&agent.agent_type)
-            .ok_or_else(|| format!("unknown agent type {:?}", agent.agent_type))?;
+            .ok_or_else(|| StartError::UnknownAgentType(agent.agent_type.clone()))?;
         if agent_type.kind != self.kind {
-            return Err(format!(
-                "agent {agent_id} is a {}, not a {}",
-                agent_type.kind.as_str(),
-                self.kind.as_str()
-            ));
+            return Err(StartError::WrongKind {
+                agent: agent_id,
+                actual: agent_type.kind.as_str(),
+                expected: self.kind.as_str(),
+            });
         }
         let behaviour = (agent_type.factory)(&agent.configuration);
         let mailbox = Arc::new(AtomicUsize::new(0));
@@ -139,7 +140,10 @@ impl KindState {
         };
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell())
             .await
-            .map_err(|error| format!("agent {agent_id} failed to start: {error}"))?;
+            .map_err(|source| StartError::Spawn {
+                child: format!("agent {agent_id}"),
+                source,
+            })?;
         let handle = AgentHandle::new(actor, mailbox);
         self.deps.directory.insert(
             agent_id,

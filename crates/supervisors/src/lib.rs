@@ -31,7 +31,7 @@ mod tree;
 pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
 pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
-pub use error::RuntimeError;
+pub use error::{RemoteError, RuntimeError, StartError};
 pub use gateway::GatewayMessage;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Placement, Runtime, RuntimeConfig};
@@ -45,8 +45,9 @@ pub use tree::ActorInfo;
 /// The development agents' task inputs and names, for the routes that ask for their work.
 pub use companyos_actors::code_review;
 pub use companyos_actors::{
-    AgentError, AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, SlackRequest,
-    SlackResponse, TaskContext, TaskFailure, TaskRequest, waiting_reason,
+    AgentError, AgentKind, AgentType, AgentTypeRegistry, Behaviour, RoutedEvent, RuntimeEvent,
+    SlackRequest, SlackResponse, TaskContext, TaskFailure, TaskRequest, input_value,
+    waiting_reason,
 };
 /// The operations agents' task inputs and names (rollback; approvals from Slack).
-pub use companyos_actors::{deployment, llm, notification};
+pub use companyos_actors::{deployment, inputs, llm, names, notification, watchers};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
 
-use companyos_actors::{AgentKind, AgentMessage, RuntimeEvent};
+use companyos_actors::{AgentKind, AgentMessage, RoutedEvent, RuntimeEvent};
 use companyos_store::{Event, EventId, OrgId, TaskId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -107,14 +107,22 @@ async fn route(deps: &Deps, org: OrgId, event: EventId) -> Result<Vec<TaskId>, R
 /// Hands one stored event to every running watcher of its organization; marks it
 /// routed when all of them accepted it. Returns the tasks written for it.
 async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, RuntimeError> {
+    // The payload is read once, here; every watcher receives the typed event.
+    let event = RoutedEvent::read(event.clone());
+    let delivery = event
+        .payload
+        .as_ref()
+        .and_then(|payload| payload.delivery_id)
+        .map(|id| id.to_string())
+        .unwrap_or_default();
     let span = tracing::info_span!(
         "event",
-        event = %event.id,
-        event_type = %event.event_type,
-        organization = %event.organization_id,
-        delivery = event.metadata.get("delivery_id").and_then(serde_json::Value::as_str).unwrap_or_default(),
+        event = %event.row.id,
+        event_type = %event.row.event_type,
+        organization = %event.row.organization_id,
+        delivery = %delivery,
     );
-    let routed = route_stored_in(deps, event).instrument(span.clone()).await;
+    let routed = route_stored_in(deps, &event).instrument(span.clone()).await;
     span.in_scope(|| match &routed {
         Ok(tasks) => tracing::info!(tasks = tasks.len(), "event routed"),
         Err(error) => tracing::warn!(%error, "event not routed; it is routed again at start-up"),
@@ -122,8 +130,8 @@ async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runtime
     routed
 }
 
-async fn route_stored_in(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, RuntimeError> {
-    let org = event.organization_id;
+async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>, RuntimeError> {
+    let org = event.row.organization_id;
     let mut tasks = Vec::new();
     for (agent, location) in deps
         .directory
@@ -157,10 +165,10 @@ async fn route_stored_in(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runt
             }
         }
     }
-    deps.store.events().mark_routed(org, event.id).await?;
+    deps.store.events().mark_routed(org, event.row.id).await?;
     crate::metrics::event_routed();
     deps.bus.publish(RuntimeEvent::EventCreated {
-        event: Box::new(event.clone()),
+        event: Box::new(event.row.clone()),
     });
     if !tasks.is_empty() {
         deps.dispatch.wake.notify_one();

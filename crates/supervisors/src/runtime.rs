@@ -21,7 +21,7 @@ use tokio::sync::broadcast;
 use crate::consensus::{self, ConsensusOutcome, ConsensusRule, Opinion};
 use crate::directory::AgentDirectory;
 use crate::dispatcher::{DispatchState, DispatcherConfig};
-use crate::error::RuntimeError;
+use crate::error::{RemoteError, RuntimeError};
 use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
 use crate::integrations::IntegrationsMessage;
@@ -225,9 +225,7 @@ impl Runtime {
             .kind_of(agent)
             .ok_or_else(|| RuntimeError::UnknownAgentType(agent.agent_type.clone()))?;
         let group = self.group(agent.organization_id, kind).await?;
-        call(&group, |reply| KindMessage::StartAgent(agent.id, reply))
-            .await?
-            .map_err(RuntimeError::Tree)
+        Ok(call(&group, |reply| KindMessage::StartAgent(agent.id, reply)).await??)
     }
 
     async fn stop_agent(&self, agent: &Agent) -> Result<(), RuntimeError> {
@@ -518,7 +516,7 @@ impl Runtime {
                 let answer = self
                     .ask(org, *agent, question, timeout)
                     .await
-                    .map_err(|error| error.to_string());
+                    .map_err(RemoteError::from);
                 Opinion {
                     agent_id: *agent,
                     answer,
@@ -587,8 +585,7 @@ impl Runtime {
         call(&self.root, |reply| {
             RootMessage::StartOrganization(org, reply)
         })
-        .await?
-        .map_err(RuntimeError::Tree)?;
+        .await??;
         // Tasks that waited for a type an agent of which exists now (one created while
         // the organization ran elsewhere, say).
         let waiting = self.deps.store.tasks().waiting_types(org).await?;

@@ -33,6 +33,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent
 
 use crate::directory::AgentDirectory;
 use crate::dispatcher::DispatchState;
+use crate::error::StartError;
 use crate::gateway::GatewayMessage;
 use crate::group::{KindArgs, KindMessage, KindSupervisor, subtree_name};
 use crate::integrations::{IntegrationsArgs, IntegrationsMessage, IntegrationsSupervisor};
@@ -519,7 +520,7 @@ struct Organization {
 }
 
 pub enum RootMessage {
-    StartOrganization(OrgId, RpcReplyPort<Result<(), String>>),
+    StartOrganization(OrgId, RpcReplyPort<Result<(), StartError>>),
     StopOrganization(OrgId, RpcReplyPort<()>),
     RestartOrganization(OrgId),
     RestartSystem,
@@ -529,11 +530,14 @@ pub enum RootMessage {
 }
 
 impl RootState {
-    async fn start_system(&mut self, myself: &ActorRef<RootMessage>) -> Result<(), String> {
+    async fn start_system(&mut self, myself: &ActorRef<RootMessage>) -> Result<(), StartError> {
         let (actor, _) =
             Actor::spawn_linked(None, SystemSupervisor, self.deps.clone(), myself.get_cell())
                 .await
-                .map_err(|error| format!("system actors failed to start: {error}"))?;
+                .map_err(|source| StartError::Spawn {
+                    child: "the system actors".into(),
+                    source,
+                })?;
         self.system = Some(actor);
         Ok(())
     }
@@ -542,14 +546,17 @@ impl RootState {
         &mut self,
         myself: &ActorRef<RootMessage>,
         org: OrgId,
-    ) -> Result<(), String> {
+    ) -> Result<(), StartError> {
         let args = OrgArgs {
             organization_id: org,
             deps: self.deps.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, OrgSupervisor, args, myself.get_cell())
             .await
-            .map_err(|error| format!("organization {org} failed to start: {error}"))?;
+            .map_err(|source| StartError::Spawn {
+                child: format!("organization {org}"),
+                source,
+            })?;
         match self.organizations.iter_mut().find(|entry| entry.id == org) {
             Some(entry) => entry.actor = Some(actor),
             None => self.organizations.push(Organization {

@@ -11,13 +11,31 @@ use async_trait::async_trait;
 use companyos_actors::{
     AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
 };
+use companyos_integrations::normalise::{EventPayload, normalise};
 use companyos_store::testing::TestDb;
 use companyos_store::*;
 use companyos_supervisors::{
-    ActorInfo, ConsensusRule, DispatcherConfig, GatewayMessage, Placement, RestartPolicy, Runtime,
-    RuntimeConfig, RuntimeError, SchedulerConfig, Strategy,
+    ActorInfo, ConsensusRule, DispatcherConfig, GatewayMessage, Placement, RemoteError,
+    RestartPolicy, Runtime, RuntimeConfig, RuntimeError, SchedulerConfig, Strategy,
 };
 use serde_json::{Value, json};
+
+/// The stored payload of a GitHub `pull_request.opened` delivery, as the adapter
+/// writes it.
+fn pull_request_opened(number: u64, title: &str) -> Value {
+    let body = json!({
+        "action": "opened",
+        "number": number,
+        "pull_request": {"number": number, "title": title},
+        "repository": {"full_name": "acme/web"},
+    });
+    EventPayload::new(
+        None,
+        None,
+        normalise(Service::Github, Some("pull_request"), &body).event,
+    )
+    .to_metadata()
+}
 
 companyos_store::contract_tests!(
     strategies_apply_per_subtree,
@@ -763,7 +781,7 @@ async fn watchers_turn_events_into_tasks_once(db: &TestDb) {
     .await;
     let org = organization(&db.store).await;
     runtime
-        .spawn_agent(org, "github", "pull_request_watcher", None)
+        .spawn_agent(org, "github", "github_watcher", None)
         .await
         .expect("spawn watcher");
     let reviewer = runtime
@@ -782,7 +800,7 @@ async fn watchers_turn_events_into_tasks_once(db: &TestDb) {
                 actor_id: None,
                 resource_type: Some("pull_request".into()),
                 resource_id: None,
-                metadata: json!({"number": 7, "title": "Add the runtime"}),
+                metadata: pull_request_opened(7, "Add the runtime"),
             },
         )
         .await
@@ -807,8 +825,8 @@ async fn watchers_turn_events_into_tasks_once(db: &TestDb) {
         spawned
             .input_data
             .as_ref()
-            .map(|input| input["pull_request"]["number"].clone()),
-        Some(json!(7))
+            .map(|input| (input["repository"].clone(), input["number"].clone())),
+        Some((json!("acme/web"), json!(7)))
     );
     assert!(
         db.store
@@ -1136,10 +1154,9 @@ async fn consensus_combines_opinions_by_the_stated_rule(db: &TestDb) {
         .find(|opinion| opinion.agent_id == silent)
         .expect("silent opinion");
     assert!(
-        abstained
-            .answer
-            .as_ref()
-            .is_err_and(|reason| reason.contains("did not answer")),
+        abstained.answer.as_ref().is_err_and(
+            |reason| matches!(reason, RemoteError::Timeout { agent, .. } if *agent == silent)
+        ),
         "{abstained:?}"
     );
 
@@ -1620,7 +1637,7 @@ async fn a_subtree_that_keeps_losing_agents_fails_to_its_organization(db: &TestD
         .await
         .expect("spawn");
     let watcher = runtime
-        .spawn_agent(org, "github", "pull_request_watcher", None)
+        .spawn_agent(org, "github", "github_watcher", None)
         .await
         .expect("spawn");
     runtime
@@ -1791,10 +1808,7 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
 async fn events_left_unrouted_are_routed_at_start_up(db: &TestDb) {
     let org = organization(&db.store).await;
     // As a node that died between recording an event and routing it left them.
-    for (name, agent_type) in [
-        ("github", "pull_request_watcher"),
-        ("reviewer", "code_review"),
-    ] {
+    for (name, agent_type) in [("github", "github_watcher"), ("reviewer", "code_review")] {
         db.store
             .agents()
             .create(
@@ -1821,7 +1835,7 @@ async fn events_left_unrouted_are_routed_at_start_up(db: &TestDb) {
                 actor_id: None,
                 resource_type: Some("pull_request".into()),
                 resource_id: None,
-                metadata: json!({"number": 12, "title": "Routed after a crash"}),
+                metadata: pull_request_opened(12, "Routed after a crash"),
             },
         )
         .await
@@ -1901,7 +1915,7 @@ async fn the_gateway_serves_requests_by_id(db: &TestDb) {
         .success_or(())
         .ok();
     assert!(
-        matches!(&unknown, Some(Err(message)) if message.contains("not running")),
+        matches!(&unknown, Some(Err(RemoteError::AgentNotRunning { .. }))),
         "{unknown:?}"
     );
     let elsewhere = gateway
@@ -1918,7 +1932,7 @@ async fn the_gateway_serves_requests_by_id(db: &TestDb) {
         .success_or(())
         .ok();
     assert!(
-        matches!(&elsewhere, Some(Err(message)) if message.contains("not hosted")),
+        matches!(&elsewhere, Some(Err(RemoteError::NotHosted { organization })) if *organization != org),
         "{elsewhere:?}"
     );
     runtime.shutdown().await;

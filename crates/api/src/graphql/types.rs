@@ -3,6 +3,7 @@
 //! agent's current task, a pull request's repository) into one query per request.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, SimpleObject};
@@ -53,12 +54,12 @@ macro_rules! row_loader {
     ($($id:ty => $row:ty, $repository:ident;)*) => {$(
         impl Loader<(OrgId, $id)> for RowLoader {
             type Value = $row;
-            type Error = String;
+            type Error = Arc<store::StoreError>;
 
             async fn load(
                 &self,
                 keys: &[(OrgId, $id)],
-            ) -> Result<HashMap<(OrgId, $id), $row>, String> {
+            ) -> Result<HashMap<(OrgId, $id), $row>, Self::Error> {
                 let mut found = HashMap::new();
                 for (org, ids) in group(keys) {
                     let rows = self
@@ -66,7 +67,7 @@ macro_rules! row_loader {
                         .$repository()
                         .get_many(org, &ids)
                         .await
-                        .map_err(|error| error.to_string())?;
+                        .map_err(Arc::new)?;
                     for row in rows {
                         found.insert((org, row.id), row);
                     }
@@ -93,6 +94,18 @@ pub fn loaders(store: &Store) -> Loaders {
         },
         tokio::spawn,
     )
+}
+
+/// A batched read that failed: logged with its detail, answered as the edge's 500.
+fn loader_error(error: Arc<store::StoreError>) -> async_graphql::Error {
+    match Arc::try_unwrap(error) {
+        Ok(error) => super::error(crate::error::ApiError::from(error)),
+        // Shared by the requests the batch served: each logs it and answers a 500.
+        Err(shared) => {
+            tracing::error!(error = %shared, "a batched read failed");
+            super::error(crate::error::ApiError::internal())
+        }
+    }
 }
 
 fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
@@ -140,7 +153,8 @@ impl Agent {
         };
         let row = loader(ctx)?
             .load_one((self.0.organization_id, task))
-            .await?;
+            .await
+            .map_err(loader_error)?;
         Ok(row.map(AgentTask))
     }
     async fn stats(&self) -> AgentStats {
@@ -174,7 +188,8 @@ impl AgentTask {
         };
         let row = loader(ctx)?
             .load_one((self.0.organization_id, agent))
-            .await?;
+            .await
+            .map_err(loader_error)?;
         Ok(row.map(Agent))
     }
     async fn agent_id(&self) -> Option<ID> {
@@ -289,7 +304,8 @@ impl PullRequest {
     async fn repository(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Repository>> {
         let row = loader(ctx)?
             .load_one((self.organization_id, self.repository_id))
-            .await?;
+            .await
+            .map_err(loader_error)?;
         Ok(row.map(Repository::from))
     }
 }

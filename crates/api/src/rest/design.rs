@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use companyos_store::{DesignComponentId, FigmaFileId};
-use serde_json::json;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,6 +15,8 @@ use crate::openapi::{Page, Problem};
 use crate::params::{Params, all_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted, path_id};
+use companyos_supervisors::inputs::{GenerateCode, SyncFigmaFile};
+use companyos_supervisors::names;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -81,15 +82,18 @@ async fn sync_file(
         .get(access.organization, id)
         .await?;
     let task = Action {
-        agent_type: "figma_watcher",
-        task_type: "sync_figma_file",
+        agent_type: names::FIGMA_WATCHER,
+        task_type: names::SYNC_FIGMA_FILE,
         approval: false,
     }
     .enqueue(
         &state,
         &access,
         format!("sync Figma file {}", file.name),
-        json!({"figma_file_id": file.id, "figma_file_key": file.figma_file_key}),
+        &SyncFigmaFile {
+            figma_file_id: file.id,
+            figma_file_key: Some(file.figma_file_key.clone()),
+        },
     )
     .await?;
     Ok(accepted(task))
@@ -144,19 +148,20 @@ async fn generate_code(
         .get(access.organization, id)
         .await?;
     let task = Action {
-        agent_type: "component_generator",
-        task_type: "generate_code",
+        agent_type: names::COMPONENT_GENERATOR,
+        task_type: names::GENERATE_CODE,
         approval: false,
     }
     .enqueue(
         &state,
         &access,
         format!("generate code for component {}", component.name),
-        json!({
-            "design_component_id": component.id,
-            "figma_file_id": component.figma_file_id,
-            "figma_component_id": component.figma_component_id,
-        }),
+        &GenerateCode {
+            design_component_id: Some(component.id),
+            figma_file_id: Some(component.figma_file_id),
+            figma_component_id: Some(component.figma_component_id.clone()),
+            ..GenerateCode::default()
+        },
     )
     .await?;
     Ok(accepted(task))

@@ -9,12 +9,14 @@ use companyos_store::{
     AgentTask, DeploymentEnvironment, DeploymentFilter, DeploymentId, DeploymentState,
     PullRequestFilter, PullRequestId, PullRequestState, RepositoryId, ReviewStatus,
 };
-use serde_json::json;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use companyos_supervisors::code_review;
+use companyos_supervisors::deployment::{DeploymentRef, Rollback};
+use companyos_supervisors::inputs::SyncRepository;
+use companyos_supervisors::names;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -107,15 +109,18 @@ async fn sync_repository(
         .get(access.organization, id)
         .await?;
     let task = Action {
-        agent_type: "github_watcher",
-        task_type: "sync_repository",
+        agent_type: names::GITHUB_WATCHER,
+        task_type: names::SYNC_REPOSITORY,
         approval: false,
     }
     .enqueue(
         &state,
         &access,
         format!("sync {}", repository.full_name),
-        json!({"repository_id": repository.id, "full_name": repository.full_name}),
+        &SyncRepository {
+            repository_id: repository.id,
+            full_name: Some(repository.full_name.clone()),
+        },
     )
     .await?;
     Ok(accepted(task))
@@ -193,10 +198,12 @@ pub(crate) async fn request_review(
         number: u64::try_from(pull_request.number).unwrap_or_default(),
         pull_request_id: Some(pull_request.id),
         head_sha: None,
+        title: Some(pull_request.title.clone()),
+        ..code_review::AnalyzePr::default()
     };
     Action {
-        agent_type: code_review::names::CODE_REVIEW,
-        task_type: code_review::names::ANALYZE_PR,
+        agent_type: names::CODE_REVIEW,
+        task_type: names::ANALYZE_PR,
         approval: false,
     }
     .enqueue(
@@ -206,7 +213,7 @@ pub(crate) async fn request_review(
             "review pull request #{}: {}",
             pull_request.number, pull_request.title
         ),
-        serde_json::to_value(&input).map_err(|_| ApiError::internal())?,
+        &input,
     )
     .await
 }
@@ -279,19 +286,24 @@ pub(crate) async fn request_rollback(
         .get(access.organization, id)
         .await?;
     Action {
-        agent_type: "deployment",
-        task_type: "rollback",
+        agent_type: names::DEPLOYMENT,
+        task_type: names::ROLLBACK,
         approval: true,
     }
     .enqueue(
         state,
         access,
         format!("roll back {} ({})", deployment.project_name, deployment.url),
-        json!({
-            "deployment_id": deployment.id,
-            "vercel_deployment_id": deployment.vercel_deployment_id,
-            "project_name": deployment.project_name,
-        }),
+        &Rollback {
+            deployment: DeploymentRef {
+                deployment_id: Some(deployment.id),
+                vercel_deployment_id: Some(deployment.vercel_deployment_id.clone()),
+                url: Some(deployment.url.clone()),
+                project: Some(deployment.project_name.clone()),
+            },
+            to: None,
+            reason: None,
+        },
     )
     .await
 }

@@ -21,6 +21,8 @@ use crate::openapi::{Page, Problem};
 use crate::params::{Params, all_json};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted};
+use companyos_supervisors::inputs::SyncIntegration;
+use companyos_supervisors::names;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,13 +50,7 @@ pub(crate) fn service(raw: &str) -> Result<Service, ApiError> {
 
 /// The watcher agent type that syncs a service.
 fn watcher(service: Service) -> &'static str {
-    match service {
-        Service::Github => "github_watcher",
-        Service::Vercel => "vercel_watcher",
-        Service::Figma => "figma_watcher",
-        Service::Slack => "slack_watcher",
-        Service::Twitter | Service::Linkedin => "social_watcher",
-    }
+    companyos_supervisors::watchers::Watched::agent_type_of(service)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -238,15 +234,15 @@ async fn default_agents(
     let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
     match service {
         Service::Github => wanted.push((
-            "code_review",
+            names::CODE_REVIEW,
             "Code review".to_owned(),
             Some(json!({"post": "approval", "max_comments": 30})),
         )),
         // Health checks and failure analyses of every deployment; rollbacks wait for a
         // person.
-        Service::Vercel => wanted.push(("deployment", "Deployments".to_owned(), None)),
+        Service::Vercel => wanted.push((names::DEPLOYMENT, "Deployments".to_owned(), None)),
         // Answers mentions at once; notices need a channel set in its configuration.
-        Service::Slack => wanted.push(("notification", "Notifications".to_owned(), None)),
+        Service::Slack => wanted.push((names::NOTIFICATION, "Notifications".to_owned(), None)),
         _ => {}
     }
     let mut started = Vec::new();
@@ -324,14 +320,17 @@ async fn sync(
         .await?;
     let task = Action {
         agent_type: watcher(service),
-        task_type: "sync_integration",
+        task_type: names::SYNC_INTEGRATION,
         approval: false,
     }
     .enqueue(
         &state,
         &access,
         format!("sync {service}"),
-        json!({"service": service, "integration_id": integration.id}),
+        &SyncIntegration {
+            service: Some(service),
+            integration_id: Some(integration.id),
+        },
     )
     .await?;
     Ok(accepted(task))

@@ -25,7 +25,6 @@ use std::str::FromStr;
 use axum::http::StatusCode;
 use companyos_store::{AgentTask, Assignee, NewTask};
 use companyos_supervisors::RuntimeError;
-use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -82,6 +81,19 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::InvalidSchedule(reason) => {
                 ApiError::invalid("cron_expression", reason.to_string())
             }
+            RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
+            RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
+                RuntimeError::UnknownAgentType(name).into()
+            }
+            RuntimeError::Start(error) => {
+                tracing::error!(%error, "a supervisor could not start a child");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Runtime unavailable",
+                    "the agent could not be started on this node; try again in a moment",
+                )
+                .retry_after(1)
+            }
             RuntimeError::Tree(reason) => {
                 tracing::warn!(%reason, "the supervision tree could not serve a request");
                 ApiError::new(
@@ -112,7 +124,7 @@ impl Action {
         state: &AppState,
         access: &OrgAccess,
         description: String,
-        input: Value,
+        input: &impl serde::Serialize,
     ) -> Result<AgentTask, ApiError> {
         let agent = state
             .store
@@ -135,7 +147,7 @@ impl Action {
         };
         let mut task = NewTask::for_assignee(access.organization, assignee, self.task_type);
         task.description = Some(description);
-        task.input = Some(input);
+        task.input = Some(companyos_supervisors::input_value(input));
         task.requires_human_approval = self.approval;
         Ok(state.runtime.submit(task).await?)
     }

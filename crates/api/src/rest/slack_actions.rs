@@ -14,7 +14,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use companyos_store::{OrgId, Service, TaskId, UserId};
-use companyos_supervisors::notification::names;
+use companyos_supervisors::names;
 use companyos_supervisors::{SlackRequest, SlackResponse};
 use serde::Deserialize;
 use serde_json::{Value, json};

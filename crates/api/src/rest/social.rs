@@ -12,7 +12,7 @@ use companyos_store::{
     SocialPostId, SocialPostPatch, SocialPostStatus,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +24,8 @@ use crate::openapi::{Page, Paging, Problem};
 use crate::params::{Params, all_json, page_json};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};
+use companyos_supervisors::inputs::PublishPost;
+use companyos_supervisors::names;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -308,15 +310,18 @@ pub(crate) async fn request_publish(
         return Err(ApiError::conflict("this post is already published"));
     }
     Action {
-        agent_type: "content",
-        task_type: "publish_post",
+        agent_type: names::CONTENT,
+        task_type: names::PUBLISH_POST,
         approval: true,
     }
     .enqueue(
         state,
         access,
         format!("publish a {} post", post.platform),
-        json!({"social_post_id": post.id, "social_account_id": post.social_account_id}),
+        &PublishPost {
+            social_post_id: post.id,
+            social_account_id: post.social_account_id,
+        },
     )
     .await
 }

@@ -513,12 +513,12 @@ async fn receive(
         )
     };
     // Before a byte of the body is read.
-    webhooks::precheck(service.as_str(), &headers, now).map_err(unsigned)?;
+    webhooks::precheck(service, &headers, now).map_err(unsigned)?;
     let secret = secret_of(&resolved).map_err(|error| rejected(service, "no_secret", error))?;
     let (body, _budget) = read_body(&state.webhooks, service, body, declared).await?;
-    webhooks::verify(service.as_str(), secret, &headers, &body, now).map_err(unsigned)?;
+    webhooks::verify(service, secret, &headers, &body, now).map_err(unsigned)?;
     let since = companyos_store::now() - CHALLENGE_MEMORY;
-    for message in webhooks::challenge_shaped_messages(service.as_str(), &body) {
+    for message in webhooks::challenge_shaped_messages(service, &body) {
         if state
             .store
             .webhook_challenges()
@@ -544,7 +544,7 @@ async fn receive(
     let record = |payload: Option<&Value>, event_type: String, error: Option<String>| NewDelivery {
         integration_id: resolved.integration_id,
         service,
-        delivery_key: webhooks::delivery_key(service.as_str(), &headers, payload, &body),
+        delivery_key: webhooks::delivery_key(service, &headers, payload, &body),
         event_type,
         headers: kept_headers(&headers),
         body: body.to_vec(),
@@ -602,7 +602,7 @@ async fn receive(
             .await;
     }
 
-    let event_type = normalise::normalise(service.as_str(), github_event, &payload).event_type;
+    let event_type = normalise::normalise(service, github_event, &payload).event_type;
     let recorded = state
         .webhooks
         .writer(&state.store)

@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
 use companyos_integrations::crypto::MasterKey;
 use companyos_store::testing::TestDb;
-use companyos_store::{AgentTask, DbTaskQueue, Event, Service, TaskQueue};
+use companyos_store::{AgentTask, DbTaskQueue, Service, TaskQueue};
 use companyos_supervisors::{
     AdapterConfig, AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig,
-    TaskContext, TaskFailure, TaskRequest,
+    TaskContext, TaskFailure,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -50,14 +50,6 @@ impl Behaviour for StandIn {
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
         Ok(Some(json!({"done": task.task_type})))
-    }
-
-    async fn on_event(
-        &mut self,
-        _: &TaskContext,
-        _: &Event,
-    ) -> Result<Vec<TaskRequest>, TaskFailure> {
-        Ok(Vec::new())
     }
 }
 
