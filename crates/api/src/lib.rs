@@ -26,6 +26,7 @@ mod rate_limit;
 pub mod rbac;
 mod rest;
 pub mod server;
+mod views;
 mod ws;
 
 use std::sync::Arc;

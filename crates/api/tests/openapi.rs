@@ -11,7 +11,10 @@ use companyos_store::testing::TestDb;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-companyos_store::contract_tests!(the_document_covers_every_route);
+companyos_store::contract_tests!(
+    the_document_covers_every_route,
+    the_consoles_copy_is_the_document_and_answers_are_described
+);
 
 /// The seed's endpoint list (and the routes this node adds), as `METHOD /path`.
 const SEED: &[&str] = &[
@@ -196,4 +199,50 @@ async fn the_document_covers_every_route(db: &TestDb) {
         "#/components/schemas/CreateAgent"
     );
     server.stop().await;
+}
+
+/// The console generates its REST types from `web/openapi/openapi.json`: that copy is
+/// the node's document, byte for byte in meaning. `UPDATE_OPENAPI=1 cargo test -p
+/// companyos-api --test openapi` rewrites it after a change to the edge.
+async fn the_consoles_copy_is_the_document_and_answers_are_described(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (status, document) = server.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let copy =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi/openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        let text = serde_json::to_string_pretty(&document).expect("a document") + "\n";
+        std::fs::write(&copy, text).expect("write the console's copy");
+    }
+    let committed: Value =
+        serde_json::from_slice(&std::fs::read(&copy).expect("the console's copy"))
+            .expect("the console's copy is JSON");
+    assert!(
+        committed == document,
+        "web/openapi/openapi.json differs from the node's document: run `UPDATE_OPENAPI=1 cargo test -p companyos-api --test openapi`, then `npm run generate --prefix web`"
+    );
+    // The answers of the agents' and development routes are described by their types.
+    let schema = |path: &str, method: &str, status: &str| {
+        document["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        schema("/api/agents", "get", "200").as_deref(),
+        Some("#/components/schemas/Page_Agent")
+    );
+    assert_eq!(
+        schema("/api/deployments/{id}/rollback", "post", "202").as_deref(),
+        Some("#/components/schemas/AgentTask")
+    );
+    let task = &document["components"]["schemas"]["AgentTask"]["properties"];
+    assert_eq!(task["status"]["$ref"], "#/components/schemas/TaskStatus");
+    assert!(task["waiting_reason"].is_object(), "{task}");
+    let statuses = &document["components"]["schemas"]["TaskStatus"]["enum"];
+    assert!(
+        statuses
+            .as_array()
+            .is_some_and(|values| values.contains(&Value::from("needs_approval"))),
+        "{statuses}"
+    );
 }

@@ -11,7 +11,7 @@
 mod mutation;
 mod query;
 mod subscription;
-mod types;
+pub(crate) mod types;
 
 use async_graphql::{Context, Data, ErrorExtensions, ID, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};

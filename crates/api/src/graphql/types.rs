@@ -13,8 +13,11 @@ use serde_json::Value;
 
 macro_rules! mirror_enum {
     ($($name:ident => $remote:literal { $($variant:ident),+ $(,)? })*) => {$(
-        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+        /// One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+        /// REST answers with (the store's own).
+        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, serde::Serialize, utoipa::ToSchema)]
         #[graphql(remote = $remote)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
     )*};
 }
@@ -34,6 +37,7 @@ mirror_enum! {
     MemberRole => "companyos_store::MemberRole" { Owner, Admin, Member, Viewer }
     Service => "companyos_store::Service" { Github, Vercel, Figma, Slack, Twitter, Linkedin }
     IntegrationStatus => "companyos_store::IntegrationStatus" { Active, Inactive, Error }
+    RepositoryVisibility => "companyos_store::RepositoryVisibility" { Public, Private, Internal }
 }
 
 /// Loads rows by `(organization, id)`: one batched query per organization and kind.

@@ -21,9 +21,10 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
 use crate::openapi::{Page, Paging, Problem};
-use crate::params::{Params, page_json};
+use crate::params::Params;
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::path_id;
+use crate::views;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -125,7 +126,7 @@ struct AgentIdParam {
     agent_id: Option<uuid::Uuid>,
 }
 
-#[utoipa::path(get, path = "/api/agents", tag = "agents", summary = "Agents, newest first", params(AgentParams, Paging), responses((status = 200, description = "Agents, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agents", tag = "agents", summary = "Agents, newest first", params(AgentParams, Paging), responses((status = 200, description = "Agents, newest first", body = views::Page<views::Agent>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_agents(
     State(state): State<AppState>,
     Org(access): Org,
@@ -143,7 +144,7 @@ async fn list_agents(
         .agents()
         .list(access.organization, &filter, &page)
         .await?;
-    Ok(Json(page_json(found)))
+    Ok(Json(views::Page::<views::Agent>::of(found)))
 }
 
 #[utoipa::path(get, path = "/api/agents/types", tag = "agents", summary = "Agent types this node runs", responses((status = 200, description = "Agent types this node runs", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -168,7 +169,7 @@ async fn agent_types(
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }
 
-#[utoipa::path(post, path = "/api/agents", tag = "agents", summary = "Create and start an agent", request_body = CreateAgent, responses((status = 201, description = "Create and start an agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agents", tag = "agents", summary = "Create and start an agent", request_body = CreateAgent, responses((status = 201, description = "Create and start an agent", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -191,10 +192,10 @@ async fn create_agent(
             body.configuration.map(Value::Object),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(agent)))
+    Ok((StatusCode::CREATED, Json(views::Agent::from(agent))))
 }
 
-#[utoipa::path(get, path = "/api/agents/{id}", tag = "agents", summary = "One agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "One agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agents/{id}", tag = "agents", summary = "One agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "One agent", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -202,12 +203,12 @@ async fn read_agent(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: AgentId = path_id(&id, "agent")?;
-    Ok(Json(
+    Ok(Json(views::Agent::from(
         state.store.agents().get(access.organization, id).await?,
-    ))
+    )))
 }
 
-#[utoipa::path(patch, path = "/api/agents/{id}", tag = "agents", summary = "Rename or reconfigure an agent (restarts it)", params(("id" = String, Path, description = "agent id")), request_body = UpdateAgent, responses((status = 200, description = "Rename or reconfigure an agent (restarts it)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/agents/{id}", tag = "agents", summary = "Rename or reconfigure an agent (restarts it)", params(("id" = String, Path, description = "agent id")), request_body = UpdateAgent, responses((status = 200, description = "Rename or reconfigure an agent (restarts it)", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn update_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -228,7 +229,7 @@ async fn update_agent(
             },
         )
         .await?;
-    Ok(Json(agent))
+    Ok(Json(views::Agent::from(agent)))
 }
 
 #[utoipa::path(delete, path = "/api/agents/{id}", tag = "agents", summary = "Stop and delete an agent with its tasks", params(("id" = String, Path, description = "agent id")), responses((status = 204, description = "Stop and delete an agent with its tasks"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -243,7 +244,7 @@ async fn delete_agent(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/agents/{id}/enable", tag = "agents", summary = "Enable a disabled agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Enable a disabled agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agents/{id}/enable", tag = "agents", summary = "Enable a disabled agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Enable a disabled agent", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn enable_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -251,12 +252,12 @@ async fn enable_agent(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: AgentId = path_id(&id, "agent")?;
-    Ok(Json(
+    Ok(Json(views::Agent::from(
         state.runtime.enable_agent(access.organization, id).await?,
-    ))
+    )))
 }
 
-#[utoipa::path(post, path = "/api/agents/{id}/disable", tag = "agents", summary = "Stop and disable an agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Stop and disable an agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agents/{id}/disable", tag = "agents", summary = "Stop and disable an agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Stop and disable an agent", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn disable_agent(
     State(state): State<AppState>,
     Org(access): Org,
@@ -264,9 +265,9 @@ async fn disable_agent(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: AgentId = path_id(&id, "agent")?;
-    Ok(Json(
+    Ok(Json(views::Agent::from(
         state.runtime.disable_agent(access.organization, id).await?,
-    ))
+    )))
 }
 
 /// The filters every task list takes.
@@ -285,7 +286,7 @@ async fn tasks_page(
     access: &OrgAccess,
     filter: TaskFilter,
     mut params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<views::Page<views::AgentTask>>, ApiError> {
     let page = params.page()?;
     params.finish()?;
     let found = state
@@ -293,10 +294,10 @@ async fn tasks_page(
         .tasks()
         .list(access.organization, &filter, &page)
         .await?;
-    Ok(Json(page_json(found)))
+    Ok(Json(views::Page::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(TaskParams, AgentIdParam, Paging), responses((status = 200, description = "Agent tasks, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(TaskParams, AgentIdParam, Paging), responses((status = 200, description = "Agent tasks, newest first", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_tasks(
     State(state): State<AppState>,
     Org(access): Org,
@@ -308,7 +309,7 @@ async fn list_tasks(
     tasks_page(&state, &access, filter, params).await
 }
 
-#[utoipa::path(get, path = "/api/agents/{id}/tasks", tag = "agents", summary = "One agent's tasks", params(("id" = String, Path, description = "agent id"), TaskParams, Paging), responses((status = 200, description = "One agent's tasks", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agents/{id}/tasks", tag = "agents", summary = "One agent's tasks", params(("id" = String, Path, description = "agent id"), TaskParams, Paging), responses((status = 200, description = "One agent's tasks", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_tasks(
     State(state): State<AppState>,
     Org(access): Org,
@@ -324,7 +325,7 @@ async fn agent_tasks(
     tasks_page(&state, &access, filter, params).await
 }
 
-#[utoipa::path(get, path = "/api/agent-tasks/{id}", tag = "agent-tasks", summary = "One task", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "One task", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agent-tasks/{id}", tag = "agent-tasks", summary = "One task", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "One task", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -332,12 +333,12 @@ async fn read_task(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: TaskId = path_id(&id, "task")?;
-    Ok(Json(
+    Ok(Json(views::AgentTask::from(
         state.store.tasks().get(access.organization, id).await?,
-    ))
+    )))
 }
 
-#[utoipa::path(post, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Create a task for an agent by hand", request_body = CreateTask, responses((status = 201, description = "Create a task for an agent by hand", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Create a task for an agent by hand", request_body = CreateTask, responses((status = 201, description = "Create a task for an agent by hand", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -364,10 +365,10 @@ async fn create_task(
     task.idempotency_key = body.idempotency_key;
     task.max_attempts = body.max_attempts.unwrap_or(task.max_attempts);
     let created = state.runtime.submit(task).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Json(views::AgentTask::from(created))))
 }
 
-#[utoipa::path(post, path = "/api/agent-tasks/{id}/approve", tag = "agent-tasks", summary = "Approve a task waiting for a person", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Approve a task waiting for a person", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/approve", tag = "agent-tasks", summary = "Approve a task waiting for a person", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Approve a task waiting for a person", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn approve_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -375,16 +376,16 @@ async fn approve_task(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ApproveAgentTasks)?;
     let id: TaskId = path_id(&id, "task")?;
-    Ok(Json(
+    Ok(Json(views::AgentTask::from(
         state
             .runtime
             .approve(access.organization, id, access.user)
             .await?,
-    ))
+    )))
 }
 
 /// The body is optional: `{"reason": "…"}`.
-#[utoipa::path(post, path = "/api/agent-tasks/{id}/reject", tag = "agent-tasks", summary = "Reject a task waiting for a person", params(("id" = String, Path, description = "task id")), request_body = Option<Rejection>, responses((status = 200, description = "Reject a task waiting for a person", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/reject", tag = "agent-tasks", summary = "Reject a task waiting for a person", params(("id" = String, Path, description = "task id")), request_body = Option<Rejection>, responses((status = 200, description = "Reject a task waiting for a person", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn reject_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -394,15 +395,15 @@ async fn reject_task(
     access.require(Permission::ApproveAgentTasks)?;
     let id: TaskId = path_id(&id, "task")?;
     let reason = body.map(|ApiJson(body)| body).unwrap_or_default().reason;
-    Ok(Json(
+    Ok(Json(views::AgentTask::from(
         state
             .runtime
             .reject(access.organization, id, access.user, reason.as_deref())
             .await?,
-    ))
+    )))
 }
 
-#[utoipa::path(post, path = "/api/agent-tasks/{id}/cancel", tag = "agent-tasks", summary = "Cancel a task (stopping it if it runs)", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Cancel a task (stopping it if it runs)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/cancel", tag = "agent-tasks", summary = "Cancel a task (stopping it if it runs)", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Cancel a task (stopping it if it runs)", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn cancel_task(
     State(state): State<AppState>,
     Org(access): Org,
@@ -410,5 +411,7 @@ async fn cancel_task(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: TaskId = path_id(&id, "task")?;
-    Ok(Json(state.runtime.cancel(access.organization, id).await?))
+    Ok(Json(views::AgentTask::from(
+        state.runtime.cancel(access.organization, id).await?,
+    )))
 }

@@ -20,10 +20,11 @@ use companyos_supervisors::names;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::openapi::{Page, Paging, Problem};
-use crate::params::{Params, all_json, page_json};
+use crate::openapi::{Paging, Problem};
+use crate::params::Params;
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};
+use crate::views;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -66,7 +67,7 @@ struct DeploymentParams {
     created_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[utoipa::path(get, path = "/api/repositories", tag = "development", summary = "Repositories", responses((status = 200, description = "Repositories", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/repositories", tag = "development", summary = "Repositories", responses((status = 200, description = "Repositories", body = views::Page<views::Repository>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn repositories(
     State(state): State<AppState>,
     Org(access): Org,
@@ -75,10 +76,10 @@ async fn repositories(
     access.require(Permission::ViewDashboard)?;
     params.finish()?;
     let items = state.store.repositories().list(access.organization).await?;
-    Ok(Json(all_json(items)))
+    Ok(Json(views::Page::<views::Repository>::all(items)))
 }
 
-#[utoipa::path(get, path = "/api/repositories/{id}", tag = "development", summary = "One repository", params(("id" = String, Path, description = "repository id")), responses((status = 200, description = "One repository", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/repositories/{id}", tag = "development", summary = "One repository", params(("id" = String, Path, description = "repository id")), responses((status = 200, description = "One repository", body = views::Repository), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn repository(
     State(state): State<AppState>,
     Org(access): Org,
@@ -86,16 +87,16 @@ async fn repository(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: RepositoryId = path_id(&id, "repository")?;
-    Ok(Json(
+    Ok(Json(views::Repository::from(
         state
             .store
             .repositories()
             .get(access.organization, id)
             .await?,
-    ))
+    )))
 }
 
-#[utoipa::path(post, path = "/api/repositories/{id}/sync", tag = "development", summary = "Enqueue a repository sync for the GitHub watcher", params(("id" = String, Path, description = "repository id")), responses((status = 202, description = "Enqueue a repository sync for the GitHub watcher", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/repositories/{id}/sync", tag = "development", summary = "Enqueue a repository sync for the GitHub watcher", params(("id" = String, Path, description = "repository id")), responses((status = 202, description = "Enqueue a repository sync for the GitHub watcher", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync_repository(
     State(state): State<AppState>,
     Org(access): Org,
@@ -126,7 +127,7 @@ async fn sync_repository(
     Ok(accepted(task))
 }
 
-#[utoipa::path(get, path = "/api/pull-requests", tag = "development", summary = "Pull requests, newest first", params(PullRequestParams, Paging), responses((status = 200, description = "Pull requests, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/pull-requests", tag = "development", summary = "Pull requests, newest first", params(PullRequestParams, Paging), responses((status = 200, description = "Pull requests, newest first", body = views::Page<views::PullRequest>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn pull_requests(
     State(state): State<AppState>,
     Org(access): Org,
@@ -145,10 +146,10 @@ async fn pull_requests(
         .pull_requests()
         .list(access.organization, &filter, &page)
         .await?;
-    Ok(Json(page_json(found)))
+    Ok(Json(views::Page::<views::PullRequest>::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/pull-requests/{id}", tag = "development", summary = "One pull request", params(("id" = String, Path, description = "pull request id")), responses((status = 200, description = "One pull request", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/pull-requests/{id}", tag = "development", summary = "One pull request", params(("id" = String, Path, description = "pull request id")), responses((status = 200, description = "One pull request", body = views::PullRequest), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn pull_request(
     State(state): State<AppState>,
     Org(access): Org,
@@ -156,16 +157,16 @@ async fn pull_request(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: PullRequestId = path_id(&id, "pull request")?;
-    Ok(Json(
+    Ok(Json(views::PullRequest::from(
         state
             .store
             .pull_requests()
             .get(access.organization, id)
             .await?,
-    ))
+    )))
 }
 
-#[utoipa::path(post, path = "/api/pull-requests/{id}/agent-review", tag = "development", summary = "Enqueue a review by the code review agent", params(("id" = String, Path, description = "pull request id")), responses((status = 202, description = "Enqueue a review by the code review agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/pull-requests/{id}/agent-review", tag = "development", summary = "Enqueue a review by the code review agent", params(("id" = String, Path, description = "pull request id")), responses((status = 202, description = "Enqueue a review by the code review agent", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_review(
     State(state): State<AppState>,
     Org(access): Org,
@@ -218,7 +219,7 @@ pub(crate) async fn request_review(
     .await
 }
 
-#[utoipa::path(get, path = "/api/deployments", tag = "development", summary = "Deployments, newest first", params(DeploymentParams, Paging), responses((status = 200, description = "Deployments, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/deployments", tag = "development", summary = "Deployments, newest first", params(DeploymentParams, Paging), responses((status = 200, description = "Deployments, newest first", body = views::Page<views::Deployment>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn deployments(
     State(state): State<AppState>,
     Org(access): Org,
@@ -242,10 +243,10 @@ async fn deployments(
         .deployments()
         .list(access.organization, &filter, &page)
         .await?;
-    Ok(Json(page_json(found)))
+    Ok(Json(views::Page::<views::Deployment>::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/deployments/{id}", tag = "development", summary = "One deployment", params(("id" = String, Path, description = "deployment id")), responses((status = 200, description = "One deployment", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/deployments/{id}", tag = "development", summary = "One deployment", params(("id" = String, Path, description = "deployment id")), responses((status = 200, description = "One deployment", body = views::Deployment), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn deployment(
     State(state): State<AppState>,
     Org(access): Org,
@@ -253,17 +254,17 @@ async fn deployment(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: DeploymentId = path_id(&id, "deployment")?;
-    Ok(Json(
+    Ok(Json(views::Deployment::from(
         state
             .store
             .deployments()
             .get(access.organization, id)
             .await?,
-    ))
+    )))
 }
 
 /// A rollback is enqueued parked: it runs once a person approves it.
-#[utoipa::path(post, path = "/api/deployments/{id}/rollback", tag = "development", summary = "Enqueue a rollback that waits for approval", params(("id" = String, Path, description = "deployment id")), responses((status = 202, description = "Enqueue a rollback that waits for approval", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/deployments/{id}/rollback", tag = "development", summary = "Enqueue a rollback that waits for approval", params(("id" = String, Path, description = "deployment id")), responses((status = 202, description = "Enqueue a rollback that waits for approval", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn rollback(
     State(state): State<AppState>,
     Org(access): Org,

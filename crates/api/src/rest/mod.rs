@@ -154,6 +154,6 @@ impl Action {
 }
 
 /// 202 with the task that will do the work.
-pub(crate) fn accepted(task: AgentTask) -> (StatusCode, axum::Json<AgentTask>) {
-    (StatusCode::ACCEPTED, axum::Json(task))
+pub(crate) fn accepted(task: AgentTask) -> (StatusCode, axum::Json<crate::views::AgentTask>) {
+    (StatusCode::ACCEPTED, axum::Json(task.into()))
 }
