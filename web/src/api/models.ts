@@ -1,11 +1,46 @@
 import type { components } from './generated/openapi';
 
-// Shapes of REST answers that the node's OpenAPI document does not describe yet: it
-// types every response body as a bare `object` (crates/api/src/openapi.rs `Object`,
-// `Page`). They mirror the store's serialized rows (crates/store/src/*.rs) and the
-// edge's json! bodies; each is to be replaced by the generated schema as soon as the
-// document carries response schemas. Everything GraphQL serves is read through the
-// generated GraphQL types instead.
+type Schemas = components['schemas'];
+
+// The shapes of the node's REST answers.
+//
+// Generated (aliases of the OpenAPI document's schemas, src/api/generated/openapi.ts,
+// rebuilt by `npm run generate`): agents, tasks, repositories, pull requests and
+// deployments, their pages, and the enums they carry; invitations. The names are the
+// console's own (`AgentRow`, `TaskRow`, …; an enum's REST spelling is `…Wire`, as
+// GraphQL's generated enums are the upper-case mirrors of the same vocabulary).
+//
+// Hand-written: everything else below. The document still types those answers as a bare
+// `object` (crates/api/src/openapi.rs `Object`, `Page`), so these mirror the edge's
+// answers (crates/api/src/rest/*.rs) and the store's rows; each is to become an alias as
+// soon as the document describes it. The supervision tree is described, but its schema
+// types a node's `kind` and `status` as free strings, which `TreeNode` narrows.
+// Everything GraphQL serves is read through the generated GraphQL types instead.
+
+export type AgentStatusWire = Schemas['AgentStatus'];
+export type TaskStatusWire = Schemas['TaskStatus'];
+export type RepositoryVisibilityWire = Schemas['RepositoryVisibility'];
+export type PrStateWire = Schemas['PrState'];
+export type ReviewStatusWire = Schemas['ReviewStatus'];
+export type AgentReviewStatusWire = Schemas['AgentReviewStatus'];
+export type DeploymentStateWire = Schemas['DeploymentState'];
+export type DeploymentEnvironmentWire = Schemas['DeploymentEnvironment'];
+
+export type AgentRow = Schemas['Agent'];
+export type TaskRow = Schemas['AgentTask'];
+export type RepositoryRow = Schemas['Repository'];
+export type PullRequestRow = Schemas['PullRequest'];
+export type DeploymentRow = Schemas['Deployment'];
+
+export type AgentPage = Schemas['Page_Agent'];
+export type TaskPage = Schemas['Page_AgentTask'];
+export type RepositoryPage = Schemas['Page_Repository'];
+export type PullRequestPage = Schemas['Page_PullRequest'];
+export type DeploymentPage = Schemas['Page_Deployment'];
+
+/** Invitations are described by the OpenAPI document: these are the generated schemas. */
+export type InvitationRow = Schemas['InvitationView'];
+export type InvitationPreview = Schemas['InvitationPreview'];
 
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -39,57 +74,6 @@ export interface AgentType {
   default_configuration: Record<string, unknown> | null;
 }
 
-export type TaskStatusWire = 'pending' | 'needs_approval' | 'in_progress' | 'completed' | 'failed' | 'rejected' | 'cancelled';
-
-export interface TaskRow {
-  id: string;
-  /** Null while the task waits for an agent of `agent_type`. */
-  agent_id: string | null;
-  /** The type of agent that performs the task. */
-  agent_type: string;
-  task_type: string;
-  description: string | null;
-  status: TaskStatusWire;
-  priority: number;
-  input_data: unknown;
-  output_data: unknown;
-  error_message: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  duration_seconds: number | null;
-  retry_count: number;
-  max_attempts: number;
-  attempt: number;
-  run_after: string;
-  lease_owner: string | null;
-  lease_expires_at: string | null;
-  requires_human_approval: boolean;
-  approved_by: string | null;
-  approved_at: string | null;
-  rejected_by: string | null;
-  rejected_at: string | null;
-  created_at: string;
-  updated_at: string;
-  /** Why the task is not running yet, while it waits for an agent of its type. */
-  waiting_reason: string | null;
-}
-
-export interface AgentRow {
-  id: string;
-  name: string;
-  agent_type: string;
-  status: 'idle' | 'working' | 'complete' | 'error' | 'disabled';
-  capabilities: string[];
-  configuration: Record<string, unknown>;
-  current_task_id: string | null;
-  total_tasks_completed: number;
-  total_tasks_failed: number;
-  success_rate: number;
-  average_duration_seconds: number | null;
-  last_active_at: string | null;
-  created_at: string;
-}
-
 export interface IntegrationRow {
   id: string;
   service: string;
@@ -104,36 +88,6 @@ export interface IntegrationRow {
   last_delivery_at?: string | null;
   /** In the connect answer: the agents the node started for the service (its watcher, GitHub's code review). */
   agents_started?: { id: string; name: string; type: string }[];
-}
-
-export interface RepositoryRow {
-  id: string;
-  github_id: number;
-  name: string;
-  full_name: string;
-  default_branch: string;
-  visibility: 'public' | 'private' | null;
-  last_sync_at: string | null;
-  created_at: string;
-}
-
-export interface DeploymentRow {
-  id: string;
-  /** Vercel's id of the deployment. */
-  vercel_deployment_id: string;
-  project_name: string;
-  url: string;
-  state: 'queued' | 'building' | 'ready' | 'error' | 'canceled';
-  environment: 'production' | 'preview' | 'development' | null;
-  commit_sha: string | null;
-  branch: string | null;
-  health_score: number | null;
-  /** Set once a deployment agent has checked its health. */
-  agent_checked: boolean;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-  ready_at: string | null;
 }
 
 export interface FigmaFileRow {
@@ -193,10 +147,6 @@ export interface MemberRow {
   role: Role;
   joined_at: string;
 }
-
-/** Invitations are described by the OpenAPI document: these are the generated schemas. */
-export type InvitationRow = components['schemas']['InvitationView'];
-export type InvitationPreview = components['schemas']['InvitationPreview'];
 
 export interface MetricSeries {
   metric_type: string;

@@ -40,18 +40,20 @@ const authenticate: Middleware = {
 
 api.use(authenticate);
 
-interface FetchResult {
-  data?: unknown;
+interface FetchResult<D> {
+  data?: D;
   error?: unknown;
   response: Response;
 }
 
 /**
- * The body of a successful answer, typed by the caller where the OpenAPI document only
- * says "object" (see models.ts); a failure throws an ApiProblem.
+ * The body of a successful answer; a failure throws an ApiProblem. Where the OpenAPI
+ * document describes the answer, its type is the route's (`call(api.GET(…))`); where the
+ * document only says "object", the caller names the hand-written shape from models.ts
+ * (`call<IntegrationRow>(…)`).
  */
-export async function call<T = unknown>(request: Promise<FetchResult>): Promise<T> {
+export async function call<T = never, D = unknown>(request: Promise<FetchResult<D>>): Promise<[T] extends [never] ? D : T> {
   const { data, error, response } = await request;
   if (!response.ok) throw problemFrom(response.status, error, response.headers.get('retry-after'));
-  return data as T;
+  return data as [T] extends [never] ? D : T;
 }

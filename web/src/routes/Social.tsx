@@ -136,7 +136,7 @@ export function Social() {
   const posts = useQuery({ queryKey: useOrgKey('socialPosts'), queryFn: () => call<Page<SocialPostRow>>(api.GET('/api/social/posts', { params: { query: { limit: 200 } } })) });
   const approvals = useQuery({
     queryKey: useOrgKey('tasks', 'publish-approvals'),
-    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', limit: 100 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', limit: 100 } } })),
   });
   const canDraft = useCan('publishSocial');
   const [drafting, setDrafting] = useState(false);
@@ -150,10 +150,7 @@ export function Social() {
     comments: post.engagement_comments,
     shares: post.engagement_shares,
   }));
-  const publishApprovals = (approvals.data?.items ?? []).filter((task) => {
-    const input = task.input_data as { social_post_id?: unknown } | null;
-    return typeof input?.social_post_id === 'string';
-  });
+  const publishApprovals = (approvals.data?.items ?? []).filter((task) => typeof task.input_data?.social_post_id === 'string');
   return (
     <div>
       <PageHeader

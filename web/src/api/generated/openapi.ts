@@ -42,7 +42,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -77,7 +77,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -123,7 +123,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -173,7 +173,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -221,7 +221,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -273,7 +273,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -325,7 +325,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Agent"];
                     };
                 };
                 /** @description A problem */
@@ -360,7 +360,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Agent"];
                     };
                 };
                 /** @description A problem */
@@ -451,7 +451,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Agent"];
                     };
                 };
                 /** @description A problem */
@@ -523,7 +523,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Agent"];
                     };
                 };
                 /** @description A problem */
@@ -567,7 +567,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Agent"];
                     };
                 };
                 /** @description A problem */
@@ -615,7 +615,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Agent"];
                     };
                 };
                 /** @description A problem */
@@ -674,7 +674,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -1509,7 +1509,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Deployment"];
                     };
                 };
                 /** @description A problem */
@@ -1557,7 +1557,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Deployment"];
                     };
                 };
                 /** @description A problem */
@@ -1607,7 +1607,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -2841,7 +2841,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_PullRequest"];
                     };
                 };
                 /** @description A problem */
@@ -2889,7 +2889,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["PullRequest"];
                     };
                 };
                 /** @description A problem */
@@ -2939,7 +2939,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -2982,7 +2982,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Repository"];
                     };
                 };
                 /** @description A problem */
@@ -3030,7 +3030,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Repository"];
                     };
                 };
                 /** @description A problem */
@@ -3080,7 +3080,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -3647,71 +3647,221 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An agent: its type, state and counts of work done. */
+        Agent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            name: string;
+            /** @description The registered agent type (`code_review`, `deployment`, …). */
+            agent_type: string;
+            status: components["schemas"]["AgentStatus"];
+            capabilities: string[];
+            configuration: Record<string, unknown>;
+            /** Format: uuid */
+            current_task_id?: string | null;
+            /** Format: int32 */
+            total_tasks_completed: number;
+            /** Format: int32 */
+            total_tasks_failed: number;
+            /**
+             * Format: double
+             * @description Percentage of finished tasks that completed, 0–100.
+             */
+            success_rate: number;
+            /** Format: int32 */
+            average_duration_seconds?: number | null;
+            /** Format: date-time */
+            last_active_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        AgentReviewStatus: "not_started" | "in_progress" | "completed" | "failed";
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        AgentStatus: "idle" | "working" | "complete" | "error" | "disabled";
+        /** @description A task: what an agent is asked to do, its state, attempts, lease and result. */
+        AgentTask: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /**
+             * Format: uuid
+             * @description Absent while the task waits for an agent of `agent_type`.
+             */
+            agent_id?: string | null;
+            agent_type: string;
+            task_type: string;
+            description?: string | null;
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * Format: int32
+             * @description 1–10, 10 first.
+             */
+            priority: number;
+            input_data?: Record<string, unknown> | null;
+            output_data?: Record<string, unknown> | null;
+            error_message?: string | null;
+            /**
+             * @description Why the task is not running yet, when it waits (for an agent, a budget, a
+             *     vendor's rate limit).
+             */
+            waiting_reason?: string | null;
+            idempotency_key?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: int32 */
+            duration_seconds?: number | null;
+            /** Format: int32 */
+            retry_count: number;
+            /** Format: int32 */
+            max_attempts: number;
+            /** Format: int32 */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description Not claimed before this time.
+             */
+            run_after: string;
+            /** @description The node holding the task's lease while it runs. */
+            lease_owner?: string | null;
+            /** Format: date-time */
+            lease_expires_at?: string | null;
+            requires_human_approval: boolean;
+            /** Format: uuid */
+            approved_by?: string | null;
+            /** Format: date-time */
+            approved_at?: string | null;
+            /** Format: uuid */
+            rejected_by?: string | null;
+            /** Format: date-time */
+            rejected_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         Connect: {
             /** @description What the service needs to be called (tokens, team ids…): sealed, never returned. */
             credentials: Record<string, unknown>;
-            /** @description Public details to keep with the integration (account name, team…). */
-            metadata?: Record<string, unknown> | null;
             /**
              * @description The secret the service signs its webhooks with (signing secret, passcode or
              *     consumer secret): sealed with the credentials.
              */
             webhook_secret?: string | null;
+            /** @description Public details to keep with the integration (account name, team…). */
+            metadata?: Record<string, unknown> | null;
         };
         ConnectAccount: {
             account_id: string;
+            handle: string;
+            display_name?: string | null;
             avatar_url?: string | null;
             /** @description Tokens for the platform's API: sealed, never returned. */
             credentials: Record<string, unknown>;
-            display_name?: string | null;
-            handle: string;
         };
         CreateAgent: {
-            /** @description The type's default configuration when absent. */
-            configuration?: Record<string, unknown> | null;
             name: string;
             /** @description A registered agent type (`GET /api/agents/types`). */
             type: string;
+            /** @description The type's default configuration when absent. */
+            configuration?: Record<string, unknown> | null;
         };
         CreatePost: {
-            content: string;
-            metadata?: Record<string, unknown> | null;
-            /** Format: date-time */
-            scheduled_for?: string | null;
             /** Format: uuid */
             social_account_id: string;
+            content: string;
+            /** Format: date-time */
+            scheduled_for?: string | null;
+            metadata?: Record<string, unknown> | null;
         };
         CreateTask: {
             /** Format: uuid */
             agent_id: string;
+            task_type: string;
             description?: string | null;
-            /** @description Creating a task with a key already used for this agent returns that task. */
-            idempotency_key?: string | null;
-            input?: Record<string, unknown> | null;
-            /**
-             * Format: int32
-             * @description Runs allowed before the task fails for good; 3 when absent.
-             */
-            max_attempts?: number | null;
             /**
              * Format: int32
              * @description 1–10, higher first; 5 when absent.
              */
             priority?: number | null;
+            input?: Record<string, unknown> | null;
             /** @description Park the task until a person approves it. */
             requires_approval?: boolean;
-            task_type: string;
+            /** @description Creating a task with a key already used for this agent returns that task. */
+            idempotency_key?: string | null;
+            /**
+             * Format: int32
+             * @description Runs allowed before the task fails for good; 3 when absent.
+             */
+            max_attempts?: number | null;
         };
+        /** @description A Vercel deployment, with its health once checked. */
+        Deployment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            vercel_deployment_id: string;
+            project_name: string;
+            url: string;
+            state: components["schemas"]["DeploymentState"];
+            environment?: null | components["schemas"]["DeploymentEnvironment"];
+            commit_sha?: string | null;
+            branch?: string | null;
+            /** Format: uuid */
+            creator_id?: string | null;
+            agent_checked: boolean;
+            /**
+             * Format: int32
+             * @description 0–100, from the deployment agent's last check.
+             */
+            health_score?: number | null;
+            /** @description The health checks, the failure analysis (`failure`), the deployment's source. */
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            ready_at?: string | null;
+        };
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        DeploymentEnvironment: "production" | "preview" | "development";
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        DeploymentState: "queued" | "building" | "ready" | "error" | "canceled";
         InvitationList: {
             items: components["schemas"]["InvitationView"][];
         };
         /** @description What an invitation link is for, shown before the invitee signs up or in. */
         InvitationPreview: {
+            organization_name: string;
             email: string;
+            role: string;
             /** Format: date-time */
             expires_at: string;
-            organization_name: string;
-            role: string;
         };
         InvitationToken: {
             /** @description The token of the invitation link. */
@@ -3719,18 +3869,18 @@ export interface components {
         };
         /** @description An invitation as its organization's owners and admins see it (never its token). */
         InvitationView: {
-            /** Format: date-time */
-            created_at: string;
-            email: string;
-            /** Format: date-time */
-            expires_at: string;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
-            invited_by?: string | null;
-            /** Format: uuid */
             organization_id: string;
+            email: string;
             role: string;
+            /** Format: uuid */
+            invited_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         Invite: {
             email: string;
@@ -3756,9 +3906,9 @@ export interface components {
             name: string;
         };
         NewPassword: {
-            password: string;
             /** @description The token of the password-reset link that was mailed. */
             token: string;
+            password: string;
         };
         /** @description A page of a list: newest first; `next_cursor` is absent on the last page. */
         Page: {
@@ -3766,52 +3916,328 @@ export interface components {
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
         };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Agent: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                name: string;
+                /** @description The registered agent type (`code_review`, `deployment`, …). */
+                agent_type: string;
+                status: components["schemas"]["AgentStatus"];
+                capabilities: string[];
+                configuration: Record<string, unknown>;
+                /** Format: uuid */
+                current_task_id?: string | null;
+                /** Format: int32 */
+                total_tasks_completed: number;
+                /** Format: int32 */
+                total_tasks_failed: number;
+                /**
+                 * Format: double
+                 * @description Percentage of finished tasks that completed, 0–100.
+                 */
+                success_rate: number;
+                /** Format: int32 */
+                average_duration_seconds?: number | null;
+                /** Format: date-time */
+                last_active_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_AgentTask: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                /**
+                 * Format: uuid
+                 * @description Absent while the task waits for an agent of `agent_type`.
+                 */
+                agent_id?: string | null;
+                agent_type: string;
+                task_type: string;
+                description?: string | null;
+                status: components["schemas"]["TaskStatus"];
+                /**
+                 * Format: int32
+                 * @description 1–10, 10 first.
+                 */
+                priority: number;
+                input_data?: Record<string, unknown> | null;
+                output_data?: Record<string, unknown> | null;
+                error_message?: string | null;
+                /**
+                 * @description Why the task is not running yet, when it waits (for an agent, a budget, a
+                 *     vendor's rate limit).
+                 */
+                waiting_reason?: string | null;
+                idempotency_key?: string | null;
+                /** Format: date-time */
+                started_at?: string | null;
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** Format: int32 */
+                duration_seconds?: number | null;
+                /** Format: int32 */
+                retry_count: number;
+                /** Format: int32 */
+                max_attempts: number;
+                /** Format: int32 */
+                attempt: number;
+                /**
+                 * Format: date-time
+                 * @description Not claimed before this time.
+                 */
+                run_after: string;
+                /** @description The node holding the task's lease while it runs. */
+                lease_owner?: string | null;
+                /** Format: date-time */
+                lease_expires_at?: string | null;
+                requires_human_approval: boolean;
+                /** Format: uuid */
+                approved_by?: string | null;
+                /** Format: date-time */
+                approved_at?: string | null;
+                /** Format: uuid */
+                rejected_by?: string | null;
+                /** Format: date-time */
+                rejected_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Deployment: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                vercel_deployment_id: string;
+                project_name: string;
+                url: string;
+                state: components["schemas"]["DeploymentState"];
+                environment?: null | components["schemas"]["DeploymentEnvironment"];
+                commit_sha?: string | null;
+                branch?: string | null;
+                /** Format: uuid */
+                creator_id?: string | null;
+                agent_checked: boolean;
+                /**
+                 * Format: int32
+                 * @description 0–100, from the deployment agent's last check.
+                 */
+                health_score?: number | null;
+                /** @description The health checks, the failure analysis (`failure`), the deployment's source. */
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                ready_at?: string | null;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_PullRequest: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                repository_id: string;
+                /** Format: int64 */
+                github_id: number;
+                /** Format: int32 */
+                number: number;
+                title: string;
+                body?: string | null;
+                state: components["schemas"]["PrState"];
+                /** Format: int64 */
+                author_github_id?: number | null;
+                base_branch?: string | null;
+                head_branch?: string | null;
+                draft: boolean;
+                mergeable?: boolean | null;
+                review_status?: null | components["schemas"]["ReviewStatus"];
+                agent_review_status?: null | components["schemas"]["AgentReviewStatus"];
+                /** @description The review's summary, risk, findings and suggested reviewers. */
+                agent_review?: Record<string, unknown> | null;
+                /** @description Why the security agent blocked the pull request, when it did. */
+                blocked_reason?: string | null;
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                opened_at?: string | null;
+                /** Format: date-time */
+                closed_at?: string | null;
+                /** Format: date-time */
+                merged_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Repository: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                /** Format: int64 */
+                github_id: number;
+                name: string;
+                /** @description `owner/name`. */
+                full_name: string;
+                default_branch: string;
+                visibility?: null | components["schemas"]["RepositoryVisibility"];
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                last_sync_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
         /** @description The restart policy of a node's supervisor. */
         Policy: {
-            /** Format: int32 */
-            max_restarts: number;
             /** @description one_for_one, one_for_all or rest_for_one. */
             strategy: string;
+            /** Format: int32 */
+            max_restarts: number;
             /** Format: int64 */
             window_secs: number;
         };
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        PrState: "open" | "closed" | "merged";
         /** @description An error, as every failing route answers it (`application/problem+json`). */
         Problem: {
+            /** @description Always `about:blank`. */
+            type: string;
+            title: string;
+            /** Format: int32 */
+            status: number;
             /** @description What happened, in words a person can act on. */
             detail: string;
             /** @description The request field at fault, for validation errors. */
             field?: string | null;
+        };
+        /** @description A pull request, with the code review agent's result once it has one. */
+        PullRequest: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            repository_id: string;
+            /** Format: int64 */
+            github_id: number;
             /** Format: int32 */
-            status: number;
+            number: number;
             title: string;
-            /** @description Always `about:blank`. */
-            type: string;
+            body?: string | null;
+            state: components["schemas"]["PrState"];
+            /** Format: int64 */
+            author_github_id?: number | null;
+            base_branch?: string | null;
+            head_branch?: string | null;
+            draft: boolean;
+            mergeable?: boolean | null;
+            review_status?: null | components["schemas"]["ReviewStatus"];
+            agent_review_status?: null | components["schemas"]["AgentReviewStatus"];
+            /** @description The review's summary, risk, findings and suggested reviewers. */
+            agent_review?: Record<string, unknown> | null;
+            /** @description Why the security agent blocked the pull request, when it did. */
+            blocked_reason?: string | null;
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            opened_at?: string | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: date-time */
+            merged_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         RefreshRequest: {
             refresh_token: string;
         };
         Register: {
             email: string;
-            /** @description The token of the invitation link the invitee received by mail. */
-            invitation_token?: string | null;
             name: string;
+            password: string;
             /** @description The new organization's name (first registration, or open registration). */
             organization?: string | null;
-            password: string;
+            /** @description The token of the invitation link the invitee received by mail. */
+            invitation_token?: string | null;
         };
         Rejection: {
             reason?: string | null;
         };
         ReportRequest: {
+            metric_types: string[];
             /** Format: date-time */
             from?: string | null;
-            metric_types: string[];
             /** Format: date-time */
             to?: string | null;
         };
+        /** @description A GitHub repository the organization follows. */
+        Repository: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: int64 */
+            github_id: number;
+            name: string;
+            /** @description `owner/name`. */
+            full_name: string;
+            default_branch: string;
+            visibility?: null | components["schemas"]["RepositoryVisibility"];
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            last_sync_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        RepositoryVisibility: "public" | "private" | "internal";
         ResetRequest: {
             email: string;
         };
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        ReviewStatus: "pending" | "approved" | "changes_requested";
         /**
          * @description What a node of the tree is.
          * @enum {string}
@@ -3820,38 +4246,44 @@ export interface components {
         RoleChange: {
             role: string;
         };
+        /**
+         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+         *     REST answers with (the store's own).
+         * @enum {string}
+         */
+        TaskStatus: "pending" | "needs_approval" | "in_progress" | "completed" | "failed" | "rejected" | "cancelled";
         Tree: {
             nodes: components["schemas"]["TreeNode"][];
         };
         TreeNode: {
+            /** @description `root/org:<id>/executors/agent:<id>`. */
+            path: string;
+            parent?: string | null;
+            /** @description The last segment of the path. */
+            name: string;
+            role: components["schemas"]["Role"];
             /** Format: uuid */
             agent_id?: string | null;
             agent_name?: string | null;
             agent_type?: string | null;
             kind?: string | null;
-            /** @description The agent's most recent task failure. */
-            last_error?: string | null;
-            mailbox: number;
-            /** Format: int64 */
-            messages_handled: number;
-            /** @description The last segment of the path. */
-            name: string;
-            parent?: string | null;
-            /** @description `root/org:<id>/executors/agent:<id>`. */
-            path: string;
-            policy?: null | components["schemas"]["Policy"];
+            status?: string | null;
             /** Format: int32 */
             restarts: number;
-            role: components["schemas"]["Role"];
-            status?: string | null;
+            /** Format: int64 */
+            messages_handled: number;
+            mailbox: number;
+            /** @description The agent's most recent task failure. */
+            last_error?: string | null;
+            policy?: null | components["schemas"]["Policy"];
         };
         UpdateAgent: {
-            configuration?: Record<string, unknown> | null;
             name?: string | null;
+            configuration?: Record<string, unknown> | null;
         };
         UpdateOrganization: {
-            logo_url?: string | null;
             name?: string | null;
+            logo_url?: string | null;
             settings?: Record<string, unknown> | null;
         };
         UpdatePost: {

@@ -94,7 +94,7 @@ function RecentlyDecided() {
   const results = useQueries({
     queries: ids.map((id) => ({
       queryKey: [...baseKey, id],
-      queryFn: () => call<TaskRow>(api.GET('/api/agent-tasks/{id}', { params: { path: { id } } })),
+      queryFn: () => call(api.GET('/api/agent-tasks/{id}', { params: { path: { id } } })),
       refetchInterval: 5_000,
     })),
   });

@@ -37,7 +37,7 @@ export function TaskDetail() {
   const { organizationId } = useOrganization();
   const invalidate = useInvalidateOrg();
   const canCancel = useCan('spawnAgents');
-  const task = useQuery({ queryKey: useOrgKey('tasks', 'one', id), refetchInterval: 5_000, queryFn: () => call<TaskRow>(api.GET('/api/agent-tasks/{id}', { params: { path: { id } } })) });
+  const task = useQuery({ queryKey: useOrgKey('tasks', 'one', id), refetchInterval: 5_000, queryFn: () => call(api.GET('/api/agent-tasks/{id}', { params: { path: { id } } })) });
   const agents = useAgents();
   const events = useQuery({
     queryKey: useOrgKey('events', 'recent'),

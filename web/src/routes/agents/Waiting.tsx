@@ -7,7 +7,7 @@ import { useAgents, useAgentTypes } from './queries';
 import { laterReason, newAgentName, waitingOf, type WaitKind } from './waiting';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
-import type { AgentRow, TaskRow } from '../../api/models';
+import type { TaskRow } from '../../api/models';
 import { Button, ErrorNotice, Mono, StatusBadge, Time, cx } from '../../components/ui';
 import { absoluteTime } from '../../lib/time';
 import { shortId } from '../../lib/time';
@@ -20,7 +20,7 @@ export function CreateAgentButton({ agentType, size = 'sm', secondary = false }:
   const known = types.data?.items.find((candidate) => candidate.type === agentType);
   const create = useMutation({
     mutationFn: () =>
-      call<AgentRow>(
+      call(
         api.POST('/api/agents', {
           body: {
             name: newAgentName(agentType, (agents.data?.agents.items ?? []).map((agent) => agent.name)),
@@ -194,7 +194,7 @@ export function QueuedTask({ task, what }: { task: TaskRow; what: string }) {
     queryKey: key,
     initialData: task,
     refetchInterval: (query) => (['completed', 'failed', 'rejected', 'cancelled'].includes(query.state.data?.status ?? '') ? false : 5_000),
-    queryFn: () => call<TaskRow>(api.GET('/api/agent-tasks/{id}', { params: { path: { id: task.id } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks/{id}', { params: { path: { id: task.id } } })),
   });
   const row = live.data;
   const waiting = waitingOf(row);

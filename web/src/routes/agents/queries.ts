@@ -4,7 +4,7 @@ import { api, call } from '../../api/rest';
 import { gql } from '../../api/graphql';
 import { AgentsQuery } from '../../api/documents';
 import { useOrganization, useOrgKey } from '../../api/hooks';
-import type { AgentType, Page, TaskRow, TaskStatusWire } from '../../api/models';
+import type { AgentType, Page, TaskStatusWire } from '../../api/models';
 
 export function useAgents() {
   const { organizationId } = useOrganization();
@@ -20,7 +20,7 @@ export function useTasks(filter: { status?: TaskStatusWire | ''; agentId?: strin
     queryKey: useOrgKey('tasks', filter),
     refetchInterval,
     queryFn: () =>
-      call<Page<TaskRow>>(
+      call(
         api.GET('/api/agent-tasks', {
           params: { query: { limit: 100, ...(filter.status ? { status: filter.status } : {}), ...(filter.agentId ? { agent_id: filter.agentId } : {}) } },
         }),

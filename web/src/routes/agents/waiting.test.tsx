@@ -38,11 +38,11 @@ const { TaskStatusCell, WaitingNotice } = await import('./Waiting');
 
 function task(overrides: Partial<TaskRow> = {}): TaskRow {
   return {
-    id: 't1', agent_id: null, agent_type: 'github_watcher', task_type: 'sync_integration', description: null, status: 'pending', priority: 5,
+    id: 't1', organization_id: 'o1', agent_id: null, agent_type: 'github_watcher', task_type: 'sync_integration', description: null, status: 'pending', priority: 5,
     input_data: null, output_data: null, error_message: null, started_at: null, completed_at: null, duration_seconds: null, retry_count: 0,
     max_attempts: 3, attempt: 0, run_after: '2026-01-01T00:00:00Z', lease_owner: null, lease_expires_at: null, requires_human_approval: false,
     approved_by: null, approved_at: null, rejected_by: null, rejected_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
-    waiting_reason: 'waiting for an enabled github_watcher agent: create one or enable a disabled one, and it runs',
+    waiting_reason: 'waiting for an enabled github_watcher agent: create one or enable a disabled one, and it runs', idempotency_key: null,
     ...overrides,
   };
 }

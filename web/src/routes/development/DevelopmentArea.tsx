@@ -15,7 +15,7 @@ import { PullRequestsQuery } from '../../api/documents';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import { useLive } from '../../api/live';
-import type { DeploymentRow, Page, RepositoryRow, TaskRow } from '../../api/models';
+import type { DeploymentRow, TaskRow } from '../../api/models';
 import type { PullRequestFieldsFragment } from '../../api/generated/gql/graphql';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, StatusBadge, Time, buttonClass, cx, tableClass } from '../../components/ui';
 import { QueuedTask, WaitingNotice } from '../agents/Waiting';
@@ -25,7 +25,7 @@ import { waitingOf } from '../agents/waiting';
 function useReviews() {
   return useQuery({
     queryKey: useOrgKey('tasks', 'reviews'),
-    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_pr', limit: 200 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_pr', limit: 200 } } })),
   });
 }
 
@@ -35,7 +35,7 @@ function useReviews() {
  */
 export function reviewsOf(reviews: TaskRow[] | undefined, pr: Pick<PullRequestFieldsFragment, 'id' | 'number' | 'repository'>): TaskRow[] {
   return (reviews ?? []).filter((task) => {
-    const input = task.input_data as { pull_request_id?: unknown; repository?: unknown; number?: unknown } | null;
+    const input = task.input_data;
     if (!input) return false;
     if (input.pull_request_id !== undefined && input.pull_request_id !== null) return input.pull_request_id === pr.id;
     return typeof input.repository === 'string' && input.repository === pr.repository?.fullName && Number(input.number) === pr.number;
@@ -46,7 +46,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
   const canReview = useCan('spawnAgents');
   const invalidate = useInvalidateOrg();
   const request = useMutation({
-    mutationFn: () => call<TaskRow>(api.POST('/api/pull-requests/{id}/agent-review', { params: { path: { id: pr.id } } })),
+    mutationFn: () => call(api.POST('/api/pull-requests/{id}/agent-review', { params: { path: { id: pr.id } } })),
     onSuccess: () => void invalidate('tasks'),
   });
   return (
@@ -240,9 +240,9 @@ function PullRequests() {
 }
 
 function Repositories() {
-  const repositories = useQuery({ queryKey: useOrgKey('repositories'), queryFn: () => call<Page<RepositoryRow>>(api.GET('/api/repositories')) });
+  const repositories = useQuery({ queryKey: useOrgKey('repositories'), queryFn: () => call(api.GET('/api/repositories')) });
   const canSync = useCan('manageIntegrations');
-  const sync = useMutation({ mutationFn: (id: string) => call<TaskRow>(api.POST('/api/repositories/{id}/sync', { params: { path: { id } } })) });
+  const sync = useMutation({ mutationFn: (id: string) => call(api.POST('/api/repositories/{id}/sync', { params: { path: { id } } })) });
   const items = repositories.data?.items ?? [];
   return (
     <Card title="Repositories" bodyClassName="p-0">
@@ -292,13 +292,12 @@ function Repositories() {
 }
 
 function riskOf(deployment: DeploymentRow): number | null {
-  const metadata = deployment.metadata ?? {};
-  const value = metadata.risk_score ?? metadata.risk;
+  const value = deployment.metadata.risk_score ?? deployment.metadata.risk;
   return typeof value === 'number' ? value : null;
 }
 
 function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
-  const rollback = useMutation({ mutationFn: () => call<TaskRow>(api.POST('/api/deployments/{id}/rollback', { params: { path: { id: deployment.id } } })) });
+  const rollback = useMutation({ mutationFn: () => call(api.POST('/api/deployments/{id}/rollback', { params: { path: { id: deployment.id } } })) });
   const [confirming, setConfirming] = useState(false);
   return (
     <div className="flex flex-col items-end gap-1">
@@ -330,11 +329,11 @@ function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
 }
 
 function Deployments() {
-  const deployments = useQuery({ queryKey: useOrgKey('deployments'), queryFn: () => call<Page<DeploymentRow>>(api.GET('/api/deployments', { params: { query: { limit: 100 } } })) });
+  const deployments = useQuery({ queryKey: useOrgKey('deployments'), queryFn: () => call(api.GET('/api/deployments', { params: { query: { limit: 100 } } })) });
   const canRollback = useCan('spawnAgents');
   const analyses = useQuery({
     queryKey: useOrgKey('tasks', 'failure-analyses'),
-    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_deployment_failure', limit: 200 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_deployment_failure', limit: 200 } } })),
   });
   const items = deployments.data?.items ?? [];
   const columns = canRollback ? 8 : 7;

@@ -8,7 +8,7 @@ import { gql } from '../../api/graphql';
 import { IncidentEventsQuery } from '../../api/documents';
 import { api, call } from '../../api/rest';
 import { useOrganization, useOrgKey } from '../../api/hooks';
-import type { Page, TaskRow } from '../../api/models';
+import type { TaskRow } from '../../api/models';
 import { Badge, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, Time, buttonClass, cx } from '../../components/ui';
 import { absoluteTime, shortId } from '../../lib/time';
 import { INCIDENT_EVENT_TYPES, INCIDENT_STEPS, formatDuration, groupIncidents, incidentEventsOf, pendingRollbackOf, type Incident, type IncidentStatus } from './incidents';
@@ -105,7 +105,7 @@ export function Incidents() {
   const rollbacks = useQuery({
     queryKey: useOrgKey('tasks', 'rollbacks', 'needs_approval'),
     refetchInterval: 30_000,
-    queryFn: () => call<Page<TaskRow>>(api.GET('/api/agent-tasks', { params: { query: { type: 'rollback', status: 'needs_approval', limit: 100 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'rollback', status: 'needs_approval', limit: 100 } } })),
   });
   const incidents = groupIncidents(incidentEventsOf(events.data));
   const open = incidents.filter((incident) => incident.status !== 'resolved').length;

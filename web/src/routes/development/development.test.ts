@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reviewsOf } from './DevelopmentArea';
 import type { TaskRow } from '../../api/models';
 
-const review = (id: string, input: unknown) => ({ id, input_data: input }) as TaskRow;
+const review = (id: string, input: TaskRow['input_data']) => ({ id, input_data: input }) as TaskRow;
 
 describe('the reviews of a pull request', () => {
   const pr = { id: 'pr-1', number: 2, repository: { id: 'r', fullName: 'Codertocat/Hello-World' } };

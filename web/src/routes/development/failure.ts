@@ -48,7 +48,7 @@ export function failureAnalysisOf(output: unknown): FailureAnalysis | null {
 
 /** Whether a task is about the deployment: by the row's id or by Vercel's id in its input (or output). */
 export function isAbout(task: TaskRow, deployment: Pick<DeploymentRow, 'id' | 'vercel_deployment_id'>): boolean {
-  const input = (typeof task.input_data === 'object' && task.input_data !== null ? task.input_data : {}) as Record<string, unknown>;
+  const input = task.input_data ?? {};
   const nested = (typeof input.deployment === 'object' && input.deployment !== null ? input.deployment : {}) as Record<string, unknown>;
   const ids = [input.deployment_id, nested.deployment_id].filter((id): id is string => typeof id === 'string');
   const vercelIds = [input.vercel_deployment_id, nested.vercel_deployment_id].filter((id): id is string => typeof id === 'string');

@@ -18,11 +18,11 @@ function event(id: string, eventType: string, createdAt: string, metadata: Recor
 
 function task(overrides: Partial<TaskRow> = {}): TaskRow {
   return {
-    id: 't1', agent_id: 'a1', agent_type: 'deployment', task_type: 'analyze_deployment_failure', description: null, status: 'completed', priority: 5,
+    id: 't1', organization_id: 'o1', agent_id: 'a1', agent_type: 'deployment', task_type: 'analyze_deployment_failure', description: null, status: 'completed', priority: 5,
     input_data: null, output_data: null, error_message: null, started_at: null, completed_at: null, duration_seconds: null, retry_count: 0,
     max_attempts: 3, attempt: 1, run_after: '2026-01-01T00:00:00Z', lease_owner: null, lease_expires_at: null, requires_human_approval: false,
     approved_by: null, approved_at: null, rejected_by: null, rejected_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
-    waiting_reason: null,
+    waiting_reason: null, idempotency_key: null,
     ...overrides,
   };
 }

@@ -111,7 +111,7 @@ export function pendingRollbackOf(incident: Pick<Incident, 'id' | 'status'>, tas
   return (
     (tasks ?? []).find((task) => {
       if (task.task_type !== 'rollback' || task.status !== 'needs_approval') return false;
-      const reason = text(record(task.input_data)?.reason);
+      const reason = text(task.input_data?.reason);
       return reason !== null && reason.startsWith(`incident ${incident.id}`);
     }) ?? null
   );
