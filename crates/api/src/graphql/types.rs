@@ -13,8 +13,8 @@ use serde_json::Value;
 
 macro_rules! mirror_enum {
     ($($name:ident => $remote:literal { $($variant:ident),+ $(,)? })*) => {$(
-        /// One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-        /// REST answers with (the store's own).
+        // One vocabulary for both edges: a GraphQL enum, and the snake_case strings
+        // REST answers with (the store's own).
         #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, serde::Serialize, utoipa::ToSchema)]
         #[graphql(remote = $remote)]
         #[serde(rename_all = "snake_case")]
