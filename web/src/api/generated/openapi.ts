@@ -3679,17 +3679,9 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         AgentReviewStatus: "not_started" | "in_progress" | "completed" | "failed";
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         AgentStatus: "idle" | "working" | "complete" | "error" | "disabled";
         /** @description A task: what an agent is asked to do, its state, attempts, lease and result. */
         AgentTask: {
@@ -3840,17 +3832,9 @@ export interface components {
             /** Format: date-time */
             ready_at?: string | null;
         };
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         DeploymentEnvironment: "production" | "preview" | "development";
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         DeploymentState: "queued" | "building" | "ready" | "error" | "canceled";
         InvitationList: {
             items: components["schemas"]["InvitationView"][];
@@ -4127,11 +4111,7 @@ export interface components {
             /** Format: int64 */
             window_secs: number;
         };
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         PrState: "open" | "closed" | "merged";
         /** @description An error, as every failing route answers it (`application/problem+json`). */
         Problem: {
@@ -4223,20 +4203,12 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         RepositoryVisibility: "public" | "private" | "internal";
         ResetRequest: {
             email: string;
         };
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         ReviewStatus: "pending" | "approved" | "changes_requested";
         /**
          * @description What a node of the tree is.
@@ -4246,11 +4218,7 @@ export interface components {
         RoleChange: {
             role: string;
         };
-        /**
-         * @description One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-         *     REST answers with (the store's own).
-         * @enum {string}
-         */
+        /** @enum {string} */
         TaskStatus: "pending" | "needs_approval" | "in_progress" | "completed" | "failed" | "rejected" | "cancelled";
         Tree: {
             nodes: components["schemas"]["TreeNode"][];
