@@ -3,7 +3,6 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { tokens } from './session';
 import { fetchMe, ME_KEY } from './membership';
-import type { Role } from './models';
 import { useUi } from '../stores/ui';
 import { can, type Action } from '../lib/permissions';
 
@@ -40,7 +39,7 @@ export function useOrganization() {
     error: me.error,
     organization: current,
     organizationId: current?.id ?? null,
-    role: (current?.role ?? null) as Role | null,
+    role: current?.role ?? null,
     organizations,
   };
 }

@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { membershipChange } from './membership';
 import type { OrganizationRef } from './models';
 
-const acme: OrganizationRef = { id: 'a', name: 'Acme', slug: 'acme', role: 'member' };
-const other: OrganizationRef = { id: 'o', name: 'Other', slug: 'other', role: 'owner' };
+const organization = (id: string, name: string, slug: string, role: OrganizationRef['role']): OrganizationRef => ({
+  id,
+  name,
+  slug,
+  logo_url: null,
+  settings: {},
+  role,
+  created_at: '2026-03-01T09:00:00Z',
+  updated_at: '2026-03-01T09:00:00Z',
+});
+const acme = organization('a', 'Acme', 'acme', 'member');
+const other = organization('o', 'Other', 'other', 'owner');
 
 describe('a membership that ended (live connection closed with 4403)', () => {
   it('stays when the organization on screen is still the user’s', () => {

@@ -10,20 +10,20 @@ import { useUi } from '../stores/ui';
 export const ME_KEY = ['me'] as const;
 
 export function fetchMe(): Promise<Me> {
-  return call<Me>(api.GET('/api/auth/me'));
+  return call(api.GET('/api/auth/me'));
 }
 
 export interface MembershipChange {
   /** The organization to show now (null: the user belongs to none). */
   switchTo: string | null;
   /** The organization that was on screen and is no longer the user's. */
-  lost: OrganizationRef | null;
+  lost: Pick<OrganizationRef, 'id' | 'name'> | null;
 }
 
 /** Pure: what to show after the user's organizations were read again. */
 export function membershipChange(previous: OrganizationRef[], current: OrganizationRef[], chosen: string | null): MembershipChange {
   if (chosen && current.some((organization) => organization.id === chosen)) return { switchTo: chosen, lost: null };
-  const lost = chosen ? (previous.find((organization) => organization.id === chosen) ?? { id: chosen, name: 'this organization', slug: '', role: 'viewer' }) : null;
+  const lost = chosen ? (previous.find((organization) => organization.id === chosen) ?? { id: chosen, name: 'this organization' }) : null;
   return { switchTo: current[0]?.id ?? null, lost };
 }
 

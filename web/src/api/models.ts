@@ -4,18 +4,16 @@ type Schemas = components['schemas'];
 
 // The shapes of the node's REST answers.
 //
-// Generated (aliases of the OpenAPI document's schemas, src/api/generated/openapi.ts,
-// rebuilt by `npm run generate`): agents, tasks, repositories, pull requests and
-// deployments, their pages, and the enums they carry; invitations. The names are the
-// console's own (`AgentRow`, `TaskRow`, …; an enum's REST spelling is `…Wire`, as
-// GraphQL's generated enums are the upper-case mirrors of the same vocabulary).
+// Every answer the OpenAPI document describes is read through its generated schema
+// (src/api/generated/openapi.ts, rebuilt from openapi/openapi.json by `npm run generate`):
+// the aliases below only give those schemas the console's names (`AgentRow`, `TaskRow`,
+// …; an enum's REST spelling is `…Wire`, as GraphQL's generated enums are the upper-case
+// mirrors of the same vocabulary). Where `call` (rest.ts) infers a route's answer from the
+// document, call sites name no type at all.
 //
-// Hand-written: everything else below. The document still types those answers as a bare
-// `object` (crates/api/src/openapi.rs `Object`, `Page`), so these mirror the edge's
-// answers (crates/api/src/rest/*.rs) and the store's rows; each is to become an alias as
-// soon as the document describes it. The supervision tree is described, but its schema
-// types a node's `kind` and `status` as free strings, which `TreeNode` narrows.
-// Everything GraphQL serves is read through the generated GraphQL types instead.
+// Nothing here is hand-written. The only answers the document leaves untyped are the
+// webhook receipts (`/api/webhooks/{service}/receive`), which vendors read and the console
+// never calls. Everything GraphQL serves is read through the generated GraphQL types.
 
 export type AgentStatusWire = Schemas['AgentStatus'];
 export type TaskStatusWire = Schemas['TaskStatus'];
@@ -25,12 +23,26 @@ export type ReviewStatusWire = Schemas['ReviewStatus'];
 export type AgentReviewStatusWire = Schemas['AgentReviewStatus'];
 export type DeploymentStateWire = Schemas['DeploymentState'];
 export type DeploymentEnvironmentWire = Schemas['DeploymentEnvironment'];
+export type ServiceWire = Schemas['Service'];
+export type IntegrationStatusWire = Schemas['IntegrationStatus'];
+export type SocialPlatformWire = Schemas['SocialPlatform'];
+export type SocialPostStatusWire = Schemas['SocialPostStatus'];
+export type FigmaFileTypeWire = Schemas['FigmaFileType'];
+export type EventActorTypeWire = Schemas['EventActorType'];
+export type AgentKindWire = Schemas['Kind'];
+export type StrategyWire = Schemas['StrategyName'];
+
+/** A member's role in an organization. */
+export type Role = Schemas['MemberRole'];
+/** An account's role on the node. */
+export type UserRole = Schemas['UserRole'];
 
 export type AgentRow = Schemas['Agent'];
 export type TaskRow = Schemas['AgentTask'];
 export type RepositoryRow = Schemas['Repository'];
 export type PullRequestRow = Schemas['PullRequest'];
 export type DeploymentRow = Schemas['Deployment'];
+export type AgentType = Schemas['AgentType'];
 
 export type AgentPage = Schemas['Page_Agent'];
 export type TaskPage = Schemas['Page_AgentTask'];
@@ -38,153 +50,39 @@ export type RepositoryPage = Schemas['Page_Repository'];
 export type PullRequestPage = Schemas['Page_PullRequest'];
 export type DeploymentPage = Schemas['Page_Deployment'];
 
-/** Invitations are described by the OpenAPI document: these are the generated schemas. */
+/** An organization as the caller reads it, with the caller's role there. */
+export type OrganizationRef = Schemas['Organization'];
+export type User = Schemas['User'];
+/** The caller: the account and its organizations (GET /api/auth/me). */
+export type Me = Schemas['Me'];
+export type MemberRow = Schemas['Member'];
+export type Membership = Schemas['Membership'];
 export type InvitationRow = Schemas['InvitationView'];
 export type InvitationPreview = Schemas['InvitationPreview'];
+/** A session from login, register, refresh, a password reset or the GitHub callback. */
+export type Session = Schemas['Session'];
 
-export type Role = 'owner' | 'admin' | 'member' | 'viewer';
+/** A connected service; `webhook_url` and `webhook_secret_set` only for those who manage integrations. */
+export type IntegrationRow = Schemas['Integration'];
+/** The connect answer: the integration and the agents the node started for the service. */
+export type ConnectedIntegration = Schemas['Connected'];
+export type StartedAgent = Schemas['StartedAgent'];
+export type ConnectionStatus = Schemas['ConnectionStatus'];
 
-export interface Page<T> {
-  items: T[];
-  next_cursor?: string | null;
-}
+export type FigmaFileRow = Schemas['FigmaFile'];
+export type DesignComponentRow = Schemas['DesignComponent'];
+export type SocialAccountRow = Schemas['SocialAccount'];
+export type SocialPostRow = Schemas['SocialPost'];
 
-export interface OrganizationRef {
-  id: string;
-  name: string;
-  slug: string;
-  role: Role;
-}
+export type EventRow = Schemas['Event'];
+export type MetricPoint = Schemas['MetricPoint'];
+export type MetricSummary = Schemas['MetricSummary'];
+export type MetricSeries = Schemas['MetricSeries'];
+export type Report = Schemas['Report'];
+export type Dashboard = Schemas['Dashboard'];
 
-export interface Me {
-  id: string;
-  email: string;
-  name: string;
-  avatar_url: string | null;
-  email_verified_at?: string | null;
-  /** Set once a GitHub account is linked (GitHub login, or "Link GitHub"). */
-  github_id?: number | null;
-  organizations: OrganizationRef[];
-}
-
-export interface AgentType {
-  type: string;
-  kind: 'watcher' | 'executor' | 'coordinator' | 'analyst';
-  capabilities: string[];
-  default_configuration: Record<string, unknown> | null;
-}
-
-export interface IntegrationRow {
-  id: string;
-  service: string;
-  status: 'active' | 'inactive' | 'error';
-  metadata: Record<string, unknown>;
-  last_sync_at: string | null;
-  created_at: string;
-  updated_at: string;
-  /** Shown to roles that manage integrations. */
-  webhook_url?: string | null;
-  webhook_secret_set?: boolean;
-  last_delivery_at?: string | null;
-  /** In the connect answer: the agents the node started for the service (its watcher, GitHub's code review). */
-  agents_started?: { id: string; name: string; type: string }[];
-}
-
-export interface FigmaFileRow {
-  id: string;
-  figma_file_key: string;
-  name: string;
-  file_type: string | null;
-  thumbnail_url: string | null;
-  last_modified_at: string | null;
-  created_at: string;
-}
-
-export interface DesignComponentRow {
-  id: string;
-  figma_file_id: string;
-  figma_component_id: string;
-  name: string;
-  description: string | null;
-  component_type: string | null;
-  code_generated: boolean;
-  code_path: string | null;
-  usage_count: number;
-}
-
-export interface SocialAccountRow {
-  id: string;
-  platform: 'twitter' | 'linkedin';
-  account_id: string;
-  handle: string;
-  display_name: string | null;
-  avatar_url: string | null;
-  follower_count: number;
-  active: boolean;
-  last_sync_at: string | null;
-}
-
-export interface SocialPostRow {
-  id: string;
-  social_account_id: string;
-  platform: 'twitter' | 'linkedin';
-  content: string;
-  status: 'draft' | 'scheduled' | 'published' | 'failed';
-  scheduled_for: string | null;
-  published_at: string | null;
-  engagement_likes: number;
-  engagement_comments: number;
-  engagement_shares: number;
-  engagement_views: number;
-  agent_generated: boolean;
-  created_at: string;
-}
-
-export interface MemberRow {
-  user_id: string;
-  email: string;
-  name: string;
-  role: Role;
-  joined_at: string;
-}
-
-export interface MetricSeries {
-  metric_type: string;
-  from: string;
-  to: string;
-  summary: { count: number; min: number | null; max: number | null; average: number | null };
-  points: { id: string; value: number; unit: string | null; recorded_at: string; dimensions: unknown }[];
-}
-
-export interface EventRow {
-  id: string;
-  event_type: string;
-  event_source: string;
-  resource_type: string | null;
-  resource_id: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
-}
-
-export type TreeRole = 'root' | 'system' | 'system_actor' | 'organization' | 'kind' | 'integrations' | 'adapter' | 'agent';
-
-export interface TreeNode {
-  path: string;
-  parent: string | null;
-  name: string;
-  role: TreeRole;
-  agent_id: string | null;
-  agent_name: string | null;
-  agent_type: string | null;
-  kind: 'watcher' | 'executor' | 'coordinator' | 'analyst' | null;
-  status: 'idle' | 'working' | 'complete' | 'error' | 'disabled' | null;
-  restarts: number;
-  messages_handled: number;
-  mailbox: number;
-  last_error: string | null;
-  policy: { strategy: 'one_for_one' | 'one_for_all' | 'rest_for_one'; max_restarts: number; window_secs: number } | null;
-}
-
-export interface SupervisionTree {
-  nodes: TreeNode[];
-}
+/** Where a node of the supervision tree sits (root, system, organization, kind, agent…). */
+export type TreeRole = Schemas['Role'];
+export type TreeNode = Schemas['TreeNode'];
+export type RestartPolicy = Schemas['Policy'];
+export type SupervisionTree = Schemas['Tree'];

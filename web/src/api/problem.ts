@@ -2,13 +2,12 @@
 // {type, title, status, detail, field?}. One error type for the whole console, with the
 // field it names so forms can show the message next to that field.
 
-export interface ProblemBody {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  field?: string;
-}
+import type { components } from './generated/openapi';
+
+type Problem = components['schemas']['Problem'];
+
+/** The node's problem (the document's `Problem`), or one built from a status alone (no type, detail or field). */
+export type ProblemBody = Pick<Problem, 'title' | 'status'> & Partial<Pick<Problem, 'type' | 'detail' | 'field'>>;
 
 export class ApiProblem extends Error {
   readonly status: number;

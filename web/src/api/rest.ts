@@ -4,7 +4,6 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './generated/openapi';
 import { tokens } from './session';
-import { problemFrom } from './problem';
 import { currentOrganizationId } from '../stores/ui';
 
 export const api = createClient<paths>({ baseUrl: '' });
@@ -40,20 +39,4 @@ const authenticate: Middleware = {
 
 api.use(authenticate);
 
-interface FetchResult<D> {
-  data?: D;
-  error?: unknown;
-  response: Response;
-}
-
-/**
- * The body of a successful answer; a failure throws an ApiProblem. Where the OpenAPI
- * document describes the answer, its type is the route's (`call(api.GET(…))`); where the
- * document only says "object", the caller names the hand-written shape from models.ts
- * (`call<IntegrationRow>(…)`).
- */
-export async function call<T = never, D = unknown>(request: Promise<FetchResult<D>>): Promise<[T] extends [never] ? D : T> {
-  const { data, error, response } = await request;
-  if (!response.ok) throw problemFrom(response.status, error, response.headers.get('retry-after'));
-  return data as [T] extends [never] ? D : T;
-}
+export { call } from './call';

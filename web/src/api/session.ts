@@ -1,42 +1,37 @@
 // The console's one TokenManager and the calls that start and end a session.
-import { TokenManager, browserTokenDeps, type Session } from './tokens';
-import { problemFromResponse } from './problem';
+import createClient from 'openapi-fetch';
+import type { components, paths } from './generated/openapi';
+import { TokenManager, browserTokenDeps } from './tokens';
+import { call } from './call';
+import type { Session } from './models';
 
 export const tokens = new TokenManager(browserTokenDeps());
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw await problemFromResponse(response);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
+/**
+ * The routes that start or end a session carry no access token, so they go through a
+ * client of their own, typed by the same document, without rest.ts's token middleware
+ * (which itself depends on the TokenManager above).
+ */
+const auth = createClient<paths>({ baseUrl: '' });
 
 export async function login(email: string, password: string): Promise<void> {
-  tokens.setSession(await post<Session>('/api/auth/login', { email, password }));
+  tokens.setSession(await call(auth.POST('/api/auth/login', { body: { email, password } })));
 }
 
-export interface RegisterInput {
-  email: string;
-  name: string;
-  password: string;
-  organization?: string;
-  invitation_token?: string;
-}
+export type RegisterInput = components['schemas']['Register'];
 
-export async function register(input: RegisterInput): Promise<{ organization?: { id: string } }> {
-  const answer = await post<Session & { organization?: { id: string } }>('/api/auth/register', input);
-  tokens.setSession(answer);
-  return answer;
+/** Creates the account (and its organization, or joins the invitation's); the session carries the organization. */
+export async function register(input: RegisterInput): Promise<Session> {
+  const session = await call(auth.POST('/api/auth/register', { body: input }));
+  tokens.setSession(session);
+  return session;
 }
 
 /** Revokes the refresh token on the node, then forgets the session here. */
 export async function logout(): Promise<void> {
   const refreshToken = tokens.currentRefreshToken();
   try {
-    if (refreshToken) await post('/api/auth/logout', { refresh_token: refreshToken });
+    if (refreshToken) await call(auth.POST('/api/auth/logout', { body: { refresh_token: refreshToken } }));
   } finally {
     tokens.clear();
   }
@@ -44,10 +39,10 @@ export async function logout(): Promise<void> {
 
 /** Asks the node to mail a password-reset link (answered the same whether the account exists or not). */
 export async function requestPasswordReset(email: string): Promise<void> {
-  await post('/api/auth/password-reset', { email });
+  await call(auth.POST('/api/auth/password-reset', { body: { email } }));
 }
 
 /** Sets a new password with the mailed link's token; the answer is a new session (every earlier one is over). */
 export async function confirmPasswordReset(token: string, password: string): Promise<void> {
-  tokens.setSession(await post<Session>('/api/auth/password-reset/confirm', { token, password }));
+  tokens.setSession(await call(auth.POST('/api/auth/password-reset/confirm', { body: { token, password } })));
 }

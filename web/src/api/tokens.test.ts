@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { REFRESH_MARGIN_MS, TokenManager, type RotationMessage, type Session, type TokenDeps } from './tokens';
+import { REFRESH_MARGIN_MS, TokenManager, type RotationMessage, type TokenDeps } from './tokens';
+import type { Session } from './models';
 
 function memoryStorage(initial: Record<string, string> = {}) {
   const values = new Map(Object.entries(initial));
@@ -38,8 +39,9 @@ function sharedLock() {
   };
 }
 
+/** A session as POST /api/auth/refresh answers it (no user or organization on a refresh). */
 function session(n: number, expiresIn = 900): Session {
-  return { access_token: `access-${n}`, refresh_token: `refresh-${n}`, expires_in: expiresIn };
+  return { access_token: `access-${n}`, refresh_token: `refresh-${n}`, token_type: 'Bearer', expires_in: expiresIn };
 }
 
 /** A node that rotates: each refresh token works once; reusing one is a 401. */

@@ -9,11 +9,10 @@
 // starts with a copy of the same sessionStorage, adopts the new pair instead of using
 // the spent token.
 
-export interface Session {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
+import type { Session } from './models';
+
+/** What the manager keeps of a session: the pair and the access token's lifetime. */
+export type SessionTokens = Pick<Session, 'access_token' | 'refresh_token' | 'expires_in'>;
 
 export interface TokenDeps {
   fetch: typeof fetch;
@@ -29,7 +28,7 @@ export interface TokenDeps {
 export interface RotationMessage {
   kind: 'rotated' | 'signed-out';
   previous: string;
-  session?: Session;
+  session?: SessionTokens;
   expiresAt?: number;
 }
 
@@ -62,7 +61,7 @@ export class TokenManager {
   }
 
   /** Stores a pair from login, register, refresh or the GitHub callback. */
-  setSession(session: Session, expiresAt?: number): void {
+  setSession(session: SessionTokens, expiresAt?: number): void {
     this.accessToken = session.access_token;
     this.expiresAt = expiresAt ?? this.deps.now() + session.expires_in * 1000;
     this.refreshToken = session.refresh_token;
@@ -132,7 +131,8 @@ export class TokenManager {
         return null;
       }
       if (!response.ok) throw new Error(`refresh failed with HTTP ${response.status}`);
-      const session = (await response.json()) as Session;
+      const answer = (await response.json()) as Session;
+      const session: SessionTokens = { access_token: answer.access_token, refresh_token: answer.refresh_token, expires_in: answer.expires_in };
       this.setSession(session);
       this.deps.channel?.post({ kind: 'rotated', previous: used, session, expiresAt: this.expiresAt });
       return session.access_token;

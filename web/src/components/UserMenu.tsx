@@ -8,7 +8,7 @@ import { GithubMark } from './GithubMark';
 import { Link } from 'react-router';
 import { api, call } from '../api/rest';
 import { useMe } from '../api/hooks';
-import { describeError } from '../api/problem';
+import { ApiProblem, describeError } from '../api/problem';
 import { queryClient } from '../api/queryClient';
 import { ME_KEY } from '../api/membership';
 import { useUi } from '../stores/ui';
@@ -17,9 +17,9 @@ import { Button, cx } from './ui';
 /** POST /api/auth/verify-email/resend; a 409 means it is verified already, so the user is read again. */
 function useResendVerification() {
   return useMutation({
-    mutationFn: () => call<{ status: string; email: string }>(api.POST('/api/auth/verify-email/resend')),
+    mutationFn: () => call(api.POST('/api/auth/verify-email/resend')),
     onError: (error) => {
-      if ((error as { status?: number }).status === 409) void queryClient.invalidateQueries({ queryKey: ME_KEY });
+      if (error instanceof ApiProblem && error.status === 409) void queryClient.invalidateQueries({ queryKey: ME_KEY });
     },
   });
 }
@@ -27,7 +27,7 @@ function useResendVerification() {
 /** POST /api/auth/github/link answers GitHub's authorize URL, which the browser then opens. */
 function useLinkGithub() {
   return useMutation({
-    mutationFn: () => call<{ authorize_url: string }>(api.POST('/api/auth/github/link')),
+    mutationFn: () => call(api.POST('/api/auth/github/link')),
     onSuccess: (answer) => window.location.assign(answer.authorize_url),
   });
 }

@@ -5,17 +5,16 @@ import { Link } from 'react-router';
 import { Code2, GitCompareArrows, PenTool, RefreshCw } from 'lucide-react';
 import { api, call } from '../api/rest';
 import { useCan, useOrgKey } from '../api/hooks';
-import type { DesignComponentRow, FigmaFileRow, Page, TaskRow } from '../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, Time, tableClass } from '../components/ui';
 import { QueuedTask } from './agents/Waiting';
 
 export function Design() {
-  const files = useQuery({ queryKey: useOrgKey('figmaFiles'), queryFn: () => call<Page<FigmaFileRow>>(api.GET('/api/figma/files')) });
-  const components = useQuery({ queryKey: useOrgKey('designComponents'), queryFn: () => call<Page<DesignComponentRow>>(api.GET('/api/design-components')) });
+  const files = useQuery({ queryKey: useOrgKey('figmaFiles'), queryFn: () => call(api.GET('/api/figma/files')) });
+  const components = useQuery({ queryKey: useOrgKey('designComponents'), queryFn: () => call(api.GET('/api/design-components')) });
   const canAct = useCan('spawnAgents');
   const canSync = useCan('manageIntegrations');
-  const sync = useMutation({ mutationFn: (id: string) => call<TaskRow>(api.POST('/api/figma/files/{id}/sync', { params: { path: { id } } })) });
-  const generate = useMutation({ mutationFn: (id: string) => call<TaskRow>(api.POST('/api/design-components/{id}/generate-code', { params: { path: { id } } })) });
+  const sync = useMutation({ mutationFn: (id: string) => call(api.POST('/api/figma/files/{id}/sync', { params: { path: { id } } })) });
+  const generate = useMutation({ mutationFn: (id: string) => call(api.POST('/api/design-components/{id}/generate-code', { params: { path: { id } } })) });
   const fileNames = new Map((files.data?.items ?? []).map((file) => [file.id, file.name]));
   const fileItems = files.data?.items ?? [];
   const componentItems = components.data?.items ?? [];

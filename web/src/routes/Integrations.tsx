@@ -7,11 +7,9 @@ import { CheckCircle2, Plug, RefreshCw, Unplug } from 'lucide-react';
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
 import { fieldErrors } from '../api/problem';
-import type { IntegrationRow, Page, TaskRow } from '../api/models';
+import type { IntegrationRow, ServiceWire } from '../api/models';
 import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, PageHeader, StatusBadge, Time, useFieldId } from '../components/ui';
 import { QueuedTask } from './agents/Waiting';
-
-type Service = 'github' | 'vercel' | 'figma' | 'slack' | 'twitter' | 'linkedin';
 
 interface CredentialField {
   key: string;
@@ -23,7 +21,7 @@ interface CredentialField {
 }
 
 interface ServiceSpec {
-  service: Service;
+  service: ServiceWire;
   name: string;
   blurb: string;
   fields: CredentialField[];
@@ -118,7 +116,7 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
   const [secret, setSecret] = useState('');
   const base = useFieldId(spec.service);
   const connect = useMutation({
-    mutationFn: () => call<IntegrationRow>(api.POST('/api/integrations/{service}/connect', { params: { path: { service: spec.service } }, body: connectBody(spec, values, secret) })),
+    mutationFn: () => call(api.POST('/api/integrations/{service}/connect', { params: { path: { service: spec.service } }, body: connectBody(spec, values, secret) })),
     onSuccess: () => void invalidate('integrations'),
   });
   const errors = fieldErrors(connect.error, ['credentials', 'webhook_secret', 'metadata', ...spec.fields.map((field) => field.key)]);
@@ -151,7 +149,7 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
             <CheckCircle2 className="size-4 text-emerald-600" aria-hidden /> Credentials are sealed on the node and never shown again.
           </p>
           {done.webhook_url && <WebhookUrl url={done.webhook_url} />}
-          {done.agents_started && done.agents_started.length > 0 && (
+          {done.agents_started.length > 0 && (
             <div data-testid="agents-started">
               <div className="mb-1 text-[12px] font-medium">Agents started for {spec.name}</div>
               <ul className="space-y-0.5">
@@ -165,7 +163,7 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
           )}
           <p className="text-muted">
             Next: paste the URL into {spec.name}'s webhook settings with the same secret
-            {done.agents_started?.some((agent) => agent.type === spec.watcher) ? (
+            {done.agents_started.some((agent) => agent.type === spec.watcher) ? (
               <>; its watcher turns the deliveries into tasks. Steer the agents in <Link className="underline" to="/agents/list">Agents</Link>.</>
             ) : (
               <>, and create a <Mono>{spec.watcher}</Mono> agent in <Link className="underline" to="/agents/list?new=1">Agents</Link> so events become tasks.</>
@@ -198,12 +196,12 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
   );
 }
 
-function WebhookUrl({ url, secretSet }: { url: string; secretSet?: boolean | undefined }) {
+function WebhookUrl({ url, secretSet }: { url: string; secretSet?: boolean | null | undefined }) {
   return (
     <div>
       <div className="mb-1 flex items-center gap-2 text-[12px] font-medium">
         Webhook URL
-        {secretSet !== undefined &&
+        {typeof secretSet === 'boolean' &&
           (secretSet ? (
             <Badge tone="green" title="Deliveries are checked against the secret">secret set</Badge>
           ) : (
@@ -224,7 +222,7 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
   const canManage = useCan('manageIntegrations');
   const invalidate = useInvalidateOrg();
   const [connecting, setConnecting] = useState(false);
-  const sync = useMutation({ mutationFn: () => call<TaskRow>(api.POST('/api/integrations/{service}/sync', { params: { path: { service: spec.service } } })) });
+  const sync = useMutation({ mutationFn: () => call(api.POST('/api/integrations/{service}/sync', { params: { path: { service: spec.service } } })) });
   const disconnect = useMutation({
     mutationFn: () => call(api.DELETE('/api/integrations/{service}/disconnect', { params: { path: { service: spec.service } } })),
     onSuccess: () => void invalidate('integrations'),
@@ -256,12 +254,6 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
               <dd><Time iso={integration.created_at} /></dd>
               <dt className="text-muted">Last sync</dt>
               <dd><Time iso={integration.last_sync_at} /></dd>
-              {integration.last_delivery_at !== undefined && (
-                <>
-                  <dt className="text-muted">Last delivery</dt>
-                  <dd><Time iso={integration.last_delivery_at} /></dd>
-                </>
-              )}
             </dl>
             {url && <WebhookUrl url={url} secretSet={integration.webhook_secret_set} />}
             {!url && canManage && <p className="text-[12px] text-muted">This node lists no webhook URL for {spec.name}.</p>}
@@ -297,7 +289,7 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
 }
 
 export function Integrations() {
-  const integrations = useQuery({ queryKey: useOrgKey('integrations'), queryFn: () => call<Page<IntegrationRow>>(api.GET('/api/integrations')) });
+  const integrations = useQuery({ queryKey: useOrgKey('integrations'), queryFn: () => call(api.GET('/api/integrations')) });
   const byService = new Map((integrations.data?.items ?? []).map((integration) => [integration.service, integration]));
   return (
     <div>

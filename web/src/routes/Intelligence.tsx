@@ -9,7 +9,6 @@ import { gql } from '../api/graphql';
 import { EventsQuery } from '../api/documents';
 import { useOrganization, useOrgKey } from '../api/hooks';
 import { useLive } from '../api/live';
-import type { MetricSeries } from '../api/models';
 import { Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, PageHeader, Select, Time, cx, tableClass } from '../components/ui';
 
 export const RANGES = [
@@ -39,7 +38,7 @@ function MetricChart({ type, label, unit, hours }: { type: string; label: string
     queryKey: key,
     queryFn: () => {
       const { from, to } = rangeBounds(hours);
-      return call<MetricSeries>(api.GET('/api/analytics/metrics/{metric_type}', { params: { path: { metric_type: type }, query: { from, to } } }));
+      return call(api.GET('/api/analytics/metrics/{metric_type}', { params: { path: { metric_type: type }, query: { from, to } } }));
     },
   });
   const points = useMemo(() => (series.data?.points ?? []).map((point) => ({ at: Date.parse(point.recorded_at), value: point.value })).sort((a, b) => a.at - b.at), [series.data]);

@@ -7,7 +7,7 @@ import { AtSign, CalendarClock, FilePen, Plus, Send, Trash2 } from 'lucide-react
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
 import { fieldErrors } from '../api/problem';
-import type { Page, SocialAccountRow, SocialPostRow, TaskRow } from '../api/models';
+import type { SocialAccountRow, SocialPostRow } from '../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, PageHeader, Select, StatusBadge, Textarea, Time, tableClass, useFieldId } from '../components/ui';
 import { QueuedTask } from './agents/Waiting';
 
@@ -70,7 +70,7 @@ function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onCl
 
 function PostActions({ post }: { post: SocialPostRow }) {
   const invalidate = useInvalidateOrg();
-  const publish = useMutation({ mutationFn: () => call<TaskRow>(api.POST('/api/social/posts/{id}/publish', { params: { path: { id: post.id } } })), onSuccess: () => void invalidate('tasks') });
+  const publish = useMutation({ mutationFn: () => call(api.POST('/api/social/posts/{id}/publish', { params: { path: { id: post.id } } })), onSuccess: () => void invalidate('tasks') });
   const remove = useMutation({ mutationFn: () => call(api.DELETE('/api/social/posts/{id}', { params: { path: { id: post.id } } })), onSuccess: () => void invalidate('socialPosts') });
   if (post.status === 'published') return null;
   return (
@@ -132,8 +132,8 @@ function Posts({ title, posts, accounts, empty }: { title: string; posts: Social
 }
 
 export function Social() {
-  const accounts = useQuery({ queryKey: useOrgKey('socialAccounts'), queryFn: () => call<Page<SocialAccountRow>>(api.GET('/api/social/accounts')) });
-  const posts = useQuery({ queryKey: useOrgKey('socialPosts'), queryFn: () => call<Page<SocialPostRow>>(api.GET('/api/social/posts', { params: { query: { limit: 200 } } })) });
+  const accounts = useQuery({ queryKey: useOrgKey('socialAccounts'), queryFn: () => call(api.GET('/api/social/accounts')) });
+  const posts = useQuery({ queryKey: useOrgKey('socialPosts'), queryFn: () => call(api.GET('/api/social/posts', { params: { query: { limit: 200 } } })) });
   const approvals = useQuery({
     queryKey: useOrgKey('tasks', 'publish-approvals'),
     queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', limit: 100 } } })),

@@ -6,7 +6,7 @@ import { CalendarClock, MailPlus, Send, Trash2, Users } from 'lucide-react';
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../api/hooks';
 import { fieldErrors, isNotAvailable } from '../api/problem';
-import type { InvitationRow, MemberRow, Page, Role } from '../api/models';
+import type { MemberRow, Role } from '../api/models';
 import { assignableRoles, canManageMember } from '../lib/permissions';
 import { Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, PageHeader, Select, Time, tableClass, useFieldId } from '../components/ui';
 
@@ -122,7 +122,7 @@ function Invitations() {
   const invitations = useQuery({
     queryKey: useOrgKey('invitations'),
     enabled: canManage,
-    queryFn: () => call<{ items: InvitationRow[] }>(api.GET('/api/organizations/{id}/invitations', { params: { path: { id: organizationId ?? '' } } })),
+    queryFn: () => call(api.GET('/api/organizations/{id}/invitations', { params: { path: { id: organizationId ?? '' } } })),
   });
   const revoke = useMutation({
     mutationFn: (id: string) => call(api.DELETE('/api/organizations/{id}/invitations/{invitation_id}', { params: { path: { id: organizationId ?? '', invitation_id: id } } })),
@@ -131,7 +131,7 @@ function Invitations() {
   // A new link is mailed and the old one stops working; the answer is the new invitation.
   const [resent, setResent] = useState<string[]>([]);
   const resend = useMutation({
-    mutationFn: (id: string) => call<InvitationRow>(api.POST('/api/organizations/{id}/invitations/{invitation_id}/resend', { params: { path: { id: organizationId ?? '', invitation_id: id } } })),
+    mutationFn: (id: string) => call(api.POST('/api/organizations/{id}/invitations/{invitation_id}/resend', { params: { path: { id: organizationId ?? '', invitation_id: id } } })),
     onSuccess: (answer) => {
       setResent((emails) => [...emails, answer.email]);
       void invalidate('invitations');
@@ -212,7 +212,7 @@ export function Team() {
   const [search, setSearch] = useSearchParams();
   const members = useQuery({
     queryKey: useOrgKey('members'),
-    queryFn: () => call<Page<MemberRow>>(api.GET('/api/organizations/{id}/members', { params: { path: { id: organizationId ?? '' } } })),
+    queryFn: () => call(api.GET('/api/organizations/{id}/members', { params: { path: { id: organizationId ?? '' } } })),
   });
   const items = members.data?.items ?? [];
   const setInviteOpen = (open: boolean) => setSearch(open ? { invite: '1' } : {}, { replace: true });

@@ -15,8 +15,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description pending, needs_approval, in_progress, completed, failed, rejected or cancelled */
-                    status?: string;
+                    /** @description Only tasks in this state */
+                    status?: components["schemas"]["TaskStatus"];
                     /** @description Only tasks of this type */
                     type?: string;
                     /** @description Created at or after (RFC 3339) */
@@ -304,8 +304,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description idle, working, complete, error or disabled */
-                    status?: string;
+                    /** @description Only agents in this state */
+                    status?: components["schemas"]["AgentStatus"];
                     /** @description Only agents of this type */
                     type?: string;
                     /** @description Rows per page, 1–200 (50 when absent). */
@@ -403,7 +403,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_AgentType"];
                     };
                 };
                 /** @description A problem */
@@ -646,8 +646,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description pending, needs_approval, in_progress, completed, failed, rejected or cancelled */
-                    status?: string;
+                    /** @description Only tasks in this state */
+                    status?: components["schemas"]["TaskStatus"];
                     /** @description Only tasks of this type */
                     type?: string;
                     /** @description Created at or after (RFC 3339) */
@@ -719,7 +719,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Dashboard"];
                     };
                 };
                 /** @description A problem */
@@ -777,7 +777,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Event"];
                     };
                 };
                 /** @description A problem */
@@ -830,7 +830,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["MetricSeries"];
                     };
                 };
                 /** @description A problem */
@@ -881,7 +881,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Report"];
                     };
                 };
                 /** @description A problem */
@@ -975,7 +975,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
                 /** @description A problem */
@@ -1022,7 +1022,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AuthorizeUrl"];
                     };
                 };
                 /** @description A problem */
@@ -1071,7 +1071,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
                 /** @description A problem */
@@ -1161,7 +1161,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Me"];
                     };
                 };
                 /** @description A problem */
@@ -1212,7 +1212,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["MailSent"];
                     };
                 };
                 /** @description A problem */
@@ -1261,7 +1261,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
                 /** @description A problem */
@@ -1310,7 +1310,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
                 /** @description A problem */
@@ -1359,7 +1359,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
                 /** @description A problem */
@@ -1408,7 +1408,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["EmailVerified"];
                     };
                 };
                 /** @description A problem */
@@ -1453,7 +1453,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["MailSent"];
                     };
                 };
                 /** @description A problem */
@@ -1484,10 +1484,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description queued, building, ready, error or canceled */
-                    state?: string;
-                    /** @description production, preview or development */
-                    environment?: string;
+                    /** @description Only deployments in this state */
+                    state?: components["schemas"]["DeploymentState"];
+                    /** @description Only deployments to this environment */
+                    environment?: components["schemas"]["DeploymentEnvironment"];
                     /** @description Created at or after (RFC 3339) */
                     created_after?: string;
                     /** @description Created before (RFC 3339) */
@@ -1655,7 +1655,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_DesignComponent"];
                     };
                 };
                 /** @description A problem */
@@ -1703,7 +1703,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["DesignComponent"];
                     };
                 };
                 /** @description A problem */
@@ -1753,7 +1753,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -1796,7 +1796,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_FigmaFile"];
                     };
                 };
                 /** @description A problem */
@@ -1844,7 +1844,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["FigmaFile"];
                     };
                 };
                 /** @description A problem */
@@ -1894,7 +1894,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -1937,7 +1937,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Integration"];
                     };
                 };
                 /** @description A problem */
@@ -1985,7 +1985,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Integration"];
                     };
                 };
                 /** @description A problem */
@@ -2039,7 +2039,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Connected"];
                     };
                 };
                 /** @description A problem */
@@ -2131,7 +2131,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["ConnectionStatus"];
                     };
                 };
                 /** @description A problem */
@@ -2181,7 +2181,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -2230,7 +2230,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Organization"];
                     };
                 };
                 /** @description A problem */
@@ -2322,7 +2322,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Organization"];
                     };
                 };
                 /** @description A problem */
@@ -2357,7 +2357,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Organization"];
                     };
                 };
                 /** @description A problem */
@@ -2403,7 +2403,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Organization"];
                     };
                 };
                 /** @description A problem */
@@ -2475,7 +2475,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Organization"];
                     };
                 };
                 /** @description A problem */
@@ -2663,7 +2663,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_Member"];
                     };
                 };
                 /** @description A problem */
@@ -2791,7 +2791,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["Membership"];
                     };
                 };
                 /** @description A problem */
@@ -2820,10 +2820,10 @@ export interface paths {
                 query?: {
                     /** @description Only this repository's */
                     repository_id?: string;
-                    /** @description open, closed or merged */
-                    state?: string;
-                    /** @description pending, approved or changes_requested */
-                    review_status?: string;
+                    /** @description Only pull requests in this state */
+                    state?: components["schemas"]["PrState"];
+                    /** @description Only pull requests with this review status */
+                    review_status?: components["schemas"]["ReviewStatus"];
                     /** @description Rows per page, 1–200 (50 when absent). */
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
@@ -3111,8 +3111,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description twitter or linkedin */
-                    platform?: string;
+                    /** @description Only accounts on this platform */
+                    platform?: components["schemas"]["SocialPlatform"];
                 };
                 header?: never;
                 path?: never;
@@ -3126,7 +3126,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_SocialAccount"];
                     };
                 };
                 /** @description A problem */
@@ -3174,7 +3174,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["SocialAccount"];
                     };
                 };
                 /** @description A problem */
@@ -3228,7 +3228,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["SocialAccount"];
                     };
                 };
                 /** @description A problem */
@@ -3261,10 +3261,10 @@ export interface paths {
                 query?: {
                     /** @description Only this account's posts */
                     social_account_id?: string;
-                    /** @description draft, scheduled, published or failed */
-                    status?: string;
-                    /** @description twitter or linkedin */
-                    platform?: string;
+                    /** @description Only posts in this status */
+                    status?: components["schemas"]["SocialPostStatus"];
+                    /** @description Only posts on this platform */
+                    platform?: components["schemas"]["SocialPlatform"];
                     /** @description Rows per page, 1–200 (50 when absent). */
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
@@ -3282,7 +3282,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page"];
+                        "application/json": components["schemas"]["Page_SocialPost"];
                     };
                 };
                 /** @description A problem */
@@ -3317,7 +3317,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["SocialPost"];
                     };
                 };
                 /** @description A problem */
@@ -3363,7 +3363,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["SocialPost"];
                     };
                 };
                 /** @description A problem */
@@ -3435,7 +3435,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["SocialPost"];
                     };
                 };
                 /** @description A problem */
@@ -3479,7 +3479,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, unknown>;
+                        "application/json": components["schemas"]["AgentTask"];
                     };
                 };
                 /** @description A problem */
@@ -3747,6 +3747,18 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description An agent type this node runs, with what a new agent of it starts with. */
+        AgentType: {
+            type: string;
+            /** @description `watcher`, `actor` or `coordinator`. */
+            kind: string;
+            capabilities: string[];
+            default_configuration: Record<string, unknown>;
+        };
+        /** @description Where to send the browser to continue with GitHub. */
+        AuthorizeUrl: {
+            authorize_url: string;
+        };
         Connect: {
             /** @description What the service needs to be called (tokens, team ids…): sealed, never returned. */
             credentials: Record<string, unknown>;
@@ -3765,6 +3777,18 @@ export interface components {
             avatar_url?: string | null;
             /** @description Tokens for the platform's API: sealed, never returned. */
             credentials: Record<string, unknown>;
+        };
+        /** @description A service just connected, with the agents started for it. */
+        Connected: components["schemas"]["Integration"] & {
+            agents_started: components["schemas"]["StartedAgent"][];
+        };
+        /** @description Whether a service is connected, and when it last synced. */
+        ConnectionStatus: {
+            service: components["schemas"]["Service"];
+            connected: boolean;
+            status: components["schemas"]["IntegrationStatus"];
+            /** Format: date-time */
+            last_sync_at?: string | null;
         };
         CreateAgent: {
             name: string;
@@ -3802,6 +3826,23 @@ export interface components {
              */
             max_attempts?: number | null;
         };
+        /** @description The organization at a glance. */
+        Dashboard: {
+            /** Format: uuid */
+            organization_id: string;
+            /** @description Tasks counted by status (statuses without tasks are absent). */
+            tasks_by_status: {
+                [key: string]: number;
+            };
+            /** @description Agents counted by status (statuses without agents are absent). */
+            agents_by_status: {
+                [key: string]: number;
+            };
+            /** @description The five latest deployments. */
+            recent_deployments: components["schemas"]["Deployment"][];
+            /** @description The ten latest events. */
+            recent_events: components["schemas"]["Event"][];
+        };
         /** @description A Vercel deployment, with its health once checked. */
         Deployment: {
             /** Format: uuid */
@@ -3836,6 +3877,104 @@ export interface components {
         DeploymentEnvironment: "production" | "preview" | "development";
         /** @enum {string} */
         DeploymentState: "queued" | "building" | "ready" | "error" | "canceled";
+        /** @description A component of a Figma file. */
+        DesignComponent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            figma_file_id: string;
+            figma_component_id: string;
+            name: string;
+            description?: string | null;
+            component_type?: string | null;
+            code_generated: boolean;
+            code_path?: string | null;
+            /** Format: int32 */
+            usage_count: number;
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description An address proved by its link. */
+        EmailVerified: {
+            email: string;
+            /** Format: date-time */
+            email_verified_at?: string | null;
+        };
+        /** @description One entry of the event log: what happened, from where, to what. */
+        Event: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** @description e.g. `pull_request.opened`, `deployment.error`. */
+            event_type: string;
+            /** @description The service or part that reported it. */
+            event_source: string;
+            actor_type?: null | components["schemas"]["EventActorType"];
+            /** Format: uuid */
+            actor_id?: string | null;
+            resource_type?: string | null;
+            /** Format: uuid */
+            resource_id?: string | null;
+            /** @description The normalised event (`kind` names its shape) with its delivery. */
+            metadata: Record<string, unknown>;
+            /**
+             * Format: date-time
+             * @description When the tasks the event causes were written.
+             */
+            routed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @enum {string} */
+        EventActorType: "user" | "agent" | "webhook" | "system";
+        /** @description A Figma file the organization follows. */
+        FigmaFile: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            figma_file_key: string;
+            name: string;
+            file_type?: null | components["schemas"]["FigmaFileType"];
+            thumbnail_url?: string | null;
+            /** Format: date-time */
+            last_modified_at?: string | null;
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        FigmaFileType: "design_file" | "component_library";
+        /** @description A connected service (never its credentials or webhook secret). */
+        Integration: {
+            /** Format: uuid */
+            id: string;
+            service: components["schemas"]["Service"];
+            status: components["schemas"]["IntegrationStatus"];
+            /** @description Public details (account name, team…). */
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            last_sync_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description The URL to paste into the service's webhook settings; only for those who manage
+             *     integrations (its token reaches the webhook entry).
+             */
+            webhook_url?: string | null;
+            /** @description Whether a webhook secret is kept; only for those who manage integrations. */
+            webhook_secret_set?: boolean | null;
+        };
+        /** @enum {string} */
+        IntegrationStatus: "active" | "inactive" | "error";
         InvitationList: {
             items: components["schemas"]["InvitationView"][];
         };
@@ -3871,6 +4010,11 @@ export interface components {
             /** @description owner, admin, member or viewer. */
             role: string;
         };
+        /**
+         * @description The kind of agent a node is (or, for a kind's supervisor, holds).
+         * @enum {string}
+         */
+        Kind: "watcher" | "executor" | "coordinator" | "analyst";
         LinkToken: {
             /** @description The token of the link that was mailed. */
             token: string;
@@ -3886,6 +4030,70 @@ export interface components {
              */
             refresh_token?: string | null;
         };
+        /** @description A mail was sent (or, for a password reset, is sent if the account exists). */
+        MailSent: {
+            /** @description What happened, in words. */
+            status: string;
+            /** @description The address written to, where it may be told. */
+            email?: string | null;
+        };
+        /** @description The caller: the account and the organizations it belongs to. */
+        Me: components["schemas"]["User"] & {
+            organizations: components["schemas"]["Organization"][];
+        };
+        /** @description A member of an organization: the person and their role. */
+        Member: {
+            /** Format: uuid */
+            user_id: string;
+            email: string;
+            name: string;
+            role: components["schemas"]["MemberRole"];
+            /** Format: date-time */
+            joined_at: string;
+        };
+        /** @enum {string} */
+        MemberRole: "owner" | "admin" | "member" | "viewer";
+        /** @description A person's role in an organization. */
+        Membership: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: uuid */
+            organization_id: string;
+            role: components["schemas"]["MemberRole"];
+        };
+        /** @description One recorded value of a metric. */
+        MetricPoint: {
+            /** Format: uuid */
+            id: string;
+            metric_type: string;
+            /** Format: double */
+            value: number;
+            unit?: string | null;
+            dimensions: Record<string, unknown>;
+            /** Format: date-time */
+            recorded_at: string;
+        };
+        /** @description One metric type over `[from, to)`: its summary and its points. */
+        MetricSeries: {
+            metric_type: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            summary: components["schemas"]["MetricSummary"];
+            points: components["schemas"]["MetricPoint"][];
+        };
+        /** @description A metric type's values over a range, summarised. */
+        MetricSummary: {
+            /** Format: int64 */
+            count: number;
+            /** Format: double */
+            min?: number | null;
+            /** Format: double */
+            max?: number | null;
+            /** Format: double */
+            average?: number | null;
+        };
         NewOrganization: {
             name: string;
         };
@@ -3894,11 +4102,21 @@ export interface components {
             token: string;
             password: string;
         };
-        /** @description A page of a list: newest first; `next_cursor` is absent on the last page. */
-        Page: {
-            items: Record<string, unknown>[];
-            /** @description Pass as `cursor` to read the next page. */
-            next_cursor?: string | null;
+        /** @description An organization as one of its members reads it, with the reader's role in it. */
+        Organization: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The organization's address in URLs. */
+            slug: string;
+            logo_url?: string | null;
+            settings: Record<string, unknown>;
+            /** @description The reader's role in this organization. */
+            role: components["schemas"]["MemberRole"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
         Page_Agent: {
@@ -4005,6 +4223,18 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_AgentType: {
+            items: {
+                type: string;
+                /** @description `watcher`, `actor` or `coordinator`. */
+                kind: string;
+                capabilities: string[];
+                default_configuration: Record<string, unknown>;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
         Page_Deployment: {
             items: {
                 /** Format: uuid */
@@ -4034,6 +4264,142 @@ export interface components {
                 updated_at: string;
                 /** Format: date-time */
                 ready_at?: string | null;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_DesignComponent: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                figma_file_id: string;
+                figma_component_id: string;
+                name: string;
+                description?: string | null;
+                component_type?: string | null;
+                code_generated: boolean;
+                code_path?: string | null;
+                /** Format: int32 */
+                usage_count: number;
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Event: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                /** @description e.g. `pull_request.opened`, `deployment.error`. */
+                event_type: string;
+                /** @description The service or part that reported it. */
+                event_source: string;
+                actor_type?: null | components["schemas"]["EventActorType"];
+                /** Format: uuid */
+                actor_id?: string | null;
+                resource_type?: string | null;
+                /** Format: uuid */
+                resource_id?: string | null;
+                /** @description The normalised event (`kind` names its shape) with its delivery. */
+                metadata: Record<string, unknown>;
+                /**
+                 * Format: date-time
+                 * @description When the tasks the event causes were written.
+                 */
+                routed_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_FigmaFile: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                figma_file_key: string;
+                name: string;
+                file_type?: null | components["schemas"]["FigmaFileType"];
+                thumbnail_url?: string | null;
+                /** Format: date-time */
+                last_modified_at?: string | null;
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Integration: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                service: components["schemas"]["Service"];
+                status: components["schemas"]["IntegrationStatus"];
+                /** @description Public details (account name, team…). */
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                last_sync_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /**
+                 * @description The URL to paste into the service's webhook settings; only for those who manage
+                 *     integrations (its token reaches the webhook entry).
+                 */
+                webhook_url?: string | null;
+                /** @description Whether a webhook secret is kept; only for those who manage integrations. */
+                webhook_secret_set?: boolean | null;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Member: {
+            items: {
+                /** Format: uuid */
+                user_id: string;
+                email: string;
+                name: string;
+                role: components["schemas"]["MemberRole"];
+                /** Format: date-time */
+                joined_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Organization: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @description The organization's address in URLs. */
+                slug: string;
+                logo_url?: string | null;
+                settings: Record<string, unknown>;
+                /** @description The reader's role in this organization. */
+                role: components["schemas"]["MemberRole"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
@@ -4102,10 +4468,70 @@ export interface components {
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
         };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_SocialAccount: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                platform: components["schemas"]["SocialPlatform"];
+                /** @description The platform's own id of the account. */
+                account_id: string;
+                handle: string;
+                display_name?: string | null;
+                avatar_url?: string | null;
+                /** Format: int32 */
+                follower_count: number;
+                active: boolean;
+                /** Format: date-time */
+                last_sync_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_SocialPost: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                social_account_id: string;
+                platform: components["schemas"]["SocialPlatform"];
+                external_post_id?: string | null;
+                content: string;
+                status: components["schemas"]["SocialPostStatus"];
+                /** Format: date-time */
+                scheduled_for?: string | null;
+                /** Format: date-time */
+                published_at?: string | null;
+                /** Format: int32 */
+                engagement_likes: number;
+                /** Format: int32 */
+                engagement_comments: number;
+                /** Format: int32 */
+                engagement_shares: number;
+                /** Format: int32 */
+                engagement_views: number;
+                agent_generated: boolean;
+                /** Format: uuid */
+                approved_by?: string | null;
+                metadata: Record<string, unknown>;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
         /** @description The restart policy of a node's supervisor. */
         Policy: {
-            /** @description one_for_one, one_for_all or rest_for_one. */
-            strategy: string;
+            strategy: components["schemas"]["StrategyName"];
             /** Format: int32 */
             max_restarts: number;
             /** Format: int64 */
@@ -4177,6 +4603,21 @@ export interface components {
         Rejection: {
             reason?: string | null;
         };
+        /** @description Several metric types summarised over `[from, to)`. */
+        Report: {
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Each metric type asked for, with its summary. */
+            metrics: {
+                [key: string]: components["schemas"]["MetricSummary"];
+            };
+            /** Format: date-time */
+            generated_at: string;
+        };
         ReportRequest: {
             metric_types: string[];
             /** Format: date-time */
@@ -4219,6 +4660,95 @@ export interface components {
             role: string;
         };
         /** @enum {string} */
+        Service: "github" | "vercel" | "figma" | "slack" | "twitter" | "linkedin";
+        /**
+         * @description A session: an access token for `Authorization: Bearer`, and the refresh token that
+         *     renews it (once).
+         */
+        Session: {
+            access_token: string;
+            refresh_token: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+            /**
+             * Format: int64
+             * @description Seconds the access token is valid for.
+             */
+            expires_in: number;
+            user?: null | components["schemas"]["User"];
+            organization?: null | components["schemas"]["Organization"];
+        };
+        /** @description A connected social account (never its credentials). */
+        SocialAccount: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            platform: components["schemas"]["SocialPlatform"];
+            /** @description The platform's own id of the account. */
+            account_id: string;
+            handle: string;
+            display_name?: string | null;
+            avatar_url?: string | null;
+            /** Format: int32 */
+            follower_count: number;
+            active: boolean;
+            /** Format: date-time */
+            last_sync_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        SocialPlatform: "twitter" | "linkedin";
+        /** @description A post: drafted, scheduled or published, with its engagement. */
+        SocialPost: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            social_account_id: string;
+            platform: components["schemas"]["SocialPlatform"];
+            external_post_id?: string | null;
+            content: string;
+            status: components["schemas"]["SocialPostStatus"];
+            /** Format: date-time */
+            scheduled_for?: string | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: int32 */
+            engagement_likes: number;
+            /** Format: int32 */
+            engagement_comments: number;
+            /** Format: int32 */
+            engagement_shares: number;
+            /** Format: int32 */
+            engagement_views: number;
+            agent_generated: boolean;
+            /** Format: uuid */
+            approved_by?: string | null;
+            metadata: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        SocialPostStatus: "draft" | "scheduled" | "published" | "failed";
+        /** @description An agent started for a service on connecting it. */
+        StartedAgent: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            type: string;
+        };
+        /**
+         * @description Which children a supervisor restarts when one fails: the one, all of them, or the one
+         *     and those started after it.
+         * @enum {string}
+         */
+        StrategyName: "one_for_one" | "one_for_all" | "rest_for_one";
+        /** @enum {string} */
         TaskStatus: "pending" | "needs_approval" | "in_progress" | "completed" | "failed" | "rejected" | "cancelled";
         Tree: {
             nodes: components["schemas"]["TreeNode"][];
@@ -4234,8 +4764,8 @@ export interface components {
             agent_id?: string | null;
             agent_name?: string | null;
             agent_type?: string | null;
-            kind?: string | null;
-            status?: string | null;
+            kind?: null | components["schemas"]["Kind"];
+            status?: null | components["schemas"]["AgentStatus"];
             /** Format: int32 */
             restarts: number;
             /** Format: int64 */
@@ -4261,6 +4791,34 @@ export interface components {
             /** @description `draft` or `scheduled`; publishing goes through `/publish`. */
             status?: string | null;
         };
+        /** @description An account (never its password). */
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            avatar_url?: string | null;
+            role: components["schemas"]["UserRole"];
+            /**
+             * Format: int64
+             * @description The linked GitHub account, once linked.
+             */
+            github_id?: number | null;
+            settings: Record<string, unknown>;
+            /** Format: date-time */
+            last_seen_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When the address was proved; until then it is only a claim.
+             */
+            email_verified_at?: string | null;
+        };
+        /** @enum {string} */
+        UserRole: "admin" | "member" | "viewer";
     };
     responses: never;
     parameters: never;

@@ -10,14 +10,14 @@ import { Pause, Play, X } from 'lucide-react';
 import { Link } from 'react-router';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
-import type { SupervisionTree as Tree, TreeNode } from '../../api/models';
+import type { TreeNode, TreeRole } from '../../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, StatusBadge, cx } from '../../components/ui';
 import { displayName, layoutTree, NODE_WIDTH, visibleTree } from './treeLayout';
 import { useUi } from '../../stores/ui';
 
 type TreeNodeData = { node: TreeNode; selected: boolean; label: string; folded: number };
 
-const ROLE_LABEL: Record<string, string> = {
+const ROLE_LABEL: Record<TreeRole, string> = {
   root: 'root supervisor',
   system: 'system supervisor',
   system_actor: 'system actor',
@@ -46,7 +46,7 @@ function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
         <span className="truncate font-semibold" title={node.path}>
           {label}
         </span>
-        {node.status ? <StatusBadge status={node.status} /> : <Badge tone="gray">{ROLE_LABEL[node.role] ?? node.role}</Badge>}
+        {node.status ? <StatusBadge status={node.status} /> : <Badge tone="gray">{ROLE_LABEL[node.role]}</Badge>}
       </div>
       {node.agent_type && <Mono className="block truncate text-[11px] text-muted">{node.agent_type}</Mono>}
       <div className="mt-1 flex gap-2.5 text-[11px] text-muted tabular-nums">
@@ -96,7 +96,7 @@ function Details({ node, parent, label }: { node: TreeNode; parent: TreeNode | u
       </div>
       <dl className="grid grid-cols-2 gap-2">
         <dt className="text-muted">Role</dt>
-        <dd>{ROLE_LABEL[node.role] ?? node.role}</dd>
+        <dd>{ROLE_LABEL[node.role]}</dd>
         {node.status && (
           <>
             <dt className="text-muted">State</dt>
@@ -141,7 +141,7 @@ export function SupervisionTree() {
   const tree = useQuery({
     queryKey: useOrgKey('tree'),
     refetchInterval: 15_000,
-    queryFn: () => call<Tree>(api.GET('/api/supervision/tree')),
+    queryFn: () => call(api.GET('/api/supervision/tree')),
   });
   const [selected, setSelected] = useState<string | null>(null);
   const [showSystem, setShowSystem] = useState(false);

@@ -16,6 +16,20 @@ import { groupWaiting } from './waiting';
 
 const STATUSES: TaskStatusWire[] = ['pending', 'needs_approval', 'in_progress', 'completed', 'failed', 'rejected', 'cancelled'];
 
+/** The task's input from the form: an object, nothing when left empty, or what is wrong with it. */
+export function taskInput(text: string): Record<string, unknown> | undefined | string {
+  const trimmed = text.trim();
+  if (!trimmed) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return 'must be valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be a JSON object';
+  return { ...value };
+}
+
 function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const agents = useAgents();
   const invalidate = useInvalidateOrg();
@@ -24,12 +38,10 @@ function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const ids = { agent: useFieldId('agent'), type: useFieldId('type'), priority: useFieldId('priority'), input: useFieldId('input'), description: useFieldId('description') };
   const create = useMutation({
     mutationFn: () => {
-      let input: unknown;
-      try {
-        input = form.input.trim() ? JSON.parse(form.input) : undefined;
-      } catch {
-        setInputError('must be valid JSON');
-        throw new Error('input must be valid JSON');
+      const input = taskInput(form.input);
+      if (typeof input === 'string') {
+        setInputError(input);
+        throw new Error(`input ${input}`);
       }
       return call(
         api.POST('/api/agent-tasks', {
@@ -37,7 +49,7 @@ function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => voi
             agent_id: form.agent_id,
             task_type: form.task_type,
             priority: Number(form.priority),
-            input: input as Record<string, never>,
+            ...(input ? { input } : {}),
             requires_approval: form.requires_approval,
             ...(form.description ? { description: form.description } : {}),
           },

@@ -25,7 +25,7 @@ export function CreateAgentButton({ agentType, size = 'sm', secondary = false }:
           body: {
             name: newAgentName(agentType, (agents.data?.agents.items ?? []).map((agent) => agent.name)),
             type: agentType,
-            configuration: (known?.default_configuration ?? {}) as Record<string, never>,
+            configuration: known?.default_configuration ?? {},
           },
         }),
       ),

@@ -4,6 +4,7 @@ import { TaskOutput, outputSummary } from './TaskOutput';
 import { displayName, layoutTree, LEVEL_HEIGHT, visibleTree } from './treeLayout';
 import type { TreeNode } from '../../api/models';
 import { configurationOf, draftOf, ConfigError } from './ConfigForm';
+import { taskInput } from './TaskQueue';
 
 describe('TaskOutput', () => {
   it('lists findings with file and line', () => {
@@ -78,5 +79,20 @@ describe('agent configuration form', () => {
   it('names the key that is not valid', () => {
     const defaults = { threshold: 3 };
     expect(() => configurationOf({ threshold: 'many' }, defaults)).toThrow(ConfigError);
+  });
+});
+
+describe("a new task's input", () => {
+  it('is the JSON object typed, or nothing when left empty', () => {
+    expect(taskInput('{"repository": "acme/api", "number": 7}')).toEqual({ repository: 'acme/api', number: 7 });
+    expect(taskInput('{\n  \n}')).toEqual({});
+    expect(taskInput('  ')).toBeUndefined();
+  });
+
+  it('says what is wrong when it is not a JSON object', () => {
+    expect(taskInput('{"repository": ')).toBe('must be valid JSON');
+    expect(taskInput('[1, 2]')).toBe('must be a JSON object');
+    expect(taskInput('"text"')).toBe('must be a JSON object');
+    expect(taskInput('null')).toBe('must be a JSON object');
   });
 });

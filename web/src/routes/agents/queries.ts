@@ -4,7 +4,7 @@ import { api, call } from '../../api/rest';
 import { gql } from '../../api/graphql';
 import { AgentsQuery } from '../../api/documents';
 import { useOrganization, useOrgKey } from '../../api/hooks';
-import type { AgentType, Page, TaskStatusWire } from '../../api/models';
+import type { TaskStatusWire } from '../../api/models';
 
 export function useAgents() {
   const { organizationId } = useOrganization();
@@ -12,7 +12,7 @@ export function useAgents() {
 }
 
 export function useAgentTypes() {
-  return useQuery({ queryKey: useOrgKey('agentTypes'), staleTime: 5 * 60_000, queryFn: () => call<Page<AgentType>>(api.GET('/api/agents/types')) });
+  return useQuery({ queryKey: useOrgKey('agentTypes'), staleTime: 5 * 60_000, queryFn: () => call(api.GET('/api/agents/types')) });
 }
 
 export function useTasks(filter: { status?: TaskStatusWire | ''; agentId?: string }, refetchInterval = 15_000) {

@@ -1,6 +1,6 @@
 // Lays the supervision tree out top-down: leaves side by side, each parent centred
 // over its children. Pure, so it is unit-tested.
-import type { TreeNode } from '../../api/models';
+import type { TreeNode, TreeRole } from '../../api/models';
 
 export interface Placed {
   node: TreeNode;
@@ -42,10 +42,10 @@ export function layoutTree(nodes: TreeNode[]): Placed[] {
   return placed;
 }
 
-const ROLE_ORDER: Record<string, number> = { root: 0, system: 1, system_actor: 2, organization: 3, kind: 4, integrations: 5, adapter: 6, agent: 7 };
+const ROLE_ORDER: Record<TreeRole, number> = { root: 0, system: 1, system_actor: 2, organization: 3, kind: 4, integrations: 5, adapter: 6, agent: 7 };
 
 function order(node: TreeNode): number {
-  return ROLE_ORDER[node.role] ?? 9;
+  return ROLE_ORDER[node.role];
 }
 
 /**
@@ -56,7 +56,7 @@ function order(node: TreeNode): number {
 export function visibleTree(nodes: TreeNode[], showSystem: boolean): { nodes: TreeNode[]; hidden: number } {
   if (showSystem) return { nodes, hidden: 0 };
   const system = new Set(nodes.filter((node) => node.role === 'system').map((node) => node.path));
-  const kept = nodes.filter((node) => !(node.role === 'system_actor' && node.parent !== null && system.has(node.parent)));
+  const kept = nodes.filter((node) => !(node.role === 'system_actor' && node.parent != null && system.has(node.parent)));
   return { nodes: kept, hidden: nodes.length - kept.length };
 }
 

@@ -9,11 +9,10 @@ import { register } from '../../api/session';
 import { api, call } from '../../api/rest';
 import { fieldErrors } from '../../api/problem';
 import { useSignedIn } from '../../api/hooks';
-import type { InvitationPreview } from '../../api/models';
 import { useUi } from '../../stores/ui';
 
-/** Accepts with the signed-in account. */
-async function acceptInvitation(token: string): Promise<{ organization?: { id: string }; id?: string; organization_id?: string }> {
+/** Accepts with the signed-in account; the answer is the organization joined. */
+function acceptInvitation(token: string) {
   return call(api.POST('/api/invitations/accept', { body: { token } }));
 }
 
@@ -27,7 +26,7 @@ export function AcceptInvitation() {
     queryKey: ['invitation', token],
     enabled: token.length > 0,
     retry: false,
-    queryFn: () => call<InvitationPreview>(api.POST('/api/invitations/preview', { body: { token } })),
+    queryFn: () => call(api.POST('/api/invitations/preview', { body: { token } })),
   });
   const [form, setForm] = useState({ name: '', password: '' });
   const [busy, setBusy] = useState(false);
@@ -48,9 +47,8 @@ export function AcceptInvitation() {
     setError(null);
     try {
       if (signedIn) {
-        const answer = await acceptInvitation(token);
-        const id = answer.organization?.id ?? answer.organization_id ?? answer.id;
-        if (id) setOrganization(id);
+        const organization = await acceptInvitation(token);
+        setOrganization(organization.id);
       } else {
         const answer = await register({ email: preview.data?.email ?? '', name: form.name, password: form.password, invitation_token: token });
         if (answer.organization?.id) setOrganization(answer.organization.id);
