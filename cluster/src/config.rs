@@ -11,269 +11,602 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// One setting: its key in the TOML file, its environment variable, its default and
-/// what it means.
+/// One setting, declared once: its key in the TOML file, its environment variable, its
+/// default, what it means, how it is read into a [`Config`] (checked) and how it is
+/// written back in the same text form.
 pub struct Setting {
     pub key: &'static str,
     pub env: &'static str,
     pub default: &'static str,
     pub help: &'static str,
+    pub get: fn(&Config) -> String,
+    pub set: fn(&mut Config, &str) -> Result<(), SettingError>,
 }
 
-/// Every setting of a node. Keep in step with [`Config::get`], [`Config::set`] and the
-/// README (a test checks all three).
+/// The setting named `key`; an unknown key is an error naming it.
+fn setting(key: &str) -> Result<&'static Setting, SettingError> {
+    SETTINGS
+        .iter()
+        .find(|setting| setting.key == key)
+        .ok_or_else(|| SettingError::Unknown(key.to_owned()))
+}
+
+/// An http(s) address without its trailing slash, or empty.
+fn web_address(value: &str) -> Result<String, SettingError> {
+    let web = value.starts_with("http://") || value.starts_with("https://");
+    if !value.is_empty() && !web {
+        return Err("expected an http:// or https:// address".into());
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// A vendor API's http(s) address, without its trailing slash.
+fn api_address(value: &str) -> Result<String, SettingError> {
+    if value.is_empty() {
+        return Err("expected an http:// or https:// address".into());
+    }
+    web_address(value)
+}
+
+/// An HTTP timeout: whole seconds from 1 to 86400.
+fn timeout_secs(value: &str) -> Result<u64, SettingError> {
+    let seconds: u64 = parse(value, "a whole number of seconds from 1 to 86400")?;
+    if !(1..=86_400).contains(&seconds) {
+        return Err("expected a whole number of seconds from 1 to 86400".into());
+    }
+    Ok(seconds)
+}
+
+/// Every setting of a node, each declared once. The README's table is checked against
+/// it by a test.
 pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "listen",
         env: "COMPANYOS_LISTEN",
         default: "127.0.0.1:8080",
         help: "address the HTTP server binds (flag --listen); use 0.0.0.0:8080 to accept remote connections",
+        get: |config| config.listen.to_string(),
+        set: |config, value| {
+            config.listen = parse(
+                value,
+                "an address and port such as 127.0.0.1:8080 or 0.0.0.0:8080",
+            )?;
+            Ok(())
+        },
     },
     Setting {
         key: "data_dir",
         env: "COMPANYOS_DATA_DIR",
         default: "./data",
         help: "directory for the embedded SQLite database and generated keys (flag --data-dir)",
+        get: |config| config.data_dir.display().to_string(),
+        set: |config, value| {
+            if value.trim().is_empty() {
+                return Err("expected a directory path".into());
+            }
+            config.data_dir = PathBuf::from(value);
+            Ok(())
+        },
     },
     Setting {
         key: "log.format",
         env: "COMPANYOS_LOG_FORMAT",
         default: "human",
         help: "log format: human or json (flag --log-format)",
+        get: |config| config.log.format.to_string(),
+        set: |config, value| {
+            config.log.format = match value.trim() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                _ => return Err("expected human or json".into()),
+            };
+            Ok(())
+        },
     },
     Setting {
         key: "log.level",
         env: "COMPANYOS_LOG_LEVEL",
         default: "info",
         help: "log filter: a level (error, warn, info, debug, trace) or per-target directives like info,sqlx=warn",
+        get: |config| config.log.level.clone(),
+        set: |config, value| {
+            tracing_subscriber::EnvFilter::try_new(value.trim()).map_err(|_| {
+                "expected a level (error, warn, info, debug, trace) or directives like info,sqlx=warn".to_owned()
+            })?;
+            if value.trim().is_empty() {
+                return Err("expected a level such as info".into());
+            }
+            config.log.level = value.trim().to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "database.url",
         env: "COMPANYOS_DATABASE_URL",
         default: "",
         help: "postgres://… selects PostgreSQL; empty means SQLite at <data_dir>/companyos.db. DATABASE_URL is read too",
+        get: |config| config.database.url.clone(),
+        set: |config, value| {
+            let url = value.trim();
+            let supported = url.is_empty()
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:");
+            if !supported {
+                return Err(
+                    "expected postgres://user@host:port/database, sqlite://path, or empty for the \
+                            embedded SQLite database"
+                        .into(),
+                );
+            }
+            config.database.url = url.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "database.max_connections",
         env: "COMPANYOS_DATABASE_MAX_CONNECTIONS",
         default: "10",
         help: "connections in the database pool (readers, on SQLite)",
+        get: |config| config.database.max_connections.to_string(),
+        set: |config, value| {
+            config.database.max_connections = parse(value, "a whole number from 1 to 1000")?;
+            if !(1..=1000).contains(&config.database.max_connections) {
+                return Err("expected a whole number from 1 to 1000".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "database.connect_timeout_secs",
         env: "COMPANYOS_DATABASE_CONNECT_TIMEOUT_SECS",
         default: "5",
         help: "seconds to wait for a database connection before giving up",
+        get: |config| config.database.connect_timeout_secs.to_string(),
+        set: |config, value| {
+            config.database.connect_timeout_secs =
+                parse(value, "a whole number of seconds, at least 1")?;
+            if config.database.connect_timeout_secs == 0 {
+                return Err("expected a whole number of seconds, at least 1".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "queue.lease_secs",
         env: "COMPANYOS_QUEUE_LEASE_SECS",
         default: "30",
         help: "seconds a claimed task stays leased unless its worker renews the lease",
+        get: |config| config.queue.lease_secs.to_string(),
+        set: |config, value| {
+            config.queue.lease_secs = parse(value, "a whole number of seconds, at least 1")?;
+            if config.queue.lease_secs == 0 {
+                return Err("expected a whole number of seconds, at least 1".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "queue.retry_base_delay_ms",
         env: "COMPANYOS_QUEUE_RETRY_BASE_DELAY_MS",
         default: "1000",
         help: "backoff before the second attempt of a failed task; doubles per attempt",
+        get: |config| config.queue.retry_base_delay_ms.to_string(),
+        set: |config, value| {
+            config.queue.retry_base_delay_ms = parse(value, "a whole number of milliseconds")?;
+            Ok(())
+        },
     },
     Setting {
         key: "queue.retry_max_delay_secs",
         env: "COMPANYOS_QUEUE_RETRY_MAX_DELAY_SECS",
         default: "300",
         help: "longest backoff between attempts of a failed task",
+        get: |config| config.queue.retry_max_delay_secs.to_string(),
+        set: |config, value| {
+            config.queue.retry_max_delay_secs = parse(value, "a whole number of seconds")?;
+            Ok(())
+        },
     },
     Setting {
         key: "auth.jwt_secret",
         env: "COMPANYOS_AUTH_JWT_SECRET",
         default: "",
         help: "secret (32+ bytes) signing access tokens; empty: generated once under data_dir",
+        get: |config| config.auth.jwt_secret.clone(),
+        set: |config, value| {
+            if !value.is_empty() && value.len() < 32 {
+                return Err("expected at least 32 characters (or empty to generate one)".into());
+            }
+            config.auth.jwt_secret = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "auth.access_token_ttl_secs",
         env: "COMPANYOS_AUTH_ACCESS_TOKEN_TTL_SECS",
         default: "900",
         help: "lifetime of an access token",
+        get: |config| config.auth.access_token_ttl_secs.to_string(),
+        set: |config, value| {
+            config.auth.access_token_ttl_secs =
+                parse(value, "a whole number of seconds from 60 to 86400")?;
+            if !(60..=86_400).contains(&config.auth.access_token_ttl_secs) {
+                return Err("expected a whole number of seconds from 60 to 86400".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "auth.open_registration",
         env: "COMPANYOS_AUTH_OPEN_REGISTRATION",
         default: "false",
         help: "whether a registration without an invitation creates a new organization",
+        get: |config| config.auth.open_registration.to_string(),
+        set: |config, value| {
+            config.auth.open_registration = parse(value, "true or false")?;
+            Ok(())
+        },
     },
     Setting {
         key: "auth.rate_limit_per_minute",
         env: "COMPANYOS_AUTH_RATE_LIMIT_PER_MINUTE",
         default: "30",
         help: "requests a minute per client address to register, login, refresh and logout",
+        get: |config| config.auth.rate_limit_per_minute.to_string(),
+        set: |config, value| {
+            config.auth.rate_limit_per_minute = parse(value, "a whole number from 1 to 100000")?;
+            if !(1..=100_000).contains(&config.auth.rate_limit_per_minute) {
+                return Err("expected a whole number from 1 to 100000".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "auth.token_rate_limit_per_minute",
         env: "COMPANYOS_AUTH_TOKEN_RATE_LIMIT_PER_MINUTE",
         default: "6000",
         help: "requests a minute per signed-in user on every other route",
+        get: |config| config.auth.token_rate_limit_per_minute.to_string(),
+        set: |config, value| {
+            config.auth.token_rate_limit_per_minute =
+                parse(value, "a whole number from 1 to 10000000")?;
+            if !(1..=10_000_000).contains(&config.auth.token_rate_limit_per_minute) {
+                return Err("expected a whole number from 1 to 10000000".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "auth.master_key",
         env: "COMPANYOS_MASTER_KEY",
         default: "",
         help: "key sealing integration credentials (32 bytes: 64 hex digits or base64); empty: generated once under data_dir",
+        get: |config| config.auth.master_key.clone(),
+        set: |config, value| {
+            if !value.is_empty() {
+                companyos_integrations::crypto::MasterKey::parse(value)
+                    .map_err(|error| error.to_string())?;
+            }
+            config.auth.master_key = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "auth.github_client_id",
         env: "COMPANYOS_AUTH_GITHUB_CLIENT_ID",
         default: "",
         help: "client id of the GitHub OAuth app for GitHub login; empty: GitHub login is off",
+        get: |config| config.auth.github_client_id.clone(),
+        set: |config, value| {
+            config.auth.github_client_id = value.trim().to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "auth.github_client_secret",
         env: "COMPANYOS_AUTH_GITHUB_CLIENT_SECRET",
         default: "",
         help: "client secret of the GitHub OAuth app",
+        get: |config| config.auth.github_client_secret.clone(),
+        set: |config, value| {
+            config.auth.github_client_secret = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "auth.github_url",
         env: "COMPANYOS_AUTH_GITHUB_URL",
         default: "https://github.com",
         help: "GitHub's web address (authorize and token endpoints live under /login/oauth)",
+        get: |config| config.auth.github_url.clone(),
+        set: |config, value| {
+            config.auth.github_url = web_address(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "auth.github_api_url",
         env: "COMPANYOS_AUTH_GITHUB_API_URL",
         default: "https://api.github.com",
         help: "GitHub's REST API address",
+        get: |config| config.auth.github_api_url.clone(),
+        set: |config, value| {
+            config.auth.github_api_url = web_address(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "auth.max_organizations_per_user",
         env: "COMPANYOS_AUTH_MAX_ORGANIZATIONS_PER_USER",
         default: "10",
         help: "organizations one person may own at most (creating another is refused)",
+        get: |config| config.auth.max_organizations_per_user.to_string(),
+        set: |config, value| {
+            config.auth.max_organizations_per_user =
+                parse(value, "a whole number from 1 to 100000")?;
+            if !(1..=100_000).contains(&config.auth.max_organizations_per_user) {
+                return Err("expected a whole number from 1 to 100000".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "mail.smtp_url",
         env: "COMPANYOS_MAIL_SMTP_URL",
         default: "",
         help: "SMTP server for verification, password-reset and invitation mail: smtp://host:25, smtp://user:password@host:587?tls=required, smtps://user:password@host:465; empty: links are written to the log instead",
+        get: |config| config.mail.smtp_url.clone(),
+        set: |config, value| {
+            let supported =
+                value.is_empty() || value.starts_with("smtp://") || value.starts_with("smtps://");
+            if !supported {
+                return Err("expected smtp://…, smtps://… or empty (links are logged)".into());
+            }
+            config.mail.smtp_url = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "mail.from",
         env: "COMPANYOS_MAIL_FROM",
         default: "CompanyOS <companyos@localhost>",
         help: "the sender of the node's mail",
+        get: |config| config.mail.from.clone(),
+        set: |config, value| {
+            if value.trim().is_empty() || !value.contains('@') {
+                return Err("expected an address such as CompanyOS <ops@example.com>".into());
+            }
+            config.mail.from = value.trim().to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "llm.provider",
         env: "COMPANYOS_LLM_PROVIDER",
         default: "",
         help: "the language model agents may use: openai (any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp) or anthropic; empty: agents work without one",
+        get: |config| config.llm.provider.clone(),
+        set: |config, value| {
+            if !value.is_empty() && value != "openai" && value != "anthropic" {
+                return Err("expected openai, anthropic or empty (no model)".into());
+            }
+            config.llm.provider = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "llm.base_url",
         env: "COMPANYOS_LLM_BASE_URL",
         default: "",
         help: "the provider's API root (http://localhost:11434/v1 for Ollama); empty: the provider's own (https://api.openai.com/v1, https://api.anthropic.com)",
+        get: |config| config.llm.base_url.clone(),
+        set: |config, value| {
+            if !value.is_empty() && !value.starts_with("http://") && !value.starts_with("https://")
+            {
+                return Err("expected an http:// or https:// address, or empty".into());
+            }
+            config.llm.base_url = value.trim_end_matches('/').to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "llm.model",
         env: "COMPANYOS_LLM_MODEL",
         default: "",
         help: "the model id as the provider names it (gpt-4o-mini, claude-sonnet-4-5, llama3.1); required with llm.provider",
+        get: |config| config.llm.model.clone(),
+        set: |config, value| {
+            config.llm.model = value.trim().to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "llm.api_key",
         env: "COMPANYOS_LLM_API_KEY",
         default: "",
         help: "the provider's API key (a local server may need none)",
+        get: |config| config.llm.api_key.clone(),
+        set: |config, value| {
+            config.llm.api_key = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "llm.api_key_file",
         env: "COMPANYOS_LLM_API_KEY_FILE",
         default: "",
         help: "a file holding the API key (a mounted secret), read at start; used when llm.api_key is empty",
+        get: |config| config.llm.api_key_file.clone(),
+        set: |config, value| {
+            config.llm.api_key_file = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "llm.tokens_per_day",
         env: "COMPANYOS_LLM_TOKENS_PER_DAY",
         default: "200000",
         help: "each agent's budget of tokens (prompt and answer) per day; 0: no limit; an agent's configuration may set its own (llm.tokens_per_day)",
+        get: |config| config.llm.tokens_per_day.to_string(),
+        set: |config, value| {
+            config.llm.tokens_per_day = parse(value, "a whole number of tokens (0: no limit)")?;
+            Ok(())
+        },
     },
     Setting {
         key: "llm.requests_per_minute",
         env: "COMPANYOS_LLM_REQUESTS_PER_MINUTE",
         default: "20",
         help: "each agent's budget of model requests per minute; 0: no limit; a task past a budget waits until it refills",
+        get: |config| config.llm.requests_per_minute.to_string(),
+        set: |config, value| {
+            config.llm.requests_per_minute =
+                parse(value, "a whole number of requests (0: no limit)")?;
+            Ok(())
+        },
     },
     Setting {
         key: "public_url",
         env: "COMPANYOS_PUBLIC_URL",
         default: "",
         help: "the address people and services reach this node at (OAuth callbacks, webhook URLs); empty: http://<listen>",
+        get: |config| config.public_url.clone(),
+        set: |config, value| {
+            config.public_url = web_address(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "webhooks.max_body_bytes",
         env: "COMPANYOS_WEBHOOKS_MAX_BODY_BYTES",
         default: "26214400",
         help: "the largest webhook delivery accepted, in bytes (then 413); GitHub sends up to 25 MB",
+        get: |config| config.webhooks.max_body_bytes.to_string(),
+        set: |config, value| {
+            config.webhooks.max_body_bytes = parse(value, "a whole number of bytes from 1024")?;
+            if config.webhooks.max_body_bytes < 1024 {
+                return Err("expected a whole number of bytes from 1024".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "webhooks.max_buffered_bytes",
         env: "COMPANYOS_WEBHOOKS_MAX_BUFFERED_BYTES",
         default: "104857600",
         help: "webhook bodies held in memory at once, across all deliveries being received (past it: 503 with Retry-After)",
+        get: |config| config.webhooks.max_buffered_bytes.to_string(),
+        set: |config, value| {
+            config.webhooks.max_buffered_bytes = parse(value, "a whole number of bytes from 1024")?;
+            if config.webhooks.max_buffered_bytes < 1024 {
+                return Err("expected a whole number of bytes from 1024".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "http.header_read_timeout_secs",
         env: "COMPANYOS_HTTP_HEADER_READ_TIMEOUT_SECS",
         default: "10",
         help: "seconds a client has to send a request's headers before its connection is closed",
+        get: |config| config.http.header_read_timeout_secs.to_string(),
+        set: |config, value| {
+            config.http.header_read_timeout_secs = timeout_secs(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "http.idle_timeout_secs",
         env: "COMPANYOS_HTTP_IDLE_TIMEOUT_SECS",
         default: "120",
         help: "seconds a connection may stay open without traffic (WebSockets excepted)",
+        get: |config| config.http.idle_timeout_secs.to_string(),
+        set: |config, value| {
+            config.http.idle_timeout_secs = timeout_secs(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "http.max_connections",
         env: "COMPANYOS_HTTP_MAX_CONNECTIONS",
         default: "4096",
         help: "connections open at once; past it new connections are closed at once",
+        get: |config| config.http.max_connections.to_string(),
+        set: |config, value| {
+            config.http.max_connections = parse(value, "a whole number from 1 to 1000000")?;
+            if !(1..=1_000_000).contains(&config.http.max_connections) {
+                return Err("expected a whole number from 1 to 1000000".into());
+            }
+            Ok(())
+        },
     },
     Setting {
         key: "console.dir",
         env: "COMPANYOS_CONSOLE_DIR",
         default: "",
         help: "serve the console from this directory (e.g. web/dist) instead of the copy built into the binary",
+        get: |config| config.console.dir.clone(),
+        set: |config, value| {
+            config.console.dir = value.to_owned();
+            Ok(())
+        },
     },
     Setting {
         key: "integrations.sync_interval_secs",
         env: "COMPANYOS_INTEGRATIONS_SYNC_INTERVAL_SECS",
         default: "900",
         help: "how often each connected integration is synced through its API (repositories, pull requests, deployments, Figma files, social accounts); 0: only when asked",
+        get: |config| config.integrations.sync_interval_secs.to_string(),
+        set: |config, value| {
+            config.integrations.sync_interval_secs =
+                parse(value, "a whole number of seconds (0: only when asked)")?;
+            Ok(())
+        },
     },
     Setting {
         key: "integrations.vercel_api_url",
         env: "COMPANYOS_INTEGRATIONS_VERCEL_API_URL",
         default: "https://api.vercel.com",
         help: "Vercel's REST API address (GitHub's is auth.github_api_url)",
+        get: |config| config.integrations.vercel_api_url.clone(),
+        set: |config, value| {
+            config.integrations.vercel_api_url = api_address(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "integrations.figma_api_url",
         env: "COMPANYOS_INTEGRATIONS_FIGMA_API_URL",
         default: "https://api.figma.com",
         help: "Figma's REST API address",
+        get: |config| config.integrations.figma_api_url.clone(),
+        set: |config, value| {
+            config.integrations.figma_api_url = api_address(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "integrations.twitter_api_url",
         env: "COMPANYOS_INTEGRATIONS_TWITTER_API_URL",
         default: "https://api.x.com",
         help: "the X API address",
+        get: |config| config.integrations.twitter_api_url.clone(),
+        set: |config, value| {
+            config.integrations.twitter_api_url = api_address(value)?;
+            Ok(())
+        },
     },
     Setting {
         key: "integrations.linkedin_api_url",
         env: "COMPANYOS_INTEGRATIONS_LINKEDIN_API_URL",
         default: "https://api.linkedin.com",
         help: "LinkedIn's API address",
+        get: |config| config.integrations.linkedin_api_url.clone(),
+        set: |config, value| {
+            config.integrations.linkedin_api_url = api_address(value)?;
+            Ok(())
+        },
     },
 ];
 
@@ -793,272 +1126,12 @@ impl Config {
 
     /// Sets one setting from its text form, checking it.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
-        match key {
-            "listen" => {
-                self.listen = parse(
-                    value,
-                    "an address and port such as 127.0.0.1:8080 or 0.0.0.0:8080",
-                )?;
-            }
-            "data_dir" => {
-                if value.trim().is_empty() {
-                    return Err("expected a directory path".into());
-                }
-                self.data_dir = PathBuf::from(value);
-            }
-            "log.format" => {
-                self.log.format = match value.trim() {
-                    "human" => LogFormat::Human,
-                    "json" => LogFormat::Json,
-                    _ => return Err("expected human or json".into()),
-                };
-            }
-            "log.level" => {
-                tracing_subscriber::EnvFilter::try_new(value.trim()).map_err(|_| {
-                    "expected a level (error, warn, info, debug, trace) or directives like info,sqlx=warn".to_owned()
-                })?;
-                if value.trim().is_empty() {
-                    return Err("expected a level such as info".into());
-                }
-                self.log.level = value.trim().to_owned();
-            }
-            "database.url" => {
-                let url = value.trim();
-                let supported = url.is_empty()
-                    || url.starts_with("postgres://")
-                    || url.starts_with("postgresql://")
-                    || url.starts_with("sqlite:");
-                if !supported {
-                    return Err("expected postgres://user@host:port/database, sqlite://path, or empty for the \
-                                embedded SQLite database"
-                        .into());
-                }
-                self.database.url = url.to_owned();
-            }
-            "database.max_connections" => {
-                self.database.max_connections = parse(value, "a whole number from 1 to 1000")?;
-                if !(1..=1000).contains(&self.database.max_connections) {
-                    return Err("expected a whole number from 1 to 1000".into());
-                }
-            }
-            "database.connect_timeout_secs" => {
-                self.database.connect_timeout_secs =
-                    parse(value, "a whole number of seconds, at least 1")?;
-                if self.database.connect_timeout_secs == 0 {
-                    return Err("expected a whole number of seconds, at least 1".into());
-                }
-            }
-            "queue.lease_secs" => {
-                self.queue.lease_secs = parse(value, "a whole number of seconds, at least 1")?;
-                if self.queue.lease_secs == 0 {
-                    return Err("expected a whole number of seconds, at least 1".into());
-                }
-            }
-            "queue.retry_base_delay_ms" => {
-                self.queue.retry_base_delay_ms = parse(value, "a whole number of milliseconds")?;
-            }
-            "queue.retry_max_delay_secs" => {
-                self.queue.retry_max_delay_secs = parse(value, "a whole number of seconds")?;
-            }
-            "auth.jwt_secret" => {
-                if !value.is_empty() && value.len() < 32 {
-                    return Err("expected at least 32 characters (or empty to generate one)".into());
-                }
-                self.auth.jwt_secret = value.to_owned();
-            }
-            "auth.access_token_ttl_secs" => {
-                self.auth.access_token_ttl_secs =
-                    parse(value, "a whole number of seconds from 60 to 86400")?;
-                if !(60..=86_400).contains(&self.auth.access_token_ttl_secs) {
-                    return Err("expected a whole number of seconds from 60 to 86400".into());
-                }
-            }
-            "auth.open_registration" => {
-                self.auth.open_registration = parse(value, "true or false")?;
-            }
-            "auth.rate_limit_per_minute" => {
-                self.auth.rate_limit_per_minute = parse(value, "a whole number from 1 to 100000")?;
-                if !(1..=100_000).contains(&self.auth.rate_limit_per_minute) {
-                    return Err("expected a whole number from 1 to 100000".into());
-                }
-            }
-            "auth.token_rate_limit_per_minute" => {
-                self.auth.token_rate_limit_per_minute =
-                    parse(value, "a whole number from 1 to 10000000")?;
-                if !(1..=10_000_000).contains(&self.auth.token_rate_limit_per_minute) {
-                    return Err("expected a whole number from 1 to 10000000".into());
-                }
-            }
-            "auth.master_key" => {
-                if !value.is_empty() {
-                    companyos_integrations::crypto::MasterKey::parse(value)
-                        .map_err(|error| error.to_string())?;
-                }
-                self.auth.master_key = value.to_owned();
-            }
-            "auth.github_client_id" => self.auth.github_client_id = value.trim().to_owned(),
-            "auth.github_client_secret" => self.auth.github_client_secret = value.to_owned(),
-            "auth.github_url" | "auth.github_api_url" | "public_url" => {
-                let web = value.starts_with("http://") || value.starts_with("https://");
-                if !value.is_empty() && !web {
-                    return Err("expected an http:// or https:// address".into());
-                }
-                let value = value.trim_end_matches('/').to_owned();
-                match key {
-                    "auth.github_url" => self.auth.github_url = value,
-                    "auth.github_api_url" => self.auth.github_api_url = value,
-                    _ => self.public_url = value,
-                }
-            }
-            "webhooks.max_body_bytes" => {
-                self.webhooks.max_body_bytes = parse(value, "a whole number of bytes from 1024")?;
-                if self.webhooks.max_body_bytes < 1024 {
-                    return Err("expected a whole number of bytes from 1024".into());
-                }
-            }
-            "webhooks.max_buffered_bytes" => {
-                self.webhooks.max_buffered_bytes =
-                    parse(value, "a whole number of bytes from 1024")?;
-                if self.webhooks.max_buffered_bytes < 1024 {
-                    return Err("expected a whole number of bytes from 1024".into());
-                }
-            }
-            "auth.max_organizations_per_user" => {
-                self.auth.max_organizations_per_user =
-                    parse(value, "a whole number from 1 to 100000")?;
-                if !(1..=100_000).contains(&self.auth.max_organizations_per_user) {
-                    return Err("expected a whole number from 1 to 100000".into());
-                }
-            }
-            "mail.smtp_url" => {
-                let supported = value.is_empty()
-                    || value.starts_with("smtp://")
-                    || value.starts_with("smtps://");
-                if !supported {
-                    return Err("expected smtp://…, smtps://… or empty (links are logged)".into());
-                }
-                self.mail.smtp_url = value.to_owned();
-            }
-            "llm.provider" => {
-                if !value.is_empty() && value != "openai" && value != "anthropic" {
-                    return Err("expected openai, anthropic or empty (no model)".into());
-                }
-                self.llm.provider = value.to_owned();
-            }
-            "llm.base_url" => {
-                if !value.is_empty()
-                    && !value.starts_with("http://")
-                    && !value.starts_with("https://")
-                {
-                    return Err("expected an http:// or https:// address, or empty".into());
-                }
-                self.llm.base_url = value.trim_end_matches('/').to_owned();
-            }
-            "llm.model" => self.llm.model = value.trim().to_owned(),
-            "llm.api_key" => self.llm.api_key = value.to_owned(),
-            "llm.api_key_file" => self.llm.api_key_file = value.to_owned(),
-            "llm.tokens_per_day" => {
-                self.llm.tokens_per_day = parse(value, "a whole number of tokens (0: no limit)")?;
-            }
-            "llm.requests_per_minute" => {
-                self.llm.requests_per_minute =
-                    parse(value, "a whole number of requests (0: no limit)")?;
-            }
-            "mail.from" => {
-                if value.trim().is_empty() || !value.contains('@') {
-                    return Err("expected an address such as CompanyOS <ops@example.com>".into());
-                }
-                self.mail.from = value.trim().to_owned();
-            }
-            "http.header_read_timeout_secs" | "http.idle_timeout_secs" => {
-                let seconds: u64 = parse(value, "a whole number of seconds from 1 to 86400")?;
-                if !(1..=86_400).contains(&seconds) {
-                    return Err("expected a whole number of seconds from 1 to 86400".into());
-                }
-                match key {
-                    "http.header_read_timeout_secs" => self.http.header_read_timeout_secs = seconds,
-                    _ => self.http.idle_timeout_secs = seconds,
-                }
-            }
-            "http.max_connections" => {
-                self.http.max_connections = parse(value, "a whole number from 1 to 1000000")?;
-                if !(1..=1_000_000).contains(&self.http.max_connections) {
-                    return Err("expected a whole number from 1 to 1000000".into());
-                }
-            }
-            "console.dir" => self.console.dir = value.to_owned(),
-            "integrations.sync_interval_secs" => {
-                self.integrations.sync_interval_secs =
-                    parse(value, "a whole number of seconds (0: only when asked)")?;
-            }
-            "integrations.vercel_api_url"
-            | "integrations.figma_api_url"
-            | "integrations.twitter_api_url"
-            | "integrations.linkedin_api_url" => {
-                if !(value.starts_with("http://") || value.starts_with("https://")) {
-                    return Err("expected an http:// or https:// address".into());
-                }
-                let value = value.trim_end_matches('/').to_owned();
-                let integrations = &mut self.integrations;
-                match key {
-                    "integrations.vercel_api_url" => integrations.vercel_api_url = value,
-                    "integrations.figma_api_url" => integrations.figma_api_url = value,
-                    "integrations.twitter_api_url" => integrations.twitter_api_url = value,
-                    _ => integrations.linkedin_api_url = value,
-                }
-            }
-            other => return Err(SettingError::Unknown(other.to_owned())),
-        }
-        Ok(())
+        (setting(key)?.set)(self, value)
     }
 
     /// One setting in its text form (the form `set` accepts).
     pub fn get(&self, key: &str) -> Result<String, SettingError> {
-        Ok(match key {
-            "listen" => self.listen.to_string(),
-            "data_dir" => self.data_dir.display().to_string(),
-            "log.format" => self.log.format.to_string(),
-            "log.level" => self.log.level.clone(),
-            "database.url" => self.database.url.clone(),
-            "database.max_connections" => self.database.max_connections.to_string(),
-            "database.connect_timeout_secs" => self.database.connect_timeout_secs.to_string(),
-            "queue.lease_secs" => self.queue.lease_secs.to_string(),
-            "queue.retry_base_delay_ms" => self.queue.retry_base_delay_ms.to_string(),
-            "queue.retry_max_delay_secs" => self.queue.retry_max_delay_secs.to_string(),
-            "auth.jwt_secret" => self.auth.jwt_secret.clone(),
-            "auth.access_token_ttl_secs" => self.auth.access_token_ttl_secs.to_string(),
-            "auth.open_registration" => self.auth.open_registration.to_string(),
-            "auth.rate_limit_per_minute" => self.auth.rate_limit_per_minute.to_string(),
-            "auth.token_rate_limit_per_minute" => self.auth.token_rate_limit_per_minute.to_string(),
-            "auth.master_key" => self.auth.master_key.clone(),
-            "auth.github_client_id" => self.auth.github_client_id.clone(),
-            "auth.github_client_secret" => self.auth.github_client_secret.clone(),
-            "auth.github_url" => self.auth.github_url.clone(),
-            "auth.github_api_url" => self.auth.github_api_url.clone(),
-            "public_url" => self.public_url.clone(),
-            "webhooks.max_body_bytes" => self.webhooks.max_body_bytes.to_string(),
-            "webhooks.max_buffered_bytes" => self.webhooks.max_buffered_bytes.to_string(),
-            "auth.max_organizations_per_user" => self.auth.max_organizations_per_user.to_string(),
-            "mail.smtp_url" => self.mail.smtp_url.clone(),
-            "mail.from" => self.mail.from.clone(),
-            "llm.provider" => self.llm.provider.clone(),
-            "llm.base_url" => self.llm.base_url.clone(),
-            "llm.model" => self.llm.model.clone(),
-            "llm.api_key" => self.llm.api_key.clone(),
-            "llm.api_key_file" => self.llm.api_key_file.clone(),
-            "llm.tokens_per_day" => self.llm.tokens_per_day.to_string(),
-            "llm.requests_per_minute" => self.llm.requests_per_minute.to_string(),
-            "http.header_read_timeout_secs" => self.http.header_read_timeout_secs.to_string(),
-            "http.idle_timeout_secs" => self.http.idle_timeout_secs.to_string(),
-            "http.max_connections" => self.http.max_connections.to_string(),
-            "console.dir" => self.console.dir.clone(),
-            "integrations.sync_interval_secs" => self.integrations.sync_interval_secs.to_string(),
-            "integrations.vercel_api_url" => self.integrations.vercel_api_url.clone(),
-            "integrations.figma_api_url" => self.integrations.figma_api_url.clone(),
-            "integrations.twitter_api_url" => self.integrations.twitter_api_url.clone(),
-            "integrations.linkedin_api_url" => self.integrations.linkedin_api_url.clone(),
-            other => return Err(SettingError::Unknown(other.to_owned())),
-        })
+        Ok((setting(key)?.get)(self))
     }
 
     /// The database URL the node uses: the configured one, or SQLite in the data

@@ -23,7 +23,6 @@ use companyos_store::{
     User, UserId,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,8 +33,9 @@ use crate::auth::{Authenticated, bearer, hash_password, random_hex, token_hash, 
 use crate::error::{ApiError, ApiJson};
 use crate::invitations::{join, live_invitation};
 use crate::mail::Mail;
-use crate::openapi::{Page, Problem};
+use crate::openapi::Problem;
 use crate::rbac::{OrgAccess, Permission};
+use crate::views::Session;
 
 pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     // The routes that take credentials (or send mail) are limited per client address.
@@ -138,7 +138,7 @@ pub(crate) fn normalise_email(email: &str) -> String {
 }
 
 /// A fresh access token and a refresh token starting a new session.
-pub(crate) async fn new_session(state: &AppState, user: UserId) -> Result<Value, ApiError> {
+pub(crate) async fn new_session(state: &AppState, user: UserId) -> Result<Session, ApiError> {
     let family = uuid::Uuid::new_v4();
     Ok(session(state, user, family).await?.0)
 }
@@ -149,7 +149,7 @@ async fn session(
     state: &AppState,
     user: UserId,
     family: uuid::Uuid,
-) -> Result<(Value, RefreshTokenId), ApiError> {
+) -> Result<(Session, RefreshTokenId), ApiError> {
     let (access_token, expires_in) = state.auth.issue_access(user, family)?;
     let refresh_token = random_hex(32);
     let expires_at = Utc::now()
@@ -159,12 +159,14 @@ async fn session(
         .refresh_tokens()
         .issue(user, family, &token_hash(&refresh_token), expires_at)
         .await?;
-    let body = json!({
-        "access_token": access_token,
-        "refresh_token": refresh_token,
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-    });
+    let body = Session {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in,
+        user: None,
+        organization: None,
+    };
     Ok((body, issued.id))
 }
 
@@ -248,13 +250,11 @@ async fn create_organization_unchecked(
     ))
 }
 
-pub(crate) fn organization_json(organization: &Organization, role: MemberRole) -> Value {
-    json!({
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "role": role,
-    })
+pub(crate) fn organization_json(
+    organization: &Organization,
+    role: MemberRole,
+) -> crate::views::Organization {
+    crate::views::Organization::of(organization.clone(), role)
 }
 
 /// 409 naming `email`: an account already has this address.
@@ -397,7 +397,7 @@ pub(crate) async fn mail_link(
     Ok(true)
 }
 
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", summary = "Create an account (first one, invited, or open registration)", request_body = Register, responses((status = 201, description = "Create an account (first one, invited, or open registration)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", summary = "Create an account (first one, invited, or open registration)", request_body = Register, responses((status = 201, description = "Create an account (first one, invited, or open registration)", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Register>,
@@ -458,13 +458,16 @@ async fn register(
             (user, organization, MemberRole::Owner)
         }
     };
-    let mut response = new_session(&state, user.id).await?;
-    response["user"] = json!(user);
-    response["organization"] = organization_json(&organization, role);
+    let session = new_session(&state, user.id).await?;
+    let response = Session {
+        user: Some(user.into()),
+        organization: Some(crate::views::Organization::of(organization, role)),
+        ..session
+    };
     Ok((StatusCode::CREATED, Json(response)))
 }
 
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", summary = "Log in with email and password", request_body = Login, responses((status = 200, description = "Log in with email and password", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", summary = "Log in with email and password", request_body = Login, responses((status = 200, description = "Log in with email and password", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
@@ -488,7 +491,7 @@ async fn login(
     Ok(Json(new_session(&state, user.id).await?))
 }
 
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", summary = "Rotate a refresh token for a new session", request_body = RefreshRequest, responses((status = 200, description = "Rotate a refresh token for a new session", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", summary = "Rotate a refresh token for a new session", request_body = RefreshRequest, responses((status = 200, description = "Rotate a refresh token for a new session", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -553,7 +556,7 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", summary = "Prove an e-mail address with the link mailed to it", request_body = LinkToken, responses((status = 200, description = "The address is verified", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", summary = "Prove an e-mail address with the link mailed to it", request_body = LinkToken, responses((status = 200, description = "The address is verified", body = crate::views::EmailVerified), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn verify_email(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LinkToken>,
@@ -581,12 +584,13 @@ async fn verify_email(
                 "the account's address changed since this link was sent; ask for a new one",
             )
         })?;
-    Ok(Json(
-        json!({"email": user.email, "email_verified_at": user.email_verified_at}),
-    ))
+    Ok(Json(crate::views::EmailVerified {
+        email: user.email,
+        email_verified_at: user.email_verified_at,
+    }))
 }
 
-#[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth", summary = "Mail the verification link again", responses((status = 202, description = "The link was mailed", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth", summary = "Mail the verification link again", responses((status = 202, description = "The link was mailed", body = crate::views::MailSent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn resend_verification(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -605,13 +609,16 @@ async fn resend_verification(
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"status": "sent", "email": account.email})),
+        Json(crate::views::MailSent {
+            status: "sent".to_owned(),
+            email: Some(account.email),
+        }),
     ))
 }
 
 /// Answered the same way, in about the same time, whether the account exists or not:
 /// the mail is sent in the background.
-#[utoipa::path(post, path = "/api/auth/password-reset", tag = "auth", summary = "Mail a password-reset link", request_body = ResetRequest, responses((status = 202, description = "A link is mailed if the account exists", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/auth/password-reset", tag = "auth", summary = "Mail a password-reset link", request_body = ResetRequest, responses((status = 202, description = "A link is mailed if the account exists", body = crate::views::MailSent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn request_password_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetRequest>,
@@ -632,13 +639,15 @@ async fn request_password_reset(
     });
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "status": "if an account has this address, a link to reset its password was mailed to it"
-        })),
+        Json(crate::views::MailSent {
+            status: "if an account has this address, a link to reset its password was mailed to it"
+                .to_owned(),
+            email: None,
+        }),
     ))
 }
 
-#[utoipa::path(post, path = "/api/auth/password-reset/confirm", tag = "auth", summary = "Set a new password with the link's token", request_body = NewPassword, responses((status = 200, description = "The password is set; every earlier session is over", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/auth/password-reset/confirm", tag = "auth", summary = "Set a new password with the link's token", request_body = NewPassword, responses((status = 200, description = "The password is set; every earlier session is over", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn reset_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPassword>,
@@ -678,12 +687,14 @@ async fn reset_password(
                 "the account's address changed since this link was sent; ask for a new one",
             )
         })?;
-    let mut response = new_session(&state, user.id).await?;
-    response["user"] = json!(user);
-    Ok(Json(response))
+    let session = new_session(&state, user.id).await?;
+    Ok(Json(Session {
+        user: Some(user.into()),
+        ..session
+    }))
 }
 
-#[utoipa::path(get, path = "/api/auth/me", tag = "auth", summary = "The caller, with their organizations and roles", responses((status = 200, description = "The caller, with their organizations and roles", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", summary = "The caller, with their organizations and roles", responses((status = 200, description = "The caller, with their organizations and roles", body = crate::views::Me), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn me(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -694,17 +705,18 @@ async fn me(
         }
         other => other?,
     };
-    let organizations: Vec<Value> = state
+    let organizations = state
         .store
         .organizations()
         .list_for_user(user)
         .await?
-        .iter()
-        .map(|(organization, role)| organization_json(organization, *role))
+        .into_iter()
+        .map(|(organization, role)| crate::views::Organization::of(organization, role))
         .collect();
-    let mut response = json!(found);
-    response["organizations"] = json!(organizations);
-    Ok(Json(response))
+    Ok(Json(crate::views::Me {
+        user: found.into(),
+        organizations,
+    }))
 }
 
 /// The organization named by a path segment: an id that does not parse is a 404 like
@@ -715,7 +727,7 @@ pub(crate) fn org_id(raw: &str) -> Result<OrgId, ApiError> {
         .map_err(|_| ApiError::not_found("no such organization"))
 }
 
-#[utoipa::path(get, path = "/api/organizations/{id}", tag = "organizations", summary = "One organization", params(("id" = String, Path, description = "organization id")), responses((status = 200, description = "One organization", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/organizations/{id}", tag = "organizations", summary = "One organization", params(("id" = String, Path, description = "organization id")), responses((status = 200, description = "One organization", body = crate::views::Organization), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn organization(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -727,7 +739,7 @@ pub(crate) async fn organization(
     Ok(Json(organization_json(&organization, access.role)))
 }
 
-#[utoipa::path(get, path = "/api/organizations/{id}/members", tag = "organizations", summary = "Members of an organization", params(("id" = String, Path, description = "organization id")), responses((status = 200, description = "Members of an organization", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/organizations/{id}/members", tag = "organizations", summary = "Members of an organization", params(("id" = String, Path, description = "organization id")), responses((status = 200, description = "Members of an organization", body = crate::views::Page<crate::views::Member>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list_members(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -740,5 +752,7 @@ pub(crate) async fn list_members(
         .organizations()
         .list_members(access.organization)
         .await?;
-    Ok(Json(json!({ "items": members })))
+    Ok(Json(crate::views::Page::<crate::views::Member>::all(
+        members,
+    )))
 }

@@ -377,7 +377,7 @@ async fn preview(
 
 /// An existing account joins the organization it was invited to (the invitation must
 /// have been sent to its address, which following the link proves).
-#[utoipa::path(post, path = "/api/invitations/accept", tag = "organizations", summary = "Accept an invitation with an existing account", request_body = InvitationToken, responses((status = 200, description = "The organization joined, with the role", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/invitations/accept", tag = "organizations", summary = "Accept an invitation with an existing account", request_body = InvitationToken, responses((status = 200, description = "The organization joined, with the role", body = crate::views::Organization), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn accept(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

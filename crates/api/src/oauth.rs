@@ -170,14 +170,17 @@ async fn start(
 
 /// Answers the authorize URL that links a GitHub account to the caller's; the browser
 /// opens it (with the cookie this answer sets).
-#[utoipa::path(post, path = "/api/auth/github/link", tag = "auth", summary = "Start linking GitHub to the signed-in account", responses((status = 200, description = "The authorize URL to open", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/auth/github/link", tag = "auth", summary = "Start linking GitHub to the signed-in account", responses((status = 200, description = "The authorize URL to open", body = crate::views::AuthorizeUrl), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn link(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
 ) -> Result<Response, ApiError> {
     let github = configured(&state)?;
     let (location, cookie) = authorize(&state, github, None, Some(user.0))?;
-    let mut response = Json(json!({"authorize_url": location.as_str()})).into_response();
+    let mut response = Json(crate::views::AuthorizeUrl {
+        authorize_url: location.as_str().to_owned(),
+    })
+    .into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -198,7 +201,7 @@ fn upstream(detail: impl Into<String>) -> ApiError {
 }
 
 /// GitHub sends the browser back here.
-#[utoipa::path(get, path = "/api/auth/github/callback", tag = "auth", summary = "Finish GitHub login: a session", params(("code" = Option<String>, Query, description = "from GitHub"), ("state" = Option<String>, Query, description = "from GitHub")), responses((status = 200, description = "A session", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(get, path = "/api/auth/github/callback", tag = "auth", summary = "Finish GitHub login: a session", params(("code" = Option<String>, Query, description = "from GitHub"), ("state" = Option<String>, Query, description = "from GitHub")), responses((status = 200, description = "A session", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn callback(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -337,12 +340,12 @@ async fn finish(
     })?;
 
     let user = account(&state, &profile, &email, claims.invitation.as_deref()).await?;
-    let mut session = crate::auth_routes::new_session(&state, user.id).await?;
-    let refresh_token = session["refresh_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    session["user"] = json!(user);
+    let session = crate::auth_routes::new_session(&state, user.id).await?;
+    let refresh_token = session.refresh_token.clone();
+    let session = crate::views::Session {
+        user: Some(user.into()),
+        ..session
+    };
     let mut response = Json(session).into_response();
     response
         .extensions_mut()

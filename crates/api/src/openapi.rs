@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi};
-use utoipa::{IntoParams, ToSchema};
 
 /// An error, as every failing route answers it (`application/problem+json`).
 #[derive(ToSchema)]
@@ -41,18 +41,6 @@ pub struct Page {
     items: Vec<Object>,
     /// Pass as `cursor` to read the next page.
     next_cursor: Option<String>,
-}
-
-/// Paging of every list that can be long.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct Paging {
-    /// Rows per page, 1–200 (50 when absent).
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 /// Completes the generated document: title, version, the bearer scheme.

@@ -1,175 +1,222 @@
-//! Query parameters of list routes, read strictly: each filter is parsed into its type
-//! (a bad value is a 422 naming the parameter), paging is `limit` (1–200, default 50)
-//! and `cursor` (the `next_cursor` of the previous page), and a parameter the route does
-//! not know is refused rather than silently ignored — a misspelt filter would otherwise
-//! return everything.
+//! Query parameters of list routes, read strictly into the structs that also document
+//! them: a route names its filter struct (`Deserialize` + `IntoParams`) in its
+//! extractor and in its `#[utoipa::path(params(..))]`, so the document lists exactly
+//! the parameters that are read. Each value is parsed into its type (a bad value is a
+//! 422 naming the parameter), an empty value counts as absent, a parameter given twice
+//! is refused, and so is one the route does not know — a misspelt filter would
+//! otherwise return everything. Paging is `limit` (1–200, default 50) and `cursor` (the
+//! `next_cursor` of the previous page), read by [`Paged`].
 
-use std::collections::BTreeMap;
-use std::fmt::Display;
-use std::str::FromStr;
+use std::collections::BTreeSet;
+use std::fmt;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
-use companyos_store::{Cursor, MAX_PAGE_SIZE, Page, PageRequest};
-use serde::Serialize;
-use serde_json::{Value, json};
+use companyos_store::{Cursor, MAX_PAGE_SIZE, PageRequest};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
 
-/// The query string of a request, consumed parameter by parameter.
-#[derive(Debug, Default)]
-pub struct Params {
-    values: BTreeMap<String, String>,
-    known: Vec<&'static str>,
+/// A route's query parameters, read into `T`; any parameter `T` does not declare is
+/// refused.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+/// A list route's filters `T` and its page (`limit`, `cursor`).
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub filter: T,
+    pub page: PageRequest,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Params {
+/// A route that takes no query parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
+
+/// The page of a list: documented and read as the route's other parameters are.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Rows per page, 1–200 (50 when absent).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl Paging {
+    fn request(self) -> Result<PageRequest, ApiError> {
+        let limit = match self.limit {
+            None => PageRequest::default().limit,
+            Some(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => limit,
+            Some(limit) => {
+                return Err(ApiError::invalid(
+                    "limit",
+                    format!("{limit}: must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                ));
+            }
+        };
+        let after = self.cursor.map(|raw| Cursor::decode(&raw)).transpose()?;
+        Ok(PageRequest { limit, after })
+    }
+}
+
+/// The names a parameters struct declares, as its documentation lists them.
+fn names<T: IntoParams>() -> Vec<String> {
+    T::into_params(|| None)
+        .into_iter()
+        .map(|parameter| parameter.name)
+        .collect()
+}
+
+/// The query string as pairs: each name at most once, empty values dropped.
+fn pairs(parts: &Parts) -> Result<Vec<(String, String)>, ApiError> {
+    let query = parts.uri.query().unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed query string",
+            format!("the query string cannot be read: {error}"),
+        )
+    })?;
+    let mut seen = BTreeSet::new();
+    for (name, _) in &pairs {
+        if !seen.insert(name.as_str()) {
+            return Err(ApiError::invalid(
+                name,
+                "given more than once; give it once",
+            ));
+        }
+    }
+    Ok(pairs
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect())
+}
+
+/// Refuses the first pair whose name is not in `known`.
+fn refuse_unknown(pairs: &[(String, String)], known: &[String]) -> Result<(), ApiError> {
+    match pairs.iter().find(|(name, _)| !known.contains(name)) {
+        None => Ok(()),
+        Some((unknown, _)) => {
+            let accepted = if known.is_empty() {
+                "this route takes no query parameters".to_owned()
+            } else {
+                format!("this route accepts: {}", known.join(", "))
+            };
+            Err(ApiError::invalid(
+                unknown,
+                format!("unknown query parameter; {accepted}"),
+            ))
+        }
+    }
+}
+
+/// `T` from pairs, a failure naming the parameter that did not read.
+fn read<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, ApiError> {
+    let encoded = serde_urlencoded::to_string(pairs).map_err(|_| ApiError::internal())?;
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let detail = error.inner().to_string();
+        match pairs.iter().find(|(name, _)| *name == field) {
+            Some((_, raw)) => ApiError::invalid(&field, format!("{raw:?}: {detail}")),
+            None => ApiError::invalid(&field, detail),
+        }
+    })
+}
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + IntoParams,
+{
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or_default();
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|error| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "Malformed query string",
-                format!("the query string cannot be read: {error}"),
-            )
-        })?;
-        let mut values = BTreeMap::new();
-        for (name, value) in pairs {
-            if values.contains_key(&name) {
-                return Err(ApiError::invalid(
-                    &name,
-                    "given more than once; give it once",
-                ));
-            }
-            values.insert(name, value);
-        }
-        Ok(Params {
-            values,
-            known: Vec::new(),
+        let pairs = pairs(parts)?;
+        refuse_unknown(&pairs, &names::<T>())?;
+        read(&pairs).map(Query)
+    }
+}
+
+impl<S, T> FromRequestParts<S> for Paged<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + IntoParams,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let pairs = pairs(parts)?;
+        let paging = names::<Paging>();
+        let mut known = names::<T>();
+        known.extend(paging.iter().cloned());
+        refuse_unknown(&pairs, &known)?;
+        let (page, filter): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(name, _)| paging.contains(name));
+        Ok(Paged {
+            filter: read(&filter)?,
+            page: read::<Paging>(&page)?.request()?,
         })
     }
 }
 
-impl Params {
-    fn take(&mut self, name: &'static str) -> Option<String> {
-        self.known.push(name);
-        self.values.remove(name).filter(|value| !value.is_empty())
-    }
+/// A text parameter of at most `MAX` characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text<const MAX: usize>(pub String);
 
-    /// A parameter parsed with `FromStr`; absent or empty is `None`.
-    pub fn parse<T>(&mut self, name: &'static str) -> Result<Option<T>, ApiError>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        self.take(name)
-            .map(|raw| {
-                raw.parse::<T>()
-                    .map_err(|error| ApiError::invalid(name, format!("{raw:?}: {error}")))
-            })
-            .transpose()
-    }
-
-    /// One of a fixed set of values (an enum of the store).
-    pub fn one_of<T: FromStr + Copy>(
-        &mut self,
-        name: &'static str,
-        all: &[T],
-        text: fn(T) -> &'static str,
-    ) -> Result<Option<T>, ApiError> {
-        self.take(name)
-            .map(|raw| {
-                raw.parse::<T>().map_err(|_| {
-                    let allowed: Vec<&str> = all.iter().map(|value| text(*value)).collect();
-                    ApiError::invalid(
-                        name,
-                        format!("{raw:?} is not one of {}", allowed.join(", ")),
-                    )
-                })
-            })
-            .transpose()
-    }
-
-    /// A string parameter, at most `max` characters.
-    pub fn text(&mut self, name: &'static str, max: usize) -> Result<Option<String>, ApiError> {
-        match self.take(name) {
-            Some(value) if value.chars().count() > max => {
-                Err(ApiError::invalid(name, format!("at most {max} characters")))
-            }
-            other => Ok(other),
+impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.chars().count() > MAX {
+            return Err(D::Error::custom(format!("at most {MAX} characters")));
         }
-    }
-
-    /// An RFC 3339 time, e.g. `2026-01-31T00:00:00Z`.
-    pub fn time(&mut self, name: &'static str) -> Result<Option<DateTime<Utc>>, ApiError> {
-        self.take(name)
-            .map(|raw| {
-                DateTime::parse_from_rfc3339(&raw)
-                    .map(|time| time.with_timezone(&Utc))
-                    .map_err(|_| {
-                        ApiError::invalid(
-                            name,
-                            format!("{raw:?} is not an RFC 3339 time such as 2026-01-31T00:00:00Z"),
-                        )
-                    })
-            })
-            .transpose()
-    }
-
-    /// `limit` and `cursor`.
-    pub fn page(&mut self) -> Result<PageRequest, ApiError> {
-        let limit = match self.take("limit") {
-            None => PageRequest::default().limit,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "limit",
-                        format!("{raw:?}: must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                    )
-                })?,
-        };
-        let after = self
-            .take("cursor")
-            .map(|raw| Cursor::decode(&raw))
-            .transpose()?;
-        Ok(PageRequest { limit, after })
-    }
-
-    /// Refuses any parameter no `take` asked for.
-    pub fn finish(self) -> Result<(), ApiError> {
-        match self.values.keys().next() {
-            None => Ok(()),
-            Some(unknown) => {
-                let accepted = if self.known.is_empty() {
-                    "this route takes no query parameters".to_owned()
-                } else {
-                    format!("this route accepts: {}", self.known.join(", "))
-                };
-                Err(ApiError::invalid(
-                    unknown,
-                    format!("unknown query parameter; {accepted}"),
-                ))
-            }
-        }
+        Ok(Text(text))
     }
 }
 
-/// A page as the client sees it: `{"items": [...], "next_cursor": "…" | null}`.
-pub fn page_json<T: Serialize>(page: Page<T>) -> Value {
-    json!({
-        "items": page.items,
-        "next_cursor": page.next.map(|cursor| cursor.encode()),
-    })
+impl<const MAX: usize> From<Text<MAX>> for String {
+    fn from(text: Text<MAX>) -> String {
+        text.0
+    }
 }
 
-/// A whole (short) collection in the same shape as a page.
-pub fn all_json<T: Serialize>(items: Vec<T>) -> Value {
-    json!({ "items": items, "next_cursor": null })
+/// An RFC 3339 time, e.g. `2026-01-31T00:00:00Z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Time(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Rfc3339;
+        impl serde::de::Visitor<'_> for Rfc3339 {
+            type Value = Time;
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("an RFC 3339 time such as 2026-01-31T00:00:00Z")
+            }
+            fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<Time, E> {
+                DateTime::parse_from_rfc3339(raw)
+                    .map(|time| Time(time.with_timezone(&Utc)))
+                    .map_err(|_| E::custom("not an RFC 3339 time such as 2026-01-31T00:00:00Z"))
+            }
+        }
+        deserializer.deserialize_str(Rfc3339)
+    }
+}
+
+/// The time of an optional [`Time`].
+pub fn time(value: Option<Time>) -> Option<DateTime<Utc>> {
+    value.map(|time| time.0)
+}
+
+/// The text of an optional [`Text`].
+pub fn text<const MAX: usize>(value: Option<Text<MAX>>) -> Option<String> {
+    value.map(String::from)
 }

@@ -4,17 +4,21 @@
 //! document cannot drift from the answers. Enums are the GraphQL mirrors
 //! (`graphql::types`), so both edges speak one vocabulary.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use companyos_store::{
-    self as store, AgentId, DeploymentId, OrgId, PullRequestId, RepositoryId, TaskId, UserId,
+    self as store, AgentId, DeploymentId, DesignComponentId, EventId, FigmaFileId, IntegrationId,
+    MetricId, OrgId, PullRequestId, RepositoryId, SocialAccountId, SocialPostId, TaskId, UserId,
 };
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::graphql::types::{
-    AgentReviewStatus, AgentStatus, DeploymentEnvironment, DeploymentState, PrState,
-    RepositoryVisibility, ReviewStatus, TaskStatus,
+    AgentReviewStatus, AgentStatus, DeploymentEnvironment, DeploymentState, EventActorType,
+    FigmaFileType, IntegrationStatus, MemberRole, PrState, RepositoryVisibility, ReviewStatus,
+    Service, SocialPlatform, SocialPostStatus, TaskStatus, UserRole,
 };
 
 /// A page of a list, newest first; `next_cursor` is absent on the last page.
@@ -231,4 +235,379 @@ view! {
         updated_at: DateTime<Utc>,
         ready_at: Option<DateTime<Utc>>,
     }
+}
+
+/// An organization as one of its members reads it, with the reader's role in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Organization {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: OrgId,
+    pub name: String,
+    /// The organization's address in URLs.
+    pub slug: String,
+    pub logo_url: Option<String>,
+    #[schema(value_type = Object)]
+    pub settings: Value,
+    /// The reader's role in this organization.
+    pub role: MemberRole,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Organization {
+    pub fn of(row: store::Organization, role: store::MemberRole) -> Organization {
+        Organization {
+            id: row.id,
+            name: row.name,
+            slug: row.slug,
+            logo_url: row.logo_url,
+            settings: row.settings,
+            role: role.into(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+view! {
+    /// A person's role in an organization.
+    Membership from store::Membership {
+        #[schema(value_type = uuid::Uuid)]
+        user_id: UserId,
+        #[schema(value_type = uuid::Uuid)]
+        organization_id: OrgId,
+        role: MemberRole,
+    }
+}
+
+view! {
+    /// A member of an organization: the person and their role.
+    Member from store::Member {
+        #[schema(value_type = uuid::Uuid)]
+        user_id: UserId,
+        email: String,
+        name: String,
+        role: MemberRole,
+        joined_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// An account (never its password).
+    User from store::User {
+        #[schema(value_type = uuid::Uuid)]
+        id: UserId,
+        email: String,
+        name: String,
+        avatar_url: Option<String>,
+        role: UserRole,
+        /// The linked GitHub account, once linked.
+        github_id: Option<i64>,
+        #[schema(value_type = Object)]
+        settings: Value,
+        last_seen_at: Option<DateTime<Utc>>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        /// When the address was proved; until then it is only a claim.
+        email_verified_at: Option<DateTime<Utc>>,
+    }
+}
+
+/// The caller: the account and the organizations it belongs to.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: User,
+    pub organizations: Vec<Organization>,
+}
+
+/// A session: an access token for `Authorization: Bearer`, and the refresh token that
+/// renews it (once).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds the access token is valid for.
+    pub expires_in: u64,
+    /// The account, where the route signs someone in (not on refresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// The organization joined or created, where the route did either.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+}
+
+/// A mail was sent (or, for a password reset, is sent if the account exists).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MailSent {
+    /// What happened, in words.
+    pub status: String,
+    /// The address written to, where it may be told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// An address proved by its link.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EmailVerified {
+    pub email: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+}
+
+/// Where to send the browser to continue with GitHub.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthorizeUrl {
+    pub authorize_url: String,
+}
+
+/// A connected service (never its credentials or webhook secret).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Integration {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: IntegrationId,
+    pub service: Service,
+    pub status: IntegrationStatus,
+    /// Public details (account name, team…).
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The URL to paste into the service's webhook settings; only for those who manage
+    /// integrations (its token reaches the webhook entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// Whether a webhook secret is kept; only for those who manage integrations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret_set: Option<bool>,
+}
+
+impl From<store::Integration> for Integration {
+    fn from(row: store::Integration) -> Integration {
+        Integration {
+            id: row.id,
+            service: row.service.into(),
+            status: row.status.into(),
+            metadata: row.metadata,
+            last_sync_at: row.last_sync_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            webhook_url: None,
+            webhook_secret_set: None,
+        }
+    }
+}
+
+/// An agent started for a service on connecting it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct StartedAgent {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: AgentId,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub agent_type: String,
+}
+
+/// A service just connected, with the agents started for it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Connected {
+    #[serde(flatten)]
+    pub integration: Integration,
+    pub agents_started: Vec<StartedAgent>,
+}
+
+/// Whether a service is connected, and when it last synced.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ConnectionStatus {
+    pub service: Service,
+    pub connected: bool,
+    pub status: IntegrationStatus,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+view! {
+    /// One entry of the event log: what happened, from where, to what.
+    Event from store::Event {
+        #[schema(value_type = uuid::Uuid)]
+        id: EventId,
+        #[schema(value_type = uuid::Uuid)]
+        organization_id: OrgId,
+        /// e.g. `pull_request.opened`, `deployment.error`.
+        event_type: String,
+        /// The service or part that reported it.
+        event_source: String,
+        actor_type: Option<EventActorType> [mirrored],
+        actor_id: Option<uuid::Uuid>,
+        resource_type: Option<String>,
+        resource_id: Option<uuid::Uuid>,
+        /// The normalised event (`kind` names its shape) with its delivery.
+        #[schema(value_type = Object)]
+        metadata: Value,
+        /// When the tasks the event causes were written.
+        routed_at: Option<DateTime<Utc>>,
+        created_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// A Figma file the organization follows.
+    FigmaFile from store::FigmaFile {
+        #[schema(value_type = uuid::Uuid)]
+        id: FigmaFileId,
+        #[schema(value_type = uuid::Uuid)]
+        organization_id: OrgId,
+        figma_file_key: String,
+        name: String,
+        file_type: Option<FigmaFileType> [mirrored],
+        thumbnail_url: Option<String>,
+        last_modified_at: Option<DateTime<Utc>>,
+        #[schema(value_type = Object)]
+        metadata: Value,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// A component of a Figma file.
+    DesignComponent from store::DesignComponent {
+        #[schema(value_type = uuid::Uuid)]
+        id: DesignComponentId,
+        #[schema(value_type = uuid::Uuid)]
+        figma_file_id: FigmaFileId,
+        figma_component_id: String,
+        name: String,
+        description: Option<String>,
+        component_type: Option<String>,
+        code_generated: bool,
+        code_path: Option<String>,
+        usage_count: i32,
+        #[schema(value_type = Object)]
+        metadata: Value,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// A connected social account (never its credentials).
+    SocialAccount from store::SocialAccount {
+        #[schema(value_type = uuid::Uuid)]
+        id: SocialAccountId,
+        #[schema(value_type = uuid::Uuid)]
+        organization_id: OrgId,
+        platform: SocialPlatform,
+        /// The platform's own id of the account.
+        account_id: String,
+        handle: String,
+        display_name: Option<String>,
+        avatar_url: Option<String>,
+        follower_count: i32,
+        active: bool,
+        last_sync_at: Option<DateTime<Utc>>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// A post: drafted, scheduled or published, with its engagement.
+    SocialPost from store::SocialPost {
+        #[schema(value_type = uuid::Uuid)]
+        id: SocialPostId,
+        #[schema(value_type = uuid::Uuid)]
+        social_account_id: SocialAccountId,
+        platform: SocialPlatform,
+        external_post_id: Option<String>,
+        content: String,
+        status: SocialPostStatus,
+        scheduled_for: Option<DateTime<Utc>>,
+        published_at: Option<DateTime<Utc>>,
+        engagement_likes: i32,
+        engagement_comments: i32,
+        engagement_shares: i32,
+        engagement_views: i32,
+        agent_generated: bool,
+        #[schema(value_type = Option<uuid::Uuid>)]
+        approved_by: Option<UserId>,
+        #[schema(value_type = Object)]
+        metadata: Value,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+}
+
+/// An agent type this node runs, with what a new agent of it starts with.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AgentType {
+    #[serde(rename = "type")]
+    pub name: String,
+    /// `watcher`, `actor` or `coordinator`.
+    pub kind: String,
+    pub capabilities: Vec<String>,
+    #[schema(value_type = Object)]
+    pub default_configuration: Value,
+}
+
+view! {
+    /// One recorded value of a metric.
+    MetricPoint from store::Metric {
+        #[schema(value_type = uuid::Uuid)]
+        id: MetricId,
+        metric_type: String,
+        value: f64,
+        unit: Option<String>,
+        #[schema(value_type = Object)]
+        dimensions: Value,
+        recorded_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// A metric type's values over a range, summarised.
+    MetricSummary from store::MetricSummary {
+        count: i64,
+        min: Option<f64>,
+        max: Option<f64>,
+        average: Option<f64>,
+    }
+}
+
+/// One metric type over `[from, to)`: its summary and its points.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MetricSeries {
+    pub metric_type: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub summary: MetricSummary,
+    pub points: Vec<MetricPoint>,
+}
+
+/// Several metric types summarised over `[from, to)`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Report {
+    #[schema(value_type = uuid::Uuid)]
+    pub organization_id: OrgId,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Each metric type asked for, with its summary.
+    pub metrics: BTreeMap<String, MetricSummary>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// The organization at a glance.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Dashboard {
+    #[schema(value_type = uuid::Uuid)]
+    pub organization_id: OrgId,
+    /// Tasks counted by status (statuses without tasks are absent).
+    pub tasks_by_status: BTreeMap<String, i64>,
+    /// Agents counted by status (statuses without agents are absent).
+    pub agents_by_status: BTreeMap<String, i64>,
+    /// The five latest deployments.
+    pub recent_deployments: Vec<Deployment>,
+    /// The ten latest events.
+    pub recent_events: Vec<Event>,
 }

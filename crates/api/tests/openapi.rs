@@ -6,14 +6,15 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::serve;
+use common::{Caller, serve};
 use companyos_store::testing::TestDb;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 companyos_store::contract_tests!(
     the_document_covers_every_route,
-    the_consoles_copy_is_the_document_and_answers_are_described
+    the_consoles_copy_is_the_document_and_answers_are_described,
+    each_list_route_reads_exactly_the_query_parameters_it_documents
 );
 
 /// The seed's endpoint list (and the routes this node adds), as `METHOD /path`.
@@ -235,6 +236,25 @@ async fn the_consoles_copy_is_the_document_and_answers_are_described(db: &TestDb
         schema("/api/deployments/{id}/rollback", "post", "202").as_deref(),
         Some("#/components/schemas/AgentTask")
     );
+    // Every answer is described by a named schema; only the webhook entry, which
+    // answers vendors in their own handshake shapes, answers a bare object.
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Some(responses) = operation["responses"].as_object() else {
+                continue;
+            };
+            for (status, response) in responses {
+                let described = &response["content"]["application/json"]["schema"];
+                if !status.starts_with('2') || described.is_null() {
+                    continue;
+                }
+                assert!(
+                    described["$ref"].is_string() || path.starts_with("/api/webhooks/"),
+                    "{method} {path} {status} answers an undescribed object: {described}"
+                );
+            }
+        }
+    }
     let task = &document["components"]["schemas"]["AgentTask"]["properties"];
     assert_eq!(task["status"]["$ref"], "#/components/schemas/TaskStatus");
     assert!(task["waiting_reason"].is_object(), "{task}");
@@ -245,4 +265,64 @@ async fn the_consoles_copy_is_the_document_and_answers_are_described(db: &TestDb
             .is_some_and(|values| values.contains(&Value::from("needs_approval"))),
         "{statuses}"
     );
+}
+
+/// The query parameters a list route documents are the ones it reads: asked with one it
+/// does not know, each route refuses it (422 naming it) and lists what it accepts, and
+/// that list is the document's. Both come from the same struct, so this holds by
+/// construction; the test keeps it so.
+async fn each_list_route_reads_exactly_the_query_parameters_it_documents(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (owner, org) = server.owner("owner@params.test", "Params").await;
+    let owner = Caller::new(&owner, &org);
+    let (_, document) = server.get("/api/openapi.json", None).await;
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        let Some(operation) = item.get("get") else {
+            continue;
+        };
+        let documented: BTreeSet<String> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|parameter| parameter["in"] == "query")
+            .filter_map(|parameter| parameter["name"].as_str().map(str::to_owned))
+            .collect();
+        // Login and webhooks take the parameters their vendors send (OAuth, CRC checks).
+        if documented.is_empty()
+            || path.starts_with("/api/auth/")
+            || path.starts_with("/api/webhooks/")
+        {
+            continue;
+        }
+        let concrete = path
+            .replace("{metric_type}", "deployment_frequency")
+            .replace("{id}", "0190b1a2-b3c4-7d5e-8f70-8192a3b4c5d6");
+        let (status, problem) = server
+            .call(
+                Method::GET,
+                &format!("{concrete}?not_a_parameter=1"),
+                &owner,
+                None,
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert_eq!(problem["field"], "not_a_parameter", "{path}: {problem}");
+        let detail = problem["detail"].as_str().expect("detail");
+        let accepted: BTreeSet<String> = detail
+            .split_once("this route accepts: ")
+            .map(|(_, list)| list.split(", ").map(str::to_owned).collect())
+            .unwrap_or_default();
+        assert_eq!(accepted, documented, "{path}: {detail}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 8,
+        "only {checked} list routes document query parameters"
+    );
+    server.stop().await;
 }

@@ -539,6 +539,19 @@ fn dotted(base: &str, action: &str) -> String {
     }
 }
 
+/// What a delivery is called from the moment it is received until its adapter
+/// normalises it (which names it by its event): GitHub's `X-GitHub-Event`, else the
+/// service. The edge records deliveries under this name and never normalises: a
+/// delivery is normalised once, by its integration's adapter.
+pub fn received_type(service: Service, github_event: Option<&str>) -> String {
+    match (service, github_event) {
+        (Service::Github, Some(event)) if !event.trim().is_empty() => {
+            event.trim().chars().take(100).collect()
+        }
+        _ => service.as_str().to_owned(),
+    }
+}
+
 /// Normalises a delivery of `service`; `github_event` is GitHub's `X-GitHub-Event`.
 pub fn normalise(service: Service, github_event: Option<&str>, payload: &Value) -> Normalised {
     match service {

@@ -202,8 +202,9 @@ impl Deliveries<'_> {
     }
 
     /// Records the delivery's event and marks the delivery processed, in one
-    /// transaction: a delivery is processed exactly when its event exists. A delivery
-    /// already processed (by another node) writes nothing and returns `None`.
+    /// transaction: a delivery is processed exactly when its event exists, and from
+    /// then on is named by its event's type. A delivery already processed (by another
+    /// node) writes nothing and returns `None`.
     pub async fn complete(
         &self,
         org: OrgId,
@@ -217,13 +218,15 @@ impl Deliveries<'_> {
             async {
                 let mut tx = pool.begin().await?;
                 let claimed = sqlx::query(
-                    "UPDATE webhook_deliveries SET status = 'processed', event_id = $3, processed_at = $4
+                    "UPDATE webhook_deliveries
+                     SET status = 'processed', event_id = $3, processed_at = $4, event_type = $5
                      WHERE id = $1 AND organization_id = $2 AND status = 'received'",
                 )
                 .bind(id)
                 .bind(org)
                 .bind(event_id)
                 .bind(at)
+                .bind(&event.event_type)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

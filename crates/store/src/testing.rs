@@ -193,6 +193,43 @@ macro_rules! contract_tests {
     };
 }
 
+/// How long a test waits for something the node does in the background before it
+/// fails: generous, since it bounds a hang, not a speed (no test is timed).
+pub const EVENTUALLY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Polls `check` until it answers `Ok`, and returns that. After [`EVENTUALLY`] the
+/// test fails naming `what` and the last `Err` seen (what the check found instead).
+pub async fn eventually<T, E, F, Fut>(what: impl std::fmt::Display, mut check: F) -> T
+where
+    E: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(last) if tokio::time::Instant::now() >= deadline => {
+                panic!("gave up waiting ({EVENTUALLY:?}): {what}; last seen: {last:?}")
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+        }
+    }
+}
+
+/// [`eventually`] for a condition with nothing to report but whether it holds.
+pub async fn until<F, Fut>(what: impl std::fmt::Display, mut holds: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    eventually(what, || {
+        let next = holds();
+        async move { if next.await { Ok(()) } else { Err("not yet") } }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;
@@ -213,3 +250,4 @@ mod tests {
         );
     }
 }
+

@@ -17,6 +17,7 @@ use companyos_store::{Agent, AgentId, AgentStatus, EventActorType, NewEvent, Org
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use serde_json::json;
 
+use crate::children::{Child, Children, Ending};
 use crate::directory::Location;
 use crate::error::StartError;
 use crate::policy::{Decision, RestartHistory, RestartPolicy, Strategy};
@@ -38,15 +39,14 @@ pub struct KindState {
     policy: RestartPolicy,
     deps: Arc<Deps>,
     /// In start order (rest_for_one depends on it).
-    children: Vec<Child>,
+    children: Children<Started, AgentHandle>,
     /// Agents this supervisor gave up on (disabled), counted against `group_policy`.
     escalations: RestartHistory,
 }
 
-struct Child {
+/// An agent as its kind supervisor started it.
+struct Started {
     agent_id: AgentId,
-    actor: Option<AgentHandle>,
-    history: RestartHistory,
     /// The row the agent was started from: a crash restart reuses it instead of reading
     /// the table again (disabling or deleting an agent stops it first, so the row cannot
     /// say it should stay down).
@@ -71,9 +71,7 @@ pub(crate) fn subtree_name(kind: AgentKind) -> String {
 
 impl KindState {
     fn child_index(&self, agent: AgentId) -> Option<usize> {
-        self.children
-            .iter()
-            .position(|child| child.agent_id == agent)
+        self.children.position(|started| started.agent_id == agent)
     }
 
     /// Reads the agent's row and starts it. A disabled or deleted agent is not started.
@@ -91,7 +89,8 @@ impl KindState {
         {
             Ok(agent) => self.start_agent(myself, agent).await,
             Err(error) => {
-                self.children.retain(|child| child.agent_id != agent_id);
+                self.children
+                    .retain(|child| child.spec.agent_id != agent_id);
                 Err(error.into())
             }
         }
@@ -104,7 +103,8 @@ impl KindState {
     ) -> Result<(), StartError> {
         let agent_id = agent.id;
         if agent.status == AgentStatus::Disabled {
-            self.children.retain(|child| child.agent_id != agent_id);
+            self.children
+                .retain(|child| child.spec.agent_id != agent_id);
             return Ok(());
         }
         let agent_type = self
@@ -153,31 +153,27 @@ impl KindState {
                 handle: handle.clone(),
             },
         );
-        match self.child_index(agent_id) {
+        let child = match self.child_index(agent_id) {
             Some(index) => {
-                self.children[index].actor = Some(handle);
-                self.children[index].row = agent;
+                self.children[index].spec.row = agent;
+                &mut self.children[index]
             }
-            None => self.children.push(Child {
+            None => self.children.push(Child::new(Started {
                 agent_id,
-                actor: Some(handle),
-                history: RestartHistory::default(),
                 row: agent,
-            }),
-        }
+            })),
+        };
+        child.actor = Some(handle);
         Ok(())
     }
 
     fn stop_child(&mut self, myself: &ActorRef<KindMessage>, index: usize, reason: &str) {
-        if let Some(handle) = self.children[index].actor.take() {
-            let actor = handle.actor();
-            self.deps.directory.remove(self.children[index].agent_id);
-            // Unlinked first: a deliberate stop is not a failure to supervise. Killed, not
-            // stopped: a graceful stop would wait for the task in hand to finish; the
-            // task is retried instead, once the agent runs again.
-            actor.unlink(myself.get_cell());
-            tracing::info!(agent = %self.children[index].agent_id, reason, "stopping agent");
-            actor.kill();
+        let child = &mut self.children[index];
+        // Killed, not stopped: a graceful stop would wait for the task in hand to
+        // finish; the task is retried instead, once the agent runs again.
+        if child.stop(&myself.get_cell(), Ending::Kill, reason) {
+            self.deps.directory.remove(child.spec.agent_id);
+            tracing::info!(agent = %child.spec.agent_id, reason, "stopping agent");
         }
     }
 
@@ -198,7 +194,7 @@ impl KindState {
     async fn restart(&mut self, myself: &ActorRef<KindMessage>, agent: AgentId) {
         let Some(row) = self
             .child_index(agent)
-            .map(|index| self.children[index].row.clone())
+            .map(|index| self.children[index].spec.row.clone())
         else {
             return;
         };
@@ -218,23 +214,20 @@ impl KindState {
         }
     }
 
-    /// The child failed: apply the policy.
+    /// The child at `index` failed and `decision` is the policy's: apply it.
     async fn on_child_failed(
         &mut self,
         myself: &ActorRef<KindMessage>,
         index: usize,
+        decision: Decision,
         error: String,
     ) -> Result<(), ActorProcessingErr> {
-        let agent = self.children[index].agent_id;
-        self.children[index].actor = None;
+        let agent = self.children[index].spec.agent_id;
         self.deps.directory.remove(agent);
         tracing::warn!(%agent, %error, "agent crashed");
         self.record_status(agent, AgentStatus::Error);
         let policy = self.policy;
-        match self.children[index]
-            .history
-            .record_failure(&policy, Instant::now())
-        {
+        match decision {
             Decision::Restart { delay, .. } => {
                 let targets: Vec<usize> = match policy.strategy {
                     Strategy::OneForOne => vec![index],
@@ -247,7 +240,7 @@ impl KindState {
                     }
                 }
                 for target in targets {
-                    let target = self.children[target].agent_id;
+                    let target = self.children[target].spec.agent_id;
                     if delay.is_zero() {
                         self.restart(myself, target).await;
                     } else {
@@ -321,7 +314,7 @@ impl KindState {
 
     async fn describe(&self) -> Vec<ActorInfo> {
         let mut tree = Vec::with_capacity(self.children.len());
-        for child in &self.children {
+        for child in self.children.iter() {
             let mailbox = child.actor.as_ref().map_or(0, AgentHandle::mailbox_depth);
             let snapshot: Option<AgentSnapshot> = match &child.actor {
                 Some(handle) => handle
@@ -336,9 +329,9 @@ impl KindState {
                     "root/org:{}/{}/agent:{}",
                     self.organization_id,
                     subtree_name(self.kind),
-                    child.agent_id
+                    child.spec.agent_id
                 ),
-                agent_id: Some(child.agent_id),
+                agent_id: Some(child.spec.agent_id),
                 kind: Some(self.kind),
                 status: match (&child.actor, &snapshot) {
                     (_, Some(snapshot)) => Some(snapshot.status),
@@ -369,7 +362,7 @@ impl Actor for KindSupervisor {
             kind: args.kind,
             policy: args.deps.config.policy_for(args.kind),
             deps: args.deps,
-            children: Vec::new(),
+            children: Children::default(),
             escalations: RestartHistory::default(),
         };
         for agent in args.agents {
@@ -434,18 +427,12 @@ impl Actor for KindSupervisor {
         event: SupervisionEvent,
         state: &mut KindState,
     ) -> Result<(), ActorProcessingErr> {
-        if let SupervisionEvent::ActorFailed(cell, error) = event {
-            let failed = state.children.iter().position(|child| {
-                child
-                    .actor
-                    .as_ref()
-                    .is_some_and(|handle| handle.actor().get_id() == cell.get_id())
-            });
-            if let Some(index) = failed {
-                state
-                    .on_child_failed(&myself, index, error.to_string())
-                    .await?;
-            }
+        if let SupervisionEvent::ActorFailed(cell, error) = event
+            && let Some((index, decision)) = state.children.failed(&cell, &state.policy)
+        {
+            state
+                .on_child_failed(&myself, index, decision, error.to_string())
+                .await?;
         }
         Ok(())
     }

@@ -7,14 +7,15 @@
 //! stay `received`, to be processed when it is started again.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use companyos_actors::{SyncReport, SyncRequest, TaskFailure, VendorRequest, VendorResponse};
 use companyos_store::{DeliveryId, IntegrationId, IntegrationStatus, OrgId, Service};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
 use crate::adapter::{Adapter, AdapterArgs, AdapterMessage};
-use crate::policy::{Decision, RestartHistory};
+use crate::children::{Child, Children, Ending};
+use crate::policy::Decision;
 use crate::tree::{ActorInfo, Deps};
 
 pub(crate) struct IntegrationsSupervisor;
@@ -27,14 +28,13 @@ pub(crate) struct IntegrationsArgs {
 pub(crate) struct IntegrationsState {
     organization_id: OrgId,
     deps: Arc<Deps>,
-    adapters: Vec<AdapterEntry>,
+    adapters: Children<Adapted, ActorRef<AdapterMessage>>,
 }
 
-struct AdapterEntry {
+/// What an adapter is started for.
+struct Adapted {
     integration_id: IntegrationId,
     service: Service,
-    actor: Option<ActorRef<AdapterMessage>>,
-    history: RestartHistory,
 }
 
 pub enum IntegrationsMessage {
@@ -69,7 +69,11 @@ impl IntegrationsState {
         }
         Ok(match self.adapter_of(service) {
             Some(actor) => Ok(actor),
-            None if self.adapters.iter().any(|entry| entry.service == service) => {
+            None if self
+                .adapters
+                .position(|adapted| adapted.service == service)
+                .is_some() =>
+            {
                 Err(TaskFailure::Retryable(format!(
                     "the {service} adapter is restarting; the task is tried again"
                 )))
@@ -83,8 +87,8 @@ impl IntegrationsState {
     fn adapter_of(&self, service: Service) -> Option<ActorRef<AdapterMessage>> {
         self.adapters
             .iter()
-            .find(|entry| entry.service == service)
-            .and_then(|entry| entry.actor.clone())
+            .find(|child| child.spec.service == service)
+            .and_then(|child| child.actor.clone())
     }
 
     async fn start_adapter(
@@ -100,19 +104,17 @@ impl IntegrationsState {
             service,
         };
         let (actor, _) = Actor::spawn_linked(None, Adapter, args, myself.get_cell()).await?;
-        match self
+        let child = match self
             .adapters
-            .iter_mut()
-            .find(|entry| entry.integration_id == integration_id)
+            .find_mut(|adapted| adapted.integration_id == integration_id)
         {
-            Some(entry) => entry.actor = Some(actor),
-            None => self.adapters.push(AdapterEntry {
+            Some(child) => child,
+            None => self.adapters.push(Child::new(Adapted {
                 integration_id,
                 service,
-                actor: Some(actor),
-                history: RestartHistory::default(),
-            }),
-        }
+            })),
+        };
+        child.actor = Some(actor);
         Ok(())
     }
 
@@ -128,27 +130,21 @@ impl IntegrationsState {
             .integrations()
             .list(self.organization_id)
             .await?;
-        let mut index = 0;
-        while index < self.adapters.len() {
-            let entry = &self.adapters[index];
-            if connected
+        let supervisor = myself.get_cell();
+        self.adapters.retain_mut(|child| {
+            let still = connected
                 .iter()
-                .any(|integration| integration.id == entry.integration_id)
-            {
-                index += 1;
-                continue;
+                .any(|integration| integration.id == child.spec.integration_id);
+            if !still {
+                child.stop(&supervisor, Ending::Stop, "integration disconnected");
             }
-            let entry = self.adapters.remove(index);
-            if let Some(actor) = entry.actor {
-                actor.unlink(myself.get_cell());
-                actor.stop(Some("integration disconnected".into()));
-            }
-        }
+            still
+        });
         for integration in connected {
             let known = self
                 .adapters
-                .iter()
-                .any(|entry| entry.integration_id == integration.id);
+                .position(|adapted| adapted.integration_id == integration.id)
+                .is_some();
             if !known {
                 self.start_adapter(myself, integration.id, integration.service)
                     .await?;
@@ -158,14 +154,9 @@ impl IntegrationsState {
     }
 
     async fn stop_all(&mut self, myself: &ActorRef<IntegrationsMessage>, reason: &str) {
-        for entry in &mut self.adapters {
-            if let Some(actor) = entry.actor.take() {
-                actor.unlink(myself.get_cell());
-                let _ = actor
-                    .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
-                    .await;
-            }
-        }
+        self.adapters
+            .stop_all_in_turn(&myself.get_cell(), reason, Duration::from_secs(10))
+            .await;
     }
 }
 
@@ -182,7 +173,7 @@ impl Actor for IntegrationsSupervisor {
         let mut state = IntegrationsState {
             organization_id: args.organization_id,
             deps: args.deps,
-            adapters: Vec::new(),
+            adapters: Children::default(),
         };
         if let Err(error) = state.refresh(&myself).await {
             state
@@ -218,23 +209,21 @@ impl Actor for IntegrationsSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             IntegrationsMessage::Deliver(integration, delivery) => {
-                let mut adapter = state
-                    .adapters
-                    .iter()
-                    .find(|entry| entry.integration_id == integration)
-                    .map(|entry| entry.actor.clone());
-                if adapter.is_none() {
+                let of = |adapted: &Adapted| adapted.integration_id == integration;
+                if state.adapters.position(of).is_none() {
                     // Connected since the last refresh (possibly through another node).
                     state.refresh(&myself).await?;
-                    adapter = state
-                        .adapters
-                        .iter()
-                        .find(|entry| entry.integration_id == integration)
-                        .map(|entry| entry.actor.clone());
                 }
-                // An adapter restarting drains the delivery when it starts.
-                if let Some(Some(actor)) = adapter {
-                    let _ = actor.send_message(AdapterMessage::Process(delivery));
+                // An adapter restarting drains the delivery when it starts; one not
+                // known at all (disconnected since) leaves it `received`.
+                let adapter = state
+                    .adapters
+                    .find_mut(of)
+                    .and_then(|child| child.actor.clone());
+                if let Some(actor) = adapter
+                    && let Err(error) = actor.send_message(AdapterMessage::Process(delivery))
+                {
+                    tracing::warn!(%delivery, %error, "delivery not handed to its adapter; it is drained when the adapter starts");
                 }
             }
             IntegrationsMessage::Refresh => state.refresh(&myself).await?,
@@ -277,9 +266,9 @@ impl Actor for IntegrationsSupervisor {
             IntegrationsMessage::RestartAdapter(integration) => {
                 let stopped = state
                     .adapters
-                    .iter()
-                    .find(|entry| entry.integration_id == integration && entry.actor.is_none())
-                    .map(|entry| entry.service);
+                    .find_mut(|adapted| adapted.integration_id == integration)
+                    .filter(|child| child.actor.is_none())
+                    .map(|child| child.spec.service);
                 if let Some(service) = stopped {
                     state.start_adapter(&myself, integration, service).await?;
                 }
@@ -287,12 +276,12 @@ impl Actor for IntegrationsSupervisor {
             IntegrationsMessage::Describe(reply) => {
                 let base = format!("root/org:{}/integrations", state.organization_id);
                 let mut tree = vec![ActorInfo::actor(base.clone(), None, 0)];
-                for entry in &state.adapters {
-                    if entry.actor.is_some() {
+                for child in state.adapters.iter() {
+                    if child.actor.is_some() {
                         tree.push(ActorInfo::actor(
-                            format!("{base}/{}", entry.service.as_str()),
+                            format!("{base}/{}", child.spec.service.as_str()),
                             None,
-                            entry.history.total(),
+                            child.history.total(),
                         ));
                     }
                 }
@@ -311,19 +300,14 @@ impl Actor for IntegrationsSupervisor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        let Some(entry) = state.adapters.iter_mut().find(|entry| {
-            entry
-                .actor
-                .as_ref()
-                .is_some_and(|actor| actor.get_id() == cell.get_id())
-        }) else {
+        let policy = state.deps.config.agent_policy;
+        let Some((index, decision)) = state.adapters.failed(&cell, &policy) else {
             return Ok(());
         };
-        entry.actor = None;
-        let (integration, service) = (entry.integration_id, entry.service);
+        let adapted = &state.adapters[index].spec;
+        let (integration, service) = (adapted.integration_id, adapted.service);
         tracing::error!(org = %state.organization_id, %service, %error, "integration adapter failed");
-        let policy = state.deps.config.agent_policy;
-        match entry.history.record_failure(&policy, Instant::now()) {
+        match decision {
             Decision::Restart { delay, .. } => {
                 crate::metrics::subtree_restarted("adapter");
                 myself.send_after(delay, move || {
@@ -332,12 +316,15 @@ impl Actor for IntegrationsSupervisor {
             }
             Decision::GiveUp { .. } => {
                 tracing::error!(org = %state.organization_id, %service, "integration adapter left stopped: it keeps failing");
-                let _ = state
+                if let Err(error) = state
                     .deps
                     .store
                     .integrations()
                     .set_status(state.organization_id, service, IntegrationStatus::Error)
-                    .await;
+                    .await
+                {
+                    tracing::error!(org = %state.organization_id, %service, %error, "cannot mark the integration as failing");
+                }
             }
         }
         Ok(())

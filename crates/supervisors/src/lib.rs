@@ -12,6 +12,7 @@
 
 mod adapter;
 mod approvals;
+mod children;
 mod consensus;
 mod directory;
 mod dispatcher;

@@ -8,13 +8,14 @@
 //! the dispatcher's wake-up) lives in [`Deps`], not in the actors.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
+use crate::children::{Child, Children};
 use crate::dispatcher::Dispatcher;
 use crate::gateway::Gateway;
-use crate::policy::{Decision, RestartHistory};
+use crate::policy::Decision;
 use crate::router::EventRouter;
 use crate::scheduler::Scheduler;
 use crate::tree::{ActorInfo, Deps};
@@ -50,13 +51,7 @@ pub struct SystemSupervisor;
 
 pub struct SystemState {
     deps: Arc<Deps>,
-    children: Vec<Child>,
-}
-
-struct Child {
-    which: SystemActor,
-    cell: Option<ActorCell>,
-    history: RestartHistory,
+    children: Children<SystemActor, ActorCell>,
 }
 
 pub enum SystemMessage {
@@ -96,14 +91,9 @@ async fn spawn(
 
 impl SystemState {
     async fn stop_all(&mut self, myself: &ActorRef<SystemMessage>, reason: &str) {
-        for child in self.children.iter_mut().rev() {
-            if let Some(cell) = child.cell.take() {
-                cell.unlink(myself.get_cell());
-                let _ = cell
-                    .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
-                    .await;
-            }
-        }
+        self.children
+            .stop_all_in_turn(&myself.get_cell(), reason, Duration::from_secs(10))
+            .await;
         self.deps.node.set_router(None);
         self.deps.node.set_gateway(None);
     }
@@ -121,15 +111,11 @@ impl Actor for SystemSupervisor {
     ) -> Result<SystemState, ActorProcessingErr> {
         let mut state = SystemState {
             deps,
-            children: Vec::new(),
+            children: Children::default(),
         };
         for which in START_ORDER {
             match spawn(which, &state.deps, myself.get_cell()).await {
-                Ok(cell) => state.children.push(Child {
-                    which,
-                    cell: Some(cell),
-                    history: RestartHistory::default(),
-                }),
+                Ok(cell) => state.children.push(Child::new(which)).actor = Some(cell),
                 Err(error) => {
                     state.stop_all(&myself, "system failed to start").await;
                     return Err(error);
@@ -156,13 +142,11 @@ impl Actor for SystemSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             SystemMessage::Restart(which) => {
-                if let Some(index) = state
-                    .children
-                    .iter()
-                    .position(|child| child.which == which && child.cell.is_none())
+                if let Some(index) = state.children.position(|child| *child == which)
+                    && state.children[index].actor.is_none()
                 {
                     let cell = spawn(which, &state.deps, myself.get_cell()).await?;
-                    state.children[index].cell = Some(cell);
+                    state.children[index].actor = Some(cell);
                     tracing::info!(actor = which.name(), "system actor restarted");
                 }
             }
@@ -172,7 +156,7 @@ impl Actor for SystemSupervisor {
                     .iter()
                     .map(|child| {
                         ActorInfo::actor(
-                            format!("root/system/{}", child.which.name()),
+                            format!("root/system/{}", child.spec.name()),
                             None,
                             child.history.total(),
                         )
@@ -193,22 +177,13 @@ impl Actor for SystemSupervisor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        let Some(index) = state.children.iter().position(|child| {
-            child
-                .cell
-                .as_ref()
-                .is_some_and(|running| running.get_id() == cell.get_id())
-        }) else {
+        let policy = state.deps.config.group_policy;
+        let Some((index, decision)) = state.children.failed(&cell, &policy) else {
             return Ok(());
         };
-        let which = state.children[index].which;
-        state.children[index].cell = None;
+        let which = state.children[index].spec;
         tracing::error!(actor = which.name(), %error, "system actor failed");
-        let policy = state.deps.config.group_policy;
-        match state.children[index]
-            .history
-            .record_failure(&policy, Instant::now())
-        {
+        match decision {
             Decision::Restart { delay, .. } => {
                 crate::metrics::subtree_restarted("system");
                 if delay.is_zero() {

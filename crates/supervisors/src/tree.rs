@@ -25,19 +25,20 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, RuntimeEvent};
 use companyos_store::{Agent, AgentId, AgentStatus, OrgId, Store, TaskQueue};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
+use crate::children::{Child, Children};
 use crate::directory::AgentDirectory;
 use crate::dispatcher::DispatchState;
 use crate::error::StartError;
 use crate::gateway::GatewayMessage;
 use crate::group::{KindArgs, KindMessage, KindSupervisor, subtree_name};
 use crate::integrations::{IntegrationsArgs, IntegrationsMessage, IntegrationsSupervisor};
-use crate::policy::{Decision, RestartHistory};
+use crate::policy::Decision;
 use crate::router::RouterMessage;
 use crate::runtime::RuntimeConfig;
 use crate::system::{SystemMessage, SystemSupervisor};
@@ -200,17 +201,10 @@ pub struct OrgArgs {
 pub struct OrgState {
     organization_id: OrgId,
     deps: Arc<Deps>,
-    groups: Vec<Group>,
-    integrations: Option<ActorRef<IntegrationsMessage>>,
-    integrations_history: RestartHistory,
-}
-
-struct Group {
-    kind: AgentKind,
-    actor: Option<ActorRef<KindMessage>>,
-    /// Failures of this kind subtree, counted against `organization_policy`: past its
-    /// limit the organization fails to the root.
-    history: RestartHistory,
+    /// The kind subtrees; a kind's failures count against `organization_policy`, and
+    /// past its limit the organization fails to the root.
+    groups: Children<AgentKind, ActorRef<KindMessage>>,
+    integrations: Child<(), ActorRef<IntegrationsMessage>>,
 }
 
 pub enum OrgMessage {
@@ -270,14 +264,11 @@ impl OrgState {
             agents,
         };
         let (actor, _) = Actor::spawn_linked(None, KindSupervisor, args, myself.get_cell()).await?;
-        match self.groups.iter_mut().find(|group| group.kind == kind) {
-            Some(group) => group.actor = Some(actor),
-            None => self.groups.push(Group {
-                kind,
-                actor: Some(actor),
-                history: RestartHistory::default(),
-            }),
-        }
+        let group = match self.groups.find_mut(|of| *of == kind) {
+            Some(group) => group,
+            None => self.groups.push(Child::new(kind)),
+        };
+        group.actor = Some(actor);
         Ok(())
     }
 
@@ -291,26 +282,20 @@ impl OrgState {
         };
         let (actor, _) =
             Actor::spawn_linked(None, IntegrationsSupervisor, args, myself.get_cell()).await?;
-        self.integrations = Some(actor);
+        self.integrations.actor = Some(actor);
         Ok(())
     }
 
-    /// Stops every child: the kind subtrees and the integrations.
+    /// Stops every child: the integrations, then the kind subtrees.
     async fn stop_groups(&mut self, myself: &ActorRef<OrgMessage>, reason: &str) {
-        if let Some(actor) = self.integrations.take() {
-            actor.unlink(myself.get_cell());
-            let _ = actor
-                .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
-                .await;
-        }
-        for group in &mut self.groups {
-            if let Some(actor) = group.actor.take() {
-                actor.unlink(myself.get_cell());
-                let _ = actor
-                    .stop_and_wait(Some(reason.to_owned()), Some(Duration::from_secs(10)))
-                    .await;
-            }
-        }
+        let supervisor = myself.get_cell();
+        let wait = Duration::from_secs(10);
+        self.integrations
+            .stop_and_wait(&supervisor, reason, Some(wait))
+            .await;
+        self.groups
+            .stop_all_in_turn(&supervisor, reason, wait)
+            .await;
     }
 }
 
@@ -327,9 +312,8 @@ impl Actor for OrgSupervisor {
         let mut state = OrgState {
             organization_id: args.organization_id,
             deps: args.deps,
-            groups: Vec::new(),
-            integrations: None,
-            integrations_history: RestartHistory::default(),
+            groups: Children::default(),
+            integrations: Child::new(()),
         };
         for (kind, agents) in state.agents_by_kind().await? {
             if let Err(error) = state.start_group(&myself, kind, agents).await {
@@ -368,16 +352,15 @@ impl Actor for OrgSupervisor {
             OrgMessage::Group(kind, reply) => {
                 let actor = state
                     .groups
-                    .iter()
-                    .find(|group| group.kind == kind)
+                    .find_mut(|of| *of == kind)
                     .and_then(|group| group.actor.clone());
                 let _ = reply.send(actor);
             }
             OrgMessage::RestartGroup(kind) => {
                 let stopped = state
                     .groups
-                    .iter()
-                    .any(|group| group.kind == kind && group.actor.is_none());
+                    .find_mut(|of| *of == kind)
+                    .is_some_and(|group| group.actor.is_none());
                 if stopped {
                     let agents = state
                         .agents_by_kind()
@@ -390,20 +373,20 @@ impl Actor for OrgSupervisor {
                 }
             }
             OrgMessage::RestartIntegrations => {
-                if state.integrations.is_none() {
+                if state.integrations.actor.is_none() {
                     state.start_integrations(&myself).await?;
                 }
             }
             OrgMessage::Describe(reply) => {
                 let mut tree = Vec::new();
-                for group in &state.groups {
+                for group in state.groups.iter() {
                     tree.push(ActorInfo::actor(
                         format!(
                             "root/org:{}/{}",
                             state.organization_id,
-                            subtree_name(group.kind)
+                            subtree_name(group.spec)
                         ),
-                        Some(group.kind),
+                        Some(group.spec),
                         group.history.total(),
                     ));
                     if let Some(actor) = &group.actor
@@ -414,14 +397,14 @@ impl Actor for OrgSupervisor {
                         tree.extend(agents);
                     }
                 }
-                if let Some(actor) = &state.integrations
+                if let Some(actor) = &state.integrations.actor
                     && let Ok(ractor::rpc::CallResult::Success(adapters)) = actor
                         .call(IntegrationsMessage::Describe, Some(Duration::from_secs(5)))
                         .await
                 {
                     let mut adapters = adapters;
                     if let Some(first) = adapters.first_mut() {
-                        first.restarts = state.integrations_history.total();
+                        first.restarts = state.integrations.history.total();
                     }
                     tree.extend(adapters);
                 }
@@ -440,19 +423,11 @@ impl Actor for OrgSupervisor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        if state
-            .integrations
-            .as_ref()
-            .is_some_and(|actor| actor.get_id() == cell.get_id())
-        {
-            state.integrations = None;
+        let policy = state.deps.config.organization_policy;
+        if let Some(decision) = state.integrations.failed(&cell, &policy) {
             tracing::error!(org = %state.organization_id, %error, "integrations subtree failed");
-            let policy = state.deps.config.organization_policy;
             // Deliveries wait in the table while it is down: never give up, only slow down.
-            let delay = match state
-                .integrations_history
-                .record_failure(&policy, Instant::now())
-            {
+            let delay = match decision {
                 Decision::Restart { delay, .. } => delay,
                 Decision::GiveUp { .. } => policy.max_backoff,
             };
@@ -460,27 +435,13 @@ impl Actor for OrgSupervisor {
             myself.send_after(delay, || OrgMessage::RestartIntegrations);
             return Ok(());
         }
-        let Some(index) = state.groups.iter().position(|group| {
-            group
-                .actor
-                .as_ref()
-                .is_some_and(|actor| actor.get_id() == cell.get_id())
-        }) else {
+        let Some((index, decision)) = state.groups.failed(&cell, &policy) else {
             return Ok(());
         };
-        let kind = state.groups[index].kind;
-        state.groups[index].actor = None;
+        let kind = state.groups[index].spec;
         tracing::error!(org = %state.organization_id, subtree = subtree_name(kind), %error, "kind subtree failed");
-        let policy = state.deps.config.organization_policy;
-        let decision = match state.groups[index]
-            .history
-            .record_failure(&policy, Instant::now())
-        {
-            Decision::Restart { delay, .. } => Some(delay),
-            Decision::GiveUp { .. } => None,
-        };
         match decision {
-            Some(delay) => {
+            Decision::Restart { delay, .. } => {
                 crate::metrics::subtree_restarted("kind");
                 if delay.is_zero() {
                     myself.send_message(OrgMessage::RestartGroup(kind))?;
@@ -489,7 +450,7 @@ impl Actor for OrgSupervisor {
                 }
                 Ok(())
             }
-            None => {
+            Decision::GiveUp { .. } => {
                 state.stop_groups(&myself, "organization gave up").await;
                 Err(format!(
                     "organization {}: {} keep failing ({error})",
@@ -508,15 +469,8 @@ pub struct RootSupervisor;
 
 pub struct RootState {
     deps: Arc<Deps>,
-    system: Option<ActorRef<SystemMessage>>,
-    system_history: RestartHistory,
-    organizations: Vec<Organization>,
-}
-
-struct Organization {
-    id: OrgId,
-    actor: Option<ActorRef<OrgMessage>>,
-    history: RestartHistory,
+    system: Child<(), ActorRef<SystemMessage>>,
+    organizations: Children<OrgId, ActorRef<OrgMessage>>,
 }
 
 pub enum RootMessage {
@@ -538,7 +492,7 @@ impl RootState {
                     child: "the system actors".into(),
                     source,
                 })?;
-        self.system = Some(actor);
+        self.system.actor = Some(actor);
         Ok(())
     }
 
@@ -557,14 +511,11 @@ impl RootState {
                 child: format!("organization {org}"),
                 source,
             })?;
-        match self.organizations.iter_mut().find(|entry| entry.id == org) {
-            Some(entry) => entry.actor = Some(actor),
-            None => self.organizations.push(Organization {
-                id: org,
-                actor: Some(actor),
-                history: RestartHistory::default(),
-            }),
-        }
+        let entry = match self.organizations.find_mut(|id| *id == org) {
+            Some(entry) => entry,
+            None => self.organizations.push(Child::new(org)),
+        };
+        entry.actor = Some(actor);
         self.deps.node.set_hosted(org, true);
         Ok(())
     }
@@ -582,9 +533,8 @@ impl Actor for RootSupervisor {
     ) -> Result<RootState, ActorProcessingErr> {
         let mut state = RootState {
             deps,
-            system: None,
-            system_history: RestartHistory::default(),
-            organizations: Vec::new(),
+            system: Child::new(()),
+            organizations: Children::default(),
         };
         state.start_system(&myself).await?;
         Ok(state)
@@ -596,20 +546,17 @@ impl Actor for RootSupervisor {
         state: &mut RootState,
     ) -> Result<(), ActorProcessingErr> {
         // The system first: no task is handed to an agent that is about to stop.
-        if let Some(system) = state.system.take() {
-            system.unlink(myself.get_cell());
-            let _ = system
-                .stop_and_wait(Some("node stopping".into()), Some(Duration::from_secs(10)))
+        let supervisor = myself.get_cell();
+        let wait = Some(Duration::from_secs(10));
+        state
+            .system
+            .stop_and_wait(&supervisor, "node stopping", wait)
+            .await;
+        for entry in state.organizations.iter_mut() {
+            entry
+                .stop_and_wait(&supervisor, "node stopping", wait)
                 .await;
-        }
-        for entry in &mut state.organizations {
-            if let Some(actor) = entry.actor.take() {
-                actor.unlink(myself.get_cell());
-                let _ = actor
-                    .stop_and_wait(Some("node stopping".into()), Some(Duration::from_secs(10)))
-                    .await;
-            }
-            state.deps.node.set_hosted(entry.id, false);
+            state.deps.node.set_hosted(entry.spec, false);
         }
         Ok(())
     }
@@ -624,8 +571,8 @@ impl Actor for RootSupervisor {
             RootMessage::StartOrganization(org, reply) => {
                 let running = state
                     .organizations
-                    .iter()
-                    .any(|entry| entry.id == org && entry.actor.is_some());
+                    .find_mut(|id| *id == org)
+                    .is_some_and(|entry| entry.actor.is_some());
                 let result = if running {
                     Ok(())
                 } else {
@@ -634,29 +581,26 @@ impl Actor for RootSupervisor {
                 let _ = reply.send(result);
             }
             RootMessage::StopOrganization(org, reply) => {
-                if let Some(index) = state.organizations.iter().position(|entry| entry.id == org) {
-                    let entry = state.organizations.remove(index);
+                if let Some(index) = state.organizations.position(|id| *id == org) {
+                    let mut entry = state.organizations.remove(index);
                     state.deps.node.set_hosted(org, false);
-                    if let Some(actor) = entry.actor {
-                        actor.unlink(myself.get_cell());
-                        let _ = actor
-                            .stop_and_wait(Some("organization moved or stopped".into()), None)
-                            .await;
-                    }
+                    entry
+                        .stop_and_wait(&myself.get_cell(), "organization moved or stopped", None)
+                        .await;
                 }
                 let _ = reply.send(());
             }
             RootMessage::RestartOrganization(org) => {
                 let stopped = state
                     .organizations
-                    .iter()
-                    .any(|entry| entry.id == org && entry.actor.is_none());
+                    .find_mut(|id| *id == org)
+                    .is_some_and(|entry| entry.actor.is_none());
                 if stopped && let Err(error) = state.start_organization(&myself, org).await {
                     tracing::error!(%org, %error, "organization could not be restarted");
                 }
             }
             RootMessage::RestartSystem => {
-                if state.system.is_none()
+                if state.system.actor.is_none()
                     && let Err(error) = state.start_system(&myself).await
                 {
                     tracing::error!(%error, "system actors could not be restarted; retrying");
@@ -667,14 +611,13 @@ impl Actor for RootSupervisor {
             RootMessage::Organization(org, reply) => {
                 let actor = state
                     .organizations
-                    .iter()
-                    .find(|entry| entry.id == org)
+                    .find_mut(|id| *id == org)
                     .and_then(|entry| entry.actor.clone());
                 let _ = reply.send(actor);
             }
             RootMessage::Describe(reply) => {
                 let mut tree = vec![ActorInfo::actor("root".into(), None, 0)];
-                if let Some(system) = &state.system
+                if let Some(system) = &state.system.actor
                     && let Ok(ractor::rpc::CallResult::Success(actors)) = system
                         .call(SystemMessage::Describe, Some(Duration::from_secs(5)))
                         .await
@@ -682,13 +625,13 @@ impl Actor for RootSupervisor {
                     tree.push(ActorInfo::actor(
                         "root/system".into(),
                         None,
-                        state.system_history.total(),
+                        state.system.history.total(),
                     ));
                     tree.extend(actors);
                 }
-                for entry in &state.organizations {
+                for entry in state.organizations.iter() {
                     tree.push(ActorInfo::actor(
-                        format!("root/org:{}", entry.id),
+                        format!("root/org:{}", entry.spec),
                         None,
                         entry.history.total(),
                     ));
@@ -716,15 +659,10 @@ impl Actor for RootSupervisor {
             return Ok(());
         };
         let policy = state.deps.config.organization_policy;
-        if state
-            .system
-            .as_ref()
-            .is_some_and(|system| system.get_id() == cell.get_id())
-        {
-            state.system = None;
+        if let Some(decision) = state.system.failed(&cell, &policy) {
             tracing::error!(%error, "system actors failed");
             // The node cannot work without them: never give up, only slow down.
-            let delay = match state.system_history.record_failure(&policy, Instant::now()) {
+            let delay = match decision {
                 Decision::Restart { delay, .. } => delay,
                 Decision::GiveUp { .. } => policy.max_backoff,
             };
@@ -732,18 +670,12 @@ impl Actor for RootSupervisor {
             myself.send_after(delay, || RootMessage::RestartSystem);
             return Ok(());
         }
-        let Some(entry) = state.organizations.iter_mut().find(|entry| {
-            entry
-                .actor
-                .as_ref()
-                .is_some_and(|actor| actor.get_id() == cell.get_id())
-        }) else {
+        let Some((index, decision)) = state.organizations.failed(&cell, &policy) else {
             return Ok(());
         };
-        entry.actor = None;
-        let org = entry.id;
+        let org = state.organizations[index].spec;
         tracing::error!(%org, %error, "organization subtree failed");
-        match entry.history.record_failure(&policy, Instant::now()) {
+        match decision {
             Decision::Restart { delay, .. } => {
                 crate::metrics::subtree_restarted("organization");
                 myself.send_after(delay, move || RootMessage::RestartOrganization(org));

@@ -14,8 +14,8 @@ use serde_json::Value;
 macro_rules! mirror_enum {
     ($($name:ident => $remote:literal { $($variant:ident),+ $(,)? })*) => {$(
         // One vocabulary for both edges: a GraphQL enum, and the snake_case strings
-        // REST answers with (the store's own).
-        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, serde::Serialize, utoipa::ToSchema)]
+        // REST answers with and reads in query parameters (the store's own).
+        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[graphql(remote = $remote)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
@@ -38,6 +38,9 @@ mirror_enum! {
     Service => "companyos_store::Service" { Github, Vercel, Figma, Slack, Twitter, Linkedin }
     IntegrationStatus => "companyos_store::IntegrationStatus" { Active, Inactive, Error }
     RepositoryVisibility => "companyos_store::RepositoryVisibility" { Public, Private, Internal }
+    UserRole => "companyos_store::UserRole" { Admin, Member, Viewer }
+    FigmaFileType => "companyos_store::FigmaFileType" { DesignFile, ComponentLibrary }
+    EventActorType => "companyos_store::EventActorType" { User, Agent, Webhook, System }
 }
 
 /// Loads rows by `(organization, id)`: one batched query per organization and kind.

@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use companyos_store::{
-    AgentFilter, AgentId, AgentPatch, AgentStatus, NewTask, StoreError, TaskFilter, TaskId,
-    TaskStatus,
+    AgentFilter, AgentId, AgentPatch, AgentStatus, NewTask, PageRequest, StoreError, TaskFilter,
+    TaskId, TaskStatus,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,8 +20,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-use crate::openapi::{Page, Paging, Problem};
-use crate::params::Params;
+use crate::graphql::types as mirror;
+use crate::openapi::Problem;
+use crate::params::{Paged, Paging, Text, Time, text, time};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::path_id;
 use crate::views;
@@ -89,56 +90,67 @@ struct Rejection {
 
 const NAME_MAX: usize = 255;
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct AgentParams {
-    /// idle, working, complete, error or disabled
-    status: Option<String>,
+    /// Only agents in this state
+    status: Option<mirror::AgentStatus>,
     /// Only agents of this type
-    #[param(rename = "type")]
-    agent_type: Option<String>,
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>, max_length = 100)]
+    agent_type: Option<Text<100>>,
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+/// The filters of one agent's tasks.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct TaskParams {
-    /// pending, needs_approval, in_progress, completed, failed, rejected or cancelled
-    status: Option<String>,
+    /// Only tasks in this state
+    status: Option<mirror::TaskStatus>,
     /// Only tasks of this type
-    #[param(rename = "type")]
-    task_type: Option<String>,
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>, max_length = 100)]
+    task_type: Option<Text<100>>,
     /// Created at or after (RFC 3339)
-    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    created_after: Option<Time>,
     /// Created before (RFC 3339)
-    created_before: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    created_before: Option<Time>,
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+/// The filters of the organization's task list: those of one agent's, and the agent.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-struct AgentIdParam {
+struct AllTaskParams {
+    /// Only tasks in this state
+    status: Option<mirror::TaskStatus>,
+    /// Only tasks of this type
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>, max_length = 100)]
+    task_type: Option<Text<100>>,
+    /// Created at or after (RFC 3339)
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    created_after: Option<Time>,
+    /// Created before (RFC 3339)
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    created_before: Option<Time>,
     /// Only this agent's tasks
-    agent_id: Option<uuid::Uuid>,
+    #[param(value_type = Option<uuid::Uuid>)]
+    agent_id: Option<AgentId>,
 }
 
 #[utoipa::path(get, path = "/api/agents", tag = "agents", summary = "Agents, newest first", params(AgentParams, Paging), responses((status = 200, description = "Agents, newest first", body = views::Page<views::Agent>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_agents(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
+    Paged { filter, page }: Paged<AgentParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let filter = AgentFilter {
-        status: params.one_of("status", AgentStatus::ALL, AgentStatus::as_str)?,
-        agent_type: params.text("type", 100)?,
+        status: filter.status.map(AgentStatus::from),
+        agent_type: text(filter.agent_type),
     };
-    let page = params.page()?;
-    params.finish()?;
     let found = state
         .store
         .agents()
@@ -147,26 +159,31 @@ async fn list_agents(
     Ok(Json(views::Page::<views::Agent>::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/agents/types", tag = "agents", summary = "Agent types this node runs", responses((status = 200, description = "Agent types this node runs", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agents/types", tag = "agents", summary = "Agent types this node runs", responses((status = 200, description = "Agent types this node runs", body = views::Page<views::AgentType>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_types(
     State(state): State<AppState>,
     Org(access): Org,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    let items: Vec<Value> = state
+    let items: Vec<views::AgentType> = state
         .runtime
         .registry()
         .types()
-        .map(|agent_type| {
-            json!({
-                "type": agent_type.name,
-                "kind": agent_type.kind.as_str(),
-                "capabilities": agent_type.capabilities,
-                "default_configuration": agent_type.default_configuration,
-            })
+        .map(|agent_type| views::AgentType {
+            name: agent_type.name.to_string(),
+            kind: agent_type.kind.as_str().to_owned(),
+            capabilities: agent_type
+                .capabilities
+                .iter()
+                .map(|capability| capability.to_string())
+                .collect(),
+            default_configuration: agent_type.default_configuration.clone(),
         })
         .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": null })))
+    Ok(Json(views::Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/agents", tag = "agents", summary = "Create and start an agent", request_body = CreateAgent, responses((status = 201, description = "Create and start an agent", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -270,25 +287,36 @@ async fn disable_agent(
     )))
 }
 
-/// The filters every task list takes.
-fn task_filter(params: &mut Params) -> Result<TaskFilter, ApiError> {
-    Ok(TaskFilter {
-        agent_id: None,
-        status: params.one_of("status", TaskStatus::ALL, TaskStatus::as_str)?,
-        task_type: params.text("type", 100)?,
-        created_after: params.time("created_after")?,
-        created_before: params.time("created_before")?,
-    })
+impl From<TaskParams> for TaskFilter {
+    fn from(params: TaskParams) -> TaskFilter {
+        TaskFilter {
+            agent_id: None,
+            status: params.status.map(TaskStatus::from),
+            task_type: text(params.task_type),
+            created_after: time(params.created_after),
+            created_before: time(params.created_before),
+        }
+    }
+}
+
+impl From<AllTaskParams> for TaskFilter {
+    fn from(params: AllTaskParams) -> TaskFilter {
+        TaskFilter {
+            agent_id: params.agent_id,
+            status: params.status.map(TaskStatus::from),
+            task_type: text(params.task_type),
+            created_after: time(params.created_after),
+            created_before: time(params.created_before),
+        }
+    }
 }
 
 async fn tasks_page(
     state: &AppState,
     access: &OrgAccess,
     filter: TaskFilter,
-    mut params: Params,
+    page: PageRequest,
 ) -> Result<Json<views::Page<views::AgentTask>>, ApiError> {
-    let page = params.page()?;
-    params.finish()?;
     let found = state
         .store
         .tasks()
@@ -297,16 +325,14 @@ async fn tasks_page(
     Ok(Json(views::Page::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(TaskParams, AgentIdParam, Paging), responses((status = 200, description = "Agent tasks, newest first", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(AllTaskParams, Paging), responses((status = 200, description = "Agent tasks, newest first", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_tasks(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
+    Paged { filter, page }: Paged<AllTaskParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    let mut filter = task_filter(&mut params)?;
-    filter.agent_id = params.parse("agent_id")?;
-    tasks_page(&state, &access, filter, params).await
+    tasks_page(&state, &access, filter.into(), page).await
 }
 
 #[utoipa::path(get, path = "/api/agents/{id}/tasks", tag = "agents", summary = "One agent's tasks", params(("id" = String, Path, description = "agent id"), TaskParams, Paging), responses((status = 200, description = "One agent's tasks", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -314,15 +340,15 @@ async fn agent_tasks(
     State(state): State<AppState>,
     Org(access): Org,
     Path(id): Path<String>,
-    mut params: Params,
+    Paged { filter, page }: Paged<TaskParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: AgentId = path_id(&id, "agent")?;
     // An unknown agent is a 404, not an empty page.
     state.store.agents().get(access.organization, id).await?;
-    let mut filter = task_filter(&mut params)?;
+    let mut filter = TaskFilter::from(filter);
     filter.agent_id = Some(id);
-    tasks_page(&state, &access, filter, params).await
+    tasks_page(&state, &access, filter, page).await
 }
 
 #[utoipa::path(get, path = "/api/agent-tasks/{id}", tag = "agent-tasks", summary = "One task", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "One task", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

@@ -10,7 +10,6 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Utc};
 use companyos_store::{DeploymentFilter, EventFilter, PageRequest};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,9 +17,10 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-use crate::openapi::{Page, Paging, Problem};
-use crate::params::{Params, page_json};
+use crate::openapi::Problem;
+use crate::params::{Paged, Paging, Query, Text, Time, text, time};
 use crate::rbac::{Org, OrgAccess, Permission};
+use crate::views;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -63,34 +63,36 @@ fn metric_type(raw: &str) -> Result<&str, ApiError> {
     Ok(raw)
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct RangeParams {
     /// Start (RFC 3339); 30 days before `to` when absent
-    from: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<DateTime<Utc>>)]
+    from: Option<Time>,
     /// End, exclusive (RFC 3339); now when absent
-    to: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<DateTime<Utc>>)]
+    to: Option<Time>,
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct EventParams {
     /// Only events of this type
-    #[param(rename = "type")]
-    event_type: Option<String>,
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>, max_length = 100)]
+    event_type: Option<Text<100>>,
     /// Only events from this source
-    source: Option<String>,
+    #[param(value_type = Option<String>, max_length = 100)]
+    source: Option<Text<100>>,
     /// Created at or after (RFC 3339)
-    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<DateTime<Utc>>)]
+    created_after: Option<Time>,
     /// Created before (RFC 3339)
-    created_before: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<DateTime<Utc>>)]
+    created_before: Option<Time>,
 }
 
-#[utoipa::path(get, path = "/api/analytics/dashboard", tag = "analytics", summary = "Tasks and agents by status, recent deployments and events", responses((status = 200, description = "Tasks and agents by status, recent deployments and events", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/analytics/dashboard", tag = "analytics", summary = "Tasks and agents by status, recent deployments and events", responses((status = 200, description = "Tasks and agents by status, recent deployments and events", body = views::Dashboard), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn dashboard(
     State(state): State<AppState>,
     Org(access): Org,
@@ -121,80 +123,80 @@ async fn dashboard(
         .list(org, &EventFilter::default(), &PageRequest::first(10))
         .await?
         .items;
-    Ok(Json(json!({
-        "organization_id": org,
-        "tasks_by_status": tasks,
-        "agents_by_status": agents,
-        "recent_deployments": deployments,
-        "recent_events": events,
-    })))
+    Ok(Json(views::Dashboard {
+        organization_id: org,
+        tasks_by_status: tasks,
+        agents_by_status: agents,
+        recent_deployments: deployments
+            .into_iter()
+            .map(views::Deployment::from)
+            .collect(),
+        recent_events: events.into_iter().map(views::Event::from).collect(),
+    }))
 }
 
-async fn summary_json(
+async fn summarise(
     state: &AppState,
     access: &OrgAccess,
     metric_type: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Value, ApiError> {
+) -> Result<views::MetricSummary, ApiError> {
     let summary = state
         .store
         .metrics()
         .summary(access.organization, metric_type, from, to)
         .await?;
-    Ok(json!(summary))
+    Ok(summary.into())
 }
 
-#[utoipa::path(get, path = "/api/analytics/metrics/{metric_type}", tag = "analytics", summary = "One metric type's points and summary", params(("metric_type" = String, Path, description = "e.g. deployment_frequency"), RangeParams), responses((status = 200, description = "One metric type's points and summary", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/analytics/metrics/{metric_type}", tag = "analytics", summary = "One metric type's points and summary", params(("metric_type" = String, Path, description = "e.g. deployment_frequency"), RangeParams), responses((status = 200, description = "One metric type's points and summary", body = views::MetricSeries), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn metric(
     State(state): State<AppState>,
     Org(access): Org,
     Path(raw): Path<String>,
-    mut params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    Query(params): Query<RangeParams>,
+) -> Result<Json<views::MetricSeries>, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let metric_type = metric_type(&raw)?;
-    let (from, to) = range(params.time("from")?, params.time("to")?)?;
-    params.finish()?;
+    let (from, to) = range(time(params.from), time(params.to))?;
     let points = state
         .store
         .metrics()
         .series(access.organization, metric_type, from, to)
         .await?;
-    let summary = summary_json(&state, &access, metric_type, from, to).await?;
-    Ok(Json(json!({
-        "metric_type": metric_type,
-        "from": from,
-        "to": to,
-        "summary": summary,
-        "points": points,
-    })))
+    let summary = summarise(&state, &access, metric_type, from, to).await?;
+    Ok(Json(views::MetricSeries {
+        metric_type: metric_type.to_owned(),
+        from,
+        to,
+        summary,
+        points: points.into_iter().map(views::MetricPoint::from).collect(),
+    }))
 }
 
-#[utoipa::path(get, path = "/api/analytics/events", tag = "analytics", summary = "The event log, newest first", params(EventParams, Paging), responses((status = 200, description = "The event log, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/analytics/events", tag = "analytics", summary = "The event log, newest first", params(EventParams, Paging), responses((status = 200, description = "The event log, newest first", body = views::Page<views::Event>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn events(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    Paged { filter, page }: Paged<EventParams>,
+) -> Result<Json<views::Page<views::Event>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let filter = EventFilter {
-        event_type: params.text("type", 100)?,
-        event_source: params.text("source", 100)?,
-        created_after: params.time("created_after")?,
-        created_before: params.time("created_before")?,
+        event_type: text(filter.event_type),
+        event_source: text(filter.source),
+        created_after: time(filter.created_after),
+        created_before: time(filter.created_before),
     };
-    let page = params.page()?;
-    params.finish()?;
     let found = state
         .store
         .events()
         .list(access.organization, &filter, &page)
         .await?;
-    Ok(Json(page_json(found)))
+    Ok(Json(views::Page::of(found)))
 }
 
-#[utoipa::path(post, path = "/api/analytics/reports", tag = "analytics", summary = "Summaries of several metric types over a range", request_body = ReportRequest, responses((status = 200, description = "Summaries of several metric types over a range", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/analytics/reports", tag = "analytics", summary = "Summaries of several metric types over a range", request_body = ReportRequest, responses((status = 200, description = "Summaries of several metric types over a range", body = views::Report), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn report(
     State(state): State<AppState>,
     Org(access): Org,
@@ -208,19 +210,19 @@ async fn report(
         ));
     }
     let (from, to) = range(body.from, body.to)?;
-    let mut metrics = serde_json::Map::new();
+    let mut metrics = BTreeMap::new();
     for raw in &body.metric_types {
         let metric_type = metric_type(raw).map_err(|_| {
             ApiError::invalid("metric_types", "each metric type is 1 to 100 characters")
         })?;
-        let summary = summary_json(&state, &access, metric_type, from, to).await?;
+        let summary = summarise(&state, &access, metric_type, from, to).await?;
         metrics.insert(metric_type.to_owned(), summary);
     }
-    Ok(Json(json!({
-        "organization_id": access.organization,
-        "from": from,
-        "to": to,
-        "metrics": metrics,
-        "generated_at": Utc::now(),
-    })))
+    Ok(Json(views::Report {
+        organization_id: access.organization,
+        from,
+        to,
+        metrics,
+        generated_at: Utc::now(),
+    }))
 }

@@ -11,10 +11,11 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::openapi::{Page, Problem};
-use crate::params::{Params, all_json};
+use crate::openapi::Problem;
+use crate::params::{NoParams, Query, Text, text};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted, path_id};
+use crate::views;
 use companyos_supervisors::inputs::{GenerateCode, SyncFigmaFile};
 use companyos_supervisors::names;
 
@@ -28,30 +29,29 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(generate_code))
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct ComponentParams {
     /// Only this file's components
-    figma_file_id: Option<uuid::Uuid>,
+    #[param(value_type = Option<uuid::Uuid>)]
+    figma_file_id: Option<FigmaFileId>,
     /// Only this type
-    component_type: Option<String>,
+    #[param(value_type = Option<String>, max_length = 100)]
+    component_type: Option<Text<100>>,
 }
 
-#[utoipa::path(get, path = "/api/figma/files", tag = "design", summary = "Figma files", responses((status = 200, description = "Figma files", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/figma/files", tag = "design", summary = "Figma files", responses((status = 200, description = "Figma files", body = views::Page<views::FigmaFile>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn files(
     State(state): State<AppState>,
     Org(access): Org,
-    params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    _: Query<NoParams>,
+) -> Result<Json<views::Page<views::FigmaFile>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    params.finish()?;
     let items = state.store.figma_files().list(access.organization).await?;
-    Ok(Json(all_json(items)))
+    Ok(Json(views::Page::all(items)))
 }
 
-#[utoipa::path(get, path = "/api/figma/files/{id}", tag = "design", summary = "One Figma file", params(("id" = String, Path, description = "figma file id")), responses((status = 200, description = "One Figma file", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/figma/files/{id}", tag = "design", summary = "One Figma file", params(("id" = String, Path, description = "figma file id")), responses((status = 200, description = "One Figma file", body = views::FigmaFile), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn file(
     State(state): State<AppState>,
     Org(access): Org,
@@ -59,16 +59,15 @@ async fn file(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: FigmaFileId = path_id(&id, "figma file")?;
-    Ok(Json(
-        state
-            .store
-            .figma_files()
-            .get(access.organization, id)
-            .await?,
-    ))
+    let file = state
+        .store
+        .figma_files()
+        .get(access.organization, id)
+        .await?;
+    Ok(Json(views::FigmaFile::from(file)))
 }
 
-#[utoipa::path(post, path = "/api/figma/files/{id}/sync", tag = "design", summary = "Enqueue a file sync for the Figma watcher", params(("id" = String, Path, description = "figma file id")), responses((status = 202, description = "Enqueue a file sync for the Figma watcher", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/figma/files/{id}/sync", tag = "design", summary = "Enqueue a file sync for the Figma watcher", params(("id" = String, Path, description = "figma file id")), responses((status = 202, description = "Enqueue a file sync for the Figma watcher", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync_file(
     State(state): State<AppState>,
     Org(access): Org,
@@ -99,25 +98,27 @@ async fn sync_file(
     Ok(accepted(task))
 }
 
-#[utoipa::path(get, path = "/api/design-components", tag = "design", summary = "Design components", params(ComponentParams), responses((status = 200, description = "Design components", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/design-components", tag = "design", summary = "Design components", params(ComponentParams), responses((status = 200, description = "Design components", body = views::Page<views::DesignComponent>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn components(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    Query(params): Query<ComponentParams>,
+) -> Result<Json<views::Page<views::DesignComponent>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    let file: Option<FigmaFileId> = params.parse("figma_file_id")?;
-    let component_type = params.text("component_type", 100)?;
-    params.finish()?;
+    let component_type = text(params.component_type);
     let items = state
         .store
         .design_components()
-        .list(access.organization, file, component_type.as_deref())
+        .list(
+            access.organization,
+            params.figma_file_id,
+            component_type.as_deref(),
+        )
         .await?;
-    Ok(Json(all_json(items)))
+    Ok(Json(views::Page::all(items)))
 }
 
-#[utoipa::path(get, path = "/api/design-components/{id}", tag = "design", summary = "One design component", params(("id" = String, Path, description = "design component id")), responses((status = 200, description = "One design component", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/design-components/{id}", tag = "design", summary = "One design component", params(("id" = String, Path, description = "design component id")), responses((status = 200, description = "One design component", body = views::DesignComponent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn component(
     State(state): State<AppState>,
     Org(access): Org,
@@ -125,16 +126,15 @@ async fn component(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: DesignComponentId = path_id(&id, "design component")?;
-    Ok(Json(
-        state
-            .store
-            .design_components()
-            .get(access.organization, id)
-            .await?,
-    ))
+    let component = state
+        .store
+        .design_components()
+        .get(access.organization, id)
+        .await?;
+    Ok(Json(views::DesignComponent::from(component)))
 }
 
-#[utoipa::path(post, path = "/api/design-components/{id}/generate-code", tag = "design", summary = "Enqueue code generation for a component", params(("id" = String, Path, description = "design component id")), responses((status = 202, description = "Enqueue code generation for a component", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/design-components/{id}/generate-code", tag = "design", summary = "Enqueue code generation for a component", params(("id" = String, Path, description = "design component id")), responses((status = 202, description = "Enqueue code generation for a component", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn generate_code(
     State(state): State<AppState>,
     Org(access): Org,

@@ -20,8 +20,9 @@ use companyos_supervisors::names;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::openapi::{Paging, Problem};
-use crate::params::Params;
+use crate::graphql::types as mirror;
+use crate::openapi::Problem;
+use crate::params::{NoParams, Paged, Paging, Query, Time, time};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};
 use crate::views;
@@ -39,42 +40,40 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rollback))
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct PullRequestParams {
     /// Only this repository's
-    repository_id: Option<uuid::Uuid>,
-    /// open, closed or merged
-    state: Option<String>,
-    /// pending, approved or changes_requested
-    review_status: Option<String>,
+    #[param(value_type = Option<uuid::Uuid>)]
+    repository_id: Option<RepositoryId>,
+    /// Only pull requests in this state
+    state: Option<mirror::PrState>,
+    /// Only pull requests with this review status
+    review_status: Option<mirror::ReviewStatus>,
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct DeploymentParams {
-    /// queued, building, ready, error or canceled
-    state: Option<String>,
-    /// production, preview or development
-    environment: Option<String>,
+    /// Only deployments in this state
+    state: Option<mirror::DeploymentState>,
+    /// Only deployments to this environment
+    environment: Option<mirror::DeploymentEnvironment>,
     /// Created at or after (RFC 3339)
-    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    created_after: Option<Time>,
     /// Created before (RFC 3339)
-    created_before: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    created_before: Option<Time>,
 }
 
 #[utoipa::path(get, path = "/api/repositories", tag = "development", summary = "Repositories", responses((status = 200, description = "Repositories", body = views::Page<views::Repository>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn repositories(
     State(state): State<AppState>,
     Org(access): Org,
-    params: Params,
+    _: Query<NoParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    params.finish()?;
     let items = state.store.repositories().list(access.organization).await?;
     Ok(Json(views::Page::<views::Repository>::all(items)))
 }
@@ -131,16 +130,14 @@ async fn sync_repository(
 async fn pull_requests(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
+    Paged { filter, page }: Paged<PullRequestParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let filter = PullRequestFilter {
-        repository_id: params.parse("repository_id")?,
-        state: params.one_of("state", PullRequestState::ALL, PullRequestState::as_str)?,
-        review_status: params.one_of("review_status", ReviewStatus::ALL, ReviewStatus::as_str)?,
+        repository_id: filter.repository_id,
+        state: filter.state.map(PullRequestState::from),
+        review_status: filter.review_status.map(ReviewStatus::from),
     };
-    let page = params.page()?;
-    params.finish()?;
     let found = state
         .store
         .pull_requests()
@@ -223,21 +220,15 @@ pub(crate) async fn request_review(
 async fn deployments(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
+    Paged { filter, page }: Paged<DeploymentParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let filter = DeploymentFilter {
-        state: params.one_of("state", DeploymentState::ALL, DeploymentState::as_str)?,
-        environment: params.one_of(
-            "environment",
-            DeploymentEnvironment::ALL,
-            DeploymentEnvironment::as_str,
-        )?,
-        created_after: params.time("created_after")?,
-        created_before: params.time("created_before")?,
+        state: filter.state.map(DeploymentState::from),
+        environment: filter.environment.map(DeploymentEnvironment::from),
+        created_after: time(filter.created_after),
+        created_before: time(filter.created_before),
     };
-    let page = params.page()?;
-    params.finish()?;
     let found = state
         .store
         .deployments()

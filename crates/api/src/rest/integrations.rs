@@ -17,10 +17,11 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-use crate::openapi::{Page, Problem};
-use crate::params::{Params, all_json};
+use crate::openapi::Problem;
+use crate::params::{NoParams, Query};
 use crate::rbac::{Org, Permission};
 use crate::rest::{Action, accepted};
+use crate::views;
 use companyos_supervisors::inputs::SyncIntegration;
 use companyos_supervisors::names;
 
@@ -67,18 +68,6 @@ struct Connect {
     metadata: Option<serde_json::Map<String, Value>>,
 }
 
-fn integration_json(integration: &Integration) -> Value {
-    json!({
-        "id": integration.id,
-        "service": integration.service,
-        "status": integration.status,
-        "metadata": integration.metadata,
-        "last_sync_at": integration.last_sync_at,
-        "created_at": integration.created_at,
-        "updated_at": integration.updated_at,
-    })
-}
-
 /// The integration as its organization reads it; with its `webhook_url` for those who
 /// manage integrations (the URL's token is a capability: it reaches the webhook
 /// entry).
@@ -86,22 +75,24 @@ fn integration_view(
     state: &AppState,
     access: &crate::rbac::OrgAccess,
     headers: &HeaderMap,
-    integration: &Integration,
-) -> Value {
-    let mut view = integration_json(integration);
-    if Permission::ManageIntegrations.allows(access.role) {
-        view["webhook_url"] = integration
-            .webhook_token
-            .as_deref()
-            .and_then(|token| {
-                state
-                    .webhooks
-                    .webhook_url(headers, integration.service, token)
-            })
-            .into();
-        view["webhook_secret_set"] = integration.webhook_secret_encrypted.is_some().into();
+    integration: Integration,
+) -> views::Integration {
+    let manager = Permission::ManageIntegrations.allows(access.role);
+    let webhook_url = integration
+        .webhook_token
+        .as_deref()
+        .filter(|_| manager)
+        .and_then(|token| {
+            state
+                .webhooks
+                .webhook_url(headers, integration.service, token)
+        });
+    let webhook_secret_set = manager.then_some(integration.webhook_secret_encrypted.is_some());
+    views::Integration {
+        webhook_url,
+        webhook_secret_set,
+        ..views::Integration::from(integration)
     }
-    view
 }
 
 /// Starts or stops the organization's adapters to match what is connected. The change
@@ -113,27 +104,29 @@ async fn adapters_changed(state: &AppState, org: companyos_store::OrgId) {
     }
 }
 
-#[utoipa::path(get, path = "/api/integrations", tag = "integrations", summary = "Connected services", responses((status = 200, description = "Connected services", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/integrations", tag = "integrations", summary = "Connected services", responses((status = 200, description = "Connected services", body = views::Page<views::Integration>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     Org(access): Org,
     headers: HeaderMap,
-    params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    _: Query<NoParams>,
+) -> Result<Json<views::Page<views::Integration>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    params.finish()?;
-    let items: Vec<Value> = state
+    let items = state
         .store
         .integrations()
         .list(access.organization)
         .await?
-        .iter()
+        .into_iter()
         .map(|integration| integration_view(&state, &access, &headers, integration))
         .collect();
-    Ok(Json(all_json(items)))
+    Ok(Json(views::Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
-#[utoipa::path(get, path = "/api/integrations/{service}", tag = "integrations", summary = "One connected service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "One connected service", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/integrations/{service}", tag = "integrations", summary = "One connected service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "One connected service", body = views::Integration), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read(
     State(state): State<AppState>,
     Org(access): Org,
@@ -150,11 +143,11 @@ async fn read(
         &state,
         &access,
         &headers,
-        &integration,
+        integration,
     )))
 }
 
-#[utoipa::path(post, path = "/api/integrations/{service}/connect", tag = "integrations", summary = "Connect a service (credentials are sealed, never returned)", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), request_body = Connect, responses((status = 201, description = "Connect a service (credentials are sealed, never returned)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/integrations/{service}/connect", tag = "integrations", summary = "Connect a service (credentials are sealed, never returned)", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), request_body = Connect, responses((status = 201, description = "Connect a service (credentials are sealed, never returned)", body = views::Connected), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn connect(
     State(state): State<AppState>,
     Org(access): Org,
@@ -215,8 +208,10 @@ async fn connect(
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
     let started = default_agents(&state, &access, service).await;
-    let mut answer = integration_view(&state, &access, &headers, &integration);
-    answer["agents_started"] = json!(started);
+    let answer = views::Connected {
+        integration: integration_view(&state, &access, &headers, integration),
+        agents_started: started,
+    };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
@@ -230,7 +225,7 @@ async fn default_agents(
     state: &AppState,
     access: &crate::rbac::OrgAccess,
     service: Service,
-) -> Vec<Value> {
+) -> Vec<views::StartedAgent> {
     let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
     match service {
         Service::Github => wanted.push((
@@ -279,9 +274,11 @@ async fn default_agents(
             .spawn_agent(access.organization, &name, agent_type, configuration)
             .await
         {
-            Ok(agent) => {
-                started.push(json!({"id": agent.id, "name": agent.name, "type": agent.agent_type}))
-            }
+            Ok(agent) => started.push(views::StartedAgent {
+                id: agent.id,
+                name: agent.name,
+                agent_type: agent.agent_type,
+            }),
             Err(error) => tracing::warn!(%error, agent_type, "a default agent was not started"),
         }
     }
@@ -305,7 +302,7 @@ async fn disconnect(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/integrations/{service}/sync", tag = "integrations", summary = "Enqueue a sync task for the service's watcher agent", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "Enqueue a sync task for the service's watcher agent", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/integrations/{service}/sync", tag = "integrations", summary = "Enqueue a sync task for the service's watcher agent", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "Enqueue a sync task for the service's watcher agent", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync(
     State(state): State<AppState>,
     Org(access): Org,
@@ -336,7 +333,7 @@ async fn sync(
     Ok(accepted(task))
 }
 
-#[utoipa::path(get, path = "/api/integrations/{service}/status", tag = "integrations", summary = "Connection status and last sync", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "Connection status and last sync", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/integrations/{service}/status", tag = "integrations", summary = "Connection status and last sync", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "Connection status and last sync", body = views::ConnectionStatus), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn status(
     State(state): State<AppState>,
     Org(access): Org,
@@ -349,10 +346,10 @@ async fn status(
         .integrations()
         .get(access.organization, service)
         .await?;
-    Ok(Json(json!({
-        "service": service,
-        "connected": true,
-        "status": integration.status,
-        "last_sync_at": integration.last_sync_at,
-    })))
+    Ok(Json(views::ConnectionStatus {
+        service: service.into(),
+        connected: true,
+        status: integration.status.into(),
+        last_sync_at: integration.last_sync_at,
+    }))
 }

@@ -13,7 +13,7 @@ use companyos_store::{
     MemberChange, MemberRole, MembershipRefusal, OrganizationPatch, StoreError, UserId,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,9 +26,10 @@ use crate::auth_routes::{
     organization, organization_json,
 };
 use crate::error::{ApiError, ApiJson};
-use crate::openapi::{Page, Problem};
+use crate::openapi::Problem;
 use crate::rbac::{OrgAccess, Permission};
 use crate::rest::path_id;
+use crate::views;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -59,24 +60,27 @@ struct RoleChange {
     role: String,
 }
 
-#[utoipa::path(get, path = "/api/organizations", tag = "organizations", summary = "The caller's organizations", responses((status = 200, description = "The caller's organizations", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/organizations", tag = "organizations", summary = "The caller's organizations", responses((status = 200, description = "The caller's organizations", body = views::Page<views::Organization>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
-    let items: Vec<Value> = state
+    let items = state
         .store
         .organizations()
         .list_for_user(user)
         .await?
-        .iter()
-        .map(|(organization, role)| organization_json(organization, *role))
+        .into_iter()
+        .map(|(organization, role)| views::Organization::of(organization, role))
         .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": null })))
+    Ok(Json(views::Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Any signed-in person may start another organization, which they own.
-#[utoipa::path(post, path = "/api/organizations", tag = "organizations", summary = "Create an organization owned by the caller", request_body = NewOrganization, responses((status = 201, description = "Create an organization owned by the caller", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/organizations", tag = "organizations", summary = "Create an organization owned by the caller", request_body = NewOrganization, responses((status = 201, description = "Create an organization owned by the caller", body = views::Organization), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -98,7 +102,7 @@ async fn create(
     ))
 }
 
-#[utoipa::path(patch, path = "/api/organizations/{id}", tag = "organizations", summary = "Rename or configure an organization", params(("id" = String, Path, description = "organization id")), request_body = UpdateOrganization, responses((status = 200, description = "Rename or configure an organization", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/organizations/{id}", tag = "organizations", summary = "Rename or configure an organization", params(("id" = String, Path, description = "organization id")), request_body = UpdateOrganization, responses((status = 200, description = "Rename or configure an organization", body = views::Organization), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -210,7 +214,7 @@ async fn change_member(
     Ok(changed)
 }
 
-#[utoipa::path(patch, path = "/api/organizations/{id}/members/{user_id}", tag = "organizations", summary = "Change a member's role", params(("id" = String, Path, description = "organization id"), ("user_id" = String, Path, description = "member's user id")), request_body = RoleChange, responses((status = 200, description = "Change a member's role", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/organizations/{id}/members/{user_id}", tag = "organizations", summary = "Change a member's role", params(("id" = String, Path, description = "organization id"), ("user_id" = String, Path, description = "member's user id")), request_body = RoleChange, responses((status = 200, description = "Change a member's role", body = views::Membership), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn set_role(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -245,11 +249,7 @@ async fn set_role(
     )
     .await?
     .ok_or_else(ApiError::internal)?;
-    Ok(Json(json!({
-        "user_id": membership.user_id,
-        "organization_id": membership.organization_id,
-        "role": membership.role,
-    })))
+    Ok(Json(views::Membership::from(membership)))
 }
 
 /// Owners and admins remove members; anyone may leave.

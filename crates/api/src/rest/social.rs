@@ -20,10 +20,12 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-use crate::openapi::{Page, Paging, Problem};
-use crate::params::{Params, all_json, page_json};
+use crate::graphql::types as mirror;
+use crate::openapi::Problem;
+use crate::params::{Paged, Paging, Query};
 use crate::rbac::{Org, OrgAccess, Permission};
 use crate::rest::{Action, accepted, path_id};
+use crate::views;
 use companyos_supervisors::inputs::PublishPost;
 use companyos_supervisors::names;
 
@@ -78,46 +80,44 @@ fn platform(raw: &str) -> Result<SocialPlatform, ApiError> {
     })
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct AccountParams {
-    /// twitter or linkedin
-    platform: Option<String>,
+    /// Only accounts on this platform
+    platform: Option<mirror::SocialPlatform>,
 }
 
-/// Query filters (documentation of what `Params` reads).
-#[derive(utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct PostParams {
     /// Only this account's posts
-    social_account_id: Option<uuid::Uuid>,
-    /// draft, scheduled, published or failed
-    status: Option<String>,
-    /// twitter or linkedin
-    platform: Option<String>,
+    #[param(value_type = Option<uuid::Uuid>)]
+    social_account_id: Option<SocialAccountId>,
+    /// Only posts in this status
+    status: Option<mirror::SocialPostStatus>,
+    /// Only posts on this platform
+    platform: Option<mirror::SocialPlatform>,
 }
 
-#[utoipa::path(get, path = "/api/social/accounts", tag = "social", summary = "Social accounts", params(AccountParams), responses((status = 200, description = "Social accounts", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/social/accounts", tag = "social", summary = "Social accounts", params(AccountParams), responses((status = 200, description = "Social accounts", body = views::Page<views::SocialAccount>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn accounts(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    Query(params): Query<AccountParams>,
+) -> Result<Json<views::Page<views::SocialAccount>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    let platform = params.one_of("platform", SocialPlatform::ALL, SocialPlatform::as_str)?;
-    params.finish()?;
     let items = state
         .store
         .social_accounts()
-        .list(access.organization, platform)
+        .list(
+            access.organization,
+            params.platform.map(SocialPlatform::from),
+        )
         .await?;
-    Ok(Json(all_json(items)))
+    Ok(Json(views::Page::all(items)))
 }
 
-#[utoipa::path(get, path = "/api/social/accounts/{id}", tag = "social", summary = "One social account", params(("id" = String, Path, description = "social account id")), responses((status = 200, description = "One social account", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/social/accounts/{id}", tag = "social", summary = "One social account", params(("id" = String, Path, description = "social account id")), responses((status = 200, description = "One social account", body = views::SocialAccount), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn account(
     State(state): State<AppState>,
     Org(access): Org,
@@ -125,16 +125,15 @@ async fn account(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: SocialAccountId = path_id(&id, "social account")?;
-    Ok(Json(
-        state
-            .store
-            .social_accounts()
-            .get(access.organization, id)
-            .await?,
-    ))
+    let account = state
+        .store
+        .social_accounts()
+        .get(access.organization, id)
+        .await?;
+    Ok(Json(views::SocialAccount::from(account)))
 }
 
-#[utoipa::path(post, path = "/api/social/accounts/{platform}/connect", tag = "social", summary = "Connect a social account (credentials sealed)", params(("platform" = String, Path, description = "twitter or linkedin")), request_body = ConnectAccount, responses((status = 201, description = "Connect a social account (credentials sealed)", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/social/accounts/{platform}/connect", tag = "social", summary = "Connect a social account (credentials sealed)", params(("platform" = String, Path, description = "twitter or linkedin")), request_body = ConnectAccount, responses((status = 201, description = "Connect a social account (credentials sealed)", body = views::SocialAccount), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn connect_account(
     State(state): State<AppState>,
     Org(access): Org,
@@ -167,32 +166,33 @@ async fn connect_account(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(account)))
+    Ok((
+        StatusCode::CREATED,
+        Json(views::SocialAccount::from(account)),
+    ))
 }
 
-#[utoipa::path(get, path = "/api/social/posts", tag = "social", summary = "Social posts, newest first", params(PostParams, Paging), responses((status = 200, description = "Social posts, newest first", body = Page), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/social/posts", tag = "social", summary = "Social posts, newest first", params(PostParams, Paging), responses((status = 200, description = "Social posts, newest first", body = views::Page<views::SocialPost>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn posts(
     State(state): State<AppState>,
     Org(access): Org,
-    mut params: Params,
-) -> Result<impl IntoResponse, ApiError> {
+    Paged { filter, page }: Paged<PostParams>,
+) -> Result<Json<views::Page<views::SocialPost>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let filter = SocialPostFilter {
-        social_account_id: params.parse("social_account_id")?,
-        status: params.one_of("status", SocialPostStatus::ALL, SocialPostStatus::as_str)?,
-        platform: params.one_of("platform", SocialPlatform::ALL, SocialPlatform::as_str)?,
+        social_account_id: filter.social_account_id,
+        status: filter.status.map(SocialPostStatus::from),
+        platform: filter.platform.map(SocialPlatform::from),
     };
-    let page = params.page()?;
-    params.finish()?;
     let found = state
         .store
         .social_posts()
         .list(access.organization, &filter, &page)
         .await?;
-    Ok(Json(page_json(found)))
+    Ok(Json(views::Page::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/social/posts/{id}", tag = "social", summary = "One social post", params(("id" = String, Path, description = "social post id")), responses((status = 200, description = "One social post", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/social/posts/{id}", tag = "social", summary = "One social post", params(("id" = String, Path, description = "social post id")), responses((status = 200, description = "One social post", body = views::SocialPost), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -200,16 +200,15 @@ async fn read_post(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let id: SocialPostId = path_id(&id, "social post")?;
-    Ok(Json(
-        state
-            .store
-            .social_posts()
-            .get(access.organization, id)
-            .await?,
-    ))
+    let post = state
+        .store
+        .social_posts()
+        .get(access.organization, id)
+        .await?;
+    Ok(Json(views::SocialPost::from(post)))
 }
 
-#[utoipa::path(post, path = "/api/social/posts", tag = "social", summary = "Draft a post", request_body = CreatePost, responses((status = 201, description = "Draft a post", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/social/posts", tag = "social", summary = "Draft a post", request_body = CreatePost, responses((status = 201, description = "Draft a post", body = views::SocialPost), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn create_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -230,10 +229,10 @@ async fn create_post(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(post)))
+    Ok((StatusCode::CREATED, Json(views::SocialPost::from(post))))
 }
 
-#[utoipa::path(patch, path = "/api/social/posts/{id}", tag = "social", summary = "Edit or schedule a post", params(("id" = String, Path, description = "social post id")), request_body = UpdatePost, responses((status = 200, description = "Edit or schedule a post", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/social/posts/{id}", tag = "social", summary = "Edit or schedule a post", params(("id" = String, Path, description = "social post id")), request_body = UpdatePost, responses((status = 200, description = "Edit or schedule a post", body = views::SocialPost), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn update_post(
     State(state): State<AppState>,
     Org(access): Org,
@@ -264,7 +263,7 @@ async fn update_post(
             },
         )
         .await?;
-    Ok(Json(post))
+    Ok(Json(views::SocialPost::from(post)))
 }
 
 #[utoipa::path(delete, path = "/api/social/posts/{id}", tag = "social", summary = "Delete a post", params(("id" = String, Path, description = "social post id")), responses((status = 204, description = "Delete a post"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -284,7 +283,7 @@ async fn delete_post(
 }
 
 /// Publishing is a task for the content agent that waits for a person's approval.
-#[utoipa::path(post, path = "/api/social/posts/{id}/publish", tag = "social", summary = "Enqueue publication, waiting for approval", params(("id" = String, Path, description = "social post id")), responses((status = 202, description = "Enqueue publication, waiting for approval", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/social/posts/{id}/publish", tag = "social", summary = "Enqueue publication, waiting for approval", params(("id" = String, Path, description = "social post id")), responses((status = 202, description = "Enqueue publication, waiting for approval", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn publish(
     State(state): State<AppState>,
     Org(access): Org,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use companyos_store::{AgentId, AgentStatus, OrgId};
+use companyos_store::{AgentId, OrgId};
 use companyos_supervisors::{ActorInfo, AgentKind, RestartPolicy, RuntimeConfig, Strategy};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,11 +39,41 @@ pub(crate) enum Role {
     Agent,
 }
 
+/// The kind of agent a node is (or, for a kind's supervisor, holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Kind {
+    Watcher,
+    Executor,
+    Coordinator,
+    Analyst,
+}
+
+impl From<AgentKind> for Kind {
+    fn from(kind: AgentKind) -> Kind {
+        match kind {
+            AgentKind::Watcher => Kind::Watcher,
+            AgentKind::Executor => Kind::Executor,
+            AgentKind::Coordinator => Kind::Coordinator,
+            AgentKind::Analyst => Kind::Analyst,
+        }
+    }
+}
+
+/// Which children a supervisor restarts when one fails: the one, all of them, or the one
+/// and those started after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum StrategyName {
+    OneForOne,
+    OneForAll,
+    RestForOne,
+}
+
 /// The restart policy of a node's supervisor.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Policy {
-    /// one_for_one, one_for_all or rest_for_one.
-    strategy: &'static str,
+    strategy: StrategyName,
     max_restarts: u32,
     window_secs: u64,
 }
@@ -52,9 +82,9 @@ impl From<RestartPolicy> for Policy {
     fn from(policy: RestartPolicy) -> Self {
         Policy {
             strategy: match policy.strategy {
-                Strategy::OneForOne => "one_for_one",
-                Strategy::OneForAll => "one_for_all",
-                Strategy::RestForOne => "rest_for_one",
+                Strategy::OneForOne => StrategyName::OneForOne,
+                Strategy::OneForAll => StrategyName::OneForAll,
+                Strategy::RestForOne => StrategyName::RestForOne,
             },
             max_restarts: policy.max_restarts,
             window_secs: policy.window.as_secs(),
@@ -74,10 +104,8 @@ pub(crate) struct TreeNode {
     agent_id: Option<AgentId>,
     agent_name: Option<String>,
     agent_type: Option<String>,
-    #[schema(value_type = Option<String>)]
-    kind: Option<AgentKind>,
-    #[schema(value_type = Option<String>)]
-    status: Option<AgentStatus>,
+    kind: Option<Kind>,
+    status: Option<crate::graphql::types::AgentStatus>,
     restarts: u32,
     messages_handled: u64,
     mailbox: usize,
@@ -164,8 +192,8 @@ async fn tree(
                 agent_id: actor.agent_id,
                 agent_name: described.map(|(name, _)| name.clone()),
                 agent_type: described.map(|(_, agent_type)| agent_type.clone()),
-                kind: actor.kind,
-                status: actor.status,
+                kind: actor.kind.map(Kind::from),
+                status: actor.status.map(Into::into),
                 restarts: actor.restarts,
                 messages_handled: actor.messages_handled,
                 mailbox: actor.mailbox,

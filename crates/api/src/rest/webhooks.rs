@@ -602,7 +602,7 @@ async fn receive(
             .await;
     }
 
-    let event_type = normalise::normalise(service, github_event, &payload).event_type;
+    let event_type = normalise::received_type(service, github_event);
     let recorded = state
         .webhooks
         .writer(&state.store)

@@ -2104,6 +2104,10 @@ async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
         (stored.status, stored.event_id),
         (DeliveryStatus::Processed, Some(made.id))
     );
+    assert_eq!(
+        stored.event_type, "github.ping",
+        "a processed delivery is named by its event, no longer by what its request said"
+    );
     assert!(
         deliveries
             .pending(github.id, 10)
