@@ -603,6 +603,35 @@ await step('an incident opened through the API shows its timeline and the rollba
   return `${status}, ${steps} timeline events, rollback waiting for approval`;
 });
 
+await step('a deployment agent is configured with fields of its own: a value the node would drop is refused next to its field, and the node keeps what is saved with its types', async () => {
+  await page.goto(`${origin}/agents/list?new=1`);
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Type').selectOption('deployment');
+  await dialog.getByLabel('Name').fill('e2e-deployments');
+  await dialog.getByTestId('deployment-config').waitFor();
+  await dialog.getByLabel('Paths to probe').fill('/\n/api/health');
+  const healthy = dialog.getByLabel('Healthy from (score)');
+  await healthy.fill('150');
+  await dialog.getByRole('button', { name: 'Create and start' }).click();
+  await dialog.getByText('must be from 0 to 100').waitFor({ timeout: 5000 });
+  if ((await healthy.getAttribute('aria-invalid')) !== 'true') throw new Error('the score field is not marked invalid');
+  const violations = await axe(page);
+  await page.screenshot({ path: join(SHOTS, 'agents-deployment-config.png') });
+  if (violations.length) throw new Error(`axe: ${describeViolations(violations)}`);
+  if ((await rest('GET', '/api/agents?type=deployment', authed())).json.items.length) throw new Error('the refused configuration reached the node');
+  await healthy.fill('80');
+  await dialog.getByRole('button', { name: 'Create and start' }).click();
+  await page.getByTestId('agents-table').getByText('e2e-deployments').waitFor();
+  const agent = (await rest('GET', '/api/agents?type=deployment', authed())).json.items.find((item) => item.name === 'e2e-deployments');
+  if (!agent) throw new Error('the agent is not listed by the API');
+  // Left out of the rest of the run, which expects no deployment agent.
+  await rest('DELETE', `/api/agents/${agent.id}`, authed());
+  const expected = { paths: ['/', '/api/health'], timeout_ms: 10000, slow_ms: 1500, healthy_at: 80, ready_timeout_seconds: 900, ready_poll_ms: 5000 };
+  const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b))));
+  if (sorted(agent.configuration) !== sorted(expected)) throw new Error(`the node keeps ${JSON.stringify(agent.configuration)}`);
+  return JSON.stringify(agent.configuration);
+});
+
 // ---- areas: screenshots and accessibility, as the owner, light theme, then dark.
 const AREAS = [
   ['command-center', '/'],

@@ -24,7 +24,7 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
   const selected = types.data?.items.find((candidate) => candidate.type === type);
   const spawn = useMutation({
     mutationFn: () => {
-      const configuration = configurationOf(draft, selected?.default_configuration);
+      const configuration = configurationOf(draft, selected?.default_configuration, type);
       return call(api.POST('/api/agents', { body: { name, type, configuration } }));
     },
     onSuccess: () => {
@@ -35,7 +35,7 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
       setType('');
     },
     onError: (error) => {
-      if (error instanceof ConfigError) setConfigErrors({ [error.key]: error.message });
+      if (error instanceof ConfigError) setConfigErrors(error.errors);
     },
   });
   const errors = spawn.error instanceof ConfigError ? { fields: {}, form: null } : fieldErrors(spawn.error, ['name', 'type', 'configuration']);
@@ -108,14 +108,14 @@ function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void
   const nameId = useFieldId('name');
   const save = useMutation({
     mutationFn: () =>
-      call(api.PATCH('/api/agents/{id}', { params: { path: { id: agent.id } }, body: { name, configuration: configurationOf(draft, defaults) } })),
+      call(api.PATCH('/api/agents/{id}', { params: { path: { id: agent.id } }, body: { name, configuration: configurationOf(draft, defaults, agent.type) } })),
     onSuccess: () => {
       void invalidate('agents');
       void invalidate('tree');
       onClose();
     },
     onError: (error) => {
-      if (error instanceof ConfigError) setConfigErrors({ [error.key]: error.message });
+      if (error instanceof ConfigError) setConfigErrors(error.errors);
     },
   });
   const errors = save.error instanceof ConfigError ? { fields: {}, form: null } : fieldErrors(save.error, ['name', 'configuration']);

@@ -1,8 +1,11 @@
 // An agent's configuration as a form, shaped by its type's default configuration:
 // strings, numbers and booleans as fields, anything else as JSON. The notification agent's
-// channels and routing rules also have fields of their own (the routes stay editable as JSON).
+// channels and routing rules also have fields of their own (the routes stay editable as
+// JSON), and so does the deployment agent's health check and redeploy (DeploymentFields).
 import { Plus, Trash2 } from 'lucide-react';
 import { Button, Field, Input, Select, Textarea, useFieldId } from '../../components/ui';
+import { DeploymentFields } from './DeploymentFields';
+import { DEPLOYMENT_KEYS, readDeployment } from './deploymentConfig';
 
 export type ConfigDraft = Record<string, string | boolean>;
 
@@ -14,16 +17,28 @@ export function draftOf(configuration: Record<string, unknown> | null | undefine
   return draft;
 }
 
-/** The configuration to send, read back with the defaults' types; throws naming the key that is not valid. */
-export function configurationOf(draft: ConfigDraft, defaults: Record<string, unknown> | null | undefined): Record<string, unknown> {
+/**
+ * The configuration to send, read back with the defaults' types (and, for an agent type
+ * with fields of its own, by that type's rules); throws a ConfigError naming every key
+ * that is not valid.
+ */
+export function configurationOf(draft: ConfigDraft, defaults: Record<string, unknown> | null | undefined, agentType?: string): Record<string, unknown> {
   const result: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(draft)) {
+  const errors: Record<string, string> = {};
+  let generic = draft;
+  if (agentType === 'deployment') {
+    const deployment = readDeployment(draft, defaults);
+    Object.assign(result, deployment.configuration);
+    Object.assign(errors, deployment.errors);
+    generic = Object.fromEntries(Object.entries(draft).filter(([key]) => !DEPLOYMENT_KEYS.has(key)));
+  }
+  for (const [key, raw] of Object.entries(generic)) {
     const sample = defaults?.[key];
     if (typeof raw === 'boolean') result[key] = raw;
     else if (typeof sample === 'number') {
       const value = Number(raw);
-      if (raw.trim() === '' || Number.isNaN(value)) throw new ConfigError(key, 'must be a number');
-      result[key] = value;
+      if (raw.trim() === '' || Number.isNaN(value)) errors[key] = `${key} must be a number`;
+      else result[key] = value;
     } else if (typeof sample === 'string') result[key] = raw;
     else if (sample === null || sample === undefined) {
       // No type to go by: JSON when it reads as JSON, else the text as it is (a channel id).
@@ -36,10 +51,11 @@ export function configurationOf(draft: ConfigDraft, defaults: Record<string, unk
       try {
         result[key] = JSON.parse(raw);
       } catch {
-        throw new ConfigError(key, 'must be valid JSON');
+        errors[key] = `${key} must be valid JSON`;
       }
     }
   }
+  if (Object.keys(errors).length > 0) throw new ConfigError(errors);
   // A routing rule's kinds left with an empty entry while typing.
   if (Array.isArray(result.routes)) {
     result.routes = result.routes.map((route: unknown) =>
@@ -49,12 +65,10 @@ export function configurationOf(draft: ConfigDraft, defaults: Record<string, unk
   return result;
 }
 
+/** Keys of a configuration that are not valid, each with what is wrong, to show next to its field. */
 export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key} ${message}`);
+  constructor(readonly errors: Record<string, string>) {
+    super(Object.values(errors).join('; '));
   }
 }
 
@@ -182,8 +196,9 @@ function NotificationFields({ draft, onChange, errors }: { draft: ConfigDraft; o
 export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { draft: ConfigDraft; defaults: Record<string, unknown> | null | undefined; onChange: (draft: ConfigDraft) => void; errors: Record<string, string>; agentType?: string }) {
   const base = useFieldId('config');
   const notification = agentType === 'notification';
-  const keys = Object.keys(draft).filter((key) => !notification || key !== 'default_channel' && key !== 'approvals_channel');
-  if (!notification && keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
+  const deployment = agentType === 'deployment';
+  const keys = Object.keys(draft).filter((key) => (notification ? key !== 'default_channel' && key !== 'approvals_channel' : deployment ? !DEPLOYMENT_KEYS.has(key) : true));
+  if (!notification && !deployment && keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
   const field = (key: string) => {
         const value = draft[key];
         const sample = defaults?.[key];
@@ -207,6 +222,14 @@ export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { d
           </Field>
         );
   };
+  if (deployment) {
+    return (
+      <div className="space-y-3">
+        <DeploymentFields draft={draft} defaults={defaults} onChange={onChange} errors={errors} />
+        {keys.map(field)}
+      </div>
+    );
+  }
   if (!notification) return <div className="space-y-3">{keys.map(field)}</div>;
   const others = keys.filter((key) => !NOTIFICATION_KEYS.has(key));
   return (
