@@ -497,7 +497,11 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
 
 async fn shutdown_signal() {
     let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            // Without the handler, Ctrl-C cannot be heard: wait for SIGTERM alone.
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {

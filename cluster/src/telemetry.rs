@@ -23,5 +23,7 @@ pub fn init(config: &LogConfig) {
             .try_init(),
     };
     // A subscriber is already installed only when the node runs inside a test.
-    let _ = result;
+    if result.is_err() {
+        tracing::debug!("a log subscriber was installed already; it is kept");
+    }
 }

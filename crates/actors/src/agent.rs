@@ -3,6 +3,7 @@
 //! reach it. Each lifecycle transition it makes is written to `agents.status` and
 //! published on the [`EventBus`].
 
+use crate::respond;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -322,7 +323,7 @@ async fn answer(
         .answer(&context, &question)
         .await
         .map_err(AgentError::from);
-    let _ = reply.send(answer);
+    respond(reply, answer, "agent answer");
 }
 
 impl AgentActor {
@@ -363,7 +364,7 @@ impl AgentActor {
                         }
                     };
                     // The dispatcher may have given up waiting; that is its business.
-                    let _ = reply.send(outcome);
+                    respond(reply, outcome, "agent task");
                 }
                 .instrument(span)
                 .await;
@@ -384,7 +385,7 @@ impl AgentActor {
                         Ok(tasks) => tracing::debug!(tasks = tasks.len(), "the watcher decided"),
                         Err(reason) => tracing::warn!(%reason, "the watcher could not decide"),
                     }
-                    let _ = reply.send(result);
+                    respond(reply, result, "agent task");
                 }
                 .instrument(span)
                 .await;
@@ -414,13 +415,17 @@ impl AgentActor {
             }
             AgentMessage::Ask { question, reply } => answer(state, question, reply).await,
             AgentMessage::Snapshot(reply) => {
-                let _ = reply.send(AgentSnapshot {
-                    identity: (*state.identity).clone(),
-                    kind: state.kind,
-                    status: state.status,
-                    current_task: state.current_task,
-                    messages_handled: state.messages_handled,
-                });
+                respond(
+                    reply,
+                    AgentSnapshot {
+                        identity: (*state.identity).clone(),
+                        kind: state.kind,
+                        status: state.status,
+                        current_task: state.current_task,
+                        messages_handled: state.messages_handled,
+                    },
+                    "agent snapshot",
+                );
             }
         }
         Ok(())

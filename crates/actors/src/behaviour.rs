@@ -242,10 +242,9 @@ pub trait Behaviour: Send + Sync + 'static {
     /// Performs one task (executors, coordinators, analysts) and returns its output.
     async fn perform(
         &mut self,
-        context: &TaskContext,
+        _context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        let _ = context;
         Err(TaskFailure::Permanent(format!(
             "a {} agent does not perform {} tasks",
             self.kind().as_str(),
@@ -256,10 +255,9 @@ pub trait Behaviour: Send + Sync + 'static {
     /// Decides what to do about an event (watchers): the tasks to spawn.
     async fn on_event(
         &mut self,
-        context: &TaskContext,
-        event: &RoutedEvent,
+        _context: &TaskContext,
+        _event: &RoutedEvent,
     ) -> Result<Vec<TaskRequest>, TaskFailure> {
-        let _ = (context, event);
         Ok(Vec::new())
     }
 
@@ -271,21 +269,19 @@ pub trait Behaviour: Send + Sync + 'static {
     /// Reacts to a broadcast on one of its topics: the tasks to spawn, if any.
     async fn on_broadcast(
         &mut self,
-        context: &TaskContext,
-        topic: &str,
-        payload: &Value,
+        _context: &TaskContext,
+        _topic: &str,
+        _payload: &Value,
     ) -> Result<Vec<TaskRequest>, TaskFailure> {
-        let _ = (context, topic, payload);
         Ok(Vec::new())
     }
 
     /// Answers a question from another agent (request/response, consensus).
     async fn answer(
         &mut self,
-        context: &TaskContext,
-        question: &Value,
+        _context: &TaskContext,
+        _question: &Value,
     ) -> Result<Value, TaskFailure> {
-        let _ = (context, question);
         Err(TaskFailure::Permanent(format!(
             "a {} agent answers no questions",
             self.kind().as_str()

@@ -88,8 +88,11 @@ impl EventBus {
     }
 
     pub fn publish(&self, event: RuntimeEvent) {
-        // No subscriber is fine: events are also in the database.
-        let _ = self.sender.send(event);
+        // No subscriber is not an error (nobody is watching live, and events are also
+        // in the database): the send's only failure is exactly that.
+        if self.sender.send(event).is_err() {
+            tracing::trace!("runtime event published with no subscriber");
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {

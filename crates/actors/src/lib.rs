@@ -39,6 +39,7 @@ pub use behaviour::{
 };
 pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;
+pub use metrics::respond;
 pub use port::{
     GitHubRequest, GitHubResponse, IntegrationPort, SlackRequest, SlackResponse, SyncReport,
     SyncRequest, VendorRequest, VendorResponse, VercelRequest, VercelResponse,

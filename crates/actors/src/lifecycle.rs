@@ -70,8 +70,8 @@ impl LifecycleWriter {
     /// Waits until every write queued before this call is applied.
     pub async fn flush(&self) {
         let (done, applied) = oneshot::channel();
-        if self.requests.send(Request::Flush(done)).is_ok() {
-            let _ = applied.await;
+        if self.requests.send(Request::Flush(done)).is_err() || applied.await.is_err() {
+            tracing::error!("lifecycle writer stopped; nothing left to wait for");
         }
     }
 
@@ -101,7 +101,8 @@ async fn run(store: Store, mut requests: mpsc::UnboundedReceiver<Request>) {
         apply(&store, &writes).await;
         writes.clear();
         for done in flushes.drain(..) {
-            let _ = done.send(());
+            // A flusher that stopped waiting needs no answer.
+            done.send(()).ok();
         }
     }
 }

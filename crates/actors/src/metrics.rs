@@ -10,6 +10,7 @@ use crate::behaviour::AgentKind;
 pub const AGENT_MESSAGES_HANDLED_TOTAL: &str = "companyos_agent_messages_handled_total";
 pub const AGENT_MESSAGE_HANDLING_SECONDS: &str = "companyos_agent_message_handling_seconds";
 pub const AGENT_MAILBOX_MESSAGES: &str = "companyos_agent_mailbox_messages";
+pub const REPLIES_UNDELIVERED_TOTAL: &str = "companyos_actor_replies_undelivered_total";
 
 /// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder.
 pub fn describe() {
@@ -26,6 +27,20 @@ pub fn describe() {
         AGENT_MAILBOX_MESSAGES,
         "Messages sent to agents of this node and not yet handled."
     );
+    metrics::describe_counter!(
+        REPLIES_UNDELIVERED_TOTAL,
+        "Answers an actor sent to a caller that had stopped waiting, by what was answered."
+    );
+}
+
+/// Answers a caller. A caller that stopped waiting (it timed out, or its request was
+/// dropped) cannot be told anything more: the answer is logged at debug and counted
+/// as `companyos_actor_replies_undelivered_total{to}`, never silently discarded.
+pub fn respond<T>(port: ractor::RpcReplyPort<T>, answer: T, to: &'static str) {
+    if port.send(answer).is_err() {
+        tracing::debug!(to, "the caller stopped waiting for its answer");
+        counter!(REPLIES_UNDELIVERED_TOTAL, "to" => to).increment(1);
+    }
 }
 
 pub(crate) fn message_handled(kind: AgentKind, took: Duration) {

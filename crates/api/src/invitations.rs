@@ -50,7 +50,7 @@ pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Invite {
     email: String,
-    /// owner, admin, member or viewer.
+    #[schema(value_type = crate::graphql::types::MemberRole)]
     role: String,
 }
 
@@ -69,7 +69,7 @@ pub(crate) struct InvitationView {
     #[schema(value_type = String, format = Uuid)]
     organization_id: companyos_store::OrgId,
     email: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::graphql::types::MemberRole)]
     role: MemberRole,
     #[schema(value_type = Option<String>, format = Uuid)]
     invited_by: Option<UserId>,
@@ -101,7 +101,7 @@ struct InvitationList {
 struct InvitationPreview {
     organization_name: String,
     email: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::graphql::types::MemberRole)]
     role: MemberRole,
     expires_at: chrono::DateTime<Utc>,
 }

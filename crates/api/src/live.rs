@@ -88,7 +88,9 @@ impl Default for LiveConnections {
 impl LiveConnections {
     fn publish(&self, change: LiveChange) {
         // No receiver means no live connection: nothing to close.
-        let _ = self.changes.send(change);
+        if self.changes.send(change).is_err() {
+            tracing::trace!("no live connection to tell");
+        }
     }
 
     pub fn session_ended(&self, session: uuid::Uuid) {

@@ -539,13 +539,34 @@ view! {
     }
 }
 
+/// The kind of an agent: what its supervisor is, and how it works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Watcher,
+    Executor,
+    Coordinator,
+    Analyst,
+}
+
+impl From<companyos_supervisors::AgentKind> for Kind {
+    fn from(kind: companyos_supervisors::AgentKind) -> Kind {
+        use companyos_supervisors::AgentKind;
+        match kind {
+            AgentKind::Watcher => Kind::Watcher,
+            AgentKind::Executor => Kind::Executor,
+            AgentKind::Coordinator => Kind::Coordinator,
+            AgentKind::Analyst => Kind::Analyst,
+        }
+    }
+}
+
 /// An agent type this node runs, with what a new agent of it starts with.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AgentType {
     #[serde(rename = "type")]
     pub name: String,
-    /// `watcher`, `actor` or `coordinator`.
-    pub kind: String,
+    pub kind: Kind,
     pub capabilities: Vec<String>,
     #[schema(value_type = Object)]
     pub default_configuration: Value,

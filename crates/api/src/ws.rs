@@ -162,7 +162,9 @@ async fn serve(
                 _ => break,
             }
         }
-        let _ = sink.close().await;
+        if let Err(error) = sink.close().await {
+            tracing::debug!(%error, "websocket closed uncleanly");
+        }
     });
     let mut subscriptions = Subscriptions::default();
     let ended = loop {
@@ -228,7 +230,9 @@ async fn serve(
         }
     }
     drop(out);
-    let _ = writer.await;
+    if let Err(error) = writer.await {
+        tracing::warn!(%error, "websocket writer ended abnormally");
+    }
     metrics::gauge!(crate::metrics::WS_CONNECTIONS).decrement(1.0);
 }
 

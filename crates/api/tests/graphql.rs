@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{Caller, Server, serve, wait_for_task};
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, until};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -90,7 +90,7 @@ async fn queries_and_mutations_go_through_the_runtime(db: &TestDb) {
         wait_for_task(&server, &caller, id, "completed").await;
     }
     // Statistics are written by the lifecycle writer just after each completion.
-    for _ in 0..100 {
+    until("the agent's statistics to count five tasks", || async {
         let (_, row) = server
             .call(
                 Method::GET,
@@ -99,11 +99,9 @@ async fn queries_and_mutations_go_through_the_runtime(db: &TestDb) {
                 None,
             )
             .await;
-        if row["total_tasks_completed"] == 5 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        row["total_tasks_completed"] == 5
+    })
+    .await;
 
     // Nested relations, filters and pages.
     let page = graphql(

@@ -20,7 +20,7 @@ use common::{Caller, Server, approve, create_task, serve_node, task, task_where}
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::{slack_signature, vercel_signature};
 use companyos_store::Service;
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, until};
 use companyos_supervisors::AgentTypeRegistry;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -838,17 +838,15 @@ async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_
     let pipeline_id = pipeline["id"].as_str().expect("id").to_owned();
 
     // The first monitor round is done: stop the coordinator mid-pipeline, then start it.
-    for _ in 0..600 {
-        let done = common::tasks_of(&server, &owner, "check_deployment")
+    until("the first monitor round's two checks", || async {
+        common::tasks_of(&server, &owner, "check_deployment")
             .await
             .iter()
             .filter(|task| task["status"] == "completed")
-            .count();
-        if done >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+            .count()
+            >= 2
+    })
+    .await;
     let (status, body) = server
         .call(
             Method::POST,

@@ -16,7 +16,7 @@ use common::{Caller, Server, serve, serve_with, token};
 use companyos_api::WebhookConfig;
 use companyos_api::oauth::GitHubOAuth;
 use companyos_integrations::webhooks::{github_signature, twitter_crc_response};
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, eventually};
 use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -861,8 +861,7 @@ async fn vendor_ids_are_the_organizations_own(db: &TestDb) {
         StatusCode::ACCEPTED
     );
     for caller in [&victim_caller, &squatter_caller] {
-        let mut found = Value::Null;
-        for _ in 0..200 {
+        let found = eventually("each organization's pull request", || async {
             let (_, pulls) = server
                 .call(Method::GET, "/api/pull-requests", caller, None)
                 .await;
@@ -870,11 +869,12 @@ async fn vendor_ids_are_the_organizations_own(db: &TestDb) {
                 .as_array()
                 .is_some_and(|items| items.len() == 1)
             {
-                found = pulls;
-                break;
+                Ok(pulls)
+            } else {
+                Err(pulls)
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await;
         assert_eq!(
             found["items"][0]["number"], 2,
             "each organization has its own row"

@@ -99,22 +99,20 @@ async fn connections_past_the_limit_are_closed_at_once() {
     assert!(until_closed(&mut third).await.is_empty(), "nothing served");
     drop(open);
     // Room again once the others closed.
-    let mut served = None;
-    for _ in 0..100 {
-        let mut stream = TcpStream::connect(&address).await.expect("connect");
-        if stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .await
-            .is_ok()
-        {
+    let served =
+        companyos_store::testing::eventually("a request served once the others closed", || async {
+            let mut stream = TcpStream::connect(&address).await.expect("connect");
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await
+                .map_err(|error| error.to_string())?;
             let answer = until_closed(&mut stream).await;
-            if !answer.is_empty() {
-                served = Some(answer);
-                break;
+            if answer.is_empty() {
+                Err("closed unanswered".to_owned())
+            } else {
+                Ok(answer)
             }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let served = served.expect("served once the others closed");
+        })
+        .await;
     assert!(served.starts_with(b"HTTP/1.1 200"));
 }

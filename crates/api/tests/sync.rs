@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::{Caller, Server, executors, serve_node, wait_for_task};
 use companyos_api::WebhookConfig;
 use companyos_store::Service;
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, eventually};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
@@ -64,15 +64,16 @@ async fn an_adapter_syncs_on_its_own_without_any_agent(db: &TestDb) {
     // Never synced: the first sync is due at once (within the few seconds' spread).
     connect(&server, &owner, "github", json!({"token": "ghp_periodic"})).await;
     // Deployments are the last rows a repository's sync writes.
-    let (mut pulls, mut deployments) = (Vec::new(), Vec::new());
-    for _ in 0..300 {
-        pulls = items(&server, &owner, "/api/pull-requests").await;
-        deployments = items(&server, &owner, "/api/deployments").await;
-        if !deployments.is_empty() {
-            break;
+    let (pulls, deployments) = eventually("the periodic sync's deployments", || async {
+        let pulls = items(&server, &owner, "/api/pull-requests").await;
+        let deployments = items(&server, &owner, "/api/deployments").await;
+        if deployments.is_empty() {
+            Err(pulls)
+        } else {
+            Ok((pulls, deployments))
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     assert_eq!(pulls.len(), 1, "synced by the adapter alone");
     assert_eq!(deployments.len(), 1, "{deployments:?}");
     let (_, tasks) = server
@@ -313,17 +314,17 @@ async fn a_github_sync_brings_repositories_pull_requests_and_deployments(db: &Te
         .await;
     assert_eq!(code, StatusCode::ACCEPTED, "{body}");
     let id = body["id"].as_str().expect("task id").to_owned();
-    let mut task = Value::Null;
-    for _ in 0..200 {
-        let (_, current) = server
+    let task = eventually("the sync task to wait with its reason", || async {
+        let (_, task) = server
             .call(Method::GET, &format!("/api/agent-tasks/{id}"), &owner, None)
             .await;
-        task = current;
         if task["waiting_reason"].is_string() {
-            break;
+            Ok(task)
+        } else {
+            Err(task)
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     assert_eq!(task["status"], "pending", "re-queued, not failed: {task}");
     assert!(
         task["waiting_reason"]

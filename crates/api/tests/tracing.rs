@@ -11,13 +11,12 @@ mod common;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::{Caller, serve_node, task};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
-use companyos_store::testing::{TestBackend, TestDb};
+use companyos_store::testing::{TestBackend, TestDb, eventually};
 use companyos_supervisors::AgentTypeRegistry;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -153,14 +152,15 @@ async fn one_delivery_is_followed_from_the_request_to_the_agents_completion() {
         .expect("the event")
         .to_owned();
     // The dispatcher logs a task's end after the agent answers.
-    let mut lines = Vec::new();
-    for _ in 0..200 {
-        lines = captured.lines();
+    let lines = eventually("the task's end in the log", || async {
+        let lines = captured.lines();
         if line_with(&lines, "task finished", &[&task_id]).is_some() {
-            break;
+            Ok(lines)
+        } else {
+            Err(lines.len())
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await;
 
     assert!(
         line_with(&lines, "delivery recorded", &[&delivery]).is_some(),

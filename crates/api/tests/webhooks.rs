@@ -8,12 +8,11 @@ mod common;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
 use common::{Caller, Server, executors, serve_with};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::github_signature;
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, eventually, until};
 use companyos_store::{DeliveryStatus, OrgId};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -219,7 +218,7 @@ async fn every_vector_is_accepted_or_refused_over_http(db: &TestDb) {
 
     // Each recorded delivery becomes an event, and the domain rows follow.
     let org_id = OrgId(org.parse().expect("org"));
-    wait_until(|| async {
+    until("the deliveries to be processed", || async {
         db.store
             .deliveries()
             .count(org_id, DeliveryStatus::Processed)
@@ -273,20 +272,6 @@ async fn every_vector_is_accepted_or_refused_over_http(db: &TestDb) {
         assert!(types.contains(&wanted), "{wanted} in {types:?}");
     }
     server.stop().await;
-}
-
-async fn wait_until<F, Fut>(mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..400 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("not done within 10 s");
 }
 
 async fn a_pull_request_delivery_becomes_a_completed_review_task_once(db: &TestDb) {
@@ -402,8 +387,7 @@ async fn a_types_tasks_are_spread_across_its_agents(db: &TestDb) {
         let (status, answer) = deliver(&server, &path, &headers, body.clone()).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     }
-    let mut tasks = Vec::new();
-    for _ in 0..400 {
+    let tasks = eventually("one completed review per delivery", || async {
         let (_, page) = server
             .call(
                 Method::GET,
@@ -412,12 +396,14 @@ async fn a_types_tasks_are_spread_across_its_agents(db: &TestDb) {
                 None,
             )
             .await;
-        tasks = page["items"].as_array().cloned().unwrap_or_default();
+        let tasks = page["items"].as_array().cloned().unwrap_or_default();
         if tasks.len() == DELIVERIES {
-            break;
+            Ok(tasks)
+        } else {
+            Err(tasks.len())
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await;
     assert_eq!(tasks.len(), DELIVERIES, "one review per delivery");
     for reviewer in &reviewers {
         let share = tasks
@@ -434,7 +420,7 @@ async fn a_types_tasks_are_spread_across_its_agents(db: &TestDb) {
 
 /// The organization's one task, once completed.
 async fn loop_for_task(server: &Server, owner: &Caller) -> Value {
-    for _ in 0..400 {
+    eventually("a completed task", || async {
         let (_, tasks) = server
             .call(
                 Method::GET,
@@ -443,12 +429,12 @@ async fn loop_for_task(server: &Server, owner: &Caller) -> Value {
                 None,
             )
             .await;
-        if let Some(task) = tasks["items"].as_array().and_then(|tasks| tasks.first()) {
-            return task.clone();
+        match tasks["items"].as_array().and_then(|tasks| tasks.first()) {
+            Some(task) => Ok(task.clone()),
+            None => Err(tasks),
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no completed task within 10 s");
+    })
+    .await
 }
 
 /// A pull request opened for an organization with a GitHub watcher but no reviewer: the
@@ -484,17 +470,16 @@ async fn a_review_waits_for_a_reviewer_and_runs_when_one_starts(db: &TestDb) {
     let (status, answer) = deliver(&server, &path, &headers, body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
 
-    let mut waiting = Value::Null;
-    for _ in 0..400 {
+    let waiting = eventually("the review task, waiting", || async {
         let (_, tasks) = server
             .call(Method::GET, "/api/agent-tasks?status=pending", &owner, None)
             .await;
-        if let Some(task) = tasks["items"].as_array().and_then(|tasks| tasks.first()) {
-            waiting = task.clone();
-            break;
+        match tasks["items"].as_array().and_then(|tasks| tasks.first()) {
+            Some(task) => Ok(task.clone()),
+            None => Err(tasks),
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await;
     assert_eq!(waiting["task_type"], "analyze_pr", "{waiting}");
     assert!(waiting["agent_id"].is_null(), "{waiting}");
     assert!(
@@ -661,7 +646,7 @@ async fn bad_deliveries_get_clear_errors_and_lose_nothing(db: &TestDb) {
 
     let (status, body) = deliver(&server, &path, &signed(&ok), ok.clone()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    wait_until(|| async {
+    until("the deliveries to be processed", || async {
         db.store
             .deliveries()
             .count(org_id, DeliveryStatus::Processed)

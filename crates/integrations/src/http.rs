@@ -47,7 +47,13 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, HttpSetupError> {
 /// Makes aws-lc-rs the process's rustls provider (idempotent; a provider installed
 /// first is kept).
 pub fn install_default_provider() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // The only failure is that a provider is installed already, which is kept.
+    if rustls::crypto::aws_lc_rs::default_provider()
+        .install_default()
+        .is_err()
+    {
+        tracing::trace!("a rustls provider was installed already");
+    }
 }
 
 #[cfg(test)]

@@ -135,11 +135,14 @@ impl TestDb {
             && let Ok(options) = PgConnectOptions::from_str(&server_url)
             && let Ok(mut admin) = PgConnection::connect_with(&options).await
         {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            if let Err(error) = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
             )))
             .execute(&mut admin)
-            .await;
+            .await
+            {
+                eprintln!("test database {database} left behind: {error}");
+            }
             admin.close().await.ok();
         }
     }
@@ -250,4 +253,3 @@ mod tests {
         );
     }
 }
-

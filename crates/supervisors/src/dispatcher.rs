@@ -185,7 +185,9 @@ fn tick_later(myself: &ActorRef<DispatcherMessage>, deps: &Deps) {
             () = tokio::time::sleep(interval) => {},
         }
         // A dispatcher that stopped in the meantime is not an error.
-        let _ = myself.send_message(DispatcherMessage::Tick);
+        if myself.send_message(DispatcherMessage::Tick).is_err() {
+            tracing::trace!("dispatcher stopped before its tick");
+        }
     });
 }
 

@@ -11,6 +11,7 @@
 //!
 //! [`AgentDirectory`]: crate::AgentDirectory
 
+use companyos_actors::respond;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,7 +90,7 @@ impl Actor for Gateway {
                     let answer = ask(&deps, organization_id, agent_id, question, timeout)
                         .await
                         .map_err(RemoteError::from);
-                    let _ = reply.send(answer);
+                    respond(reply, answer, "gateway ask");
                 });
             }
             GatewayMessage::Route {
@@ -107,7 +108,7 @@ impl Actor for Gateway {
                             organization: organization_id,
                         })
                     };
-                    let _ = reply.send(routed);
+                    respond(reply, routed, "gateway route");
                 });
             }
             GatewayMessage::Broadcast {
@@ -119,10 +120,10 @@ impl Actor for Gateway {
             } => {
                 let reached =
                     broadcast_local(&deps, organization_id, &topic, &payload, broadcast_id);
-                let _ = reply.send(reached.len());
+                respond(reply, reached.len(), "gateway broadcast");
             }
             GatewayMessage::Cancel { task_id, reply } => {
-                let _ = reply.send(deps.dispatch.cancel(task_id));
+                respond(reply, deps.dispatch.cancel(task_id), "gateway cancel");
             }
         }
         Ok(())

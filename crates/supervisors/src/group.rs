@@ -5,6 +5,7 @@
 //! the escalation, and count it against its own limit (`group_policy`). Past that limit
 //! the kind supervisor fails, and its organization supervisor decides.
 
+use companyos_actors::respond;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -134,7 +135,7 @@ impl KindState {
             store: self.deps.store.clone(),
             queue: self.deps.queue.clone(),
             bus: self.deps.bus.clone(),
-            integrations: Some(crate::sync::port(&self.deps)),
+            integrations: Some(crate::integrations::port(&self.deps)),
             llm: self.deps.llm.clone(),
             lifecycle: self.deps.lifecycle.clone(),
         };
@@ -397,14 +398,14 @@ impl Actor for KindSupervisor {
                     Some(index) if state.children[index].actor.is_some() => Ok(()),
                     _ => state.start_by_id(&myself, agent).await,
                 };
-                let _ = reply.send(result);
+                respond(reply, result, "start agent");
             }
             KindMessage::StopAgent(agent, reply) => {
                 if let Some(index) = state.child_index(agent) {
                     state.stop_child(&myself, index, "stopped");
                     state.children.remove(index);
                 }
-                let _ = reply.send(());
+                respond(reply, (), "stop agent");
             }
             KindMessage::RestartAgent(agent) => {
                 if state
@@ -415,7 +416,7 @@ impl Actor for KindSupervisor {
                 }
             }
             KindMessage::Describe(reply) => {
-                let _ = reply.send(state.describe().await);
+                respond(reply, state.describe().await, "describe");
             }
         }
         Ok(())

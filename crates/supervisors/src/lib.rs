@@ -10,7 +10,6 @@
 //!
 //! **Must never import:** `api`, axum or anything HTTP: supervisors never speak HTTP.
 
-mod adapter;
 mod approvals;
 mod children;
 mod consensus;
@@ -25,7 +24,6 @@ mod policy;
 mod router;
 mod runtime;
 mod scheduler;
-mod sync;
 mod system;
 mod tree;
 
@@ -34,10 +32,10 @@ pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
 pub use error::{RemoteError, RuntimeError, StartError};
 pub use gateway::GatewayMessage;
+pub use integrations::sync::AdapterConfig;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use runtime::{Placement, Runtime, RuntimeConfig};
 pub use scheduler::{ScheduleError, SchedulerConfig, next_run};
-pub use sync::AdapterConfig;
 pub use tree::ActorInfo;
 
 // What the edge needs of the actors crate, so that it depends on this crate alone: the
@@ -47,7 +45,7 @@ pub use tree::ActorInfo;
 pub use companyos_actors::code_review;
 pub use companyos_actors::{
     AgentError, AgentKind, AgentType, AgentTypeRegistry, Behaviour, RoutedEvent, RuntimeEvent,
-    SlackRequest, SlackResponse, TaskContext, TaskFailure, TaskRequest, input_value,
+    SlackRequest, SlackResponse, TaskContext, TaskFailure, TaskRequest, input_value, respond,
     waiting_reason,
 };
 /// The operations agents' task inputs and names (rollback; approvals from Slack).

@@ -7,6 +7,7 @@
 //! events left unrouted (a node that died between recording an event and routing it):
 //! the oldest first, a batch per message, only those of organizations hosted here.
 
+use companyos_actors::respond;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
@@ -65,7 +66,11 @@ impl Actor for EventRouter {
                 event_id,
                 reply,
             } => {
-                let _ = reply.send(route(deps, organization_id, event_id).await);
+                respond(
+                    reply,
+                    route(deps, organization_id, event_id).await,
+                    "route event",
+                );
             }
             RouterMessage::RouteStored(event) => {
                 if let Err(error) = route_stored(deps, &event).await {

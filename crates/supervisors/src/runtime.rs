@@ -25,10 +25,10 @@ use crate::error::{RemoteError, RuntimeError};
 use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
 use crate::integrations::IntegrationsMessage;
+use crate::integrations::sync::AdapterConfig;
 use crate::policy::RestartPolicy;
 use crate::router::RouterMessage;
 use crate::scheduler::{self, SchedulerConfig};
-use crate::sync::AdapterConfig;
 use crate::tree::{ActorInfo, Deps, NodeState, OrgMessage, RootMessage, RootSupervisor};
 
 /// How a runtime runs.
@@ -148,13 +148,16 @@ impl Runtime {
     /// subtree. Tasks still running keep their rows `in_progress`; their leases expire
     /// and another node (or the next start) runs them.
     pub async fn shutdown(&self) {
-        let _ = self
+        if let Err(error) = self
             .root
             .stop_and_wait(
                 Some("runtime shut down".into()),
                 Some(Duration::from_secs(30)),
             )
-            .await;
+            .await
+        {
+            tracing::warn!(%error, "the supervision tree did not stop in time");
+        }
         self.deps.lifecycle.flush().await;
     }
 
@@ -432,7 +435,10 @@ impl Runtime {
     pub async fn integrations_changed(&self, org: OrgId) -> Result<(), RuntimeError> {
         match self.deps.node.integrations(org) {
             Some(supervisor) => {
-                let _ = supervisor.send_message(IntegrationsMessage::Refresh);
+                if let Err(error) = supervisor.send_message(IntegrationsMessage::Refresh) {
+                    // Stopping: it reads the table again when the organization restarts.
+                    tracing::warn!(%org, %error, "integrations supervisor not told of the change");
+                }
             }
             // Starting it starts the adapters of what is connected now.
             None => {
@@ -599,8 +605,11 @@ impl Runtime {
                 }
             }
         }
-        if let Some(router) = self.deps.node.router() {
-            let _ = router.cast(RouterMessage::Sweep);
+        // The router sweeps when it (re)starts anyway.
+        if let Some(router) = self.deps.node.router()
+            && let Err(error) = router.cast(RouterMessage::Sweep)
+        {
+            tracing::warn!(%error, "event router not asked to sweep");
         }
         Ok(())
     }
@@ -617,7 +626,7 @@ impl Runtime {
     /// to a vendor (answering a Slack interaction), through the same adapters and rate
     /// limits.
     pub fn integrations(&self) -> Arc<dyn companyos_actors::IntegrationPort> {
-        crate::sync::port(&self.deps)
+        crate::integrations::port(&self.deps)
     }
 
     fn publish_task(&self, task: &AgentTask) {

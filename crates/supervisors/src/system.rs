@@ -7,6 +7,7 @@
 //! Their state that must outlive a restart (tasks in flight, their cancellation tokens,
 //! the dispatcher's wake-up) lives in [`Deps`], not in the actors.
 
+use companyos_actors::respond;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -162,7 +163,7 @@ impl Actor for SystemSupervisor {
                         )
                     })
                     .collect();
-                let _ = reply.send(tree);
+                respond(reply, tree, "describe");
             }
         }
         Ok(())

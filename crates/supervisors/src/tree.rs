@@ -23,6 +23,7 @@
 //! children itself before it returns the error: a restarted subtree never runs next to
 //! the remains of the one it replaces.
 
+use companyos_actors::respond;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -354,7 +355,7 @@ impl Actor for OrgSupervisor {
                     .groups
                     .find_mut(|of| *of == kind)
                     .and_then(|group| group.actor.clone());
-                let _ = reply.send(actor);
+                respond(reply, actor, "kind supervisor");
             }
             OrgMessage::RestartGroup(kind) => {
                 let stopped = state
@@ -408,7 +409,7 @@ impl Actor for OrgSupervisor {
                     }
                     tree.extend(adapters);
                 }
-                let _ = reply.send(tree);
+                respond(reply, tree, "describe");
             }
         }
         Ok(())
@@ -578,7 +579,7 @@ impl Actor for RootSupervisor {
                 } else {
                     state.start_organization(&myself, org).await
                 };
-                let _ = reply.send(result);
+                respond(reply, result, "start organization");
             }
             RootMessage::StopOrganization(org, reply) => {
                 if let Some(index) = state.organizations.position(|id| *id == org) {
@@ -588,7 +589,7 @@ impl Actor for RootSupervisor {
                         .stop_and_wait(&myself.get_cell(), "organization moved or stopped", None)
                         .await;
                 }
-                let _ = reply.send(());
+                respond(reply, (), "stop organization");
             }
             RootMessage::RestartOrganization(org) => {
                 let stopped = state
@@ -613,7 +614,7 @@ impl Actor for RootSupervisor {
                     .organizations
                     .find_mut(|id| *id == org)
                     .and_then(|entry| entry.actor.clone());
-                let _ = reply.send(actor);
+                respond(reply, actor, "organization supervisor");
             }
             RootMessage::Describe(reply) => {
                 let mut tree = vec![ActorInfo::actor("root".into(), None, 0)];
@@ -643,7 +644,7 @@ impl Actor for RootSupervisor {
                         tree.extend(actors);
                     }
                 }
-                let _ = reply.send(tree);
+                respond(reply, tree, "describe");
             }
         }
         Ok(())

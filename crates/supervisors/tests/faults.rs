@@ -5,14 +5,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_actors::{
     AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
 };
 use companyos_integrations::normalise::{EventPayload, normalise};
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, until};
 use companyos_store::*;
 use companyos_supervisors::{
     ActorInfo, ConsensusRule, DispatcherConfig, GatewayMessage, Placement, RemoteError,
@@ -246,19 +246,6 @@ async fn organization(store: &Store) -> OrgId {
         .id
 }
 
-/// Waits until `done` holds, failing the test (not hanging it) after a generous bound.
-async fn eventually<F, Fut>(what: &str, mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done().await {
-        assert!(Instant::now() < deadline, "gave up waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// True when every one of `tasks` has completed.
 async fn all_completed(store: &Store, org: OrgId, tasks: &[TaskId]) -> bool {
     for task in tasks {
@@ -316,7 +303,7 @@ async fn a_panicking_agent_is_restarted_and_its_task_retried(db: &TestDb) {
                 .id,
         );
     }
-    eventually("every task completes", || async {
+    until("every task completes", || async {
         let mut all = vec![crashing.id];
         all.extend(&others);
         all_completed(&db.store, org, &all).await
@@ -353,7 +340,7 @@ async fn a_panicking_agent_is_restarted_and_its_task_retried(db: &TestDb) {
         "{}",
         node.path
     );
-    eventually("the statistics count the completed task", || async {
+    until("the statistics count the completed task", || async {
         let agent = db.store.agents().get(org, crashy.id).await.expect("agent");
         (agent.status, agent.total_tasks_completed) == (AgentStatus::Idle, 1)
     })
@@ -385,7 +372,7 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
         new.max_attempts = 10;
         tasks.push(runtime.submit(new).await.expect("submit").id);
     }
-    eventually("the agent is disabled", || async {
+    until("the agent is disabled", || async {
         db.store
             .agents()
             .get(org, broken.id)
@@ -396,7 +383,7 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
     })
     .await;
     // The escalation is recorded durably (just after the status is written).
-    eventually("the escalation is recorded", || async {
+    until("the escalation is recorded", || async {
         let filter = EventFilter {
             event_type: Some("agent.disabled".into()),
             ..EventFilter::default()
@@ -463,7 +450,7 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
     crashing.store(false, Ordering::SeqCst);
     let enabled = runtime.enable_agent(org, broken.id).await.expect("enable");
     assert_eq!(enabled.status, AgentStatus::Idle);
-    eventually("every task completes after re-enabling", || async {
+    until("every task completes after re-enabling", || async {
         all_completed(&db.store, org, &tasks).await
     })
     .await;
@@ -509,7 +496,7 @@ async fn a_node_stopped_mid_task_finishes_every_task_after_restart(db: &TestDb) 
                             .id,
                     );
                 }
-                eventually("a few tasks are done and one is running", || async {
+                until("a few tasks are done and one is running", || async {
                     let page = store
                         .tasks()
                         .list(org, &TaskFilter::default(), &PageRequest::first(100))
@@ -579,7 +566,7 @@ async fn a_node_stopped_mid_task_finishes_every_task_after_restart(db: &TestDb) 
         })
     });
     let runtime = start(&db.store, registry, RestartPolicy::default()).await;
-    eventually("every accepted task completes", || async {
+    until("every accepted task completes", || async {
         all_completed(&db.store, org, &tasks).await
     })
     .await;
@@ -592,7 +579,7 @@ async fn a_node_stopped_mid_task_finishes_every_task_after_restart(db: &TestDb) 
     // Statistics are refreshed just after each completion is recorded, in batches: a
     // node that dies outright may take its last completions' update with it (the task
     // rows are the truth). Every completion of the new node counts.
-    eventually(
+    until(
         "the agent's statistics count every task after the restart",
         || async {
             let agent_row = db.store.agents().get(org, agent).await.expect("agent");
@@ -639,7 +626,7 @@ async fn a_flood_for_one_agent_does_not_starve_the_others(db: &TestDb) {
                 .id,
         );
     }
-    eventually("the quiet agent's tasks complete", || async {
+    until("the quiet agent's tasks complete", || async {
         all_completed(&db.store, org, &quiet_tasks).await
     })
     .await;
@@ -675,13 +662,13 @@ async fn cancelling_a_running_task_reaches_the_agent(db: &TestDb) {
         .submit(task(org, agent.id, json!({})))
         .await
         .expect("submit");
-    eventually("the task runs", || async {
+    until("the task runs", || async {
         status_of(&db.store, org, long.id).await == TaskStatus::InProgress
     })
     .await;
     let cancelled = runtime.cancel(org, long.id).await.expect("cancel");
     assert_eq!(cancelled.status, TaskStatus::Cancelled);
-    eventually("the agent is idle again", || async {
+    until("the agent is idle again", || async {
         db.store
             .agents()
             .get(org, agent.id)
@@ -881,7 +868,7 @@ async fn a_schedule_missed_while_down_runs_once_on_start_up(db: &TestDb) {
         RestartPolicy::default(),
     )
     .await;
-    eventually("the missed schedule ran", || async {
+    until("the missed schedule ran", || async {
         let page = db
             .store
             .tasks()
@@ -989,7 +976,7 @@ async fn a_coordinator_stopped_between_steps_resumes_at_that_step(db: &TestDb) {
     let run_task = runtime.submit(run_task).await.expect("submit");
 
     // Stop the coordinator while it waits on stage 1, after stage 0 finished.
-    eventually("the workflow reaches stage 1", || async {
+    until("the workflow reaches stage 1", || async {
         let runs = db
             .store
             .workflows()
@@ -1008,7 +995,7 @@ async fn a_coordinator_stopped_between_steps_resumes_at_that_step(db: &TestDb) {
         .await
         .expect("enable");
 
-    eventually("the workflow completes", || async {
+    until("the workflow completes", || async {
         status_of(&db.store, org, run_task.id).await == TaskStatus::Completed
     })
     .await;
@@ -1210,7 +1197,7 @@ async fn an_organization_moves_to_another_node_from_the_database_alone(db: &Test
                 .id,
         );
     }
-    eventually("the first node has done some", || async {
+    until("the first node has done some", || async {
         done.lock().expect("lock").len() >= 2
     })
     .await;
@@ -1242,7 +1229,7 @@ async fn an_organization_moves_to_another_node_from_the_database_alone(db: &Test
         "starts empty"
     );
     second.start_organization(org).await.expect("move");
-    eventually("every task completes on the second node", || async {
+    until("every task completes on the second node", || async {
         all_completed(&db.store, org, &tasks).await
     })
     .await;
@@ -1349,7 +1336,7 @@ async fn the_tree_shows_mailbox_depth_and_metrics_count_the_work(db: &TestDb) {
             })
         })
         .collect();
-    eventually("two questions wait in the mailbox", || async {
+    until("two questions wait in the mailbox", || async {
         let tree = runtime.tree().await.expect("tree");
         tree.iter()
             .find(|info| info.agent_id == Some(slow))
@@ -1371,12 +1358,12 @@ async fn the_tree_shows_mailbox_depth_and_metrics_count_the_work(db: &TestDb) {
         .submit(task(org, counter, json!({"text": "metrics count this"})))
         .await
         .expect("submit");
-    eventually("the task completes", || async {
+    until("the task completes", || async {
         status_of(&db.store, org, done.id).await == TaskStatus::Completed
     })
     .await;
     // Each figure is recorded just after the work it counts is visible.
-    eventually("the counters and histograms count the work", || async {
+    until("the counters and histograms count the work", || async {
         metric(
             "companyos_agent_messages_handled_total",
             Some(("kind", "executor")),
@@ -1451,7 +1438,7 @@ async fn broadcasts_reach_the_agents_listening_to_the_topic(db: &TestDb) {
             .expect("broadcast"),
         0
     );
-    eventually("each listener's task completes", || async {
+    until("each listener's task completes", || async {
         let page = db
             .store
             .tasks()
@@ -1574,7 +1561,7 @@ async fn strategies_apply_per_subtree(db: &TestDb) {
         .await
         .expect("submit")
         .id;
-    eventually("the crashed task is retried and completes", || {
+    until("the crashed task is retried and completes", || {
         all_completed(&db.store, org, std::slice::from_ref(&crashed))
     })
     .await;
@@ -1594,7 +1581,7 @@ async fn strategies_apply_per_subtree(db: &TestDb) {
         .await
         .expect("submit")
         .id;
-    eventually("the restarted sibling works", || {
+    until("the restarted sibling works", || {
         all_completed(&db.store, org, std::slice::from_ref(&counted))
     })
     .await;
@@ -1644,7 +1631,7 @@ async fn a_subtree_that_keeps_losing_agents_fails_to_its_organization(db: &TestD
         .submit(task(org, broken.id, json!({})))
         .await
         .expect("submit");
-    eventually(
+    until(
         "the executors subtree is restarted by its organization",
         || async {
             let tree = runtime.tree().await.expect("tree");
@@ -1687,7 +1674,7 @@ async fn a_subtree_that_keeps_losing_agents_fails_to_its_organization(db: &TestD
         .await
         .expect("submit")
         .id;
-    eventually("the sibling in the rebuilt subtree works", || {
+    until("the sibling in the rebuilt subtree works", || {
         all_completed(&db.store, org, std::slice::from_ref(&counted))
     })
     .await;
@@ -1765,7 +1752,7 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
         "one adapter per connected integration: {:?}",
         tree.iter().map(|actor| &actor.path).collect::<Vec<_>>()
     );
-    eventually("the delivery becomes an event", || async {
+    until("the delivery becomes an event", || async {
         db.store
             .deliveries()
             .get(org, delivery)
@@ -1780,7 +1767,7 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
         status: Some(TaskStatus::Completed),
         ..TaskFilter::default()
     };
-    eventually("its review task completes", || async {
+    until("its review task completes", || async {
         db.store
             .tasks()
             .list(org, &filter, &PageRequest::default())
@@ -1845,7 +1832,7 @@ async fn events_left_unrouted_are_routed_at_start_up(db: &TestDb) {
         Box::new(CrashesWhile(Arc::new(AtomicBool::new(false))))
     });
     let runtime = start(&db.store, registry, RestartPolicy::default()).await;
-    eventually("the event is routed", || async {
+    until("the event is routed", || async {
         db.store
             .events()
             .get(org, event.id)
@@ -1867,7 +1854,7 @@ async fn events_left_unrouted_are_routed_at_start_up(db: &TestDb) {
         .expect("tasks");
     assert_eq!(tasks.items.len(), 1, "one task for the one event");
     let review = [tasks.items[0].id];
-    eventually("the review task completes", || {
+    until("the review task completes", || {
         all_completed(&db.store, org, &review)
     })
     .await;
@@ -2025,7 +2012,7 @@ async fn a_crashed_dispatcher_is_restarted_and_work_goes_on(db: &TestDb) {
                 .id,
         );
     }
-    eventually("every task completes", || {
+    until("every task completes", || {
         all_completed(&db.store, org, &tasks)
     })
     .await;

@@ -171,7 +171,7 @@ async fn agent_types(
         .types()
         .map(|agent_type| views::AgentType {
             name: agent_type.name.to_string(),
-            kind: agent_type.kind.as_str().to_owned(),
+            kind: agent_type.kind.into(),
             capabilities: agent_type
                 .capabilities
                 .iter()

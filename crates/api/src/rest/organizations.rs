@@ -57,6 +57,7 @@ struct UpdateOrganization {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RoleChange {
+    #[schema(value_type = crate::graphql::types::MemberRole)]
     role: String,
 }
 

@@ -68,7 +68,7 @@ struct UpdatePost {
     content: Option<String>,
     scheduled_for: Option<DateTime<Utc>>,
     /// `draft` or `scheduled`; publishing goes through `/publish`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<mirror::SocialPostStatus>)]
     status: Option<SocialPostStatus>,
 }
 

@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::openapi::Problem;
 use crate::rbac::{Org, Permission};
+use crate::views::Kind;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(tree))
@@ -37,27 +38,6 @@ pub(crate) enum Role {
     Integrations,
     Adapter,
     Agent,
-}
-
-/// The kind of agent a node is (or, for a kind's supervisor, holds).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Kind {
-    Watcher,
-    Executor,
-    Coordinator,
-    Analyst,
-}
-
-impl From<AgentKind> for Kind {
-    fn from(kind: AgentKind) -> Kind {
-        match kind {
-            AgentKind::Watcher => Kind::Watcher,
-            AgentKind::Executor => Kind::Executor,
-            AgentKind::Coordinator => Kind::Coordinator,
-            AgentKind::Analyst => Kind::Analyst,
-        }
-    }
 }
 
 /// Which children a supervisor restarts when one fails: the one, all of them, or the one

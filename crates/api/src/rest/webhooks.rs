@@ -317,6 +317,18 @@ impl DeliveryWriter {
     }
 }
 
+/// Hands a request its delivery's outcome. A request that is gone (its client hung up)
+/// needs no answer: the delivery is recorded either way, and redelivered if the vendor
+/// saw no answer.
+fn answer_request(
+    reply: oneshot::Sender<Result<Recorded, StoreError>>,
+    outcome: Result<Recorded, StoreError>,
+) {
+    if reply.send(outcome).is_err() {
+        tracing::debug!("webhook request gone before its delivery was recorded");
+    }
+}
+
 fn writer_stopped() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -353,7 +365,7 @@ async fn write_batches(store: Store, waiting: Arc<tokio::sync::Mutex<mpsc::Recei
         match store.deliveries().record_many(&rows).await {
             Ok(recorded) => {
                 for (reply, recorded) in replies.into_iter().zip(recorded) {
-                    let _ = reply.send(Ok(recorded));
+                    answer_request(reply, Ok(recorded));
                 }
             }
             Err(error) => {
@@ -361,7 +373,7 @@ async fn write_batches(store: Store, waiting: Arc<tokio::sync::Mutex<mpsc::Recei
                     tracing::debug!(%error, rows = rows.len(), "group commit refused; writing one by one");
                 }
                 for ((org, new), reply) in rows.into_iter().zip(replies) {
-                    let _ = reply.send(store.deliveries().record(org, new).await);
+                    answer_request(reply, store.deliveries().record(org, new).await);
                 }
             }
         }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
 use companyos_integrations::crypto::MasterKey;
-use companyos_store::testing::TestDb;
+use companyos_store::testing::{TestDb, eventually};
 use companyos_store::{AgentTask, DbTaskQueue, Service, TaskQueue};
 use companyos_supervisors::{
     AdapterConfig, AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig,
@@ -338,19 +338,18 @@ pub fn token<'a>(body: &'a Value, name: &str) -> &'a str {
 
 /// Polls the task until it reaches `status` (the runtime works in the background).
 pub async fn wait_for_task(server: &Server, caller: &Caller, id: &str, status: &str) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..200 {
+    eventually(format!("task {id} to become {status}"), || async {
         let (code, task) = server
             .call(Method::GET, &format!("/api/agent-tasks/{id}"), caller, None)
             .await;
         assert_eq!(code, StatusCode::OK, "{task}");
         if task["status"] == status {
-            return task;
+            Ok(task)
+        } else {
+            Err(task)
         }
-        last = task;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("task {id} never became {status}: {last}");
+    })
+    .await
 }
 
 /// The organization's tasks of `task_type` (the newest hundred).
@@ -375,18 +374,17 @@ pub async fn task_where(
     status: &str,
     also: impl Fn(&Value) -> bool,
 ) -> Value {
-    let mut seen = Vec::new();
-    for _ in 0..600 {
-        seen = tasks_of(server, caller, task_type).await;
-        if let Some(task) = seen
+    eventually(format!("a {task_type} task to become {status}"), || async {
+        let seen = tasks_of(server, caller, task_type).await;
+        match seen
             .iter()
             .find(|task| task["status"] == status && also(task))
         {
-            return task.clone();
+            Some(task) => Ok(task.clone()),
+            None => Err(seen),
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no {task_type} task became {status}: {seen:?}");
+    })
+    .await
 }
 
 pub async fn task(server: &Server, caller: &Caller, task_type: &str, status: &str) -> Value {

@@ -3750,8 +3750,7 @@ export interface components {
         /** @description An agent type this node runs, with what a new agent of it starts with. */
         AgentType: {
             type: string;
-            /** @description `watcher`, `actor` or `coordinator`. */
-            kind: string;
+            kind: components["schemas"]["Kind"];
             capabilities: string[];
             default_configuration: Record<string, unknown>;
         };
@@ -3982,7 +3981,7 @@ export interface components {
         InvitationPreview: {
             organization_name: string;
             email: string;
-            role: string;
+            role: components["schemas"]["MemberRole"];
             /** Format: date-time */
             expires_at: string;
         };
@@ -3997,7 +3996,7 @@ export interface components {
             /** Format: uuid */
             organization_id: string;
             email: string;
-            role: string;
+            role: components["schemas"]["MemberRole"];
             /** Format: uuid */
             invited_by?: string | null;
             /** Format: date-time */
@@ -4007,11 +4006,10 @@ export interface components {
         };
         Invite: {
             email: string;
-            /** @description owner, admin, member or viewer. */
-            role: string;
+            role: components["schemas"]["MemberRole"];
         };
         /**
-         * @description The kind of agent a node is (or, for a kind's supervisor, holds).
+         * @description The kind of an agent: what its supervisor is, and how it works.
          * @enum {string}
          */
         Kind: "watcher" | "executor" | "coordinator" | "analyst";
@@ -4226,8 +4224,7 @@ export interface components {
         Page_AgentType: {
             items: {
                 type: string;
-                /** @description `watcher`, `actor` or `coordinator`. */
-                kind: string;
+                kind: components["schemas"]["Kind"];
                 capabilities: string[];
                 default_configuration: Record<string, unknown>;
             }[];
@@ -4657,7 +4654,7 @@ export interface components {
          */
         Role: "root" | "system" | "system_actor" | "organization" | "kind" | "integrations" | "adapter" | "agent";
         RoleChange: {
-            role: string;
+            role: components["schemas"]["MemberRole"];
         };
         /** @enum {string} */
         Service: "github" | "vercel" | "figma" | "slack" | "twitter" | "linkedin";
@@ -4788,8 +4785,7 @@ export interface components {
             content?: string | null;
             /** Format: date-time */
             scheduled_for?: string | null;
-            /** @description `draft` or `scheduled`; publishing goes through `/publish`. */
-            status?: string | null;
+            status?: null | components["schemas"]["SocialPostStatus"];
         };
         /** @description An account (never its password). */
         User: {

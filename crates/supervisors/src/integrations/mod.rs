@@ -1,11 +1,19 @@
 //! `root/org:<id>/integrations`: the supervisor of the organization's adapters, one per
-//! connected integration (see [`crate::adapter`]). It starts them from the
+//! connected integration (see [`adapter`]). It starts them from the
 //! `integrations` table, starts and stops them as integrations are connected and
 //! disconnected, forwards each recorded delivery to its adapter, and restarts a failed
 //! adapter under the agents' restart policy (backoff with jitter); an adapter that
 //! keeps failing is left stopped and its integration marked `error` — its deliveries
 //! stay `received`, to be processed when it is started again.
 
+pub(crate) mod adapter;
+mod port;
+mod projection;
+pub(crate) mod sync;
+
+pub(crate) use port::port;
+
+use companyos_actors::respond;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,10 +21,10 @@ use companyos_actors::{SyncReport, SyncRequest, TaskFailure, VendorRequest, Vend
 use companyos_store::{DeliveryId, IntegrationId, IntegrationStatus, OrgId, Service};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
-use crate::adapter::{Adapter, AdapterArgs, AdapterMessage};
 use crate::children::{Child, Children, Ending};
 use crate::policy::Decision;
 use crate::tree::{ActorInfo, Deps};
+use adapter::{Adapter, AdapterArgs, AdapterMessage};
 
 pub(crate) struct IntegrationsSupervisor;
 
@@ -44,7 +52,7 @@ pub enum IntegrationsMessage {
     Refresh,
     /// A backoff delay has passed: start the failed adapter again.
     RestartAdapter(IntegrationId),
-    /// Sync through the service's API (see [`crate::sync`]); the adapter of the service
+    /// Sync through the service's API (see [`sync`]); the adapter of the service
     /// the request concerns replies when the sync is done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
     /// A call to a vendor for an agent, through the adapter of that vendor.
@@ -285,7 +293,7 @@ impl Actor for IntegrationsSupervisor {
                         ));
                     }
                 }
-                let _ = reply.send(tree);
+                respond(reply, tree, "describe");
             }
         }
         Ok(())
