@@ -456,7 +456,8 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     let address = listener
         .local_addr()
         .map_err(|error| Fatal(error.to_string()))?;
-    let auth = auth_config(&config)?;
+    let mut auth = auth_config(&config)?;
+    auth.clock = store.clock().clone();
     let keys = master_key(&config)?;
     // Before the runtime starts, so that its first measurements are recorded.
     companyos_api::metrics::handle();

@@ -64,6 +64,9 @@ pub struct AuthConfig {
     pub console_url: String,
     /// Organizations one person may own at most (organization creation quota).
     pub max_organizations_per_user: u32,
+    /// The time access tokens are issued and checked by: the store's clock, so that
+    /// tests move one clock instead of sleeping.
+    pub clock: companyos_store::Clock,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -137,6 +140,7 @@ impl AuthConfig {
             mailer: crate::mail::Mailer::Log,
             console_url: "http://localhost:8080".into(),
             max_organizations_per_user: DEFAULT_MAX_ORGANIZATIONS_PER_USER,
+            clock: companyos_store::Clock::default(),
         })
     }
 
@@ -159,7 +163,7 @@ impl AuthConfig {
         user: UserId,
         session: uuid::Uuid,
     ) -> Result<(String, u64), ApiError> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let ttl = self.access_ttl.as_secs();
         let claims = Claims {
             sub: user.0,
@@ -205,8 +209,15 @@ impl AuthConfig {
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        // Expiry is checked below against the node's clock.
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub"]);
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation) {
+            Ok(data) if data.claims.exp < self.clock.now().timestamp() => {
+                Err(ApiError::unauthorized(
+                    "the access token has expired; get a new one from /api/auth/refresh",
+                ))
+            }
             Ok(data) => Ok(AccessClaims {
                 user: UserId(data.claims.sub),
                 session: data.claims.sid,

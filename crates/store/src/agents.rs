@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::{
     AgentStatus, CollaborationStatus, CollaborationType, WorkflowStatus, WorkflowStepStatus,
 };
@@ -311,7 +311,7 @@ impl Agents<'_> {
     pub async fn create(&self, org: OrgId, new: NewAgent) -> Result<Agent, StoreError> {
         non_empty("name", &new.name, 255)?;
         non_empty("agent_type", &new.agent_type, 100)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO agents (id, organization_id, name, agent_type, status, capabilities, configuration,
@@ -444,7 +444,7 @@ impl Agents<'_> {
             .bind(&patch.name)
             .bind(patch.configuration.as_ref().map(Json))
             .bind(patch.capabilities.as_ref().map(Json))
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -520,7 +520,7 @@ impl Agents<'_> {
         status: AgentStatus,
         current_task: Option<TaskId>,
     ) -> Result<Agent, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let agent: Option<Agent> = writer!(self.store, |pool| {
             sqlx::query_as(concat!(status_update!(), " RETURNING *"))
                 .bind(id)
@@ -555,7 +555,7 @@ impl Agents<'_> {
                 } else {
                     0
                 })
-                .bind(now())
+                .bind(self.store.now())
                 .fetch_optional(pool)
                 .await
         })?;
@@ -566,7 +566,7 @@ impl Agents<'_> {
     /// runtime keeps them with [`Agents::record_outcome`]). Reads every finished task of
     /// the agent.
     pub async fn recompute_statistics(&self, org: OrgId, id: AgentId) -> Result<Agent, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let agent: Option<Agent> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agents SET
@@ -624,7 +624,7 @@ impl Collaborations<'_> {
             .bind(collaboration_type)
             .bind(CollaborationStatus::Active)
             .bind(Json(&metadata))
-            .bind(now())
+            .bind(self.store.now())
             .bind(org)
             .fetch_optional(pool)
             .await
@@ -706,7 +706,7 @@ impl Workflows<'_> {
         steps: &[NewWorkflowStep],
     ) -> Result<WorkflowRun, StoreError> {
         non_empty("workflow_type", workflow_type, 100)?;
-        let at = now();
+        let at = self.store.now();
         let run_id = WorkflowRunId::new();
         let run: Option<WorkflowRun> = writer!(self.store, |pool| {
             async {
@@ -825,7 +825,7 @@ impl Workflows<'_> {
         task: Option<TaskId>,
         output: Option<Value>,
     ) -> Result<WorkflowStep, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let updated: Option<WorkflowStep> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE workflow_steps SET status = $3, task_id = COALESCE($4, task_id),
@@ -876,7 +876,7 @@ impl Workflows<'_> {
         stage: Option<i32>,
         error: Option<&str>,
     ) -> Result<WorkflowRun, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let completed_at = (status != WorkflowStatus::Running).then_some(at);
         let updated: Option<WorkflowRun> = writer!(self.store, |pool| {
             sqlx::query_as(
@@ -909,7 +909,7 @@ impl Schedules<'_> {
                 reason: format!("{} is not in 1–10", new.priority),
             });
         }
-        let at = now();
+        let at = self.store.now();
         let inserted: Option<Schedule> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO schedules (id, organization_id, agent_id, name, cron_expression, task_type, input_data,
@@ -1006,7 +1006,7 @@ impl Schedules<'_> {
             .bind(id)
             .bind(org)
             .bind(enabled)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;

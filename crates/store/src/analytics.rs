@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::EventActorType;
 use crate::error::StoreError;
 use crate::ids::{EventId, MetricId, OrgId};
@@ -125,7 +125,7 @@ impl Events<'_> {
             .bind(&new.resource_type)
             .bind(new.resource_id)
             .bind(Json(&new.metadata))
-            .bind(now())
+            .bind(self.store.now())
             .fetch_one(pool)
             .await
         })
@@ -191,7 +191,7 @@ impl Events<'_> {
             sqlx::query("UPDATE events SET routed_at = $3 WHERE id = $1 AND organization_id = $2 AND routed_at IS NULL")
                 .bind(id)
                 .bind(org)
-                .bind(now())
+                .bind(self.store.now())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
@@ -238,7 +238,7 @@ impl Metrics<'_> {
             .bind(new.value)
             .bind(&new.unit)
             .bind(Json(&new.dimensions))
-            .bind(new.recorded_at.unwrap_or_else(now))
+            .bind(new.recorded_at.unwrap_or_else(|| self.store.now()))
             .fetch_one(pool)
             .await
         })

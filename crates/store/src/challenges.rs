@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::error::StoreError;
 use crate::ids::IntegrationId;
 
@@ -34,7 +34,7 @@ impl WebhookChallenges<'_> {
             )
             .bind(integration)
             .bind(input_hash)
-            .bind(now())
+            .bind(self.store.now())
             .execute(pool)
             .await
             .map(|_| ())

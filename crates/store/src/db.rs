@@ -12,6 +12,8 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -31,6 +33,30 @@ pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations
 /// value read back from PostgreSQL equals the value written.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// The store's clock: the time rows are stamped with and leases, schedules and
+/// expiries are compared against — the system's clock. Tests (feature `testing`) move
+/// it forward instead of sleeping; every clone of a store shares its clock.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    /// Added to the system's time; only tests change it.
+    offset_micros: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The current time, as [`now`] gives it, moved by what tests advanced.
+    pub fn now(&self) -> DateTime<Utc> {
+        let offset = self.offset_micros.load(Ordering::Relaxed);
+        now() + chrono::Duration::microseconds(offset)
+    }
+
+    /// Moves this clock (and every store sharing it) forward by `by`.
+    #[cfg(feature = "testing")]
+    pub fn advance(&self, by: Duration) {
+        let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
+        self.offset_micros.fetch_add(micros, Ordering::Relaxed);
+    }
 }
 
 /// Which database a [`Store`] talks to.
@@ -86,9 +112,20 @@ impl ConnectOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pools: Pools,
+    clock: Clock,
 }
 
 impl Store {
+    /// The time as this store keeps it (see [`Clock`]).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The store's clock, to share with what compares times against the store's rows.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Connects without migrating. Fails at once when the database cannot be reached.
     pub async fn connect(options: &ConnectOptions) -> Result<Store, StoreError> {
         let url = options.url.as_str();
@@ -112,6 +149,7 @@ impl Store {
                 .connect_with(connect)
                 .await?;
             Ok(Store {
+                clock: Clock::default(),
                 pools: Pools::Postgres(pool),
             })
         } else if url.starts_with("sqlite:") {
@@ -149,6 +187,7 @@ impl Store {
                 .connect_with(connect.read_only(true))
                 .await?;
             Ok(Store {
+                clock: Clock::default(),
                 pools: Pools::Sqlite { read, write },
             })
         } else {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 
 use crate::analytics::{Event, NewEvent};
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::{DeliveryStatus, Service};
 use crate::error::StoreError;
 use crate::ids::{DeliveryId, EventId, IntegrationId, OrgId};
@@ -109,7 +109,7 @@ impl Deliveries<'_> {
             .iter()
             .map(|(_, new)| new.event_type.chars().take(255).collect())
             .collect();
-        let at = now();
+        let at = self.store.now();
         let inserted: Vec<(DeliveryId,)> = writer!(self.store, |pool| {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO webhook_deliveries (id, organization_id, integration_id, service, delivery_key,
@@ -212,7 +212,7 @@ impl Deliveries<'_> {
         event: NewEvent,
     ) -> Result<Option<Event>, StoreError> {
         non_empty("event_type", &event.event_type, 100)?;
-        let at = now();
+        let at = self.store.now();
         let event_id = EventId::new();
         writer!(self.store, |pool| {
             async {
@@ -267,7 +267,7 @@ impl Deliveries<'_> {
             .bind(id)
             .bind(org)
             .bind(error)
-            .bind(now())
+            .bind(self.store.now())
             .execute(pool)
             .await
             .map(|_| ())

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::FigmaFileType;
 use crate::error::StoreError;
 use crate::ids::{DesignComponentId, FigmaFileId, OrgId};
@@ -83,7 +83,7 @@ impl FigmaFiles<'_> {
     pub async fn upsert(&self, org: OrgId, sync: FigmaFileSync) -> Result<FigmaFile, StoreError> {
         non_empty("figma_file_key", &sync.figma_file_key, 255)?;
         non_empty("name", &sync.name, 255)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO figma_files (id, organization_id, figma_file_key, name, file_type, thumbnail_url,
@@ -155,7 +155,7 @@ impl DesignComponents<'_> {
     ) -> Result<DesignComponent, StoreError> {
         non_empty("figma_component_id", &sync.figma_component_id, 255)?;
         non_empty("name", &sync.name, 255)?;
-        let at = now();
+        let at = self.store.now();
         let component: Option<DesignComponent> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO design_components (id, figma_file_id, figma_component_id, name, description,
@@ -239,7 +239,7 @@ impl DesignComponents<'_> {
             .bind(id)
             .bind(org)
             .bind(code_path)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;

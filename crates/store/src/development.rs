@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::{
     AgentReviewStatus, DeploymentEnvironment, DeploymentState, PullRequestState,
     RepositoryVisibility, ReviewStatus,
@@ -199,7 +199,7 @@ impl Repositories<'_> {
     pub async fn upsert(&self, org: OrgId, sync: RepositorySync) -> Result<Repository, StoreError> {
         non_empty("name", &sync.name, 255)?;
         non_empty("full_name", &sync.full_name, 255)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO repositories (id, organization_id, github_id, name, full_name, default_branch, visibility,
@@ -289,7 +289,7 @@ impl PullRequests<'_> {
         sync: PullRequestSync,
     ) -> Result<PullRequest, StoreError> {
         non_empty("title", &sync.title, usize::MAX)?;
-        let at = now();
+        let at = self.store.now();
         let pull_request: Option<PullRequest> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO pull_requests (id, repository_id, github_id, number, title, body, state,
@@ -410,7 +410,7 @@ impl PullRequests<'_> {
             .bind(org)
             .bind(status)
             .bind(review.map(Json))
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -433,7 +433,7 @@ impl PullRequests<'_> {
             .bind(id)
             .bind(org)
             .bind(reason)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -458,7 +458,7 @@ impl PullRequests<'_> {
             .bind(org)
             .bind(review_status)
             .bind(agent_review_status)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -475,7 +475,7 @@ impl Deployments<'_> {
     pub async fn upsert(&self, org: OrgId, sync: DeploymentSync) -> Result<Deployment, StoreError> {
         non_empty("vercel_deployment_id", &sync.vercel_deployment_id, 255)?;
         non_empty("project_name", &sync.project_name, 255)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO deployments (id, organization_id, vercel_deployment_id, project_name, url, state,
@@ -573,7 +573,7 @@ impl Deployments<'_> {
             .bind(id)
             .bind(org)
             .bind(health_score)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::EmailPurpose;
 use crate::error::StoreError;
 use crate::ids::{EmailTokenId, UserId};
@@ -53,7 +53,7 @@ impl EmailTokens<'_> {
             .bind(email.to_lowercase())
             .bind(token_hash)
             .bind(expires_at)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_one(pool)
             .await
         })
@@ -67,7 +67,7 @@ impl EmailTokens<'_> {
         purpose: EmailPurpose,
         token_hash: &str,
     ) -> Result<Option<EmailToken>, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let redeemed: Option<EmailToken> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE email_tokens SET used_at = $3

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::{IntegrationStatus, Service};
 use crate::error::StoreError;
 use crate::ids::{IntegrationId, OrgId, WebhookId};
@@ -90,7 +90,7 @@ impl Integrations<'_> {
     ) -> Result<Integration, StoreError> {
         non_empty("credentials", credentials_encrypted, usize::MAX)?;
         non_empty("webhook_token", webhook.token, 64)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO integrations (id, organization_id, service, status, credentials_encrypted, metadata,
@@ -178,7 +178,7 @@ impl Integrations<'_> {
             .bind(org)
             .bind(service)
             .bind(status)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -222,7 +222,7 @@ impl Integrations<'_> {
             )
             .bind(id)
             .bind(credentials_encrypted)
-            .bind(now())
+            .bind(self.store.now())
             .bind(webhook_secret_encrypted)
             .execute(pool)
             .await
@@ -280,7 +280,7 @@ impl Integrations<'_> {
             .bind(&new.event_type)
             .bind(&new.webhook_id)
             .bind(&new.secret)
-            .bind(now())
+            .bind(self.store.now())
             .bind(org)
             .fetch_optional(pool)
             .await

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::MemberRole;
 use crate::error::StoreError;
 use crate::ids::{InvitationId, OrgId, UserId};
@@ -82,7 +82,7 @@ impl Invitations<'_> {
             .bind(token_hash)
             .bind(invited_by)
             .bind(expires_at)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_one(pool)
             .await
         })
@@ -106,7 +106,7 @@ impl Invitations<'_> {
                  ORDER BY created_at DESC, id DESC",
             )
             .bind(org)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_all(pool)
             .await
         })
@@ -124,7 +124,7 @@ impl Invitations<'_> {
             )
             .bind(id)
             .bind(org)
-            .bind(now())
+            .bind(self.store.now())
             .bind(revoked_reason::REVOKED)
             .fetch_optional(pool)
             .await
@@ -135,7 +135,7 @@ impl Invitations<'_> {
     /// Marks the invitation accepted by `user` — once, and only while it is live.
     /// Returns false when it no longer was (used a moment ago, revoked, expired).
     pub async fn accept(&self, id: InvitationId, user: UserId) -> Result<bool, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let updated = writer!(self.store, |pool| {
             sqlx::query(
                 "UPDATE invitations SET accepted_at = $3, accepted_by = $2

@@ -37,7 +37,7 @@ pub mod testing;
 pub use agents::*;
 pub use analytics::*;
 pub use challenges::*;
-pub use db::{Backend, ConnectOptions, Store, now, redact_url};
+pub use db::{Backend, Clock, ConnectOptions, Store, now, redact_url};
 pub use deliveries::*;
 pub use design::*;
 pub use development::*;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::{MemberRole, UserRole};
 use crate::error::StoreError;
 use crate::ids::{MemberId, OrgId, UserId};
@@ -148,7 +148,7 @@ impl Users<'_> {
     pub async fn create(&self, new: NewUser) -> Result<User, StoreError> {
         validate_email(&new.email)?;
         non_empty("name", &new.name, 255)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings, created_at,
@@ -185,7 +185,7 @@ impl Users<'_> {
             )
             .bind(id)
             .bind(email.to_lowercase())
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })
@@ -229,7 +229,7 @@ impl Users<'_> {
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
                 .bind(password_hash)
-                .bind(now())
+                .bind(self.store.now())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
@@ -250,7 +250,7 @@ impl Users<'_> {
             )
             .bind(id)
             .bind(github_id)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -261,7 +261,7 @@ impl Users<'_> {
         writer!(self.store, |pool| {
             sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
                 .bind(id)
-                .bind(now())
+                .bind(self.store.now())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
@@ -278,7 +278,7 @@ impl Users<'_> {
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(email)
-            .bind(now())
+            .bind(self.store.now())
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -337,7 +337,7 @@ impl Organizations<'_> {
     ) -> Result<Organization, StoreError> {
         non_empty("name", name, 255)?;
         validate_slug(slug)?;
-        let at = now();
+        let at = self.store.now();
         let id = OrgId::new();
         writer!(self.store, |pool| {
             async {
@@ -444,7 +444,7 @@ impl Organizations<'_> {
             .bind(&patch.name)
             .bind(&patch.logo_url)
             .bind(patch.settings.as_ref().map(Json))
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -482,7 +482,7 @@ impl Organizations<'_> {
             .bind(org)
             .bind(user)
             .bind(role)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_one(pool)
             .await
         })
@@ -555,7 +555,7 @@ impl Organizations<'_> {
         member: UserId,
         change: MemberChange,
     ) -> Result<Option<Membership>, StoreError> {
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;

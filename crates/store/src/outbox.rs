@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::error::StoreError;
 use crate::ids::{OrgId, OutboxId, TaskId};
 
@@ -43,7 +43,7 @@ impl Outbox<'_> {
             )
             .bind(OutboxId::new())
             .bind(task)
-            .bind(now())
+            .bind(self.store.now())
             .bind(org)
             .fetch_optional(pool)
             .await
@@ -69,7 +69,7 @@ impl Outbox<'_> {
                  WHERE id = $1 AND published_at IS NULL",
             )
             .bind(id)
-            .bind(now())
+            .bind(self.store.now())
             .execute(pool)
             .await
             .map(|done| done.rows_affected())

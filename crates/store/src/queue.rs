@@ -19,7 +19,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::db::{Backend, Store, now};
+use crate::db::{Backend, Store};
 use crate::enums::TaskStatus;
 use crate::error::StoreError;
 use crate::ids::{AgentId, OrgId, TaskId, UserId};
@@ -397,7 +397,7 @@ const CLAIM_SQLITE: &str = concat!(
 impl TaskQueue for DbTaskQueue {
     async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError> {
         task.validate()?;
-        let at = now();
+        let at = self.store.now();
         let status = if task.requires_human_approval {
             TaskStatus::NeedsApproval
         } else {
@@ -486,7 +486,7 @@ impl TaskQueue for DbTaskQueue {
     }
 
     async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>, StoreError> {
-        let claimed_at = now();
+        let claimed_at = self.store.now();
         let token = Uuid::new_v4();
         let expires_at = claimed_at + chrono_duration(request.lease);
         let ranked = request.per_agent_limit.is_some() || request.per_organization_limit.is_some();
@@ -531,7 +531,7 @@ impl TaskQueue for DbTaskQueue {
     }
 
     async fn extend_lease(&self, lease: &Lease, duration: Duration) -> Result<Lease, StoreError> {
-        let expires_at = now() + chrono_duration(duration);
+        let expires_at = self.store.now() + chrono_duration(duration);
         let result = writer!(self.store, |pool| {
             sqlx::query(
                 "UPDATE agent_tasks SET lease_expires_at = $3
@@ -558,7 +558,7 @@ impl TaskQueue for DbTaskQueue {
         lease: &Lease,
         output: Option<Value>,
     ) -> Result<AgentTask, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let task: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET status = 'completed', output_data = $3, completed_at = $4,
@@ -584,7 +584,7 @@ impl TaskQueue for DbTaskQueue {
         error: &str,
         retryable: bool,
     ) -> Result<FailOutcome, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let run_after = at + chrono_duration(self.retry.delay_after(lease.attempt));
         // When not retryable, pretend the attempts are spent.
         let final_attempt: Option<i32> = if retryable { None } else { Some(0) };
@@ -621,7 +621,7 @@ impl TaskQueue for DbTaskQueue {
     }
 
     async fn release(&self, lease: &Lease, delay: Duration) -> Result<(), StoreError> {
-        let at = now();
+        let at = self.store.now();
         let released = writer!(self.store, |pool| {
             sqlx::query(
                 "UPDATE agent_tasks SET status = 'pending', attempt = attempt - 1, run_after = $3,
@@ -644,7 +644,7 @@ impl TaskQueue for DbTaskQueue {
     }
 
     async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let rows: Vec<(TaskId,)> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET
@@ -664,7 +664,7 @@ impl TaskQueue for DbTaskQueue {
     }
 
     async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let updated: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET status = 'pending', approved_by = $3, approved_at = $4, run_after = $4,
@@ -692,7 +692,7 @@ impl TaskQueue for DbTaskQueue {
         by: UserId,
         reason: Option<&str>,
     ) -> Result<AgentTask, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let updated: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET status = 'rejected', rejected_by = $3, rejected_at = $4, completed_at = $4,
@@ -715,7 +715,7 @@ impl TaskQueue for DbTaskQueue {
     }
 
     async fn cancel(&self, org: OrgId, task: TaskId) -> Result<(AgentTask, bool), StoreError> {
-        let at = now();
+        let at = self.store.now();
         let result: Option<(AgentTask, bool)> = writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::error::StoreError;
 use crate::ids::{RefreshTokenId, UserId};
 
@@ -53,7 +53,7 @@ impl RefreshTokens<'_> {
             .bind(family)
             .bind(token_hash)
             .bind(expires_at)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_one(pool)
             .await
         })
@@ -81,7 +81,7 @@ impl RefreshTokens<'_> {
             )
             .bind(old)
             .bind(new)
-            .bind(now())
+            .bind(self.store.now())
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -99,7 +99,7 @@ impl RefreshTokens<'_> {
         user: UserId,
         access_valid_until: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
@@ -135,7 +135,7 @@ impl RefreshTokens<'_> {
         user: UserId,
         access_valid_until: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
@@ -184,7 +184,7 @@ impl RefreshTokens<'_> {
     pub async fn purge_revoked_sessions(&self) -> Result<u64, StoreError> {
         writer!(self.store, |pool| {
             sqlx::query("DELETE FROM revoked_sessions WHERE expires_at <= $1")
-                .bind(now())
+                .bind(self.store.now())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::db::{Store, now};
+use crate::db::Store;
 use crate::enums::{SocialPlatform, SocialPostStatus};
 use crate::error::StoreError;
 use crate::ids::{OrgId, SocialAccountId, SocialPostId, UserId};
@@ -137,7 +137,7 @@ impl SocialAccounts<'_> {
         non_empty("account_id", &new.account_id, 255)?;
         non_empty("handle", &new.handle, 255)?;
         non_empty("credentials", &new.credentials_encrypted, usize::MAX)?;
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO social_accounts (id, organization_id, platform, account_id, handle, display_name,
@@ -234,7 +234,7 @@ impl SocialAccounts<'_> {
             )
             .bind(id)
             .bind(credentials_encrypted)
-            .bind(now())
+            .bind(self.store.now())
             .execute(pool)
             .await
             .map(|_| ())
@@ -273,7 +273,7 @@ impl SocialPosts<'_> {
         } else {
             SocialPostStatus::Draft
         };
-        let at = now();
+        let at = self.store.now();
         writer!(self.store, |pool| {
             sqlx::query_as(
                 "INSERT INTO social_posts (id, social_account_id, platform, content, status, scheduled_for,
@@ -364,7 +364,7 @@ impl SocialPosts<'_> {
             .bind(&patch.content)
             .bind(patch.scheduled_for)
             .bind(patch.status)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;
@@ -382,7 +382,7 @@ impl SocialPosts<'_> {
         external_post_id: &str,
         approved_by: Option<UserId>,
     ) -> Result<SocialPost, StoreError> {
-        let at = now();
+        let at = self.store.now();
         let updated: Option<SocialPost> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE social_posts SET status = 'published', external_post_id = $3, published_at = $4,
@@ -420,7 +420,7 @@ impl SocialPosts<'_> {
             .bind(engagement.comments)
             .bind(engagement.shares)
             .bind(engagement.views)
-            .bind(now())
+            .bind(self.store.now())
             .fetch_optional(pool)
             .await
         })?;

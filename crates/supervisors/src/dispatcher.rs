@@ -339,8 +339,8 @@ async fn defer(
     after: Duration,
 ) -> Result<TaskStatus, StoreError> {
     deps.queue.release(lease, after).await?;
-    let at = companyos_store::now()
-        + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::days(365));
+    let at =
+        deps.store.now() + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::days(365));
     deps.store
         .tasks()
         .set_waiting_reason(

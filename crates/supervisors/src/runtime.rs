@@ -575,7 +575,7 @@ impl Runtime {
         org: OrgId,
         schedule: NewSchedule,
     ) -> Result<Schedule, RuntimeError> {
-        let next_run_at = scheduler::next_run(&schedule.cron_expression, companyos_store::now())?;
+        let next_run_at = scheduler::next_run(&schedule.cron_expression, self.deps.store.now())?;
         let schedule = NewSchedule {
             next_run_at: Some(next_run_at),
             ..schedule

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use companyos_actors::RuntimeEvent;
-use companyos_store::{NewTask, StoreError, now};
+use companyos_store::{NewTask, StoreError};
 use croner::Cron;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
@@ -109,7 +109,7 @@ impl Actor for Scheduler {
                 tracing::warn!(%error, "cannot sample agent and task counts");
             }
         }
-        match fire_due(deps, now()).await {
+        match fire_due(deps, deps.store.now()).await {
             Ok(0) => {}
             Ok(_) => deps.dispatch.wake.notify_one(),
             Err(error) => tracing::error!(%error, "scheduler could not run due schedules"),

@@ -355,6 +355,9 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
     register(&mut registry, "broken", AgentKind::Executor, move || {
         Box::new(CrashesWhile(switch.clone()))
     });
+    register(&mut registry, "steady", AgentKind::Executor, || {
+        Box::new(CrashesWhile(Arc::new(AtomicBool::new(false))))
+    });
     let policy = RestartPolicy {
         max_restarts: 2,
         base_backoff: Duration::from_millis(5),
@@ -426,8 +429,22 @@ async fn an_agent_that_keeps_crashing_is_disabled_until_enabled(db: &TestDb) {
         "stays down"
     );
 
-    // While disabled, its tasks wait rather than burn their attempts.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // While disabled, its tasks wait rather than burn their attempts: once a task
+    // submitted after the disabling has been dispatched and completed by another agent,
+    // the dispatcher has had its rounds, and the disabled agent's tasks are still there.
+    let steady = runtime
+        .spawn_agent(org, "steady", "steady", None)
+        .await
+        .expect("spawn");
+    let after = runtime
+        .submit(task(org, steady.id, json!({})))
+        .await
+        .expect("submit")
+        .id;
+    until("a task submitted after the disabling completes", || async {
+        all_completed(&db.store, org, &[after]).await
+    })
+    .await;
     let waiting = db
         .store
         .tasks()
@@ -880,19 +897,61 @@ async fn a_schedule_missed_while_down_runs_once_on_start_up(db: &TestDb) {
             .any(|task| task.status == TaskStatus::Completed)
     })
     .await;
-    // A few more scheduler ticks change nothing: it ran once, not once per missed tick.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let tasks = db
+    // A schedule that falls due after it: once its run exists, the scheduler has ticked
+    // since, and the missed schedule had every chance to run again. (Its agent's type is
+    // not registered here, so its task only waits.)
+    let bystander = db
         .store
-        .tasks()
-        .list(org, &TaskFilter::default(), &PageRequest::default())
+        .agents()
+        .create(
+            org,
+            NewAgent {
+                name: "bystander".into(),
+                agent_type: "not_on_this_node".into(),
+                capabilities: vec![],
+                configuration: json!({}),
+            },
+        )
         .await
-        .expect("tasks");
-    assert_eq!(tasks.items.len(), 1);
-    assert_eq!(
-        (tasks.items[0].task_type.as_str(), tasks.items[0].priority),
-        ("task_success_rate", 4)
-    );
+        .expect("agent");
+    db.store
+        .schedules()
+        .create(
+            org,
+            NewSchedule {
+                agent_id: bystander.id,
+                name: "signal".into(),
+                cron_expression: "0 * * * *".into(),
+                task_type: "signal".into(),
+                input_data: None,
+                priority: 1,
+                next_run_at: Some(now()),
+            },
+        )
+        .await
+        .expect("schedule");
+    let tasks = companyos_store::testing::eventually("the later schedule's run", || async {
+        let tasks = db
+            .store
+            .tasks()
+            .list(org, &TaskFilter::default(), &PageRequest::default())
+            .await
+            .expect("tasks");
+        if tasks.items.iter().any(|task| task.task_type == "signal") {
+            Ok(tasks)
+        } else {
+            Err(tasks.items.len())
+        }
+    })
+    .await;
+    // It ran once, not once per missed tick.
+    let analytics: Vec<&AgentTask> = tasks
+        .items
+        .iter()
+        .filter(|task| task.task_type == "task_success_rate")
+        .collect();
+    assert_eq!(analytics.len(), 1, "{analytics:?}");
+    assert_eq!(analytics[0].priority, 4);
     let after = db
         .store
         .schedules()

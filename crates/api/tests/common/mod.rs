@@ -151,6 +151,7 @@ pub async fn serve_node_with_llm(
     auth.mailer = companyos_api::mail::Mailer::new(&mail.url, "CompanyOS <node@test.example>")
         .expect("mailer");
     auth.console_url = "http://console.test".into();
+    auth.clock = db.store.clock().clone();
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let keys = Arc::new(MasterKey::generate());

@@ -298,7 +298,7 @@ async fn expired_leases_are_reclaimed_and_old_holders_refused(db: &TestDb) {
         .await
         .expect("claim")
         .remove(0);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    db.store.clock().advance(Duration::from_millis(20));
     let reclaimed = queue.reclaim_expired().await.expect("reclaim");
     assert_eq!(reclaimed, vec![id]);
     let stored = db.store.tasks().get(org.id, id).await.expect("get");
@@ -322,7 +322,7 @@ async fn expired_leases_are_reclaimed_and_old_holders_refused(db: &TestDb) {
     ));
 
     // The second holder also dies: attempts are spent, so the task fails for good.
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    db.store.clock().advance(Duration::from_millis(20));
     assert_eq!(queue.reclaim_expired().await.expect("reclaim"), vec![id]);
     let stored = db.store.tasks().get(org.id, id).await.expect("get");
     assert_eq!(stored.status, TaskStatus::Failed);
