@@ -7,12 +7,12 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::analytics::{Event, NewEvent};
 use crate::db::Store;
 use crate::enums::{DeliveryStatus, Service};
 use crate::error::StoreError;
+use crate::events::{Event, NewEvent};
 use crate::ids::{DeliveryId, EventId, IntegrationId, OrgId};
-use crate::orgs::non_empty;
+use crate::validate::non_empty;
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct WebhookDelivery {

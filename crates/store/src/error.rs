@@ -40,7 +40,7 @@ pub enum StoreError {
 
     /// A membership change the organization's rules refuse (its last owner leaving).
     #[error("{0}")]
-    MembershipRefused(crate::orgs::MembershipRefusal),
+    MembershipRefused(crate::organizations::MembershipRefusal),
 
     /// A pagination cursor that this store did not produce.
     #[error("invalid cursor: {0}")]

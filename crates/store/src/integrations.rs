@@ -11,7 +11,7 @@ use crate::db::Store;
 use crate::enums::{IntegrationStatus, Service};
 use crate::error::StoreError;
 use crate::ids::{IntegrationId, OrgId, WebhookId};
-use crate::orgs::non_empty;
+use crate::validate::non_empty;
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Integration {

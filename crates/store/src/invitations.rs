@@ -10,7 +10,7 @@ use crate::db::Store;
 use crate::enums::MemberRole;
 use crate::error::StoreError;
 use crate::ids::{InvitationId, OrgId, UserId};
-use crate::orgs::validate_email;
+use crate::validate::validate_email;
 
 /// An invitation to join an organization with a role; the token is stored hashed.
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]

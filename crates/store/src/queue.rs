@@ -23,8 +23,8 @@ use crate::db::{Backend, Store};
 use crate::enums::TaskStatus;
 use crate::error::StoreError;
 use crate::ids::{AgentId, OrgId, TaskId, UserId};
-use crate::orgs::non_empty;
 use crate::tasks::AgentTask;
+use crate::validate::non_empty;
 
 /// A task to enqueue.
 #[derive(Clone, Debug)]

@@ -9,7 +9,8 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use crate::db::{ConnectOptions, Store};
-use crate::orgs::{NewUser, Organization, User};
+use crate::organizations::Organization;
+use crate::users::{NewUser, User};
 
 /// The PostgreSQL server tests use when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

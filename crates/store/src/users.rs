@@ -1,0 +1,237 @@
+//! Accounts: who signs in and with what (a password hash, a GitHub id), and whether
+//! their address is proved.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::types::Json;
+
+use crate::db::Store;
+use crate::enums::UserRole;
+use crate::error::StoreError;
+use crate::ids::UserId;
+use crate::validate::{non_empty, validate_email};
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub role: UserRole,
+    /// argon2id PHC string; `None` for users who only sign in through GitHub.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub github_id: Option<i64>,
+    #[sqlx(json)]
+    pub settings: Value,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the person proved they receive mail at `email` (a link mailed to it, or a
+    /// verified address from GitHub). Until then the address is only a claim: nothing
+    /// is ever attached to the account because of it.
+    pub email_verified_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub role: Option<UserRole>,
+    pub password_hash: Option<String>,
+    pub github_id: Option<i64>,
+    /// The address is already proved (a verified address from GitHub, an invitation
+    /// redeemed from the mail it was sent in).
+    pub email_verified: bool,
+}
+
+pub struct Users<'a> {
+    store: &'a Store,
+}
+
+impl Users<'_> {
+    pub async fn create(&self, new: NewUser) -> Result<User, StoreError> {
+        validate_email(&new.email)?;
+        non_empty("name", &new.name, 255)?;
+        let at = self.store.now();
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings, created_at,
+                        updated_at, email_verified_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING *",
+            )
+            .bind(UserId::new())
+            .bind(new.email.to_lowercase())
+            .bind(&new.name)
+            .bind(&new.avatar_url)
+            .bind(new.role.unwrap_or(UserRole::Member))
+            .bind(&new.password_hash)
+            .bind(new.github_id)
+            .bind(Json(serde_json::json!({})))
+            .bind(at)
+            .bind(new.email_verified.then_some(at))
+            .fetch_one(pool)
+            .await
+        })
+    }
+
+    /// Records that the person proved they receive mail at `email` — only while the
+    /// account still has that address. Returns the account as it now is, or `None` when
+    /// its address changed in between.
+    pub async fn mark_email_verified(
+        &self,
+        id: UserId,
+        email: &str,
+    ) -> Result<Option<User>, StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3
+                 WHERE id = $1 AND email = $2 RETURNING *",
+            )
+            .bind(id)
+            .bind(email.to_lowercase())
+            .bind(self.store.now())
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
+    pub async fn get(&self, id: UserId) -> Result<User, StoreError> {
+        let user: Option<User> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        user.ok_or_else(|| StoreError::not_found("user", id))
+    }
+
+    /// Emails are compared case-insensitively (they are stored lowercased).
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE email = $1")
+                .bind(email.to_lowercase())
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    pub async fn find_by_github_id(&self, github_id: i64) -> Result<Option<User>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM users WHERE github_id = $1")
+                .bind(github_id)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    pub async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(password_hash)
+                .bind(self.store.now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 {
+            Err(StoreError::not_found("user", id))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Links a GitHub account to the user (GitHub login finds them by it from then on).
+    /// A GitHub account already linked to someone else is a conflict.
+    pub async fn link_github(&self, id: UserId, github_id: i64) -> Result<User, StoreError> {
+        let user: Option<User> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE users SET github_id = $2, updated_at = $3 WHERE id = $1 RETURNING *",
+            )
+            .bind(id)
+            .bind(github_id)
+            .bind(self.store.now())
+            .fetch_optional(pool)
+            .await
+        })?;
+        user.ok_or_else(|| StoreError::not_found("user", id))
+    }
+
+    pub async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(self.store.now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Claims the instance for its first registration: true for exactly one caller,
+    /// ever (until [`release_first`](Self::release_first)), however many race.
+    pub async fn claim_first(&self, email: &str) -> Result<bool, StoreError> {
+        let claimed = writer!(self.store, |pool| {
+            sqlx::query(
+                "INSERT INTO instance_claim (id, claimed_by, claimed_at) VALUES (1, $1, $2)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(email)
+            .bind(self.store.now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(claimed == 1)
+    }
+
+    /// Gives the claim back (the first registration failed after claiming).
+    pub async fn release_first(&self) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM instance_claim WHERE id = 1")
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+    }
+
+    /// How many users exist: the first registration on a fresh instance is special.
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        let (count,): (i64,) = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM users")
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count)
+    }
+
+    /// Deleting a user removes their memberships and refresh tokens with them.
+    pub async fn delete(&self, id: UserId) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if result == 0 {
+            Err(StoreError::not_found("user", id))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store {
+    pub fn users(&self) -> Users<'_> {
+        Users { store: self }
+    }
+}
