@@ -632,6 +632,72 @@ await step('a deployment agent is configured with fields of its own: a value the
   return JSON.stringify(agent.configuration);
 });
 
+if (types.includes('code_review')) {
+  await step('a code_review agent\'s model is configured with fields of its own: a budget the node would misread is refused next to its field, a stored key is never shown and must go, and the node keeps what is saved with its types', async () => {
+    const name = 'e2e-reviewer-llm';
+    const secret = 'sk-e2e-never-shown-0123456789';
+    const find = async () => (await rest('GET', '/api/agents?type=code_review', authed())).json.items.find((item) => item.name === name);
+    await page.goto(`${origin}/agents/list?new=1`);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Type').selectOption('code_review');
+    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByTestId('llm-config').waitFor();
+    await dialog.getByLabel('Use a language model').uncheck();
+    await dialog.getByLabel('Provider').selectOption('openai');
+    await dialog.getByLabel('API address').fill('http://127.0.0.1:9/v1/');
+    await dialog.getByLabel('Model', { exact: true }).fill('e2e-model');
+    await dialog.getByLabel('Requests per minute').fill('5');
+    const tokens = dialog.getByLabel('Tokens per day');
+    await tokens.fill('0');
+    await dialog.getByRole('button', { name: 'Create and start' }).click();
+    const refused = dialog.getByText(/^must be 1 or more: for an agent, 0 lets no request through/);
+    await refused.waitFor({ timeout: 5000 });
+    if ((await tokens.getAttribute('aria-invalid')) !== 'true') throw new Error('the tokens field is not marked invalid');
+    let violations = await axe(page);
+    await refused.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'agents-llm-config.png') });
+    if (violations.length) throw new Error(`axe: ${describeViolations(violations)}`);
+    if (await find()) throw new Error('the refused configuration reached the node');
+    await tokens.fill('50000');
+    await dialog.getByRole('button', { name: 'Create and start' }).click();
+    await page.getByTestId('agents-table').getByText(name).waitFor();
+    const created = await find();
+    if (!created) throw new Error('the agent is not listed by the API');
+    const expected = { enabled: false, provider: 'openai', base_url: 'http://127.0.0.1:9/v1', model: 'e2e-model', tokens_per_day: 50000, requests_per_minute: 5 };
+    const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b))));
+    try {
+      if (sorted(created.configuration.llm) !== sorted(expected)) throw new Error(`the node keeps llm ${JSON.stringify(created.configuration.llm)}`);
+      if (created.configuration.post !== 'approval' || created.configuration.max_comments !== 30) throw new Error(`the node keeps ${JSON.stringify(created.configuration)}`);
+      // A key put there through the API (which the node would not use, ignoring the whole llm for it).
+      const patched = await rest('PATCH', `/api/agents/${created.id}`, { ...authed(), body: { configuration: { ...created.configuration, llm: { ...created.configuration.llm, api_key: secret } } } });
+      if (patched.status !== 200) throw new Error(`PATCH answered ${patched.status}`);
+      await page.reload();
+      await page.getByRole('button', { name: `Configure ${name}` }).click();
+      const configure = page.getByRole('dialog');
+      await configure.getByTestId('llm-unknown').getByText('llm.api_key').waitFor();
+      const values = await configure.locator('input, textarea, select').evaluateAll((inputs) => inputs.map((input) => input.value));
+      if ((await configure.innerText()).includes(secret) || values.some((value) => value.includes(secret))) throw new Error('the stored key is shown');
+      if ((await configure.getByLabel('Model', { exact: true }).inputValue()) !== 'e2e-model') throw new Error('the stored model is not shown');
+      await configure.getByRole('button', { name: 'Save and restart' }).click();
+      await configure.getByTestId('llm-unknown').waitFor();
+      violations = await axe(page);
+      await configure.getByTestId('llm-unknown').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'agents-llm-stored-key.png') });
+      if (violations.length) throw new Error(`axe: ${describeViolations(violations)}`);
+      if ((await find())?.configuration.llm.api_key !== secret) throw new Error('the refused configuration reached the node');
+      await configure.getByRole('button', { name: 'Remove llm.api_key' }).click();
+      await configure.getByRole('button', { name: 'Save and restart' }).click();
+      await configure.waitFor({ state: 'detached' });
+      const saved = await find();
+      if (sorted(saved?.configuration.llm) !== sorted(expected)) throw new Error(`after removing the key the node keeps llm ${JSON.stringify(saved?.configuration.llm)}`);
+      return JSON.stringify(saved.configuration);
+    } finally {
+      // Left out of the rest of the run.
+      await rest('DELETE', `/api/agents/${created.id}`, authed());
+    }
+  });
+}
+
 // ---- areas: screenshots and accessibility, as the owner, light theme, then dark.
 const AREAS = [
   ['command-center', '/'],

@@ -2,16 +2,24 @@
 // strings, numbers and booleans as fields, anything else as JSON. The notification agent's
 // channels and routing rules also have fields of their own (the routes stay editable as
 // JSON), and so does the deployment agent's health check and redeploy (DeploymentFields).
+// An agent whose type asks a language model, or whose configuration has an `llm`, has
+// that model's choice and budgets as fields of their own too (LlmFields).
 import { Plus, Trash2 } from 'lucide-react';
 import { Button, Field, Input, Select, Textarea, useFieldId } from '../../components/ui';
 import { DeploymentFields } from './DeploymentFields';
 import { DEPLOYMENT_KEYS, readDeployment } from './deploymentConfig';
+import { LlmFields } from './LlmFields';
+import { LLM_KEY, isLlmDraftKey, llmDraftOf, offersLlm, readLlm, withoutLlm } from './llmConfig';
 
 export type ConfigDraft = Record<string, string | boolean>;
 
 export function draftOf(configuration: Record<string, unknown> | null | undefined): ConfigDraft {
   const draft: ConfigDraft = {};
   for (const [key, value] of Object.entries(configuration ?? {})) {
+    if (key === LLM_KEY) {
+      Object.assign(draft, llmDraftOf(value));
+      continue;
+    }
     draft[key] = typeof value === 'boolean' ? value : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value, null, 2);
   }
   return draft;
@@ -25,12 +33,15 @@ export function draftOf(configuration: Record<string, unknown> | null | undefine
 export function configurationOf(draft: ConfigDraft, defaults: Record<string, unknown> | null | undefined, agentType?: string): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
-  let generic = draft;
+  const llm = readLlm(draft);
+  if (llm.value !== undefined) result[LLM_KEY] = llm.value;
+  Object.assign(errors, llm.errors);
+  let generic = withoutLlm(draft);
   if (agentType === 'deployment') {
     const deployment = readDeployment(draft, defaults);
     Object.assign(result, deployment.configuration);
     Object.assign(errors, deployment.errors);
-    generic = Object.fromEntries(Object.entries(draft).filter(([key]) => !DEPLOYMENT_KEYS.has(key)));
+    generic = Object.fromEntries(Object.entries(generic).filter(([key]) => !DEPLOYMENT_KEYS.has(key)));
   }
   for (const [key, raw] of Object.entries(generic)) {
     const sample = defaults?.[key];
@@ -197,8 +208,10 @@ export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { d
   const base = useFieldId('config');
   const notification = agentType === 'notification';
   const deployment = agentType === 'deployment';
-  const keys = Object.keys(draft).filter((key) => (notification ? key !== 'default_channel' && key !== 'approvals_channel' : deployment ? !DEPLOYMENT_KEYS.has(key) : true));
-  if (!notification && !deployment && keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
+  const llm = offersLlm(agentType, draft);
+  const keys = Object.keys(draft).filter((key) => !isLlmDraftKey(key) && (notification ? key !== 'default_channel' && key !== 'approvals_channel' : deployment ? !DEPLOYMENT_KEYS.has(key) : true));
+  if (!notification && !deployment && !llm && keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
+  const llmFields = llm && <LlmFields draft={draft} onChange={onChange} errors={errors} agentType={agentType} />;
   const field = (key: string) => {
         const value = draft[key];
         const sample = defaults?.[key];
@@ -227,10 +240,18 @@ export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { d
       <div className="space-y-3">
         <DeploymentFields draft={draft} defaults={defaults} onChange={onChange} errors={errors} />
         {keys.map(field)}
+        {llmFields}
       </div>
     );
   }
-  if (!notification) return <div className="space-y-3">{keys.map(field)}</div>;
+  if (!notification) {
+    return (
+      <div className="space-y-3">
+        {keys.map(field)}
+        {llmFields}
+      </div>
+    );
+  }
   const others = keys.filter((key) => !NOTIFICATION_KEYS.has(key));
   return (
     <div className="space-y-3">
@@ -240,6 +261,7 @@ export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { d
         <summary className="cursor-pointer text-[12px] font-medium">Routes as JSON</summary>
         <div className="mt-2">{field('routes')}</div>
       </details>
+      {llmFields}
     </div>
   );
 }
