@@ -850,6 +850,25 @@ await step('pending invitations are listed with their expiry; "Resend" mails a n
   await page.screenshot({ path: join(SHOTS, 'team-invitation-resent.png') });
   return `old link ${old.status}, new link ${current.status}`;
 });
+await step('the Team area asks the node for no standups (it has no such route) and says they come with the team agent', async () => {
+  const asked = [];
+  const listen = (request) => asked.push(new URL(request.url()).pathname);
+  page.on('request', listen);
+  try {
+    await page.goto(`${origin}/team`);
+    await page.getByTestId('member-table').waitFor();
+    await settle(page);
+  } finally {
+    page.off('request', listen);
+  }
+  const standups = page.getByTestId('standups-unavailable');
+  await standups.getByText('Standups are not available on this node yet').waitFor();
+  if (!(await standups.innerText()).includes('team agent')) throw new Error(`the empty state says "${await standups.innerText()}"`);
+  const wrong = asked.filter((path) => path.includes('standup'));
+  if (wrong.length) throw new Error(`requested ${wrong.join(', ')}`);
+  await page.screenshot({ path: join(SHOTS, 'team-standups.png'), fullPage: true });
+  return `${asked.filter((path) => path.startsWith('/api/')).length} API requests, none for standups`;
+});
 await step('the viewer accepts the invitation from the e-mailed link', async () => {
   const viewerPage = await newPage();
   await viewerPage.goto(`${origin}/accept-invitation?token=${new URL(viewer.link).searchParams.get('token')}`);

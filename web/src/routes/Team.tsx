@@ -1,11 +1,12 @@
-// Team Coordination: members and roles, invitations, standups (once the standup agent exists).
+// Team Coordination: members and roles, invitations, and where standups will show once
+// the node has a team agent (it has no standup route yet, so none is asked for).
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { CalendarClock, MailPlus, Send, Trash2, Users } from 'lucide-react';
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../api/hooks';
-import { fieldErrors, isNotAvailable } from '../api/problem';
+import { fieldErrors } from '../api/problem';
 import type { MemberRow, Role } from '../api/models';
 import { assignableRoles, canManageMember } from '../lib/permissions';
 import { Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, PageHeader, Select, Time, tableClass, useFieldId } from '../components/ui';
@@ -187,21 +188,15 @@ function Invitations() {
   );
 }
 
+/** Standups come with the team agent, which this node does not have: nothing to ask the node for yet. */
 function Standups() {
-  const standups = useQuery({
-    queryKey: useOrgKey('standups'),
-    retry: false,
-    queryFn: () => call(api.GET('/api/standups' as never)),
-  });
   return (
     <Card title="Standups">
-      {standups.error && !isNotAvailable(standups.error) ? (
-        <ErrorNotice error={standups.error} />
-      ) : (
-        <EmptyState icon={<CalendarClock className="size-5" aria-hidden />} title="No standups yet">
-          The standup agent will post the daily summary here (and to Slack) once it exists on this node. Connect Slack in Integrations to be ready.
+      <div data-testid="standups-unavailable">
+        <EmptyState icon={<CalendarClock className="size-5" aria-hidden />} title="Standups are not available on this node yet">
+          They come with the team agent, which this node does not have yet: it will post the daily summary here and to Slack. Connecting Slack in <Link to="/integrations" className="underline">Integrations</Link> gets it ready.
         </EmptyState>
-      )}
+      </div>
     </Card>
   );
 }
