@@ -250,6 +250,24 @@ fn count_request(ctx: &TaskContext, outcome: &'static str) {
     .increment(1);
 }
 
+/// Why an agent's `llm` configuration cannot be used: serde's words, naming the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LlmConfigError(String);
+
+/// Checks the `llm` object of an agent's configuration as the agent will read it. Absent
+/// or `null` is fine; anything else must be the keys an agent may set, with their types —
+/// the agent reads the object whole, so one unknown or mistyped key would otherwise make
+/// it ignore every key (`enabled: false` included) and fall back to the node's settings.
+pub fn check_agent_llm(configuration: &Value) -> Result<(), LlmConfigError> {
+    match configuration.get("llm") {
+        None | Some(Value::Null) => Ok(()),
+        Some(llm) => serde_json::from_value::<AgentLlm>(llm.clone())
+            .map(|_| ())
+            .map_err(|error| LlmConfigError(error.to_string())),
+    }
+}
+
 fn agent_llm(configuration: &Value) -> AgentLlm {
     configuration
         .get("llm")
@@ -260,6 +278,21 @@ fn agent_llm(configuration: &Value) -> AgentLlm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_llm_object_that_the_agent_would_ignore_is_refused_naming_the_key() {
+        assert!(check_agent_llm(&serde_json::json!({})).is_ok());
+        assert!(check_agent_llm(&serde_json::json!({"llm": null})).is_ok());
+        assert!(
+            check_agent_llm(&serde_json::json!({"llm": {"enabled": false, "model": "m"}})).is_ok()
+        );
+        let key = check_agent_llm(&serde_json::json!({"llm": {"enabled": false, "api_key": "k"}}))
+            .expect_err("an agent brings no key");
+        assert!(key.to_string().contains("api_key"), "{key}");
+        let mistyped = check_agent_llm(&serde_json::json!({"llm": {"tokens_per_day": "lots"}}))
+            .expect_err("a number");
+        assert!(!mistyped.to_string().is_empty());
+    }
 
     #[test]
     fn a_spent_budget_says_how_long_to_wait_and_refills_with_its_window() {

@@ -1222,6 +1222,22 @@ async fn bad_input_names_what_is_wrong(db: &TestDb) {
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
         ),
+        // An llm object the agent would ignore whole (it brings no key of its own).
+        (
+            Method::POST,
+            "/api/agents".into(),
+            Some(json!({"name": "x", "type": "code_review",
+                        "configuration": {"llm": {"enabled": false, "api_key": "sk-x"}}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("configuration.llm"),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/agents/{}", world.agent),
+            Some(json!({"configuration": {"llm": {"tokens_per_day": "lots"}}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("configuration.llm"),
+        ),
         (
             Method::POST,
             "/api/agent-tasks".into(),

@@ -21,6 +21,9 @@ pub enum RuntimeError {
     },
     #[error("invalid schedule: {0}")]
     InvalidSchedule(#[from] crate::scheduler::ScheduleError),
+    /// The configuration's `llm` object would be ignored by the agent.
+    #[error("configuration.llm: {0}")]
+    InvalidLlmConfiguration(#[from] companyos_actors::llm::LlmConfigError),
     #[error("the supervision tree is not running: {0}")]
     Tree(String),
     #[error(transparent)]

@@ -253,6 +253,9 @@ impl Runtime {
             .registry
             .get(agent_type)
             .ok_or_else(|| RuntimeError::UnknownAgentType(agent_type.to_owned()))?;
+        let configuration =
+            configuration.unwrap_or_else(|| registered.default_configuration.clone());
+        companyos_actors::llm::check_agent_llm(&configuration)?;
         let agent = self
             .deps
             .store
@@ -263,8 +266,7 @@ impl Runtime {
                     name: name.to_owned(),
                     agent_type: agent_type.to_owned(),
                     capabilities: registered.capabilities.clone(),
-                    configuration: configuration
-                        .unwrap_or_else(|| registered.default_configuration.clone()),
+                    configuration,
                 },
             )
             .await?;
@@ -350,6 +352,9 @@ impl Runtime {
         patch: AgentPatch,
     ) -> Result<Agent, RuntimeError> {
         let reconfigured = patch.configuration.is_some();
+        if let Some(configuration) = &patch.configuration {
+            companyos_actors::llm::check_agent_llm(configuration)?;
+        }
         let updated = self.deps.store.agents().update(org, agent, patch).await?;
         if reconfigured && updated.status != AgentStatus::Disabled {
             self.stop_agent(&updated).await?;

@@ -81,6 +81,12 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::InvalidSchedule(reason) => {
                 ApiError::invalid("cron_expression", reason.to_string())
             }
+            RuntimeError::InvalidLlmConfiguration(reason) => ApiError::invalid(
+                "configuration.llm",
+                format!(
+                    "{reason}; an agent may set enabled, provider, base_url, model, tokens_per_day, requests_per_minute and max_tokens (the API key is the node's)"
+                ),
+            ),
             RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
             RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
                 RuntimeError::UnknownAgentType(name).into()
