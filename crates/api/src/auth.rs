@@ -223,12 +223,7 @@ impl AuthConfig {
                 session: data.claims.sid,
                 expires_at: data.claims.exp,
             }),
-            Err(error) => Err(ApiError::unauthorized(match error.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    "the access token has expired; get a new one from /api/auth/refresh"
-                }
-                _ => "the access token is not valid",
-            })),
+            Err(_) => Err(ApiError::unauthorized("the access token is not valid")),
         }
     }
 }

@@ -117,6 +117,18 @@ fn refuse_unknown(pairs: &[(String, String)], known: &[String]) -> Result<(), Ap
     }
 }
 
+/// The query's pairs, each a parameter `T` declares or one of `also`.
+fn known_pairs<T: IntoParams>(
+    parts: &Parts,
+    also: &[String],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs = pairs(parts)?;
+    let mut known = names::<T>();
+    known.extend_from_slice(also);
+    refuse_unknown(&pairs, &known)?;
+    Ok(pairs)
+}
+
 /// `T` from pairs, a failure naming the parameter that did not read.
 fn read<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, ApiError> {
     let encoded = serde_urlencoded::to_string(pairs).map_err(|_| ApiError::internal())?;
@@ -140,9 +152,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let pairs = pairs(parts)?;
-        refuse_unknown(&pairs, &names::<T>())?;
-        read(&pairs).map(Query)
+        read(&known_pairs::<T>(parts, &[])?).map(Query)
     }
 }
 
@@ -154,11 +164,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let pairs = pairs(parts)?;
         let paging = names::<Paging>();
-        let mut known = names::<T>();
-        known.extend(paging.iter().cloned());
-        refuse_unknown(&pairs, &known)?;
+        let pairs = known_pairs::<T>(parts, &paging)?;
         let (page, filter): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(name, _)| paging.contains(name));

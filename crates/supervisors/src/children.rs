@@ -128,6 +128,10 @@ impl<T, A: Running> Children<T, A> {
         self.list.iter().position(|child| matches(&child.spec))
     }
 
+    pub(crate) fn find(&self, mut matches: impl FnMut(&T) -> bool) -> Option<&Child<T, A>> {
+        self.list.iter().find(|child| matches(&child.spec))
+    }
+
     pub(crate) fn find_mut(
         &mut self,
         mut matches: impl FnMut(&T) -> bool,
@@ -143,10 +147,6 @@ impl<T, A: Running> Children<T, A> {
 
     pub(crate) fn remove(&mut self, index: usize) -> Child<T, A> {
         self.list.remove(index)
-    }
-
-    pub(crate) fn retain(&mut self, keep: impl FnMut(&Child<T, A>) -> bool) {
-        self.list.retain(keep);
     }
 
     pub(crate) fn retain_mut(&mut self, keep: impl FnMut(&mut Child<T, A>) -> bool) {

@@ -91,7 +91,7 @@ impl KindState {
             Ok(agent) => self.start_agent(myself, agent).await,
             Err(error) => {
                 self.children
-                    .retain(|child| child.spec.agent_id != agent_id);
+                    .retain_mut(|child| child.spec.agent_id != agent_id);
                 Err(error.into())
             }
         }
@@ -105,7 +105,7 @@ impl KindState {
         let agent_id = agent.id;
         if agent.status == AgentStatus::Disabled {
             self.children
-                .retain(|child| child.spec.agent_id != agent_id);
+                .retain_mut(|child| child.spec.agent_id != agent_id);
             return Ok(());
         }
         let agent_type = self

@@ -353,14 +353,14 @@ impl Actor for OrgSupervisor {
             OrgMessage::Group(kind, reply) => {
                 let actor = state
                     .groups
-                    .find_mut(|of| *of == kind)
+                    .find(|of| *of == kind)
                     .and_then(|group| group.actor.clone());
                 respond(reply, actor, "kind supervisor");
             }
             OrgMessage::RestartGroup(kind) => {
                 let stopped = state
                     .groups
-                    .find_mut(|of| *of == kind)
+                    .find(|of| *of == kind)
                     .is_some_and(|group| group.actor.is_none());
                 if stopped {
                     let agents = state
@@ -572,7 +572,7 @@ impl Actor for RootSupervisor {
             RootMessage::StartOrganization(org, reply) => {
                 let running = state
                     .organizations
-                    .find_mut(|id| *id == org)
+                    .find(|id| *id == org)
                     .is_some_and(|entry| entry.actor.is_some());
                 let result = if running {
                     Ok(())
@@ -594,7 +594,7 @@ impl Actor for RootSupervisor {
             RootMessage::RestartOrganization(org) => {
                 let stopped = state
                     .organizations
-                    .find_mut(|id| *id == org)
+                    .find(|id| *id == org)
                     .is_some_and(|entry| entry.actor.is_none());
                 if stopped && let Err(error) = state.start_organization(&myself, org).await {
                     tracing::error!(%org, %error, "organization could not be restarted");
@@ -612,7 +612,7 @@ impl Actor for RootSupervisor {
             RootMessage::Organization(org, reply) => {
                 let actor = state
                     .organizations
-                    .find_mut(|id| *id == org)
+                    .find(|id| *id == org)
                     .and_then(|entry| entry.actor.clone());
                 respond(reply, actor, "organization supervisor");
             }

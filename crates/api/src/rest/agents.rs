@@ -301,12 +301,15 @@ impl From<TaskParams> for TaskFilter {
 
 impl From<AllTaskParams> for TaskFilter {
     fn from(params: AllTaskParams) -> TaskFilter {
+        let one_agents = TaskParams {
+            status: params.status,
+            task_type: params.task_type,
+            created_after: params.created_after,
+            created_before: params.created_before,
+        };
         TaskFilter {
             agent_id: params.agent_id,
-            status: params.status.map(TaskStatus::from),
-            task_type: text(params.task_type),
-            created_after: time(params.created_after),
-            created_before: time(params.created_before),
+            ..one_agents.into()
         }
     }
 }

@@ -94,8 +94,7 @@ impl IntegrationsState {
 
     fn adapter_of(&self, service: Service) -> Option<ActorRef<AdapterMessage>> {
         self.adapters
-            .iter()
-            .find(|child| child.spec.service == service)
+            .find(|adapted| adapted.service == service)
             .and_then(|child| child.actor.clone())
     }
 
@@ -226,7 +225,7 @@ impl Actor for IntegrationsSupervisor {
                 // known at all (disconnected since) leaves it `received`.
                 let adapter = state
                     .adapters
-                    .find_mut(of)
+                    .find(of)
                     .and_then(|child| child.actor.clone());
                 if let Some(actor) = adapter
                     && let Err(error) = actor.send_message(AdapterMessage::Process(delivery))
@@ -274,7 +273,7 @@ impl Actor for IntegrationsSupervisor {
             IntegrationsMessage::RestartAdapter(integration) => {
                 let stopped = state
                     .adapters
-                    .find_mut(|adapted| adapted.integration_id == integration)
+                    .find(|adapted| adapted.integration_id == integration)
                     .filter(|child| child.actor.is_none())
                     .map(|child| child.spec.service);
                 if let Some(service) = stopped {
