@@ -11,6 +11,7 @@ import { fieldErrors } from '../../api/problem';
 import type { AgentQuery } from './types';
 import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, StatusBadge, Time, tableClass, useFieldId } from '../../components/ui';
 import { shortId } from '../../lib/time';
+import { successRateOf } from './stats';
 
 function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const types = useAgentTypes();
@@ -270,7 +271,7 @@ export function AgentsList() {
                 <td><StatusBadge status={agent.status} /></td>
                 <td>{agent.currentTask ? <Link className="hover:underline" to={`/agents/tasks/${agent.currentTask.id}`}>{agent.currentTask.taskType}</Link> : <span className="text-muted">—</span>}</td>
                 <td className="text-right tabular-nums">{agent.stats.totalTasksCompleted} / {agent.stats.totalTasksFailed}</td>
-                <td className="text-right tabular-nums">{agent.stats.successRate.toFixed(0)}%</td>
+                <td className="text-right tabular-nums">{successRateOf(agent.stats) ?? <span className="text-muted" title="This agent has finished no task yet">— <span className="text-[12px]">no tasks yet</span></span>}</td>
                 <td><Time iso={agent.lastActiveAt} className="text-muted" /></td>
                 {canSpawn && <td><AgentActions agent={agent} onConfigure={() => setConfiguring(agent)} /></td>}
               </tr>
