@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { render, screen } from '@testing-library/react';
-import { ErrorNotice, StatusBadge, Time } from './ui';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, render, screen } from '@testing-library/react';
+import { Button, ErrorNotice, StatusBadge, Time } from './ui';
 import { problemFrom } from '../api/problem';
 import { filterCommands } from './CommandPalette';
 
@@ -51,5 +51,46 @@ describe('command filter', () => {
     expect(filterCommands(commands, 'nothing')).toEqual([]);
     const ranked = [{ label: 'Go to Agents', keywords: 'approvals inbox' }, { label: 'Go to Approval inbox', keywords: '' }];
     expect(filterCommands(ranked, 'approval inbox')[0]?.label).toBe('Go to Approval inbox');
+  });
+});
+
+describe('Button with a disabled reason', () => {
+  afterEach(cleanup);
+
+  it('says why it is disabled as its tooltip and accessible description', () => {
+    render(
+      <Button disabled disabledReason="Choose a type first">
+        Create
+      </Button>,
+    );
+    const button = screen.getByRole('button', { name: 'Create' });
+    expect(button).toBeDisabled();
+    expect(button).toHaveAttribute('title', 'Choose a type first');
+    expect(button).toHaveAccessibleDescription('Choose a type first');
+  });
+
+  it('says nothing once enabled, or while it is busy', () => {
+    const { rerender } = render(<Button disabledReason="Choose a type first">Create</Button>);
+    expect(screen.getByRole('button', { name: 'Create' })).not.toHaveAttribute('title');
+    expect(screen.getByRole('button', { name: 'Create' })).not.toHaveAccessibleDescription();
+    rerender(
+      <Button disabled loading disabledReason="Choose a type first">
+        Create
+      </Button>,
+    );
+    expect(screen.getByRole('button', { name: 'Create' })).not.toHaveAttribute('title');
+    expect(screen.queryByText('Choose a type first')).toBeNull();
+  });
+
+  it('keeps a description of its own next to the reason', () => {
+    render(
+      <>
+        <p id="own">Runs at once</p>
+        <Button disabled disabledReason="Viewers cannot start agents" aria-describedby="own">
+          Start
+        </Button>
+      </>,
+    );
+    expect(screen.getByRole('button', { name: 'Start' })).toHaveAccessibleDescription('Runs at once Viewers cannot start agents');
   });
 });

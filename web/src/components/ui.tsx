@@ -36,6 +36,11 @@ export function buttonClass(variant: Variant = 'secondary', size: 'sm' | 'md' = 
   );
 }
 
+/**
+ * A button. `disabledReason` says why it is disabled: while `disabled` (and not loading)
+ * the reason is its tooltip (`title`) and its accessible description (`aria-describedby`
+ * to a visually hidden text), so a person never meets a dead button without being told why.
+ */
 export function Button({
   variant = 'secondary',
   size = 'md',
@@ -44,12 +49,19 @@ export function Button({
   children,
   className,
   disabled,
+  disabledReason,
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: 'sm' | 'md'; loading?: boolean; icon?: ReactNode }) {
-  return (
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: 'sm' | 'md'; loading?: boolean; icon?: ReactNode; disabledReason?: string | null | undefined }) {
+  const reasonId = useId();
+  const why = disabled && !loading && disabledReason ? disabledReason : null;
+  const describedBy = [rest['aria-describedby'], why ? reasonId : null].filter(Boolean).join(' ') || undefined;
+  const button = (
     <button
       type="button"
       {...rest}
+      {...(why ? { title: why } : {})}
+      aria-describedby={describedBy}
+      data-disabled-reason={why ?? undefined}
       disabled={disabled || loading}
       aria-busy={loading || undefined}
       className={cx(
@@ -62,6 +74,16 @@ export function Button({
       {loading ? <Loader2 className="size-3.5 animate-spin" aria-hidden /> : icon}
       {children}
     </button>
+  );
+  return (
+    <>
+      {button}
+      {why && (
+        <span id={reasonId} className="sr-only">
+          {why}
+        </span>
+      )}
+    </>
   );
 }
 

@@ -1,12 +1,13 @@
-// How the console shows a task that waits for an agent: its reason, and for roles that
-// may spawn agents a one-click "Create a <type> agent" (the new agent takes the task).
+// How the console shows a task that waits for an agent: its reason in plain words (never
+// the node's API syntax), and for roles that may spawn agents a one-click "Start a <type>
+// agent" (the new agent takes the task); other roles are told why they have no button.
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Gauge, Hourglass, Play, Plus } from 'lucide-react';
 import { useAgents, useAgentTypes } from './queries';
-import { laterReason, newAgentName, waitingOf, type WaitKind } from './waiting';
+import { agentTypeWords as agentTypeWordsOf, anAgent, laterReason, newAgentName, plainWaiting, waitingOf, type WaitKind } from './waiting';
 import { api, call } from '../../api/rest';
-import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
+import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import type { TaskRow } from '../../api/models';
 import { Button, ErrorNotice, Mono, StatusBadge, Time, cx } from '../../components/ui';
 import { absoluteTime } from '../../lib/time';
@@ -42,8 +43,17 @@ export function CreateAgentButton({ agentType, size = 'sm', secondary = false }:
   }
   return (
     <div className="space-y-1">
-      <Button size={size} variant={secondary ? 'secondary' : 'primary'} icon={<Plus className="size-3.5" aria-hidden />} loading={create.isPending} disabled={!types.data} onClick={() => create.mutate()} data-testid="create-waiting-agent">
-        Create a {agentType} agent
+      <Button
+        size={size}
+        variant={secondary ? 'secondary' : 'primary'}
+        icon={<Plus className="size-3.5" aria-hidden />}
+        loading={create.isPending}
+        disabled={!types.data || !agents.data}
+        disabledReason="Reading this node's agent types and the organization's agents…"
+        onClick={() => create.mutate()}
+        data-testid="create-waiting-agent"
+      >
+        Start {anAgent(agentType)}
       </Button>
       {create.error && <ErrorNotice error={create.error} />}
     </div>
@@ -117,12 +127,22 @@ export function WaitingNotice({ agentType, reason, count, compact = false, kind 
   return <AgentWaitingNotice agentType={agentType} reason={reason} compact={compact} kind={kind} {...(count !== undefined ? { count } : {})} />;
 }
 
+/** Why a role that may not start agents has no button (from the permission matrix). */
+export function cannotSpawnReason(role: string | null | undefined): string {
+  return role === 'viewer'
+    ? 'Viewers cannot start agents: ask a member, an admin or an owner of the organization.'
+    : 'Your role cannot start agents: ask a member, an admin or an owner of the organization.';
+}
+
 function AgentWaitingNotice({ agentType, reason, count, compact, kind }: { agentType: string; reason: string; count?: number; compact: boolean; kind: WaitKind }) {
   const canSpawn = useCan('spawnAgents');
+  const { role } = useOrganization();
   const types = useAgentTypes();
   const agents = useAgents();
+  const plain = plainWaiting(agentType, reason, kind);
   const runnable = types.data?.items.some((candidate) => candidate.type === agentType) ?? false;
   const disabled = (agents.data?.agents.items ?? []).filter((agent) => agent.type === agentType && agent.status === 'DISABLED').slice(0, 2);
+  const many = count !== undefined && count > 1;
   return (
     <div
       className={cx('rounded-md border border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200', compact ? 'mt-1 max-w-80 px-2 py-1.5' : 'px-3 py-2')}
@@ -130,14 +150,15 @@ function AgentWaitingNotice({ agentType, reason, count, compact, kind }: { agent
       data-agent-type={agentType}
       data-kind={kind}
     >
-      <div className="flex items-center gap-1.5 text-[12px] font-semibold">
+      <div className="flex items-center gap-1.5 text-[12px] font-semibold" data-testid="waiting-headline">
         <Hourglass className="size-3.5 shrink-0" aria-hidden />
         <span>
-          {count !== undefined && count > 1 ? `${count} tasks wait` : 'Waits'} for {kind === 'disabled' ? 'its disabled' : 'a'} <Mono className="text-inherit">{agentType}</Mono> agent
+          {many ? `${count} tasks: ` : ''}
+          {plain.headline}
         </span>
       </div>
       <p className="mt-0.5 text-[12px]" data-testid="waiting-reason">
-        {reason}
+        {plain.detail}
       </p>
       {canSpawn && runnable && (
         <div className="mt-1.5 flex flex-wrap items-start gap-2">
@@ -147,9 +168,14 @@ function AgentWaitingNotice({ agentType, reason, count, compact, kind }: { agent
           {kind === 'agent' && <CreateAgentButton agentType={agentType} secondary={disabled.length > 0} />}
         </div>
       )}
-      {canSpawn && types.data && !runnable && (
-        <p className="mt-1 text-[12px]">
-          This node has no <Mono className="text-inherit">{agentType}</Mono> agent type to create yet.
+      {canSpawn && types.data && !runnable && !plain.typeMissing && (
+        <p className="mt-1 text-[12px]" data-testid="waiting-why-no-button">
+          This node does not run {agentTypeWordsOf(agentType)} agents yet, so none can be started here.
+        </p>
+      )}
+      {!canSpawn && (
+        <p className="mt-1 text-[12px]" data-testid="waiting-why-no-button">
+          {cannotSpawnReason(role)}
         </p>
       )}
     </div>
@@ -177,7 +203,7 @@ export function TaskStatusCell({ task }: { task: TaskRow }) {
       ) : waiting ? (
         <p className="mt-0.5 flex max-w-72 items-start gap-1 text-[12px] text-amber-800 dark:text-amber-300" data-testid="waiting-reason">
           <Hourglass className="mt-0.5 size-3 shrink-0" aria-hidden />
-          <span>{waiting.reason}</span>
+          <span>{plainWaiting(waiting.agentType, waiting.reason, waiting.kind).headline}</span>
         </p>
       ) : null}
     </div>

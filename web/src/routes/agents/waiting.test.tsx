@@ -4,11 +4,12 @@ import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { ReactNode } from 'react';
-import { groupWaiting, laterReason, newAgentName, waitKindOf, waitingOf } from './waiting';
+import { agentTypeWords, anAgent, groupWaiting, laterReason, newAgentName, plainWaiting, waitKindOf, waitingOf, withoutApiSyntax } from './waiting';
 import type { TaskRow } from '../../api/models';
 
 const state = vi.hoisted(() => ({
   canSpawn: true,
+  role: 'member' as string | null,
   types: ['github_watcher', 'text_stats'],
   posted: [] as unknown[],
   agents: [{ id: 'a1', name: 'github-watcher', type: 'github_watcher', status: 'IDLE' }],
@@ -20,6 +21,7 @@ vi.mock('./queries', () => ({
 }));
 vi.mock('../../api/hooks', () => ({
   useCan: () => state.canSpawn,
+  useOrganization: () => ({ role: state.role }),
   useInvalidateOrg: () => () => Promise.resolve(),
   useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
 }));
@@ -59,6 +61,7 @@ afterEach(cleanup);
 
 beforeEach(() => {
   state.canSpawn = true;
+  state.role = 'member';
   state.types = ['github_watcher', 'text_stats'];
   state.posted = [];
   state.agents = [{ id: 'a1', name: 'github-watcher', type: 'github_watcher', status: 'IDLE' }];
@@ -101,14 +104,16 @@ describe('the waiting notice', () => {
   it('shows a waiting task’s reason next to its status', () => {
     wrap(<TaskStatusCell task={task()} />);
     expect(screen.getByText('pending')).toBeInTheDocument();
-    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting for an enabled github_watcher agent');
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('Waiting for a GitHub watcher agent');
+    expect(screen.getByTestId('waiting-reason').textContent).not.toMatch(/github_watcher|POST|\/api/);
   });
 
   it('shows the reason and creates an agent of the type in one click', async () => {
     const waiting = waitingOf(task())!;
     wrap(<WaitingNotice agentType={waiting.agentType} reason={waiting.reason} />);
-    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting for an enabled github_watcher agent');
-    await userEvent.click(screen.getByRole('button', { name: 'Create a github_watcher agent' }));
+    expect(screen.getByTestId('waiting-headline')).toHaveTextContent('Waiting for a GitHub watcher agent');
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('This organization has no GitHub watcher agent running.');
+    await userEvent.click(screen.getByRole('button', { name: 'Start a GitHub watcher agent' }));
     await waitFor(() => expect(screen.getByTestId('created-waiting-agent')).toHaveTextContent('Created github-watcher-2'));
     expect(state.posted).toEqual([{ name: 'github-watcher-2', type: 'github_watcher', configuration: { agent_type: 'code_review' } }]);
   });
@@ -116,17 +121,20 @@ describe('the waiting notice', () => {
   it('offers to enable a disabled agent of the type, and still to create one', async () => {
     state.agents = [{ id: 'a1', name: 'github watcher', type: 'github_watcher', status: 'DISABLED' }];
     wrap(<WaitingNotice agentType="github_watcher" reason="waiting" />);
-    expect(screen.getByRole('button', { name: 'Create a github_watcher agent' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Start a GitHub watcher agent' })).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Enable github watcher' }));
     await waitFor(() => expect(screen.getByTestId('enabled-waiting-agent')).toHaveTextContent('Enabled github watcher'));
     expect(state.posted).toEqual([{ path: '/api/agents/{id}/enable', id: 'a1' }]);
   });
 
-  it('offers no button to a role that may not spawn agents', () => {
+  it('offers no button to a role that may not spawn agents, and says why', () => {
     state.canSpawn = false;
-    wrap(<WaitingNotice agentType="github_watcher" reason="waiting" />);
+    state.role = 'viewer';
+    wrap(<WaitingNotice agentType="security" reason={'waiting for an enabled security agent: create one (POST /api/agents {"type": "security"}) or enable a disabled one, and it runs'} />);
     expect(screen.queryByRole('button')).toBeNull();
-    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('waiting');
+    expect(screen.getByTestId('waiting-headline')).toHaveTextContent('Waiting for a security agent');
+    expect(screen.getByTestId('waiting-why-no-button')).toHaveTextContent('Viewers cannot start agents: ask a member, an admin or an owner');
+    expect(screen.getByTestId('waiting-notice').textContent).not.toMatch(/POST|\/api|\{/);
   });
 
   it('shows a budget wait in plain words with when it runs again, and offers no agent', () => {
@@ -142,7 +150,46 @@ describe('the waiting notice', () => {
   it('says so when the node has no agent type to create', () => {
     wrap(<WaitingNotice agentType="code_review" reason="waiting for a code_review agent: this node does not run that agent type yet" count={2} />);
     expect(screen.queryByRole('button')).toBeNull();
-    expect(screen.getByText(/2 tasks wait/)).toBeInTheDocument();
-    expect(screen.getByText(/has no/)).toHaveTextContent('This node has no code_review agent type to create yet.');
+    expect(screen.getByTestId('waiting-headline')).toHaveTextContent('2 tasks: Waiting for a code review agent');
+    expect(screen.getByTestId('waiting-reason')).toHaveTextContent('This node does not run code review agents yet, so none can be started here.');
+    expect(screen.queryByTestId('waiting-why-no-button')).toBeNull();
+  });
+});
+
+describe('waiting reasons in plain words', () => {
+  const OLD = 'waiting for an enabled security agent: create one (POST /api/agents {"type": "security"}) or enable a disabled one, and it runs';
+  const NEW = 'waiting for a security agent: this organization has none running; start one or enable a disabled one, and the task runs';
+
+  it('names agent types in words, with their article', () => {
+    expect(agentTypeWords('github_watcher')).toBe('GitHub watcher');
+    expect(agentTypeWords('code_review')).toBe('code review');
+    expect(anAgent('security')).toBe('a security agent');
+    expect(anAgent('incident_response')).toBe('an incident response agent');
+  });
+
+  it('reads the reasons of older and newer nodes alike, without their API syntax', () => {
+    for (const reason of [OLD, NEW, null]) {
+      const plain = plainWaiting('security', reason, 'agent');
+      expect(plain.headline).toBe('Waiting for a security agent');
+      expect(plain.detail).not.toMatch(/POST|\/api|\{|"/);
+      expect(plain.typeMissing).toBe(false);
+    }
+  });
+
+  it('says when the node does not run the type at all', () => {
+    const plain = plainWaiting('security', 'waiting for a security agent: this node does not run that agent type yet');
+    expect(plain.typeMissing).toBe(true);
+    expect(plain.detail).toBe('This node does not run security agents yet, so none can be started here.');
+  });
+
+  it('names the disabled agent a task waits for, without its route', () => {
+    const plain = plainWaiting('code_review', 'waiting: its agent reviewer is disabled; enable it (POST /api/agents/7f3c/enable) and the task runs');
+    expect(plain).toMatchObject({ headline: 'Waiting for reviewer, which is disabled', detail: 'Its agent reviewer is disabled: enable it and the task runs.', agentName: 'reviewer' });
+  });
+
+  it('strips routes and bodies from any other reason', () => {
+    expect(withoutApiSyntax('waiting: no key; set one (PATCH /api/agents/x {"llm": {}}) first')).toBe('No key; set one first');
+    expect(withoutApiSyntax('call POST /api/agents {"type": "security"} to start one')).toBe('Call to start one');
+    expect(plainWaiting('security', 'waiting: something else (POST /api/agents {"type": "security"})', 'agent').detail).toBe('Something else');
   });
 });

@@ -75,3 +75,78 @@ export function newAgentName(agentType: string, taken: Iterable<string>): string
     if (!names.has(candidate)) return candidate;
   }
 }
+
+const WORDS: Record<string, string> = { github: 'GitHub', llm: 'LLM', pr: 'PR', ui: 'UI', api: 'API', x: 'X', linkedin: 'LinkedIn', figma: 'Figma', vercel: 'Vercel', slack: 'Slack' };
+
+/** An agent type in words: `code_review` → "code review", `github_watcher` → "GitHub watcher". */
+export function agentTypeWords(agentType: string): string {
+  return agentType
+    .split(/[_\s-]+/)
+    .filter(Boolean)
+    .map((word) => WORDS[word.toLowerCase()] ?? word)
+    .join(' ');
+}
+
+/** "a security agent", "an analytics agent". */
+export function anAgent(agentType: string): string {
+  const words = agentTypeWords(agentType);
+  return `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words} agent`;
+}
+
+/**
+ * Drops what the node wrote for programs from a reason meant for people: a route with its
+ * body ("(POST /api/agents {"type": "security"})", "POST /api/agents/…/enable"), the
+ * leading "waiting:", and keeps the rest as a sentence.
+ */
+export function withoutApiSyntax(reason: string): string {
+  const text = reason
+    // "(POST /api/agents {…})", "(POST /api/agents/x/enable)"
+    .replace(/\s*\((?:[^()]*?)\b(?:GET|POST|PUT|PATCH|DELETE)\s+\/api\/[^()]*\)/g, '')
+    // a bare route with an optional JSON body
+    .replace(/\s*\b(?:GET|POST|PUT|PATCH|DELETE)\s+\/api\/\S*(?:\s*\{[^}]*\})?/g, '')
+    .replace(/^waiting:\s*/i, '')
+    .replace(/\s+([,;:.])/g, '$1')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
+}
+
+export interface PlainWaiting {
+  /** The situation in a few words: "Waiting for a security agent". */
+  headline: string;
+  /** What is missing, in a sentence; no route, no JSON. */
+  detail: string;
+  /** The node does not run the agent type at all: nobody can start one here. */
+  typeMissing: boolean;
+  /** For a `disabled` wait: the disabled agent's name, as the reason gives it. */
+  agentName: string | null;
+}
+
+/**
+ * A task's wait as people read it, from the task's agent type (structured) and the node's
+ * reason. Reasons written by older nodes ("create one (POST /api/agents {"type": …})") and
+ * newer ones ("this organization has none running; start one …") read the same.
+ */
+export function plainWaiting(agentType: string, reason: string | null | undefined, kind: WaitKind = waitKindOf(reason).kind): PlainWaiting {
+  const text = reason ?? '';
+  const agent = anAgent(agentType);
+  if (kind === 'later') {
+    return { headline: 'Waiting for a budget or rate limit', detail: laterReason(text), typeMissing: false, agentName: null };
+  }
+  if (kind === 'disabled') {
+    const name = /^waiting: its agent (.+?) is disabled/.exec(text)?.[1] ?? null;
+    return {
+      headline: name ? `Waiting for ${name}, which is disabled` : `Waiting for its disabled ${agentTypeWords(agentType)} agent`,
+      detail: `Its agent${name ? ` ${name}` : ''} is disabled: enable it and the task runs.`,
+      typeMissing: false,
+      agentName: name,
+    };
+  }
+  if (/does not run that agent type/.test(text)) {
+    return { headline: `Waiting for ${agent}`, detail: `This node does not run ${agentTypeWords(agentType)} agents yet, so none can be started here.`, typeMissing: true, agentName: null };
+  }
+  if (!text || /^waiting for an? (enabled )?\S+ agent\b/.test(text)) {
+    return { headline: `Waiting for ${agent}`, detail: `This organization has no ${agentTypeWords(agentType)} agent running. Once one runs (a new one, or a disabled one enabled again), it takes the task.`, typeMissing: false, agentName: null };
+  }
+  return { headline: `Waiting for ${agent}`, detail: withoutApiSyntax(text), typeMissing: false, agentName: null };
+}
