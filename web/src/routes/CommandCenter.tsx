@@ -12,6 +12,8 @@ import { shortId } from '../lib/time';
 import { HealthScore } from '../components/HealthScore';
 import { WaitingNotice } from './agents/Waiting';
 import { waitKindOf } from './agents/waiting';
+import { ApprovalCard, RecentlyDecided } from './agents/Approvals';
+import { useAgents, useTasks } from './agents/queries';
 
 const AGENT_STATES = ['IDLE', 'WORKING', 'COMPLETE', 'ERROR', 'DISABLED'] as const;
 const DORA = [
@@ -136,6 +138,38 @@ function WaitingForAgents({ tasks }: { tasks: PendingTask[] }) {
   );
 }
 
+/** The tasks waiting for a person, each with what it decides, and what was just decided and by whom. */
+function WaitingForApproval() {
+  const tasks = useTasks({ status: 'needs_approval' });
+  const agents = useAgents();
+  const names = new Map((agents.data?.agents.items ?? []).map((agent) => [agent.id, agent.name]));
+  const items = tasks.data?.items ?? [];
+  return (
+    <>
+      {tasks.isLoading && <div className="p-4"><LoadingBlock rows={2} /></div>}
+      {tasks.error && <div className="p-4"><ErrorNotice error={tasks.error} /></div>}
+      {tasks.data && items.length === 0 && <Empty>Nothing waits for a person. Rollbacks, reviews to post and publications land here.</Empty>}
+      {items.length > 0 && (
+        <ul className="divide-y divide-line">
+          {items.slice(0, 5).map((task) => (
+            <ApprovalCard key={task.id} task={task} agentName={task.agent_id ? names.get(task.agent_id) : undefined} compact />
+          ))}
+        </ul>
+      )}
+      {items.length > 5 && (
+        <p className="border-t border-line px-4 py-2 text-[12px]">
+          <Link to="/agents/approvals" className="text-muted hover:text-fg">
+            {items.length - 5} more in the approval inbox →
+          </Link>
+        </p>
+      )}
+      <div className="border-t border-line empty:hidden">
+        <RecentlyDecided limit={3} bare />
+      </div>
+    </>
+  );
+}
+
 export function CommandCenter() {
   const { organizationId, organization } = useOrganization();
   const canConnect = useCan('manageIntegrations');
@@ -185,20 +219,7 @@ export function CommandCenter() {
           </Card>
           <div className="grid gap-4 lg:grid-cols-2">
             <Tile title="Waiting for approval" to="/agents/approvals" icon={<Inbox className="size-4" aria-hidden />} count={data.waiting.items.length} testId="tile-approvals">
-              {data.waiting.items.length === 0 ? (
-                <Empty>Nothing waits for a person. Rollbacks and publications land here.</Empty>
-              ) : (
-                <Rows>
-                  {data.waiting.items.map((task) => (
-                    <Row key={task.id} to={`/agents/tasks/${task.id}`}>
-                      <StatusBadge status="needs_approval" />
-                      <span className="flex-1 truncate font-medium">{task.description ?? task.taskType}</span>
-                      <span className="text-muted">{task.agent?.name ?? `no ${task.agentType} agent yet`}</span>
-                      <Time iso={task.createdAt} className="text-muted" />
-                    </Row>
-                  ))}
-                </Rows>
-              )}
+              <WaitingForApproval />
             </Tile>
             <Tile title="Pull requests waiting for review" to="/development" icon={<GitPullRequest className="size-4" aria-hidden />} count={data.pullRequests.items.length} testId="tile-prs">
               {data.pullRequests.items.length === 0 ? (

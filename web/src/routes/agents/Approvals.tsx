@@ -1,5 +1,7 @@
-// The approval inbox: tasks in needs_approval, approved or rejected here; what was
-// decided in this session stays listed with its live status.
+// The approval inbox: tasks in needs_approval with what deciding them decides (the
+// review to post, the rollback, the post to publish, or the input's keys), approved or
+// rejected here; what was decided in this session stays listed with who decided it,
+// updating live. The cards are shared with the Command Center.
 import { useState } from 'react';
 import { useMutation, useQueries } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -9,24 +11,29 @@ import { useAgents, useTasks } from './queries';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
 import type { TaskRow } from '../../api/models';
-import { Button, Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
+import { Button, Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, StatusBadge, Time, cx } from '../../components/ui';
 import { describeError } from '../../api/problem';
 import { shortId } from '../../lib/time';
 import { WaitingNotice } from './Waiting';
 import { waitingOf } from './waiting';
+import { DecisionLine, DecisionPreview } from './decision';
 
-const useDecided = create<{ ids: string[]; add: (id: string) => void }>((set) => ({
+/** Tasks decided in this tab, newest first (kept across areas: the Command Center decides too). */
+export const useDecided = create<{ ids: string[]; add: (id: string) => void }>((set) => ({
   ids: [],
   add: (id) => set((state) => ({ ids: [id, ...state.ids.filter((known) => known !== id)].slice(0, 20) })),
 }));
 
-function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | undefined }) {
+/** One task waiting for a person: what it decides, and Approve / Reject for those who may. */
+export function ApprovalCard({ task, agentName, compact = false }: { task: TaskRow; agentName: string | undefined; compact?: boolean }) {
   const canApprove = useCan('approveTasks');
   const invalidate = useInvalidateOrg();
   const remember = useDecided((state) => state.add);
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
-  const done = () => {
+  const [decided, setDecided] = useState<TaskRow | null>(null);
+  const done = (answer: TaskRow) => {
+    setDecided(answer);
     remember(task.id);
     void invalidate('tasks');
     void invalidate('dashboard');
@@ -39,7 +46,7 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
   const error = approve.error ?? reject.error;
   const waiting = waitingOf(task);
   return (
-    <li className="px-4 py-3" data-testid="approval-item" data-task-id={task.id}>
+    <li className="px-4 py-3" data-testid="approval-item" data-task-id={task.id} data-task-type={task.task_type}>
       <div className="flex flex-wrap items-start gap-3">
         <div className="min-w-0 flex-1">
           <div className="flex items-center gap-2">
@@ -56,13 +63,14 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
             </span>
             <Mono className="text-muted" title={task.id}>{shortId(task.id)}</Mono>
           </div>
-          {task.input_data !== null && task.input_data !== undefined && (
-            <pre tabIndex={0} aria-label="Input" className="mt-1.5 max-h-24 overflow-auto rounded bg-panel-2 px-2 py-1 font-mono text-[11px]">{JSON.stringify(task.input_data)}</pre>
-          )}
+          <div className={cx('mt-2', compact && 'max-h-80 overflow-auto')}>
+            <DecisionPreview task={task} />
+          </div>
+          {decided && <DecisionLine task={decided} className="mt-1.5" />}
           {waiting && <div className="mt-1.5 max-w-xl"><WaitingNotice agentType={waiting.agentType} reason={waiting.reason} kind={waiting.kind} until={waiting.until} /></div>}
           {error && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{describeError(error).detail || describeError(error).title}</p>}
         </div>
-        {canApprove && !rejecting && (
+        {canApprove && !rejecting && !decided && (
           <div className="flex gap-2">
             <Button size="sm" variant="primary" icon={<Check className="size-3.5" aria-hidden />} loading={approve.isPending} onClick={() => approve.mutate()}>
               Approve
@@ -72,7 +80,7 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
             </Button>
           </div>
         )}
-        {canApprove && rejecting && (
+        {canApprove && rejecting && !decided && (
           <div className="flex items-center gap-2">
             <Input aria-label="Reason for rejecting" placeholder="Reason (optional)" value={reason} onChange={(event) => setReason(event.target.value)} className="h-7 w-56" />
             <Button size="sm" variant="danger" loading={reject.isPending} onClick={() => reject.mutate()}>
@@ -88,8 +96,9 @@ function ApprovalRow({ task, agentName }: { task: TaskRow; agentName: string | u
   );
 }
 
-function RecentlyDecided() {
-  const ids = useDecided((state) => state.ids);
+/** What was decided in this tab, each with who decided it and its live status. */
+export function RecentlyDecided({ limit = 20, bare = false }: { limit?: number; bare?: boolean }) {
+  const ids = useDecided((state) => state.ids).slice(0, limit);
   const baseKey = useOrgKey('tasks', 'one');
   const results = useQueries({
     queries: ids.map((id) => ({
@@ -99,21 +108,25 @@ function RecentlyDecided() {
     })),
   });
   if (ids.length === 0) return null;
+  const list = (
+    <ul className="divide-y divide-line" data-testid="decided-list">
+      {results.map((result, index) =>
+        result.data ? (
+          <li key={ids[index]} className="flex items-center gap-3 px-4 py-2 text-[13px]" data-testid="decided-item" data-status={result.data.status}>
+            <StatusBadge status={result.data.status} />
+            <Link to={`/agents/tasks/${result.data.id}`} className="flex-1 truncate hover:underline">
+              {result.data.description ?? result.data.task_type}
+            </Link>
+            <DecisionLine task={result.data} />
+          </li>
+        ) : null,
+      )}
+    </ul>
+  );
+  if (bare) return list;
   return (
     <Card title="Decided in this session" bodyClassName="p-0">
-      <ul className="divide-y divide-line" data-testid="decided-list">
-        {results.map((result, index) =>
-          result.data ? (
-            <li key={ids[index]} className="flex items-center gap-3 px-4 py-2 text-[13px]" data-testid="decided-item" data-status={result.data.status}>
-              <StatusBadge status={result.data.status} />
-              <Link to={`/agents/tasks/${result.data.id}`} className="flex-1 truncate hover:underline">
-                {result.data.description ?? result.data.task_type}
-              </Link>
-              <Time iso={result.data.completed_at ?? result.data.approved_at ?? result.data.rejected_at} className="text-muted" />
-            </li>
-          ) : null,
-        )}
-      </ul>
+      {list}
     </Card>
   );
 }
@@ -138,7 +151,7 @@ export function Approvals() {
         {items.length > 0 && (
           <ul className="divide-y divide-line" data-testid="approval-list">
             {items.map((task) => (
-              <ApprovalRow key={task.id} task={task} agentName={task.agent_id ? names.get(task.agent_id) : undefined} />
+              <ApprovalCard key={task.id} task={task} agentName={task.agent_id ? names.get(task.agent_id) : undefined} />
             ))}
           </ul>
         )}

@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MemoryRouter } from 'react-router';
+import type { ReactNode } from 'react';
+import type { TaskRow } from '../../api/models';
+
+const state = vi.hoisted(() => ({ role: 'member', posted: [] as string[] }));
+
+vi.mock('../../api/hooks', () => ({
+  useCan: (action: string) => state.role !== 'viewer' || action === 'viewDashboard',
+  useInvalidateOrg: () => () => Promise.resolve(),
+  useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
+  useOrganization: () => ({ organizationId: 'o1', organization: { id: 'o1', name: 'Acme' }, role: state.role, me: { id: 'u1' } }),
+}));
+vi.mock('../../api/graphql', () => ({ gql: async () => ({ agents: { items: [] } }) }));
+
+function task(overrides: Partial<TaskRow>): TaskRow {
+  return {
+    id: 't1', organization_id: 'o1', agent_id: null, agent_type: 'code_review', task_type: 'post_review', description: null, status: 'needs_approval', priority: 5,
+    input_data: null, output_data: null, error_message: null, waiting_reason: null, retry_count: 0, max_attempts: 3, attempt: 0, run_after: '2026-01-01T00:00:00Z',
+    requires_human_approval: true, approved_by: null, approved_at: null, rejected_by: null, rejected_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
+    ...overrides,
+  };
+}
+
+const REVIEW = task({
+  input_data: {
+    repository: 'acme/api', number: 7, pull_request_id: 'pr1', head_sha: 'abcdef0123',
+    body: '**CompanyOS code review** — risk: **high**\n\n- high `src/a.rs` (secret): a token',
+    comments: [{ path: 'src/a.rs', line: 12, body: '**high** · secret · `aws-key`\n\nA key.' }],
+  },
+});
+
+const ANSWERS: Record<string, unknown> = {
+  '/api/pull-requests/{id}': { id: 'pr1', title: 'Add the billing export', repository_id: 'r1', number: 7 },
+  '/api/deployments/{id}': { id: 'd1', project_name: 'web', url: 'web-abc.vercel.app', state: 'ready', environment: 'production', commit_sha: '1234567890', branch: 'main' },
+  '/api/social/posts/{id}': { id: 'p1', platform: 'linkedin', content: 'We shipped the billing export today.', scheduled_for: null },
+  '/api/organizations/{id}/members': { items: [{ user_id: 'u2', name: 'Ada Admin', email: 'ada@acme.test', role: 'admin', joined_at: '2026-01-01T00:00:00Z' }] },
+};
+
+vi.mock('../../api/rest', () => ({
+  api: {
+    GET: async (path: string) => ({ data: ANSWERS[path] ?? { items: [] }, response: new Response(null, { status: 200 }) }),
+    POST: async (path: string) => {
+      state.posted.push(path);
+      const decided = path.endsWith('/approve') ? { approved_by: 'u2', approved_at: new Date().toISOString(), status: 'pending' } : { rejected_by: 'u2', rejected_at: new Date().toISOString(), status: 'rejected' };
+      return { data: { ...REVIEW, ...decided }, response: new Response(null, { status: 200 }) };
+    },
+  },
+  call: async (request: Promise<{ data: unknown }>) => (await request).data,
+}));
+
+const { ApprovalCard } = await import('./Approvals');
+const { decisionOf, postReviewInputOf, rollbackInputOf, githubPullUrl } = await import('./decision');
+
+function wrap(children: ReactNode) {
+  return render(
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <MemoryRouter>
+        <ul>{children}</ul>
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
+}
+
+afterEach(cleanup);
+beforeEach(() => {
+  state.role = 'member';
+  state.posted = [];
+});
+
+describe('reading what a task decides', () => {
+  it('reads post_review and rollback inputs, refusing what is not one', () => {
+    expect(postReviewInputOf(REVIEW.input_data)?.comments).toHaveLength(1);
+    expect(postReviewInputOf({ repository: 'a/b' })).toBeNull();
+    expect(rollbackInputOf({ deployment_id: 'd1', project: 'web' })).toMatchObject({ deployment_id: 'd1', to: null });
+    expect(rollbackInputOf({ unrelated: 1 })).toBeNull();
+    expect(githubPullUrl('acme/api', 7)).toBe('https://github.com/acme/api/pull/7');
+  });
+
+  it('says who decided, rejection winning over an earlier approval', () => {
+    expect(decisionOf(task({}))).toBeNull();
+    expect(decisionOf(task({ approved_by: 'u2', approved_at: '2026-01-02T00:00:00Z' }))).toEqual({ verb: 'approved', userId: 'u2', at: '2026-01-02T00:00:00Z' });
+    expect(decisionOf(task({ approved_at: '2026-01-02T00:00:00Z', rejected_by: 'u3', rejected_at: '2026-01-03T00:00:00Z' }))?.verb).toBe('rejected');
+  });
+});
+
+describe('an approval card', () => {
+  it('shows a review to post: the pull request, the rendered review and its line comments', async () => {
+    wrap(<ApprovalCard task={REVIEW} agentName="reviewer" />);
+    const link = await screen.findByRole('link', { name: /Add the billing export/ });
+    expect(link).toHaveAttribute('href', 'https://github.com/acme/api/pull/7');
+    const body = screen.getByRole('region', { name: "The review's text" });
+    expect(within(body).getByText('CompanyOS code review').tagName).toBe('STRONG');
+    expect(within(body).getByText('src/a.rs').tagName).toBe('CODE');
+    const comments = screen.getByTestId('review-comments');
+    expect(within(comments).getByText('src/a.rs:12')).toBeInTheDocument();
+    expect(within(comments).getByText('A key.')).toBeInTheDocument();
+    expect(screen.queryByText(/"repository"/)).not.toBeInTheDocument();
+  });
+
+  it('shows a rollback: the deployment and what it goes back to', async () => {
+    wrap(<ApprovalCard task={task({ task_type: 'rollback', agent_type: 'deployment', input_data: { deployment_id: 'd1', project: 'web', url: 'web-abc.vercel.app' } })} agentName={undefined} />);
+    const preview = screen.getByTestId('rollback-preview');
+    expect(await within(preview).findByText('1234567')).toBeInTheDocument();
+    expect(preview).toHaveTextContent('Roll back web (production)');
+    expect(preview).toHaveTextContent('the previous ready production deployment');
+  });
+
+  it("shows a post to publish with the post's text", async () => {
+    wrap(<ApprovalCard task={task({ task_type: 'publish_post', agent_type: 'content', input_data: { social_post_id: 'p1', social_account_id: 'a1' } })} agentName={undefined} />);
+    expect(await screen.findByText('We shipped the billing export today.')).toBeInTheDocument();
+    expect(screen.getByTestId('publish-preview')).toHaveTextContent('Publish this post on linkedin');
+  });
+
+  it("lists any other task's input by its keys", () => {
+    wrap(<ApprovalCard task={task({ task_type: 'count_words', agent_type: 'text_stats', input_data: { text: 'hello world', limit: 3 } })} agentName={undefined} />);
+    const list = screen.getByTestId('input-list');
+    expect(within(list).getByText('text')).toBeInTheDocument();
+    expect(within(list).getByText('hello world')).toBeInTheDocument();
+    expect(within(list).getByText('3')).toBeInTheDocument();
+  });
+
+  it('after approving, names the member who decided and when', async () => {
+    wrap(<ApprovalCard task={REVIEW} agentName="reviewer" />);
+    await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    expect(await screen.findByTestId('decision')).toHaveTextContent(/Approved by Ada Admin, just now/);
+    expect(state.posted).toEqual(['/api/agent-tasks/{id}/approve']);
+    expect(screen.queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+  });
+
+  it('offers no decision to a viewer', () => {
+    state.role = 'viewer';
+    wrap(<ApprovalCard task={REVIEW} agentName="reviewer" />);
+    expect(screen.queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+  });
+});
