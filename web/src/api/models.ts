@@ -38,7 +38,8 @@ export type Role = Schemas['MemberRole'];
 export type UserRole = Schemas['UserRole'];
 
 export type AgentRow = Schemas['Agent'];
-export type TaskRow = Schemas['AgentTask'];
+// until openapi: `requested_by` (the member who created the task by hand) comes with the node's newer document.
+export type TaskRow = Schemas['AgentTask'] & { requested_by?: string | null };
 export type RepositoryRow = Schemas['Repository'];
 export type PullRequestRow = Schemas['PullRequest'];
 export type DeploymentRow = Schemas['Deployment'];
@@ -86,3 +87,42 @@ export type TreeRole = Schemas['Role'];
 export type TreeNode = Schemas['TreeNode'];
 export type RestartPolicy = Schemas['Policy'];
 export type SupervisionTree = Schemas['Tree'];
+
+// until openapi: the node's newer routes (schedules, the language model's settings);
+// replace by the generated schemas' aliases when openapi/openapi.json describes them.
+/** A schedule: a task the node creates for an agent on a five-field cron expression (UTC). */
+export interface ScheduleRow {
+  id: string;
+  organization_id: string;
+  agent_id: string;
+  name: string;
+  cron_expression: string;
+  task_type: string;
+  input_data: Record<string, unknown> | null;
+  priority: number;
+  enabled: boolean;
+  last_run_at: string | null;
+  next_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+/** `POST /api/schedules`. */
+export interface NewScheduleBody {
+  name: string;
+  agent_id: string;
+  task_type: string;
+  cron_expression: string;
+  input_data?: Record<string, unknown>;
+  priority?: number;
+}
+/** The node's language model, as its operator set it (`GET /api/settings/llm`). */
+export interface LlmSettings {
+  enabled: boolean;
+  provider: 'openai' | 'anthropic';
+  model: string;
+  base_url: string | null;
+  api_key_set: boolean;
+  tokens_per_day: number;
+  requests_per_minute: number;
+  max_tokens: number;
+}
