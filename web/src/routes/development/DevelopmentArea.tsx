@@ -7,6 +7,7 @@ import { Bot, ExternalLink, GitBranch, GitPullRequest, RefreshCw, Rocket, Undo2 
 import { FailureAnalysisView } from './FailureAnalysis';
 import { latestFailureAnalysis } from './failure';
 import { Incidents } from './Incidents';
+import { PullRequestVerdict } from './Verdict';
 import { Tabs } from '../../components/Tabs';
 import { Findings, findingsOf } from '../agents/TaskOutput';
 import { HealthScore } from '../../components/HealthScore';
@@ -68,6 +69,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
         </div>
       </div>
       {pr.body && <p className="max-h-32 overflow-auto whitespace-pre-wrap rounded-md bg-panel-2 p-2 text-[12px]">{pr.body}</p>}
+      <PullRequestVerdict id={pr.id} number={pr.number} fallbackRepository={pr.repository?.fullName ?? null} />
       <div className="flex items-center justify-between">
         <h4 className="font-semibold">Agent reviews</h4>
         {canReview && (
