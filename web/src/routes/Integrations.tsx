@@ -1,22 +1,26 @@
 // Integrations: connect each service with its credentials, the webhook URL to paste,
-// status, last sync, "sync now", disconnect.
-import { useState } from 'react';
+// its health (status and the last sync's outcome), "sync now", disconnect. Reconnecting
+// starts a sync at once, which the card follows.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { CheckCircle2, Plug, RefreshCw, Unplug } from 'lucide-react';
+import { CheckCircle2, CircleAlert, Plug, RefreshCw, TriangleAlert, Unplug } from 'lucide-react';
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
 import { fieldErrors } from '../api/problem';
-import type { IntegrationRow, ServiceWire } from '../api/models';
-import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, PageHeader, StatusBadge, Time, useFieldId } from '../components/ui';
-import { QueuedTask } from './agents/Waiting';
+import type { ConnectedIntegration, ServiceWire, TaskRow } from '../api/models';
+import { Badge, Button, Card, CopyButton, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, PageHeader, Time, cx, useFieldId } from '../components/ui';
+import { CreateAgentButton, QueuedTask, useLiveTask } from './agents/Waiting';
+import { useAgents } from './agents/queries';
+import { agentTypeWords } from './agents/waiting';
+import { integrationHealth, watcherState, type IntegrationView } from './integrationHealth';
 
 interface CredentialField {
   key: string;
   label: string;
   required?: boolean;
   secret?: boolean;
-  hint?: string;
+  hint?: ReactNode;
   list?: boolean;
 }
 
@@ -36,7 +40,7 @@ export const SERVICES: ServiceSpec[] = [
     name: 'GitHub',
     blurb: 'Pull requests, pushes, deployments; reviews by the code review agent.',
     fields: [
-      { key: 'token', label: 'Access token', required: true, secret: true, hint: 'A fine-grained or classic token that can read the repositories.' },
+      { key: 'token', label: 'Access token', required: true, secret: true, hint: <GithubTokenHint /> },
       { key: 'organization', label: 'Organization', hint: "Sync this GitHub organization's repositories (else the token's own)." },
       { key: 'installation_id', label: 'App installation id', hint: 'For a GitHub App installation instead of a token owner.' },
     ],
@@ -99,6 +103,21 @@ export const SERVICES: ServiceSpec[] = [
   },
 ];
 
+/**
+ * What the GitHub token needs: reading the repositories' contents, pull requests and
+ * metadata (syncs, reviews), and writing pull requests (the code review agent posts its
+ * reviews).
+ */
+export function GithubTokenHint() {
+  return (
+    <span data-testid="github-token-hint">
+      It reads the repositories and pull requests and posts the code review agent's reviews. A fine-grained token needs{' '}
+      <strong className="font-medium text-fg">Pull requests: Read and write, Contents: Read, Metadata: Read</strong>; a classic token the{' '}
+      <Mono>repo</Mono> scope.
+    </span>
+  );
+}
+
 /** The connect request's body, from the form. */
 export function connectBody(spec: ServiceSpec, values: Record<string, string>, secret: string) {
   const credentials: Record<string, unknown> = {};
@@ -110,15 +129,49 @@ export function connectBody(spec: ServiceSpec, values: Record<string, string>, s
   return { credentials, ...(secret.trim() ? { webhook_secret: secret.trim() } : {}) };
 }
 
-function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => void }) {
+/** After connecting: whether the service's watcher turns its webhooks into tasks, and what to do if not. */
+function WatcherNext({ spec, done }: { spec: ServiceSpec; done: ConnectedIntegration }) {
+  const agents = useAgents();
+  const watcher = agentTypeWords(spec.watcher);
+  if (!agents.data && !done.agents_started.some((agent) => agent.type === spec.watcher)) return null;
+  const state = watcherState(spec.watcher, done.agents_started, agents.data?.agents.items ?? []);
+  return (
+    <div className="space-y-2 text-muted" data-testid="watcher-next" data-state={state.state}>
+      <p>
+        Next: paste the URL into {spec.name}'s webhook settings with the same secret
+        {state.state === 'started' || state.state === 'running' ? (
+          <>
+            ; its {watcher} agent <strong className="font-medium text-fg">{state.name}</strong>
+            {state.state === 'running' ? ', already running,' : ''} turns the deliveries into tasks. Steer the agents in{' '}
+            <Link className="underline" to="/agents/list">Agents</Link>.
+          </>
+        ) : state.state === 'disabled' ? (
+          <>
+            . Its {watcher} agent <strong className="font-medium text-fg">{state.name}</strong> is disabled: enable it in{' '}
+            <Link className="underline" to="/agents/list">Agents</Link> so events become tasks.
+          </>
+        ) : (
+          <>. No {watcher} agent runs yet: start one so events become tasks.</>
+        )}
+      </p>
+      {state.state === 'none' && <CreateAgentButton agentType={spec.watcher} />}
+    </div>
+  );
+}
+
+function ConnectDialog({ spec, onClose, onConnected }: { spec: ServiceSpec; onClose: () => void; onConnected?: (answer: ConnectedIntegration) => void }) {
   const invalidate = useInvalidateOrg();
   const [values, setValues] = useState<Record<string, string>>({});
   const [secret, setSecret] = useState('');
   const base = useFieldId(spec.service);
   const connect = useMutation({
     mutationFn: () => call(api.POST('/api/integrations/{service}/connect', { params: { path: { service: spec.service } }, body: connectBody(spec, values, secret) })),
-    onSuccess: () => void invalidate('integrations'),
+    onSuccess: (answer) => {
+      for (const key of ['integrations', 'agents', 'tree']) void invalidate(key);
+      onConnected?.(answer);
+    },
   });
+  const missing = spec.fields.filter((field) => field.required && !(values[field.key] ?? '').trim());
   const errors = fieldErrors(connect.error, ['credentials', 'webhook_secret', 'metadata', ...spec.fields.map((field) => field.key)]);
   const credentialsError = errors.fields.credentials;
   const done = connect.data;
@@ -136,7 +189,13 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
         ) : (
           <>
             <Button onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={connect.isPending} onClick={() => connect.mutate()} disabled={spec.fields.some((field) => field.required && !(values[field.key] ?? '').trim())}>
+            <Button
+              variant="primary"
+              loading={connect.isPending}
+              onClick={() => connect.mutate()}
+              disabled={missing.length > 0}
+              disabledReason={`Fill in the ${missing.map((field) => field.label.toLowerCase()).join(' and ')} first.`}
+            >
               Connect
             </Button>
           </>
@@ -161,14 +220,7 @@ function ConnectDialog({ spec, onClose }: { spec: ServiceSpec; onClose: () => vo
               </ul>
             </div>
           )}
-          <p className="text-muted">
-            Next: paste the URL into {spec.name}'s webhook settings with the same secret
-            {done.agents_started.some((agent) => agent.type === spec.watcher) ? (
-              <>; its watcher turns the deliveries into tasks. Steer the agents in <Link className="underline" to="/agents/list">Agents</Link>.</>
-            ) : (
-              <>, and create a <Mono>{spec.watcher}</Mono> agent in <Link className="underline" to="/agents/list?new=1">Agents</Link> so events become tasks.</>
-            )}
-          </p>
+          <WatcherNext spec={spec} done={done} />
         </div>
       ) : (
         <form className="space-y-3" onSubmit={(event) => { event.preventDefault(); connect.mutate(); }}>
@@ -218,23 +270,128 @@ function WebhookUrl({ url, secretSet }: { url: string; secretSet?: boolean | nul
   );
 }
 
-function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: IntegrationRow | undefined }) {
+const HEALTH_BADGE = { green: 'green', amber: 'amber', red: 'red', gray: 'gray' } as const;
+
+/** The card's health: the status badge and, after a failure, what went wrong. */
+function HealthBadge({ integration, name }: { integration: IntegrationView; name: string }) {
+  const health = integrationHealth(integration, name);
+  return (
+    <Badge tone={HEALTH_BADGE[health.tone]} title={health.problem ?? undefined}>
+      <span className="size-1.5 rounded-full bg-current" aria-hidden />
+      <span data-testid={`integration-health-${integration.service}`} data-tone={health.tone}>
+        {health.label}
+      </span>
+    </Badge>
+  );
+}
+
+/** The last sync: when, and ok or why not (the node's words as a sentence). */
+function LastSyncRow({ integration, name }: { integration: IntegrationView; name: string }) {
+  const health = integrationHealth(integration, name);
+  const last = integration.last_sync;
+  return (
+    <>
+      <dt className="text-muted">Last sync</dt>
+      <dd data-testid="last-sync" data-ok={last ? String(last.ok) : undefined}>
+        {last ? (
+          <span className="inline-flex flex-wrap items-center gap-1">
+            <Time iso={last.at} />
+            {last.ok ? (
+              <span className="inline-flex items-center gap-0.5 text-emerald-700 dark:text-emerald-400">
+                <CheckCircle2 className="size-3.5" aria-hidden /> ok
+              </span>
+            ) : (
+              <span className="inline-flex items-center gap-0.5 text-red-700 dark:text-red-400">
+                <CircleAlert className="size-3.5" aria-hidden /> failed
+              </span>
+            )}
+          </span>
+        ) : last === null ? (
+          <span className="text-muted">not yet</span>
+        ) : (
+          <Time iso={integration.last_sync_at} />
+        )}
+      </dd>
+      {last && !last.ok && integration.last_sync_at && (
+        <>
+          <dt className="text-muted">Last good sync</dt>
+          <dd><Time iso={integration.last_sync_at} /></dd>
+        </>
+      )}
+      {health.problem && (
+        <dd
+          className={cx(
+            'col-span-2 flex items-start gap-1.5 rounded-md border px-2 py-1.5',
+            health.tone === 'red' ? 'border-red-200 bg-red-50 text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300' : 'border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200',
+          )}
+          data-testid="sync-problem"
+        >
+          <TriangleAlert className="mt-0.5 size-3.5 shrink-0" aria-hidden />
+          <span>{health.problem}</span>
+        </dd>
+      )}
+    </>
+  );
+}
+
+/**
+ * The sync a reconnection started: the newest sync task of the service created since the
+ * integration was written (the node's own clock, so no skew), looked for until it shows.
+ */
+function useSyncAfterConnect(service: ServiceWire, since: string | null) {
+  const key = useOrgKey('tasks', 'sync-after-connect', service, since);
+  const found = useQuery({
+    queryKey: key,
+    enabled: Boolean(since),
+    refetchInterval: (query) => (query.state.data ? false : 2_000),
+    queryFn: async (): Promise<TaskRow | null> => {
+      const after = new Date(Date.parse(since ?? '') - 1_000).toISOString();
+      const page = await call(api.GET('/api/agent-tasks', { params: { query: { type: 'sync_integration', created_after: after, limit: 20 } } }));
+      const ofService = page.items.filter((task) => task.input_data?.service === service);
+      return ofService.sort((a, b) => b.created_at.localeCompare(a.created_at))[0] ?? null;
+    },
+  });
+  return found.data ?? null;
+}
+
+/**
+ * A sync followed until it finishes; each time the task moves (an attempt failed, it
+ * finished) the integration is read again for the outcome the node recorded.
+ */
+function FollowedSync({ task, what }: { task: TaskRow; what: string }) {
+  const invalidate = useInvalidateOrg();
+  const row = useLiveTask(task);
+  const seen = useRef(`${task.status}@${task.updated_at}`);
+  const now = `${row.status}@${row.updated_at}`;
+  useEffect(() => {
+    if (seen.current === now) return;
+    seen.current = now;
+    void invalidate('integrations');
+  });
+  return <QueuedTask key={task.id} task={task} what={what} />;
+}
+
+function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: IntegrationView | undefined }) {
   const canManage = useCan('manageIntegrations');
   const invalidate = useInvalidateOrg();
   const [connecting, setConnecting] = useState(false);
+  const [reconnectedAt, setReconnectedAt] = useState<string | null>(null);
   const sync = useMutation({ mutationFn: () => call(api.POST('/api/integrations/{service}/sync', { params: { path: { service: spec.service } } })) });
   const disconnect = useMutation({
     mutationFn: () => call(api.DELETE('/api/integrations/{service}/disconnect', { params: { path: { service: spec.service } } })),
     onSuccess: () => void invalidate('integrations'),
   });
   const [confirming, setConfirming] = useState(false);
+  const afterConnect = useSyncAfterConnect(spec.service, reconnectedAt);
   const url = integration?.webhook_url ?? null;
+  const followed = sync.data ?? afterConnect;
   return (
     <Card
+      className="min-w-0"
       title={
-        <div className="flex items-center gap-2">
+        <div className="flex min-w-0 items-center gap-2">
           <h2 className="text-[14px] font-semibold">{spec.name}</h2>
-          {integration ? <StatusBadge status={integration.status} /> : <Badge tone="gray">not connected</Badge>}
+          {integration ? <HealthBadge integration={integration} name={spec.name} /> : <Badge tone="gray">not connected</Badge>}
         </div>
       }
       actions={
@@ -249,11 +406,10 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
         <p className="text-muted">{spec.blurb}</p>
         {integration && (
           <>
-            <dl className="grid grid-cols-2 gap-2 text-[12px]">
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-[12px]">
               <dt className="text-muted">Connected</dt>
               <dd><Time iso={integration.created_at} /></dd>
-              <dt className="text-muted">Last sync</dt>
-              <dd><Time iso={integration.last_sync_at} /></dd>
+              <LastSyncRow integration={integration} name={spec.name} />
             </dl>
             {url && <WebhookUrl url={url} secretSet={integration.webhook_secret_set} />}
             {!url && canManage && <p className="text-[12px] text-muted">This node lists no webhook URL for {spec.name}.</p>}
@@ -278,19 +434,36 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
                 )}
               </div>
             )}
-            {sync.data && <QueuedTask key={sync.data.id} task={sync.data} what="Sync" />}
+            {reconnectedAt && !sync.data && !afterConnect && (
+              <p className="text-[12px] text-muted" data-testid="sync-after-connect-pending">
+                Reconnected: looking for the sync it started…
+              </p>
+            )}
+            {followed && <FollowedSync key={followed.id} task={followed} what={followed === sync.data ? 'Sync' : 'Sync after reconnecting'} />}
             {(sync.error || disconnect.error) && <ErrorNotice error={sync.error ?? disconnect.error} />}
           </>
         )}
       </div>
-      {connecting && <ConnectDialog spec={spec} onClose={() => setConnecting(false)} />}
+      {connecting && (
+        <ConnectDialog
+          spec={spec}
+          onClose={() => setConnecting(false)}
+          onConnected={(answer) => {
+            // A first connection starts no sync of its own; a reconnection does, at once.
+            if (integration) {
+              sync.reset();
+              setReconnectedAt(answer.updated_at);
+            }
+          }}
+        />
+      )}
     </Card>
   );
 }
 
 export function Integrations() {
   const integrations = useQuery({ queryKey: useOrgKey('integrations'), queryFn: () => call(api.GET('/api/integrations')) });
-  const byService = new Map((integrations.data?.items ?? []).map((integration) => [integration.service, integration]));
+  const byService = new Map((integrations.data?.items ?? []).map((integration): [ServiceWire, IntegrationView] => [integration.service, integration]));
   return (
     <div>
       <PageHeader title="Integrations" description="Connect a service, paste its webhook URL where the service asks for one, and start its watcher agent. Start with GitHub." />
@@ -298,7 +471,7 @@ export function Integrations() {
       {integrations.isLoading ? (
         <LoadingBlock rows={4} />
       ) : (
-        <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+        <div className="grid grid-cols-1 gap-4 md:grid-cols-2 xl:grid-cols-3">
           {SERVICES.map((spec) => (
             <ServiceCard key={spec.service} spec={spec} integration={byService.get(spec.service)} />
           ))}

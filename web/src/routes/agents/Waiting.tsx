@@ -210,19 +210,30 @@ export function TaskStatusCell({ task }: { task: TaskRow }) {
   );
 }
 
+const FINISHED = ['completed', 'failed', 'rejected', 'cancelled'];
+
+/** Whether a task has finished (whichever way). */
+export function isFinished(task: Pick<TaskRow, 'status'>): boolean {
+  return FINISHED.includes(task.status);
+}
+
+/** A task as the node has it now: refreshed by the live connection and every 5 s until it finishes. */
+export function useLiveTask(task: TaskRow): TaskRow {
+  const live = useQuery({
+    queryKey: useOrgKey('tasks', 'one', task.id),
+    initialData: task,
+    refetchInterval: (query) => (query.state.data && isFinished(query.state.data) ? false : 5_000),
+    queryFn: () => call(api.GET('/api/agent-tasks/{id}', { params: { path: { id: task.id } } })),
+  });
+  return live.data;
+}
+
 /**
  * The task an action (review, rollback, publish, generate, sync) queued, followed live:
  * its status, and the waiting notice while no agent has it.
  */
 export function QueuedTask({ task, what }: { task: TaskRow; what: string }) {
-  const key = useOrgKey('tasks', 'one', task.id);
-  const live = useQuery({
-    queryKey: key,
-    initialData: task,
-    refetchInterval: (query) => (['completed', 'failed', 'rejected', 'cancelled'].includes(query.state.data?.status ?? '') ? false : 5_000),
-    queryFn: () => call(api.GET('/api/agent-tasks/{id}', { params: { path: { id: task.id } } })),
-  });
-  const row = live.data;
+  const row = useLiveTask(task);
   const waiting = waitingOf(row);
   return (
     <div className="space-y-1.5 text-[12px]" data-testid="queued-task" data-task-id={row.id} data-status={row.status}>
