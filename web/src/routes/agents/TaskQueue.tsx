@@ -1,9 +1,10 @@
-// The task queue: every task with priority, status, attempts, lease and output.
-import { useState } from 'react';
+// The task queue: every task with priority, status, attempts, lease and output; searched
+// and filtered by status, task type and agent type, the filters kept in the URL's query.
+import { useEffect, useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { ListTodo, Plus } from 'lucide-react';
-import { useAgents, useTasks } from './queries';
+import { ListTodo, Plus, Search, X } from 'lucide-react';
+import { useAgents, useAgentTypes, useTasks, type TaskFilter } from './queries';
 import { outputSummary } from './TaskOutput';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg } from '../../api/hooks';
@@ -131,12 +132,52 @@ function WaitingSummary({ tasks }: { tasks: TaskRow[] }) {
   );
 }
 
+/** The filters in the URL's query (`status`, `q`, `type`, `agent_type`). */
+export function filterOf(search: URLSearchParams): TaskFilter & { status: TaskStatusWire | '' } {
+  const status = search.get('status') ?? '';
+  return {
+    status: (STATUSES as string[]).includes(status) ? (status as TaskStatusWire) : '',
+    q: search.get('q') ?? '',
+    type: search.get('type') ?? '',
+    agentType: search.get('agent_type') ?? '',
+  };
+}
+
+/** The search box: typing waits a moment before it changes the URL (and asks the node). */
+function SearchBox({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text === value) return;
+    const timer = window.setTimeout(() => onChange(text), 300);
+    return () => window.clearTimeout(timer);
+  }, [text, value, onChange]);
+  return (
+    <div className="relative">
+      <Search className="pointer-events-none absolute top-1.5 left-2 size-3.5 text-muted" aria-hidden />
+      <Input
+        type="search"
+        aria-label="Search tasks"
+        placeholder="Search type, description, error, id…"
+        className="h-7 w-64 py-0 pl-7"
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') onChange(text);
+        }}
+      />
+    </div>
+  );
+}
+
 export function TaskQueue() {
   const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
-  const status = (search.get('status') ?? '') as TaskStatusWire | '';
-  const tasks = useTasks({ status });
+  const filter = filterOf(search);
+  const { status } = filter;
+  const tasks = useTasks(filter);
   const agents = useAgents();
+  const types = useAgentTypes();
   const canCreate = useCan('spawnAgents');
   const names = new Map((agents.data?.agents.items ?? []).map((agent) => [agent.id, agent.name]));
   const setParam = (key: string, value: string | null) => {
@@ -145,27 +186,20 @@ export function TaskQueue() {
     else next.delete(key);
     setSearch(next, { replace: true });
   };
+  const agentTypes = (types.data?.items ?? []).map((type) => type.type).sort();
+  const taskTypes = [...new Set([...(types.data?.items ?? []).flatMap((type) => type.capabilities), ...(filter.type ? [filter.type] : [])])].sort();
+  const filtered = Boolean(filter.status || filter.q || filter.type || filter.agentType);
+  const clearFilters = () => {
+    const next = new URLSearchParams(search);
+    for (const key of ['status', 'q', 'type', 'agent_type']) next.delete(key);
+    setSearch(next, { replace: true });
+  };
   const items = tasks.data?.items ?? [];
   return (
     <>
     <WaitingSummary tasks={items} />
     <Card
-      title={
-        <div className="flex items-center gap-3">
-          <h2 className="text-[13px] font-semibold">Task queue</h2>
-          <label className="flex items-center gap-1.5 text-[12px] text-muted">
-            Status
-            <Select className="h-7 w-40 py-0" value={status} onChange={(event) => setParam('status', event.target.value || null)}>
-              <option value="">All</option>
-              {STATUSES.map((value) => (
-                <option key={value} value={value}>
-                  {value.replace(/_/g, ' ')}
-                </option>
-              ))}
-            </Select>
-          </label>
-        </div>
-      }
+      title={<h2 className="text-[13px] font-semibold">Task queue</h2>}
       actions={
         canCreate && (
           <Button size="sm" variant="primary" icon={<Plus className="size-3.5" aria-hidden />} onClick={() => setParam('new', '1')}>
@@ -175,13 +209,51 @@ export function TaskQueue() {
       }
       bodyClassName="p-0"
     >
+      <div className="flex flex-wrap items-center gap-2 border-b border-line px-4 py-2" role="search" aria-label="Task filters" data-testid="task-filters">
+        <SearchBox value={filter.q ?? ''} onChange={(value) => setParam('q', value.trim() || null)} />
+        <Select aria-label="Status" className="h-7 w-40 py-0" value={status} onChange={(event) => setParam('status', event.target.value || null)}>
+          <option value="">Any status</option>
+          {STATUSES.map((value) => (
+            <option key={value} value={value}>
+              {value.replace(/_/g, ' ')}
+            </option>
+          ))}
+        </Select>
+        <Select aria-label="Task type" className="h-7 w-44 py-0" value={filter.type} onChange={(event) => setParam('type', event.target.value || null)}>
+          <option value="">Any task type</option>
+          {taskTypes.map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </Select>
+        <Select aria-label="Agent type" className="h-7 w-44 py-0" value={filter.agentType} onChange={(event) => setParam('agent_type', event.target.value || null)}>
+          <option value="">Any agent type</option>
+          {[...new Set([...agentTypes, ...(filter.agentType ? [filter.agentType] : [])])].map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </Select>
+        {filtered && (
+          <Button size="sm" variant="ghost" icon={<X className="size-3.5" aria-hidden />} onClick={clearFilters}>
+            Clear filters
+          </Button>
+        )}
+      </div>
       {tasks.isLoading && <div className="p-4"><LoadingBlock /></div>}
       {tasks.error && <div className="p-4"><ErrorNotice error={tasks.error} /></div>}
       {tasks.data && items.length === 0 && (
         <div className="p-4">
-          <EmptyState icon={<ListTodo className="size-5" aria-hidden />} title={status ? `No ${status.replace(/_/g, ' ')} tasks` : 'The queue is empty'}>
-            Tasks come from watchers reacting to events, from schedules, and from people. Create one by hand to try an agent.
-          </EmptyState>
+          {filtered ? (
+            <EmptyState icon={<Search className="size-5" aria-hidden />} title="No task matches these filters" action={<Button size="sm" onClick={clearFilters}>Clear filters</Button>}>
+              {filter.q ? <>Nothing found for “{filter.q}”{status ? ` among ${status.replace(/_/g, ' ')} tasks` : ''}.</> : 'Try another status, task type or agent type.'}
+            </EmptyState>
+          ) : (
+            <EmptyState icon={<ListTodo className="size-5" aria-hidden />} title="The queue is empty">
+              Tasks come from watchers reacting to events, from schedules, and from people. Create one by hand to try an agent.
+            </EmptyState>
+          )}
         </div>
       )}
       {items.length > 0 && (

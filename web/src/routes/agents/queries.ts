@@ -1,6 +1,6 @@
 // Agent and task reads shared by the agents area.
 import { useQuery } from '@tanstack/react-query';
-import { api, call } from '../../api/rest';
+import { api, call } from '../../api/untilOpenapi';
 import { gql } from '../../api/graphql';
 import { AgentsQuery } from '../../api/documents';
 import { useOrganization, useOrgKey } from '../../api/hooks';
@@ -15,15 +15,31 @@ export function useAgentTypes() {
   return useQuery({ queryKey: useOrgKey('agentTypes'), staleTime: 5 * 60_000, queryFn: () => call(api.GET('/api/agents/types')) });
 }
 
-export function useTasks(filter: { status?: TaskStatusWire | ''; agentId?: string }, refetchInterval = 15_000) {
+/** What the task list can be narrowed by (`q` searches the type, description, error and id). */
+export interface TaskFilter {
+  status?: TaskStatusWire | '';
+  agentId?: string;
+  q?: string;
+  type?: string;
+  agentType?: string;
+}
+
+/** The list route's query for a filter, leaving out what is empty. */
+export function taskQuery(filter: TaskFilter, limit = 100) {
+  return {
+    limit,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.agentId ? { agent_id: filter.agentId } : {}),
+    ...(filter.q?.trim() ? { q: filter.q.trim() } : {}),
+    ...(filter.type ? { type: filter.type } : {}),
+    ...(filter.agentType ? { agent_type: filter.agentType } : {}),
+  };
+}
+
+export function useTasks(filter: TaskFilter, refetchInterval = 15_000) {
   return useQuery({
     queryKey: useOrgKey('tasks', filter),
     refetchInterval,
-    queryFn: () =>
-      call(
-        api.GET('/api/agent-tasks', {
-          params: { query: { limit: 100, ...(filter.status ? { status: filter.status } : {}), ...(filter.agentId ? { agent_id: filter.agentId } : {}) } },
-        }),
-      ),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: taskQuery(filter) } })),
   });
 }
