@@ -1,13 +1,14 @@
-// Intelligence Hub: metrics over time with ranges, the event log; anomalies and search
-// once the analyst agents exist.
+// Intelligence Hub: metrics over time with ranges, the event log with the audit trail
+// (filtered by source and member, kept in the URL); anomalies and search once the
+// analyst agents exist.
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { LineChart as LineChartIcon, Radar, Search } from 'lucide-react';
-import { api, call } from '../api/rest';
-import { gql } from '../api/graphql';
-import { EventsQuery } from '../api/documents';
-import { useOrganization, useOrgKey } from '../api/hooks';
+import { useSearchParams } from 'react-router';
+import { api, call } from '../api/untilOpenapi';
+import { useOrgKey } from '../api/hooks';
+import { memberNames, personName, useMembers } from '../api/members';
 import { useLive } from '../api/live';
 import { Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, PageHeader, Select, Time, cx, tableClass } from '../components/ui';
 
@@ -80,51 +81,121 @@ function MetricChart({ type, label, unit, hours }: { type: string; label: string
   );
 }
 
-function EventLog() {
-  const { organizationId } = useOrganization();
-  const [source, setSource] = useState('');
+const SOURCES = ['github', 'vercel', 'figma', 'slack', 'twitter', 'linkedin', 'agent', 'user', 'system'];
+
+/** The event log's filters in the URL's query: `source` (`audit` is the audit trail) and `actor` (a member). */
+export function eventFilterOf(search: URLSearchParams): { source: string; actor: string } {
+  return { source: search.get('source') ?? '', actor: search.get('actor') ?? '' };
+}
+
+/** An event's own sentence (`metadata.summary`, as audit entries carry), when it has one. */
+export function eventSummary(metadata: unknown): string | null {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return null;
+  const summary = (metadata as { summary?: unknown }).summary;
+  return typeof summary === 'string' && summary.trim() ? summary : null;
+}
+
+export function EventLog() {
+  const [search, setSearch] = useSearchParams();
+  const { source, actor } = eventFilterOf(search);
+  const members = useMembers();
+  const names = memberNames(members.data?.items);
   const events = useQuery({
-    queryKey: useOrgKey('events', source),
-    queryFn: () => gql(EventsQuery, { organizationId, filters: source ? { source } : null, first: 50 }),
+    queryKey: useOrgKey('events', 'log', source, actor),
+    queryFn: () =>
+      call(
+        api.GET('/api/analytics/events', {
+          params: { query: { limit: 50, ...(source ? { source } : {}), ...(actor ? { actor_id: actor } : {}) } },
+        }),
+      ),
   });
-  const items = events.data?.events.items ?? [];
+  const setParam = (key: string, value: string) => {
+    const next = new URLSearchParams(search);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setSearch(next, { replace: true });
+  };
+  const items = events.data?.items ?? [];
+  const filtered = Boolean(source || actor);
   return (
     <Card
-      title="Event log"
+      title={source === 'audit' ? 'Audit trail' : 'Event log'}
       actions={
-        <Select aria-label="Source" className="h-7 w-36 py-0" value={source} onChange={(event) => setSource(event.target.value)}>
-          <option value="">All sources</option>
-          {['github', 'vercel', 'figma', 'slack', 'twitter', 'linkedin', 'agent', 'user', 'system'].map((value) => (
-            <option key={value} value={value}>
-              {value}
-            </option>
-          ))}
-        </Select>
+        <div className="flex flex-wrap items-center gap-2" data-testid="event-filters">
+          <Select aria-label="Source" className="h-7 w-40 py-0" value={source} onChange={(event) => setParam('source', event.target.value)}>
+            <option value="">All sources</option>
+            <option value="audit">Audit trail (people's actions)</option>
+            {SOURCES.map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
+          </Select>
+          <Select aria-label="Member" className="h-7 w-44 py-0" value={actor} onChange={(event) => setParam('actor', event.target.value)}>
+            <option value="">Anyone</option>
+            {(members.data?.items ?? []).map((member) => (
+              <option key={member.user_id} value={member.user_id}>
+                {member.name}
+              </option>
+            ))}
+            {actor && !names.has(actor) && <option value={actor}>user {actor.slice(0, 8)}</option>}
+          </Select>
+        </div>
       }
       bodyClassName="p-0"
     >
       {events.isLoading && <div className="p-4"><LoadingBlock /></div>}
       {events.error && <div className="p-4"><ErrorNotice error={events.error} /></div>}
-      {events.data && items.length === 0 && <p className="px-4 py-5 text-[13px] text-muted">No events yet. Everything integrations and agents do is written here.</p>}
+      {events.data && items.length === 0 && (
+        <p className="px-4 py-5 text-[13px] text-muted">
+          {filtered
+            ? source === 'audit'
+              ? `No audit entries${actor ? ` for ${names.get(actor) ?? 'this member'}` : ''} yet. Approvals, rejections, retries, cancellations, posted reviews, integrations and agents changed by people are written here.`
+              : 'No events match these filters.'
+            : 'No events yet. Everything integrations and agents do is written here.'}
+        </p>
+      )}
       {items.length > 0 && (
-        <table className={tableClass}>
+        <table className={tableClass} data-testid="event-table">
           <thead>
             <tr>
               <th>Event</th>
               <th>Source</th>
+              <th>By</th>
               <th>Resource</th>
               <th>When</th>
             </tr>
           </thead>
           <tbody>
-            {items.map((event) => (
-              <tr key={event.id}>
-                <td><Mono>{event.eventType}</Mono></td>
-                <td>{event.eventSource}</td>
-                <td className="text-muted">{event.resourceType ?? '—'} {event.resourceId && <Mono className="text-muted">{event.resourceId.slice(0, 8)}</Mono>}</td>
-                <td><Time iso={event.createdAt} className="text-muted" /></td>
-              </tr>
-            ))}
+            {items.map((event) => {
+              const summary = eventSummary(event.metadata);
+              return (
+                <tr key={event.id} data-testid="event-row" data-source={event.event_source}>
+                  <td className="max-w-md">
+                    {summary ? (
+                      <>
+                        <div>{summary}</div>
+                        <Mono className="text-[11px] text-muted">{event.event_type}</Mono>
+                      </>
+                    ) : (
+                      <Mono>{event.event_type}</Mono>
+                    )}
+                  </td>
+                  <td>{event.event_source}</td>
+                  <td>
+                    {event.actor_type === 'user' && event.actor_id ? (
+                      <button type="button" className="hover:underline" title="Only this member's entries" onClick={() => setParam('actor', event.actor_id ?? '')}>
+                        {personName(names, event.actor_id)}
+                      </button>
+                    ) : (
+                      <span className="text-muted">{event.actor_type ?? '—'}</span>
+                    )}
+                  </td>
+                  <td className="text-muted">{event.resource_type ?? '—'} {event.resource_id && <Mono className="text-muted">{event.resource_id.slice(0, 8)}</Mono>}</td>
+                  <td><Time iso={event.created_at} className="text-muted" /></td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
