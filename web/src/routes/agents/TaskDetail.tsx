@@ -72,16 +72,16 @@ function RetryButton({ task }: { task: TaskRow }) {
       void invalidate('dashboard');
     },
   });
-  const reasonId = `retry-reason-${task.id}`;
+  const reason = allowed ? null : `Retrying needs the member role or above${role ? `; you are ${role === 'admin' || role === 'owner' ? 'an' : 'a'} ${role}` : ''}.`;
   return (
     <div className="flex flex-col items-end gap-1">
       <div className="flex items-center gap-2">
-        {!allowed && (
-          <span id={reasonId} className="text-[12px] text-muted">
-            Retrying needs the member role or above{role ? `; you are ${role === 'admin' || role === 'owner' ? 'an' : 'a'} ${role}` : ''}.
+        {reason && (
+          <span className="text-[12px] text-muted" aria-hidden>
+            {reason}
           </span>
         )}
-        <Button size="sm" variant="primary" icon={<RotateCcw className="size-3.5" aria-hidden />} loading={retry.isPending} disabled={!allowed} aria-describedby={allowed ? undefined : reasonId} onClick={() => retry.mutate()}>
+        <Button size="sm" variant="primary" icon={<RotateCcw className="size-3.5" aria-hidden />} loading={retry.isPending} disabled={!allowed} disabledReason={reason} onClick={() => retry.mutate()}>
           Retry
         </Button>
       </div>
