@@ -1,5 +1,5 @@
 // Social Command Post: accounts, drafts, schedule, approvals, engagement.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -40,7 +40,7 @@ function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onCl
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" loading={draft.isPending} disabled={!form.content.trim()} onClick={() => draft.mutate()}>
+          <Button variant="primary" loading={draft.isPending} disabled={!form.content.trim()} disabledReason="Write the post first." onClick={() => draft.mutate()}>
             Save draft
           </Button>
         </>
@@ -94,12 +94,15 @@ function PostActions({ post }: { post: SocialPostRow }) {
   );
 }
 
-function Posts({ title, posts, accounts, empty }: { title: string; posts: SocialPostRow[]; accounts: Map<string, SocialAccountRow>; empty: string }) {
+function Posts({ title, posts, accounts, empty, emptyAction }: { title: string; posts: SocialPostRow[]; accounts: Map<string, SocialAccountRow>; empty: string; emptyAction?: ReactNode }) {
   const canPublish = useCan('publishSocial');
   return (
     <Card title={`${title} (${posts.length})`} bodyClassName="p-0">
       {posts.length === 0 ? (
-        <p className="px-4 py-5 text-[13px] text-muted">{empty}</p>
+        <div className="flex flex-wrap items-center gap-3 px-4 py-5 text-[13px] text-muted">
+          <p>{empty}</p>
+          {emptyAction}
+        </div>
       ) : (
         <table className={tableClass}>
           <thead>
@@ -201,7 +204,27 @@ export function Social() {
             )}
           </Card>
           <div className="grid gap-4 xl:grid-cols-2">
-            <Posts title="Drafts" posts={postItems.filter((post) => post.status === 'draft')} accounts={byId} empty="No drafts. Draft one, or let the content agent propose some." />
+            <Posts
+              title="Drafts"
+              posts={postItems.filter((post) => post.status === 'draft')}
+              accounts={byId}
+              empty={canDraft ? 'No drafts yet: draft one, or let the content agent propose some.' : 'No drafts yet: members draft posts, or the content agent proposes some.'}
+              emptyAction={
+                canDraft && (
+                  <Button
+                    size="sm"
+                    variant="primary"
+                    icon={<Plus className="size-3.5" aria-hidden />}
+                    onClick={() => setDrafting(true)}
+                    disabled={accountItems.length === 0}
+                    disabledReason="Connect X or LinkedIn first: a post is drafted for one of its accounts."
+                    data-testid="draft-one"
+                  >
+                    Draft a post
+                  </Button>
+                )
+              }
+            />
             <Posts title="Scheduled" posts={postItems.filter((post) => post.status === 'scheduled').sort((a, b) => (a.scheduled_for ?? '').localeCompare(b.scheduled_for ?? ''))} accounts={byId} empty="Nothing scheduled." />
           </div>
           <Card title={`Waiting for approval (${publishApprovals.length})`}>

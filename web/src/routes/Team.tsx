@@ -35,7 +35,7 @@ function InviteDialog({ open, onClose }: { open: boolean; onClose: () => void })
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" loading={invite.isPending} disabled={!email.includes('@')} onClick={() => invite.mutate()}>
+          <Button variant="primary" loading={invite.isPending} disabled={!email.includes('@')} disabledReason="Enter the e-mail address to invite first." onClick={() => invite.mutate()}>
             Send invitation
           </Button>
         </>

@@ -12,12 +12,16 @@ import type { AgentQuery } from './types';
 import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, StatusBadge, Time, tableClass, useFieldId } from '../../components/ui';
 import { shortId } from '../../lib/time';
 import { successRateOf } from './stats';
+import { newAgentName } from './waiting';
 
-function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const types = useAgentTypes();
+  const agents = useAgents();
   const invalidate = useInvalidateOrg();
   const [type, setType] = useState('');
   const [name, setName] = useState('');
+  // The name follows the chosen type until the person types one of their own.
+  const [nameEdited, setNameEdited] = useState(false);
   const [draft, setDraft] = useState<ConfigDraft>({});
   const [configErrors, setConfigErrors] = useState<Record<string, string>>({});
   const nameId = useFieldId('name');
@@ -33,6 +37,7 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
       void invalidate('tree');
       onClose();
       setName('');
+      setNameEdited(false);
       setType('');
     },
     onError: (error) => {
@@ -49,7 +54,13 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" loading={spawn.isPending} disabled={!type || !name.trim()} onClick={() => { setConfigErrors({}); spawn.mutate(); }}>
+          <Button
+            variant="primary"
+            loading={spawn.isPending}
+            disabled={!type || !name.trim()}
+            disabledReason={!type ? 'Choose a type first.' : 'Give the agent a name first.'}
+            onClick={() => { setConfigErrors({}); spawn.mutate(); }}
+          >
             Create and start
           </Button>
         </>
@@ -66,7 +77,7 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
               setType(event.target.value);
               const found = types.data?.items.find((candidate) => candidate.type === event.target.value);
               setDraft(draftOf(found?.default_configuration));
-              if (!name) setName(event.target.value.replace(/_/g, '-'));
+              if (!nameEdited) setName(event.target.value ? newAgentName(event.target.value, (agents.data?.agents.items ?? []).map((agent) => agent.name)) : '');
             }}
           >
             <option value="">Choose a type…</option>
@@ -83,7 +94,16 @@ function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) 
           </p>
         )}
         <Field label="Name" htmlFor={nameId} error={errors.fields.name}>
-          <Input id={nameId} value={name} onChange={(event) => setName(event.target.value)} invalid={Boolean(errors.fields.name)} />
+          <Input
+            id={nameId}
+            value={name}
+            onChange={(event) => {
+              setName(event.target.value);
+              // Emptied, the name follows the type again.
+              setNameEdited(event.target.value !== '');
+            }}
+            invalid={Boolean(errors.fields.name)}
+          />
         </Field>
         {selected && (
           <fieldset className="space-y-2 rounded-md border border-line p-3">

@@ -57,7 +57,7 @@ export function ForgotPassword() {
           <Field label="Email" htmlFor="forgot-email" error={errors.fields.email}>
             <Input id="forgot-email" type="email" autoComplete="email" required value={email} onChange={(event) => setEmail(event.target.value)} invalid={Boolean(errors.fields.email)} />
           </Field>
-          <Button type="submit" variant="primary" className="w-full" loading={busy} disabled={!email.includes('@')}>
+          <Button type="submit" variant="primary" className="w-full" loading={busy} disabled={!email.includes('@')} disabledReason="Enter your e-mail address first.">
             Send the link
           </Button>
         </form>

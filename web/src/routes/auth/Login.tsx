@@ -6,11 +6,14 @@ import { login } from '../../api/session';
 import { useSignedIn } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
 import { GithubMark } from '../../components/GithubMark';
+import { useAuthProviders } from '../../api/providers';
 
 export function Login() {
   const [search] = useSearchParams();
   const navigate = useNavigate();
   const signedIn = useSignedIn();
+  // "Continue with GitHub" only where GitHub login is on.
+  const providers = useAuthProviders();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -57,12 +60,16 @@ export function Login() {
         <Button type="submit" variant="primary" className="w-full" loading={busy}>
           Sign in
         </Button>
-        <div className="relative py-1 text-center text-[12px] text-muted">
-          <span className="bg-panel px-2">or</span>
-        </div>
-        <a href="/api/auth/github" className="flex h-8 w-full items-center justify-center gap-2 rounded-md border border-line text-[13px] font-medium hover:bg-panel-2">
-          <GithubMark /> Continue with GitHub
-        </a>
+        {providers.data?.github && (
+          <>
+            <div className="relative py-1 text-center text-[12px] text-muted">
+              <span className="bg-panel px-2">or</span>
+            </div>
+            <a href="/api/auth/github" className="flex h-8 w-full items-center justify-center gap-2 rounded-md border border-line text-[13px] font-medium hover:bg-panel-2">
+              <GithubMark /> Continue with GitHub
+            </a>
+          </>
+        )}
       </form>
     </AuthFrame>
   );

@@ -6,17 +6,50 @@ import { register } from '../../api/session';
 import { fieldErrors } from '../../api/problem';
 import { useUi } from '../../stores/ui';
 
+type RegisterForm = { organization: string; name: string; email: string; password: string };
+
+const REQUIRED: Record<keyof RegisterForm, string> = {
+  organization: "Enter your organization's name.",
+  name: 'Enter your name.',
+  email: 'Enter your e-mail address.',
+  password: 'Choose a password.',
+};
+
+/** Every empty field with what to put there, all at once (the node would name only the first). */
+export function missingFields(form: RegisterForm): Partial<Record<keyof RegisterForm, string>> {
+  const missing: Partial<Record<keyof RegisterForm, string>> = {};
+  for (const key of Object.keys(REQUIRED) as (keyof RegisterForm)[]) if (!form[key].trim()) missing[key] = REQUIRED[key];
+  return missing;
+}
+
 export function Register() {
   const navigate = useNavigate();
   const setOrganization = useUi((state) => state.setOrganization);
-  const [form, setForm] = useState({ organization: '', name: '', email: '', password: '' });
+  const [form, setForm] = useState<RegisterForm>({ organization: '', name: '', email: '', password: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const errors = fieldErrors(error, ['organization', 'name', 'email', 'password']);
-  const update = (key: keyof typeof form) => (event: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [key]: event.target.value });
+  const [missing, setMissing] = useState<Partial<Record<keyof RegisterForm, string>>>({});
+  const fromNode = fieldErrors(error, ['organization', 'name', 'email', 'password']);
+  const errors = { form: fromNode.form, fields: { ...fromNode.fields, ...missing } };
+  const update = (key: keyof RegisterForm) => (event: React.ChangeEvent<HTMLInputElement>) => {
+    setForm({ ...form, [key]: event.target.value });
+    if (missing[key] && event.target.value.trim()) {
+      const rest = { ...missing };
+      delete rest[key];
+      setMissing(rest);
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const empty = missingFields(form);
+    setMissing(empty);
+    const first = (Object.keys(empty) as (keyof RegisterForm)[])[0];
+    if (first) {
+      setError(null);
+      document.getElementById(`register-${first}`)?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {

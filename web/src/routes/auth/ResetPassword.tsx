@@ -80,7 +80,7 @@ export function ResetPassword() {
         <Field label="Repeat it" htmlFor="reset-repeat" error={mismatch ? 'the two passwords differ' : undefined}>
           <Input id="reset-repeat" type="password" autoComplete="new-password" required value={repeat} onChange={(event) => setRepeat(event.target.value)} invalid={mismatch} />
         </Field>
-        <Button type="submit" variant="primary" className="w-full" loading={busy} disabled={!password || mismatch}>
+        <Button type="submit" variant="primary" className="w-full" loading={busy} disabled={!password || mismatch} disabledReason={!password ? 'Choose a new password first.' : 'The two passwords differ.'}>
           Set the new password
         </Button>
       </form>
