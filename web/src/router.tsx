@@ -29,6 +29,7 @@ export const router = createBrowserRouter([
       { path: 'intelligence', lazy: () => import('./routes/Intelligence').then((module) => ({ Component: module.Intelligence })) },
       { path: 'graphiql', lazy: () => import('./routes/graphiql/GraphiQLPage').then((module) => ({ Component: module.GraphiQLPage })) },
       { path: 'integrations', lazy: () => import('./routes/Integrations').then((module) => ({ Component: module.Integrations })) },
+      { path: 'settings/*', lazy: () => import('./routes/settings/SettingsArea').then((module) => ({ Component: module.SettingsArea })) },
       { path: '*', lazy: () => import('./routes/NotFound').then((module) => ({ Component: module.NotFound })) },
     ],
   },

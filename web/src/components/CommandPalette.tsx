@@ -58,6 +58,8 @@ export function CommandPalette() {
       { id: 'go:prs', label: 'Go to Pull requests', hint: 'Development Hub', keywords: 'pr review', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development') },
       { id: 'go:deployments', label: 'Go to Deployments', hint: 'Development Hub', keywords: 'deploy rollback vercel', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development/deployments') },
       { id: 'go:incidents', label: 'Go to Incidents', hint: 'Development Hub', keywords: 'incident outage timeline rollback restore postmortem', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/development/incidents') },
+      { id: 'go:schedules', label: 'Go to Schedules', hint: 'Settings', keywords: 'schedule cron recurring timer', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/settings/schedules') },
+      { id: 'go:llm', label: 'Go to Language model settings', hint: 'Settings', keywords: 'llm model openai anthropic budget tokens', icon: <ArrowRight className="size-4" aria-hidden />, run: go('/settings/llm') },
       { id: 'go:graphiql', label: 'Open GraphiQL', hint: 'GraphQL explorer', keywords: 'graphql graphiql api explorer query schema docs subscription', icon: <SquareTerminal className="size-4" aria-hidden />, run: go('/graphiql') },
     );
     if (can(role, 'spawnAgents')) {

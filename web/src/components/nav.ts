@@ -1,5 +1,5 @@
 // The areas, in the order the sidebar and the command palette list them.
-import { Bot, Gauge, GitPullRequest, LineChart, Megaphone, Palette, PlugZap, Users, type LucideIcon } from 'lucide-react';
+import { Bot, Gauge, GitPullRequest, LineChart, Megaphone, Palette, PlugZap, Settings, Users, type LucideIcon } from 'lucide-react';
 
 export interface Area {
   path: string;
@@ -18,4 +18,5 @@ export const AREAS: Area[] = [
   { path: '/social', label: 'Social', icon: Megaphone, description: 'Accounts, drafts, schedule, engagement', keywords: 'twitter x linkedin posts drafts schedule' },
   { path: '/intelligence', label: 'Intelligence', icon: LineChart, description: 'Metrics over time, events', keywords: 'analytics metrics charts events anomalies' },
   { path: '/integrations', label: 'Integrations', icon: PlugZap, description: 'Connect GitHub, Vercel, Figma, Slack, X, LinkedIn', keywords: 'connect webhook credentials sync' },
+  { path: '/settings', label: 'Settings', icon: Settings, description: 'Organization, members, language model, schedules', keywords: 'settings organization rename members invitations llm language model schedules cron preferences' },
 ];

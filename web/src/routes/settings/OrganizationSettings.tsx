@@ -1,0 +1,80 @@
+// The organization: its name (admins and owners rename it), address, id and the
+// caller's role.
+import { useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, call } from '../../api/rest';
+import { useCan, useOrganization } from '../../api/hooks';
+import { ME_KEY } from '../../api/membership';
+import { fieldErrors } from '../../api/problem';
+import { Button, Card, ErrorNotice, Field, Input, Mono, Time, useFieldId } from '../../components/ui';
+
+export function OrganizationSettings() {
+  const { organization, role } = useOrganization();
+  const canEdit = useCan('manageMembers');
+  const client = useQueryClient();
+  const [name, setName] = useState<string | null>(null);
+  const nameId = useFieldId('organization-name');
+  const shown = name ?? organization?.name ?? '';
+  const save = useMutation({
+    mutationFn: () => call(api.PATCH('/api/organizations/{id}', { params: { path: { id: organization?.id ?? '' } }, body: { name: shown.trim() } })),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ME_KEY });
+      setName(null);
+    },
+  });
+  const errors = fieldErrors(save.error, ['name']);
+  if (!organization) return null;
+  const unchanged = shown.trim() === organization.name;
+  const reason = !canEdit
+    ? `Renaming the organization needs the admin or owner role; you are ${role === 'member' ? 'a member' : role === 'viewer' ? 'a viewer' : 'not an admin'}.`
+    : !shown.trim()
+      ? 'The organization needs a name.'
+      : unchanged
+        ? 'Change the name first.'
+        : null;
+  return (
+    <Card title="Organization">
+      <form
+        className="max-w-xl space-y-3"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!reason) save.mutate();
+        }}
+      >
+        {errors.form && <ErrorNotice error={save.error} />}
+        <Field label="Name" htmlFor={nameId} error={errors.fields.name} hint={canEdit ? 'Shown to every member, in the organization switcher and in notifications.' : undefined}>
+          <Input id={nameId} value={shown} readOnly={!canEdit} onChange={(event) => setName(event.target.value)} invalid={Boolean(errors.fields.name)} maxLength={255} />
+        </Field>
+        {save.isSuccess && unchanged && (
+          <p role="status" className="text-[12px] text-emerald-800 dark:text-emerald-300">
+            Saved.
+          </p>
+        )}
+        <div className="flex items-center gap-2">
+          <Button type="submit" variant="primary" loading={save.isPending} disabled={Boolean(reason)} disabledReason={reason}>
+            Save name
+          </Button>
+          {!canEdit && <span className="text-[12px] text-muted" aria-hidden>{reason}</span>}
+        </div>
+      </form>
+      <dl className="mt-5 grid max-w-xl grid-cols-2 gap-x-6 gap-y-2 border-t border-line pt-4 text-[13px]">
+        <div>
+          <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">Address</dt>
+          <dd><Mono>{organization.slug}</Mono></dd>
+        </div>
+        <div>
+          <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">Your role</dt>
+          <dd className="capitalize">{organization.role}</dd>
+        </div>
+        <div>
+          <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">Organization id</dt>
+          <dd><Mono>{organization.id}</Mono></dd>
+        </div>
+        <div>
+          <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">Created</dt>
+          <dd><Time iso={organization.created_at} /></dd>
+        </div>
+      </dl>
+    </Card>
+  );
+}
