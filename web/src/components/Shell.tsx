@@ -1,9 +1,9 @@
 // The signed-in frame: sidebar of areas, top bar (organization, live status, palette,
 // theme, sign-out), and the area itself.
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { Building2, ChevronsLeft, ChevronsRight, Monitor, Moon, Search, Sun, SquareTerminal } from 'lucide-react';
+import { Building2, ChevronsLeft, ChevronsRight, Menu, Monitor, Moon, Search, Sun, SquareTerminal, X } from 'lucide-react';
 import { AREAS } from './nav';
 import { CommandPalette } from './CommandPalette';
 import { EmptyState, ErrorNotice, Spinner, cx } from './ui';
@@ -20,7 +20,7 @@ function LiveDot() {
   return (
     <span className="inline-flex items-center gap-1.5 text-[12px] text-muted" title={`Live updates: ${label.toLowerCase()}`} data-testid="live-status" data-state={state}>
       <span className={cx('size-2 rounded-full', state === 'live' ? 'bg-emerald-500' : state === 'connecting' ? 'bg-amber-500' : 'bg-zinc-400')} aria-hidden />
-      {label}
+      <span className="sr-only sm:not-sr-only">{label}</span>
     </span>
   );
 }
@@ -60,7 +60,7 @@ function OrganizationSwitch() {
   const client = useQueryClient();
   if (organizations.length === 0) return null;
   return (
-    <label className="flex items-center gap-2 text-[12px] text-muted">
+    <label className="flex min-w-0 items-center gap-2 text-[12px] text-muted">
       <span className="sr-only">Organization</span>
       <select
         value={organizationId ?? ''}
@@ -68,7 +68,7 @@ function OrganizationSwitch() {
           setOrganization(event.target.value);
           void client.invalidateQueries({ queryKey: ['org'] });
         }}
-        className="h-8 max-w-56 rounded-md border border-line bg-panel px-2 text-[13px] font-medium text-fg"
+        className="h-8 w-full max-w-36 min-w-0 truncate rounded-md border border-line bg-panel px-2 text-[13px] font-medium text-fg sm:max-w-56"
         data-testid="organization-switch"
       >
         {organizations.map((organization) => (
@@ -78,6 +78,90 @@ function OrganizationSwitch() {
         ))}
       </select>
     </label>
+  );
+}
+
+const linkClass = (isActive: boolean) => cx('flex h-8 items-center gap-2.5 rounded-md px-2 text-[13px] font-medium', isActive ? 'bg-panel-2 text-fg' : 'text-muted hover:bg-panel-2 hover:text-fg');
+
+/** The areas' links (and GraphiQL's), for the sidebar and the narrow screen's menu. */
+function AreaLinks({ collapsed, onNavigate }: { collapsed: boolean; onNavigate?: () => void }) {
+  return (
+    <>
+      <nav aria-label="Areas" className="flex-1 space-y-0.5 overflow-y-auto p-2">
+        {AREAS.map(({ path, label, icon: Icon }) => (
+          <NavLink key={path} to={path} end={path === '/'} title={collapsed ? label : undefined} onClick={onNavigate} className={({ isActive }) => linkClass(isActive)}>
+            <Icon className="size-4 shrink-0" aria-hidden />
+            {!collapsed && <span className="truncate">{label}</span>}
+          </NavLink>
+        ))}
+      </nav>
+      <div className="space-y-0.5 border-t border-line p-2">
+        <NavLink to="/graphiql" title={collapsed ? 'GraphiQL' : 'GraphQL explorer (GraphiQL)'} onClick={onNavigate} className={({ isActive }) => linkClass(isActive)}>
+          <SquareTerminal className="size-4 shrink-0" aria-hidden />
+          {!collapsed && <span className="truncate">GraphiQL</span>}
+        </NavLink>
+      </div>
+    </>
+  );
+}
+
+/**
+ * Narrow screens (under 768 px): the sidebar collapses behind a menu button in the top
+ * bar, which opens the areas (and the theme) as a drawer over the page; a link, Escape,
+ * the close button or a click beside it closes it.
+ */
+export function MobileMenu() {
+  const [open, setOpen] = useState(false);
+  const location = useLocation();
+  const button = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => setOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (!open) return;
+    panel.current?.querySelector<HTMLElement>('nav a')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
+  return (
+    <div className="md:hidden">
+      <button
+        ref={button}
+        type="button"
+        onClick={() => setOpen(true)}
+        aria-label="Open the menu"
+        aria-expanded={open}
+        aria-controls="mobile-menu"
+        className="grid size-8 place-items-center rounded-md border border-line text-muted hover:bg-panel-2 hover:text-fg"
+        data-testid="menu-button"
+      >
+        <Menu className="size-4" aria-hidden />
+      </button>
+      {open && (
+        <div className="fixed inset-0 z-50 flex bg-black/40" onMouseDown={(event) => event.target === event.currentTarget && setOpen(false)}>
+          <div ref={panel} id="mobile-menu" role="dialog" aria-modal="true" aria-label="Menu" className="flex h-full w-64 max-w-[85vw] flex-col border-r border-line bg-panel shadow-xl" data-testid="mobile-menu">
+            <div className="flex h-12 items-center gap-2 border-b border-line px-3">
+              <div className="grid size-7 shrink-0 place-items-center rounded-md bg-accent-solid text-[13px] font-bold text-accent-fg" aria-hidden>
+                C
+              </div>
+              <span className="flex-1 truncate text-[14px] font-semibold">CompanyOS</span>
+              <button type="button" onClick={() => setOpen(false)} aria-label="Close the menu" className="rounded p-1 text-muted hover:bg-panel-2">
+                <X className="size-4" aria-hidden />
+              </button>
+            </div>
+            <AreaLinks collapsed={false} onNavigate={() => setOpen(false)} />
+            <div className="flex items-center justify-between border-t border-line p-3 text-[12px] text-muted">
+              Theme
+              <ThemeSwitch />
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -163,41 +247,15 @@ export function Shell() {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-panel focus:p-2">
         Skip to content
       </a>
-      <aside className={cx('flex shrink-0 flex-col border-r border-line bg-panel transition-[width]', collapsed ? 'w-14' : 'w-56')}>
+      <aside className={cx('hidden shrink-0 flex-col border-r border-line bg-panel transition-[width] md:flex', collapsed ? 'w-14' : 'w-56')} data-testid="sidebar">
         <div className="flex h-12 items-center gap-2 border-b border-line px-3">
           <div className="grid size-7 shrink-0 place-items-center rounded-md bg-accent-solid text-[13px] font-bold text-accent-fg" aria-hidden>
             C
           </div>
           {!collapsed && <span className="truncate text-[14px] font-semibold">CompanyOS</span>}
         </div>
-        <nav aria-label="Areas" className="flex-1 space-y-0.5 overflow-y-auto p-2">
-          {AREAS.map(({ path, label, icon: Icon }) => (
-            <NavLink
-              key={path}
-              to={path}
-              end={path === '/'}
-              title={collapsed ? label : undefined}
-              className={({ isActive }) =>
-                cx(
-                  'flex h-8 items-center gap-2.5 rounded-md px-2 text-[13px] font-medium',
-                  isActive ? 'bg-panel-2 text-fg' : 'text-muted hover:bg-panel-2 hover:text-fg',
-                )
-              }
-            >
-              <Icon className="size-4 shrink-0" aria-hidden />
-              {!collapsed && <span className="truncate">{label}</span>}
-            </NavLink>
-          ))}
-        </nav>
-        <div className="space-y-0.5 border-t border-line p-2">
-          <NavLink
-            to="/graphiql"
-            title={collapsed ? 'GraphiQL' : 'GraphQL explorer (GraphiQL)'}
-            className={({ isActive }) => cx('flex h-8 items-center gap-2.5 rounded-md px-2 text-[13px] font-medium', isActive ? 'bg-panel-2 text-fg' : 'text-muted hover:bg-panel-2 hover:text-fg')}
-          >
-            <SquareTerminal className="size-4 shrink-0" aria-hidden />
-            {!collapsed && <span className="truncate">GraphiQL</span>}
-          </NavLink>
+        <AreaLinks collapsed={collapsed} />
+        <div className="p-2 pt-0">
           <button type="button" onClick={toggleSidebar} className="flex h-8 w-full items-center gap-2 rounded-md px-2 text-[12px] text-muted hover:bg-panel-2" aria-label={collapsed ? 'Expand sidebar' : 'Collapse sidebar'}>
             {collapsed ? <ChevronsRight className="size-4" aria-hidden /> : <ChevronsLeft className="size-4" aria-hidden />}
             {!collapsed && 'Collapse'}
@@ -205,27 +263,31 @@ export function Shell() {
         </div>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex h-12 shrink-0 items-center gap-3 border-b border-line bg-panel px-4">
+        <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line bg-panel px-3 md:gap-3 md:px-4">
+          <MobileMenu />
           <OrganizationSwitch />
           <button
             type="button"
             onClick={() => setPaletteOpen(true)}
-            className="ml-2 flex h-8 w-full max-w-80 items-center gap-2 rounded-md border border-line bg-bg px-2.5 text-[13px] text-muted hover:border-ring"
+            className="flex h-8 shrink-0 items-center gap-2 rounded-md border border-line bg-bg px-2 text-[13px] text-muted hover:border-ring sm:ml-2 sm:w-full sm:max-w-80 sm:shrink sm:px-2.5"
             title="Open the command palette (Ctrl K)"
+            aria-label="Jump to or run… (command palette, Ctrl K)"
           >
             <Search className="size-3.5" aria-hidden />
-            <span className="flex-1 text-left">Jump to or run…</span>
-            <kbd className="rounded border border-line px-1 font-mono text-[11px]">Ctrl K</kbd>
+            <span className="hidden flex-1 text-left sm:inline">Jump to or run…</span>
+            <kbd className="hidden rounded border border-line px-1 font-mono text-[11px] sm:inline">Ctrl K</kbd>
           </button>
-          <div className="ml-auto flex items-center gap-3">
+          <div className="ml-auto flex shrink-0 items-center gap-2 md:gap-3">
             <LiveDot />
-            <ThemeSwitch />
+            <div className="hidden md:block">
+              <ThemeSwitch />
+            </div>
             <UserMenu onSignOut={signOut} signingOut={signingOut} />
           </div>
         </header>
         <Banners />
         <main id="main" className={cx('min-h-0 flex-1', fullBleed ? 'overflow-hidden' : 'overflow-y-auto')}>
-          <div className={fullBleed ? 'h-full' : 'mx-auto max-w-[1400px] px-6 py-5'}>
+          <div className={fullBleed ? 'h-full' : 'mx-auto max-w-[1400px] px-3 py-4 sm:px-6 sm:py-5'}>
             {error ? (
               <ErrorNotice error={error} />
             ) : loading ? (

@@ -87,16 +87,20 @@ export function Button({
   );
 }
 
+/**
+ * A card. It may shrink below its content's width (a grid or flex cell never pushes the
+ * page wider than the screen), and a table in it scrolls sideways inside the card.
+ */
 export function Card({ title, actions, children, className, bodyClassName, id }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; bodyClassName?: string; id?: string }) {
   return (
-    <section id={id} className={cx('rounded-lg border border-line bg-panel shadow-sm', className)}>
+    <section id={id} className={cx('min-w-0 rounded-lg border border-line bg-panel shadow-sm', className)}>
       {(title || actions) && (
-        <header className="flex items-center justify-between gap-2 border-b border-line px-4 py-2.5">
+        <header className="flex flex-wrap items-center justify-between gap-2 border-b border-line px-4 py-2.5">
           {typeof title === 'string' ? <h2 className="text-[13px] font-semibold">{title}</h2> : title}
-          {actions && <div className="flex items-center gap-2">{actions}</div>}
+          {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
         </header>
       )}
-      <div className={cx('p-4', bodyClassName)}>{children}</div>
+      <div className={cx('p-4 has-[table]:overflow-x-auto', bodyClassName)}>{children}</div>
     </section>
   );
 }

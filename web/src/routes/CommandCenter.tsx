@@ -83,7 +83,7 @@ function Dora() {
           DORA tiles fill in once the analytics agents have deployments and pull requests to measure. Connect GitHub and Vercel first.
         </EmptyState>
       ) : (
-        <div className="grid grid-cols-2 gap-4 md:grid-cols-4">
+        <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 md:grid-cols-4">
           {DORA.map((dora) => {
             const metric = metrics.find((candidate) => candidate.metricType === dora.type);
             return (
@@ -208,9 +208,9 @@ export function CommandCenter() {
           )}
           <WaitingForAgents tasks={data.pending.items} />
           <Card title={<Link to="/agents" className="flex items-center gap-2 text-[13px] font-semibold hover:underline"><Bot className="size-4 text-muted" aria-hidden />Agents by state</Link>}>
-            <div className="grid grid-cols-5 gap-3" data-testid="agents-by-state">
+            <div className="grid grid-cols-1 gap-2 sm:grid-cols-5 sm:gap-3" data-testid="agents-by-state">
               {AGENT_STATES.map((state) => (
-                <Link key={state} to={`/agents/list?status=${state.toLowerCase()}`} className="rounded-md border border-line px-3 py-2 hover:bg-panel-2/60">
+                <Link key={state} to={`/agents/list?status=${state.toLowerCase()}`} className="flex items-baseline justify-between gap-2 rounded-md border border-line px-3 py-2 hover:bg-panel-2/60 sm:block">
                   <div className="text-[11px] font-medium tracking-wide text-muted uppercase">{state.toLowerCase()}</div>
                   <div className={cx('text-2xl font-semibold tabular-nums', state === 'ERROR' && (byState[state] ?? 0) > 0 && 'text-red-700 dark:text-red-400')}>{byState[state] ?? 0}</div>
                 </Link>

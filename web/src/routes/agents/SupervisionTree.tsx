@@ -17,6 +17,9 @@ import { useUi } from '../../stores/ui';
 
 type TreeNodeData = { node: TreeNode; selected: boolean; label: string; folded: number };
 
+/** The smallest zoom fitting the view may choose: labels stay readable on a narrow screen. */
+export const FIT_MIN_ZOOM = 0.75;
+
 const ROLE_LABEL: Record<TreeRole, string> = {
   root: 'root supervisor',
   system: 'system supervisor',
@@ -208,14 +211,17 @@ export function SupervisionTree() {
         </div>
       )}
       {nodes.length > 0 && (
-        <div className="relative h-[600px]" data-testid="supervision-tree">
+        <div className="relative" data-testid="supervision-tree">
+          <div className="h-[460px] md:h-[600px]">
           <ReactFlow
             key={shape}
             nodes={flowNodes}
             edges={flowEdges}
             nodeTypes={nodeTypes}
             fitView
-            fitViewOptions={{ padding: 0.08, maxZoom: 1 }}
+            // Fitted, the labels stay readable (12 px at 0.75 is 9 px): a tree wider than the
+            // screen is shown from its middle and panned, rather than shrunk to specks.
+            fitViewOptions={{ padding: 0.08, maxZoom: 1, minZoom: FIT_MIN_ZOOM }}
             minZoom={0.2}
             nodesConnectable={false}
             colorMode={dark ? 'dark' : 'light'}
@@ -226,7 +232,8 @@ export function SupervisionTree() {
             <Background gap={20} size={1} />
             <Controls showInteractive={false} />
           </ReactFlow>
-          <aside className="absolute top-3 right-3 z-10 w-72 rounded-lg border border-line bg-panel p-3 shadow-lg" aria-label="Details">
+          </div>
+          <aside className="relative m-3 rounded-lg border border-line bg-panel p-3 shadow-lg md:absolute md:top-3 md:right-3 md:z-10 md:m-0 md:w-72" aria-label="Details">
             {chosen ? (
               <>
                 <button type="button" className="absolute top-2 right-2 rounded p-1 text-muted hover:bg-panel-2" aria-label="Close the details" onClick={() => setSelected(null)}>
