@@ -8,6 +8,7 @@ import { FailureAnalysisView } from './FailureAnalysis';
 import { latestFailureAnalysis } from './failure';
 import { Incidents } from './Incidents';
 import { PullRequestVerdict } from './Verdict';
+import { riskTone, verdictOf } from './verdict';
 import { Tabs } from '../../components/Tabs';
 import { Findings, findingsOf } from '../agents/TaskOutput';
 import { HealthScore } from '../../components/HealthScore';
@@ -22,6 +23,14 @@ import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageH
 import { QueuedTask, WaitingNotice } from '../agents/Waiting';
 import { shortId } from '../../lib/time';
 import { waitingOf } from '../agents/waiting';
+
+/** The stored pull requests (REST: with the verdict and a security block), refreshed as tasks finish. */
+function useStoredPullRequests() {
+  return useQuery({
+    queryKey: useOrgKey('tasks', 'pull-requests'),
+    queryFn: () => call(api.GET('/api/pull-requests', { params: { query: { limit: 200 } } })),
+  });
+}
 
 function useReviews() {
   return useQuery({
@@ -171,6 +180,8 @@ function PullRequests() {
     queryFn: () => gql(PullRequestsQuery, { organizationId, filters: state ? { state } : null }),
   });
   const reviews = useReviews();
+  const stored = useStoredPullRequests();
+  const verdicts = new Map((stored.data?.items ?? []).map((row) => [row.id, { blocked: row.blocked_reason ?? null, risk: verdictOf(row.agent_review)?.risk ?? null }]));
   const items = prs.data?.pullRequests.items ?? [];
   const selected = items.find((pr) => pr.id === search.get('pr')) ?? null;
   return (
@@ -226,6 +237,12 @@ function PullRequests() {
                     <td><StatusBadge status={pr.draft ? 'draft' : pr.state} /></td>
                     <td>
                       <StatusBadge status={prReviews[0]?.status ?? pr.agentReviewStatus ?? 'not_started'} />
+                      {verdicts.get(pr.id)?.risk && <Badge tone={riskTone(verdicts.get(pr.id)?.risk ?? null)} className="ml-1.5">risk: {verdicts.get(pr.id)?.risk}</Badge>}
+                      {verdicts.get(pr.id)?.blocked && (
+                        <Badge tone="red" className="ml-1.5" title={verdicts.get(pr.id)?.blocked ?? undefined}>
+                          blocked
+                        </Badge>
+                      )}
                       {findingCount > 0 && <span className="ml-1.5 text-[12px] text-muted">{findingCount} findings</span>}
                     </td>
                     <td><Time iso={pr.updatedAt} className="text-muted" /></td>
