@@ -3,7 +3,7 @@
 // rejected here; what was decided in this session stays listed with who decided it,
 // updating live. The cards are shared with the Command Center.
 import { useState } from 'react';
-import { useMutation, useQueries } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Check, Inbox, X } from 'lucide-react';
 import { create } from 'zustand';
@@ -17,6 +17,9 @@ import { shortId } from '../../lib/time';
 import { WaitingNotice } from './Waiting';
 import { waitingOf } from './waiting';
 import { DecisionLine, DecisionPreview } from './decision';
+import { api as nextApi } from '../../api/untilOpenapi';
+import { personName, useMemberNames } from '../../api/members';
+import type { EventRow } from '../../api/models';
 
 /** Tasks decided in this tab, newest first (kept across areas: the Command Center decides too). */
 export const useDecided = create<{ ids: string[]; add: (id: string) => void }>((set) => ({
@@ -131,6 +134,46 @@ export function RecentlyDecided({ limit = 20, bare = false }: { limit?: number; 
   );
 }
 
+/** The audit trail's approvals and rejections, newest first. */
+export function decisionsOf(events: readonly EventRow[] | undefined): EventRow[] {
+  return (events ?? []).filter((event) => event.event_type === 'task.approved' || event.event_type === 'task.rejected');
+}
+
+/** Decisions by anyone in the organization, from the audit trail (refreshed as tasks change). */
+function TeamDecisions() {
+  const names = useMemberNames();
+  const events = useQuery({
+    queryKey: useOrgKey('tasks', 'audit-decisions'),
+    queryFn: () => call(nextApi.GET('/api/analytics/events', { params: { query: { source: 'audit', limit: 100 } } })),
+  });
+  const decisions = decisionsOf(events.data?.items).slice(0, 10);
+  if (decisions.length === 0) return null;
+  return (
+    <Card title="Recent decisions" bodyClassName="p-0" actions={<Link to="/intelligence?source=audit" className="text-[12px] text-muted hover:text-fg">Audit trail →</Link>}>
+      <ul className="divide-y divide-line" data-testid="team-decisions">
+        {decisions.map((event) => {
+          const summary = typeof event.metadata.summary === 'string' ? event.metadata.summary : null;
+          return (
+            <li key={event.id} className="flex items-center gap-3 px-4 py-2 text-[13px]" data-testid="team-decision">
+              <StatusBadge status={event.event_type === 'task.approved' ? 'approved' : 'rejected'} />
+              {event.resource_id ? (
+                <Link to={`/agents/tasks/${event.resource_id}`} className="flex-1 truncate hover:underline">
+                  {summary ?? event.event_type}
+                </Link>
+              ) : (
+                <span className="flex-1 truncate">{summary ?? event.event_type}</span>
+              )}
+              <span className="text-[12px] text-muted">
+                {personName(names, event.actor_id) ?? 'someone'}, <Time iso={event.created_at} />
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </Card>
+  );
+}
+
 export function Approvals() {
   const tasks = useTasks({ status: 'needs_approval' }, 10_000);
   const agents = useAgents();
@@ -157,6 +200,7 @@ export function Approvals() {
         )}
       </Card>
       <RecentlyDecided />
+      <TeamDecisions />
     </div>
   );
 }

@@ -38,6 +38,12 @@ const ANSWERS: Record<string, unknown> = {
   '/api/deployments/{id}': { id: 'd1', project_name: 'web', url: 'web-abc.vercel.app', state: 'ready', environment: 'production', commit_sha: '1234567890', branch: 'main' },
   '/api/social/posts/{id}': { id: 'p1', platform: 'linkedin', content: 'We shipped the billing export today.', scheduled_for: null },
   '/api/organizations/{id}/members': { items: [{ user_id: 'u2', name: 'Ada Admin', email: 'ada@acme.test', role: 'admin', joined_at: '2026-01-01T00:00:00Z' }] },
+  '/api/analytics/events': {
+    items: [
+      { id: 'e1', organization_id: 'o1', event_type: 'task.rejected', event_source: 'audit', actor_type: 'user', actor_id: 'u2', resource_type: 'agent_task', resource_id: 't9', metadata: { summary: 'rejected rollback of web' }, created_at: '2026-01-01T00:00:00Z' },
+      { id: 'e2', organization_id: 'o1', event_type: 'agent.created', event_source: 'audit', actor_type: 'user', actor_id: 'u2', resource_type: 'agent', resource_id: 'a1', metadata: { summary: 'created an agent' }, created_at: '2026-01-01T00:00:00Z' },
+    ],
+  },
 };
 
 vi.mock('../../api/rest', () => ({
@@ -52,7 +58,7 @@ vi.mock('../../api/rest', () => ({
   call: async (request: Promise<{ data: unknown }>) => (await request).data,
 }));
 
-const { ApprovalCard } = await import('./Approvals');
+const { ApprovalCard, Approvals } = await import('./Approvals');
 const { decisionOf, postReviewInputOf, rollbackInputOf, githubPullUrl } = await import('./decision');
 
 function wrap(children: ReactNode) {
@@ -135,5 +141,21 @@ describe('an approval card', () => {
     state.role = 'viewer';
     wrap(<ApprovalCard task={REVIEW} agentName="reviewer" />);
     expect(screen.queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+  });
+});
+
+describe('the approval inbox', () => {
+  it("lists the team's recent decisions from the audit trail, naming who decided", async () => {
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <MemoryRouter>
+          <Approvals />
+        </MemoryRouter>
+      </QueryClientProvider>,
+    );
+    const decisions = await screen.findAllByTestId('team-decision');
+    expect(decisions).toHaveLength(1);
+    expect(within(decisions[0]!).getByRole('link', { name: 'rejected rollback of web' })).toHaveAttribute('href', '/agents/tasks/t9');
+    expect(await within(decisions[0]!).findByText(/Ada Admin/)).toBeInTheDocument();
   });
 });
