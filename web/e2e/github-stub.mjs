@@ -4,7 +4,9 @@
 // the REST API that syncs and reviews read: the fixture's repository and its pull
 // requests (each with one changed file), empty lists elsewhere, reviews and comments
 // accepted. The node is pointed at it with auth.github_url and auth.github_api_url.
-// Every request is recorded.
+// Every request is recorded, the reviews posted are counted by pull request
+// (`reviewsPosted`), and a token put in `state.refusedTokens` is refused (401 Bad
+// credentials) when a sync lists the repositories with it.
 import { createServer } from 'node:http';
 
 const DIFF = `diff --git a/README.md b/README.md
@@ -18,7 +20,9 @@ index 980a0d5..3b18e51 100644
 
 export function startGithubStub({ user, emails, pullRequest, repository }) {
   const requests = [];
-  const state = { deny: false };
+  const state = { deny: false, refusedTokens: new Set() };
+  /** `owner/name#number` → how many reviews were posted on it. */
+  const reviewsPosted = new Map();
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://stub');
     requests.push(`${req.method} ${url.pathname}`);
@@ -45,6 +49,8 @@ export function startGithubStub({ user, emails, pullRequest, repository }) {
       req.on('data', (chunk) => chunks.push(chunk));
       req.on('end', () => {
         if (url.pathname === '/login/oauth/access_token') return json(200, { access_token: 'gho_e2e_stub', token_type: 'bearer', scope: 'read:user,user:email' });
+        const review = url.pathname.match(/^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)\/reviews$/);
+        if (review) reviewsPosted.set(`${review[1]}#${review[2]}`, (reviewsPosted.get(`${review[1]}#${review[2]}`) ?? 0) + 1);
         if (/\/pulls\/\d+\/reviews$/.test(url.pathname)) {
           return json(200, { id: 80, state: 'COMMENTED', body: 'review', html_url: `${repository.html_url}/pull/1#pullrequestreview-80`, submitted_at: new Date().toISOString() });
         }
@@ -52,6 +58,12 @@ export function startGithubStub({ user, emails, pullRequest, repository }) {
         json(404, { message: 'Not Found' });
       });
       return;
+    }
+    // The repository listings a sync starts with: refused for a token the test chose.
+    const listing = url.pathname === '/user/repos' || url.pathname === '/installation/repositories' || /^\/orgs\/[^/]+\/repos$/.test(url.pathname);
+    const authorization = req.headers.authorization ?? '';
+    if (listing && [...state.refusedTokens].some((token) => authorization.includes(token))) {
+      return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     if (url.pathname === '/user') return json(200, user);
     if (url.pathname === '/user/emails') return json(200, emails);
@@ -74,7 +86,7 @@ export function startGithubStub({ user, emails, pullRequest, repository }) {
   });
   return new Promise((resolvePromise) =>
     server.listen(0, '127.0.0.1', () => {
-      resolvePromise({ server, url: `http://127.0.0.1:${server.address().port}`, requests, state });
+      resolvePromise({ server, url: `http://127.0.0.1:${server.address().port}`, requests, state, reviewsPosted });
     }),
   );
 }

@@ -204,6 +204,19 @@ await step('the initial route\'s JavaScript is at most 250 KB gzipped', async ()
   return `${figures.initial_route_js_gzip_kb} KB`;
 });
 
+await step('the node serves the console\'s assets compressed (Accept-Encoding: br, gzip)', async () => {
+  if (!entry) throw new Error('no main JavaScript asset in dist/index.html');
+  if (origin !== nodeUrl) throw new Error('the node does not serve this build (e2e/serve.mjs serves it instead)');
+  const response = await fetch(`${nodeUrl}${entry}`, { headers: { 'accept-encoding': 'br, gzip' } });
+  const encoding = response.headers.get('content-encoding');
+  const body = await response.text();
+  const original = readFileSync(join(WEB, 'dist', entry), 'utf8');
+  if (response.status !== 200) throw new Error(`${entry} answered ${response.status}`);
+  if (body !== original) throw new Error(`${entry} decoded differs from dist`);
+  if (encoding !== 'br' && encoding !== 'gzip') throw new Error(`${entry} came back with Content-Encoding ${encoding ?? '(none)'}`);
+  return `${entry}: Content-Encoding ${encoding}`;
+});
+
 // ---------------------------------------------------------------- REST and webhook helpers
 async function rest(method, path, { token, org, body, raw } = {}) {
   const headers = { accept: 'application/json' };
@@ -315,7 +328,39 @@ let ownerToken = null;
 let organizationId = null;
 const authed = () => ({ token: ownerToken, org: organizationId });
 
-await step('register the first user (owner) in the console', async () => {
+await step('a refused registration (an organization name of 300 characters) answers 422, said next to its field', async () => {
+  await page.goto(`${origin}/register`);
+  await page.getByLabel('Organization name').fill('A'.repeat(300));
+  await page.getByLabel('Your name').fill(owner.name);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/auth/register');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  const response = await answered;
+  if (response.status() !== 422) throw new Error(`the registration answered ${response.status()}`);
+  const message = (await page.locator('#register-organization-error').innerText({ timeout: 5000 })).trim();
+  await page.screenshot({ path: join(SHOTS, 'register-refused.png') });
+  return `422; "${message}"`;
+});
+
+await step('an empty registration form marks every missing field at once and sends nothing', async () => {
+  const other = await newPage();
+  const sent = [];
+  other.on('request', (request) => new URL(request.url()).pathname === '/api/auth/register' && sent.push(request.url()));
+  await other.goto(`${origin}/register`);
+  await other.getByRole('button', { name: 'Create organization' }).click();
+  const marked = [];
+  for (const label of ['Organization name', 'Your name', 'Email', 'Password']) {
+    if ((await other.getByLabel(label, { exact: true }).getAttribute('aria-invalid')) === 'true') marked.push(label);
+  }
+  await other.screenshot({ path: join(SHOTS, 'register-empty.png') });
+  await other.context().close();
+  if (marked.length !== 4) throw new Error(`marked: ${marked.join(', ') || 'none'}`);
+  if (sent.length) throw new Error('the empty form was sent');
+  return marked.join(', ');
+});
+
+await step('register the first user (owner) in the console, after the refused attempt', async () => {
   await page.goto(`${origin}/register`);
   await page.getByLabel('Organization name').fill(owner.organization);
   await page.getByLabel('Your name').fill(owner.name);
@@ -327,7 +372,8 @@ await step('register the first user (owner) in the console', async () => {
   ownerToken = login.json.access_token;
   const me = await rest('GET', '/api/auth/me', { token: ownerToken });
   organizationId = me.json.organizations[0].id;
-  return `organization ${organizationId}`;
+  if (me.json.organizations[0].role !== 'owner') throw new Error(`the first account is ${me.json.organizations[0].role} of its organization`);
+  return `organization ${organizationId}; owner (node role ${me.json.role})`;
 });
 
 await step('a problem+json error is shown next to its field (short password)', async () => {
@@ -428,8 +474,9 @@ await step('an agent review requested while no code_review agent is enabled wait
   await page.goto(`${origin}/development?pr=${pullRequestId}`);
   await page.getByTestId('pr-detail').getByRole('button', { name: 'Request a review' }).click();
   const queued = page.getByTestId('queued-task');
-  const reason = (await queued.getByTestId('waiting-reason').innerText({ timeout: 5000 })).trim();
-  if (!reason.includes('code_review')) throw new Error(`the reason does not name the agent type: "${reason}"`);
+  const reason = (await queued.getByTestId('waiting-notice').innerText({ timeout: 5000 })).replace(/\s+/g, ' ').trim();
+  if (!reason.includes('Waiting for a code review agent')) throw new Error(`the notice does not say what it waits for in plain words: "${reason}"`);
+  if (/POST|\/api\/|[{}"]|code_review/.test(reason)) throw new Error(`the notice shows the node's API syntax: "${reason}"`);
   await page.screenshot({ path: join(SHOTS, 'development-review-waiting.png') });
   if (!types.includes('code_review')) {
     if (await queued.getByTestId('create-waiting-agent').count()) throw new Error('offers to create a code_review agent the node cannot run');
@@ -449,21 +496,22 @@ await step('an agent review requested while no code_review agent is enabled wait
   return `"${reason}"${disabled.length ? ` (disabled first: ${disabled.join(', ')})` : ''}; "${label}" → completed ${elapsed} ms later`;
 });
 
-await step('a GitHub sync while no github_watcher is enabled waits; "Create a github_watcher agent" runs it, live', async () => {
+await step('a GitHub sync while no github_watcher is enabled waits, said in plain words; "Start a GitHub watcher agent" runs it, live', async () => {
   const disabled = await disableAgentsOf('github_watcher');
   await page.goto(`${origin}/integrations`);
   const card = page.locator('section', { has: page.getByTestId('integration-github') });
   await waitLive(page);
   await card.getByRole('button', { name: 'Sync now' }).click();
   const queued = card.getByTestId('queued-task');
-  const reason = (await queued.getByTestId('waiting-reason').innerText({ timeout: 5000 })).trim();
-  if (!reason.includes('github_watcher')) throw new Error(`the reason does not name the agent type: "${reason}"`);
+  const reason = (await queued.getByTestId('waiting-notice').innerText({ timeout: 5000 })).replace(/\s+/g, ' ').trim();
+  if (!reason.includes('Waiting for a GitHub watcher agent')) throw new Error(`the notice does not say what it waits for in plain words: "${reason}"`);
+  if (/POST|\/api\/|[{}"]|github_watcher/.test(reason)) throw new Error(`the notice shows the node's API syntax: "${reason}"`);
   const taskId = await queued.getAttribute('data-task-id');
   const before = await rest('GET', `/api/agent-tasks/${taskId}`, authed());
   if (before.json.agent_id !== null || before.json.status !== 'pending') throw new Error(`the task is not waiting: ${JSON.stringify({ agent_id: before.json.agent_id, status: before.json.status })}`);
   await page.screenshot({ path: join(SHOTS, 'integrations-sync-waiting.png') });
   const started = Date.now();
-  await queued.getByRole('button', { name: 'Create a github_watcher agent' }).click();
+  await queued.getByRole('button', { name: 'Start a GitHub watcher agent' }).click();
   await card.locator('[data-testid=queued-task][data-status=completed]').waitFor({ timeout: 30_000 });
   const elapsed = Date.now() - started;
   await page.screenshot({ path: join(SHOTS, 'integrations-sync-completed.png') });
@@ -471,6 +519,56 @@ await step('a GitHub sync while no github_watcher is enabled waits; "Create a gi
   if (after.json.status !== 'completed') throw new Error(`the API says ${after.json.status}: ${after.json.error_message}`);
   figures.waiting_task_completed_after_create_ms = elapsed;
   return `"${reason}"${disabled.length ? ` (disabled first: ${disabled.join(', ')})` : ''} → completed ${elapsed} ms after the click (output ${JSON.stringify(after.json.output_data)})`;
+});
+
+/** Reconnects GitHub from its card with `token` (the webhook secret is kept); returns what the dialog said after. */
+async function reconnectGithub(token) {
+  await page.goto(`${origin}/integrations`);
+  const card = page.locator('section', { has: page.getByTestId('integration-github') });
+  await card.getByRole('button', { name: 'Reconnect' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Access token').fill(token);
+  await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
+  const next = dialog.getByTestId('watcher-next');
+  const said = (await next.innerText({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();
+  const state = await next.getAttribute('data-state');
+  return { card, dialog, said, state };
+}
+const refusedToken = 'ghp_e2e_refused_by_github';
+github.state.refusedTokens.add(refusedToken);
+
+await step('a GitHub token the stand-in refuses (401 on the repository listing): the reconnect dialog does not ask for a watcher that runs, and the card shows the failed sync in red with its reason', async () => {
+  const { card, dialog, said, state } = await reconnectGithub(refusedToken);
+  await dialog.screenshot({ path: join(SHOTS, 'integrations-reconnect-dialog.png') });
+  if (/create a|github_watcher/i.test(said)) throw new Error(`the dialog says "${said}"`);
+  if (state !== 'running' && state !== 'started') throw new Error(`the dialog sees the watcher as "${state}": "${said}"`);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const health = card.getByTestId('integration-health-github');
+  await card.locator('[data-testid=integration-health-github][data-tone=red], [data-testid=integration-health-github][data-tone=amber]').waitFor({ timeout: 30_000 });
+  const problem = (await card.getByTestId('sync-problem').innerText({ timeout: 5000 })).trim();
+  const label = (await health.innerText()).trim();
+  await card.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, 'integrations-sync-failed.png') });
+  const listed = await rest('GET', '/api/integrations', authed());
+  const row = listed.json.items.find((item) => item.service === 'github');
+  if (row.last_sync?.ok !== false) throw new Error(`GET /api/integrations says last_sync ${JSON.stringify(row.last_sync)}`);
+  if (label === 'active') throw new Error('the card says active');
+  return `"${said.slice(0, 90)}…"; card: ${label}, "${problem}" (node: status ${row.status})`;
+});
+
+await step('reconnecting with a good token shows the sync the node starts at once, and the card goes healthy', async () => {
+  const { card, dialog } = await reconnectGithub('ghp_e2e_token');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const queued = card.getByTestId('queued-task');
+  const what = (await queued.innerText({ timeout: 15_000 })).replace(/\s+/g, ' ').trim();
+  await card.locator('[data-testid=integration-health-github][data-tone=green]').waitFor({ timeout: 30_000 });
+  await card.locator('[data-testid=last-sync][data-ok=true]').waitFor({ timeout: 30_000 });
+  if (await card.getByTestId('sync-problem').count()) throw new Error('the card still shows the failure');
+  await card.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, 'integrations-sync-healthy.png') });
+  const row = (await rest('GET', '/api/integrations', authed())).json.items.find((item) => item.service === 'github');
+  if (row.status !== 'active' || row.last_sync?.ok !== true) throw new Error(`the node says ${row.status}, last_sync ${JSON.stringify(row.last_sync)}`);
+  return `"${what.slice(0, 80)}"; active, last sync ok`;
 });
 
 if (types.includes('code_review')) {
@@ -543,6 +641,97 @@ await step('approve it in the console and see it completed', async () => {
   if (task.json.status !== 'completed') throw new Error(`the API says ${task.json.status}`);
   await page.screenshot({ path: join(SHOTS, 'agents-approved.png') });
   return `output ${JSON.stringify(task.json.output_data)}`;
+});
+
+if (types.includes('code_review')) {
+  let reviewTask = null;
+  const reviewKey = `${prPayload.repository.full_name}#${prPayload.number}`;
+  await step('a pull request review waiting for approval shows the pull request\'s title and the review rendered from Markdown', async () => {
+    const waiting = await until('a post_review task waiting for approval', async () => {
+      const listed = await rest('GET', '/api/agent-tasks?status=needs_approval&type=post_review&limit=50', authed());
+      return listed.json?.items?.find((task) => task.input_data?.number === prPayload.number) ?? null;
+    }, 30_000);
+    reviewTask = waiting;
+    await page.goto(`${origin}/agents/approvals`);
+    const item = page.locator(`[data-testid=approval-item][data-task-id="${waiting.id}"]`);
+    const preview = item.getByTestId('post-review-preview');
+    await preview.getByText(prTitle).first().waitFor({ timeout: 10_000 });
+    const region = preview.getByRole('region', { name: "The review's text" });
+    const rendered = await region.evaluate((element) => element.querySelectorAll('p, h1, h2, h3, h4, ul, ol, strong, code').length);
+    const text = (await region.innerText()).trim();
+    await item.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'approval-post-review.png') });
+    if (!rendered) throw new Error('the review is not rendered (no paragraph, heading, list or emphasis)');
+    if (/^#{1,4} |\*\*/m.test(text)) throw new Error(`the review shows Markdown syntax: "${text.slice(0, 120)}"`);
+    return `"${prTitle}"; ${rendered} rendered elements; ${waiting.input_data.comments?.length ?? 0} line comments`;
+  });
+
+  await step('approving the review shows who approved it, and the stand-in receives the review once', async () => {
+    if (!reviewTask) throw new Error('no review waits for approval');
+    const before = github.reviewsPosted.get(reviewKey) ?? 0;
+    const item = page.locator(`[data-testid=approval-item][data-task-id="${reviewTask.id}"]`);
+    await item.getByRole('button', { name: 'Approve' }).click();
+    const decision = (await item.getByTestId('decision').innerText({ timeout: 10_000 })).trim();
+    await page.screenshot({ path: join(SHOTS, 'approval-approved-by.png') });
+    if (!decision.includes(`Approved by ${owner.name}`)) throw new Error(`the card says "${decision}"`);
+    const done = await until('the review task to finish', async () => {
+      const task = await rest('GET', `/api/agent-tasks/${reviewTask.id}`, authed());
+      return ['completed', 'failed', 'cancelled'].includes(task.json.status) ? task.json : null;
+    }, 30_000);
+    if (done.status !== 'completed') throw new Error(`the review task ${done.status}: ${done.error_message}`);
+    await until('the review posted to the stand-in', async () => (github.reviewsPosted.get(reviewKey) ?? 0) > before, 10_000);
+    return `"${decision}"; ${github.reviewsPosted.get(reviewKey)} review(s) posted on ${reviewKey}`;
+  });
+
+  await step('a review requested twice for the same head commit is posted to GitHub only once', async () => {
+    if (!pullRequestId) throw new Error('no pull request');
+    const posted = github.reviewsPosted.get(reviewKey) ?? 0;
+    if (posted !== 1) throw new Error(`${posted} reviews were posted on ${reviewKey} before asking again`);
+    const asked = [];
+    for (let round = 0; round < 2; round += 1) {
+      await page.goto(`${origin}/development?pr=${pullRequestId}`);
+      await page.getByTestId('pr-detail').getByRole('button', { name: 'Request a review' }).click();
+      const queued = page.getByTestId('queued-task');
+      await queued.waitFor();
+      asked.push(await queued.getAttribute('data-task-id'));
+    }
+    for (const id of asked) {
+      await until(`the review ${id} to finish`, async () => {
+        const task = await rest('GET', `/api/agent-tasks/${id}`, authed());
+        return ['completed', 'failed', 'cancelled'].includes(task.json.status);
+      }, 60_000);
+    }
+    // Whatever the reviews asked to post for this commit is approved, as a person would.
+    await sleep(1500);
+    const again = await rest('GET', '/api/agent-tasks?status=needs_approval&type=post_review&limit=50', authed());
+    const more = (again.json?.items ?? []).filter((task) => task.input_data?.number === prPayload.number);
+    for (const task of more) await rest('POST', `/api/agent-tasks/${task.id}/approve`, authed());
+    await sleep(5000);
+    const after = github.reviewsPosted.get(reviewKey) ?? 0;
+    await page.screenshot({ path: join(SHOTS, 'development-review-twice.png') });
+    if (after !== 1) throw new Error(`${after} reviews posted on ${reviewKey} for one head commit (${more.length} more asked for approval)`);
+    return `2 more reviews requested, ${more.length} more waited for approval; still 1 review posted`;
+  });
+}
+
+await step('a failed task can be retried from its detail', async () => {
+  const created = await rest('POST', '/api/agent-tasks', { ...authed(), body: { agent_id: agentId, task_type: 'count_text', input: { words: 'no text key: fails' }, description: 'a task that fails, to retry' } });
+  if (created.status !== 201) throw new Error(`create task answered ${created.status}: ${JSON.stringify(created.json)}`);
+  const failed = await until('the task to fail', async () => {
+    const task = await rest('GET', `/api/agent-tasks/${created.json.id}`, authed());
+    return task.json.status === 'failed' ? task.json : null;
+  }, 20_000);
+  await page.goto(`${origin}/agents/tasks/${failed.id}`);
+  const retried = page.waitForResponse((response) => new URL(response.url()).pathname === `/api/agent-tasks/${failed.id}/retry`);
+  await page.getByRole('button', { name: 'Retry', exact: true }).click();
+  const answer = await retried;
+  if (answer.status() !== 200) throw new Error(`the retry answered ${answer.status()}`);
+  const ranAgain = await until('the task to run again', async () => {
+    const task = await rest('GET', `/api/agent-tasks/${failed.id}`, authed());
+    return task.json.started_at && task.json.started_at > failed.started_at ? task.json : null;
+  }, 20_000);
+  await page.screenshot({ path: join(SHOTS, 'task-retried.png') });
+  return `retried: ran again at ${ranAgain.started_at} (now ${ranAgain.status})`;
 });
 
 await step('the supervision tree shows the organization and its agents from /api/supervision/tree', async () => {
@@ -752,6 +941,68 @@ await step('dark theme: Command Center, Agents, Development, Intelligence and Gr
   if (problems.length) throw new Error(problems.join('; '));
 });
 
+// ---- a phone: 390 px wide.
+await step('at 390 px the sidebar folds behind a menu button and Command Center, Development and Integrations do not overflow sideways', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const phone = await context.newPage();
+  phone.setDefaultTimeout(15_000);
+  phone.on('pageerror', (error) => console.log(`      page error: ${error.message}`));
+  try {
+    await signIn(phone, owner.email, owner.password);
+    const problems = [];
+    const widths = [];
+    for (const [name, target] of [['command-center', '/'], ['development', '/development'], ['integrations', '/integrations'], ['agents-tasks', '/agents/tasks'], ['agents-list', '/agents/list'], ['social', '/social']]) {
+      await phone.goto(`${origin}${target}`);
+      await settle(phone);
+      await notBlank(phone);
+      if (!(await phone.getByTestId('menu-button').isVisible())) problems.push(`${name}: no menu button`);
+      if (await phone.getByTestId('sidebar').isVisible()) problems.push(`${name}: the sidebar shows`);
+      const measured = await phone.evaluate(() => {
+        const main = document.querySelector('main');
+        return { page: document.scrollingElement.scrollWidth, main: main ? main.scrollWidth - main.clientWidth : 0 };
+      });
+      widths.push(`${name} ${measured.page}`);
+      if (measured.page > 390) problems.push(`${name}: the page is ${measured.page} px wide`);
+      if (measured.main > 1) problems.push(`${name}: the area scrolls sideways by ${measured.main} px`);
+      await phone.screenshot({ path: join(SHOTS, `390-${name}.png`), fullPage: true });
+    }
+    await phone.goto(`${origin}/integrations`);
+    await phone.getByTestId('menu-button').click();
+    await phone.getByTestId('mobile-menu').getByRole('link', { name: 'Development' }).waitFor();
+    await phone.screenshot({ path: join(SHOTS, '390-menu.png') });
+    await phone.getByTestId('mobile-menu').getByRole('link', { name: 'Development' }).click();
+    await phone.waitForURL(/\/development$/);
+    if (await phone.getByTestId('mobile-menu').count()) problems.push('the menu stays open after going to an area');
+    if (problems.length) throw new Error(problems.join('; '));
+    return widths.join(', ');
+  } finally {
+    await context.close();
+  }
+});
+
+await step('at 390 px the supervision tree, fitted to the view, keeps its labels readable', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const phone = await context.newPage();
+  phone.setDefaultTimeout(15_000);
+  try {
+    await signIn(phone, owner.email, owner.password);
+    await phone.goto(`${origin}/agents`);
+    await phone.getByTestId('supervision-tree').locator('.react-flow__node').first().waitFor();
+    await sleep(800);
+    const zoom = await phone.evaluate(() => {
+      const transform = getComputedStyle(document.querySelector('.react-flow__viewport')).transform;
+      return new DOMMatrixReadOnly(transform).a;
+    });
+    const label = await phone.locator('.react-flow__node').first().evaluate((node) => Number.parseFloat(getComputedStyle(node.querySelector('span') ?? node).fontSize));
+    await phone.screenshot({ path: join(SHOTS, '390-agents-tree.png'), fullPage: true });
+    const shown = Math.round(label * zoom * 10) / 10;
+    if (shown < 9) throw new Error(`labels drawn at ${shown} px (zoom ${zoom.toFixed(2)})`);
+    return `zoom ${zoom.toFixed(2)}: labels at ${shown} px`;
+  } finally {
+    await context.close();
+  }
+});
+
 await step('the command palette opens with Ctrl-K and jumps to an area (and to GraphiQL)', async () => {
   await page.goto(`${origin}/`);
   await page.getByTestId('command-center').waitFor();
@@ -871,7 +1122,7 @@ await step('a viewer sees no action buttons in any area', async () => {
   if (!viewerReady) throw new Error('no viewer account');
   const viewerPage = await newPage();
   await signIn(viewerPage, viewer.email, viewer.password);
-  const forbidden = /^(Create agent|Create task|Approve|Reject|Connect|Reconnect|Sync now|Sync|Disconnect|Invite member|Roll back|Disable( .+)?|Enable( .+)?|Delete|Configure|Draft a post|Publish|Request a review|Generate code|Revoke|Resend|Remove|Cancel task|Create a \w+ agent)$/;
+  const forbidden = /^(Create agent|Create task|Approve|Reject|Connect|Reconnect|Sync now|Sync|Disconnect|Invite member|Roll back|Disable( .+)?|Enable( .+)?|Delete|Configure|Draft a post|Publish|Request a review|Generate code|Revoke|Resend|Remove|Cancel task|Create a \w+ agent|Start an? .+ agent)$/;
   const found = [];
   for (const [name, path] of AREAS.filter(([name]) => name !== 'graphiql')) {
     const target = typeof path === 'function' ? path() : path;
@@ -960,6 +1211,21 @@ await step('e-mail verification from the link in the node log', async () => {
   await verifyPage.context().close();
 });
 
+await step('the verification link opened again says it was used, with a way to sign in (no error)', async () => {
+  const link = linksInLog('verify-email').pop();
+  if (!link) throw new Error('no verification link in the node log');
+  const again = await newPage();
+  const url = new URL(link);
+  await again.goto(`${origin}${url.pathname}${url.search}`);
+  const said = (await again.getByTestId('verify-used').innerText({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();
+  await again.screenshot({ path: join(SHOTS, 'verify-email-used.png') });
+  const alerts = await again.getByRole('alert').count();
+  await again.getByRole('link', { name: 'Sign in' }).waitFor();
+  await again.context().close();
+  if (alerts) throw new Error('an error is shown as well');
+  return `"${said}"`;
+});
+
 await step('"Link GitHub" in the user menu links the account and lands on the console (#linked=github)', async () => {
   const linker = await newPage();
   await signIn(linker, owner.email, owner.password);
@@ -977,7 +1243,9 @@ await step('"Link GitHub" in the user menu links the account and lands on the co
   return `github_id ${me.json.github_id}`;
 });
 
-await step('"Continue with GitHub" signs in through the fragment (#refresh_token=…), and a refusal is shown (#error=…)', async () => {
+await step('"Continue with GitHub" (offered: the node has GitHub login on) signs in through the fragment (#refresh_token=…), and a refusal is shown (#error=…)', async () => {
+  const providers = await rest('GET', '/api/auth/providers');
+  if (providers.status !== 200 || providers.json?.github !== true) throw new Error(`GET /api/auth/providers answered ${providers.status} ${JSON.stringify(providers.json)}`);
   const visitor = await newPage();
   await visitor.goto(`${origin}/login`);
   await visitor.getByRole('link', { name: 'Continue with GitHub' }).click();
@@ -1107,6 +1375,12 @@ await step('the live connection outlives its access token: refreshed over the so
       });
       socket.onClose(() => server.close());
     });
+    // This node has no GitHub login: its sign-in page offers none.
+    await tab.goto(`${shortOrigin}/login`);
+    await tab.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await tab.waitForLoadState('networkidle').catch(() => undefined);
+    const offered = await tab.getByRole('link', { name: 'Continue with GitHub' }).count();
+    check('a node without GitHub login shows no "Continue with GitHub"', offered === 0, offered ? 'the link shows' : '');
     await tab.goto(`${shortOrigin}/register`);
     await tab.getByLabel('Organization name').fill('Expiry');
     await tab.getByLabel('Your name').fill('Eve');
