@@ -73,7 +73,7 @@ function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => voi
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" loading={create.isPending} disabled={!form.agent_id || !form.task_type} onClick={() => { setInputError(null); create.mutate(); }}>
+          <Button variant="primary" loading={create.isPending} disabled={!form.agent_id || !form.task_type} disabledReason={!form.agent_id ? 'Choose the agent first.' : 'Choose the task type first.'} onClick={() => { setInputError(null); create.mutate(); }}>
             Create task
           </Button>
         </>
