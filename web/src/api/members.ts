@@ -30,3 +30,10 @@ export function personName(names: Map<string, string>, userId: string | null | u
   if (!userId) return null;
   return names.get(userId) ?? `user ${shortId(userId)}`;
 }
+
+/** Who an audit entry names: the member by id, else the name the entry kept (`metadata.actor_name`), else the id's start. */
+export function actorName(names: Map<string, string>, userId: string | null | undefined, metadata: unknown): string | null {
+  if (!userId) return null;
+  const kept = typeof metadata === 'object' && metadata !== null ? (metadata as { actor_name?: unknown }).actor_name : undefined;
+  return names.get(userId) ?? (typeof kept === 'string' && kept ? kept : personName(names, userId));
+}

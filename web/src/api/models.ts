@@ -115,14 +115,14 @@ export interface NewScheduleBody {
   input_data?: Record<string, unknown>;
   priority?: number;
 }
-/** The node's language model, as its operator set it (`GET /api/settings/llm`). */
+/** The node's language model, as its operator set it (`GET /api/settings/llm`); null: not set (a budget: no limit). */
 export interface LlmSettings {
   enabled: boolean;
-  provider: 'openai' | 'anthropic';
-  model: string;
+  provider: string | null;
+  model: string | null;
   base_url: string | null;
   api_key_set: boolean;
-  tokens_per_day: number;
-  requests_per_minute: number;
-  max_tokens: number;
+  tokens_per_day: number | null;
+  requests_per_minute: number | null;
+  max_tokens: number | null;
 }

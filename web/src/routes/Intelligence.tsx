@@ -8,7 +8,7 @@ import { LineChart as LineChartIcon, Radar, Search } from 'lucide-react';
 import { useSearchParams } from 'react-router';
 import { api, call } from '../api/untilOpenapi';
 import { useOrgKey } from '../api/hooks';
-import { memberNames, personName, useMembers } from '../api/members';
+import { actorName, memberNames, useMembers } from '../api/members';
 import { useLive } from '../api/live';
 import { Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, PageHeader, Select, Time, cx, tableClass } from '../components/ui';
 
@@ -185,7 +185,7 @@ export function EventLog() {
                   <td>
                     {event.actor_type === 'user' && event.actor_id ? (
                       <button type="button" className="hover:underline" title="Only this member's entries" onClick={() => setParam('actor', event.actor_id ?? '')}>
-                        {personName(names, event.actor_id)}
+                        {actorName(names, event.actor_id, event.metadata)}
                       </button>
                     ) : (
                       <span className="text-muted">{event.actor_type ?? '—'}</span>

@@ -91,3 +91,14 @@ describe('the event log', () => {
     await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent('?source=audit&actor=u2'));
   });
 });
+
+describe('naming the actor of an audit entry', () => {
+  it('prefers the member, then the name the entry kept, then the id', async () => {
+    const { actorName } = await import('../api/members');
+    const names = new Map([['u2', 'Ada Admin']]);
+    expect(actorName(names, 'u2', { actor_name: 'Ada (old name)' })).toBe('Ada Admin');
+    expect(actorName(names, 'u9abcdef0123', { actor_name: 'Former Member' })).toBe('Former Member');
+    expect(actorName(names, 'u9abcdef0123', {})).toBe('user u9abcdef');
+    expect(actorName(names, null, {})).toBeNull();
+  });
+});

@@ -18,7 +18,7 @@ import { WaitingNotice } from './Waiting';
 import { waitingOf } from './waiting';
 import { DecisionLine, DecisionPreview } from './decision';
 import { api as nextApi } from '../../api/untilOpenapi';
-import { personName, useMemberNames } from '../../api/members';
+import { actorName, useMemberNames } from '../../api/members';
 import type { EventRow } from '../../api/models';
 
 /** Tasks decided in this tab, newest first (kept across areas: the Command Center decides too). */
@@ -164,7 +164,7 @@ function TeamDecisions() {
                 <span className="flex-1 truncate">{summary ?? event.event_type}</span>
               )}
               <span className="text-[12px] text-muted">
-                {personName(names, event.actor_id) ?? 'someone'}, <Time iso={event.created_at} />
+                {actorName(names, event.actor_id, event.metadata) ?? 'someone'}, <Time iso={event.created_at} />
               </span>
             </li>
           );

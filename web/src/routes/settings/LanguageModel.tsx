@@ -17,7 +17,7 @@ function Item({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-const limit = (value: number, unit: string) => (value === 0 ? 'no limit' : `${value.toLocaleString('en')} ${unit}`);
+const limit = (value: number | null | undefined, unit: string) => (value === null || value === undefined || value === 0 ? 'no limit' : `${value.toLocaleString('en')} ${unit}`);
 
 export function LanguageModel() {
   const settings = useQuery({ queryKey: useOrgKey('settings', 'llm'), staleTime: 5 * 60_000, queryFn: () => call(api.GET('/api/settings/llm')) });
@@ -34,13 +34,13 @@ export function LanguageModel() {
         )}
         {llm && llm.enabled && (
           <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-[13px] md:grid-cols-4" data-testid="llm-settings">
-            <Item label="Provider">{llm.provider}</Item>
-            <Item label="Model"><Mono>{llm.model}</Mono></Item>
+            <Item label="Provider">{llm.provider ?? <span className="text-muted">—</span>}</Item>
+            <Item label="Model">{llm.model ? <Mono>{llm.model}</Mono> : <span className="text-muted">—</span>}</Item>
             <Item label="API address">{llm.base_url ? <Mono>{llm.base_url}</Mono> : <span className="text-muted">the provider's own</span>}</Item>
             <Item label="API key">{llm.api_key_set ? 'set (never shown)' : <span className="text-muted">none (a local server may need none)</span>}</Item>
             <Item label="Tokens per day, per agent">{limit(llm.tokens_per_day, 'tokens')}</Item>
             <Item label="Requests per minute, per agent">{limit(llm.requests_per_minute, 'requests')}</Item>
-            <Item label="Longest answer">{limit(llm.max_tokens, 'tokens')}</Item>
+            <Item label="Longest answer">{llm.max_tokens ? `${llm.max_tokens.toLocaleString('en')} tokens` : <span className="text-muted">the provider's default</span>}</Item>
           </dl>
         )}
       </Card>

@@ -1,5 +1,5 @@
-// Schedules: tasks the node creates for an agent on a cron expression (UTC). Admins and
-// owners create them (an agent, a task type it can run, when, and the task's input),
+// Schedules: tasks the node creates for an agent on a cron expression (UTC). Members,
+// admins and owners (those who may manage agents, as the node checks) create them (an agent, a task type it can run, when, and the task's input),
 // turn them on and off, and delete them.
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -19,10 +19,10 @@ export function useSchedules() {
 
 /** Why the caller may not change schedules, or null when they may. */
 function useScheduleReason(): string | null {
-  const allowed = useCan('manageMembers');
+  const allowed = useCan('spawnAgents');
   const { role } = useOrganization();
   if (allowed) return null;
-  return `Schedules are managed by admins and owners; you are ${role === 'member' ? 'a member' : role === 'viewer' ? 'a viewer' : 'not one'}.`;
+  return `Schedules are managed by those who may manage agents (members, admins and owners); you are ${role === 'viewer' ? 'a viewer' : 'not one of them'}.`;
 }
 
 const FIELDS = ['name', 'agent_id', 'task_type', 'cron_expression', 'input_data', 'priority'];

@@ -17,7 +17,10 @@ const state = vi.hoisted(() => ({
   sent: [] as Sent[],
   schedules: [] as unknown[],
   failCreate: null as unknown,
+  llm: null as unknown,
 }));
+
+const LLM = { enabled: true, provider: 'openai', model: 'gpt-4o-mini', base_url: null, api_key_set: true, tokens_per_day: 200000, requests_per_minute: null, max_tokens: 1024 };
 
 const SCHEDULE = {
   id: 's1', organization_id: 'o1', agent_id: 'a1', name: 'Weekday counts', cron_expression: '0 9 * * 1-5', task_type: 'count_text', input_data: { text: 'hi' }, priority: 5, enabled: true,
@@ -50,7 +53,7 @@ const restMock = vi.hoisted(() => async () => {
   const { call } = await vi.importActual<typeof import('../../api/call')>('../../api/call');
   const answer = (status: number, body: unknown) => ({ data: status < 400 ? body : undefined, error: status >= 400 ? body : undefined, response: new Response(null, { status }) });
   const GETS: Record<string, () => unknown> = {
-    '/api/settings/llm': () => ({ enabled: true, provider: 'openai', model: 'gpt-4o-mini', base_url: null, api_key_set: true, tokens_per_day: 200000, requests_per_minute: 0, max_tokens: 1024 }),
+    '/api/settings/llm': () => state.llm,
     '/api/schedules': () => state.schedules,
     '/api/integrations': () => ({ items: [{ id: 'i1', service: 'github', status: 'active', metadata: {}, last_sync_at: '2026-01-01T00:00:00Z', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' }] }),
     '/api/organizations/{id}/members': () => ({ items: [{ user_id: 'u1', name: 'Olivia Owner', email: 'o@acme.test', role: 'owner', joined_at: '2026-01-01T00:00:00Z' }] }),
@@ -90,6 +93,7 @@ beforeEach(() => {
   state.sent = [];
   state.schedules = [SCHEDULE];
   state.failCreate = null;
+  state.llm = LLM;
 });
 
 describe('Settings', () => {
@@ -140,6 +144,13 @@ describe('Settings', () => {
     expect(settings).toHaveTextContent('no limit');
     expect(screen.getByTestId('llm-how-to-change')).toHaveTextContent('COMPANYOS_LLM_*');
     expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
+  });
+
+  it('says when the node has no language model', async () => {
+    state.llm = { enabled: false, provider: null, model: null, base_url: null, api_key_set: false, tokens_per_day: null, requests_per_minute: null, max_tokens: null };
+    show('/settings/llm');
+    expect(await screen.findByText('This node has no language model')).toBeInTheDocument();
+    expect(screen.queryByTestId('llm-settings')).not.toBeInTheDocument();
   });
 });
 
@@ -204,12 +215,19 @@ describe('Schedules', () => {
     await waitFor(() => expect(state.sent).toContainEqual({ method: 'DELETE', path: '/api/schedules/{id}', body: undefined }));
   });
 
-  it('tells a member why they may not change schedules', async () => {
-    state.role = 'member';
+  it('tells a viewer why they may not change schedules', async () => {
+    state.role = 'viewer';
     show('/settings/schedules');
     const create = screen.getByRole('button', { name: 'Create schedule' });
     expect(create).toBeDisabled();
-    expect(create).toHaveAccessibleDescription('Schedules are managed by admins and owners; you are a member.');
+    expect(create).toHaveAccessibleDescription('Schedules are managed by those who may manage agents (members, admins and owners); you are a viewer.');
     expect(await screen.findByRole('button', { name: 'Disable Weekday counts' })).toBeDisabled();
+  });
+
+  it('lets a member manage them, as the node does', async () => {
+    state.role = 'member';
+    show('/settings/schedules');
+    expect(screen.getByRole('button', { name: 'Create schedule' })).toBeEnabled();
+    expect(await screen.findByRole('button', { name: 'Disable Weekday counts' })).toBeEnabled();
   });
 });
