@@ -1,7 +1,7 @@
 // Intelligence Hub: metrics over time with ranges, the event log with the audit trail
 // (filtered by source and member, kept in the URL); anomalies and search once the
 // analyst agents exist.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { LineChart as LineChartIcon, Radar, Search } from 'lucide-react';
@@ -117,7 +117,14 @@ export function EventLog() {
   };
   const items = events.data?.items ?? [];
   const filtered = Boolean(source || actor);
+  // Arriving with a filter (a link to the audit trail), the log is what was asked for: bring it into view.
+  const card = useRef<HTMLDivElement>(null);
+  const arrivedFiltered = useRef(filtered);
+  useEffect(() => {
+    if (arrivedFiltered.current) card.current?.scrollIntoView?.({ block: 'start' });
+  }, []);
   return (
+    <div ref={card} id="event-log" className="scroll-mt-4">
     <Card
       title={source === 'audit' ? 'Audit trail' : 'Event log'}
       actions={
@@ -200,6 +207,7 @@ export function EventLog() {
         </table>
       )}
     </Card>
+    </div>
   );
 }
 

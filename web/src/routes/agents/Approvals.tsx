@@ -16,7 +16,7 @@ import { describeError } from '../../api/problem';
 import { shortId } from '../../lib/time';
 import { WaitingNotice } from './Waiting';
 import { waitingOf } from './waiting';
-import { DecisionLine, DecisionPreview } from './decision';
+import { DecisionLine, DecisionPreview, titleOf } from './decision';
 import { api as nextApi } from '../../api/untilOpenapi';
 import { actorName, useMemberNames } from '../../api/members';
 import type { EventRow } from '../../api/models';
@@ -54,9 +54,9 @@ export function ApprovalCard({ task, agentName, compact = false }: { task: TaskR
         <div className="min-w-0 flex-1">
           <div className="flex items-center gap-2">
             <Link to={`/agents/tasks/${task.id}`} className="font-medium hover:underline">
-              {task.description ?? task.task_type}
+              {titleOf(task)}
             </Link>
-            <Mono className="text-muted">{task.task_type}</Mono>
+            {titleOf(task) !== task.task_type && <Mono className="text-muted">{task.task_type}</Mono>}
           </div>
           <div className="mt-0.5 flex flex-wrap items-center gap-x-3 text-[12px] text-muted">
             <span>agent {agentName ?? (task.agent_id ? shortId(task.agent_id) : `none yet (${task.agent_type})`)}</span>

@@ -15,7 +15,7 @@ import { EventsQuery } from '../../api/documents';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import { personName, useMemberNames } from '../../api/members';
 import type { TaskRow } from '../../api/models';
-import { DecisionPreview } from './decision';
+import { DecisionPreview, titleOf } from './decision';
 import { Button, Card, ErrorNotice, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
 import { duration } from '../../lib/time';
 
@@ -124,7 +124,7 @@ export function TaskDetail() {
           <Card
             title={
               <div className="flex items-center gap-3">
-                <h2 className="text-[15px] font-semibold">{row.description ?? row.task_type}</h2>
+                <h2 className="text-[15px] font-semibold">{titleOf(row)}</h2>
                 <StatusBadge status={row.status} />
               </div>
             }
@@ -203,7 +203,7 @@ export function TaskDetail() {
                 <div>
                   <h3 className="mb-1 text-[12px] font-medium text-muted">Input</h3>
                   <DecisionPreview task={row} />
-                  {row.input_data && (
+                  {row.input_data && Object.keys(row.input_data).length > 0 && (
                     <details className="mt-2">
                       <summary className="cursor-pointer text-[12px] text-muted">The input as JSON</summary>
                       <pre tabIndex={0} aria-label="Input" className="mt-1 max-h-48 overflow-auto rounded-md border border-line bg-panel-2 p-3 font-mono text-[12px]">{JSON.stringify(row.input_data, null, 2)}</pre>

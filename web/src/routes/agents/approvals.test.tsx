@@ -59,7 +59,7 @@ vi.mock('../../api/rest', () => ({
 }));
 
 const { ApprovalCard, Approvals } = await import('./Approvals');
-const { decisionOf, postReviewInputOf, rollbackInputOf, githubPullUrl } = await import('./decision');
+const { decisionOf, postReviewInputOf, rollbackInputOf, githubPullUrl, titleOf } = await import('./decision');
 
 function wrap(children: ReactNode) {
   return render(
@@ -86,6 +86,14 @@ describe('reading what a task decides', () => {
     expect(githubPullUrl('acme/api', 7)).toBe('https://github.com/acme/api/pull/7');
   });
 
+  it('names a task by its description, else by what its type and input say', () => {
+    expect(titleOf(REVIEW)).toBe('Post the review of acme/api#7 to GitHub');
+    expect(titleOf(task({ task_type: 'rollback', input_data: { deployment_id: 'd1', project: 'web' } }))).toBe('Roll back web');
+    expect(titleOf(task({ task_type: 'publish_post', input_data: {} }))).toBe('Publish a post');
+    expect(titleOf(task({ task_type: 'count_text', description: 'count the words' }))).toBe('count the words');
+    expect(titleOf(task({ task_type: 'count_text' }))).toBe('count_text');
+  });
+
   it('says who decided, rejection winning over an earlier approval', () => {
     expect(decisionOf(task({}))).toBeNull();
     expect(decisionOf(task({ approved_by: 'u2', approved_at: '2026-01-02T00:00:00Z' }))).toEqual({ verb: 'approved', userId: 'u2', at: '2026-01-02T00:00:00Z' });
@@ -96,6 +104,7 @@ describe('reading what a task decides', () => {
 describe('an approval card', () => {
   it('shows a review to post: the pull request, the rendered review and its line comments', async () => {
     wrap(<ApprovalCard task={REVIEW} agentName="reviewer" />);
+    expect(screen.getByRole('link', { name: 'Post the review of acme/api#7 to GitHub' })).toHaveAttribute('href', '/agents/tasks/t1');
     const link = await screen.findByRole('link', { name: /Add the billing export/ });
     expect(link).toHaveAttribute('href', 'https://github.com/acme/api/pull/7');
     const body = screen.getByRole('region', { name: "The review's text" });

@@ -75,6 +75,21 @@ export function githubPullUrl(repository: string, number: number): string {
   return `https://github.com/${repository}/pull/${number}`;
 }
 
+/** What a task is, for people: its description, else what its type and input say. */
+export function titleOf(task: Pick<TaskRow, 'description' | 'task_type' | 'input_data'>): string {
+  if (task.description?.trim()) return task.description;
+  if (task.task_type === 'post_review') {
+    const input = postReviewInputOf(task.input_data);
+    if (input) return `Post the review of ${input.repository}#${input.number} to GitHub`;
+  }
+  if (task.task_type === 'rollback') {
+    const input = rollbackInputOf(task.input_data);
+    if (input) return `Roll back ${input.project ?? input.url ?? 'a deployment'}`;
+  }
+  if (task.task_type === 'publish_post') return 'Publish a post';
+  return task.task_type;
+}
+
 /** Who decided a task and when, from the row (user ids; names come from the members). */
 export function decisionOf(task: Pick<TaskRow, 'approved_by' | 'approved_at' | 'rejected_by' | 'rejected_at'>): { verb: 'approved' | 'rejected'; userId: string | null; at: string } | null {
   if (task.rejected_at) return { verb: 'rejected', userId: task.rejected_by ?? null, at: task.rejected_at };
