@@ -50,8 +50,8 @@ export function ApprovalCard({ task, agentName, compact = false }: { task: TaskR
   const waiting = waitingOf(task);
   return (
     <li className="px-4 py-3" data-testid="approval-item" data-task-id={task.id} data-task-type={task.task_type}>
-      <div className="flex flex-wrap items-start gap-3">
-        <div className="min-w-0 flex-1">
+      <div className={cx('flex items-start gap-3', compact ? 'flex-col' : 'flex-wrap')}>
+        <div className={cx('min-w-0', compact ? 'w-full' : 'flex-1')}>
           <div className="flex items-center gap-2">
             <Link to={`/agents/tasks/${task.id}`} className="font-medium hover:underline">
               {titleOf(task)}
