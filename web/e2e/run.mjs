@@ -964,6 +964,12 @@ await step('at 390 px the sidebar folds behind a menu button and Command Center,
       widths.push(`${name} ${measured.page}`);
       if (measured.page > 390) problems.push(`${name}: the page is ${measured.page} px wide`);
       if (measured.main > 1) problems.push(`${name}: the area scrolls sideways by ${measured.main} px`);
+      // The area scrolls inside <main>: let the page grow to its height for a whole-page picture.
+      await phone.evaluate(() => {
+        for (const element of [document.documentElement, document.body, document.getElementById('root'), document.getElementById('root')?.firstElementChild]) if (element) element.style.height = 'auto';
+        const main = document.querySelector('main');
+        if (main) main.style.overflow = 'visible';
+      });
       await phone.screenshot({ path: join(SHOTS, `390-${name}.png`), fullPage: true });
     }
     await phone.goto(`${origin}/integrations`);

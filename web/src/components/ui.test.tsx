@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
-import { Button, ErrorNotice, StatusBadge, Time } from './ui';
+import { Button, Card, ErrorNotice, StatusBadge, Time } from './ui';
 import { problemFrom } from '../api/problem';
 import { filterCommands } from './CommandPalette';
 
@@ -92,5 +92,33 @@ describe('Button with a disabled reason', () => {
       </>,
     );
     expect(screen.getByRole('button', { name: 'Start' })).toHaveAccessibleDescription('Runs at once Viewers cannot start agents');
+  });
+});
+
+describe('Card', () => {
+  afterEach(cleanup);
+
+  it('lets its body padding be replaced, and scrolls a table sideways inside itself', () => {
+    render(
+      <>
+        <Card title="Padded">text</Card>
+        <Card title="Flush" bodyClassName="p-0">
+          <table>
+            <tbody>
+              <tr>
+                <td>cell</td>
+              </tr>
+            </tbody>
+          </table>
+        </Card>
+      </>,
+    );
+    const padded = screen.getByText('text');
+    expect(padded.className).toContain('p-4');
+    const flush = screen.getByText('cell').closest('table')!.parentElement!;
+    expect(flush.className.split(' ')).toContain('p-0');
+    expect(flush.className.split(' ')).not.toContain('p-4');
+    expect(flush.className).toContain('has-[table]:overflow-x-auto');
+    expect(flush.closest('section')!.className).toContain('min-w-0');
   });
 });

@@ -100,7 +100,8 @@ export function Card({ title, actions, children, className, bodyClassName, id }:
           {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
         </header>
       )}
-      <div className={cx('p-4 has-[table]:overflow-x-auto', bodyClassName)}>{children}</div>
+      {/* `bodyClassName` replaces the default padding (with both, p-4 came later in the CSS and won). */}
+      <div className={cx(bodyClassName ?? 'p-4', 'has-[table]:overflow-x-auto')}>{children}</div>
     </section>
   );
 }
@@ -378,4 +379,5 @@ export function Stat({ label, value, hint, tone }: { label: string; value: React
   );
 }
 
-export const tableClass = 'w-full text-left text-[13px] [&_th]:px-3 [&_th]:py-2 [&_th]:text-[11px] [&_th]:font-medium [&_th]:uppercase [&_th]:tracking-wide [&_th]:text-muted [&_td]:px-3 [&_td]:py-2 [&_tbody_tr]:border-t [&_tbody_tr]:border-line [&_tbody_tr:hover]:bg-panel-2/60';
+/** A table; its headers do not wrap and its first column keeps 10rem, so on a narrow screen it scrolls inside its card rather than crushing its columns. */
+export const tableClass = 'w-full text-left text-[13px] [&_th]:whitespace-nowrap [&_td:first-child]:min-w-40 [&_th]:px-3 [&_th]:py-2 [&_th]:text-[11px] [&_th]:font-medium [&_th]:uppercase [&_th]:tracking-wide [&_th]:text-muted [&_td]:px-3 [&_td]:py-2 [&_tbody_tr]:border-t [&_tbody_tr]:border-line [&_tbody_tr:hover]:bg-panel-2/60';

@@ -208,7 +208,13 @@ export function Social() {
               title="Drafts"
               posts={postItems.filter((post) => post.status === 'draft')}
               accounts={byId}
-              empty={canDraft ? 'No drafts yet: draft one, or let the content agent propose some.' : 'No drafts yet: members draft posts, or the content agent proposes some.'}
+              empty={
+                !canDraft
+                  ? 'No drafts yet: members draft posts, or the content agent proposes some.'
+                  : accountItems.length === 0
+                    ? 'No drafts yet. Connect X or LinkedIn first: a post is drafted for one of its accounts.'
+                    : 'No drafts yet: draft one, or let the content agent propose some.'
+              }
               emptyAction={
                 canDraft && (
                   <Button
@@ -229,8 +235,11 @@ export function Social() {
           </div>
           <Card title={`Waiting for approval (${publishApprovals.length})`}>
             {publishApprovals.length === 0 ? (
-              <p className="flex items-center gap-2 text-[13px] text-muted">
-                <FilePen className="size-4" aria-hidden /> No publication waits for a person. Publishing a post asks for approval in the <Link className="underline" to="/agents/approvals">inbox</Link>.
+              <p className="flex items-start gap-2 text-[13px] text-muted">
+                <FilePen className="mt-0.5 size-4 shrink-0" aria-hidden />
+                <span>
+                  No publication waits for a person. Publishing a post asks for approval in the <Link className="underline" to="/agents/approvals">inbox</Link>.
+                </span>
               </p>
             ) : (
               <ul className="space-y-1 text-[13px]">

@@ -55,3 +55,10 @@ describe('the watcher after connecting', () => {
     expect(watcherState('github_watcher', [], agents.slice(2))).toEqual({ state: 'none' });
   });
 });
+
+describe('a refusal that already says what to do', () => {
+  it('is not told twice to reconnect', () => {
+    const health = integrationHealth(integration({ status: 'error', last_sync: { at: '2026-01-01T11:00:00Z', ok: false, error: 'github refused the credentials: reconnect with a valid token' } }), 'GitHub');
+    expect(health.problem).toBe('Github refused the credentials: reconnect with a valid token.');
+  });
+});

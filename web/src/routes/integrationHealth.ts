@@ -39,7 +39,7 @@ export function integrationHealth(integration: IntegrationView, serviceName: str
     return {
       tone: 'red',
       label: 'error',
-      problem: `${why ?? `${serviceName} refused the credentials.`} Reconnect with credentials ${serviceName} accepts.`,
+      problem: why && /reconnect/i.test(why) ? why : `${why ?? `${serviceName} refused the credentials.`} Reconnect with credentials ${serviceName} accepts.`,
     };
   }
   if (failed) return { tone: 'amber', label: 'sync failed', problem: why ?? 'The last sync failed; the node did not say why.' };
