@@ -51,7 +51,7 @@ export function ApprovalCard({ task, agentName, compact = false }: { task: TaskR
   return (
     <li className="px-4 py-3" data-testid="approval-item" data-task-id={task.id} data-task-type={task.task_type}>
       <div className={cx('flex items-start gap-3', compact ? 'flex-col' : 'flex-wrap')}>
-        <div className={cx('min-w-0', compact ? 'w-full' : 'flex-1')}>
+        <div className={cx('min-w-0', compact ? 'w-full' : 'flex-1 basis-72')}>
           <div className="flex items-center gap-2">
             <Link to={`/agents/tasks/${task.id}`} className="font-medium hover:underline">
               {titleOf(task)}

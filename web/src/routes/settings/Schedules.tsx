@@ -263,7 +263,7 @@ export function Schedules() {
                       <Mono className="text-muted">{schedule.task_type}</Mono>
                     </td>
                     <td>
-                      <Mono>{schedule.cron_expression}</Mono>
+                      <Mono className="whitespace-nowrap">{schedule.cron_expression}</Mono>
                       {reading.ok && <div className="text-[12px] text-muted">{reading.text}</div>}
                     </td>
                     <td>{schedule.enabled ? <Time iso={schedule.next_run_at} /> : <span className="text-muted">—</span>}</td>
