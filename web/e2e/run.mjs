@@ -671,7 +671,9 @@ if (types.includes('code_review')) {
     const before = github.reviewsPosted.get(reviewKey) ?? 0;
     const item = page.locator(`[data-testid=approval-item][data-task-id="${reviewTask.id}"]`);
     await item.getByRole('button', { name: 'Approve' }).click();
-    const decision = (await item.getByTestId('decision').innerText({ timeout: 10_000 })).trim();
+    // On the card while it stays, then in "Decided in this session".
+    const decided = page.locator(`[data-testid=approval-item][data-task-id="${reviewTask.id}"] [data-testid=decision], [data-testid=decided-item]:has(a[href="/agents/tasks/${reviewTask.id}"]) [data-testid=decision]`).first();
+    const decision = (await decided.innerText({ timeout: 10_000 })).trim();
     await page.screenshot({ path: join(SHOTS, 'approval-approved-by.png') });
     if (!decision.includes(`Approved by ${owner.name}`)) throw new Error(`the card says "${decision}"`);
     const done = await until('the review task to finish', async () => {

@@ -361,7 +361,8 @@ function useSyncAfterConnect(service: ServiceWire, since: string | null) {
 function FollowedSync({ task, what }: { task: TaskRow; what: string }) {
   const invalidate = useInvalidateOrg();
   const row = useLiveTask(task);
-  const seen = useRef(`${task.status}@${task.updated_at}`);
+  // Empty at first: a sync found already finished is read once too.
+  const seen = useRef('');
   const now = `${row.status}@${row.updated_at}`;
   useEffect(() => {
     if (seen.current === now) return;
