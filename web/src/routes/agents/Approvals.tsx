@@ -144,6 +144,8 @@ function TeamDecisions() {
   const names = useMemberNames();
   const events = useQuery({
     queryKey: useOrgKey('tasks', 'audit-decisions'),
+    // The audit entry may land just after the task's update: look again a little later too.
+    refetchInterval: 15_000,
     queryFn: () => call(nextApi.GET('/api/analytics/events', { params: { query: { source: 'audit', limit: 100 } } })),
   });
   const decisions = decisionsOf(events.data?.items).slice(0, 10);
