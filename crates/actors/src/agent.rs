@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use companyos_store::{AgentStatus, AgentTask, Assignee, NewTask, Store, TaskId, TaskQueue};
+use companyos_store::{AgentStatus, AgentTask, Assignee, NewTask, OrgId, Store, TaskId, TaskQueue};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, MessagingErr, RpcReplyPort};
 use serde_json::Value;
@@ -160,19 +160,46 @@ impl AgentState {
         });
     }
 
-    /// Writes the tasks a behaviour asked for, each idempotent by (event, task type) in
-    /// the organization — whichever agents exist — so that routing an event twice
-    /// writes nothing twice. A type's tasks are spread across its enabled agents by a
-    /// hash of the event and task type, so more agents of a type take more of its work.
-    /// A task for a type the organization has no enabled agent of is kept, waiting with
-    /// its reason, and is given to the first such agent that starts.
+    /// Writes the tasks a behaviour asked for (see [`TaskWriter::write`]).
     async fn spawn_tasks(
         &self,
         cause: &str,
         description: &str,
         requests: Vec<TaskRequest>,
     ) -> Result<Vec<TaskId>, AgentError> {
-        let org = self.identity.organization_id;
+        let writer = TaskWriter {
+            store: &self.store,
+            queue: self.queue.as_ref(),
+            bus: &self.bus,
+        };
+        writer
+            .write(self.identity.organization_id, cause, description, requests)
+            .await
+    }
+}
+
+/// What writes the tasks a watcher decided on: the store (to find assignees), the
+/// queue and the bus that announces new tasks.
+pub struct TaskWriter<'a> {
+    pub store: &'a Store,
+    pub queue: &'a dyn TaskQueue,
+    pub bus: &'a EventBus,
+}
+
+impl TaskWriter<'_> {
+    /// Writes the tasks a watcher asked for, each idempotent by (event, task type) in
+    /// the organization — whichever agents exist — so that routing an event twice
+    /// writes nothing twice. A type's tasks are spread across its enabled agents by a
+    /// hash of the event and task type, so more agents of a type take more of its work.
+    /// A task for a type the organization has no enabled agent of is kept, waiting with
+    /// its reason, and is given to the first such agent that starts.
+    pub async fn write(
+        &self,
+        org: OrgId,
+        cause: &str,
+        description: &str,
+        requests: Vec<TaskRequest>,
+    ) -> Result<Vec<TaskId>, AgentError> {
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
             let key = format!("{cause}:{}", request.task_type);
@@ -231,7 +258,7 @@ impl AgentState {
 /// What a task for `agent_type` says while the organization has no enabled agent of it.
 pub fn waiting_reason(agent_type: &str) -> String {
     format!(
-        "waiting for an enabled {agent_type} agent: create one (POST /api/agents {{\"type\": \"{agent_type}\"}}) or enable a disabled one, and it runs"
+        "waiting for a {agent_type} agent: this organization has none running; start one or enable a disabled one, and the task runs"
     )
 }
 

@@ -233,6 +233,14 @@ impl RoutedEvent {
     }
 }
 
+/// What a watcher decides about an event, as a pure function of the event and the
+/// watcher's configuration: the router calls it directly, never through the watcher's
+/// mailbox, so an event is never held behind the watcher's long work (a sync).
+pub trait Decide: Send + Sync + 'static {
+    /// The tasks the event calls for (none for an event the watcher ignores).
+    fn decide(&self, event: &RoutedEvent) -> Vec<TaskRequest>;
+}
+
 /// The behaviour an agent carries. Every method has a default so that each kind
 /// implements only what it does.
 #[async_trait]
@@ -250,6 +258,13 @@ pub trait Behaviour: Send + Sync + 'static {
             self.kind().as_str(),
             task.task_type
         )))
+    }
+
+    /// The watcher's pure decision about events, when it has one: the router then
+    /// decides without the agent's mailbox. A watcher without one is asked through
+    /// [`Behaviour::on_event`] in its mailbox.
+    fn decider(&self) -> Option<Arc<dyn Decide>> {
+        None
     }
 
     /// Decides what to do about an event (watchers): the tasks to spawn.

@@ -24,7 +24,9 @@ use companyos_integrations::clients::github::{
     NewReview, PullRequestFile, ReviewComment, ReviewEvent,
 };
 use companyos_integrations::normalise::DomainEvent;
-use companyos_store::{AgentReviewStatus, AgentTask, DeliveryId, EventId, PullRequestId};
+use companyos_store::{
+    AgentReviewStatus, AgentTask, DeliveryId, EventActorType, EventId, NewEvent, PullRequestId,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -381,11 +383,35 @@ impl CodeReview {
         };
         let posting = match self.config.post {
             PostMode::Never => json!({"mode": "never"}),
-            PostMode::Auto => {
-                let review = post_review(ctx, &post).await?;
-                json!({"mode": "auto", "review": review})
-            }
-            PostMode::Approval => {
+            mode => {
+                // One review per pull request and head commit: asking again (a second
+                // "request a review", a redelivered event) finds the same post_review
+                // task by its key, and a newer head cancels the older one still waiting.
+                let (prefix, key) = post_review_key(&post, &head);
+                let superseded = ctx
+                    .queue
+                    .supersede(
+                        task.organization_id,
+                        &prefix,
+                        &key,
+                        &format!(
+                            "superseded: a newer commit {} was pushed; its review replaces this one",
+                            short_sha(&head)
+                        ),
+                    )
+                    .await
+                    .map_err(|error| {
+                        TaskFailure::Retryable(format!("older reviews not superseded: {error}"))
+                    })?;
+                for old in &superseded {
+                    ctx.bus.publish(crate::events::RuntimeEvent::TaskChanged {
+                        organization_id: old.organization_id,
+                        task_id: old.id,
+                        agent_id: old.agent_id,
+                        status: old.status,
+                    });
+                }
+                let approval = mode == PostMode::Approval;
                 let spawned = ctx
                     .spawn(
                         TaskRequest {
@@ -393,12 +419,16 @@ impl CodeReview {
                             task_type: names::POST_REVIEW.into(),
                             input: serde_json::to_value(&post).unwrap_or(Value::Null),
                             priority: task.priority,
-                            requires_human_approval: true,
+                            requires_human_approval: approval,
                         },
-                        format!("{}:{}", task.id, names::POST_REVIEW),
+                        key,
                     )
                     .await?;
-                json!({"mode": "approval", "task_id": spawned.id})
+                json!({
+                    "mode": if approval { "approval" } else { "auto" },
+                    "task_id": spawned.id,
+                    "superseded": superseded.iter().map(|old| old.id).collect::<Vec<_>>(),
+                })
             }
         };
         let secrets: Vec<&Finding> = analysis
@@ -670,6 +700,56 @@ async fn suggested_reviewers(
     }
 }
 
+/// Puts the posted review in the audit trail, in the name of the member who approved
+/// it (or of the agent, when it posts without approval).
+async fn record_posted(ctx: &TaskContext, task: &AgentTask, post: &PostReview, review: &Value) {
+    let (actor_type, actor_id, by) = match task.approved_by {
+        Some(user) => (EventActorType::User, user.0, "approved by a member"),
+        None => (
+            EventActorType::Agent,
+            ctx.agent.id.0,
+            "posted without approval",
+        ),
+    };
+    let event = NewEvent {
+        event_type: "review.posted".into(),
+        event_source: "audit".into(),
+        actor_type: Some(actor_type),
+        actor_id: Some(actor_id),
+        resource_type: Some("pull_request".into()),
+        resource_id: post.pull_request_id.map(|id| id.0),
+        metadata: json!({
+            "summary": format!(
+                "the review of {}#{} was posted to GitHub ({by})",
+                post.repository, post.number
+            ),
+            "task_id": task.id,
+            "head_sha": post.head_sha,
+            "html_url": review.get("html_url"),
+        }),
+    };
+    if let Err(error) = ctx.store.events().record(task.organization_id, event).await {
+        tracing::error!(%error, "the audit trail missed a posted review");
+    }
+}
+
+/// The key of a pull request's `post_review` tasks (the prefix every head's shares)
+/// and of the one for `head`.
+fn post_review_key(post: &PostReview, head: &str) -> (String, String) {
+    let pull_request = match post.pull_request_id {
+        Some(id) => id.to_string(),
+        None => format!("{}#{}", post.repository, post.number),
+    };
+    let prefix = format!("{}:{pull_request}:", names::POST_REVIEW);
+    let key = format!("{prefix}{head}");
+    (prefix, key)
+}
+
+/// The first seven characters of a commit's SHA, as GitHub shows it.
+fn short_sha(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 /// Posts the planned review to GitHub (a comment review: CompanyOS never approves or
 /// blocks a merge on GitHub by itself).
 async fn post_review(ctx: &TaskContext, post: &PostReview) -> Result<Value, TaskFailure> {
@@ -726,6 +806,7 @@ impl Behaviour for CodeReview {
             names::POST_REVIEW => {
                 let post: PostReview = input(task)?;
                 let review = post_review(ctx, &post).await?;
+                record_posted(ctx, task, &post, &review).await;
                 output(&json!({"posted": review, "comments": post.comments.len()}))
             }
             other => Err(TaskFailure::Permanent(format!(

@@ -31,11 +31,11 @@ pub mod watchers;
 
 pub use agent::{
     AgentActor, AgentArgs, AgentError, AgentHandle, AgentMessage, AgentSnapshot, AgentState,
-    TaskOutcome, topic_scope, waiting_reason,
+    TaskOutcome, TaskWriter, topic_scope, waiting_reason,
 };
 pub use behaviour::{
-    AgentIdentity, AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest,
-    input_value,
+    AgentIdentity, AgentKind, Behaviour, Decide, RoutedEvent, TaskContext, TaskFailure,
+    TaskRequest, input_value,
 };
 pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;

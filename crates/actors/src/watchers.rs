@@ -30,7 +30,8 @@ use companyos_store::{AgentTask, DeploymentId, FigmaFileId, NewTask, Service, So
 use serde_json::{Value, json};
 
 use crate::behaviour::{
-    AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input, input_value,
+    AgentKind, Behaviour, Decide, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input,
+    input_value,
 };
 use crate::code_review::AnalyzePr;
 use crate::deployment::DeploymentRef;
@@ -88,14 +89,15 @@ impl Watched {
         }
     }
 
-    fn capability(self) -> &'static str {
+    /// The task types the watcher performs: its service's syncs.
+    fn capabilities(self) -> Vec<String> {
+        let mut capabilities = vec![names::SYNC_INTEGRATION.to_owned()];
         match self {
-            Watched::GitHub => "watch_github",
-            Watched::Vercel => "watch_vercel",
-            Watched::Figma => "watch_figma",
-            Watched::Slack => "watch_slack",
-            Watched::Social => "watch_social",
+            Watched::GitHub => capabilities.push(names::SYNC_REPOSITORY.to_owned()),
+            Watched::Figma => capabilities.push(names::SYNC_FIGMA_FILE.to_owned()),
+            Watched::Vercel | Watched::Slack | Watched::Social => {}
         }
+        capabilities
     }
 }
 
@@ -111,7 +113,7 @@ pub fn register(registry: &mut AgentTypeRegistry) {
         registry.register(AgentType {
             name: watched.agent_type().into(),
             kind: AgentKind::Watcher,
-            capabilities: vec![watched.capability().into()],
+            capabilities: watched.capabilities(),
             default_configuration: json!({"agent_type": agent_type, "priority": priority}),
             factory: Arc::new(move |configuration| {
                 Box::new(ServiceWatcher::new(watched, configuration))
@@ -134,6 +136,7 @@ impl Watched {
 }
 
 /// A watcher of one service.
+#[derive(Clone, Debug)]
 pub struct ServiceWatcher {
     watched: Watched,
     agent_type: String,
@@ -307,10 +310,20 @@ impl ServiceWatcher {
     }
 }
 
+impl Decide for ServiceWatcher {
+    fn decide(&self, event: &RoutedEvent) -> Vec<TaskRequest> {
+        ServiceWatcher::decide(self, event)
+    }
+}
+
 #[async_trait]
 impl Behaviour for ServiceWatcher {
     fn kind(&self) -> AgentKind {
         AgentKind::Watcher
+    }
+
+    fn decider(&self) -> Option<Arc<dyn Decide>> {
+        Some(Arc::new(self.clone()))
     }
 
     async fn on_event(

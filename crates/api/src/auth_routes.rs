@@ -19,8 +19,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use companyos_store::{
-    EmailPurpose, MemberRole, NewUser, OrgId, Organization, RefreshTokenId, Store, StoreError,
-    User, UserId,
+    EmailPurpose, Joining, MemberRole, NewUser, OrgId, Organization, RefreshTokenId,
+    RegistrationRefused, Store, StoreError, User, UserId,
 };
 use serde::Deserialize;
 
@@ -31,7 +31,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::{Authenticated, bearer, hash_password, random_hex, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson};
-use crate::invitations::{join, live_invitation};
+use crate::invitations::live_invitation;
 use crate::mail::Mail;
 use crate::openapi::Problem;
 use crate::rbac::{OrgAccess, Permission};
@@ -258,6 +258,33 @@ pub(crate) fn organization_json(
 }
 
 /// 409 naming `email`: an account already has this address.
+/// The longest organization name, in bytes.
+const ORGANIZATION_NAME_MAX: usize = 255;
+
+/// A registration's value the store refused, named as the request names it.
+fn registration_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Invalid {
+            field: "organization" | "slug",
+            reason,
+        } => ApiError::invalid("organization", reason),
+        other => other.into(),
+    }
+}
+
+/// What to tell someone whose registration was refused.
+fn refused(refusal: RegistrationRefused) -> ApiError {
+    match refusal {
+        RegistrationRefused::EmailTaken => email_taken(),
+        RegistrationRefused::SlugTaken => {
+            ApiError::conflict("another organization has this name's address; choose another name")
+        }
+        RegistrationRefused::InvitationGone => {
+            ApiError::conflict("this invitation was used or revoked a moment ago")
+        }
+    }
+}
+
 fn email_taken() -> ApiError {
     ApiError {
         field: Some("email".into()),
@@ -407,6 +434,13 @@ async fn register(
     // Hashed before anything is looked up: an existing address costs what a new one
     // costs.
     let password_hash = hash_password(body.password.clone()).await?;
+    let new_user = |email_verified: bool| NewUser {
+        email: email.clone(),
+        name: body.name.trim().to_owned(),
+        password_hash: Some(password_hash.clone()),
+        email_verified,
+        ..NewUser::default()
+    };
     let (user, organization, role) = match &body.invitation_token {
         Some(token) => {
             let invitation = live_invitation(&state, token).await?;
@@ -420,9 +454,18 @@ async fn register(
                 return Err(email_taken());
             }
             // The token came in the mail sent to this address: the address is proved.
-            let user = create_user(&state.store, &email, &body.name, password_hash, true).await?;
-            let organization = join(&state, &invitation, user.id).await?;
-            (user, organization, invitation.role)
+            // The account, its membership and the used invitation are one write.
+            let registered = state
+                .store
+                .users()
+                .register(new_user(true), Joining::Invitation(invitation.id))
+                .await
+                .map_err(registration_error)?
+                .map_err(refused)?;
+            state
+                .auth
+                .membership_changed(registered.0.id, invitation.organization_id);
+            registered
         }
         None => {
             let name = body
@@ -434,28 +477,62 @@ async fn register(
                     ApiError::invalid("organization", "name the organization to create")
                 })?
                 .to_owned();
+            if name.len() > ORGANIZATION_NAME_MAX {
+                return Err(ApiError::invalid(
+                    "organization",
+                    format!(
+                        "an organization's name is at most {ORGANIZATION_NAME_MAX} bytes; shorten it"
+                    ),
+                ));
+            }
+            if state.store.users().find_by_email(&email).await?.is_some() {
+                return Err(email_taken());
+            }
             let first = claim_first(&state.store, &email).await?;
             if !first && !state.auth.open_registration {
                 return Err(ApiError::forbidden(
                     "registration needs an invitation: ask an owner or admin of your organization to invite you",
                 ));
             }
+            // The account, its organization and its ownership are one write; nothing
+            // of a registration that fails is left (the node's claim is given back).
             let created = async {
-                let user =
-                    create_user(&state.store, &email, &body.name, password_hash, false).await?;
-                let organization = create_organization(&state, &name, user.id).await?;
-                Ok::<_, ApiError>((user, organization))
+                let base = slug_of(&name);
+                let mut slug = base.clone();
+                for _ in 0..5 {
+                    let registered = state
+                        .store
+                        .users()
+                        .register(
+                            new_user(false),
+                            Joining::Create {
+                                name: &name,
+                                slug: &slug,
+                            },
+                        )
+                        .await
+                        .map_err(registration_error)?;
+                    match registered {
+                        Err(RegistrationRefused::SlugTaken) => {
+                            slug = format!("{base}-{}", random_hex(3));
+                        }
+                        other => return other.map_err(refused),
+                    }
+                }
+                Err(ApiError::conflict(
+                    "could not find a free address for this organization name; choose another name",
+                ))
             }
             .await;
             if first && created.is_err() {
                 state.store.users().release_first().await?;
             }
-            let (user, organization) = created?;
+            let (user, organization, role) = created?;
             if let Err(error) = mail_link(&state, &user, EmailPurpose::VerifyEmail).await {
                 // The account exists; the link can be sent again from it.
                 tracing::warn!(user = %user.id, detail = %error.detail, "verification link not sent at registration");
             }
-            (user, organization, MemberRole::Owner)
+            (user, organization, role)
         }
     };
     let session = new_session(&state, user.id).await?;
@@ -567,12 +644,37 @@ async fn verify_email(
             "this link is unknown, already used or expired; ask for a new one from your account",
         )
     };
-    let token = state
+    let hash = token_hash(&body.token);
+    let Some(token) = state
         .store
         .email_tokens()
-        .redeem(EmailPurpose::VerifyEmail, &token_hash(&body.token))
+        .redeem(EmailPurpose::VerifyEmail, &hash)
         .await?
-        .ok_or_else(spent)?;
+    else {
+        // A link followed twice (a mail client's preview, a second click) is not a
+        // mistake to scold: say it was used, and whether the address is verified.
+        let used = state
+            .store
+            .email_tokens()
+            .find(EmailPurpose::VerifyEmail, &hash)
+            .await?
+            .filter(|token| token.used_at.is_some());
+        if let Some(token) = used {
+            let verified = state
+                .store
+                .users()
+                .get(token.user_id)
+                .await?
+                .email_verified_at
+                .is_some();
+            return Err(ApiError::conflict(if verified {
+                "this link was already used: the address is verified, so sign in"
+            } else {
+                "this link was already used; ask for a new one from your account"
+            }));
+        }
+        return Err(spent());
+    };
     let user = state
         .store
         .users()

@@ -147,20 +147,19 @@ pub(crate) async fn join(
     invitation: &Invitation,
     user: UserId,
 ) -> Result<Organization, ApiError> {
-    if !state
+    // The used invitation and the membership are one write.
+    if state
         .store
         .invitations()
         .accept(invitation.id, user)
         .await?
+        .is_none()
     {
         return Err(ApiError::conflict(
             "this invitation was used or revoked a moment ago",
         ));
     }
     let organizations = state.store.organizations();
-    organizations
-        .add_member(invitation.organization_id, user, invitation.role)
-        .await?;
     state
         .auth
         .membership_changed(user, invitation.organization_id);

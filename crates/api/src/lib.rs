@@ -8,6 +8,7 @@
 //! **Must never import:** `actors` directly (writes go through `supervisors`' handles)
 //! or the binary.
 
+mod audit;
 mod auth;
 mod auth_routes;
 mod console;

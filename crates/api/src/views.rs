@@ -150,6 +150,10 @@ view! {
         #[schema(value_type = Option<uuid::Uuid>)]
         rejected_by: Option<UserId>,
         rejected_at: Option<DateTime<Utc>>,
+        /// The member who asked for the task by hand (absent when an agent or an event
+        /// did).
+        #[schema(value_type = Option<uuid::Uuid>)]
+        requested_by: Option<UserId>,
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     }
@@ -372,7 +376,11 @@ pub struct Integration {
     /// Public details (account name, team…).
     #[schema(value_type = Object)]
     pub metadata: Value,
+    /// When the last sync that succeeded finished.
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// The last sync's outcome (since the integration was last connected), whether it
+    /// succeeded or not.
+    pub last_sync: Option<LastSync>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The URL to paste into the service's webhook settings; only for those who manage
@@ -384,14 +392,31 @@ pub struct Integration {
     pub webhook_secret_set: Option<bool>,
 }
 
+/// How an integration's last sync went.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LastSync {
+    /// When it ran.
+    pub at: DateTime<Utc>,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// Why it failed, in words (absent when it succeeded).
+    pub error: Option<String>,
+}
+
 impl From<store::Integration> for Integration {
     fn from(row: store::Integration) -> Integration {
+        let last_sync = row.last_sync_attempted_at.map(|at| LastSync {
+            at,
+            ok: row.last_sync_error.is_none(),
+            error: row.last_sync_error.clone(),
+        });
         Integration {
             id: row.id,
             service: row.service.into(),
             status: row.status.into(),
             metadata: row.metadata,
             last_sync_at: row.last_sync_at,
+            last_sync,
             created_at: row.created_at,
             updated_at: row.updated_at,
             webhook_url: None,

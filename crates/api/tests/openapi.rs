@@ -98,6 +98,13 @@ const SEED: &[&str] = &[
     "POST /api/agents/{id}/enable",
     "POST /api/agents/{id}/disable",
     "POST /api/agent-tasks/{id}/cancel",
+    "POST /api/agent-tasks/{id}/retry",
+    "GET /api/schedules",
+    "POST /api/schedules",
+    "PATCH /api/schedules/{id}",
+    "DELETE /api/schedules/{id}",
+    "GET /api/settings/llm",
+    "GET /api/auth/providers",
 ];
 
 async fn the_document_covers_every_route(db: &TestDb) {

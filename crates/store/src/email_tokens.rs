@@ -97,6 +97,22 @@ impl EmailTokens<'_> {
         Ok(redeemed)
     }
 
+    /// The token of `purpose` with this hash, used or not (to tell a person that a link
+    /// they follow again was already used).
+    pub async fn find(
+        &self,
+        purpose: EmailPurpose,
+        token_hash: &str,
+    ) -> Result<Option<EmailToken>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
+                .bind(token_hash)
+                .bind(purpose)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
     /// How many tokens of `purpose` were sent to `user` since `since` (links are
     /// limited per person, so that nobody can fill someone's mailbox).
     pub async fn sent_since(

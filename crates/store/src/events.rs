@@ -57,6 +57,8 @@ pub struct EventFilter {
     pub event_source: Option<String>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    /// Only what this actor (a member, an agent) did.
+    pub actor_id: Option<Uuid>,
 }
 
 pub struct Events<'a> {
@@ -127,6 +129,7 @@ impl Events<'_> {
                    AND ($4 IS NULL OR created_at >= $4)
                    AND ($5 IS NULL OR created_at < $5)
                    AND ($6 IS NULL OR (created_at, id) < ($6, $7))
+                   AND ($9 IS NULL OR actor_id = $9)
                  ORDER BY created_at DESC, id DESC LIMIT $8",
             )
             .bind(org)
@@ -137,6 +140,7 @@ impl Events<'_> {
             .bind(page.after_created_at())
             .bind(page.after_id())
             .bind(page.sql_limit())
+            .bind(filter.actor_id)
             .fetch_all(pool)
             .await
         })?;

@@ -35,6 +35,10 @@ pub struct Integration {
     /// the credentials; never serialised.
     #[serde(skip)]
     pub webhook_secret_encrypted: Option<String>,
+    /// When a sync of the whole integration was last tried…
+    pub last_sync_attempted_at: Option<DateTime<Utc>>,
+    /// …and why it failed, when it did (`None` after a sync that succeeded).
+    pub last_sync_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -98,6 +102,7 @@ impl Integrations<'_> {
                  VALUES ($1, $2, $3, 'active', $4, $5, $6, $6, $7, $8)
                  ON CONFLICT (organization_id, service) DO UPDATE SET status = 'active',
                         credentials_encrypted = excluded.credentials_encrypted, metadata = excluded.metadata,
+                        last_sync_error = NULL, last_sync_attempted_at = NULL,
                         updated_at = excluded.updated_at,
                         webhook_token = COALESCE(integrations.webhook_token, excluded.webhook_token),
                         webhook_secret_encrypted = COALESCE(excluded.webhook_secret_encrypted,
@@ -185,20 +190,28 @@ impl Integrations<'_> {
         updated.ok_or_else(|| StoreError::not_found("integration", service))
     }
 
-    pub async fn mark_synced(
+    /// Records a sync of the whole integration: when it ran and, when it failed, why
+    /// (a success also moves `last_sync_at`).
+    pub async fn record_sync(
         &self,
         org: OrgId,
         service: Service,
         at: DateTime<Utc>,
+        error: Option<&str>,
     ) -> Result<(), StoreError> {
         let result = writer!(self.store, |pool| {
-            sqlx::query("UPDATE integrations SET last_sync_at = $3, updated_at = $3 WHERE organization_id = $1 AND service = $2")
-                .bind(org)
-                .bind(service)
-                .bind(at)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            sqlx::query(
+                "UPDATE integrations SET last_sync_attempted_at = $3, last_sync_error = $4,
+                        last_sync_at = CASE WHEN $4 IS NULL THEN $3 ELSE last_sync_at END, updated_at = $3
+                 WHERE organization_id = $1 AND service = $2",
+            )
+            .bind(org)
+            .bind(service)
+            .bind(at)
+            .bind(error)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })?;
         if result == 0 {
             Err(StoreError::not_found("integration", service))

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::db::Store;
 use crate::enums::MemberRole;
 use crate::error::StoreError;
-use crate::ids::{InvitationId, OrgId, UserId};
+use crate::ids::{InvitationId, MemberId, OrgId, UserId};
 use crate::validate::validate_email;
 
 /// An invitation to join an organization with a role; the token is stored hashed.
@@ -134,20 +134,46 @@ impl Invitations<'_> {
 
     /// Marks the invitation accepted by `user` — once, and only while it is live.
     /// Returns false when it no longer was (used a moment ago, revoked, expired).
-    pub async fn accept(&self, id: InvitationId, user: UserId) -> Result<bool, StoreError> {
+    /// Uses the invitation up for `user` and makes them a member with its role (one
+    /// already a member keeps the role they have), in one transaction. `None` when the invitation was used, revoked or has expired (nothing
+    /// is written then).
+    pub async fn accept(
+        &self,
+        id: InvitationId,
+        user: UserId,
+    ) -> Result<Option<(OrgId, MemberRole)>, StoreError> {
         let at = self.store.now();
-        let updated = writer!(self.store, |pool| {
-            sqlx::query(
-                "UPDATE invitations SET accepted_at = $3, accepted_by = $2
-                 WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
-            )
-            .bind(id)
-            .bind(user)
-            .bind(at)
-            .execute(pool)
+        writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let accepted: Option<(OrgId, MemberRole)> = sqlx::query_as(
+                    "UPDATE invitations SET accepted_at = $3, accepted_by = $2
+                     WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+                     RETURNING organization_id, role",
+                )
+                .bind(id)
+                .bind(user)
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((org, role)) = accepted else {
+                    return Ok(None);
+                };
+                sqlx::query(
+                    "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(MemberId::new())
+                .bind(org)
+                .bind(user)
+                .bind(role)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some((org, role)))
+            }
             .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(updated == 1)
+        })
     }
 }

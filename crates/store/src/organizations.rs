@@ -50,7 +50,7 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
-fn validate_slug(slug: &str) -> Result<(), StoreError> {
+pub(crate) fn validate_slug(slug: &str) -> Result<(), StoreError> {
     let valid = !slug.is_empty()
         && slug.len() <= 100
         && slug

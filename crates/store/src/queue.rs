@@ -47,6 +47,8 @@ pub struct NewTask {
     pub max_attempts: i32,
     /// Not claimable before this time; `None` means now.
     pub run_after: Option<DateTime<Utc>>,
+    /// The member who asked for the task by hand (`None`: an agent or an event did).
+    pub requested_by: Option<UserId>,
 }
 
 /// Who a new task is for.
@@ -81,6 +83,7 @@ impl NewTask {
             idempotency_key: None,
             max_attempts: 3,
             run_after: None,
+            requested_by: None,
         }
     }
 
@@ -247,6 +250,22 @@ pub trait TaskQueue: Send + Sync + 'static {
     /// Cancels a task that has not finished. Returns the task and whether it was running
     /// (the runtime then tells the agent to stop).
     async fn cancel(&self, org: OrgId, task: TaskId) -> Result<(AgentTask, bool), StoreError>;
+
+    /// Cancels, with `reason`, the tasks not yet started (pending, or waiting for
+    /// approval) whose idempotency key starts with `key_prefix`, except the one keyed
+    /// `keep`: the older versions of a piece of work a newer one replaces (the review of
+    /// an older commit of a pull request, say). Returns the tasks cancelled.
+    async fn supersede(
+        &self,
+        org: OrgId,
+        key_prefix: &str,
+        keep: &str,
+        reason: &str,
+    ) -> Result<Vec<AgentTask>, StoreError>;
+
+    /// Puts a failed or cancelled task back to run, as new: pending now, its attempts,
+    /// error and output cleared. Any other state is [`StoreError::InvalidTaskState`].
+    async fn retry(&self, org: OrgId, task: TaskId) -> Result<AgentTask, StoreError>;
 }
 
 /// The queue on the store's own database: the embedded default and the single-node
@@ -435,9 +454,9 @@ impl TaskQueue for DbTaskQueue {
             sqlx::query_as(
                 "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, description, status, priority,
                         input_data, idempotency_key, max_attempts, run_after, requires_human_approval,
-                        created_at, updated_at, agent_type, waiting_reason)
+                        created_at, updated_at, agent_type, waiting_reason, requested_by)
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13,
-                        COALESCE((SELECT agent_type FROM agents WHERE id = $3 AND organization_id = $2), $14), $15
+                        COALESCE((SELECT agent_type FROM agents WHERE id = $3 AND organization_id = $2), $14), $15, $16
                  WHERE ($3 IS NULL AND $14 IS NOT NULL)
                     OR EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2)
                  ON CONFLICT (organization_id, idempotency_key) DO NOTHING
@@ -458,6 +477,7 @@ impl TaskQueue for DbTaskQueue {
             .bind(at)
             .bind(waiting_type)
             .bind(reason)
+            .bind(task.requested_by)
             .fetch_optional(pool)
             .await
         })?;
@@ -747,6 +767,56 @@ impl TaskQueue for DbTaskQueue {
         match result {
             Some(result) => Ok(result),
             None => Err(self.state_error(org, task, "cancel").await),
+        }
+    }
+
+    async fn supersede(
+        &self,
+        org: OrgId,
+        key_prefix: &str,
+        keep: &str,
+        reason: &str,
+    ) -> Result<Vec<AgentTask>, StoreError> {
+        let at = self.store.now();
+        writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET status = 'cancelled', completed_at = $5, error_message = $4,
+                        updated_at = $5
+                 WHERE organization_id = $1 AND status IN ('pending', 'needs_approval')
+                   AND substr(idempotency_key, 1, length($2)) = $2 AND idempotency_key <> $3
+                 RETURNING *",
+            )
+            .bind(org)
+            .bind(key_prefix)
+            .bind(keep)
+            .bind(reason)
+            .bind(at)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    async fn retry(&self, org: OrgId, task: TaskId) -> Result<AgentTask, StoreError> {
+        let at = self.store.now();
+        let updated: Option<AgentTask> = writer!(self.store, |pool| {
+            sqlx::query_as(
+                "UPDATE agent_tasks SET status = 'pending', attempt = 0, retry_count = 0,
+                        error_message = NULL, output_data = NULL, started_at = NULL,
+                        completed_at = NULL, duration_seconds = NULL, run_after = $3,
+                        lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                        updated_at = $3
+                 WHERE id = $1 AND organization_id = $2 AND status IN ('failed', 'cancelled')
+                 RETURNING *",
+            )
+            .bind(task)
+            .bind(org)
+            .bind(at)
+            .fetch_optional(pool)
+            .await
+        })?;
+        match updated {
+            Some(task) => Ok(task),
+            None => Err(self.state_error(org, task, "retry").await),
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct AgentTask {
     /// Why the task is not running yet, when it waits for something other than its turn
     /// (an agent of its type to exist, say).
     pub waiting_reason: Option<String>,
+    /// The member who asked for the task by hand (`None`: an agent or an event did).
+    pub requested_by: Option<UserId>,
 }
 
 impl AgentTask {
@@ -72,6 +74,25 @@ pub struct TaskFilter {
     pub task_type: Option<String>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    /// Only tasks for this type of agent.
+    pub agent_type: Option<String>,
+    /// Only tasks whose type, description or error contains this text (any case), or
+    /// whose id it is.
+    pub search: Option<String>,
+}
+
+/// A `LIKE` pattern matching `text` anywhere, lowercased, with `\` escaping `%` and `_`.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 pub struct Tasks<'a> {
@@ -109,6 +130,17 @@ impl Tasks<'_> {
         filter: &TaskFilter,
         page: &PageRequest,
     ) -> Result<Page<AgentTask>, StoreError> {
+        let text = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty());
+        let search = text.map(contains_pattern);
+        // An id matches exactly (a different id when the text is none).
+        let search_id = text
+            .and_then(|text| text.parse::<uuid::Uuid>().ok())
+            .map(TaskId)
+            .unwrap_or_else(|| TaskId(uuid::Uuid::nil()));
         let rows: Vec<AgentTask> = reader!(self.store, |pool| {
             sqlx::query_as(
                 "SELECT * FROM agent_tasks WHERE organization_id = $1
@@ -118,6 +150,11 @@ impl Tasks<'_> {
                    AND ($5 IS NULL OR created_at >= $5)
                    AND ($6 IS NULL OR created_at < $6)
                    AND ($7 IS NULL OR (created_at, id) < ($7, $8))
+                   AND ($10 IS NULL OR agent_type = $10)
+                   AND ($11 IS NULL OR LOWER(task_type) LIKE $11 ESCAPE '\\'
+                        OR LOWER(COALESCE(description, '')) LIKE $11 ESCAPE '\\'
+                        OR LOWER(COALESCE(error_message, '')) LIKE $11 ESCAPE '\\'
+                        OR id = $12)
                  ORDER BY created_at DESC, id DESC LIMIT $9",
             )
             .bind(org)
@@ -129,6 +166,9 @@ impl Tasks<'_> {
             .bind(page.after_created_at())
             .bind(page.after_id())
             .bind(page.sql_limit())
+            .bind(&filter.agent_type)
+            .bind(search.as_deref())
+            .bind(search_id)
             .fetch_all(pool)
             .await
         })?;

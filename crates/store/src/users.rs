@@ -7,9 +7,10 @@ use serde_json::Value;
 use sqlx::types::Json;
 
 use crate::db::Store;
-use crate::enums::UserRole;
+use crate::enums::{MemberRole, UserRole};
 use crate::error::StoreError;
-use crate::ids::UserId;
+use crate::ids::{InvitationId, MemberId, OrgId, UserId};
+use crate::organizations::{Organization, validate_slug};
 use crate::validate::{non_empty, validate_email};
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -51,6 +52,27 @@ pub struct Users<'a> {
     store: &'a Store,
 }
 
+/// The organization a registering account joins.
+#[derive(Clone, Copy, Debug)]
+pub enum Joining<'a> {
+    /// A new one, of this name and address, that the account owns.
+    Create { name: &'a str, slug: &'a str },
+    /// The one this invitation is to, with the invitation's role (the invitation is
+    /// used up).
+    Invitation(InvitationId),
+}
+
+/// Why a registration was refused (nothing of it was written).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationRefused {
+    #[error("an account with this address exists")]
+    EmailTaken,
+    #[error("the organization's address is taken")]
+    SlugTaken,
+    #[error("the invitation was used, revoked or has expired")]
+    InvitationGone,
+}
+
 impl Users<'_> {
     pub async fn create(&self, new: NewUser) -> Result<User, StoreError> {
         validate_email(&new.email)?;
@@ -73,6 +95,104 @@ impl Users<'_> {
             .bind(at)
             .bind(new.email_verified.then_some(at))
             .fetch_one(pool)
+            .await
+        })
+    }
+
+    /// Creates an account and its membership of an organization — a new one it owns, or
+    /// the one it was invited to — in one transaction: a registration that fails
+    /// anywhere leaves nothing behind (no account that would claim the node, no used
+    /// invitation).
+    pub async fn register(
+        &self,
+        new: NewUser,
+        joining: Joining<'_>,
+    ) -> Result<Result<(User, Organization, MemberRole), RegistrationRefused>, StoreError> {
+        validate_email(&new.email)?;
+        non_empty("name", &new.name, 255)?;
+        if let Joining::Create { name, slug } = joining {
+            non_empty("organization", name, 255)?;
+            validate_slug(slug)?;
+        }
+        let at = self.store.now();
+        writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let user: Option<User> = sqlx::query_as(
+                    "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings,
+                            created_at, updated_at, email_verified_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+                     ON CONFLICT DO NOTHING RETURNING *",
+                )
+                .bind(UserId::new())
+                .bind(new.email.to_lowercase())
+                .bind(&new.name)
+                .bind(&new.avatar_url)
+                .bind(new.role.unwrap_or(UserRole::Member))
+                .bind(&new.password_hash)
+                .bind(new.github_id)
+                .bind(Json(serde_json::json!({})))
+                .bind(at)
+                .bind(new.email_verified.then_some(at))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(user) = user else {
+                    return Ok(Err(RegistrationRefused::EmailTaken));
+                };
+                let (organization, role) = match joining {
+                    Joining::Create { name, slug } => {
+                        let organization: Option<Organization> = sqlx::query_as(
+                            "INSERT INTO organizations (id, name, slug, settings, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING RETURNING *",
+                        )
+                        .bind(OrgId::new())
+                        .bind(name)
+                        .bind(slug)
+                        .bind(Json(serde_json::json!({})))
+                        .bind(at)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some(organization) = organization else {
+                            return Ok(Err(RegistrationRefused::SlugTaken));
+                        };
+                        (organization, MemberRole::Owner)
+                    }
+                    Joining::Invitation(invitation) => {
+                        let accepted: Option<(OrgId, MemberRole)> = sqlx::query_as(
+                            "UPDATE invitations SET accepted_at = $3, accepted_by = $2
+                             WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+                             RETURNING organization_id, role",
+                        )
+                        .bind(invitation)
+                        .bind(user.id)
+                        .bind(at)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some((org, role)) = accepted else {
+                            return Ok(Err(RegistrationRefused::InvitationGone));
+                        };
+                        let organization: Organization =
+                            sqlx::query_as("SELECT * FROM organizations WHERE id = $1")
+                                .bind(org)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        (organization, role)
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(MemberId::new())
+                .bind(organization.id)
+                .bind(user.id)
+                .bind(role)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Ok((user, organization, role)))
+            }
             .await
         })
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use companyos_actors::{AgentHandle, AgentKind};
+use companyos_actors::{AgentHandle, AgentKind, Decide};
 use companyos_store::{AgentId, OrgId};
 
 /// Where one agent runs. Remote locations arrive with cluster membership.
@@ -14,6 +14,19 @@ pub struct Location {
     pub organization_id: OrgId,
     pub kind: AgentKind,
     pub handle: AgentHandle,
+    /// A watcher's pure decision about events, called by the router without the
+    /// agent's mailbox (see [`Decide`]).
+    pub decider: Option<Decider>,
+}
+
+/// A watcher's [`Decide`], shared by the agent's location.
+#[derive(Clone)]
+pub struct Decider(pub Arc<dyn Decide>);
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Decider")
+    }
 }
 
 #[derive(Clone, Debug, Default)]

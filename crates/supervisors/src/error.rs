@@ -19,6 +19,13 @@ pub enum RuntimeError {
         #[source]
         reason: companyos_actors::AgentError,
     },
+    /// A task of a type its agent does not perform.
+    #[error("a {agent_type} agent does not perform {task_type} tasks (it performs {})", capabilities.join(", "))]
+    UnsupportedTaskType {
+        agent_type: String,
+        task_type: String,
+        capabilities: Vec<String>,
+    },
     #[error("invalid schedule: {0}")]
     InvalidSchedule(#[from] crate::scheduler::ScheduleError),
     /// The configuration's `llm` object would be ignored by the agent.

@@ -121,6 +121,7 @@ impl KindState {
             });
         }
         let behaviour = (agent_type.factory)(&agent.configuration);
+        let decider = behaviour.decider().map(crate::directory::Decider);
         let mailbox = Arc::new(AtomicUsize::new(0));
         let args = AgentArgs {
             mailbox: mailbox.clone(),
@@ -152,6 +153,7 @@ impl KindState {
                 organization_id: self.organization_id,
                 kind: self.kind,
                 handle: handle.clone(),
+                decider,
             },
         );
         let child = match self.child_index(agent_id) {

@@ -1,18 +1,30 @@
 //! The event router (`root/system/events`): hands stored events to the watchers of
-//! their organization, one event at a time and in the order asked, and marks each one
-//! routed once every watcher has written the tasks it calls for (idempotently, by event
-//! and task type — routing an event twice writes nothing new).
+//! their organization and marks each one routed once every watcher has written the
+//! tasks it calls for (idempotently, by event and task type — routing an event twice
+//! writes nothing new).
 //!
-//! When it starts, and whenever an organization starts on this node, it sweeps the
-//! events left unrouted (a node that died between recording an event and routing it):
-//! the oldest first, a batch per message, only those of organizations hosted here.
+//! Each organization has a lane of its own — a task that routes its events one at a
+//! time, in the order they came — so one organization's routing never waits for
+//! another's. A watcher's decision is pure ([`Decide`](companyos_actors::Decide)) and is
+//! made here, without the watcher's mailbox: a watcher busy with a long sync holds no
+//! event back. (A watcher without a pure decision is asked in its mailbox, with a
+//! timeout.)
+//!
+//! When it starts, whenever an organization starts on this node, and every
+//! [`SWEEP_INTERVAL`], it sweeps the events left unrouted (a node that died between
+//! recording an event and routing it, a write that failed): the oldest first, a batch
+//! per message, only those of organizations hosted here.
 
 use companyos_actors::respond;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use companyos_actors::{AgentKind, AgentMessage, RoutedEvent, RuntimeEvent};
+use companyos_actors::{
+    AgentError, AgentKind, AgentMessage, RoutedEvent, RuntimeEvent, TaskWriter,
+};
 use companyos_store::{Event, EventId, OrgId, TaskId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -24,8 +36,52 @@ use crate::tree::Deps;
 const WATCHER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Unrouted events read per sweep message.
 const SWEEP_BATCH: u32 = 256;
+/// How often the router looks for events left unrouted.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
 pub(crate) struct EventRouter;
+
+/// One event for an organization's lane, and who waits for its tasks (if anyone).
+struct Job {
+    event: Event,
+    reply: Option<oneshot::Sender<Result<Vec<TaskId>, RuntimeError>>>,
+}
+
+/// The router's state: what it needs to route, and one lane per organization.
+pub(crate) struct RouterState {
+    deps: Arc<Deps>,
+    lanes: HashMap<OrgId, mpsc::UnboundedSender<Job>>,
+}
+
+impl RouterState {
+    /// Queues an event on its organization's lane, starting the lane when it has none
+    /// (or when the last one ended).
+    fn enqueue(&mut self, job: Job) {
+        let org = job.event.organization_id;
+        let job = match self.lanes.get(&org) {
+            Some(lane) => match lane.send(job) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (sender, mut receiver) = mpsc::unbounded_channel::<Job>();
+        let deps = self.deps.clone();
+        tokio::spawn(async move {
+            while let Some(job) = receiver.recv().await {
+                let routed = route_stored(&deps, &job.event).await;
+                if let Some(reply) = job.reply {
+                    // The caller may have given up waiting; the event is routed anyway.
+                    let _ = reply.send(routed);
+                }
+            }
+        });
+        if sender.send(job).is_err() {
+            tracing::error!(organization = %org, "an organization's routing lane ended as it started");
+        }
+        self.lanes.insert(org, sender);
+    }
+}
 
 pub enum RouterMessage {
     Route {
@@ -42,23 +98,27 @@ pub enum RouterMessage {
 
 impl Actor for EventRouter {
     type Msg = RouterMessage;
-    type State = Arc<Deps>;
+    type State = RouterState;
     type Arguments = Arc<Deps>;
 
     async fn pre_start(
         &self,
         myself: ActorRef<RouterMessage>,
         deps: Arc<Deps>,
-    ) -> Result<Arc<Deps>, ActorProcessingErr> {
+    ) -> Result<RouterState, ActorProcessingErr> {
         myself.send_message(RouterMessage::Sweep)?;
-        Ok(deps)
+        myself.send_interval(SWEEP_INTERVAL, || RouterMessage::Sweep);
+        Ok(RouterState {
+            deps,
+            lanes: HashMap::new(),
+        })
     }
 
     async fn handle(
         &self,
-        myself: ActorRef<RouterMessage>,
+        _myself: ActorRef<RouterMessage>,
         message: RouterMessage,
-        deps: &mut Arc<Deps>,
+        state: &mut RouterState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
             RouterMessage::Route {
@@ -66,47 +126,57 @@ impl Actor for EventRouter {
                 event_id,
                 reply,
             } => {
-                respond(
-                    reply,
-                    route(deps, organization_id, event_id).await,
-                    "route event",
-                );
+                let event = match state
+                    .deps
+                    .store
+                    .events()
+                    .get(organization_id, event_id)
+                    .await
+                {
+                    Ok(event) => event,
+                    Err(error) => {
+                        respond(reply, Err(error.into()), "route event");
+                        return Ok(());
+                    }
+                };
+                // Answered from the lane, so this mailbox never waits for a route.
+                let (sender, receiver) = oneshot::channel();
+                state.enqueue(Job {
+                    event,
+                    reply: Some(sender),
+                });
+                tokio::spawn(async move {
+                    let routed = receiver.await.unwrap_or_else(|_| {
+                        Err(RuntimeError::Tree(
+                            "the organization's routing lane ended".into(),
+                        ))
+                    });
+                    respond(reply, routed, "route event");
+                });
             }
-            RouterMessage::RouteStored(event) => {
-                if let Err(error) = route_stored(deps, &event).await {
-                    tracing::warn!(event = %event.id, %error, "event not routed; the next sweep retries it");
-                }
-            }
+            RouterMessage::RouteStored(event) => state.enqueue(Job {
+                event: *event,
+                reply: None,
+            }),
             RouterMessage::Sweep => {
-                let batch = deps.store.events().unrouted(SWEEP_BATCH).await?;
-                let mut routed = 0;
-                for event in &batch {
-                    if !deps.node.hosts(event.organization_id) {
+                // Each event goes to its lane: one routed in the meantime is routed
+                // again harmlessly (its tasks exist, found by their keys).
+                let batch = state.deps.store.events().unrouted(SWEEP_BATCH).await?;
+                let mut queued = 0;
+                for event in batch {
+                    if !state.deps.node.hosts(event.organization_id) {
                         continue;
                     }
-                    match route_stored(deps, event).await {
-                        Ok(_) => routed += 1,
-                        Err(error) => {
-                            tracing::warn!(event = %event.id, %error, "unrouted event still not routed")
-                        }
-                    }
+                    queued += 1;
+                    state.enqueue(Job { event, reply: None });
                 }
-                if routed > 0 {
-                    tracing::info!(routed, "routed events left unrouted");
-                }
-                if routed > 0 && batch.len() == SWEEP_BATCH as usize {
-                    myself.send_message(RouterMessage::Sweep)?;
+                if queued > 0 {
+                    tracing::info!(queued, "events left unrouted are routed again");
                 }
             }
         }
         Ok(())
     }
-}
-
-/// Reads the event and routes it (see [`route_stored`]).
-async fn route(deps: &Deps, org: OrgId, event: EventId) -> Result<Vec<TaskId>, RuntimeError> {
-    let event = deps.store.events().get(org, event).await?;
-    route_stored(deps, &event).await
 }
 
 /// Hands one stored event to every running watcher of its organization; marks it
@@ -130,7 +200,7 @@ async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runtime
     let routed = route_stored_in(deps, &event).instrument(span.clone()).await;
     span.in_scope(|| match &routed {
         Ok(tasks) => tracing::info!(tasks = tasks.len(), "event routed"),
-        Err(error) => tracing::warn!(%error, "event not routed; it is routed again at start-up"),
+        Err(error) => tracing::warn!(%error, "event not routed; the next sweep routes it again"),
     });
     routed
 }
@@ -138,10 +208,26 @@ async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runtime
 async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>, RuntimeError> {
     let org = event.row.organization_id;
     let mut tasks = Vec::new();
+    let writer = TaskWriter {
+        store: &deps.store,
+        queue: deps.queue.as_ref(),
+        bus: &deps.bus,
+    };
+    let cause = format!("event:{}", event.row.id);
     for (agent, location) in deps
         .directory
         .of_organization(org, Some(AgentKind::Watcher))
     {
+        if let Some(decider) = &location.decider {
+            let requests = decider.0.decide(event);
+            let written = writer
+                .write(org, &cause, &event.row.event_type, requests)
+                .await
+                .map_err(|reason: AgentError| RuntimeError::Refused { agent, reason })?;
+            tracing::debug!(%agent, tasks = written.len(), "the watcher decided");
+            tasks.extend(written);
+            continue;
+        }
         let event = Box::new(event.clone());
         match location
             .handle

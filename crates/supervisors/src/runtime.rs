@@ -376,6 +376,34 @@ impl Runtime {
         Ok(self.deps.submit(task).await?)
     }
 
+    /// Whether an agent of `agent_type` performs `task_type` tasks: a type the registry
+    /// does not know (registered elsewhere, say) is not second-guessed.
+    pub fn check_task_type(&self, agent_type: &str, task_type: &str) -> Result<(), RuntimeError> {
+        match self.deps.registry.get(agent_type) {
+            Some(registered)
+                if !registered
+                    .capabilities
+                    .iter()
+                    .any(|capability| capability == task_type) =>
+            {
+                Err(RuntimeError::UnsupportedTaskType {
+                    agent_type: agent_type.to_owned(),
+                    task_type: task_type.to_owned(),
+                    capabilities: registered.capabilities.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Puts a failed or cancelled task back to run, as new.
+    pub async fn retry(&self, org: OrgId, task: TaskId) -> Result<AgentTask, RuntimeError> {
+        let task = self.deps.queue.retry(org, task).await?;
+        self.publish_task(&task);
+        self.deps.dispatch.wake.notify_one();
+        Ok(task)
+    }
+
     pub async fn approve(
         &self,
         org: OrgId,

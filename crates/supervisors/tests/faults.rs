@@ -2041,6 +2041,18 @@ impl TaskQueue for FirstClaimPanics {
     async fn cancel(&self, org: OrgId, task: TaskId) -> Result<(AgentTask, bool), StoreError> {
         self.inner.cancel(org, task).await
     }
+    async fn supersede(
+        &self,
+        org: OrgId,
+        key_prefix: &str,
+        keep: &str,
+        reason: &str,
+    ) -> Result<Vec<AgentTask>, StoreError> {
+        self.inner.supersede(org, key_prefix, keep, reason).await
+    }
+    async fn retry(&self, org: OrgId, task: TaskId) -> Result<AgentTask, StoreError> {
+        self.inner.retry(org, task).await
+    }
 }
 
 async fn a_crashed_dispatcher_is_restarted_and_work_goes_on(db: &TestDb) {

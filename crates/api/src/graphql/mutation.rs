@@ -123,13 +123,18 @@ impl Mutation {
         let access = access(ctx, organization_id.as_ref(), Permission::SpawnAgents).await?;
         let agent: AgentId = row_id(&input.agent_id, "agent")?;
         let state = state(ctx)?;
-        state
+        let agent = state
             .store
             .agents()
             .get(access.organization, agent)
             .await
             .map_err(|e| error(e.into()))?;
-        let mut task = NewTask::new(access.organization, agent, input.task_type.trim());
+        state
+            .runtime
+            .check_task_type(&agent.agent_type, input.task_type.trim())
+            .map_err(runtime_error)?;
+        let mut task = NewTask::new(access.organization, agent.id, input.task_type.trim());
+        task.requested_by = Some(access.user);
         task.description = input.description;
         task.priority = input.priority.unwrap_or(task.priority);
         task.input = input.input.map(|input| input.0);
@@ -147,11 +152,21 @@ impl Mutation {
     ) -> async_graphql::Result<AgentTask> {
         let access = access(ctx, organization_id.as_ref(), Permission::ApproveAgentTasks).await?;
         let id: TaskId = row_id(&task_id, "task")?;
-        let task = state(ctx)?
+        let state = state(ctx)?;
+        let task = state
             .runtime
             .approve(access.organization, id, access.user)
             .await
             .map_err(runtime_error)?;
+        crate::rest::agents::task_audit(
+            state,
+            &access,
+            "task.approved",
+            &task,
+            "approved",
+            "graphql",
+        )
+        .await;
         Ok(AgentTask(task))
     }
 
@@ -164,11 +179,21 @@ impl Mutation {
     ) -> async_graphql::Result<AgentTask> {
         let access = access(ctx, organization_id.as_ref(), Permission::ApproveAgentTasks).await?;
         let id: TaskId = row_id(&task_id, "task")?;
-        let task = state(ctx)?
+        let state = state(ctx)?;
+        let task = state
             .runtime
             .reject(access.organization, id, access.user, reason.as_deref())
             .await
             .map_err(runtime_error)?;
+        crate::rest::agents::task_audit(
+            state,
+            &access,
+            "task.rejected",
+            &task,
+            "rejected",
+            "graphql",
+        )
+        .await;
         Ok(AgentTask(task))
     }
 

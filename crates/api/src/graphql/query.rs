@@ -132,6 +132,8 @@ impl Query {
             task_type: filters.task_type,
             created_after: filters.created_after,
             created_before: filters.created_before,
+            agent_type: None,
+            search: None,
         };
         let found = state(ctx)?
             .store
@@ -273,6 +275,7 @@ impl Query {
             event_source: filters.source,
             created_after: filters.created_after,
             created_before: filters.created_before,
+            actor_id: None,
         };
         let found = state(ctx)?
             .store

@@ -19,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::audit::{self, Audit};
 use crate::error::{ApiError, ApiJson};
 use crate::graphql::types as mirror;
 use crate::openapi::Problem;
@@ -40,6 +41,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_task))
         .routes(routes!(reject_task))
         .routes(routes!(cancel_task))
+        .routes(routes!(retry_task))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -138,6 +140,12 @@ struct AllTaskParams {
     /// Only this agent's tasks
     #[param(value_type = Option<uuid::Uuid>)]
     agent_id: Option<AgentId>,
+    /// Only tasks for this type of agent
+    #[param(value_type = Option<String>, max_length = 100)]
+    agent_type: Option<Text<100>>,
+    /// Text searched in the task's type, description and error (any case), or its id
+    #[param(value_type = Option<String>, max_length = 200)]
+    q: Option<Text<200>>,
 }
 
 #[utoipa::path(get, path = "/api/agents", tag = "agents", summary = "Agents, newest first", params(AgentParams, Paging), responses((status = 200, description = "Agents, newest first", body = views::Page<views::Agent>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -209,6 +217,7 @@ async fn create_agent(
             body.configuration.map(Value::Object),
         )
         .await?;
+    agent_audit(&state, &access, "agent.created", &agent, "created").await;
     Ok((StatusCode::CREATED, Json(views::Agent::from(agent))))
 }
 
@@ -246,6 +255,7 @@ async fn update_agent(
             },
         )
         .await?;
+    agent_audit(&state, &access, "agent.updated", &agent, "changed").await;
     Ok(Json(views::Agent::from(agent)))
 }
 
@@ -257,7 +267,9 @@ async fn delete_agent(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: AgentId = path_id(&id, "agent")?;
+    let agent = state.store.agents().get(access.organization, id).await?;
     state.runtime.delete_agent(access.organization, id).await?;
+    agent_audit(&state, &access, "agent.deleted", &agent, "deleted").await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -269,9 +281,9 @@ async fn enable_agent(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: AgentId = path_id(&id, "agent")?;
-    Ok(Json(views::Agent::from(
-        state.runtime.enable_agent(access.organization, id).await?,
-    )))
+    let agent = state.runtime.enable_agent(access.organization, id).await?;
+    agent_audit(&state, &access, "agent.enabled", &agent, "enabled").await;
+    Ok(Json(views::Agent::from(agent)))
 }
 
 #[utoipa::path(post, path = "/api/agents/{id}/disable", tag = "agents", summary = "Stop and disable an agent", params(("id" = String, Path, description = "agent id")), responses((status = 200, description = "Stop and disable an agent", body = views::Agent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -282,9 +294,46 @@ async fn disable_agent(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: AgentId = path_id(&id, "agent")?;
-    Ok(Json(views::Agent::from(
-        state.runtime.disable_agent(access.organization, id).await?,
-    )))
+    let agent = state.runtime.disable_agent(access.organization, id).await?;
+    agent_audit(&state, &access, "agent.disabled", &agent, "disabled").await;
+    Ok(Json(views::Agent::from(agent)))
+}
+
+/// Records a change to an agent in the audit trail.
+async fn agent_audit(
+    state: &AppState,
+    access: &OrgAccess,
+    action: &'static str,
+    agent: &companyos_store::Agent,
+    verb: &str,
+) {
+    let audit = Audit {
+        action,
+        resource_type: "agent",
+        resource_id: agent.id.0,
+        what: format!("{verb} the {} agent {:?}", agent.agent_type, agent.name),
+        via: "console",
+    };
+    audit::record(state, access, audit).await;
+}
+
+/// Records a decision about a task in the audit trail.
+pub(crate) async fn task_audit(
+    state: &AppState,
+    access: &OrgAccess,
+    action: &'static str,
+    task: &companyos_store::AgentTask,
+    verb: &str,
+    via: &'static str,
+) {
+    let audit = Audit {
+        action,
+        resource_type: "agent_task",
+        resource_id: task.id.0,
+        what: format!("{verb} the {} task {}", task.task_type, task.id),
+        via,
+    };
+    audit::record(state, access, audit).await;
 }
 
 impl From<TaskParams> for TaskFilter {
@@ -295,6 +344,8 @@ impl From<TaskParams> for TaskFilter {
             task_type: text(params.task_type),
             created_after: time(params.created_after),
             created_before: time(params.created_before),
+            agent_type: None,
+            search: None,
         }
     }
 }
@@ -309,6 +360,8 @@ impl From<AllTaskParams> for TaskFilter {
         };
         TaskFilter {
             agent_id: params.agent_id,
+            agent_type: text(params.agent_type),
+            search: text(params.q),
             ..one_agents.into()
         }
     }
@@ -386,7 +439,11 @@ async fn create_task(
             },
             other => other.into(),
         })?;
+    state
+        .runtime
+        .check_task_type(&agent.agent_type, body.task_type.trim())?;
     let mut task = NewTask::new(access.organization, agent.id, body.task_type.trim());
+    task.requested_by = Some(access.user);
     task.description = body.description;
     task.priority = body.priority.unwrap_or(task.priority);
     task.input = body.input;
@@ -405,12 +462,20 @@ async fn approve_task(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ApproveAgentTasks)?;
     let id: TaskId = path_id(&id, "task")?;
-    Ok(Json(views::AgentTask::from(
-        state
-            .runtime
-            .approve(access.organization, id, access.user)
-            .await?,
-    )))
+    let task = state
+        .runtime
+        .approve(access.organization, id, access.user)
+        .await?;
+    task_audit(
+        &state,
+        &access,
+        "task.approved",
+        &task,
+        "approved",
+        "console",
+    )
+    .await;
+    Ok(Json(views::AgentTask::from(task)))
 }
 
 /// The body is optional: `{"reason": "…"}`.
@@ -424,12 +489,20 @@ async fn reject_task(
     access.require(Permission::ApproveAgentTasks)?;
     let id: TaskId = path_id(&id, "task")?;
     let reason = body.map(|ApiJson(body)| body).unwrap_or_default().reason;
-    Ok(Json(views::AgentTask::from(
-        state
-            .runtime
-            .reject(access.organization, id, access.user, reason.as_deref())
-            .await?,
-    )))
+    let task = state
+        .runtime
+        .reject(access.organization, id, access.user, reason.as_deref())
+        .await?;
+    task_audit(
+        &state,
+        &access,
+        "task.rejected",
+        &task,
+        "rejected",
+        "console",
+    )
+    .await;
+    Ok(Json(views::AgentTask::from(task)))
 }
 
 #[utoipa::path(post, path = "/api/agent-tasks/{id}/cancel", tag = "agent-tasks", summary = "Cancel a task (stopping it if it runs)", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "Cancel a task (stopping it if it runs)", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -440,7 +513,28 @@ async fn cancel_task(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: TaskId = path_id(&id, "task")?;
-    Ok(Json(views::AgentTask::from(
-        state.runtime.cancel(access.organization, id).await?,
-    )))
+    let task = state.runtime.cancel(access.organization, id).await?;
+    task_audit(
+        &state,
+        &access,
+        "task.cancelled",
+        &task,
+        "cancelled",
+        "console",
+    )
+    .await;
+    Ok(Json(views::AgentTask::from(task)))
+}
+
+#[utoipa::path(post, path = "/api/agent-tasks/{id}/retry", tag = "agent-tasks", summary = "Run a failed or cancelled task again", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "The task, pending again with its attempts, error and output cleared", body = views::AgentTask), (status = "4XX", description = "A problem (409 when the task is neither failed nor cancelled)", body = Problem, content_type = "application/problem+json")))]
+async fn retry_task(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::SpawnAgents)?;
+    let id: TaskId = path_id(&id, "task")?;
+    let task = state.runtime.retry(access.organization, id).await?;
+    task_audit(&state, &access, "task.retried", &task, "retried", "console").await;
+    Ok(Json(views::AgentTask::from(task)))
 }

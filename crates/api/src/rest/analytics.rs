@@ -90,6 +90,8 @@ struct EventParams {
     /// Created before (RFC 3339)
     #[param(value_type = Option<DateTime<Utc>>)]
     created_before: Option<Time>,
+    /// Only what this member did (the audit trail is `source=audit`)
+    actor_id: Option<uuid::Uuid>,
 }
 
 #[utoipa::path(get, path = "/api/analytics/dashboard", tag = "analytics", summary = "Tasks and agents by status, recent deployments and events", responses((status = 200, description = "Tasks and agents by status, recent deployments and events", body = views::Dashboard), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -187,6 +189,7 @@ async fn events(
         event_source: text(filter.source),
         created_after: time(filter.created_after),
         created_before: time(filter.created_before),
+        actor_id: filter.actor_id,
     };
     let found = state
         .store

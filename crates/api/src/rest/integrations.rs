@@ -191,6 +191,16 @@ async fn connect(
         .map(|secret| state.keys.seal(secret.as_bytes()));
     // Kept by a reconnection: the URL given to the service stays valid.
     let token = crate::auth::random_hex(32);
+    let reconnecting = match state
+        .store
+        .integrations()
+        .get(access.organization, service)
+        .await
+    {
+        Ok(_) => true,
+        Err(companyos_store::StoreError::NotFound { .. }) => false,
+        Err(error) => return Err(error.into()),
+    };
     let integration = state
         .store
         .integrations()
@@ -208,6 +218,43 @@ async fn connect(
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
     let started = default_agents(&state, &access, service).await;
+    if reconnecting {
+        // New credentials are tried at once: the card shows their first sync rather than
+        // the failure of the old ones.
+        let sync = Action {
+            agent_type: watcher(service),
+            task_type: names::SYNC_INTEGRATION,
+            approval: false,
+        }
+        .enqueue(
+            &state,
+            &access,
+            format!("sync {service} after reconnecting"),
+            &SyncIntegration {
+                service: Some(service),
+                integration_id: Some(integration.id),
+            },
+        )
+        .await;
+        if let Err(error) = sync {
+            tracing::warn!(%service, detail = %error.detail, "no sync after reconnecting");
+        }
+    }
+    let audit = crate::audit::Audit {
+        action: "integration.connected",
+        resource_type: "integration",
+        resource_id: integration.id.0,
+        what: format!(
+            "{} {service}",
+            if reconnecting {
+                "reconnected"
+            } else {
+                "connected"
+            }
+        ),
+        via: "console",
+    };
+    crate::audit::record(&state, &access, audit).await;
     let answer = views::Connected {
         integration: integration_view(&state, &access, &headers, integration),
         agents_started: started,
@@ -217,7 +264,9 @@ async fn connect(
 
 /// What a team expects on connecting a service: its watcher, when the organization has
 /// none of that type, and the agent that acts on the service: for GitHub a code review
-/// agent that posts its reviews once a person approves them, for Vercel a deployment
+/// agent that posts its reviews once a person approves them and a security agent that
+/// takes the secrets it finds further (scans the whole files, blocks the pull request,
+/// raises a critical notice), for Vercel a deployment
 /// agent, for Slack a notification agent. Each can be reconfigured or disabled afterwards; an
 /// agent that cannot be started here does not undo the connection. Returns the agents
 /// started.
@@ -228,11 +277,14 @@ async fn default_agents(
 ) -> Vec<views::StartedAgent> {
     let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
     match service {
-        Service::Github => wanted.push((
-            names::CODE_REVIEW,
-            "Code review".to_owned(),
-            Some(json!({"post": "approval", "max_comments": 30})),
-        )),
+        Service::Github => {
+            wanted.push((
+                names::CODE_REVIEW,
+                "Code review".to_owned(),
+                Some(json!({"post": "approval", "max_comments": 30})),
+            ));
+            wanted.push((names::SECURITY, "Security".to_owned(), None));
+        }
         // Health checks and failure analyses of every deployment; rollbacks wait for a
         // person.
         Service::Vercel => wanted.push((names::DEPLOYMENT, "Deployments".to_owned(), None)),
@@ -292,13 +344,27 @@ async fn disconnect(
     Path(raw): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ManageIntegrations)?;
+    let service = service(&raw)?;
+    let integration = state
+        .store
+        .integrations()
+        .get(access.organization, service)
+        .await?;
     state
         .store
         .integrations()
-        .disconnect(access.organization, service(&raw)?)
+        .disconnect(access.organization, service)
         .await?;
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
+    let audit = crate::audit::Audit {
+        action: "integration.disconnected",
+        resource_type: "integration",
+        resource_id: integration.id.0,
+        what: format!("disconnected {service}"),
+        via: "console",
+    };
+    crate::audit::record(&state, &access, audit).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -9,12 +9,13 @@
 //! ([`Action`]), and answer 202 with the task: the work itself belongs to the agent.
 //! With no such agent the task is kept, waiting for one, with its `waiting_reason`.
 
-mod agents;
+pub(crate) mod agents;
 pub(crate) mod analytics;
 mod design;
 pub(crate) mod development;
 mod integrations;
 mod organizations;
+mod settings;
 mod slack_actions;
 pub(crate) mod social;
 mod supervision;
@@ -42,6 +43,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(agents::routes())
         .merge(analytics::routes())
         .merge(supervision::routes())
+        .merge(settings::routes())
 }
 
 /// An id from the path: one that does not parse is as unknown as one that does not
@@ -78,6 +80,9 @@ impl From<RuntimeError> for ApiError {
                 "Agent timed out",
                 format!("the agent did not answer within {timeout_ms} ms"),
             ),
+            error @ RuntimeError::UnsupportedTaskType { .. } => {
+                ApiError::invalid("task_type", error.to_string())
+            }
             RuntimeError::InvalidSchedule(reason) => {
                 ApiError::invalid("cron_expression", reason.to_string())
             }
@@ -155,6 +160,7 @@ impl Action {
         task.description = Some(description);
         task.input = Some(companyos_supervisors::input_value(input));
         task.requires_human_approval = self.approval;
+        task.requested_by = Some(access.user);
         Ok(state.runtime.submit(task).await?)
     }
 }

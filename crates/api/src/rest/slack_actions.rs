@@ -170,15 +170,31 @@ async fn decide(
             format!("Your role ({role}) cannot approve or reject tasks; nothing was changed."),
         );
     }
+    let access = crate::rbac::OrgAccess {
+        user,
+        organization: org,
+        role,
+    };
     if action.action_id == names::APPROVE_ACTION {
         match state.runtime.approve(org, task_id, user).await {
-            Ok(task) => (
-                Outcome::Approved,
-                format!(
-                    "Approved: {} will run.",
-                    task.description.unwrap_or(task.task_type)
-                ),
-            ),
+            Ok(task) => {
+                crate::rest::agents::task_audit(
+                    state,
+                    &access,
+                    "task.approved",
+                    &task,
+                    "approved",
+                    "slack",
+                )
+                .await;
+                (
+                    Outcome::Approved,
+                    format!(
+                        "Approved: {} will run.",
+                        task.description.unwrap_or(task.task_type)
+                    ),
+                )
+            }
             Err(error) => (
                 Outcome::Refused,
                 format!("Not approved: {}", ApiError::from(error).detail),
@@ -190,13 +206,24 @@ async fn decide(
             .reject(org, task_id, user, Some("rejected in Slack"))
             .await
         {
-            Ok(task) => (
-                Outcome::Rejected,
-                format!(
-                    "Rejected: {} will not run.",
-                    task.description.unwrap_or(task.task_type)
-                ),
-            ),
+            Ok(task) => {
+                crate::rest::agents::task_audit(
+                    state,
+                    &access,
+                    "task.rejected",
+                    &task,
+                    "rejected",
+                    "slack",
+                )
+                .await;
+                (
+                    Outcome::Rejected,
+                    format!(
+                        "Rejected: {} will not run.",
+                        task.description.unwrap_or(task.task_type)
+                    ),
+                )
+            }
             Err(error) => (
                 Outcome::Refused,
                 format!("Not rejected: {}", ApiError::from(error).detail),

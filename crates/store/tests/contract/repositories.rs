@@ -482,10 +482,53 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
         integrations.get(other.id, Service::Github).await,
         Err(StoreError::NotFound { .. })
     ));
+    // A failed sync is kept with its reason and leaves the last good sync alone; the
+    // next good one clears it.
+    let failed_at = now();
     integrations
-        .mark_synced(org.id, Service::Github, now())
+        .record_sync(
+            org.id,
+            Service::Github,
+            failed_at,
+            Some("github rejected the credentials"),
+        )
+        .await
+        .expect("failed sync");
+    let failed = integrations
+        .get(org.id, Service::Github)
+        .await
+        .expect("get");
+    assert_eq!(
+        (
+            failed.last_sync_at,
+            failed.last_sync_attempted_at,
+            failed.last_sync_error.as_deref()
+        ),
+        (
+            None,
+            Some(failed_at),
+            Some("github rejected the credentials")
+        )
+    );
+    let synced_at = now();
+    integrations
+        .record_sync(org.id, Service::Github, synced_at, None)
         .await
         .expect("synced");
+    let synced = integrations
+        .get(org.id, Service::Github)
+        .await
+        .expect("get");
+    assert_eq!(
+        (synced.last_sync_at, synced.last_sync_error),
+        (Some(synced_at), None)
+    );
+    assert!(matches!(
+        integrations
+            .record_sync(other.id, Service::Github, now(), None)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
     integrations
         .replace_credentials(github.id, "k3:cipher", Some("k3:secret"))
         .await
@@ -1661,13 +1704,43 @@ async fn events_and_metrics(db: &TestDb) {
             .items
             .is_empty()
     );
-    assert_eq!(events.unrouted(10).await.expect("unrouted").len(), 2);
+    // The audit trail: what one member did.
+    let member = uuid::Uuid::now_v7();
+    events
+        .record(
+            org.id,
+            NewEvent {
+                event_source: "audit".into(),
+                actor_type: Some(EventActorType::User),
+                actor_id: Some(member),
+                ..event("task.approved")
+            },
+        )
+        .await
+        .expect("audit event");
+    let by_member = EventFilter {
+        actor_id: Some(member),
+        ..Default::default()
+    };
+    let found = events
+        .list(org.id, &by_member, &PageRequest::default())
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(
+        found
+            .iter()
+            .map(|event| event.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["task.approved"]
+    );
+    assert_eq!(events.unrouted(10).await.expect("unrouted").len(), 3);
     events.mark_routed(org.id, opened.id).await.expect("routed");
     events
         .mark_routed(org.id, opened.id)
         .await
         .expect("routing twice is harmless");
-    assert_eq!(events.unrouted(10).await.expect("unrouted").len(), 1);
+    assert_eq!(events.unrouted(10).await.expect("unrouted").len(), 2);
     assert!(
         events
             .get(org.id, opened.id)
@@ -2214,10 +2287,11 @@ async fn invitations_are_listed_revoked_and_voided(db: &TestDb) {
         "another organization's invitation is not found"
     );
     assert!(
-        !invitations
+        invitations
             .accept(revoked.id, owner.id)
             .await
             .expect("accept")
+            .is_none()
     );
     let live: Vec<_> = invitations
         .list_live(org.id)
@@ -2253,21 +2327,30 @@ async fn invitations_are_listed_revoked_and_voided(db: &TestDb) {
     );
     assert!(!voided.is_live(now()));
     assert!(
-        !invitations
+        invitations
             .accept(by_admin.id, admin.id)
             .await
             .expect("accept")
+            .is_none()
+    );
+    // A member already: the invitation is used up, the role they have is kept.
+    assert_eq!(
+        invitations
+            .accept(by_owner.id, admin.id)
+            .await
+            .expect("accept")
+            .map(|(org, _)| org),
+        Some(org.id)
+    );
+    assert_eq!(
+        orgs.member_role(org.id, admin.id).await.expect("role"),
+        Some(MemberRole::Member)
     );
     assert!(
         invitations
             .accept(by_owner.id, admin.id)
             .await
-            .expect("accept")
-    );
-    assert!(
-        !invitations
-            .accept(by_owner.id, admin.id)
-            .await
             .expect("once")
+            .is_none()
     );
 }

@@ -189,6 +189,7 @@ impl Actor for Adapter {
                         let result = syncer.run(&request).await;
                         if let Err(error) = &result {
                             tracing::warn!(service = %syncer.integration.service, ?request, %error, "sync failed");
+                            syncer.record_failure(&request, error).await;
                             syncer.mark_if_refused(error).await;
                         }
                         respond(reply, result.map_err(SyncError::into_failure), "adapter sync");
@@ -236,6 +237,9 @@ impl Actor for Adapter {
                                 }
                                 Err(error) => {
                                     tracing::warn!(%service, %error, "periodic sync failed");
+                                    syncer
+                                        .record_failure(&SyncRequest::Integration { service }, &error)
+                                        .await;
                                     syncer.mark_if_refused(&error).await;
                                 }
                             }

@@ -25,6 +25,10 @@ export interface paths {
                     created_before?: string;
                     /** @description Only this agent's tasks */
                     agent_id?: string;
+                    /** @description Only tasks for this type of agent */
+                    agent_type?: string;
+                    /** @description Text searched in the task's type, description and error (any case), or its id */
+                    q?: string;
                     /** @description Rows per page, 1–200 (50 when absent). */
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
@@ -277,6 +281,54 @@ export interface paths {
                     };
                 };
                 /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent-tasks/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed or cancelled task again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description task id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The task, pending again with its attempts, error and output cleared */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentTask"];
+                    };
+                };
+                /** @description A problem (409 when the task is neither failed nor cancelled) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -760,6 +812,8 @@ export interface paths {
                     created_after?: string;
                     /** @description Created before (RFC 3339) */
                     created_before?: string;
+                    /** @description Only what this member did (the audit trail is `source=audit`) */
+                    actor_id?: string;
                     /** @description Rows per page, 1–200 (50 when absent). */
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
@@ -1275,6 +1329,51 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How people may sign in to this node */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description How people may sign in to this node */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SignInProviders"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3100,6 +3199,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's schedules */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The organization's schedules */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Page_Schedule"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule a task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateSchedule"];
+                };
+            };
+            responses: {
+                /** @description Schedule a task */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a schedule */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description schedule id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Delete a schedule */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Turn a schedule on or off */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description schedule id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateSchedule"];
+                };
+            };
+            responses: {
+                /** @description Turn a schedule on or off */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/settings/llm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node's language model (operator settings, never the key) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The node's language model */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LlmSettings"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/social/accounts": {
         parameters: {
             query?: never;
@@ -3742,6 +4046,12 @@ export interface components {
             rejected_by?: string | null;
             /** Format: date-time */
             rejected_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The member who asked for the task by hand (absent when an agent or an event
+             *     did).
+             */
+            requested_by?: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3803,6 +4113,28 @@ export interface components {
             /** Format: date-time */
             scheduled_for?: string | null;
             metadata?: Record<string, unknown> | null;
+        };
+        /** @description A new schedule. */
+        CreateSchedule: {
+            name: string;
+            /** Format: uuid */
+            agent_id: string;
+            /** @description A task type the agent performs. */
+            task_type: string;
+            /**
+             * @description Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
+             *     is 09:00 on weekdays.
+             */
+            cron_expression: string;
+            /** @description The task's input (an object). */
+            input_data?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: int32
+             * @description 1–10 (default 5).
+             */
+            priority?: number | null;
         };
         CreateTask: {
             /** Format: uuid */
@@ -3958,8 +4290,12 @@ export interface components {
             status: components["schemas"]["IntegrationStatus"];
             /** @description Public details (account name, team…). */
             metadata: Record<string, unknown>;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the last sync that succeeded finished.
+             */
             last_sync_at?: string | null;
+            last_sync?: null | components["schemas"]["LastSync"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4013,9 +4349,47 @@ export interface components {
          * @enum {string}
          */
         Kind: "watcher" | "executor" | "coordinator" | "analyst";
+        /** @description How an integration's last sync went. */
+        LastSync: {
+            /**
+             * Format: date-time
+             * @description When it ran.
+             */
+            at: string;
+            /** @description Whether it succeeded. */
+            ok: boolean;
+            /** @description Why it failed, in words (absent when it succeeded). */
+            error?: string | null;
+        };
         LinkToken: {
             /** @description The token of the link that was mailed. */
             token: string;
+        };
+        /** @description The node's language model, as an operator set it (`llm.*`): never its key. */
+        LlmSettings: {
+            /** @description Whether the node has a model agents may use. */
+            enabled: boolean;
+            /** @description `openai` (and compatible servers) or `anthropic`. */
+            provider?: string | null;
+            model?: string | null;
+            base_url?: string | null;
+            /** @description Whether an API key is set (the key itself is never shown). */
+            api_key_set: boolean;
+            /**
+             * Format: int64
+             * @description Each agent's daily token budget (absent: none).
+             */
+            tokens_per_day?: number | null;
+            /**
+             * Format: int32
+             * @description Each agent's requests per minute (absent: none).
+             */
+            requests_per_minute?: number | null;
+            /**
+             * Format: int32
+             * @description The longest answer a request asks for.
+             */
+            max_tokens?: number | null;
         };
         Login: {
             email: string;
@@ -4212,6 +4586,12 @@ export interface components {
                 rejected_by?: string | null;
                 /** Format: date-time */
                 rejected_at?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The member who asked for the task by hand (absent when an agent or an event
+                 *     did).
+                 */
+                requested_by?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
@@ -4350,8 +4730,12 @@ export interface components {
                 status: components["schemas"]["IntegrationStatus"];
                 /** @description Public details (account name, team…). */
                 metadata: Record<string, unknown>;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the last sync that succeeded finished.
+                 */
                 last_sync_at?: string | null;
+                last_sync?: null | components["schemas"]["LastSync"];
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
@@ -4461,6 +4845,38 @@ export interface components {
                 last_sync_at?: string | null;
                 /** Format: date-time */
                 created_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Schedule: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                /** Format: uuid */
+                agent_id: string;
+                name: string;
+                /** @description Five fields (minute, hour, day of month, month, day of week), UTC. */
+                cron_expression: string;
+                task_type: string;
+                input_data?: Record<string, unknown> | null;
+                /**
+                 * Format: int32
+                 * @description 1–10, 10 first.
+                 */
+                priority: number;
+                enabled: boolean;
+                /** Format: date-time */
+                last_run_at?: string | null;
+                /** Format: date-time */
+                next_run_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
@@ -4656,6 +5072,34 @@ export interface components {
         RoleChange: {
             role: components["schemas"]["MemberRole"];
         };
+        /** @description A schedule: the task an agent runs whenever its cron expression matches. */
+        Schedule: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            agent_id: string;
+            name: string;
+            /** @description Five fields (minute, hour, day of month, month, day of week), UTC. */
+            cron_expression: string;
+            task_type: string;
+            input_data?: Record<string, unknown> | null;
+            /**
+             * Format: int32
+             * @description 1–10, 10 first.
+             */
+            priority: number;
+            enabled: boolean;
+            /** Format: date-time */
+            last_run_at?: string | null;
+            /** Format: date-time */
+            next_run_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @enum {string} */
         Service: "github" | "vercel" | "figma" | "slack" | "twitter" | "linkedin";
         /**
@@ -4674,6 +5118,13 @@ export interface components {
             expires_in: number;
             user?: null | components["schemas"]["User"];
             organization?: null | components["schemas"]["Organization"];
+        };
+        /** @description How people may sign in to this node. */
+        SignInProviders: {
+            /** @description Whether "Continue with GitHub" works (GitHub login is configured). */
+            github: boolean;
+            /** @description Whether anyone may register without an invitation. */
+            open_registration: boolean;
         };
         /** @description A connected social account (never its credentials). */
         SocialAccount: {
@@ -4786,6 +5237,10 @@ export interface components {
             /** Format: date-time */
             scheduled_for?: string | null;
             status?: null | components["schemas"]["SocialPostStatus"];
+        };
+        /** @description Turns a schedule on or off. */
+        UpdateSchedule: {
+            enabled: boolean;
         };
         /** @description An account (never its password). */
         User: {

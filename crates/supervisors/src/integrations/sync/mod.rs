@@ -249,6 +249,34 @@ pub(crate) fn build_client(
 }
 
 impl Syncer {
+    /// A sync of the whole integration that failed is recorded with its reason, for
+    /// the integration's card to show.
+    pub(crate) async fn record_failure(&self, request: &SyncRequest, error: &SyncError) {
+        if !matches!(request, SyncRequest::Integration { .. }) {
+            return;
+        }
+        // The store's own failure is the node's business, not the card's.
+        let reason = match error {
+            SyncError::Store(_) => {
+                "the node could not record what it read; its log says why".to_owned()
+            }
+            other => other.to_string(),
+        };
+        if let Err(error) = self
+            .store
+            .integrations()
+            .record_sync(
+                self.org(),
+                self.integration.service,
+                self.store.now(),
+                Some(&reason),
+            )
+            .await
+        {
+            tracing::warn!(%error, "the failed sync was not recorded");
+        }
+    }
+
     /// Credentials the service refuses put the integration in `error`, for a person to
     /// reconnect it.
     pub(crate) async fn mark_if_refused(&self, error: &SyncError) {
@@ -317,7 +345,7 @@ impl Syncer {
         if matches!(request, SyncRequest::Integration { .. }) {
             self.store
                 .integrations()
-                .mark_synced(self.org(), service, companyos_store::now())
+                .record_sync(self.org(), service, self.store.now(), None)
                 .await?;
         }
         Ok(report)

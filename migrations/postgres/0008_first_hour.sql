@@ -1,0 +1,5 @@
+-- The last sync's outcome on an integration (when it was tried, and why it failed if it
+-- did), and who asked for a task by hand.
+ALTER TABLE integrations ADD COLUMN last_sync_attempted_at TIMESTAMPTZ;
+ALTER TABLE integrations ADD COLUMN last_sync_error TEXT;
+ALTER TABLE agent_tasks ADD COLUMN requested_by UUID REFERENCES users (id) ON DELETE SET NULL;
