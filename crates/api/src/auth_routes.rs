@@ -485,9 +485,6 @@ async fn register(
                     ),
                 ));
             }
-            if state.store.users().find_by_email(&email).await?.is_some() {
-                return Err(email_taken());
-            }
             let first = claim_first(&state.store, &email).await?;
             if !first && !state.auth.open_registration {
                 return Err(ApiError::forbidden(

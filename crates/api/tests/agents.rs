@@ -10,7 +10,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{Caller, approve, create_task, serve_node, serve_node_with_llm, task, task_where};
+use common::{
+    Caller, approve, create_task, serve_node, serve_node_with_llm, task, task_where, tasks_of,
+};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
@@ -109,7 +111,7 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
     let (owner, org) = server.owner("owner@review.example", "Review").await;
     let owner = Caller::new(&owner, &org);
 
-    // Connecting GitHub starts its watcher and a code review agent.
+    // Connecting GitHub starts its watcher, a code review agent and a security agent.
     let (status, connected) = server
         .call(
             Method::POST,
@@ -125,7 +127,7 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
         .iter()
         .filter_map(|agent| agent["type"].as_str())
         .collect();
-    assert_eq!(started, ["github_watcher", "code_review"]);
+    assert_eq!(started, ["github_watcher", "code_review", "security"]);
     let url = connected["webhook_url"].as_str().expect("url");
     let path = url[server.base.len()..].to_owned();
 
@@ -232,22 +234,7 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
         "every call uses the integration's token"
     );
 
-    // The secret escalated: a security scan waits for a security agent, then runs.
-    let scan = task(&server, &owner, "security_scan", "pending").await;
-    assert_eq!(scan["priority"], 10);
-    assert!(
-        scan["agent_id"].is_null() && scan["waiting_reason"].is_string(),
-        "{scan}"
-    );
-    let (status, _) = server
-        .call(
-            Method::POST,
-            "/api/agents",
-            &owner,
-            Some(json!({"name": "Security", "type": "security"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    // The secret escalated: the security agent started with GitHub scans at once.
     let scanned = task(&server, &owner, "security_scan", "completed").await;
     assert_eq!(scanned["output_data"]["blocked"], true, "{scanned}");
     assert_eq!(scanned["output_data"]["files_scanned"], 2);
@@ -261,6 +248,118 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
     let notify = task(&server, &owner, "notify", "pending").await;
     assert_eq!(notify["input_data"]["severity"], "critical");
     assert!(!notify.to_string().contains(PLANTED_KEY));
+
+    // One review per pull request and head commit. Asking for a review again of the
+    // same head writes no second post_review, and nothing more reaches GitHub.
+    let pull_id = pulls["items"][0]["id"]
+        .as_str()
+        .expect("pull id")
+        .to_owned();
+    let first_analysis = review["id"].as_str().expect("id").to_owned();
+    let (status, asked) = server
+        .call(
+            Method::POST,
+            &format!("/api/pull-requests/{pull_id}/agent-review"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{asked}");
+    task_where(&server, &owner, "analyze_pr", "completed", |task| {
+        task["id"] != first_analysis.as_str()
+    })
+    .await;
+    let posts = tasks_of(&server, &owner, "post_review").await;
+    assert_eq!(posts.len(), 1, "one post_review for one head: {posts:?}");
+    let posted_reviews = |requests: &[Request]| {
+        requests
+            .iter()
+            .filter(|request| {
+                request.method.as_str() == "POST" && request.url.path().ends_with("/reviews")
+            })
+            .count()
+    };
+    assert_eq!(
+        posted_reviews(&stand_in.received_requests().await.expect("requests")),
+        1
+    );
+
+    // A newer head supersedes the review of the older one still waiting for approval.
+    let push = |head: &str| {
+        let mut payload = fixture();
+        payload["action"] = json!("synchronize");
+        payload["pull_request"]["head"]["sha"] = json!(head);
+        serde_json::to_vec(&payload).expect("body")
+    };
+    for (head, delivery) in [
+        (
+            "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "review-delivery-2",
+        ),
+        (
+            "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            "review-delivery-3",
+        ),
+    ] {
+        let body = push(head);
+        let response = server
+            .client
+            .post(format!("{}{path}", server.base))
+            .header("content-type", "application/json")
+            .header("x-github-event", "pull_request")
+            .header("x-github-delivery", delivery)
+            .header(
+                "x-hub-signature-256",
+                github_signature(b"review-secret", &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("deliver");
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        // Each push is reviewed before the next arrives.
+        task_where(&server, &owner, "post_review", "needs_approval", |task| {
+            task["input_data"]["head_sha"] == head
+        })
+        .await;
+    }
+    let older = task(&server, &owner, "post_review", "cancelled").await;
+    assert_eq!(
+        older["input_data"]["head_sha"], "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "{older}"
+    );
+    assert!(
+        older["error_message"]
+            .as_str()
+            .is_some_and(|reason| reason.starts_with("superseded: a newer commit 2222222")),
+        "{older}"
+    );
+    let newest = task(&server, &owner, "post_review", "needs_approval").await;
+    assert_eq!(
+        newest["input_data"]["head_sha"],
+        "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
+    approve(&server, &owner, newest["id"].as_str().expect("id")).await;
+    task_where(&server, &owner, "post_review", "completed", |task| {
+        task["id"] == newest["id"]
+    })
+    .await;
+    assert_eq!(
+        posted_reviews(&stand_in.received_requests().await.expect("requests")),
+        2,
+        "the first head's review and the newest's, each once"
+    );
+    // The posted reviews are in the audit trail with the member who approved them.
+    let (_, trail) = server
+        .call(
+            Method::GET,
+            "/api/analytics/events?source=audit&type=review.posted",
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(trail["items"].as_array().map(Vec::len), Some(2), "{trail}");
+    assert_eq!(trail["items"][0]["actor_type"], "user");
     server.stop().await;
 }
 

@@ -1053,20 +1053,20 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
                 Method::POST,
                 "/api/agent-tasks",
                 &owner,
-                Some(json!({"agent_id": world.agent, "task_type": "paged", "description": format!("n{n}"), "requires_approval": true})),
+                Some(json!({"agent_id": world.agent, "task_type": "count_text", "description": format!("paged n{n}"), "requires_approval": true})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let mut seen = Vec::new();
-    let mut path = "/api/agent-tasks?type=paged&status=needs_approval&limit=3".to_owned();
+    let mut path = "/api/agent-tasks?q=paged&status=needs_approval&limit=3".to_owned();
     loop {
         let (status, page) = server.call(Method::GET, &path, &owner, None).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let items = page["items"].as_array().expect("items");
         assert!(items.len() <= 3);
         for item in items {
-            assert_eq!(item["task_type"], "paged");
+            assert_eq!(item["task_type"], "count_text");
             seen.push(
                 item["description"]
                     .as_str()
@@ -1077,13 +1077,13 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         match page["next_cursor"].as_str() {
             Some(cursor) => {
                 path = format!(
-                    "/api/agent-tasks?type=paged&status=needs_approval&limit=3&cursor={cursor}"
+                    "/api/agent-tasks?q=paged&status=needs_approval&limit=3&cursor={cursor}"
                 );
             }
             None => break,
         }
     }
-    let expected: Vec<String> = (0..7).rev().map(|n| format!("n{n}")).collect();
+    let expected: Vec<String> = (0..7).rev().map(|n| format!("paged n{n}")).collect();
     assert_eq!(seen, expected, "newest first, each once");
     let (_, completed) = server
         .call(
@@ -1241,7 +1241,7 @@ async fn bad_input_names_what_is_wrong(db: &TestDb) {
         (
             Method::POST,
             "/api/agent-tasks".into(),
-            Some(json!({"agent_id": world.agent, "task_type": "t", "priority": 11})),
+            Some(json!({"agent_id": world.agent, "task_type": "count_text", "priority": 11})),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("priority"),
         ),

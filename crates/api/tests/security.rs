@@ -153,13 +153,15 @@ async fn an_unproved_address_is_never_taken_over(db: &TestDb) {
         .post("/api/auth/verify-email", None, json!({"token": verify}))
         .await;
     assert_eq!(status, StatusCode::OK, "{verified}");
-    let (status, _) = server
+    let (status, again) = server
         .post("/api/auth/verify-email", None, json!({"token": verify}))
         .await;
-    assert_eq!(
-        status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a link works once"
+    assert_eq!(status, StatusCode::CONFLICT, "a link works once: {again}");
+    assert!(
+        again["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.starts_with("this link was already used")),
+        "and says so: {again}"
     );
     let (_, me) = server.get("/api/auth/me", Some(&owner)).await;
     assert!(me["email_verified_at"].is_string(), "{me}");
