@@ -7,10 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
+use crate::agents::{Agent, NewAgent};
 use crate::db::Store;
-use crate::enums::{IntegrationStatus, Service};
+use crate::enums::{AgentStatus, IntegrationStatus, Service};
 use crate::error::StoreError;
-use crate::ids::{IntegrationId, OrgId, WebhookId};
+use crate::ids::{AgentId, IntegrationId, OrgId, WebhookId};
 use crate::validate::non_empty;
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -92,32 +93,86 @@ impl Integrations<'_> {
         metadata: Value,
         webhook: WebhookSetup<'_>,
     ) -> Result<Integration, StoreError> {
+        let (integration, _) = self
+            .connect_with_agents(
+                org,
+                service,
+                credentials_encrypted,
+                metadata,
+                webhook,
+                Vec::new(),
+            )
+            .await?;
+        Ok(integration)
+    }
+
+    /// Connects (or reconnects) a service and writes the agents that come with it, in
+    /// one transaction: a connection is never left without the agents it was given, nor
+    /// agents without their connection.
+    pub async fn connect_with_agents(
+        &self,
+        org: OrgId,
+        service: Service,
+        credentials_encrypted: &str,
+        metadata: Value,
+        webhook: WebhookSetup<'_>,
+        agents: Vec<NewAgent>,
+    ) -> Result<(Integration, Vec<Agent>), StoreError> {
         non_empty("credentials", credentials_encrypted, usize::MAX)?;
         non_empty("webhook_token", webhook.token, 64)?;
+        for agent in &agents {
+            non_empty("name", &agent.name, 255)?;
+            non_empty("agent_type", &agent.agent_type, 100)?;
+        }
         let at = self.store.now();
         writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO integrations (id, organization_id, service, status, credentials_encrypted, metadata,
-                        created_at, updated_at, webhook_token, webhook_secret_encrypted)
-                 VALUES ($1, $2, $3, 'active', $4, $5, $6, $6, $7, $8)
-                 ON CONFLICT (organization_id, service) DO UPDATE SET status = 'active',
-                        credentials_encrypted = excluded.credentials_encrypted, metadata = excluded.metadata,
-                        last_sync_error = NULL, last_sync_attempted_at = NULL,
-                        updated_at = excluded.updated_at,
-                        webhook_token = COALESCE(integrations.webhook_token, excluded.webhook_token),
-                        webhook_secret_encrypted = COALESCE(excluded.webhook_secret_encrypted,
-                                                            integrations.webhook_secret_encrypted)
-                 RETURNING *",
-            )
-            .bind(IntegrationId::new())
-            .bind(org)
-            .bind(service)
-            .bind(credentials_encrypted)
-            .bind(Json(&metadata))
-            .bind(at)
-            .bind(webhook.token)
-            .bind(webhook.secret_encrypted)
-            .fetch_one(pool)
+            async {
+                let mut tx = pool.begin().await?;
+                let integration: Integration = sqlx::query_as(
+                    "INSERT INTO integrations (id, organization_id, service, status, credentials_encrypted, metadata,
+                            created_at, updated_at, webhook_token, webhook_secret_encrypted)
+                     VALUES ($1, $2, $3, 'active', $4, $5, $6, $6, $7, $8)
+                     ON CONFLICT (organization_id, service) DO UPDATE SET status = 'active',
+                            credentials_encrypted = excluded.credentials_encrypted, metadata = excluded.metadata,
+                            last_sync_error = NULL, last_sync_attempted_at = NULL,
+                            updated_at = excluded.updated_at,
+                            webhook_token = COALESCE(integrations.webhook_token, excluded.webhook_token),
+                            webhook_secret_encrypted = COALESCE(excluded.webhook_secret_encrypted,
+                                                                integrations.webhook_secret_encrypted)
+                     RETURNING *",
+                )
+                .bind(IntegrationId::new())
+                .bind(org)
+                .bind(service)
+                .bind(credentials_encrypted)
+                .bind(Json(&metadata))
+                .bind(at)
+                .bind(webhook.token)
+                .bind(webhook.secret_encrypted)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut written = Vec::with_capacity(agents.len());
+                for agent in &agents {
+                    let row: Agent = sqlx::query_as(
+                        "INSERT INTO agents (id, organization_id, name, agent_type, status, capabilities,
+                                configuration, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *",
+                    )
+                    .bind(AgentId::new())
+                    .bind(org)
+                    .bind(&agent.name)
+                    .bind(&agent.agent_type)
+                    .bind(AgentStatus::Idle)
+                    .bind(Json(&agent.capabilities))
+                    .bind(Json(&agent.configuration))
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    written.push(row);
+                }
+                tx.commit().await?;
+                Ok((integration, written))
+            }
             .await
         })
     }

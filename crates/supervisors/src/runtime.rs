@@ -248,6 +248,21 @@ impl Runtime {
         agent_type: &str,
         configuration: Option<Value>,
     ) -> Result<Agent, RuntimeError> {
+        let new = self.new_agent(name, agent_type, configuration)?;
+        let agent = self.deps.store.agents().create(org, new).await?;
+        self.adopt_agent(&agent).await
+    }
+
+    /// The row of a new agent of `agent_type`, checked as [`Runtime::spawn_agent`]
+    /// checks it (a type this node runs, a configuration whose `llm` the agent reads),
+    /// for a caller that writes it with other rows in one transaction and then starts
+    /// it with [`Runtime::adopt_agent`].
+    pub fn new_agent(
+        &self,
+        name: &str,
+        agent_type: &str,
+        configuration: Option<Value>,
+    ) -> Result<NewAgent, RuntimeError> {
         let registered = self
             .deps
             .registry
@@ -256,23 +271,25 @@ impl Runtime {
         let configuration =
             configuration.unwrap_or_else(|| registered.default_configuration.clone());
         companyos_actors::llm::check_agent_llm(&configuration)?;
-        let agent = self
+        Ok(NewAgent {
+            name: name.to_owned(),
+            agent_type: agent_type.to_owned(),
+            capabilities: registered.capabilities.clone(),
+            configuration,
+        })
+    }
+
+    /// Starts an agent whose row was just written and gives it the tasks that waited
+    /// for its type: the agent as it is now.
+    pub async fn adopt_agent(&self, agent: &Agent) -> Result<Agent, RuntimeError> {
+        self.start_agent(agent).await?;
+        self.assign_waiting(agent).await?;
+        Ok(self
             .deps
             .store
             .agents()
-            .create(
-                org,
-                NewAgent {
-                    name: name.to_owned(),
-                    agent_type: agent_type.to_owned(),
-                    capabilities: registered.capabilities.clone(),
-                    configuration,
-                },
-            )
-            .await?;
-        self.start_agent(&agent).await?;
-        self.assign_waiting(&agent).await?;
-        Ok(self.deps.store.agents().get(org, agent.id).await?)
+            .get(agent.organization_id, agent.id)
+            .await?)
     }
 
     /// Gives `agent` the organization's tasks that were waiting for an agent of its

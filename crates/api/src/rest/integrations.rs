@@ -201,10 +201,11 @@ async fn connect(
         Err(companyos_store::StoreError::NotFound { .. }) => false,
         Err(error) => return Err(error.into()),
     };
-    let integration = state
+    let agents = default_agents(&state, &access, service).await?;
+    let (integration, agents) = state
         .store
         .integrations()
-        .connect(
+        .connect_with_agents(
             access.organization,
             service,
             &sealed,
@@ -213,11 +214,24 @@ async fn connect(
                 token: &token,
                 secret_encrypted: secret.as_deref(),
             },
+            agents,
         )
         .await?;
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
-    let started = default_agents(&state, &access, service).await;
+    // The rows are written; each agent starts now (one that cannot start here is
+    // started with its organization's tree, as every agent in the table is).
+    let mut started = Vec::with_capacity(agents.len());
+    for agent in agents {
+        if let Err(error) = state.runtime.adopt_agent(&agent).await {
+            tracing::warn!(%error, agent = %agent.id, "a default agent was written but not started yet");
+        }
+        started.push(views::StartedAgent {
+            id: agent.id,
+            name: agent.name,
+            agent_type: agent.agent_type,
+        });
+    }
     if reconnecting {
         // New credentials are tried at once: the card shows their first sync rather than
         // the failure of the old ones.
@@ -267,14 +281,13 @@ async fn connect(
 /// agent that posts its reviews once a person approves them and a security agent that
 /// takes the secrets it finds further (scans the whole files, blocks the pull request,
 /// raises a critical notice), for Vercel a deployment
-/// agent, for Slack a notification agent. Each can be reconfigured or disabled afterwards; an
-/// agent that cannot be started here does not undo the connection. Returns the agents
-/// started.
+/// agent, for Slack a notification agent. Each can be reconfigured or disabled afterwards.
+/// Returns their rows, to be written with the connection in one transaction.
 async fn default_agents(
     state: &AppState,
     access: &crate::rbac::OrgAccess,
     service: Service,
-) -> Vec<views::StartedAgent> {
+) -> Result<Vec<companyos_store::NewAgent>, ApiError> {
     let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
     match service {
         Service::Github => {
@@ -292,7 +305,7 @@ async fn default_agents(
         Service::Slack => wanted.push((names::NOTIFICATION, "Notifications".to_owned(), None)),
         _ => {}
     }
-    let mut started = Vec::new();
+    let mut rows = Vec::new();
     for (agent_type, name, configuration) in wanted {
         if state.runtime.registry().get(agent_type).is_none() {
             continue;
@@ -312,29 +325,12 @@ async fn default_agents(
                     after: None,
                 },
             )
-            .await;
-        match existing {
-            Ok(page) if page.items.is_empty() => {}
-            Ok(_) => continue,
-            Err(error) => {
-                tracing::warn!(%error, agent_type, "cannot look for existing agents");
-                continue;
-            }
-        }
-        match state
-            .runtime
-            .spawn_agent(access.organization, &name, agent_type, configuration)
-            .await
-        {
-            Ok(agent) => started.push(views::StartedAgent {
-                id: agent.id,
-                name: agent.name,
-                agent_type: agent.agent_type,
-            }),
-            Err(error) => tracing::warn!(%error, agent_type, "a default agent was not started"),
+            .await?;
+        if existing.items.is_empty() {
+            rows.push(state.runtime.new_agent(&name, agent_type, configuration)?);
         }
     }
-    started
+    Ok(rows)
 }
 
 #[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

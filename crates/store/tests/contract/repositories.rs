@@ -394,6 +394,64 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let (other, _) = fixtures::organization(&db.store, "other").await;
     let integrations = db.store.integrations();
+    let (third, _) = fixtures::organization(&db.store, "third").await;
+    // A connection and the agents it comes with are written together; a refused agent
+    // leaves no connection behind.
+    let agent = |name: &str| NewAgent {
+        name: name.into(),
+        agent_type: "vercel_watcher".into(),
+        capabilities: vec!["sync_integration".into()],
+        configuration: json!({}),
+    };
+    let webhook = WebhookSetup {
+        token: "token-v",
+        secret_encrypted: None,
+    };
+    assert!(matches!(
+        integrations
+            .connect_with_agents(
+                third.id,
+                Service::Vercel,
+                "k1:v",
+                json!({}),
+                webhook,
+                vec![agent("")]
+            )
+            .await,
+        Err(StoreError::Invalid { field: "name", .. })
+    ));
+    assert!(matches!(
+        integrations.get(third.id, Service::Vercel).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let (vercel, agents) = integrations
+        .connect_with_agents(
+            third.id,
+            Service::Vercel,
+            "k1:v",
+            json!({}),
+            webhook,
+            vec![agent("Vercel watcher")],
+        )
+        .await
+        .expect("connect with agents");
+    assert_eq!(vercel.service, Service::Vercel);
+    assert_eq!(
+        agents
+            .iter()
+            .map(|agent| (agent.organization_id, agent.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(third.id, "Vercel watcher")]
+    );
+    assert_eq!(
+        db.store
+            .agents()
+            .get(third.id, agents[0].id)
+            .await
+            .expect("agent")
+            .agent_type,
+        "vercel_watcher"
+    );
     let github = integrations
         .connect(
             org.id,
@@ -544,7 +602,7 @@ async fn integrations_connect_reconnect_and_carry_webhooks(db: &TestDb) {
         ),
         ("k3:cipher", Some("k3:secret"))
     );
-    assert_eq!(integrations.list_all().await.expect("all").len(), 2);
+    assert_eq!(integrations.list_all().await.expect("all").len(), 3);
 
     let hook = integrations
         .add_webhook(
