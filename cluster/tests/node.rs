@@ -125,6 +125,58 @@ fn with_no_configuration_a_node_serves_on_sqlite_under_data() {
     assert!(page.contains("CompanyOS"));
 }
 
+/// The console's files are served compressed to a browser that accepts it, and as they
+/// are to one that does not.
+#[test]
+fn the_console_is_served_compressed() {
+    use std::io::{Read, Write};
+    let directory = tempfile::tempdir().expect("tempdir");
+    let console = directory.path().join("console");
+    std::fs::create_dir_all(console.join("assets")).expect("console dir");
+    std::fs::write(
+        console.join("index.html"),
+        "<!doctype html><title>CompanyOS</title>",
+    )
+    .expect("index");
+    let script = "export const words = 'the console, compressed';\n".repeat(400);
+    std::fs::write(console.join("assets/main.js"), &script).expect("script");
+    std::fs::write(
+        directory.path().join("companyos.toml"),
+        "[console]\ndir = \"console\"\n",
+    )
+    .expect("config");
+    let node = start(directory.path(), &["--listen", "127.0.0.1:0"]);
+    let host = node.base_url.trim_start_matches("http://").to_owned();
+    let fetch = |encoding: &str| {
+        let mut stream = std::net::TcpStream::connect(&host).expect("connect");
+        write!(
+            stream,
+            "GET /assets/main.js HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: {encoding}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let split = response
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .expect("headers");
+        let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+        (head, response.len() - split - 4)
+    };
+    for encoding in ["br", "gzip"] {
+        let (head, length) = fetch(encoding);
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(
+            head.contains(&format!("content-encoding: {encoding}")),
+            "{encoding}: {head}"
+        );
+        assert!(length < script.len() / 4, "{encoding}: {length} bytes");
+    }
+    let (head, length) = fetch("identity");
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert!(length >= script.len(), "{length} bytes");
+}
+
 /// The data directory holds password hashes, webhook URL tokens and keys: it is the
 /// owner's alone, and so are the database and its journal files — also when an older
 /// node left them readable by others.
