@@ -38,8 +38,7 @@ export type Role = Schemas['MemberRole'];
 export type UserRole = Schemas['UserRole'];
 
 export type AgentRow = Schemas['Agent'];
-// until openapi: `requested_by` (the member who created the task by hand) comes with the node's newer document.
-export type TaskRow = Schemas['AgentTask'] & { requested_by?: string | null };
+export type TaskRow = Schemas['AgentTask'];
 export type RepositoryRow = Schemas['Repository'];
 export type PullRequestRow = Schemas['PullRequest'];
 export type DeploymentRow = Schemas['Deployment'];
@@ -88,41 +87,9 @@ export type TreeNode = Schemas['TreeNode'];
 export type RestartPolicy = Schemas['Policy'];
 export type SupervisionTree = Schemas['Tree'];
 
-// until openapi: the node's newer routes (schedules, the language model's settings);
-// replace by the generated schemas' aliases when openapi/openapi.json describes them.
 /** A schedule: a task the node creates for an agent on a five-field cron expression (UTC). */
-export interface ScheduleRow {
-  id: string;
-  organization_id: string;
-  agent_id: string;
-  name: string;
-  cron_expression: string;
-  task_type: string;
-  input_data: Record<string, unknown> | null;
-  priority: number;
-  enabled: boolean;
-  last_run_at: string | null;
-  next_run_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type ScheduleRow = Schemas['Schedule'];
 /** `POST /api/schedules`. */
-export interface NewScheduleBody {
-  name: string;
-  agent_id: string;
-  task_type: string;
-  cron_expression: string;
-  input_data?: Record<string, unknown>;
-  priority?: number;
-}
+export type NewScheduleBody = Schemas['CreateSchedule'];
 /** The node's language model, as its operator set it (`GET /api/settings/llm`); null: not set (a budget: no limit). */
-export interface LlmSettings {
-  enabled: boolean;
-  provider: string | null;
-  model: string | null;
-  base_url: string | null;
-  api_key_set: boolean;
-  tokens_per_day: number | null;
-  requests_per_minute: number | null;
-  max_tokens: number | null;
-}
+export type LlmSettings = Schemas['LlmSettings'];

@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { LineChart as LineChartIcon, Radar, Search } from 'lucide-react';
 import { useSearchParams } from 'react-router';
-import { api, call } from '../api/untilOpenapi';
+import { api, call } from '../api/rest';
 import { useOrgKey } from '../api/hooks';
 import { actorName, memberNames, useMembers } from '../api/members';
 import { useLive } from '../api/live';

@@ -31,7 +31,6 @@ const restMock = vi.hoisted(() => () => ({
   call: async (request: Promise<{ data: unknown }>) => (await request).data,
 }));
 vi.mock('../api/rest', restMock);
-vi.mock('../api/untilOpenapi', restMock);
 
 const { EventLog, eventFilterOf, eventSummary } = await import('./Intelligence');
 

@@ -17,7 +17,6 @@ import { shortId } from '../../lib/time';
 import { WaitingNotice } from './Waiting';
 import { waitingOf } from './waiting';
 import { DecisionLine, DecisionPreview, titleOf } from './decision';
-import { api as nextApi } from '../../api/untilOpenapi';
 import { actorName, useMemberNames } from '../../api/members';
 import type { EventRow } from '../../api/models';
 
@@ -146,7 +145,7 @@ function TeamDecisions() {
     queryKey: useOrgKey('tasks', 'audit-decisions'),
     // The audit entry may land just after the task's update: look again a little later too.
     refetchInterval: 15_000,
-    queryFn: () => call(nextApi.GET('/api/analytics/events', { params: { query: { source: 'audit', limit: 100 } } })),
+    queryFn: () => call(api.GET('/api/analytics/events', { params: { query: { source: 'audit', limit: 100 } } })),
   });
   const decisions = decisionsOf(events.data?.items).slice(0, 10);
   if (decisions.length === 0) return null;

@@ -9,7 +9,7 @@ import { TaskOutput } from './TaskOutput';
 import { WaitingNotice } from './Waiting';
 import { waitingOf } from './waiting';
 import { useAgents } from './queries';
-import { api, call } from '../../api/untilOpenapi';
+import { api, call } from '../../api/rest';
 import { gql } from '../../api/graphql';
 import { EventsQuery } from '../../api/documents';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';

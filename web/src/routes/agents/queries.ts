@@ -1,6 +1,6 @@
 // Agent and task reads shared by the agents area.
 import { useQuery } from '@tanstack/react-query';
-import { api, call } from '../../api/untilOpenapi';
+import { api, call } from '../../api/rest';
 import { gql } from '../../api/graphql';
 import { AgentsQuery } from '../../api/documents';
 import { useOrganization, useOrgKey } from '../../api/hooks';

@@ -54,7 +54,6 @@ const restMock = vi.hoisted(() => async () => {
   };
 });
 vi.mock('../../api/rest', restMock);
-vi.mock('../../api/untilOpenapi', restMock);
 
 const { TaskDetail, timelineOf, outcomeOf } = await import('./TaskDetail');
 

@@ -26,7 +26,6 @@ const restMock = vi.hoisted(() => () => ({
   call: async (request: Promise<{ data: unknown }>) => (await request).data,
 }));
 vi.mock('../../api/rest', restMock);
-vi.mock('../../api/untilOpenapi', restMock);
 
 const { TaskQueue, filterOf } = await import('./TaskQueue');
 const { taskQuery } = await import('./queries');

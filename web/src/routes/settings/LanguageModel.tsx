@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Bot } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { api, call } from '../../api/untilOpenapi';
+import { api, call } from '../../api/rest';
 import { useOrgKey } from '../../api/hooks';
 import { Badge, Card, EmptyState, ErrorNotice, LoadingBlock, Mono } from '../../components/ui';
 

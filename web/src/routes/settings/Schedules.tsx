@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { CalendarClock, Pause, Play, Plus, Trash2 } from 'lucide-react';
-import { api, call } from '../../api/untilOpenapi';
+import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
 import type { ScheduleRow } from '../../api/models';
@@ -214,7 +214,7 @@ export function Schedules() {
   const reason = useScheduleReason();
   const [creating, setCreating] = useState(false);
   const names = new Map((agents.data?.agents.items ?? []).map((agent) => [agent.id, agent]));
-  const items = schedules.data ?? [];
+  const items = schedules.data?.items ?? [];
   return (
     <Card
       title={`Schedules${items.length ? ` (${items.length})` : ''}`}

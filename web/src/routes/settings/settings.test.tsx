@@ -54,7 +54,7 @@ const restMock = vi.hoisted(() => async () => {
   const answer = (status: number, body: unknown) => ({ data: status < 400 ? body : undefined, error: status >= 400 ? body : undefined, response: new Response(null, { status }) });
   const GETS: Record<string, () => unknown> = {
     '/api/settings/llm': () => state.llm,
-    '/api/schedules': () => state.schedules,
+    '/api/schedules': () => ({ items: state.schedules }),
     '/api/integrations': () => ({ items: [{ id: 'i1', service: 'github', status: 'active', metadata: {}, last_sync_at: '2026-01-01T00:00:00Z', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' }] }),
     '/api/organizations/{id}/members': () => ({ items: [{ user_id: 'u1', name: 'Olivia Owner', email: 'o@acme.test', role: 'owner', joined_at: '2026-01-01T00:00:00Z' }] }),
     '/api/organizations/{id}/invitations': () => ({ items: [] }),
@@ -71,7 +71,6 @@ const restMock = vi.hoisted(() => async () => {
   };
 });
 vi.mock('../../api/rest', restMock);
-vi.mock('../../api/untilOpenapi', restMock);
 
 const { SettingsArea } = await import('./SettingsArea');
 
