@@ -3,12 +3,10 @@
 // does not have the route (404) offers no GitHub login.
 import { useQuery } from '@tanstack/react-query';
 import { problemFromResponse } from './problem';
+import type { components } from './generated/openapi';
 
-// until openapi: GET /api/auth/providers (contract item 8) is not in openapi/openapi.json yet.
-export interface AuthProviders {
-  github: boolean;
-  open_registration: boolean;
-}
+/** The document's `SignInProviders`. */
+export type AuthProviders = components['schemas']['SignInProviders'];
 
 /** What an older node without the route offers: no GitHub login, registration as before. */
 export const WITHOUT_PROVIDERS: AuthProviders = { github: false, open_registration: true };

@@ -271,10 +271,9 @@ export function Shell() {
             onClick={() => setPaletteOpen(true)}
             className="flex h-8 shrink-0 items-center gap-2 rounded-md border border-line bg-bg px-2 text-[13px] text-muted hover:border-ring sm:ml-2 sm:w-full sm:max-w-80 sm:shrink sm:px-2.5"
             title="Open the command palette (Ctrl K)"
-            aria-label="Jump to or run… (command palette, Ctrl K)"
           >
             <Search className="size-3.5" aria-hidden />
-            <span className="hidden flex-1 text-left sm:inline">Jump to or run…</span>
+            <span className="sr-only text-left sm:not-sr-only sm:flex-1">Jump to or run…</span>
             <kbd className="hidden rounded border border-line px-1 font-mono text-[11px] sm:inline">Ctrl K</kbd>
           </button>
           <div className="ml-auto flex shrink-0 items-center gap-2 md:gap-3">

@@ -5,14 +5,9 @@
 // Pure, so it is unit-tested.
 import type { IntegrationRow } from '../api/models';
 
-// until openapi: `last_sync` comes with the node's newer document (contract item 4); then
-// IntegrationView is IntegrationRow itself.
-export interface LastSync {
-  at: string;
-  ok: boolean;
-  error?: string | null;
-}
-export type IntegrationView = IntegrationRow & { last_sync?: LastSync | null };
+/** How the last sync went (the document's `LastSync`). */
+export type LastSync = NonNullable<IntegrationRow['last_sync']>;
+export type IntegrationView = IntegrationRow;
 
 export type HealthTone = 'green' | 'amber' | 'red' | 'gray';
 
