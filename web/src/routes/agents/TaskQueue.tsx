@@ -187,7 +187,8 @@ export function TaskQueue() {
     setSearch(next, { replace: true });
   };
   const agentTypes = (types.data?.items ?? []).map((type) => type.type).sort();
-  const taskTypes = [...new Set([...(types.data?.items ?? []).flatMap((type) => type.capabilities), ...(filter.type ? [filter.type] : [])])].sort();
+  // What this organization's agents can run and the listed tasks' types (not every type the node knows).
+  const taskTypes = [...new Set([...(agents.data?.agents.items ?? []).flatMap((agent) => agent.capabilities), ...(tasks.data?.items ?? []).map((task) => task.task_type), ...(filter.type ? [filter.type] : [])])].sort();
   const filtered = Boolean(filter.status || filter.q || filter.type || filter.agentType);
   const clearFilters = () => {
     const next = new URLSearchParams(search);

@@ -12,7 +12,7 @@ vi.mock('../../api/hooks', () => ({
   useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
   useOrganization: () => ({ organizationId: 'o1', role: 'viewer', me: { id: 'u1' } }),
 }));
-vi.mock('../../api/graphql', () => ({ gql: async () => ({ agents: { items: [] } }) }));
+vi.mock('../../api/graphql', () => ({ gql: async () => ({ agents: { items: [{ id: 'a2', name: 'reviewer', type: 'code_review', capabilities: ['analyze_pr', 'post_review'] }] } }) }));
 const restMock = vi.hoisted(() => () => ({
   api: {
     GET: async (path: string, init?: { params?: { query?: Record<string, unknown> } }) => {
@@ -75,6 +75,8 @@ describe('the task filters', () => {
     await userEvent.type(screen.getByRole('searchbox', { name: 'Search tasks' }), 'timeout{Enter}');
     await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent('?q=timeout'));
     await screen.findByRole('option', { name: 'post_review' });
+    // The node's other types (a text_stats agent's count_text) are not this organization's: not offered.
+    expect(screen.queryByRole('option', { name: 'count_text' })).not.toBeInTheDocument();
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Task type' }), 'post_review');
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Agent type' }), 'code_review');
     await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent('?q=timeout&type=post_review&agent_type=code_review'));
