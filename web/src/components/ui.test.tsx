@@ -119,6 +119,7 @@ describe('Card', () => {
     expect(flush.className.split(' ')).toContain('p-0');
     expect(flush.className.split(' ')).not.toContain('p-4');
     expect(flush.className).toContain('has-[table]:overflow-x-auto');
+    expect(flush.className).toContain('has-[table]:relative');
     expect(flush.closest('section')!.className).toContain('min-w-0');
   });
 });

@@ -39,7 +39,7 @@ export function buttonClass(variant: Variant = 'secondary', size: 'sm' | 'md' = 
 /**
  * A button. `disabledReason` says why it is disabled: while `disabled` (and not loading)
  * the reason is its tooltip (`title`) and its accessible description (`aria-describedby`
- * to a visually hidden text), so a person never meets a dead button without being told why.
+ * to a hidden text), so a person never meets a dead button without being told why.
  */
 export function Button({
   variant = 'secondary',
@@ -78,8 +78,10 @@ export function Button({
   return (
     <>
       {button}
+      {/* Hidden, yet read as the description: a visually hidden (absolute) span escaped a
+          scrolling table and widened the page. */}
       {why && (
-        <span id={reasonId} className="sr-only">
+        <span id={reasonId} hidden>
           {why}
         </span>
       )}
@@ -101,7 +103,8 @@ export function Card({ title, actions, children, className, bodyClassName, id }:
         </header>
       )}
       {/* `bodyClassName` replaces the default padding (with both, p-4 came later in the CSS and won). */}
-      <div className={cx(bodyClassName ?? 'p-4', 'has-[table]:overflow-x-auto')}>{children}</div>
+      {/* Relative too: a visually hidden (absolute) header cell stays inside the scroller instead of widening the page. */}
+      <div className={cx(bodyClassName ?? 'p-4', 'has-[table]:relative has-[table]:overflow-x-auto')}>{children}</div>
     </section>
   );
 }
