@@ -418,6 +418,29 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
     .await;
     let (owner, org) = server.owner("owner@model.example", "Model").await;
     let owner = Caller::new(&owner, &org);
+    // The node's model as members read it in Settings: never its key.
+    let (status, llm) = server
+        .call(Method::GET, "/api/settings/llm", &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{llm}");
+    assert_eq!(
+        (
+            &llm["enabled"],
+            &llm["provider"],
+            &llm["model"],
+            &llm["api_key_set"],
+            &llm["tokens_per_day"]
+        ),
+        (
+            &json!(true),
+            &json!("openai"),
+            &json!("gpt-4o-mini"),
+            &json!(true),
+            &json!(1000)
+        ),
+        "{llm}"
+    );
+    assert!(!llm.to_string().contains("sk-test-model-key"), "{llm}");
     let (status, connected) = server
         .call(
             Method::POST,

@@ -219,7 +219,7 @@ async fn llm_settings(
             provider: Some(llm.config.provider.to_string()),
             model: Some(llm.config.model.clone()),
             base_url: Some(llm.config.base_url.clone()),
-            api_key_set: true,
+            api_key_set: !llm.config.api_key.is_empty(),
             tokens_per_day: llm.tokens_per_day,
             requests_per_minute: llm.requests_per_minute,
             max_tokens: Some(llm.config.max_tokens),

@@ -14,6 +14,11 @@ impl Secret {
         Self(Arc::from(value.into()))
     }
 
+    /// Whether there is no credential at all (a local model server needs none).
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+
     /// The credential itself, for building the request that carries it.
     pub(crate) fn expose(&self) -> &str {
         &self.0
