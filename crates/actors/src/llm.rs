@@ -1,8 +1,8 @@
 //! Agents' use of a language model: the node's model (settings `llm.*`), overridable per
 //! agent in its configuration (`{"llm": {"model": "…", "base_url": "…", "provider": "…",
 //! "tokens_per_day": 200000, "requests_per_minute": 20, "enabled": false}}` — the API key
-//! is the node's, never an agent's configuration), and the budgets that are supervision
-//! policy: a request that would pass an agent's tokens per day or requests per minute
+//! is the node's, never an agent's configuration; an agent's budgets and answer length
+//! may only lower the node's), and the budgets that are supervision policy: a request that would pass an agent's tokens per day or requests per minute
 //! is not sent, and its task waits ([`TaskFailure::Later`]) until the budget allows it.
 //!
 //! Nothing a rule flags as secret reaches a model: every prompt is masked with
@@ -181,11 +181,12 @@ impl LlmGate {
         if let Some(model) = &own.model {
             config.model = model.clone();
         }
-        if let Some(max_tokens) = own.max_tokens {
-            config.max_tokens = max_tokens;
-        }
-        let tokens = own.tokens_per_day.or(settings.tokens_per_day);
-        let requests = own.requests_per_minute.or(settings.requests_per_minute);
+        // An agent's settings may lower the operator's limits, never lift them.
+        config.max_tokens = own
+            .max_tokens
+            .map_or(config.max_tokens, |own| own.min(config.max_tokens));
+        let tokens = lower(own.tokens_per_day, settings.tokens_per_day);
+        let requests = lower(own.requests_per_minute, settings.requests_per_minute);
         let agent = ctx.agent.id;
         {
             let mut spend = self
@@ -268,6 +269,14 @@ pub fn check_agent_llm(configuration: &Value) -> Result<(), LlmConfigError> {
     }
 }
 
+/// The tighter of an agent's limit and the node's (no limit on one side: the other's).
+fn lower<T: Ord>(agent: Option<T>, node: Option<T>) -> Option<T> {
+    match (agent, node) {
+        (Some(agent), Some(node)) => Some(agent.min(node)),
+        (agent, node) => agent.or(node),
+    }
+}
+
 fn agent_llm(configuration: &Value) -> AgentLlm {
     configuration
         .get("llm")
@@ -316,6 +325,19 @@ mod tests {
             .expect("day budget");
         assert!(wait > Duration::from_secs(23 * 3600) && reason.contains("100 tokens per day"));
         assert!(spend.wait(start + DAY, Some(100), None).is_none());
+    }
+
+    #[test]
+    fn an_agents_budget_only_lowers_the_nodes() {
+        assert_eq!(lower(Some(100_000_u32), Some(20)), Some(20), "never lifted");
+        assert_eq!(lower(Some(5_u32), Some(20)), Some(5), "lowered");
+        assert_eq!(
+            lower(Some(5_u32), None),
+            Some(5),
+            "set where the node has none"
+        );
+        assert_eq!(lower(None, Some(20_u32)), Some(20), "the node's by default");
+        assert_eq!(lower::<u32>(None, None), None);
     }
 
     #[test]

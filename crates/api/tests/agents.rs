@@ -510,7 +510,20 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
     );
 
     // The day's tokens are spent: the next review waits, saying why, and the model is
-    // not asked.
+    // not asked — even after a member raises the agent's own budget (an agent may only
+    // lower the node's).
+    let (status, raised) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/agents/{reviewer}"),
+            &owner,
+            Some(
+                json!({"configuration": {"post": "approval", "max_comments": 30,
+                "llm": {"tokens_per_day": 1_000_000, "requests_per_minute": 100_000}}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{raised}");
     let second = create_task(&server, &owner, review("second")).await;
     let second_id = second["id"].as_str().expect("id").to_owned();
     let waiting = task_where(&server, &owner, "analyze_pr", "pending", |task| {
