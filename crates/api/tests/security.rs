@@ -1073,6 +1073,17 @@ async fn nul_characters_are_refused_naming_the_field(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["field"], "variables.t");
+    // Written as an escape in the query's own text: refused as well, never a 500.
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/graphql",
+            &caller,
+            Some(json!({"query": "mutation { spawnAgent(name: \"a\\u0000b\", type: \"text_stats\") { id } }"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["field"], "query");
     server.stop().await;
 }
 

@@ -87,8 +87,9 @@ async fn execute(
         .map(|value| parse_organization(value.to_str().unwrap_or_default()))
         .transpose()?;
     let request = request.into_inner();
-    // A NUL character is refused like everywhere at the edge, naming where it was.
-    if request.query.contains('\0') {
+    // A NUL character is refused like everywhere at the edge, naming where it was —
+    // also written as an escape inside one of the query's own string literals.
+    if request.query.contains('\0') || request.query.contains("\\u0000") {
         return Err(crate::error::nul_problem("query"));
     }
     if let Ok(variables) = serde_json::to_value(&request.variables)
