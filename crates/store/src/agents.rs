@@ -33,6 +33,13 @@ macro_rules! outcome_update {
 
 const OUTCOME_UPDATE: &str = outcome_update!();
 
+/// A new agent ($1 id, $2 organization, $3 name, $4 type, $5 status, $6 capabilities,
+/// $7 configuration, $8 now).
+pub(crate) const INSERT_AGENT: &str =
+    "INSERT INTO agents (id, organization_id, name, agent_type, status, capabilities,
+        configuration, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *";
+
 /// Records a lifecycle transition ($3 status, $4 current task, $5 now).
 macro_rules! status_update {
     () => {
@@ -200,21 +207,17 @@ impl Agents<'_> {
         non_empty("agent_type", &new.agent_type, 100)?;
         let at = self.store.now();
         writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO agents (id, organization_id, name, agent_type, status, capabilities, configuration,
-                        created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *",
-            )
-            .bind(AgentId::new())
-            .bind(org)
-            .bind(&new.name)
-            .bind(&new.agent_type)
-            .bind(AgentStatus::Idle)
-            .bind(Json(&new.capabilities))
-            .bind(Json(&new.configuration))
-            .bind(at)
-            .fetch_one(pool)
-            .await
+            sqlx::query_as(INSERT_AGENT)
+                .bind(AgentId::new())
+                .bind(org)
+                .bind(&new.name)
+                .bind(&new.agent_type)
+                .bind(AgentStatus::Idle)
+                .bind(Json(&new.capabilities))
+                .bind(Json(&new.configuration))
+                .bind(at)
+                .fetch_one(pool)
+                .await
         })
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::agents::{Agent, NewAgent};
+use crate::agents::{Agent, INSERT_AGENT, NewAgent};
 use crate::db::Store;
 use crate::enums::{AgentStatus, IntegrationStatus, Service};
 use crate::error::StoreError;
@@ -153,11 +153,7 @@ impl Integrations<'_> {
                 .await?;
                 let mut written = Vec::with_capacity(agents.len());
                 for agent in &agents {
-                    let row: Agent = sqlx::query_as(
-                        "INSERT INTO agents (id, organization_id, name, agent_type, status, capabilities,
-                                configuration, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *",
-                    )
+                    let row: Agent = sqlx::query_as(INSERT_AGENT)
                     .bind(AgentId::new())
                     .bind(org)
                     .bind(&agent.name)

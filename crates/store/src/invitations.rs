@@ -10,6 +10,7 @@ use crate::db::Store;
 use crate::enums::MemberRole;
 use crate::error::StoreError;
 use crate::ids::{InvitationId, MemberId, OrgId, UserId};
+use crate::organizations::INSERT_MEMBER_UNLESS_MEMBER;
 use crate::validate::validate_email;
 
 /// An invitation to join an organization with a role; the token is stored hashed.
@@ -46,6 +47,13 @@ pub mod revoked_reason {
     /// Its inviter was removed, or demoted below the role that may send it.
     pub const INVITER_LOST_RIGHTS: &str = "inviter_lost_rights";
 }
+
+/// Uses up a live invitation ($1 id) for a user ($2) at $3: its organization and role,
+/// or no row when it was used, revoked or has expired.
+pub(crate) const ACCEPT_INVITATION: &str =
+    "UPDATE invitations SET accepted_at = $3, accepted_by = $2
+     WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+     RETURNING organization_id, role";
 
 pub struct Invitations<'a> {
     store: &'a Store,
@@ -146,30 +154,23 @@ impl Invitations<'_> {
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
-                let accepted: Option<(OrgId, MemberRole)> = sqlx::query_as(
-                    "UPDATE invitations SET accepted_at = $3, accepted_by = $2
-                     WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
-                     RETURNING organization_id, role",
-                )
-                .bind(id)
-                .bind(user)
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let accepted: Option<(OrgId, MemberRole)> = sqlx::query_as(ACCEPT_INVITATION)
+                    .bind(id)
+                    .bind(user)
+                    .bind(at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let Some((org, role)) = accepted else {
                     return Ok(None);
                 };
-                sqlx::query(
-                    "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(MemberId::new())
-                .bind(org)
-                .bind(user)
-                .bind(role)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INSERT_MEMBER_UNLESS_MEMBER)
+                    .bind(MemberId::new())
+                    .bind(org)
+                    .bind(user)
+                    .bind(role)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(Some((org, role)))
             }

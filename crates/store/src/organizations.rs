@@ -50,6 +50,32 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
+/// A new organization ($1 id, $2 name, $3 slug, $4 settings, $5 now).
+macro_rules! insert_organization {
+    () => {
+        "INSERT INTO organizations (id, name, slug, settings, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $5)"
+    };
+}
+pub(crate) const INSERT_ORGANIZATION: &str = concat!(insert_organization!(), " RETURNING *");
+/// …or nothing when its address is taken.
+pub(crate) const INSERT_ORGANIZATION_UNLESS_TAKEN: &str = concat!(
+    insert_organization!(),
+    " ON CONFLICT DO NOTHING RETURNING *"
+);
+
+/// A membership ($1 id, $2 organization, $3 user, $4 role, $5 now).
+macro_rules! insert_member {
+    () => {
+        "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
+         VALUES ($1, $2, $3, $4, $5)"
+    };
+}
+pub(crate) const INSERT_MEMBER: &str = insert_member!();
+/// …or nothing when the user is a member already.
+pub(crate) const INSERT_MEMBER_UNLESS_MEMBER: &str =
+    concat!(insert_member!(), " ON CONFLICT DO NOTHING");
+
 pub(crate) fn validate_slug(slug: &str) -> Result<(), StoreError> {
     let valid = !slug.is_empty()
         && slug.len() <= 100
@@ -85,28 +111,22 @@ impl Organizations<'_> {
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
-                let organization: Organization = sqlx::query_as(
-                    "INSERT INTO organizations (id, name, slug, settings, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING *",
-                )
-                .bind(id)
-                .bind(name)
-                .bind(slug)
-                .bind(Json(serde_json::json!({})))
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(MemberId::new())
-                .bind(id)
-                .bind(owner)
-                .bind(MemberRole::Owner)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+                let organization: Organization = sqlx::query_as(INSERT_ORGANIZATION)
+                    .bind(id)
+                    .bind(name)
+                    .bind(slug)
+                    .bind(Json(serde_json::json!({})))
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(INSERT_MEMBER)
+                    .bind(MemberId::new())
+                    .bind(id)
+                    .bind(owner)
+                    .bind(MemberRole::Owner)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(organization)
             }
@@ -217,17 +237,14 @@ impl Organizations<'_> {
         role: MemberRole,
     ) -> Result<Membership, StoreError> {
         writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING *",
-            )
-            .bind(MemberId::new())
-            .bind(org)
-            .bind(user)
-            .bind(role)
-            .bind(self.store.now())
-            .fetch_one(pool)
-            .await
+            sqlx::query_as(concat!(insert_member!(), " RETURNING *"))
+                .bind(MemberId::new())
+                .bind(org)
+                .bind(user)
+                .bind(role)
+                .bind(self.store.now())
+                .fetch_one(pool)
+                .await
         })
     }
 

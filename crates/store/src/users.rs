@@ -10,7 +10,10 @@ use crate::db::Store;
 use crate::enums::{MemberRole, UserRole};
 use crate::error::StoreError;
 use crate::ids::{InvitationId, MemberId, OrgId, UserId};
-use crate::organizations::{Organization, validate_slug};
+use crate::invitations::ACCEPT_INVITATION;
+use crate::organizations::{
+    INSERT_MEMBER, INSERT_ORGANIZATION_UNLESS_TAKEN, Organization, validate_slug,
+};
 use crate::validate::{non_empty, validate_email};
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -48,6 +51,19 @@ pub struct NewUser {
     pub email_verified: bool,
 }
 
+/// A new account ($1 id … $9 now, $10 when its address was verified).
+macro_rules! insert_user {
+    () => {
+        "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings,
+                created_at, updated_at, email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)"
+    };
+}
+const INSERT_USER: &str = concat!(insert_user!(), " RETURNING *");
+/// …or nothing when its address (or GitHub account) has one already.
+const INSERT_USER_UNLESS_TAKEN: &str =
+    concat!(insert_user!(), " ON CONFLICT DO NOTHING RETURNING *");
+
 pub struct Users<'a> {
     store: &'a Store,
 }
@@ -79,23 +95,19 @@ impl Users<'_> {
         non_empty("name", &new.name, 255)?;
         let at = self.store.now();
         writer!(self.store, |pool| {
-            sqlx::query_as(
-                "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings, created_at,
-                        updated_at, email_verified_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING *",
-            )
-            .bind(UserId::new())
-            .bind(new.email.to_lowercase())
-            .bind(&new.name)
-            .bind(&new.avatar_url)
-            .bind(new.role.unwrap_or(UserRole::Member))
-            .bind(&new.password_hash)
-            .bind(new.github_id)
-            .bind(Json(serde_json::json!({})))
-            .bind(at)
-            .bind(new.email_verified.then_some(at))
-            .fetch_one(pool)
-            .await
+            sqlx::query_as(INSERT_USER)
+                .bind(UserId::new())
+                .bind(new.email.to_lowercase())
+                .bind(&new.name)
+                .bind(&new.avatar_url)
+                .bind(new.role.unwrap_or(UserRole::Member))
+                .bind(&new.password_hash)
+                .bind(new.github_id)
+                .bind(Json(serde_json::json!({})))
+                .bind(at)
+                .bind(new.email_verified.then_some(at))
+                .fetch_one(pool)
+                .await
         })
     }
 
@@ -118,56 +130,46 @@ impl Users<'_> {
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
-                let user: Option<User> = sqlx::query_as(
-                    "INSERT INTO users (id, email, name, avatar_url, role, password_hash, github_id, settings,
-                            created_at, updated_at, email_verified_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
-                     ON CONFLICT DO NOTHING RETURNING *",
-                )
-                .bind(UserId::new())
-                .bind(new.email.to_lowercase())
-                .bind(&new.name)
-                .bind(&new.avatar_url)
-                .bind(new.role.unwrap_or(UserRole::Member))
-                .bind(&new.password_hash)
-                .bind(new.github_id)
-                .bind(Json(serde_json::json!({})))
-                .bind(at)
-                .bind(new.email_verified.then_some(at))
-                .fetch_optional(&mut *tx)
-                .await?;
+                let user: Option<User> = sqlx::query_as(INSERT_USER_UNLESS_TAKEN)
+                    .bind(UserId::new())
+                    .bind(new.email.to_lowercase())
+                    .bind(&new.name)
+                    .bind(&new.avatar_url)
+                    .bind(new.role.unwrap_or(UserRole::Member))
+                    .bind(&new.password_hash)
+                    .bind(new.github_id)
+                    .bind(Json(serde_json::json!({})))
+                    .bind(at)
+                    .bind(new.email_verified.then_some(at))
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let Some(user) = user else {
                     return Ok(Err(RegistrationRefused::EmailTaken));
                 };
                 let (organization, role) = match joining {
                     Joining::Create { name, slug } => {
-                        let organization: Option<Organization> = sqlx::query_as(
-                            "INSERT INTO organizations (id, name, slug, settings, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING RETURNING *",
-                        )
-                        .bind(OrgId::new())
-                        .bind(name)
-                        .bind(slug)
-                        .bind(Json(serde_json::json!({})))
-                        .bind(at)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                        let organization: Option<Organization> =
+                            sqlx::query_as(INSERT_ORGANIZATION_UNLESS_TAKEN)
+                                .bind(OrgId::new())
+                                .bind(name)
+                                .bind(slug)
+                                .bind(Json(serde_json::json!({})))
+                                .bind(at)
+                                .fetch_optional(&mut *tx)
+                                .await?;
                         let Some(organization) = organization else {
                             return Ok(Err(RegistrationRefused::SlugTaken));
                         };
                         (organization, MemberRole::Owner)
                     }
                     Joining::Invitation(invitation) => {
-                        let accepted: Option<(OrgId, MemberRole)> = sqlx::query_as(
-                            "UPDATE invitations SET accepted_at = $3, accepted_by = $2
-                             WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
-                             RETURNING organization_id, role",
-                        )
-                        .bind(invitation)
-                        .bind(user.id)
-                        .bind(at)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                        let accepted: Option<(OrgId, MemberRole)> =
+                            sqlx::query_as(ACCEPT_INVITATION)
+                                .bind(invitation)
+                                .bind(user.id)
+                                .bind(at)
+                                .fetch_optional(&mut *tx)
+                                .await?;
                         let Some((org, role)) = accepted else {
                             return Ok(Err(RegistrationRefused::InvitationGone));
                         };
@@ -179,17 +181,14 @@ impl Users<'_> {
                         (organization, role)
                     }
                 };
-                sqlx::query(
-                    "INSERT INTO organization_members (id, organization_id, user_id, role, joined_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(MemberId::new())
-                .bind(organization.id)
-                .bind(user.id)
-                .bind(role)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INSERT_MEMBER)
+                    .bind(MemberId::new())
+                    .bind(organization.id)
+                    .bind(user.id)
+                    .bind(role)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(Ok((user, organization, role)))
             }

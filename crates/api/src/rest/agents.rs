@@ -317,6 +317,32 @@ async fn agent_audit(
     audit::record(state, access, audit).await;
 }
 
+/// The organization's agent `agent_id` (a 404 naming `agent_id` when there is none),
+/// once it is known to perform `task_type` tasks (a 422 naming `task_type` otherwise).
+pub(crate) async fn agent_for(
+    state: &AppState,
+    access: &OrgAccess,
+    agent_id: AgentId,
+    task_type: &str,
+) -> Result<companyos_store::Agent, ApiError> {
+    let agent = state
+        .store
+        .agents()
+        .get(access.organization, agent_id)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound { .. } => ApiError {
+                field: Some("agent_id".into()),
+                ..ApiError::not_found("no such agent in this organization")
+            },
+            other => other.into(),
+        })?;
+    state
+        .runtime
+        .check_task_type(&agent.agent_type, task_type)?;
+    Ok(agent)
+}
+
 /// Records a decision about a task in the audit trail.
 pub(crate) async fn task_audit(
     state: &AppState,
@@ -427,21 +453,7 @@ async fn create_task(
     ApiJson(body): ApiJson<CreateTask>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
-    let agent = state
-        .store
-        .agents()
-        .get(access.organization, body.agent_id)
-        .await
-        .map_err(|error| match error {
-            StoreError::NotFound { .. } => ApiError {
-                field: Some("agent_id".into()),
-                ..ApiError::not_found("no such agent in this organization")
-            },
-            other => other.into(),
-        })?;
-    state
-        .runtime
-        .check_task_type(&agent.agent_type, body.task_type.trim())?;
+    let agent = agent_for(&state, &access, body.agent_id, body.task_type.trim()).await?;
     let mut task = NewTask::new(access.organization, agent.id, body.task_type.trim());
     task.requested_by = Some(access.user);
     task.description = body.description;

@@ -191,16 +191,6 @@ async fn connect(
         .map(|secret| state.keys.seal(secret.as_bytes()));
     // Kept by a reconnection: the URL given to the service stays valid.
     let token = crate::auth::random_hex(32);
-    let reconnecting = match state
-        .store
-        .integrations()
-        .get(access.organization, service)
-        .await
-    {
-        Ok(_) => true,
-        Err(companyos_store::StoreError::NotFound { .. }) => false,
-        Err(error) => return Err(error.into()),
-    };
     let agents = default_agents(&state, &access, service).await?;
     let (integration, agents) = state
         .store
@@ -217,6 +207,9 @@ async fn connect(
             agents,
         )
         .await?;
+    // A new row is created and updated at the same moment; a reconnected one was
+    // created earlier.
+    let reconnecting = integration.created_at != integration.updated_at;
     state.webhooks.forget_tokens();
     adapters_changed(&state, access.organization).await;
     // The rows are written; each agent starts now (one that cannot start here is

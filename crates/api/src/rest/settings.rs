@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use companyos_store::{AgentId, NewSchedule, OrgId, ScheduleId, StoreError};
+use companyos_store::{AgentId, NewSchedule, OrgId, ScheduleId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -121,22 +121,8 @@ async fn create_schedule(
     ApiJson(body): ApiJson<CreateSchedule>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
-    let agent = state
-        .store
-        .agents()
-        .get(access.organization, body.agent_id)
-        .await
-        .map_err(|error| match error {
-            StoreError::NotFound { .. } => ApiError {
-                field: Some("agent_id".into()),
-                ..ApiError::not_found("no such agent in this organization")
-            },
-            other => other.into(),
-        })?;
     let task_type = body.task_type.trim();
-    state
-        .runtime
-        .check_task_type(&agent.agent_type, task_type)?;
+    let agent = crate::rest::agents::agent_for(&state, &access, body.agent_id, task_type).await?;
     let schedule = state
         .runtime
         .create_schedule(
