@@ -14,7 +14,6 @@ use common::{
     Caller, approve, create_task, serve_node, serve_node_with_llm, task, task_where, tasks_of,
 };
 use companyos_api::WebhookConfig;
-use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
 use companyos_store::testing::TestDb;
 use companyos_supervisors::AgentTypeRegistry;
@@ -133,21 +132,10 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
 
     // A signed pull_request.opened delivery.
     let body = serde_json::to_vec(&fixture()).expect("body");
-    let response = server
-        .client
-        .post(format!("{}{path}", server.base))
-        .header("content-type", "application/json")
-        .header("x-github-event", "pull_request")
-        .header("x-github-delivery", "review-delivery-1")
-        .header(
-            "x-hub-signature-256",
-            github_signature(b"review-secret", &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("deliver");
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let status = server
+        .deliver_github(&path, b"review-secret", "review-delivery-1", body)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
 
     // The review: the secret and the risky SQL on their lines, reviewers from
     // CODEOWNERS, the overall risk.
@@ -301,22 +289,10 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
             "review-delivery-3",
         ),
     ] {
-        let body = push(head);
-        let response = server
-            .client
-            .post(format!("{}{path}", server.base))
-            .header("content-type", "application/json")
-            .header("x-github-event", "pull_request")
-            .header("x-github-delivery", delivery)
-            .header(
-                "x-hub-signature-256",
-                github_signature(b"review-secret", &body),
-            )
-            .body(body)
-            .send()
-            .await
-            .expect("deliver");
-        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let status = server
+            .deliver_github(&path, b"review-secret", delivery, push(head))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
         // Each push is reviewed before the next arrives.
         task_where(&server, &owner, "post_review", "needs_approval", |task| {
             task["input_data"]["head_sha"] == head

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use common::{Caller, create_task, serve, serve_node, task, tasks_of};
 use companyos_api::WebhookConfig;
-use companyos_integrations::webhooks::github_signature;
 use companyos_store::Service;
 use companyos_store::testing::{TestDb, eventually};
 use companyos_supervisors::AgentTypeRegistry;
@@ -123,21 +122,10 @@ async fn connect_github(server: &common::Server, caller: &Caller, token: &str) -
 
 async fn deliver(server: &common::Server, path: &str, delivery: &str) {
     let body = serde_json::to_vec(&fixture()).expect("body");
-    let response = server
-        .client
-        .post(format!("{}{path}", server.base))
-        .header("content-type", "application/json")
-        .header("x-github-event", "pull_request")
-        .header("x-github-delivery", delivery)
-        .header(
-            "x-hub-signature-256",
-            github_signature(b"first-hour", &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("deliver");
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let status = server
+        .deliver_github(path, b"first-hour", delivery, body)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
 }
 
 async fn a_slow_sync_holds_back_no_routing(db: &TestDb) {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{Caller, Server, serve, serve_with, token};
 use companyos_api::WebhookConfig;
 use companyos_api::oauth::GitHubOAuth;
-use companyos_integrations::webhooks::{github_signature, twitter_crc_response};
+use companyos_integrations::webhooks::twitter_crc_response;
 use companyos_store::testing::{TestDb, eventually};
 use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
@@ -830,18 +830,7 @@ async fn deliver_pull_request(
     delivery: &str,
 ) -> StatusCode {
     let body = fixture("github/pull_request/opened.payload.json");
-    let response = server
-        .client
-        .post(format!("{}{path}", server.base))
-        .header("content-type", "application/json")
-        .header("x-github-event", "pull_request")
-        .header("x-github-delivery", delivery)
-        .header("x-hub-signature-256", github_signature(secret, &body))
-        .body(body)
-        .send()
-        .await
-        .expect("deliver");
-    response.status()
+    server.deliver_github(path, secret, delivery, body).await
 }
 
 async fn vendor_ids_are_the_organizations_own(db: &TestDb) {

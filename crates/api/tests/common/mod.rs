@@ -296,6 +296,29 @@ impl Server {
         self.mail.token(email, "accept-invitation").await
     }
 
+    /// Posts a `pull_request` delivery with `body` to the webhook `path`, signed with
+    /// `secret` as GitHub signs it: the node's answer.
+    pub async fn deliver_github(
+        &self,
+        path: &str,
+        secret: &[u8],
+        delivery: &str,
+        body: Vec<u8>,
+    ) -> StatusCode {
+        let signature = companyos_integrations::webhooks::github_signature(secret, &body);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("x-github-event", "pull_request")
+            .header("x-github-delivery", delivery)
+            .header("x-hub-signature-256", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("deliver")
+            .status()
+    }
+
     /// Invites `email` with `role` and registers them from the mailed link: their
     /// access token.
     pub async fn member(&self, owner: &str, org: &str, email: &str, role: &str) -> String {
