@@ -101,13 +101,6 @@ struct LogoutRequest {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LinkToken {
-    /// The token of the link that was mailed.
-    token: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 struct ResetRequest {
     email: String,
 }
@@ -115,7 +108,7 @@ struct ResetRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewPassword {
-    /// The token of the password-reset link that was mailed.
+    /// The token of the link that was mailed (password reset, or address verification).
     token: String,
     password: String,
 }
@@ -630,11 +623,16 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", summary = "Prove an e-mail address with the link mailed to it", request_body = LinkToken, responses((status = 200, description = "The address is verified", body = crate::views::EmailVerified), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+/// Proving the address also sets the account's password: whoever registered the
+/// address before its owner proved it must not keep a password (or a GitHub link) that
+/// works. Every other session of the account ends.
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", summary = "Prove an e-mail address with the link mailed to it, and set the password", request_body = NewPassword, responses((status = 200, description = "The address is verified and the password set; every other session is over", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn verify_email(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<LinkToken>,
+    ApiJson(body): ApiJson<NewPassword>,
 ) -> Result<impl IntoResponse, ApiError> {
+    check_password(&body.password)?;
+    let password_hash = hash_password(body.password.clone()).await?;
     let spent = || {
         ApiError::invalid(
             "token",
@@ -672,9 +670,42 @@ async fn verify_email(
         }
         return Err(spent());
     };
-    let user = state
+    Ok(Json(take_account(&state, &token, &password_hash).await?))
+}
+
+/// The holder of a mailed link takes the account: the new password, every other
+/// session ended, a GitHub link made before the address was proved removed, the address
+/// verified; a new session for the holder.
+async fn take_account(
+    state: &AppState,
+    token: &companyos_store::EmailToken,
+    password_hash: &str,
+) -> Result<Session, ApiError> {
+    let users = state.store.users();
+    let before = users.get(token.user_id).await?;
+    if before.email != token.email {
+        return Err(ApiError::invalid(
+            "token",
+            "the account's address changed since this link was sent; ask for a new one",
+        ));
+    }
+    users
+        .set_password_hash(token.user_id, password_hash)
+        .await?;
+    // Whoever held the account before — someone who registered this address, or
+    // someone who learned the old password — is signed out everywhere.
+    state
         .store
-        .users()
+        .refresh_tokens()
+        .end_all_sessions(token.user_id, access_valid_until(state))
+        .await?;
+    state.auth.sessions.forget_all();
+    state.auth.live.user_signed_out(token.user_id);
+    if before.email_verified_at.is_none() && before.github_id.is_some() {
+        users.unlink_github(token.user_id).await?;
+        tracing::info!(user = %token.user_id, "a GitHub link made before the address was proved was removed");
+    }
+    let user = users
         .mark_email_verified(token.user_id, &token.email)
         .await?
         .ok_or_else(|| {
@@ -683,10 +714,11 @@ async fn verify_email(
                 "the account's address changed since this link was sent; ask for a new one",
             )
         })?;
-    Ok(Json(crate::views::EmailVerified {
-        email: user.email,
-        email_verified_at: user.email_verified_at,
-    }))
+    let session = new_session(state, user.id).await?;
+    Ok(Session {
+        user: Some(user.into()),
+        ..session
+    })
 }
 
 #[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth", summary = "Mail the verification link again", responses((status = 202, description = "The link was mailed", body = crate::views::MailSent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -764,33 +796,7 @@ async fn reset_password(
                 "this link is unknown, already used or expired; ask for a new one",
             )
         })?;
-    let users = state.store.users();
-    users
-        .set_password_hash(token.user_id, &password_hash)
-        .await?;
-    // Whoever held the account before — someone who registered this address, or
-    // someone who learned the old password — is signed out everywhere.
-    state
-        .store
-        .refresh_tokens()
-        .end_all_sessions(token.user_id, access_valid_until(&state))
-        .await?;
-    state.auth.sessions.forget_all();
-    state.auth.live.user_signed_out(token.user_id);
-    let user = users
-        .mark_email_verified(token.user_id, &token.email)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "token",
-                "the account's address changed since this link was sent; ask for a new one",
-            )
-        })?;
-    let session = new_session(&state, user.id).await?;
-    Ok(Json(Session {
-        user: Some(user.into()),
-        ..session
-    }))
+    Ok(Json(take_account(&state, &token, &password_hash).await?))
 }
 
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", summary = "The caller, with their organizations and roles", responses((status = 200, description = "The caller, with their organizations and roles", body = crate::views::Me), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

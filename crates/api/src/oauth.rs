@@ -176,6 +176,16 @@ async fn link(
     Authenticated(user): Authenticated,
 ) -> Result<Response, ApiError> {
     let github = configured(&state)?;
+    if state
+        .store
+        .users()
+        .get(user)
+        .await?
+        .email_verified_at
+        .is_none()
+    {
+        return Err(unproved_link());
+    }
     let (location, cookie) = authorize(&state, github, None, Some(user.0))?;
     let mut response = Json(crate::views::AuthorizeUrl {
         authorize_url: location.as_str().to_owned(),
@@ -381,14 +391,23 @@ async fn link_account(
         }
         _ => {}
     }
-    let account = users.link_github(user, profile.id).await?;
-    if account.email_verified_at.is_none()
-        && verified.contains(&account.email)
-        && let Some(proved) = users.mark_email_verified(user, &account.email).await?
-    {
-        return Ok(proved);
+    // Only a proved address takes a link: GitHub's verified addresses prove it here,
+    // else the account must have been verified by mail. Otherwise whoever registered
+    // the address first could sign in with their GitHub once its owner proves it.
+    let account = users.get(user).await?;
+    if account.email_verified_at.is_none() {
+        if !verified.contains(&account.email) {
+            return Err(unproved_link());
+        }
+        users.mark_email_verified(user, &account.email).await?;
     }
-    Ok(account)
+    Ok(users.link_github(user, profile.id).await?)
+}
+
+fn unproved_link() -> ApiError {
+    ApiError::forbidden(
+        "verify your e-mail address before linking GitHub: follow the link mailed to you (or ask for a new one from your account)",
+    )
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(

@@ -149,12 +149,37 @@ async fn an_unproved_address_is_never_taken_over(db: &TestDb) {
         .await;
     let (_, me) = server.get("/api/auth/me", Some(&owner)).await;
     assert!(me["email_verified_at"].is_null(), "{me}");
-    let (status, verified) = server
+    // Following it sets the password (the one who holds the mailbox chooses it) and
+    // ends every other session.
+    let (status, short) = server
         .post("/api/auth/verify-email", None, json!({"token": verify}))
         .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a password: {short}"
+    );
+    let (status, verified) = server
+        .post(
+            "/api/auth/verify-email",
+            None,
+            json!({"token": verify, "password": "the owner's chosen one"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{verified}");
+    let (status, _) = server.get("/api/auth/me", Some(&owner)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the earlier session ended"
+    );
+    let owner = token(&verified, "access_token").to_owned();
     let (status, again) = server
-        .post("/api/auth/verify-email", None, json!({"token": verify}))
+        .post(
+            "/api/auth/verify-email",
+            None,
+            json!({"token": verify, "password": "the owner's chosen one"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a link works once: {again}");
     assert!(
@@ -183,6 +208,17 @@ async fn an_unproved_address_is_never_taken_over(db: &TestDb) {
     assert!(attacker["user"]["email_verified_at"].is_null());
     let attacker_token = token(&attacker, "access_token").to_owned();
     let attacker_refresh = token(&attacker, "refresh_token").to_owned();
+    // An unproved account links no GitHub account (its own or anyone's).
+    let (status, refused) = server
+        .post("/api/auth/github/link", Some(&attacker_token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("verify your e-mail address")),
+        "{refused}"
+    );
 
     // The victim signs in with GitHub (verified primary address): nothing is attached
     // to the account someone else registered with it.
@@ -258,6 +294,45 @@ async fn an_unproved_address_is_never_taken_over(db: &TestDb) {
     assert_eq!(status, StatusCode::OK, "{session}");
     assert_eq!(session["user"]["id"], account.id.to_string());
     assert_eq!(session["user"]["github_id"], 777);
+
+    // The owner of an address someone else registered proves it from the mailed link:
+    // the password is theirs from then on, the registrant's sessions and password end.
+    let (status, squatter) = server
+        .register(
+            "second@corp.example",
+            json!({"organization": "Squatter's", "password": "squatter-password"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{squatter}");
+    let squatter_token = token(&squatter, "access_token").to_owned();
+    let proof = server
+        .mail
+        .token("second@corp.example", "verify-email")
+        .await;
+    let (status, proved) = server
+        .post(
+            "/api/auth/verify-email",
+            None,
+            json!({"token": proof, "password": "the real owner's"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{proved}");
+    assert!(proved["user"]["email_verified_at"].is_string(), "{proved}");
+    let (status, _) = server.get("/api/auth/me", Some(&squatter_token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the registrant's session");
+    for (password, expected) in [
+        ("squatter-password", StatusCode::UNAUTHORIZED),
+        ("the real owner's", StatusCode::OK),
+    ] {
+        let (status, body) = server
+            .post(
+                "/api/auth/login",
+                None,
+                json!({"email": "second@corp.example", "password": password}),
+            )
+            .await;
+        assert_eq!(status, expected, "{password}: {body}");
+    }
 
     // A reset for an unknown address answers the same way and mails nothing.
     let (status, answer) = server

@@ -283,6 +283,19 @@ impl Users<'_> {
         user.ok_or_else(|| StoreError::not_found("user", id))
     }
 
+    /// Removes the user's GitHub link (one made before the address was proved, say).
+    pub async fn unlink_github(&self, id: UserId) -> Result<(), StoreError> {
+        writer!(self.store, |pool| {
+            sqlx::query("UPDATE users SET github_id = NULL, updated_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(self.store.now())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
     pub async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
         writer!(self.store, |pool| {
             sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")

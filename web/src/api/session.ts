@@ -3,7 +3,8 @@ import createClient from 'openapi-fetch';
 import type { components, paths } from './generated/openapi';
 import { TokenManager, browserTokenDeps } from './tokens';
 import { call } from './call';
-import type { Session } from './models';
+import type { Session, VerifyEmailBody } from './models';
+import { CLIENT_HEADER } from './client';
 
 export const tokens = new TokenManager(browserTokenDeps());
 
@@ -12,7 +13,7 @@ export const tokens = new TokenManager(browserTokenDeps());
  * client of their own, typed by the same document, without rest.ts's token middleware
  * (which itself depends on the TokenManager above).
  */
-const auth = createClient<paths>({ baseUrl: '' });
+const auth = createClient<paths>({ baseUrl: '', headers: CLIENT_HEADER });
 
 export async function login(email: string, password: string): Promise<void> {
   tokens.setSession(await call(auth.POST('/api/auth/login', { body: { email, password } })));
@@ -45,4 +46,15 @@ export async function requestPasswordReset(email: string): Promise<void> {
 /** Sets a new password with the mailed link's token; the answer is a new session (every earlier one is over). */
 export async function confirmPasswordReset(token: string, password: string): Promise<void> {
   tokens.setSession(await call(auth.POST('/api/auth/password-reset/confirm', { body: { token, password } })));
+}
+
+/**
+ * Verifies the address with the mailed link's token and sets the account's password: who
+ * registered the address before its owner proved it keeps no password that works. The
+ * answer is a new session, as a password reset's (every other one is over).
+ */
+export async function verifyEmail(token: string, password: string): Promise<void> {
+  const body: VerifyEmailBody = { token, password };
+  const session: unknown = await call(auth.POST('/api/auth/verify-email', { body }));
+  tokens.setSession(session as Session);
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { MemoryRouter } from 'react-router';
+import { MemoryRouter, Route, Routes } from 'react-router';
 import type { ReactNode } from 'react';
 import { fetchProviders, readProviders } from '../../api/providers';
 
@@ -10,14 +10,29 @@ const state = vi.hoisted(() => ({
   signedIn: false,
   registered: [] as unknown[],
   verify: { status: 200, body: null as unknown },
+  verified: [] as { token: string; password: string }[],
+  cleared: 0,
 }));
 
 vi.mock('../../api/hooks', () => ({ useSignedIn: () => state.signedIn }));
-vi.mock('../../api/session', () => ({
-  login: async () => undefined,
-  register: async (input: unknown) => {
-    state.registered.push(input);
-    return { organization: null };
+vi.mock('../../api/session', async () => {
+  const { problemFrom } = await vi.importActual<typeof import('../../api/problem')>('../../api/problem');
+  return {
+    login: async () => undefined,
+    register: async (input: unknown) => {
+      state.registered.push(input);
+      return { organization: null };
+    },
+    // The node's answer to POST /api/auth/verify-email: a session, or a problem.
+    verifyEmail: async (token: string, password: string) => {
+      state.verified.push({ token, password });
+      if (state.verify.status >= 300) throw problemFrom(state.verify.status, state.verify.body);
+    },
+  };
+});
+vi.mock('../../api/graphql', () => ({
+  closeSubscriptions: () => {
+    state.cleared += 1;
   },
 }));
 vi.mock('../../api/rest', async () => ({
@@ -49,6 +64,8 @@ beforeEach(() => {
   state.signedIn = false;
   state.registered = [];
   state.verify = { status: 200, body: null };
+  state.verified = [];
+  state.cleared = 0;
 });
 
 describe('sign-in providers', () => {
@@ -104,23 +121,87 @@ describe('registration', () => {
   });
 });
 
+/** The verification page, with the dashboard it leads to. */
+function showVerify(path = '/verify-email?token=t') {
+  show(
+    <Routes>
+      <Route path="/verify-email" element={<VerifyEmail />} />
+      <Route path="/" element={<p>The dashboard</p>} />
+    </Routes>,
+    path,
+  );
+}
+
+async function choosePassword(password = 'correct horse', repeat = password) {
+  await userEvent.type(screen.getByLabelText('Password'), password);
+  await userEvent.type(screen.getByLabelText('Repeat it'), repeat);
+  await userEvent.click(screen.getByRole('button', { name: 'Verify and sign in' }));
+}
+
 describe('e-mail verification', () => {
+  it('asks for the password before verifying, and sends nothing on opening the link', () => {
+    showVerify();
+    expect(screen.getByText('Choose your password to finish verifying your address.')).toBeInTheDocument();
+    expect(screen.getByText('Every other session of this account is signed out.')).toBeInTheDocument();
+    expect(screen.getByText('At least 8 characters.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Verify and sign in' })).toHaveAccessibleDescription('Choose a password first.');
+    expect(state.verified).toEqual([]);
+  });
+
+  it('verifies with the password, signs in and goes to the dashboard', async () => {
+    showVerify();
+    await choosePassword('correct horse');
+    expect(await screen.findByText('The dashboard')).toBeInTheDocument();
+    expect(state.verified).toEqual([{ token: 't', password: 'correct horse' }]);
+    expect(state.cleared).toBe(1);
+  });
+
+  it('refuses a short password or two that differ, without sending them', async () => {
+    showVerify();
+    await choosePassword('short', 'short');
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('must be at least 8 characters');
+    cleanup();
+    showVerify();
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse');
+    await userEvent.type(screen.getByLabelText('Repeat it'), 'correct hose');
+    expect(screen.getByRole('button', { name: 'Verify and sign in' })).toBeDisabled();
+    expect(screen.getByLabelText('Repeat it')).toHaveAccessibleDescription('the two passwords differ');
+    expect(state.verified).toEqual([]);
+  });
+
   it('says a used link was used, and offers to sign in', async () => {
     state.verify = { status: 409, body: { title: 'Conflict', status: 409, detail: 'this link was already used; the address is verified' } };
-    show(<VerifyEmail />, '/verify-email?token=t');
+    showVerify();
+    await choosePassword();
     expect(await screen.findByTestId('verify-used')).toHaveTextContent('This link was already used: your e-mail address is verified.');
     expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it('shows an unknown or expired link as the node says', async () => {
+    state.verify = { status: 422, body: { title: 'Invalid request field', status: 422, detail: 'this link is unknown or has expired; ask for a new one', field: 'token' } };
+    showVerify();
+    await choosePassword();
+    expect(await screen.findByRole('alert')).toHaveTextContent('Invalid request field: this link is unknown or has expired; ask for a new one');
+    expect(screen.queryByText('The dashboard')).toBeNull();
+  });
+
+  it('puts a refused password next to the field', async () => {
+    state.verify = { status: 422, body: { title: 'Invalid request field', status: 422, detail: 'password: must be at least 8 characters', field: 'password' } };
+    showVerify();
+    await choosePassword();
+    await vi.waitFor(() => expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('password: must be at least 8 characters'));
+  });
+
   it('still shows any other refusal as an error', async () => {
     state.verify = { status: 409, body: { title: 'Conflict', status: 409, detail: 'something else' } };
-    show(<VerifyEmail />, '/verify-email?token=t');
+    showVerify();
+    await choosePassword();
     expect(await screen.findByRole('alert')).toHaveTextContent('Conflict: something else');
   });
 
-  it('verifies a fresh link', async () => {
-    show(<VerifyEmail />, '/verify-email?token=t');
-    expect(await screen.findByText('Your e-mail address is verified.')).toBeInTheDocument();
+  it('says so when the link has no token', () => {
+    showVerify('/verify-email');
+    expect(screen.getByRole('alert')).toHaveTextContent('this link has no token; open the link from the e-mail again');
   });
 });
