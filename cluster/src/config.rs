@@ -422,6 +422,22 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "llm.allowed_models",
+        env: "COMPANYOS_LLM_ALLOWED_MODELS",
+        default: "",
+        help: "other models of the same provider an agent's configuration may choose (comma-separated); empty: only llm.model. An agent never chooses the provider or the address: the API key goes only to llm.base_url",
+        get: |config| config.llm.allowed_models.join(","),
+        set: |config, value| {
+            config.llm.allowed_models = value
+                .split(',')
+                .map(str::trim)
+                .filter(|model| !model.is_empty())
+                .map(str::to_owned)
+                .collect();
+            Ok(())
+        },
+    },
+    Setting {
         key: "llm.api_key",
         env: "COMPANYOS_LLM_API_KEY",
         default: "",
@@ -561,6 +577,17 @@ pub const SETTINGS: &[Setting] = &[
         set: |config, value| {
             config.integrations.sync_interval_secs =
                 parse(value, "a whole number of seconds (0: only when asked)")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "integrations.probe_private_networks",
+        env: "COMPANYOS_INTEGRATIONS_PROBE_PRIVATE_NETWORKS",
+        default: "false",
+        help: "whether deployment health probes may reach the node's own network (http, loopback and private addresses); false: only public https addresses, checked after name resolution and on every redirect",
+        get: |config| config.integrations.probe_private_networks.to_string(),
+        set: |config, value| {
+            config.integrations.probe_private_networks = parse(value, "true or false")?;
             Ok(())
         },
     },
@@ -736,6 +763,8 @@ pub struct LlmSection {
     pub api_key_file: String,
     pub tokens_per_day: u64,
     pub requests_per_minute: u32,
+    /// Models an agent's configuration may choose besides `model`, at the same address.
+    pub allowed_models: Vec<String>,
 }
 
 impl fmt::Debug for LlmSection {
@@ -748,6 +777,7 @@ impl fmt::Debug for LlmSection {
             .field("api_key_file", &self.api_key_file)
             .field("tokens_per_day", &self.tokens_per_day)
             .field("requests_per_minute", &self.requests_per_minute)
+            .field("allowed_models", &self.allowed_models)
             .finish()
     }
 }
@@ -776,6 +806,7 @@ pub struct ConsoleConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct IntegrationsConfig {
     pub sync_interval_secs: u64,
+    pub probe_private_networks: bool,
     pub vercel_api_url: String,
     pub figma_api_url: String,
     pub twitter_api_url: String,
@@ -838,6 +869,7 @@ impl Default for Config {
                 api_key_file: String::new(),
                 tokens_per_day: 0,
                 requests_per_minute: 0,
+                allowed_models: Vec::new(),
             },
             http: HttpConfig {
                 header_read_timeout_secs: 0,
@@ -847,6 +879,7 @@ impl Default for Config {
             console: ConsoleConfig { dir: String::new() },
             integrations: IntegrationsConfig {
                 sync_interval_secs: 0,
+                probe_private_networks: false,
                 vercel_api_url: String::new(),
                 figma_api_url: String::new(),
                 twitter_api_url: String::new(),

@@ -193,6 +193,7 @@ fn llm_settings(config: &Config) -> Result<Option<companyos_actors::llm::LlmSett
         config: model,
         tokens_per_day: limit(llm.tokens_per_day),
         requests_per_minute: (llm.requests_per_minute > 0).then_some(llm.requests_per_minute),
+        allowed_models: llm.allowed_models.clone(),
     }))
 }
 
@@ -215,6 +216,11 @@ fn adapter_config(config: &Config) -> Result<AdapterConfig, Fatal> {
         base_urls,
         sync_interval: (integrations.sync_interval_secs > 0)
             .then(|| Duration::from_secs(integrations.sync_interval_secs)),
+        probe_reach: if integrations.probe_private_networks {
+            companyos_integrations::probe::Reach::Anywhere
+        } else {
+            companyos_integrations::probe::Reach::PublicHttps
+        },
         ..AdapterConfig::default()
     })
 }

@@ -620,6 +620,19 @@ await step('create a text_stats agent from its type form', async () => {
   return agentId;
 });
 
+await step('the owner of a team of one lets a person approve what they asked for, in Settings', async () => {
+  // Off by default: the task below, asked for by the owner, could then only be approved by another member.
+  await page.goto(`${origin}/settings`);
+  const box = page.getByLabel('Let a person approve tasks they asked for (for a team of one)');
+  if (await box.isChecked()) throw new Error('self-approval is on before anyone turned it on');
+  await box.check();
+  await page.getByTestId('self-approval').getByText('Saved.').waitFor({ timeout: 10_000 });
+  const me = await rest('GET', '/api/auth/me', authed());
+  const settings = me.json?.organizations?.find((organization) => organization.id === organizationId)?.settings ?? {};
+  if (settings.allow_self_approval !== true) throw new Error(`the organization's settings are ${JSON.stringify(settings)}`);
+  return 'allow_self_approval is on';
+});
+
 let taskId = null;
 await step('a task needing approval appears in the approval inbox live', async () => {
   await page.goto(`${origin}/agents/approvals`);
@@ -1209,14 +1222,24 @@ await step('removed from an organization while looking at it, a member is told a
   return `"${notice}" ${elapsed} ms after the removal; live again on ${stranger.organization}`;
 });
 
-await step('e-mail verification from the link in the node log', async () => {
+await step('e-mail verification from the link in the node log: the password is chosen again, other sessions end', async () => {
   const link = linksInLog('verify-email').pop();
   if (!link) throw new Error('no verification link (link=…verify-email?token=…) in the node log');
-  const verifyPage = await newPage();
   const url = new URL(link);
-  await verifyPage.goto(`${origin}${url.pathname}${url.search}`);
-  await verifyPage.getByText('Your e-mail address is verified.').waitFor();
-  await verifyPage.context().close();
+  // In the owner's own tab: verifying signs this tab in afresh and every other session out.
+  await page.goto(`${origin}${url.pathname}${url.search}`);
+  await page.getByLabel('Password', { exact: true }).fill(owner.password);
+  await page.getByLabel('Repeat it').fill(owner.password);
+  await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  await page.waitForURL((to) => !to.pathname.startsWith('/verify-email'));
+  const stale = await rest('GET', '/api/auth/me', { token: ownerToken });
+  if (stale.status !== 401) throw new Error(`the session from before verification answered ${stale.status}`);
+  const login = await rest('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } });
+  if (login.status !== 200) throw new Error(`sign-in after verification answered ${login.status}`);
+  ownerToken = login.json.access_token;
+  const me = await rest('GET', '/api/auth/me', { token: ownerToken });
+  if (!me.json.email_verified_at) throw new Error('the address is not verified');
+  return 'verified; the earlier session answers 401';
 });
 
 await step('the verification link opened again says it was used, with a way to sign in (no error)', async () => {
@@ -1225,6 +1248,9 @@ await step('the verification link opened again says it was used, with a way to s
   const again = await newPage();
   const url = new URL(link);
   await again.goto(`${origin}${url.pathname}${url.search}`);
+  await again.getByLabel('Password', { exact: true }).fill(owner.password);
+  await again.getByLabel('Repeat it').fill(owner.password);
+  await again.getByRole('button', { name: 'Verify and sign in' }).click();
   const said = (await again.getByTestId('verify-used').innerText({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();
   await again.screenshot({ path: join(SHOTS, 'verify-email-used.png') });
   const alerts = await again.getByRole('alert').count();

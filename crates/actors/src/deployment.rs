@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_integrations::clients::vercel;
-use companyos_integrations::probe::{self, Probe, ProbePlan};
+use companyos_integrations::probe::{self, Probe, ProbePlan, Reach};
 use companyos_store::{AgentTask, DeploymentId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -357,9 +357,14 @@ impl DeploymentAgent {
             Some(_) => resolve(ctx, &reference).await?.0,
             None => None,
         };
+        // The address probed is the deployment's own, as Vercel reported it: the row's,
+        // Vercel's answer for its id, or what a watcher or coordinator read from Vercel.
+        // An address a person wrote into a task by hand is never probed.
+        let written_by_hand = task.requested_by.is_some();
         let mut base = reference
             .url
             .clone()
+            .filter(|_| !written_by_hand)
             .or_else(|| row.as_ref().map(|row| row.url.clone()))
             .filter(|url| !url.trim().is_empty());
         // Known only by Vercel's id: Vercel says where it is.
@@ -373,7 +378,11 @@ impl DeploymentAgent {
             base = Some(deployment.url.clone()).filter(|url| !url.is_empty());
         }
         let base = base.ok_or_else(|| {
-            TaskFailure::Permanent("the deployment has no URL to probe yet".into())
+            TaskFailure::Permanent(if written_by_hand && reference.url.is_some() {
+                "the address to probe comes from Vercel, not from the task: name the deployment with deployment_id or vercel_deployment_id".into()
+            } else {
+                "the deployment has no URL to probe yet".into()
+            })
         })?;
         let plan = ProbePlan {
             base: base.clone(),
@@ -384,11 +393,16 @@ impl DeploymentAgent {
             },
             timeout: Duration::from_millis(self.config.timeout_ms.max(100)),
             slow: Duration::from_millis(self.config.slow_ms.max(1)),
+            reach: ctx
+                .integrations
+                .as_ref()
+                .map_or(Reach::PublicHttps, |port| port.probe_reach()),
         };
         let probes: Vec<Probe> = tokio::select! {
-            probes = probe::probe(&plan) => probes.map_err(|error| TaskFailure::Permanent(error.to_string()))?,
+            probes = probe::probe(&plan) => probes.map_err(|error| TaskFailure::Permanent(format!("not probed: {error}")))?,
             () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
         };
+        let site = probe::address(&base, "/").map_or_else(|_| base.clone(), |url| url.to_string());
         let score = probe::health_score(&probes, plan.slow);
         let healthy = score >= self.config.healthy_at;
         if let Some(row) = &row {
@@ -428,7 +442,7 @@ impl DeploymentAgent {
                     },
                     title: format!("{name} is unhealthy (health {score}/100)"),
                     text: failing.join("\n"),
-                    link: Some(probe::address(&base, "/")),
+                    link: Some(site.clone()),
                     channel: None,
                 },
             )
@@ -437,7 +451,7 @@ impl DeploymentAgent {
         Ok(json!({
             "health_score": score,
             "healthy": healthy,
-            "url": probe::address(&base, "/"),
+            "url": site,
             "probes": probes,
             "notification_task_id": notification,
         }))

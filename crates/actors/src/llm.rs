@@ -1,9 +1,16 @@
-//! Agents' use of a language model: the node's model (settings `llm.*`), overridable per
-//! agent in its configuration (`{"llm": {"model": "…", "base_url": "…", "provider": "…",
-//! "tokens_per_day": 200000, "requests_per_minute": 20, "enabled": false}}` — the API key
-//! is the node's, never an agent's configuration; an agent's budgets and answer length
-//! may only lower the node's), and the budgets that are supervision policy: a request that would pass an agent's tokens per day or requests per minute
-//! is not sent, and its task waits ([`TaskFailure::Later`]) until the budget allows it.
+//! Agents' use of a language model: the node's model (settings `llm.*`), which an agent's
+//! configuration may narrow (`{"llm": {"model": "…", "tokens_per_day": 200000,
+//! "requests_per_minute": 20, "max_tokens": 900, "enabled": false}}`), and the budgets
+//! that are supervision policy: a request that would pass an agent's tokens per day or
+//! requests per minute is not sent, and its task waits ([`TaskFailure::Later`]) until the
+//! budget allows it.
+//!
+//! The node's API key goes only to the node's own provider address (`llm.base_url`): an
+//! agent chooses neither the provider nor the address, and its model only among those
+//! the operator allows (`llm.model` and `llm.allowed_models`). An agent's budgets and
+//! answer length may only lower the node's. What a provider answers in an error is
+//! logged for the operator, never put in a task's output: a task says only what kind of
+//! failure it was.
 //!
 //! Nothing a rule flags as secret reaches a model: every prompt is masked with
 //! [`crate::review::redact`] before it is sent. Usage is counted per organization and
@@ -31,6 +38,21 @@ pub struct LlmSettings {
     pub config: LlmConfig,
     pub tokens_per_day: Option<u64>,
     pub requests_per_minute: Option<u32>,
+    /// Models an agent may choose besides `config.model`, at the same address.
+    pub allowed_models: Vec<String>,
+}
+
+impl LlmSettings {
+    /// The models an agent may name: the node's own first, then the operator's list.
+    pub fn models(&self) -> Vec<String> {
+        let mut models = vec![self.config.model.clone()];
+        for model in &self.allowed_models {
+            if !models.contains(model) {
+                models.push(model.clone());
+            }
+        }
+        models
+    }
 }
 
 /// What an agent's configuration may change (`llm` in its configuration).
@@ -38,8 +60,9 @@ pub struct LlmSettings {
 #[serde(default, deny_unknown_fields)]
 struct AgentLlm {
     enabled: Option<bool>,
-    provider: Option<String>,
-    base_url: Option<String>,
+    /// Read only to be refused: an agent never chooses where the node's key goes.
+    provider: Option<Value>,
+    base_url: Option<Value>,
     model: Option<String>,
     tokens_per_day: Option<u64>,
     requests_per_minute: Option<u32>,
@@ -170,13 +193,11 @@ impl LlmGate {
             return Ok(None);
         }
         let mut config = settings.config.clone();
-        if let Some(provider) = &own.provider {
-            config.provider = provider.parse::<LlmProvider>().map_err(|error| {
-                TaskFailure::Permanent(format!("the agent's llm.provider: {error}"))
-            })?;
-        }
-        if let Some(base_url) = &own.base_url {
-            config.base_url = base_url.clone();
+        // Stored before addresses were the operator's alone: refused, never followed.
+        if let Err(error) = own.check(Some(settings)) {
+            return Err(TaskFailure::Permanent(format!(
+                "the agent's configuration: {error}"
+            )));
         }
         if let Some(model) = &own.model {
             config.model = model.clone();
@@ -204,9 +225,10 @@ impl LlmGate {
         for message in &mut request.messages {
             message.content = crate::review::redact(&message.content);
         }
-        let client = self
-            .client(&config)
-            .map_err(|error| TaskFailure::Permanent(error.to_string()))?;
+        let client = self.client(&config).map_err(|error| {
+            tracing::warn!(%error, "no client for the node's model");
+            TaskFailure::Permanent(error.public_message())
+        })?;
         match client.complete(request).await {
             Ok(completion) => {
                 let used = u64::from(completion.usage.input_tokens)
@@ -228,13 +250,13 @@ impl LlmGate {
             }
             Err(error) => {
                 count_request(ctx, "failed");
+                // The provider's own words stay in the operator's log.
+                tracing::warn!(%error, agent = %ctx.agent.id, "the model's request failed");
+                let reason = error.public_message();
                 Err(match (error.retry_after(), error.is_retryable()) {
-                    (Some(after), _) => TaskFailure::Later {
-                        reason: error.to_string(),
-                        after,
-                    },
-                    (None, true) => TaskFailure::Retryable(error.to_string()),
-                    (None, false) => TaskFailure::Permanent(error.to_string()),
+                    (Some(after), _) => TaskFailure::Later { reason, after },
+                    (None, true) => TaskFailure::Retryable(reason),
+                    (None, false) => TaskFailure::Permanent(reason),
                 })
             }
         }
@@ -260,12 +282,39 @@ pub struct LlmConfigError(String);
 /// or `null` is fine; anything else must be the keys an agent may set, with their types —
 /// the agent reads the object whole, so one unknown or mistyped key would otherwise make
 /// it ignore every key (`enabled: false` included) and fall back to the node's settings.
-pub fn check_agent_llm(configuration: &Value) -> Result<(), LlmConfigError> {
+/// A provider or address is refused, and a model must be one the operator allows (any,
+/// where the node has no model: none is asked).
+pub fn check_agent_llm(
+    configuration: &Value,
+    settings: Option<&LlmSettings>,
+) -> Result<(), LlmConfigError> {
     match configuration.get("llm") {
         None | Some(Value::Null) => Ok(()),
         Some(llm) => serde_json::from_value::<AgentLlm>(llm.clone())
-            .map(|_| ())
-            .map_err(|error| LlmConfigError(error.to_string())),
+            .map_err(|error| LlmConfigError(error.to_string()))?
+            .check(settings),
+    }
+}
+
+impl AgentLlm {
+    fn check(&self, settings: Option<&LlmSettings>) -> Result<(), LlmConfigError> {
+        for (key, value) in [("provider", &self.provider), ("base_url", &self.base_url)] {
+            if value.as_ref().is_some_and(|value| !value.is_null()) {
+                return Err(LlmConfigError(format!(
+                    "llm.{key}: an agent cannot choose the model's provider or address — the node sends its API key only to the operator's llm.base_url; remove the key (an operator may allow other models with llm.allowed_models)"
+                )));
+            }
+        }
+        if let (Some(model), Some(settings)) = (&self.model, settings) {
+            let models = settings.models();
+            if !models.contains(model) {
+                return Err(LlmConfigError(format!(
+                    "llm.model: {model:?} is not a model the operator allows; choose one of {} (llm.allowed_models)",
+                    models.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -290,17 +339,62 @@ mod tests {
 
     #[test]
     fn an_llm_object_that_the_agent_would_ignore_is_refused_naming_the_key() {
-        assert!(check_agent_llm(&serde_json::json!({})).is_ok());
-        assert!(check_agent_llm(&serde_json::json!({"llm": null})).is_ok());
+        assert!(check_agent_llm(&serde_json::json!({}), None).is_ok());
+        assert!(check_agent_llm(&serde_json::json!({"llm": null}), None).is_ok());
         assert!(
-            check_agent_llm(&serde_json::json!({"llm": {"enabled": false, "model": "m"}})).is_ok()
+            check_agent_llm(
+                &serde_json::json!({"llm": {"enabled": false, "model": "m"}}),
+                None
+            )
+            .is_ok()
         );
-        let key = check_agent_llm(&serde_json::json!({"llm": {"enabled": false, "api_key": "k"}}))
-            .expect_err("an agent brings no key");
+        let key = check_agent_llm(
+            &serde_json::json!({"llm": {"enabled": false, "api_key": "k"}}),
+            None,
+        )
+        .expect_err("an agent brings no key");
         assert!(key.to_string().contains("api_key"), "{key}");
-        let mistyped = check_agent_llm(&serde_json::json!({"llm": {"tokens_per_day": "lots"}}))
-            .expect_err("a number");
+        let mistyped = check_agent_llm(
+            &serde_json::json!({"llm": {"tokens_per_day": "lots"}}),
+            None,
+        )
+        .expect_err("a number");
         assert!(!mistyped.to_string().is_empty());
+    }
+
+    fn settings() -> LlmSettings {
+        LlmSettings {
+            config: LlmConfig::new(LlmProvider::OpenAiCompatible, "small", "sk-node"),
+            tokens_per_day: None,
+            requests_per_minute: None,
+            allowed_models: vec!["large".into(), "small".into()],
+        }
+    }
+
+    #[test]
+    fn an_agent_chooses_no_address_and_only_the_operators_models() {
+        let settings = settings();
+        assert_eq!(settings.models(), ["small", "large"]);
+        for refused in [
+            serde_json::json!({"llm": {"base_url": "http://127.0.0.1:9/v1"}}),
+            serde_json::json!({"llm": {"provider": "anthropic"}}),
+        ] {
+            let error = check_agent_llm(&refused, Some(&settings)).expect_err("an address");
+            assert!(error.to_string().contains("cannot choose"), "{error}");
+        }
+        let error = check_agent_llm(
+            &serde_json::json!({"llm": {"model": "gpt-secret"}}),
+            Some(&settings),
+        )
+        .expect_err("not allowed");
+        assert!(error.to_string().contains("small, large"), "{error}");
+        assert!(
+            check_agent_llm(
+                &serde_json::json!({"llm": {"model": "large"}}),
+                Some(&settings)
+            )
+            .is_ok()
+        );
     }
 
     #[test]

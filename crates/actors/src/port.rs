@@ -57,6 +57,12 @@ impl SyncReport {
 pub trait IntegrationPort: Send + Sync + 'static {
     async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure>;
 
+    /// Where the node's health probes may go: public https addresses unless the operator
+    /// allows the node's own network.
+    fn probe_reach(&self) -> companyos_integrations::probe::Reach {
+        companyos_integrations::probe::Reach::PublicHttps
+    }
+
     /// One call to a vendor through the organization's adapter of that vendor.
     async fn call(&self, org: OrgId, request: VendorRequest)
     -> Result<VendorResponse, TaskFailure>;

@@ -24,19 +24,26 @@ pub const ORGANIZATION_HEADER: &str = "x-organization-id";
 pub enum Permission {
     ViewDashboard,
     ManageIntegrations,
+    /// Connect, reconnect or disconnect a service: its credentials, signing secret and
+    /// mappings (who is whom in Slack) decide what the node does in everyone's name.
+    ManageIntegrationSecrets,
     SpawnAgents,
     ApproveAgentTasks,
+    /// Ask for or approve a rollback of a deployment.
+    RollBackDeployments,
     PublishSocialPosts,
     ManageMembers,
     DeleteOrganization,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ViewDashboard,
         Permission::ManageIntegrations,
+        Permission::ManageIntegrationSecrets,
         Permission::SpawnAgents,
         Permission::ApproveAgentTasks,
+        Permission::RollBackDeployments,
         Permission::PublishSocialPosts,
         Permission::ManageMembers,
         Permission::DeleteOrganization,
@@ -51,7 +58,11 @@ impl Permission {
             | Permission::SpawnAgents
             | Permission::ApproveAgentTasks
             | Permission::PublishSocialPosts => role != Viewer,
-            Permission::ManageMembers => matches!(role, Owner | Admin),
+            Permission::ManageMembers
+            | Permission::ManageIntegrationSecrets
+            | Permission::RollBackDeployments => {
+                matches!(role, Owner | Admin)
+            }
             Permission::DeleteOrganization => role == Owner,
         }
     }
@@ -60,8 +71,14 @@ impl Permission {
         match self {
             Permission::ViewDashboard => "view this organization",
             Permission::ManageIntegrations => "manage integrations",
+            Permission::ManageIntegrationSecrets => {
+                "connect, reconnect or disconnect a service (admins and owners)"
+            }
             Permission::SpawnAgents => "manage agents",
             Permission::ApproveAgentTasks => "approve or reject agent tasks",
+            Permission::RollBackDeployments => {
+                "ask for or approve a rollback (only an admin or owner may)"
+            }
             Permission::PublishSocialPosts => "publish social posts",
             Permission::ManageMembers => "manage members",
             Permission::DeleteOrganization => "delete the organization",
@@ -75,6 +92,16 @@ pub struct OrgAccess {
     pub user: UserId,
     pub organization: OrgId,
     pub role: MemberRole,
+}
+
+impl OrgAccess {
+    /// The caller as the runtime's separation-of-duties rules see them.
+    pub fn person(&self) -> companyos_supervisors::Person {
+        companyos_supervisors::Person {
+            user: self.user,
+            role: self.role,
+        }
+    }
 }
 
 /// Recent answers to "what is this user's role in this organization": every request
@@ -240,11 +267,16 @@ mod tests {
     use super::Permission;
 
     /// The matrix as DESIGN.md prints it: owner, admin, member, viewer.
-    const MATRIX: [(Permission, [bool; 4]); 7] = [
+    const MATRIX: [(Permission, [bool; 4]); 9] = [
         (Permission::ViewDashboard, [true, true, true, true]),
         (Permission::ManageIntegrations, [true, true, true, false]),
+        (
+            Permission::ManageIntegrationSecrets,
+            [true, true, false, false],
+        ),
         (Permission::SpawnAgents, [true, true, true, false]),
         (Permission::ApproveAgentTasks, [true, true, true, false]),
+        (Permission::RollBackDeployments, [true, true, false, false]),
         (Permission::PublishSocialPosts, [true, true, true, false]),
         (Permission::ManageMembers, [true, true, false, false]),
         (Permission::DeleteOrganization, [true, false, false, false]),

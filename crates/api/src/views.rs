@@ -16,9 +16,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::graphql::types::{
-    AgentReviewStatus, AgentStatus, DeploymentEnvironment, DeploymentState, EventActorType,
-    FigmaFileType, IntegrationStatus, MemberRole, PrState, RepositoryVisibility, ReviewStatus,
-    Service, SocialPlatform, SocialPostStatus, TaskStatus, UserRole,
+    AgentReviewStatus, AgentStatus, ApprovalChannel, DeploymentEnvironment, DeploymentState,
+    EventActorType, FigmaFileType, IntegrationStatus, MemberRole, PrState, RepositoryVisibility,
+    ReviewStatus, Service, SocialPlatform, SocialPostStatus, TaskStatus, UserRole,
 };
 
 /// A page of a list, newest first; `next_cursor` is absent on the last page.
@@ -154,6 +154,8 @@ view! {
         /// did).
         #[schema(value_type = Option<uuid::Uuid>)]
         requested_by: Option<UserId>,
+        /// How the approval or rejection was given.
+        approved_via: Option<ApprovalChannel> [mirrored],
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     }
@@ -351,13 +353,6 @@ pub struct MailSent {
     /// The address written to, where it may be told.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-}
-
-/// An address proved by its link.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct EmailVerified {
-    pub email: String,
-    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// Where to send the browser to continue with GitHub.

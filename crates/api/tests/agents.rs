@@ -25,6 +25,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 companyos_store::contract_tests!(
     a_pull_request_is_reviewed_posted_on_approval_and_escalated,
     the_model_writes_part_of_a_review_within_the_agents_budget,
+    the_nodes_model_key_goes_only_to_the_nodes_model,
 );
 
 /// A key of AWS's documented shape (random body, not a real credential).
@@ -389,6 +390,7 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
             // One review's worth: the second waits.
             tokens_per_day: Some(1000),
             requests_per_minute: None,
+            allowed_models: Vec::new(),
         }),
     )
     .await;
@@ -514,5 +516,134 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
         "waiting is not an attempt: {waiting}"
     );
     assert_eq!(model.received_requests().await.expect("requests").len(), 1);
+    server.stop().await;
+}
+
+/// A member cannot point an agent's model elsewhere (their own server would receive the
+/// node's key), nor choose a model the operator did not allow; what the provider answers
+/// in an error (here an internal service's page) reaches no task's output.
+async fn the_nodes_model_key_goes_only_to_the_nodes_model(db: &TestDb) {
+    use companyos_integrations::llm::{LlmConfig, LlmProvider};
+    let stand_in = github().await;
+    let model = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": {"message": "internal admin console: db_password=hunter2", "type": "invalid_request_error"}
+        })))
+        .mount(&model)
+        .await;
+    let elsewhere = MockServer::start().await;
+    let mut config = LlmConfig::new(
+        LlmProvider::OpenAiCompatible,
+        "gpt-4o-mini",
+        "sk-the-nodes-own-key",
+    );
+    config.base_url = format!("{}/v1", model.uri());
+    let server = serve_node_with_llm(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Github, stand_in.uri())]),
+        None,
+        Some(companyos_supervisors::llm::LlmSettings {
+            config,
+            tokens_per_day: None,
+            requests_per_minute: None,
+            allowed_models: vec!["gpt-4o".into()],
+        }),
+    )
+    .await;
+    let (owner_token, org) = server.owner("owner@key.example", "Key").await;
+    let owner = Caller::new(&owner_token, &org);
+    let member = Caller::new(
+        &server
+            .member(&owner_token, &org, "member@key.example", "member")
+            .await,
+        &org,
+    );
+    let (status, llm) = server
+        .call(Method::GET, "/api/settings/llm", &member, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{llm}");
+    assert_eq!(llm["allowed_models"], json!(["gpt-4o-mini", "gpt-4o"]));
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "ghp_the_integrations_own"}, "webhook_secret": "key-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let reviewer = connected["agents_started"]
+        .as_array()
+        .expect("started")
+        .iter()
+        .find(|agent| agent["type"] == "code_review")
+        .and_then(|agent| agent["id"].as_str())
+        .expect("code_review")
+        .to_owned();
+    let elsewhere_url = format!("{}/v1", elsewhere.uri());
+    for (llm, refused) in [
+        (json!({"base_url": elsewhere_url}), "llm.base_url"),
+        (json!({"provider": "anthropic"}), "llm.provider"),
+        (json!({"model": "o1-pro"}), "llm.model"),
+    ] {
+        let (status, problem) = server
+            .call(
+                Method::PATCH,
+                &format!("/api/agents/{reviewer}"),
+                &member,
+                Some(json!({"configuration": {"post": "approval", "llm": llm}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains(refused)),
+            "{problem}"
+        );
+    }
+    // An allowed model is a choice a member may make.
+    let (status, chosen) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/agents/{reviewer}"),
+            &member,
+            Some(json!({"configuration": {"post": "approval", "llm": {"model": "gpt-4o"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{chosen}");
+    let created = create_task(
+        &server,
+        &member,
+        json!({"agent_id": reviewer, "task_type": "analyze_pr",
+               "input": {"repository": "Codertocat/Hello-World", "number": 2}}),
+    )
+    .await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let done = task_where(&server, &member, "analyze_pr", "completed", |task| {
+        task["id"] == id.as_str()
+    })
+    .await;
+    let shown = done["output_data"]["llm"].to_string();
+    assert!(shown.contains("rejected the request"), "{shown}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("admin console"),
+        "{shown}"
+    );
+    let asked = model.received_requests().await.expect("requests");
+    assert_eq!(asked.len(), 1);
+    assert!(String::from_utf8_lossy(&asked[0].body).contains("\"gpt-4o\""));
+    assert!(
+        elsewhere
+            .received_requests()
+            .await
+            .expect("requests")
+            .is_empty(),
+        "the key went nowhere else"
+    );
     server.stop().await;
 }

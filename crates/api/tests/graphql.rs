@@ -78,14 +78,25 @@ async fn queries_and_mutations_go_through_the_runtime(db: &TestDb) {
                 .to_owned(),
         );
     }
-    let approved = graphql(
-        &server,
-        &caller,
-        "mutation($id: ID!) { approveAgentTask(taskId: $id) { id status } }",
-        json!({"id": ids[0]}),
-    )
-    .await;
-    assert_eq!(data(&approved)["approveAgentTask"]["id"], ids[0].as_str());
+    let approve = "mutation($id: ID!) { approveAgentTask(taskId: $id) { id status approvedVia requestedBy } }";
+    // The requester does not approve their own task…
+    let refused = graphql(&server, &caller, approve, json!({"id": ids[0]})).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    // …unless the organization allows it (a team of one).
+    let (status, organization) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/organizations/{org}"),
+            &caller,
+            Some(json!({"settings": {"allow_self_approval": true}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{organization}");
+    let approved = graphql(&server, &caller, approve, json!({"id": ids[0]})).await;
+    let approved = &data(&approved)["approveAgentTask"];
+    assert_eq!(approved["id"], ids[0].as_str());
+    assert_eq!(approved["approvedVia"], "GRAPHQL", "{approved}");
+    assert!(approved["requestedBy"].is_string(), "{approved}");
     for id in &ids {
         wait_for_task(&server, &caller, id, "completed").await;
     }

@@ -225,8 +225,20 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         None,
     )
     .await;
-    let (owner, org) = server.owner("owner@deploy.example", "Deploy").await;
-    let owner = Caller::new(&owner, &org);
+    let (owner_token, org) = server.owner("owner@deploy.example", "Deploy").await;
+    let owner = Caller::new(&owner_token, &org);
+    let admin = Caller::new(
+        &server
+            .member(&owner_token, &org, "admin@deploy.example", "admin")
+            .await,
+        &org,
+    );
+    let member = Caller::new(
+        &server
+            .member(&owner_token, &org, "member@deploy.example", "member")
+            .await,
+        &org,
+    );
     let (status, body) = server
         .call(
             Method::POST,
@@ -289,11 +301,17 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
 
     // Slow and failing sites score lower and raise a notice (waiting for a
     // notification agent, visibly).
-    for (site, highest, lowest) in [(&slow, 69, 25), (&failing, 0, 0)] {
-        let created = create_task(&server, &owner, json!({"agent_id": agent, "task_type": "check_deployment", "input": {"url": site.uri(), "project": "my-app"}})).await;
-        let id = created["id"].as_str().expect("id").to_owned();
+    for (site, highest, lowest, vercel_id) in [
+        (&slow, 69, 25, "dpl_slow_one"),
+        (&failing, 0, 0, "dpl_failing_one"),
+    ] {
+        let mut succeeded = fixture("vercel/deployment.succeeded.json");
+        succeeded["id"] = json!(format!("whd_{vercel_id}"));
+        succeeded["payload"]["deployment"]["id"] = json!(vercel_id);
+        succeeded["payload"]["deployment"]["url"] = json!(site.uri());
+        deliver_vercel(&server, &hook, &succeeded).await;
         let done = task_where(&server, &owner, "check_deployment", "completed", |task| {
-            task["id"] == id.as_str()
+            task["input_data"]["vercel_deployment_id"] == vercel_id
         })
         .await;
         let score = done["output_data"]["health_score"].as_u64().expect("score");
@@ -337,8 +355,23 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     );
 
     // A rollback waits for a person, then points production at the previous ready
-    // deployment.
+    // deployment. Only admins and owners ask for one, and not the one who approves it.
     let row_id = row["id"].as_str().expect("id");
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            &format!("/api/deployments/{row_id}/rollback"),
+            &member,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("admin or owner")),
+        "{refused}"
+    );
     let (status, rollback) = server
         .call(
             Method::POST,
@@ -362,12 +395,33 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         0
     );
     let rollback_id = rollback["id"].as_str().expect("id");
-    approve(&server, &owner, rollback_id).await;
+    for (who, refusal) in [
+        (&owner, "you asked for this task"),
+        (&member, "admin or owner"),
+    ] {
+        let (status, refused) = server
+            .call(
+                Method::POST,
+                &format!("/api/agent-tasks/{rollback_id}/approve"),
+                who,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains(refusal)),
+            "{refused}"
+        );
+    }
+    approve(&server, &admin, rollback_id).await;
     let done = task(&server, &owner, "rollback", "completed").await;
     assert_eq!(
         done["output_data"]["rolled_back_to"], "dpl_previous_good",
         "{done}"
     );
+    assert_eq!(done["approved_via"], "api", "{done}");
     assert_eq!(done["output_data"]["rolled_back_from"], healthy_id);
     // GitHub's environment shows the rolled-back commit inactive.
     assert_eq!(
@@ -386,18 +440,26 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         "every call uses the integration's token"
     );
 
-    // A rollback that skipped approval is refused by the agent itself.
-    let created = create_task(&server, &owner, json!({"agent_id": agent, "task_type": "rollback", "input": {"deployment_id": row_id}, "max_attempts": 1})).await;
+    // A rollback asked for by hand waits for approval whatever its request says.
+    let created = create_task(&server, &owner, json!({"agent_id": agent, "task_type": "rollback", "input": {"deployment_id": row_id}, "requires_approval": false, "max_attempts": 1})).await;
+    assert_eq!(created["status"], "needs_approval", "{created}");
+    // A health check written by hand cannot choose the address probed.
+    let probed = slow.received_requests().await.expect("requests").len();
+    let created = create_task(&server, &owner, json!({"agent_id": agent, "task_type": "check_deployment", "input": {"url": slow.uri(), "project": "my-app"}, "max_attempts": 1})).await;
     let id = created["id"].as_str().expect("id").to_owned();
-    let refused = task_where(&server, &owner, "rollback", "failed", |task| {
+    let refused = task_where(&server, &owner, "check_deployment", "failed", |task| {
         task["id"] == id.as_str()
     })
     .await;
     assert!(
         refused["error_message"]
             .as_str()
-            .is_some_and(|message| message.contains("approves")),
+            .is_some_and(|message| message.contains("comes from Vercel")),
         "{refused}"
+    );
+    assert_eq!(
+        slow.received_requests().await.expect("requests").len(),
+        probed
     );
     assert_eq!(
         rolled(&stand_in.received_requests().await.expect("requests")),

@@ -327,13 +327,25 @@ async fn cases(server: &Server, world: &World, round: &str) -> Vec<Case> {
         assert_eq!(status, StatusCode::CREATED, "{agent}");
         id(&agent)
     };
+    // Parked by another member: nobody approves a task they asked for.
+    let requester = Caller::new(
+        &server
+            .member(
+                &w.owner,
+                o,
+                &format!("requester-{round}@example.com"),
+                "member",
+            )
+            .await,
+        o,
+    );
     let mut parked = Vec::new();
     for _ in 0..3 {
         let (status, task) = server
             .call(
                 Method::POST,
                 "/api/agent-tasks",
-                &owner,
+                &requester,
                 Some(json!({
                     "agent_id": w.agent, "task_type": "count_text",
                     "input": {"text": "a b"}, "requires_approval": true,
@@ -433,14 +445,14 @@ async fn cases(server: &Server, world: &World, round: &str) -> Vec<Case> {
             Method::POST,
             "/api/integrations/slack/connect",
             Some(json!({"credentials": {"bot_token": "xoxb"}, "webhook_secret": "sig"})),
-            ManageIntegrations,
+            ManageIntegrationSecrets,
             created,
         ),
         case(
             Method::DELETE,
             "/api/integrations/vercel/disconnect",
             None,
-            ManageIntegrations,
+            ManageIntegrationSecrets,
             gone,
         ),
         case(
@@ -492,7 +504,7 @@ async fn cases(server: &Server, world: &World, round: &str) -> Vec<Case> {
             Method::POST,
             format!("/api/deployments/{}/rollback", w.deployment),
             None,
-            SpawnAgents,
+            RollBackDeployments,
             accepted,
         ),
         case(Method::GET, "/api/figma/files", None, ViewDashboard, ok),
@@ -961,11 +973,17 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
     assert_eq!(status, StatusCode::ACCEPTED, "{rollback}");
     assert_eq!(rollback["status"], "needs_approval", "{rollback}");
     assert_eq!(rollback["task_type"], "rollback");
+    let admin = world
+        .tokens
+        .iter()
+        .find(|(role, _)| *role == MemberRole::Admin)
+        .map(|(_, token)| Caller::new(token, &world.org))
+        .expect("an admin");
     let (status, approved) = server
         .call(
             Method::POST,
             &format!("/api/agent-tasks/{}/approve", id(&rollback)),
-            &owner,
+            &admin,
             None,
         )
         .await;
@@ -978,7 +996,7 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         .call(
             Method::POST,
             &format!("/api/agent-tasks/{}/approve", id(&rollback)),
-            &owner,
+            &admin,
             None,
         )
         .await;

@@ -89,6 +89,9 @@ string_enum! {
     /// A member's role in one organization: the rows of the permission matrix.
     MemberRole { Owner => "owner", Admin => "admin", Member => "member", Viewer => "viewer" }
 
+    /// How a person approved or rejected a task.
+    ApprovalChannel { Console => "console", Api => "api", Graphql => "graphql", Slack => "slack" }
+
     /// What a link mailed to a person proves when it is followed.
     EmailPurpose { VerifyEmail => "verify_email", ResetPassword => "reset_password" }
 

@@ -23,7 +23,7 @@ use crate::db::{Backend, Store};
 use crate::enums::TaskStatus;
 use crate::error::StoreError;
 use crate::ids::{AgentId, OrgId, TaskId, UserId};
-use crate::tasks::AgentTask;
+use crate::tasks::{AgentTask, DecidedBy};
 use crate::validate::non_empty;
 
 /// A task to enqueue.
@@ -236,14 +236,19 @@ pub trait TaskQueue: Send + Sync + 'static {
     async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError>;
 
     /// Releases a task parked in `needs_approval` to run.
-    async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError>;
+    async fn approve(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        by: DecidedBy,
+    ) -> Result<AgentTask, StoreError>;
 
     /// Ends a task parked in `needs_approval` without running it.
     async fn reject(
         &self,
         org: OrgId,
         task: TaskId,
-        by: UserId,
+        by: DecidedBy,
         reason: Option<&str>,
     ) -> Result<AgentTask, StoreError>;
 
@@ -683,19 +688,25 @@ impl TaskQueue for DbTaskQueue {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError> {
+    async fn approve(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        by: DecidedBy,
+    ) -> Result<AgentTask, StoreError> {
         let at = self.store.now();
         let updated: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET status = 'pending', approved_by = $3, approved_at = $4, run_after = $4,
-                        updated_at = $4
+                        approved_via = $5, updated_at = $4
                  WHERE id = $1 AND organization_id = $2 AND status = 'needs_approval'
                  RETURNING *",
             )
             .bind(task)
             .bind(org)
-            .bind(by)
+            .bind(by.user)
             .bind(at)
+            .bind(by.via)
             .fetch_optional(pool)
             .await
         })?;
@@ -709,22 +720,23 @@ impl TaskQueue for DbTaskQueue {
         &self,
         org: OrgId,
         task: TaskId,
-        by: UserId,
+        by: DecidedBy,
         reason: Option<&str>,
     ) -> Result<AgentTask, StoreError> {
         let at = self.store.now();
         let updated: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET status = 'rejected', rejected_by = $3, rejected_at = $4, completed_at = $4,
-                        error_message = COALESCE($5, 'rejected'), updated_at = $4
+                        error_message = COALESCE($5, 'rejected'), approved_via = $6, updated_at = $4
                  WHERE id = $1 AND organization_id = $2 AND status = 'needs_approval'
                  RETURNING *",
             )
             .bind(task)
             .bind(org)
-            .bind(by)
+            .bind(by.user)
             .bind(at)
             .bind(reason)
+            .bind(by.via)
             .fetch_optional(pool)
             .await
         })?;
@@ -800,7 +812,9 @@ impl TaskQueue for DbTaskQueue {
         let at = self.store.now();
         let updated: Option<AgentTask> = writer!(self.store, |pool| {
             sqlx::query_as(
-                "UPDATE agent_tasks SET status = 'pending', attempt = 0, retry_count = 0,
+                "UPDATE agent_tasks SET attempt = 0, retry_count = 0,
+                        status = CASE WHEN requires_human_approval AND approved_by IS NULL
+                                      THEN 'needs_approval' ELSE 'pending' END,
                         error_message = NULL, output_data = NULL, started_at = NULL,
                         completed_at = NULL, duration_seconds = NULL, run_after = $3,
                         lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::Store;
-use crate::enums::TaskStatus;
+use crate::enums::{ApprovalChannel, TaskStatus};
 use crate::error::StoreError;
 use crate::ids::{AgentId, OrgId, TaskId, UserId};
 use crate::page::{Cursor, Page, PageRequest};
@@ -55,6 +55,15 @@ pub struct AgentTask {
     pub waiting_reason: Option<String>,
     /// The member who asked for the task by hand (`None`: an agent or an event did).
     pub requested_by: Option<UserId>,
+    /// How the approval or rejection was given.
+    pub approved_via: Option<ApprovalChannel>,
+}
+
+/// A person's approval or rejection of a task: who, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecidedBy {
+    pub user: UserId,
+    pub via: ApprovalChannel,
 }
 
 impl AgentTask {

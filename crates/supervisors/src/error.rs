@@ -31,6 +31,9 @@ pub enum RuntimeError {
     /// The configuration's `llm` object would be ignored by the agent.
     #[error("configuration.llm: {0}")]
     InvalidLlmConfiguration(#[from] companyos_actors::llm::LlmConfigError),
+    /// Separation of duties: the person may not ask for or approve this.
+    #[error(transparent)]
+    NotAllowed(#[from] crate::duties::Refusal),
     #[error("the supervision tree is not running: {0}")]
     Tree(String),
     #[error(transparent)]

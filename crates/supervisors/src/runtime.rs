@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, RuntimeEvent};
 use companyos_store::{
-    Agent, AgentId, AgentPatch, AgentStatus, AgentTask, CollaborationStatus, CollaborationType,
-    DeliveryId, EventId, IntegrationId, NewAgent, NewSchedule, NewTask, OrgId, Schedule, Store,
-    TaskId, TaskQueue, UserId,
+    Agent, AgentId, AgentPatch, AgentStatus, AgentTask, ApprovalChannel, CollaborationStatus,
+    CollaborationType, DecidedBy, DeliveryId, EventId, IntegrationId, NewAgent, NewSchedule,
+    NewTask, OrgId, Schedule, Store, TaskId, TaskQueue,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -21,6 +21,7 @@ use tokio::sync::broadcast;
 use crate::consensus::{self, ConsensusOutcome, ConsensusRule, Opinion};
 use crate::directory::AgentDirectory;
 use crate::dispatcher::{DispatchState, DispatcherConfig};
+use crate::duties::Person;
 use crate::error::{RemoteError, RuntimeError};
 use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
@@ -270,7 +271,7 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::UnknownAgentType(agent_type.to_owned()))?;
         let configuration =
             configuration.unwrap_or_else(|| registered.default_configuration.clone());
-        companyos_actors::llm::check_agent_llm(&configuration)?;
+        companyos_actors::llm::check_agent_llm(&configuration, self.config().llm.as_ref())?;
         Ok(NewAgent {
             name: name.to_owned(),
             agent_type: agent_type.to_owned(),
@@ -370,7 +371,7 @@ impl Runtime {
     ) -> Result<Agent, RuntimeError> {
         let reconfigured = patch.configuration.is_some();
         if let Some(configuration) = &patch.configuration {
-            companyos_actors::llm::check_agent_llm(configuration)?;
+            companyos_actors::llm::check_agent_llm(configuration, self.config().llm.as_ref())?;
         }
         let updated = self.deps.store.agents().update(org, agent, patch).await?;
         if reconfigured && updated.status != AgentStatus::Disabled {
@@ -421,13 +422,43 @@ impl Runtime {
         Ok(task)
     }
 
+    /// Submits a task a person asked for by hand (REST, GraphQL, a route's action): the
+    /// rules of [`crate::duties`] first — gated types wait for approval, rollbacks need
+    /// an admin — and the person is recorded as its requester.
+    pub async fn submit_by(
+        &self,
+        mut task: NewTask,
+        person: Person,
+    ) -> Result<AgentTask, RuntimeError> {
+        crate::duties::request(&mut task, person)?;
+        self.submit(task).await
+    }
+
+    /// Releases a task waiting for approval, if `person` may approve it: not the person
+    /// who asked for it (unless the organization allows it), a rollback only by an admin
+    /// or owner. Records how the approval was given.
     pub async fn approve(
         &self,
         org: OrgId,
         task: TaskId,
-        by: UserId,
+        person: Person,
+        via: ApprovalChannel,
     ) -> Result<AgentTask, RuntimeError> {
-        let task = self.deps.queue.approve(org, task, by).await?;
+        let waiting = self.deps.store.tasks().get(org, task).await?;
+        let settings = self.deps.store.organizations().get(org).await?.settings;
+        crate::duties::approve(&waiting, person, &settings)?;
+        let task = self
+            .deps
+            .queue
+            .approve(
+                org,
+                task,
+                DecidedBy {
+                    user: person.user,
+                    via,
+                },
+            )
+            .await?;
         self.publish_task(&task);
         self.deps.dispatch.wake.notify_one();
         Ok(task)
@@ -437,7 +468,7 @@ impl Runtime {
         &self,
         org: OrgId,
         task: TaskId,
-        by: UserId,
+        by: DecidedBy,
         reason: Option<&str>,
     ) -> Result<AgentTask, RuntimeError> {
         let task = self.deps.queue.reject(org, task, by, reason).await?;

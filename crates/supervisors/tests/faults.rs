@@ -2026,14 +2026,19 @@ impl TaskQueue for FirstClaimPanics {
     async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError> {
         self.inner.reclaim_expired().await
     }
-    async fn approve(&self, org: OrgId, task: TaskId, by: UserId) -> Result<AgentTask, StoreError> {
+    async fn approve(
+        &self,
+        org: OrgId,
+        task: TaskId,
+        by: companyos_store::DecidedBy,
+    ) -> Result<AgentTask, StoreError> {
         self.inner.approve(org, task, by).await
     }
     async fn reject(
         &self,
         org: OrgId,
         task: TaskId,
-        by: UserId,
+        by: companyos_store::DecidedBy,
         reason: Option<&str>,
     ) -> Result<AgentTask, StoreError> {
         self.inner.reject(org, task, by, reason).await

@@ -11,7 +11,9 @@ type Schemas = components['schemas'];
 // mirrors of the same vocabulary). Where `call` (rest.ts) infers a route's answer from the
 // document, call sites name no type at all.
 //
-// Nothing here is hand-written. The only answers the document leaves untyped are the
+// A field the node serves before the document is rebuilt is added here by hand, as optional,
+// so the console compiles with either document: see `TaskRow`, `LlmSettings` and
+// `OrganizationSettings`. The only answers the document leaves untyped are the
 // webhook receipts (`/api/webhooks/{service}/receive`), which vendors read and the console
 // never calls. Everything GraphQL serves is read through the generated GraphQL types.
 
@@ -38,7 +40,10 @@ export type Role = Schemas['MemberRole'];
 export type UserRole = Schemas['UserRole'];
 
 export type AgentRow = Schemas['Agent'];
-export type TaskRow = Schemas['AgentTask'];
+/** Where a task was approved or rejected: the console, another REST client, GraphQL or Slack. */
+export type ApprovedVia = 'console' | 'api' | 'graphql' | 'slack';
+/** A task; `approved_via` is set when it is approved or rejected. */
+export type TaskRow = Schemas['AgentTask'] & { approved_via?: ApprovedVia | null };
 export type RepositoryRow = Schemas['Repository'];
 export type PullRequestRow = Schemas['PullRequest'];
 export type DeploymentRow = Schemas['Deployment'];
@@ -52,6 +57,11 @@ export type DeploymentPage = Schemas['Page_Deployment'];
 
 /** An organization as the caller reads it, with the caller's role there. */
 export type OrganizationRef = Schemas['Organization'];
+/** What the console reads of an organization's `settings` (every other key is kept as it is). */
+export interface OrganizationSettings extends Record<string, unknown> {
+  /** Whether a person may approve a task they asked for (off unless set). */
+  allow_self_approval?: boolean;
+}
 export type User = Schemas['User'];
 /** The caller: the account and its organizations (GET /api/auth/me). */
 export type Me = Schemas['Me'];
@@ -59,8 +69,13 @@ export type MemberRow = Schemas['Member'];
 export type Membership = Schemas['Membership'];
 export type InvitationRow = Schemas['InvitationView'];
 export type InvitationPreview = Schemas['InvitationPreview'];
-/** A session from login, register, refresh, a password reset or the GitHub callback. */
+/** A session from login, register, refresh, a password reset, an address verified or the GitHub callback. */
 export type Session = Schemas['Session'];
+/** `POST /api/auth/verify-email`: the mailed link's token and the password the account keeps (as registration's: 8 characters or more). */
+export interface VerifyEmailBody {
+  token: string;
+  password: string;
+}
 
 /** A connected service; `webhook_url` and `webhook_secret_set` only for those who manage integrations. */
 export type IntegrationRow = Schemas['Integration'];
@@ -92,4 +107,7 @@ export type ScheduleRow = Schemas['Schedule'];
 /** `POST /api/schedules`. */
 export type NewScheduleBody = Schemas['CreateSchedule'];
 /** The node's language model, as its operator set it (`GET /api/settings/llm`); null: not set (a budget: no limit). */
-export type LlmSettings = Schemas['LlmSettings'];
+export type LlmSettings = Schemas['LlmSettings'] & {
+  /** The models an agent may choose: the node's own first, then the operator's `llm.allowed_models`; empty when no model is set. */
+  allowed_models?: string[];
+};

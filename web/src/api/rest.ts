@@ -1,12 +1,14 @@
 // The REST client: openapi-fetch typed by the paths generated from the node's OpenAPI
 // document (src/api/generated/openapi.ts). Every request carries the access token and
 // the chosen organization; a 401 refreshes the session once and repeats the request.
+// Every request also names the console as its client (CLIENT_HEADER, client.ts).
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './generated/openapi';
 import { tokens } from './session';
 import { currentOrganizationId } from '../stores/ui';
+import { CLIENT_HEADER } from './client';
 
-export const api = createClient<paths>({ baseUrl: '' });
+export const api = createClient<paths>({ baseUrl: '', headers: CLIENT_HEADER });
 
 const pending = new Map<string, Request>();
 const PUBLIC = new Set(['/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout']);

@@ -10,6 +10,7 @@
 // the spent token.
 
 import type { Session } from './models';
+import { CLIENT_HEADER } from './client';
 
 /** What the manager keeps of a session: the pair and the access token's lifetime. */
 export type SessionTokens = Pick<Session, 'access_token' | 'refresh_token' | 'expires_in'>;
@@ -119,7 +120,7 @@ export class TokenManager {
       if (!used) return null;
       const response = await this.deps.fetch('/api/auth/refresh', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...CLIENT_HEADER },
         body: JSON.stringify({ refresh_token: used }),
       });
       if (this.refreshToken !== used) {

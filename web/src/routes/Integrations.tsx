@@ -1,6 +1,8 @@
 // Integrations: connect each service with its credentials, the webhook URL to paste,
 // its health (status and the last sync's outcome), "sync now", disconnect. Reconnecting
-// starts a sync at once, which the card follows.
+// starts a sync at once, which the card follows. Connecting, reconnecting and
+// disconnecting (the service's credentials and webhook secret) are an admin's or owner's;
+// a member syncs, and is told to ask an admin for the rest.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -372,8 +374,12 @@ function FollowedSync({ task, what }: { task: TaskRow; what: string }) {
   return <QueuedTask key={task.id} task={task} what={what} />;
 }
 
+/** What a member sees instead of Connect, Reconnect and Disconnect. */
+export const ASK_AN_ADMIN = 'Ask an admin to connect or change this service';
+
 function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: IntegrationView | undefined }) {
   const canManage = useCan('manageIntegrations');
+  const canChange = useCan('manageIntegrationSecrets');
   const invalidate = useInvalidateOrg();
   const [connecting, setConnecting] = useState(false);
   const [reconnectedAt, setReconnectedAt] = useState<string | null>(null);
@@ -396,7 +402,7 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
         </div>
       }
       actions={
-        canManage && (
+        canChange && (
           <Button size="sm" variant={integration ? 'secondary' : 'primary'} icon={<Plug className="size-3.5" aria-hidden />} onClick={() => setConnecting(true)}>
             {integration ? 'Reconnect' : 'Connect'}
           </Button>
@@ -405,6 +411,11 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
     >
       <div className="space-y-3 text-[13px]" data-testid={`integration-${spec.service}`}>
         <p className="text-muted">{spec.blurb}</p>
+        {canManage && !canChange && (
+          <p className="text-[12px] text-muted" data-testid="ask-an-admin">
+            {ASK_AN_ADMIN}.
+          </p>
+        )}
         {integration && (
           <>
             <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-[12px]">
@@ -419,7 +430,7 @@ function ServiceCard({ spec, integration }: { spec: ServiceSpec; integration: In
                 <Button size="sm" icon={<RefreshCw className="size-3.5" aria-hidden />} loading={sync.isPending} onClick={() => sync.mutate()}>
                   Sync now
                 </Button>
-                {confirming ? (
+                {!canChange ? null : confirming ? (
                   <>
                     <Button size="sm" variant="danger" loading={disconnect.isPending} onClick={() => disconnect.mutate()}>
                       Disconnect

@@ -4,6 +4,8 @@ import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { IntegrationView } from './integrationHealth';
+import { can, type Action } from '../lib/permissions';
+import type { Role } from '../api/models';
 
 const state = vi.hoisted(() => ({
   integrations: [] as unknown[],
@@ -11,6 +13,7 @@ const state = vi.hoisted(() => ({
   requests: [] as string[],
   connected: null as unknown,
   tasks: [] as unknown[],
+  role: 'owner' as Role,
 }));
 
 vi.mock('./agents/queries', () => ({
@@ -18,10 +21,10 @@ vi.mock('./agents/queries', () => ({
   useAgents: () => ({ data: { agents: { items: state.agents } } }),
 }));
 vi.mock('../api/hooks', () => ({
-  useCan: () => true,
+  useCan: (action: Action) => can(state.role, action),
   useInvalidateOrg: () => () => Promise.resolve(),
   useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
-  useOrganization: () => ({ role: 'owner' }),
+  useOrganization: () => ({ role: state.role }),
 }));
 vi.mock('../api/rest', () => ({
   api: {
@@ -68,6 +71,7 @@ beforeEach(() => {
   state.requests = [];
   state.connected = null;
   state.tasks = [];
+  state.role = 'owner';
 });
 
 describe('the integration card', () => {
@@ -135,5 +139,39 @@ describe('the integration card', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Connect' }));
     await waitFor(() => expect(within(dialog).getByTestId('watcher-next')).toHaveAttribute('data-state', 'none'));
     expect(within(dialog).getByRole('button', { name: 'Start a GitHub watcher agent' })).toBeInTheDocument();
+  });
+
+  it('leaves connecting, reconnecting and disconnecting to an admin: a member syncs and is told whom to ask', async () => {
+    state.role = 'member';
+    state.integrations = [github()];
+    show();
+    const connected = (await screen.findByTestId('integration-github')).closest('section')!;
+    expect(within(connected).getByTestId('ask-an-admin')).toHaveTextContent('Ask an admin to connect or change this service');
+    expect(within(connected).queryByRole('button', { name: 'Reconnect' })).toBeNull();
+    expect(within(connected).queryByRole('button', { name: 'Disconnect' })).toBeNull();
+    await userEvent.click(within(connected).getByRole('button', { name: 'Sync now' }));
+    expect(state.requests).toContain('POST /api/integrations/{service}/sync');
+    const vercel = screen.getByTestId('integration-vercel').closest('section')!;
+    expect(within(vercel).queryByRole('button', { name: 'Connect' })).toBeNull();
+    expect(within(vercel).getByTestId('ask-an-admin')).toBeInTheDocument();
+  });
+
+  it('offers an admin every button', async () => {
+    state.role = 'admin';
+    show();
+    const card = (await screen.findByTestId('integration-github')).closest('section')!;
+    expect(within(card).getByRole('button', { name: 'Reconnect' })).toBeInTheDocument();
+    expect(within(card).getByRole('button', { name: 'Disconnect' })).toBeInTheDocument();
+    expect(within(card).queryByTestId('ask-an-admin')).toBeNull();
+  });
+
+  it('shows a viewer the Slack integration without its users, and no buttons', async () => {
+    state.role = 'viewer';
+    state.integrations = [github({ id: 'i2', service: 'slack', metadata: { team: 'Acme' }, webhook_url: null, webhook_secret_set: null })];
+    show();
+    const card = (await screen.findByTestId('integration-slack')).closest('section')!;
+    expect(await within(card).findByTestId('integration-health-slack')).toHaveAttribute('data-tone', 'green');
+    expect(within(card).queryAllByRole('button')).toHaveLength(0);
+    expect(within(card).queryByTestId('ask-an-admin')).toBeNull();
   });
 });

@@ -140,7 +140,11 @@ impl Mutation {
         task.input = input.input.map(|input| input.0);
         task.requires_human_approval = input.requires_approval;
         task.idempotency_key = input.idempotency_key;
-        let created = state.runtime.submit(task).await.map_err(runtime_error)?;
+        let created = state
+            .runtime
+            .submit_by(task, access.person())
+            .await
+            .map_err(runtime_error)?;
         Ok(AgentTask(created))
     }
 
@@ -155,7 +159,12 @@ impl Mutation {
         let state = state(ctx)?;
         let task = state
             .runtime
-            .approve(access.organization, id, access.user)
+            .approve(
+                access.organization,
+                id,
+                access.person(),
+                companyos_store::ApprovalChannel::Graphql,
+            )
             .await
             .map_err(runtime_error)?;
         crate::rest::agents::task_audit(
@@ -182,7 +191,15 @@ impl Mutation {
         let state = state(ctx)?;
         let task = state
             .runtime
-            .reject(access.organization, id, access.user, reason.as_deref())
+            .reject(
+                access.organization,
+                id,
+                companyos_store::DecidedBy {
+                    user: access.user,
+                    via: companyos_store::ApprovalChannel::Graphql,
+                },
+                reason.as_deref(),
+            )
             .await
             .map_err(runtime_error)?;
         crate::rest::agents::task_audit(

@@ -41,6 +41,7 @@ mirror_enum! {
     UserRole => "companyos_store::UserRole" { Admin, Member, Viewer }
     FigmaFileType => "companyos_store::FigmaFileType" { DesignFile, ComponentLibrary }
     EventActorType => "companyos_store::EventActorType" { User, Agent, Webhook, System }
+    ApprovalChannel => "companyos_store::ApprovalChannel" { Console, Api, Graphql, Slack }
 }
 
 /// Loads rows by `(organization, id)`: one batched query per organization and kind.
@@ -245,6 +246,14 @@ impl AgentTask {
     }
     async fn approved_by(&self) -> Option<ID> {
         self.0.approved_by.map(|user| ID(user.to_string()))
+    }
+    /// How the approval or rejection was given.
+    async fn approved_via(&self) -> Option<ApprovalChannel> {
+        self.0.approved_via.map(ApprovalChannel::from)
+    }
+    /// The member who asked for the task by hand.
+    async fn requested_by(&self) -> Option<ID> {
+        self.0.requested_by.map(|user| ID(user.to_string()))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use companyos_store::{
-    AgentFilter, AgentId, AgentPatch, AgentStatus, NewTask, PageRequest, StoreError, TaskFilter,
-    TaskId, TaskStatus,
+    AgentFilter, AgentId, AgentPatch, AgentStatus, ApprovalChannel, DecidedBy, NewTask,
+    PageRequest, StoreError, TaskFilter, TaskId, TaskStatus,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -455,14 +455,13 @@ async fn create_task(
     access.require(Permission::SpawnAgents)?;
     let agent = agent_for(&state, &access, body.agent_id, body.task_type.trim()).await?;
     let mut task = NewTask::new(access.organization, agent.id, body.task_type.trim());
-    task.requested_by = Some(access.user);
     task.description = body.description;
     task.priority = body.priority.unwrap_or(task.priority);
     task.input = body.input;
     task.requires_human_approval = body.requires_approval;
     task.idempotency_key = body.idempotency_key;
     task.max_attempts = body.max_attempts.unwrap_or(task.max_attempts);
-    let created = state.runtime.submit(task).await?;
+    let created = state.runtime.submit_by(task, access.person()).await?;
     Ok((StatusCode::CREATED, Json(views::AgentTask::from(created))))
 }
 
@@ -470,13 +469,14 @@ async fn create_task(
 async fn approve_task(
     State(state): State<AppState>,
     Org(access): Org,
+    client: Client,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ApproveAgentTasks)?;
     let id: TaskId = path_id(&id, "task")?;
     let task = state
         .runtime
-        .approve(access.organization, id, access.user)
+        .approve(access.organization, id, access.person(), client.0)
         .await?;
     task_audit(
         &state,
@@ -484,7 +484,7 @@ async fn approve_task(
         "task.approved",
         &task,
         "approved",
-        "console",
+        client.0.as_str(),
     )
     .await;
     Ok(Json(views::AgentTask::from(task)))
@@ -495,6 +495,7 @@ async fn approve_task(
 async fn reject_task(
     State(state): State<AppState>,
     Org(access): Org,
+    client: Client,
     Path(id): Path<String>,
     body: Option<ApiJson<Rejection>>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -503,7 +504,15 @@ async fn reject_task(
     let reason = body.map(|ApiJson(body)| body).unwrap_or_default().reason;
     let task = state
         .runtime
-        .reject(access.organization, id, access.user, reason.as_deref())
+        .reject(
+            access.organization,
+            id,
+            DecidedBy {
+                user: access.user,
+                via: client.0,
+            },
+            reason.as_deref(),
+        )
         .await?;
     task_audit(
         &state,
@@ -511,7 +520,7 @@ async fn reject_task(
         "task.rejected",
         &task,
         "rejected",
-        "console",
+        client.0.as_str(),
     )
     .await;
     Ok(Json(views::AgentTask::from(task)))
@@ -549,4 +558,28 @@ async fn retry_task(
     let task = state.runtime.retry(access.organization, id).await?;
     task_audit(&state, &access, "task.retried", &task, "retried", "console").await;
     Ok(Json(views::AgentTask::from(task)))
+}
+
+/// Where a REST call comes from, for the record of an approval: the console says so
+/// (`X-CompanyOS-Client: console`); anything else is the API. A label, not a proof: it
+/// only tells the audit trail which screen a person used.
+pub(crate) struct Client(pub ApprovalChannel);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let console = parts
+            .headers
+            .get("x-companyos-client")
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"console"));
+        Ok(Client(if console {
+            ApprovalChannel::Console
+        } else {
+            ApprovalChannel::Api
+        }))
+    }
 }

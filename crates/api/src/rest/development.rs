@@ -271,7 +271,7 @@ pub(crate) async fn request_rollback(
     access: &OrgAccess,
     id: DeploymentId,
 ) -> Result<AgentTask, ApiError> {
-    access.require(Permission::SpawnAgents)?;
+    access.require(Permission::RollBackDeployments)?;
     let deployment = state
         .store
         .deployments()

@@ -88,11 +88,16 @@ fn integration_view(
                 .webhook_url(headers, integration.service, token)
         });
     let webhook_secret_set = manager.then_some(integration.webhook_secret_encrypted.is_some());
-    views::Integration {
+    let mut view = views::Integration {
         webhook_url,
         webhook_secret_set,
         ..views::Integration::from(integration)
+    };
+    if !manager && let Some(metadata) = view.metadata.as_object_mut() {
+        // Who is whom in Slack (e-mail addresses) is for those who keep the mapping.
+        metadata.remove("slack_users");
     }
+    view
 }
 
 /// Starts or stops the organization's adapters to match what is connected. The change
@@ -155,7 +160,7 @@ async fn connect(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Connect>,
 ) -> Result<impl IntoResponse, ApiError> {
-    access.require(Permission::ManageIntegrations)?;
+    access.require(Permission::ManageIntegrationSecrets)?;
     let service = service(&raw)?;
     if body.credentials.is_empty() {
         return Err(ApiError::invalid(
@@ -332,7 +337,7 @@ async fn disconnect(
     Org(access): Org,
     Path(raw): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    access.require(Permission::ManageIntegrations)?;
+    access.require(Permission::ManageIntegrationSecrets)?;
     let service = service(&raw)?;
     let integration = state
         .store

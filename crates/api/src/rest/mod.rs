@@ -89,9 +89,10 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::InvalidLlmConfiguration(reason) => ApiError::invalid(
                 "configuration.llm",
                 format!(
-                    "{reason}; an agent may set enabled, provider, base_url, model, tokens_per_day, requests_per_minute and max_tokens (the API key is the node's)"
+                    "{reason}; an agent may set enabled, model (one the operator allows), tokens_per_day, requests_per_minute and max_tokens (the provider, address and key are the node's)"
                 ),
             ),
+            RuntimeError::NotAllowed(refusal) => ApiError::forbidden(refusal.to_string()),
             RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
             RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
                 RuntimeError::UnknownAgentType(name).into()
@@ -160,8 +161,7 @@ impl Action {
         task.description = Some(description);
         task.input = Some(companyos_supervisors::input_value(input));
         task.requires_human_approval = self.approval;
-        task.requested_by = Some(access.user);
-        Ok(state.runtime.submit(task).await?)
+        Ok(state.runtime.submit_by(task, access.person()).await?)
     }
 }
 

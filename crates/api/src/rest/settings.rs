@@ -191,6 +191,10 @@ pub struct LlmSettings {
     pub requests_per_minute: Option<u32>,
     /// The longest answer a request asks for.
     pub max_tokens: Option<u32>,
+    /// The models an agent's configuration may choose (`llm.model`): the node's own
+    /// first, then the operator's `llm.allowed_models`. An agent never chooses the
+    /// provider or the address.
+    pub allowed_models: Vec<String>,
 }
 
 #[utoipa::path(get, path = "/api/settings/llm", tag = "settings", summary = "The node's language model (operator settings, never the key)", responses((status = 200, description = "The node's language model", body = LlmSettings), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -209,6 +213,7 @@ async fn llm_settings(
             tokens_per_day: llm.tokens_per_day,
             requests_per_minute: llm.requests_per_minute,
             max_tokens: Some(llm.config.max_tokens),
+            allowed_models: llm.models(),
         },
         None => LlmSettings {
             enabled: false,
@@ -219,6 +224,7 @@ async fn llm_settings(
             tokens_per_day: None,
             requests_per_minute: None,
             max_tokens: None,
+            allowed_models: Vec::new(),
         },
     };
     Ok(Json(settings))

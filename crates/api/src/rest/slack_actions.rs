@@ -176,7 +176,16 @@ async fn decide(
         role,
     };
     if action.action_id == names::APPROVE_ACTION {
-        match state.runtime.approve(org, task_id, user).await {
+        match state
+            .runtime
+            .approve(
+                org,
+                task_id,
+                access.person(),
+                companyos_store::ApprovalChannel::Slack,
+            )
+            .await
+        {
             Ok(task) => {
                 crate::rest::agents::task_audit(
                     state,
@@ -203,7 +212,15 @@ async fn decide(
     } else {
         match state
             .runtime
-            .reject(org, task_id, user, Some("rejected in Slack"))
+            .reject(
+                org,
+                task_id,
+                companyos_store::DecidedBy {
+                    user,
+                    via: companyos_store::ApprovalChannel::Slack,
+                },
+                Some("rejected in Slack"),
+            )
             .await
         {
             Ok(task) => {

@@ -142,6 +142,32 @@ pub async fn serve_node_with_llm(
     sync_interval: Option<Duration>,
     llm: Option<companyos_supervisors::llm::LlmSettings>,
 ) -> Server {
+    serve_tuned(
+        db,
+        configure,
+        webhooks,
+        registry,
+        base_urls,
+        sync_interval,
+        llm,
+        |_| {},
+    )
+    .await
+}
+
+/// [`serve_node_with_llm`] with its runtime's configuration changed by `tune`. Test
+/// nodes probe their local stand-ins (`Reach::Anywhere`) unless `tune` says otherwise.
+#[allow(clippy::too_many_arguments)]
+pub async fn serve_tuned(
+    db: &TestDb,
+    configure: impl FnOnce(&mut AuthConfig),
+    webhooks: WebhookConfig,
+    registry: AgentTypeRegistry,
+    base_urls: HashMap<Service, String>,
+    sync_interval: Option<Duration>,
+    llm: Option<companyos_supervisors::llm::LlmSettings>,
+    tune: impl FnOnce(&mut RuntimeConfig),
+) -> Server {
     let mut auth = AuthConfig::new(
         b"a test secret that is long enough!!",
         Duration::from_secs(900),
@@ -155,16 +181,18 @@ pub async fn serve_node_with_llm(
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let keys = Arc::new(MasterKey::generate());
-    let config = RuntimeConfig {
+    let mut config = RuntimeConfig {
         adapters: AdapterConfig {
             keys: Some((*keys).clone()),
             base_urls,
             sync_interval,
+            probe_reach: companyos_integrations::probe::Reach::Anywhere,
             ..AdapterConfig::default()
         },
         llm,
         ..RuntimeConfig::default()
     };
+    tune(&mut config);
     let runtime = Arc::new(
         Runtime::start(db.store.clone(), queue, registry, config)
             .await

@@ -71,6 +71,21 @@ impl LlmError {
         }
     }
 
+    /// What may be shown to the people who see a task: the kind of failure and what to
+    /// check, without the provider's (or whatever answered's) own words, which stay in
+    /// the operator's log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::RateLimited { .. } | Self::Overloaded { .. } | Self::Unauthorized => {
+                self.to_string()
+            }
+            Self::BadRequest(_) => "the llm provider rejected the request; the node's log says why (an unknown model, a prompt too long)".to_owned(),
+            Self::Unavailable(_) => "the llm provider is unavailable; the node's log says why".to_owned(),
+            Self::Malformed(_) => "the llm provider sent an answer that could not be read; check that llm.base_url points at an api of the configured provider".to_owned(),
+            Self::InvalidConfig(_) => "the node's llm settings cannot make a client; the node's log says why".to_owned(),
+        }
+    }
+
     /// How long the provider asked us to wait, when it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -83,6 +98,19 @@ impl LlmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_task_shows_never_carries_the_upstream_words() {
+        for error in [
+            LlmError::BadRequest("internal admin page: secret=42".into()),
+            LlmError::Unavailable("internal admin page: secret=42".into()),
+            LlmError::Malformed("internal admin page: secret=42".into()),
+            LlmError::InvalidConfig("internal admin page: secret=42".into()),
+        ] {
+            assert!(error.to_string().contains("secret=42"));
+            assert!(!error.public_message().contains("secret"), "{error:?}");
+        }
+    }
 
     #[test]
     fn waits_are_retryable_and_refusals_are_not() {

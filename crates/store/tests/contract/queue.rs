@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use companyos_store::testing::TestDb;
 use companyos_store::{
-    ClaimRequest, DbTaskQueue, FailOutcome, NewTask, RetryPolicy, StoreError, TaskId, TaskQueue,
-    TaskStatus, now,
+    ApprovalChannel, ClaimRequest, DbTaskQueue, DecidedBy, FailOutcome, NewTask, RetryPolicy,
+    StoreError, TaskId, TaskQueue, TaskStatus, now,
 };
 use serde_json::json;
 
@@ -348,21 +348,50 @@ async fn approval_parks_tasks_until_decided(db: &TestDb) {
 
     // Another organization cannot see, let alone approve, the task.
     assert!(matches!(
-        queue.approve(other_org.id, parked.id, other_owner.id).await,
+        queue
+            .approve(
+                other_org.id,
+                parked.id,
+                DecidedBy {
+                    user: other_owner.id,
+                    via: ApprovalChannel::Api
+                }
+            )
+            .await,
         Err(StoreError::NotFound { .. })
     ));
 
     let approved = queue
-        .approve(org.id, parked.id, owner.id)
+        .approve(
+            org.id,
+            parked.id,
+            DecidedBy {
+                user: owner.id,
+                via: ApprovalChannel::Slack,
+            },
+        )
         .await
         .expect("approve");
     assert_eq!(
-        (approved.status, approved.approved_by),
-        (TaskStatus::Pending, Some(owner.id))
+        (approved.status, approved.approved_by, approved.approved_via),
+        (
+            TaskStatus::Pending,
+            Some(owner.id),
+            Some(ApprovalChannel::Slack)
+        )
     );
     assert!(approved.approved_at.is_some());
     assert!(matches!(
-        queue.approve(org.id, parked.id, owner.id).await,
+        queue
+            .approve(
+                org.id,
+                parked.id,
+                DecidedBy {
+                    user: owner.id,
+                    via: ApprovalChannel::Console
+                }
+            )
+            .await,
         Err(StoreError::InvalidTaskState {
             operation: "approve",
             ..
@@ -379,10 +408,19 @@ async fn approval_parks_tasks_until_decided(db: &TestDb) {
 
     let second = queue.enqueue(rollback).await.expect("enqueue").task;
     let rejected = queue
-        .reject(org.id, second.id, owner.id, Some("not during the launch"))
+        .reject(
+            org.id,
+            second.id,
+            DecidedBy {
+                user: owner.id,
+                via: ApprovalChannel::Graphql,
+            },
+            Some("not during the launch"),
+        )
         .await
         .expect("reject");
     assert_eq!(rejected.status, TaskStatus::Rejected);
+    assert_eq!(rejected.approved_via, Some(ApprovalChannel::Graphql));
     assert_eq!(rejected.rejected_by, Some(owner.id));
     assert_eq!(
         rejected.error_message.as_deref(),

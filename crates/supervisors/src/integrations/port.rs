@@ -64,6 +64,14 @@ impl NodePort {
 
 #[async_trait]
 impl IntegrationPort for NodePort {
+    fn probe_reach(&self) -> companyos_integrations::probe::Reach {
+        self.deps
+            .upgrade()
+            .map_or(companyos_integrations::probe::Reach::PublicHttps, |deps| {
+                deps.config.adapters.probe_reach
+            })
+    }
+
     async fn sync(&self, org: OrgId, request: SyncRequest) -> Result<SyncReport, TaskFailure> {
         self.ask(org, "sync", |reply| {
             IntegrationsMessage::Sync(request, reply)

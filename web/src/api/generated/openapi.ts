@@ -1487,7 +1487,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Prove an e-mail address with the link mailed to it */
+        /** Prove an e-mail address with the link mailed to it, and set the password */
         post: {
             parameters: {
                 query?: never;
@@ -1497,17 +1497,17 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["LinkToken"];
+                    "application/json": components["schemas"]["NewPassword"];
                 };
             };
             responses: {
-                /** @description The address is verified */
+                /** @description The address is verified and the password set; every other session is over */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["EmailVerified"];
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
                 /** @description A problem */
@@ -4052,6 +4052,7 @@ export interface components {
              *     did).
              */
             requested_by?: string | null;
+            approved_via?: null | components["schemas"]["ApprovalChannel"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4064,6 +4065,8 @@ export interface components {
             capabilities: string[];
             default_configuration: Record<string, unknown>;
         };
+        /** @enum {string} */
+        ApprovalChannel: "console" | "api" | "graphql" | "slack";
         /** @description Where to send the browser to continue with GitHub. */
         AuthorizeUrl: {
             authorize_url: string;
@@ -4228,12 +4231,6 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description An address proved by its link. */
-        EmailVerified: {
-            email: string;
-            /** Format: date-time */
-            email_verified_at?: string | null;
-        };
         /** @description One entry of the event log: what happened, from where, to what. */
         Event: {
             /** Format: uuid */
@@ -4361,10 +4358,6 @@ export interface components {
             /** @description Why it failed, in words (absent when it succeeded). */
             error?: string | null;
         };
-        LinkToken: {
-            /** @description The token of the link that was mailed. */
-            token: string;
-        };
         /** @description The node's language model, as an operator set it (`llm.*`): never its key. */
         LlmSettings: {
             /** @description Whether the node has a model agents may use. */
@@ -4390,6 +4383,12 @@ export interface components {
              * @description The longest answer a request asks for.
              */
             max_tokens?: number | null;
+            /**
+             * @description The models an agent's configuration may choose (`llm.model`): the node's own
+             *     first, then the operator's `llm.allowed_models`. An agent never chooses the
+             *     provider or the address.
+             */
+            allowed_models: string[];
         };
         Login: {
             email: string;
@@ -4470,7 +4469,7 @@ export interface components {
             name: string;
         };
         NewPassword: {
-            /** @description The token of the password-reset link that was mailed. */
+            /** @description The token of the link that was mailed (password reset, or address verification). */
             token: string;
             password: string;
         };
@@ -4592,6 +4591,7 @@ export interface components {
                  *     did).
                  */
                 requested_by?: string | null;
+                approved_via?: null | components["schemas"]["ApprovalChannel"];
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */

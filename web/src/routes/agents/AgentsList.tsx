@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { Bot, Pause, Play, Plus, Settings2, Trash2 } from 'lucide-react';
-import { useAgents, useAgentTypes } from './queries';
+import { useAgents, useAgentTypes, useLlmSettings } from './queries';
+import { llmChoicesOf } from './llmConfig';
 import { ConfigError, ConfigForm, configurationOf, draftOf, type ConfigDraft } from './ConfigForm';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg } from '../../api/hooks';
@@ -27,9 +28,10 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
   const nameId = useFieldId('name');
   const typeId = useFieldId('type');
   const selected = types.data?.items.find((candidate) => candidate.type === type);
+  const llmChoices = llmChoicesOf(useLlmSettings().data);
   const spawn = useMutation({
     mutationFn: () => {
-      const configuration = configurationOf(draft, selected?.default_configuration, type);
+      const configuration = configurationOf(draft, selected?.default_configuration, type, llmChoices?.allowedModels);
       return call(api.POST('/api/agents', { body: { name, type, configuration } }));
     },
     onSuccess: () => {
@@ -109,7 +111,7 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
           <fieldset className="space-y-2 rounded-md border border-line p-3">
             <legend className="px-1 text-[12px] font-medium">Configuration</legend>
             {errors.fields.configuration && <p className="text-[12px] text-red-700 dark:text-red-400">{errors.fields.configuration}</p>}
-            <ConfigForm draft={draft} defaults={selected.default_configuration} onChange={setDraft} errors={configErrors} agentType={selected.type} />
+            <ConfigForm draft={draft} defaults={selected.default_configuration} onChange={setDraft} errors={configErrors} agentType={selected.type} llmChoices={llmChoices} />
           </fieldset>
         )}
       </div>
@@ -127,9 +129,10 @@ function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void
   const [draft, setDraft] = useState<ConfigDraft>(draftOf(agent.configuration as Record<string, unknown>));
   const [configErrors, setConfigErrors] = useState<Record<string, string>>({});
   const nameId = useFieldId('name');
+  const llmChoices = llmChoicesOf(useLlmSettings().data);
   const save = useMutation({
     mutationFn: () =>
-      call(api.PATCH('/api/agents/{id}', { params: { path: { id: agent.id } }, body: { name, configuration: configurationOf(draft, defaults, agent.type) } })),
+      call(api.PATCH('/api/agents/{id}', { params: { path: { id: agent.id } }, body: { name, configuration: configurationOf(draft, defaults, agent.type, llmChoices?.allowedModels) } })),
     onSuccess: () => {
       void invalidate('agents');
       void invalidate('tree');
@@ -162,7 +165,7 @@ function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void
         </Field>
         <fieldset className="space-y-2 rounded-md border border-line p-3">
           <legend className="px-1 text-[12px] font-medium">Configuration</legend>
-          <ConfigForm draft={draft} defaults={defaults} onChange={setDraft} errors={configErrors} agentType={agent.type} />
+          <ConfigForm draft={draft} defaults={defaults} onChange={setDraft} errors={configErrors} agentType={agent.type} llmChoices={llmChoices} />
         </fieldset>
         <p className="text-[12px] text-muted">Saving restarts the agent with the new configuration; a task it was running is retried.</p>
       </div>

@@ -1,7 +1,9 @@
 // The approval inbox: tasks in needs_approval with what deciding them decides (the
 // review to post, the rollback, the post to publish, or the input's keys), approved or
 // rejected here; what was decided in this session stays listed with who decided it,
-// updating live. The cards are shared with the Command Center.
+// updating live. The cards are shared with the Command Center. Approve is offered as the
+// node allows it: a rollback needs an admin or owner, and a task one asked for needs
+// another member unless the organization allows self-approval; Reject stays.
 import { useState } from 'react';
 import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -9,7 +11,8 @@ import { Check, Inbox, X } from 'lucide-react';
 import { create } from 'zustand';
 import { useAgents, useTasks } from './queries';
 import { api, call } from '../../api/rest';
-import { useCan, useInvalidateOrg, useOrgKey } from '../../api/hooks';
+import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
+import { allowsSelfApproval, approvalRefusal } from '../../lib/permissions';
 import type { TaskRow } from '../../api/models';
 import { Button, Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, StatusBadge, Time, cx } from '../../components/ui';
 import { describeError } from '../../api/problem';
@@ -29,6 +32,8 @@ export const useDecided = create<{ ids: string[]; add: (id: string) => void }>((
 /** One task waiting for a person: what it decides, and Approve / Reject for those who may. */
 export function ApprovalCard({ task, agentName, compact = false }: { task: TaskRow; agentName: string | undefined; compact?: boolean }) {
   const canApprove = useCan('approveTasks');
+  const { organization, role, me } = useOrganization();
+  const refusal = approvalRefusal(task, { role, userId: me?.id, allowSelfApproval: allowsSelfApproval(organization) });
   const invalidate = useInvalidateOrg();
   const remember = useDecided((state) => state.add);
   const [rejecting, setRejecting] = useState(false);
@@ -73,8 +78,13 @@ export function ApprovalCard({ task, agentName, compact = false }: { task: TaskR
           {error && <p className="mt-1 text-[12px] text-red-700 dark:text-red-400">{describeError(error).detail || describeError(error).title}</p>}
         </div>
         {canApprove && !rejecting && !decided && (
-          <div className="flex gap-2">
-            <Button size="sm" variant="primary" icon={<Check className="size-3.5" aria-hidden />} loading={approve.isPending} onClick={() => approve.mutate()}>
+          <div className="flex items-center gap-2">
+            {refusal && (
+              <span className="max-w-72 text-[12px] text-muted" aria-hidden data-testid="approve-refusal">
+                {refusal}
+              </span>
+            )}
+            <Button size="sm" variant="primary" icon={<Check className="size-3.5" aria-hidden />} loading={approve.isPending} disabled={Boolean(refusal)} disabledReason={refusal} onClick={() => approve.mutate()}>
               Approve
             </Button>
             <Button size="sm" icon={<X className="size-3.5" aria-hidden />} onClick={() => setRejecting(true)}>

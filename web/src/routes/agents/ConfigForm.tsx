@@ -9,7 +9,7 @@ import { Button, Field, Input, Select, Textarea, useFieldId } from '../../compon
 import { DeploymentFields } from './DeploymentFields';
 import { DEPLOYMENT_KEYS, readDeployment } from './deploymentConfig';
 import { LlmFields } from './LlmFields';
-import { LLM_KEY, isLlmDraftKey, llmDraftOf, offersLlm, readLlm, withoutLlm } from './llmConfig';
+import { LLM_KEY, isLlmDraftKey, llmDraftOf, offersLlm, readLlm, withoutLlm, type LlmChoices } from './llmConfig';
 
 export type ConfigDraft = Record<string, string | boolean>;
 
@@ -28,12 +28,13 @@ export function draftOf(configuration: Record<string, unknown> | null | undefine
 /**
  * The configuration to send, read back with the defaults' types (and, for an agent type
  * with fields of its own, by that type's rules); throws a ConfigError naming every key
- * that is not valid.
+ * that is not valid. The `llm` model is checked against the models the node allows, when
+ * they are known.
  */
-export function configurationOf(draft: ConfigDraft, defaults: Record<string, unknown> | null | undefined, agentType?: string): Record<string, unknown> {
+export function configurationOf(draft: ConfigDraft, defaults: Record<string, unknown> | null | undefined, agentType?: string, allowedModels?: readonly string[]): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
-  const llm = readLlm(draft);
+  const llm = readLlm(draft, allowedModels);
   if (llm.value !== undefined) result[LLM_KEY] = llm.value;
   Object.assign(errors, llm.errors);
   let generic = withoutLlm(draft);
@@ -204,14 +205,29 @@ function NotificationFields({ draft, onChange, errors }: { draft: ConfigDraft; o
   );
 }
 
-export function ConfigForm({ draft, defaults, onChange, errors, agentType }: { draft: ConfigDraft; defaults: Record<string, unknown> | null | undefined; onChange: (draft: ConfigDraft) => void; errors: Record<string, string>; agentType?: string }) {
+export function ConfigForm({
+  draft,
+  defaults,
+  onChange,
+  errors,
+  agentType,
+  llmChoices,
+}: {
+  draft: ConfigDraft;
+  defaults: Record<string, unknown> | null | undefined;
+  onChange: (draft: ConfigDraft) => void;
+  errors: Record<string, string>;
+  agentType?: string;
+  /** The node's model and the models an agent may choose, for the language model fields. */
+  llmChoices?: LlmChoices | undefined;
+}) {
   const base = useFieldId('config');
   const notification = agentType === 'notification';
   const deployment = agentType === 'deployment';
   const llm = offersLlm(agentType, draft);
   const keys = Object.keys(draft).filter((key) => !isLlmDraftKey(key) && (notification ? key !== 'default_channel' && key !== 'approvals_channel' : deployment ? !DEPLOYMENT_KEYS.has(key) : true));
   if (!notification && !deployment && !llm && keys.length === 0) return <p className="text-[13px] text-muted">This agent type takes no configuration.</p>;
-  const llmFields = llm && <LlmFields draft={draft} onChange={onChange} errors={errors} agentType={agentType} />;
+  const llmFields = llm && <LlmFields draft={draft} onChange={onChange} errors={errors} agentType={agentType} choices={llmChoices} />;
   const field = (key: string) => {
         const value = draft[key];
         const sample = defaults?.[key];

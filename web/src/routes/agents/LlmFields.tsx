@@ -1,18 +1,34 @@
 // The agent's own choice and limits of the language model (its configuration's `llm`) as
-// labelled fields: whether it uses one, the provider, address and model, and its budgets.
-// A key the node does not read is named without its value, with a button to remove it.
+// labelled fields: whether it uses one, which of the models the node allows, and its
+// budgets. The address, provider and key are the node's: a key the node does not take (a
+// `provider` or `base_url` saved before, too) is named without its value, with a button
+// to remove it.
 import { Trash2 } from 'lucide-react';
 import { Button, Field, Input, Mono, Select, useFieldId } from '../../components/ui';
 import type { ConfigDraft } from './ConfigForm';
-import { LLM_AGENT_TYPES, LLM_BUDGET_FIELDS, LLM_KEY, LLM_PROVIDERS, llmDraftKey, readLlm, unknownKeyMessage, unknownLlmKeys, type LlmNumberSpec } from './llmConfig';
+import { LLM_AGENT_TYPES, LLM_BUDGET_FIELDS, LLM_KEY, llmDraftKey, readLlm, unknownKeyMessage, unknownLlmKeys, type LlmChoices, type LlmNumberSpec } from './llmConfig';
 
 const ERROR_TEXT = 'text-[12px] text-red-700 dark:text-red-400';
 
-export function LlmFields({ draft, onChange, errors, agentType }: { draft: ConfigDraft; onChange: (draft: ConfigDraft) => void; errors: Record<string, string>; agentType?: string | undefined }) {
+export function LlmFields({
+  draft,
+  onChange,
+  errors,
+  agentType,
+  choices,
+}: {
+  draft: ConfigDraft;
+  onChange: (draft: ConfigDraft) => void;
+  errors: Record<string, string>;
+  agentType?: string | undefined;
+  /** The node's model and the models an agent may choose; undefined while not read. */
+  choices?: LlmChoices | undefined;
+}) {
   const base = useFieldId('llm');
+  const allowed = choices?.allowedModels;
   // A field's error, once saving found one, follows the value: it goes when the value is
   // fixed and says what is wrong with the value now.
-  const now = readLlm(draft).errors;
+  const now = readLlm(draft, allowed).errors;
   const errorOf = (key: string) => (errors[llmDraftKey(key)] !== undefined ? now[llmDraftKey(key)] : undefined);
   const text = (key: string) => {
     const value = draft[llmDraftKey(key)];
@@ -24,12 +40,14 @@ export function LlmFields({ draft, onChange, errors, agentType }: { draft: Confi
   const enabled = draft[llmDraftKey('enabled')];
   const enabledId = `${base}-enabled`;
   const enabledError = errorOf('enabled');
-  const provider = text('provider').trim();
-  const providerId = `${base}-provider`;
-  const providerError = errorOf('provider');
-  const addressId = `${base}-base_url`;
-  const addressError = errorOf('base_url');
   const modelId = `${base}-model`;
+  const model = text('model').trim();
+  // A model saved before that the node does not allow is flagged at once: the node refuses it.
+  const modelError = errorOf('model') ?? (model !== '' ? now[llmDraftKey('model')] : undefined);
+  const nodeModel = choices?.nodeModel ?? null;
+  const nodeModelLabel = choices ? `The node’s model (${nodeModel ?? 'none set'})` : 'The node’s model';
+  // One allowed model or none leaves nothing to choose, unless a model saved before needs changing.
+  const fixed = allowed !== undefined && allowed.length <= 1 && model === '';
   const unknown = unknownLlmKeys(draft);
   const whole = draft[LLM_KEY];
 
@@ -47,7 +65,7 @@ export function LlmFields({ draft, onChange, errors, agentType }: { draft: Confi
     <fieldset className="space-y-3 rounded-md border border-line p-3" data-testid="llm-config">
       <legend className="px-1 text-[12px] font-semibold">Language model</legend>
       <p className="text-[12px] text-muted">
-        The agent asks the node’s language model (its <Mono>llm.*</Mono> settings) when the node has one. Here it can do without, use another provider, address or model, and keep budgets of its own. The API key is always the node’s: an agent’s configuration holds none.
+        The agent asks the node’s language model (its <Mono>llm.*</Mono> settings) when the node has one. Here it can do without, choose another of the models the node allows, and keep budgets of its own. The model’s address, provider and API key are always the node’s: an agent’s configuration holds none.
       </p>
       {agentType !== undefined && !LLM_AGENT_TYPES.has(agentType) && (
         <p className="text-[12px] text-muted" data-testid="llm-unused">
@@ -86,29 +104,39 @@ export function LlmFields({ draft, onChange, errors, agentType }: { draft: Confi
           <p className="text-[12px] text-muted">Unticked, the agent works without one (its rules alone), whatever the node has; the settings below are kept.</p>
         )}
       </div>
-      <div className="grid gap-3 sm:grid-cols-3">
-        <Field label="Provider" htmlFor={providerId} error={providerError} hint="openai also speaks to compatible servers (Ollama, vLLM, llama.cpp). Empty: the node’s. Another provider keeps the node’s address and key: give its address too.">
-          <Select id={providerId} name={llmDraftKey('provider')} value={provider} onChange={(event) => set('provider', event.target.value)} invalid={Boolean(providerError)} aria-describedby={providerError ? `${providerId}-error` : undefined}>
-            <option value="">The node’s</option>
-            {LLM_PROVIDERS.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-            {provider !== '' && !(LLM_PROVIDERS as readonly string[]).includes(provider) && <option value={provider}>{provider} (not a provider)</option>}
-          </Select>
-        </Field>
-        <Field label="API address" htmlFor={addressId} error={addressError} hint="The provider’s API root, such as http://localhost:11434/v1 for Ollama. Empty: the node’s (llm.base_url, else its provider’s own).">
-          <Input id={addressId} name={llmDraftKey('base_url')} type="url" inputMode="url" autoComplete="off" spellCheck={false} placeholder="the node’s" value={text('base_url')} onChange={(event) => set('base_url', event.target.value)} invalid={Boolean(addressError)} />
-        </Field>
-        <Field label="Model" htmlFor={modelId} hint="The model id as the provider names it (gpt-4o-mini, claude-sonnet-4-5, llama3.1). Empty: the node’s (llm.model).">
-          <Input id={modelId} name={llmDraftKey('model')} autoComplete="off" spellCheck={false} placeholder="the node’s" value={text('model')} onChange={(event) => set('model', event.target.value)} />
-        </Field>
-      </div>
+      {fixed ? (
+        <div className="space-y-1" data-testid="llm-model-fixed">
+          <span className="text-[12px] font-medium">Model</span>
+          <p className="text-[13px]">
+            {nodeModel ? (
+              <>
+                The node’s model, <Mono>{nodeModel}</Mono>
+              </>
+            ) : (
+              'The node’s model (none set)'
+            )}
+          </p>
+          <p className="text-[12px] text-muted">The node allows no other model (its operator lists the others in llm.allowed_models).</p>
+        </div>
+      ) : (
+        <div className="max-w-sm">
+          <Field label="Model" htmlFor={modelId} error={modelError} hint="One of the models the node allows (its own, then its operator’s llm.allowed_models). The address, provider and API key are always the node’s.">
+            <Select id={modelId} name={llmDraftKey('model')} value={model} onChange={(event) => set('model', event.target.value)} invalid={Boolean(modelError)} aria-describedby={modelError ? `${modelId}-error` : undefined}>
+              <option value="">{nodeModelLabel}</option>
+              {(allowed ?? []).map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+              {model !== '' && !(allowed ?? []).includes(model) && <option value={model}>{allowed === undefined ? model : `${model} (not allowed)`}</option>}
+            </Select>
+          </Field>
+        </div>
+      )}
       <div className="grid gap-3 sm:grid-cols-3">{LLM_BUDGET_FIELDS.map(number)}</div>
       {unknown.length > 0 && (
         <div className="space-y-1.5" data-testid="llm-unknown">
-          <p className="text-[12px] font-medium">Saved keys the node does not read (their values are not shown)</p>
+          <p className="text-[12px] font-medium">Saved keys the node does not take (their values are not shown)</p>
           <ul className="space-y-1.5">
             {unknown.map((key) => (
               <li key={key} className="flex items-start justify-between gap-2">

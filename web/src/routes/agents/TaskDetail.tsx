@@ -15,7 +15,7 @@ import { EventsQuery } from '../../api/documents';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import { personName, useMemberNames } from '../../api/members';
 import type { TaskRow } from '../../api/models';
-import { DecisionPreview, titleOf } from './decision';
+import { DecisionPreview, titleOf, viaWords } from './decision';
 import { Button, Card, ErrorNotice, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
 import { duration } from '../../lib/time';
 
@@ -30,12 +30,14 @@ const by = (names: Map<string, string>, userId: string | null | undefined) => {
   return name ? ` by ${name}` : '';
 };
 
-/** The task's moments in order, naming the members who created, approved or rejected it. */
+/** The task's moments in order, naming the members who created, approved or rejected it, and where they decided. */
 export function timelineOf(task: TaskRow, names: Map<string, string> = new Map()): Moment[] {
   const waiting = waitingOf(task);
+  const via = viaWords(task.approved_via);
+  const where = via ? ` · ${via}` : '';
   const moments: Moment[] = [{ at: task.created_at, label: `Created${by(names, task.requested_by)}${task.requires_human_approval ? ', waiting for approval' : ''}${waiting ? (waiting.kind === 'later' ? ', waiting for a budget or rate limit' : `, waiting for a ${waiting.agentType} agent`) : ''}` }];
-  if (task.approved_at) moments.push({ at: task.approved_at, label: `Approved${by(names, task.approved_by)}`, tone: 'green' });
-  if (task.rejected_at) moments.push({ at: task.rejected_at, label: `Rejected${by(names, task.rejected_by)}`, tone: 'red' });
+  if (task.approved_at) moments.push({ at: task.approved_at, label: `Approved${by(names, task.approved_by)}${where}`, tone: 'green' });
+  if (task.rejected_at) moments.push({ at: task.rejected_at, label: `Rejected${by(names, task.rejected_by)}${where}`, tone: 'red' });
   if (task.started_at) moments.push({ at: task.started_at, label: `Started (attempt ${task.attempt} of ${task.max_attempts})` });
   if (task.retry_count > 0 && task.status === 'pending') moments.push({ at: task.run_after, label: `Retry ${task.retry_count} scheduled` });
   if (task.completed_at) moments.push({ at: task.completed_at, label: task.status === 'failed' ? 'Failed' : task.status === 'cancelled' ? 'Cancelled' : task.status === 'rejected' ? 'Closed, not run' : 'Completed', tone: task.status === 'completed' ? 'green' : 'red' });
@@ -107,7 +109,7 @@ export function TaskDetail() {
     queryFn: () => gql(EventsQuery, { organizationId, first: 200 }),
   });
   const cancel = useMutation({ mutationFn: () => call(api.POST('/api/agent-tasks/{id}/cancel', { params: { path: { id } } })), onSuccess: () => void invalidate('tasks') });
-  const row = task.data;
+  const row: TaskRow | undefined = task.data;
   const waiting = row ? waitingOf(row) : null;
   const outcome = row ? outcomeOf(row) : null;
   const agent = agents.data?.agents.items.find((candidate) => candidate.id === row?.agent_id);

@@ -31,12 +31,21 @@ export function taskInput(text: string): Record<string, unknown> | undefined | s
   return { ...value };
 }
 
-function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+/** Task types the node always holds for a person's approval when someone creates one by hand. */
+export const ALWAYS_APPROVED_TYPES: ReadonlySet<string> = new Set(['post_review', 'rollback', 'deploy', 'publish_post']);
+
+/** Whether a hand-made task of this type waits for approval whatever the form says. */
+export function alwaysWaitsForApproval(taskType: string): boolean {
+  return ALWAYS_APPROVED_TYPES.has(taskType.trim());
+}
+
+export function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const agents = useAgents();
   const invalidate = useInvalidateOrg();
   const [form, setForm] = useState({ agent_id: '', task_type: '', priority: '5', input: '{\n  \n}', requires_approval: false, description: '' });
   const [inputError, setInputError] = useState<string | null>(null);
-  const ids = { agent: useFieldId('agent'), type: useFieldId('type'), priority: useFieldId('priority'), input: useFieldId('input'), description: useFieldId('description') };
+  const ids = { agent: useFieldId('agent'), type: useFieldId('type'), priority: useFieldId('priority'), input: useFieldId('input'), description: useFieldId('description'), approval: useFieldId('approval') };
+  const alwaysApproved = alwaysWaitsForApproval(form.task_type);
   const create = useMutation({
     mutationFn: () => {
       const input = taskInput(form.input);
@@ -51,7 +60,7 @@ function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => voi
             task_type: form.task_type,
             priority: Number(form.priority),
             ...(input ? { input } : {}),
-            requires_approval: form.requires_approval,
+            requires_approval: alwaysApproved || form.requires_approval,
             ...(form.description ? { description: form.description } : {}),
           },
         }),
@@ -106,10 +115,25 @@ function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: () => voi
             <Textarea id={ids.input} rows={5} value={form.input} onChange={(event) => setForm({ ...form, input: event.target.value })} invalid={Boolean(inputError ?? errors.fields.input)} />
           </Field>
         </div>
-        <label className="col-span-2 flex items-center gap-2 text-[13px]">
-          <input type="checkbox" checked={form.requires_approval} onChange={(event) => setForm({ ...form, requires_approval: event.target.checked })} className="size-4" />
-          Wait for a person to approve it before it runs
-        </label>
+        <div className="col-span-2 space-y-0.5">
+          <label htmlFor={ids.approval} className="flex items-center gap-2 text-[13px]">
+            <input
+              id={ids.approval}
+              type="checkbox"
+              checked={alwaysApproved || form.requires_approval}
+              disabled={alwaysApproved}
+              onChange={(event) => setForm({ ...form, requires_approval: event.target.checked })}
+              aria-describedby={alwaysApproved ? `${ids.approval}-hint` : undefined}
+              className="size-4"
+            />
+            Wait for a person to approve it before it runs
+          </label>
+          {alwaysApproved && (
+            <p id={`${ids.approval}-hint`} className="pl-6 text-[12px] text-muted">
+              A <Mono>{form.task_type.trim()}</Mono> task always waits for a person's approval.
+            </p>
+          )}
+        </div>
       </div>
     </Modal>
   );

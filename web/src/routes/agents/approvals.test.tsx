@@ -4,15 +4,16 @@ import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { ReactNode } from 'react';
-import type { TaskRow } from '../../api/models';
+import type { Role, TaskRow } from '../../api/models';
+import { can, type Action } from '../../lib/permissions';
 
-const state = vi.hoisted(() => ({ role: 'member', posted: [] as string[] }));
+const state = vi.hoisted(() => ({ role: 'member' as Role, posted: [] as string[], settings: {} as Record<string, unknown>, refuse: null as unknown }));
 
 vi.mock('../../api/hooks', () => ({
-  useCan: (action: string) => state.role !== 'viewer' || action === 'viewDashboard',
+  useCan: (action: Action) => can(state.role, action),
   useInvalidateOrg: () => () => Promise.resolve(),
   useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
-  useOrganization: () => ({ organizationId: 'o1', organization: { id: 'o1', name: 'Acme' }, role: state.role, me: { id: 'u1' } }),
+  useOrganization: () => ({ organizationId: 'o1', organization: { id: 'o1', name: 'Acme', settings: state.settings }, role: state.role, me: { id: 'u1' } }),
 }));
 vi.mock('../../api/graphql', () => ({ gql: async () => ({ agents: { items: [] } }) }));
 
@@ -46,20 +47,21 @@ const ANSWERS: Record<string, unknown> = {
   },
 };
 
-vi.mock('../../api/rest', () => ({
+vi.mock('../../api/rest', async () => ({
   api: {
     GET: async (path: string) => ({ data: ANSWERS[path] ?? { items: [] }, response: new Response(null, { status: 200 }) }),
     POST: async (path: string) => {
       state.posted.push(path);
+      if (state.refuse) return { error: state.refuse, response: new Response(null, { status: 403 }) };
       const decided = path.endsWith('/approve') ? { approved_by: 'u2', approved_at: new Date().toISOString(), status: 'pending' } : { rejected_by: 'u2', rejected_at: new Date().toISOString(), status: 'rejected' };
       return { data: { ...REVIEW, ...decided }, response: new Response(null, { status: 200 }) };
     },
   },
-  call: async (request: Promise<{ data: unknown }>) => (await request).data,
+  call: (await vi.importActual<typeof import('../../api/call')>('../../api/call')).call,
 }));
 
 const { ApprovalCard, Approvals } = await import('./Approvals');
-const { decisionOf, postReviewInputOf, rollbackInputOf, githubPullUrl, titleOf } = await import('./decision');
+const { DecisionLine, decisionOf, postReviewInputOf, rollbackInputOf, githubPullUrl, titleOf, viaWords } = await import('./decision');
 
 function wrap(children: ReactNode) {
   return render(
@@ -75,6 +77,8 @@ afterEach(cleanup);
 beforeEach(() => {
   state.role = 'member';
   state.posted = [];
+  state.settings = {};
+  state.refuse = null;
 });
 
 describe('reading what a task decides', () => {
@@ -144,6 +148,61 @@ describe('an approval card', () => {
     expect(await screen.findByTestId('decision')).toHaveTextContent(/Approved by Ada Admin, just now/);
     expect(state.posted).toEqual(['/api/agent-tasks/{id}/approve']);
     expect(screen.queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+  });
+
+  it('lets the one who asked for a task reject it but not approve it, saying why', async () => {
+    wrap(<ApprovalCard task={task({ task_type: 'count_text', agent_type: 'text_stats', requested_by: 'u1', input_data: { text: 'hi' } })} agentName={undefined} />);
+    const approve = screen.getByRole('button', { name: 'Approve' });
+    const why = "You asked for this task: another member must approve it (an admin can allow self-approval for a team of one in the organization's settings).";
+    expect(approve).toBeDisabled();
+    expect(approve).toHaveAccessibleDescription(why);
+    expect(screen.getByTestId('approve-refusal')).toHaveTextContent(why);
+    await userEvent.click(screen.getByRole('button', { name: 'Reject' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Reject' }));
+    expect(state.posted).toEqual(['/api/agent-tasks/{id}/reject']);
+  });
+
+  it('lets them approve it when the organization allows self-approval, and another member in any case', () => {
+    state.settings = { allow_self_approval: true };
+    wrap(<ApprovalCard task={task({ task_type: 'count_text', agent_type: 'text_stats', requested_by: 'u1' })} agentName={undefined} />);
+    expect(screen.getByRole('button', { name: 'Approve' })).toBeEnabled();
+    cleanup();
+    state.settings = {};
+    wrap(<ApprovalCard task={task({ task_type: 'count_text', agent_type: 'text_stats', requested_by: 'u2' })} agentName={undefined} />);
+    expect(screen.getByRole('button', { name: 'Approve' })).toBeEnabled();
+  });
+
+  it('leaves approving a rollback to an admin or owner', () => {
+    const rollback = task({ task_type: 'rollback', agent_type: 'deployment', input_data: { deployment_id: 'd1', project: 'web' } });
+    wrap(<ApprovalCard task={rollback} agentName={undefined} />);
+    expect(screen.getByRole('button', { name: 'Approve' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Approve' })).toHaveAccessibleDescription('Rollbacks need an admin or owner; you are a member.');
+    expect(screen.getByRole('button', { name: 'Reject' })).toBeEnabled();
+    cleanup();
+    state.role = 'admin';
+    wrap(<ApprovalCard task={rollback} agentName={undefined} />);
+    expect(screen.getByRole('button', { name: 'Approve' })).toBeEnabled();
+  });
+
+  it("shows the node's reason when it refuses an approval", async () => {
+    state.refuse = { title: 'Not allowed', status: 403, detail: 'you asked for this task: another member must approve it (an admin can allow self-approval for a team of one in the organization\'s settings)' };
+    wrap(<ApprovalCard task={REVIEW} agentName="reviewer" />);
+    await userEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    expect(await screen.findByText(/^you asked for this task: another member must approve it/)).toBeInTheDocument();
+  });
+
+  it('says where a decision was made', async () => {
+    const decided = task({ status: 'rejected', rejected_by: 'u2', rejected_at: new Date().toISOString(), approved_via: 'slack' });
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <DecisionLine task={decided} />
+      </QueryClientProvider>,
+    );
+    await vi.waitFor(() => expect(screen.getByTestId('decision')).toHaveTextContent(/Rejected by Ada Admin · in Slack, just now/));
+    expect(viaWords('console')).toBe('in the console');
+    expect(viaWords('api')).toBe('through the API');
+    expect(viaWords('graphql')).toBe('through GraphQL');
+    expect(viaWords(null)).toBeNull();
   });
 
   it('offers no decision to a viewer', () => {

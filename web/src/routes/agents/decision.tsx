@@ -8,7 +8,7 @@ import type { ReactNode } from 'react';
 import { api, call } from '../../api/rest';
 import { useOrgKey } from '../../api/hooks';
 import { personName, useMemberNames } from '../../api/members';
-import type { TaskRow } from '../../api/models';
+import type { ApprovedVia, TaskRow } from '../../api/models';
 import { ErrorNotice, Mono, StatusBadge, Time } from '../../components/ui';
 import { Markdown } from '../../lib/markdown';
 
@@ -90,6 +90,18 @@ export function titleOf(task: Pick<TaskRow, 'description' | 'task_type' | 'input
   return task.task_type;
 }
 
+const VIA_WORDS: Record<ApprovedVia, string> = {
+  console: 'in the console',
+  api: 'through the API',
+  graphql: 'through GraphQL',
+  slack: 'in Slack',
+};
+
+/** Where a task was approved or rejected, in words ("in the console"); null when the node does not say. */
+export function viaWords(via: unknown): string | null {
+  return typeof via === 'string' && via in VIA_WORDS ? VIA_WORDS[via as ApprovedVia] : null;
+}
+
 /** Who decided a task and when, from the row (user ids; names come from the members). */
 export function decisionOf(task: Pick<TaskRow, 'approved_by' | 'approved_at' | 'rejected_by' | 'rejected_at'>): { verb: 'approved' | 'rejected'; userId: string | null; at: string } | null {
   if (task.rejected_at) return { verb: 'rejected', userId: task.rejected_by ?? null, at: task.rejected_at };
@@ -97,16 +109,18 @@ export function decisionOf(task: Pick<TaskRow, 'approved_by' | 'approved_at' | '
   return null;
 }
 
-/** "Approved by Ada Admin, 2 min ago" — or nothing while the task waits. */
+/** "Approved by Ada Admin · in the console, 2 min ago" — or nothing while the task waits. */
 export function DecisionLine({ task, className }: { task: TaskRow; className?: string }) {
   const names = useMemberNames();
   const decision = decisionOf(task);
   if (!decision) return null;
   const who = personName(names, decision.userId);
+  const via = viaWords(task.approved_via);
   return (
     <p className={['text-[12px]', decision.verb === 'rejected' ? 'text-red-800 dark:text-red-300' : 'text-emerald-800 dark:text-emerald-300', className].filter(Boolean).join(' ')} data-testid="decision">
       {decision.verb === 'approved' ? 'Approved' : 'Rejected'}
-      {who ? ` by ${who}` : ''}, <Time iso={decision.at} />
+      {who ? ` by ${who}` : ''}
+      {via ? ` · ${via}` : ''}, <Time iso={decision.at} />
     </p>
   );
 }

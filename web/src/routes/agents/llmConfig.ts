@@ -1,20 +1,25 @@
 // An agent's own choice and limits of the language model (crates/actors/src/llm.rs,
 // AgentLlm): the `llm` object of its configuration, with exactly these keys — `enabled`,
-// `provider`, `base_url`, `model`, `tokens_per_day`, `requests_per_minute`, `max_tokens`
-// — each optional, each falling back to the node's `llm.*` settings. The API key is
-// always the node's: an agent's configuration never carries one.
+// `model`, `tokens_per_day`, `requests_per_minute`, `max_tokens` — each optional, each
+// falling back to the node's `llm.*` settings. The model's address, provider and API key
+// are always the node's: the node sends its key only to the operator's `llm.base_url`, so
+// it refuses an agent's `provider` or `base_url` (and never takes a key from one). The
+// model, when set, must be one the node allows (GET /api/settings/llm, `allowed_models`:
+// the node's own model, then the operator's `llm.allowed_models`).
 //
 // The node reads the object at once and, when any key is unknown or of the wrong type (a
-// string for a number, a fraction, a negative number, an `api_key`), silently ignores the
-// whole object, `enabled: false` included; so each key is checked here before it is
+// string for a number, a fraction, a negative number, an `api_key`), refuses or ignores
+// the whole object, `enabled: false` included; so each key is checked here before it is
 // sent, an empty field is left out (the node then uses its own), and a key the node does
-// not read is named, without its value, until it is removed. Pure, so it is unit-tested.
+// not take (a `provider` or `base_url` saved before, too) is named, without its value,
+// until it is removed. Pure, so it is unit-tested.
 //
 // In the form's draft the object is kept flat, one entry a key (`llm.model`, …): a text
 // or number as typed, `llm.enabled` as a boolean. An unknown key is kept by name only (its
 // value, which may be a secret, never enters the form), and an `llm` that is not an
 // object stays under `llm`, also without its value.
 import type { ConfigDraft } from './ConfigForm';
+import type { LlmSettings } from '../../api/models';
 
 export const LLM_KEY = 'llm';
 const PREFIX = `${LLM_KEY}.`;
@@ -22,10 +27,8 @@ const PREFIX = `${LLM_KEY}.`;
 /** The agent types whose work asks a model (crates/actors/src: `ctx.llm`): the code review's written review. */
 export const LLM_AGENT_TYPES = new Set<string>(['code_review']);
 
-/** The providers the node can speak (LlmProvider in crates/integrations/src/llm). */
-export const LLM_PROVIDERS = ['openai', 'anthropic'] as const;
-
-export type LlmTextKey = 'provider' | 'base_url' | 'model';
+/** Keys an agent's `llm` had before, which the node now refuses: the model's address and provider are the operator's. */
+export const LLM_REFUSED_KEYS: readonly string[] = ['provider', 'base_url'];
 
 export interface LlmNumberSpec {
   key: 'tokens_per_day' | 'requests_per_minute' | 'max_tokens';
@@ -67,10 +70,24 @@ export const LLM_BUDGET_FIELDS: LlmNumberSpec[] = [
   },
 ];
 
-const TEXT_KEYS: readonly LlmTextKey[] = ['provider', 'base_url', 'model'];
 const NUMBER_KEYS = LLM_BUDGET_FIELDS.map((spec) => spec.key);
 /** Every key the node reads from an agent's `llm`, in the order the form shows them. */
-export const LLM_KNOWN_KEYS: readonly string[] = ['enabled', ...TEXT_KEYS, ...NUMBER_KEYS];
+export const LLM_KNOWN_KEYS: readonly string[] = ['enabled', 'model', ...NUMBER_KEYS];
+
+/** What the node offers an agent's model field (GET /api/settings/llm). */
+export interface LlmChoices {
+  /** The node's own model (`llm.model`), null when it has none. */
+  nodeModel: string | null;
+  /** The models an agent may choose, the node's own first; undefined when the node does not say. */
+  allowedModels: readonly string[] | undefined;
+}
+
+/** The choices from the node's settings (undefined while they are not read). */
+export function llmChoicesOf(settings: Pick<LlmSettings, 'model' | 'allowed_models'> | null | undefined): LlmChoices | undefined {
+  if (!settings) return undefined;
+  const allowed = Array.isArray(settings.allowed_models) ? settings.allowed_models.filter((model): model is string => typeof model === 'string' && model !== '') : undefined;
+  return { nodeModel: settings.model?.trim() || null, allowedModels: allowed };
+}
 
 /** The draft's entry for one key of the `llm` object. */
 export function llmDraftKey(key: string): string {
@@ -131,6 +148,9 @@ export function unknownKeyMessage(key: string): string {
   if (/api_?key|secret|password|credential|(^|_)key$|(^|_)token$/i.test(key)) {
     return 'the node never takes a key or other secret from an agent’s configuration (it uses its own setting, llm.api_key) and ignores the agent’s whole llm while this is here: remove it';
   }
+  if (LLM_REFUSED_KEYS.includes(key)) {
+    return 'an agent cannot choose the model’s address or provider: the node sends its API key only to the operator’s llm.base_url, and refuses the configuration while this is here: remove it';
+  }
   return `the node reads no llm.${key} (only ${LLM_KNOWN_KEYS.join(', ')}) and ignores the agent’s whole llm while it is here: remove it`;
 }
 
@@ -145,23 +165,22 @@ function readNumber(spec: LlmNumberSpec, raw: string | boolean | undefined): { v
   return { value };
 }
 
-/** An http(s) address, without the trailing slash (as the node keeps its own llm.base_url). */
-function readAddress(text: string): { value: string } | { error: string } {
-  const error = { error: 'must be an http:// or https:// address, such as http://localhost:11434/v1' };
-  if (!/^https?:\/\/\S+$/.test(text)) return error;
-  try {
-    new URL(text);
-  } catch {
-    return error;
-  }
-  return { value: text.replace(/\/+$/, '') };
+/**
+ * Why an agent may not have this model (null: it may): it must be one of the models the
+ * node allows. Unchecked (null) while the allowed models are not known.
+ */
+export function modelRefusal(model: string, allowedModels: readonly string[] | undefined): string | null {
+  if (allowedModels === undefined || allowedModels.includes(model)) return null;
+  if (allowedModels.length === 0) return 'the node has no model set, so an agent cannot choose one: leave it to the node’s';
+  return `is not a model the node allows (${allowedModels.join(', ')}): choose one of them, or leave it to the node’s`;
 }
 
 /**
  * The `llm` object to send (undefined when every field is left to the node), and every
- * key that is not valid, as `llm.<key>` (or `llm` itself) with what is wrong.
+ * key that is not valid, as `llm.<key>` (or `llm` itself) with what is wrong. The model is
+ * checked against `allowedModels` when they are known.
  */
-export function readLlm(draft: ConfigDraft): { value: Record<string, unknown> | undefined; errors: Record<string, string> } {
+export function readLlm(draft: ConfigDraft, allowedModels?: readonly string[]): { value: Record<string, unknown> | undefined; errors: Record<string, string> } {
   const value: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   const whole = draft[LLM_KEY];
@@ -171,18 +190,12 @@ export function readLlm(draft: ConfigDraft): { value: Record<string, unknown> | 
   const enabled = draft[llmDraftKey('enabled')];
   if (typeof enabled === 'boolean') value.enabled = enabled;
   else if (enabled !== undefined) errors[llmDraftKey('enabled')] = `is saved as ${enabled}, which the node cannot read: tick or untick “Use a language model”`;
-  for (const key of TEXT_KEYS) {
-    const raw = draft[llmDraftKey(key)];
-    const text = typeof raw === 'string' ? raw.trim() : '';
-    if (text === '') continue;
-    if (key === 'provider') {
-      if ((LLM_PROVIDERS as readonly string[]).includes(text)) value.provider = text;
-      else errors[llmDraftKey(key)] = `must be ${LLM_PROVIDERS.join(' or ')}: the node fails the agent’s model requests with “${text}”`;
-    } else if (key === 'base_url') {
-      const address = readAddress(text);
-      if ('error' in address) errors[llmDraftKey(key)] = address.error;
-      else value.base_url = address.value;
-    } else value[key] = text;
+  const rawModel = draft[llmDraftKey('model')];
+  const model = typeof rawModel === 'string' ? rawModel.trim() : '';
+  if (model !== '') {
+    const refused = modelRefusal(model, allowedModels);
+    if (refused) errors[llmDraftKey('model')] = refused;
+    else value.model = model;
   }
   for (const spec of LLM_BUDGET_FIELDS) {
     const read = readNumber(spec, draft[llmDraftKey(spec.key)]);

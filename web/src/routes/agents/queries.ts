@@ -4,7 +4,7 @@ import { api, call } from '../../api/rest';
 import { gql } from '../../api/graphql';
 import { AgentsQuery } from '../../api/documents';
 import { useOrganization, useOrgKey } from '../../api/hooks';
-import type { TaskStatusWire } from '../../api/models';
+import type { LlmSettings, TaskStatusWire } from '../../api/models';
 
 export function useAgents() {
   const { organizationId } = useOrganization();
@@ -13,6 +13,11 @@ export function useAgents() {
 
 export function useAgentTypes() {
   return useQuery({ queryKey: useOrgKey('agentTypes'), staleTime: 5 * 60_000, queryFn: () => call(api.GET('/api/agents/types')) });
+}
+
+/** The node's language model as its operator set it, with the models an agent may choose. */
+export function useLlmSettings() {
+  return useQuery({ queryKey: useOrgKey('settings', 'llm'), staleTime: 5 * 60_000, queryFn: (): Promise<LlmSettings> => call(api.GET('/api/settings/llm')) });
 }
 
 /** What the task list can be narrowed by (`q` searches the type, description, error and id). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
@@ -14,6 +14,7 @@ vi.mock('./queries', () => ({
     },
   }),
   useAgents: () => ({ data: { agents: { items: [{ id: 'a1', name: 'text-stats', type: 'text_stats', status: 'IDLE' }] } } }),
+  useLlmSettings: () => ({ data: { enabled: true, provider: 'openai', model: 'gpt-4o-mini', api_key_set: true, allowed_models: ['gpt-4o-mini', 'gpt-4o'] } }),
 }));
 vi.mock('../../api/hooks', () => ({
   useCan: () => true,
@@ -64,5 +65,12 @@ describe('the create-agent dialog', () => {
     expect(create).toBeEnabled();
     await userEvent.clear(screen.getByLabelText('Name'));
     expect(create).toHaveAccessibleDescription('Give the agent a name first.');
+  });
+
+  it('offers the models the node allows for an agent that asks one', async () => {
+    show();
+    await userEvent.selectOptions(screen.getByLabelText('Type'), 'code_review');
+    const model = screen.getByLabelText('Model');
+    expect(within(model).getAllByRole('option').map((option) => option.textContent)).toEqual(['The node’s model (gpt-4o-mini)', 'gpt-4o-mini', 'gpt-4o']);
   });
 });

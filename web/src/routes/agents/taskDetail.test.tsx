@@ -131,6 +131,25 @@ describe('the timeline', () => {
     expect(timelineOf(task({ status: 'rejected', rejected_by: 'u9', rejected_at: '2026-01-01T00:02:00Z' }), names).map((moment) => moment.label)).toContain('Rejected by user u9');
   });
 
+  it('says where the task was approved or rejected', () => {
+    const names = new Map([['u2', 'Ada Admin']]);
+    const approved = (via: TaskRow['approved_via']) => timelineOf(task({ status: 'completed', approved_by: 'u2', approved_at: '2026-01-01T00:02:00Z', approved_via: via }), names).map((moment) => moment.label);
+    expect(approved('console')).toContain('Approved by Ada Admin · in the console');
+    expect(approved('api')).toContain('Approved by Ada Admin · through the API');
+    expect(approved('graphql')).toContain('Approved by Ada Admin · through GraphQL');
+    expect(approved('slack')).toContain('Approved by Ada Admin · in Slack');
+    expect(approved(null)).toContain('Approved by Ada Admin');
+    const rejected = timelineOf(task({ status: 'rejected', rejected_by: 'u2', rejected_at: '2026-01-01T00:02:00Z', approved_via: 'slack' }), names).map((moment) => moment.label);
+    expect(rejected).toContain('Rejected by Ada Admin · in Slack');
+  });
+
+  it('shows where it was approved in the rendered timeline', async () => {
+    state.task = task({ status: 'completed', output_data: { words: 1 }, approved_by: 'u2', approved_at: '2026-01-01T00:02:00Z', approved_via: 'console' });
+    show();
+    const timeline = await screen.findByTestId('task-timeline');
+    expect(await within(timeline).findByText('Approved by Ada Admin · in the console')).toBeInTheDocument();
+  });
+
   it('shows member names in the rendered timeline', async () => {
     state.task = task({ status: 'completed', output_data: { words: 1 }, requested_by: 'u1', approved_by: 'u2', approved_at: '2026-01-01T00:02:00Z' });
     show();

@@ -22,6 +22,7 @@ import type { PullRequestFieldsFragment } from '../../api/generated/gql/graphql'
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, StatusBadge, Time, buttonClass, cx, tableClass } from '../../components/ui';
 import { QueuedTask, WaitingNotice } from '../agents/Waiting';
 import { shortId } from '../../lib/time';
+import { rollbackRefusal } from '../../lib/permissions';
 import { waitingOf } from '../agents/waiting';
 
 /** The stored pull requests (REST: with the verdict and a security block), refreshed as tasks finish. */
@@ -315,7 +316,10 @@ function riskOf(deployment: DeploymentRow): number | null {
   return typeof value === 'number' ? value : null;
 }
 
+/** Asks for a rollback (an admin or owner; a member sees why not). */
 function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
+  const { role } = useOrganization();
+  const refused = rollbackRefusal(role);
   const rollback = useMutation({ mutationFn: () => call(api.POST('/api/deployments/{id}/rollback', { params: { path: { id: deployment.id } } })) });
   const [confirming, setConfirming] = useState(false);
   return (
@@ -334,7 +338,7 @@ function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
           </Button>
         </div>
       ) : (
-        <Button size="sm" variant="ghost" icon={<Undo2 className="size-3.5" aria-hidden />} onClick={() => setConfirming(true)}>
+        <Button size="sm" variant="ghost" icon={<Undo2 className="size-3.5" aria-hidden />} disabled={Boolean(refused)} disabledReason={refused} onClick={() => setConfirming(true)}>
           Roll back
         </Button>
       )}

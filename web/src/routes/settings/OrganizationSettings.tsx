@@ -1,12 +1,65 @@
-// The organization: its name (admins and owners rename it), address, id and the
-// caller's role.
+// The organization: its name (admins and owners rename it), whether a person may approve
+// a task they asked for (admins and owners decide), address, id and the caller's role.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../../api/rest';
 import { useCan, useOrganization } from '../../api/hooks';
 import { ME_KEY } from '../../api/membership';
 import { fieldErrors } from '../../api/problem';
+import { allowsSelfApproval, roleWords } from '../../lib/permissions';
+import type { OrganizationRef, OrganizationSettings as Settings } from '../../api/models';
 import { Button, Card, ErrorNotice, Field, Input, Mono, Time, useFieldId } from '../../components/ui';
+
+/** The organization's settings with self-approval turned on or off, every other key kept. */
+export function withSelfApproval(settings: Record<string, unknown> | null | undefined, allow: boolean): Settings {
+  return { ...(settings ?? {}), allow_self_approval: allow };
+}
+
+/**
+ * Whether a person may approve a task they asked for (off: another member must). Saved at
+ * once on ticking; others see it read-only.
+ */
+function SelfApproval({ organization, canEdit }: { organization: OrganizationRef; canEdit: boolean }) {
+  const client = useQueryClient();
+  const id = useFieldId('self-approval');
+  const [shown, setShown] = useState<boolean | null>(null);
+  const save = useMutation({
+    mutationFn: (allow: boolean) => call(api.PATCH('/api/organizations/{id}', { params: { path: { id: organization.id } }, body: { settings: withSelfApproval(organization.settings, allow) } })),
+    onMutate: (allow) => setShown(allow),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ME_KEY });
+    },
+    onSettled: () => setShown(null),
+  });
+  const checked = shown ?? allowsSelfApproval(organization);
+  return (
+    <div className="mt-5 max-w-xl space-y-1 border-t border-line pt-4" data-testid="self-approval">
+      <h3 className="text-[11px] font-medium tracking-wide text-muted uppercase">Approvals</h3>
+      <label htmlFor={id} className="flex items-center gap-2 text-[13px]">
+        <input
+          id={id}
+          type="checkbox"
+          checked={checked}
+          disabled={!canEdit || save.isPending}
+          onChange={(event) => save.mutate(event.target.checked)}
+          aria-describedby={`${id}-hint`}
+          className="size-4 accent-[var(--accent)]"
+        />
+        <span>Let a person approve tasks they asked for (for a team of one)</span>
+      </label>
+      <p id={`${id}-hint`} className="text-[12px] text-muted">
+        Off: another member must approve what someone asked for. Rollbacks always need an admin or owner.
+      </p>
+      {!canEdit && <p className="text-[12px] text-muted">Only an admin or owner changes this; you are {roleWords(organization.role)}.</p>}
+      {save.isSuccess && (
+        <p role="status" className="text-[12px] text-emerald-800 dark:text-emerald-300">
+          Saved.
+        </p>
+      )}
+      {save.error && <ErrorNotice error={save.error} />}
+    </div>
+  );
+}
 
 export function OrganizationSettings() {
   const { organization, role } = useOrganization();
@@ -57,6 +110,7 @@ export function OrganizationSettings() {
           {!canEdit && <span className="text-[12px] text-muted" aria-hidden>{reason}</span>}
         </div>
       </form>
+      <SelfApproval organization={organization} canEdit={canEdit} />
       <dl className="mt-5 grid max-w-xl grid-cols-2 gap-x-6 gap-y-2 border-t border-line pt-4 text-[13px]">
         <div>
           <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">Address</dt>

@@ -18,9 +18,10 @@ const state = vi.hoisted(() => ({
   schedules: [] as unknown[],
   failCreate: null as unknown,
   llm: null as unknown,
+  settings: {} as Record<string, unknown>,
 }));
 
-const LLM = { enabled: true, provider: 'openai', model: 'gpt-4o-mini', base_url: null, api_key_set: true, tokens_per_day: 200000, requests_per_minute: null, max_tokens: 1024 };
+const LLM = { enabled: true, provider: 'openai', model: 'gpt-4o-mini', base_url: null, api_key_set: true, tokens_per_day: 200000, requests_per_minute: null, max_tokens: 1024, allowed_models: ['gpt-4o-mini', 'gpt-4o'] };
 
 const SCHEDULE = {
   id: 's1', organization_id: 'o1', agent_id: 'a1', name: 'Weekday counts', cron_expression: '0 9 * * 1-5', task_type: 'count_text', input_data: { text: 'hi' }, priority: 5, enabled: true,
@@ -33,7 +34,7 @@ vi.mock('../../api/hooks', () => ({
   useOrgKey: (...parts: unknown[]) => ['org', 'o1', ...parts],
   useOrganization: () => ({
     organizationId: 'o1',
-    organization: { id: 'o1', name: 'Acme', slug: 'acme', role: state.role, created_at: '2026-01-01T00:00:00Z' },
+    organization: { id: 'o1', name: 'Acme', slug: 'acme', role: state.role, settings: state.settings, created_at: '2026-01-01T00:00:00Z' },
     role: state.role,
     me: { id: 'u1' },
   }),
@@ -93,6 +94,7 @@ beforeEach(() => {
   state.schedules = [SCHEDULE];
   state.failCreate = null;
   state.llm = LLM;
+  state.settings = { timezone: 'Europe/Paris' };
 });
 
 describe('Settings', () => {
@@ -119,6 +121,26 @@ describe('Settings', () => {
     expect(screen.getByRole('button', { name: 'Save name' })).toHaveAccessibleDescription('Renaming the organization needs the admin or owner role; you are a member.');
   });
 
+  it('lets an admin let a person approve what they asked for, keeping the other settings', async () => {
+    show('/settings');
+    const box = screen.getByLabelText('Let a person approve tasks they asked for (for a team of one)');
+    expect(box).not.toBeChecked();
+    expect(box).toHaveAccessibleDescription('Off: another member must approve what someone asked for. Rollbacks always need an admin or owner.');
+    await userEvent.click(box);
+    await waitFor(() => expect(state.sent).toEqual([{ method: 'PATCH', path: '/api/organizations/{id}', body: { settings: { timezone: 'Europe/Paris', allow_self_approval: true } } }]));
+    expect(await screen.findByText('Saved.')).toBeInTheDocument();
+  });
+
+  it('shows a member whether self-approval is on, without letting them change it', () => {
+    state.role = 'member';
+    state.settings = { allow_self_approval: true };
+    show('/settings');
+    const box = screen.getByLabelText('Let a person approve tasks they asked for (for a team of one)');
+    expect(box).toBeChecked();
+    expect(box).toBeDisabled();
+    expect(screen.getByTestId('self-approval')).toHaveTextContent('Only an admin or owner changes this; you are a member.');
+  });
+
   it('lists the members and invitations Team shows', async () => {
     show('/settings/members');
     expect(await screen.findByText('Olivia Owner')).toBeInTheDocument();
@@ -142,14 +164,23 @@ describe('Settings', () => {
     expect(settings).toHaveTextContent('200,000 tokens');
     expect(settings).toHaveTextContent('no limit');
     expect(screen.getByTestId('llm-how-to-change')).toHaveTextContent('COMPANYOS_LLM_*');
+    const allowed = screen.getByTestId('llm-allowed-models');
+    expect(within(allowed).getAllByRole('listitem').map((item) => item.textContent)).toEqual(["gpt-4o-mini (the node's own)", 'gpt-4o']);
     expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
   });
 
+  it('says when agents have no other model to choose', async () => {
+    state.llm = { ...LLM, allowed_models: ['gpt-4o-mini'] };
+    show('/settings/llm');
+    expect(await screen.findByTestId('llm-allowed-models')).toHaveTextContent('Only the node\'s own: agents have no other model to choose.');
+  });
+
   it('says when the node has no language model', async () => {
-    state.llm = { enabled: false, provider: null, model: null, base_url: null, api_key_set: false, tokens_per_day: null, requests_per_minute: null, max_tokens: null };
+    state.llm = { enabled: false, provider: null, model: null, base_url: null, api_key_set: false, tokens_per_day: null, requests_per_minute: null, max_tokens: null, allowed_models: [] };
     show('/settings/llm');
     expect(await screen.findByText('This node has no language model')).toBeInTheDocument();
     expect(screen.queryByTestId('llm-settings')).not.toBeInTheDocument();
+    expect(screen.getByTestId('llm-allowed-models')).toHaveTextContent('None: the node has no model set.');
   });
 });
 

@@ -65,6 +65,8 @@ pub struct AdapterConfig {
     pub sync_interval: Option<Duration>,
     /// Bounds each API request.
     pub request_timeout: Duration,
+    /// Where deployment health probes may go.
+    pub probe_reach: companyos_integrations::probe::Reach,
 }
 
 impl Default for AdapterConfig {
@@ -74,6 +76,7 @@ impl Default for AdapterConfig {
             base_urls: HashMap::new(),
             sync_interval: Some(Duration::from_secs(15 * 60)),
             request_timeout: Duration::from_secs(30),
+            probe_reach: companyos_integrations::probe::Reach::PublicHttps,
         }
     }
 }
