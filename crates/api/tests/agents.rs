@@ -31,6 +31,9 @@ companyos_store::contract_tests!(
 /// A key of AWS's documented shape (random body, not a real credential).
 const PLANTED_KEY: &str = "AKIAQ7XK2M4P9RZ5TW3N";
 
+/// A key of OpenAI's project-key shape (random body, not a real credential).
+const TITLE_KEY: &str = "sk-proj-iIOSXFc6Nh7-PtZNYAAvjIrXTa9cDxIzLjz9ilp2nM8Z4WwcT3BlbkFJ1bjKbdWZrmhEu4DgwhUd7470jQd60gMiaCCOW9ojAp0yWNvF";
+
 fn fixture() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/github/pull_request/opened.payload.json");
@@ -47,7 +50,9 @@ fn patch() -> String {
 async fn github() -> MockServer {
     let github = MockServer::start().await;
     let repo = "/repos/Codertocat/Hello-World";
-    let pull = fixture()["pull_request"].clone();
+    let mut pull = fixture()["pull_request"].clone();
+    // A key pasted into the title: masked before anything reaches a model.
+    pull["title"] = json!(format!("Rotate the model key {TITLE_KEY}"));
     Mock::given(method("GET"))
         .and(path(format!("{repo}/pulls/2")))
         .respond_with(ResponseTemplate::new(200).set_body_json(pull))
@@ -478,6 +483,10 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
     assert!(
         !prompt.contains(PLANTED_KEY),
         "the secret is masked: {prompt}"
+    );
+    assert!(
+        prompt.contains("Rotate the model key") && !prompt.contains("iIOSXFc6Nh7"),
+        "the title's key is masked: {prompt}"
     );
     assert!(
         asked[0]

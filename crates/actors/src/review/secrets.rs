@@ -29,6 +29,7 @@ static SECRET_KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
     compile(concat!(
         r"AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|rt|dt)-|xox[bpe]-|",
         r"xapp-|hooks\.slack\.com|[sr]k_live_|AIza|SK[0-9a-fA-F]{32}|SG\.|npm_|pypi-|",
+        r"sk-|AccountKey=|hf_|_auth|(?i:basic|dd_|datadog)|",
         r"-----BEGIN|eyJ|://[^\s/@]+@|",
         r"(?i:twilio|pass(?:word|wd|phrase)|secret|token|api[_.\-]?key|access[_.\-]?key|",
         r"auth[_.\-]?key|private[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|",
@@ -277,6 +278,62 @@ const PROVIDER_RULE_SPECIFICATIONS: &[ProviderRuleSpecification] = &[
         Severity::Critical,
         &["npm_"],
         r"\b(?P<secret>npm_[0-9A-Za-z]{36})\b",
+        3.0,
+    ),
+    rule(
+        "openai-api-key",
+        "OpenAI API key",
+        Severity::Critical,
+        &["sk-"],
+        r"(?:^|[^A-Za-z0-9_\-])(?P<secret>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}))",
+        3.5,
+    ),
+    rule(
+        "anthropic-api-key",
+        "Anthropic API key",
+        Severity::Critical,
+        &["sk-ant-"],
+        r"\b(?P<secret>sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,})",
+        3.5,
+    ),
+    rule(
+        "azure-storage-account-key",
+        "Azure storage account key",
+        Severity::Critical,
+        &["AccountKey="],
+        r"AccountKey=(?P<secret>[A-Za-z0-9+/]{80,}={0,2})",
+        3.5,
+    ),
+    rule(
+        "huggingface-token",
+        "Hugging Face access token",
+        Severity::High,
+        &["hf_"],
+        r"\b(?P<secret>hf_[A-Za-z]{34})\b",
+        3.0,
+    ),
+    rule(
+        "authorization-basic-credentials",
+        "HTTP Basic credentials",
+        Severity::High,
+        &["Basic", "basic", "BASIC"],
+        r"(?i:authorization)[\x22']?\s*[:=]\s*[\x22']?(?i:basic)\s+(?P<secret>[A-Za-z0-9+/]{8,}={0,2})",
+        2.5,
+    ),
+    rule(
+        "npm-auth-token",
+        "npm registry auth token",
+        Severity::Critical,
+        &["_authToken", "_auth"],
+        r"_auth(?:Token)?\s*=\s*[\x22']?(?P<secret>[A-Za-z0-9+/_\-.=]{20,})",
+        3.0,
+    ),
+    rule(
+        "datadog-api-key",
+        "Datadog API or application key",
+        Severity::High,
+        &["DD_", "dd_", "datadog", "Datadog", "DATADOG"],
+        r"(?i:\b(?:dd|datadog)[_\-]?(?:api|app|application)[_\-]?key)[\x22']?\s*(?::=|=>|=|:)\s*[\x22']?(?P<secret>[a-f0-9]{32}(?:[a-f0-9]{8})?)\b",
         3.0,
     ),
     rule(
@@ -1178,9 +1235,37 @@ pub fn mask(secret: &str) -> String {
     format!("{prefix}…({length} chars)")
 }
 
-/// `text` with every secret value any rule would flag replaced by [`mask`]ed text, and
-/// the bodies of private-key blocks removed. Use before text leaves for a language model.
+/// A long run of token characters: a candidate for [`looks_generated`].
+static LONG_TOKEN: LazyLock<Regex> = LazyLock::new(|| compile(r"[A-Za-z0-9_\-+=]{32,}"));
+
+/// Whether a long run of token characters looks machine-generated (a key, whatever its
+/// name): upper and lower case letters and digits, spread with high entropy. Hex
+/// hashes and UUIDs (one case), identifiers and words (no digits, low entropy) are not.
+fn looks_generated(token: &str) -> bool {
+    token.bytes().any(|byte| byte.is_ascii_uppercase())
+        && token.bytes().any(|byte| byte.is_ascii_lowercase())
+        && token.bytes().filter(u8::is_ascii_digit).count() >= 2
+        && shannon_entropy(token) >= 4.0
+}
+
+/// `text` with every secret value any rule would flag replaced by [`mask`]ed text, the
+/// bodies of private-key blocks removed, and any other long token that looks generated
+/// masked too, whatever it is called. Use before text leaves for a language model.
 pub fn redact(text: &str) -> String {
+    let ruled = redact_by_rules(text);
+    LONG_TOKEN
+        .replace_all(&ruled, |captures: &regex::Captures<'_>| {
+            let token = &captures[0];
+            if looks_generated(token) {
+                mask(token)
+            } else {
+                token.to_owned()
+            }
+        })
+        .into_owned()
+}
+
+fn redact_by_rules(text: &str) -> String {
     let without_private_keys =
         PRIVATE_KEY_BLOCK.replace_all(text, |captures: &regex::Captures<'_>| {
             let header = captures.name("header").map_or("", |found| found.as_str());
@@ -1360,6 +1445,41 @@ mod tests {
                 "api.ts",
                 "const session = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWRhIiwicm9sZSI6ImFkbWluIn0.Qm7Xp4Lz9Wr1Vt6Nb3Yc8Hd0Jf5Gs2Ae7Ku'",
                 "jwt",
+            ),
+            (
+                "llm.py",
+                "OPENAI_API_KEY = 'sk-proj-iIOSXFc6Nh7-PtZNYAAvjIrXTa9cDxIzLjz9ilp2nM8Z4WwcT3BlbkFJ1bjKbdWZrmhEu4DgwhUd7470jQd60gMiaCCOW9ojAp0yWNvF'",
+                "openai-api-key",
+            ),
+            (
+                "llm.py",
+                "client = Anthropic(api_key=\"sk-ant-api03-ox-EVybB6X22ErphBWafZa75WVaOVQMQT948pt2h91AoliUjoLFrvIuzPhqmO-y_6pLE7dbv-hvTHKtiIPTppRpomNDBjAA\")",
+                "anthropic-api-key",
+            ),
+            (
+                "appsettings.json",
+                "\"Storage\": \"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=RLOXeiQtmhkJACKTFDayOSAguhfnCixKP09AnqjYFGuMLBqGoTvYzhF9s4WMYR9IehS87jCenlkXOajNSDo1HD==;EndpointSuffix=core.windows.net\"",
+                "azure-storage-account-key",
+            ),
+            (
+                "model.py",
+                "login(\"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\")",
+                "huggingface-token",
+            ),
+            (
+                "client.sh",
+                "curl -H 'Authorization: Basic XbLU23STOguSMZ8cOS9liO0I' https://api.acme.io",
+                "authorization-basic-credentials",
+            ),
+            (
+                ".npmrc",
+                "//npm.acme.io/:_authToken=f1322e52-256a-7baa-5c26-cb113e9b8572",
+                "npm-auth-token",
+            ),
+            (
+                "deploy/.env",
+                "DD_API_KEY=fbb2943fe86167e6e76f770d5f969dd8",
+                "datadog-api-key",
             ),
             (
                 "settings.py",
@@ -1578,6 +1698,22 @@ mod tests {
         ];
         for (secret, expected) in cases {
             assert_eq!(mask(secret), expected);
+        }
+    }
+
+    #[test]
+    fn redact_masks_long_generated_tokens_whatever_their_name() {
+        let text = "title: fix login (sk-proj-iIOSXFc6Nh7-PtZNYAAvjIrXTa9cDxIzLjz9ilp2nM8Z4WwcT3BlbkFJ1bjKbdWZrmhEu4DgwhUd7470jQd60gMiaCCOW9ojAp0yWNvF)\nconst handshake = \"aO8HX4EPFAlF6yIEUZAZ1R5PWZD3qyW0FAmkmTst\";\ncommit 3f9a0c2e7d1b4f6a0c5e9d2b7f1a4c8e9d2b7f1a\nid 0193b3f2-8c4e-7a6d-9b1f-2e3d4c5b6a7f\nfn handle_the_very_long_request_name_for_users_v2() {}\n";
+        let redacted = redact(text);
+        for secret in ["iIOSXFc6Nh7", "aO8HX4EPFAlF6yIEUZAZ1R5PWZD3qyW0FAmkmTst"] {
+            assert!(!redacted.contains(secret), "{redacted}");
+        }
+        for kept in [
+            "3f9a0c2e7d1b4f6a0c5e9d2b7f1a4c8e9d2b7f1a",
+            "0193b3f2-8c4e-7a6d-9b1f-2e3d4c5b6a7f",
+            "handle_the_very_long_request_name_for_users_v2",
+        ] {
+            assert!(redacted.contains(kept), "{kept}: {redacted}");
         }
     }
 
