@@ -32,6 +32,7 @@ companyos_store::contract_tests!(
     deployments_are_checked_analysed_and_rolled_back_after_approval,
     notices_and_approvals_travel_through_slack,
     a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_incident,
+    a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on,
 );
 
 fn fixtures() -> std::path::PathBuf {
@@ -988,5 +989,87 @@ async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_
             "{kind} once in {kinds:?}"
         );
     }
+    server.stop().await;
+}
+
+/// A signed delivery whose body holds a NUL character (which PostgreSQL's text and JSON
+/// cannot keep) is kept as `malformed` with the reason, and the deliveries after it
+/// still become events.
+async fn a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on(db: &TestDb) {
+    let server = serve_node(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::new(),
+        None,
+    )
+    .await;
+    let (owner, org) = server.owner("owner@nul.example", "Nul").await;
+    let owner = Caller::new(&owner, &org);
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/vercel/connect",
+            &owner,
+            Some(
+                json!({"credentials": {"token": "vercel_nul"}, "webhook_secret": "vercel-secret"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    let mut poisoned = fixture("vercel/deployment.succeeded.json");
+    poisoned["id"] = json!("whd_nul");
+    poisoned["payload"]["deployment"]["name"] = json!("my\u{0}app");
+    deliver_vercel(&server, &hook, &poisoned).await;
+    let mut clean = fixture("vercel/deployment.succeeded.json");
+    clean["id"] = json!("whd_clean_after_nul");
+    deliver_vercel(&server, &hook, &clean).await;
+
+    let org_id: companyos_store::OrgId = org.parse().expect("org id");
+    let integration = db
+        .store
+        .integrations()
+        .get(org_id, Service::Vercel)
+        .await
+        .expect("integration");
+    until("both deliveries to be settled", || async {
+        let deliveries = db
+            .store
+            .deliveries()
+            .list(org_id, integration.id, None, 10)
+            .await
+            .expect("deliveries");
+        deliveries.len() == 2
+            && deliveries
+                .iter()
+                .all(|delivery| delivery.status != companyos_store::DeliveryStatus::Received)
+    })
+    .await;
+    let deliveries = db
+        .store
+        .deliveries()
+        .list(org_id, integration.id, None, 10)
+        .await
+        .expect("deliveries");
+    let by_status = |status| {
+        deliveries
+            .iter()
+            .find(|delivery| delivery.status == status)
+            .unwrap_or_else(|| panic!("a {status} delivery: {deliveries:?}"))
+    };
+    let malformed = by_status(companyos_store::DeliveryStatus::Malformed);
+    assert!(
+        malformed.error.as_deref().is_some_and(
+            |reason| reason.contains("NUL") && reason.contains("$.payload.deployment.name")
+        ),
+        "{malformed:?}"
+    );
+    assert!(
+        by_status(companyos_store::DeliveryStatus::Processed)
+            .event_id
+            .is_some()
+    );
     server.stop().await;
 }

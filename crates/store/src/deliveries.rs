@@ -259,15 +259,40 @@ impl Deliveries<'_> {
 
     /// Marks a delivery that cannot become an event (kept, with the reason).
     pub async fn fail(&self, org: OrgId, id: DeliveryId, error: &str) -> Result<(), StoreError> {
+        self.set_unprocessed(org, id, DeliveryStatus::Failed, error)
+            .await
+    }
+
+    /// Marks a delivery whose signed body holds what the store cannot keep (a NUL
+    /// character, say) as `malformed`, with the reason: kept for inspection, never
+    /// retried.
+    pub async fn malformed(
+        &self,
+        org: OrgId,
+        id: DeliveryId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.set_unprocessed(org, id, DeliveryStatus::Malformed, error)
+            .await
+    }
+
+    async fn set_unprocessed(
+        &self,
+        org: OrgId,
+        id: DeliveryId,
+        status: DeliveryStatus,
+        error: &str,
+    ) -> Result<(), StoreError> {
         writer!(self.store, |pool| {
             sqlx::query(
-                "UPDATE webhook_deliveries SET status = 'failed', error = $3, processed_at = $4
+                "UPDATE webhook_deliveries SET status = $5, error = $3, processed_at = $4
                  WHERE id = $1 AND organization_id = $2 AND status = 'received'",
             )
             .bind(id)
             .bind(org)
             .bind(error)
             .bind(self.store.now())
+            .bind(status)
             .execute(pool)
             .await
             .map(|_| ())

@@ -309,6 +309,20 @@ impl AdapterState {
                 return Ok(());
             }
         };
+        // Neither PostgreSQL's text nor its JSON holds a NUL character: a payload with
+        // one would fail every write, and with it every later delivery of the adapter.
+        if let Some(at) = nul_in(&payload, "$") {
+            store
+                .deliveries()
+                .malformed(
+                    org,
+                    delivery.id,
+                    &format!("the payload holds a NUL character (U+0000) at {at}, which CompanyOS does not store"),
+                )
+                .await?;
+            tracing::warn!(delivery = %delivery.id, %at, "delivery with a NUL character kept as malformed");
+            return Ok(());
+        }
         let github_event = delivery
             .headers
             .get("x-github-event")
@@ -365,5 +379,48 @@ impl AdapterState {
             }
         }
         Ok(())
+    }
+}
+
+/// Where the first NUL character of a JSON value is (a JSON path), if it has one.
+fn nul_in(value: &Value, at: &str) -> Option<String> {
+    match value {
+        Value::String(text) => text.contains('\0').then(|| at.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_in(item, &format!("{at}[{index}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+            if key.contains('\0') {
+                Some(format!("{at} (a key)"))
+            } else {
+                nul_in(field, &format!("{at}.{key}"))
+            }
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::nul_in;
+
+    #[test]
+    fn a_nul_anywhere_in_a_payload_is_found_with_its_path() {
+        assert_eq!(nul_in(&json!({"a": [1, "ok"], "b": null}), "$"), None);
+        assert_eq!(
+            nul_in(&json!({"payload": {"name": "my\u{0}app"}}), "$").as_deref(),
+            Some("$.payload.name")
+        );
+        assert_eq!(
+            nul_in(&json!({"list": ["x", "y\u{0}"]}), "$").as_deref(),
+            Some("$.list[1]")
+        );
+        assert_eq!(
+            nul_in(&json!({"k\u{0}": 1}), "$").as_deref(),
+            Some("$ (a key)")
+        );
     }
 }
