@@ -511,13 +511,25 @@ pub const SETTINGS: &[Setting] = &[
         key: "webhooks.max_buffered_bytes",
         env: "COMPANYOS_WEBHOOKS_MAX_BUFFERED_BYTES",
         default: "104857600",
-        help: "webhook bodies held in memory at once, across all deliveries being received (past it: 503 with Retry-After)",
+        help: "webhook body bytes held in memory at once, across all deliveries being received, charged as they arrive; one integration and one client address may hold a quarter of it (at least one whole body); past it: 503 with Retry-After",
         get: |config| config.webhooks.max_buffered_bytes.to_string(),
         set: |config, value| {
             config.webhooks.max_buffered_bytes = parse(value, "a whole number of bytes from 1024")?;
             if config.webhooks.max_buffered_bytes < 1024 {
                 return Err("expected a whole number of bytes from 1024".into());
             }
+            Ok(())
+        },
+    },
+    Setting {
+        key: "webhooks.min_body_rate",
+        env: "COMPANYOS_WEBHOOKS_MIN_BODY_RATE",
+        default: "1024",
+        help: "the slowest a webhook body may arrive, in bytes a second, once 10 s have passed (slower: 408); 0: no minimum",
+        get: |config| config.webhooks.min_body_rate.to_string(),
+        set: |config, value| {
+            config.webhooks.min_body_rate =
+                parse(value, "a whole number of bytes a second (0: no minimum)")?;
             Ok(())
         },
     },
@@ -735,6 +747,7 @@ pub struct QueueConfig {
 pub struct WebhooksConfig {
     pub max_body_bytes: usize,
     pub max_buffered_bytes: usize,
+    pub min_body_rate: usize,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -856,6 +869,7 @@ impl Default for Config {
             webhooks: WebhooksConfig {
                 max_body_bytes: 0,
                 max_buffered_bytes: 0,
+                min_body_rate: 0,
             },
             mail: MailConfig {
                 smtp_url: String::new(),

@@ -472,7 +472,11 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
         Some(config.public_url.clone()),
         config.webhooks.max_body_bytes,
     )
-    .with_max_buffered_bytes(config.webhooks.max_buffered_bytes);
+    .with_max_buffered_bytes(config.webhooks.max_buffered_bytes)
+    .with_min_body_rate(
+        config.webhooks.min_body_rate,
+        std::time::Duration::from_secs(10),
+    );
     // Without public_url, webhook URLs are built only for requests addressed to the
     // node's own address.
     webhooks.trusted_hosts.push(address.to_string());

@@ -950,8 +950,16 @@ async fn vendor_ids_are_the_organizations_own(db: &TestDb) {
 }
 
 async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
-    let webhooks = WebhookConfig::new(None, 64 * 1024).with_max_buffered_bytes(96 * 1024);
-    let server = serve_with(db, |_| {}, webhooks, common::registry()).await;
+    let webhooks = WebhookConfig::new(None, 16 * 1024)
+        .with_max_buffered_bytes(96 * 1024)
+        .with_min_body_rate(8 * 1024, Duration::from_secs(2));
+    let server = serve_with(
+        db,
+        |auth| auth.open_registration = true,
+        webhooks,
+        common::registry(),
+    )
+    .await;
     let (owner, org) = server.owner("owner@acme.example", "Acme").await;
     let path = connect_github(&server, &Caller::new(&owner, &org), "secret").await;
     let address = server.base.trim_start_matches("http://").to_owned();
@@ -979,54 +987,90 @@ async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
     assert!(unsigned.starts_with("HTTP/1.1 401"), "{unsigned}");
     let too_large = answer_without_body("X-Hub-Signature-256: sha256=00\r\n", 10 << 20).await;
     assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
-    // A 60 KB body held open takes 60 KB of the 96 KB budget; another 60 KB body is
-    // then told to come back (503 with Retry-After) instead of being buffered.
-    let body = vec![b' '; 60 * 1024];
-    let mut busy = None;
-    for _ in 0..20 {
-        let mut holder = tokio::net::TcpStream::connect(&address)
-            .await
-            .expect("connect");
-        holder
-            .write_all(format!(
-                "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nX-GitHub-Event: pull_request\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: {}\r\n\r\n{{",
-                60 * 1024
-            ).as_bytes())
-            .await
-            .expect("write");
-        // A holder that is answered at once did not get its share (something else
-        // held the budget); one still waiting for the rest of its body holds it.
-        let mut answer = [0u8; 64];
-        if tokio::time::timeout(Duration::from_millis(300), holder.read(&mut answer))
-            .await
-            .is_ok()
-        {
-            continue;
-        }
-        let response = server
-            .client
-            .post(format!("{}{path}", server.base))
-            .header("content-type", "application/json")
-            .header("x-github-event", "pull_request")
-            .header("x-hub-signature-256", "sha256=00")
-            .body(body.clone())
-            .send()
-            .await
-            .expect("send");
-        drop(holder);
-        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
-            busy = Some(response);
-            break;
-        }
-        assert_eq!(
-            response.status(),
-            StatusCode::UNAUTHORIZED,
-            "read whole and refused"
-        );
+    // What a request only declares holds nothing: six bodies declared at the largest
+    // size (the whole budget, had it been reserved) and left hanging after one byte do
+    // not keep another tenant's delivery out.
+    let (other, other_org) = server.owner("owner@other.example", "Other").await;
+    let other_path = connect_github(&server, &Caller::new(&other, &other_org), "other").await;
+    let here: std::net::IpAddr = [127, 0, 0, 1].into();
+    let there: std::net::IpAddr = [127, 0, 0, 2].into();
+    let mut hanging = Vec::new();
+    for _ in 0..6 {
+        hanging.push(send_part(&address, here, &path, 16 * 1024, b"{").await);
     }
-    let busy = busy.expect("a full budget answers 503");
-    assert!(busy.headers().contains_key("retry-after"));
+    let full = vec![b' '; 15 * 1024];
+    let mut delivered = send_part(&address, there, &other_path, full.len(), &full).await;
+    assert!(
+        status_line(&mut delivered)
+            .await
+            .starts_with("HTTP/1.1 401"),
+        "read whole (and refused for its signature), not turned away"
+    );
+    drop(hanging);
+    // One integration's deliveries hold at most their share (here 24 KB of 96 KB)…
+    let mut held = send_part(&address, here, &path, 16 * 1024, &full).await;
+    // Charged as the node reads them: asked until the held bytes are read.
+    let refused = eventually("the integration's share to be held", || async {
+        let mut same_integration = send_part(&address, there, &path, full.len(), &full).await;
+        let answer = status_line(&mut same_integration).await;
+        if answer.starts_with("HTTP/1.1 503") {
+            Ok(answer)
+        } else {
+            Err(answer)
+        }
+    })
+    .await;
+    assert!(refused.contains("integration"), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after"),
+        "{refused}"
+    );
+    // …while another tenant's are still read.
+    let mut other_tenant = send_part(&address, there, &other_path, full.len(), &full).await;
+    assert!(
+        status_line(&mut other_tenant)
+            .await
+            .starts_with("HTTP/1.1 401")
+    );
+    // A body that stops coming is cut off once the grace period has passed.
+    let cut = status_line(&mut held).await;
+    assert!(cut.starts_with("HTTP/1.1 408"), "{cut}");
     server.stop().await;
+}
+
+/// Opens a connection from `from` and sends a signed-looking delivery's headers
+/// declaring `declared` bytes, then `part` of the body; the connection stays open.
+async fn send_part(
+    address: &str,
+    from: std::net::IpAddr,
+    path: &str,
+    declared: usize,
+    part: &[u8],
+) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::new(from, 0))
+        .expect("bind");
+    let mut stream = socket
+        .connect(address.parse().expect("address"))
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nX-GitHub-Event: pull_request\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(part).await.expect("write");
+    stream
+}
+
+/// The answer's status line and headers (and what else came in the first read).
+async fn status_line(stream: &mut tokio::net::TcpStream) -> String {
+    let mut answer = vec![0u8; 8192];
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer))
+        .await
+        .expect("an answer")
+        .expect("read");
+    String::from_utf8_lossy(&answer[..read]).into_owned()
 }
 
 async fn webhook_urls_never_come_from_a_host_header(db: &TestDb) {

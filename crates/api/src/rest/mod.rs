@@ -19,6 +19,7 @@ mod settings;
 mod slack_actions;
 pub(crate) mod social;
 mod supervision;
+mod webhook_budget;
 pub(crate) mod webhooks;
 
 use std::str::FromStr;

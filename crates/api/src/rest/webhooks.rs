@@ -8,8 +8,10 @@
 //! `webhooks.max_body_bytes` a 413; missing signature headers (or Slack's stale
 //! timestamp) a 401 **before the body is read**; the body is then read within the size
 //! limit (413 as soon as it is passed) and within the node's budget of buffered webhook
-//! bytes (`webhooks.max_buffered_bytes`: 503 with `Retry-After` past it, so a flood of
-//! large bodies cannot exhaust memory); a signature that does not verify is a 401, as
+//! bytes (`webhooks.max_buffered_bytes`, charged as bytes arrive, with shares per
+//! integration and per client address: 503 with `Retry-After` past it, so a flood of
+//! large bodies cannot exhaust memory nor one tenant's URL starve the others), at a
+//! minimum rate (`webhooks.min_body_rate`, 408 below it after a grace period); a signature that does not verify is a 401, as
 //! is a body that was answered as an X or LinkedIn challenge (see below); the vendors'
 //! handshakes (GitHub's `ping`, Slack's `url_verification`) are answered at once; a
 //! signed body that is not JSON is kept as `malformed` and answered 400; every other
@@ -52,7 +54,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::openapi::Problem;
+use crate::rate_limit::ClientAddress;
 use crate::rest::integrations::service;
+use crate::rest::webhook_budget::{Budget, Held, Short, UNIT};
 
 /// GitHub caps webhook payloads at 25 MB; no vendor sends more.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
@@ -64,8 +68,6 @@ pub const CHALLENGES_PER_MINUTE: u32 = 10;
 /// How long an answered challenge input is remembered (X and LinkedIn re-validate
 /// within hours).
 pub const CHALLENGE_MEMORY: chrono::Duration = chrono::Duration::days(7);
-/// The budget's unit: bytes per permit.
-const BUDGET_UNIT: usize = 1024;
 /// How long a resolved webhook token is trusted without reading the database again.
 const TOKEN_TTL: Duration = Duration::from_secs(5);
 /// Resolved tokens kept at most (the cache is emptied past it).
@@ -82,8 +84,8 @@ pub struct WebhookConfig {
     /// is not set: loopback names, and the address the node listens on.
     pub trusted_hosts: Vec<String>,
     pub max_body_bytes: usize,
-    /// Webhook bodies held in memory at once, in units of [`BUDGET_UNIT`] bytes.
-    budget: Arc<tokio::sync::Semaphore>,
+    /// Webhook body bytes held in memory at once, and each source's share.
+    budget: Budget,
     /// Challenges answered, per integration.
     challenges: crate::rate_limit::RateLimiter<IntegrationId>,
     /// Seconds since the Unix epoch: Slack's replay window is measured against it.
@@ -106,9 +108,7 @@ impl WebhookConfig {
                 .map(String::from)
                 .to_vec(),
             max_body_bytes,
-            budget: Arc::new(tokio::sync::Semaphore::new(
-                DEFAULT_MAX_BUFFERED_BYTES / BUDGET_UNIT,
-            )),
+            budget: Budget::new(DEFAULT_MAX_BUFFERED_BYTES, max_body_bytes),
             challenges: crate::rate_limit::RateLimiter::new(CHALLENGES_PER_MINUTE),
             clock: || chrono::Utc::now().timestamp(),
             tokens: Mutex::new(HashMap::new()),
@@ -118,9 +118,18 @@ impl WebhookConfig {
 
     /// Sets how many webhook body bytes may be held in memory at once.
     pub fn with_max_buffered_bytes(mut self, bytes: usize) -> WebhookConfig {
-        self.budget = Arc::new(tokio::sync::Semaphore::new(
-            bytes.div_ceil(BUDGET_UNIT).max(1),
-        ));
+        let (grace, min_rate) = (self.budget.grace, self.budget.min_rate);
+        self.budget = Budget::new(bytes, self.max_body_bytes);
+        self.budget.grace = grace;
+        self.budget.min_rate = min_rate;
+        self
+    }
+
+    /// Sets the slowest a body may arrive once `grace` has passed, in bytes per second
+    /// (0: no minimum).
+    pub fn with_min_body_rate(mut self, bytes_per_second: usize, grace: Duration) -> WebhookConfig {
+        self.budget.min_rate = bytes_per_second;
+        self.budget.grace = grace;
         self
     }
 
@@ -201,14 +210,16 @@ fn rejected(service: Service, reason: &'static str, error: ApiError) -> ApiError
     error
 }
 
-/// Reads the body within `limit`, holding room for it in the node's budget of
-/// buffered webhook bytes for as long as the permit lives.
+/// Reads the body within `limit`, holding room for it in the node's budget (and the
+/// integration's and the client's shares) as its bytes arrive, for as long as the
+/// returned room lives; a body slower than the minimum rate is cut off.
 async fn read_body(
     config: &WebhookConfig,
     service: Service,
     body: Body,
     declared: Option<usize>,
-) -> Result<(axum::body::Bytes, tokio::sync::OwnedSemaphorePermit), ApiError> {
+    mut held: Held,
+) -> Result<(axum::body::Bytes, Held), ApiError> {
     use http_body_util::BodyExt;
 
     let limit = config.max_body_bytes;
@@ -223,29 +234,52 @@ async fn read_body(
             ),
         )
     };
-    let busy = || {
+    let busy = |short: Short| {
         rejected(
             service,
             "busy",
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Busy",
-                "this node is holding as many webhook bodies as it may; deliver again in a moment",
+                match short {
+                    Short::Node => "this node is holding as many webhook bodies as it may; deliver again in a moment",
+                    Short::Integration => "this integration's deliveries hold as much of the node's memory as one integration may; deliver again in a moment",
+                    Short::Address => "deliveries from this address hold as much of the node's memory as one client may; deliver again in a moment",
+                },
             )
             .retry_after(1),
         )
     };
-    let units =
-        |bytes: usize| u32::try_from(bytes.div_ceil(BUDGET_UNIT).max(1)).unwrap_or(u32::MAX);
-    let mut permit = config
-        .budget
-        .clone()
-        .try_acquire_many_owned(units(declared.unwrap_or(0)))
-        .map_err(|_| busy())?;
-    let mut held = declared.unwrap_or(0).div_ceil(BUDGET_UNIT).max(1) * BUDGET_UNIT;
-    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    let (grace, min_rate) = (config.budget.grace, config.budget.min_rate);
+    let slow = || {
+        rejected(
+            service,
+            "too_slow",
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "Body too slow",
+                format!("the body arrived slower than {min_rate} bytes a second; send it at once"),
+            ),
+        )
+    };
+    let started = tokio::time::Instant::now();
+    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(limit).min(UNIT * 64));
     let mut body = body;
-    while let Some(frame) = body.frame().await {
+    loop {
+        // Past the grace period, the bytes so far must keep up with the minimum rate.
+        let next = body.frame();
+        let frame = if min_rate == 0 {
+            next.await
+        } else {
+            let deadline =
+                started + grace + Duration::from_secs_f64(buffer.len() as f64 / min_rate as f64);
+            tokio::time::timeout_at(deadline, next)
+                .await
+                .map_err(|_| slow())?
+        };
+        let Some(frame) = frame else {
+            break;
+        };
         let frame = frame.map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -259,18 +293,10 @@ async fn read_body(
         if buffer.len() + chunk.len() > limit {
             return Err(too_large());
         }
+        held.grow_to(buffer.len() + chunk.len()).map_err(busy)?;
         buffer.extend_from_slice(&chunk);
-        if buffer.len() > held {
-            let more = config
-                .budget
-                .clone()
-                .try_acquire_many_owned(units(buffer.len() - held))
-                .map_err(|_| busy())?;
-            held += (buffer.len() - held).div_ceil(BUDGET_UNIT) * BUDGET_UNIT;
-            permit.merge(more);
-        }
     }
-    Ok((buffer.into(), permit))
+    Ok((buffer.into(), held))
 }
 
 /// Deliveries in one group commit at most.
@@ -491,6 +517,7 @@ fn kept_headers(headers: &HeaderMap) -> Value {
 #[utoipa::path(post, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "A service's signed webhook delivery", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url")), responses((status = 202, description = "Verified and recorded; processed asynchronously", body = Object), (status = 200, description = "A handshake answered, or a delivery already recorded", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn receive(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -527,7 +554,8 @@ async fn receive(
     // Before a byte of the body is read.
     webhooks::precheck(service, &headers, now).map_err(unsigned)?;
     let secret = secret_of(&resolved).map_err(|error| rejected(service, "no_secret", error))?;
-    let (body, _budget) = read_body(&state.webhooks, service, body, declared).await?;
+    let held = state.webhooks.budget.open(resolved.integration_id, address);
+    let (body, _held) = read_body(&state.webhooks, service, body, declared, held).await?;
     webhooks::verify(service, secret, &headers, &body, now).map_err(unsigned)?;
     let since = companyos_store::now() - CHALLENGE_MEMORY;
     for message in webhooks::challenge_shaped_messages(service, &body) {
