@@ -371,7 +371,10 @@ impl CodeReview {
         comments.extend(model_comments);
         let mut body = review_body(&analysis, &reviewers);
         if let Some(text) = written.get("summary").and_then(Value::as_str) {
-            body.push_str(&format!("\n**Reviewer's notes**\n\n{text}\n"));
+            body.push_str(&format!(
+                "\n**Reviewer's notes** (written by a language model)\n\n{}\n",
+                quoted(text)
+            ));
         }
         let post = PostReview {
             repository: request.repository.clone(),
@@ -520,7 +523,11 @@ fn added_lines_for_model(files: &[PullRequestFile]) -> String {
 
 /// Reads the model's answer: its summary, and its comments that sit on a line the
 /// change added (any other is dropped: GitHub refuses comments off the diff).
-fn model_review(text: &str, files: &[PullRequestFile]) -> (String, Vec<PlannedComment>, usize) {
+fn model_review(
+    text: &str,
+    files: &[PullRequestFile],
+    given: &str,
+) -> (String, Vec<PlannedComment>, usize) {
     let trimmed = text
         .trim()
         .trim_start_matches("```json")
@@ -529,7 +536,7 @@ fn model_review(text: &str, files: &[PullRequestFile]) -> (String, Vec<PlannedCo
         .trim();
     let Ok(answer) = serde_json::from_str::<ModelReview>(trimmed) else {
         // Not JSON: the whole answer is the summary.
-        return (review::redact(text.trim()), Vec::new(), 0);
+        return (tame(&review::redact(text.trim()), given), Vec::new(), 0);
     };
     let on_added_line = |comment: &ModelComment| {
         files.iter().any(|file| {
@@ -550,11 +557,66 @@ fn model_review(text: &str, files: &[PullRequestFile]) -> (String, Vec<PlannedCo
             comments.push(PlannedComment {
                 path: comment.path,
                 line: comment.line,
-                body: review::redact(&format!("**reviewer's note** · {}", comment.body.trim())),
+                body: format!(
+                    "**reviewer's note** · {}",
+                    tame(&review::redact(comment.body.trim()), given)
+                ),
             });
         }
     }
-    (review::redact(answer.summary.trim()), comments, dropped)
+    (
+        tame(&review::redact(answer.summary.trim()), given),
+        comments,
+        dropped,
+    )
+}
+
+/// Slack's special mentions and user references (`<!channel>`, `<@U123>`).
+static SLACK_MENTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"<[!@#][^>\s]*>").unwrap_or_else(|error| panic!("pattern: {error}"))
+});
+/// A GitHub mention (`@user`, `@org/team`) at a word's start.
+static GITHUB_MENTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(^|[^\w`/])@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9._-]+)?)")
+        .unwrap_or_else(|error| panic!("pattern: {error}"))
+});
+/// A Markdown link, or a bare web address.
+static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]*)\)|(?P<bare>https?://[^\s)>\]]+)")
+        .unwrap_or_else(|error| panic!("pattern: {error}"))
+});
+
+/// A model's words made safe to post in the organization's name: no mention that would
+/// notify anyone (Slack's `<!channel>`, GitHub's `@someone` is shown as code), and no
+/// link the model was not given in `given` (a Markdown link keeps its text only).
+fn tame(text: &str, given: &str) -> String {
+    let text = SLACK_MENTION.replace_all(text, "");
+    let text = GITHUB_MENTION.replace_all(&text, "$1`@$2`");
+    LINK.replace_all(&text, |captures: &regex::Captures<'_>| {
+        if let Some(bare) = captures.name("bare") {
+            return if given.contains(bare.as_str()) {
+                bare.as_str().to_owned()
+            } else {
+                "[link removed]".to_owned()
+            };
+        }
+        let text = captures.name("text").map_or("", |found| found.as_str());
+        let target = captures.name("target").map_or("", |found| found.as_str());
+        if given.contains(target) && !target.is_empty() {
+            captures[0].to_owned()
+        } else {
+            text.to_owned()
+        }
+    })
+    .into_owned()
+}
+
+/// `text` as a Markdown quotation.
+fn quoted(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("> {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The model's review of the change, when the agent has a model: a written summary and
@@ -585,6 +647,17 @@ async fn written_review(
             )
         })
         .collect();
+    let prompt = format!(
+        "Pull request: {}\n\nAutomated findings (risk {}):\n{}\n\nAdded lines:\n{}",
+        pull_request.title,
+        analysis.risk,
+        if findings.is_empty() {
+            "none".to_owned()
+        } else {
+            findings.join("\n")
+        },
+        added_lines_for_model(files)
+    );
     let request = CompletionRequest {
         system: Some(
             "You review pull requests for a software team. Answer with one JSON object: \
@@ -594,20 +667,14 @@ async fn written_review(
              Do not repeat the automated findings; never print secret values."
                 .into(),
         ),
-        messages: vec![ChatMessage::user(format!(
-            "Pull request: {}\n\nAutomated findings (risk {}):\n{}\n\nAdded lines:\n{}",
-            pull_request.title,
-            analysis.risk,
-            if findings.is_empty() { "none".to_owned() } else { findings.join("\n") },
-            added_lines_for_model(files)
-        ))],
+        messages: vec![ChatMessage::user(prompt.clone())],
         max_tokens: Some(900),
         temperature: Some(0.2),
         json: true,
     };
     match ctx.llm.complete(ctx, request).await {
         Ok(Some(completion)) => {
-            let (summary, comments, dropped) = model_review(&completion.text, files);
+            let (summary, comments, dropped) = model_review(&completion.text, files, &prompt);
             Ok((
                 json!({
                     "summary": summary,
@@ -974,12 +1041,35 @@ mod tests {
     fn a_models_answer_is_read_fenced_or_plain_and_off_diff_comments_are_dropped() {
         let files = [file("src/a.rs", "@@ -1,1 +1,2 @@\n fn a() {}\n+fn b() {}")];
         let fenced = "```json\n{\"summary\": \"ok\", \"comments\": [{\"path\": \"src/a.rs\", \"line\": 2, \"body\": \"name it\"}, {\"path\": \"src/a.rs\", \"line\": 1, \"body\": \"old line\"}]}\n```";
-        let (summary, comments, dropped) = model_review(fenced, &files);
+        let (summary, comments, dropped) = model_review(fenced, &files, "");
         assert_eq!(summary, "ok");
         assert_eq!(comments.len(), 1);
         assert_eq!((comments[0].line, dropped), (2, 1));
-        let (summary, comments, _) = model_review("Looks fine.", &files);
+        let (summary, comments, _) = model_review("Looks fine.", &files, "");
         assert_eq!((summary.as_str(), comments.len()), ("Looks fine.", 0));
+    }
+
+    #[test]
+    fn a_models_words_notify_nobody_and_link_only_where_it_was_given() {
+        let given = "Pull request: see https://docs.acme.io/auth for the design";
+        let answer = "<!channel> urgent: @octocat and @acme/security must log in at [the portal](https://evil.example/login) or https://evil.example/x; the design is at https://docs.acme.io/auth and mail me at a@b.io";
+        let tamed = tame(answer, given);
+        assert!(!tamed.contains("<!channel>"), "{tamed}");
+        assert!(!tamed.contains("evil.example"), "{tamed}");
+        assert!(
+            tamed.contains("`@octocat`") && tamed.contains("`@acme/security`"),
+            "{tamed}"
+        );
+        assert!(
+            tamed.contains("the portal") && tamed.contains("[link removed]"),
+            "{tamed}"
+        );
+        assert!(tamed.contains("https://docs.acme.io/auth"), "{tamed}");
+        assert!(
+            tamed.contains("a@b.io"),
+            "an address is not a mention: {tamed}"
+        );
+        assert_eq!(quoted("one\ntwo"), "> one\n> two");
     }
 
     #[test]
