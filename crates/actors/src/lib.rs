@@ -27,6 +27,7 @@ pub mod operations;
 mod port;
 mod registry;
 pub mod review;
+pub mod slack_people;
 pub mod watchers;
 
 pub use agent::{

@@ -358,7 +358,18 @@ impl Notification {
                 TaskFailure::Permanent("the request names no channel to answer in".into())
             })?;
         let asked = request.text.clone().unwrap_or_default();
-        let reply = reply_to(ctx, &asked).await?;
+        // What the organization's agents, tasks and deployments are is for its members:
+        // a Slack user who is not one is told how to become known, and nothing else.
+        let (command, _) = question_of(&asked);
+        let refusal = if command == "help" {
+            None
+        } else {
+            asker_refusal(ctx, request.user.as_deref()).await?
+        };
+        let reply = match refusal {
+            None => reply_to(ctx, &asked).await?,
+            Some(reason) => format!("I answer members of this organization only. {reason}"),
+        };
         let message = SlackMessage {
             channel,
             text: reply,
@@ -369,6 +380,35 @@ impl Notification {
         let posted = post(ctx, message).await?;
         Ok(json!({"posted": posted, "question": question_of(&asked).0}))
     }
+}
+
+/// Why the Slack user who asked may not be answered: `None` when they are a member of
+/// the organization (every role may read what the answers say).
+async fn asker_refusal(
+    ctx: &TaskContext,
+    slack_user: Option<&str>,
+) -> Result<Option<String>, TaskFailure> {
+    let Some(slack_user) = slack_user.filter(|user| !user.is_empty()) else {
+        return Ok(Some("Slack did not say who asked.".into()));
+    };
+    let org = ctx.agent.organization_id;
+    let user = match crate::slack_people::member_of(
+        &ctx.store,
+        ctx.integrations()?.as_ref(),
+        org,
+        slack_user,
+    )
+    .await
+    {
+        Ok(user) => user,
+        Err(unmatched) => return Ok(Some(unmatched.to_string())),
+    };
+    Ok(
+        match ctx.store.organizations().member_role(org, user).await? {
+            Some(_) => None,
+            None => Some("Your CompanyOS account is not a member of this organization.".into()),
+        },
+    )
 }
 
 /// The command word of a mention or slash command's text, and its argument. A leading

@@ -16,7 +16,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{Caller, Server, approve, create_task, serve_node, task, task_where};
+use common::{Caller, Server, approve, create_task, serve_node, task, task_where, tasks_of};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::{slack_signature, vercel_signature};
 use companyos_store::Service;
@@ -635,9 +635,42 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
             .contains("The deployment of my-app failed")
     );
 
-    // A mention is answered in its thread, from the store.
+    // A mention by someone Slack and CompanyOS do not know as a member is told so, and
+    // nothing else…
+    let mut stranger = fixture("slack/events/event_callback.app_mention.docs.json");
+    stranger["event"]["text"] = json!("<@U0LAN0Z89> deployments");
+    stranger["event"]["user"] = json!("W0STRANGER");
+    stranger["event"]["ts"] = json!("1515449600.000001");
+    stranger["event_id"] = json!("Ev0STRANGER");
+    let (status, body) = deliver_slack(
+        &server,
+        &hook,
+        serde_json::to_vec(&stranger).expect("body"),
+        "application/json",
+        b"slack-signing-secret",
+        chrono::Utc::now().timestamp(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    task(&server, &owner, "answer_request", "completed").await;
+    let messages = posted_to(
+        &stand_in.received_requests().await.expect("requests"),
+        "/chat.postMessage",
+    );
+    let refusal = messages
+        .iter()
+        .find(|message| message["thread_ts"] == "1515449600.000001")
+        .unwrap_or_else(|| panic!("no answer to the stranger: {messages:?}"));
+    assert!(
+        refusal["text"]
+            .as_str()
+            .is_some_and(|text| text.starts_with("I answer members of this organization only")),
+        "{refusal}"
+    );
+    // …while a member's mention is answered in its thread, from the store.
     let mut mention = fixture("slack/events/event_callback.app_mention.docs.json");
     mention["event"]["text"] = json!("<@U0LAN0Z89> status");
+    mention["event"]["user"] = json!("W0VIEWER");
     let now = chrono::Utc::now().timestamp();
     let (status, body) = deliver_slack(
         &server,
@@ -649,7 +682,15 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    task(&server, &owner, "answer_request", "completed").await;
+    until("the member's mention to be answered", || async {
+        tasks_of(&server, &owner, "answer_request")
+            .await
+            .iter()
+            .filter(|task| task["status"] == "completed")
+            .count()
+            == 2
+    })
+    .await;
     let messages = posted_to(
         &stand_in.received_requests().await.expect("requests"),
         "/chat.postMessage",

@@ -51,4 +51,4 @@ pub use companyos_actors::{
     waiting_reason,
 };
 /// The operations agents' task inputs and names (rollback; approvals from Slack).
-pub use companyos_actors::{deployment, inputs, llm, names, notification, watchers};
+pub use companyos_actors::{deployment, inputs, llm, names, notification, slack_people, watchers};

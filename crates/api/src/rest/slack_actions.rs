@@ -13,9 +13,9 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use companyos_store::{OrgId, Service, TaskId, UserId};
+use companyos_store::{OrgId, TaskId};
+use companyos_supervisors::SlackRequest;
 use companyos_supervisors::names;
-use companyos_supervisors::{SlackRequest, SlackResponse};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -144,7 +144,14 @@ async fn decide(
     else {
         return (Outcome::Refused, "This button names no task.".into());
     };
-    let user = match member_of(state, org, slack_user).await {
+    let user = match companyos_supervisors::slack_people::member_of(
+        &state.store,
+        state.runtime.integrations().as_ref(),
+        org,
+        slack_user,
+    )
+    .await
+    {
         Ok(user) => user,
         Err(reason) => return (Outcome::Refused, reason.to_string()),
     };
@@ -247,77 +254,4 @@ async fn decide(
             ),
         }
     }
-}
-
-/// Why a Slack user is not matched to a CompanyOS account: told to the clicker.
-#[derive(Debug, thiserror::Error)]
-enum Unmatched {
-    #[error(
-        "Slack did not give your e-mail address (the app needs users:read.email), and the Slack integration's slack_users mapping does not name you."
-    )]
-    NoEmail,
-    #[error("CompanyOS could not ask Slack who you are; try again.")]
-    SlackUnavailable,
-    #[error("No CompanyOS account has your Slack e-mail address.")]
-    NoAccount,
-    #[error(
-        "Your CompanyOS account's e-mail address is not verified yet: verify it, then click again."
-    )]
-    Unverified,
-    #[error("CompanyOS could not look you up; try again.")]
-    LookupFailed,
-}
-
-/// The CompanyOS user a Slack user is: by the integration's explicit mapping, else by
-/// the e-mail Slack gives for them. The account's e-mail must have been proved.
-async fn member_of(state: &AppState, org: OrgId, slack_user: &str) -> Result<UserId, Unmatched> {
-    let mapped = match state.store.integrations().get(org, Service::Slack).await {
-        Ok(integration) => integration
-            .metadata
-            .get("slack_users")
-            .and_then(|map| map.get(slack_user))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        Err(error) => {
-            tracing::warn!(%error, "the Slack integration was not read for a click");
-            None
-        }
-    };
-    let email = match mapped {
-        Some(email) => email,
-        None => match state
-            .runtime
-            .integrations()
-            .slack(
-                org,
-                SlackRequest::User {
-                    id: slack_user.to_owned(),
-                },
-            )
-            .await
-        {
-            Ok(SlackResponse::User(user)) => user
-                .profile
-                .email
-                .filter(|email| !email.is_empty())
-                .ok_or(Unmatched::NoEmail)?,
-            Ok(_) => return Err(Unmatched::SlackUnavailable),
-            Err(error) => {
-                tracing::warn!(%error, "users.info failed for a Slack click");
-                return Err(Unmatched::SlackUnavailable);
-            }
-        },
-    };
-    let user = match state.store.users().find_by_email(&email).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Err(Unmatched::NoAccount),
-        Err(error) => {
-            tracing::warn!(%error, "user not read for a Slack click");
-            return Err(Unmatched::LookupFailed);
-        }
-    };
-    if user.email_verified_at.is_none() {
-        return Err(Unmatched::Unverified);
-    }
-    Ok(user.id)
 }
