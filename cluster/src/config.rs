@@ -337,6 +337,17 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "metrics.token",
+        env: "COMPANYOS_METRICS_TOKEN",
+        default: "",
+        help: "a bearer token /metrics asks for (metrics name organizations and agents by id); empty: /metrics is open, for a scrape on an internal network only",
+        get: |config| config.metrics.token.clone(),
+        set: |config, value| {
+            config.metrics.token = value.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
         key: "auth.max_organizations_per_user",
         env: "COMPANYOS_AUTH_MAX_ORGANIZATIONS_PER_USER",
         default: "10",
@@ -844,6 +855,27 @@ pub struct Config {
     pub llm: LlmSection,
     pub http: HttpConfig,
     pub console: ConsoleConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    pub token: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Config::default().metrics
+    }
+}
+
+impl fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field("token", &redact_value("metrics.token", &self.token))
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -891,6 +923,9 @@ impl Default for Config {
                 max_connections: 0,
             },
             console: ConsoleConfig { dir: String::new() },
+            metrics: MetricsConfig {
+                token: String::new(),
+            },
             integrations: IntegrationsConfig {
                 sync_interval_secs: 0,
                 probe_private_networks: false,
@@ -1200,7 +1235,11 @@ const OTHER_ENV: &[&str] = &["COMPANYOS_NEW_MASTER_KEY"];
 pub fn redact_value(key: &str, value: &str) -> String {
     match key {
         "database.url" => companyos_store::redact_url(value),
-        "auth.jwt_secret" | "auth.master_key" | "auth.github_client_secret" | "llm.api_key"
+        "auth.jwt_secret"
+        | "auth.master_key"
+        | "auth.github_client_secret"
+        | "llm.api_key"
+        | "metrics.token"
             if !value.is_empty() =>
         {
             "***".into()

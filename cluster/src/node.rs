@@ -241,6 +241,7 @@ pub fn auth_config(config: &Config) -> Result<companyos_api::AuthConfig, Fatal> 
     .map_err(|reason| Fatal(format!("auth.jwt_secret: {reason}")))?;
     auth.open_registration = config.auth.open_registration;
     auth.max_organizations_per_user = config.auth.max_organizations_per_user;
+    auth.metrics_token = Some(config.metrics.token.clone()).filter(|token| !token.is_empty());
     auth.console_url = public_url(config);
     auth.mailer = companyos_api::mail::Mailer::new(&config.mail.smtp_url, &config.mail.from)
         .map_err(|error| Fatal(format!("mail.smtp_url / mail.from: {error}")))?;

@@ -64,6 +64,9 @@ pub struct AuthConfig {
     pub console_url: String,
     /// Organizations one person may own at most (organization creation quota).
     pub max_organizations_per_user: u32,
+    /// The bearer token `/metrics` asks for (`None`: open, for a scrape on an internal
+    /// network). Metrics name organizations and agents by id.
+    pub metrics_token: Option<String>,
     /// The time access tokens are issued and checked by: the store's clock, so that
     /// tests move one clock instead of sleeping.
     pub clock: companyos_store::Clock,
@@ -140,6 +143,7 @@ impl AuthConfig {
             mailer: crate::mail::Mailer::Log,
             console_url: "http://localhost:8080".into(),
             max_organizations_per_user: DEFAULT_MAX_ORGANIZATIONS_PER_USER,
+            metrics_token: None,
             clock: companyos_store::Clock::default(),
         })
     }

@@ -78,7 +78,30 @@ fn describe() {
     );
 }
 
-pub(crate) async fn render() -> Response {
+pub(crate) async fn render(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(expected) = &state.auth.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compared whole, in time that does not depend on where they differ.
+        let same = given.len() == expected.len()
+            && given
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0_u8, |diff, (a, b)| diff | (a ^ b))
+                == 0;
+        if !same {
+            return crate::error::ApiError::unauthorized(
+                "/metrics asks for the node's metrics token (metrics.token) as a bearer token",
+            )
+            .into_response();
+        }
+    }
     match handle() {
         Some(handle) => {
             let mut response = handle.render().into_response();
