@@ -16,7 +16,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use companyos_store::{
     EmailPurpose, Joining, MemberRole, NewUser, OrgId, Organization, RefreshTokenId,
@@ -417,11 +417,16 @@ pub(crate) async fn mail_link(
     Ok(true)
 }
 
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", summary = "Create an account (first one, invited, or open registration)", request_body = Register, responses((status = 201, description = "Create an account (first one, invited, or open registration)", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+/// The first account of a node and an invited one are signed in at once (201). With
+/// open registration, any other address is answered 202 whether it has an account or
+/// not — a new one is created and its link mailed (the password is chosen from it), an
+/// existing one's owner is told by mail — so registering tells nobody which addresses
+/// have accounts.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", summary = "Create an account (first one, invited, or open registration)", request_body = Register, responses((status = 201, description = "The first or an invited account, signed in", body = crate::views::Session), (status = 202, description = "Open registration: a link was mailed to the address", body = crate::views::MailSent), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Register>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     check_password(&body.password)?;
     let email = normalise_email(&body.email);
     // Hashed before anything is looked up: an existing address costs what a new one
@@ -484,6 +489,9 @@ async fn register(
                     "registration needs an invitation: ask an owner or admin of your organization to invite you",
                 ));
             }
+            if !first {
+                return open_registration(&state, &email, &body.name, &name).await;
+            }
             // The account, its organization and its ownership are one write; nothing
             // of a registration that fails is left (the node's claim is given back).
             let created = async {
@@ -531,7 +539,91 @@ async fn register(
         organization: Some(crate::views::Organization::of(organization, role)),
         ..session
     };
-    Ok((StatusCode::CREATED, Json(response)))
+    Ok((StatusCode::CREATED, Json(response)).into_response())
+}
+
+/// Open registration of an address that is not the node's first: answered the same
+/// whether the address has an account. A new account is created without a password
+/// (the mailed link chooses it: whoever holds the mailbox); an existing account's owner
+/// is told someone tried. Mails go in the background, so both answers take as long.
+async fn open_registration(
+    state: &AppState,
+    email: &str,
+    person: &str,
+    organization: &str,
+) -> Result<Response, ApiError> {
+    let answer = || {
+        (
+            StatusCode::ACCEPTED,
+            Json(crate::views::MailSent {
+                status:
+                    "follow the link mailed to this address to choose your password and sign in"
+                        .to_owned(),
+                email: Some(email.to_owned()),
+            }),
+        )
+            .into_response()
+    };
+    let users = state.store.users();
+    if let Some(existing) = users.find_by_email(email).await? {
+        let background = state.clone();
+        let console = state.auth.console_url.trim_end_matches('/').to_owned();
+        tokio::spawn(async move {
+            let link = format!("{console}/forgot-password");
+            let mail = Mail {
+                to: existing.email.clone(),
+                subject: "Someone tried to create a CompanyOS account with your address".into(),
+                text: format!(
+                    "Someone asked to create a CompanyOS account with this address, which already has one. If it was you, sign in — or choose a new password here:\n\n{link}\n\nIf it was not you, nothing was changed and you need not do anything.\n"
+                ),
+                link,
+            };
+            if let Err(error) = background.auth.mailer.send(mail).await {
+                tracing::warn!(user = %existing.id, %error, "the registration notice was not sent");
+            }
+        });
+        return Ok(answer());
+    }
+    let base = slug_of(organization);
+    let mut slug = base.clone();
+    for _ in 0..5 {
+        let registered = users
+            .register(
+                NewUser {
+                    email: email.to_owned(),
+                    name: person.trim().to_owned(),
+                    password_hash: None,
+                    email_verified: false,
+                    ..NewUser::default()
+                },
+                Joining::Create {
+                    name: organization,
+                    slug: &slug,
+                },
+            )
+            .await
+            .map_err(registration_error)?;
+        match registered {
+            Err(RegistrationRefused::SlugTaken) => slug = format!("{base}-{}", random_hex(3)),
+            // The address was registered a moment ago: answered as any taken address.
+            Err(RegistrationRefused::EmailTaken) => return Ok(answer()),
+            Err(other) => return Err(refused(other)),
+            Ok((user, _, _)) => {
+                let background = state.clone();
+                tokio::spawn(async move {
+                    if let Err(error) =
+                        mail_link(&background, &user, EmailPurpose::VerifyEmail).await
+                    {
+                        tracing::warn!(user = %user.id, detail = %error.detail, "verification link not sent at registration");
+                    }
+                });
+                return Ok(answer());
+            }
+        }
+    }
+    Err(ApiError::conflict(
+        "could not find a free address for this organization name; choose another name",
+    ))
 }
 
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", summary = "Log in with email and password", request_body = Login, responses((status = 200, description = "Log in with email and password", body = crate::views::Session), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]

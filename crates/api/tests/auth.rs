@@ -68,7 +68,7 @@ async fn racing_first_registrations_make_one_owner(db: &TestDb) {
 async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestDb) {
     let server = serve(db, |_| {}).await;
     let (status, first) = server
-        .register("Ada@Example.com", json!({"organization": "Acme Corp"}))
+        .sign_up("Ada@Example.com", json!({"organization": "Acme Corp"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     assert_eq!(first["organization"]["role"], "owner");
@@ -90,7 +90,7 @@ async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestD
 
     // Later registrations need an invitation.
     let (status, refused) = server
-        .register("bob@example.com", json!({"organization": "Bob's"}))
+        .sign_up("bob@example.com", json!({"organization": "Bob's"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     assert!(
@@ -99,7 +99,7 @@ async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestD
             .is_some_and(|detail| detail.contains("invitation"))
     );
     let (status, _) = server
-        .register("ada@example.com", json!({"organization": "Again"}))
+        .sign_up("ada@example.com", json!({"organization": "Again"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -192,7 +192,7 @@ async fn the_first_registration_owns_the_instance_and_sessions_rotate(db: &TestD
 async fn invitations_join_with_the_role_given(db: &TestDb) {
     let server = serve(db, |_| {}).await;
     let (_, owner) = server
-        .register("owner@example.com", json!({"organization": "Acme"}))
+        .sign_up("owner@example.com", json!({"organization": "Acme"}))
         .await;
     let owner_token = token(&owner, "access_token").to_owned();
     let org = owner["organization"]["id"]
@@ -288,7 +288,7 @@ async fn invitations_join_with_the_role_given(db: &TestDb) {
         .invite(&owner_token, &org, "admin@example.com", "admin")
         .await;
     let (status, admin) = server
-        .register("admin@example.com", json!({"invitation_token": invitation}))
+        .sign_up("admin@example.com", json!({"invitation_token": invitation}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{admin}");
     let admin_token = token(&admin, "access_token").to_owned();
@@ -363,11 +363,11 @@ async fn bad_input_is_a_problem_not_a_server_error(db: &TestDb) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(short["field"], "password");
     let (status, email) = server
-        .register("not an email", json!({"organization": "A"}))
+        .sign_up("not an email", json!({"organization": "A"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
     assert_eq!(email["field"], "email");
-    let (status, no_org) = server.register("a@example.com", json!({})).await;
+    let (status, no_org) = server.sign_up("a@example.com", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(no_org["field"], "organization");
     let huge = "x".repeat(companyos_api::BODY_LIMIT + 1);
@@ -381,7 +381,7 @@ async fn bad_input_is_a_problem_not_a_server_error(db: &TestDb) {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     // Nothing above created anything: the first real registration still owns the instance.
     let (status, first) = server
-        .register("a@example.com", json!({"organization": "A"}))
+        .sign_up("a@example.com", json!({"organization": "A"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
 }
@@ -389,20 +389,61 @@ async fn bad_input_is_a_problem_not_a_server_error(db: &TestDb) {
 async fn open_registration_creates_organizations(db: &TestDb) {
     let server = serve(db, |auth| auth.open_registration = true).await;
     for (email, name) in [("a@example.com", "Alpha"), ("b@example.com", "Alpha")] {
-        let (status, body) = server.register(email, json!({"organization": name})).await;
+        let (status, body) = server.sign_up(email, json!({"organization": name})).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["organization"]["role"], "owner");
     }
+    // A taken address is answered as a new one (no account enumeration); its owner is
+    // told by mail, and nothing is created.
     let (status, taken) = server
         .register("a@example.com", json!({"organization": "Gamma"}))
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+    let (new_status, fresh) = server
+        .register("c@example.com", json!({"organization": "Gamma"}))
+        .await;
+    assert_eq!(
+        (status, new_status),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
+    assert_eq!(taken["status"], fresh["status"], "{taken} {fresh}");
+    companyos_store::testing::until("the owner to be told someone tried", || async {
+        server
+            .mail
+            .to("a@example.com")
+            .iter()
+            .any(|mail| mail.text.contains("which already has one"))
+    })
+    .await;
+    // The new account has no password until its link chooses one.
+    let (status, _) = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "c@example.com", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, owner) = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "a@example.com", "password": "correct horse"}),
+        )
+        .await;
+    let (_, organizations) = server
+        .get("/api/organizations", Some(token(&owner, "access_token")))
+        .await;
+    assert_eq!(
+        organizations["items"].as_array().map(Vec::len),
+        Some(1),
+        "{organizations}"
+    );
 }
 
 async fn expired_access_tokens_are_refused(db: &TestDb) {
     let server = serve(db, |auth| auth.access_ttl = Duration::ZERO).await;
     let (_, first) = server
-        .register("a@example.com", json!({"organization": "A"}))
+        .sign_up("a@example.com", json!({"organization": "A"}))
         .await;
     // Issued with no lifetime: expired once the clock has moved past its second.
     db.store.clock().advance(Duration::from_secs(2));
@@ -427,7 +468,7 @@ async fn existing_accounts_accept_invitations(db: &TestDb) {
         ("carol@example.com", "Charlie"),
     ] {
         let (status, body) = server
-            .register(email, json!({"organization": organization}))
+            .sign_up(email, json!({"organization": organization}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         sessions.push(body);
@@ -482,7 +523,7 @@ async fn credential_routes_are_rate_limited_per_address(db: &TestDb) {
     })
     .await;
     let (_, first) = server
-        .register("a@example.com", json!({"organization": "A"}))
+        .sign_up("a@example.com", json!({"organization": "A"}))
         .await;
     let access = token(&first, "access_token").to_owned();
     let login = json!({"email": "a@example.com", "password": "wrong password"});
@@ -516,7 +557,7 @@ async fn credential_routes_are_rate_limited_per_address(db: &TestDb) {
 async fn each_role_gets_what_the_matrix_says(db: &TestDb) {
     let server = serve(db, |_| {}).await;
     let (_, owner) = server
-        .register("owner@example.com", json!({"organization": "Acme"}))
+        .sign_up("owner@example.com", json!({"organization": "Acme"}))
         .await;
     let org = owner["organization"]["id"].as_str().expect("id").to_owned();
     let owner_token = token(&owner, "access_token").to_owned();
@@ -532,7 +573,7 @@ async fn each_role_gets_what_the_matrix_says(db: &TestDb) {
     }
     let serve_open = serve(db, |auth| auth.open_registration = true).await;
     let (_, stranger) = serve_open
-        .register("stranger@example.com", json!({"organization": "Elsewhere"}))
+        .sign_up("stranger@example.com", json!({"organization": "Elsewhere"}))
         .await;
     tokens.push(("stranger", token(&stranger, "access_token").to_owned()));
 

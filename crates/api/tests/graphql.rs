@@ -214,7 +214,7 @@ async fn fields_follow_the_matrix_and_stay_in_their_organization(db: &TestDb) {
         .member(&owner, &org, "viewer@example.com", "viewer")
         .await;
     let (status, other) = server
-        .register("other@example.com", json!({"organization": "Other"}))
+        .sign_up("other@example.com", json!({"organization": "Other"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let stranger = common::token(&other, "access_token").to_owned();
@@ -374,7 +374,7 @@ async fn the_graphql_ws_client_receives_created_tasks(db: &TestDb) {
     let server = serve(db, |auth| auth.open_registration = true).await;
     let (owner, org) = server.owner("owner@example.com", "Acme").await;
     let (status, other) = server
-        .register("other@example.com", json!({"organization": "Other"}))
+        .sign_up("other@example.com", json!({"organization": "Other"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let stranger = common::token(&other, "access_token").to_owned();

@@ -73,7 +73,7 @@ async fn world(server: &Server, db: &TestDb) -> World {
     let spare_member = id(&me);
 
     let (status, stranger_body) = server
-        .register("stranger@example.com", json!({"organization": "Elsewhere"}))
+        .sign_up("stranger@example.com", json!({"organization": "Elsewhere"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{stranger_body}");
     let stranger = common::token(&stranger_body, "access_token").to_owned();

@@ -84,7 +84,7 @@ async fn channels_push_the_organizations_events(db: &TestDb) {
     let server = serve(db, |auth| auth.open_registration = true).await;
     let (owner, org) = server.owner("owner@example.com", "Acme").await;
     let (status, stranger) = server
-        .register("other@example.com", json!({"organization": "Other"}))
+        .sign_up("other@example.com", json!({"organization": "Other"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let stranger_token = common::token(&stranger, "access_token").to_owned();
@@ -330,7 +330,7 @@ async fn the_handshake_needs_a_token_and_a_membership(db: &TestDb) {
     let server = serve(db, |auth| auth.open_registration = true).await;
     let (owner, org) = server.owner("owner@example.com", "Acme").await;
     let (_, other) = server
-        .register("other@example.com", json!({"organization": "Other"}))
+        .sign_up("other@example.com", json!({"organization": "Other"}))
         .await;
     let other_token = common::token(&other, "access_token");
     let base = server.base.replace("http", "ws");

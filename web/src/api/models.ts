@@ -71,6 +71,8 @@ export type InvitationRow = Schemas['InvitationView'];
 export type InvitationPreview = Schemas['InvitationPreview'];
 /** A session from login, register, refresh, a password reset, an address verified or the GitHub callback. */
 export type Session = Schemas['Session'];
+/** A link mailed (`status` says what happened, in words; `email` the address written to). */
+export type MailSent = Schemas['MailSent'];
 /** `POST /api/auth/verify-email`: the mailed link's token and the password the account keeps (as registration's: 8 characters or more). */
 export interface VerifyEmailBody {
   token: string;

@@ -3,7 +3,7 @@ import createClient from 'openapi-fetch';
 import type { components, paths } from './generated/openapi';
 import { TokenManager, browserTokenDeps } from './tokens';
 import { call } from './call';
-import type { Session, VerifyEmailBody } from './models';
+import type { MailSent, Session, VerifyEmailBody } from './models';
 import { CLIENT_HEADER } from './client';
 
 export const tokens = new TokenManager(browserTokenDeps());
@@ -21,11 +21,23 @@ export async function login(email: string, password: string): Promise<void> {
 
 export type RegisterInput = components['schemas']['Register'];
 
-/** Creates the account (and its organization, or joins the invitation's); the session carries the organization. */
-export async function register(input: RegisterInput): Promise<Session> {
-  const session = await call(auth.POST('/api/auth/register', { body: input }));
+/**
+ * The node's answer to a registration: the node's first account and an invited one are
+ * signed in at once (201, a session carrying the organization). With open registration,
+ * every other address is answered 202 whether or not it has an account: a link was mailed
+ * to it, and the password is chosen from there.
+ */
+export type Registered = { signedIn: true; session: Session } | { signedIn: false; mailed: MailSent };
+
+/** Creates the account (and its organization, or joins the invitation's); keeps the session when there is one. */
+export async function register(input: RegisterInput): Promise<Registered> {
+  const request = auth.POST('/api/auth/register', { body: input });
+  const { response } = await request;
+  const answer: unknown = await call(request);
+  if (response.status === 202) return { signedIn: false, mailed: answer as MailSent };
+  const session = answer as Session;
   tokens.setSession(session);
-  return session;
+  return { signedIn: true, session };
 }
 
 /** Revokes the refresh token on the node, then forgets the session here. */

@@ -1452,13 +1452,22 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Create an account (first one, invited, or open registration) */
+                /** @description The first or an invited account, signed in */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Open registration: a link was mailed to the address */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailSent"];
                     };
                 };
                 /** @description A problem */

@@ -50,8 +50,9 @@ export function AcceptInvitation() {
         const organization = await acceptInvitation(token);
         setOrganization(organization.id);
       } else {
+        // An invited account is signed in at once (201).
         const answer = await register({ email: preview.data?.email ?? '', name: form.name, password: form.password, invitation_token: token });
-        if (answer.organization?.id) setOrganization(answer.organization.id);
+        if (answer.signedIn && answer.session.organization?.id) setOrganization(answer.session.organization.id);
       }
       navigate('/', { replace: true });
     } catch (caught) {

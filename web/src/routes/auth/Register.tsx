@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { MailCheck } from 'lucide-react';
 import { AuthFrame } from './AuthFrame';
 import { Button, ErrorNotice, Field, Input } from '../../components/ui';
 import { register } from '../../api/session';
 import { fieldErrors } from '../../api/problem';
+import type { MailSent } from '../../api/models';
 import { useUi } from '../../stores/ui';
 
 type RegisterForm = { organization: string; name: string; email: string; password: string };
@@ -29,6 +31,8 @@ export function Register() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [missing, setMissing] = useState<Partial<Record<keyof RegisterForm, string>>>({});
+  // Open registration answers with a mailed link instead of a session.
+  const [mailed, setMailed] = useState<MailSent | null>(null);
   const fromNode = fieldErrors(error, ['organization', 'name', 'email', 'password']);
   const errors = { form: fromNode.form, fields: { ...fromNode.fields, ...missing } };
   const update = (key: keyof RegisterForm) => (event: React.ChangeEvent<HTMLInputElement>) => {
@@ -54,13 +58,42 @@ export function Register() {
     setError(null);
     try {
       const answer = await register(form);
-      if (answer.organization?.id) setOrganization(answer.organization.id);
+      if (!answer.signedIn) {
+        setMailed(answer.mailed);
+        setBusy(false);
+        return;
+      }
+      if (answer.session.organization?.id) setOrganization(answer.session.organization.id);
       navigate('/', { replace: true });
     } catch (caught) {
       setError(caught);
       setBusy(false);
     }
   };
+
+  if (mailed) {
+    const address = mailed.email?.trim() || form.email.trim();
+    return (
+      <AuthFrame
+        title="Check your mail"
+        footer={
+          <Link className="font-medium text-accent underline-offset-2 hover:underline" to="/login">
+            Back to sign-in
+          </Link>
+        }
+      >
+        <div className="space-y-3 text-[13px]" data-testid="register-mailed">
+          <p className="flex items-start gap-2">
+            <MailCheck className="mt-0.5 size-4 shrink-0 text-emerald-600" aria-hidden />
+            <span>
+              We mailed a link to <strong>{address}</strong>. Follow it to choose your password and sign in.
+            </span>
+          </p>
+          <p className="text-muted">The mail may take a minute to arrive. If it does not, look in your spam folder.</p>
+        </div>
+      </AuthFrame>
+    );
+  }
 
   return (
     <AuthFrame

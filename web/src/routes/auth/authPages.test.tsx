@@ -9,6 +9,8 @@ import { fetchProviders, readProviders } from '../../api/providers';
 const state = vi.hoisted(() => ({
   signedIn: false,
   registered: [] as unknown[],
+  // The node's answer to POST /api/auth/register.
+  registration: { status: 201, body: null as unknown },
   verify: { status: 200, body: null as unknown },
   verified: [] as { token: string; password: string }[],
   cleared: 0,
@@ -17,12 +19,29 @@ const state = vi.hoisted(() => ({
 vi.mock('../../api/hooks', () => ({ useSignedIn: () => state.signedIn }));
 vi.mock('../../api/session', async () => {
   const { problemFrom } = await vi.importActual<typeof import('../../api/problem')>('../../api/problem');
+  // Registration is the real one, against a node that answers `state.registration`. The
+  // client reads `fetch` and `Request` when it is created, so both stand in before it loads
+  // (and relative paths resolve against the page's address).
+  const BaseRequest = globalThis.Request;
+  vi.stubGlobal(
+    'Request',
+    class extends BaseRequest {
+      constructor(input: RequestInfo | URL, init?: RequestInit) {
+        super(typeof input === 'string' ? new URL(input, 'http://node.test') : input, init);
+      }
+    },
+  );
+  vi.stubGlobal('fetch', async (request: Request) => {
+    state.registered.push(await request.json());
+    const { status, body } = state.registration;
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  });
+  const { register, tokens } = await vi.importActual<typeof import('../../api/session')>('../../api/session');
+  vi.unstubAllGlobals();
   return {
     login: async () => undefined,
-    register: async (input: unknown) => {
-      state.registered.push(input);
-      return { organization: null };
-    },
+    register,
+    tokens,
     // The node's answer to POST /api/auth/verify-email: a session, or a problem.
     verifyEmail: async (token: string, password: string) => {
       state.verified.push({ token, password });
@@ -43,6 +62,8 @@ vi.mock('../../api/rest', async () => ({
 const { Login } = await import('./Login');
 const { Register, missingFields } = await import('./Register');
 const { VerifyEmail } = await import('./VerifyEmail');
+const { tokens } = await import('../../api/session');
+const { useUi } = await import('../../stores/ui');
 
 function show(children: ReactNode, path = '/') {
   render(
@@ -59,10 +80,13 @@ function answer(status: number, body?: unknown) {
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  tokens.clear(false);
+  useUi.getState().setOrganization(null);
 });
 beforeEach(() => {
   state.signedIn = false;
   state.registered = [];
+  state.registration = { status: 201, body: null };
   state.verify = { status: 200, body: null };
   state.verified = [];
   state.cleared = 0;
@@ -115,11 +139,69 @@ describe('registration', () => {
     expect(screen.getByLabelText('Email')).not.toHaveAttribute('aria-invalid');
   });
 
+  it('signs the node’s first account in at once (201) and goes to the console', async () => {
+    state.registration = {
+      status: 201,
+      body: { access_token: 'access', refresh_token: 'refresh', token_type: 'Bearer', expires_in: 900, organization: { id: 'org-1', name: 'Acme', slug: 'acme', role: 'owner' } },
+    };
+    showRegister();
+    await fillRegistration();
+    expect(await screen.findByText('The dashboard')).toBeInTheDocument();
+    expect(state.registered).toEqual([{ organization: 'Acme', name: 'Olivia', email: 'o@acme.test', password: 'correct horse' }]);
+    expect(tokens.hasSession).toBe(true);
+    expect(tokens.currentRefreshToken()).toBe('refresh');
+    expect(useUi.getState().organizationId).toBe('org-1');
+  });
+
+  it('with open registration (202), says a link was mailed to the address and keeps no session', async () => {
+    state.registration = { status: 202, body: { status: 'follow the link mailed to this address to choose your password and sign in', email: 'o@acme.test' } };
+    showRegister();
+    await fillRegistration();
+    const mailed = await screen.findByTestId('register-mailed');
+    expect(screen.getByRole('heading', { name: 'Check your mail' })).toBeInTheDocument();
+    expect(mailed).toHaveTextContent('We mailed a link to o@acme.test. Follow it to choose your password and sign in.');
+    expect(mailed).toHaveTextContent('The mail may take a minute to arrive. If it does not, look in your spam folder.');
+    expect(screen.getByRole('link', { name: 'Back to sign-in' })).toHaveAttribute('href', '/login');
+    expect(screen.queryByText('The dashboard')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(tokens.hasSession).toBe(false);
+    expect(tokens.currentRefreshToken()).toBeNull();
+    expect(useUi.getState().organizationId).toBeNull();
+  });
+
+  it('still puts a refused field next to it (422)', async () => {
+    state.registration = { status: 422, body: { title: 'Invalid request field', status: 422, detail: 'password: must be at least 8 characters', field: 'password' } };
+    showRegister();
+    await fillRegistration();
+    await vi.waitFor(() => expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('password: must be at least 8 characters'));
+    expect(screen.queryByTestId('register-mailed')).toBeNull();
+    expect(tokens.hasSession).toBe(false);
+  });
+
   it('lists the missing fields of a form', () => {
     expect(Object.keys(missingFields({ organization: ' ', name: 'x', email: '', password: 'p' }))).toEqual(['organization', 'email']);
     expect(missingFields({ organization: 'a', name: 'b', email: 'c', password: 'd' })).toEqual({});
   });
 });
+
+/** The registration page, with the dashboard it leads to. */
+function showRegister() {
+  show(
+    <Routes>
+      <Route path="/register" element={<Register />} />
+      <Route path="/" element={<p>The dashboard</p>} />
+    </Routes>,
+    '/register',
+  );
+}
+
+async function fillRegistration() {
+  await userEvent.type(screen.getByLabelText('Organization name'), 'Acme');
+  await userEvent.type(screen.getByLabelText('Your name'), 'Olivia');
+  await userEvent.type(screen.getByLabelText('Email'), 'o@acme.test');
+  await userEvent.type(screen.getByLabelText('Password'), 'correct horse');
+  await userEvent.click(screen.getByRole('button', { name: 'Create organization' }));
+}
 
 /** The verification page, with the dashboard it leads to. */
 function showVerify(path = '/verify-email?token=t') {
