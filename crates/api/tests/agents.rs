@@ -373,31 +373,44 @@ async fn model() -> MockServer {
     model
 }
 
-async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb) {
+/// A node whose GitHub is `github` and whose model (`gpt-4o-mini`, with `key`) is
+/// `model`, with no budgets unless `tune` sets them.
+async fn node_with_model(
+    db: &TestDb,
+    github: &MockServer,
+    model: &MockServer,
+    key: &str,
+    tune: impl FnOnce(&mut companyos_supervisors::llm::LlmSettings),
+) -> common::Server {
     use companyos_integrations::llm::{LlmConfig, LlmProvider};
-    let stand_in = github().await;
-    let model = model().await;
-    let mut config = LlmConfig::new(
-        LlmProvider::OpenAiCompatible,
-        "gpt-4o-mini",
-        "sk-test-model-key",
-    );
+    let mut config = LlmConfig::new(LlmProvider::OpenAiCompatible, "gpt-4o-mini", key);
     config.base_url = format!("{}/v1", model.uri());
-    let server = serve_node_with_llm(
+    let mut settings = companyos_supervisors::llm::LlmSettings {
+        config,
+        tokens_per_day: None,
+        requests_per_minute: None,
+        allowed_models: Vec::new(),
+    };
+    tune(&mut settings);
+    serve_node_with_llm(
         db,
         |_| {},
         WebhookConfig::default(),
         AgentTypeRegistry::builtin(),
-        HashMap::from([(Service::Github, stand_in.uri())]),
+        HashMap::from([(Service::Github, github.uri())]),
         None,
-        Some(companyos_supervisors::llm::LlmSettings {
-            config,
-            // One review's worth: the second waits.
-            tokens_per_day: Some(1000),
-            requests_per_minute: None,
-            allowed_models: Vec::new(),
-        }),
+        Some(settings),
     )
+    .await
+}
+
+async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb) {
+    let stand_in = github().await;
+    let model = model().await;
+    // One review's worth of tokens a day: the second waits.
+    let server = node_with_model(db, &stand_in, &model, "sk-test-model-key", |settings| {
+        settings.tokens_per_day = Some(1000);
+    })
     .await;
     let (owner, org) = server.owner("owner@model.example", "Model").await;
     let owner = Caller::new(&owner, &org);
@@ -532,7 +545,6 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
 /// node's key), nor choose a model the operator did not allow; what the provider answers
 /// in an error (here an internal service's page) reaches no task's output.
 async fn the_nodes_model_key_goes_only_to_the_nodes_model(db: &TestDb) {
-    use companyos_integrations::llm::{LlmConfig, LlmProvider};
     let stand_in = github().await;
     let model = MockServer::start().await;
     Mock::given(method("POST"))
@@ -542,26 +554,9 @@ async fn the_nodes_model_key_goes_only_to_the_nodes_model(db: &TestDb) {
         .mount(&model)
         .await;
     let elsewhere = MockServer::start().await;
-    let mut config = LlmConfig::new(
-        LlmProvider::OpenAiCompatible,
-        "gpt-4o-mini",
-        "sk-the-nodes-own-key",
-    );
-    config.base_url = format!("{}/v1", model.uri());
-    let server = serve_node_with_llm(
-        db,
-        |_| {},
-        WebhookConfig::default(),
-        AgentTypeRegistry::builtin(),
-        HashMap::from([(Service::Github, stand_in.uri())]),
-        None,
-        Some(companyos_supervisors::llm::LlmSettings {
-            config,
-            tokens_per_day: None,
-            requests_per_minute: None,
-            allowed_models: vec!["gpt-4o".into()],
-        }),
-    )
+    let server = node_with_model(db, &stand_in, &model, "sk-the-nodes-own-key", |settings| {
+        settings.allowed_models = vec!["gpt-4o".into()];
+    })
     .await;
     let (owner_token, org) = server.owner("owner@key.example", "Key").await;
     let owner = Caller::new(&owner_token, &org);

@@ -637,30 +637,16 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
 
     // A mention by someone Slack and CompanyOS do not know as a member is told so, and
     // nothing else…
-    let mut stranger = fixture("slack/events/event_callback.app_mention.docs.json");
-    stranger["event"]["text"] = json!("<@U0LAN0Z89> deployments");
-    stranger["event"]["user"] = json!("W0STRANGER");
-    stranger["event"]["ts"] = json!("1515449600.000001");
-    stranger["event_id"] = json!("Ev0STRANGER");
-    let (status, body) = deliver_slack(
+    mention(
         &server,
         &hook,
-        serde_json::to_vec(&stranger).expect("body"),
-        "application/json",
-        b"slack-signing-secret",
-        chrono::Utc::now().timestamp(),
+        "W0STRANGER",
+        "deployments",
+        "1515449600.000001",
     )
     .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     task(&server, &owner, "answer_request", "completed").await;
-    let messages = posted_to(
-        &stand_in.received_requests().await.expect("requests"),
-        "/chat.postMessage",
-    );
-    let refusal = messages
-        .iter()
-        .find(|message| message["thread_ts"] == "1515449600.000001")
-        .unwrap_or_else(|| panic!("no answer to the stranger: {messages:?}"));
+    let refusal = answer_in_thread(&stand_in, "1515449600.000001").await;
     assert!(
         refusal["text"]
             .as_str()
@@ -668,20 +654,7 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
         "{refusal}"
     );
     // …while a member's mention is answered in its thread, from the store.
-    let mut mention = fixture("slack/events/event_callback.app_mention.docs.json");
-    mention["event"]["text"] = json!("<@U0LAN0Z89> status");
-    mention["event"]["user"] = json!("W0VIEWER");
-    let now = chrono::Utc::now().timestamp();
-    let (status, body) = deliver_slack(
-        &server,
-        &hook,
-        serde_json::to_vec(&mention).expect("body"),
-        "application/json",
-        b"slack-signing-secret",
-        now,
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    mention(&server, &hook, "W0VIEWER", "status", "1515449522.000016").await;
     until("the member's mention to be answered", || async {
         tasks_of(&server, &owner, "answer_request")
             .await
@@ -691,14 +664,8 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
             == 2
     })
     .await;
-    let messages = posted_to(
-        &stand_in.received_requests().await.expect("requests"),
-        "/chat.postMessage",
-    );
-    let answer = messages
-        .iter()
-        .find(|message| message["thread_ts"] == "1515449522.000016")
-        .unwrap_or_else(|| panic!("no answer in the thread: {messages:?}"));
+    let answer = answer_in_thread(&stand_in, "1515449522.000016").await;
+    let now = chrono::Utc::now().timestamp();
     assert_eq!(answer["channel"], "C123ABC456");
     assert!(
         answer["text"]
@@ -1113,4 +1080,37 @@ async fn a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on(db: &T
             .is_some()
     );
     server.stop().await;
+}
+
+/// Delivers the documented `app_mention` by `user` asking `question` in a message of
+/// timestamp `ts`, signed as Slack signs it.
+async fn mention(server: &Server, hook: &str, user: &str, question: &str, ts: &str) {
+    let mut mention = fixture("slack/events/event_callback.app_mention.docs.json");
+    mention["event"]["text"] = json!(format!("<@U0LAN0Z89> {question}"));
+    mention["event"]["user"] = json!(user);
+    mention["event"]["ts"] = json!(ts);
+    mention["event_id"] = json!(format!("Ev{}", ts.replace('.', "")));
+    let (status, body) = deliver_slack(
+        server,
+        hook,
+        serde_json::to_vec(&mention).expect("body"),
+        "application/json",
+        b"slack-signing-secret",
+        chrono::Utc::now().timestamp(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+/// The message Slack's stand-in received in the thread of `ts`.
+async fn answer_in_thread(slack: &MockServer, ts: &str) -> Value {
+    let messages = posted_to(
+        &slack.received_requests().await.expect("requests"),
+        "/chat.postMessage",
+    );
+    messages
+        .iter()
+        .find(|message| message["thread_ts"] == ts)
+        .cloned()
+        .unwrap_or_else(|| panic!("no answer in the thread of {ts}: {messages:?}"))
 }

@@ -932,7 +932,7 @@ async fn vendor_ids_are_the_organizations_own(db: &TestDb) {
 async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
     let webhooks = WebhookConfig::new(None, 16 * 1024)
         .with_max_buffered_bytes(96 * 1024)
-        .with_min_body_rate(8 * 1024, Duration::from_secs(2));
+        .with_min_body_rate(1024, Duration::from_secs(2));
     let server = serve_with(
         db,
         |auth| auth.open_registration = true,
@@ -988,7 +988,8 @@ async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
     );
     drop(hanging);
     // One integration's deliveries hold at most their share (here 24 KB of 96 KB)…
-    let mut held = send_part(&address, here, &path, 16 * 1024, &full).await;
+    // (15 KB at 1 KB/s after a 2 s grace: held for 17 s at least.)
+    let held = send_part(&address, here, &path, 16 * 1024, &full).await;
     // Charged as the node reads them: asked until the held bytes are read.
     let refused = eventually("the integration's share to be held", || async {
         let mut same_integration = send_part(&address, there, &path, full.len(), &full).await;
@@ -1012,8 +1013,10 @@ async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
             .await
             .starts_with("HTTP/1.1 401")
     );
+    drop(held);
     // A body that stops coming is cut off once the grace period has passed.
-    let cut = status_line(&mut held).await;
+    let mut stalled = send_part(&address, there, &other_path, 1024, b"{").await;
+    let cut = status_line(&mut stalled).await;
     assert!(cut.starts_with("HTTP/1.1 408"), "{cut}");
     server.stop().await;
 }

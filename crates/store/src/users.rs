@@ -270,6 +270,10 @@ impl Users<'_> {
     /// Links a GitHub account to the user (GitHub login finds them by it from then on).
     /// A GitHub account already linked to someone else is a conflict.
     pub async fn link_github(&self, id: UserId, github_id: i64) -> Result<User, StoreError> {
+        self.set_github(id, Some(github_id)).await
+    }
+
+    async fn set_github(&self, id: UserId, github_id: Option<i64>) -> Result<User, StoreError> {
         let user: Option<User> = writer!(self.store, |pool| {
             sqlx::query_as(
                 "UPDATE users SET github_id = $2, updated_at = $3 WHERE id = $1 RETURNING *",
@@ -284,16 +288,8 @@ impl Users<'_> {
     }
 
     /// Removes the user's GitHub link (one made before the address was proved, say).
-    pub async fn unlink_github(&self, id: UserId) -> Result<(), StoreError> {
-        writer!(self.store, |pool| {
-            sqlx::query("UPDATE users SET github_id = NULL, updated_at = $2 WHERE id = $1")
-                .bind(id)
-                .bind(self.store.now())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(())
+    pub async fn unlink_github(&self, id: UserId) -> Result<User, StoreError> {
+        self.set_github(id, None).await
     }
 
     pub async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
