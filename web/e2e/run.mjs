@@ -839,7 +839,7 @@ await step('a deployment agent is configured with fields of its own: a value the
 });
 
 if (types.includes('code_review')) {
-  await step('a code_review agent\'s model is configured with fields of its own: a budget the node would misread is refused next to its field, the node keeps what is saved with its types, and refuses an api_key in it (422 naming configuration.llm) keeping what it had', async () => {
+  await step('a code_review agent\'s model is configured with fields of its own: a budget the node would misread is refused next to its field, the node keeps what is saved with its types, and refuses an api_key or a model address in it (422 naming configuration.llm) keeping what it had', async () => {
     const name = 'e2e-reviewer-llm';
     const secret = 'sk-e2e-never-shown-0123456789';
     const find = async () => (await rest('GET', '/api/agents?type=code_review', authed())).json.items.find((item) => item.name === name);
@@ -849,9 +849,9 @@ if (types.includes('code_review')) {
     await dialog.getByLabel('Name').fill(name);
     await dialog.getByTestId('llm-config').waitFor();
     await dialog.getByLabel('Use a language model').uncheck();
-    await dialog.getByLabel('Provider').selectOption('openai');
-    await dialog.getByLabel('API address').fill('http://127.0.0.1:9/v1/');
-    await dialog.getByLabel('Model', { exact: true }).fill('e2e-model');
+    // The provider and the address are the node's alone: the form offers neither.
+    if (await dialog.getByLabel('Provider').count()) throw new Error('the form offers a provider');
+    if (await dialog.getByLabel('API address').count()) throw new Error('the form offers an address');
     await dialog.getByLabel('Requests per minute').fill('5');
     const tokens = dialog.getByLabel('Tokens per day');
     await tokens.fill('0');
@@ -869,7 +869,7 @@ if (types.includes('code_review')) {
     await page.getByTestId('agents-table').getByText(name).waitFor();
     const created = await find();
     if (!created) throw new Error('the agent is not listed by the API');
-    const expected = { enabled: false, provider: 'openai', base_url: 'http://127.0.0.1:9/v1', model: 'e2e-model', tokens_per_day: 50000, requests_per_minute: 5 };
+    const expected = { enabled: false, tokens_per_day: 50000, requests_per_minute: 5 };
     const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b))));
     try {
       if (sorted(created.configuration.llm) !== sorted(expected)) throw new Error(`the node keeps llm ${JSON.stringify(created.configuration.llm)}`);
@@ -879,6 +879,8 @@ if (types.includes('code_review')) {
       const patched = await rest('PATCH', `/api/agents/${created.id}`, { ...authed(), body: { configuration: { ...created.configuration, llm: { ...created.configuration.llm, api_key: secret } } } });
       if (patched.status !== 422 || patched.json?.field !== 'configuration.llm') throw new Error(`PATCH with an api_key answered ${patched.status} ${JSON.stringify(patched.json)}`);
       if (JSON.stringify(patched.json).includes(secret)) throw new Error('the refusal repeats the key');
+      const redirected = await rest('PATCH', `/api/agents/${created.id}`, { ...authed(), body: { configuration: { ...created.configuration, llm: { ...created.configuration.llm, base_url: 'http://127.0.0.1:9/v1' } } } });
+      if (redirected.status !== 422 || !String(redirected.json?.detail).includes('llm.base_url')) throw new Error(`PATCH with a model address answered ${redirected.status} ${JSON.stringify(redirected.json)}`);
       const saved = await find();
       if (sorted(saved?.configuration.llm) !== sorted(expected)) throw new Error(`after the refusal the node keeps llm ${JSON.stringify(saved?.configuration.llm)}`);
       return JSON.stringify(saved.configuration);
