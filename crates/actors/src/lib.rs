@@ -12,6 +12,7 @@
 
 mod agent;
 mod behaviour;
+pub mod build_log;
 pub mod builtin;
 pub mod code_review;
 pub mod coordinator;

@@ -5,7 +5,7 @@ import { SearchX } from 'lucide-react';
 import type { TaskRow } from '../../api/models';
 import { Badge, Mono, StatusBadge, Time } from '../../components/ui';
 import { shortId } from '../../lib/time';
-import { causeLabel, type FailureAnalysis } from './failure';
+import { causeLabel, confidenceLabel, stepLabel, type FailureAnalysis } from './failure';
 import { WaitingNotice } from '../agents/Waiting';
 import { waitingOf } from '../agents/waiting';
 
@@ -29,7 +29,14 @@ export function FailureAnalysisView({ task, analysis }: { task: TaskRow; analysi
           <Badge tone={CAUSE_TONES[analysis.cause] ?? 'gray'} title={analysis.cause}>
             {causeLabel(analysis.cause)}
           </Badge>
-        ) : (
+        ) : null}
+        {analysis?.step ? (
+          <span className="text-[12px] text-muted" data-testid="failure-step">
+            in {stepLabel(analysis.step)}
+            {analysis.confidence != null ? ` · ${confidenceLabel(analysis.confidence)}` : ''}
+          </span>
+        ) : null}
+        {analysis ? null : (
           <StatusBadge status={task.status} />
         )}
         <Link to={`/agents/tasks/${task.id}`} className="text-[12px] text-muted hover:underline">

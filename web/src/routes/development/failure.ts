@@ -5,8 +5,14 @@ import type { DeploymentRow, TaskRow } from '../../api/models';
 
 export type FailureCause = 'out_of_memory' | 'timeout' | 'missing_environment_variable' | 'dependency_install' | 'failing_tests' | 'build_error' | 'unknown';
 
+export type BuildStep = 'install' | 'build' | 'test' | 'deploy';
+
 export interface FailureAnalysis {
   cause: FailureCause | string;
+  /** The step whose command was running when the failure started, when the log says. */
+  step: BuildStep | string | null;
+  /** 0–1: how surely the log's lines say it. */
+  confidence: number | null;
   summary: string;
   evidence: { line: number; text: string }[];
   lines_read: number | null;
@@ -22,6 +28,18 @@ export const CAUSE_LABELS: Record<FailureCause, string> = {
   build_error: 'Build error',
   unknown: 'Unknown cause',
 };
+
+/** The step in plain words: "the build step". */
+export function stepLabel(step: string): string {
+  return `the ${step} step`;
+}
+
+/** How sure the reading is, in words. */
+export function confidenceLabel(confidence: number): string {
+  if (confidence >= 0.8) return 'named in the log';
+  if (confidence >= 0.4) return 'from a generic error line';
+  return 'a guess';
+}
 
 export function causeLabel(cause: string): string {
   return CAUSE_LABELS[cause as FailureCause] ?? cause.replace(/_/g, ' ');
@@ -39,6 +57,8 @@ export function failureAnalysisOf(output: unknown): FailureAnalysis | null {
     : [];
   return {
     cause: value.cause,
+    step: typeof value.step === 'string' ? value.step : null,
+    confidence: typeof value.confidence === 'number' ? value.confidence : null,
     summary: typeof value.summary === 'string' ? value.summary : '',
     evidence,
     lines_read: typeof value.lines_read === 'number' ? value.lines_read : null,

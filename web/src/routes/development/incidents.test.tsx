@@ -105,6 +105,8 @@ describe('incidents from their events', () => {
 
 const ANALYSIS = {
   cause: 'missing_environment_variable',
+  step: 'build',
+  confidence: 0.9,
   summary: 'The build needs DATABASE_URL, which the project does not set.',
   evidence: [
     { line: 118, text: 'Error: Environment variable not found: DATABASE_URL' },
@@ -146,6 +148,14 @@ describe('failure analysis', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toHaveTextContent('118Error: Environment variable not found: DATABASE_URL');
     expect(screen.getByText('240 build log lines read.')).toBeInTheDocument();
+    expect(screen.getByTestId('failure-step')).toHaveTextContent('in the build step · named in the log');
+  });
+
+  it('reads an older analysis without a step or a confidence', () => {
+    const older = { ...ANALYSIS, step: undefined, confidence: undefined };
+    expect(failureAnalysisOf(older)).toEqual({ ...ANALYSIS, step: null, confidence: null });
+    wrap(<FailureAnalysisView task={task({ output_data: older })} analysis={failureAnalysisOf(older)} />);
+    expect(screen.queryByTestId('failure-step')).toBeNull();
   });
 
   it('says the analysis is not done yet, or why it failed', () => {
