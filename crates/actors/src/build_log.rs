@@ -105,6 +105,113 @@ pub struct FailureAnalysis {
     pub summary: String,
     pub evidence: Vec<Evidence>,
     pub lines_read: usize,
+    /// A language model's reading of the error block, when the agent has a model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelReading>,
+}
+
+/// What a model made of the error block, and whether it changed the answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelReading {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<FailureCause>,
+    #[serde(default)]
+    pub reason: String,
+    /// The log line the model quoted as its evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// Whether its cause replaced the rules'.
+    #[serde(default)]
+    pub accepted: bool,
+    /// Why it did not (no evidence, the rules' cause, a failure of the model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The lines a model is shown: the commands the log shows running before the failure,
+/// and the block where it starts (with two lines before it) — never the rest of the log.
+pub fn error_block(lines: &[String]) -> Vec<(usize, String)> {
+    let cleaned: Vec<String> = lines.iter().map(|line| clean(line)).collect();
+    let start = cleaned
+        .iter()
+        .position(|line| signal_of(line).is_some() || killed(line))
+        .unwrap_or(cleaned.len().saturating_sub(BLOCK));
+    let commands = cleaned[..start]
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| STEP_SET.iter().any(|(_, pattern)| pattern.is_match(line)))
+        .map(|(index, _)| index);
+    let block = start.saturating_sub(2)..cleaned.len().min(start + BLOCK);
+    let mut shown: Vec<usize> = commands.chain(block).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    shown
+        .into_iter()
+        .map(|index| (index + 1, lines[index].trim().to_owned()))
+        .collect()
+}
+
+/// A model's answer about a build log.
+#[derive(Debug, Deserialize)]
+pub struct ModelAnswer {
+    pub cause: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub quote: String,
+}
+
+/// Weighs a model's answer against the rules' reading: the model's cause replaces the
+/// rules' only with evidence — a quoted line of the block it was shown that is not a
+/// wrapper — and a reason. `None` for the analysis: the rules' answer stands.
+pub fn weigh(analysis: &mut FailureAnalysis, answer: &ModelAnswer, block: &[(usize, String)]) {
+    let cause = FailureCause::ALL
+        .into_iter()
+        .find(|cause| cause.as_str() == answer.cause.trim());
+    let quote = answer.quote.trim();
+    let quoted = (quote.chars().count() >= 8)
+        .then(|| {
+            block
+                .iter()
+                .find(|(_, line)| line.contains(quote) && !WRAPPER_SET.is_match(&clean(line)))
+        })
+        .flatten();
+    let mut reading = ModelReading {
+        cause,
+        reason: crate::review::redact(answer.reason.trim()),
+        quote: (!quote.is_empty()).then(|| crate::review::redact(quote)),
+        accepted: false,
+        note: None,
+    };
+    reading.note = match (cause, quoted) {
+        (None | Some(FailureCause::Unknown), _) => Some("the model named no cause".into()),
+        (Some(cause), _) if cause == analysis.cause => Some("the model agrees".into()),
+        (Some(_), None) => {
+            Some("the model's cause was not taken: it quoted no line of the error block".into())
+        }
+        (Some(_), Some(_)) if reading.reason.is_empty() => {
+            Some("the model's cause was not taken: it gave no reason".into())
+        }
+        (Some(cause), Some((line, text))) => {
+            reading.accepted = true;
+            analysis.cause = cause;
+            analysis.confidence = analysis.confidence.max(0.7);
+            let step_words = analysis.step.map_or_else(String::new, |step| {
+                format!("the {} step failed: ", step.as_str())
+            });
+            analysis.summary = format!("{step_words}{}: {}", cause.describe(), reading.reason);
+            analysis.evidence.insert(
+                0,
+                Evidence {
+                    line: *line,
+                    text: crate::review::redact(text),
+                },
+            );
+            analysis.evidence.truncate(5);
+            None
+        }
+    };
+    analysis.model = Some(reading);
 }
 
 /// How much a line says about its cause.
@@ -357,6 +464,7 @@ pub fn classify(lines: &[String]) -> FailureAnalysis {
             summary: FailureCause::Unknown.describe().to_owned(),
             evidence: Vec::new(),
             lines_read: lines.len(),
+            model: None,
         };
     };
     let first = at.first().copied().unwrap_or(0);
@@ -395,6 +503,7 @@ pub fn classify(lines: &[String]) -> FailureAnalysis {
         ),
         evidence,
         lines_read: lines.len(),
+        model: None,
     }
 }
 
@@ -502,5 +611,50 @@ mod tests {
         ));
         assert_eq!(pip.cause, DependencyInstall, "{pip:?}");
         assert_eq!(pip.step, Some(BuildStep::Install));
+    }
+
+    #[test]
+    fn a_model_changes_the_answer_only_with_a_quoted_line_and_a_reason() {
+        let log = lines(
+            "Running \"npm run build\"\nError occurred prerendering page \"/home\"\nTypeError: Cannot read properties of undefined (reading 'endsWith')\n    at f (.next/server/chunks/993.js:1:1263)\nError: Command \"npm run build\" exited with 1",
+        );
+        let block = error_block(&log);
+        assert_eq!(block[0], (1, "Running \"npm run build\"".to_owned()));
+        let answer = |cause: &str, quote: &str, reason: &str| ModelAnswer {
+            cause: cause.into(),
+            reason: reason.into(),
+            quote: quote.into(),
+        };
+        let env = "missing_environment_variable";
+        let reason = "a configuration value read from the environment is undefined";
+        for (quote, reason, note) in [
+            (
+                "Command \"npm run build\" exited with 1",
+                reason,
+                "quoted no line",
+            ),
+            ("a line the log never had", reason, "quoted no line"),
+            ("(reading 'endsWith')", "", "gave no reason"),
+        ] {
+            let mut analysis = classify(&log);
+            weigh(&mut analysis, &answer(env, quote, reason), &block);
+            assert_eq!(analysis.cause, BuildError, "{quote}");
+            let reading = analysis.model.expect("recorded");
+            assert!(!reading.accepted);
+            assert!(
+                reading.note.is_some_and(|text| text.contains(note)),
+                "{quote}"
+            );
+        }
+        let mut analysis = classify(&log);
+        weigh(
+            &mut analysis,
+            &answer(env, "(reading 'endsWith')", reason),
+            &block,
+        );
+        assert_eq!(analysis.cause, MissingEnvironmentVariable);
+        assert_eq!(analysis.evidence[0].line, 3);
+        assert!(analysis.summary.contains(reason), "{}", analysis.summary);
+        assert!(analysis.model.is_some_and(|reading| reading.accepted));
     }
 }

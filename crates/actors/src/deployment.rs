@@ -109,6 +109,84 @@ pub struct Rollback {
 
 pub use crate::build_log::{BuildStep, Evidence, FailureAnalysis, FailureCause, classify};
 
+/// With a model, the rules' reading and the error block (masked, and nothing else of the
+/// log) go to the model, which may name another cause with its reason and a quoted
+/// line; the rules' answer stands when the model fails or disagrees without evidence.
+async fn second_opinion(
+    ctx: &TaskContext,
+    lines: &[String],
+    analysis: &mut FailureAnalysis,
+) -> Result<(), TaskFailure> {
+    use companyos_integrations::llm::{ChatMessage, CompletionRequest};
+    if !ctx.llm.available_to(&ctx.configuration) || lines.is_empty() {
+        return Ok(());
+    }
+    let block = crate::build_log::error_block(lines);
+    let shown: Vec<String> = block
+        .iter()
+        .map(|(line, text)| format!("{line}: {text}"))
+        .collect();
+    let causes: Vec<&str> = FailureCause::ALL
+        .iter()
+        .map(|cause| cause.as_str())
+        .collect();
+    let request = CompletionRequest {
+        system: Some(format!(
+            "You read the error block of a failed build's log, as a person would. Answer with one JSON object: \
+             {{\"cause\": one of {causes:?}, \"reason\": \"one sentence a developer can act on\", \
+             \"quote\": \"the exact text of the one log line that shows the cause\"}}. \
+             Lines that only say a command exited (npm's lifecycle lines, Command ... exited with N) are no evidence."
+        )),
+        messages: vec![ChatMessage::user(format!(
+            "The rules read: {} ({}).\n\nThe log's error block (line: text):\n{}",
+            analysis.cause.as_str(),
+            analysis.summary,
+            shown.join("\n")
+        ))],
+        max_tokens: Some(300),
+        temperature: Some(0.0),
+        json: true,
+    };
+    match ctx.llm.complete(ctx, request).await {
+        Ok(Some(completion)) => {
+            let text = completion
+                .text
+                .trim()
+                .trim_start_matches("```json")
+                .trim_start_matches("```")
+                .trim_end_matches("```")
+                .trim()
+                .to_owned();
+            match serde_json::from_str::<crate::build_log::ModelAnswer>(&text) {
+                Ok(answer) => crate::build_log::weigh(analysis, &answer, &block),
+                Err(_) => {
+                    analysis.model = Some(crate::build_log::ModelReading {
+                        cause: None,
+                        reason: String::new(),
+                        quote: None,
+                        accepted: false,
+                        note: Some("the model's answer could not be read".into()),
+                    });
+                }
+            }
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(failure @ TaskFailure::Later { .. }) => Err(failure),
+        Err(failure) => {
+            tracing::warn!(%failure, "the model's reading of the build log is left out");
+            analysis.model = Some(crate::build_log::ModelReading {
+                cause: None,
+                reason: String::new(),
+                quote: None,
+                accepted: false,
+                note: Some(failure.to_string()),
+            });
+            Ok(())
+        }
+    }
+}
+
 /// Executor: the four deployment task types.
 pub struct DeploymentAgent {
     config: DeploymentConfig,
@@ -315,7 +393,8 @@ impl DeploymentAgent {
         {
             lines.push(message.to_owned());
         }
-        let analysis = classify(&lines);
+        let mut analysis = classify(&lines);
+        second_opinion(ctx, &lines, &mut analysis).await?;
         let name = reference
             .project
             .clone()

@@ -16,7 +16,10 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{Caller, Server, approve, create_task, serve_node, task, task_where, tasks_of};
+use common::{
+    Caller, Server, approve, create_task, serve_node, serve_node_with_llm, task, task_where,
+    tasks_of,
+};
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::{slack_signature, vercel_signature};
 use companyos_store::Service;
@@ -33,6 +36,7 @@ companyos_store::contract_tests!(
     notices_and_approvals_travel_through_slack,
     a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_incident,
     a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on,
+    a_model_reads_the_error_block_and_changes_the_cause_only_with_evidence,
 );
 
 fn fixtures() -> std::path::PathBuf {
@@ -1113,4 +1117,86 @@ async fn answer_in_thread(slack: &MockServer, ts: &str) -> Value {
         .find(|message| message["thread_ts"] == ts)
         .cloned()
         .unwrap_or_else(|| panic!("no answer in the thread of {ts}: {messages:?}"))
+}
+
+/// With a model, the deployment agent shows it the error block of a failed build (and
+/// nothing else of the log) with the rules' reading; the model's cause replaces the
+/// rules' because it quotes a line of the block and gives a reason.
+async fn a_model_reads_the_error_block_and_changes_the_cause_only_with_evidence(db: &TestDb) {
+    use companyos_integrations::llm::{LlmConfig, LlmProvider};
+    let stand_in = vercel("dpl_unused").await;
+    let model = MockServer::start().await;
+    let answer = json!({
+        "cause": "build_error",
+        "reason": "next build loads react-dom, which package.json does not list",
+        "quote": "Cannot find module 'react-dom'"
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "chatcmpl-build", "object": "chat.completion", "created": 1_700_000_000,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                "message": {"role": "assistant", "content": answer.to_string()}}],
+            "usage": {"prompt_tokens": 400, "completion_tokens": 40, "total_tokens": 440}
+        })))
+        .mount(&model)
+        .await;
+    let mut config = LlmConfig::new(LlmProvider::OpenAiCompatible, "gpt-4o-mini", "sk-build-key");
+    config.base_url = format!("{}/v1", model.uri());
+    let server = serve_node_with_llm(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        AgentTypeRegistry::builtin(),
+        HashMap::from([(Service::Vercel, stand_in.uri())]),
+        None,
+        Some(companyos_supervisors::llm::LlmSettings {
+            config,
+            tokens_per_day: None,
+            requests_per_minute: None,
+            allowed_models: Vec::new(),
+        }),
+    )
+    .await;
+    let (owner, org) = server.owner("owner@build.example", "Build").await;
+    let owner = Caller::new(&owner, &org);
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/vercel/connect",
+            &owner,
+            Some(json!({"credentials": {"token": "vercel_build"}, "webhook_secret": "vercel-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    deliver_vercel(&server, &hook, &fixture("vercel/deployment.error.json")).await;
+    let analysed = task(&server, &owner, "analyze_deployment_failure", "completed").await;
+    let output = &analysed["output_data"];
+    assert_eq!(output["cause"], "build_error", "{output}");
+    assert_eq!(output["step"], "build", "{output}");
+    assert_eq!(output["model"]["accepted"], true, "{output}");
+    assert!(
+        output["summary"]
+            .as_str()
+            .is_some_and(|summary| summary.contains("which package.json does not list")),
+        "{output}"
+    );
+    let asked = model.received_requests().await.expect("requests");
+    assert_eq!(asked.len(), 1);
+    let prompt = String::from_utf8_lossy(&asked[0].body).into_owned();
+    assert!(
+        prompt.contains("Cannot find module 'react-dom'"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("dependency_install"),
+        "the rules' reading: {prompt}"
+    );
+    assert!(
+        !prompt.contains("Cloning github.com/acme/my-app"),
+        "only the error block and the commands: {prompt}"
+    );
+    server.stop().await;
 }

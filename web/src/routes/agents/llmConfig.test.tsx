@@ -91,8 +91,9 @@ describe('an agent’s llm, read from the form', () => {
 
   it('is offered to the types that ask a model, and wherever the configuration has an llm', () => {
     expect(offersLlm('code_review', draftOf(DEFAULTS))).toBe(true);
-    expect(offersLlm('deployment', draftOf(DEPLOYMENT_DEFAULTS))).toBe(false);
-    expect(offersLlm('deployment', draftOf({ ...DEPLOYMENT_DEFAULTS, llm: { enabled: false } }))).toBe(true);
+    expect(offersLlm('deployment', draftOf(DEPLOYMENT_DEFAULTS))).toBe(true);
+    expect(offersLlm('notification', draftOf({}))).toBe(false);
+    expect(offersLlm('notification', draftOf({ llm: { enabled: false } }))).toBe(true);
     expect(offersLlm(undefined, draftOf({ llm: 'x' }))).toBe(true);
   });
 
@@ -267,16 +268,15 @@ describe('the llm fields', () => {
 
   it('appear next to another type’s fields when its configuration has an llm, saying the type asks no model', async () => {
     let saved: Record<string, unknown> | null = null;
-    render(<Harness type="deployment" defaults={DEPLOYMENT_DEFAULTS} initial={{ ...DEPLOYMENT_DEFAULTS, llm: { enabled: false } }} onSaved={(configuration) => (saved = configuration)} />);
-    expect(screen.getByTestId('deployment-config')).toBeInTheDocument();
-    expect(screen.getByTestId('llm-unused')).toHaveTextContent('A deployment agent asks no model today');
+    render(<Harness type="notification" defaults={{}} initial={{ llm: { enabled: false } }} onSaved={(configuration) => (saved = configuration)} />);
+    expect(screen.getByTestId('llm-unused')).toHaveTextContent('A notification agent asks no model today');
     expect(screen.getByLabelText('Use a language model')).not.toBeChecked();
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect(saved).toEqual({ ...DEPLOYMENT_DEFAULTS, llm: { enabled: false } });
+    expect(saved).toEqual({ llm: { enabled: false } });
   });
 
   it('are not offered to a type that asks no model when its configuration has no llm', () => {
-    render(<Harness type="deployment" defaults={DEPLOYMENT_DEFAULTS} initial={DEPLOYMENT_DEFAULTS} onSaved={() => undefined} />);
+    render(<Harness type="notification" defaults={{}} initial={{}} onSaved={() => undefined} />);
     expect(screen.queryByTestId('llm-config')).not.toBeInTheDocument();
   });
 });

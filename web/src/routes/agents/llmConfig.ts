@@ -24,8 +24,8 @@ import type { LlmSettings } from '../../api/models';
 export const LLM_KEY = 'llm';
 const PREFIX = `${LLM_KEY}.`;
 
-/** The agent types whose work asks a model (crates/actors/src: `ctx.llm`): the code review's written review. */
-export const LLM_AGENT_TYPES = new Set<string>(['code_review']);
+/** The agent types whose work asks a model (crates/actors/src: `ctx.llm`): the code review's written review, the deployment agent's second reading of a failed build. */
+export const LLM_AGENT_TYPES = new Set<string>(['code_review', 'deployment']);
 
 /** Keys an agent's `llm` had before, which the node now refuses: the model's address and provider are the operator's. */
 export const LLM_REFUSED_KEYS: readonly string[] = ['provider', 'base_url'];
