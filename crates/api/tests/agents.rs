@@ -373,6 +373,27 @@ async fn model() -> MockServer {
     model
 }
 
+/// Connects GitHub (signing secret `secret`): the id of the code review agent it starts.
+async fn connect_reviewer(server: &common::Server, owner: &Caller, secret: &str) -> String {
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            owner,
+            Some(json!({"credentials": {"token": "ghp_the_integrations_own"}, "webhook_secret": secret})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    connected["agents_started"]
+        .as_array()
+        .expect("started")
+        .iter()
+        .find(|agent| agent["type"] == "code_review")
+        .and_then(|agent| agent["id"].as_str())
+        .expect("code_review")
+        .to_owned()
+}
+
 /// A node whose GitHub is `github` and whose model (`gpt-4o-mini`, with `key`) is
 /// `model`, with no budgets unless `tune` sets them.
 async fn node_with_model(
@@ -437,23 +458,7 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
         "{llm}"
     );
     assert!(!llm.to_string().contains("sk-test-model-key"), "{llm}");
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/github/connect",
-            &owner,
-            Some(json!({"credentials": {"token": "ghp_the_integrations_own"}, "webhook_secret": "review-secret"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let reviewer = connected["agents_started"]
-        .as_array()
-        .expect("started")
-        .iter()
-        .find(|agent| agent["type"] == "code_review")
-        .and_then(|agent| agent["id"].as_str())
-        .expect("code_review")
-        .to_owned();
+    let reviewer = connect_reviewer(&server, &owner, "review-secret").await;
     let review = |key: &str| {
         json!({"agent_id": reviewer, "task_type": "analyze_pr", "idempotency_key": key,
                "input": {"repository": "Codertocat/Hello-World", "number": 2}})
@@ -571,23 +576,7 @@ async fn the_nodes_model_key_goes_only_to_the_nodes_model(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::OK, "{llm}");
     assert_eq!(llm["allowed_models"], json!(["gpt-4o-mini", "gpt-4o"]));
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/github/connect",
-            &owner,
-            Some(json!({"credentials": {"token": "ghp_the_integrations_own"}, "webhook_secret": "key-secret"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let reviewer = connected["agents_started"]
-        .as_array()
-        .expect("started")
-        .iter()
-        .find(|agent| agent["type"] == "code_review")
-        .and_then(|agent| agent["id"].as_str())
-        .expect("code_review")
-        .to_owned();
+    let reviewer = connect_reviewer(&server, &owner, "key-secret").await;
     let elsewhere_url = format!("{}/v1", elsewhere.uri());
     for (llm, refused) in [
         (json!({"base_url": elsewhere_url}), "llm.base_url"),

@@ -188,6 +188,22 @@ async fn deliver_vercel(server: &Server, path: &str, payload: &Value) {
     assert_eq!(response.status(), StatusCode::ACCEPTED);
 }
 
+/// Connects Vercel with `token` and the signing secret `vercel-secret`: the answer, and
+/// the path of the webhook URL it gives.
+async fn connect_vercel(server: &Server, owner: &Caller, token: &str) -> (Value, String) {
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/vercel/connect",
+            owner,
+            Some(json!({"credentials": {"token": token}, "webhook_secret": "vercel-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    (connected, hook)
+}
+
 async fn started_types(connected: &Value) -> Vec<String> {
     connected["agents_started"]
         .as_array()
@@ -255,21 +271,11 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Connecting Vercel starts its watcher and a deployment agent.
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/vercel/connect",
-            &owner,
-            Some(json!({"credentials": {"token": "vercel_the_integrations_own"}, "webhook_secret": "vercel-secret"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let (connected, hook) = connect_vercel(&server, &owner, "vercel_the_integrations_own").await;
     assert_eq!(
         started_types(&connected).await,
         ["vercel_watcher", "deployment"]
     );
-    let url = connected["webhook_url"].as_str().expect("url");
-    let hook = url[server.base.len()..].to_owned();
     // Probes judged against a short "slow" so that the slow site loses points.
     let agent = agent_of_type(&server, &owner, "deployment").await;
     let (status, body) = server
@@ -875,15 +881,7 @@ async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_
     .await;
     let (owner, org) = server.owner("owner@pipeline.example", "Pipeline").await;
     let owner = Caller::new(&owner, &org);
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/vercel/connect",
-            &owner,
-            Some(json!({"credentials": {"token": "vercel_token"}, "webhook_secret": "vercel-secret"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    connect_vercel(&server, &owner, "vercel_token").await;
     let deployer = agent_of_type(&server, &owner, "deployment").await;
     let (status, body) = server
         .call(
@@ -1019,18 +1017,7 @@ async fn a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on(db: &T
     .await;
     let (owner, org) = server.owner("owner@nul.example", "Nul").await;
     let owner = Caller::new(&owner, &org);
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/vercel/connect",
-            &owner,
-            Some(
-                json!({"credentials": {"token": "vercel_nul"}, "webhook_secret": "vercel-secret"}),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    let (_, hook) = connect_vercel(&server, &owner, "vercel_nul").await;
     let mut poisoned = fixture("vercel/deployment.succeeded.json");
     poisoned["id"] = json!("whd_nul");
     poisoned["payload"]["deployment"]["name"] = json!("my\u{0}app");
@@ -1161,16 +1148,7 @@ async fn a_model_reads_the_error_block_and_changes_the_cause_only_with_evidence(
     .await;
     let (owner, org) = server.owner("owner@build.example", "Build").await;
     let owner = Caller::new(&owner, &org);
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/vercel/connect",
-            &owner,
-            Some(json!({"credentials": {"token": "vercel_build"}, "webhook_secret": "vercel-secret"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    let (_, hook) = connect_vercel(&server, &owner, "vercel_build").await;
     deliver_vercel(&server, &hook, &fixture("vercel/deployment.error.json")).await;
     let analysed = task(&server, &owner, "analyze_deployment_failure", "completed").await;
     let output = &analysed["output_data"];
