@@ -73,13 +73,12 @@ async fn start(db: &TestDb) -> Target {
     .expect("auth");
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let mut registry = AgentTypeRegistry::builtin();
-    registry.register(AgentType {
-        name: "code_review".into(),
-        kind: AgentKind::Executor,
-        capabilities: vec!["analyze_pr".into()],
-        default_configuration: json!({}),
-        factory: Arc::new(|_| Box::new(InstantReview)),
-    });
+    registry.register(AgentType::plain(
+        "code_review",
+        AgentKind::Executor,
+        vec!["analyze_pr".into()],
+        || Box::new(InstantReview),
+    ));
     let runtime = Arc::new(
         Runtime::start(db.store.clone(), queue, registry, RuntimeConfig::default())
             .await

@@ -77,13 +77,12 @@ impl Behaviour for Fragile {
 
 fn registry() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
-    registry.register(AgentType {
-        name: "fragile".into(),
-        kind: AgentKind::Executor,
-        capabilities: vec![],
-        default_configuration: json!({}),
-        factory: Arc::new(|_| Box::new(Fragile)),
-    });
+    registry.register(AgentType::plain(
+        "fragile",
+        AgentKind::Executor,
+        vec![],
+        || Box::new(Fragile),
+    ));
     registry
 }
 

@@ -202,7 +202,7 @@ impl TaskWriter<'_> {
     ) -> Result<Vec<TaskId>, AgentError> {
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
-            let key = format!("{cause}:{}", request.task_type);
+            let key = task_key(cause, &request.task_type);
             let assignees = self
                 .store
                 .agents()
@@ -253,6 +253,22 @@ impl TaskWriter<'_> {
         }
         Ok(written)
     }
+}
+
+/// The idempotency key of a task a watcher or a broadcast listener asked for: its cause
+/// (`event:<id>`, `broadcast:<id>:<agent>`) and its type.
+pub fn task_key(cause: &str, task_type: &str) -> String {
+    format!("{cause}:{task_type}")
+}
+
+/// The key of the task of `task_type` written for the same cause as the task keyed
+/// `key` (the analysis of the failed build an incident was opened for, say), when `key`
+/// is such a key.
+pub fn sibling_key(key: &str, own_type: &str, task_type: &str) -> Option<String> {
+    let cause = key.strip_suffix(own_type)?.strip_suffix(':')?;
+    cause
+        .starts_with("event:")
+        .then(|| task_key(cause, task_type))
 }
 
 /// What a task for `agent_type` says while the organization has no enabled agent of it.
@@ -504,5 +520,31 @@ impl AgentHandle {
         self.mailbox.fetch_add(1, Ordering::AcqRel);
         crate::metrics::mailbox_changed(1.0);
         self.actor.call(build, timeout).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sibling_is_a_task_of_the_same_event() {
+        let key = task_key("event:42", "open_incident");
+        assert_eq!(
+            sibling_key(&key, "open_incident", "analyze_deployment_failure").as_deref(),
+            Some("event:42:analyze_deployment_failure")
+        );
+        // A coordinator's step, a broadcast's task or another type's key has none.
+        for key in [
+            "7f1c:open_incident",
+            "broadcast:9:agent:open_incident",
+            "event:42:rollback",
+        ] {
+            assert_eq!(
+                sibling_key(key, "open_incident", "analyze_deployment_failure"),
+                None,
+                "{key}"
+            );
+        }
     }
 }

@@ -2,8 +2,6 @@
 //! runtime's tests exercise. The service-specific agents (code review, deployment,
 //! content, …) come with the integrations.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use companyos_store::{AgentTask, NewMetric, TaskStatus, now};
 use serde_json::{Value, json};
@@ -13,31 +11,24 @@ use crate::names;
 use crate::registry::{AgentType, AgentTypeRegistry};
 
 pub fn register_all(registry: &mut AgentTypeRegistry) {
-    registry.register(AgentType {
-        name: names::TEXT_STATS.into(),
-        kind: AgentKind::Executor,
-        capabilities: vec![names::COUNT_TEXT.into()],
-        default_configuration: json!({}),
-        factory: Arc::new(|_| Box::new(TextStats)),
-    });
-    registry.register(AgentType {
-        name: names::WORKFLOW_COORDINATOR.into(),
-        kind: AgentKind::Coordinator,
-        capabilities: vec!["run_workflow".into()],
-        default_configuration: json!({"steps": []}),
-        factory: Arc::new(|configuration| {
-            Box::new(crate::coordinator::WorkflowCoordinator::from_configuration(
-                configuration,
-            ))
-        }),
-    });
-    registry.register(AgentType {
-        name: names::TASK_ANALYTICS.into(),
-        kind: AgentKind::Analyst,
-        capabilities: vec!["task_success_rate".into()],
-        default_configuration: json!({}),
-        factory: Arc::new(|_| Box::new(TaskAnalytics)),
-    });
+    registry.register(AgentType::plain(
+        names::TEXT_STATS,
+        AgentKind::Executor,
+        vec![names::COUNT_TEXT.into()],
+        || Box::new(TextStats),
+    ));
+    registry.register(AgentType::configured(
+        names::WORKFLOW_COORDINATOR,
+        AgentKind::Coordinator,
+        vec!["run_workflow".into()],
+        |plan| Box::new(crate::coordinator::WorkflowCoordinator::new(plan)),
+    ));
+    registry.register(AgentType::plain(
+        names::TASK_ANALYTICS,
+        AgentKind::Analyst,
+        vec!["task_success_rate".into()],
+        || Box::new(TaskAnalytics),
+    ));
 }
 
 /// Executor: counts the words, lines and characters of `input.text`.

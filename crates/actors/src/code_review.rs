@@ -17,8 +17,6 @@
 //!
 //! Both work with no LLM configured; the rules are the review.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use companyos_integrations::clients::github::{
     NewReview, PullRequestFile, ReviewComment, ReviewEvent,
@@ -27,37 +25,37 @@ use companyos_integrations::normalise::DomainEvent;
 use companyos_store::{
     AgentReviewStatus, AgentTask, DeliveryId, EventActorType, EventId, NewEvent, PullRequestId,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{
     AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input, output,
 };
+use crate::llm::AgentLlm;
 use crate::port::{GitHubRequest, GitHubResponse};
-use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
 use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Severity};
 
 use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
-    registry.register(AgentType {
-        name: names::CODE_REVIEW.into(),
-        kind: AgentKind::Executor,
-        capabilities: vec![names::ANALYZE_PR.into(), names::POST_REVIEW.into()],
-        default_configuration: json!({"post": "approval", "max_comments": 30}),
-        factory: Arc::new(|configuration| Box::new(CodeReview::from_configuration(configuration))),
-    });
-    registry.register(AgentType {
-        name: names::SECURITY.into(),
-        kind: AgentKind::Executor,
-        capabilities: vec![names::SECURITY_SCAN.into()],
-        default_configuration: json!({"max_files": 100}),
-        factory: Arc::new(|configuration| Box::new(Security::from_configuration(configuration))),
-    });
+    registry.register(AgentType::configured(
+        names::CODE_REVIEW,
+        AgentKind::Executor,
+        vec![names::ANALYZE_PR.into(), names::POST_REVIEW.into()],
+        |config| Box::new(CodeReview::new(config)),
+    ));
+    registry.register(AgentType::configured(
+        names::SECURITY,
+        AgentKind::Executor,
+        vec![names::SECURITY_SCAN.into()],
+        |config| Box::new(Security::new(config)),
+    ));
 }
 
 /// When the review is posted to GitHub.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PostMode {
     /// At once.
@@ -69,11 +67,20 @@ pub enum PostMode {
     Never,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-struct CodeReviewConfig {
-    post: PostMode,
-    max_comments: usize,
+/// How the code review agent posts its reviews.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodeReviewConfig {
+    /// When a review is posted to GitHub: after a person approves it, at once, or never.
+    #[garde(skip)]
+    pub post: PostMode,
+    /// The most line comments one review posts (the rest stay in its summary).
+    #[garde(range(min = 1, max = 200))]
+    pub max_comments: usize,
+    /// The language model's use by this agent (the node's model unless disabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(dive)]
+    pub llm: Option<AgentLlm>,
 }
 
 impl Default for CodeReviewConfig {
@@ -81,9 +88,12 @@ impl Default for CodeReviewConfig {
         CodeReviewConfig {
             post: PostMode::Approval,
             max_comments: 30,
+            llm: None,
         }
     }
 }
+
+impl Configuration for CodeReviewConfig {}
 
 /// The input of `analyze_pr`, the one shape every producer writes: the GitHub watcher
 /// (from a pull request event), the agent-review route and mutation.
@@ -283,10 +293,8 @@ pub struct CodeReview {
 }
 
 impl CodeReview {
-    pub fn from_configuration(configuration: &Value) -> Self {
-        CodeReview {
-            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
-        }
+    pub fn new(config: CodeReviewConfig) -> Self {
+        CodeReview { config }
     }
 
     async fn analyze(
@@ -885,11 +893,16 @@ impl Behaviour for CodeReview {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-struct SecurityConfig {
-    max_files: usize,
+/// How much of a pull request the security agent scans.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// The most files one scan reads.
+    #[garde(range(min = 1, max = 1000))]
+    pub max_files: usize,
 }
+
+impl Configuration for SecurityConfig {}
 
 impl Default for SecurityConfig {
     fn default() -> Self {
@@ -903,10 +916,8 @@ pub struct Security {
 }
 
 impl Security {
-    pub fn from_configuration(configuration: &Value) -> Self {
-        Security {
-            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
-        }
+    pub fn new(config: SecurityConfig) -> Self {
+        Security { config }
     }
 }
 
@@ -1100,16 +1111,26 @@ mod tests {
     }
 
     #[test]
-    fn the_post_mode_defaults_to_approval() {
+    fn the_post_mode_defaults_to_approval_and_a_bad_key_is_refused() {
+        let read = |value: Value| CodeReviewConfig::read(&value);
+        assert_eq!(read(json!({})).expect("empty").post, PostMode::Approval);
         assert_eq!(
-            CodeReview::from_configuration(&json!({})).config.post,
-            PostMode::Approval
-        );
-        assert_eq!(
-            CodeReview::from_configuration(&json!({"post": "auto"}))
-                .config
-                .post,
+            read(json!({"post": "auto"})).expect("auto").post,
             PostMode::Auto
         );
+        // An unknown key, a wrong type or a value out of range is refused by name, never
+        // read as "all defaults".
+        let unknown = read(json!({"post": "auto", "max_coments": 5})).expect_err("unknown");
+        assert_eq!(unknown.pointer(), "configuration.max_coments");
+        assert!(
+            unknown.message.contains("max_coments") && unknown.message.contains("max_comments"),
+            "{unknown}"
+        );
+        let mistyped = read(json!({"post": "sometimes"})).expect_err("mistyped");
+        assert_eq!(mistyped.pointer(), "configuration.post", "{mistyped}");
+        let out_of_range = read(json!({"max_comments": 0})).expect_err("range");
+        assert_eq!(out_of_range.pointer(), "configuration.max_comments");
+        let llm = read(json!({"llm": {"max_tokens": 0}})).expect_err("llm range");
+        assert_eq!(llm.pointer(), "configuration.llm.max_tokens", "{llm}");
     }
 }

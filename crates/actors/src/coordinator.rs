@@ -21,23 +21,40 @@ use companyos_store::{
     AgentTask, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowStatus,
     WorkflowStepStatus,
 };
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure};
+use crate::registry::Configuration;
 
-#[derive(Clone, Debug, Deserialize)]
+/// One step of a workflow.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
+    /// Steps of one stage run in parallel; stages run in order from 0.
+    #[garde(range(min = 0))]
     pub stage: i32,
+    /// The step's name, unique in the workflow.
+    #[garde(length(min = 1, max = 100))]
     pub name: String,
+    /// The agent type that performs the step.
+    #[garde(length(min = 1, max = 100))]
     pub assign_to_type: String,
+    /// The task type it performs.
+    #[garde(length(min = 1, max = 100))]
     pub task_type: String,
+    /// The step's task input.
     #[serde(default)]
+    #[garde(skip)]
     pub input: Value,
+    /// Whether the next stage waits for this step.
     #[serde(default = "blocking_by_default")]
+    #[garde(skip)]
     pub blocking: bool,
+    /// 1 (lowest) to 10.
     #[serde(default = "default_priority")]
+    #[garde(range(min = 1, max = 10))]
     pub priority: i32,
 }
 
@@ -49,11 +66,16 @@ fn default_priority() -> i32 {
     5
 }
 
-#[derive(Deserialize)]
+/// The workflow coordinator's configuration: the steps of its workflow.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, garde::Validate)]
 #[serde(deny_unknown_fields)]
-struct Plan {
-    steps: Vec<StepSpec>,
+pub struct WorkflowPlan {
+    #[serde(default)]
+    #[garde(length(max = 100), dive)]
+    pub steps: Vec<StepSpec>,
 }
+
+impl Configuration for WorkflowPlan {}
 
 pub struct WorkflowCoordinator {
     plan: Result<Vec<StepSpec>, PlanError>,
@@ -63,35 +85,20 @@ pub struct WorkflowCoordinator {
 /// Why a coordinator's configuration describes no workflow it can run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("invalid workflow configuration: {0}")]
-    Unreadable(String),
     #[error("invalid workflow configuration: no steps")]
     NoSteps,
-    #[error("invalid workflow configuration: stages start at 0, priorities are 1–10")]
-    OutOfRange,
 }
 
 impl WorkflowCoordinator {
-    /// Reads the workflow from the agent's configuration. An invalid one fails every
-    /// task with the reason, rather than the agent.
-    pub fn from_configuration(configuration: &Value) -> Self {
-        let plan = serde_json::from_value::<Plan>(configuration.clone())
-            .map_err(|error| PlanError::Unreadable(error.to_string()))
-            .and_then(|plan| {
-                if plan.steps.is_empty() {
-                    return Err(PlanError::NoSteps);
-                }
-                if plan
-                    .steps
-                    .iter()
-                    .any(|step| step.stage < 0 || !(1..=10).contains(&step.priority))
-                {
-                    return Err(PlanError::OutOfRange);
-                }
-                Ok(plan.steps)
-            });
+    /// The coordinator of a checked plan. One with no steps fails every task with the
+    /// reason, rather than the agent.
+    pub fn new(plan: WorkflowPlan) -> Self {
         WorkflowCoordinator {
-            plan,
+            plan: if plan.steps.is_empty() {
+                Err(PlanError::NoSteps)
+            } else {
+                Ok(plan.steps)
+            },
             poll: Duration::from_millis(25),
         }
     }

@@ -15,54 +15,83 @@
 //! Configuration: `{"paths": ["/"], "timeout_ms": 10000, "slow_ms": 1500,
 //! "healthy_at": 70}`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_integrations::clients::vercel;
 use companyos_integrations::probe::{self, Probe, ProbePlan, Reach};
 use companyos_store::{AgentTask, DeploymentId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, input, output};
+use crate::llm::AgentLlm;
 use crate::notification::{Notify, NotifySeverity};
 use crate::port::{GitHubRequest, GitHubResponse, VercelRequest, VercelResponse};
-use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
 
 use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
-    registry.register(AgentType {
-        name: names::DEPLOYMENT.into(),
-        kind: AgentKind::Executor,
-        capabilities: vec![
+    registry.register(AgentType::configured(
+        names::DEPLOYMENT,
+        AgentKind::Executor,
+        vec![
             names::CHECK_DEPLOYMENT.into(),
             names::ANALYZE_DEPLOYMENT_FAILURE.into(),
             names::ROLLBACK.into(),
             names::DEPLOY.into(),
         ],
-        default_configuration: json!({
-            "paths": ["/"], "timeout_ms": 10_000, "slow_ms": 1_500, "healthy_at": 70,
-            "ready_timeout_seconds": 900, "ready_poll_ms": 5_000
-        }),
-        factory: Arc::new(|configuration| {
-            Box::new(DeploymentAgent::from_configuration(configuration))
-        }),
-    });
+        |config| Box::new(DeploymentAgent::new(config)),
+    ));
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-struct DeploymentConfig {
-    paths: Vec<String>,
-    timeout_ms: u64,
-    slow_ms: u64,
-    healthy_at: u32,
-    /// How long `deploy` waits for the new deployment to be ready, and how often it
-    /// asks.
-    ready_timeout_seconds: u64,
-    ready_poll_ms: u64,
+/// How the deployment agent checks a deployment's health and waits for a redeploy.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeploymentConfig {
+    /// The paths a health check probes, each starting with / (such as /api/health),
+    /// without the host.
+    #[garde(
+        length(min = 1, max = 20),
+        inner(length(min = 1, max = 200), pattern(r"^/"))
+    )]
+    pub paths: Vec<String>,
+    /// How long one path may take to answer before it counts as down, in milliseconds.
+    #[garde(range(min = 100, max = 120_000))]
+    pub timeout_ms: u64,
+    /// From how many milliseconds an answer is slow and loses points (four times slower
+    /// scores half); under the probe timeout.
+    #[garde(range(min = 1, max = 120_000), custom(slow_under_timeout(&self.timeout_ms)))]
+    pub slow_ms: u64,
+    /// A check scoring under this (0–100) notifies, as a deployment health alert.
+    #[garde(range(min = 0, max = 100))]
+    pub healthy_at: u32,
+    /// How long a redeploy waits for the new deployment to be ready, in seconds.
+    #[garde(range(min = 1, max = 86_400))]
+    pub ready_timeout_seconds: u64,
+    /// How often a redeploy asks whether the new deployment is ready, in milliseconds.
+    #[garde(range(min = 10, max = 600_000))]
+    pub ready_poll_ms: u64,
+    /// The language model's use by this agent (the node's model unless disabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(dive)]
+    pub llm: Option<AgentLlm>,
+}
+
+impl Configuration for DeploymentConfig {}
+
+fn slow_under_timeout(timeout_ms: &u64) -> impl FnOnce(&u64, &()) -> garde::Result + '_ {
+    move |slow_ms, ()| {
+        if slow_ms < timeout_ms {
+            Ok(())
+        } else {
+            Err(garde::Error::new(format!(
+                "must be under the probe timeout ({timeout_ms} ms), or no answer could count as slow"
+            )))
+        }
+    }
 }
 
 impl Default for DeploymentConfig {
@@ -74,6 +103,7 @@ impl Default for DeploymentConfig {
             healthy_at: 70,
             ready_timeout_seconds: 900,
             ready_poll_ms: 5_000,
+            llm: None,
         }
     }
 }
@@ -193,10 +223,8 @@ pub struct DeploymentAgent {
 }
 
 impl DeploymentAgent {
-    pub fn from_configuration(configuration: &Value) -> Self {
-        DeploymentAgent {
-            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
-        }
+    pub fn new(config: DeploymentConfig) -> Self {
+        DeploymentAgent { config }
     }
 }
 

@@ -46,4 +46,7 @@ pub use port::{
     GitHubRequest, GitHubResponse, IntegrationPort, SlackRequest, SlackResponse, SyncReport,
     SyncRequest, VendorRequest, VendorResponse, VercelRequest, VercelResponse,
 };
-pub use registry::{AgentType, AgentTypeRegistry, BehaviourFactory};
+pub use registry::{
+    AgentType, AgentTypeRegistry, BehaviourFactory, ConfigError, ConfigSpec, Configuration,
+    NoConfiguration,
+};

@@ -27,7 +27,8 @@ use companyos_integrations::llm::{
     self, Completion, CompletionRequest, LlmClient, LlmConfig, LlmError, LlmProvider,
 };
 use companyos_store::AgentId;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::behaviour::{TaskContext, TaskFailure};
@@ -55,18 +56,56 @@ impl LlmSettings {
     }
 }
 
-/// What an agent's configuration may change (`llm` in its configuration).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+/// What an agent's configuration may change of its use of the node's model (`llm` in
+/// its configuration).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, JsonSchema, garde::Validate)]
 #[serde(default, deny_unknown_fields)]
-struct AgentLlm {
-    enabled: Option<bool>,
+pub struct AgentLlm {
+    /// Whether the agent asks the model at all (it does when the node has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(skip)]
+    pub enabled: Option<bool>,
     /// Read only to be refused: an agent never chooses where the node's key goes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    #[garde(skip)]
     provider: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    #[garde(skip)]
     base_url: Option<Value>,
-    model: Option<String>,
-    tokens_per_day: Option<u64>,
-    requests_per_minute: Option<u32>,
-    max_tokens: Option<u32>,
+    /// The model it asks, one the operator allows (the node's own when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(length(min = 1, max = 200))]
+    pub model: Option<String>,
+    /// The most tokens it may use in a day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(range(min = 1))]
+    pub tokens_per_day: Option<u64>,
+    /// The most requests it may send in a minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(range(min = 1))]
+    pub requests_per_minute: Option<u32>,
+    /// The most tokens one answer may have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(range(min = 1))]
+    pub max_tokens: Option<u32>,
+}
+
+/// Puts the models an agent may choose into a configuration schema that has an `llm`
+/// (as the `enum` of its `model`), so that a form offers exactly those.
+pub fn publish_models(schema: &mut Value, settings: Option<&LlmSettings>) {
+    let Some(settings) = settings else {
+        return;
+    };
+    if let Some(model) = schema
+        .pointer_mut("/$defs/AgentLlm/properties/model")
+        .and_then(Value::as_object_mut)
+    {
+        let mut models: Vec<Value> = settings.models().into_iter().map(Value::from).collect();
+        models.push(Value::Null);
+        model.insert("enum".into(), Value::Array(models));
+    }
 }
 
 #[derive(Default)]

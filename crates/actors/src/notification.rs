@@ -13,38 +13,36 @@
 //! Configuration: `{"default_channel": "C…", "approvals_channel": "C…", "routes":
 //! [{"kinds": ["deployment.*"], "min_severity": "high", "channel": "C…"}]}`.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use companyos_integrations::clients::slack::SlackMessage;
 use companyos_store::{AgentTask, PageRequest, TaskId, TaskStatus};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, input, output};
 use crate::port::{SlackRequest, SlackResponse};
-use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
 
 use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
-    registry.register(AgentType {
-        name: names::NOTIFICATION.into(),
-        kind: AgentKind::Executor,
-        capabilities: vec![
+    registry.register(AgentType::configured(
+        names::NOTIFICATION,
+        AgentKind::Executor,
+        vec![
             names::NOTIFY.into(),
             names::REQUEST_APPROVAL.into(),
             names::ANSWER_REQUEST.into(),
         ],
-        default_configuration: json!({"default_channel": null, "routes": []}),
-        factory: Arc::new(|configuration| {
-            Box::new(Notification::from_configuration(configuration))
-        }),
-    });
+        |config| Box::new(Notification::new(config)),
+    ));
 }
 
 /// How much a notice matters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotifySeverity {
     #[default]
@@ -134,12 +132,20 @@ pub struct AnswerRequest {
     pub command: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-struct Route {
-    kinds: Vec<String>,
-    min_severity: NotifySeverity,
-    channel: String,
+/// A rule that sends some notices to a channel of their own.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct Route {
+    /// The kinds of notice it takes (`deployment.*` takes every deployment notice; none
+    /// takes every kind).
+    #[garde(length(max = 50), inner(length(min = 1, max = 100)))]
+    pub kinds: Vec<String>,
+    /// The least severity it takes.
+    #[garde(skip)]
+    pub min_severity: NotifySeverity,
+    /// The Slack channel (its id, such as C0123456789, or #name).
+    #[garde(length(min = 1, max = 100))]
+    pub channel: String,
 }
 
 impl Route {
@@ -161,13 +167,22 @@ fn kind_matches(pattern: &str, kind: &str) -> bool {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-struct NotificationConfig {
-    default_channel: Option<String>,
-    approvals_channel: Option<String>,
-    routes: Vec<Route>,
+/// Where the notification agent posts notices and approval requests.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationConfig {
+    /// The Slack channel notices go to when no route takes them.
+    #[garde(length(max = 100))]
+    pub default_channel: Option<String>,
+    /// The Slack channel approval requests go to (the default channel when unset).
+    #[garde(length(max = 100))]
+    pub approvals_channel: Option<String>,
+    /// Rules, first match wins, that send some notices elsewhere.
+    #[garde(length(max = 50), dive)]
+    pub routes: Vec<Route>,
 }
+
+impl Configuration for NotificationConfig {}
 
 impl NotificationConfig {
     fn channel_for(&self, notice: &Notify) -> Option<String> {
@@ -188,7 +203,7 @@ impl NotificationConfig {
 /// Whether a notification agent of this configuration posts approval requests (it has
 /// a channel for them).
 pub fn posts_approvals(configuration: &Value) -> bool {
-    serde_json::from_value::<NotificationConfig>(configuration.clone())
+    NotificationConfig::read(configuration)
         .ok()
         .and_then(|config| config.approvals_channel.or(config.default_channel))
         .is_some_and(|channel| !channel.trim().is_empty())
@@ -260,10 +275,8 @@ pub struct Notification {
 }
 
 impl Notification {
-    pub fn from_configuration(configuration: &Value) -> Self {
-        Notification {
-            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
-        }
+    pub fn new(config: NotificationConfig) -> Self {
+        Notification { config }
     }
 }
 

@@ -15,42 +15,40 @@
 //!   incident is resolved and its time to restore recorded (metric
 //!   `incident.time_to_restore`, seconds).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_store::{
-    AgentTask, EventActorType, EventFilter, NewEvent, NewMetric, PageRequest, TaskStatus,
+    AgentTask, EventActorType, EventFilter, NewEvent, NewMetric, PageRequest, TaskId, TaskStatus,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::agent::sibling_key;
 use crate::behaviour::{
     AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
 };
+use crate::build_log::FailureAnalysis;
 use crate::deployment::{DeploymentRef, Rollback};
 use crate::notification::{Notify, NotifySeverity};
-use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
 
 use crate::names;
 
 pub fn register(registry: &mut AgentTypeRegistry) {
-    registry.register(AgentType {
-        name: names::DEPLOYMENT_COORDINATOR.into(),
-        kind: AgentKind::Coordinator,
-        capabilities: vec![names::DEPLOY_PIPELINE.into()],
-        default_configuration: json!({"monitor_seconds": 300, "monitor_interval_seconds": 60}),
-        factory: Arc::new(|configuration| {
-            Box::new(DeploymentCoordinator::from_configuration(configuration))
-        }),
-    });
-    registry.register(AgentType {
-        name: names::INCIDENT_RESPONSE.into(),
-        kind: AgentKind::Coordinator,
-        capabilities: vec![names::OPEN_INCIDENT.into()],
-        default_configuration: json!({}),
-        factory: Arc::new(|_| Box::new(IncidentResponse)),
-    });
+    registry.register(AgentType::configured(
+        names::DEPLOYMENT_COORDINATOR,
+        AgentKind::Coordinator,
+        vec![names::DEPLOY_PIPELINE.into()],
+        |config| Box::new(DeploymentCoordinator::new(config)),
+    ));
+    registry.register(AgentType::plain(
+        names::INCIDENT_RESPONSE,
+        AgentKind::Coordinator,
+        vec![names::OPEN_INCIDENT.into()],
+        || Box::new(IncidentResponse),
+    ));
 }
 
 /// How often a coordinator looks at the task it waits for.
@@ -111,11 +109,30 @@ fn output_of(task: &AgentTask) -> Value {
     task.output_data.clone().unwrap_or(Value::Null)
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-struct PipelineConfig {
-    monitor_seconds: u64,
-    monitor_interval_seconds: u64,
+/// How long the deployment coordinator watches a new deployment.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// How long a new deployment is monitored, in seconds.
+    #[garde(range(min = 1, max = 86_400))]
+    pub monitor_seconds: u64,
+    /// How often it is checked meanwhile, in seconds; no longer than the monitoring.
+    #[garde(range(min = 1, max = 3_600), custom(within_monitoring(&self.monitor_seconds)))]
+    pub monitor_interval_seconds: u64,
+}
+
+impl Configuration for PipelineConfig {}
+
+fn within_monitoring(monitor_seconds: &u64) -> impl FnOnce(&u64, &()) -> garde::Result + '_ {
+    move |interval, ()| {
+        if interval <= monitor_seconds {
+            Ok(())
+        } else {
+            Err(garde::Error::new(format!(
+                "must be at most monitor_seconds ({monitor_seconds} s)"
+            )))
+        }
+    }
 }
 
 impl Default for PipelineConfig {
@@ -146,10 +163,8 @@ pub struct DeploymentCoordinator {
 }
 
 impl DeploymentCoordinator {
-    pub fn from_configuration(configuration: &Value) -> Self {
-        DeploymentCoordinator {
-            config: serde_json::from_value(configuration.clone()).unwrap_or_default(),
-        }
+    pub fn new(config: PipelineConfig) -> Self {
+        DeploymentCoordinator { config }
     }
 
     async fn pipeline(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
@@ -380,6 +395,105 @@ async fn timeline(
     Ok(event)
 }
 
+/// How long an incident waits for the analysis of its failed build before it goes on
+/// without a cause.
+const CAUSE_WAIT: Duration = Duration::from_secs(120);
+
+/// Why a failed build failed, as far as the incident knows.
+enum Cause {
+    /// The analysis of the build's log (the deployment agent's task `task`).
+    Read {
+        analysis: FailureAnalysis,
+        task: TaskId,
+    },
+    /// Why there is no reading.
+    Unread(String),
+}
+
+/// The cause of the failed build an incident was opened for: the analysis the same
+/// event asked of the deployment agent, waited for up to [`CAUSE_WAIT`]. `None` for an
+/// incident that no failed build opened (a pipeline's failed monitor).
+async fn build_cause(
+    ctx: &TaskContext,
+    incident: &AgentTask,
+) -> Result<Option<Cause>, TaskFailure> {
+    let Some(key) = incident
+        .idempotency_key
+        .as_deref()
+        .and_then(|key| sibling_key(key, names::OPEN_INCIDENT, names::ANALYZE_DEPLOYMENT_FAILURE))
+    else {
+        return Ok(None);
+    };
+    let org = ctx.agent.organization_id;
+    let deadline = tokio::time::Instant::now() + CAUSE_WAIT;
+    loop {
+        let Some(analysis) = ctx.store.tasks().by_key(org, &key).await? else {
+            return Ok(Some(Cause::Unread(
+                "the failed build was not given to the deployment agent".into(),
+            )));
+        };
+        match analysis.status {
+            TaskStatus::Completed => {
+                return Ok(Some(
+                    match analysis
+                        .output_data
+                        .clone()
+                        .map(serde_json::from_value::<FailureAnalysis>)
+                    {
+                        Some(Ok(read)) => Cause::Read {
+                            analysis: read,
+                            task: analysis.id,
+                        },
+                        _ => Cause::Unread("the analysis of the build gave no reading".into()),
+                    },
+                ));
+            }
+            status if status.is_terminal() => {
+                return Ok(Some(Cause::Unread(format!(
+                    "the analysis of the build {status}: {}",
+                    analysis
+                        .error_message
+                        .as_deref()
+                        .unwrap_or("no reason given")
+                ))));
+            }
+            _ if analysis.agent_id.is_none() => {
+                return Ok(Some(Cause::Unread(format!(
+                    "the build is not analysed yet: {}",
+                    analysis
+                        .waiting_reason
+                        .as_deref()
+                        .unwrap_or("it waits for a deployment agent")
+                ))));
+            }
+            _ if tokio::time::Instant::now() >= deadline => {
+                return Ok(Some(Cause::Unread(format!(
+                    "the analysis of the build did not finish within {} s",
+                    CAUSE_WAIT.as_secs()
+                ))));
+            }
+            _ => {}
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
+        }
+    }
+}
+
+/// `text` as a sentence: its first letter upper case, a full stop at its end.
+fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 impl IncidentResponse {
     async fn respond(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
         let incident: OpenIncident = input(task)?;
@@ -395,6 +509,37 @@ impl IncidentResponse {
             .project
             .clone()
             .unwrap_or_else(|| "a deployment".into());
+        // A failed build's incident says why it failed, as the analysis of its log read it.
+        let cause = match build_cause(ctx, task).await? {
+            None => None,
+            Some(Cause::Read { analysis, task: by }) => {
+                timeline(
+                    ctx,
+                    task,
+                    "incident.cause",
+                    json!({
+                        "step": analysis.step,
+                        "cause": analysis.cause,
+                        "summary": analysis.summary,
+                        "confidence": analysis.confidence,
+                        "evidence": analysis.evidence,
+                        "analysis_task": by,
+                    }),
+                )
+                .await?;
+                Some(analysis)
+            }
+            Some(Cause::Unread(reason)) => {
+                timeline(
+                    ctx,
+                    task,
+                    "incident.cause_unknown",
+                    json!({ "reason": reason }),
+                )
+                .await?;
+                None
+            }
+        };
         let notice = |kind: &str, severity: NotifySeverity, title: String, text: String| {
             Notify {
                 kind: kind.into(),
@@ -411,10 +556,21 @@ impl IncidentResponse {
                 "incident.opened",
                 incident.severity.max(NotifySeverity::High),
                 format!("Incident: {name}"),
-                format!(
-                    "{}\nA rollback is proposed and waits for approval.",
-                    incident.reason
-                ),
+                std::iter::once(incident.reason.clone())
+                    .chain(cause.iter().flat_map(|analysis| {
+                        std::iter::once(sentence(&analysis.summary)).chain(
+                            analysis
+                                .evidence
+                                .iter()
+                                .take(3)
+                                .map(|line| format!("> {}", line.text)),
+                        )
+                    }))
+                    .chain(std::iter::once(
+                        "A rollback is proposed and waits for approval.".to_owned(),
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             ),
             format!("{}:notify_opened", task.id),
         )

@@ -27,6 +27,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use companyos_integrations::normalise::DomainEvent;
 use companyos_store::{AgentTask, DeploymentId, FigmaFileId, NewTask, Service, SocialPlatform};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{
@@ -40,7 +42,7 @@ use crate::names;
 use crate::notification::{AnswerRequest, NotifySeverity};
 use crate::operations::OpenIncident;
 use crate::port::{IntegrationPort, SyncRequest};
-use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
 
 /// Which service a watcher follows, and what it does about its events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,17 +112,34 @@ pub fn register(registry: &mut AgentTypeRegistry) {
         Watched::Social,
     ] {
         let (agent_type, priority) = watched.default_target();
-        registry.register(AgentType {
-            name: watched.agent_type().into(),
-            kind: AgentKind::Watcher,
-            capabilities: watched.capabilities(),
-            default_configuration: json!({"agent_type": agent_type, "priority": priority}),
-            factory: Arc::new(move |configuration| {
-                Box::new(ServiceWatcher::new(watched, configuration))
-            }),
-        });
+        registry.register(
+            AgentType::configured(
+                watched.agent_type(),
+                AgentKind::Watcher,
+                watched.capabilities(),
+                move |config| Box::new(ServiceWatcher::new(watched, config)),
+            )
+            .with_default(json!({"agent_type": agent_type, "priority": priority})),
+        );
     }
 }
+
+/// What a watcher gives its events' main task to.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatcherConfig {
+    /// The agent type that gets the main task of each event (the service's usual one
+    /// when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(length(min = 1, max = 100))]
+    pub agent_type: Option<String>,
+    /// The priority of those tasks, 1 (lowest) to 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[garde(range(min = 1, max = 10))]
+    pub priority: Option<i32>,
+}
+
+impl Configuration for WatcherConfig {}
 
 impl Watched {
     /// The services this watcher syncs.
@@ -144,22 +163,12 @@ pub struct ServiceWatcher {
 }
 
 impl ServiceWatcher {
-    pub fn new(watched: Watched, configuration: &Value) -> ServiceWatcher {
+    pub fn new(watched: Watched, config: WatcherConfig) -> ServiceWatcher {
         let (agent_type, priority) = watched.default_target();
         ServiceWatcher {
             watched,
-            agent_type: configuration
-                .get("agent_type")
-                .and_then(Value::as_str)
-                .filter(|name| !name.is_empty())
-                .unwrap_or(agent_type)
-                .to_owned(),
-            priority: configuration
-                .get("priority")
-                .and_then(Value::as_i64)
-                .and_then(|priority| i32::try_from(priority).ok())
-                .filter(|priority| (1..=10).contains(priority))
-                .unwrap_or(priority),
+            agent_type: config.agent_type.unwrap_or_else(|| agent_type.to_owned()),
+            priority: config.priority.unwrap_or(priority),
         }
     }
 
@@ -461,7 +470,7 @@ mod tests {
 
     #[test]
     fn an_opened_pull_request_is_analysed_but_a_draft_or_a_push_is_not() {
-        let watcher = ServiceWatcher::new(Watched::GitHub, &json!({}));
+        let watcher = ServiceWatcher::new(Watched::GitHub, WatcherConfig::default());
         let opened = routed(
             Service::Github,
             Some("pull_request"),
@@ -522,7 +531,8 @@ mod tests {
     fn configuration_chooses_the_target_and_priority() {
         let watcher = ServiceWatcher::new(
             Watched::Vercel,
-            &json!({"agent_type": "release_guard", "priority": 3}),
+            WatcherConfig::read(&json!({"agent_type": "release_guard", "priority": 3}))
+                .expect("a valid configuration"),
         );
         let failed = routed(
             Service::Vercel,
@@ -557,7 +567,7 @@ mod tests {
 
     #[test]
     fn figma_slack_and_social_rules() {
-        let figma = ServiceWatcher::new(Watched::Figma, &json!({}));
+        let figma = ServiceWatcher::new(Watched::Figma, WatcherConfig::default());
         let publish = |created: Value| {
             routed(
                 Service::Figma,
@@ -570,7 +580,7 @@ mod tests {
         let input: GenerateCode = serde_json::from_value(tasks[0].input.clone()).expect("typed");
         assert_eq!(input.created_components, vec!["Button".to_owned()]);
         assert!(figma.decide(&publish(json!([]))).is_empty());
-        let slack = ServiceWatcher::new(Watched::Slack, &json!({}));
+        let slack = ServiceWatcher::new(Watched::Slack, WatcherConfig::default());
         let mention = routed(
             Service::Slack,
             None,
@@ -583,7 +593,7 @@ mod tests {
             json!({"type": "event_callback", "event": {"type": "message", "text": "hi"}}),
         );
         assert!(slack.decide(&message).is_empty());
-        let social = ServiceWatcher::new(Watched::Social, &json!({}));
+        let social = ServiceWatcher::new(Watched::Social, WatcherConfig::default());
         let tweets = |events: Value| {
             routed(
                 Service::Twitter,
@@ -605,7 +615,7 @@ mod tests {
         event.row.metadata = json!({"action": "opened"});
         let event = RoutedEvent::read(event.row);
         assert!(event.payload.is_none());
-        let watcher = ServiceWatcher::new(Watched::GitHub, &json!({}));
+        let watcher = ServiceWatcher::new(Watched::GitHub, WatcherConfig::default());
         assert!(watcher.decide(&event).is_empty());
     }
 }

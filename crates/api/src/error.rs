@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, OptionalFromRequest};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use companyos_store::StoreError;
+use companyos_supervisors::RuntimeError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -134,6 +135,21 @@ impl From<StoreError> for ApiError {
             }
             StoreError::MembershipRefused(refusal) => ApiError::conflict(refusal.to_string()),
             StoreError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            StoreError::Refused { rule, detail } => {
+                // The database's words (table and constraint names) stay in the log.
+                tracing::info!(?rule, %detail, "the database refused a request's row");
+                let (field, words) = match rule {
+                    companyos_store::DbRule::Reference => (
+                        "reference",
+                        "refers to something that does not exist in this organization",
+                    ),
+                    companyos_store::DbRule::Check => {
+                        ("value", "a value is outside what the field allows")
+                    }
+                    companyos_store::DbRule::Required => ("value", "a required value is missing"),
+                };
+                ApiError::invalid(field, words)
+            }
             StoreError::InvalidTaskState {
                 status, operation, ..
             } => ApiError::conflict(format!("cannot {operation} a task that is {status}")),
@@ -349,5 +365,79 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
             )
         }
         other => ApiError::new(other.status(), "Bad request", other.body_text()),
+    }
+}
+
+/// The runtime's refusals as answers: what a caller can act on, and never the node's
+/// internals (a supervisor's trouble is logged, the caller told to retry).
+impl From<RuntimeError> for ApiError {
+    fn from(error: RuntimeError) -> ApiError {
+        match error {
+            RuntimeError::Store(error) => error.into(),
+            RuntimeError::UnknownAgentType(name) => ApiError::invalid(
+                "type",
+                format!(
+                    "{name:?} is not an agent type of this node; GET /api/agents/types lists them"
+                ),
+            ),
+            RuntimeError::AgentNotRunning(agent) => ApiError::conflict(format!(
+                "agent {agent} is not running here (disabled, or hosted by another node)"
+            )),
+            // The agent's own words; a failed write is ours, logged and not shown.
+            RuntimeError::Refused {
+                reason: companyos_supervisors::AgentError::Behaviour(failure),
+                ..
+            } => ApiError::conflict(failure.to_string()),
+            RuntimeError::Refused { agent, reason } => {
+                tracing::error!(%agent, %reason, "an agent's tasks were not written");
+                ApiError::internal()
+            }
+            RuntimeError::Timeout { timeout_ms, .. } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Agent timed out",
+                format!("the agent did not answer within {timeout_ms} ms"),
+            ),
+            error @ RuntimeError::UnsupportedTaskType { .. } => {
+                ApiError::invalid("task_type", error.to_string())
+            }
+            RuntimeError::InvalidSchedule(reason) => {
+                ApiError::invalid("cron_expression", reason.to_string())
+            }
+            RuntimeError::InvalidConfiguration(reason) => {
+                ApiError::invalid(&reason.pointer(), reason.to_string())
+            }
+            RuntimeError::Start(companyos_supervisors::StartError::Configuration {
+                error, ..
+            }) => ApiError::invalid(&error.pointer(), error.to_string()),
+            RuntimeError::InvalidLlmConfiguration(reason) => ApiError::invalid(
+                "configuration.llm",
+                format!(
+                    "{reason}; an agent may set enabled, model (one the operator allows), tokens_per_day, requests_per_minute and max_tokens (the provider, address and key are the node's)"
+                ),
+            ),
+            RuntimeError::NotAllowed(refusal) => ApiError::forbidden(refusal.to_string()),
+            RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
+            RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
+                RuntimeError::UnknownAgentType(name).into()
+            }
+            RuntimeError::Start(error) => {
+                tracing::error!(%error, "a supervisor could not start a child");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Runtime unavailable",
+                    "the agent could not be started on this node; try again in a moment",
+                )
+                .retry_after(1)
+            }
+            RuntimeError::Tree(reason) => {
+                tracing::warn!(%reason, "the supervision tree could not serve a request");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Runtime unavailable",
+                    "the node's agents are restarting; try again in a moment",
+                )
+                .retry_after(1)
+            }
+        }
     }
 }

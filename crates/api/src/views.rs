@@ -590,6 +590,11 @@ pub struct AgentType {
     pub capabilities: Vec<String>,
     #[schema(value_type = Object)]
     pub default_configuration: Value,
+    /// The configuration an agent of the type accepts, as a JSON Schema (draft
+    /// 2020-12): its keys, their types, ranges and defaults. Anything else is refused
+    /// with 422 naming the key.
+    #[schema(value_type = Object)]
+    pub configuration_schema: Value,
 }
 
 view! {

@@ -26,6 +26,7 @@ companyos_store::contract_tests!(
     a_pull_request_is_reviewed_posted_on_approval_and_escalated,
     the_model_writes_part_of_a_review_within_the_agents_budget,
     the_nodes_model_key_goes_only_to_the_nodes_model,
+    configurations_are_checked_by_their_type_and_published_as_schemas,
 );
 
 /// A key of AWS's documented shape (random body, not a real credential).
@@ -638,5 +639,217 @@ async fn the_nodes_model_key_goes_only_to_the_nodes_model(db: &TestDb) {
             .is_empty(),
         "the key went nowhere else"
     );
+    server.stop().await;
+}
+
+/// The console's copy of `GET /api/agents/types` (its forms are built from the schemas
+/// in it): `UPDATE_FIXTURE=1` rewrites it from the node.
+fn console_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/src/routes/agents/agentTypes.fixture.json")
+}
+
+/// Each agent type's configuration is a type the node checks — on REST and GraphQL, on
+/// create and update, an unknown key, a wrong type or a value out of range is a 422
+/// naming the key, and nothing is kept — and publishes as a JSON Schema (the models the
+/// operator allows as the `enum` of `llm.model`), which is the console's copy. A
+/// configuration stored before the check leaves its agent in error, saying why.
+async fn configurations_are_checked_by_their_type_and_published_as_schemas(db: &TestDb) {
+    let stand_in = github().await;
+    let model = model().await;
+    let server = node_with_model(db, &stand_in, &model, "sk-schema-key", |settings| {
+        settings.allowed_models = vec!["gpt-4o".into()];
+    })
+    .await;
+    let (owner_token, org) = server.owner("owner@schema.example", "Schema").await;
+    let owner = Caller::new(&owner_token, &org);
+
+    let (status, types) = server
+        .call(Method::GET, "/api/agents/types", &owner, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{types}");
+    let items = types["items"].as_array().expect("types");
+    for item in items {
+        let schema = &item["configuration_schema"];
+        assert_eq!(schema["type"], "object", "{item}");
+        assert_eq!(schema["additionalProperties"], false, "{item}");
+    }
+    let of = |name: &str| {
+        items
+            .iter()
+            .find(|item| item["type"] == name)
+            .unwrap_or_else(|| panic!("{name} in {types}"))
+    };
+    let deployment = &of("deployment")["configuration_schema"];
+    assert_eq!(deployment["properties"]["healthy_at"]["maximum"], 100);
+    assert_eq!(deployment["properties"]["healthy_at"]["default"], 70);
+    assert_eq!(
+        deployment["$defs"]["AgentLlm"]["properties"]["model"]["enum"],
+        json!(["gpt-4o-mini", "gpt-4o", null])
+    );
+    assert!(
+        deployment["$defs"]["AgentLlm"]["properties"]
+            .get("base_url")
+            .is_none(),
+        "an address is not offered: {deployment}"
+    );
+    let fixture = console_fixture();
+    if std::env::var_os("UPDATE_FIXTURE").is_some() {
+        std::fs::write(
+            &fixture,
+            serde_json::to_string_pretty(&types).expect("json") + "\n",
+        )
+        .expect("write the console's fixture");
+    }
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).expect("the console's fixture"))
+            .expect("json");
+    assert_eq!(
+        kept, types,
+        "the console's copy of the agent types differs from the node's: run UPDATE_FIXTURE=1 cargo test -p companyos-api --test agents"
+    );
+
+    // Refused on create, by name, and nothing kept.
+    for (configuration, field, words) in [
+        (
+            json!({"healthy_at": 150}),
+            "configuration.healthy_at",
+            "100",
+        ),
+        (
+            json!({"helthy_at": 80}),
+            "configuration.helthy_at",
+            "expected one of",
+        ),
+        (
+            json!({"paths": ["api/health"]}),
+            "configuration.paths[0]",
+            "pattern",
+        ),
+        (
+            json!({"slow_ms": 20000}),
+            "configuration.slow_ms",
+            "probe timeout",
+        ),
+        (
+            json!({"timeout_ms": "ten seconds"}),
+            "configuration.timeout_ms",
+            "invalid type",
+        ),
+    ] {
+        let (status, problem) = server
+            .call(
+                Method::POST,
+                "/api/agents",
+                &owner,
+                Some(json!({"name": "checker", "type": "deployment", "configuration": configuration})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+        let detail = problem["detail"].as_str().expect("detail");
+        assert!(detail.contains(words), "{words:?} in {detail:?}");
+        if field == "configuration.helthy_at" {
+            assert!(detail.contains("healthy_at"), "the valid keys: {detail}");
+        }
+    }
+    let (_, kept_agents) = server
+        .call(Method::GET, "/api/agents?type=deployment", &owner, None)
+        .await;
+    assert_eq!(kept_agents["items"], json!([]), "{kept_agents}");
+
+    // GraphQL says the same.
+    let (status, answer) = server
+        .call(
+            Method::POST,
+            "/graphql",
+            &owner,
+            Some(json!({
+                "query": "mutation($config: JSON) { spawnAgent(type: \"deployment\", config: $config) { id } }",
+                "variables": {"config": {"ready_poll_ms": 1}},
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("ready_poll_ms")),
+        "{answer}"
+    );
+    assert!(
+        answer["data"].is_null() || answer["data"]["spawnAgent"].is_null(),
+        "{answer}"
+    );
+
+    // Refused on update; the agent keeps what it had.
+    let (status, created) = server
+        .call(
+            Method::POST,
+            "/api/agents",
+            &owner,
+            Some(json!({"name": "checker", "type": "deployment", "configuration": {"healthy_at": 80}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    assert_eq!(created["configuration"]["healthy_at"], 80);
+    let (status, problem) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/agents/{id}"),
+            &owner,
+            Some(json!({"configuration": {"healthy_at": 80, "llm": {"max_tokens": 0}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        problem["field"], "configuration.llm.max_tokens",
+        "{problem}"
+    );
+    let (_, agent) = server
+        .call(Method::GET, &format!("/api/agents/{id}"), &owner, None)
+        .await;
+    assert_eq!(agent["configuration"], json!({"healthy_at": 80}), "{agent}");
+
+    // A configuration kept before its type checked it: the agent does not start on
+    // defaults, it is in error and says why.
+    let org_id = org.parse().expect("organization id");
+    let stale = server
+        .runtime
+        .store()
+        .agents()
+        .create(
+            org_id,
+            companyos_store::NewAgent {
+                name: "stale".into(),
+                agent_type: "deployment".into(),
+                capabilities: vec!["check_deployment".into()],
+                configuration: json!({"paths": "/"}),
+            },
+        )
+        .await
+        .expect("a row written as an older node did");
+    let refused = server
+        .runtime
+        .adopt_agent(&stale)
+        .await
+        .expect_err("an agent that cannot read its configuration");
+    assert!(
+        refused.to_string().contains("configuration.paths"),
+        "{refused}"
+    );
+    companyos_store::testing::until("the stale agent in error", || async {
+        let (_, agent) = server
+            .call(
+                Method::GET,
+                &format!("/api/agents/{}", stale.id),
+                &owner,
+                None,
+            )
+            .await;
+        agent["status"] == "error"
+    })
+    .await;
     server.stop().await;
 }

@@ -354,6 +354,37 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         FAILED
     );
     assert!(incident["waiting_reason"].is_string(), "{incident}");
+    // Once an incident agent takes it, the incident says why the build failed, as the
+    // analysis read it: its timeline and its notice carry the step and the cause.
+    create_agent(&server, &owner, "incident_response", json!({})).await;
+    let opened = task_where(&server, &owner, "notify", "pending", |task| {
+        task["input_data"]["kind"] == "incident.opened"
+    })
+    .await;
+    let text = opened["input_data"]["text"].as_str().expect("text");
+    let summary = output["summary"].as_str().expect("summary");
+    let sentence = format!("{}{}", summary[..1].to_uppercase(), &summary[1..]);
+    assert!(
+        text.contains(&sentence) && text.contains("react-dom"),
+        "{sentence:?} and its evidence in {text:?}"
+    );
+    let (_, events) = server
+        .call(
+            Method::GET,
+            "/api/analytics/events?type=incident.cause",
+            &owner,
+            None,
+        )
+        .await;
+    let entries = events["items"].as_array().expect("events");
+    assert_eq!(entries.len(), 1, "{events}");
+    let entry = &entries[0]["metadata"];
+    assert_eq!(entry["incident"], incident["id"], "{entry}");
+    assert_eq!(entry["analysis_task"], analysed["id"], "{entry}");
+    assert_eq!(entry["cause"], "dependency_install", "{entry}");
+    assert_eq!(entry["step"], output["step"], "{entry}");
+    assert!(!entry["step"].is_null(), "{entry}");
+    assert_eq!(entry["summary"], output["summary"], "{entry}");
     assert!(
         output["evidence"]
             .as_array()

@@ -25,6 +25,7 @@ companyos_store::contract_tests!(
     agents_are_managed_through_the_runtime,
     credentials_are_sealed_and_never_returned,
     members_keep_an_owner,
+    no_answer_names_a_database_object,
 );
 
 /// An organization with one member of each role, data of every kind, and a stranger
@@ -1636,5 +1637,77 @@ async fn members_keep_an_owner(db: &TestDb) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    server.stop().await;
+}
+
+/// Words only the database uses: its tables, constraints and messages.
+fn names_the_database(text: &str) -> Option<&'static str> {
+    [
+        "constraint",
+        "violates",
+        "UNIQUE",
+        "FOREIGN KEY",
+        "_fkey",
+        "_key",
+        "agent_tasks",
+        "agents.",
+        "organization_id",
+        "duplicate key",
+        "SQLSTATE",
+    ]
+    .into_iter()
+    .find(|word| text.contains(word))
+}
+
+/// A duplicate and a row the database's own rules refuse are answered in the API's
+/// words (409 and 422), never the database's: no table, constraint or message of it.
+async fn no_answer_names_a_database_object(db: &TestDb) {
+    use axum::response::IntoResponse;
+
+    let server = serve(db, |_| {}).await;
+    let (token, org) = server.owner("owner@dbnames.example", "DbNames").await;
+    let owner = Caller::new(&token, &org);
+    let agent = json!({"name": "twice", "type": "text_stats"});
+    let (status, first) = server
+        .call(Method::POST, "/api/agents", &owner, Some(agent.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, duplicate) = server
+        .call(Method::POST, "/api/agents", &owner, Some(agent))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{duplicate}");
+    let text = duplicate.to_string();
+    assert_eq!(names_the_database(&text), None, "{text}");
+
+    // A collaboration about a task that does not exist breaks the database's reference
+    // rule (the store checks the agents, not the task).
+    let org_id: OrgId = org.parse().expect("organization");
+    let agent: companyos_store::AgentId = id(&first).parse().expect("agent id");
+    let refused = server
+        .runtime
+        .store()
+        .collaborations()
+        .record(
+            org_id,
+            agent,
+            agent,
+            Some(companyos_store::TaskId::new()),
+            companyos_store::CollaborationType::Request,
+            json!({}),
+        )
+        .await
+        .expect_err("a reference to no task");
+    assert!(
+        matches!(refused, companyos_store::StoreError::Refused { .. }),
+        "{refused:?}"
+    );
+    let response = companyos_api::ApiError::from(refused).into_response();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .expect("body");
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("does not exist"), "{text}");
+    assert_eq!(names_the_database(&text), None, "{text}");
     server.stop().await;
 }

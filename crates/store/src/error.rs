@@ -42,6 +42,12 @@ pub enum StoreError {
     #[error("{0}")]
     MembershipRefused(crate::organizations::MembershipRefusal),
 
+    /// The database refused a row by one of its own rules (a reference to nothing, a
+    /// check, a missing value) that the domain did not catch first. `detail` is the
+    /// database's words, for the log: they name its tables and constraints.
+    #[error("the database refused the row ({rule:?}): {detail}")]
+    Refused { rule: DbRule, detail: String },
+
     /// A pagination cursor that this store did not produce.
     #[error("invalid cursor: {0}")]
     InvalidCursor(String),
@@ -101,16 +107,21 @@ impl From<sqlx::Error> for StoreError {
                     return StoreError::Conflict { entity, detail };
                 }
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Invalid {
-                        field: "reference",
-                        reason: detail,
+                    return StoreError::Refused {
+                        rule: DbRule::Reference,
+                        detail,
                     };
                 }
-                sqlx::error::ErrorKind::CheckViolation
-                | sqlx::error::ErrorKind::NotNullViolation => {
-                    return StoreError::Invalid {
-                        field: "value",
-                        reason: detail,
+                sqlx::error::ErrorKind::CheckViolation => {
+                    return StoreError::Refused {
+                        rule: DbRule::Check,
+                        detail,
+                    };
+                }
+                sqlx::error::ErrorKind::NotNullViolation => {
+                    return StoreError::Refused {
+                        rule: DbRule::Required,
+                        detail,
                     };
                 }
                 _ => {}
@@ -118,6 +129,17 @@ impl From<sqlx::Error> for StoreError {
         }
         StoreError::Db(error)
     }
+}
+
+/// Which of the database's own rules refused a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbRule {
+    /// A reference to a row that does not exist.
+    Reference,
+    /// A value outside what a column allows.
+    Check,
+    /// A value that must be given.
+    Required,
 }
 
 /// The decode error behind [`StoreError::InvalidEnum`].

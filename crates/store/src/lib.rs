@@ -53,7 +53,7 @@ pub use deployments::*;
 pub use design_components::*;
 pub use email_tokens::*;
 pub use enums::*;
-pub use error::{InvalidEnumValue, StoreError};
+pub use error::{DbRule, InvalidEnumValue, StoreError};
 pub use events::*;
 pub use figma_files::*;
 pub use ids::*;

@@ -132,6 +132,19 @@ impl Tasks<'_> {
         task.ok_or_else(|| StoreError::not_found("task", id))
     }
 
+    /// The task written under an idempotency key, when there is one.
+    pub async fn by_key(&self, org: OrgId, key: &str) -> Result<Option<AgentTask>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM agent_tasks WHERE organization_id = $1 AND idempotency_key = $2",
+            )
+            .bind(org)
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
     /// Newest first, filtered, one page at a time.
     pub async fn list(
         &self,

@@ -28,16 +28,48 @@ pub enum RuntimeError {
     },
     #[error("invalid schedule: {0}")]
     InvalidSchedule(#[from] crate::scheduler::ScheduleError),
+    /// A configuration its agent type does not accept.
+    #[error(transparent)]
+    InvalidConfiguration(#[from] companyos_actors::ConfigError),
     /// The configuration's `llm` object would be ignored by the agent.
     #[error("configuration.llm: {0}")]
     InvalidLlmConfiguration(#[from] companyos_actors::llm::LlmConfigError),
     /// Separation of duties: the person may not ask for or approve this.
     #[error(transparent)]
     NotAllowed(#[from] crate::duties::Refusal),
-    #[error("the supervision tree is not running: {0}")]
-    Tree(String),
+    #[error("the supervision tree could not serve the request: {0}")]
+    Tree(#[from] TreeError),
     #[error(transparent)]
     Start(#[from] StartError),
+}
+
+/// What in the supervision tree kept a request from being served: for the node's log;
+/// a client is told only that the runtime is busy.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("a supervisor did not answer in time")]
+    NoAnswer,
+    #[error("a supervisor stopped")]
+    SupervisorStopped,
+    #[error("organization {0} did not start")]
+    OrganizationNotStarted(OrgId),
+    #[error("the {kind} of organization {organization} are restarting")]
+    GroupRestarting {
+        organization: OrgId,
+        kind: &'static str,
+    },
+    #[error("the organization's routing lane ended")]
+    LaneEnded,
+    #[error("the event router is restarting")]
+    RouterRestarting,
+    #[error("the event router did not answer")]
+    RouterNoAnswer,
+    #[error("the event router stopped while routing")]
+    RouterStopped,
+    #[error("the integrations supervisor stopped")]
+    IntegrationsStopped,
+    #[error("the root supervisor could not start: {0}")]
+    RootNotStarted(#[source] ractor::SpawnErr),
 }
 
 /// Why a supervisor could not start a child.
@@ -50,6 +82,13 @@ pub enum StartError {
         agent: AgentId,
         actual: &'static str,
         expected: &'static str,
+    },
+    /// A configuration stored before its type checked it, which it does not accept.
+    #[error("agent {agent} cannot start: {error}")]
+    Configuration {
+        agent: AgentId,
+        #[source]
+        error: companyos_actors::ConfigError,
     },
     #[error("{child} failed to start: {source}")]
     Spawn {

@@ -21,7 +21,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde_json::Value;
 
-use crate::error::{RemoteError, RuntimeError};
+use crate::error::{RemoteError, RuntimeError, TreeError};
 use crate::router::RouterMessage;
 use crate::tree::Deps;
 
@@ -167,7 +167,7 @@ pub(crate) async fn route(
     let router = deps
         .node
         .router()
-        .ok_or_else(|| RuntimeError::Tree("the event router is restarting".into()))?;
+        .ok_or_else(|| RuntimeError::Tree(TreeError::RouterRestarting))?;
     match router
         .call(
             |reply| RouterMessage::Route {
@@ -180,12 +180,8 @@ pub(crate) async fn route(
         .await
     {
         Ok(CallResult::Success(result)) => result,
-        Ok(CallResult::Timeout) => {
-            Err(RuntimeError::Tree("the event router did not answer".into()))
-        }
-        Ok(CallResult::SenderError) | Err(_) => Err(RuntimeError::Tree(
-            "the event router stopped while routing".into(),
-        )),
+        Ok(CallResult::Timeout) => Err(RuntimeError::Tree(TreeError::RouterNoAnswer)),
+        Ok(CallResult::SenderError) | Err(_) => Err(RuntimeError::Tree(TreeError::RouterStopped)),
     }
 }
 

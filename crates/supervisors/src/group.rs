@@ -120,7 +120,38 @@ impl KindState {
                 expected: self.kind.as_str(),
             });
         }
-        let behaviour = (agent_type.factory)(&agent.configuration);
+        let behaviour = match (agent_type.factory)(&agent.configuration) {
+            Ok(behaviour) => behaviour,
+            Err(error) => {
+                // Kept, and visible: the agent in error, its tasks waiting with the reason.
+                self.deps.lifecycle.status(
+                    self.organization_id,
+                    agent_id,
+                    AgentStatus::Error,
+                    None,
+                );
+                if let Err(failure) = self
+                    .deps
+                    .store
+                    .tasks()
+                    .set_waiting_reason_of_agent(
+                        self.organization_id,
+                        agent_id,
+                        Some(&format!(
+                            "waiting: its agent {} cannot start, {error}; fix its configuration (PATCH /api/agents/{agent_id}) and the task runs",
+                            agent.name
+                        )),
+                    )
+                    .await
+                {
+                    tracing::warn!(agent = %agent_id, error = %failure, "the waiting reason was not written");
+                }
+                return Err(StartError::Configuration {
+                    agent: agent_id,
+                    error,
+                });
+            }
+        };
         let decider = behaviour.decider().map(crate::directory::Decider);
         let mailbox = Arc::new(AtomicUsize::new(0));
         let args = AgentArgs {

@@ -32,7 +32,7 @@ pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
 pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
 pub use duties::Person;
-pub use error::{RemoteError, RuntimeError, StartError};
+pub use error::{RemoteError, RuntimeError, StartError, TreeError};
 pub use gateway::GatewayMessage;
 pub use integrations::sync::AdapterConfig;
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};

@@ -29,7 +29,7 @@ use companyos_store::{Event, EventId, OrgId, TaskId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
-use crate::error::RuntimeError;
+use crate::error::{RuntimeError, TreeError};
 use crate::tree::Deps;
 
 /// How long a watcher may take to decide about one event.
@@ -146,11 +146,9 @@ impl Actor for EventRouter {
                     reply: Some(sender),
                 });
                 tokio::spawn(async move {
-                    let routed = receiver.await.unwrap_or_else(|_| {
-                        Err(RuntimeError::Tree(
-                            "the organization's routing lane ended".into(),
-                        ))
-                    });
+                    let routed = receiver
+                        .await
+                        .unwrap_or_else(|_| Err(RuntimeError::Tree(TreeError::LaneEnded)));
                     respond(reply, routed, "route event");
                 });
             }

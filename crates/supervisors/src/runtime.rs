@@ -22,7 +22,7 @@ use crate::consensus::{self, ConsensusOutcome, ConsensusRule, Opinion};
 use crate::directory::AgentDirectory;
 use crate::dispatcher::{DispatchState, DispatcherConfig};
 use crate::duties::Person;
-use crate::error::{RemoteError, RuntimeError};
+use crate::error::{RemoteError, RuntimeError, TreeError};
 use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
 use crate::integrations::IntegrationsMessage;
@@ -99,11 +99,9 @@ where
 {
     match actor.call(build, Some(CALL_TIMEOUT)).await {
         Ok(CallResult::Success(value)) => Ok(value),
-        Ok(CallResult::Timeout) => Err(RuntimeError::Tree(
-            "a supervisor did not answer in time".into(),
-        )),
+        Ok(CallResult::Timeout) => Err(RuntimeError::Tree(TreeError::NoAnswer)),
         Ok(CallResult::SenderError) | Err(_) => {
-            Err(RuntimeError::Tree("a supervisor stopped".into()))
+            Err(RuntimeError::Tree(TreeError::SupervisorStopped))
         }
     }
 }
@@ -132,7 +130,7 @@ impl Runtime {
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
-            .map_err(|error| RuntimeError::Tree(error.to_string()))?;
+            .map_err(|error| RuntimeError::Tree(TreeError::RootNotStarted(error)))?;
         crate::approvals::start(&deps);
         let runtime = Runtime { deps, root };
         let organizations = match config.placement {
@@ -195,7 +193,7 @@ impl Runtime {
         self.start_organization(org).await?;
         call(&self.root, |reply| RootMessage::Organization(org, reply))
             .await?
-            .ok_or_else(|| RuntimeError::Tree(format!("organization {org} did not start")))
+            .ok_or_else(|| RuntimeError::Tree(TreeError::OrganizationNotStarted(org)))
     }
 
     /// The supervisor of the organization's agents of `kind`.
@@ -208,10 +206,10 @@ impl Runtime {
         call(&organization, |reply| OrgMessage::Group(kind, reply))
             .await?
             .ok_or_else(|| {
-                RuntimeError::Tree(format!(
-                    "the {} of organization {org} are restarting; try again",
-                    kind.as_str()
-                ))
+                RuntimeError::Tree(TreeError::GroupRestarting {
+                    organization: org,
+                    kind: kind.as_str(),
+                })
             })
     }
 
@@ -269,8 +267,8 @@ impl Runtime {
             .registry
             .get(agent_type)
             .ok_or_else(|| RuntimeError::UnknownAgentType(agent_type.to_owned()))?;
-        let configuration =
-            configuration.unwrap_or_else(|| registered.default_configuration.clone());
+        let configuration = configuration.unwrap_or_else(|| registered.default_configuration());
+        registered.configuration.check(&configuration)?;
         companyos_actors::llm::check_agent_llm(&configuration, self.config().llm.as_ref())?;
         Ok(NewAgent {
             name: name.to_owned(),
@@ -371,12 +369,22 @@ impl Runtime {
     ) -> Result<Agent, RuntimeError> {
         let reconfigured = patch.configuration.is_some();
         if let Some(configuration) = &patch.configuration {
+            let row = self.deps.store.agents().get(org, agent).await?;
+            if let Some(registered) = self.deps.registry.get(&row.agent_type) {
+                registered.configuration.check(configuration)?;
+            }
             companyos_actors::llm::check_agent_llm(configuration, self.config().llm.as_ref())?;
         }
         let updated = self.deps.store.agents().update(org, agent, patch).await?;
         if reconfigured && updated.status != AgentStatus::Disabled {
             self.stop_agent(&updated).await?;
             self.start_agent(&updated).await?;
+            // Tasks that waited for a configuration it can start with run now.
+            self.deps
+                .store
+                .tasks()
+                .set_waiting_reason_of_agent(org, agent, None)
+                .await?;
         }
         Ok(updated)
     }
@@ -507,7 +515,7 @@ impl Runtime {
         };
         supervisor
             .send_message(IntegrationsMessage::Deliver(integration, delivery))
-            .map_err(|_| RuntimeError::Tree("the integrations supervisor stopped".into()))
+            .map_err(|_| RuntimeError::Tree(TreeError::IntegrationsStopped))
     }
 
     /// The organization's integrations were connected or disconnected: start or stop

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_actors::{
-    AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
+    AgentKind, AgentType, AgentTypeRegistry, Behaviour, Configuration, RuntimeEvent, TaskContext,
+    TaskFailure,
 };
 use companyos_integrations::normalise::{EventPayload, normalise};
 use companyos_store::testing::{TestDb, until};
@@ -18,6 +19,8 @@ use companyos_supervisors::{
     ActorInfo, ConsensusRule, DispatcherConfig, GatewayMessage, Placement, RemoteError,
     RestartPolicy, Runtime, RuntimeConfig, RuntimeError, SchedulerConfig, Strategy,
 };
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The stored payload of a GitHub `pull_request.opened` delivery, as the adapter
@@ -159,7 +162,24 @@ impl Behaviour for Listener {
 }
 
 /// Answers every question with the decision in its configuration.
-struct Voter(Value);
+struct Voter(VoterConfig);
+
+/// A voter's configuration: the decision it gives.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, garde::Validate)]
+#[serde(default, deny_unknown_fields)]
+struct VoterConfig {
+    #[garde(skip)]
+    decision: String,
+}
+
+impl Configuration for VoterConfig {}
+
+fn voter(decision: &str) -> AgentType {
+    AgentType::configured("voter", AgentKind::Analyst, vec![], |config| {
+        Box::new(Voter(config))
+    })
+    .with_default(json!({ "decision": decision }))
+}
 
 #[async_trait]
 impl Behaviour for Voter {
@@ -167,7 +187,7 @@ impl Behaviour for Voter {
         AgentKind::Analyst
     }
     async fn answer(&mut self, _: &TaskContext, _: &Value) -> Result<Value, TaskFailure> {
-        Ok(json!({"decision": self.0["decision"], "confidence": 0.9}))
+        Ok(json!({"decision": self.0.decision, "confidence": 0.9}))
     }
 }
 
@@ -177,13 +197,7 @@ fn register(
     kind: AgentKind,
     factory: impl Fn() -> Box<dyn Behaviour> + Send + Sync + 'static,
 ) {
-    registry.register(AgentType {
-        name: name.into(),
-        kind,
-        capabilities: vec![],
-        default_configuration: json!({}),
-        factory: Arc::new(move |_| factory()),
-    });
+    registry.register(AgentType::plain(name, kind, vec![], factory));
 }
 
 // ─── helpers ───────────────────────────────────────────────────────────────────
@@ -1125,13 +1139,7 @@ async fn a_coordinator_stopped_between_steps_resumes_at_that_step(db: &TestDb) {
 
 async fn consensus_combines_opinions_by_the_stated_rule(db: &TestDb) {
     let mut registry = AgentTypeRegistry::builtin();
-    registry.register(AgentType {
-        name: "voter".into(),
-        kind: AgentKind::Analyst,
-        capabilities: vec![],
-        default_configuration: json!({"decision": "approve"}),
-        factory: Arc::new(|configuration| Box::new(Voter(configuration.clone()))),
-    });
+    registry.register(voter("approve"));
     register(&mut registry, "slow", AgentKind::Executor, || {
         Box::new(Slow {
             delay: Duration::from_secs(3600),
@@ -1922,13 +1930,7 @@ async fn events_left_unrouted_are_routed_at_start_up(db: &TestDb) {
 
 async fn the_gateway_serves_requests_by_id(db: &TestDb) {
     let mut registry = AgentTypeRegistry::builtin();
-    registry.register(AgentType {
-        name: "voter".into(),
-        kind: AgentKind::Analyst,
-        capabilities: vec![],
-        default_configuration: json!({"decision": "ship"}),
-        factory: Arc::new(|configuration| Box::new(Voter(configuration.clone()))),
-    });
+    registry.register(voter("ship"));
     let runtime = start(&db.store, registry, RestartPolicy::default()).await;
     let org = organization(&db.store).await;
     let voter = runtime

@@ -185,7 +185,15 @@ async fn agent_types(
                 .iter()
                 .map(|capability| capability.to_string())
                 .collect(),
-            default_configuration: agent_type.default_configuration.clone(),
+            default_configuration: agent_type.default_configuration(),
+            configuration_schema: {
+                let mut schema = agent_type.configuration.schema();
+                companyos_supervisors::llm::publish_models(
+                    &mut schema,
+                    state.runtime.config().llm.as_ref(),
+                );
+                schema
+            },
         })
         .collect();
     Ok(Json(views::Page {

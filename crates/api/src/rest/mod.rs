@@ -26,7 +26,6 @@ use std::str::FromStr;
 
 use axum::http::StatusCode;
 use companyos_store::{AgentTask, Assignee, NewTask};
-use companyos_supervisors::RuntimeError;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -52,72 +51,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 pub(crate) fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
     raw.parse::<T>()
         .map_err(|_| ApiError::not_found(format!("no such {what} in this organization")))
-}
-
-impl From<RuntimeError> for ApiError {
-    fn from(error: RuntimeError) -> ApiError {
-        match error {
-            RuntimeError::Store(error) => error.into(),
-            RuntimeError::UnknownAgentType(name) => ApiError::invalid(
-                "type",
-                format!(
-                    "{name:?} is not an agent type of this node; GET /api/agents/types lists them"
-                ),
-            ),
-            RuntimeError::AgentNotRunning(agent) => ApiError::conflict(format!(
-                "agent {agent} is not running here (disabled, or hosted by another node)"
-            )),
-            // The agent's own words; a failed write is ours, logged and not shown.
-            RuntimeError::Refused {
-                reason: companyos_supervisors::AgentError::Behaviour(failure),
-                ..
-            } => ApiError::conflict(failure.to_string()),
-            RuntimeError::Refused { agent, reason } => {
-                tracing::error!(%agent, %reason, "an agent's tasks were not written");
-                ApiError::internal()
-            }
-            RuntimeError::Timeout { timeout_ms, .. } => ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "Agent timed out",
-                format!("the agent did not answer within {timeout_ms} ms"),
-            ),
-            error @ RuntimeError::UnsupportedTaskType { .. } => {
-                ApiError::invalid("task_type", error.to_string())
-            }
-            RuntimeError::InvalidSchedule(reason) => {
-                ApiError::invalid("cron_expression", reason.to_string())
-            }
-            RuntimeError::InvalidLlmConfiguration(reason) => ApiError::invalid(
-                "configuration.llm",
-                format!(
-                    "{reason}; an agent may set enabled, model (one the operator allows), tokens_per_day, requests_per_minute and max_tokens (the provider, address and key are the node's)"
-                ),
-            ),
-            RuntimeError::NotAllowed(refusal) => ApiError::forbidden(refusal.to_string()),
-            RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
-            RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
-                RuntimeError::UnknownAgentType(name).into()
-            }
-            RuntimeError::Start(error) => {
-                tracing::error!(%error, "a supervisor could not start a child");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Runtime unavailable",
-                    "the agent could not be started on this node; try again in a moment",
-                )
-                .retry_after(1)
-            }
-            RuntimeError::Tree(reason) => {
-                tracing::warn!(%reason, "the supervision tree could not serve a request");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Runtime unavailable",
-                    format!("{reason}; try again in a moment"),
-                )
-                .retry_after(1)
-            }
-        }
-    }
 }
 
 /// Work a route asks of an agent: which agent type does it, the task type, and whether

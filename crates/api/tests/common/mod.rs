@@ -59,13 +59,9 @@ pub fn executors() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
         if kind == AgentKind::Executor {
-            registry.register(AgentType {
-                name: name.into(),
-                kind,
-                capabilities: vec![name.into()],
-                default_configuration: json!({}),
-                factory: Arc::new(move |_| Box::new(StandIn(kind))),
-            });
+            registry.register(AgentType::plain(name, kind, vec![name.into()], move || {
+                Box::new(StandIn(kind))
+            }));
         }
     }
     registry
@@ -74,13 +70,9 @@ pub fn executors() -> AgentTypeRegistry {
 pub fn registry() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
-        registry.register(AgentType {
-            name: name.into(),
-            kind,
-            capabilities: vec![name.into()],
-            default_configuration: json!({}),
-            factory: Arc::new(move |_| Box::new(StandIn(kind))),
-        });
+        registry.register(AgentType::plain(name, kind, vec![name.into()], move || {
+            Box::new(StandIn(kind))
+        }));
     }
     registry
 }

@@ -331,7 +331,9 @@ impl AdapterState {
         let mut applied = apply(store, org, &normalised, &mut self.repositories).await;
         if matches!(
             applied,
-            Err(StoreError::NotFound { .. } | StoreError::Invalid { .. })
+            Err(StoreError::NotFound { .. }
+                | StoreError::Invalid { .. }
+                | StoreError::Refused { .. })
         ) && !self.repositories.is_empty()
         {
             // Perhaps a remembered repository row is gone: write it again.
@@ -345,6 +347,7 @@ impl AdapterState {
             Err(
                 error @ (StoreError::NotFound { .. }
                 | StoreError::Invalid { .. }
+                | StoreError::Refused { .. }
                 | StoreError::Conflict { .. }),
             ) => {
                 tracing::warn!(delivery = %delivery.id, %error, "delivery's domain rows not updated");

@@ -4073,6 +4073,12 @@ export interface components {
             kind: components["schemas"]["Kind"];
             capabilities: string[];
             default_configuration: Record<string, unknown>;
+            /**
+             * @description The configuration an agent of the type accepts, as a JSON Schema (draft
+             *     2020-12): its keys, their types, ranges and defaults. Anything else is refused
+             *     with 422 naming the key.
+             */
+            configuration_schema: Record<string, unknown>;
         };
         /** @enum {string} */
         ApprovalChannel: "console" | "api" | "graphql" | "slack";
@@ -4616,6 +4622,12 @@ export interface components {
                 kind: components["schemas"]["Kind"];
                 capabilities: string[];
                 default_configuration: Record<string, unknown>;
+                /**
+                 * @description The configuration an agent of the type accepts, as a JSON Schema (draft
+                 *     2020-12): its keys, their types, ranges and defaults. Anything else is refused
+                 *     with 422 naming the key.
+                 */
+                configuration_schema: Record<string, unknown>;
             }[];
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
