@@ -809,17 +809,24 @@ await step('an incident opened through the API shows its timeline and the rollba
   return `${status}, ${steps} timeline events, rollback waiting for approval`;
 });
 
-await step('a deployment agent is configured with fields of its own: a value the node would drop is refused next to its field, and the node keeps what is saved with its types', async () => {
+await step('a deployment agent is configured with fields built from its schema: a value the schema refuses is shown next to its field, and the node keeps what is saved with its types', async () => {
+  const deployment = (await rest('GET', '/api/agents/types', authed())).json.items.find((item) => item.type === 'deployment');
+  const max = deployment?.configuration_schema?.properties?.healthy_at?.maximum;
+  if (typeof max !== 'number') throw new Error(`the deployment type's schema gives healthy_at no maximum: ${JSON.stringify(deployment?.configuration_schema?.properties?.healthy_at)}`);
   await page.goto(`${origin}/agents/list?new=1`);
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Type').selectOption('deployment');
   await dialog.getByLabel('Name').fill('e2e-deployments');
-  await dialog.getByTestId('deployment-config').waitFor();
-  await dialog.getByLabel('Paths to probe').fill('/\n/api/health');
-  const healthy = dialog.getByLabel('Healthy from (score)');
-  await healthy.fill('150');
+  await dialog.getByTestId('agent-configuration').waitFor();
+  // The form loads with its schema's fields.
+  const healthy = dialog.getByLabel('Healthy at', { exact: true });
+  await healthy.waitFor({ timeout: 10_000 });
+  const paths = dialog.getByRole('group', { name: 'Paths', exact: true });
+  await paths.getByRole('button', { name: 'Add to Paths' }).click();
+  await paths.getByRole('textbox').last().fill('/api/health');
+  await healthy.fill(String(max + 50));
   await dialog.getByRole('button', { name: 'Create and start' }).click();
-  await dialog.getByText('must be from 0 to 100').waitFor({ timeout: 5000 });
+  await dialog.getByText(`must be at most ${max}`, { exact: true }).waitFor({ timeout: 5000 });
   if ((await healthy.getAttribute('aria-invalid')) !== 'true') throw new Error('the score field is not marked invalid');
   const violations = await axe(page);
   await page.screenshot({ path: join(SHOTS, 'agents-deployment-config.png') });
@@ -832,14 +839,17 @@ await step('a deployment agent is configured with fields of its own: a value the
   if (!agent) throw new Error('the agent is not listed by the API');
   // Left out of the rest of the run, which expects no deployment agent.
   await rest('DELETE', `/api/agents/${agent.id}`, authed());
-  const expected = { paths: ['/', '/api/health'], timeout_ms: 10000, slow_ms: 1500, healthy_at: 80, ready_timeout_seconds: 900, ready_poll_ms: 5000 };
-  const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b))));
-  if (sorted(agent.configuration) !== sorted(expected)) throw new Error(`the node keeps ${JSON.stringify(agent.configuration)}`);
+  // The type's defaults with what was typed; an unset (null) value is as good as absent.
+  const defaults = deployment.default_configuration ?? {};
+  const expected = { ...defaults, paths: [...(defaults.paths ?? ['/']), '/api/health'], healthy_at: 80 };
+  const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).filter(([, item]) => item !== null).sort(([a], [b]) => a.localeCompare(b))));
+  if (sorted(agent.configuration) !== sorted(expected)) throw new Error(`the node keeps ${JSON.stringify(agent.configuration)}, not ${sorted(expected)}`);
+  if (JSON.stringify(agent.configuration.paths) !== JSON.stringify(['/', '/api/health'])) throw new Error(`the node probes ${JSON.stringify(agent.configuration.paths)}`);
   return JSON.stringify(agent.configuration);
 });
 
 if (types.includes('code_review')) {
-  await step('a code_review agent\'s model is configured with fields of its own: a budget the node would misread is refused next to its field, the node keeps what is saved with its types, and refuses an api_key or a model address in it (422 naming configuration.llm) keeping what it had', async () => {
+  await step('a code_review agent\'s model is configured with fields built from its schema: a budget the schema refuses is shown next to its field, the node keeps what is saved with its types, and refuses an api_key or a model address in it (422 naming configuration.llm) keeping what it had', async () => {
     const name = 'e2e-reviewer-llm';
     const secret = 'sk-e2e-never-shown-0123456789';
     const find = async () => (await rest('GET', '/api/agents?type=code_review', authed())).json.items.find((item) => item.name === name);
@@ -847,16 +857,21 @@ if (types.includes('code_review')) {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Type').selectOption('code_review');
     await dialog.getByLabel('Name').fill(name);
-    await dialog.getByTestId('llm-config').waitFor();
-    await dialog.getByLabel('Use a language model').uncheck();
-    // The provider and the address are the node's alone: the form offers neither.
-    if (await dialog.getByLabel('Provider').count()) throw new Error('the form offers a provider');
-    if (await dialog.getByLabel('API address').count()) throw new Error('the form offers an address');
-    await dialog.getByLabel('Requests per minute').fill('5');
-    const tokens = dialog.getByLabel('Tokens per day');
+    await dialog.getByTestId('agent-configuration').waitFor();
+    // Unset, the agent's llm is the node's; set here, it has fields of its own.
+    const llm = dialog.getByLabel('LLM', { exact: true });
+    await llm.waitFor({ timeout: 10_000 });
+    await llm.selectOption({ label: 'Set here' });
+    await dialog.getByLabel('Enabled', { exact: true }).selectOption({ label: 'No' });
+    // The provider and the address are the node's alone: the schema offers neither.
+    for (const label of ['Provider', 'API address', 'Base URL', 'API key']) {
+      if (await dialog.getByLabel(label, { exact: true }).count()) throw new Error(`the form offers ${label}`);
+    }
+    await dialog.getByLabel('Requests per minute', { exact: true }).fill('5');
+    const tokens = dialog.getByLabel('Tokens per day', { exact: true });
     await tokens.fill('0');
     await dialog.getByRole('button', { name: 'Create and start' }).click();
-    const refused = dialog.getByText(/^must be 1 or more: for an agent, 0 lets no request through/);
+    const refused = dialog.getByText('must be at least 1', { exact: true });
     await refused.waitFor({ timeout: 5000 });
     if ((await tokens.getAttribute('aria-invalid')) !== 'true') throw new Error('the tokens field is not marked invalid');
     let violations = await axe(page);
@@ -870,14 +885,15 @@ if (types.includes('code_review')) {
     const created = await find();
     if (!created) throw new Error('the agent is not listed by the API');
     const expected = { enabled: false, tokens_per_day: 50000, requests_per_minute: 5 };
-    const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b))));
+    // An unset (null) key is as good as absent.
+    const sorted = (value) => JSON.stringify(Object.fromEntries(Object.entries(value ?? {}).filter(([, item]) => item !== null).sort(([a], [b]) => a.localeCompare(b))));
     try {
       if (sorted(created.configuration.llm) !== sorted(expected)) throw new Error(`the node keeps llm ${JSON.stringify(created.configuration.llm)}`);
       if (created.configuration.post !== 'approval' || created.configuration.max_comments !== 30) throw new Error(`the node keeps ${JSON.stringify(created.configuration)}`);
       // A key put there through the API: the agent would ignore the whole llm for it, so
       // the node refuses it naming the object, and keeps what it had.
       const patched = await rest('PATCH', `/api/agents/${created.id}`, { ...authed(), body: { configuration: { ...created.configuration, llm: { ...created.configuration.llm, api_key: secret } } } });
-      if (patched.status !== 422 || patched.json?.field !== 'configuration.llm') throw new Error(`PATCH with an api_key answered ${patched.status} ${JSON.stringify(patched.json)}`);
+      if (patched.status !== 422 || patched.json?.field !== 'configuration.llm.api_key') throw new Error(`PATCH with an api_key answered ${patched.status} ${JSON.stringify(patched.json)}`);
       if (JSON.stringify(patched.json).includes(secret)) throw new Error('the refusal repeats the key');
       const redirected = await rest('PATCH', `/api/agents/${created.id}`, { ...authed(), body: { configuration: { ...created.configuration, llm: { ...created.configuration.llm, base_url: 'http://127.0.0.1:9/v1' } } } });
       if (redirected.status !== 422 || !String(redirected.json?.detail).includes('llm.base_url')) throw new Error(`PATCH with a model address answered ${redirected.status} ${JSON.stringify(redirected.json)}`);

@@ -224,10 +224,9 @@ impl RoutedEvent {
         self.payload.as_ref().map(|payload| &payload.event)
     }
 
-    /// The id of the row the event brought up to date, when it is of `kind`
-    /// (`pull_request`, `deployment`, `figma_file`, `repository`).
-    pub fn resource(&self, kind: &str) -> Option<uuid::Uuid> {
-        (self.row.resource_type.as_deref() == Some(kind))
+    /// The id of the row the event brought up to date, when it is of `kind`.
+    pub fn resource(&self, kind: companyos_store::ResourceKind) -> Option<uuid::Uuid> {
+        (self.row.resource_type == Some(kind))
             .then_some(self.row.resource_id)
             .flatten()
     }

@@ -155,7 +155,9 @@ impl AnalyzePr {
         Some(AnalyzePr {
             repository,
             number,
-            pull_request_id: event.resource("pull_request").map(PullRequestId),
+            pull_request_id: event
+                .resource(companyos_store::ResourceKind::PullRequest)
+                .map(PullRequestId),
             head_sha: pull_request.head.as_ref().and_then(|head| head.sha.clone()),
             title: pull_request.title.clone(),
             html_url: pull_request.html_url.clone(),
@@ -791,7 +793,7 @@ async fn record_posted(ctx: &TaskContext, task: &AgentTask, post: &PostReview, r
         event_source: "audit".into(),
         actor_type: Some(actor_type),
         actor_id: Some(actor_id),
-        resource_type: Some("pull_request".into()),
+        resource_type: Some(companyos_store::ResourceKind::PullRequest),
         resource_id: post.pull_request_id.map(|id| id.0),
         metadata: json!({
             "summary": format!(

@@ -384,7 +384,7 @@ async fn timeline(
                 event_source: "companyos".into(),
                 actor_type: Some(EventActorType::Agent),
                 actor_id: Some(ctx.agent.id.0),
-                resource_type: Some("agent_task".into()),
+                resource_type: Some(companyos_store::ResourceKind::AgentTask),
                 resource_id: Some(incident.id.0),
                 metadata,
             },

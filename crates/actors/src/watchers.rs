@@ -26,7 +26,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use companyos_integrations::normalise::DomainEvent;
-use companyos_store::{AgentTask, DeploymentId, FigmaFileId, NewTask, Service, SocialPlatform};
+use companyos_store::{
+    AgentTask, DeploymentId, FigmaFileId, NewTask, ResourceKind, Service, SocialPlatform,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -209,7 +211,7 @@ impl ServiceWatcher {
                 },
             ) => {
                 let reference = DeploymentRef {
-                    deployment_id: event.resource("deployment").map(DeploymentId),
+                    deployment_id: event.resource(ResourceKind::Deployment).map(DeploymentId),
                     vercel_deployment_id: deployment.id.clone(),
                     url: deployment.url.clone(),
                     project: deployment.name.clone(),
@@ -251,7 +253,7 @@ impl ServiceWatcher {
                 }
                 let input = GenerateCode {
                     event_id: Some(event_id),
-                    figma_file_id: event.resource("figma_file").map(FigmaFileId),
+                    figma_file_id: event.resource(ResourceKind::FigmaFile).map(FigmaFileId),
                     file_key: file.file_key.clone(),
                     created_components: file.created_components.clone(),
                     modified_components: file.modified_components.clone(),

@@ -21,7 +21,7 @@ pub(crate) struct Audit {
     /// `task.approved`, `integration.connected`, `agent.created`, …
     pub action: &'static str,
     /// `agent_task`, `integration`, `agent`.
-    pub resource_type: &'static str,
+    pub resource_type: companyos_store::ResourceKind,
     pub resource_id: uuid::Uuid,
     /// What was done, as a sentence without the member (the trail adds who).
     pub what: String,
@@ -43,7 +43,7 @@ pub(crate) async fn record(state: &AppState, access: &OrgAccess, audit: Audit) {
         event_source: SOURCE.to_owned(),
         actor_type: Some(EventActorType::User),
         actor_id: Some(access.user.0),
-        resource_type: Some(audit.resource_type.to_owned()),
+        resource_type: Some(audit.resource_type),
         resource_id: Some(audit.resource_id),
         metadata: json!({
             "summary": format!("{name} {}", audit.what),

@@ -75,6 +75,11 @@ macro_rules! view {
     (@field $value:expr, $convert:path) => { $convert($value) };
 }
 
+/// The kind of row an event is about, as the wire names it.
+fn resource_name(kind: Option<store::ResourceKind>) -> Option<String> {
+    kind.map(|kind| kind.as_str().to_owned())
+}
+
 /// An optional enum of the store as its mirror.
 fn mirrored<T, U: From<T>>(value: Option<T>) -> Option<U> {
     value.map(U::from)
@@ -460,7 +465,8 @@ view! {
         event_source: String,
         actor_type: Option<EventActorType> [mirrored],
         actor_id: Option<uuid::Uuid>,
-        resource_type: Option<String>,
+        /// The kind of row `resource_id` names (`deployment`, `pull_request`, …).
+        resource_type: Option<String> [resource_name],
         resource_id: Option<uuid::Uuid>,
         /// The normalised event (`kind` names its shape) with its delivery.
         #[schema(value_type = Object)]

@@ -27,7 +27,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use companyos_store::{DeploymentId, OrgId, PullRequestId, RepositoryId, TaskId, TaskStatus};
+use companyos_store::{
+    DeploymentId, OrgId, PullRequestId, RepositoryId, ResourceKind, TaskId, TaskStatus,
+};
 use companyos_supervisors::RuntimeEvent;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -38,6 +40,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::live::{Binding, Closing};
 use crate::rbac::{ORGANIZATION_HEADER, Org, Permission, parse_organization};
+use crate::views;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
@@ -333,15 +336,18 @@ async fn push(
         RuntimeEvent::EventCreated { event: stored } => {
             let kind = stored.event_type.as_str();
             let mut messages = Vec::new();
-            if kind.starts_with("deployment.") && wants("deployments") {
+            if stored.resource_type == Some(ResourceKind::Deployment) && wants("deployments") {
                 let row = match stored.resource_id.map(DeploymentId) {
                     Some(id) => state.store.deployments().get(org, id).await.ok(),
                     None => None,
                 };
-                let data = row.map_or_else(|| json!(stored), |row| json!(row));
+                let data = row.map_or_else(
+                    || json!(views::Event::from((**stored).clone())),
+                    |row| json!(views::Deployment::from(row)),
+                );
                 messages.push(json!({"event": kind, "data": data}));
             }
-            if kind.starts_with("pull_request.") && wants("pull_requests") {
+            if stored.resource_type == Some(ResourceKind::PullRequest) && wants("pull_requests") {
                 let row = match stored.resource_id.map(PullRequestId) {
                     Some(id) => state.store.pull_requests().get(org, id).await.ok(),
                     None => None,
@@ -352,12 +358,17 @@ async fn push(
                     (Some(_), None) => false,
                 };
                 if in_scope {
-                    let data = row.map_or_else(|| json!(stored), |row| json!(row));
+                    let data = row.map_or_else(
+                        || json!(views::Event::from((**stored).clone())),
+                        |row| json!(views::PullRequest::from(row)),
+                    );
                     messages.push(json!({"event": kind, "data": data}));
                 }
             }
             if wants("events") {
-                messages.push(json!({"event": event.name(), "data": stored}));
+                messages.push(
+                    json!({"event": event.name(), "data": views::Event::from((**stored).clone())}),
+                );
             }
             messages
         }
@@ -368,7 +379,7 @@ async fn push(
 /// The task's row, or what the event says of it when the row is gone.
 async fn task_data(state: &AppState, org: OrgId, task: TaskId, status: TaskStatus) -> Value {
     match state.store.tasks().get(org, task).await {
-        Ok(row) => json!(row),
+        Ok(row) => json!(views::AgentTask::from(row)),
         Err(_) => json!({"id": task, "status": status}),
     }
 }

@@ -17,11 +17,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{
-    Caller, Server, approve, create_task, serve_node, serve_node_with_llm, task, task_where,
-    tasks_of,
+    Caller, Server, approve, create_task, fixture, serve_node, serve_node_with_llm, task,
+    task_where, tasks_of,
 };
 use companyos_api::WebhookConfig;
-use companyos_integrations::webhooks::{slack_signature, vercel_signature};
+use companyos_integrations::webhooks::slack_signature;
 use companyos_store::Service;
 use companyos_store::testing::{TestDb, until};
 use companyos_supervisors::AgentTypeRegistry;
@@ -38,14 +38,6 @@ companyos_store::contract_tests!(
     a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on,
     a_model_reads_the_error_block_and_changes_the_cause_only_with_evidence,
 );
-
-fn fixtures() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn fixture(path: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(fixtures().join(path)).expect("fixture")).expect("json")
-}
 
 /// The fixture's failed deployment.
 const FAILED: &str = "dpl_2euZBFqxYdDMDMqkJ3o4kXcSWpGQ";
@@ -171,39 +163,6 @@ async fn github_deployments() -> MockServer {
     github
 }
 
-async fn deliver_vercel(server: &Server, path: &str, payload: &Value) {
-    let body = serde_json::to_vec(payload).expect("body");
-    let response = server
-        .client
-        .post(format!("{}{path}", server.base))
-        .header("content-type", "application/json")
-        .header(
-            "x-vercel-signature",
-            vercel_signature(b"vercel-secret", &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("deliver");
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-}
-
-/// Connects Vercel with `token` and the signing secret `vercel-secret`: the answer, and
-/// the path of the webhook URL it gives.
-async fn connect_vercel(server: &Server, owner: &Caller, token: &str) -> (Value, String) {
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/vercel/connect",
-            owner,
-            Some(json!({"credentials": {"token": token}, "webhook_secret": "vercel-secret"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
-    (connected, hook)
-}
-
 async fn started_types(connected: &Value) -> Vec<String> {
     connected["agents_started"]
         .as_array()
@@ -271,7 +230,9 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Connecting Vercel starts its watcher and a deployment agent.
-    let (connected, hook) = connect_vercel(&server, &owner, "vercel_the_integrations_own").await;
+    let (connected, hook) = server
+        .connect_vercel(&owner, "vercel_the_integrations_own")
+        .await;
     assert_eq!(
         started_types(&connected).await,
         ["vercel_watcher", "deployment"]
@@ -293,7 +254,7 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
     succeeded["id"] = json!("whd_healthy");
     succeeded["payload"]["deployment"]["id"] = json!(healthy_id);
     succeeded["payload"]["deployment"]["url"] = json!(healthy.uri());
-    deliver_vercel(&server, &hook, &succeeded).await;
+    server.deliver_vercel(&hook, &succeeded).await;
     let checked = task(&server, &owner, "check_deployment", "completed").await;
     assert_eq!(checked["output_data"]["health_score"], 100, "{checked}");
     assert_eq!(checked["output_data"]["probes"][0]["status"], 200);
@@ -320,7 +281,7 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         succeeded["id"] = json!(format!("whd_{vercel_id}"));
         succeeded["payload"]["deployment"]["id"] = json!(vercel_id);
         succeeded["payload"]["deployment"]["url"] = json!(site.uri());
-        deliver_vercel(&server, &hook, &succeeded).await;
+        server.deliver_vercel(&hook, &succeeded).await;
         let done = task_where(&server, &owner, "check_deployment", "completed", |task| {
             task["input_data"]["vercel_deployment_id"] == vercel_id
         })
@@ -342,7 +303,7 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
 
     // A failed deployment is analysed from its build's events.
     let failed = fixture("vercel/deployment.error.json");
-    deliver_vercel(&server, &hook, &failed).await;
+    server.deliver_vercel(&hook, &failed).await;
     let analysed = task(&server, &owner, "analyze_deployment_failure", "completed").await;
     let output = &analysed["output_data"];
     assert_eq!(output["cause"], "dependency_install", "{output}");
@@ -912,7 +873,7 @@ async fn a_pipeline_resumes_at_its_step_and_a_failed_monitor_ends_in_a_resolved_
     .await;
     let (owner, org) = server.owner("owner@pipeline.example", "Pipeline").await;
     let owner = Caller::new(&owner, &org);
-    connect_vercel(&server, &owner, "vercel_token").await;
+    server.connect_vercel(&owner, "vercel_token").await;
     let deployer = agent_of_type(&server, &owner, "deployment").await;
     let (status, body) = server
         .call(
@@ -1048,14 +1009,14 @@ async fn a_delivery_the_store_cannot_keep_is_malformed_and_the_rest_go_on(db: &T
     .await;
     let (owner, org) = server.owner("owner@nul.example", "Nul").await;
     let owner = Caller::new(&owner, &org);
-    let (_, hook) = connect_vercel(&server, &owner, "vercel_nul").await;
+    let (_, hook) = server.connect_vercel(&owner, "vercel_nul").await;
     let mut poisoned = fixture("vercel/deployment.succeeded.json");
     poisoned["id"] = json!("whd_nul");
     poisoned["payload"]["deployment"]["name"] = json!("my\u{0}app");
-    deliver_vercel(&server, &hook, &poisoned).await;
+    server.deliver_vercel(&hook, &poisoned).await;
     let mut clean = fixture("vercel/deployment.succeeded.json");
     clean["id"] = json!("whd_clean_after_nul");
-    deliver_vercel(&server, &hook, &clean).await;
+    server.deliver_vercel(&hook, &clean).await;
 
     let org_id: companyos_store::OrgId = org.parse().expect("org id");
     let integration = db
@@ -1179,8 +1140,10 @@ async fn a_model_reads_the_error_block_and_changes_the_cause_only_with_evidence(
     .await;
     let (owner, org) = server.owner("owner@build.example", "Build").await;
     let owner = Caller::new(&owner, &org);
-    let (_, hook) = connect_vercel(&server, &owner, "vercel_build").await;
-    deliver_vercel(&server, &hook, &fixture("vercel/deployment.error.json")).await;
+    let (_, hook) = server.connect_vercel(&owner, "vercel_build").await;
+    server
+        .deliver_vercel(&hook, &fixture("vercel/deployment.error.json"))
+        .await;
     let analysed = task(&server, &owner, "analyze_deployment_failure", "completed").await;
     let output = &analysed["output_data"];
     assert_eq!(output["cause"], "build_error", "{output}");

@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Caller, Server, serve, serve_with, token};
+use common::{Caller, Server, Socket, graphql_ws, serve, serve_with, token};
 use companyos_api::WebhookConfig;
 use companyos_api::oauth::GitHubOAuth;
 use companyos_integrations::webhooks::twitter_crc_response;
@@ -22,7 +22,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -637,9 +636,6 @@ async fn logout_ends_the_sessions_access_tokens(db: &TestDb) {
     server.stop().await;
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn ws(server: &Server, access: &str, org: &str) -> Socket {
     let url = format!(
         "{}/ws?organization_id={org}&token={access}",
@@ -660,29 +656,6 @@ async fn close_code(socket: &mut Socket) -> u16 {
             other => panic!("no close frame: {other:?}"),
         }
     }
-}
-
-async fn graphql_ws(server: &Server, access: &str) -> Socket {
-    let mut request = format!("{}/graphql/ws", server.base.replace("http", "ws"))
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("protocol"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {access}")}});
-    socket
-        .send(Message::Text(init.to_string().into()))
-        .await
-        .expect("init");
-    match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
-        Ok(Some(Ok(Message::Text(text)))) => assert!(text.contains("connection_ack"), "{text}"),
-        other => panic!("no ack: {other:?}"),
-    }
-    socket
 }
 
 async fn live_connections_follow_the_token_and_the_membership(db: &TestDb) {

@@ -6,12 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Caller, Server, serve, wait_for_task};
+use common::{Caller, Server, Socket, graphql_ws, serve, wait_for_task};
 use companyos_store::testing::TestDb;
-use companyos_store::{
-    DeploymentState, DeploymentSync, NewEvent, OrgId, PullRequestState, PullRequestSync,
-    RepositorySync,
-};
 use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -22,9 +18,6 @@ companyos_store::contract_tests!(
     channels_push_the_organizations_events,
     the_handshake_needs_a_token_and_a_membership,
 );
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(server: &Server, token: &str, org: &str) -> Socket {
     let url = format!(
@@ -156,56 +149,62 @@ async fn channels_push_the_organizations_events(db: &TestDb) {
     let disabled = until(&mut socket, "agent.status_changed").await;
     assert_eq!(disabled["data"]["agent_id"], agent["id"]);
 
-    // A stored event reaches the deployments channel with the deployment's row, and the
-    // events channel as event.created.
-    let org_id = OrgId(org.parse().expect("uuid"));
-    let deployment = db
-        .store
-        .deployments()
-        .upsert(
-            org_id,
-            DeploymentSync {
-                vercel_deployment_id: "dpl_9".into(),
-                project_name: "web".into(),
-                url: "web-9.vercel.app".into(),
-                state: DeploymentState::Ready,
-                environment: None,
-                commit_sha: None,
-                branch: None,
-                metadata: json!({}),
-                ready_at: None,
-            },
-        )
-        .await
-        .expect("deployment");
-    let event = db
-        .store
-        .events()
-        .record(
-            org_id,
-            NewEvent {
-                event_type: "deployment.ready".into(),
-                event_source: "vercel".into(),
-                actor_type: None,
-                actor_id: None,
-                resource_type: Some("deployment".into()),
-                resource_id: Some(deployment.id.0),
-                metadata: json!({}),
-            },
-        )
-        .await
-        .expect("event");
-    server
-        .runtime
-        .route_event(org_id, event.id)
-        .await
-        .expect("routed");
-    let ready = until(&mut socket, "deployment.ready").await;
-    assert_eq!(ready["data"]["project_name"], "web", "{ready}");
-    let created = until(&mut socket, "event.created").await;
-    assert_eq!(created["data"]["id"], json!(event.id), "{created}");
+    // A Vercel delivery, through the adapter, reaches the deployments channel with the
+    // deployment's view, the events channel as event.created, and a GraphQL subscriber.
+    let mut subscriber = graphql_ws(&server, &owner).await;
+    send(
+        &mut subscriber,
+        json!({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription { deploymentStatusChanged { projectName state vercelDeploymentId } }"
+        }}),
+    )
+    .await;
+    // The subscription is in place once the node has answered something after it.
+    send(&mut subscriber, json!({"type": "ping"})).await;
+    loop {
+        let message = next(&mut subscriber).await;
+        if message["type"] == "pong" {
+            break;
+        }
+    }
+    let (_, hook) = server.connect_vercel(&caller, "vercel-token").await;
+    let succeeded = common::fixture("vercel/deployment.succeeded.json");
+    server.deliver_vercel(&hook, &succeeded).await;
+    let ready = until(&mut socket, "vercel.deployment.succeeded").await;
+    assert_eq!(ready["data"]["project_name"], "my-app", "{ready}");
+    assert_eq!(
+        ready["data"]["vercel_deployment_id"], succeeded["payload"]["deployment"]["id"],
+        "{ready}"
+    );
+    assert!(
+        ready["data"].get("metadata").is_some(),
+        "the deployment's view: {ready}"
+    );
+    let created = loop {
+        let created = until(&mut socket, "event.created").await;
+        if created["data"]["event_type"] == "vercel.deployment.succeeded" {
+            break created;
+        }
+    };
+    assert_eq!(created["data"]["resource_type"], "deployment", "{created}");
+    let pushed = loop {
+        let message = next(&mut subscriber).await;
+        if message["type"] == "next" {
+            break message;
+        }
+    };
+    assert_eq!(
+        pushed["payload"]["data"]["deploymentStatusChanged"]["vercelDeploymentId"],
+        succeeded["payload"]["deployment"]["id"],
+        "{pushed}"
+    );
+    assert_eq!(
+        pushed["payload"]["data"]["deploymentStatusChanged"]["projectName"], "my-app",
+        "{pushed}"
+    );
 
-    // Pull requests of one repository only, when asked so.
+    // Pull requests of one repository only, when asked so: GitHub deliveries, through the
+    // adapter, for two repositories.
     send(
         &mut socket,
         json!({"type": "subscribe", "channel": "pull_requests", "repoId": "nope"}),
@@ -216,84 +215,66 @@ async fn channels_push_the_organizations_events(db: &TestDb) {
         reply = next(&mut socket).await;
     }
     assert_eq!(reply["type"], "error", "{reply}");
-    let mut repositories = Vec::new();
-    for (github_id, name) in [(1, "web"), (2, "api")] {
-        repositories.push(
-            db.store
-                .repositories()
-                .upsert(
-                    org_id,
-                    RepositorySync {
-                        github_id,
-                        name: name.into(),
-                        full_name: format!("acme/{name}"),
-                        default_branch: "main".into(),
-                        visibility: None,
-                        metadata: json!({}),
-                    },
-                )
-                .await
-                .expect("repository"),
-        );
+    let (status, connected) = server
+        .call(
+            Method::POST,
+            "/api/integrations/github/connect",
+            &caller,
+            Some(json!({"credentials": {"token": "ghp_live"}, "webhook_secret": "live-secret"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let github = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
+    let opened = common::fixture("github/pull_request/opened.payload.json");
+    let in_repository = |repository: i64, name: &str, number: i64| {
+        let mut payload = opened.clone();
+        payload["repository"]["id"] = json!(repository);
+        payload["repository"]["name"] = json!(name);
+        payload["repository"]["full_name"] = json!(format!("acme/{name}"));
+        payload["number"] = json!(number);
+        payload["pull_request"]["number"] = json!(number);
+        payload["pull_request"]["id"] = json!(repository * 1000 + number);
+        serde_json::to_vec(&payload).expect("payload")
+    };
+    let status = server
+        .deliver_github(
+            &github,
+            b"live-secret",
+            "d-web-1",
+            in_repository(1, "web", 1),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    while until(&mut socket, "event.created").await["data"]["event_type"] != "pull_request.opened" {
     }
+    let (_, repositories) = server
+        .call(Method::GET, "/api/repositories", &caller, None)
+        .await;
+    let web = repositories["items"]
+        .as_array()
+        .expect("repositories")
+        .iter()
+        .find(|repository| repository["name"] == "web")
+        .unwrap_or_else(|| panic!("web in {repositories}"))["id"]
+        .clone();
     subscribe(
         &mut socket,
-        json!({"type": "subscribe", "channel": "pull_requests", "repoId": repositories[1].id}),
+        json!({"type": "subscribe", "channel": "pull_requests", "repoId": web}),
     )
     .await;
-    for (index, repository) in repositories.iter().enumerate() {
-        let pull_request = db
-            .store
-            .pull_requests()
-            .upsert(
-                org_id,
-                PullRequestSync {
-                    repository_id: repository.id,
-                    github_id: 100 + index as i64,
-                    number: index as i32 + 1,
-                    title: format!("change {index}"),
-                    body: None,
-                    state: PullRequestState::Open,
-                    author_github_id: None,
-                    base_branch: None,
-                    head_branch: None,
-                    draft: false,
-                    mergeable: None,
-                    metadata: json!({}),
-                    opened_at: None,
-                    closed_at: None,
-                    merged_at: None,
-                },
-            )
-            .await
-            .expect("pull request");
-        let event = db
-            .store
-            .events()
-            .record(
-                org_id,
-                NewEvent {
-                    event_type: "pull_request.opened".into(),
-                    event_source: "github".into(),
-                    actor_type: None,
-                    actor_id: None,
-                    resource_type: Some("pull_request".into()),
-                    resource_id: Some(pull_request.id.0),
-                    metadata: json!({}),
-                },
-            )
-            .await
-            .expect("event");
-        server
-            .runtime
-            .route_event(org_id, event.id)
-            .await
-            .expect("routed");
+    for (delivery, body) in [
+        ("d-api-1", in_repository(2, "api", 1)),
+        ("d-web-2", in_repository(1, "web", 2)),
+    ] {
+        let status = server
+            .deliver_github(&github, b"live-secret", delivery, body)
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
     }
     let opened = until(&mut socket, "pull_request.opened").await;
     assert_eq!(
-        opened["data"]["repository_id"],
-        json!(repositories[1].id),
+        (&opened["data"]["repository_id"], &opened["data"]["number"]),
+        (&web, &json!(2)),
         "only the asked repository: {opened}"
     );
 

@@ -244,7 +244,7 @@ impl Deliveries<'_> {
                 .bind(&event.event_source)
                 .bind(event.actor_type)
                 .bind(event.actor_id)
-                .bind(&event.resource_type)
+                .bind(event.resource_type)
                 .bind(event.resource_id)
                 .bind(Json(&event.metadata))
                 .bind(at)

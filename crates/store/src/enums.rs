@@ -83,6 +83,17 @@ macro_rules! string_enum {
 }
 
 string_enum! {
+    /// What an event is about: the kind of row its `resource_id` names.
+    ResourceKind {
+        Repository => "repository",
+        PullRequest => "pull_request",
+        Deployment => "deployment",
+        FigmaFile => "figma_file",
+        Agent => "agent",
+        AgentTask => "agent_task",
+        Integration => "integration",
+    }
+
     /// A user's instance-wide role (the seed's `users.role`).
     UserRole { Admin => "admin", Member => "member", Viewer => "viewer" }
 

@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::Store;
-use crate::enums::EventActorType;
+use crate::enums::{EventActorType, ResourceKind};
 use crate::error::StoreError;
 use crate::ids::{EventId, OrgId};
 use crate::page::{Cursor, Page, PageRequest};
@@ -21,7 +21,7 @@ pub struct Event {
     pub event_source: String,
     pub actor_type: Option<EventActorType>,
     pub actor_id: Option<Uuid>,
-    pub resource_type: Option<String>,
+    pub resource_type: Option<ResourceKind>,
     pub resource_id: Option<Uuid>,
     #[sqlx(json)]
     pub metadata: Value,
@@ -46,7 +46,7 @@ pub struct NewEvent {
     pub event_source: String,
     pub actor_type: Option<EventActorType>,
     pub actor_id: Option<Uuid>,
-    pub resource_type: Option<String>,
+    pub resource_type: Option<ResourceKind>,
     pub resource_id: Option<Uuid>,
     pub metadata: Value,
 }
@@ -81,7 +81,7 @@ impl Events<'_> {
             .bind(&new.event_source)
             .bind(new.actor_type)
             .bind(new.actor_id)
-            .bind(&new.resource_type)
+            .bind(new.resource_type)
             .bind(new.resource_id)
             .bind(Json(&new.metadata))
             .bind(self.store.now())

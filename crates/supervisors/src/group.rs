@@ -302,7 +302,7 @@ impl KindState {
                     event_source: "supervisor".into(),
                     actor_type: Some(EventActorType::System),
                     actor_id: None,
-                    resource_type: Some("agent".into()),
+                    resource_type: Some(companyos_store::ResourceKind::Agent),
                     resource_id: Some(agent.0),
                     metadata: json!({
                         "reason": reason,

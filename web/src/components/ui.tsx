@@ -276,7 +276,7 @@ export function Field({ label, error, hint, children, htmlFor }: { label: string
 const CONTROL = 'w-full rounded-md border border-line bg-panel px-2.5 py-1.5 text-[13px] text-fg placeholder:text-muted/80 focus:border-ring focus:outline-none focus:ring-2 focus:ring-ring/30';
 
 export function Input({ invalid, className, ...rest }: InputHTMLAttributes<HTMLInputElement> & { invalid?: boolean }) {
-  return <input {...rest} aria-invalid={invalid || undefined} aria-describedby={invalid && rest.id ? `${rest.id}-error` : undefined} className={cx(CONTROL, invalid && 'border-red-500', className)} />;
+  return <input {...rest} aria-invalid={invalid || undefined} aria-describedby={rest['aria-describedby'] ?? (invalid && rest.id ? `${rest.id}-error` : undefined)} className={cx(CONTROL, invalid && 'border-red-500', className)} />;
 }
 
 export function Select({ invalid, className, children, ...rest }: SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }) {

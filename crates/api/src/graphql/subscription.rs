@@ -5,7 +5,7 @@
 
 use async_graphql::{Context, ID, Subscription as SubscriptionObject};
 use companyos_store::{
-    DeploymentId, OrgId, PullRequestId, RepositoryId, TaskStatus as StoreTaskStatus,
+    DeploymentId, OrgId, PullRequestId, RepositoryId, ResourceKind, TaskStatus as StoreTaskStatus,
 };
 use companyos_supervisors::RuntimeEvent;
 use futures::{Stream, StreamExt};
@@ -95,7 +95,7 @@ impl Subscription {
                 let RuntimeEvent::EventCreated { event } = event else {
                     return None;
                 };
-                if !event.event_type.starts_with("deployment.") {
+                if event.resource_type != Some(ResourceKind::Deployment) {
                     return None;
                 }
                 let id = DeploymentId(event.resource_id?);
@@ -132,7 +132,7 @@ impl Subscription {
                 let RuntimeEvent::EventCreated { event } = event else {
                     return None;
                 };
-                if !event.event_type.starts_with("pull_request.") {
+                if event.resource_type != Some(ResourceKind::PullRequest) {
                     return None;
                 }
                 let id = PullRequestId(event.resource_id?);

@@ -352,6 +352,8 @@ impl From<store::Repository> for Repository {
 #[derive(SimpleObject)]
 pub struct Deployment {
     pub id: ID,
+    /// Vercel's id of the deployment.
+    pub vercel_deployment_id: String,
     pub project_name: String,
     pub url: String,
     pub state: DeploymentState,
@@ -367,6 +369,7 @@ impl From<store::Deployment> for Deployment {
     fn from(row: store::Deployment) -> Deployment {
         Deployment {
             id: ID(row.id.to_string()),
+            vercel_deployment_id: row.vercel_deployment_id,
             project_name: row.project_name,
             url: row.url,
             state: row.state.into(),
@@ -426,7 +429,7 @@ impl From<store::Event> for Event {
             id: ID(row.id.to_string()),
             event_type: row.event_type,
             event_source: row.event_source,
-            resource_type: row.resource_type,
+            resource_type: row.resource_type.map(|kind| kind.as_str().to_owned()),
             resource_id: row.resource_id.map(|id| ID(id.to_string())),
             metadata: Json(row.metadata),
             created_at: row.created_at,

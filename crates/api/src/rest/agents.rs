@@ -317,7 +317,7 @@ async fn agent_audit(
 ) {
     let audit = Audit {
         action,
-        resource_type: "agent",
+        resource_type: companyos_store::ResourceKind::Agent,
         resource_id: agent.id.0,
         what: format!("{verb} the {} agent {:?}", agent.agent_type, agent.name),
         via: "console",
@@ -362,7 +362,7 @@ pub(crate) async fn task_audit(
 ) {
     let audit = Audit {
         action,
-        resource_type: "agent_task",
+        resource_type: companyos_store::ResourceKind::AgentTask,
         resource_id: task.id.0,
         what: format!("{verb} the {} task {}", task.task_type, task.id),
         via,

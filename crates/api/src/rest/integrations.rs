@@ -254,7 +254,7 @@ async fn connect(
     }
     let audit = crate::audit::Audit {
         action: "integration.connected",
-        resource_type: "integration",
+        resource_type: companyos_store::ResourceKind::Integration,
         resource_id: integration.id.0,
         what: format!(
             "{} {service}",
@@ -353,7 +353,7 @@ async fn disconnect(
     adapters_changed(&state, access.organization).await;
     let audit = crate::audit::Audit {
         action: "integration.disconnected",
-        resource_type: "integration",
+        resource_type: companyos_store::ResourceKind::Integration,
         resource_id: integration.id.0,
         what: format!("disconnected {service}"),
         via: "console",

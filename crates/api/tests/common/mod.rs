@@ -59,20 +59,30 @@ pub fn executors() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
         if kind == AgentKind::Executor {
-            registry.register(AgentType::plain(name, kind, vec![name.into()], move || {
-                Box::new(StandIn(kind))
-            }));
+            registry.register(stand_in(name, kind));
         }
     }
     registry
 }
 
+/// A stand-in for the shipped type `name`: it accepts that type's configuration (what
+/// the routes that start it write) and finishes every task.
+fn stand_in(name: &str, kind: AgentKind) -> AgentType {
+    let shipped = AgentTypeRegistry::builtin();
+    let mut stand_in = AgentType::plain(name, kind, vec![name.into()], move || {
+        Box::new(StandIn(kind))
+    });
+    if let Some(real) = shipped.get(name) {
+        stand_in.configuration = real.configuration.clone();
+        stand_in.factory = Arc::new(move |_| Ok(Box::new(StandIn(kind))));
+    }
+    stand_in
+}
+
 pub fn registry() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
-        registry.register(AgentType::plain(name, kind, vec![name.into()], move || {
-            Box::new(StandIn(kind))
-        }));
+        registry.register(stand_in(name, kind));
     }
     registry
 }
@@ -235,7 +245,82 @@ impl Caller {
     }
 }
 
+/// A WebSocket to the node.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws connection to `/graphql/ws` signed in with `access`,
+/// acknowledged.
+pub async fn graphql_ws(server: &Server, access: &str) -> Socket {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let mut request = format!("{}/graphql/ws", server.base.replace("http", "ws"))
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("protocol"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {access}")}});
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .expect("init");
+    match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        Ok(Some(Ok(Message::Text(text)))) => assert!(text.contains("connection_ack"), "{text}"),
+        other => panic!("no ack: {other:?}"),
+    }
+    socket
+}
+
+/// A vendor's payload from the project's fixtures (`fixtures/<path>`).
+pub fn fixture(path: &str) -> Value {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path);
+    serde_json::from_slice(&std::fs::read(&file).expect("fixture")).expect("json")
+}
+
 impl Server {
+    /// Connects Vercel with `token` and the signing secret `vercel-secret`: the answer,
+    /// and the path of the webhook URL it gives.
+    pub async fn connect_vercel(&self, owner: &Caller, token: &str) -> (Value, String) {
+        let (status, connected) = self
+            .call(
+                Method::POST,
+                "/api/integrations/vercel/connect",
+                owner,
+                Some(json!({"credentials": {"token": token}, "webhook_secret": "vercel-secret"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{connected}");
+        let hook = connected["webhook_url"].as_str().expect("url")[self.base.len()..].to_owned();
+        (connected, hook)
+    }
+
+    /// Delivers `payload` to the Vercel webhook at `path`, signed as Vercel signs.
+    pub async fn deliver_vercel(&self, path: &str, payload: &Value) {
+        let body = serde_json::to_vec(payload).expect("body");
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header(
+                "x-vercel-signature",
+                companyos_integrations::webhooks::vercel_signature(b"vercel-secret", &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("deliver");
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+
     pub async fn stop(&self) {
         self.runtime.shutdown().await;
     }

@@ -1723,7 +1723,7 @@ fn event(event_type: &str) -> NewEvent {
         event_source: "github".into(),
         actor_type: Some(EventActorType::Webhook),
         actor_id: None,
-        resource_type: Some("pull_request".into()),
+        resource_type: Some(ResourceKind::PullRequest),
         resource_id: None,
         metadata: json!({"number": 1}),
     }

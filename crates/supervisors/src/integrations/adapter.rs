@@ -366,7 +366,7 @@ impl AdapterState {
             event_source: self.service.as_str().to_owned(),
             actor_type: Some(EventActorType::Webhook),
             actor_id: None,
-            resource_type: resource.map(|(kind, _)| kind.to_owned()),
+            resource_type: resource.map(|(kind, _)| kind),
             resource_id: resource.map(|(_, id)| id),
             metadata,
         };

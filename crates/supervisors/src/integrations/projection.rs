@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use companyos_integrations::normalise::{self, DomainEvent, Normalised};
 use companyos_store::{
     DeploymentState, DeploymentSync, FigmaFileSync, OrgId, PullRequestSync, RepositorySync,
-    RepositoryVisibility, ReviewStatus, Store, StoreError,
+    RepositoryVisibility, ResourceKind, ReviewStatus, Store, StoreError,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -67,7 +67,7 @@ pub(super) async fn apply(
     org: OrgId,
     normalised: &Normalised,
     known: &mut RepositoryCache,
-) -> Result<Option<(&'static str, Uuid)>, StoreError> {
+) -> Result<Option<(ResourceKind, Uuid)>, StoreError> {
     let repository = |repository: &Option<normalise::Repository>| -> Option<RepositorySync> {
         let repository = repository.as_ref()?;
         let full_name = repository.full_name.clone()?;
@@ -116,7 +116,7 @@ pub(super) async fn apply(
                     .and_then(|number| i32::try_from(number).ok()),
                 pull_request.title.clone(),
             ) else {
-                return Ok(Some(("repository", repository.id.0)));
+                return Ok(Some((ResourceKind::Repository, repository.id.0)));
             };
             let state = syncing::pull_request_state(
                 pull_request.merged == Some(true) || pull_request.merged_at.is_some(),
@@ -170,7 +170,7 @@ pub(super) async fn apply(
                         .await?;
                 }
             }
-            Ok(Some(("pull_request", row.id.0)))
+            Ok(Some((ResourceKind::PullRequest, row.id.0)))
         }
         DomainEvent::Push {
             repository: repo, ..
@@ -186,7 +186,7 @@ pub(super) async fn apply(
         } => match repository(repo) {
             Some(sync) => {
                 let row = known.upsert(store, org, sync).await?;
-                Ok(Some(("repository", row.id.0)))
+                Ok(Some((ResourceKind::Repository, row.id.0)))
             }
             None => Ok(None),
         },
@@ -236,7 +236,7 @@ pub(super) async fn apply(
                     },
                 )
                 .await?;
-            Ok(Some(("deployment", row.id.0)))
+            Ok(Some((ResourceKind::Deployment, row.id.0)))
         }
         DomainEvent::VercelDeployment {
             outcome,
@@ -275,7 +275,7 @@ pub(super) async fn apply(
                     },
                 )
                 .await?;
-            Ok(Some(("deployment", row.id.0)))
+            Ok(Some((ResourceKind::Deployment, row.id.0)))
         }
         DomainEvent::Figma { figma_event, file } => {
             let (Some(key), Some(name)) = (file.file_key.clone(), file.file_name.clone()) else {
@@ -299,7 +299,7 @@ pub(super) async fn apply(
                     },
                 )
                 .await?;
-            Ok(Some(("figma_file", row.id.0)))
+            Ok(Some((ResourceKind::FigmaFile, row.id.0)))
         }
         _ => Ok(None),
     }

@@ -1,11 +1,11 @@
 // Agents: spawn, configure, disable, enable, delete.
-import { useState } from 'react';
+import { useRef, useState, type RefObject } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { Bot, Pause, Play, Plus, Settings2, Trash2 } from 'lucide-react';
-import { useAgents, useAgentTypes, useLlmSettings } from './queries';
-import { llmChoicesOf } from './llmConfig';
-import { ConfigError, ConfigForm, configurationOf, draftOf, type ConfigDraft } from './ConfigForm';
+import { useAgents, useAgentTypes } from './queries';
+import { ConfigForm, type ConfigFormHandle } from './ConfigForm';
+import { configErrorsOf, configurationToSend, knownConfiguration, schemaOf, takesNothing, type ConfigErrorSchema, type ConfigurationSchema } from './configSchema';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
@@ -15,6 +15,25 @@ import { shortId } from '../../lib/time';
 import { successRateOf } from './stats';
 import { newAgentName } from './waiting';
 
+/**
+ * The configuration to send, read from the form: null while it is not valid (each error
+ * is then shown next to its field). Without a schema the configuration is sent as it is.
+ */
+function readConfiguration(schema: ConfigurationSchema | null, form: RefObject<ConfigFormHandle | null>, formData: Record<string, unknown>): Record<string, unknown> | null {
+  if (!schema) return formData;
+  if (takesNothing(schema)) return {};
+  const read = form.current?.read();
+  return read ? configurationToSend(read) : null;
+}
+
+/** Whether the node's refusal names a key the form shows (else it is said above the form). */
+function shownInForm(errors: ConfigErrorSchema | null, schema: ConfigurationSchema | null): boolean {
+  if (!errors || !schema || takesNothing(schema)) return false;
+  const keys = Object.keys(errors).filter((key) => key !== '__errors');
+  const properties = (schema.properties ?? {}) as Record<string, unknown>;
+  return keys.every((key) => key in properties);
+}
+
 export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const types = useAgentTypes();
   const agents = useAgents();
@@ -23,17 +42,15 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
   const [name, setName] = useState('');
   // The name follows the chosen type until the person types one of their own.
   const [nameEdited, setNameEdited] = useState(false);
-  const [draft, setDraft] = useState<ConfigDraft>({});
-  const [configErrors, setConfigErrors] = useState<Record<string, string>>({});
+  const [formData, setFormData] = useState<Record<string, unknown>>({});
+  const [configErrors, setConfigErrors] = useState<ConfigErrorSchema | null>(null);
+  const form = useRef<ConfigFormHandle | null>(null);
   const nameId = useFieldId('name');
   const typeId = useFieldId('type');
   const selected = types.data?.items.find((candidate) => candidate.type === type);
-  const llmChoices = llmChoicesOf(useLlmSettings().data);
+  const schema = schemaOf(selected);
   const spawn = useMutation({
-    mutationFn: () => {
-      const configuration = configurationOf(draft, selected?.default_configuration, type, llmChoices?.allowedModels);
-      return call(api.POST('/api/agents', { body: { name, type, configuration } }));
-    },
+    mutationFn: (configuration: Record<string, unknown>) => call(api.POST('/api/agents', { body: { name, type, configuration } })),
     onSuccess: () => {
       void invalidate('agents');
       void invalidate('tree');
@@ -42,11 +59,14 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
       setNameEdited(false);
       setType('');
     },
-    onError: (error) => {
-      if (error instanceof ConfigError) setConfigErrors(error.errors);
-    },
+    onError: (error) => setConfigErrors(configErrorsOf(error)),
   });
-  const errors = spawn.error instanceof ConfigError ? { fields: {}, form: null } : fieldErrors(spawn.error, ['name', 'type', 'configuration']);
+  const errors = fieldErrors(spawn.error, ['name', 'type', 'configuration']);
+  const configErrorAbove = errors.fields.configuration && !shownInForm(configErrors, schema) ? errors.fields.configuration : null;
+  const send = () => {
+    const configuration = readConfiguration(schema, form, formData);
+    if (configuration) spawn.mutate(configuration);
+  };
   return (
     <Modal
       title="Create an agent"
@@ -61,7 +81,7 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
             loading={spawn.isPending}
             disabled={!type || !name.trim()}
             disabledReason={!type ? 'Choose a type first.' : 'Give the agent a name first.'}
-            onClick={() => { setConfigErrors({}); spawn.mutate(); }}
+            onClick={send}
           >
             Create and start
           </Button>
@@ -78,7 +98,9 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
             onChange={(event) => {
               setType(event.target.value);
               const found = types.data?.items.find((candidate) => candidate.type === event.target.value);
-              setDraft(draftOf(found?.default_configuration));
+              setFormData(knownConfiguration(found?.default_configuration, schemaOf(found)).configuration);
+              setConfigErrors(null);
+              spawn.reset();
               if (!nameEdited) setName(event.target.value ? newAgentName(event.target.value, (agents.data?.agents.items ?? []).map((agent) => agent.name)) : '');
             }}
           >
@@ -108,10 +130,20 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
           />
         </Field>
         {selected && (
-          <fieldset className="space-y-2 rounded-md border border-line p-3">
+          <fieldset className="space-y-2 rounded-md border border-line p-3" data-testid="agent-configuration">
             <legend className="px-1 text-[12px] font-medium">Configuration</legend>
-            {errors.fields.configuration && <p className="text-[12px] text-red-700 dark:text-red-400">{errors.fields.configuration}</p>}
-            <ConfigForm draft={draft} defaults={selected.default_configuration} onChange={setDraft} errors={configErrors} agentType={selected.type} llmChoices={llmChoices} />
+            {configErrorAbove && <p className="text-[12px] text-red-700 dark:text-red-400">{configErrorAbove}</p>}
+            <ConfigForm
+              key={selected.type}
+              schema={schema}
+              formData={formData}
+              onChange={(next) => {
+                setFormData(next);
+                setConfigErrors(null);
+              }}
+              extraErrors={configErrors}
+              handle={form}
+            />
           </fieldset>
         )}
       </div>
@@ -124,25 +156,29 @@ type Agent = AgentQuery;
 function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void }) {
   const types = useAgentTypes();
   const invalidate = useInvalidateOrg();
-  const defaults = types.data?.items.find((candidate) => candidate.type === agent.type)?.default_configuration ?? (agent.configuration as Record<string, unknown>);
+  const schema = schemaOf(types.data?.items.find((candidate) => candidate.type === agent.type));
+  const saved = agent.configuration as Record<string, unknown> | null;
   const [name, setName] = useState(agent.name);
-  const [draft, setDraft] = useState<ConfigDraft>(draftOf(agent.configuration as Record<string, unknown>));
-  const [configErrors, setConfigErrors] = useState<Record<string, string>>({});
+  const [formData, setFormData] = useState<Record<string, unknown>>(() => ({ ...(saved ?? {}) }));
+  const [configErrors, setConfigErrors] = useState<ConfigErrorSchema | null>(null);
+  const form = useRef<ConfigFormHandle | null>(null);
   const nameId = useFieldId('name');
-  const llmChoices = llmChoicesOf(useLlmSettings().data);
   const save = useMutation({
-    mutationFn: () =>
-      call(api.PATCH('/api/agents/{id}', { params: { path: { id: agent.id } }, body: { name, configuration: configurationOf(draft, defaults, agent.type, llmChoices?.allowedModels) } })),
+    mutationFn: (configuration: Record<string, unknown>) => call(api.PATCH('/api/agents/{id}', { params: { path: { id: agent.id } }, body: { name, configuration } })),
     onSuccess: () => {
       void invalidate('agents');
       void invalidate('tree');
       onClose();
     },
-    onError: (error) => {
-      if (error instanceof ConfigError) setConfigErrors(error.errors);
-    },
+    onError: (error) => setConfigErrors(configErrorsOf(error)),
   });
-  const errors = save.error instanceof ConfigError ? { fields: {}, form: null } : fieldErrors(save.error, ['name', 'configuration']);
+  const errors = fieldErrors(save.error, ['name', 'configuration']);
+  const configErrorAbove = errors.fields.configuration && !shownInForm(configErrors, schema) ? errors.fields.configuration : null;
+  const loading = types.isLoading && !schema;
+  const send = () => {
+    const configuration = readConfiguration(schema, form, knownConfiguration(formData, schema).configuration);
+    if (configuration) save.mutate(configuration);
+  };
   return (
     <Modal
       title={`Configure ${agent.name}`}
@@ -152,7 +188,7 @@ function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" loading={save.isPending} onClick={() => { setConfigErrors({}); save.mutate(); }}>
+          <Button variant="primary" loading={save.isPending} disabled={loading} disabledReason="The agent type’s configuration is loading." onClick={send}>
             Save and restart
           </Button>
         </>
@@ -163,9 +199,24 @@ function ConfigureDialog({ agent, onClose }: { agent: Agent; onClose: () => void
         <Field label="Name" htmlFor={nameId} error={errors.fields.name}>
           <Input id={nameId} value={name} onChange={(event) => setName(event.target.value)} />
         </Field>
-        <fieldset className="space-y-2 rounded-md border border-line p-3">
+        <fieldset className="space-y-2 rounded-md border border-line p-3" data-testid="agent-configuration">
           <legend className="px-1 text-[12px] font-medium">Configuration</legend>
-          <ConfigForm draft={draft} defaults={defaults} onChange={setDraft} errors={configErrors} agentType={agent.type} llmChoices={llmChoices} />
+          {configErrorAbove && <p className="text-[12px] text-red-700 dark:text-red-400">{configErrorAbove}</p>}
+          {loading ? (
+            <LoadingBlock rows={3} />
+          ) : (
+            <ConfigForm
+              schema={schema}
+              formData={knownConfiguration(formData, schema).configuration}
+              dropped={knownConfiguration(saved, schema).dropped}
+              onChange={(next) => {
+                setFormData(next);
+                setConfigErrors(null);
+              }}
+              extraErrors={configErrors}
+              handle={form}
+            />
+          )}
         </fieldset>
         <p className="text-[12px] text-muted">Saving restarts the agent with the new configuration; a task it was running is retried.</p>
       </div>

@@ -3,7 +3,7 @@ import { render, screen } from '@testing-library/react';
 import { TaskOutput, outputSummary } from './TaskOutput';
 import { displayName, layoutTree, LEVEL_HEIGHT, visibleTree } from './treeLayout';
 import type { TreeNode } from '../../api/models';
-import { configurationOf, draftOf, ConfigError } from './ConfigForm';
+import { labelOf, takesNothing } from './configSchema';
 import { taskInput } from './TaskQueue';
 
 describe('TaskOutput', () => {
@@ -71,14 +71,16 @@ describe('tree display', () => {
 });
 
 describe('agent configuration form', () => {
-  it('round-trips the defaults with their types', () => {
-    const defaults = { threshold: 3, label: 'x', enabled: true, rules: ['a'] };
-    expect(configurationOf(draftOf(defaults), defaults)).toEqual(defaults);
+  it('labels a key without a title of its own', () => {
+    expect(labelOf('healthy_at')).toBe('Healthy at');
+    expect(labelOf('ready_poll_ms')).toBe('Ready poll (ms)');
+    expect(labelOf('llm')).toBe('LLM');
+    expect(labelOf('paths-2')).toBe('Paths 2');
   });
 
-  it('names the key that is not valid', () => {
-    const defaults = { threshold: 3 };
-    expect(() => configurationOf({ threshold: 'many' }, defaults)).toThrow(ConfigError);
+  it('knows a type that takes no configuration', () => {
+    expect(takesNothing({ type: 'object', properties: {}, additionalProperties: false })).toBe(true);
+    expect(takesNothing({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false })).toBe(false);
   });
 });
 
