@@ -204,7 +204,7 @@ async fn end_to_end(store: &Store, label: &str, scale: Scale) {
     let mut events = runtime.subscribe();
     let started = Instant::now();
     for index in 0..tasks {
-        let mut task = NewTask::new(org, agents[index % AGENTS], "count");
+        let mut task = NewTask::new(org, agents[index % AGENTS], "count_text");
         task.input = Some(json!({ "text": TEXT }));
         runtime.submit(task).await.expect("submit");
     }

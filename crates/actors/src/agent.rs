@@ -203,30 +203,22 @@ impl TaskWriter<'_> {
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
             let key = task_key(cause, &request.task_type);
-            let assignees = self
-                .store
-                .agents()
-                .assignees(org, &request.assign_to_type)
-                .await
-                .map_err(AgentError::from)?;
-            let turn = stable_hash(&key) % (assignees.len().max(1) as u64);
-            let assignee = match usize::try_from(turn)
-                .ok()
-                .and_then(|turn| assignees.get(turn))
-            {
-                Some(target) => Assignee::Agent(target.id),
-                None => {
-                    tracing::info!(
-                        agent_type = %request.assign_to_type,
-                        task_type = %request.task_type,
-                        "no enabled agent of this type; the task waits for one"
-                    );
-                    Assignee::Waiting {
-                        agent_type: request.assign_to_type.clone(),
-                        reason: waiting_reason(&request.assign_to_type),
-                    }
-                }
-            };
+            let assignee = crate::assign::assign(
+                self.store,
+                org,
+                &request.assign_to_type,
+                Some(&key),
+                crate::assign::any,
+            )
+            .await
+            .map_err(AgentError::from)?;
+            if let Assignee::Waiting { agent_type, .. } = &assignee {
+                tracing::info!(
+                    %agent_type,
+                    task_type = %request.task_type,
+                    "no enabled agent of this type; the task waits for one"
+                );
+            }
             let mut task = NewTask::for_assignee(org, assignee, request.task_type.clone());
             task.input = Some(request.input);
             task.priority = request.priority;
@@ -271,19 +263,7 @@ pub fn sibling_key(key: &str, own_type: &str, task_type: &str) -> Option<String>
         .then(|| task_key(cause, task_type))
 }
 
-/// What a task for `agent_type` says while the organization has no enabled agent of it.
-pub fn waiting_reason(agent_type: &str) -> String {
-    format!(
-        "waiting for a {agent_type} agent: this organization has none running; start one or enable a disabled one, and the task runs"
-    )
-}
-
-/// FNV-1a: the same on every node and in every version, unlike the standard hasher.
-fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
+pub use crate::assign::waiting_reason;
 
 impl Actor for AgentActor {
     type Msg = AgentMessage;

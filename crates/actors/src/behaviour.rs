@@ -68,18 +68,14 @@ impl TaskContext {
     /// for a type with no enabled agent in the organization is kept waiting for one.
     pub async fn spawn(&self, request: TaskRequest, key: String) -> Result<AgentTask, TaskFailure> {
         let org = self.agent.organization_id;
-        let assignee = match self
-            .store
-            .agents()
-            .assignee(org, &request.assign_to_type)
-            .await?
-        {
-            Some(agent) => companyos_store::Assignee::Agent(agent.id),
-            None => companyos_store::Assignee::Waiting {
-                reason: crate::agent::waiting_reason(&request.assign_to_type),
-                agent_type: request.assign_to_type.clone(),
-            },
-        };
+        let assignee = crate::assign::assign(
+            &self.store,
+            org,
+            &request.assign_to_type,
+            Some(&key),
+            crate::assign::any,
+        )
+        .await?;
         let mut task =
             companyos_store::NewTask::for_assignee(org, assignee, request.task_type.clone());
         task.input = Some(request.input);

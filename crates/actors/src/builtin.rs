@@ -6,9 +6,12 @@ use async_trait::async_trait;
 use companyos_store::{AgentTask, NewMetric, TaskStatus, now};
 use serde_json::{Value, json};
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure};
+use serde::{Deserialize, Serialize};
+
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::names;
 use crate::registry::{AgentType, AgentTypeRegistry};
+use crate::task_kind::{TaskKind, task_of};
 
 pub fn register_all(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType::plain(
@@ -34,6 +37,36 @@ pub fn register_all(registry: &mut AgentTypeRegistry) {
 /// Executor: counts the words, lines and characters of `input.text`.
 pub struct TextStats;
 
+/// `count_text`: the words, lines and characters of a text.
+pub struct CountText;
+
+impl TaskKind for CountText {
+    const NAME: &'static str = names::COUNT_TEXT;
+    type Input = TextInput;
+    type Output = TextCounts;
+}
+
+/// The input of `count_text`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextInput {
+    pub text: String,
+}
+
+/// The output of `count_text`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextCounts {
+    pub words: usize,
+    pub lines: usize,
+    pub characters: usize,
+}
+
+/// The tasks the text statistics agent performs.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
+enum TextStatsTask {
+    CountText(TextInput),
+}
+
 #[async_trait]
 impl Behaviour for TextStats {
     fn kind(&self) -> AgentKind {
@@ -45,17 +78,13 @@ impl Behaviour for TextStats {
         _context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        let text = task
-            .input_data
-            .as_ref()
-            .and_then(|input| input.get("text"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| TaskFailure::Permanent("input.text (a string) is required".into()))?;
-        Ok(Some(json!({
-            "words": text.split_whitespace().count(),
-            "lines": text.lines().count(),
-            "characters": text.chars().count(),
-        })))
+        let TextStatsTask::CountText(TextInput { text }) =
+            task_of::<TextStatsTask>(task, "the text statistics agent")?;
+        output(&TextCounts {
+            words: text.split_whitespace().count(),
+            lines: text.lines().count(),
+            characters: text.chars().count(),
+        })
     }
 
     async fn answer(

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use companyos_integrations::clients::github::{
     NewReview, PullRequestFile, ReviewComment, ReviewEvent,
 };
-use companyos_integrations::normalise::DomainEvent;
+use companyos_integrations::normalise::{DomainEvent, PullRequestAction};
 use companyos_store::{
     AgentReviewStatus, AgentTask, DeliveryId, EventActorType, EventId, NewEvent, PullRequestId,
 };
@@ -30,12 +30,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{
-    AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input, output,
+    AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, output,
 };
 use crate::llm::AgentLlm;
 use crate::port::{GitHubRequest, GitHubResponse};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
 use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Severity};
+use crate::task_kind::task_of;
 
 use crate::names;
 
@@ -113,7 +114,7 @@ pub struct AnalyzePr {
     /// What happened to the pull request (`opened`, `synchronize`…), when an event
     /// asked for the review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
+    pub action: Option<PullRequestAction>,
     /// The event that asked for the review, and the delivery it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<EventId>,
@@ -135,11 +136,7 @@ impl AnalyzePr {
         else {
             return None;
         };
-        let wanted = matches!(
-            action.as_str(),
-            "opened" | "reopened" | "synchronize" | "ready_for_review"
-        );
-        if !wanted || pull_request.draft == Some(true) {
+        if !action.changes_the_code() || pull_request.draft == Some(true) {
             return None;
         }
         let repository = repository
@@ -289,6 +286,21 @@ fn category_name(category: Category) -> &'static str {
     }
 }
 
+/// The tasks the code review agent performs, each with its input.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
+enum CodeReviewTask {
+    AnalyzePr(AnalyzePr),
+    PostReview(PostReview),
+}
+
+/// The task the security agent performs.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
+enum SecurityTask {
+    SecurityScan(SecurityScan),
+}
+
 /// Executor: `analyze_pr` and `post_review`.
 pub struct CodeReview {
     config: CodeReviewConfig,
@@ -303,8 +315,8 @@ impl CodeReview {
         &self,
         ctx: &TaskContext,
         task: &AgentTask,
+        request: AnalyzePr,
     ) -> Result<Option<Value>, TaskFailure> {
-        let request: AnalyzePr = input(task)?;
         let org = ctx.agent.organization_id;
         let pull_request_id = match request.pull_request_id {
             Some(id) => Some(id),
@@ -878,19 +890,13 @@ impl Behaviour for CodeReview {
         ctx: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        match task.task_type.as_str() {
-            names::ANALYZE_PR => self.analyze(ctx, task).await,
-            names::POST_REVIEW => {
-                let post: PostReview = input(task)?;
+        match task_of::<CodeReviewTask>(task, "a code_review agent")? {
+            CodeReviewTask::AnalyzePr(request) => self.analyze(ctx, task, request).await,
+            CodeReviewTask::PostReview(post) => {
                 let review = post_review(ctx, &post).await?;
                 record_posted(ctx, task, &post, &review).await;
                 output(&json!({"posted": review, "comments": post.comments.len()}))
             }
-            other => Err(TaskFailure::Permanent(format!(
-                "a code_review agent performs {} and {}, not {other}",
-                names::ANALYZE_PR,
-                names::POST_REVIEW
-            ))),
         }
     }
 }
@@ -934,14 +940,7 @@ impl Behaviour for Security {
         ctx: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        if task.task_type != names::SECURITY_SCAN {
-            return Err(TaskFailure::Permanent(format!(
-                "a security agent performs {}, not {}",
-                names::SECURITY_SCAN,
-                task.task_type
-            )));
-        }
-        let scan: SecurityScan = input(task)?;
+        let SecurityTask::SecurityScan(scan) = task_of::<SecurityTask>(task, "a security agent")?;
         let org = ctx.agent.organization_id;
         let port = ctx.integrations()?;
         let mut findings: Vec<Finding> = Vec::new();

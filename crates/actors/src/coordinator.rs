@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_store::{
-    AgentTask, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowStatus,
+    AgentTask, Assignee, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowStatus,
     WorkflowStepStatus,
 };
 use schemars::JsonSchema;
@@ -172,12 +172,17 @@ impl Behaviour for WorkflowCoordinator {
                 let Some(spec) = plan.iter().find(|spec| spec.name == step.name) else {
                     continue;
                 };
-                let assignee = context
-                    .store
-                    .agents()
-                    .assignee(org, &spec.assign_to_type)
-                    .await?;
-                let Some(target) = assignee else {
+                let key = format!("workflow:{}:{}", run.id, spec.name);
+                let assignee = crate::assign::assign(
+                    &context.store,
+                    org,
+                    &spec.assign_to_type,
+                    Some(&key),
+                    crate::assign::any,
+                )
+                .await?;
+                // A step is a collaboration with an agent: with none, the run cannot go on.
+                let Assignee::Agent(target) = assignee else {
                     let reason = format!(
                         "step {}: no enabled agent of type {:?}",
                         spec.name, spec.assign_to_type
@@ -187,10 +192,10 @@ impl Behaviour for WorkflowCoordinator {
                         .await?;
                     return Err(TaskFailure::Permanent(reason));
                 };
-                let mut new = NewTask::new(org, target.id, spec.task_type.clone());
+                let mut new = NewTask::new(org, target, spec.task_type.clone());
                 new.input = Some(spec.input.clone());
                 new.priority = spec.priority;
-                new.idempotency_key = Some(format!("workflow:{}:{}", run.id, spec.name));
+                new.idempotency_key = Some(key);
                 new.description = Some(format!("step {} of workflow {}", spec.name, run.id));
                 let spawned = context.queue.enqueue(new).await?.task;
                 let collaboration = if spec.blocking {
@@ -204,7 +209,7 @@ impl Behaviour for WorkflowCoordinator {
                     .record(
                         org,
                         context.agent.id,
-                        target.id,
+                        target,
                         Some(spawned.id),
                         collaboration,
                         json!({

@@ -20,16 +20,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use companyos_integrations::clients::vercel;
 use companyos_integrations::probe::{self, Probe, ProbePlan, Reach};
-use companyos_store::{AgentTask, DeploymentId};
+use companyos_store::{AgentTask, DeploymentId, TaskId, UserId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, input, output};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::llm::AgentLlm;
 use crate::notification::{Notify, NotifySeverity};
 use crate::port::{GitHubRequest, GitHubResponse, VercelRequest, VercelResponse};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
+use crate::task_kind::{TaskKind, task_of};
 
 use crate::names;
 
@@ -122,8 +123,109 @@ pub struct DeploymentRef {
     pub project: Option<String>,
 }
 
-/// The input of `check_deployment`, `analyze_deployment_failure` and `deploy`.
-pub type CheckDeployment = DeploymentRef;
+/// `check_deployment`: probe a deployment's paths and score its health.
+pub struct CheckDeployment;
+
+impl TaskKind for CheckDeployment {
+    const NAME: &'static str = names::CHECK_DEPLOYMENT;
+    type Input = DeploymentRef;
+    type Output = HealthReport;
+}
+
+/// `analyze_deployment_failure`: read a failed build's log for its cause.
+pub struct AnalyzeDeploymentFailure;
+
+impl TaskKind for AnalyzeDeploymentFailure {
+    const NAME: &'static str = names::ANALYZE_DEPLOYMENT_FAILURE;
+    type Input = DeploymentRef;
+    type Output = FailureReport;
+}
+
+/// `rollback`: point production back at an earlier ready deployment (after approval).
+pub struct RollBack;
+
+impl TaskKind for RollBack {
+    const NAME: &'static str = names::ROLLBACK;
+    type Input = Rollback;
+    type Output = RolledBack;
+}
+
+/// `deploy`: redeploy a deployment's source and wait until it is ready.
+pub struct Deploy;
+
+impl TaskKind for Deploy {
+    const NAME: &'static str = names::DEPLOY;
+    type Input = DeploymentRef;
+    type Output = Redeployed;
+}
+
+/// The tasks the deployment agent performs, each with its input.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
+enum DeploymentTask {
+    CheckDeployment(DeploymentRef),
+    AnalyzeDeploymentFailure(DeploymentRef),
+    Rollback(Rollback),
+    Deploy(DeploymentRef),
+}
+
+/// What a health check found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// 0–100.
+    pub health_score: u32,
+    pub healthy: bool,
+    /// The deployment's address as probed.
+    pub url: String,
+    pub probes: Vec<Probe>,
+    /// The notice an unhealthy deployment raised.
+    pub notification_task_id: Option<TaskId>,
+}
+
+/// What the log of a failed build says, with the notice it raised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureReport {
+    #[serde(flatten)]
+    pub analysis: FailureAnalysis,
+    pub vercel_deployment_id: String,
+    pub notification_task_id: Option<TaskId>,
+}
+
+/// What a rollback did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RolledBack {
+    pub project_id: String,
+    pub project: String,
+    pub rolled_back_from: String,
+    pub rolled_back_to: String,
+    pub approved_by: Option<UserId>,
+    /// What GitHub's environment was told of the rolled-back commit.
+    pub github_deployment_status: GitHubStatus,
+}
+
+/// Whether the rolled-back commit's GitHub deployment was marked, and how.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GitHubStatus {
+    Marked { deployment: u64, state: String },
+    Skipped { skipped: String },
+}
+
+/// What a redeploy made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Redeployed {
+    pub redeployed_from: String,
+    pub deployment: NewDeployment,
+}
+
+/// The deployment a redeploy created, as Vercel last reported it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewDeployment {
+    pub id: String,
+    pub url: String,
+    pub ready_state: String,
+    pub target: Option<String>,
+}
 
 /// The input of `rollback`: the deployment rolled back (away from), and optionally the
 /// deployment to roll back to.
@@ -270,8 +372,12 @@ async fn notify(
 }
 
 impl DeploymentAgent {
-    async fn check(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
-        let reference: CheckDeployment = input(task)?;
+    async fn check(
+        &self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+        reference: DeploymentRef,
+    ) -> Result<HealthReport, TaskFailure> {
         let org = ctx.agent.organization_id;
         let row = match reference.deployment_id {
             Some(_) => resolve(ctx, &reference).await?.0,
@@ -368,21 +474,21 @@ impl DeploymentAgent {
             )
             .await?
         };
-        Ok(json!({
-            "health_score": score,
-            "healthy": healthy,
-            "url": site,
-            "probes": probes,
-            "notification_task_id": notification,
-        }))
+        Ok(HealthReport {
+            health_score: score,
+            healthy,
+            url: site,
+            probes,
+            notification_task_id: notification,
+        })
     }
 
     async fn analyse_failure(
         &self,
         ctx: &TaskContext,
         task: &AgentTask,
-    ) -> Result<Value, TaskFailure> {
-        let reference: DeploymentRef = input(task)?;
+        reference: DeploymentRef,
+    ) -> Result<FailureReport, TaskFailure> {
         let org = ctx.agent.organization_id;
         let (row, vercel_id) = resolve(ctx, &reference).await?;
         let port = ctx.integrations()?;
@@ -444,22 +550,25 @@ impl DeploymentAgent {
             },
         )
         .await?;
-        let mut result = serde_json::to_value(&analysis).unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut result {
-            map.insert("vercel_deployment_id".into(), json!(vercel_id));
-            map.insert("notification_task_id".into(), json!(notification));
-        }
-        Ok(result)
+        Ok(FailureReport {
+            analysis,
+            vercel_deployment_id: vercel_id,
+            notification_task_id: notification,
+        })
     }
 
-    async fn rollback(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
+    async fn rollback(
+        &self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+        request: Rollback,
+    ) -> Result<RolledBack, TaskFailure> {
         if task.approved_by.is_none() {
             return Err(TaskFailure::Permanent(
                 "a rollback runs only after a person approves it: queue it with requires_human_approval"
                     .into(),
             ));
         }
-        let request: Rollback = input(task)?;
         let org = ctx.agent.organization_id;
         let (_, from) = resolve(ctx, &request.deployment).await?;
         let port = ctx.integrations()?;
@@ -513,18 +622,21 @@ impl DeploymentAgent {
         )
         .await?;
         let github = github_status(ctx, &current).await;
-        Ok(json!({
-            "project_id": current.project_id,
-            "project": current.name,
-            "rolled_back_from": current.id,
-            "rolled_back_to": to,
-            "approved_by": task.approved_by,
-            "github_deployment_status": github,
-        }))
+        Ok(RolledBack {
+            project_id: current.project_id,
+            project: current.name,
+            rolled_back_from: current.id,
+            rolled_back_to: to,
+            approved_by: task.approved_by,
+            github_deployment_status: github,
+        })
     }
 
-    async fn deploy(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
-        let reference: DeploymentRef = input(task)?;
+    async fn deploy(
+        &self,
+        ctx: &TaskContext,
+        reference: DeploymentRef,
+    ) -> Result<Redeployed, TaskFailure> {
         let org = ctx.agent.organization_id;
         let (row, source) = resolve(ctx, &reference).await?;
         let port = ctx.integrations()?;
@@ -596,15 +708,15 @@ impl DeploymentAgent {
                 created = now;
             }
         }
-        Ok(json!({
-            "redeployed_from": current.id,
-            "deployment": {
-                "id": created.id,
-                "url": created.url,
-                "ready_state": created.ready_state,
-                "target": created.target,
+        Ok(Redeployed {
+            redeployed_from: current.id,
+            deployment: NewDeployment {
+                id: created.id,
+                url: created.url,
+                ready_state: created.ready_state,
+                target: created.target,
             },
-        }))
+        })
     }
 }
 
@@ -612,7 +724,8 @@ impl DeploymentAgent {
 /// from GitHub and the organization's GitHub is connected), so the repository's
 /// environments show what production runs. The rollback stands whatever GitHub says;
 /// the answer records what happened.
-async fn github_status(ctx: &TaskContext, rolled_back: &vercel::Deployment) -> Value {
+async fn github_status(ctx: &TaskContext, rolled_back: &vercel::Deployment) -> GitHubStatus {
+    let skipped = |why: String| GitHubStatus::Skipped { skipped: why };
     let text = |key: &str| {
         rolled_back
             .meta
@@ -625,10 +738,10 @@ async fn github_status(ctx: &TaskContext, rolled_back: &vercel::Deployment) -> V
         text("githubCommitRepo"),
         text("githubCommitSha"),
     ) else {
-        return json!({"skipped": "the deployment was not built from a GitHub commit"});
+        return skipped("the deployment was not built from a GitHub commit".into());
     };
     let Ok(port) = ctx.integrations() else {
-        return json!({"skipped": "no integration adapters run on this node"});
+        return skipped("no integration adapters run on this node".into());
     };
     let request = GitHubRequest::DeploymentStatus {
         repository: format!("{owner}/{repo}"),
@@ -641,11 +754,12 @@ async fn github_status(ctx: &TaskContext, rolled_back: &vercel::Deployment) -> V
         },
     };
     match port.github(ctx.agent.organization_id, request).await {
-        Ok(GitHubResponse::DeploymentStatus(Some((id, status)))) => {
-            json!({"deployment": id, "state": status.state})
-        }
-        Ok(_) => json!({"skipped": format!("GitHub has no deployment of {sha}")}),
-        Err(failure) => json!({"skipped": failure.to_string()}),
+        Ok(GitHubResponse::DeploymentStatus(Some((id, status)))) => GitHubStatus::Marked {
+            deployment: id,
+            state: status.state,
+        },
+        Ok(_) => skipped(format!("GitHub has no deployment of {sha}")),
+        Err(failure) => skipped(failure.to_string()),
     }
 }
 
@@ -672,18 +786,18 @@ impl Behaviour for DeploymentAgent {
         context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        let result = match task.task_type.as_str() {
-            names::CHECK_DEPLOYMENT => self.check(context, task).await?,
-            names::ANALYZE_DEPLOYMENT_FAILURE => self.analyse_failure(context, task).await?,
-            names::ROLLBACK => self.rollback(context, task).await?,
-            names::DEPLOY => self.deploy(context, task).await?,
-            other => {
-                return Err(TaskFailure::Permanent(format!(
-                    "the deployment agent does not perform {other} tasks"
-                )));
+        match task_of::<DeploymentTask>(task, "the deployment agent")? {
+            DeploymentTask::CheckDeployment(reference) => {
+                output(&self.check(context, task, reference).await?)
             }
-        };
-        output(&result)
+            DeploymentTask::AnalyzeDeploymentFailure(reference) => {
+                output(&self.analyse_failure(context, task, reference).await?)
+            }
+            DeploymentTask::Rollback(request) => {
+                output(&self.rollback(context, task, request).await?)
+            }
+            DeploymentTask::Deploy(reference) => output(&self.deploy(context, reference).await?),
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! speaks HTTP to our own users.
 
 mod agent;
+pub mod assign;
 mod behaviour;
 pub mod build_log;
 pub mod builtin;
@@ -29,6 +30,7 @@ mod port;
 mod registry;
 pub mod review;
 pub mod slack_people;
+pub mod task_kind;
 pub mod watchers;
 
 pub use agent::{

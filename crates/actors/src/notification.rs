@@ -20,9 +20,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, input, output};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::port::{SlackRequest, SlackResponse};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
+use crate::task_kind::task_of;
 
 use crate::names;
 
@@ -269,6 +270,15 @@ pub fn approval_blocks(task: &AgentTask) -> Value {
     ])
 }
 
+/// The tasks the notification agent performs, each with its input.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
+enum NotificationTask {
+    Notify(Notify),
+    RequestApproval(RequestApproval),
+    AnswerRequest(AnswerRequest),
+}
+
 /// Executor: `notify`, `request_approval`, `answer_request`.
 pub struct Notification {
     config: NotificationConfig,
@@ -297,8 +307,7 @@ async fn post(ctx: &TaskContext, message: SlackMessage) -> Result<Value, TaskFai
 const NO_CHANNEL: &str = "no channel is set for this notification: give the notification agent a default_channel (or routes) in its configuration";
 
 impl Notification {
-    async fn notify(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
-        let notice: Notify = input(task)?;
+    async fn notify(&self, ctx: &TaskContext, notice: Notify) -> Result<Value, TaskFailure> {
         let channel = self
             .config
             .channel_for(&notice)
@@ -317,9 +326,8 @@ impl Notification {
     async fn request_approval(
         &self,
         ctx: &TaskContext,
-        task: &AgentTask,
+        request: RequestApproval,
     ) -> Result<Value, TaskFailure> {
-        let request: RequestApproval = input(task)?;
         let org = ctx.agent.organization_id;
         let waiting =
             ctx.store
@@ -360,9 +368,8 @@ impl Notification {
     async fn answer_request(
         &self,
         ctx: &TaskContext,
-        task: &AgentTask,
+        request: AnswerRequest,
     ) -> Result<Value, TaskFailure> {
-        let request: AnswerRequest = input(task)?;
         let channel = request
             .channel
             .clone()
@@ -593,14 +600,13 @@ impl Behaviour for Notification {
         context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        let result = match task.task_type.as_str() {
-            names::NOTIFY => self.notify(context, task).await?,
-            names::REQUEST_APPROVAL => self.request_approval(context, task).await?,
-            names::ANSWER_REQUEST => self.answer_request(context, task).await?,
-            other => {
-                return Err(TaskFailure::Permanent(format!(
-                    "the notification agent does not perform {other} tasks"
-                )));
+        let result = match task_of::<NotificationTask>(task, "the notification agent")? {
+            NotificationTask::Notify(notice) => self.notify(context, notice).await?,
+            NotificationTask::RequestApproval(request) => {
+                self.request_approval(context, request).await?
+            }
+            NotificationTask::AnswerRequest(request) => {
+                self.answer_request(context, request).await?
             }
         };
         output(&result)

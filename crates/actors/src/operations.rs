@@ -26,13 +26,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::agent::sibling_key;
-use crate::behaviour::{
-    AgentKind, Behaviour, TaskContext, TaskFailure, TaskRequest, input, output,
-};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::build_log::FailureAnalysis;
-use crate::deployment::{DeploymentRef, Rollback};
+use crate::deployment::{
+    AnalyzeDeploymentFailure, CheckDeployment, Deploy, DeploymentRef, HealthReport, RollBack,
+    Rollback,
+};
 use crate::notification::{Notify, NotifySeverity};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
+use crate::task_kind::{TaskKind, output_of, task_of};
 
 use crate::names;
 
@@ -54,41 +56,45 @@ pub fn register(registry: &mut AgentTypeRegistry) {
 /// How often a coordinator looks at the task it waits for.
 const POLL: Duration = Duration::from_millis(50);
 
-/// One step of a coordinator's process: the task for another agent type, written once
-/// per coordinator task and step name.
-struct Step<'a> {
-    name: &'a str,
-    agent_type: &'a str,
-    task_type: &'a str,
-    input: Value,
-    priority: i32,
-    approval: bool,
+/// A step of a coordinator's process that has finished (completed, failed, rejected or
+/// cancelled): its task, and what it gave when it completed.
+struct Finished<O> {
+    task: AgentTask,
+    output: Option<O>,
 }
 
-/// Writes the step's task (or finds the one an earlier attempt wrote) and waits until
-/// it is finished: completed, failed, rejected or cancelled.
-async fn run_step(
+impl<O> Finished<O> {
+    fn completed(&self) -> Option<&O> {
+        self.output.as_ref()
+    }
+}
+
+/// Writes the step's task — a task of kind `K` for an agent of `agent_type`, keyed by the
+/// coordinator's task and the step's `name` — or finds the one an earlier attempt wrote,
+/// and waits until it is finished. A completed step's output is read as `K::Output`.
+async fn run_step<K: TaskKind>(
     ctx: &TaskContext,
     parent: &AgentTask,
-    step: Step<'_>,
-) -> Result<AgentTask, TaskFailure> {
-    let spawned = ctx
-        .spawn(
-            TaskRequest {
-                assign_to_type: step.agent_type.into(),
-                task_type: step.task_type.into(),
-                input: step.input,
-                priority: step.priority,
-                requires_human_approval: step.approval,
-            },
-            format!("{}:{}", parent.id, step.name),
-        )
-        .await?;
+    name: &str,
+    agent_type: &str,
+    input: &K::Input,
+    approval: bool,
+) -> Result<Finished<K::Output>, TaskFailure> {
+    let mut request = K::request(agent_type, input, parent.priority.max(1));
+    request.requires_human_approval = approval;
+    if approval {
+        request.priority = 10;
+    }
+    let spawned = ctx.spawn(request, format!("{}:{name}", parent.id)).await?;
     let org = ctx.agent.organization_id;
     loop {
         let task = ctx.store.tasks().get(org, spawned.id).await?;
         if task.status.is_terminal() {
-            return Ok(task);
+            let output = match task.status {
+                TaskStatus::Completed => Some(output_of::<K>(&task)?),
+                _ => None,
+            };
+            return Ok(Finished { task, output });
         }
         tokio::select! {
             () = tokio::time::sleep(POLL) => {}
@@ -103,10 +109,6 @@ fn failed_step(name: &str, task: &AgentTask) -> TaskFailure {
         task.status,
         task.error_message.as_deref().unwrap_or("no reason given")
     ))
-}
-
-fn output_of(task: &AgentTask) -> Value {
-    task.output_data.clone().unwrap_or(Value::Null)
 }
 
 /// How long the deployment coordinator watches a new deployment.
@@ -144,8 +146,76 @@ impl Default for PipelineConfig {
     }
 }
 
-/// The input of `deploy_pipeline`: the deployment whose source is shipped.
-pub type DeployPipeline = DeploymentRef;
+/// `deploy_pipeline`: check, redeploy and monitor a deployment's source.
+pub struct PipelineTask;
+
+impl TaskKind for PipelineTask {
+    const NAME: &'static str = names::DEPLOY_PIPELINE;
+    /// The deployment whose source is shipped.
+    type Input = DeploymentRef;
+    type Output = PipelineReport;
+}
+
+/// `open_incident`: an incident's timeline, notices and rollback.
+pub struct IncidentTask;
+
+impl TaskKind for IncidentTask {
+    const NAME: &'static str = names::OPEN_INCIDENT;
+    type Input = OpenIncident;
+    type Output = IncidentReport;
+}
+
+/// How a pipeline ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PipelineOutcome {
+    Healthy,
+    Incident,
+}
+
+/// What a pipeline did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelineReport {
+    pub outcome: PipelineOutcome,
+    /// The new deployment.
+    pub deployment: DeploymentRef,
+    pub pre_deployment_check: HealthReport,
+    /// The health score of each monitoring check.
+    pub monitor: Vec<u32>,
+    pub incident_task_id: Option<TaskId>,
+    pub notification_task_id: TaskId,
+}
+
+/// Where an incident stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Resolved,
+    Unresolved,
+}
+
+/// What an incident's response did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentReport {
+    pub incident: TaskId,
+    pub status: IncidentStatus,
+    /// Why it is unresolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_restore_seconds: Option<f64>,
+    pub rollback_task_id: TaskId,
+}
+
+/// The tasks the coordinators perform, each with its input.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
+enum OperationsTask {
+    DeployPipeline(DeploymentRef),
+    OpenIncident(OpenIncident),
+}
 
 /// The input of `open_incident`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -167,59 +237,50 @@ impl DeploymentCoordinator {
         DeploymentCoordinator { config }
     }
 
-    async fn pipeline(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
-        let source: DeployPipeline = input(task)?;
+    async fn pipeline(
+        &self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+        source: DeploymentRef,
+    ) -> Result<PipelineReport, TaskFailure> {
         let name = source
             .project
             .clone()
             .unwrap_or_else(|| "the deployment".into());
 
         // 1. The deployment to ship must be healthy.
-        let pre = run_step(
+        let pre = run_step::<CheckDeployment>(
             ctx,
             task,
-            Step {
-                name: "pre_deployment_check",
-                agent_type: names::DEPLOYMENT,
-                task_type: names::CHECK_DEPLOYMENT,
-                input: serde_json::to_value(&source).unwrap_or(Value::Null),
-                priority: task.priority,
-                approval: false,
-            },
+            "pre_deployment_check",
+            names::DEPLOYMENT,
+            &source,
+            false,
         )
         .await?;
-        if pre.status != TaskStatus::Completed {
-            return Err(failed_step("pre_deployment_check", &pre));
-        }
-        if output_of(&pre)["healthy"] != json!(true) {
+        let Finished {
+            task: checked,
+            output,
+        } = pre;
+        let pre = output.ok_or_else(|| failed_step("pre_deployment_check", &checked))?;
+        if !pre.healthy {
             return Err(TaskFailure::Permanent(format!(
                 "the pre-deployment check found {name} unhealthy (health {}): not deployed",
-                output_of(&pre)["health_score"]
+                pre.health_score
             )));
         }
 
         // 2. Deploy, ready.
-        let deployed = run_step(
-            ctx,
-            task,
-            Step {
-                name: "deploy",
-                agent_type: names::DEPLOYMENT,
-                task_type: names::DEPLOY,
-                input: serde_json::to_value(&source).unwrap_or(Value::Null),
-                priority: task.priority,
-                approval: false,
-            },
-        )
-        .await?;
-        if deployed.status != TaskStatus::Completed {
-            return Err(failed_step("deploy", &deployed));
-        }
-        let new = &output_of(&deployed)["deployment"];
+        let deployed =
+            run_step::<Deploy>(ctx, task, "deploy", names::DEPLOYMENT, &source, false).await?;
+        let new = &deployed
+            .completed()
+            .ok_or_else(|| failed_step("deploy", &deployed.task))?
+            .deployment;
         let target = DeploymentRef {
             deployment_id: None,
-            vercel_deployment_id: new["id"].as_str().map(str::to_owned),
-            url: new["url"].as_str().map(str::to_owned),
+            vercel_deployment_id: Some(new.id.clone()),
+            url: Some(new.url.clone()),
             project: source.project.clone(),
         };
 
@@ -229,33 +290,34 @@ impl DeploymentCoordinator {
         let mut scores = Vec::new();
         let mut unhealthy = None;
         for round in 1..=rounds {
-            let step = format!("monitor_{round}");
-            let check = run_step(
+            let check = run_step::<CheckDeployment>(
                 ctx,
                 task,
-                Step {
-                    name: &step,
-                    agent_type: names::DEPLOYMENT,
-                    task_type: names::CHECK_DEPLOYMENT,
-                    input: serde_json::to_value(&target).unwrap_or(Value::Null),
-                    priority: task.priority,
-                    approval: false,
-                },
+                &format!("monitor_{round}"),
+                names::DEPLOYMENT,
+                &target,
+                false,
             )
             .await?;
-            let result = output_of(&check);
-            scores.push(result["health_score"].clone());
-            if check.status != TaskStatus::Completed || result["healthy"] != json!(true) {
-                unhealthy = Some(if check.status == TaskStatus::Completed {
-                    format!("health {} at check {round}", result["health_score"])
-                } else {
-                    format!(
+            match check.completed() {
+                Some(report) if report.healthy => scores.push(report.health_score),
+                Some(report) => {
+                    scores.push(report.health_score);
+                    unhealthy = Some(format!("health {} at check {round}", report.health_score));
+                    break;
+                }
+                None => {
+                    unhealthy = Some(format!(
                         "check {round} {}: {}",
-                        check.status,
-                        check.error_message.as_deref().unwrap_or("no reason given")
-                    )
-                });
-                break;
+                        check.task.status,
+                        check
+                            .task
+                            .error_message
+                            .as_deref()
+                            .unwrap_or("no reason given")
+                    ));
+                    break;
+                }
             }
             if round < rounds {
                 tokio::select! {
@@ -266,7 +328,7 @@ impl DeploymentCoordinator {
         }
 
         // 4. Tell the team; a failed monitor opens an incident.
-        let mut incident = Value::Null;
+        let mut incident = None;
         let notice = match &unhealthy {
             None => Notify {
                 kind: "deployment.pipeline_succeeded".into(),
@@ -279,24 +341,21 @@ impl DeploymentCoordinator {
             Some(reason) => {
                 let opened = ctx
                     .spawn(
-                        TaskRequest {
-                            assign_to_type: names::INCIDENT_RESPONSE.into(),
-                            task_type: names::OPEN_INCIDENT.into(),
-                            input: serde_json::to_value(OpenIncident {
+                        IncidentTask::request(
+                            names::INCIDENT_RESPONSE,
+                            &OpenIncident {
                                 deployment: target.clone(),
                                 reason: format!(
                                     "the new deployment of {name} is unhealthy: {reason}"
                                 ),
                                 severity: NotifySeverity::Critical,
-                            })
-                            .unwrap_or(Value::Null),
-                            priority: 10,
-                            requires_human_approval: false,
-                        },
+                            },
+                            10,
+                        ),
                         format!("{}:{}", task.id, names::OPEN_INCIDENT),
                     )
                     .await?;
-                incident = json!(opened.id);
+                incident = Some(opened.id);
                 Notify {
                     kind: "deployment.pipeline_failed".into(),
                     severity: NotifySeverity::Critical,
@@ -310,14 +369,18 @@ impl DeploymentCoordinator {
         let notified = ctx
             .spawn(notice.task(), format!("{}:notify", task.id))
             .await?;
-        Ok(json!({
-            "outcome": if unhealthy.is_none() { "healthy" } else { "incident" },
-            "deployment": target,
-            "pre_deployment_check": output_of(&pre),
-            "monitor": scores,
-            "incident_task_id": incident,
-            "notification_task_id": notified.id,
-        }))
+        Ok(PipelineReport {
+            outcome: if unhealthy.is_none() {
+                PipelineOutcome::Healthy
+            } else {
+                PipelineOutcome::Incident
+            },
+            deployment: target,
+            pre_deployment_check: pre,
+            monitor: scores,
+            incident_task_id: incident,
+            notification_task_id: notified.id,
+        })
     }
 }
 
@@ -332,11 +395,13 @@ impl Behaviour for DeploymentCoordinator {
         context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        match task.task_type.as_str() {
-            names::DEPLOY_PIPELINE => output(&self.pipeline(context, task).await?),
-            other => Err(TaskFailure::Permanent(format!(
-                "the deployment coordinator does not perform {other} tasks"
-            ))),
+        match task_of::<OperationsTask>(task, "the deployment coordinator")? {
+            OperationsTask::DeployPipeline(source) => {
+                output(&self.pipeline(context, task, source).await?)
+            }
+            OperationsTask::OpenIncident(_) => Err(TaskFailure::Permanent(
+                "the deployment coordinator does not open incidents".into(),
+            )),
         }
     }
 }
@@ -435,16 +500,12 @@ async fn build_cause(
         match analysis.status {
             TaskStatus::Completed => {
                 return Ok(Some(
-                    match analysis
-                        .output_data
-                        .clone()
-                        .map(serde_json::from_value::<FailureAnalysis>)
-                    {
-                        Some(Ok(read)) => Cause::Read {
-                            analysis: read,
+                    match output_of::<AnalyzeDeploymentFailure>(&analysis) {
+                        Ok(report) => Cause::Read {
+                            analysis: report.analysis,
                             task: analysis.id,
                         },
-                        _ => Cause::Unread("the analysis of the build gave no reading".into()),
+                        Err(_) => Cause::Unread("the analysis of the build gave no reading".into()),
                     },
                 ));
             }
@@ -495,8 +556,12 @@ fn sentence(text: &str) -> String {
 }
 
 impl IncidentResponse {
-    async fn respond(&self, ctx: &TaskContext, task: &AgentTask) -> Result<Value, TaskFailure> {
-        let incident: OpenIncident = input(task)?;
+    async fn respond(
+        &self,
+        ctx: &TaskContext,
+        task: &AgentTask,
+        incident: OpenIncident,
+    ) -> Result<IncidentReport, TaskFailure> {
         let opened = timeline(
             ctx,
             task,
@@ -577,26 +642,29 @@ impl IncidentResponse {
         .await?;
 
         timeline(ctx, task, "incident.rollback_proposed", json!({})).await?;
-        let rollback = run_step(
+        let rollback = run_step::<RollBack>(
             ctx,
             task,
-            Step {
-                name: "rollback",
-                agent_type: names::DEPLOYMENT,
-                task_type: names::ROLLBACK,
-                input: serde_json::to_value(Rollback {
-                    deployment: incident.deployment.clone(),
-                    to: None,
-                    reason: Some(format!("incident {}: {}", task.id, incident.reason)),
-                })
-                .unwrap_or(Value::Null),
-                priority: 10,
-                approval: true,
+            "rollback",
+            names::DEPLOYMENT,
+            &Rollback {
+                deployment: incident.deployment.clone(),
+                to: None,
+                reason: Some(format!("incident {}: {}", task.id, incident.reason)),
             },
+            true,
         )
         .await?;
-        if rollback.status != TaskStatus::Completed {
-            let event = if rollback.status == TaskStatus::Rejected {
+        let unresolved = |reason: String| IncidentReport {
+            incident: task.id,
+            status: IncidentStatus::Unresolved,
+            reason: Some(reason),
+            rolled_back_to: None,
+            time_to_restore_seconds: None,
+            rollback_task_id: rollback.task.id,
+        };
+        let Some(rolled_back) = rollback.completed() else {
+            let event = if rollback.task.status == TaskStatus::Rejected {
                 "incident.rollback_rejected"
             } else {
                 "incident.rollback_failed"
@@ -605,17 +673,15 @@ impl IncidentResponse {
                 ctx,
                 task,
                 event,
-                json!({"task": rollback.id, "error": rollback.error_message}),
+                json!({"task": rollback.task.id, "error": rollback.task.error_message}),
             )
             .await?;
-            return Ok(json!({
-                "incident": task.id,
-                "status": "unresolved",
-                "reason": format!("the rollback was {}", rollback.status),
-                "rollback_task_id": rollback.id,
-            }));
-        }
-        let restored_to = output_of(&rollback)["rolled_back_to"].clone();
+            return Ok(unresolved(format!(
+                "the rollback was {}",
+                rollback.task.status
+            )));
+        };
+        let restored_to = rolled_back.rolled_back_to.clone();
         timeline(
             ctx,
             task,
@@ -624,38 +690,30 @@ impl IncidentResponse {
         )
         .await?;
 
-        let check = run_step(
+        let check = run_step::<CheckDeployment>(
             ctx,
             task,
-            Step {
-                name: "verify",
-                agent_type: names::DEPLOYMENT,
-                task_type: names::CHECK_DEPLOYMENT,
-                input: serde_json::to_value(DeploymentRef {
-                    vercel_deployment_id: restored_to.as_str().map(str::to_owned),
-                    project: incident.deployment.project.clone(),
-                    ..DeploymentRef::default()
-                })
-                .unwrap_or(Value::Null),
-                priority: 10,
-                approval: false,
+            "verify",
+            names::DEPLOYMENT,
+            &DeploymentRef {
+                vercel_deployment_id: Some(restored_to.clone()),
+                project: incident.deployment.project.clone(),
+                ..DeploymentRef::default()
             },
+            false,
         )
         .await?;
-        if check.status != TaskStatus::Completed || output_of(&check)["healthy"] != json!(true) {
+        if !check.completed().is_some_and(|report| report.healthy) {
             timeline(
                 ctx,
                 task,
                 "incident.still_unhealthy",
-                json!({"check": output_of(&check)}),
+                json!({"check": check.output, "status": check.task.status}),
             )
             .await?;
-            return Ok(json!({
-                "incident": task.id,
-                "status": "unresolved",
-                "reason": "the restored deployment is not healthy either",
-                "rollback_task_id": rollback.id,
-            }));
+            return Ok(unresolved(
+                "the restored deployment is not healthy either".into(),
+            ));
         }
         let resolved = timeline(ctx, task, "incident.resolved", json!({})).await?;
         let seconds = (resolved.created_at - opened.created_at)
@@ -685,13 +743,14 @@ impl IncidentResponse {
             format!("{}:notify_resolved", task.id),
         )
         .await?;
-        Ok(json!({
-            "incident": task.id,
-            "status": "resolved",
-            "rolled_back_to": restored_to,
-            "time_to_restore_seconds": seconds,
-            "rollback_task_id": rollback.id,
-        }))
+        Ok(IncidentReport {
+            incident: task.id,
+            status: IncidentStatus::Resolved,
+            reason: None,
+            rolled_back_to: Some(restored_to),
+            time_to_restore_seconds: Some(seconds),
+            rollback_task_id: rollback.task.id,
+        })
     }
 }
 
@@ -706,11 +765,13 @@ impl Behaviour for IncidentResponse {
         context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        match task.task_type.as_str() {
-            names::OPEN_INCIDENT => output(&self.respond(context, task).await?),
-            other => Err(TaskFailure::Permanent(format!(
-                "the incident response agent does not perform {other} tasks"
-            ))),
+        match task_of::<OperationsTask>(task, "the incident response agent")? {
+            OperationsTask::OpenIncident(incident) => {
+                output(&self.respond(context, task, incident).await?)
+            }
+            OperationsTask::DeployPipeline(_) => Err(TaskFailure::Permanent(
+                "the incident response agent does not run pipelines".into(),
+            )),
         }
     }
 }

@@ -25,7 +25,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use companyos_integrations::normalise::DomainEvent;
+use companyos_integrations::normalise::{DomainEvent, VercelOutcome};
 use companyos_store::{
     AgentTask, DeploymentId, FigmaFileId, NewTask, ResourceKind, Service, SocialPlatform,
 };
@@ -42,9 +42,10 @@ use crate::deployment::DeploymentRef;
 use crate::inputs::{DraftReply, GenerateCode, SyncFigmaFile, SyncIntegration, SyncRepository};
 use crate::names;
 use crate::notification::{AnswerRequest, NotifySeverity};
-use crate::operations::OpenIncident;
+use crate::operations::{IncidentTask, OpenIncident};
 use crate::port::{IntegrationPort, SyncRequest};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
+use crate::task_kind::TaskKind;
 
 /// Which service a watcher follows, and what it does about its events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,9 +217,11 @@ impl ServiceWatcher {
                     url: deployment.url.clone(),
                     project: deployment.name.clone(),
                 };
-                match outcome.as_str() {
-                    "succeeded" => self.task(names::CHECK_DEPLOYMENT, self.priority, &reference),
-                    "error" => {
+                match outcome {
+                    VercelOutcome::Succeeded => {
+                        self.task(names::CHECK_DEPLOYMENT, self.priority, &reference)
+                    }
+                    VercelOutcome::Error => {
                         let production = deployment.target.as_deref() == Some("production");
                         let project = deployment.name.as_deref().unwrap_or("a project");
                         let mut tasks = self.task(
@@ -233,9 +236,8 @@ impl ServiceWatcher {
                                 deployment: reference,
                                 severity: NotifySeverity::Critical,
                             };
-                            tasks.push(TaskRequest::new(
+                            tasks.push(IncidentTask::request(
                                 names::INCIDENT_RESPONSE,
-                                names::OPEN_INCIDENT,
                                 &incident,
                                 10,
                             ));

@@ -338,7 +338,8 @@ async fn finish(
     if let Some(user) = claims.link_user {
         let linked =
             link_account(&state, companyos_store::UserId(user), &profile, &verified).await?;
-        let mut response = Json(json!({"linked": true, "user": linked})).into_response();
+        let mut response =
+            Json(json!({"linked": true, "user": crate::views::User::from(linked)})).into_response();
         response.extensions_mut().insert(BrowserOutcome::Linked);
         clear_state_cookie(&mut response);
         return Ok(response);

@@ -256,7 +256,7 @@ async fn tasks_are_refused_retried_and_audited(db: &TestDb) {
     let (_, found) = server
         .call(
             Method::GET,
-            "/api/agent-tasks?q=INPUT.TEXT&agent_type=text_stats",
+            "/api/agent-tasks?q=MISSING%20FIELD&agent_type=text_stats",
             &owner,
             None,
         )

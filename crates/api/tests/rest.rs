@@ -1248,7 +1248,7 @@ async fn bad_input_names_what_is_wrong(db: &TestDb) {
             Some(json!({"name": "x", "type": "code_review",
                         "configuration": {"llm": {"enabled": false, "api_key": "sk-x"}}})),
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("configuration.llm"),
+            Some("configuration.llm.api_key"),
         ),
         (
             Method::PATCH,
@@ -1445,9 +1445,20 @@ async fn agents_are_managed_through_the_runtime(db: &TestDb) {
             Some(json!({"name": "word counter", "configuration": {"verbose": true}})),
         )
         .await;
+    // A key its type does not have is refused by name, and nothing changes.
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{renamed}");
+    assert_eq!(renamed["field"], "configuration.verbose", "{renamed}");
+    let (status, renamed) = server
+        .call(
+            Method::PATCH,
+            &path,
+            &owner,
+            Some(json!({"name": "word counter", "configuration": {}})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{renamed}");
     assert_eq!(renamed["name"], "word counter");
-    assert_eq!(renamed["configuration"]["verbose"], true);
+    assert_eq!(renamed["configuration"], json!({}));
     // Reconfigured, it still works.
     let (_, task) = server
         .call(

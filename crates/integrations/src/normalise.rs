@@ -97,7 +97,7 @@ pub enum DomainEvent {
         hook_id: Option<i64>,
     },
     PullRequest {
-        action: String,
+        action: PullRequestAction,
         repository: Option<Repository>,
         pull_request: PullRequest,
         sender: Option<String>,
@@ -154,9 +154,8 @@ pub enum DomainEvent {
         release: Release,
     },
     VercelDeployment {
-        /// `created`, `succeeded`, `error`, `canceled`, `ready`, `promoted`…
-        /// (`cancelled` is read as `canceled`).
-        outcome: String,
+        /// What happened to the deployment (`cancelled` is read as `canceled`).
+        outcome: VercelOutcome,
         /// Vercel's id of the webhook event (the payload's `id`).
         vercel_event_id: Option<String>,
         deployment: VercelDeployment,
@@ -412,6 +411,116 @@ pub struct Release {
     pub html_url: Option<String>,
 }
 
+/// What happened to a pull request (the webhook's `action`). An action GitHub adds later
+/// is kept as it is spelt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PullRequestAction {
+    Opened,
+    Reopened,
+    Synchronize,
+    ReadyForReview,
+    Closed,
+    Edited,
+    ReviewRequested,
+    Other(String),
+}
+
+impl PullRequestAction {
+    pub fn as_str(&self) -> &str {
+        match self {
+            PullRequestAction::Opened => "opened",
+            PullRequestAction::Reopened => "reopened",
+            PullRequestAction::Synchronize => "synchronize",
+            PullRequestAction::ReadyForReview => "ready_for_review",
+            PullRequestAction::Closed => "closed",
+            PullRequestAction::Edited => "edited",
+            PullRequestAction::ReviewRequested => "review_requested",
+            PullRequestAction::Other(other) => other,
+        }
+    }
+
+    /// Whether the change under review is new: opened, reopened, pushed to or made ready.
+    pub fn changes_the_code(&self) -> bool {
+        matches!(
+            self,
+            PullRequestAction::Opened
+                | PullRequestAction::Reopened
+                | PullRequestAction::Synchronize
+                | PullRequestAction::ReadyForReview
+        )
+    }
+}
+
+impl From<String> for PullRequestAction {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "opened" => PullRequestAction::Opened,
+            "reopened" => PullRequestAction::Reopened,
+            "synchronize" => PullRequestAction::Synchronize,
+            "ready_for_review" => PullRequestAction::ReadyForReview,
+            "closed" => PullRequestAction::Closed,
+            "edited" => PullRequestAction::Edited,
+            "review_requested" => PullRequestAction::ReviewRequested,
+            _ => PullRequestAction::Other(text),
+        }
+    }
+}
+
+impl From<PullRequestAction> for String {
+    fn from(action: PullRequestAction) -> String {
+        action.as_str().to_owned()
+    }
+}
+
+/// What a Vercel deployment event says happened (the `deployment.<outcome>` of its type).
+/// An outcome Vercel adds later is kept as it is spelt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum VercelOutcome {
+    Created,
+    Succeeded,
+    Ready,
+    Promoted,
+    Error,
+    Canceled,
+    Other(String),
+}
+
+impl VercelOutcome {
+    pub fn as_str(&self) -> &str {
+        match self {
+            VercelOutcome::Created => "created",
+            VercelOutcome::Succeeded => "succeeded",
+            VercelOutcome::Ready => "ready",
+            VercelOutcome::Promoted => "promoted",
+            VercelOutcome::Error => "error",
+            VercelOutcome::Canceled => "canceled",
+            VercelOutcome::Other(other) => other,
+        }
+    }
+}
+
+impl From<String> for VercelOutcome {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "created" => VercelOutcome::Created,
+            "succeeded" => VercelOutcome::Succeeded,
+            "ready" => VercelOutcome::Ready,
+            "promoted" => VercelOutcome::Promoted,
+            "error" => VercelOutcome::Error,
+            "canceled" | "cancelled" => VercelOutcome::Canceled,
+            _ => VercelOutcome::Other(text),
+        }
+    }
+}
+
+impl From<VercelOutcome> for String {
+    fn from(outcome: VercelOutcome) -> String {
+        outcome.as_str().to_owned()
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VercelDeployment {
@@ -581,7 +690,7 @@ fn github(event: &str, payload: &Value) -> Normalised {
             hook_id: field(payload, "hook_id"),
         },
         "pull_request" => DomainEvent::PullRequest {
-            action,
+            action: PullRequestAction::from(action),
             repository: repository(),
             pull_request: field(payload, "pull_request").unwrap_or_default(),
             sender: payload
@@ -693,7 +802,7 @@ fn vercel(payload: &Value) -> Normalised {
     Normalised {
         event_type: format!("vercel.{kind}"),
         event: DomainEvent::VercelDeployment {
-            outcome: outcome.to_owned(),
+            outcome: VercelOutcome::from(outcome.to_owned()),
             vercel_event_id: text(payload, "id"),
             deployment: VercelDeployment {
                 id: text(&deployment, "id"),

@@ -227,7 +227,7 @@ fn vercel_payloads_parse_with_their_deployment() {
         else {
             panic!("{outcome}: a Vercel deployment");
         };
-        assert_eq!(read, outcome);
+        assert_eq!(read.as_str(), outcome);
         assert_eq!(vercel_event_id.as_deref(), payload["id"].as_str());
         assert_eq!(
             deployment.id.as_deref(),

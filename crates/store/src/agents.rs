@@ -2,7 +2,6 @@
 //! statistics, written in batches by the runtime's lifecycle writer.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -139,7 +138,7 @@ fn net_effect(writes: &[LifecycleWrite]) -> Vec<NetEffect> {
     net
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Agent {
     pub id: AgentId,
     pub organization_id: OrgId,
@@ -277,25 +276,6 @@ impl Agents<'_> {
             sqlx::query_as("SELECT status, COUNT(*) FROM agents GROUP BY status ORDER BY status")
                 .fetch_all(pool)
                 .await
-        })
-    }
-
-    /// The agent a task for `agent_type` goes to: the organization's oldest agent of
-    /// that type that is not disabled.
-    pub async fn assignee(
-        &self,
-        org: OrgId,
-        agent_type: &str,
-    ) -> Result<Option<Agent>, StoreError> {
-        reader!(self.store, |pool| {
-            sqlx::query_as(
-                "SELECT * FROM agents WHERE organization_id = $1 AND agent_type = $2 AND status <> 'disabled'
-                 ORDER BY created_at, id LIMIT 1",
-            )
-            .bind(org)
-            .bind(agent_type)
-            .fetch_optional(pool)
-            .await
         })
     }
 

@@ -2,7 +2,6 @@
 //! records them.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -11,7 +10,7 @@ use crate::enums::{CollaborationStatus, CollaborationType};
 use crate::error::StoreError;
 use crate::ids::{AgentId, CollaborationId, OrgId, TaskId};
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Collaboration {
     pub id: CollaborationId,
     pub primary_agent_id: AgentId,

@@ -3,7 +3,6 @@
 //! event by the integration's adapter. The raw body is kept exactly as received.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -14,7 +13,7 @@ use crate::events::{Event, NewEvent};
 use crate::ids::{DeliveryId, EventId, IntegrationId, OrgId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct WebhookDelivery {
     pub id: DeliveryId,
     pub organization_id: OrgId,
@@ -26,7 +25,6 @@ pub struct WebhookDelivery {
     /// The headers that matter (event type, delivery id, signature, timestamps).
     #[sqlx(json)]
     pub headers: Value,
-    #[serde(skip)]
     pub body: Vec<u8>,
     pub status: DeliveryStatus,
     pub error: Option<String>,

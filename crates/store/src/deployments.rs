@@ -4,7 +4,6 @@
 //! twice.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -15,7 +14,7 @@ use crate::ids::{DeploymentId, OrgId, UserId};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Deployment {
     pub id: DeploymentId,
     pub organization_id: OrgId,

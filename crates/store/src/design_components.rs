@@ -1,7 +1,6 @@
 //! The design components found in Figma files.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -10,7 +9,7 @@ use crate::error::StoreError;
 use crate::ids::{DesignComponentId, FigmaFileId, OrgId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct DesignComponent {
     pub id: DesignComponentId,
     pub figma_file_id: FigmaFileId,

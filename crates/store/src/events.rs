@@ -1,7 +1,6 @@
 //! Events: what happened, from webhooks, agents and people (append-only).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -13,7 +12,7 @@ use crate::ids::{EventId, OrgId};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Event {
     pub id: EventId,
     pub organization_id: OrgId,

@@ -1,7 +1,6 @@
 //! Figma files the organization follows.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -11,7 +10,7 @@ use crate::error::StoreError;
 use crate::ids::{FigmaFileId, OrgId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct FigmaFile {
     pub id: FigmaFileId,
     pub organization_id: OrgId,

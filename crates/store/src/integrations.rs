@@ -3,7 +3,6 @@
 //! a token in clear text.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -14,14 +13,13 @@ use crate::error::StoreError;
 use crate::ids::{AgentId, IntegrationId, OrgId, WebhookId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Integration {
     pub id: IntegrationId,
     pub organization_id: OrgId,
     pub service: Service,
     pub status: IntegrationStatus,
     /// Ciphertext with its key id; never serialised.
-    #[serde(skip)]
     pub credentials_encrypted: String,
     #[sqlx(json)]
     pub metadata: Value,
@@ -30,11 +28,9 @@ pub struct Integration {
     pub updated_at: DateTime<Utc>,
     /// The unguessable token of the integration's webhook URL; never serialised (the
     /// edge builds the URL for those allowed to see it).
-    #[serde(skip)]
     pub webhook_token: Option<String>,
     /// The webhook secret (signing secret, passcode or consumer secret), sealed like
     /// the credentials; never serialised.
-    #[serde(skip)]
     pub webhook_secret_encrypted: Option<String>,
     /// When a sync of the whole integration was last tried…
     pub last_sync_attempted_at: Option<DateTime<Utc>>,
@@ -42,14 +38,13 @@ pub struct Integration {
     pub last_sync_error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Webhook {
     pub id: WebhookId,
     pub integration_id: IntegrationId,
     pub service: Service,
     pub event_type: String,
     pub webhook_id: Option<String>,
-    #[serde(skip)]
     pub secret: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,

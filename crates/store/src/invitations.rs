@@ -4,7 +4,6 @@
 //! invite (see `Organizations::change_member`).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::db::Store;
 use crate::enums::MemberRole;
@@ -14,13 +13,12 @@ use crate::organizations::INSERT_MEMBER_UNLESS_MEMBER;
 use crate::validate::validate_email;
 
 /// An invitation to join an organization with a role; the token is stored hashed.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Invitation {
     pub id: InvitationId,
     pub organization_id: OrgId,
     pub email: String,
     pub role: MemberRole,
-    #[serde(skip)]
     pub token_hash: String,
     pub invited_by: Option<UserId>,
     pub expires_at: DateTime<Utc>,

@@ -1,7 +1,6 @@
 //! Metrics: the numbers analysts compute (append-only), and summaries over a range.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -10,7 +9,7 @@ use crate::error::StoreError;
 use crate::ids::{MetricId, OrgId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Metric {
     pub id: MetricId,
     pub organization_id: OrgId,
@@ -32,7 +31,7 @@ pub struct NewMetric {
 }
 
 /// A summary of one metric type over a time range.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct MetricSummary {
     pub count: i64,
     pub min: Option<f64>,

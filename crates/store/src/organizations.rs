@@ -1,7 +1,6 @@
 //! Organizations and their members' roles: who may do what, where.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -12,7 +11,7 @@ use crate::ids::{MemberId, OrgId, UserId};
 use crate::invitations::revoked_reason;
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Organization {
     pub id: OrgId,
     pub name: String,
@@ -31,7 +30,7 @@ pub struct OrganizationPatch {
     pub settings: Option<Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Membership {
     pub id: MemberId,
     pub organization_id: OrgId,
@@ -41,7 +40,7 @@ pub struct Membership {
 }
 
 /// A member as listed in an organization: the membership with the user's name and email.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Member {
     pub user_id: UserId,
     pub email: String,

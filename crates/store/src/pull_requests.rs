@@ -5,7 +5,6 @@
 //! twice.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -16,7 +15,7 @@ use crate::ids::{OrgId, PullRequestId, RepositoryId};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct PullRequest {
     pub id: PullRequestId,
     pub repository_id: RepositoryId,

@@ -4,7 +4,6 @@
 //! twice.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -14,7 +13,7 @@ use crate::error::StoreError;
 use crate::ids::{OrgId, RepositoryId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Repository {
     pub id: RepositoryId,
     pub organization_id: OrgId,

@@ -2,7 +2,6 @@
 //! they match; each tick is recorded with a compare-and-set so it fires once.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -11,7 +10,7 @@ use crate::error::StoreError;
 use crate::ids::{AgentId, OrgId, ScheduleId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Schedule {
     pub id: ScheduleId,
     pub organization_id: OrgId,

@@ -1,7 +1,6 @@
 //! Social accounts (X/Twitter, LinkedIn) connected with sealed credentials.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::db::Store;
 use crate::enums::SocialPlatform;
@@ -9,7 +8,7 @@ use crate::error::StoreError;
 use crate::ids::{OrgId, SocialAccountId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct SocialAccount {
     pub id: SocialAccountId,
     pub organization_id: OrgId,
@@ -19,7 +18,6 @@ pub struct SocialAccount {
     pub display_name: Option<String>,
     pub avatar_url: Option<String>,
     pub follower_count: i32,
-    #[serde(skip)]
     pub credentials_encrypted: String,
     pub active: bool,
     pub last_sync_at: Option<DateTime<Utc>>,

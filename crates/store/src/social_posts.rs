@@ -2,7 +2,6 @@
 //! engagement.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -13,7 +12,7 @@ use crate::ids::{OrgId, SocialAccountId, SocialPostId, UserId};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct SocialPost {
     pub id: SocialPostId,
     pub social_account_id: SocialAccountId,

@@ -2,7 +2,6 @@
 //! Every state change goes through the [`TaskQueue`](crate::TaskQueue).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::Store;
@@ -12,7 +11,7 @@ use crate::ids::{AgentId, OrgId, TaskId, UserId};
 use crate::page::{Cursor, Page, PageRequest};
 
 /// One `agent_tasks` row. The row is the truth about a task.
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct AgentTask {
     pub id: TaskId,
     pub organization_id: OrgId,

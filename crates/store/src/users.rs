@@ -2,7 +2,6 @@
 //! their address is proved.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -16,7 +15,7 @@ use crate::organizations::{
 };
 use crate::validate::{non_empty, validate_email};
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct User {
     pub id: UserId,
     pub email: String,
@@ -24,7 +23,6 @@ pub struct User {
     pub avatar_url: Option<String>,
     pub role: UserRole,
     /// argon2id PHC string; `None` for users who only sign in through GitHub.
-    #[serde(skip)]
     pub password_hash: Option<String>,
     pub github_id: Option<i64>,
     #[sqlx(json)]

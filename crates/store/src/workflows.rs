@@ -2,7 +2,6 @@
 //! restarted coordinator resumes where it was.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -12,7 +11,7 @@ use crate::error::StoreError;
 use crate::ids::{AgentId, OrgId, TaskId, WorkflowRunId, WorkflowStepId};
 use crate::validate::non_empty;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct WorkflowRun {
     pub id: WorkflowRunId,
     pub organization_id: OrgId,
@@ -29,7 +28,7 @@ pub struct WorkflowRun {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct WorkflowStep {
     pub id: WorkflowStepId,
     pub run_id: WorkflowRunId,

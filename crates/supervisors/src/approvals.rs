@@ -52,25 +52,28 @@ pub(crate) fn start(deps: &std::sync::Arc<Deps>) {
 }
 
 async fn request(deps: &Deps, org: OrgId, task_id: TaskId) -> Result<(), StoreError> {
-    let notifiers = deps
-        .store
-        .agents()
-        .assignees(org, companyos_actors::names::NOTIFICATION)
-        .await?;
-    let Some(agent) = notifiers
-        .iter()
-        .find(|agent| notification::posts_approvals(&agent.configuration))
-    else {
+    let key = format!("approval:{task_id}");
+    // Only a notification agent with a channel for them posts approval requests; with
+    // none, the approval waits in the console alone.
+    let assignee = companyos_actors::assign::assign(
+        &deps.store,
+        org,
+        companyos_actors::names::NOTIFICATION,
+        Some(&key),
+        |agent| notification::posts_approvals(&agent.configuration),
+    )
+    .await?;
+    if matches!(assignee, Assignee::Waiting { .. }) {
         return Ok(());
-    };
+    }
     let mut task = NewTask::for_assignee(
         org,
-        Assignee::Agent(agent.id),
+        assignee,
         companyos_actors::names::REQUEST_APPROVAL.to_owned(),
     );
     task.input = serde_json::to_value(RequestApproval { task_id }).ok();
     task.priority = 9;
-    task.idempotency_key = Some(format!("approval:{task_id}"));
+    task.idempotency_key = Some(key);
     task.description = Some(format!("ask for the approval of task {task_id} in Slack"));
     deps.submit(task).await?;
     Ok(())

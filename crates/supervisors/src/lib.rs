@@ -44,6 +44,7 @@ pub use tree::ActorInfo;
 // runtime's events (subscriptions, WebSocket) and the registry (agent types to spawn,
 // and test agents in the edge's own tests).
 /// The development agents' task inputs and names, for the routes that ask for their work.
+pub use companyos_actors::assign;
 pub use companyos_actors::code_review;
 pub use companyos_actors::{
     AgentError, AgentKind, AgentType, AgentTypeRegistry, Behaviour, RoutedEvent, RuntimeEvent,

@@ -153,7 +153,7 @@ impl Behaviour for Listener {
     ) -> Result<Vec<companyos_actors::TaskRequest>, TaskFailure> {
         Ok(vec![companyos_actors::TaskRequest {
             assign_to_type: "text_stats".into(),
-            task_type: "summarise".into(),
+            task_type: "count_text".into(),
             input: json!({"text": payload["summary"]}),
             priority: 6,
             requires_human_approval: false,
@@ -275,7 +275,7 @@ async fn status_of(store: &Store, org: OrgId, task: TaskId) -> TaskStatus {
 }
 
 fn task(org: OrgId, agent: AgentId, input: Value) -> NewTask {
-    let mut task = NewTask::new(org, agent, "work");
+    let mut task = NewTask::new(org, agent, "count_text");
     task.input = Some(input);
     task
 }
@@ -1034,10 +1034,10 @@ async fn a_coordinator_stopped_between_steps_resumes_at_that_step(db: &TestDb) {
         .await
         .expect("spawn");
     let workflow = json!({"steps": [
-        {"stage": 0, "name": "count", "assign_to_type": "text_stats", "task_type": "count", "input": {"text": "a b c"}},
+        {"stage": 0, "name": "count", "assign_to_type": "text_stats", "task_type": "count_text", "input": {"text": "a b c"}},
         {"stage": 1, "name": "wait", "assign_to_type": "slow", "task_type": "wait"},
         {"stage": 2, "name": "notify", "assign_to_type": "slow", "task_type": "notify", "blocking": false},
-        {"stage": 2, "name": "recount", "assign_to_type": "text_stats", "task_type": "count", "input": {"text": "d e"}}
+        {"stage": 2, "name": "recount", "assign_to_type": "text_stats", "task_type": "count_text", "input": {"text": "d e"}}
     ]});
     let coordinator = runtime
         .spawn_agent(org, "pipeline", "workflow_coordinator", Some(workflow))
@@ -1110,7 +1110,7 @@ async fn a_coordinator_stopped_between_steps_resumes_at_that_step(db: &TestDb) {
             .count()
     };
     assert_eq!(
-        (count_of("count"), count_of("wait"), count_of("notify")),
+        (count_of("count_text"), count_of("wait"), count_of("notify")),
         (2, 1, 1)
     );
     let steps = db
@@ -1529,7 +1529,7 @@ async fn broadcasts_reach_the_agents_listening_to_the_topic(db: &TestDb) {
         tasks
             .items
             .iter()
-            .all(|task| task.agent_id == Some(deployer) && task.task_type == "summarise")
+            .all(|task| task.agent_id == Some(deployer) && task.task_type == "count_text")
     );
     assert_eq!(
         tasks.items[0].output_data,

@@ -72,25 +72,22 @@ impl Action {
         description: String,
         input: &impl serde::Serialize,
     ) -> Result<AgentTask, ApiError> {
-        let agent = state
-            .store
-            .agents()
-            .assignee(access.organization, self.agent_type)
-            .await?;
-        let assignee = match agent {
-            Some(agent) => Assignee::Agent(agent.id),
-            None => Assignee::Waiting {
-                agent_type: self.agent_type.to_owned(),
-                reason: if state.runtime.registry().get(self.agent_type).is_some() {
-                    companyos_supervisors::waiting_reason(self.agent_type)
-                } else {
-                    format!(
-                        "waiting for a {} agent: this node does not run that agent type yet",
-                        self.agent_type
-                    )
-                },
-            },
-        };
+        let mut assignee = companyos_supervisors::assign::assign(
+            &state.store,
+            access.organization,
+            self.agent_type,
+            None,
+            companyos_supervisors::assign::any,
+        )
+        .await?;
+        if let Assignee::Waiting { reason, .. } = &mut assignee
+            && state.runtime.registry().get(self.agent_type).is_none()
+        {
+            *reason = format!(
+                "waiting for a {} agent: this node does not run that agent type yet",
+                self.agent_type
+            );
+        }
         let mut task = NewTask::for_assignee(access.organization, assignee, self.task_type);
         task.description = Some(description);
         task.input = Some(companyos_supervisors::input_value(input));

@@ -4,7 +4,7 @@
 //! to each delivery before the event is written.
 
 use chrono::{DateTime, Utc};
-use companyos_integrations::normalise::{self, DomainEvent, Normalised};
+use companyos_integrations::normalise::{self, DomainEvent, Normalised, VercelOutcome};
 use companyos_store::{
     DeploymentState, DeploymentSync, FigmaFileSync, OrgId, PullRequestSync, RepositorySync,
     RepositoryVisibility, ResourceKind, ReviewStatus, Store, StoreError,
@@ -246,11 +246,13 @@ pub(super) async fn apply(
             let (Some(id), Some(name)) = (deployment.id.clone(), deployment.name.clone()) else {
                 return Ok(None);
             };
-            let state = match outcome.as_str() {
-                "succeeded" | "ready" | "promoted" => DeploymentState::Ready,
-                "error" => DeploymentState::Error,
-                "canceled" => DeploymentState::Canceled,
-                _ => DeploymentState::Building,
+            let state = match outcome {
+                VercelOutcome::Succeeded | VercelOutcome::Ready | VercelOutcome::Promoted => {
+                    DeploymentState::Ready
+                }
+                VercelOutcome::Error => DeploymentState::Error,
+                VercelOutcome::Canceled => DeploymentState::Canceled,
+                VercelOutcome::Created | VercelOutcome::Other(_) => DeploymentState::Building,
             };
             let row = store
                 .deployments()

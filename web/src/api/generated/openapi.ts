@@ -4259,6 +4259,7 @@ export interface components {
             actor_type?: null | components["schemas"]["EventActorType"];
             /** Format: uuid */
             actor_id?: string | null;
+            /** @description The kind of row `resource_id` names (`deployment`, `pull_request`, …). */
             resource_type?: string | null;
             /** Format: uuid */
             resource_id?: string | null;
@@ -4704,6 +4705,7 @@ export interface components {
                 actor_type?: null | components["schemas"]["EventActorType"];
                 /** Format: uuid */
                 actor_id?: string | null;
+                /** @description The kind of row `resource_id` names (`deployment`, `pull_request`, …). */
                 resource_type?: string | null;
                 /** Format: uuid */
                 resource_id?: string | null;
