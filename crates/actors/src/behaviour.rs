@@ -106,18 +106,6 @@ impl TaskContext {
     }
 }
 
-/// A task's input as the type its task type declares; input that does not parse fails
-/// the task permanently, naming the field serde could not read.
-pub fn input<T: for<'de> Deserialize<'de>>(task: &AgentTask) -> Result<T, TaskFailure> {
-    let value = task.input_data.clone().unwrap_or(Value::Null);
-    serde_json::from_value(value).map_err(|error| {
-        TaskFailure::Permanent(format!(
-            "the {} input is not usable: {error}",
-            task.task_type
-        ))
-    })
-}
-
 /// A task's output, written as JSON.
 pub fn output<T: Serialize>(value: &T) -> Result<Option<Value>, TaskFailure> {
     serde_json::to_value(value)

@@ -34,8 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::behaviour::{
-    AgentKind, Behaviour, Decide, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input,
-    input_value,
+    AgentKind, Behaviour, Decide, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input_value,
 };
 use crate::code_review::AnalyzePr;
 use crate::deployment::DeploymentRef;
@@ -45,7 +44,7 @@ use crate::notification::{AnswerRequest, NotifySeverity};
 use crate::operations::{IncidentTask, OpenIncident};
 use crate::port::{IntegrationPort, SyncRequest};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
-use crate::task_kind::TaskKind;
+use crate::task_kind::{TaskKind, task_of};
 
 /// Which service a watcher follows, and what it does about its events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -398,41 +397,60 @@ impl Behaviour for ServiceWatcher {
     }
 }
 
+/// The sync tasks a watcher performs, each with its input.
+#[derive(Deserialize)]
+#[serde(tag = "task_type", content = "input")]
+enum SyncTask {
+    #[serde(rename = "sync_integration")]
+    Integration(SyncIntegration),
+    #[serde(rename = "sync_repository")]
+    Repository(SyncRepository),
+    #[serde(rename = "sync_figma_file")]
+    FigmaFile(SyncFigmaFile),
+}
+
+impl SyncTask {
+    const NAMES: [&'static str; 3] = [
+        names::SYNC_INTEGRATION,
+        names::SYNC_REPOSITORY,
+        names::SYNC_FIGMA_FILE,
+    ];
+}
+
 impl ServiceWatcher {
     /// What a sync task asks for, from its type and typed input.
     fn sync_request(&self, task: &AgentTask) -> Result<SyncRequest, TaskFailure> {
         let services = self.watched.services();
-        let request = match task.task_type.as_str() {
-            names::SYNC_INTEGRATION => {
-                let sync: SyncIntegration = input(task)?;
-                SyncRequest::Integration {
-                    service: sync.service.unwrap_or(services[0]),
-                }
-            }
-            names::SYNC_REPOSITORY if self.watched == Watched::GitHub => {
-                let sync: SyncRepository = input(task)?;
+        let refused = || {
+            TaskFailure::Permanent(format!(
+                "the {} performs sync tasks ({}{}), not {}",
+                self.watched.agent_type(),
+                names::SYNC_INTEGRATION,
+                match self.watched {
+                    Watched::GitHub => ", sync_repository",
+                    Watched::Figma => ", sync_figma_file",
+                    _ => "",
+                },
+                task.task_type
+            ))
+        };
+        // Not a sync at all: say which syncs this watcher performs.
+        if !SyncTask::NAMES.contains(&task.task_type.as_str()) {
+            return Err(refused());
+        }
+        let request = match task_of::<SyncTask>(task, self.watched.agent_type())? {
+            SyncTask::Integration(sync) => SyncRequest::Integration {
+                service: sync.service.unwrap_or(services[0]),
+            },
+            SyncTask::Repository(sync) if self.watched == Watched::GitHub => {
                 SyncRequest::Repository {
                     repository_id: sync.repository_id,
                 }
             }
-            names::SYNC_FIGMA_FILE if self.watched == Watched::Figma => {
-                let sync: SyncFigmaFile = input(task)?;
-                SyncRequest::FigmaFile {
-                    figma_file_id: sync.figma_file_id,
-                }
-            }
-            other => {
-                return Err(TaskFailure::Permanent(format!(
-                    "the {} performs sync tasks ({}{}), not {other}",
-                    self.watched.agent_type(),
-                    names::SYNC_INTEGRATION,
-                    match self.watched {
-                        Watched::GitHub => ", sync_repository",
-                        Watched::Figma => ", sync_figma_file",
-                        _ => "",
-                    }
-                )));
-            }
+            SyncTask::FigmaFile(sync) if self.watched == Watched::Figma => SyncRequest::FigmaFile {
+                figma_file_id: sync.figma_file_id,
+            },
+            SyncTask::Repository(_) | SyncTask::FigmaFile(_) => return Err(refused()),
         };
         if let SyncRequest::Integration { service } = &request
             && !services.contains(service)
