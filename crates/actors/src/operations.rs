@@ -56,6 +56,14 @@ pub fn register(registry: &mut AgentTypeRegistry) {
 /// How often a coordinator looks at the task it waits for.
 const POLL: Duration = Duration::from_millis(50);
 
+/// Waits `duration`, unless the task is cancelled first.
+async fn nap(ctx: &TaskContext, duration: Duration) -> Result<(), TaskFailure> {
+    tokio::select! {
+        () = tokio::time::sleep(duration) => Ok(()),
+        () = ctx.cancel.cancelled() => Err(TaskFailure::Permanent("cancelled".into())),
+    }
+}
+
 /// A step of a coordinator's process that has finished (completed, failed, rejected or
 /// cancelled): its task, and what it gave when it completed.
 struct Finished<O> {
@@ -96,10 +104,7 @@ async fn run_step<K: TaskKind>(
             };
             return Ok(Finished { task, output });
         }
-        tokio::select! {
-            () = tokio::time::sleep(POLL) => {}
-            () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
-        }
+        nap(ctx, POLL).await?;
     }
 }
 
@@ -320,10 +325,7 @@ impl DeploymentCoordinator {
                 }
             }
             if round < rounds {
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(interval)) => {}
-                    () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
-                }
+                nap(ctx, Duration::from_secs(interval)).await?;
             }
         }
 
@@ -535,10 +537,7 @@ async fn build_cause(
             }
             _ => {}
         }
-        tokio::select! {
-            () = tokio::time::sleep(POLL) => {}
-            () = ctx.cancel.cancelled() => return Err(TaskFailure::Permanent("cancelled".into())),
-        }
+        nap(ctx, POLL).await?;
     }
 }
 

@@ -22,14 +22,6 @@ pub trait TaskKind: Send + Sync + 'static {
     }
 }
 
-/// The input of `task`, read as the kind's input.
-pub fn input_of<K: TaskKind>(task: &AgentTask) -> Result<K::Input, TaskFailure> {
-    let value = task.input_data.clone().unwrap_or(Value::Null);
-    serde_json::from_value(value).map_err(|error| {
-        TaskFailure::Permanent(format!("the {} input is not usable: {error}", K::NAME))
-    })
-}
-
 /// The output of a completed `task`, read as the kind's output.
 pub fn output_of<K: TaskKind>(task: &AgentTask) -> Result<K::Output, TaskFailure> {
     let value = task.output_data.clone().unwrap_or(Value::Null);

@@ -106,20 +106,6 @@ async fn github(slow: Duration) -> MockServer {
     github
 }
 
-async fn connect_github(server: &common::Server, caller: &Caller, token: &str) -> String {
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/github/connect",
-            caller,
-            Some(json!({"credentials": {"token": token}, "webhook_secret": "first-hour"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let url = connected["webhook_url"].as_str().expect("url");
-    url[server.base.len()..].to_owned()
-}
-
 async fn deliver(server: &common::Server, path: &str, delivery: &str) {
     let body = serde_json::to_vec(&fixture()).expect("body");
     let status = server
@@ -144,8 +130,12 @@ async fn a_slow_sync_holds_back_no_routing(db: &TestDb) {
     let (a_token, a_org) = server.owner("a@example.com", "Slow vendor").await;
     let (b_token, b_org) = server.owner("b@example.com", "Other tenant").await;
     let (a, b) = (Caller::new(&a_token, &a_org), Caller::new(&b_token, &b_org));
-    let a_path = connect_github(&server, &a, "ghp_slow_tenant").await;
-    let b_path = connect_github(&server, &b, "ghp_quick_tenant").await;
+    let a_path = server
+        .connect_github(&a, "ghp_slow_tenant", "first-hour")
+        .await;
+    let b_path = server
+        .connect_github(&b, "ghp_quick_tenant", "first-hour")
+        .await;
 
     // A's watcher is busy with a sync that hangs on GitHub.
     let (status, sync) = server
@@ -344,7 +334,9 @@ async fn an_integration_card_tells_the_last_sync(db: &TestDb) {
     .await;
     let (token, org) = server.owner("owner@example.com", "Acme").await;
     let owner = Caller::new(&token, &org);
-    connect_github(&server, &owner, "ghp_revoked").await;
+    server
+        .connect_github(&owner, "ghp_revoked", "first-hour")
+        .await;
     let (status, _) = server
         .call(Method::POST, "/api/integrations/github/sync", &owner, None)
         .await;
@@ -364,7 +356,9 @@ async fn an_integration_card_tells_the_last_sync(db: &TestDb) {
     assert!(failed["last_sync"]["error"].is_string(), "{failed}");
 
     // Reconnecting with a good token syncs at once and clears the stale failure.
-    connect_github(&server, &owner, "ghp_good").await;
+    server
+        .connect_github(&owner, "ghp_good", "first-hour")
+        .await;
     let healthy = eventually("the good sync on the card", || async {
         let (_, integration) = server
             .call(Method::GET, "/api/integrations/github", &owner, None)

@@ -837,20 +837,6 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
-async fn connect_github(server: &Server, caller: &Caller, secret: &str) -> String {
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/github/connect",
-            caller,
-            Some(json!({"credentials": {"token": "ghp_x"}, "webhook_secret": secret})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let url = connected["webhook_url"].as_str().expect("url");
-    url[server.base.len()..].to_owned()
-}
-
 async fn deliver_pull_request(
     server: &Server,
     path: &str,
@@ -867,8 +853,10 @@ async fn vendor_ids_are_the_organizations_own(db: &TestDb) {
     let (squatter, squatter_org) = server.owner("squatter@b.example", "Squatter").await;
     let victim_caller = Caller::new(&victim, &victim_org);
     let squatter_caller = Caller::new(&squatter, &squatter_org);
-    let squatter_path = connect_github(&server, &squatter_caller, "squat").await;
-    let victim_path = connect_github(&server, &victim_caller, "mine").await;
+    let squatter_path = server
+        .connect_github(&squatter_caller, "ghp_x", "squat")
+        .await;
+    let victim_path = server.connect_github(&victim_caller, "ghp_x", "mine").await;
     // The squatter delivers the victim's repository first…
     assert_eq!(
         deliver_pull_request(&server, &squatter_path, b"squat", "delivery-1").await,
@@ -916,7 +904,9 @@ async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
     )
     .await;
     let (owner, org) = server.owner("owner@acme.example", "Acme").await;
-    let path = connect_github(&server, &Caller::new(&owner, &org), "secret").await;
+    let path = server
+        .connect_github(&Caller::new(&owner, &org), "ghp_x", "secret")
+        .await;
     let address = server.base.trim_start_matches("http://").to_owned();
     // Headers only, the body never sent: each is answered without waiting for it.
     let answer_without_body = |extra: &'static str, length: usize| {
@@ -946,7 +936,9 @@ async fn webhook_bodies_are_checked_before_they_are_kept(db: &TestDb) {
     // size (the whole budget, had it been reserved) and left hanging after one byte do
     // not keep another tenant's delivery out.
     let (other, other_org) = server.owner("owner@other.example", "Other").await;
-    let other_path = connect_github(&server, &Caller::new(&other, &other_org), "other").await;
+    let other_path = server
+        .connect_github(&Caller::new(&other, &other_org), "ghp_x", "other")
+        .await;
     let here: std::net::IpAddr = [127, 0, 0, 1].into();
     let there: std::net::IpAddr = [127, 0, 0, 2].into();
     let mut hanging = Vec::new();

@@ -215,16 +215,9 @@ async fn channels_push_the_organizations_events(db: &TestDb) {
         reply = next(&mut socket).await;
     }
     assert_eq!(reply["type"], "error", "{reply}");
-    let (status, connected) = server
-        .call(
-            Method::POST,
-            "/api/integrations/github/connect",
-            &caller,
-            Some(json!({"credentials": {"token": "ghp_live"}, "webhook_secret": "live-secret"})),
-        )
+    let github = server
+        .connect_github(&caller, "ghp_live", "live-secret")
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{connected}");
-    let github = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
     let opened = common::fixture("github/pull_request/opened.payload.json");
     let in_repository = |repository: i64, name: &str, number: i64| {
         let mut payload = opened.clone();

@@ -59,7 +59,7 @@ pub fn executors() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
         if kind == AgentKind::Executor {
-            registry.register(stand_in(name, kind));
+            registry.register(stand_in(&registry, name, kind));
         }
     }
     registry
@@ -67,8 +67,7 @@ pub fn executors() -> AgentTypeRegistry {
 
 /// A stand-in for the shipped type `name`: it accepts that type's configuration (what
 /// the routes that start it write) and finishes every task.
-fn stand_in(name: &str, kind: AgentKind) -> AgentType {
-    let shipped = AgentTypeRegistry::builtin();
+fn stand_in(shipped: &AgentTypeRegistry, name: &str, kind: AgentKind) -> AgentType {
     let mut stand_in = AgentType::plain(name, kind, vec![name.into()], move || {
         Box::new(StandIn(kind))
     });
@@ -82,7 +81,7 @@ fn stand_in(name: &str, kind: AgentKind) -> AgentType {
 pub fn registry() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
     for (name, kind) in STAND_INS {
-        registry.register(stand_in(name, kind));
+        registry.register(stand_in(&registry, name, kind));
     }
     registry
 }
@@ -287,6 +286,21 @@ pub fn fixture(path: &str) -> Value {
 }
 
 impl Server {
+    /// Connects GitHub with `token` and the signing secret `secret`: the path of the
+    /// webhook URL it gives.
+    pub async fn connect_github(&self, caller: &Caller, token: &str, secret: &str) -> String {
+        let (status, connected) = self
+            .call(
+                Method::POST,
+                "/api/integrations/github/connect",
+                caller,
+                Some(json!({"credentials": {"token": token}, "webhook_secret": secret})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{connected}");
+        connected["webhook_url"].as_str().expect("url")[self.base.len()..].to_owned()
+    }
+
     /// Connects Vercel with `token` and the signing secret `vercel-secret`: the answer,
     /// and the path of the webhook URL it gives.
     pub async fn connect_vercel(&self, owner: &Caller, token: &str) -> (Value, String) {
