@@ -23,13 +23,13 @@ pub fn register_all(registry: &mut AgentTypeRegistry) {
     registry.register(AgentType::configured(
         names::WORKFLOW_COORDINATOR,
         AgentKind::Coordinator,
-        vec!["run_workflow".into()],
+        vec![names::RUN_WORKFLOW.into()],
         |plan| Box::new(crate::coordinator::WorkflowCoordinator::new(plan)),
     ));
     registry.register(AgentType::plain(
         names::TASK_ANALYTICS,
         AgentKind::Analyst,
-        vec!["task_success_rate".into()],
+        vec![names::TASK_SUCCESS_RATE.into()],
         || Box::new(TaskAnalytics),
     ));
 }
@@ -104,6 +104,24 @@ impl Behaviour for TextStats {
 /// metric `task_success_rate` (percent) and returned.
 pub struct TaskAnalytics;
 
+/// `task_success_rate`: the organization's task success rate (any input).
+pub struct TaskSuccessRate;
+
+impl TaskKind for TaskSuccessRate {
+    const NAME: &'static str = names::TASK_SUCCESS_RATE;
+    type Input = ();
+    type Output = SuccessRate;
+}
+
+/// The result of `task_success_rate`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuccessRate {
+    /// Completed tasks in percent of finished ones (100 with none finished).
+    pub task_success_rate: f64,
+    pub completed: i64,
+    pub failed: i64,
+}
+
 #[async_trait]
 impl Behaviour for TaskAnalytics {
     fn kind(&self) -> AgentKind {
@@ -144,8 +162,10 @@ impl Behaviour for TaskAnalytics {
                 },
             )
             .await?;
-        Ok(Some(
-            json!({"task_success_rate": rate, "completed": completed, "failed": failed}),
-        ))
+        output(&SuccessRate {
+            task_success_rate: rate,
+            completed,
+            failed,
+        })
     }
 }

@@ -24,19 +24,18 @@ use companyos_integrations::clients::github::{
 use companyos_integrations::normalise::{DomainEvent, PullRequestAction};
 use companyos_store::{
     AgentReviewStatus, AgentTask, DeliveryId, EventActorType, EventId, NewEvent, PullRequestId,
+    TaskId,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::behaviour::{
-    AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, TaskRequest, output,
-};
+use crate::behaviour::{AgentKind, Behaviour, RoutedEvent, TaskContext, TaskFailure, output};
 use crate::llm::AgentLlm;
 use crate::port::{GitHubRequest, GitHubResponse};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
-use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Severity};
-use crate::task_kind::task_of;
+use crate::review::{self, Analysis, Category, ChangedFile, FileStatus, Finding, Risk, Severity};
+use crate::task_kind::{TaskKind, task_of};
 
 use crate::names;
 
@@ -286,6 +285,112 @@ fn category_name(category: Category) -> &'static str {
     }
 }
 
+/// `analyze_pr`: review a pull request's changed files.
+pub struct Analyze;
+
+impl TaskKind for Analyze {
+    const NAME: &'static str = names::ANALYZE_PR;
+    type Input = AnalyzePr;
+    type Output = ReviewResult;
+}
+
+/// `post_review`: post a planned review to GitHub.
+pub struct Post;
+
+impl TaskKind for Post {
+    const NAME: &'static str = names::POST_REVIEW;
+    type Input = PostReview;
+    type Output = PostedReview;
+}
+
+/// `security_scan`: scan the touched files at the head commit.
+pub struct Scan;
+
+impl TaskKind for Scan {
+    const NAME: &'static str = names::SECURITY_SCAN;
+    type Input = SecurityScan;
+    type Output = ScanResult;
+}
+
+/// The result of `analyze_pr`, also kept on the pull request as its `agent_review`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ReviewResult {
+    pub summary: String,
+    pub risk: Risk,
+    pub findings: Vec<Finding>,
+    pub suggested_reviewers: Vec<String>,
+    pub head_sha: String,
+    pub posting: Posting,
+    /// The `security_scan` a secret escalated to.
+    pub security_scan_task_id: Option<TaskId>,
+    /// The model's part, when the agent has a model.
+    pub llm: Option<WrittenReview>,
+}
+
+/// What became of posting the review, as the configuration's `post` said.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Posting {
+    /// Not posted: the agent keeps its reviews to CompanyOS.
+    Never,
+    /// A `post_review` task waits for a person's approval.
+    Approval {
+        task_id: TaskId,
+        /// Older heads' reviews still waiting, cancelled by this one.
+        superseded: Vec<TaskId>,
+    },
+    /// A `post_review` task posts at once.
+    Auto {
+        task_id: TaskId,
+        superseded: Vec<TaskId>,
+    },
+}
+
+/// The model's part of a review.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum WrittenReview {
+    Written {
+        summary: String,
+        /// Line comments taken from the model.
+        comments: usize,
+        /// Comments left out (off the diff, or over the limit).
+        comments_dropped: usize,
+        model: String,
+        input_tokens: u64,
+        output_tokens: u64,
+    },
+    /// The model failed; the rules' review stands alone.
+    Failed { error: String },
+}
+
+/// The result of `post_review`: the review GitHub keeps.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PostedReview {
+    pub posted: PostedRef,
+    /// Line comments posted with it.
+    pub comments: usize,
+}
+
+/// A review as GitHub answered it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PostedRef {
+    pub id: u64,
+    pub html_url: Option<String>,
+    pub state: Option<String>,
+}
+
+/// The result of `security_scan`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ScanResult {
+    pub files_scanned: usize,
+    /// Whether the pull request is blocked until its findings are fixed.
+    pub blocked: bool,
+    pub findings: Vec<Finding>,
+    /// The critical notice a block raised.
+    pub notification_task_id: Option<TaskId>,
+}
+
 /// The tasks the code review agent performs, each with its input.
 #[derive(Deserialize)]
 #[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
@@ -392,7 +497,7 @@ impl CodeReview {
             written_review(ctx, &pull_request, &files, &analysis).await?;
         comments.extend(model_comments);
         let mut body = review_body(&analysis, &reviewers);
-        if let Some(text) = written.get("summary").and_then(Value::as_str) {
+        if let Some(WrittenReview::Written { summary: text, .. }) = &written {
             body.push_str(&format!(
                 "\n**Reviewer's notes** (written by a language model)\n\n{}\n",
                 quoted(text)
@@ -407,7 +512,7 @@ impl CodeReview {
             comments,
         };
         let posting = match self.config.post {
-            PostMode::Never => json!({"mode": "never"}),
+            PostMode::Never => Posting::Never,
             mode => {
                 // One review per pull request and head commit: asking again (a second
                 // "request a review", a redelivered event) finds the same post_review
@@ -437,23 +542,21 @@ impl CodeReview {
                     });
                 }
                 let approval = mode == PostMode::Approval;
-                let spawned = ctx
-                    .spawn(
-                        TaskRequest {
-                            assign_to_type: names::CODE_REVIEW.into(),
-                            task_type: names::POST_REVIEW.into(),
-                            input: serde_json::to_value(&post).unwrap_or(Value::Null),
-                            priority: task.priority,
-                            requires_human_approval: approval,
-                        },
-                        key,
-                    )
-                    .await?;
-                json!({
-                    "mode": if approval { "approval" } else { "auto" },
-                    "task_id": spawned.id,
-                    "superseded": superseded.iter().map(|old| old.id).collect::<Vec<_>>(),
-                })
+                let mut request = Post::request(names::CODE_REVIEW, &post, task.priority);
+                request.requires_human_approval = approval;
+                let task_id = ctx.spawn(request, key).await?.id;
+                let superseded = superseded.iter().map(|old| old.id).collect();
+                if approval {
+                    Posting::Approval {
+                        task_id,
+                        superseded,
+                    }
+                } else {
+                    Posting::Auto {
+                        task_id,
+                        superseded,
+                    }
+                }
             }
         };
         let secrets: Vec<&Finding> = analysis
@@ -461,7 +564,7 @@ impl CodeReview {
             .iter()
             .filter(|finding| finding.category == Category::Secret)
             .collect();
-        let mut escalated = Value::Null;
+        let mut escalated = None;
         if !secrets.is_empty() {
             let mut paths: Vec<String> = changed
                 .iter()
@@ -478,30 +581,25 @@ impl CodeReview {
             };
             let spawned = ctx
                 .spawn(
-                    TaskRequest {
-                        assign_to_type: names::SECURITY.into(),
-                        task_type: names::SECURITY_SCAN.into(),
-                        input: serde_json::to_value(&scan).unwrap_or(Value::Null),
-                        priority: 10,
-                        requires_human_approval: false,
-                    },
+                    Scan::request(names::SECURITY, &scan, 10),
                     format!("{}:{}", task.id, names::SECURITY_SCAN),
                 )
                 .await?;
-            escalated = json!(spawned.id);
+            escalated = Some(spawned.id);
         }
-        let result = json!({
-            "summary": analysis.summary,
-            "risk": analysis.risk,
-            "findings": analysis.findings,
-            "suggested_reviewers": reviewers,
-            "head_sha": head,
-            "posting": posting,
-            "security_scan_task_id": escalated,
-            "llm": written,
-        });
-        mark(AgentReviewStatus::Completed, Some(result.clone())).await;
-        Ok(Some(result))
+        let result = ReviewResult {
+            summary: analysis.summary,
+            risk: analysis.risk,
+            findings: analysis.findings,
+            suggested_reviewers: reviewers,
+            head_sha: head,
+            posting,
+            security_scan_task_id: escalated,
+            llm: written,
+        };
+        let value = output(&result)?;
+        mark(AgentReviewStatus::Completed, value.clone()).await;
+        Ok(value)
     }
 }
 
@@ -651,10 +749,10 @@ async fn written_review(
     pull_request: &companyos_integrations::clients::github::PullRequest,
     files: &[PullRequestFile],
     analysis: &Analysis,
-) -> Result<(Value, Vec<PlannedComment>), TaskFailure> {
+) -> Result<(Option<WrittenReview>, Vec<PlannedComment>), TaskFailure> {
     use companyos_integrations::llm::{ChatMessage, CompletionRequest};
     if !ctx.llm.available_to(&ctx.configuration) {
-        return Ok((Value::Null, Vec::new()));
+        return Ok((None, Vec::new()));
     }
     let findings: Vec<String> = analysis
         .findings
@@ -698,22 +796,27 @@ async fn written_review(
         Ok(Some(completion)) => {
             let (summary, comments, dropped) = model_review(&completion.text, files, &prompt);
             Ok((
-                json!({
-                    "summary": summary,
-                    "comments": comments.len(),
-                    "comments_dropped": dropped,
-                    "model": completion.model,
-                    "input_tokens": completion.usage.input_tokens,
-                    "output_tokens": completion.usage.output_tokens,
+                Some(WrittenReview::Written {
+                    summary,
+                    comments: comments.len(),
+                    comments_dropped: dropped,
+                    model: completion.model,
+                    input_tokens: u64::from(completion.usage.input_tokens),
+                    output_tokens: u64::from(completion.usage.output_tokens),
                 }),
                 comments,
             ))
         }
-        Ok(None) => Ok((Value::Null, Vec::new())),
+        Ok(None) => Ok((None, Vec::new())),
         Err(failure @ TaskFailure::Later { .. }) => Err(failure),
         Err(failure) => {
             tracing::warn!(%failure, "the model's review is left out");
-            Ok((json!({"error": failure.to_string()}), Vec::new()))
+            Ok((
+                Some(WrittenReview::Failed {
+                    error: failure.to_string(),
+                }),
+                Vec::new(),
+            ))
         }
     }
 }
@@ -791,7 +894,7 @@ async fn suggested_reviewers(
 
 /// Puts the posted review in the audit trail, in the name of the member who approved
 /// it (or of the agent, when it posts without approval).
-async fn record_posted(ctx: &TaskContext, task: &AgentTask, post: &PostReview, review: &Value) {
+async fn record_posted(ctx: &TaskContext, task: &AgentTask, post: &PostReview, review: &PostedRef) {
     let (actor_type, actor_id, by) = match task.approved_by {
         Some(user) => (EventActorType::User, user.0, "approved by a member"),
         None => (
@@ -814,7 +917,7 @@ async fn record_posted(ctx: &TaskContext, task: &AgentTask, post: &PostReview, r
             ),
             "task_id": task.id,
             "head_sha": post.head_sha,
-            "html_url": review.get("html_url"),
+            "html_url": review.html_url,
         }),
     };
     if let Err(error) = ctx.store.events().record(task.organization_id, event).await {
@@ -841,7 +944,7 @@ fn short_sha(sha: &str) -> &str {
 
 /// Posts the planned review to GitHub (a comment review: CompanyOS never approves or
 /// blocks a merge on GitHub by itself).
-async fn post_review(ctx: &TaskContext, post: &PostReview) -> Result<Value, TaskFailure> {
+async fn post_review(ctx: &TaskContext, post: &PostReview) -> Result<PostedRef, TaskFailure> {
     let review = NewReview {
         commit_id: post.head_sha.clone(),
         body: Some(review::redact(&post.body)),
@@ -870,9 +973,11 @@ async fn post_review(ctx: &TaskContext, post: &PostReview) -> Result<Value, Task
         )
         .await?;
     match posted {
-        GitHubResponse::Review(review) => {
-            Ok(json!({"id": review.id, "html_url": review.html_url, "state": review.state}))
-        }
+        GitHubResponse::Review(review) => Ok(PostedRef {
+            id: review.id,
+            html_url: Some(review.html_url),
+            state: Some(review.state),
+        }),
         _ => Err(TaskFailure::Permanent(
             "GitHub answered something else".into(),
         )),
@@ -895,7 +1000,10 @@ impl Behaviour for CodeReview {
             CodeReviewTask::PostReview(post) => {
                 let review = post_review(ctx, &post).await?;
                 record_posted(ctx, task, &post, &review).await;
-                output(&json!({"posted": review, "comments": post.comments.len()}))
+                output(&PostedReview {
+                    posted: review,
+                    comments: post.comments.len(),
+                })
             }
         }
     }
@@ -990,7 +1098,7 @@ impl Behaviour for Security {
                 .set_blocked(org, pull_request, reason.as_deref())
                 .await?;
         }
-        let mut notification = Value::Null;
+        let mut notification = None;
         if blocked {
             let spawned = ctx
                 .spawn(
@@ -1026,14 +1134,14 @@ impl Behaviour for Security {
                     format!("{}:{}", task.id, names::NOTIFY),
                 )
                 .await?;
-            notification = json!(spawned.id);
+            notification = Some(spawned.id);
         }
-        output(&json!({
-            "files_scanned": scanned,
-            "blocked": blocked,
-            "findings": findings,
-            "notification_task_id": notification,
-        }))
+        output(&ScanResult {
+            files_scanned: scanned,
+            blocked,
+            findings,
+            notification_task_id: notification,
+        })
     }
 }
 

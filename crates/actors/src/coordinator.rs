@@ -18,15 +18,51 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use companyos_store::{
-    AgentTask, Assignee, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowStatus,
-    WorkflowStepStatus,
+    AgentTask, Assignee, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowRunId,
+    WorkflowStatus, WorkflowStepStatus,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure};
+use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::registry::Configuration;
+use crate::task_kind::TaskKind;
+
+/// `run_workflow`: run the coordinator's plan once. The input is handed to no step (each
+/// step's input is in the plan); it is kept with the run.
+pub struct RunWorkflow;
+
+impl TaskKind for RunWorkflow {
+    const NAME: &'static str = crate::names::RUN_WORKFLOW;
+    type Input = Value;
+    type Output = WorkflowOutcome;
+}
+
+/// What a workflow run keeps as its input: the task that started it (so a retried task
+/// finds its run) and that task's input.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+struct RunInput {
+    task_id: companyos_store::TaskId,
+    input: Option<Value>,
+}
+
+/// The result of `run_workflow`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum WorkflowOutcome {
+    /// Every step finished: each step's output by its name (the steps are other agents'
+    /// tasks, of any kind).
+    Finished {
+        workflow_run: WorkflowRunId,
+        steps: std::collections::BTreeMap<String, Value>,
+    },
+    /// The run had finished before this attempt (a retry after the last step).
+    Resumed {
+        workflow_run: WorkflowRunId,
+        resumed: bool,
+    },
+}
 
 /// One step of a workflow.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
@@ -115,12 +151,11 @@ impl WorkflowCoordinator {
         let org = context.agent.organization_id;
         let workflows = context.store.workflows();
         let runs = workflows.runs_for(org, context.agent.id).await?;
-        let task_id = json!(task.id);
         if let Some(run) = runs.into_iter().find(|run| {
             run.input_data
-                .as_ref()
-                .and_then(|input| input.get("task_id"))
-                == Some(&task_id)
+                .clone()
+                .and_then(|input| serde_json::from_value::<RunInput>(input).ok())
+                .is_some_and(|input| input.task_id == task.id)
         }) {
             return Ok(run);
         }
@@ -132,7 +167,10 @@ impl WorkflowCoordinator {
                 blocking: step.blocking,
             })
             .collect();
-        let input = json!({"task_id": task.id, "input": task.input_data});
+        let input = crate::behaviour::input_value(&RunInput {
+            task_id: task.id,
+            input: task.input_data.clone(),
+        });
         workflows
             .start(org, context.agent.id, &task.task_type, Some(input), &steps)
             .await
@@ -159,7 +197,10 @@ impl Behaviour for WorkflowCoordinator {
         let workflows = context.store.workflows();
         let run = self.run_for(context, task, &plan).await?;
         if run.status == WorkflowStatus::Completed {
-            return Ok(Some(json!({"workflow_run": run.id, "resumed": true})));
+            return output(&WorkflowOutcome::Resumed {
+                workflow_run: run.id,
+                resumed: true,
+            });
         }
         let last_stage = plan.iter().map(|step| step.stage).max().unwrap_or(0);
         for stage in run.current_stage..=last_stage {
@@ -238,17 +279,22 @@ impl Behaviour for WorkflowCoordinator {
             workflows.advance(org, run.id, stage + 1).await?;
         }
         let steps = workflows.steps(org, run.id).await?;
-        let mut outputs = Map::new();
-        for step in &steps {
-            outputs.insert(
-                step.name.clone(),
-                step.output_data.clone().unwrap_or(Value::Null),
-            );
-        }
+        let outputs = steps
+            .iter()
+            .map(|step| {
+                (
+                    step.name.clone(),
+                    step.output_data.clone().unwrap_or(Value::Null),
+                )
+            })
+            .collect();
         workflows
             .finish(org, run.id, WorkflowStatus::Completed, None)
             .await?;
-        Ok(Some(json!({"workflow_run": run.id, "steps": outputs})))
+        output(&WorkflowOutcome::Finished {
+            workflow_run: run.id,
+            steps: outputs,
+        })
     }
 }
 

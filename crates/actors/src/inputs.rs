@@ -13,6 +13,48 @@ use companyos_store::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::names;
+use crate::task_kind::TaskKind;
+
+/// `sync_integration`, performed by the service's watcher.
+pub struct IntegrationSync;
+
+impl TaskKind for IntegrationSync {
+    const NAME: &'static str = names::SYNC_INTEGRATION;
+    type Input = SyncIntegration;
+    type Output = Synced;
+}
+
+/// `sync_repository`, performed by the GitHub watcher.
+pub struct RepositorySync;
+
+impl TaskKind for RepositorySync {
+    const NAME: &'static str = names::SYNC_REPOSITORY;
+    type Input = SyncRepository;
+    type Output = Synced;
+}
+
+/// `sync_figma_file`, performed by the Figma watcher.
+pub struct FigmaFileSync;
+
+impl TaskKind for FigmaFileSync {
+    const NAME: &'static str = names::SYNC_FIGMA_FILE;
+    type Input = SyncFigmaFile;
+    type Output = Synced;
+}
+
+/// The result of a sync: what it brought in, by kind of row, and the narrower syncs it
+/// queued.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Synced {
+    pub service: Service,
+    pub synced: std::collections::BTreeMap<String, u64>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    #[serde(default)]
+    pub follow_up_tasks: Vec<companyos_store::TaskId>,
+}
+
 /// `sync_integration`: everything a connected service holds (its watcher's service
 /// when `service` is absent).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,6 +43,8 @@ pub const OPEN_INCIDENT: &str = "open_incident";
 pub const GENERATE_CODE: &str = "generate_code";
 pub const DRAFT_REPLY: &str = "draft_reply";
 pub const PUBLISH_POST: &str = "publish_post";
+pub const RUN_WORKFLOW: &str = "run_workflow";
+pub const TASK_SUCCESS_RATE: &str = "task_success_rate";
 pub const COUNT_TEXT: &str = "count_text";
 
 // Slack interaction ids of the approval buttons.

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::port::{SlackRequest, SlackResponse};
 use crate::registry::{AgentType, AgentTypeRegistry, Configuration};
-use crate::task_kind::task_of;
+use crate::task_kind::{TaskKind, task_of};
 
 use crate::names;
 
@@ -99,13 +99,7 @@ impl Notify {
     /// The `notify` task that carries this notice to the organization's notification
     /// agent, at its severity's priority.
     pub fn task(&self) -> crate::behaviour::TaskRequest {
-        crate::behaviour::TaskRequest {
-            assign_to_type: names::NOTIFICATION.into(),
-            task_type: names::NOTIFY.into(),
-            input: serde_json::to_value(self).unwrap_or(Value::Null),
-            priority: self.severity.priority(),
-            requires_human_approval: false,
-        }
+        NotifyTask::request(names::NOTIFICATION, self, self.severity.priority())
     }
 }
 
@@ -270,6 +264,63 @@ pub fn approval_blocks(task: &AgentTask) -> Value {
     ])
 }
 
+/// `notify`: post a notice to the channel its routes choose.
+pub struct NotifyTask;
+
+impl TaskKind for NotifyTask {
+    const NAME: &'static str = names::NOTIFY;
+    type Input = Notify;
+    type Output = Notified;
+}
+
+/// `request_approval`: ask in Slack for a person's approval of a waiting task.
+pub struct RequestApprovalTask;
+
+impl TaskKind for RequestApprovalTask {
+    const NAME: &'static str = names::REQUEST_APPROVAL;
+    type Input = RequestApproval;
+    type Output = ApprovalRequested;
+}
+
+/// `answer_request`: answer a mention or slash command in its thread.
+pub struct AnswerRequestTask;
+
+impl TaskKind for AnswerRequestTask {
+    const NAME: &'static str = names::ANSWER_REQUEST;
+    type Input = AnswerRequest;
+    type Output = Answered;
+}
+
+/// A Slack message as posted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+}
+
+/// The result of `notify`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notified {
+    pub posted: Posted,
+    pub kind: String,
+    pub severity: NotifySeverity,
+}
+
+/// The result of `request_approval`: posted, or skipped when the task no longer waits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ApprovalRequested {
+    Posted { posted: Posted, task_id: TaskId },
+    Skipped { skipped: String },
+}
+
+/// The result of `answer_request`: the reply and the command word it answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answered {
+    pub posted: Posted,
+    pub question: String,
+}
+
 /// The tasks the notification agent performs, each with its input.
 #[derive(Deserialize)]
 #[serde(tag = "task_type", content = "input", rename_all = "snake_case")]
@@ -290,14 +341,17 @@ impl Notification {
     }
 }
 
-async fn post(ctx: &TaskContext, message: SlackMessage) -> Result<Value, TaskFailure> {
+async fn post(ctx: &TaskContext, message: SlackMessage) -> Result<Posted, TaskFailure> {
     let channel = message.channel.clone();
     match ctx
         .integrations()?
         .slack(ctx.agent.organization_id, SlackRequest::Post(message))
         .await?
     {
-        SlackResponse::Posted(posted) => Ok(json!({"channel": posted.channel, "ts": posted.ts})),
+        SlackResponse::Posted(posted) => Ok(Posted {
+            channel: posted.channel,
+            ts: posted.ts,
+        }),
         _ => Err(TaskFailure::Permanent(format!(
             "Slack answered something else to a message for {channel}"
         ))),
@@ -307,7 +361,7 @@ async fn post(ctx: &TaskContext, message: SlackMessage) -> Result<Value, TaskFai
 const NO_CHANNEL: &str = "no channel is set for this notification: give the notification agent a default_channel (or routes) in its configuration";
 
 impl Notification {
-    async fn notify(&self, ctx: &TaskContext, notice: Notify) -> Result<Value, TaskFailure> {
+    async fn notify(&self, ctx: &TaskContext, notice: Notify) -> Result<Notified, TaskFailure> {
         let channel = self
             .config
             .channel_for(&notice)
@@ -320,14 +374,18 @@ impl Notification {
             ..SlackMessage::default()
         };
         let posted = post(ctx, message).await?;
-        Ok(json!({"posted": posted, "kind": notice.kind, "severity": notice.severity}))
+        Ok(Notified {
+            posted,
+            kind: notice.kind,
+            severity: notice.severity,
+        })
     }
 
     async fn request_approval(
         &self,
         ctx: &TaskContext,
         request: RequestApproval,
-    ) -> Result<Value, TaskFailure> {
+    ) -> Result<ApprovalRequested, TaskFailure> {
         let org = ctx.agent.organization_id;
         let waiting =
             ctx.store
@@ -341,9 +399,9 @@ impl Notification {
                     other => other.into(),
                 })?;
         if waiting.status != TaskStatus::NeedsApproval {
-            return Ok(
-                json!({"posted": null, "skipped": format!("task {} is {} now", waiting.id, waiting.status)}),
-            );
+            return Ok(ApprovalRequested::Skipped {
+                skipped: format!("task {} is {} now", waiting.id, waiting.status),
+            });
         }
         let channel = self
             .config
@@ -362,14 +420,17 @@ impl Notification {
             ..SlackMessage::default()
         };
         let posted = post(ctx, message).await?;
-        Ok(json!({"posted": posted, "task_id": waiting.id}))
+        Ok(ApprovalRequested::Posted {
+            posted,
+            task_id: waiting.id,
+        })
     }
 
     async fn answer_request(
         &self,
         ctx: &TaskContext,
         request: AnswerRequest,
-    ) -> Result<Value, TaskFailure> {
+    ) -> Result<Answered, TaskFailure> {
         let channel = request
             .channel
             .clone()
@@ -398,7 +459,10 @@ impl Notification {
             ..SlackMessage::default()
         };
         let posted = post(ctx, message).await?;
-        Ok(json!({"posted": posted, "question": question_of(&asked).0}))
+        Ok(Answered {
+            posted,
+            question: question_of(&asked).0,
+        })
     }
 }
 
@@ -600,16 +664,15 @@ impl Behaviour for Notification {
         context: &TaskContext,
         task: &AgentTask,
     ) -> Result<Option<Value>, TaskFailure> {
-        let result = match task_of::<NotificationTask>(task, "the notification agent")? {
-            NotificationTask::Notify(notice) => self.notify(context, notice).await?,
+        match task_of::<NotificationTask>(task, "the notification agent")? {
+            NotificationTask::Notify(notice) => output(&self.notify(context, notice).await?),
             NotificationTask::RequestApproval(request) => {
-                self.request_approval(context, request).await?
+                output(&self.request_approval(context, request).await?)
             }
             NotificationTask::AnswerRequest(request) => {
-                self.answer_request(context, request).await?
+                output(&self.answer_request(context, request).await?)
             }
-        };
-        output(&result)
+        }
     }
 }
 

@@ -35,10 +35,14 @@ use serde_json::{Value, json};
 
 use crate::behaviour::{
     AgentKind, Behaviour, Decide, RoutedEvent, TaskContext, TaskFailure, TaskRequest, input_value,
+    output,
 };
 use crate::code_review::AnalyzePr;
 use crate::deployment::DeploymentRef;
-use crate::inputs::{DraftReply, GenerateCode, SyncFigmaFile, SyncIntegration, SyncRepository};
+use crate::inputs::{
+    DraftReply, FigmaFileSync, GenerateCode, IntegrationSync, RepositorySync, SyncFigmaFile,
+    SyncIntegration, SyncRepository, Synced,
+};
 use crate::names;
 use crate::notification::{AnswerRequest, NotifySeverity};
 use crate::operations::{IncidentTask, OpenIncident};
@@ -360,7 +364,7 @@ impl Behaviour for ServiceWatcher {
         for narrower in &report.follow_up {
             let (task_type, key, input) = match narrower {
                 SyncRequest::Repository { repository_id } => (
-                    names::SYNC_REPOSITORY,
+                    RepositorySync::NAME,
                     repository_id.to_string(),
                     input_value(&SyncRepository {
                         repository_id: *repository_id,
@@ -368,7 +372,7 @@ impl Behaviour for ServiceWatcher {
                     }),
                 ),
                 SyncRequest::FigmaFile { figma_file_id } => (
-                    names::SYNC_FIGMA_FILE,
+                    FigmaFileSync::NAME,
                     figma_file_id.to_string(),
                     input_value(&SyncFigmaFile {
                         figma_file_id: *figma_file_id,
@@ -388,12 +392,16 @@ impl Behaviour for ServiceWatcher {
             })?;
             follow_up.push(enqueued.task.id);
         }
-        Ok(Some(json!({
-            "service": report.service,
-            "synced": report.synced,
-            "notes": report.notes,
-            "follow_up_tasks": follow_up,
-        })))
+        output(&Synced {
+            service: report.service,
+            synced: report
+                .synced
+                .into_iter()
+                .map(|(kind, count)| (kind.to_owned(), count))
+                .collect(),
+            notes: report.notes,
+            follow_up_tasks: follow_up,
+        })
     }
 }
 
@@ -411,9 +419,9 @@ enum SyncTask {
 
 impl SyncTask {
     const NAMES: [&'static str; 3] = [
-        names::SYNC_INTEGRATION,
-        names::SYNC_REPOSITORY,
-        names::SYNC_FIGMA_FILE,
+        IntegrationSync::NAME,
+        RepositorySync::NAME,
+        FigmaFileSync::NAME,
     ];
 }
 
