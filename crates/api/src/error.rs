@@ -416,6 +416,9 @@ impl From<RuntimeError> for ApiError {
                 ),
             ),
             RuntimeError::NotAllowed(refusal) => ApiError::forbidden(refusal.to_string()),
+            RuntimeError::Command(
+                refusal @ companyos_supervisors::CommandRefusal::AlreadyPublished,
+            ) => ApiError::conflict(refusal.to_string()),
             RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
             RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
                 RuntimeError::UnknownAgentType(name).into()

@@ -37,6 +37,9 @@ pub enum RuntimeError {
     /// Separation of duties: the person may not ask for or approve this.
     #[error(transparent)]
     NotAllowed(#[from] crate::duties::Refusal),
+    /// A command that cannot be carried out as asked.
+    #[error(transparent)]
+    Command(#[from] crate::commands::CommandRefusal),
     #[error("the supervision tree could not serve the request: {0}")]
     Tree(#[from] TreeError),
     #[error(transparent)]

@@ -12,6 +12,7 @@
 
 mod approvals;
 mod children;
+mod commands;
 mod consensus;
 mod directory;
 mod dispatcher;
@@ -28,6 +29,7 @@ mod scheduler;
 mod system;
 mod tree;
 
+pub use commands::{Command, CommandRefusal};
 pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
 pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;

@@ -14,10 +14,9 @@ use crate::error::ApiError;
 use crate::openapi::Problem;
 use crate::params::{NoParams, Query, Text, text};
 use crate::rbac::{Org, Permission};
-use crate::rest::{Action, accepted, path_id};
+use crate::rest::{accepted, ask, path_id};
 use crate::views;
-use companyos_supervisors::inputs::{GenerateCode, SyncFigmaFile};
-use companyos_supervisors::names;
+use companyos_supervisors::Command;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -75,26 +74,7 @@ async fn sync_file(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ManageIntegrations)?;
     let id: FigmaFileId = path_id(&id, "figma file")?;
-    let file = state
-        .store
-        .figma_files()
-        .get(access.organization, id)
-        .await?;
-    let task = Action {
-        agent_type: names::FIGMA_WATCHER,
-        task_type: names::SYNC_FIGMA_FILE,
-        approval: false,
-    }
-    .enqueue(
-        &state,
-        &access,
-        format!("sync Figma file {}", file.name),
-        &SyncFigmaFile {
-            figma_file_id: file.id,
-            figma_file_key: Some(file.figma_file_key.clone()),
-        },
-    )
-    .await?;
+    let task = ask(&state, &access, Command::SyncFigmaFile(id)).await?;
     Ok(accepted(task))
 }
 
@@ -142,27 +122,6 @@ async fn generate_code(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::SpawnAgents)?;
     let id: DesignComponentId = path_id(&id, "design component")?;
-    let component = state
-        .store
-        .design_components()
-        .get(access.organization, id)
-        .await?;
-    let task = Action {
-        agent_type: names::COMPONENT_GENERATOR,
-        task_type: names::GENERATE_CODE,
-        approval: false,
-    }
-    .enqueue(
-        &state,
-        &access,
-        format!("generate code for component {}", component.name),
-        &GenerateCode {
-            design_component_id: Some(component.id),
-            figma_file_id: Some(component.figma_file_id),
-            figma_component_id: Some(component.figma_component_id.clone()),
-            ..GenerateCode::default()
-        },
-    )
-    .await?;
+    let task = ask(&state, &access, Command::GenerateCode(id)).await?;
     Ok(accepted(task))
 }

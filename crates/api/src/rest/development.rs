@@ -13,10 +13,7 @@ use companyos_store::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use companyos_supervisors::code_review;
-use companyos_supervisors::deployment::{DeploymentRef, Rollback};
-use companyos_supervisors::inputs::SyncRepository;
-use companyos_supervisors::names;
+use companyos_supervisors::Command;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -24,7 +21,7 @@ use crate::graphql::types as mirror;
 use crate::openapi::Problem;
 use crate::params::{NoParams, Paged, Paging, Query, Time, time};
 use crate::rbac::{Org, OrgAccess, Permission};
-use crate::rest::{Action, accepted, path_id};
+use crate::rest::{accepted, ask, path_id};
 use crate::views;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -103,26 +100,7 @@ async fn sync_repository(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ManageIntegrations)?;
     let id: RepositoryId = path_id(&id, "repository")?;
-    let repository = state
-        .store
-        .repositories()
-        .get(access.organization, id)
-        .await?;
-    let task = Action {
-        agent_type: names::GITHUB_WATCHER,
-        task_type: names::SYNC_REPOSITORY,
-        approval: false,
-    }
-    .enqueue(
-        &state,
-        &access,
-        format!("sync {}", repository.full_name),
-        &SyncRepository {
-            repository_id: repository.id,
-            full_name: Some(repository.full_name.clone()),
-        },
-    )
-    .await?;
+    let task = ask(&state, &access, Command::SyncRepository(id)).await?;
     Ok(accepted(task))
 }
 
@@ -180,40 +158,7 @@ pub(crate) async fn request_review(
     id: PullRequestId,
 ) -> Result<AgentTask, ApiError> {
     access.require(Permission::SpawnAgents)?;
-    let pull_request = state
-        .store
-        .pull_requests()
-        .get(access.organization, id)
-        .await?;
-    let repository = state
-        .store
-        .repositories()
-        .get(access.organization, pull_request.repository_id)
-        .await?;
-    // The same input the GitHub watcher writes: one shape for every producer.
-    let input = code_review::AnalyzePr {
-        repository: repository.full_name,
-        number: u64::try_from(pull_request.number).unwrap_or_default(),
-        pull_request_id: Some(pull_request.id),
-        head_sha: None,
-        title: Some(pull_request.title.clone()),
-        ..code_review::AnalyzePr::default()
-    };
-    Action {
-        agent_type: names::CODE_REVIEW,
-        task_type: names::ANALYZE_PR,
-        approval: false,
-    }
-    .enqueue(
-        state,
-        access,
-        format!(
-            "review pull request #{}: {}",
-            pull_request.number, pull_request.title
-        ),
-        &input,
-    )
-    .await
+    ask(state, access, Command::ReviewPullRequest(id)).await
 }
 
 #[utoipa::path(get, path = "/api/deployments", tag = "development", summary = "Deployments, newest first", params(DeploymentParams, Paging), responses((status = 200, description = "Deployments, newest first", body = views::Page<views::Deployment>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -272,30 +217,5 @@ pub(crate) async fn request_rollback(
     id: DeploymentId,
 ) -> Result<AgentTask, ApiError> {
     access.require(Permission::RollBackDeployments)?;
-    let deployment = state
-        .store
-        .deployments()
-        .get(access.organization, id)
-        .await?;
-    Action {
-        agent_type: names::DEPLOYMENT,
-        task_type: names::ROLLBACK,
-        approval: true,
-    }
-    .enqueue(
-        state,
-        access,
-        format!("roll back {} ({})", deployment.project_name, deployment.url),
-        &Rollback {
-            deployment: DeploymentRef {
-                deployment_id: Some(deployment.id),
-                vercel_deployment_id: Some(deployment.vercel_deployment_id.clone()),
-                url: Some(deployment.url.clone()),
-                project: Some(deployment.project_name.clone()),
-            },
-            to: None,
-            reason: None,
-        },
-    )
-    .await
+    ask(state, access, Command::RollBack(id)).await
 }

@@ -20,10 +20,9 @@ use crate::error::{ApiError, ApiJson};
 use crate::openapi::Problem;
 use crate::params::{NoParams, Query};
 use crate::rbac::{Org, Permission};
-use crate::rest::{Action, accepted};
+use crate::rest::{accepted, ask};
 use crate::views;
-use companyos_supervisors::inputs::SyncIntegration;
-use companyos_supervisors::names;
+use companyos_supervisors::Command;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -47,11 +46,6 @@ pub(crate) fn service(raw: &str) -> Result<Service, ApiError> {
                 .join(", ")
         ))
     })
-}
-
-/// The watcher agent type that syncs a service.
-fn watcher(service: Service) -> &'static str {
-    companyos_supervisors::watchers::Watched::agent_type_of(service)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -196,7 +190,10 @@ async fn connect(
         .map(|secret| state.keys.seal(secret.as_bytes()));
     // Kept by a reconnection: the URL given to the service stays valid.
     let token = crate::auth::random_hex(32);
-    let agents = default_agents(&state, &access, service).await?;
+    let agents = state
+        .runtime
+        .agents_for_connection(access.organization, service)
+        .await?;
     let (integration, agents) = state
         .store
         .integrations()
@@ -233,21 +230,7 @@ async fn connect(
     if reconnecting {
         // New credentials are tried at once: the card shows their first sync rather than
         // the failure of the old ones.
-        let sync = Action {
-            agent_type: watcher(service),
-            task_type: names::SYNC_INTEGRATION,
-            approval: false,
-        }
-        .enqueue(
-            &state,
-            &access,
-            format!("sync {service} after reconnecting"),
-            &SyncIntegration {
-                service: Some(service),
-                integration_id: Some(integration.id),
-            },
-        )
-        .await;
+        let sync = ask(&state, &access, Command::SyncIntegration(service)).await;
         if let Err(error) = sync {
             tracing::warn!(%service, detail = %error.detail, "no sync after reconnecting");
         }
@@ -272,63 +255,6 @@ async fn connect(
         agents_started: started,
     };
     Ok((StatusCode::CREATED, Json(answer)))
-}
-
-/// What a team expects on connecting a service: its watcher, when the organization has
-/// none of that type, and the agent that acts on the service: for GitHub a code review
-/// agent that posts its reviews once a person approves them and a security agent that
-/// takes the secrets it finds further (scans the whole files, blocks the pull request,
-/// raises a critical notice), for Vercel a deployment
-/// agent, for Slack a notification agent. Each can be reconfigured or disabled afterwards.
-/// Returns their rows, to be written with the connection in one transaction.
-async fn default_agents(
-    state: &AppState,
-    access: &crate::rbac::OrgAccess,
-    service: Service,
-) -> Result<Vec<companyos_store::NewAgent>, ApiError> {
-    let mut wanted = vec![(watcher(service), format!("{service} watcher"), None)];
-    match service {
-        Service::Github => {
-            wanted.push((
-                names::CODE_REVIEW,
-                "Code review".to_owned(),
-                Some(json!({"post": "approval", "max_comments": 30})),
-            ));
-            wanted.push((names::SECURITY, "Security".to_owned(), None));
-        }
-        // Health checks and failure analyses of every deployment; rollbacks wait for a
-        // person.
-        Service::Vercel => wanted.push((names::DEPLOYMENT, "Deployments".to_owned(), None)),
-        // Answers mentions at once; notices need a channel set in its configuration.
-        Service::Slack => wanted.push((names::NOTIFICATION, "Notifications".to_owned(), None)),
-        _ => {}
-    }
-    let mut rows = Vec::new();
-    for (agent_type, name, configuration) in wanted {
-        if state.runtime.registry().get(agent_type).is_none() {
-            continue;
-        }
-        let filter = companyos_store::AgentFilter {
-            agent_type: Some(agent_type.to_owned()),
-            ..Default::default()
-        };
-        let existing = state
-            .store
-            .agents()
-            .list(
-                access.organization,
-                &filter,
-                &companyos_store::PageRequest {
-                    limit: 1,
-                    after: None,
-                },
-            )
-            .await?;
-        if existing.items.is_empty() {
-            rows.push(state.runtime.new_agent(&name, agent_type, configuration)?);
-        }
-    }
-    Ok(rows)
 }
 
 #[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -370,26 +296,7 @@ async fn sync(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ManageIntegrations)?;
     let service = service(&raw)?;
-    let integration = state
-        .store
-        .integrations()
-        .get(access.organization, service)
-        .await?;
-    let task = Action {
-        agent_type: watcher(service),
-        task_type: names::SYNC_INTEGRATION,
-        approval: false,
-    }
-    .enqueue(
-        &state,
-        &access,
-        format!("sync {service}"),
-        &SyncIntegration {
-            service: Some(service),
-            integration_id: Some(integration.id),
-        },
-    )
-    .await?;
+    let task = ask(&state, &access, Command::SyncIntegration(service)).await?;
     Ok(accepted(task))
 }
 

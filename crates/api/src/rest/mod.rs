@@ -5,9 +5,11 @@
 //! checks the permission matrix, and reads or writes only that organization's rows.
 //!
 //! Routes that ask for work (`sync`, `agent-review`, `rollback`, `generate-code`,
-//! `publish`) enqueue a task for the organization's agent of the type that does it
-//! ([`Action`]), and answer 202 with the task: the work itself belongs to the agent.
-//! With no such agent the task is kept, waiting for one, with its `waiting_reason`.
+//! `publish`) check the person's permission and hand the runtime a typed
+//! [`Command`] ([`ask`]); it enqueues the task for the organization's agent of the type
+//! that does it, and the route answers 202 with the task: the work itself belongs to
+//! the agent. With no such agent the task is kept, waiting for one, with its
+//! `waiting_reason`.
 
 pub(crate) mod agents;
 pub(crate) mod analytics;
@@ -25,7 +27,8 @@ pub(crate) mod webhooks;
 use std::str::FromStr;
 
 use axum::http::StatusCode;
-use companyos_store::{AgentTask, Assignee, NewTask};
+use companyos_store::AgentTask;
+use companyos_supervisors::Command;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -53,47 +56,18 @@ pub(crate) fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> 
         .map_err(|_| ApiError::not_found(format!("no such {what} in this organization")))
 }
 
-/// Work a route asks of an agent: which agent type does it, the task type, and whether
-/// a person must approve the task before it runs.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Action {
-    pub agent_type: &'static str,
-    pub task_type: &'static str,
-    pub approval: bool,
-}
-
-impl Action {
-    /// Enqueues the task for the organization's (oldest enabled) agent of the type —
-    /// or, when it has none, keeps it waiting for one, saying so in the task.
-    pub async fn enqueue(
-        self,
-        state: &AppState,
-        access: &OrgAccess,
-        description: String,
-        input: &impl serde::Serialize,
-    ) -> Result<AgentTask, ApiError> {
-        let mut assignee = companyos_supervisors::assign::assign(
-            &state.store,
-            access.organization,
-            self.agent_type,
-            None,
-            companyos_supervisors::assign::any,
-        )
-        .await?;
-        if let Assignee::Waiting { reason, .. } = &mut assignee
-            && state.runtime.registry().get(self.agent_type).is_none()
-        {
-            *reason = format!(
-                "waiting for a {} agent: this node does not run that agent type yet",
-                self.agent_type
-            );
-        }
-        let mut task = NewTask::for_assignee(access.organization, assignee, self.task_type);
-        task.description = Some(description);
-        task.input = Some(companyos_supervisors::input_value(input));
-        task.requires_human_approval = self.approval;
-        Ok(state.runtime.submit_by(task, access.person()).await?)
-    }
+/// Asks the organization's agents for the work `command` names, in the name of the
+/// person behind `access` (whose permission for it the route has checked): the runtime
+/// builds the task, picks its agent and says whether it waits for an approval.
+pub(crate) async fn ask(
+    state: &AppState,
+    access: &OrgAccess,
+    command: Command,
+) -> Result<AgentTask, ApiError> {
+    Ok(state
+        .runtime
+        .command(access.organization, command, access.person())
+        .await?)
 }
 
 /// 202 with the task that will do the work.

@@ -24,10 +24,9 @@ use crate::graphql::types as mirror;
 use crate::openapi::Problem;
 use crate::params::{Paged, Paging, Query};
 use crate::rbac::{Org, OrgAccess, Permission};
-use crate::rest::{Action, accepted, path_id};
+use crate::rest::{accepted, ask, path_id};
 use crate::views;
-use companyos_supervisors::inputs::PublishPost;
-use companyos_supervisors::names;
+use companyos_supervisors::Command;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -300,27 +299,5 @@ pub(crate) async fn request_publish(
     id: SocialPostId,
 ) -> Result<AgentTask, ApiError> {
     access.require(Permission::PublishSocialPosts)?;
-    let post = state
-        .store
-        .social_posts()
-        .get(access.organization, id)
-        .await?;
-    if post.status == SocialPostStatus::Published {
-        return Err(ApiError::conflict("this post is already published"));
-    }
-    Action {
-        agent_type: names::CONTENT,
-        task_type: names::PUBLISH_POST,
-        approval: true,
-    }
-    .enqueue(
-        state,
-        access,
-        format!("publish a {} post", post.platform),
-        &PublishPost {
-            social_post_id: post.id,
-            social_account_id: post.social_account_id,
-        },
-    )
-    .await
+    ask(state, access, Command::PublishPost(id)).await
 }
