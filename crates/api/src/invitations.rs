@@ -65,16 +65,16 @@ struct InvitationToken {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct InvitationView {
     #[schema(value_type = String, format = Uuid)]
-    id: InvitationId,
+    pub(crate) id: InvitationId,
     #[schema(value_type = String, format = Uuid)]
-    organization_id: companyos_store::OrgId,
-    email: String,
+    pub(crate) organization_id: companyos_store::OrgId,
+    pub(crate) email: String,
     #[schema(value_type = crate::graphql::types::MemberRole)]
-    role: MemberRole,
+    pub(crate) role: MemberRole,
     #[schema(value_type = Option<String>, format = Uuid)]
-    invited_by: Option<UserId>,
-    created_at: chrono::DateTime<Utc>,
-    expires_at: chrono::DateTime<Utc>,
+    pub(crate) invited_by: Option<UserId>,
+    pub(crate) created_at: chrono::DateTime<Utc>,
+    pub(crate) expires_at: chrono::DateTime<Utc>,
 }
 
 impl From<&Invitation> for InvitationView {

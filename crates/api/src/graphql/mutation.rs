@@ -78,7 +78,7 @@ impl Mutation {
             )
             .await
             .map_err(runtime_error)?;
-        Ok(Agent(agent))
+        Ok(Agent::from(agent))
     }
 
     async fn enable_agent(
@@ -94,7 +94,7 @@ impl Mutation {
             .enable_agent(access.organization, id)
             .await
             .map_err(runtime_error)?;
-        Ok(Agent(agent))
+        Ok(Agent::from(agent))
     }
 
     async fn disable_agent(
@@ -110,7 +110,7 @@ impl Mutation {
             .disable_agent(access.organization, id)
             .await
             .map_err(runtime_error)?;
-        Ok(Agent(agent))
+        Ok(Agent::from(agent))
     }
 
     /// Creates a task for an agent by hand.
@@ -145,7 +145,7 @@ impl Mutation {
             .submit_by(task, access.person())
             .await
             .map_err(runtime_error)?;
-        Ok(AgentTask(created))
+        Ok(AgentTask::from(created))
     }
 
     async fn approve_agent_task(
@@ -176,7 +176,7 @@ impl Mutation {
             "graphql",
         )
         .await;
-        Ok(AgentTask(task))
+        Ok(AgentTask::from(task))
     }
 
     async fn reject_agent_task(
@@ -211,7 +211,7 @@ impl Mutation {
             "graphql",
         )
         .await;
-        Ok(AgentTask(task))
+        Ok(AgentTask::from(task))
     }
 
     async fn cancel_agent_task(
@@ -227,7 +227,7 @@ impl Mutation {
             .cancel(access.organization, id)
             .await
             .map_err(runtime_error)?;
-        Ok(AgentTask(task))
+        Ok(AgentTask::from(task))
     }
 
     /// Enqueues a rollback for the deployment agent; it waits for approval. Returns the
@@ -243,7 +243,7 @@ impl Mutation {
         let task = development::request_rollback(state(ctx)?, &access, id)
             .await
             .map_err(error)?;
-        Ok(AgentTask(task))
+        Ok(AgentTask::from(task))
     }
 
     /// Enqueues publication by the content agent; it waits for approval.
@@ -263,7 +263,7 @@ impl Mutation {
         let task = social::request_publish(state(ctx)?, &access, id)
             .await
             .map_err(error)?;
-        Ok(AgentTask(task))
+        Ok(AgentTask::from(task))
     }
 
     /// Enqueues a review of the pull request by the code review agent.
@@ -278,6 +278,6 @@ impl Mutation {
         let task = development::request_review(state(ctx)?, &access, id)
             .await
             .map_err(error)?;
-        Ok(AgentTask(task))
+        Ok(AgentTask::from(task))
     }
 }

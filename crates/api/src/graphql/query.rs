@@ -94,7 +94,7 @@ impl Query {
             .map_err(|e| error(e.into()))?;
         Ok(AgentPage {
             next_cursor: found.next.map(|cursor| cursor.encode()),
-            items: found.items.into_iter().map(Agent).collect(),
+            items: found.items.into_iter().map(Agent::from).collect(),
         })
     }
 
@@ -112,7 +112,7 @@ impl Query {
             .get(access.organization, id)
             .await
             .map_err(|e| error(e.into()))?;
-        Ok(Agent(row))
+        Ok(Agent::from(row))
     }
 
     #[graphql(complexity = "first.unwrap_or(50).clamp(1, 200) as usize * child_complexity")]
@@ -143,7 +143,7 @@ impl Query {
             .map_err(|e| error(e.into()))?;
         Ok(AgentTaskPage {
             next_cursor: found.next.map(|cursor| cursor.encode()),
-            items: found.items.into_iter().map(AgentTask).collect(),
+            items: found.items.into_iter().map(AgentTask::from).collect(),
         })
     }
 
@@ -161,7 +161,7 @@ impl Query {
             .get(access.organization, id)
             .await
             .map_err(|e| error(e.into()))?;
-        Ok(AgentTask(row))
+        Ok(AgentTask::from(row))
     }
 
     #[graphql(complexity = "first.unwrap_or(50).clamp(1, 200) as usize * child_complexity")]

@@ -203,7 +203,7 @@ async fn task_stream(
                 // Back to pending after a failed attempt: an update, not a creation.
                 return None;
             }
-            Some(AgentTask(row))
+            Some(AgentTask::from(row))
         }
     }))
 }

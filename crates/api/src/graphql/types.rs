@@ -9,6 +9,22 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use companyos_store::{self as store, AgentId, OrgId, RepositoryId, Store, TaskId};
+
+use crate::views;
+
+/// A row reaches GraphQL as its REST view does: through that view (the one conversion
+/// from a row to what a client sees), then as the GraphQL object built from the view.
+macro_rules! through_view {
+    ($($name:ident),+) => {$(
+        impl From<store::$name> for $name {
+            fn from(row: store::$name) -> $name {
+                views::$name::from(row).into()
+            }
+        }
+    )+};
+}
+
+through_view!(Repository, Deployment, SocialPost, Event);
 use serde_json::Value;
 
 macro_rules! mirror_enum {
@@ -130,7 +146,14 @@ pub struct AgentStats {
     pub average_duration_seconds: Option<i32>,
 }
 
-pub struct Agent(pub store::Agent);
+/// An agent as GraphQL shows it: a projection of its REST view.
+pub struct Agent(pub views::Agent);
+
+impl From<store::Agent> for Agent {
+    fn from(row: store::Agent) -> Agent {
+        Agent(row.into())
+    }
+}
 
 #[Object]
 impl Agent {
@@ -146,7 +169,7 @@ impl Agent {
         &self.0.agent_type
     }
     async fn status(&self) -> AgentStatus {
-        self.0.status.into()
+        self.0.status
     }
     async fn capabilities(&self) -> &[String] {
         &self.0.capabilities
@@ -163,7 +186,7 @@ impl Agent {
             .load_one((self.0.organization_id, task))
             .await
             .map_err(loader_error)?;
-        Ok(row.map(AgentTask))
+        Ok(row.map(AgentTask::from))
     }
     async fn stats(&self) -> AgentStats {
         AgentStats {
@@ -181,7 +204,14 @@ impl Agent {
     }
 }
 
-pub struct AgentTask(pub store::AgentTask);
+/// A task as GraphQL shows it: a projection of its REST view.
+pub struct AgentTask(pub views::AgentTask);
+
+impl From<store::AgentTask> for AgentTask {
+    fn from(row: store::AgentTask) -> AgentTask {
+        AgentTask(row.into())
+    }
+}
 
 #[Object]
 impl AgentTask {
@@ -198,7 +228,7 @@ impl AgentTask {
             .load_one((self.0.organization_id, agent))
             .await
             .map_err(loader_error)?;
-        Ok(row.map(Agent))
+        Ok(row.map(Agent::from))
     }
     async fn agent_id(&self) -> Option<ID> {
         self.0.agent_id.map(|agent| ID(agent.to_string()))
@@ -224,7 +254,7 @@ impl AgentTask {
         self.0.description.as_deref()
     }
     async fn status(&self) -> TaskStatus {
-        self.0.status.into()
+        self.0.status
     }
     async fn priority(&self) -> i32 {
         self.0.priority
@@ -249,7 +279,7 @@ impl AgentTask {
     }
     /// How the approval or rejection was given.
     async fn approved_via(&self) -> Option<ApprovalChannel> {
-        self.0.approved_via.map(ApprovalChannel::from)
+        self.0.approved_via
     }
     /// The member who asked for the task by hand.
     async fn requested_by(&self) -> Option<ID> {
@@ -336,8 +366,8 @@ pub struct Repository {
     pub last_sync_at: Option<DateTime<Utc>>,
 }
 
-impl From<store::Repository> for Repository {
-    fn from(row: store::Repository) -> Repository {
+impl From<views::Repository> for Repository {
+    fn from(row: views::Repository) -> Repository {
         Repository {
             id: ID(row.id.to_string()),
             github_id: row.github_id,
@@ -365,15 +395,15 @@ pub struct Deployment {
     pub ready_at: Option<DateTime<Utc>>,
 }
 
-impl From<store::Deployment> for Deployment {
-    fn from(row: store::Deployment) -> Deployment {
+impl From<views::Deployment> for Deployment {
+    fn from(row: views::Deployment) -> Deployment {
         Deployment {
             id: ID(row.id.to_string()),
             vercel_deployment_id: row.vercel_deployment_id,
             project_name: row.project_name,
             url: row.url,
-            state: row.state.into(),
-            environment: row.environment.map(Into::into),
+            state: row.state,
+            environment: row.environment,
             commit_sha: row.commit_sha,
             branch: row.branch,
             health_score: row.health_score,
@@ -396,14 +426,14 @@ pub struct SocialPost {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<store::SocialPost> for SocialPost {
-    fn from(row: store::SocialPost) -> SocialPost {
+impl From<views::SocialPost> for SocialPost {
+    fn from(row: views::SocialPost) -> SocialPost {
         SocialPost {
             id: ID(row.id.to_string()),
             social_account_id: ID(row.social_account_id.to_string()),
-            platform: row.platform.into(),
+            platform: row.platform,
             content: row.content,
-            status: row.status.into(),
+            status: row.status,
             scheduled_for: row.scheduled_for,
             published_at: row.published_at,
             agent_generated: row.agent_generated,
@@ -423,13 +453,13 @@ pub struct Event {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<store::Event> for Event {
-    fn from(row: store::Event) -> Event {
+impl From<views::Event> for Event {
+    fn from(row: views::Event) -> Event {
         Event {
             id: ID(row.id.to_string()),
             event_type: row.event_type,
             event_source: row.event_source,
-            resource_type: row.resource_type.map(|kind| kind.as_str().to_owned()),
+            resource_type: row.resource_type,
             resource_id: row.resource_id.map(|id| ID(id.to_string())),
             metadata: Json(row.metadata),
             created_at: row.created_at,
@@ -446,6 +476,18 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
+impl From<views::Member> for Member {
+    fn from(view: views::Member) -> Member {
+        Member {
+            user_id: ID(view.user_id.to_string()),
+            email: view.email,
+            name: view.name,
+            role: view.role,
+            joined_at: view.joined_at,
+        }
+    }
+}
+
 /// An invitation that can still be accepted (never its token: the link is mailed).
 #[derive(SimpleObject)]
 pub struct Invitation {
@@ -459,6 +501,12 @@ pub struct Invitation {
 
 impl From<store::Invitation> for Invitation {
     fn from(row: store::Invitation) -> Self {
+        crate::invitations::InvitationView::from(&row).into()
+    }
+}
+
+impl From<crate::invitations::InvitationView> for Invitation {
+    fn from(row: crate::invitations::InvitationView) -> Self {
         Invitation {
             id: ID(row.id.to_string()),
             email: row.email,
@@ -617,13 +665,7 @@ impl Organization {
             .await
             .map_err(|e| super::error(e.into()))?
             .into_iter()
-            .map(|member| Member {
-                user_id: ID(member.user_id.to_string()),
-                email: member.email,
-                name: member.name,
-                role: member.role.into(),
-                joined_at: member.joined_at,
-            })
+            .map(|member| Member::from(views::Member::from(member)))
             .collect())
     }
     async fn integrations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Integration>> {
@@ -651,7 +693,7 @@ impl Organization {
             .await
             .map_err(|e| super::error(e.into()))?
             .into_iter()
-            .map(Agent)
+            .map(Agent::from)
             .collect())
     }
 }
