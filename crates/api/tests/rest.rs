@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use common::{Caller, STAND_INS, Server, serve, wait_for_task};
+use common::{Caller, ROUTED_TYPES, Server, serve, wait_for_task};
 use companyos_api::rbac::Permission;
 use companyos_store::testing::TestDb;
 use companyos_store::{
@@ -84,7 +84,7 @@ async fn world(server: &Server, db: &TestDb) -> World {
         .to_owned();
 
     let as_owner = Caller::new(&owner, &org);
-    for (name, _) in STAND_INS {
+    for name in ROUTED_TYPES {
         let (status, body) = server
             .call(
                 Method::POST,
@@ -962,7 +962,8 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
     let done = wait_for_task(&server, &owner, &id(&task), "completed").await;
     assert_eq!(done["output_data"]["words"], 3, "{done}");
 
-    // A rollback waits for a person, then runs on the deployment agent.
+    // A rollback waits for a person, then runs on the deployment agent — which, with no
+    // Vercel connected, fails saying what is missing.
     let (status, rollback) = server
         .call(
             Method::POST,
@@ -989,8 +990,12 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{approved}");
-    let done = wait_for_task(&server, &owner, &id(&rollback), "completed").await;
-    assert_eq!(done["output_data"]["done"], "rollback");
+    let done = wait_for_task(&server, &owner, &id(&rollback), "failed").await;
+    assert_eq!(
+        done["error_message"],
+        "vercel is not connected: connect it with POST /api/integrations/vercel/connect",
+        "{done}"
+    );
     assert!(done["approved_by"].is_string(), "{done}");
     // Approving twice is a conflict, not a second run.
     let (status, again) = server
@@ -1003,7 +1008,8 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
 
-    // An agent review runs without approval.
+    // An agent review runs without approval: the code review agent takes it at once
+    // (and, with GitHub out of this test's reach, fails saying so).
     let (status, review) = server
         .call(
             Method::POST,
@@ -1014,7 +1020,14 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{review}");
     assert_eq!(review["input_data"]["number"], 7, "{review}");
-    wait_for_task(&server, &owner, &id(&review), "completed").await;
+    assert_eq!(review["status"], "pending", "{review}");
+    let reviewed = wait_for_task(&server, &owner, &id(&review), "failed").await;
+    assert!(
+        reviewed["error_message"]
+            .as_str()
+            .is_some_and(|error| error.starts_with("could not reach github")),
+        "{reviewed}"
+    );
 
     // With no enabled agent of the type, the task is kept, says why it waits, and runs
     // once an agent of the type is enabled again.
@@ -1061,9 +1074,10 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let done = wait_for_task(&server, &owner, &id(&waiting), "completed").await;
+    let done = wait_for_task(&server, &owner, &id(&waiting), "failed").await;
     assert_eq!(done["agent_id"], reviewer.as_str());
     assert!(done["waiting_reason"].is_null());
+    assert!(done["attempt"].as_i64() > Some(0), "it ran: {done}");
 
     // Pages: 7 more parked tasks, read 3 at a time, newest first, nothing twice.
     for n in 0..7 {
@@ -1114,9 +1128,19 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         .await;
     assert!(
         completed["items"].as_array().is_some_and(
-            |items| items.len() >= 3 && items.iter().all(|task| task["status"] == "completed")
+            |items| !items.is_empty() && items.iter().all(|task| task["status"] == "completed")
         ),
         "{completed}"
+    );
+    // The rollback and the two reviews.
+    let (_, failed) = server
+        .call(Method::GET, "/api/agent-tasks?status=failed", &owner, None)
+        .await;
+    assert!(
+        failed["items"].as_array().is_some_and(
+            |items| items.len() == 3 && items.iter().all(|task| task["status"] == "failed")
+        ),
+        "{failed}"
     );
     let future = "2999-01-01T00:00:00Z";
     let (_, none) = server

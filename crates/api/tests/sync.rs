@@ -39,6 +39,9 @@ async fn node_syncing_every(
         .iter()
         .map(|(service, url)| (*service, (*url).to_owned()))
         .collect();
+    // The syncs are the subject: the review and deployment agents a synced pull request
+    // or deployment may call on are stood in for, so the GitHub stand-in need only serve
+    // what a sync reads.
     serve_node(
         db,
         |_| {},

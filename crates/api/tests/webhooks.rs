@@ -45,6 +45,9 @@ fn test_clock() -> i64 {
 async fn node(db: &TestDb, max_body_bytes: usize) -> Server {
     let mut webhooks = WebhookConfig::new(None, max_body_bytes);
     webhooks.clock = test_clock;
+    // The webhook entry is the subject: a delivery's task is finished by a stand-in for
+    // the executor (no GitHub to read the pull request from), so a test sees the task
+    // the delivery caused, with the input the real watcher wrote.
     serve_with(db, |_| {}, webhooks, executors()).await
 }
 

@@ -1,6 +1,7 @@
 //! The edge under test: the router on a port of its own, with a real runtime on the
-//! test database, reached with reqwest. Agent types the routes enqueue work for are
-//! registered as small stand-ins that finish each task with a record of it.
+//! test database running the agent types CompanyOS ships, reached with reqwest. A test
+//! about the edge rather than an agent's work may stand in for the executors that call
+//! vendors ([`executors`]), and says why.
 
 #![allow(dead_code)]
 
@@ -22,17 +23,24 @@ use companyos_supervisors::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// The agent types routes hand work to, with their kinds.
-pub const STAND_INS: [(&str, AgentKind); 9] = [
-    ("code_review", AgentKind::Executor),
-    ("deployment", AgentKind::Executor),
-    ("content", AgentKind::Executor),
-    ("component_generator", AgentKind::Executor),
-    ("github_watcher", AgentKind::Watcher),
-    ("vercel_watcher", AgentKind::Watcher),
-    ("figma_watcher", AgentKind::Watcher),
-    ("slack_watcher", AgentKind::Watcher),
-    ("social_watcher", AgentKind::Watcher),
+/// The executors the action routes hand work to that call a vendor, or are yet to ship
+/// (`content`, `component_generator`): [`executors`] stands in for them.
+pub const STAND_INS: [&str; 4] = [
+    "code_review",
+    "deployment",
+    "content",
+    "component_generator",
+];
+
+/// The shipped agent types the action routes and webhooks hand work to.
+pub const ROUTED_TYPES: [&str; 7] = [
+    "code_review",
+    "deployment",
+    "github_watcher",
+    "vercel_watcher",
+    "figma_watcher",
+    "slack_watcher",
+    "social_watcher",
 ];
 
 /// Finishes every task with `{"done": <task type>}`.
@@ -53,14 +61,14 @@ impl Behaviour for StandIn {
     }
 }
 
-/// The executors of the action routes as stand-ins that finish every task, over the
-/// agents CompanyOS ships (its real watchers among them).
+/// The agent types CompanyOS ships, with the executors of [`STAND_INS`] replaced by
+/// stand-ins that finish every task with `{"done": <task type>}`: for tests of the edge
+/// (the webhook entry, the sync routes) that need a task finished without the vendor the
+/// real agent would call.
 pub fn executors() -> AgentTypeRegistry {
     let mut registry = AgentTypeRegistry::builtin();
-    for (name, kind) in STAND_INS {
-        if kind == AgentKind::Executor {
-            registry.register(stand_in(&registry, name, kind));
-        }
+    for name in STAND_INS {
+        registry.register(stand_in(&registry, name, AgentKind::Executor));
     }
     registry
 }
@@ -78,12 +86,9 @@ fn stand_in(shipped: &AgentTypeRegistry, name: &str, kind: AgentKind) -> AgentTy
     stand_in
 }
 
+/// The agent types CompanyOS ships: what a default test node runs.
 pub fn registry() -> AgentTypeRegistry {
-    let mut registry = AgentTypeRegistry::builtin();
-    for (name, kind) in STAND_INS {
-        registry.register(stand_in(&registry, name, kind));
-    }
-    registry
+    AgentTypeRegistry::builtin()
 }
 
 pub struct Server {
@@ -182,6 +187,14 @@ pub async fn serve_tuned(
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let keys = Arc::new(MasterKey::generate());
+    // A test node never reaches a vendor on the internet: a service the test gives no
+    // stand-in for is called at a closed local port (the call fails at once, saying so).
+    let mut base_urls = base_urls;
+    for service in Service::ALL {
+        base_urls
+            .entry(*service)
+            .or_insert_with(|| "http://127.0.0.1:9".to_owned());
+    }
     let mut config = RuntimeConfig {
         adapters: AdapterConfig {
             keys: Some((*keys).clone()),
