@@ -195,8 +195,11 @@ impl LlmGate {
 
     /// Whether an agent of this configuration may use a model: the node has one and the
     /// agent did not turn it off.
+    /// (An `llm` object the agent cannot read counts as not turned off: asking the model
+    /// then fails the task, saying why.)
     pub fn available_to(&self, configuration: &Value) -> bool {
-        self.settings.is_some() && agent_llm(configuration).enabled != Some(false)
+        self.settings.is_some()
+            && agent_llm(configuration).map_or(true, |own| own.enabled != Some(false))
     }
 
     fn client(&self, config: &LlmConfig) -> Result<Arc<dyn LlmClient>, LlmError> {
@@ -227,7 +230,9 @@ impl LlmGate {
         let Some(settings) = &self.settings else {
             return Ok(None);
         };
-        let own = agent_llm(&ctx.configuration);
+        let own = agent_llm(&ctx.configuration).map_err(|error| {
+            TaskFailure::Permanent(format!("the agent's configuration: {error}"))
+        })?;
         if own.enabled == Some(false) {
             return Ok(None);
         }
@@ -365,11 +370,15 @@ fn lower<T: Ord>(agent: Option<T>, node: Option<T>) -> Option<T> {
     }
 }
 
-fn agent_llm(configuration: &Value) -> AgentLlm {
-    configuration
-        .get("llm")
-        .and_then(|value| serde_json::from_value(value.clone()).ok())
-        .unwrap_or_default()
+/// The agent's `llm` object (the node's settings when absent). One the agent cannot
+/// read is an error, never a silent fall back to every default: the runtime refuses such
+/// a configuration, so only a row written around it can hold one.
+fn agent_llm(configuration: &Value) -> Result<AgentLlm, LlmConfigError> {
+    match configuration.get("llm") {
+        None | Some(Value::Null) => Ok(AgentLlm::default()),
+        Some(llm) => serde_json::from_value(llm.clone())
+            .map_err(|error| LlmConfigError(format!("llm: {error}"))),
+    }
 }
 
 #[cfg(test)]
@@ -476,11 +485,16 @@ mod tests {
     #[test]
     fn an_agent_may_turn_its_model_off_but_not_bring_its_own_key() {
         assert_eq!(
-            agent_llm(&serde_json::json!({"llm": {"enabled": false}})).enabled,
+            agent_llm(&serde_json::json!({"llm": {"enabled": false}}))
+                .expect("readable")
+                .enabled,
             Some(false)
         );
+        let key = agent_llm(&serde_json::json!({"llm": {"api_key": "sk-x"}}))
+            .expect_err("a key of its own is not read");
+        assert!(key.to_string().contains("api_key"), "{key}");
         assert_eq!(
-            agent_llm(&serde_json::json!({"llm": {"api_key": "sk-x"}})),
+            agent_llm(&serde_json::json!({})).expect("absent"),
             AgentLlm::default()
         );
     }

@@ -629,15 +629,15 @@ async fn review_answer(ctx: &TaskContext, argument: &str) -> Result<String, Task
             format!("I do not know {repository}#{number}: is the repository connected and synced?")
         }
         Some(pull_request) => {
-            let review = pull_request.agent_review.as_ref();
-            let risk = review
-                .and_then(|review| review.get("risk"))
-                .and_then(Value::as_str)
-                .unwrap_or("not reviewed yet");
-            let summary = review
-                .and_then(|review| review.get("summary"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            // The code review agent's result, kept on the pull request as its kind's output.
+            let review = pull_request.agent_review.clone().and_then(|review| {
+                serde_json::from_value::<crate::code_review::ReviewResult>(review).ok()
+            });
+            let risk = review.as_ref().map_or_else(
+                || "not reviewed yet".to_owned(),
+                |review| review.risk.to_string(),
+            );
+            let summary = review.as_ref().map_or("", |review| review.summary.as_str());
             let mut answer = format!(
                 "*{repository}#{number}* {} — review: {risk}",
                 escape(&pull_request.title)
