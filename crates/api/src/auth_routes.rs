@@ -69,10 +69,16 @@ const LINKS_PER_HOUR: i64 = 5;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Register {
+    #[schema(format = Email)]
     email: String,
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     name: String,
+    /// 8 to 1024 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     password: String,
-    /// The new organization's name (first registration, or open registration).
+    /// The new organization's name (first registration, or open registration): at most
+    /// 255 bytes.
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     organization: Option<String>,
     /// The token of the invitation link the invitee received by mail.
     invitation_token: Option<String>,
@@ -110,6 +116,8 @@ struct ResetRequest {
 struct NewPassword {
     /// The token of the link that was mailed (password reset, or address verification).
     token: String,
+    /// 8 to 1024 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     password: String,
 }
 
@@ -691,8 +699,9 @@ async fn refresh(
 
 /// Ends the session: its refresh tokens stop working, and so do its access tokens
 /// (the session is on the revocation list until they would have expired), and its
-/// live connections are closed.
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", summary = "End a session: its refresh and access tokens", request_body = LogoutRequest, responses((status = 204, description = "The session is over"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+/// live connections are closed. The session is the refresh token's in the body or,
+/// without one, the bearer token's: the route needs no token, but reads one when sent.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", summary = "End a session: its refresh and access tokens", request_body = LogoutRequest, responses((status = 204, description = "The session is over"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security((), ("bearer" = [])))]
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -49,6 +49,7 @@ pub(crate) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Invite {
+    #[schema(format = Email)]
     email: String,
     #[schema(value_type = crate::graphql::types::MemberRole)]
     role: String,

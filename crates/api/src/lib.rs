@@ -83,7 +83,9 @@ fn api_routes(state: &AppState) -> utoipa_axum::router::OpenApiRouter<AppState> 
 pub fn router(state: AppState) -> Router {
     metrics::handle();
     let (api, document) = api_routes(&state).split_for_parts();
-    let document = Arc::new(serde_json::to_value(openapi::finish(document)).unwrap_or_default());
+    let mut document = serde_json::to_value(openapi::finish(document)).unwrap_or_default();
+    openapi::for_node(&mut document, state.runtime.registry());
+    let document = Arc::new(document);
     Router::new()
         .merge(health::routes())
         .merge(api)

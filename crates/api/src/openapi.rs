@@ -69,9 +69,72 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         "bearer",
         Vec::<String>::new(),
     )]);
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let (Some(operation), Some(access)) = (operation, crate::rbac::access_of(method, path))
+            else {
+                continue;
+            };
+            operation
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-permission".to_owned(), Value::from(access.name()));
+        }
+    }
     api
 }
 
 pub(crate) async fn serve(State(document): State<Arc<Value>>) -> impl IntoResponse {
     Json(document.as_ref().clone())
+}
+
+/// The node's own vocabulary in the document: the agent types it runs and the task types
+/// they perform, as the enums of the fields that name them.
+pub fn for_node(document: &mut Value, registry: &companyos_supervisors::AgentTypeRegistry) {
+    let mut agent_types: Vec<String> = registry.types().map(|kind| kind.name.clone()).collect();
+    agent_types.sort();
+    let mut task_types: Vec<String> = registry
+        .types()
+        .flat_map(|kind| kind.capabilities.iter().cloned())
+        .collect();
+    task_types.sort();
+    task_types.dedup();
+    let schemas = &mut document["components"]["schemas"];
+    // What the attributes cannot say: credentials are an object with at least one key.
+    for schema in ["Connect", "ConnectAccount"] {
+        if let Some(property) = schemas[schema]["properties"]["credentials"].as_object_mut() {
+            property.insert("minProperties".to_owned(), Value::from(1));
+        }
+    }
+    if let Some(items) =
+        schemas["ReportRequest"]["properties"]["metric_types"]["items"].as_object_mut()
+    {
+        items.insert("minLength".to_owned(), Value::from(1));
+        items.insert("maxLength".to_owned(), Value::from(100));
+        items.insert("pattern".to_owned(), Value::from("\\S"));
+    }
+    if let Some(property) =
+        schemas["CreateSchedule"]["properties"]["cron_expression"].as_object_mut()
+    {
+        property.insert(
+            "pattern".to_owned(),
+            Value::from(crate::rest::settings::CRON_PATTERN),
+        );
+    }
+    for (schema, field, values) in [
+        ("CreateAgent", "type", &agent_types),
+        ("CreateTask", "task_type", &task_types),
+        ("CreateSchedule", "task_type", &task_types),
+    ] {
+        if let Some(property) = schemas[schema]["properties"][field].as_object_mut() {
+            property.insert("enum".to_owned(), Value::from(values.clone()));
+        }
+    }
 }

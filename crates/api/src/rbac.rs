@@ -15,6 +15,7 @@ use companyos_store::{MemberRole, OrgId, UserId};
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::graphql::types::MemberRole as Role;
 
 /// The header that names the organization of a route whose path does not.
 pub const ORGANIZATION_HEADER: &str = "x-organization-id";
@@ -67,6 +68,21 @@ impl Permission {
         }
     }
 
+    /// The permission's name on the wire (`x-permission`, the served matrix).
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::ViewDashboard => "view_dashboard",
+            Permission::ManageIntegrations => "manage_integrations",
+            Permission::ManageIntegrationSecrets => "manage_integration_secrets",
+            Permission::SpawnAgents => "spawn_agents",
+            Permission::ApproveAgentTasks => "approve_agent_tasks",
+            Permission::RollBackDeployments => "roll_back_deployments",
+            Permission::PublishSocialPosts => "publish_social_posts",
+            Permission::ManageMembers => "manage_members",
+            Permission::DeleteOrganization => "delete_organization",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Permission::ViewDashboard => "view this organization",
@@ -82,6 +98,167 @@ impl Permission {
             Permission::PublishSocialPosts => "publish social posts",
             Permission::ManageMembers => "manage members",
             Permission::DeleteOrganization => "delete the organization",
+        }
+    }
+}
+
+/// Who may call an operation of the REST surface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (`security: []` in the OpenAPI document).
+    Public,
+    /// Any signed-in person; no organization role is consulted.
+    SignedIn,
+    /// A member of the organization whose role allows the permission.
+    Role(Permission),
+}
+
+impl Access {
+    /// As the OpenAPI document's `x-permission` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::SignedIn => "signed_in",
+            Access::Role(permission) => permission.name(),
+        }
+    }
+}
+
+/// Every operation of the REST surface (method, path as routed) and who may call it.
+/// The `Org` extractor requires the permission before the handler runs — so a refused
+/// role is told so before its body is read — and the OpenAPI document carries it as each
+/// operation's `x-permission`. A test checks that the table and the document list the
+/// same operations; the handlers check the same permissions (GraphQL shares them).
+#[rustfmt::skip]
+pub const OPERATIONS: &[(&str, &str, Access)] = &[
+    ("POST", "/api/auth/register", Access::Public),
+    ("POST", "/api/auth/login", Access::Public),
+    ("POST", "/api/auth/refresh", Access::Public),
+    ("POST", "/api/auth/logout", Access::Public),
+    ("POST", "/api/auth/verify-email", Access::Public),
+    ("POST", "/api/auth/verify-email/resend", Access::SignedIn),
+    ("POST", "/api/auth/password-reset", Access::Public),
+    ("POST", "/api/auth/password-reset/confirm", Access::Public),
+    ("GET", "/api/auth/me", Access::SignedIn),
+    ("GET", "/api/auth/providers", Access::Public),
+    ("GET", "/api/auth/permissions", Access::Public),
+    ("GET", "/api/auth/github", Access::Public),
+    ("POST", "/api/auth/github/link", Access::SignedIn),
+    ("GET", "/api/auth/github/callback", Access::Public),
+    ("POST", "/api/invitations/preview", Access::Public),
+    ("POST", "/api/invitations/accept", Access::SignedIn),
+    ("GET", "/api/organizations", Access::SignedIn),
+    ("POST", "/api/organizations", Access::SignedIn),
+    ("GET", "/api/organizations/{id}", Access::Role(Permission::ViewDashboard)),
+    ("PATCH", "/api/organizations/{id}", Access::Role(Permission::ManageMembers)),
+    ("DELETE", "/api/organizations/{id}", Access::Role(Permission::DeleteOrganization)),
+    ("GET", "/api/organizations/{id}/members", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/organizations/{id}/members", Access::Role(Permission::ManageMembers)),
+    ("PATCH", "/api/organizations/{id}/members/{user_id}", Access::Role(Permission::ManageMembers)),
+    // Anyone may leave; removing someone else needs ManageMembers (the handler decides).
+    ("DELETE", "/api/organizations/{id}/members/{user_id}", Access::Role(Permission::ManageMembers)),
+    ("GET", "/api/organizations/{id}/invitations", Access::Role(Permission::ManageMembers)),
+    ("DELETE", "/api/organizations/{id}/invitations/{invitation_id}", Access::Role(Permission::ManageMembers)),
+    ("POST", "/api/organizations/{id}/invitations/{invitation_id}/resend", Access::Role(Permission::ManageMembers)),
+    ("GET", "/api/agents", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/agents", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/agents/types", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/agents/{id}", Access::Role(Permission::ViewDashboard)),
+    ("PATCH", "/api/agents/{id}", Access::Role(Permission::SpawnAgents)),
+    ("DELETE", "/api/agents/{id}", Access::Role(Permission::SpawnAgents)),
+    ("POST", "/api/agents/{id}/enable", Access::Role(Permission::SpawnAgents)),
+    ("POST", "/api/agents/{id}/disable", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/agents/{id}/tasks", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/agent-tasks", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/agent-tasks", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/agent-tasks/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/agent-tasks/{id}/approve", Access::Role(Permission::ApproveAgentTasks)),
+    ("POST", "/api/agent-tasks/{id}/reject", Access::Role(Permission::ApproveAgentTasks)),
+    ("POST", "/api/agent-tasks/{id}/cancel", Access::Role(Permission::SpawnAgents)),
+    ("POST", "/api/agent-tasks/{id}/retry", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/analytics/dashboard", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/analytics/metrics/{metric_type}", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/analytics/events", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/analytics/reports", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/figma/files", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/figma/files/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/figma/files/{id}/sync", Access::Role(Permission::ManageIntegrations)),
+    ("GET", "/api/design-components", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/design-components/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/design-components/{id}/generate-code", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/repositories", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/repositories/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/repositories/{id}/sync", Access::Role(Permission::ManageIntegrations)),
+    ("GET", "/api/pull-requests", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/pull-requests/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/pull-requests/{id}/agent-review", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/deployments", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/deployments/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/deployments/{id}/rollback", Access::Role(Permission::RollBackDeployments)),
+    ("GET", "/api/integrations", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/integrations/{service}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/integrations/{service}/connect", Access::Role(Permission::ManageIntegrationSecrets)),
+    ("DELETE", "/api/integrations/{service}/disconnect", Access::Role(Permission::ManageIntegrationSecrets)),
+    ("POST", "/api/integrations/{service}/sync", Access::Role(Permission::ManageIntegrations)),
+    ("GET", "/api/integrations/{service}/status", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/schedules", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/schedules", Access::Role(Permission::SpawnAgents)),
+    ("PATCH", "/api/schedules/{id}", Access::Role(Permission::SpawnAgents)),
+    ("DELETE", "/api/schedules/{id}", Access::Role(Permission::SpawnAgents)),
+    ("GET", "/api/settings/llm", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/social/accounts", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/social/accounts/{id}", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/social/accounts/{platform}/connect", Access::Role(Permission::ManageIntegrations)),
+    ("GET", "/api/social/posts", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/social/posts", Access::Role(Permission::PublishSocialPosts)),
+    ("GET", "/api/social/posts/{id}", Access::Role(Permission::ViewDashboard)),
+    ("PATCH", "/api/social/posts/{id}", Access::Role(Permission::PublishSocialPosts)),
+    ("DELETE", "/api/social/posts/{id}", Access::Role(Permission::PublishSocialPosts)),
+    ("POST", "/api/social/posts/{id}/publish", Access::Role(Permission::PublishSocialPosts)),
+    ("GET", "/api/supervision/tree", Access::Role(Permission::ViewDashboard)),
+    ("POST", "/api/webhooks/{service}/receive", Access::Public),
+    ("GET", "/api/webhooks/{service}/receive", Access::Public),
+];
+
+/// Who may call `method path` (the path as routed, `{id}` and all).
+pub fn access_of(method: &str, path: &str) -> Option<Access> {
+    OPERATIONS
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, access)| *access)
+}
+
+/// The matrix as the node serves it: each permission and the roles it allows.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Matrix {
+    /// The roles, most powerful first.
+    pub roles: Vec<Role>,
+    /// Each permission (as `x-permission` names it) and the roles allowed it.
+    pub permissions: std::collections::BTreeMap<&'static str, Vec<Role>>,
+}
+
+impl Matrix {
+    pub fn of_node() -> Matrix {
+        let roles = [
+            MemberRole::Owner,
+            MemberRole::Admin,
+            MemberRole::Member,
+            MemberRole::Viewer,
+        ];
+        let permissions = Permission::ALL
+            .iter()
+            .map(|permission| {
+                let allowed = roles
+                    .iter()
+                    .filter(|role| permission.allows(**role))
+                    .map(|role| Role::from(*role))
+                    .collect();
+                (permission.name(), allowed)
+            })
+            .collect();
+        Matrix {
+            roles: roles.into_iter().map(Role::from).collect(),
+            permissions,
         }
     }
 }
@@ -216,7 +393,18 @@ impl FromRequestParts<AppState> for Org {
             .get(ORGANIZATION_HEADER)
             .map(|value| parse_organization(value.to_str().unwrap_or_default()))
             .transpose()?;
-        Org::resolve(state, user, named).await
+        let org = Org::resolve(state, user, named).await?;
+        // The operation's permission, before anything else of the request is read.
+        let route = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(|matched| matched.as_str().to_owned());
+        if let Some(Access::Role(permission)) =
+            route.and_then(|path| access_of(parts.method.as_str(), &path))
+        {
+            org.0.require(permission)?;
+        }
+        Ok(org)
     }
 }
 

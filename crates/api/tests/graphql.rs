@@ -204,6 +204,15 @@ async fn queries_and_mutations_go_through_the_runtime(db: &TestDb) {
     assert_eq!(error_code(&bad), "BAD_USER_INPUT");
     let bad = graphql(&server, &caller, "query { nonsense }", json!({})).await;
     assert!(bad["errors"].is_array(), "{bad}");
+    // The earliest time there is: no 30 days before it to count from, said as much.
+    let bad = graphql(
+        &server,
+        &caller,
+        r#"query { analytics(query: {metricTypes: ["x"], to: "-262143-01-10T00:00:00Z"}) { from } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
     server.stop().await;
 }
 

@@ -20,6 +20,7 @@ companyos_store::contract_tests!(
 /// The seed's endpoint list (and the routes this node adds), as `METHOD /path`.
 const SEED: &[&str] = &[
     "POST /api/auth/register",
+    "GET /api/auth/permissions",
     "POST /api/auth/login",
     "POST /api/auth/logout",
     "POST /api/auth/refresh",
@@ -186,7 +187,41 @@ async fn the_document_covers_every_route(db: &TestDb) {
         if !public {
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
         }
+        // Who may call it: the operation's `x-permission`, from the permission table,
+        // public exactly where the document says no token is needed.
+        let (method, _) = route.split_once(' ').expect("method");
+        let named = document["paths"][path][method.to_lowercase()]["x-permission"].as_str();
+        let access = companyos_api::rbac::access_of(method, path)
+            .unwrap_or_else(|| panic!("{route} is not in the permission table"));
+        assert_eq!(named, Some(access.name()), "{route}");
+        assert_eq!(
+            public,
+            access == companyos_api::rbac::Access::Public,
+            "{route}: documented public {public}, table {access:?}"
+        );
     }
+    let table: BTreeSet<String> = companyos_api::rbac::OPERATIONS
+        .iter()
+        .map(|(method, path, _)| format!("{method} {path}"))
+        .collect();
+    assert_eq!(
+        table, documented,
+        "the permission table lists the routed operations"
+    );
+    let (status, matrix) = server.get("/api/auth/permissions", None).await;
+    assert_eq!(status, StatusCode::OK, "{matrix}");
+    assert_eq!(
+        matrix["roles"],
+        serde_json::json!(["owner", "admin", "member", "viewer"])
+    );
+    assert_eq!(
+        matrix["permissions"]["roll_back_deployments"],
+        serde_json::json!(["owner", "admin"])
+    );
+    assert_eq!(
+        matrix["permissions"]["delete_organization"],
+        serde_json::json!(["owner"])
+    );
     let schemas = document["components"]["schemas"]
         .as_object()
         .expect("schemas");

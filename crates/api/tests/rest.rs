@@ -1309,6 +1309,21 @@ async fn bad_input_names_what_is_wrong(db: &TestDb) {
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("metric_types"),
         ),
+        // The earliest time chrono holds: no 30 days before it to count from.
+        (
+            Method::POST,
+            "/api/analytics/reports".into(),
+            Some(json!({"metric_types": ["x"], "to": "-262143-01-10T00:00:00Z"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("to"),
+        ),
+        (
+            Method::POST,
+            format!("/api/agent-tasks/{}/reject", world.agent),
+            Some(Value::Null),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
         (
             Method::GET,
             "/api/analytics/metrics/x?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z".into(),

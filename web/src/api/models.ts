@@ -17,6 +17,11 @@ type Schemas = components['schemas'];
 // webhook receipts (`/api/webhooks/{service}/receive`), which vendors read and the console
 // never calls. Everything GraphQL serves is read through the generated GraphQL types.
 
+/** An agent type and a task type as this node names them (the document lists the node's;
+ *  the console reads them at run time from `GET /api/agents/types`). */
+export type AgentTypeName = Schemas['CreateAgent']['type'];
+export type TaskTypeName = Schemas['CreateTask']['task_type'];
+
 export type AgentStatusWire = Schemas['AgentStatus'];
 export type TaskStatusWire = Schemas['TaskStatus'];
 export type RepositoryVisibilityWire = Schemas['RepositoryVisibility'];

@@ -47,9 +47,12 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateAgent {
+    /// 1 to 255 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     name: String,
-    /// A registered agent type (`GET /api/agents/types`).
+    /// A registered agent type (`GET /api/agents/types`; the document lists this node's).
     #[serde(rename = "type")]
+    #[schema(min_length = 1, max_length = 100)]
     agent_type: String,
     /// The type's default configuration when absent.
     #[schema(value_type = Option<Object>)]
@@ -59,6 +62,7 @@ struct CreateAgent {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateAgent {
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     name: Option<String>,
     #[schema(value_type = Option<Object>)]
     configuration: Option<serde_json::Map<String, Value>>,
@@ -69,9 +73,12 @@ struct UpdateAgent {
 struct CreateTask {
     #[schema(value_type = String, format = Uuid)]
     agent_id: AgentId,
+    /// A task type the agent performs (the document lists this node's).
+    #[schema(min_length = 1, max_length = 100)]
     task_type: String,
     description: Option<String>,
     /// 1–10, higher first; 5 when absent.
+    #[schema(minimum = 1, maximum = 10)]
     priority: Option<i32>,
     #[schema(value_type = Option<Object>)]
     input: Option<Value>,
@@ -81,6 +88,7 @@ struct CreateTask {
     /// Creating a task with a key already used for this agent returns that task.
     idempotency_key: Option<String>,
     /// Runs allowed before the task fails for good; 3 when absent.
+    #[schema(minimum = 1)]
     max_attempts: Option<i32>,
 }
 
@@ -505,11 +513,15 @@ async fn reject_task(
     Org(access): Org,
     client: Client,
     Path(id): Path<String>,
-    body: Option<ApiJson<Rejection>>,
+    body: Option<ApiJson<Option<Rejection>>>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ApproveAgentTasks)?;
     let id: TaskId = path_id(&id, "task")?;
-    let reason = body.map(|ApiJson(body)| body).unwrap_or_default().reason;
+    // No body, `null` and `{}` all reject without a reason.
+    let reason = body
+        .and_then(|ApiJson(body)| body)
+        .unwrap_or_default()
+        .reason;
     let task = state
         .runtime
         .reject(

@@ -37,6 +37,8 @@ const REPORT_MAX_TYPES: usize = 50;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReportRequest {
+    /// 1 to 50 metric types, each 1 to 100 characters.
+    #[schema(min_items = 1, max_items = 50)]
     metric_types: Vec<String>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
@@ -48,7 +50,17 @@ pub(crate) fn range(
     to: Option<DateTime<Utc>>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     let to = to.unwrap_or_else(Utc::now);
-    let from = from.unwrap_or(to - Duration::days(DEFAULT_RANGE_DAYS));
+    let from = match from {
+        Some(from) => from,
+        None => to
+            .checked_sub_signed(Duration::days(DEFAULT_RANGE_DAYS))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "to",
+                    format!("is too early to count {DEFAULT_RANGE_DAYS} days back from"),
+                )
+            })?,
+    };
     if from >= to {
         return Err(ApiError::invalid("from", "must be earlier than to"));
     }

@@ -55,7 +55,8 @@ struct Connect {
     #[schema(value_type = Object)]
     credentials: serde_json::Map<String, Value>,
     /// The secret the service signs its webhooks with (signing secret, passcode or
-    /// consumer secret): sealed with the credentials.
+    /// consumer secret): sealed with the credentials. Not empty when given.
+    #[schema(min_length = 1, pattern = "\\S")]
     webhook_secret: Option<String>,
     /// Public details to keep with the integration (account name, team…).
     #[schema(value_type = Option<Object>)]
@@ -125,7 +126,7 @@ async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/integrations/{service}", tag = "integrations", summary = "One connected service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "One connected service", body = views::Integration), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/integrations/{service}", tag = "integrations", summary = "One connected service", params(("service" = crate::graphql::types::Service, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "One connected service", body = views::Integration), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn read(
     State(state): State<AppState>,
     Org(access): Org,
@@ -146,7 +147,7 @@ async fn read(
     )))
 }
 
-#[utoipa::path(post, path = "/api/integrations/{service}/connect", tag = "integrations", summary = "Connect a service (credentials are sealed, never returned)", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), request_body = Connect, responses((status = 201, description = "Connect a service (credentials are sealed, never returned)", body = views::Connected), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/integrations/{service}/connect", tag = "integrations", summary = "Connect a service (credentials are sealed, never returned)", params(("service" = crate::graphql::types::Service, Path, description = "github, vercel, figma, slack, twitter or linkedin")), request_body = Connect, responses((status = 201, description = "Connect a service (credentials are sealed, never returned)", body = views::Connected), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn connect(
     State(state): State<AppState>,
     Org(access): Org,
@@ -257,7 +258,7 @@ async fn connect(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-#[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/integrations/{service}/disconnect", tag = "integrations", summary = "Disconnect a service", params(("service" = crate::graphql::types::Service, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 204, description = "Disconnect a service"), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn disconnect(
     State(state): State<AppState>,
     Org(access): Org,
@@ -288,7 +289,7 @@ async fn disconnect(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/integrations/{service}/sync", tag = "integrations", summary = "Enqueue a sync task for the service's watcher agent", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "Enqueue a sync task for the service's watcher agent", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/integrations/{service}/sync", tag = "integrations", summary = "Enqueue a sync task for the service's watcher agent", params(("service" = crate::graphql::types::Service, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 202, description = "Enqueue a sync task for the service's watcher agent", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn sync(
     State(state): State<AppState>,
     Org(access): Org,
@@ -300,7 +301,7 @@ async fn sync(
     Ok(accepted(task))
 }
 
-#[utoipa::path(get, path = "/api/integrations/{service}/status", tag = "integrations", summary = "Connection status and last sync", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "Connection status and last sync", body = views::ConnectionStatus), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/integrations/{service}/status", tag = "integrations", summary = "Connection status and last sync", params(("service" = crate::graphql::types::Service, Path, description = "github, vercel, figma, slack, twitter or linkedin")), responses((status = 200, description = "Connection status and last sync", body = views::ConnectionStatus), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn status(
     State(state): State<AppState>,
     Org(access): Org,

@@ -17,7 +17,7 @@ mod design;
 pub(crate) mod development;
 mod integrations;
 mod organizations;
-mod settings;
+pub(crate) mod settings;
 mod slack_actions;
 pub(crate) mod social;
 mod supervision;

@@ -42,12 +42,15 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewOrganization {
+    /// At most 255 bytes, not only spaces.
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateOrganization {
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     name: Option<String>,
     logo_url: Option<String>,
     #[schema(value_type = Option<Object>)]

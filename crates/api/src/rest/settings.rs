@@ -27,6 +27,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_schedule, delete_schedule))
         .routes(routes!(llm_settings))
         .routes(routes!(sign_in_providers))
+        .routes(routes!(permissions))
 }
 
 /// A schedule: the task an agent runs whenever its cron expression matches.
@@ -85,7 +86,8 @@ struct CreateSchedule {
     #[schema(min_length = 1, max_length = 100)]
     task_type: String,
     /// Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
-    /// is 09:00 on weekdays.
+    /// is 09:00 on weekdays. The pattern is the numeric form; month and day names
+    /// (`MON-FRI`) are accepted too.
     #[schema(min_length = 1, max_length = 255)]
     cron_expression: String,
     /// The task's input (an object).
@@ -96,6 +98,28 @@ struct CreateSchedule {
     #[schema(minimum = 1, maximum = 10)]
     priority: Option<i32>,
 }
+
+/// The numeric form of a five-field cron expression, for the document: each field a
+/// list of `*`, a value or a range of values in the field's bounds, each with an
+/// optional step.
+pub(crate) const CRON_PATTERN: &str = concat!(
+    "^\\s*",
+    "(?:\\*|[0-5]?[0-9](?:-[0-5]?[0-9])?)(?:/[1-9][0-9]?)?",
+    "(?:,(?:\\*|[0-5]?[0-9](?:-[0-5]?[0-9])?)(?:/[1-9][0-9]?)?)*",
+    "\\s+",
+    "(?:\\*|(?:[01]?[0-9]|2[0-3])(?:-(?:[01]?[0-9]|2[0-3]))?)(?:/[1-9][0-9]?)?",
+    "(?:,(?:\\*|(?:[01]?[0-9]|2[0-3])(?:-(?:[01]?[0-9]|2[0-3]))?)(?:/[1-9][0-9]?)?)*",
+    "\\s+",
+    "(?:\\*|(?:0?[1-9]|[12][0-9]|3[01])(?:-(?:0?[1-9]|[12][0-9]|3[01]))?)(?:/[1-9][0-9]?)?",
+    "(?:,(?:\\*|(?:0?[1-9]|[12][0-9]|3[01])(?:-(?:0?[1-9]|[12][0-9]|3[01]))?)(?:/[1-9][0-9]?)?)*",
+    "\\s+",
+    "(?:\\*|(?:0?[1-9]|1[0-2])(?:-(?:0?[1-9]|1[0-2]))?)(?:/[1-9][0-9]?)?",
+    "(?:,(?:\\*|(?:0?[1-9]|1[0-2])(?:-(?:0?[1-9]|1[0-2]))?)(?:/[1-9][0-9]?)?)*",
+    "\\s+",
+    "(?:\\*|[0-7](?:-[0-7])?)(?:/[1-9][0-9]?)?",
+    "(?:,(?:\\*|[0-7](?:-[0-7])?)(?:/[1-9][0-9]?)?)*",
+    "\\s*$"
+);
 
 /// Turns a schedule on or off.
 #[derive(Deserialize, ToSchema)]
@@ -245,4 +269,12 @@ async fn sign_in_providers(State(state): State<AppState>) -> Json<SignInProvider
         github: state.auth.github.is_some(),
         open_registration: state.auth.open_registration,
     })
+}
+
+/// The permission matrix: which role may do what. Every operation of the OpenAPI
+/// document names the permission it needs in its `x-permission` extension (`public` and
+/// `signed_in` need no role).
+#[utoipa::path(get, path = "/api/auth/permissions", tag = "auth", summary = "The permission matrix: each permission and the roles allowed it", responses((status = 200, description = "The permission matrix", body = crate::rbac::Matrix), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+async fn permissions() -> Json<crate::rbac::Matrix> {
+    Json(crate::rbac::Matrix::of_node())
 }

@@ -41,9 +41,16 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConnectAccount {
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     account_id: String,
+    #[schema(min_length = 1, max_length = 255, pattern = "\\S")]
     handle: String,
     display_name: Option<String>,
+    /// An http:// or https:// address.
+    #[schema(
+        max_length = 2048,
+        pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?$"
+    )]
     avatar_url: Option<String>,
     /// Tokens for the platform's API: sealed, never returned.
     #[schema(value_type = Object)]
@@ -55,6 +62,8 @@ struct ConnectAccount {
 struct CreatePost {
     #[schema(value_type = String, format = Uuid)]
     social_account_id: SocialAccountId,
+    /// Not empty.
+    #[schema(min_length = 1, pattern = "\\S")]
     content: String,
     scheduled_for: Option<DateTime<Utc>>,
     #[schema(value_type = Option<Object>)]
@@ -132,7 +141,7 @@ async fn account(
     Ok(Json(views::SocialAccount::from(account)))
 }
 
-#[utoipa::path(post, path = "/api/social/accounts/{platform}/connect", tag = "social", summary = "Connect a social account (credentials sealed)", params(("platform" = String, Path, description = "twitter or linkedin")), request_body = ConnectAccount, responses((status = 201, description = "Connect a social account (credentials sealed)", body = views::SocialAccount), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/social/accounts/{platform}/connect", tag = "social", summary = "Connect a social account (credentials sealed)", params(("platform" = crate::graphql::types::SocialPlatform, Path, description = "twitter or linkedin")), request_body = ConnectAccount, responses((status = 201, description = "Connect a social account (credentials sealed)", body = views::SocialAccount), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn connect_account(
     State(state): State<AppState>,
     Org(access): Org,

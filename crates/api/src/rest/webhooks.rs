@@ -514,7 +514,7 @@ fn kept_headers(headers: &HeaderMap) -> Value {
     Value::Object(kept)
 }
 
-#[utoipa::path(post, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "A service's signed webhook delivery", params(("service" = String, Path, description = "github, vercel, figma, slack, twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url")), responses((status = 202, description = "Verified and recorded; processed asynchronously", body = Object), (status = 200, description = "A handshake answered, or a delivery already recorded", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(post, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "A service's signed webhook delivery", params(("service" = crate::graphql::types::Service, Path, description = "github, vercel, figma, slack, twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url")), responses((status = 202, description = "Verified and recorded; processed asynchronously", body = Object), (status = 200, description = "A handshake answered, or a delivery already recorded", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn receive(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -669,7 +669,7 @@ fn answer(status: StatusCode, id: DeliveryId, outcome: &str) -> Response {
     (status, Json(json!({"delivery_id": id, "status": outcome}))).into_response()
 }
 
-#[utoipa::path(get, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "X's CRC check (crc_token) and LinkedIn's endpoint validation (challengeCode)", params(("service" = String, Path, description = "twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url"), ("crc_token" = Option<String>, Query, description = "X's challenge"), ("challengeCode" = Option<String>, Query, description = "LinkedIn's challenge")), responses((status = 200, description = "The challenge's response", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
+#[utoipa::path(get, path = "/api/webhooks/{service}/receive", tag = "webhooks", summary = "X's CRC check (crc_token) and LinkedIn's endpoint validation (challengeCode)", params(("service" = crate::graphql::types::SocialPlatform, Path, description = "twitter or linkedin"), ("token" = String, Query, description = "the token of the integration's webhook_url"), ("crc_token" = Option<String>, Query, description = "X's challenge", pattern = "^[A-Za-z0-9._~=+/-]{1,256}$"), ("challengeCode" = Option<String>, Query, description = "LinkedIn's challenge", pattern = "^[A-Za-z0-9._~=+/-]{1,256}$")), responses((status = 200, description = "The challenge's response", body = Object), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")), security(()))]
 async fn handshake(
     State(state): State<AppState>,
     Path(raw): Path<String>,

@@ -1335,6 +1335,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The permission matrix: each permission and the roles allowed it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The permission matrix */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Matrix"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/providers": {
         parameters: {
             query?: never;
@@ -2081,7 +2126,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description github, vercel, figma, slack, twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["Service"];
                 };
                 cookie?: never;
             };
@@ -2131,7 +2176,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description github, vercel, figma, slack, twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["Service"];
                 };
                 cookie?: never;
             };
@@ -2184,7 +2229,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description github, vercel, figma, slack, twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["Service"];
                 };
                 cookie?: never;
             };
@@ -2227,7 +2272,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description github, vercel, figma, slack, twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["Service"];
                 };
                 cookie?: never;
             };
@@ -2277,7 +2322,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description github, vercel, figma, slack, twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["Service"];
                 };
                 cookie?: never;
             };
@@ -3525,7 +3570,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description twitter or linkedin */
-                    platform: string;
+                    platform: components["schemas"]["SocialPlatform"];
                 };
                 cookie?: never;
             };
@@ -3878,7 +3923,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["SocialPlatform"];
                 };
                 cookie?: never;
             };
@@ -3915,7 +3960,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description github, vercel, figma, slack, twitter or linkedin */
-                    service: string;
+                    service: components["schemas"]["Service"];
                 };
                 cookie?: never;
             };
@@ -4091,7 +4136,7 @@ export interface components {
             credentials: Record<string, unknown>;
             /**
              * @description The secret the service signs its webhooks with (signing secret, passcode or
-             *     consumer secret): sealed with the credentials.
+             *     consumer secret): sealed with the credentials. Not empty when given.
              */
             webhook_secret?: string | null;
             /** @description Public details to keep with the integration (account name, team…). */
@@ -4101,6 +4146,7 @@ export interface components {
             account_id: string;
             handle: string;
             display_name?: string | null;
+            /** @description An http:// or https:// address. */
             avatar_url?: string | null;
             /** @description Tokens for the platform's API: sealed, never returned. */
             credentials: Record<string, unknown>;
@@ -4118,15 +4164,20 @@ export interface components {
             last_sync_at?: string | null;
         };
         CreateAgent: {
+            /** @description 1 to 255 characters, not only spaces. */
             name: string;
-            /** @description A registered agent type (`GET /api/agents/types`). */
-            type: string;
+            /**
+             * @description A registered agent type (`GET /api/agents/types`; the document lists this node's).
+             * @enum {string}
+             */
+            type: "code_review" | "deployment" | "deployment_coordinator" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "security" | "slack_watcher" | "social_watcher" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
             /** @description The type's default configuration when absent. */
             configuration?: Record<string, unknown> | null;
         };
         CreatePost: {
             /** Format: uuid */
             social_account_id: string;
+            /** @description Not empty. */
             content: string;
             /** Format: date-time */
             scheduled_for?: string | null;
@@ -4137,11 +4188,15 @@ export interface components {
             name: string;
             /** Format: uuid */
             agent_id: string;
-            /** @description A task type the agent performs. */
-            task_type: string;
+            /**
+             * @description A task type the agent performs.
+             * @enum {string}
+             */
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "count_text" | "deploy" | "deploy_pipeline" | "notify" | "open_incident" | "post_review" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate";
             /**
              * @description Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
-             *     is 09:00 on weekdays.
+             *     is 09:00 on weekdays. The pattern is the numeric form; month and day names
+             *     (`MON-FRI`) are accepted too.
              */
             cron_expression: string;
             /** @description The task's input (an object). */
@@ -4157,7 +4212,11 @@ export interface components {
         CreateTask: {
             /** Format: uuid */
             agent_id: string;
-            task_type: string;
+            /**
+             * @description A task type the agent performs (the document lists this node's).
+             * @enum {string}
+             */
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "count_text" | "deploy" | "deploy_pipeline" | "notify" | "open_incident" | "post_review" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate";
             description?: string | null;
             /**
              * Format: int32
@@ -4354,6 +4413,7 @@ export interface components {
             expires_at: string;
         };
         Invite: {
+            /** Format: email */
             email: string;
             role: components["schemas"]["MemberRole"];
         };
@@ -4424,6 +4484,15 @@ export interface components {
             /** @description The address written to, where it may be told. */
             email?: string | null;
         };
+        /** @description The matrix as the node serves it: each permission and the roles it allows. */
+        Matrix: {
+            /** @description The roles, most powerful first. */
+            roles: components["schemas"]["MemberRole"][];
+            /** @description Each permission (as `x-permission` names it) and the roles allowed it. */
+            permissions: {
+                [key: string]: components["schemas"]["MemberRole"][];
+            };
+        };
         /** @description The caller: the account and the organizations it belongs to. */
         Me: components["schemas"]["User"] & {
             organizations: components["schemas"]["Organization"][];
@@ -4482,11 +4551,13 @@ export interface components {
             average?: number | null;
         };
         NewOrganization: {
+            /** @description At most 255 bytes, not only spaces. */
             name: string;
         };
         NewPassword: {
             /** @description The token of the link that was mailed (password reset, or address verification). */
             token: string;
+            /** @description 8 to 1024 characters. */
             password: string;
         };
         /** @description An organization as one of its members reads it, with the reader's role in it. */
@@ -5028,10 +5099,15 @@ export interface components {
             refresh_token: string;
         };
         Register: {
+            /** Format: email */
             email: string;
             name: string;
+            /** @description 8 to 1024 characters. */
             password: string;
-            /** @description The new organization's name (first registration, or open registration). */
+            /**
+             * @description The new organization's name (first registration, or open registration): at most
+             *     255 bytes.
+             */
             organization?: string | null;
             /** @description The token of the invitation link the invitee received by mail. */
             invitation_token?: string | null;
@@ -5055,6 +5131,7 @@ export interface components {
             generated_at: string;
         };
         ReportRequest: {
+            /** @description 1 to 50 metric types, each 1 to 100 characters. */
             metric_types: string[];
             /** Format: date-time */
             from?: string | null;

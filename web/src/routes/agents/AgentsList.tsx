@@ -7,6 +7,7 @@ import { useAgents, useAgentTypes } from './queries';
 import { ConfigForm, type ConfigFormHandle } from './ConfigForm';
 import { configErrorsOf, configurationToSend, knownConfiguration, schemaOf, takesNothing, type ConfigErrorSchema, type ConfigurationSchema } from './configSchema';
 import { api, call } from '../../api/rest';
+import type { AgentTypeName } from '../../api/models';
 import { useCan, useInvalidateOrg } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
 import type { AgentQuery } from './types';
@@ -50,7 +51,7 @@ export function SpawnDialog({ open, onClose }: { open: boolean; onClose: () => v
   const selected = types.data?.items.find((candidate) => candidate.type === type);
   const schema = schemaOf(selected);
   const spawn = useMutation({
-    mutationFn: (configuration: Record<string, unknown>) => call(api.POST('/api/agents', { body: { name, type, configuration } })),
+    mutationFn: (configuration: Record<string, unknown>) => call(api.POST('/api/agents', { body: { name, type: type as AgentTypeName, configuration } })),
     onSuccess: () => {
       void invalidate('agents');
       void invalidate('tree');

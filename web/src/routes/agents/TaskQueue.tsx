@@ -9,7 +9,7 @@ import { outputSummary } from './TaskOutput';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
-import type { TaskRow, TaskStatusWire } from '../../api/models';
+import type { TaskRow, TaskStatusWire, TaskTypeName } from '../../api/models';
 import { Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, Textarea, Time, tableClass, useFieldId } from '../../components/ui';
 import { shortId } from '../../lib/time';
 import { TaskStatusCell, WaitingNotice } from './Waiting';
@@ -57,7 +57,7 @@ export function CreateTaskDialog({ open, onClose }: { open: boolean; onClose: ()
         api.POST('/api/agent-tasks', {
           body: {
             agent_id: form.agent_id,
-            task_type: form.task_type,
+            task_type: form.task_type as TaskTypeName,
             priority: Number(form.priority),
             ...(input ? { input } : {}),
             requires_approval: alwaysApproved || form.requires_approval,

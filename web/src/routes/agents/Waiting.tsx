@@ -8,7 +8,7 @@ import { useAgents, useAgentTypes } from './queries';
 import { agentTypeWords as agentTypeWordsOf, anAgent, laterReason, newAgentName, plainWaiting, waitingOf, type WaitKind } from './waiting';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
-import type { TaskRow } from '../../api/models';
+import type { AgentTypeName, TaskRow } from '../../api/models';
 import { Button, ErrorNotice, Mono, StatusBadge, Time, cx } from '../../components/ui';
 import { absoluteTime } from '../../lib/time';
 import { shortId } from '../../lib/time';
@@ -25,7 +25,7 @@ export function CreateAgentButton({ agentType, size = 'sm', secondary = false }:
         api.POST('/api/agents', {
           body: {
             name: newAgentName(agentType, (agents.data?.agents.items ?? []).map((agent) => agent.name)),
-            type: agentType,
+            type: agentType as AgentTypeName,
             configuration: known?.default_configuration ?? {},
           },
         }),

@@ -7,7 +7,7 @@ import { CalendarClock, Pause, Play, Plus, Trash2 } from 'lucide-react';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import { fieldErrors } from '../../api/problem';
-import type { ScheduleRow } from '../../api/models';
+import type { ScheduleRow, TaskTypeName } from '../../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, Textarea, Time, tableClass, useFieldId } from '../../components/ui';
 import { CRON_EXAMPLES, describeCron } from '../../lib/cron';
 import { useAgents } from '../agents/queries';
@@ -48,7 +48,7 @@ export function CreateScheduleDialog({ open, onClose }: { open: boolean; onClose
           body: {
             name: form.name.trim(),
             agent_id: form.agent_id,
-            task_type: form.task_type,
+            task_type: form.task_type as TaskTypeName,
             cron_expression: form.cron_expression.trim(),
             priority: Number(form.priority),
             ...(input ? { input_data: input } : {}),
