@@ -55,8 +55,10 @@ binary="${CARGO_TARGET_DIR:-target}/debug/companyos"
 check "the console's unit tests (Vitest)" npm test --prefix web --silent
 # Chromium driving the console served by the binary the tests just built.
 check "the console end to end (Chromium)" node web/e2e/run.mjs "$binary"
-# The REST surface fuzzed from its own OpenAPI document (no 5xx allowed).
-check "REST fuzzing (schemathesis)" scripts/fuzz-api.sh "$binary"
+# The API fuzzed signed in as each role, on a seeded node: REST from its own OpenAPI
+# document (schemathesis) and GraphQL from its schema — no 5xx, no refusal the matrix
+# does not make, no other organization's data, no database names.
+check "API fuzzing signed in as each role (REST and GraphQL)" scripts/fuzz-api.sh "$binary"
 
 echo
 if [ "${#failures[@]}" -gt 0 ]; then
