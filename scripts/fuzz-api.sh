@@ -3,17 +3,19 @@
 # signed in as each role of the permission matrix, on a node seeded with data to act on.
 #
 # A node on a scratch SQLite data directory sends its mail to a local mailbox
-# (scripts/fuzz/mailbox.py) and reaches its services' stand-in addresses on loopback.
+# (scripts/fuzz/mailbox.py), reads Figma from a stand-in (scripts/fuzz/figma.py) and
+# reaches its other services' stand-in addresses on loopback.
 # scripts/fuzz/seed.py fills it through the public API: two organizations, a member of
 # each role (invited by mail), every service connected and fed signed webhook
-# deliveries, an agent of every type, tasks in every state, posts, schedules, and rows
-# each role's run may consume. Then schemathesis runs once per role (viewer first,
-# owner last) with scripts/fuzz/hooks.py: the role's token and organization on every
-# request, seeded ids in paths and bodies, and the check that 401/403 come only where
-# the matrix says: each operation's `x-permission` in the document, judged by the
-# node's own matrix (`GET /api/auth/permissions`). scripts/fuzz/summary.py prints, per role, the operations reached
-# past authentication, the requests sent and the server errors, and fails the run on
-# any 5xx, any operation a role never got past authentication, or any operation
+# deliveries, Figma synced (its design components), an agent of every type, tasks in
+# every state, posts, schedules, and rows each role's run may consume. Then
+# schemathesis runs once per role (viewer first, owner last) with scripts/fuzz/hooks.py:
+# the role's token and organization on every request, seeded ids in paths and bodies,
+# and the check that 401/403 come only where the matrix says: each operation's
+# `x-permission` in the document, judged by the node's own matrix
+# (`GET /api/auth/permissions`). scripts/fuzz/summary.py prints, per role, the operations
+# reached past authentication, the requests sent and the server errors, and fails the
+# run on any 5xx, any operation a role never got past authentication, or any operation
 # schemathesis reports as mostly rejecting generated data.
 # Then, on the same node and seed, scripts/fuzz/graphql.py fuzzes GraphQL as each role:
 # queries and mutations generated from the node's schema, with seeded ids (and B's),
@@ -24,7 +26,8 @@
 # FUZZ_EXAMPLES (default 8) bounds the generated cases per operation and phase;
 # FUZZ_ROLES (default "viewer member admin owner") picks the roles; FUZZ_WORKERS (default
 # 1) sets schemathesis' workers; FUZZ_REPORT_DIR, when set, receives the seeded ids,
-# every request's outcome, schemathesis' reports and outputs, and the node's log.
+# every request's outcome, schemathesis' reports and outputs, the node's log and the
+# requests the Figma stand-in answered.
 # FUZZ_GRAPHQL_REQUESTS (default 1000) sets the GraphQL requests per role and
 # FUZZ_RANDOM_SEED (default 0) seeds both generators (a run is repeatable).
 set -euo pipefail
@@ -53,29 +56,35 @@ mkdir -p "$scratch/data" "$scratch/reports"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 # The services' API addresses: a loopback port nothing listens on, so syncs, reviews and
-# publications fail at once instead of reaching the internet.
+# publications fail at once instead of reaching the internet; Figma's is a stand-in
+# (scripts/fuzz/figma.py) serving the fixtures' files, so that its sync brings design
+# components.
 standin="http://127.0.0.1:$(free_port)"
 base="http://127.0.0.1:$port"
 
 python3 "$fuzz/mailbox.py" "$scratch/mailbox.port" "$scratch/mailbox.jsonl" &
 mailbox=$!
+python3 "$fuzz/figma.py" "$scratch/figma.port" "$PWD/fixtures" "$scratch/figma.ndjson" &
+figma=$!
 node=
 cleanup() {
     [ -n "$node" ] && { kill "$node" 2>/dev/null || true; wait "$node" 2>/dev/null || true; }
-    kill "$mailbox" 2>/dev/null || true
-    wait "$mailbox" 2>/dev/null || true
+    kill "$mailbox" "$figma" 2>/dev/null || true
+    wait "$mailbox" "$figma" 2>/dev/null || true
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-for _ in $(seq 1 50); do [ -s "$scratch/mailbox.port" ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ -s "$scratch/mailbox.port" ] && [ -s "$scratch/figma.port" ] && break; sleep 0.1; done
 [ -s "$scratch/mailbox.port" ] || { echo "the mailbox did not start" >&2; exit 1; }
+[ -s "$scratch/figma.port" ] || { echo "the Figma stand-in did not start" >&2; exit 1; }
 
 COMPANYOS_DATA_DIR="$scratch/data" COMPANYOS_LISTEN="127.0.0.1:$port" \
     COMPANYOS_AUTH_RATE_LIMIT_PER_MINUTE=100000 COMPANYOS_AUTH_TOKEN_RATE_LIMIT_PER_MINUTE=100000 \
     COMPANYOS_AUTH_ACCESS_TOKEN_TTL_SECS=3600 COMPANYOS_LOG_LEVEL=warn \
     COMPANYOS_MAIL_SMTP_URL="smtp://127.0.0.1:$(cat "$scratch/mailbox.port")" \
     COMPANYOS_AUTH_GITHUB_API_URL="$standin" COMPANYOS_INTEGRATIONS_VERCEL_API_URL="$standin" \
-    COMPANYOS_INTEGRATIONS_FIGMA_API_URL="$standin" COMPANYOS_INTEGRATIONS_TWITTER_API_URL="$standin" \
+    COMPANYOS_INTEGRATIONS_FIGMA_API_URL="http://127.0.0.1:$(cat "$scratch/figma.port")" \
+    COMPANYOS_INTEGRATIONS_TWITTER_API_URL="$standin" \
     COMPANYOS_INTEGRATIONS_LINKEDIN_API_URL="$standin" \
     "$binary" serve >"$scratch/node.log" 2>&1 &
 node=$!
@@ -101,6 +110,7 @@ for role in $roles; do
     echo "==> schemathesis as $role: $examples examples per operation and phase"
     # From the scratch directory: schemathesis keeps its cache where it runs.
     (cd "$scratch" && FUZZ_SEED="$scratch/seed.json" FUZZ_ROLE="$role" FUZZ_CALLS="$scratch/calls.ndjson" \
+        FUZZ_RANDOM_SEED="$random_seed" \
         PYTHONPATH="$fuzz" SCHEMATHESIS_HOOKS=hooks \
         "$venv/bin/schemathesis" --config-file "$fuzz/schemathesis.toml" \
         run "$scratch/openapi.json" --url "$base" \
@@ -128,13 +138,13 @@ PYTHONPATH="$fuzz" python3 "$fuzz/summary.py" "$scratch/openapi.json" "$scratch/
 
 # GraphQL, on the same node and seed, as the same roles.
 echo "==> GraphQL as $roles"
-FUZZ_GRAPHQL_LOG="$scratch/graphql.ndjson" PYTHONPATH="$fuzz" \
+FUZZ_GRAPHQL_LOG="$scratch/graphql.ndjson" FUZZ_RANDOM_SEED="$random_seed" PYTHONPATH="$fuzz" \
     python3 "$fuzz/graphql.py" "$scratch/seed.json" "$base" $roles || status=1
 if [ -n "${FUZZ_REPORT_DIR:-}" ]; then
     mkdir -p "$FUZZ_REPORT_DIR"
     cp -r "$scratch/seed.json" "$scratch/calls.ndjson" "$scratch/reports" "$scratch/node.log" "$scratch"/*.out \
         "$FUZZ_REPORT_DIR"/ 2>/dev/null || true
-    cp "$scratch/graphql.ndjson" "$FUZZ_REPORT_DIR"/ 2>/dev/null || true
+    cp "$scratch/graphql.ndjson" "$scratch/figma.ndjson" "$FUZZ_REPORT_DIR"/ 2>/dev/null || true
 fi
 if grep -q "panicked" "$scratch/node.log"; then
     grep -B2 -A10 "panicked" "$scratch/node.log" >&2

@@ -6,7 +6,8 @@ writes the ids and each role's sessions as JSON.
   its mail to `mailbox.py`) and registers with it. Every service is connected with a
   known webhook secret, the services' signed deliveries (the vendors' own example
   payloads) are fed to the webhook entry, so repositories, pull requests, deployments
-  and Figma files arrive the way they do in production; an agent of every type runs;
+  and Figma files arrive the way they do in production; Figma is synced from its
+  stand-in (`figma.py`), which brings the design components; an agent of every type runs;
   tasks are in every state the API can bring them to; social accounts, posts and
   schedules exist.
 - Organization B ("Foreign"): another person's, with rows of its own. Nobody of A
@@ -30,6 +31,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
+from figma import TEAM_ID as FIGMA_TEAM, TOKEN as FIGMA_TOKEN
 from matrix import ROLES
 
 PASSWORD = "correct horse battery staple"
@@ -176,13 +178,18 @@ class Seeder:
         secrets = {}
         for service in SERVICES:
             secret = f"fuzz-{service}-webhook-secret"
+            metadata = {"account": f"acme-{service}"}
+            if service == "figma":
+                # The stand-in's account: its token, and the team whose library the sync reads.
+                metadata["team_id"] = FIGMA_TEAM
             status, answer = self.owner(
                 "POST",
                 f"/api/integrations/{service}/connect",
                 {
-                    "credentials": {"token": f"stand-in-{service}-token", "access_token": f"stand-in-{service}"},
+                    "credentials": {"token": FIGMA_TOKEN if service == "figma" else f"stand-in-{service}-token",
+                                    "access_token": f"stand-in-{service}"},
                     "webhook_secret": secret,
-                    "metadata": {"account": f"acme-{service}"},
+                    "metadata": metadata,
                 },
             )
             if status != 201:
@@ -274,6 +281,36 @@ class Seeder:
                     self.note(f"no rows at {path}")
                 return ids
             time.sleep(0.3)
+
+    def design_components(self, seconds=30.0):
+        """Design components come from Figma's API alone: a sync of the integration
+        (performed by the Figma watcher) reads the team's library and each file from the
+        stand-in, and writes a task per file that brings its components."""
+        if "figma" not in self.out["webhook_tokens"]:
+            raise Failed("Figma is not connected: no design components without its sync")
+        _, sync = self.owner("POST", "/api/integrations/figma/sync", expect=202)
+        deadline = time.time() + seconds
+        pending = [sync["id"]]
+        done = {}
+        while pending and time.time() < deadline:
+            for task in list(pending):
+                _, row = self.owner("GET", f"/api/agent-tasks/{task}", expect=200)
+                if row["status"] in ("completed", "failed", "cancelled", "rejected"):
+                    pending.remove(task)
+                    done[task] = row
+                    pending.extend((row.get("output_data") or {}).get("follow_up_tasks", []))
+            time.sleep(0.2)
+        _, page = self.owner("GET", "/api/design-components", expect=200)
+        ids = [item["id"] for item in page.get("items", [])]
+        self.out["ids"]["design_components"] = ids
+        if not ids:
+            outcomes = "; ".join(
+                f"{row['task_type']} {row['status']}{': ' + row['error_message'] if row.get('error_message') else ''}"
+                for row in done.values()
+            ) or "none finished"
+            waiting = f", {len(pending)} still running after {seconds:.0f}s" if pending else ""
+            raise Failed(f"the Figma sync brought no design components (tasks: {outcomes}{waiting})")
+        return ids
 
     # Agents and tasks.
 
@@ -502,7 +539,8 @@ class Seeder:
         self.rows("/api/pull-requests", "pull_requests")
         self.rows("/api/deployments", "deployments")
         self.rows("/api/figma/files", "figma_files", wait=3)
-        self.rows("/api/design-components", "design_components", wait=1)
+        self.design_components()
+        self.rows("/api/figma/files", "figma_files", wait=0)
         self.agents()
         self.tasks()
         self.social()
@@ -525,7 +563,8 @@ def main():
         f"{len(ids.get('agents', []))} agents ({len(ids.get('agent_types', []))} types), "
         f"tasks in states {', '.join(ids.get('task_states', []))}, "
         f"{len(ids.get('repositories', []))} repositories, {len(ids.get('pull_requests', []))} pull requests, "
-        f"{len(ids.get('deployments', []))} deployments, {len(ids.get('figma_files', []))} Figma files, "
+        f"{len(ids.get('deployments', []))} deployments, {len(ids.get('figma_files', []))} Figma files "
+        f"({len(ids.get('design_components', []))} design components), "
         f"{len(ids.get('social_posts', []))} posts; a foreign organization"
     )
 

@@ -33,6 +33,9 @@ SPENT_TOKENS = {
     # without one, what the node allows (the first account, open registration).
     "POST /api/invitations/preview",
     "POST /api/auth/register",
+    # A vendor's challenge: the webhook URL's token is a secret of the integration, and
+    # the node answers at most 10 challenges a minute an integration (429 past it).
+    "GET /api/webhooks/{service}/receive",
 }
 
 
