@@ -12,7 +12,7 @@ use companyos_api::rbac::Permission;
 use companyos_store::testing::TestDb;
 use companyos_store::{
     DeploymentState, DeploymentSync, DesignComponentSync, FigmaFileSync, MemberRole, NewEvent,
-    NewMetric, OrgId, PullRequestState, PullRequestSync, RepositorySync,
+    NewMetric, OrgId, PullRequestState, PullRequestSync, RepositorySync, SocialPostId,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -1152,6 +1152,25 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
         )
         .await;
     assert_eq!(none["items"], json!([]), "{none}");
+
+    // A post the content agent published is not published again: the runtime says so.
+    let org = OrgId(world.org.parse().expect("uuid"));
+    let post: SocialPostId = world.post.parse().expect("post id");
+    db.store
+        .social_posts()
+        .mark_published(org, post, "1234567890", None)
+        .await
+        .expect("published");
+    let (status, again) = server
+        .call(
+            Method::POST,
+            &format!("/api/social/posts/{}/publish", world.post),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(again["detail"], "this post is already published", "{again}");
     server.stop().await;
 }
 
