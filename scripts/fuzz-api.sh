@@ -13,7 +13,8 @@
 # the role's token and organization on every request, seeded ids in paths and bodies,
 # and the check that 401/403 come only where the matrix says: each operation's
 # `x-permission` in the document, judged by the node's own matrix
-# (`GET /api/auth/permissions`). scripts/fuzz/summary.py prints, per role, the operations
+# (`GET /api/auth/permissions`); a read of a seeded row no run consumes never answers
+# 404. scripts/fuzz/summary.py prints, per role, the operations
 # reached past authentication, the requests sent and the server errors, and fails the
 # run on any 5xx, any operation a role never got past authentication, or any operation
 # schemathesis reports as mostly rejecting generated data.
