@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
     metrics::handle();
     let (api, document) = api_routes(&state).split_for_parts();
     let mut document = serde_json::to_value(openapi::finish(document)).unwrap_or_default();
+    openapi::constraints(&mut document);
     openapi::for_node(&mut document, state.runtime.registry());
     let document = Arc::new(document);
     Router::new()

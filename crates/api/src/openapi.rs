@@ -95,6 +95,27 @@ pub(crate) async fn serve(State(document): State<Arc<Value>>) -> impl IntoRespon
     Json(document.as_ref().clone())
 }
 
+/// What the attributes of the routes' types cannot say: object and array item bounds,
+/// and the cron form (a pattern built from parts).
+pub fn constraints(document: &mut Value) {
+    for pointer in [
+        "Connect/properties/credentials",
+        "ConnectAccount/properties/credentials",
+    ] {
+        constrain(document, pointer, "minProperties", Value::from(1));
+    }
+    let metric_type = "ReportRequest/properties/metric_types/items";
+    constrain(document, metric_type, "minLength", Value::from(1));
+    constrain(document, metric_type, "maxLength", Value::from(100));
+    constrain(document, metric_type, "pattern", Value::from("\\S"));
+    constrain(
+        document,
+        "CreateSchedule/properties/cron_expression",
+        "pattern",
+        Value::from(crate::rest::settings::CRON_PATTERN),
+    );
+}
+
 /// The node's own vocabulary in the document: the agent types it runs and the task types
 /// they perform, as the enums of the fields that name them.
 pub fn for_node(document: &mut Value, registry: &companyos_supervisors::AgentTypeRegistry) {
@@ -106,35 +127,20 @@ pub fn for_node(document: &mut Value, registry: &companyos_supervisors::AgentTyp
         .collect();
     task_types.sort();
     task_types.dedup();
-    let schemas = &mut document["components"]["schemas"];
-    // What the attributes cannot say: credentials are an object with at least one key.
-    for schema in ["Connect", "ConnectAccount"] {
-        if let Some(property) = schemas[schema]["properties"]["credentials"].as_object_mut() {
-            property.insert("minProperties".to_owned(), Value::from(1));
-        }
-    }
-    if let Some(items) =
-        schemas["ReportRequest"]["properties"]["metric_types"]["items"].as_object_mut()
-    {
-        items.insert("minLength".to_owned(), Value::from(1));
-        items.insert("maxLength".to_owned(), Value::from(100));
-        items.insert("pattern".to_owned(), Value::from("\\S"));
-    }
-    if let Some(property) =
-        schemas["CreateSchedule"]["properties"]["cron_expression"].as_object_mut()
-    {
-        property.insert(
-            "pattern".to_owned(),
-            Value::from(crate::rest::settings::CRON_PATTERN),
-        );
-    }
-    for (schema, field, values) in [
-        ("CreateAgent", "type", &agent_types),
-        ("CreateTask", "task_type", &task_types),
-        ("CreateSchedule", "task_type", &task_types),
+    for (pointer, values) in [
+        ("CreateAgent/properties/type", &agent_types),
+        ("CreateTask/properties/task_type", &task_types),
+        ("CreateSchedule/properties/task_type", &task_types),
     ] {
-        if let Some(property) = schemas[schema]["properties"][field].as_object_mut() {
-            property.insert("enum".to_owned(), Value::from(values.clone()));
-        }
+        constrain(document, pointer, "enum", Value::from(values.clone()));
+    }
+}
+
+/// Sets `key` of the schema at `pointer` under `components/schemas`, when it exists.
+fn constrain(document: &mut Value, pointer: &str, key: &str, value: Value) {
+    if let Some(Value::Object(schema)) =
+        document.pointer_mut(&format!("/components/schemas/{pointer}"))
+    {
+        schema.insert(key.to_owned(), value);
     }
 }

@@ -395,13 +395,11 @@ impl FromRequestParts<AppState> for Org {
             .transpose()?;
         let org = Org::resolve(state, user, named).await?;
         // The operation's permission, before anything else of the request is read.
-        let route = parts
+        let access = parts
             .extensions
             .get::<axum::extract::MatchedPath>()
-            .map(|matched| matched.as_str().to_owned());
-        if let Some(Access::Role(permission)) =
-            route.and_then(|path| access_of(parts.method.as_str(), &path))
-        {
+            .and_then(|route| access_of(parts.method.as_str(), route.as_str()));
+        if let Some(Access::Role(permission)) = access {
             org.0.require(permission)?;
         }
         Ok(org)
