@@ -173,6 +173,76 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "cluster.enabled",
+        env: "COMPANYOS_CLUSTER_ENABLED",
+        default: "false",
+        help: "run as one node of a cluster on a shared PostgreSQL database (refused on SQLite)",
+        get: |config| config.cluster.enabled.to_string(),
+        set: |config, value| {
+            config.cluster.enabled = parse(value, "true or false")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.node",
+        env: "COMPANYOS_CLUSTER_NODE",
+        default: "",
+        help: "this node's name, unique in the cluster and the same across its restarts; empty: the host name and the listen port",
+        get: |config| config.cluster.node.clone(),
+        set: |config, value| {
+            let valid = value.len() <= 128
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !valid {
+                return Err("expected at most 128 letters, digits, '-', '_' or '.'".into());
+            }
+            config.cluster.node = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.advertise_url",
+        env: "COMPANYOS_CLUSTER_ADVERTISE_URL",
+        default: "",
+        help: "where the other nodes and operators reach this node's HTTP edge; empty: http://<listen>",
+        get: |config| config.cluster.advertise_url.clone(),
+        set: |config, value| {
+            config.cluster.advertise_url = web_address(value)?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.lease_ttl_ms",
+        env: "COMPANYOS_CLUSTER_LEASE_TTL_MS",
+        default: "3000",
+        help: "how long a node's membership lasts unrenewed: a node silent this long is dead to the others and stops its organizations itself",
+        get: |config| config.cluster.lease_ttl_ms.to_string(),
+        set: |config, value| {
+            let ms: u64 = parse(value, "a whole number of milliseconds from 300 to 60000")?;
+            if !(300..=60_000).contains(&ms) {
+                return Err("expected a whole number of milliseconds from 300 to 60000".into());
+            }
+            config.cluster.lease_ttl_ms = ms;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.renew_interval_ms",
+        env: "COMPANYOS_CLUSTER_RENEW_INTERVAL_MS",
+        default: "1000",
+        help: "how often a node renews its membership and recomputes placement; at most a third of cluster.lease_ttl_ms",
+        get: |config| config.cluster.renew_interval_ms.to_string(),
+        set: |config, value| {
+            let ms: u64 = parse(value, "a whole number of milliseconds from 100 to 20000")?;
+            if !(100..=20_000).contains(&ms) {
+                return Err("expected a whole number of milliseconds from 100 to 20000".into());
+            }
+            config.cluster.renew_interval_ms = ms;
+            Ok(())
+        },
+    },
+    Setting {
         key: "queue.lease_secs",
         env: "COMPANYOS_QUEUE_LEASE_SECS",
         default: "30",
@@ -747,6 +817,22 @@ impl fmt::Debug for AuthConfig {
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    pub enabled: bool,
+    pub node: String,
+    pub advertise_url: String,
+    pub lease_ttl_ms: u64,
+    pub renew_interval_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Config::default().cluster
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct QueueConfig {
     pub lease_secs: u64,
     pub retry_base_delay_ms: u64,
@@ -846,6 +932,7 @@ pub struct Config {
     pub log: LogConfig,
     pub database: DatabaseConfig,
     pub queue: QueueConfig,
+    pub cluster: ClusterConfig,
     pub auth: AuthConfig,
     /// Where people reach this node; empty means `http://<listen>`.
     pub public_url: String,
@@ -896,6 +983,13 @@ impl Default for Config {
                 lease_secs: 0,
                 retry_base_delay_ms: 0,
                 retry_max_delay_secs: 0,
+            },
+            cluster: ClusterConfig {
+                enabled: false,
+                node: String::new(),
+                advertise_url: String::new(),
+                lease_ttl_ms: 0,
+                renew_interval_ms: 0,
             },
             public_url: String::new(),
             webhooks: WebhooksConfig {

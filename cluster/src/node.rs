@@ -9,7 +9,9 @@ use companyos_integrations::crypto::MasterKey;
 use companyos_store::{
     ConnectOptions, DbTaskQueue, RetryPolicy, Service, Store, StoreError, TaskQueue, redact_url,
 };
-use companyos_supervisors::{AdapterConfig, DispatcherConfig, Runtime, RuntimeConfig};
+use companyos_supervisors::{
+    AdapterConfig, ClusterSettings, DispatcherConfig, Placement, Runtime, RuntimeConfig,
+};
 
 use crate::config::{Config, ConfigError};
 
@@ -122,7 +124,13 @@ pub async fn migrate(config: Config) -> Result<(), Fatal> {
 
 /// Starts the agent runtime on the store: the supervision tree rebuilt from the
 /// `agents` table, and the dispatcher on the database task queue.
-pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fatal> {
+/// `address` is where the node listens (its port picked by the system when the
+/// `listen` setting's is 0).
+pub async fn start_runtime(
+    config: &Config,
+    store: &Store,
+    address: std::net::SocketAddr,
+) -> Result<Runtime, Fatal> {
     let retry = RetryPolicy {
         base_delay: Duration::from_millis(config.queue.retry_base_delay_ms),
         max_delay: Duration::from_secs(config.queue.retry_max_delay_secs),
@@ -137,6 +145,7 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
         },
         adapters: adapter_config(config)?,
         llm: llm_settings(config)?,
+        placement: placement(config, store, address)?,
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(
@@ -149,6 +158,77 @@ pub async fn start_runtime(config: &Config, store: &Store) -> Result<Runtime, Fa
     .map_err(|error| Fatal(format!("cannot start the agent runtime: {error}")))?;
     tracing::info!("agent runtime started");
     Ok(runtime)
+}
+
+/// Cluster mode is refused where it could not be safe — on SQLite (one process's file),
+/// with a token secret or master key generated per node (the nodes must read each
+/// other's tokens and sealed credentials), with renewals too sparse for the lease —
+/// before anything is opened.
+pub fn check_cluster(config: &Config) -> Result<(), Fatal> {
+    let cluster = &config.cluster;
+    if !cluster.enabled {
+        return Ok(());
+    }
+    if !config.database_url().starts_with("postgres") {
+        return Err(Fatal(
+            "cluster.enabled is true but the database is SQLite, which serves one node: set database.url (DATABASE_URL) to a PostgreSQL database shared by every node, or turn cluster mode off".into(),
+        ));
+    }
+    for (key, value) in [
+        ("auth.jwt_secret", &config.auth.jwt_secret),
+        ("auth.master_key", &config.auth.master_key),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Fatal(format!(
+                "cluster.enabled is true but {key} is empty: every node must use the same one (set it on every node) instead of one generated under each node's data directory"
+            )));
+        }
+    }
+    if cluster.renew_interval_ms * 3 > cluster.lease_ttl_ms {
+        return Err(Fatal(format!(
+            "cluster.renew_interval_ms ({}) must be at most a third of cluster.lease_ttl_ms ({}), so that a slow renewal does not lose the lease",
+            cluster.renew_interval_ms, cluster.lease_ttl_ms
+        )));
+    }
+    Ok(())
+}
+
+/// Where this node's organizations come from: all of them on a single node; in cluster
+/// mode, those placement gives it (see [`check_cluster`]).
+fn placement(
+    config: &Config,
+    store: &Store,
+    address: std::net::SocketAddr,
+) -> Result<Placement, Fatal> {
+    let cluster = &config.cluster;
+    if !cluster.enabled {
+        return Ok(Placement::AllOrganizations);
+    }
+    check_cluster(config)?;
+    if store.backend() == companyos_store::Backend::Sqlite {
+        return Err(Fatal("cluster mode needs PostgreSQL".into()));
+    }
+    let node = if cluster.node.is_empty() {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "node".to_owned());
+        format!("{host}-{}", address.port())
+    } else {
+        cluster.node.clone()
+    };
+    let address = if cluster.advertise_url.is_empty() {
+        format!("http://{address}")
+    } else {
+        cluster.advertise_url.clone()
+    };
+    let mut settings = ClusterSettings::new(node, address);
+    settings.lease_ttl = Duration::from_millis(cluster.lease_ttl_ms);
+    settings.renew_every = Duration::from_millis(cluster.renew_interval_ms);
+    tracing::info!(node = %settings.node, address = %settings.address, "cluster mode: organizations are placed among the live nodes");
+    Ok(Placement::Cluster(settings))
 }
 
 /// The language model agents may use, from the `llm.*` settings: none when no provider
@@ -451,6 +531,7 @@ pub async fn create_user(
 }
 
 pub async fn serve(config: Config) -> Result<(), Fatal> {
+    check_cluster(&config)?;
     let store = open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -468,7 +549,7 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     let keys = master_key(&config)?;
     // Before the runtime starts, so that its first measurements are recorded.
     companyos_api::metrics::handle();
-    let runtime = Arc::new(start_runtime(&config, &store).await?);
+    let runtime = Arc::new(start_runtime(&config, &store, address).await?);
     let mut webhooks = companyos_api::WebhookConfig::new(
         Some(config.public_url.clone()),
         config.webhooks.max_body_bytes,

@@ -319,6 +319,53 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
 }
 
 #[test]
+fn cluster_mode_is_refused_where_it_could_not_be_safe() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path();
+    fails_with(
+        path,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[("COMPANYOS_CLUSTER_ENABLED", "true")],
+        &["cluster.enabled", "SQLite", "database.url"],
+    );
+    let server = companyos_store::testing::database_url();
+    fails_with(
+        path,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[
+            ("COMPANYOS_CLUSTER_ENABLED", "true"),
+            ("DATABASE_URL", server.as_str()),
+        ],
+        &["auth.jwt_secret", "every node"],
+    );
+    fails_with(
+        path,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[
+            ("COMPANYOS_CLUSTER_ENABLED", "true"),
+            ("DATABASE_URL", server.as_str()),
+            (
+                "COMPANYOS_AUTH_JWT_SECRET",
+                "0123456789abcdef0123456789abcdef",
+            ),
+            (
+                "COMPANYOS_MASTER_KEY",
+                "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+            ),
+            ("COMPANYOS_CLUSTER_LEASE_TTL_MS", "1000"),
+            ("COMPANYOS_CLUSTER_RENEW_INTERVAL_MS", "500"),
+        ],
+        &["cluster.renew_interval_ms", "a third"],
+    );
+    fails_with(
+        path,
+        &["serve"],
+        &[("COMPANYOS_CLUSTER_NODE", "node one")],
+        &["cluster.node", "COMPANYOS_CLUSTER_NODE"],
+    );
+}
+
+#[test]
 fn an_unreachable_database_is_one_line_and_exit_code_2() {
     let directory = tempfile::tempdir().expect("tempdir");
     // Nothing listens on port 1.

@@ -3,9 +3,14 @@
 //! to. Slow subscribers lose the oldest events rather than slowing agents down.
 
 use companyos_store::{AgentId, AgentStatus, Event, OrgId, TaskId, TaskStatus};
+use std::sync::{Arc, OnceLock};
+
 use tokio::sync::broadcast;
 
-#[derive(Clone, Debug, PartialEq)]
+/// In cluster mode every variant but [`RuntimeEvent::EventCreated`] crosses to the
+/// other nodes as it is (JSON); a stored event crosses as its id and is read back.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum RuntimeEvent {
     AgentStatusChanged {
         organization_id: OrgId,
@@ -32,6 +37,7 @@ pub enum RuntimeEvent {
     },
     /// A stored event was handed to the organization's watchers (a webhook delivery, a
     /// deployment or pull request change, …).
+    #[serde(skip)]
     EventCreated { event: Box<Event> },
 }
 
@@ -74,20 +80,51 @@ impl RuntimeEvent {
     }
 }
 
-/// A cheap-to-clone handle on the bus.
-#[derive(Clone, Debug)]
+/// Where a bus hands what is published on this node to the other nodes (cluster
+/// mode): called once per event, on the publisher's thread, so it must not block.
+pub type Relay = Arc<dyn Fn(&RuntimeEvent) + Send + Sync>;
+
+/// A cheap-to-clone handle on the bus. Subscribers hear what is published on this node
+/// and, once a relay is set, what other nodes publish ([`EventBus::publish_local`]).
+#[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<RuntimeEvent>,
+    relay: Arc<OnceLock<Relay>>,
+}
+
+impl std::fmt::Debug for EventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBus")
+            .field("subscribers", &self.sender.receiver_count())
+            .field("relayed", &self.relay.get().is_some())
+            .finish()
+    }
 }
 
 impl EventBus {
     pub fn new(capacity: usize) -> Self {
         EventBus {
             sender: broadcast::channel(capacity.max(16)).0,
+            relay: Arc::new(OnceLock::new()),
         }
     }
 
+    /// Hands every event published from now on to `relay` as well (once; a second
+    /// relay is refused and returned).
+    pub fn set_relay(&self, relay: Relay) -> Result<(), Relay> {
+        self.relay.set(relay)
+    }
+
+    /// Publishes on this node and, through the relay, to the other nodes.
     pub fn publish(&self, event: RuntimeEvent) {
+        if let Some(relay) = self.relay.get() {
+            relay(&event);
+        }
+        self.publish_local(event);
+    }
+
+    /// Publishes to this node's subscribers only (an event another node relayed).
+    pub fn publish_local(&self, event: RuntimeEvent) {
         // No subscriber is not an error (nobody is watching live, and events are also
         // in the database): the send's only failure is exactly that.
         if self.sender.send(event).is_err() {

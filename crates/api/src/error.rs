@@ -432,6 +432,14 @@ impl From<RuntimeError> for ApiError {
                 )
                 .retry_after(1)
             }
+            error @ RuntimeError::HostedElsewhere { .. } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Organization runs elsewhere",
+                format!(
+                    "{error}; this request needs its agents and is not forwarded between nodes: send it to that node (GET /api/cluster lists them), or retry once the organization has moved"
+                ),
+            )
+            .retry_after(1),
             RuntimeError::Tree(reason) => {
                 tracing::warn!(%reason, "the supervision tree could not serve a request");
                 ApiError::new(

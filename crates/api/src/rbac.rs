@@ -216,6 +216,7 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/social/posts/{id}", Access::Role(Permission::PublishSocialPosts)),
     ("POST", "/api/social/posts/{id}/publish", Access::Role(Permission::PublishSocialPosts)),
     ("GET", "/api/supervision/tree", Access::Role(Permission::ViewDashboard)),
+    ("GET", "/api/cluster", Access::SignedIn),
     ("POST", "/api/webhooks/{service}/receive", Access::Public),
     ("GET", "/api/webhooks/{service}/receive", Access::Public),
 ];

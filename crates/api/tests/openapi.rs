@@ -93,6 +93,7 @@ const SEED: &[&str] = &[
     "POST /api/auth/password-reset/confirm",
     "POST /api/auth/github/link",
     "GET /api/supervision/tree",
+    "GET /api/cluster",
     "GET /api/auth/github",
     "GET /api/auth/github/callback",
     "GET /api/agents/types",

@@ -13,6 +13,7 @@ mod macros;
 
 mod agents;
 mod challenges;
+mod cluster;
 mod collaborations;
 mod db;
 mod deliveries;
@@ -46,6 +47,7 @@ mod workflows;
 
 pub use agents::*;
 pub use challenges::*;
+pub use cluster::*;
 pub use collaborations::*;
 pub use db::{Backend, Clock, ConnectOptions, Store, now, redact_url};
 pub use deliveries::*;

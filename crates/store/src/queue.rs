@@ -19,6 +19,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::cluster::NodeLease;
 use crate::db::{Backend, Store};
 use crate::enums::TaskStatus;
 use crate::error::StoreError;
@@ -132,6 +133,11 @@ pub struct ClaimRequest {
     /// At most this many tasks of one organization in progress at once; `None` for no
     /// limit. Either limit selects the ranked claim.
     pub per_organization_limit: Option<u32>,
+    /// In cluster mode, the node run whose organizations the claim may take: only
+    /// tasks of organizations it holds now (see [`crate::Cluster`]). The leases it
+    /// hands out carry it, so their extension, completion and failure are refused
+    /// once the node no longer holds the organization. `None` on a single node.
+    pub holder: Option<NodeLease>,
 }
 
 impl ClaimRequest {
@@ -143,6 +149,7 @@ impl ClaimRequest {
             limit,
             per_agent_limit: None,
             per_organization_limit: None,
+            holder: None,
         }
     }
 }
@@ -156,6 +163,9 @@ pub struct Lease {
     pub attempt: i32,
     pub claimed_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The node run that claimed it in cluster mode: writes with this lease also need
+    /// that run to hold the task's organization still.
+    pub holder: Option<NodeLease>,
 }
 
 /// A claimed task and its lease.
@@ -305,6 +315,67 @@ impl DbTaskQueue {
             },
             Err(error) => error,
         }
+    }
+}
+
+const IN_PROGRESS: &str = "AND status = 'in_progress'";
+
+/// `sql` with, after `anchor`, the condition that the task's organization is held by
+/// the node run bound at `$first` (name) and `$first + 1` (epoch): its claim not
+/// released and its membership live by the database's clock. With `lock`, the claim
+/// row is share-locked until the write commits, so a node taking the organization
+/// over waits for it (Temporal's range-id check). Unchanged without a holder — a single
+/// node, or SQLite, which never has one.
+fn fenced(
+    sql: &'static str,
+    anchor: &str,
+    holder: Option<&NodeLease>,
+    first: usize,
+    lock: bool,
+) -> std::borrow::Cow<'static, str> {
+    if holder.is_none() {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    debug_assert_eq!(sql.matches(anchor).count(), 1, "{sql}");
+    let condition = format!(
+        "{anchor} AND organization_id IN (
+            SELECT l.organization_id FROM organization_leases l
+            JOIN cluster_members m ON m.node_id = l.node_id AND m.epoch = l.node_epoch
+            WHERE l.node_id = ${first} AND l.node_epoch = ${second} AND NOT l.released
+              AND m.lease_until > clock_timestamp(){locking})",
+        second = first + 1,
+        locking = if lock { " FOR SHARE OF l" } else { "" },
+    );
+    std::borrow::Cow::Owned(sql.replacen(anchor, &condition, 1))
+}
+
+fn bind_holder<'q, DB, O>(
+    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    holder: Option<&NodeLease>,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match holder {
+        Some(holder) => query.bind(holder.node.clone()).bind(holder.epoch),
+        None => query,
+    }
+}
+
+fn bind_holder_plain<'q, DB>(
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    holder: Option<&NodeLease>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match holder {
+        Some(holder) => query.bind(holder.node.clone()).bind(holder.epoch),
+        None => query,
     }
 }
 
@@ -521,17 +592,27 @@ impl TaskQueue for DbTaskQueue {
             (Backend::Sqlite, true) => CLAIM_SQLITE,
             (Backend::Sqlite, false) => CLAIM_SQLITE_FAST,
         };
+        let sql = fenced(
+            sql,
+            "AND run_after <= $4",
+            request.holder.as_ref(),
+            8,
+            false,
+        );
         let mut tasks: Vec<AgentTask> = writer!(self.store, |pool| {
-            sqlx::query_as(sql)
-                .bind(token)
-                .bind(&request.worker)
-                .bind(expires_at)
-                .bind(claimed_at)
-                .bind(i64::from(request.limit.max(1)))
-                .bind(request.per_agent_limit.map_or(i64::MAX, i64::from))
-                .bind(request.per_organization_limit.map_or(i64::MAX, i64::from))
-                .fetch_all(pool)
-                .await
+            bind_holder(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()))
+                    .bind(token)
+                    .bind(&request.worker)
+                    .bind(expires_at)
+                    .bind(claimed_at)
+                    .bind(i64::from(request.limit.max(1)))
+                    .bind(request.per_agent_limit.map_or(i64::MAX, i64::from))
+                    .bind(request.per_organization_limit.map_or(i64::MAX, i64::from)),
+                request.holder.as_ref(),
+            )
+            .fetch_all(pool)
+            .await
         })?;
         // RETURNING gives no order: restore the claim order.
         tasks.sort_by(|a, b| {
@@ -549,6 +630,7 @@ impl TaskQueue for DbTaskQueue {
                     attempt: task.attempt,
                     claimed_at,
                     expires_at,
+                    holder: request.holder.clone(),
                 };
                 ClaimedTask { task, lease }
             })
@@ -557,14 +639,22 @@ impl TaskQueue for DbTaskQueue {
 
     async fn extend_lease(&self, lease: &Lease, duration: Duration) -> Result<Lease, StoreError> {
         let expires_at = self.store.now() + chrono_duration(duration);
+        let sql = fenced(
+            "UPDATE agent_tasks SET lease_expires_at = $3
+             WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'",
+            IN_PROGRESS,
+            lease.holder.as_ref(),
+            4,
+            true,
+        );
         let result = writer!(self.store, |pool| {
-            sqlx::query(
-                "UPDATE agent_tasks SET lease_expires_at = $3
-                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'",
+            bind_holder_plain(
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()))
+                    .bind(lease.task_id)
+                    .bind(lease.token)
+                    .bind(expires_at),
+                lease.holder.as_ref(),
             )
-            .bind(lease.task_id)
-            .bind(lease.token)
-            .bind(expires_at)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -584,19 +674,27 @@ impl TaskQueue for DbTaskQueue {
         output: Option<Value>,
     ) -> Result<AgentTask, StoreError> {
         let at = self.store.now();
+        let sql = fenced(
+            "UPDATE agent_tasks SET status = 'completed', output_data = $3, completed_at = $4,
+                    duration_seconds = $5, error_message = NULL, lease_token = NULL, lease_owner = NULL,
+                    lease_expires_at = NULL, updated_at = $4
+             WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
+             RETURNING *",
+            IN_PROGRESS,
+            lease.holder.as_ref(),
+            6,
+            true,
+        );
         let task: Option<AgentTask> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "UPDATE agent_tasks SET status = 'completed', output_data = $3, completed_at = $4,
-                        duration_seconds = $5, error_message = NULL, lease_token = NULL, lease_owner = NULL,
-                        lease_expires_at = NULL, updated_at = $4
-                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
-                 RETURNING *",
+            bind_holder(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()))
+                    .bind(lease.task_id)
+                    .bind(lease.token)
+                    .bind(output.as_ref().map(Json))
+                    .bind(at)
+                    .bind(seconds_between(lease.claimed_at, at)),
+                lease.holder.as_ref(),
             )
-            .bind(lease.task_id)
-            .bind(lease.token)
-            .bind(output.as_ref().map(Json))
-            .bind(at)
-            .bind(seconds_between(lease.claimed_at, at))
             .fetch_optional(pool)
             .await
         })?;
@@ -613,26 +711,34 @@ impl TaskQueue for DbTaskQueue {
         let run_after = at + chrono_duration(self.retry.delay_after(lease.attempt));
         // When not retryable, pretend the attempts are spent.
         let final_attempt: Option<i32> = if retryable { None } else { Some(0) };
+        let sql = fenced(
+            "UPDATE agent_tasks SET
+                status = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN 'failed' ELSE 'pending' END,
+                retry_count = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN retry_count ELSE retry_count + 1 END,
+                run_after = $3,
+                completed_at = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN $4 ELSE NULL END,
+                duration_seconds = $7,
+                error_message = $5, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                updated_at = $4
+             WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
+             RETURNING *",
+            IN_PROGRESS,
+            lease.holder.as_ref(),
+            8,
+            true,
+        );
         let task: Option<AgentTask> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "UPDATE agent_tasks SET
-                    status = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN 'failed' ELSE 'pending' END,
-                    retry_count = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN retry_count ELSE retry_count + 1 END,
-                    run_after = $3,
-                    completed_at = CASE WHEN attempt >= COALESCE($6, max_attempts) THEN $4 ELSE NULL END,
-                    duration_seconds = $7,
-                    error_message = $5, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
-                    updated_at = $4
-                 WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
-                 RETURNING *",
+            bind_holder(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()))
+                    .bind(lease.task_id)
+                    .bind(lease.token)
+                    .bind(run_after)
+                    .bind(at)
+                    .bind(error)
+                    .bind(final_attempt)
+                    .bind(seconds_between(lease.claimed_at, at)),
+                lease.holder.as_ref(),
             )
-            .bind(lease.task_id)
-            .bind(lease.token)
-            .bind(run_after)
-            .bind(at)
-            .bind(error)
-            .bind(final_attempt)
-            .bind(seconds_between(lease.claimed_at, at))
             .fetch_optional(pool)
             .await
         })?;

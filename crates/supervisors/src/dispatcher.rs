@@ -143,6 +143,16 @@ impl Actor for Dispatcher {
         let mut request = ClaimRequest::new(config.worker.clone(), config.lease, free as u32);
         request.per_agent_limit = Some(config.per_agent_limit);
         request.per_organization_limit = Some(config.per_organization_limit);
+        if let Some(cluster) = deps.cluster.get() {
+            // Only the organizations this run holds; none while it rejoins.
+            match cluster.lease() {
+                Some(lease) => request.holder = Some(lease),
+                None => {
+                    tick_later(&myself, deps);
+                    return Ok(());
+                }
+            }
+        }
         let claimed = match deps.queue.claim(&request).await {
             Ok(claimed) => claimed,
             Err(error) => {

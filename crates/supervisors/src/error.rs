@@ -40,6 +40,13 @@ pub enum RuntimeError {
     /// A command that cannot be carried out as asked.
     #[error(transparent)]
     Command(#[from] crate::commands::CommandRefusal),
+    /// Cluster mode: the organization's agents run on another node, and this request
+    /// needs them here (an answer from an agent, routing now).
+    #[error("organization {organization} runs on another node of the cluster{}", node.as_deref().map(|node| format!(" ({node})")).unwrap_or_default())]
+    HostedElsewhere {
+        organization: OrgId,
+        node: Option<String>,
+    },
     #[error("the supervision tree could not serve the request: {0}")]
     Tree(#[from] TreeError),
     #[error(transparent)]

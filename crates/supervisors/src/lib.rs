@@ -22,6 +22,7 @@ mod gateway;
 mod group;
 mod integrations;
 pub mod metrics;
+mod placement;
 mod policy;
 mod router;
 mod runtime;
@@ -37,8 +38,9 @@ pub use duties::Person;
 pub use error::{RemoteError, RuntimeError, StartError, TreeError};
 pub use gateway::GatewayMessage;
 pub use integrations::sync::AdapterConfig;
+pub use placement::{ClusterSettings, owner};
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
-pub use runtime::{Placement, Runtime, RuntimeConfig};
+pub use runtime::{ClusterNode, Placement, Runtime, RuntimeConfig};
 pub use scheduler::{ScheduleError, SchedulerConfig, next_run};
 pub use tree::ActorInfo;
 

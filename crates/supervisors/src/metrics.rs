@@ -14,6 +14,11 @@ pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
 pub const DELIVERIES_PROCESSED_TOTAL: &str = "companyos_webhook_deliveries_processed_total";
 pub const AGENTS: &str = "companyos_agents";
 pub const TASKS: &str = "companyos_tasks";
+pub const CLUSTER_JOINS_TOTAL: &str = "companyos_cluster_joins_total";
+pub const CLUSTER_LEASES_LOST_TOTAL: &str = "companyos_cluster_leases_lost_total";
+pub const CLUSTER_ORGANIZATIONS_CLAIMED_TOTAL: &str =
+    "companyos_cluster_organizations_claimed_total";
+pub const CLUSTER_NUDGES_LOST_TOTAL: &str = "companyos_cluster_nudges_lost_total";
 
 /// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder,
 /// the agents' included.
@@ -45,6 +50,38 @@ pub fn describe() {
     );
     metrics::describe_gauge!(AGENTS, "Agents by lifecycle status (all organizations).");
     metrics::describe_gauge!(TASKS, "Tasks by status (all organizations).");
+    metrics::describe_counter!(
+        CLUSTER_JOINS_TOTAL,
+        "Times this node joined the cluster (once per start, again after a lost lease)."
+    );
+    metrics::describe_counter!(
+        CLUSTER_LEASES_LOST_TOTAL,
+        "Times this node lost its membership lease and stopped its organizations."
+    );
+    metrics::describe_counter!(
+        CLUSTER_ORGANIZATIONS_CLAIMED_TOTAL,
+        "Organizations this node claimed and started (at start, and when one moved here)."
+    );
+    metrics::describe_counter!(
+        CLUSTER_NUDGES_LOST_TOTAL,
+        "Cross-node notifications that could not be sent (the database's state still reaches the owner)."
+    );
+}
+
+pub fn cluster_joined() {
+    counter!(CLUSTER_JOINS_TOTAL).increment(1);
+}
+
+pub fn cluster_lease_lost() {
+    counter!(CLUSTER_LEASES_LOST_TOTAL).increment(1);
+}
+
+pub fn cluster_organization_moved() {
+    counter!(CLUSTER_ORGANIZATIONS_CLAIMED_TOTAL).increment(1);
+}
+
+pub fn cluster_nudges_lost(count: usize) {
+    counter!(CLUSTER_NUDGES_LOST_TOTAL).increment(count as u64);
 }
 
 pub fn agent_restarted() {

@@ -17,6 +17,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
 use crate::consensus::{self, ConsensusOutcome, ConsensusRule, Opinion};
 use crate::directory::AgentDirectory;
@@ -27,6 +28,7 @@ use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
 use crate::integrations::IntegrationsMessage;
 use crate::integrations::sync::AdapterConfig;
+use crate::placement::{ClusterSettings, Nudge};
 use crate::policy::RestartPolicy;
 use crate::router::RouterMessage;
 use crate::scheduler::{self, SchedulerConfig};
@@ -70,21 +72,37 @@ impl RuntimeConfig {
 }
 
 /// Which organizations' subtrees a node starts with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Placement {
     /// Every organization in the database (a single node).
     #[default]
     AllOrganizations,
     /// None: organizations are started with [`Runtime::start_organization`] (placement
-    /// decided elsewhere, as in a cluster).
+    /// decided elsewhere).
     Explicit,
+    /// Cluster mode (PostgreSQL): the organizations rendezvous hashing gives this node
+    /// among the live members, claimed and fenced (see [`crate::placement`]).
+    Cluster(ClusterSettings),
+}
+
+/// This node in cluster mode, as [`Runtime::cluster_node`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterNode {
+    pub node: String,
+    /// Its current run (`None` while it rejoins after losing its lease).
+    pub lease: Option<companyos_store::NodeLease>,
+    /// How often members renew their leases.
+    pub renew_every: Duration,
 }
 
 /// A running supervision tree: the organizations hosted here and the system actors
 /// (dispatcher, scheduler, event router, gateway).
+#[derive(Clone)]
 pub struct Runtime {
     deps: Arc<Deps>,
     root: ActorRef<RootMessage>,
+    /// Ends the cluster loops (cluster mode).
+    stop: CancellationToken,
 }
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -127,15 +145,31 @@ impl Runtime {
             node: NodeState::default(),
             lifecycle: LifecycleWriter::start(store.clone()),
             llm: Arc::new(companyos_actors::llm::LlmGate::new(config.llm.clone())),
+            cluster: std::sync::OnceLock::new(),
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
             .map_err(|error| RuntimeError::Tree(TreeError::RootNotStarted(error)))?;
         crate::approvals::start(&deps);
-        let runtime = Runtime { deps, root };
-        let organizations = match config.placement {
+        let runtime = Runtime {
+            deps,
+            root,
+            stop: CancellationToken::new(),
+        };
+        let organizations = match &config.placement {
             Placement::AllOrganizations => store.organizations().list_all().await?,
             Placement::Explicit => Vec::new(),
+            Placement::Cluster(settings) => {
+                let state = crate::placement::start(
+                    runtime.clone(),
+                    settings.clone(),
+                    runtime.stop.clone(),
+                );
+                if runtime.deps.cluster.set(state).is_err() {
+                    tracing::error!("cluster state set twice");
+                }
+                Vec::new()
+            }
         };
         for organization in organizations {
             runtime.start_organization(organization.id).await?;
@@ -147,6 +181,10 @@ impl Runtime {
     /// subtree. Tasks still running keep their rows `in_progress`; their leases expire
     /// and another node (or the next start) runs them.
     pub async fn shutdown(&self) {
+        self.stop.cancel();
+        if let Some(cluster) = self.deps.cluster.get() {
+            crate::placement::leave(self, cluster).await;
+        }
         if let Err(error) = self
             .root
             .stop_and_wait(
@@ -189,6 +227,9 @@ impl Runtime {
         {
             return Ok(actor);
         }
+        if self.elsewhere(org) {
+            return Err(self.hosted_elsewhere(org).await);
+        }
         // An organization created after start-up: its subtree starts on first use.
         self.start_organization(org).await?;
         call(&self.root, |reply| RootMessage::Organization(org, reply))
@@ -223,6 +264,10 @@ impl Runtime {
     }
 
     async fn start_agent(&self, agent: &Agent) -> Result<(), RuntimeError> {
+        if self.elsewhere(agent.organization_id) {
+            // Its owner starts it when nudged (see `Runtime::nudge_agents`).
+            return Ok(());
+        }
         let kind = self
             .kind_of(agent)
             .ok_or_else(|| RuntimeError::UnknownAgentType(agent.agent_type.clone()))?;
@@ -231,6 +276,9 @@ impl Runtime {
     }
 
     async fn stop_agent(&self, agent: &Agent) -> Result<(), RuntimeError> {
+        if self.elsewhere(agent.organization_id) {
+            return Ok(());
+        }
         let Some(kind) = self.kind_of(agent) else {
             return Ok(());
         };
@@ -283,6 +331,7 @@ impl Runtime {
     pub async fn adopt_agent(&self, agent: &Agent) -> Result<Agent, RuntimeError> {
         self.start_agent(agent).await?;
         self.assign_waiting(agent).await?;
+        self.nudge_agents(agent.organization_id);
         Ok(self
             .deps
             .store
@@ -305,7 +354,7 @@ impl Runtime {
             for task in &assigned {
                 self.publish_task(task);
             }
-            self.deps.dispatch.wake.notify_one();
+            self.wake(agent.organization_id);
         }
         Ok(())
     }
@@ -338,6 +387,7 @@ impl Runtime {
             status: AgentStatus::Disabled,
             task_id: None,
         });
+        self.nudge_agents(org);
         Ok(disabled)
     }
 
@@ -356,6 +406,7 @@ impl Runtime {
             .set_waiting_reason_of_agent(org, agent, None)
             .await?;
         self.assign_waiting(&row).await?;
+        self.nudge_agents(org);
         Ok(self.deps.store.agents().get(org, agent).await?)
     }
 
@@ -377,6 +428,12 @@ impl Runtime {
         }
         let updated = self.deps.store.agents().update(org, agent, patch).await?;
         if reconfigured && updated.status != AgentStatus::Disabled {
+            if let Some(cluster) = self.cluster_elsewhere(org) {
+                cluster.nudge(Nudge::Restart {
+                    organization_id: org,
+                    agent_id: agent,
+                });
+            }
             self.stop_agent(&updated).await?;
             self.start_agent(&updated).await?;
             // Tasks that waited for a configuration it can start with run now.
@@ -394,6 +451,7 @@ impl Runtime {
         let row = self.deps.store.agents().get(org, agent).await?;
         self.stop_agent(&row).await?;
         self.deps.store.agents().delete(org, agent).await?;
+        self.nudge_agents(org);
         Ok(())
     }
 
@@ -426,7 +484,7 @@ impl Runtime {
     pub async fn retry(&self, org: OrgId, task: TaskId) -> Result<AgentTask, RuntimeError> {
         let task = self.deps.queue.retry(org, task).await?;
         self.publish_task(&task);
-        self.deps.dispatch.wake.notify_one();
+        self.wake(org);
         Ok(task)
     }
 
@@ -468,7 +526,7 @@ impl Runtime {
             )
             .await?;
         self.publish_task(&task);
-        self.deps.dispatch.wake.notify_one();
+        self.wake(org);
         Ok(task)
     }
 
@@ -507,6 +565,15 @@ impl Runtime {
     ) -> Result<(), RuntimeError> {
         let supervisor = match self.deps.node.integrations(org) {
             Some(supervisor) => supervisor,
+            None if let Some(cluster) = self.cluster_elsewhere(org) => {
+                // The row is written: its owner's adapter processes it.
+                cluster.nudge(Nudge::Delivery {
+                    organization_id: org,
+                    integration_id: integration,
+                    delivery_id: delivery,
+                });
+                return Ok(());
+            }
             None => {
                 // Not started here yet: starting it drains the delivery.
                 self.organization(org).await?;
@@ -528,6 +595,11 @@ impl Runtime {
                     // Stopping: it reads the table again when the organization restarts.
                     tracing::warn!(%org, %error, "integrations supervisor not told of the change");
                 }
+            }
+            None if let Some(cluster) = self.cluster_elsewhere(org) => {
+                cluster.nudge(Nudge::Integrations {
+                    organization_id: org,
+                });
             }
             // Starting it starts the adapters of what is connected now.
             None => {
@@ -558,6 +630,9 @@ impl Runtime {
         question: Value,
         timeout: Duration,
     ) -> Result<Value, RuntimeError> {
+        if self.elsewhere(org) {
+            return Err(self.hosted_elsewhere(org).await);
+        }
         gateway::ask(&self.deps, org, agent, question, timeout).await
     }
 
@@ -716,6 +791,145 @@ impl Runtime {
     /// limits.
     pub fn integrations(&self) -> Arc<dyn companyos_actors::IntegrationPort> {
         crate::integrations::port(&self.deps)
+    }
+
+    /// The event bus of this node (in cluster mode, it also hears the other nodes).
+    pub(crate) fn bus(&self) -> &EventBus {
+        &self.deps.bus
+    }
+
+    /// Whether this node runs the organization's subtree now.
+    pub fn hosts(&self, org: OrgId) -> bool {
+        self.deps.node.hosts(org)
+    }
+
+    /// The organizations whose subtrees run on this node.
+    pub fn hosted(&self) -> Vec<OrgId> {
+        self.deps.node.hosted()
+    }
+
+    /// In cluster mode, this node's name, run and the organizations it holds.
+    pub fn cluster_node(&self) -> Option<ClusterNode> {
+        let cluster = self.deps.cluster.get()?;
+        Some(ClusterNode {
+            node: cluster.settings.node.clone(),
+            lease: cluster.lease(),
+            renew_every: cluster.settings.renew_every,
+        })
+    }
+
+    /// Cluster mode, and the organization is not hosted here: its owner (or whoever
+    /// claims it next) does the actor work, told by a nudge.
+    fn elsewhere(&self, org: OrgId) -> bool {
+        self.cluster_elsewhere(org).is_some()
+    }
+
+    fn cluster_elsewhere(&self, org: OrgId) -> Option<&crate::placement::ClusterState> {
+        self.deps
+            .cluster
+            .get()
+            .filter(|_| !self.deps.node.hosts(org))
+            .map(Arc::as_ref)
+    }
+
+    async fn hosted_elsewhere(&self, org: OrgId) -> RuntimeError {
+        let node = match self.deps.store.cluster().organization_leases().await {
+            Ok(leases) => leases
+                .into_iter()
+                .find(|lease| lease.organization_id == org && lease.held)
+                .map(|lease| lease.node_id),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read who holds the organization");
+                None
+            }
+        };
+        RuntimeError::HostedElsewhere {
+            organization: org,
+            node,
+        }
+    }
+
+    /// The organization's agent rows changed: if another node runs it, tell it.
+    fn nudge_agents(&self, org: OrgId) {
+        if let Some(cluster) = self.cluster_elsewhere(org) {
+            cluster.nudge(Nudge::Agents {
+                organization_id: org,
+            });
+        }
+    }
+
+    /// Tasks of the organization became runnable: wake this node's dispatcher, and
+    /// the owner's when it runs elsewhere.
+    fn wake(&self, org: OrgId) {
+        self.deps.dispatch.wake.notify_one();
+        if let Some(cluster) = self.cluster_elsewhere(org) {
+            cluster.nudge(Nudge::Tasks {
+                organization_id: org,
+            });
+        }
+    }
+
+    pub(crate) fn wake_dispatcher(&self) {
+        self.deps.dispatch.wake.notify_one();
+    }
+
+    /// Brings the organization's running agents in line with its rows (after another
+    /// node changed them): disabled or deleted ones stop, the others run.
+    pub(crate) async fn reconcile_organization(&self, org: OrgId) {
+        if !self.hosts(org) {
+            return;
+        }
+        let rows = match self.deps.store.agents().list_all(org).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::warn!(%error, organization = %org, "agents not reconciled");
+                return;
+            }
+        };
+        let running = self.deps.directory.of_organization(org, None);
+        for row in &rows {
+            let is_running = running.iter().any(|(id, _)| *id == row.id);
+            let outcome = match (row.status == AgentStatus::Disabled, is_running) {
+                (true, true) => self.stop_agent(row).await,
+                (false, false) if self.kind_of(row).is_some() => {
+                    match self.start_agent(row).await {
+                        Ok(()) => self.assign_waiting(row).await,
+                        Err(error) => Err(error),
+                    }
+                }
+                _ => Ok(()),
+            };
+            if let Err(error) = outcome {
+                tracing::warn!(%error, agent = %row.id, "agent not reconciled");
+            }
+        }
+        for (agent, location) in running {
+            if rows.iter().any(|row| row.id == agent) {
+                continue;
+            }
+            let stopped = match self.group(org, location.kind).await {
+                Ok(group) => call(&group, |reply| KindMessage::StopAgent(agent, reply)).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = stopped {
+                tracing::warn!(%error, %agent, "deleted agent not stopped");
+            }
+        }
+        self.wake_dispatcher();
+    }
+
+    /// Restarts a running agent so that it reads its configuration again.
+    pub(crate) async fn restart_agent(
+        &self,
+        org: OrgId,
+        agent: AgentId,
+    ) -> Result<(), RuntimeError> {
+        let row = self.deps.store.agents().get(org, agent).await?;
+        if row.status == AgentStatus::Disabled {
+            return Ok(());
+        }
+        self.stop_agent(&row).await?;
+        self.start_agent(&row).await
     }
 
     fn publish_task(&self, task: &AgentTask) {

@@ -67,6 +67,8 @@ pub struct Deps {
     pub lifecycle: LifecycleWriter,
     /// The node's language models and each agent's spend.
     pub llm: Arc<companyos_actors::llm::LlmGate>,
+    /// Cluster mode: this node's membership and claims (set once at start).
+    pub(crate) cluster: std::sync::OnceLock<Arc<crate::placement::ClusterState>>,
 }
 
 impl Deps {
@@ -137,6 +139,11 @@ impl NodeState {
     /// Whether this node hosts the organization's subtree.
     pub fn hosts(&self, org: OrgId) -> bool {
         read(&self.organizations).contains(&org)
+    }
+
+    /// The organizations whose subtrees run here.
+    pub fn hosted(&self) -> Vec<OrgId> {
+        read(&self.organizations).iter().copied().collect()
     }
 
     fn set_hosted(&self, org: OrgId, hosted: bool) {

@@ -13,6 +13,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod analytics;
+mod cluster;
 mod design;
 pub(crate) mod development;
 mod integrations;
@@ -46,6 +47,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(agents::routes())
         .merge(analytics::routes())
         .merge(supervision::routes())
+        .merge(cluster::routes())
         .merge(settings::routes())
 }
 

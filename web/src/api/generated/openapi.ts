@@ -1626,6 +1626,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The nodes of the cluster and which organizations each runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Each node's address, liveness, run and organizations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClusterView"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deployments": {
         parameters: {
             query?: never;
@@ -4131,6 +4176,34 @@ export interface components {
         AuthorizeUrl: {
             authorize_url: string;
         };
+        ClusterMember: {
+            /** @description The node's name. */
+            node: string;
+            /** @description Where its HTTP edge is reached. */
+            address: string;
+            status: components["schemas"]["MemberStatus"];
+            /**
+             * Format: int64
+             * @description Its run: a new one each time it starts or rejoins.
+             */
+            epoch: number;
+            /**
+             * Format: int64
+             * @description Milliseconds since it last renewed its lease (by the database's clock).
+             */
+            lease_age_ms: number;
+            /** @description How many organizations it runs. */
+            organizations: number;
+            /** @description Which of the caller's organizations it runs. */
+            your_organizations: string[];
+            /** @description This is the node that answered. */
+            this_node: boolean;
+        };
+        ClusterView: {
+            /** @description Whether this node runs in cluster mode (on a single node, `members` is empty). */
+            enabled: boolean;
+            members: components["schemas"]["ClusterMember"][];
+        };
         Connect: {
             /** @description What the service needs to be called (tokens, team ids…): sealed, never returned. */
             credentials: Record<string, unknown>;
@@ -4509,6 +4582,12 @@ export interface components {
         };
         /** @enum {string} */
         MemberRole: "owner" | "admin" | "member" | "viewer";
+        /**
+         * @description A node's liveness: `live` renews on time, `suspect` still holds its lease but has
+         *     missed renewals, `dead` let its lease pass (its organizations move).
+         * @enum {string}
+         */
+        MemberStatus: "live" | "suspect" | "dead";
         /** @description A person's role in an organization. */
         Membership: {
             /** Format: uuid */

@@ -1,0 +1,577 @@
+//! Cluster mode with real processes: three `companyos serve` nodes on one PostgreSQL
+//! database, tasks submitted through every node while one node is killed (`kill -9`)
+//! and another is paused (`SIGSTOP`) past its lease and resumed. Nothing submitted is
+//! lost, every organization ends up on a live node, and the paused node notices that
+//! it lost its lease, stops what it ran and joins again.
+//!
+//! The times the cluster took (detection, re-homing) are printed for BENCHMARKS.md; no
+//! assertion depends on them beyond generous bounds that only a hang would exceed.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use companyos_store::testing::TestDb;
+use companyos_store::{AgentTask, NewAgent, OrgId, Store, TaskStatus};
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_companyos");
+const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const MASTER_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+const LEASE_TTL_MS: u64 = 1500;
+const RENEW_MS: u64 = 300;
+
+struct Node {
+    name: String,
+    child: Child,
+    base_url: String,
+}
+
+impl Node {
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.pid()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal} {}", self.name);
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // SIGKILL ends a stopped process too; resuming it first keeps its exit prompt.
+        let _ = Command::new("kill").args(["-CONT", &self.pid()]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts one node of the cluster and waits for its "listening" log line.
+fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
+    let mut command = Command::new(BINARY);
+    for (variable, _) in std::env::vars() {
+        if variable.starts_with("COMPANYOS_") {
+            command.env_remove(variable);
+        }
+    }
+    let mut child = command
+        .args(["serve", "--log-format", "json", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", database_url)
+        .env("COMPANYOS_DATA_DIR", data_dir.join(name))
+        .env("COMPANYOS_CLUSTER_ENABLED", "true")
+        .env("COMPANYOS_CLUSTER_NODE", name)
+        .env("COMPANYOS_CLUSTER_LEASE_TTL_MS", LEASE_TTL_MS.to_string())
+        .env("COMPANYOS_CLUSTER_RENEW_INTERVAL_MS", RENEW_MS.to_string())
+        .env("COMPANYOS_QUEUE_LEASE_SECS", "3")
+        .env("COMPANYOS_AUTH_JWT_SECRET", SECRET)
+        .env("COMPANYOS_MASTER_KEY", MASTER_KEY)
+        .env("COMPANYOS_LOG_LEVEL", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start companyos");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        if let Some(address) = entry["fields"]["address"]
+            .as_str()
+            .or(entry["address"].as_str())
+            && entry.to_string().contains("listening on")
+        {
+            let address = address.to_owned();
+            let node = name.to_owned();
+            // Keep draining the pipe so the node never blocks on a full buffer; the
+            // lines about the cluster are shown with the test's output.
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    if line.contains("cluster") || line.contains("organization") {
+                        eprintln!("[{node}] {line}");
+                    }
+                }
+            });
+            return Node {
+                name: name.to_owned(),
+                child,
+                base_url: format!("http://{address}"),
+            };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{name} never logged its address");
+}
+
+/// A minimal HTTP/1.1 request, so the test needs no HTTP client crate.
+fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    org: Option<OrgId>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(host, path)| (host, format!("/{path}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    if let Some(org) = org {
+        head.push_str(&format!("X-Organization-Id: {}\r\n", org.0));
+    }
+    if !body.is_empty() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let response = String::from_utf8_lossy(&response);
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body)
+        .unwrap_or_default();
+    // Chunked bodies: take the JSON between the first chunk size and the end.
+    let json = body
+        .find(['{', '['])
+        .and_then(|start| {
+            serde_json::from_str(body[start..].trim_end_matches(|c: char| c != '}' && c != ']'))
+                .ok()
+        })
+        .unwrap_or(Value::Null);
+    Ok((status, json))
+}
+
+/// The cluster as `node` shows it: member name → (status, organizations held).
+fn members(node: &Node, token: &str) -> BTreeMap<String, (String, u64)> {
+    let Ok((200, view)) = request(
+        "GET",
+        &format!("{}/api/cluster", node.base_url),
+        Some(token),
+        None,
+        None,
+    ) else {
+        return BTreeMap::new();
+    };
+    assert_eq!(view["enabled"], true, "{view}");
+    view["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|member| {
+            (
+                member["node"].as_str().unwrap_or_default().to_owned(),
+                (
+                    member["status"].as_str().unwrap_or_default().to_owned(),
+                    member["organizations"].as_u64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Waits (polling every 50 ms, at most `limit`) until `done` holds; how long it took.
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    started.elapsed()
+}
+
+/// Which live node holds each organization, from the database.
+async fn holders(store: &Store) -> BTreeMap<OrgId, String> {
+    store
+        .cluster()
+        .organization_leases()
+        .await
+        .expect("read leases")
+        .into_iter()
+        .filter(|lease| lease.held)
+        .map(|lease| (lease.organization_id, lease.node_id))
+        .collect()
+}
+
+struct Submitter {
+    token: String,
+    agents: Vec<(OrgId, companyos_store::AgentId)>,
+    submitted: usize,
+}
+
+impl Submitter {
+    /// Submits one `count_text` task per organization through `node`. Every answer
+    /// is a 201; nothing else is accepted.
+    fn round(&mut self, node: &Node) {
+        for (org, agent) in &self.agents {
+            let body = json!({
+                "agent_id": agent,
+                "task_type": "count_text",
+                "input": {"text": format!("task {} of the cluster test", self.submitted)},
+            });
+            let (status, answer) = request(
+                "POST",
+                &format!("{}/api/agent-tasks", node.base_url),
+                Some(&self.token),
+                Some(*org),
+                Some(&body),
+            )
+            .unwrap_or_else(|error| panic!("{} refused a connection: {error}", node.name));
+            assert_eq!(status, 201, "{}: {answer}", node.name);
+            self.submitted += 1;
+        }
+    }
+}
+
+async fn all_tasks(store: &Store, orgs: &[OrgId]) -> Vec<AgentTask> {
+    let mut tasks = Vec::new();
+    for org in orgs {
+        let page = companyos_store::PageRequest {
+            limit: 100,
+            ..Default::default()
+        };
+        tasks.extend(
+            store
+                .tasks()
+                .list(*org, &companyos_store::TaskFilter::default(), &page)
+                .await
+                .expect("list tasks")
+                .items,
+        );
+    }
+    tasks
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
+    let db = TestDb::postgres().await;
+    let store = db.store.clone();
+    let data = tempfile::tempdir().expect("tempdir");
+
+    // An owner with six organizations, each with one agent that counts text. The
+    // owner is created as an operator would, with the password on standard input.
+    let email = "owner@cluster.example";
+    let password = "a long enough password";
+    let mut create = Command::new(BINARY)
+        .args([
+            "user",
+            "create",
+            "--email",
+            email,
+            "--org",
+            "Cluster 0",
+            "--role",
+            "owner",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("COMPANYOS_DATA_DIR", data.path().join("cli"))
+        .env("COMPANYOS_MASTER_KEY", MASTER_KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run user create");
+    create
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password");
+    assert!(create.wait().expect("user create").success());
+    let user = store
+        .users()
+        .find_by_email(email)
+        .await
+        .expect("read user")
+        .expect("the owner exists");
+    let first = store
+        .organizations()
+        .list_for_user(user.id)
+        .await
+        .expect("organizations")
+        .remove(0)
+        .0;
+    let mut orgs = vec![first.id];
+    for n in 1..6 {
+        let organization = store
+            .organizations()
+            .create(&format!("Cluster {n}"), &format!("cluster-{n}"), user.id)
+            .await
+            .expect("organization");
+        orgs.push(organization.id);
+    }
+    let mut agents = Vec::new();
+    for org in &orgs {
+        let agent = store
+            .agents()
+            .create(
+                *org,
+                NewAgent {
+                    name: "counter".into(),
+                    agent_type: "text_stats".into(),
+                    capabilities: vec!["count_text".into()],
+                    configuration: json!({}),
+                },
+            )
+            .await
+            .expect("agent");
+        agents.push((*org, agent.id));
+    }
+
+    let nodes: Vec<Node> = ["node-a", "node-b", "node-c"]
+        .iter()
+        .map(|name| start(name, &db.url, data.path()))
+        .collect();
+    let (status, login) = request(
+        "POST",
+        &format!("{}/api/auth/login", nodes[0].base_url),
+        None,
+        None,
+        Some(&json!({"email": email, "password": password})),
+    )
+    .expect("login");
+    assert_eq!(status, 200, "{login}");
+    let token = login["access_token"].as_str().expect("a token").to_owned();
+
+    // Every node lists three live members that together hold all six organizations.
+    wait_until(
+        "three live members holding every organization",
+        Duration::from_secs(60),
+        || {
+            let seen = members(&nodes[2], &token);
+            seen.len() == 3
+                && seen.values().all(|(status, _)| status == "live")
+                && seen.values().map(|(_, held)| held).sum::<u64>() == 6
+        },
+    );
+    let placed = holders(&store).await;
+    assert_eq!(placed.len(), 6, "{placed:?}");
+    eprintln!("placement: {placed:?}");
+
+    let mut submitter = Submitter {
+        token: token.clone(),
+        agents,
+        submitted: 0,
+    };
+    for node in &nodes {
+        submitter.round(node);
+    }
+
+    // kill -9 the node that holds the most organizations.
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for node in placed.values() {
+        *counts.entry(node.as_str()).or_default() += 1;
+    }
+    let victim_name = counts
+        .iter()
+        .max_by_key(|(_, count)| **count)
+        .map(|(name, _)| (*name).to_owned())
+        .expect("a holder");
+    let mut nodes = nodes;
+    let victim_index = nodes
+        .iter()
+        .position(|node| node.name == victim_name)
+        .expect("victim");
+    let victim = nodes.remove(victim_index);
+    let moved: HashSet<OrgId> = placed
+        .iter()
+        .filter(|(_, node)| **node == victim_name)
+        .map(|(org, _)| *org)
+        .collect();
+    let killed_at = Instant::now();
+    victim.signal("-KILL");
+    drop(victim);
+    // The survivors keep taking work while the cluster notices.
+    for node in &nodes {
+        submitter.round(node);
+    }
+    wait_until(
+        "the killed node is seen dead",
+        Duration::from_secs(30),
+        || {
+            members(&nodes[0], &token)
+                .get(&victim_name)
+                .is_some_and(|(status, _)| status == "dead")
+        },
+    );
+    let detected = killed_at.elapsed();
+    let rehomed;
+    let limit = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = holders(&store).await;
+        if moved
+            .iter()
+            .all(|org| now.get(org).is_some_and(|node| *node != victim_name))
+        {
+            rehomed = killed_at.elapsed();
+            break;
+        }
+        assert!(
+            Instant::now() < limit,
+            "organizations not re-homed: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "kill -9 {victim_name}: seen dead after {:?}, its {} organizations running elsewhere after {:?}",
+        detected,
+        moved.len(),
+        rehomed
+    );
+    for node in &nodes {
+        submitter.round(node);
+    }
+
+    // SIGSTOP a survivor past its lease: the last one takes everything.
+    let paused = &nodes[0];
+    let paused_epoch = store
+        .cluster()
+        .members()
+        .await
+        .expect("members")
+        .into_iter()
+        .find(|member| member.node_id == paused.name)
+        .expect("paused member")
+        .epoch;
+    paused.signal("-STOP");
+    let stopped_at = Instant::now();
+    let taken_over;
+    let limit = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = holders(&store).await;
+        if now.len() == 6 && now.values().all(|node| *node == nodes[1].name) {
+            taken_over = stopped_at.elapsed();
+            break;
+        }
+        assert!(
+            Instant::now() < limit,
+            "the paused node's organizations were not taken over: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "SIGSTOP {}: all organizations on {} after {:?}",
+        paused.name, nodes[1].name, taken_over
+    );
+    submitter.round(&nodes[1]);
+    paused.signal("-CONT");
+    // It notices its lease is gone and joins again with a new epoch.
+    let limit = Instant::now() + Duration::from_secs(30);
+    loop {
+        let member = store
+            .cluster()
+            .members()
+            .await
+            .expect("members")
+            .into_iter()
+            .find(|member| member.node_id == paused.name)
+            .expect("paused member");
+        if member.live && member.epoch > paused_epoch {
+            break;
+        }
+        assert!(
+            Instant::now() < limit,
+            "the resumed node did not rejoin: {member:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, metrics) = request_text(&format!("{}/metrics", paused.base_url));
+    assert_eq!(status, 200);
+    assert!(
+        metrics.lines().any(
+            |line| line.starts_with("companyos_cluster_leases_lost_total") && !line.ends_with(" 0")
+        ),
+        "the resumed node did not count its lost lease:\n{}",
+        metrics
+            .lines()
+            .filter(|line| line.contains("cluster"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    for node in &nodes {
+        submitter.round(node);
+    }
+
+    // Nothing lost: every task submitted exists and completes, each exactly once.
+    let limit = Instant::now() + Duration::from_secs(90);
+    loop {
+        let tasks = all_tasks(&store, &orgs).await;
+        assert_eq!(
+            tasks.len(),
+            submitter.submitted,
+            "a submitted task is missing"
+        );
+        let open: Vec<_> = tasks
+            .iter()
+            .filter(|task| task.status != TaskStatus::Completed)
+            .map(|task| (task.id, task.status, task.error_message.clone()))
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        assert!(
+            open.iter().all(|(_, status, _)| matches!(
+                status,
+                TaskStatus::Pending | TaskStatus::InProgress
+            )),
+            "a task ended other than completed: {open:?}"
+        );
+        assert!(Instant::now() < limit, "tasks not completed: {open:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Every organization runs on a live node at the end, each on exactly one.
+    wait_until(
+        "every organization held after the pause",
+        Duration::from_secs(30),
+        || {
+            let seen = members(&nodes[1], &token);
+            seen.values()
+                .filter(|(status, _)| status != "dead")
+                .map(|(_, held)| held)
+                .sum::<u64>()
+                == 6
+        },
+    );
+    drop(nodes);
+    db.cleanup().await;
+}
+
+fn request_text(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest.split_once('/').expect("a path");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}

@@ -1,0 +1,344 @@
+//! Cluster mode on PostgreSQL, two runtimes in one process standing for two nodes: each
+//! organization runs on exactly one of them; what one node asks of an organization the
+//! other runs (an agent created or disabled, a task submitted or approved) is done by
+//! the owner; a subscriber on either node hears the other's events; and writes made
+//! with a claim the node no longer holds are refused by the database.
+
+use std::time::Duration;
+
+use companyos_actors::{AgentTypeRegistry, RuntimeEvent};
+use companyos_store::testing::{TestDb, eventually, organization_with_owner, until};
+use companyos_store::*;
+use companyos_supervisors::{
+    ClusterSettings, DispatcherConfig, Person, Placement, Runtime, RuntimeConfig, RuntimeError,
+};
+use serde_json::json;
+
+fn settings(node: &str) -> ClusterSettings {
+    let mut settings = ClusterSettings::new(node, format!("http://{node}.invalid"));
+    settings.lease_ttl = Duration::from_millis(1500);
+    settings.renew_every = Duration::from_millis(200);
+    settings
+}
+
+async fn node(store: &Store, name: &str) -> Runtime {
+    let config = RuntimeConfig {
+        dispatcher: DispatcherConfig {
+            worker: name.into(),
+            poll_interval: Duration::from_millis(50),
+            reclaim_interval: Duration::from_millis(200),
+            ..DispatcherConfig::default()
+        },
+        placement: Placement::Cluster(settings(name)),
+        ..RuntimeConfig::default()
+    };
+    Runtime::start(
+        store.clone(),
+        std::sync::Arc::new(DbTaskQueue::new(store.clone())),
+        AgentTypeRegistry::builtin(),
+        config,
+    )
+    .await
+    .expect("start runtime")
+}
+
+/// The node holding `org` now, by the database.
+async fn holder(store: &Store, org: OrgId) -> Option<String> {
+    store
+        .cluster()
+        .organization_leases()
+        .await
+        .expect("leases")
+        .into_iter()
+        .find(|lease| lease.organization_id == org && lease.held)
+        .map(|lease| lease.node_id)
+}
+
+fn runs(tree: &[companyos_supervisors::ActorInfo], agent: AgentId) -> bool {
+    tree.iter().any(|actor| actor.agent_id == Some(agent))
+}
+
+#[tokio::test]
+async fn a_request_to_any_node_is_carried_out_by_the_organization_s_owner() {
+    let db = TestDb::postgres().await;
+    let store = db.store.clone();
+    let mut orgs = Vec::new();
+    let mut owners = Vec::new();
+    for n in 0..4 {
+        let (organization, owner) = organization_with_owner(&store, &format!("team-{n}")).await;
+        orgs.push(organization.id);
+        owners.push(owner.id);
+    }
+    let a = node(&store, "node-a").await;
+    let b = node(&store, "node-b").await;
+    // Every organization held, by one of the two, and run where it is held.
+    let placed = eventually("every organization placed on a live node", || async {
+        let mut placed = Vec::new();
+        for org in &orgs {
+            match holder(&store, *org).await {
+                Some(node) => placed.push((*org, node)),
+                None => return Err(format!("{org} not held")),
+            }
+        }
+        Ok(placed)
+    })
+    .await;
+    for (org, node) in &placed {
+        let (here, there) = if node == "node-a" { (&a, &b) } else { (&b, &a) };
+        until("the holder runs the organization", || async {
+            here.hosts(*org)
+        })
+        .await;
+        assert!(!there.hosts(*org), "{org} runs on both nodes");
+    }
+    // An organization that node B runs, asked through node A.
+    let (org, owner) = match placed.iter().position(|(_, node)| node == "node-b") {
+        Some(index) => (placed[index].0, owners[index]),
+        None => panic!("rendezvous gave node-b nothing of four organizations: {placed:?}"),
+    };
+    let mut heard = a.subscribe();
+    let agent = a
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn through node A");
+    until("node B starts the agent created through node A", || async {
+        b.tree().await.is_ok_and(|tree| runs(&tree, agent.id))
+    })
+    .await;
+    assert!(!runs(&a.tree().await.expect("tree"), agent.id));
+
+    let mut task = NewTask::new(org, agent.id, "count_text");
+    task.input = Some(json!({"text": "one two three"}));
+    let submitted = a.submit(task).await.expect("submit through node A");
+    // Node A's subscriber hears node B complete it.
+    let completed = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match heard.recv().await {
+                Ok(RuntimeEvent::TaskChanged {
+                    task_id,
+                    status: TaskStatus::Completed,
+                    ..
+                }) if task_id == submitted.id => return,
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(error) => panic!("subscription ended: {error}"),
+            }
+        }
+    })
+    .await;
+    assert!(
+        completed.is_ok(),
+        "node A never heard the task complete on node B"
+    );
+    let done = store.tasks().get(org, submitted.id).await.expect("task");
+    assert_eq!(done.status, TaskStatus::Completed);
+    assert_eq!(done.output_data.expect("output")["words"], 3);
+
+    // An approval given through node A runs the task on node B.
+    let mut gated = NewTask::new(org, agent.id, "count_text");
+    gated.input = Some(json!({"text": "approved words"}));
+    gated.requires_human_approval = true;
+    let waiting = a.submit(gated).await.expect("submit gated");
+    assert_eq!(waiting.status, TaskStatus::NeedsApproval);
+    a.approve(
+        org,
+        waiting.id,
+        Person {
+            user: owner,
+            role: MemberRole::Owner,
+        },
+        ApprovalChannel::Console,
+    )
+    .await
+    .expect("approve through node A");
+    until("the approved task completes on node B", || async {
+        store
+            .tasks()
+            .get(org, waiting.id)
+            .await
+            .is_ok_and(|task| task.status == TaskStatus::Completed)
+    })
+    .await;
+
+    // Asking an agent needs its actor: node A says where it runs instead.
+    match a
+        .ask(
+            org,
+            agent.id,
+            json!({"question": "status"}),
+            Duration::from_secs(1),
+        )
+        .await
+    {
+        Err(RuntimeError::HostedElsewhere { organization, node }) => {
+            assert_eq!(organization, org);
+            assert_eq!(node.as_deref(), Some("node-b"));
+        }
+        other => panic!("expected HostedElsewhere, got {other:?}"),
+    }
+
+    // Disabling through node A stops it on node B.
+    a.disable_agent(org, agent.id).await.expect("disable");
+    until("node B stops the agent disabled through node A", || async {
+        b.tree().await.is_ok_and(|tree| !runs(&tree, agent.id))
+    })
+    .await;
+
+    // Node B leaves: node A takes its organizations at once (released, not expired).
+    b.shutdown().await;
+    for org in &orgs {
+        until(
+            "node A holds every organization after node B left",
+            || async { holder(&store, *org).await.as_deref() == Some("node-a") && a.hosts(*org) },
+        )
+        .await;
+    }
+    a.shutdown().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn writes_with_a_claim_the_node_no_longer_holds_are_refused() {
+    let db = TestDb::postgres().await;
+    let store = db.store.clone();
+    let (organization, _) = organization_with_owner(&store, "fenced").await;
+    let org = organization.id;
+    let agent = store
+        .agents()
+        .create(
+            org,
+            NewAgent {
+                name: "counter".into(),
+                agent_type: "text_stats".into(),
+                capabilities: vec!["count_text".into()],
+                configuration: json!({}),
+            },
+        )
+        .await
+        .expect("agent");
+    let cluster = store.cluster();
+    let ttl = Duration::from_millis(400);
+    let old = cluster
+        .join("node-old", "http://old.invalid", ttl)
+        .await
+        .expect("join");
+    let fence = cluster
+        .claim(org, &old)
+        .await
+        .expect("claim")
+        .expect("free");
+    assert_eq!(fence, 1);
+    // Claiming again in the same run keeps the fence; another live node cannot claim.
+    assert_eq!(cluster.claim(org, &old).await.expect("reclaim"), Some(1));
+    let new = cluster
+        .join("node-new", "http://new.invalid", Duration::from_secs(30))
+        .await
+        .expect("join");
+    assert_eq!(
+        cluster.claim(org, &new).await.expect("claim"),
+        None,
+        "a live holder keeps it"
+    );
+
+    // The old node claims a task under its claim.
+    let queue = DbTaskQueue::new(store.clone());
+    queue
+        .enqueue(NewTask::new(org, agent.id, "count_text"))
+        .await
+        .expect("enqueue");
+    let mut request = ClaimRequest::new("node-old", Duration::from_secs(60), 10);
+    request.holder = Some(old.clone());
+    let claimed = queue.claim(&request).await.expect("claim tasks");
+    assert_eq!(claimed.len(), 1);
+    let lease = claimed[0].lease.clone();
+    assert_eq!(lease.holder.as_ref(), Some(&old));
+
+    // It stops renewing (paused): its membership passes and the new node claims.
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    assert!(
+        !cluster.renew(&old, ttl).await.expect("renew"),
+        "a passed lease is not renewed"
+    );
+    assert_eq!(
+        cluster.claim(org, &new).await.expect("claim"),
+        Some(2),
+        "the fence grows"
+    );
+
+    // Woken, the old node can neither extend, complete nor fail the task, nor claim.
+    assert!(matches!(
+        queue.extend_lease(&lease, Duration::from_secs(60)).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    assert!(matches!(
+        queue.complete(&lease, Some(json!({"stale": true}))).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    assert!(matches!(
+        queue.fail(&lease, "stale", true).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    queue
+        .enqueue(NewTask::new(org, agent.id, "count_text"))
+        .await
+        .expect("enqueue");
+    assert!(queue.claim(&request).await.expect("claim").is_empty());
+    // The same lease without the fence would have been accepted: the refusal is the
+    // fence's, not the task lease's.
+    let unfenced = Lease {
+        holder: None,
+        ..lease.clone()
+    };
+    queue
+        .extend_lease(&unfenced, Duration::from_secs(60))
+        .await
+        .expect("the task lease itself is still current");
+    // The new holder claims the waiting task.
+    let mut current = ClaimRequest::new("node-new", Duration::from_secs(60), 10);
+    current.holder = Some(new.clone());
+    assert_eq!(queue.claim(&current).await.expect("claim").len(), 1);
+
+    // Released (a drained move), the organization is claimable at once.
+    assert!(cluster.release(org, &new, 2).await.expect("release"));
+    let third = cluster
+        .join(
+            "node-third",
+            "http://third.invalid",
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("join");
+    assert_eq!(cluster.claim(org, &third).await.expect("claim"), Some(3));
+    // Leaving releases what it held and ends the membership.
+    cluster.leave(&third).await.expect("leave");
+    let members = cluster.members().await.expect("members");
+    assert!(
+        members
+            .iter()
+            .any(|member| member.node_id == "node-third" && !member.live)
+    );
+    assert!(
+        cluster
+            .organization_leases()
+            .await
+            .expect("leases")
+            .iter()
+            .all(|lease| !lease.held)
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn cluster_mode_needs_postgresql() {
+    let db = TestDb::sqlite().await;
+    match db
+        .store
+        .cluster()
+        .join("node", "http://node.invalid", Duration::from_secs(1))
+        .await
+    {
+        Err(StoreError::Config(reason)) => assert!(reason.contains("PostgreSQL"), "{reason}"),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    db.cleanup().await;
+}
