@@ -117,6 +117,17 @@ fn request(
     org: Option<OrgId>,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
+    request_with_head(method, url, token, org, body).map(|(status, _, json)| (status, json))
+}
+
+/// [`request`], with the response's head (status line and headers) as text.
+fn request_with_head(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    org: Option<OrgId>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, String, Value)> {
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = rest
         .split_once('/')
@@ -149,10 +160,7 @@ fn request(
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body)
-        .unwrap_or_default();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     // Chunked bodies: take the JSON between the first chunk size and the end.
     let json = body
         .find(['{', '['])
@@ -161,7 +169,7 @@ fn request(
                 .ok()
         })
         .unwrap_or(Value::Null);
-    Ok((status, json))
+    Ok((status, head.to_ascii_lowercase(), json))
 }
 
 /// The cluster as `node` shows it: member name → (status, organizations held).
@@ -248,24 +256,38 @@ impl Submitter {
 async fn all_tasks(store: &Store, orgs: &[OrgId]) -> Vec<AgentTask> {
     let mut tasks = Vec::new();
     for org in orgs {
-        let page = companyos_store::PageRequest {
+        let mut page = companyos_store::PageRequest {
             limit: 100,
             ..Default::default()
         };
-        tasks.extend(
-            store
+        loop {
+            let found = store
                 .tasks()
                 .list(*org, &companyos_store::TaskFilter::default(), &page)
                 .await
-                .expect("list tasks")
-                .items,
-        );
+                .expect("list tasks");
+            tasks.extend(found.items);
+            match found.next {
+                Some(cursor) => page.after = Some(cursor),
+                None => break,
+            }
+        }
     }
     tasks
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
+/// A database with an owner of six organizations, each with one agent that counts
+/// text, and three nodes on it.
+struct Fixture {
+    db: TestDb,
+    store: Store,
+    data: tempfile::TempDir,
+    orgs: Vec<OrgId>,
+    agents: Vec<(OrgId, companyos_store::AgentId)>,
+    token: String,
+}
+
+async fn fixture() -> (Fixture, Vec<Node>) {
     let db = TestDb::postgres().await;
     let store = db.store.clone();
     let data = tempfile::tempdir().expect("tempdir");
@@ -353,6 +375,30 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
     .expect("login");
     assert_eq!(status, 200, "{login}");
     let token = login["access_token"].as_str().expect("a token").to_owned();
+    (
+        Fixture {
+            db,
+            store,
+            data,
+            orgs,
+            agents,
+            token,
+        },
+        nodes,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
+    let (fixture, nodes) = fixture().await;
+    let Fixture {
+        db,
+        store,
+        data: _data,
+        orgs,
+        agents,
+        token,
+    } = fixture;
 
     // Every node lists three live members that together hold all six organizations.
     wait_until(
@@ -574,4 +620,142 @@ fn request_text(url: &str) -> (u16, String) {
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
     (status, response)
+}
+
+/// Stops a node as Kubernetes does (SIGTERM) and waits for it to exit on its own.
+fn terminate(mut node: Node) {
+    node.signal("-TERM");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = node.child.try_wait().expect("wait") {
+            assert!(status.success(), "{} exited with {status}", node.name);
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} did not drain and exit",
+            node.name
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let (fixture, mut nodes) = fixture().await;
+    let store = fixture.store.clone();
+    let all_held = || async {
+        let held = holders(&store).await;
+        held.len() == 6
+    };
+    let limit = Instant::now() + Duration::from_secs(60);
+    while !all_held().await {
+        assert!(Instant::now() < limit, "organizations not placed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Requests go to the nodes in rotation, as a load balancer sends them: a node is
+    // taken out before it is stopped and put back once it is ready.
+    let rotation: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(
+        nodes.iter().map(|node| node.base_url.clone()).collect(),
+    ));
+    let stop = Arc::new(AtomicBool::new(false));
+    let submitter = {
+        let (rotation, stop) = (rotation.clone(), stop.clone());
+        let (token, agents) = (fixture.token.clone(), fixture.agents.clone());
+        std::thread::spawn(move || {
+            let (mut accepted, mut unavailable, mut turn) = (0usize, 0usize, 0usize);
+            while !stop.load(Ordering::Acquire) {
+                for (org, agent) in &agents {
+                    let url = {
+                        let rotation = rotation.lock().expect("rotation");
+                        rotation[turn % rotation.len()].clone()
+                    };
+                    turn += 1;
+                    let body = json!({
+                        "agent_id": agent,
+                        "task_type": "count_text",
+                        "input": {"text": format!("rolling {turn}")},
+                    });
+                    let (status, head, answer) = request_with_head(
+                        "POST",
+                        &format!("{url}/api/agent-tasks"),
+                        Some(&token),
+                        Some(*org),
+                        Some(&body),
+                    )
+                    .unwrap_or_else(|error| {
+                        panic!("{url} refused a connection while in rotation: {error}")
+                    });
+                    match status {
+                        201 => accepted += 1,
+                        503 if head.contains("retry-after:") => unavailable += 1,
+                        _ => panic!("{url} answered {status}: {answer}"),
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            (accepted, unavailable)
+        })
+    };
+    for index in 0..nodes.len() {
+        let name = nodes[index].name.clone();
+        rotation
+            .lock()
+            .expect("rotation")
+            .retain(|url| *url != nodes[index].base_url);
+        // As a StatefulSet restarts a pod: stopped, then started again under its name.
+        terminate(nodes.remove(index));
+        nodes.insert(index, start(&name, &fixture.db.url, fixture.data.path()));
+        rotation
+            .lock()
+            .expect("rotation")
+            .push(nodes[index].base_url.clone());
+        let limit = Instant::now() + Duration::from_secs(60);
+        loop {
+            let held = holders(&store).await;
+            if held.len() == 6 && held.values().any(|node| *node == name) {
+                break;
+            }
+            assert!(
+                Instant::now() < limit,
+                "{name} took nothing back after its restart: {held:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("restarted {name}");
+    }
+    stop.store(true, Ordering::Release);
+    let (accepted, unavailable) = submitter.join().expect("submitter");
+    eprintln!(
+        "rolling restart: {accepted} tasks accepted, {unavailable} answered 503 with Retry-After"
+    );
+    assert!(accepted > 0);
+    let limit = Instant::now() + Duration::from_secs(90);
+    loop {
+        let tasks = all_tasks(&store, &fixture.orgs).await;
+        assert_eq!(tasks.len(), accepted, "an accepted task is missing");
+        let open = tasks
+            .iter()
+            .filter(|task| task.status != TaskStatus::Completed)
+            .count();
+        if open == 0 {
+            let retried: Vec<_> = tasks
+                .iter()
+                .filter(|task| task.retry_count > 0)
+                .map(|task| (task.id, task.error_message.clone()))
+                .collect();
+            assert!(
+                retried.is_empty(),
+                "a restart spent a task's attempt: {retried:?}"
+            );
+            break;
+        }
+        assert!(Instant::now() < limit, "{open} tasks not completed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(nodes);
+    let Fixture { db, .. } = fixture;
+    db.cleanup().await;
 }

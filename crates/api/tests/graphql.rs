@@ -19,6 +19,7 @@ companyos_store::contract_tests!(
     fields_follow_the_matrix_and_stay_in_their_organization,
     oversized_queries_are_refused,
     the_graphql_ws_client_receives_created_tasks,
+    a_single_node_says_it_is_not_a_cluster,
 );
 
 async fn graphql(server: &Server, caller: &Caller, query: &str, variables: Value) -> Value {
@@ -479,5 +480,42 @@ async fn the_graphql_ws_client_receives_created_tasks(db: &TestDb) {
         .await
         .expect("node");
     assert!(!refused.status.success(), "a bad token is refused");
+    server.stop().await;
+}
+
+/// On a node not in cluster mode, REST and GraphQL say so the same way; a request
+/// without a token is refused.
+async fn a_single_node_says_it_is_not_a_cluster(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (owner, org) = server.owner("owner@example.com", "Acme").await;
+    let caller = Caller::new(&owner, &org);
+    let (status, body) = server
+        .call(Method::GET, "/api/cluster", &caller, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"enabled": false, "members": []}));
+    let answer = graphql(
+        &server,
+        &caller,
+        "{ cluster { enabled members { node status epoch leaseAgeMs organizations yourOrganizations thisNode } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        data(&answer)["cluster"],
+        json!({"enabled": false, "members": []})
+    );
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/api/cluster",
+            &Caller {
+                token: None,
+                organization: None,
+            },
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     server.stop().await;
 }

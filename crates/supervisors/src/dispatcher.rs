@@ -62,6 +62,8 @@ impl Default for DispatcherConfig {
 pub(crate) struct DispatchState {
     pub wake: Notify,
     pub in_flight: AtomicUsize,
+    /// Set when the node drains before leaving the cluster: nothing more is claimed.
+    pub draining: std::sync::atomic::AtomicBool,
     /// Running tasks and how to cancel them.
     running: Mutex<HashMap<TaskId, CancellationToken>>,
 }
@@ -117,6 +119,9 @@ impl Actor for Dispatcher {
     ) -> Result<(), ActorProcessingErr> {
         let deps = &state.deps;
         let config = &deps.config.dispatcher;
+        if deps.dispatch.draining.load(Ordering::Acquire) {
+            return Ok(());
+        }
         if state
             .last_reclaim
             .is_none_or(|at| at.elapsed() >= config.reclaim_interval)
@@ -305,6 +310,23 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             "deferred",
         ),
         Ok(TaskOutcome::Cancelled) => (Ok(TaskStatus::Cancelled), "cancelled"),
+        // Its organization moved to another node mid-task (cluster mode): the agent was
+        // stopped for the move, not by the task. Handed back without spending an
+        // attempt; the new owner runs it.
+        Err(_)
+            if deps
+                .cluster
+                .get()
+                .is_some_and(|cluster| cluster.fence(org).is_none()) =>
+        {
+            (
+                deps.queue
+                    .release(&lease, Duration::ZERO)
+                    .await
+                    .map(|()| TaskStatus::Pending),
+                "moved",
+            )
+        }
         Err(error) => (record_failure(&deps, &lease, &error, true).await, "crashed"),
     };
     metrics::task_finished(label, started.elapsed());

@@ -102,7 +102,7 @@ pub fn event_routed() {
     counter!(EVENTS_ROUTED_TOTAL).increment(1);
 }
 
-/// `outcome` is one of a small fixed set: completed, failed, retrying, cancelled, crashed, lost.
+/// `outcome` is one of a small fixed set: completed, failed, deferred, cancelled, crashed, moved (its organization moved to another node mid-task; handed back).
 pub fn task_finished(outcome: &'static str, duration: Duration) {
     counter!(TASKS_FINISHED_TOTAL, "outcome" => outcome).increment(1);
     histogram!(TASK_DURATION_SECONDS).record(duration.as_secs_f64());

@@ -456,10 +456,10 @@ pub(crate) async fn leave(runtime: &Runtime, state: &ClusterState) {
         return;
     };
     for (org, _) in state.claimed() {
+        state.set_fence(org, None);
         if let Err(error) = runtime.stop_organization(org).await {
             tracing::warn!(%error, organization = %org, "organization not stopped before leaving");
         }
-        state.set_fence(org, None);
     }
     match runtime.store().cluster().leave(&lease).await {
         Ok(()) => tracing::info!(node = %lease.node, "left the cluster"),
@@ -534,11 +534,13 @@ async fn place(runtime: &Runtime, state: &ClusterState) -> Result<(), StoreError
             continue;
         }
         tracing::info!(organization = %org, "organization moves to another node: stopping it here");
+        // Forgotten first: a task its stopping agents drop is handed back, not failed.
+        state.set_fence(org, None);
         if let Err(error) = runtime.stop_organization(org).await {
             tracing::warn!(%error, organization = %org, "organization not stopped; keeping its claim");
+            state.set_fence(org, Some(fence));
             continue;
         }
-        state.set_fence(org, None);
         store.cluster().release(org, &lease, fence).await?;
     }
     Ok(())

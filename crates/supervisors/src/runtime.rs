@@ -107,6 +107,9 @@ pub struct Runtime {
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a node leaving the cluster waits for its running tasks.
+const DRAIN_LIMIT: Duration = Duration::from_secs(20);
+
 async fn call<M, T>(
     actor: &ActorRef<M>,
     build: impl FnOnce(ractor::RpcReplyPort<T>) -> M,
@@ -183,6 +186,7 @@ impl Runtime {
     pub async fn shutdown(&self) {
         self.stop.cancel();
         if let Some(cluster) = self.deps.cluster.get() {
+            self.drain(DRAIN_LIMIT).await;
             crate::placement::leave(self, cluster).await;
         }
         if let Err(error) = self
@@ -196,6 +200,29 @@ impl Runtime {
             tracing::warn!(%error, "the supervision tree did not stop in time");
         }
         self.deps.lifecycle.flush().await;
+    }
+
+    /// Stops claiming and waits, at most `limit`, for the tasks running here to finish,
+    /// so that leaving the cluster spends no task's attempt. What is still running after
+    /// `limit` is handed back when its organization stops (see the dispatcher).
+    async fn drain(&self, limit: Duration) {
+        use std::sync::atomic::Ordering;
+        self.deps.dispatch.draining.store(true, Ordering::Release);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let running = self.deps.dispatch.in_flight.load(Ordering::Acquire);
+            if running == 0 {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(
+                    running,
+                    "tasks still running after the drain: handed back to the queue"
+                );
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The node's gateway: the entry for requests that come from other nodes (`None`

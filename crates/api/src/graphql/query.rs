@@ -39,6 +39,18 @@ fn optional_id<T: std::str::FromStr>(
 
 #[Object]
 impl Query {
+    /// The nodes of the cluster and which organizations each runs (any signed-in
+    /// person; another tenant's organizations are counted, never named).
+    async fn cluster(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::rest::cluster::ClusterView> {
+        let viewer = ctx.data::<super::Viewer>()?;
+        crate::rest::cluster::view(state(ctx)?, viewer.user)
+            .await
+            .map_err(error)
+    }
+
     /// An organization of the caller's (theirs alone when `id` is absent).
     async fn organization(
         &self,

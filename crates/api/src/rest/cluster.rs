@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use axum::Json;
 use axum::extract::State;
-use companyos_store::OrgId;
+use companyos_store::{OrgId, UserId};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,7 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 /// A node's liveness: `live` renews on time, `suspect` still holds its lease but has
 /// missed renewals, `dead` let its lease pass (its organizations move).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum MemberStatus {
     Live,
@@ -32,7 +32,7 @@ pub(crate) enum MemberStatus {
     Dead,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct ClusterMember {
     /// The node's name.
     node: String,
@@ -45,14 +45,13 @@ pub(crate) struct ClusterMember {
     lease_age_ms: i64,
     /// How many organizations it runs.
     organizations: usize,
-    /// Which of the caller's organizations it runs.
-    #[schema(value_type = Vec<String>)]
-    your_organizations: Vec<OrgId>,
+    /// Which of the caller's organizations it runs (their ids).
+    your_organizations: Vec<String>,
     /// This is the node that answered.
     this_node: bool,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct ClusterView {
     /// Whether this node runs in cluster mode (on a single node, `members` is empty).
     enabled: bool,
@@ -64,11 +63,16 @@ async fn cluster(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
 ) -> Result<Json<ClusterView>, ApiError> {
+    Ok(Json(view(&state, user).await?))
+}
+
+/// The cluster as `user` may see it (REST and GraphQL answer the same).
+pub(crate) async fn view(state: &AppState, user: UserId) -> Result<ClusterView, ApiError> {
     let Some(this) = state.runtime.cluster_node() else {
-        return Ok(Json(ClusterView {
+        return Ok(ClusterView {
             enabled: false,
             members: Vec::new(),
-        }));
+        });
     };
     let mine: HashSet<OrgId> = state
         .store
@@ -106,7 +110,11 @@ async fn cluster(
             ClusterMember {
                 this_node: member.node_id == this.node,
                 organizations: held.len(),
-                your_organizations: held.into_iter().filter(|org| mine.contains(org)).collect(),
+                your_organizations: held
+                    .into_iter()
+                    .filter(|org| mine.contains(org))
+                    .map(|org| org.0.to_string())
+                    .collect(),
                 node: member.node_id,
                 address: member.address,
                 status,
@@ -115,8 +123,8 @@ async fn cluster(
             }
         })
         .collect();
-    Ok(Json(ClusterView {
+    Ok(ClusterView {
         enabled: true,
         members,
-    }))
+    })
 }

@@ -13,7 +13,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod analytics;
-mod cluster;
+pub(crate) mod cluster;
 mod design;
 pub(crate) mod development;
 mod integrations;
