@@ -9,25 +9,26 @@
 #   cluster/local.sh status   the members as GET /api/cluster would list them
 #
 # Settings (environment):
-#   DATABASE_URL            the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
-#                           the nodes share the database COMPANYOS_CLUSTER_DATABASE on it
-#   COMPANYOS_CLUSTER_DATABASE   database name (default companyos_local_cluster; created if missing)
-#   COMPANYOS_BIN           the companyos binary (default: the debug build of this checkout)
-#   COMPANYOS_CLUSTER_DIR   where logs, data directories and process ids go
-#                           (default ${TMPDIR:-/tmp}/companyos-local-cluster)
-#   COMPANYOS_CLUSTER_BASE_PORT  the first node's port (default 18080)
-# Every COMPANYOS_* setting is passed on to the nodes.
+#   DATABASE_URL             the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
+#                            the nodes share the database LOCAL_CLUSTER_DATABASE on it
+#   LOCAL_CLUSTER_DATABASE   database name (default companyos_local_cluster; created if missing)
+#   LOCAL_CLUSTER_BIN        the companyos binary (default: the debug build of this checkout,
+#                            under CARGO_TARGET_DIR when it is set)
+#   LOCAL_CLUSTER_DIR        where logs, data directories and process ids go
+#                            (default ${TMPDIR:-/tmp}/companyos-local-cluster)
+#   LOCAL_CLUSTER_BASE_PORT  the first node's port (default 18080)
+# Every COMPANYOS_* setting in the environment is passed on to the nodes.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="${COMPANYOS_CLUSTER_DIR:-${TMPDIR:-/tmp}/companyos-local-cluster}"
+dir="${LOCAL_CLUSTER_DIR:-${TMPDIR:-/tmp}/companyos-local-cluster}"
 server="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-database="${COMPANYOS_CLUSTER_DATABASE:-companyos_local_cluster}"
-base_port="${COMPANYOS_CLUSTER_BASE_PORT:-18080}"
-binary="${COMPANYOS_BIN:-${CARGO_TARGET_DIR:-$here/target}/debug/companyos}"
+database="${LOCAL_CLUSTER_DATABASE:-companyos_local_cluster}"
+base_port="${LOCAL_CLUSTER_BASE_PORT:-18080}"
+binary="${LOCAL_CLUSTER_BIN:-${CARGO_TARGET_DIR:-$here/target}/debug/companyos}"
 
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -42,13 +43,13 @@ database_url() {
 up() {
     local count="$1"
     [[ "$count" =~ ^[1-9][0-9]*$ ]] || { echo "up: N must be a positive whole number" >&2; exit 2; }
-    [[ -x "$binary" ]] || { echo "no companyos binary at $binary: build it (cargo build -p companyos) or set COMPANYOS_BIN" >&2; exit 2; }
+    [[ -x "$binary" ]] || { echo "no companyos binary at $binary: build it (cargo build -p companyos) or set LOCAL_CLUSTER_BIN" >&2; exit 2; }
     if [[ -n "$(ls "$dir"/*.pid 2>/dev/null)" ]]; then
         echo "a local cluster is already up under $dir: run '$0 down' first" >&2
         exit 2
     fi
     mkdir -p "$dir"
-    [[ "$database" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "COMPANYOS_CLUSTER_DATABASE must be lower-case letters, digits and _" >&2; exit 2; }
+    [[ "$database" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "LOCAL_CLUSTER_DATABASE must be lower-case letters, digits and _" >&2; exit 2; }
     if ! psql "$server" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
         psql "$server" -qc "CREATE DATABASE $database" >/dev/null
     fi

@@ -759,3 +759,122 @@ async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
     let Fixture { db, .. } = fixture;
     db.cleanup().await;
 }
+
+/// Runs `cluster/local.sh down` when dropped, so a failed test leaves no node behind.
+struct LocalCluster {
+    environment: Vec<(&'static str, String)>,
+}
+
+impl LocalCluster {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new("bash");
+        command
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/local.sh"))
+            .args(args);
+        for (variable, _) in std::env::vars() {
+            if variable.starts_with("COMPANYOS_") {
+                command.env_remove(variable);
+            }
+        }
+        command.envs(
+            self.environment
+                .iter()
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+        command.output().expect("run local.sh")
+    }
+}
+
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        let _ = self.run(&["down"]);
+    }
+}
+
+#[tokio::test]
+async fn local_sh_starts_a_cluster_and_stops_it() {
+    let db = TestDb::postgres().await;
+    let directory = tempfile::tempdir().expect("tempdir");
+    let database = db.url.rsplit('/').next().expect("a database name");
+    let database = database.split('?').next().unwrap_or(database).to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let cluster = LocalCluster {
+        environment: vec![
+            ("DATABASE_URL", companyos_store::testing::database_url()),
+            ("LOCAL_CLUSTER_DATABASE", database),
+            ("LOCAL_CLUSTER_BIN", BINARY.to_owned()),
+            ("LOCAL_CLUSTER_DIR", directory.path().display().to_string()),
+            ("LOCAL_CLUSTER_BASE_PORT", port.to_string()),
+        ],
+    };
+    let up = cluster.run(&["up", "2"]);
+    let stdout = String::from_utf8_lossy(&up.stdout).into_owned();
+    assert!(
+        up.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let nodes: Vec<(String, String)> = stdout
+        .lines()
+        .map(|line| {
+            let (url, pid) = line.split_once(' ').expect("<base URL> <process id>");
+            (url.to_owned(), pid.to_owned())
+        })
+        .collect();
+    assert_eq!(nodes.len(), 2, "{stdout}");
+    for (index, (url, pid)) in nodes.iter().enumerate() {
+        assert_eq!(*url, format!("http://127.0.0.1:{}", port + index as u16));
+        let (status, _) = request_text(&format!("{url}/readyz"));
+        assert_eq!(status, 200);
+        assert!(
+            Command::new("kill")
+                .args(["-0", pid])
+                .status()
+                .expect("kill -0")
+                .success()
+        );
+    }
+    let store = db.store.clone();
+    let limit = Instant::now() + Duration::from_secs(30);
+    while store
+        .cluster()
+        .members()
+        .await
+        .expect("members")
+        .iter()
+        .filter(|member| member.live)
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < limit, "the two nodes did not both join");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let down = cluster.run(&["down"]);
+    assert!(down.status.success());
+    assert!(String::from_utf8_lossy(&down.stdout).contains("stopped 2 node(s)"));
+    for (_, pid) in &nodes {
+        assert!(
+            !Command::new("kill")
+                .args(["-0", pid])
+                .status()
+                .expect("kill -0")
+                .success(),
+            "{pid} still runs"
+        );
+    }
+    // They left: no live member remains.
+    assert!(
+        store
+            .cluster()
+            .members()
+            .await
+            .expect("members")
+            .iter()
+            .all(|member| !member.live)
+    );
+    drop(cluster);
+    db.cleanup().await;
+}

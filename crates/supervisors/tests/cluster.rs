@@ -160,6 +160,84 @@ async fn a_request_to_any_node_is_carried_out_by_the_organization_s_owner() {
     })
     .await;
 
+    // A webhook delivery accepted by node A is processed by node B's adapter, and
+    // node A's subscriber hears the event it became.
+    let integration = store
+        .integrations()
+        .connect(
+            org,
+            Service::Github,
+            "k:sealed",
+            json!({}),
+            WebhookSetup {
+                token: "token",
+                secret_encrypted: None,
+            },
+        )
+        .await
+        .expect("integration");
+    a.integrations_changed(org)
+        .await
+        .expect("integrations changed through node A");
+    until("node B starts the GitHub adapter", || async {
+        b.tree().await.is_ok_and(|tree| {
+            tree.iter()
+                .any(|actor| actor.path == format!("root/org:{org}/integrations/github"))
+        })
+    })
+    .await;
+    let body = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/github/pull_request/opened.payload.json"),
+    )
+    .expect("fixture");
+    let Recorded::New(delivery) = store
+        .deliveries()
+        .record(
+            org,
+            NewDelivery {
+                integration_id: integration.id,
+                service: Service::Github,
+                delivery_key: "cluster-1".into(),
+                event_type: "pull_request.opened".into(),
+                headers: json!({"x-github-event": "pull_request", "content-type": "application/json"}),
+                body,
+                status: DeliveryStatus::Received,
+                error: None,
+            },
+        )
+        .await
+        .expect("delivery")
+    else {
+        panic!("a new delivery");
+    };
+    a.deliver(org, integration.id, delivery)
+        .await
+        .expect("delivered through node A");
+    let event = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match heard.recv().await {
+                Ok(RuntimeEvent::EventCreated { event }) if event.organization_id == org => {
+                    return event;
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(error) => panic!("subscription ended: {error}"),
+            }
+        }
+    })
+    .await
+    .expect("node A hears the event node B made of the delivery");
+    assert_eq!(event.event_type, "pull_request.opened");
+    assert_eq!(
+        store
+            .deliveries()
+            .get(org, delivery)
+            .await
+            .expect("delivery")
+            .status,
+        DeliveryStatus::Processed
+    );
+
     // Asking an agent needs its actor: node A says where it runs instead.
     match a
         .ask(
