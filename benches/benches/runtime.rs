@@ -36,6 +36,10 @@ enum BareMessage {
     Count(Value, RpcReplyPort<Value>),
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for BareMessage {}
+
 impl Actor for BareCounter {
     type Msg = BareMessage;
     type State = ();

@@ -243,6 +243,28 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "cluster.peer_port",
+        env: "COMPANYOS_CLUSTER_PEER_PORT",
+        default: "0",
+        help: "the port of the node server that carries requests for an organization's agents between nodes (on the advertised host); 0: any free port",
+        get: |config| config.cluster.peer_port.to_string(),
+        set: |config, value| {
+            config.cluster.peer_port = parse(value, "a port number from 0 to 65535")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.cookie",
+        env: "COMPANYOS_CLUSTER_COOKIE",
+        default: "",
+        help: "the secret node sessions authenticate with, the same on every node; empty: derived from auth.jwt_secret",
+        get: |config| config.cluster.cookie.clone(),
+        set: |config, value| {
+            config.cluster.cookie = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
         key: "queue.lease_secs",
         env: "COMPANYOS_QUEUE_LEASE_SECS",
         default: "30",
@@ -815,7 +837,7 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClusterConfig {
     pub enabled: bool,
@@ -823,6 +845,22 @@ pub struct ClusterConfig {
     pub advertise_url: String,
     pub lease_ttl_ms: u64,
     pub renew_interval_ms: u64,
+    pub peer_port: u16,
+    pub cookie: String,
+}
+
+impl fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("enabled", &self.enabled)
+            .field("node", &self.node)
+            .field("advertise_url", &self.advertise_url)
+            .field("lease_ttl_ms", &self.lease_ttl_ms)
+            .field("renew_interval_ms", &self.renew_interval_ms)
+            .field("peer_port", &self.peer_port)
+            .field("cookie", &redact_value("cluster.cookie", &self.cookie))
+            .finish()
+    }
 }
 
 impl Default for ClusterConfig {
@@ -990,6 +1028,8 @@ impl Default for Config {
                 advertise_url: String::new(),
                 lease_ttl_ms: 0,
                 renew_interval_ms: 0,
+                peer_port: 0,
+                cookie: String::new(),
             },
             public_url: String::new(),
             webhooks: WebhooksConfig {
@@ -1334,6 +1374,7 @@ pub fn redact_value(key: &str, value: &str) -> String {
         | "auth.github_client_secret"
         | "llm.api_key"
         | "metrics.token"
+        | "cluster.cookie"
             if !value.is_empty() =>
         {
             "***".into()

@@ -10,7 +10,8 @@ use companyos_store::{
     ConnectOptions, DbTaskQueue, RetryPolicy, Service, Store, StoreError, TaskQueue, redact_url,
 };
 use companyos_supervisors::{
-    AdapterConfig, ClusterSettings, DispatcherConfig, Placement, Runtime, RuntimeConfig,
+    AdapterConfig, ClusterSettings, DispatcherConfig, PeerSettings, Placement, Runtime,
+    RuntimeConfig,
 };
 
 use crate::config::{Config, ConfigError};
@@ -224,11 +225,54 @@ fn placement(
     } else {
         cluster.advertise_url.clone()
     };
+    let host = address
+        .split_once("://")
+        .map_or(address.as_str(), |(_, rest)| rest)
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    // `[::1]:8080` → `::1`, `host:8080` → `host`.
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+    .trim_start_matches('[')
+    .trim_end_matches(']')
+    .to_owned();
+    let port = if cluster.peer_port == 0 {
+        // Any free port: found by binding it, then handed to the node server.
+        std::net::TcpListener::bind((address_ip(config), 0))
+            .and_then(|listener| listener.local_addr())
+            .map(|bound| bound.port())
+            .map_err(|error| {
+                Fatal(format!(
+                    "cannot find a free port for the node server (set cluster.peer_port): {error}"
+                ))
+            })?
+    } else {
+        cluster.peer_port
+    };
+    let cookie = if cluster.cookie.is_empty() {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(format!(
+            "companyos cluster cookie\n{}",
+            config.auth.jwt_secret
+        ));
+        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    } else {
+        cluster.cookie.clone()
+    };
     let mut settings = ClusterSettings::new(node, address);
     settings.lease_ttl = Duration::from_millis(cluster.lease_ttl_ms);
     settings.renew_every = Duration::from_millis(cluster.renew_interval_ms);
+    settings.peers = Some(PeerSettings { port, host, cookie });
     tracing::info!(node = %settings.node, address = %settings.address, "cluster mode: organizations are placed among the live nodes");
     Ok(Placement::Cluster(settings))
+}
+
+/// The address the node listens on, for finding a free port on the same interface.
+fn address_ip(config: &Config) -> std::net::IpAddr {
+    config.listen.ip()
 }
 
 /// The language model agents may use, from the `llm.*` settings: none when no provider

@@ -414,6 +414,36 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
     let placed = holders(&store).await;
     assert_eq!(placed.len(), 6, "{placed:?}");
     eprintln!("placement: {placed:?}");
+    // Every node shows each organization's subtree, wherever it runs: a node that
+    // does not run it asks the one that does, through the node servers' sessions.
+    for node in &nodes {
+        for (org, owner) in &placed {
+            let prefix = format!("root/org:{}", org.0);
+            wait_until(
+                "the organization's subtree seen from every node",
+                Duration::from_secs(30),
+                || {
+                    let Ok((200, tree)) = request(
+                        "GET",
+                        &format!("{}/api/supervision/tree", node.base_url),
+                        Some(&token),
+                        Some(*org),
+                        None,
+                    ) else {
+                        return false;
+                    };
+                    tree["nodes"].as_array().is_some_and(|nodes| {
+                        nodes.iter().any(|actor| {
+                            actor["path"].as_str().is_some_and(|path| {
+                                path.starts_with(&prefix) && path.contains("agent:")
+                            })
+                        })
+                    })
+                },
+            );
+            let _ = owner;
+        }
+    }
 
     let mut submitter = Submitter {
         token: token.clone(),

@@ -6,6 +6,8 @@ CREATE TABLE cluster_members (
     node_id TEXT PRIMARY KEY,
     epoch BIGINT NOT NULL,
     address TEXT NOT NULL,
+    -- host:port of its ractor_cluster node server (empty: it takes no peer sessions).
+    peer_address TEXT NOT NULL,
     joined_at TIMESTAMPTZ NOT NULL,
     renewed_at TIMESTAMPTZ NOT NULL,
     lease_until TIMESTAMPTZ NOT NULL

@@ -4,6 +4,8 @@ CREATE TABLE cluster_members (
     node_id TEXT PRIMARY KEY,
     epoch INTEGER NOT NULL,
     address TEXT NOT NULL,
+    -- host:port of its ractor_cluster node server (empty: it takes no peer sessions).
+    peer_address TEXT NOT NULL,
     joined_at TEXT NOT NULL,
     renewed_at TEXT NOT NULL,
     lease_until TEXT NOT NULL

@@ -131,6 +131,10 @@ pub enum AgentMessage {
     Snapshot(RpcReplyPort<AgentSnapshot>),
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for AgentMessage {}
+
 impl AgentState {
     fn context(&self, cancel: CancellationToken) -> TaskContext {
         TaskContext {

@@ -432,6 +432,35 @@ impl From<RuntimeError> for ApiError {
                 )
                 .retry_after(1)
             }
+            RuntimeError::Remote { node, error } => match error {
+                companyos_supervisors::RemoteError::Timeout { timeout_ms, .. } => ApiError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "Agent timed out",
+                    format!("the agent did not answer within {timeout_ms} ms (on node {node})"),
+                ),
+                companyos_supervisors::RemoteError::AgentNotRunning { agent } => {
+                    ApiError::conflict(format!("agent {agent} is not running (on node {node})"))
+                }
+                companyos_supervisors::RemoteError::Refused { reason, .. } => {
+                    ApiError::conflict(reason)
+                }
+                companyos_supervisors::RemoteError::NotHosted { organization } => {
+                    RuntimeError::HostedElsewhere {
+                        organization,
+                        node: None,
+                    }
+                    .into()
+                }
+                companyos_supervisors::RemoteError::Node { message } => {
+                    tracing::warn!(%node, %message, "a peer could not serve a request");
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Runtime unavailable",
+                        "the node that runs the organization could not serve the request; try again in a moment",
+                    )
+                    .retry_after(1)
+                }
+            },
             error @ RuntimeError::HostedElsewhere { .. } => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Organization runs elsewhere",

@@ -34,6 +34,8 @@ pub struct ClusterMember {
     pub epoch: i64,
     /// Where the node's HTTP edge is reached by its peers.
     pub address: String,
+    /// `host:port` of its node server for actor traffic between nodes (empty: none).
+    pub peer_address: String,
     pub joined_at: DateTime<Utc>,
     pub renewed_at: DateTime<Utc>,
     pub lease_until: DateTime<Utc>,
@@ -80,18 +82,20 @@ impl Cluster<'_> {
         }
     }
 
-    /// Joins (or rejoins) as `node`, reachable at `address`, with a lease of `ttl`:
-    /// a new epoch each time.
+    /// Joins (or rejoins) as `node`, its HTTP edge at `address` and its node server at
+    /// `peer_address`, with a lease of `ttl`: a new epoch each time.
     pub async fn join(
         &self,
         node: &str,
         address: &str,
+        peer_address: &str,
         ttl: Duration,
     ) -> Result<NodeLease, StoreError> {
         let epoch: i64 = sqlx::query_scalar(
-            "INSERT INTO cluster_members AS m (node_id, epoch, address, joined_at, renewed_at, lease_until)
-             VALUES ($1, 1, $2, clock_timestamp(), clock_timestamp(), clock_timestamp() + make_interval(secs => $3))
+            "INSERT INTO cluster_members AS m (node_id, epoch, address, peer_address, joined_at, renewed_at, lease_until)
+             VALUES ($1, 1, $2, $4, clock_timestamp(), clock_timestamp(), clock_timestamp() + make_interval(secs => $3))
              ON CONFLICT (node_id) DO UPDATE SET epoch = m.epoch + 1, address = EXCLUDED.address,
+                 peer_address = EXCLUDED.peer_address,
                  joined_at = EXCLUDED.joined_at, renewed_at = EXCLUDED.renewed_at,
                  lease_until = EXCLUDED.lease_until
              RETURNING epoch",
@@ -99,6 +103,7 @@ impl Cluster<'_> {
         .bind(node)
         .bind(address)
         .bind(seconds(ttl))
+        .bind(peer_address)
         .fetch_one(self.pool()?)
         .await?;
         Ok(NodeLease {
@@ -153,7 +158,7 @@ impl Cluster<'_> {
     /// Every node that ever joined, live ones first, by name.
     pub async fn members(&self) -> Result<Vec<ClusterMember>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT node_id, epoch, address, joined_at, renewed_at, lease_until,
+            "SELECT node_id, epoch, address, peer_address, joined_at, renewed_at, lease_until,
                     lease_until > clock_timestamp() AS live,
                     (EXTRACT(EPOCH FROM clock_timestamp() - renewed_at) * 1000)::BIGINT AS lease_age_ms
              FROM cluster_members

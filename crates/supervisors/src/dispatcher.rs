@@ -89,6 +89,10 @@ pub(crate) enum DispatcherMessage {
     Tick,
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for DispatcherMessage {}
+
 pub(crate) struct DispatcherActorState {
     deps: Arc<Deps>,
     last_reclaim: Option<Instant>,

@@ -47,6 +47,9 @@ pub enum RuntimeError {
         organization: OrgId,
         node: Option<String>,
     },
+    /// The organization's owner, asked through its peer gateway, answered with an error.
+    #[error("on node {node}: {error}")]
+    Remote { node: String, error: RemoteError },
     #[error("the supervision tree could not serve the request: {0}")]
     Tree(#[from] TreeError),
     #[error(transparent)]

@@ -57,6 +57,10 @@ pub enum GatewayMessage {
     },
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for GatewayMessage {}
+
 impl Actor for Gateway {
     type Msg = GatewayMessage;
     type State = Arc<Deps>;

@@ -65,6 +65,10 @@ pub enum KindMessage {
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for KindMessage {}
+
 /// The path segment of a kind's subtree: `executors`, `watchers`, ….
 pub(crate) fn subtree_name(kind: AgentKind) -> String {
     format!("{}s", kind.as_str())

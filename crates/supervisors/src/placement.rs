@@ -48,6 +48,9 @@ pub struct ClusterSettings {
     pub lease_ttl: Duration,
     /// How often the lease is renewed and placement computed.
     pub renew_every: Duration,
+    /// The node server for actor traffic between nodes (`None`: none; a request for
+    /// another node's agents then answers where they run instead).
+    pub peers: Option<crate::remote::PeerSettings>,
 }
 
 impl ClusterSettings {
@@ -57,6 +60,7 @@ impl ClusterSettings {
             address: address.into(),
             lease_ttl: Duration::from_secs(3),
             renew_every: Duration::from_secs(1),
+            peers: None,
         }
     }
 }
@@ -89,6 +93,8 @@ pub(crate) struct ClusterState {
     fences: RwLock<HashMap<OrgId, i64>>,
     /// Where nudges go out (a batching sender task).
     outbox: mpsc::UnboundedSender<Nudge>,
+    /// The node server and its sessions (when `settings.peers` is set).
+    pub peers: Option<Arc<crate::remote::Peers>>,
 }
 
 impl ClusterState {
@@ -201,6 +207,7 @@ impl Nudge {
 pub(crate) fn start(
     runtime: Runtime,
     settings: ClusterSettings,
+    peers: Option<Arc<crate::remote::Peers>>,
     stop: CancellationToken,
 ) -> Arc<ClusterState> {
     let (outbox, outgoing) = mpsc::unbounded_channel();
@@ -209,6 +216,7 @@ pub(crate) fn start(
         lease: RwLock::new(None),
         fences: RwLock::new(HashMap::new()),
         outbox,
+        peers,
     });
     let relay_state = state.clone();
     let relayed = runtime
@@ -399,7 +407,16 @@ async fn membership(runtime: Runtime, state: Arc<ClusterState>, stop: Cancellati
             match runtime
                 .store()
                 .cluster()
-                .join(&settings.node, &settings.address, settings.lease_ttl)
+                .join(
+                    &settings.node,
+                    &settings.address,
+                    &settings
+                        .peers
+                        .as_ref()
+                        .map(|peers| format!("{}:{}", peers.host, peers.port))
+                        .unwrap_or_default(),
+                    settings.lease_ttl,
+                )
                 .await
             {
                 Ok(lease) => {
@@ -468,6 +485,9 @@ pub(crate) async fn leave(runtime: &Runtime, state: &ClusterState) {
         }
     }
     state.set_lease(None);
+    if let Some(peers) = &state.peers {
+        peers.stop();
+    }
 }
 
 /// The membership is lost: stop every hosted organization, forget every claim (they
@@ -496,6 +516,9 @@ async fn place(runtime: &Runtime, state: &ClusterState) -> Result<(), StoreError
     };
     let store = runtime.store();
     let members = store.cluster().members().await?;
+    if let Some(peers) = &state.peers {
+        peers.reconcile(&members).await;
+    }
     let live: Vec<&str> = members
         .iter()
         .filter(|member| member.live)

@@ -96,6 +96,10 @@ pub enum RouterMessage {
     Sweep,
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for RouterMessage {}
+
 impl Actor for EventRouter {
     type Msg = RouterMessage;
     type State = RouterState;

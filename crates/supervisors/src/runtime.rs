@@ -163,9 +163,23 @@ impl Runtime {
             Placement::AllOrganizations => store.organizations().list_all().await?,
             Placement::Explicit => Vec::new(),
             Placement::Cluster(settings) => {
+                let peers = match &settings.peers {
+                    Some(peers) => Some(
+                        crate::remote::start(runtime.clone(), &settings.node, peers)
+                            .await
+                            .map_err(|source| {
+                                RuntimeError::Start(crate::error::StartError::Spawn {
+                                    child: "the node server".into(),
+                                    source,
+                                })
+                            })?,
+                    ),
+                    None => None,
+                };
                 let state = crate::placement::start(
                     runtime.clone(),
                     settings.clone(),
+                    peers,
                     runtime.stop.clone(),
                 );
                 if runtime.deps.cluster.set(state).is_err() {
@@ -658,7 +672,19 @@ impl Runtime {
         timeout: Duration,
     ) -> Result<Value, RuntimeError> {
         if self.elsewhere(org) {
-            return Err(self.hosted_elsewhere(org).await);
+            // Through the owner's peer gateway, when there are peer sessions.
+            let elsewhere = self.hosted_elsewhere(org).await;
+            if let (
+                RuntimeError::HostedElsewhere {
+                    node: Some(node), ..
+                },
+                Some(cluster),
+            ) = (&elsewhere, self.deps.cluster.get())
+                && cluster.peers.is_some()
+            {
+                return crate::remote::ask(node, org, agent, question, timeout).await;
+            }
+            return Err(elsewhere);
         }
         gateway::ask(&self.deps, org, agent, question, timeout).await
     }
@@ -756,6 +782,32 @@ impl Runtime {
     /// restart count.
     pub async fn tree(&self) -> Result<Vec<ActorInfo>, RuntimeError> {
         call(&self.root, RootMessage::Describe).await
+    }
+
+    /// [`Runtime::tree`] with `org`'s subtree wherever it runs: in cluster mode, from
+    /// the node that runs it when that is not this one (the root and system actors are
+    /// this node's). Without a session to that node, its subtree is left out and the
+    /// reason logged.
+    pub async fn tree_for(&self, org: OrgId) -> Result<Vec<ActorInfo>, RuntimeError> {
+        let mut tree = self.tree().await?;
+        if self.elsewhere(org)
+            && let RuntimeError::HostedElsewhere {
+                node: Some(node), ..
+            } = self.hosted_elsewhere(org).await
+            && self
+                .deps
+                .cluster
+                .get()
+                .is_some_and(|cluster| cluster.peers.is_some())
+        {
+            match crate::remote::tree(&node, org).await {
+                Ok(subtree) => tree.extend(subtree),
+                Err(error) => {
+                    tracing::warn!(%error, organization = %org, "the organization's subtree could not be read from its node")
+                }
+            }
+        }
+        Ok(tree)
     }
 
     /// Creates a cron-style schedule (five fields, UTC) that enqueues its task for the

@@ -71,6 +71,10 @@ pub(crate) enum SchedulerMessage {
     Tick,
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for SchedulerMessage {}
+
 pub(crate) struct SchedulerState {
     deps: Arc<Deps>,
     last_sample: Option<Instant>,

@@ -61,6 +61,10 @@ pub enum SystemMessage {
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for SystemMessage {}
+
 async fn spawn(
     which: SystemActor,
     deps: &Arc<Deps>,

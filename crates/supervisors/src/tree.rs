@@ -165,8 +165,9 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// One actor of the live tree, as operators see it.
-#[derive(Clone, Debug, PartialEq)]
+/// One actor of the live tree, as operators see it (it crosses between nodes as JSON:
+/// a node shows an organization's subtree that runs on another).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActorInfo {
     /// `root`, `root/system/dispatcher`, `root/org:<id>/executors/agent:<id>`, ….
     pub path: String,
@@ -225,6 +226,10 @@ pub enum OrgMessage {
     /// The organization's part of the live tree.
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
+
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for OrgMessage {}
 
 impl OrgState {
     /// The organization's agents that are not disabled, by kind. An agent whose type is
@@ -490,6 +495,10 @@ pub enum RootMessage {
     /// The whole tree below the root.
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
+
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for RootMessage {}
 
 impl RootState {
     async fn start_system(&mut self, myself: &ActorRef<RootMessage>) -> Result<(), StartError> {

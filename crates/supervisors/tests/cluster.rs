@@ -297,7 +297,7 @@ async fn writes_with_a_claim_the_node_no_longer_holds_are_refused() {
     let cluster = store.cluster();
     let ttl = Duration::from_millis(400);
     let old = cluster
-        .join("node-old", "http://old.invalid", ttl)
+        .join("node-old", "http://old.invalid", "", ttl)
         .await
         .expect("join");
     let fence = cluster
@@ -309,7 +309,12 @@ async fn writes_with_a_claim_the_node_no_longer_holds_are_refused() {
     // Claiming again in the same run keeps the fence; another live node cannot claim.
     assert_eq!(cluster.claim(org, &old).await.expect("reclaim"), Some(1));
     let new = cluster
-        .join("node-new", "http://new.invalid", Duration::from_secs(30))
+        .join(
+            "node-new",
+            "http://new.invalid",
+            "",
+            Duration::from_secs(30),
+        )
         .await
         .expect("join");
     assert_eq!(
@@ -382,6 +387,7 @@ async fn writes_with_a_claim_the_node_no_longer_holds_are_refused() {
         .join(
             "node-third",
             "http://third.invalid",
+            "",
             Duration::from_secs(30),
         )
         .await
@@ -412,7 +418,7 @@ async fn cluster_mode_needs_postgresql() {
     match db
         .store
         .cluster()
-        .join("node", "http://node.invalid", Duration::from_secs(1))
+        .join("node", "http://node.invalid", "", Duration::from_secs(1))
         .await
     {
         Err(StoreError::Config(reason)) => assert!(reason.contains("PostgreSQL"), "{reason}"),

@@ -144,7 +144,7 @@ async fn tree(
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let org = access.organization;
-    let actors: Vec<ActorInfo> = state.runtime.tree().await?;
+    let actors: Vec<ActorInfo> = state.runtime.tree_for(org).await?;
     let agents: HashMap<AgentId, (String, String)> = state
         .store
         .agents()

@@ -88,6 +88,10 @@ pub enum AdapterMessage {
     SyncDue,
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for AdapterMessage {}
+
 impl Actor for Adapter {
     type Msg = AdapterMessage;
     type State = AdapterState;

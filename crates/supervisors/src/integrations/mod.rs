@@ -63,6 +63,10 @@ pub enum IntegrationsMessage {
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
 
+// Local only: no cross-node serialization (the cluster feature removes ractor's
+// blanket impl).
+impl ractor::Message for IntegrationsMessage {}
+
 impl IntegrationsState {
     /// The running adapter of `service` (started first if the table says it should
     /// run), or the failure to give the caller: retryable while it restarts, permanent
