@@ -763,6 +763,8 @@ await step('the supervision tree shows the organization and its agents from /api
   for (const name of [...names, owner.organization]) await page.locator('.react-flow__node', { hasText: name }).first().waitFor();
   await page.locator('.react-flow__node', { hasText: 'e2e-counter' }).first().click();
   await page.getByTestId('tree-details').getByText('text_stats').waitFor();
+  // A single node says so above the tree.
+  await page.getByTestId('cluster-panel').getByText('Single node: every organization runs on this node.').waitFor();
   await page.screenshot({ path: join(SHOTS, 'agents-tree.png') });
   const agents = tree.nodes.filter((item) => item.role === 'agent').map((item) => item.agent_name);
   return `${tree.nodes.length} nodes, agents: ${agents.join(', ')}`;

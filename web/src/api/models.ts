@@ -106,6 +106,8 @@ export type Dashboard = Schemas['Dashboard'];
 /** Where a node of the supervision tree sits (root, system, organization, kind, agent…). */
 export type TreeRole = Schemas['Role'];
 export type TreeNode = Schemas['TreeNode'];
+export type ClusterView = Schemas['ClusterView'];
+export type ClusterMember = Schemas['ClusterMember'];
 export type RestartPolicy = Schemas['Policy'];
 export type SupervisionTree = Schemas['Tree'];
 

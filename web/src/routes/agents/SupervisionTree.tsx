@@ -14,6 +14,7 @@ import type { TreeNode, TreeRole } from '../../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, StatusBadge, cx } from '../../components/ui';
 import { displayName, layoutTree, NODE_WIDTH, visibleTree } from './treeLayout';
 import { useUi } from '../../stores/ui';
+import { ClusterPanel } from './ClusterPanel';
 
 type TreeNodeData = { node: TreeNode; selected: boolean; label: string; folded: number };
 
@@ -179,74 +180,77 @@ export function SupervisionTree() {
   };
 
   return (
-    <Card
-      title={
-        <div className="flex items-center gap-3 text-[13px]">
-          <h2 className="font-semibold">Supervision tree</h2>
-          <span className="text-muted">{counts.agents} agents · {counts.errors} in error · {counts.restarts} restarts</span>
-        </div>
-      }
-      actions={
-        all.some((node) => node.role === 'system_actor') && (
-          <label className="flex items-center gap-1.5 text-[12px] text-muted">
-            <input type="checkbox" className="size-3.5" checked={showSystem} onChange={(event) => setShowSystem(event.target.checked)} />
-            Show system actors{hidden > 0 ? ` (${hidden})` : ''}
-          </label>
-        )
-      }
-      bodyClassName="p-0"
-    >
-      {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
-      {tree.error && (
-        <div className="space-y-2 p-4" data-testid="tree-error">
-          <ErrorNotice error={tree.error} what="The supervision tree" />
-          <p className="text-[12px] text-muted">
-            The agents themselves are listed under <Link className="underline" to="/agents/list">Agents</Link>; the tree is read again every 15 seconds.
-          </p>
-        </div>
-      )}
-      {tree.data && nodes.length === 0 && (
-        <div className="p-4">
-          <EmptyState title="The tree is empty">The node answered no supervisors: is its runtime starting?</EmptyState>
-        </div>
-      )}
-      {nodes.length > 0 && (
-        <div className="relative" data-testid="supervision-tree">
-          <div className="h-[460px] md:h-[600px]">
-          <ReactFlow
-            key={shape}
-            nodes={flowNodes}
-            edges={flowEdges}
-            nodeTypes={nodeTypes}
-            fitView
-            // Fitted, the labels stay readable (12 px at 0.75 is 9 px): a tree wider than the
-            // screen is shown from its middle and panned, rather than shrunk to specks.
-            fitViewOptions={{ padding: 0.08, maxZoom: 1, minZoom: FIT_MIN_ZOOM }}
-            minZoom={0.2}
-            nodesConnectable={false}
-            colorMode={dark ? 'dark' : 'light'}
-            onNodeClick={(_, node) => setSelected(node.id)}
-            onPaneClick={() => setSelected(null)}
-            proOptions={{ hideAttribution: true }}
-          >
-            <Background gap={20} size={1} />
-            <Controls showInteractive={false} />
-          </ReactFlow>
+    <div className="space-y-3">
+      <ClusterPanel />
+      <Card
+        title={
+          <div className="flex items-center gap-3 text-[13px]">
+            <h2 className="font-semibold">Supervision tree</h2>
+            <span className="text-muted">{counts.agents} agents · {counts.errors} in error · {counts.restarts} restarts</span>
           </div>
-          <aside className="relative m-3 rounded-lg border border-line bg-panel p-3 shadow-lg md:absolute md:top-3 md:right-3 md:z-10 md:m-0 md:w-72" aria-label="Details">
-            {chosen ? (
-              <>
-                <button type="button" className="absolute top-2 right-2 rounded p-1 text-muted hover:bg-panel-2" aria-label="Close the details" onClick={() => setSelected(null)}>
-                  <X className="size-3.5" aria-hidden />
-                </button>
-                <Details node={chosen} parent={all.find((node) => node.path === chosen.parent)} label={nameOf(chosen)} />
-              </>
-            ) : (
-              <p className="text-[12px] text-muted">Select a node to see its state, its supervisor's policy and its last error.</p>
-            )}
-          </aside>
-        </div>
-      )}
-    </Card>
+        }
+        actions={
+          all.some((node) => node.role === 'system_actor') && (
+            <label className="flex items-center gap-1.5 text-[12px] text-muted">
+              <input type="checkbox" className="size-3.5" checked={showSystem} onChange={(event) => setShowSystem(event.target.checked)} />
+              Show system actors{hidden > 0 ? ` (${hidden})` : ''}
+            </label>
+          )
+        }
+        bodyClassName="p-0"
+      >
+        {tree.isLoading && <div className="p-4"><LoadingBlock rows={5} /></div>}
+        {tree.error && (
+          <div className="space-y-2 p-4" data-testid="tree-error">
+            <ErrorNotice error={tree.error} what="The supervision tree" />
+            <p className="text-[12px] text-muted">
+              The agents themselves are listed under <Link className="underline" to="/agents/list">Agents</Link>; the tree is read again every 15 seconds.
+            </p>
+          </div>
+        )}
+        {tree.data && nodes.length === 0 && (
+          <div className="p-4">
+            <EmptyState title="The tree is empty">The node answered no supervisors: is its runtime starting?</EmptyState>
+          </div>
+        )}
+        {nodes.length > 0 && (
+          <div className="relative" data-testid="supervision-tree">
+            <div className="h-[460px] md:h-[600px]">
+            <ReactFlow
+              key={shape}
+              nodes={flowNodes}
+              edges={flowEdges}
+              nodeTypes={nodeTypes}
+              fitView
+              // Fitted, the labels stay readable (12 px at 0.75 is 9 px): a tree wider than the
+              // screen is shown from its middle and panned, rather than shrunk to specks.
+              fitViewOptions={{ padding: 0.08, maxZoom: 1, minZoom: FIT_MIN_ZOOM }}
+              minZoom={0.2}
+              nodesConnectable={false}
+              colorMode={dark ? 'dark' : 'light'}
+              onNodeClick={(_, node) => setSelected(node.id)}
+              onPaneClick={() => setSelected(null)}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} size={1} />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+            </div>
+            <aside className="relative m-3 rounded-lg border border-line bg-panel p-3 shadow-lg md:absolute md:top-3 md:right-3 md:z-10 md:m-0 md:w-72" aria-label="Details">
+              {chosen ? (
+                <>
+                  <button type="button" className="absolute top-2 right-2 rounded p-1 text-muted hover:bg-panel-2" aria-label="Close the details" onClick={() => setSelected(null)}>
+                    <X className="size-3.5" aria-hidden />
+                  </button>
+                  <Details node={chosen} parent={all.find((node) => node.path === chosen.parent)} label={nameOf(chosen)} />
+                </>
+              ) : (
+                <p className="text-[12px] text-muted">Select a node to see its state, its supervisor's policy and its last error.</p>
+              )}
+            </aside>
+          </div>
+        )}
+      </Card>
+    </div>
   );
 }
