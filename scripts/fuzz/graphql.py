@@ -62,6 +62,9 @@ from seed import Api, Failed
 # `request_publish` (crates/api/src/rest/social.rs). A role may use a field when the
 # matrix allows it every permission listed.
 REQUIRES = {
+    # Any signed-in person: the cluster's nodes (another tenant's organizations are
+    # counted, never named).
+    "Query.cluster": (),
     "Query.organization": ("view_dashboard",),
     "Query.invitations": ("view_dashboard", "manage_members"),
     "Query.agents": ("view_dashboard",),

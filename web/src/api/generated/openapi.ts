@@ -4194,7 +4194,7 @@ export interface components {
             lease_age_ms: number;
             /** @description How many organizations it runs. */
             organizations: number;
-            /** @description Which of the caller's organizations it runs. */
+            /** @description Which of the caller's organizations it runs (their ids). */
             your_organizations: string[];
             /** @description This is the node that answered. */
             this_node: boolean;

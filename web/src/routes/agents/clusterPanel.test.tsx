@@ -1,7 +1,42 @@
-import { describe, expect, it } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
-import { ClusterSummary, leaseAge, runningNode } from './ClusterPanel';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, render, screen, within } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { ClusterPanel, ClusterSummary, leaseAge, runningNode } from './ClusterPanel';
 import type { ClusterView } from '../../api/models';
+
+const answer = vi.hoisted(() => ({ current: null as unknown, fail: false, paths: [] as string[] }));
+
+vi.mock('../../api/hooks', () => ({
+  useOrganization: () => ({ organization: { id: 'org-1', name: 'Acme' } }),
+}));
+vi.mock('../../api/rest', () => ({
+  api: {
+    GET: async (path: string) => {
+      answer.paths.push(path);
+      return { data: answer.current, response: new Response(null, { status: 200 }) };
+    },
+  },
+  call: async (request: Promise<{ data: unknown }>) => {
+    const { data } = await request;
+    if (answer.fail) throw new Error('the cluster could not be read');
+    return data;
+  },
+}));
+
+afterEach(() => {
+  cleanup();
+  answer.fail = false;
+  answer.paths = [];
+});
+
+function renderPanel() {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={client}>
+      <ClusterPanel />
+    </QueryClientProvider>,
+  );
+}
 
 const cluster: ClusterView = {
   enabled: true,
@@ -38,5 +73,23 @@ describe('cluster panel', () => {
     expect(runningNode(cluster, 'org-1')?.node).toBe('node-b');
     expect(runningNode(cluster, 'org-9')).toBeNull();
     expect(runningNode(cluster, null)).toBeNull();
+  });
+
+  it('reads GET /api/cluster and compares the organization shown with each node', async () => {
+    answer.current = cluster;
+    renderPanel();
+    const panel = await screen.findByTestId('cluster-panel');
+    expect(await within(panel).findByText(/This organization runs on/)).toHaveTextContent('This organization runs on node-b.');
+    expect(within(panel).getAllByTestId('cluster-member')).toHaveLength(3);
+    expect(within(panel).getAllByRole('columnheader').map((header) => header.textContent)).toEqual(['Node', 'Status', 'Run', 'Lease age', 'Organizations']);
+    expect(answer.paths).toContain('/api/cluster');
+  });
+
+  it('shows a failed read the way the console does', async () => {
+    answer.fail = true;
+    renderPanel();
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('the cluster could not be read');
+    expect(screen.getByTestId('cluster-panel')).toContainElement(alert);
   });
 });
