@@ -226,6 +226,25 @@ async fn holders(store: &Store) -> BTreeMap<OrgId, String> {
         .collect()
 }
 
+/// Polls who holds each organization (every 50 ms, at most `limit`) until `placed`
+/// holds; fails naming `what` and the last placement seen.
+async fn until_placed(
+    store: &Store,
+    what: &str,
+    limit: Duration,
+    placed: impl Fn(&BTreeMap<OrgId, String>) -> bool,
+) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let now = holders(store).await;
+        if placed(&now) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: {now:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 struct Submitter {
     token: String,
     agents: Vec<(OrgId, companyos_store::AgentId)>,
@@ -532,23 +551,18 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
         },
     );
     let detected = killed_at.elapsed();
-    let rehomed;
-    let limit = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = holders(&store).await;
-        if moved
-            .iter()
-            .all(|org| now.get(org).is_some_and(|node| *node != victim_name))
-        {
-            rehomed = killed_at.elapsed();
-            break;
-        }
-        assert!(
-            Instant::now() < limit,
-            "organizations not re-homed: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_placed(
+        &store,
+        "organizations not re-homed",
+        Duration::from_secs(30),
+        |now| {
+            moved
+                .iter()
+                .all(|org| now.get(org).is_some_and(|node| *node != victim_name))
+        },
+    )
+    .await;
+    let rehomed = killed_at.elapsed();
     eprintln!(
         "kill -9 {victim_name}: seen dead after {:?}, its {} organizations running elsewhere after {:?}",
         detected,
@@ -572,20 +586,14 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
         .epoch;
     paused.signal("-STOP");
     let stopped_at = Instant::now();
-    let taken_over;
-    let limit = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = holders(&store).await;
-        if now.len() == 6 && now.values().all(|node| *node == nodes[1].name) {
-            taken_over = stopped_at.elapsed();
-            break;
-        }
-        assert!(
-            Instant::now() < limit,
-            "the paused node's organizations were not taken over: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_placed(
+        &store,
+        "the paused node's organizations were not taken over",
+        Duration::from_secs(30),
+        |now| now.len() == 6 && now.values().all(|node| *node == nodes[1].name),
+    )
+    .await;
+    let taken_over = stopped_at.elapsed();
     eprintln!(
         "SIGSTOP {}: all organizations on {} after {:?}",
         paused.name, nodes[1].name, taken_over
@@ -716,15 +724,13 @@ async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
     use std::sync::{Arc, Mutex};
     let (fixture, mut nodes) = fixture().await;
     let store = fixture.store.clone();
-    let all_held = || async {
-        let held = holders(&store).await;
-        held.len() == 6
-    };
-    let limit = Instant::now() + Duration::from_secs(60);
-    while !all_held().await {
-        assert!(Instant::now() < limit, "organizations not placed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_placed(
+        &store,
+        "organizations not placed",
+        Duration::from_secs(60),
+        |held| held.len() == 6,
+    )
+    .await;
     // Requests go to the nodes in rotation, as a load balancer sends them: a node is
     // taken out before it is stopped and put back once it is ready.
     let rotation: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(
@@ -787,22 +793,18 @@ async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
         // Back to where rendezvous hashing over the three puts each organization (the
         // restarted node may own none of six: a third each is only the average).
         let names: Vec<String> = nodes.iter().map(|node| node.name.clone()).collect();
-        let limit = Instant::now() + Duration::from_secs(60);
-        loop {
-            let held = holders(&store).await;
-            let placed = fixture.orgs.iter().all(|org| {
-                held.get(org).map(String::as_str)
-                    == companyos_supervisors::owner(*org, names.iter().map(String::as_str))
-            });
-            if placed {
-                break;
-            }
-            assert!(
-                Instant::now() < limit,
-                "placement did not settle after {name} restarted: {held:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until_placed(
+            &store,
+            &format!("placement did not settle after {name} restarted"),
+            Duration::from_secs(60),
+            |held| {
+                fixture.orgs.iter().all(|org| {
+                    held.get(org).map(String::as_str)
+                        == companyos_supervisors::owner(*org, names.iter().map(String::as_str))
+                })
+            },
+        )
+        .await;
         eprintln!("restarted {name}");
     }
     stop.store(true, Ordering::Release);

@@ -217,6 +217,18 @@ impl Cluster<'_> {
         Ok(released == 1)
     }
 
+    /// The node that holds `org` now (`None` while nobody live does).
+    pub async fn holder(&self, org: OrgId) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT l.node_id FROM organization_leases l
+             JOIN cluster_members m ON m.node_id = l.node_id AND m.epoch = l.node_epoch
+             WHERE l.organization_id = $1 AND NOT l.released AND m.lease_until > clock_timestamp()",
+        )
+        .bind(org)
+        .fetch_optional(self.pool()?)
+        .await?)
+    }
+
     /// Every organization's claim, with whether it is held now.
     pub async fn organization_leases(&self) -> Result<Vec<OrganizationLease>, StoreError> {
         Ok(sqlx::query_as(

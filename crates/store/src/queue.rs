@@ -349,25 +349,12 @@ fn fenced(
     std::borrow::Cow::Owned(sql.replacen(anchor, &condition, 1))
 }
 
+/// Binds the holder's name and epoch after a query's own parameters, for the
+/// condition [`fenced`] added (nothing without a holder).
 fn bind_holder<'q, DB, O>(
     query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
     holder: Option<&NodeLease>,
 ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    match holder {
-        Some(holder) => query.bind(holder.node.clone()).bind(holder.epoch),
-        None => query,
-    }
-}
-
-fn bind_holder_plain<'q, DB>(
-    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
-    holder: Option<&NodeLease>,
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
 where
     DB: sqlx::Database,
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -641,25 +628,25 @@ impl TaskQueue for DbTaskQueue {
         let expires_at = self.store.now() + chrono_duration(duration);
         let sql = fenced(
             "UPDATE agent_tasks SET lease_expires_at = $3
-             WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'",
+             WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
+             RETURNING id",
             IN_PROGRESS,
             lease.holder.as_ref(),
             4,
             true,
         );
-        let result = writer!(self.store, |pool| {
-            bind_holder_plain(
-                sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()))
+        let extended: Option<(TaskId,)> = writer!(self.store, |pool| {
+            bind_holder(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()))
                     .bind(lease.task_id)
                     .bind(lease.token)
                     .bind(expires_at),
                 lease.holder.as_ref(),
             )
-            .execute(pool)
+            .fetch_optional(pool)
             .await
-            .map(|done| done.rows_affected())
         })?;
-        if result == 0 {
+        if extended.is_none() {
             return Err(StoreError::LeaseLost(lease.task_id.0));
         }
         Ok(Lease {

@@ -472,12 +472,7 @@ pub(crate) async fn leave(runtime: &Runtime, state: &ClusterState) {
     let Some(lease) = state.lease() else {
         return;
     };
-    for (org, _) in state.claimed() {
-        state.set_fence(org, None);
-        if let Err(error) = runtime.stop_organization(org).await {
-            tracing::warn!(%error, organization = %org, "organization not stopped before leaving");
-        }
-    }
+    stop_all(runtime, state, "before leaving").await;
     match runtime.store().cluster().leave(&lease).await {
         Ok(()) => tracing::info!(node = %lease.node, "left the cluster"),
         Err(error) => {
@@ -495,15 +490,18 @@ pub(crate) async fn leave(runtime: &Runtime, state: &ClusterState) {
 async fn self_fence(runtime: &Runtime, state: &ClusterState) {
     crate::metrics::cluster_lease_lost();
     state.set_lease(None);
+    stop_all(runtime, state, "after the lease was lost").await;
+}
+
+/// Forgets every claim first (a task its stopping agents drop is handed back, not
+/// failed), then stops every organization that runs here.
+async fn stop_all(runtime: &Runtime, state: &ClusterState, when: &str) {
     for (org, _) in state.claimed() {
         state.set_fence(org, None);
-        if let Err(error) = runtime.stop_organization(org).await {
-            tracing::warn!(%error, organization = %org, "organization not stopped after the lease was lost");
-        }
     }
     for org in runtime.hosted() {
         if let Err(error) = runtime.stop_organization(org).await {
-            tracing::warn!(%error, organization = %org, "organization not stopped after the lease was lost");
+            tracing::warn!(%error, organization = %org, "organization not stopped {when}");
         }
     }
 }

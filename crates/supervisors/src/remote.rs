@@ -204,11 +204,8 @@ pub(crate) async fn ask(
         question,
         timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
     };
-    let answer = request_of(node, org, &request, timeout + Duration::from_secs(2)).await?;
-    answer.map_err(|error| RuntimeError::Remote {
-        node: node.to_owned(),
-        error,
-    })
+    // The agent's own timeout runs on the other node; this one bounds the session.
+    request_of(node, org, &request, timeout + Duration::from_secs(2)).await
 }
 
 /// The subtree of `org` as `node`, which runs it, shows it.
@@ -217,25 +214,30 @@ pub(crate) async fn tree(node: &str, org: OrgId) -> Result<Vec<ActorInfo>, Runti
         organization_id: org,
     };
     let answer = request_of(node, org, &request, Duration::from_secs(5)).await?;
-    let answer = answer.map_err(|error| RuntimeError::Remote {
-        node: node.to_owned(),
-        error,
-    })?;
-    serde_json::from_value(answer).map_err(|error| RuntimeError::Remote {
-        node: node.to_owned(),
-        error: RemoteError::Node {
-            message: format!("the peer's tree could not be read: {error}"),
-        },
-    })
+    serde_json::from_value(answer)
+        .map_err(|error| failed(node, format!("the peer's tree could not be read: {error}")))
 }
 
-/// Sends `request` to `node`'s peer gateway and reads its answer.
+/// What `node` could not do, in words.
+fn failed(node: &str, message: String) -> RuntimeError {
+    RuntimeError::Remote {
+        node: node.to_owned(),
+        error: RemoteError::Node { message },
+    }
+}
+
+/// Sends `request` to `node`'s peer gateway and reads its answer; the peer's refusal
+/// is a [`RuntimeError::Remote`].
 async fn request_of(
     node: &str,
     org: OrgId,
     request: &PeerRequest,
     timeout: Duration,
-) -> Result<Result<Value, RemoteError>, RuntimeError> {
+) -> Result<Value, RuntimeError> {
+    let unreachable = || RuntimeError::HostedElsewhere {
+        organization: org,
+        node: Some(node.to_owned()),
+    };
     let gateway = ractor::pg::get_scoped_members(&SCOPE.to_owned(), &GROUP.to_owned())
         .into_iter()
         .find(|cell| {
@@ -243,42 +245,31 @@ async fn request_of(
                 && cell.get_name().as_deref() == Some(peer_name(node).as_str())
         })
         .map(ActorRef::<PeerMessage>::from)
-        .ok_or_else(|| RuntimeError::HostedElsewhere {
-            organization: org,
-            node: Some(node.to_owned()),
-        })?;
-    let bytes = serde_json::to_vec(request).map_err(|error| RuntimeError::Remote {
-        node: node.to_owned(),
-        error: RemoteError::Node {
-            message: format!("the request could not be written: {error}"),
-        },
-    })?;
-    // An agent's own timeout runs on the other node; this one bounds the session.
+        .ok_or_else(unreachable)?;
+    let bytes = serde_json::to_vec(request)
+        .map_err(|error| failed(node, format!("the request could not be written: {error}")))?;
     let answer = match gateway
         .call(|reply| PeerMessage::Request(bytes, reply), Some(timeout))
         .await
     {
         Ok(CallResult::Success(answer)) => answer,
         Ok(CallResult::Timeout) => {
-            return Err(RuntimeError::Remote {
-                node: node.to_owned(),
-                error: RemoteError::Node {
-                    message: format!("no answer within {} ms", timeout.as_millis()),
-                },
-            });
+            return Err(failed(
+                node,
+                format!("no answer within {} ms", timeout.as_millis()),
+            ));
         }
-        Ok(CallResult::SenderError) | Err(_) => {
-            return Err(RuntimeError::HostedElsewhere {
-                organization: org,
-                node: Some(node.to_owned()),
-            });
-        }
+        Ok(CallResult::SenderError) | Err(_) => return Err(unreachable()),
     };
-    serde_json::from_slice(&answer).map_err(|error| RuntimeError::Remote {
+    let answer: Result<Value, RemoteError> = serde_json::from_slice(&answer).map_err(|error| {
+        failed(
+            node,
+            format!("the peer's answer could not be read: {error}"),
+        )
+    })?;
+    answer.map_err(|error| RuntimeError::Remote {
         node: node.to_owned(),
-        error: RemoteError::Node {
-            message: format!("the peer's answer could not be read: {error}"),
-        },
+        error,
     })
 }
 
@@ -308,54 +299,8 @@ impl Actor for PeerGateway {
     ) -> Result<(), ActorProcessingErr> {
         let runtime = runtime.clone();
         tokio::spawn(async move {
-            let answer: Result<Value, RemoteError> = match serde_json::from_slice(&bytes) {
-                Ok(PeerRequest::Ask {
-                    organization_id,
-                    agent_id,
-                    question,
-                    timeout_ms,
-                }) => {
-                    if runtime.hosts(organization_id) {
-                        runtime
-                            .ask(
-                                organization_id,
-                                agent_id,
-                                question,
-                                Duration::from_millis(timeout_ms),
-                            )
-                            .await
-                            .map_err(RemoteError::from)
-                    } else {
-                        Err(RemoteError::NotHosted {
-                            organization: organization_id,
-                        })
-                    }
-                }
-                Ok(PeerRequest::Tree { organization_id }) => {
-                    if runtime.hosts(organization_id) {
-                        let prefix = format!("root/org:{}", organization_id.0);
-                        runtime
-                            .tree()
-                            .await
-                            .map_err(RemoteError::from)
-                            .and_then(|tree| {
-                                let subtree: Vec<ActorInfo> = tree
-                                    .into_iter()
-                                    .filter(|actor| {
-                                        actor.path == prefix
-                                            || actor.path.starts_with(&format!("{prefix}/"))
-                                    })
-                                    .collect();
-                                serde_json::to_value(subtree).map_err(|error| RemoteError::Node {
-                                    message: format!("the tree could not be written: {error}"),
-                                })
-                            })
-                    } else {
-                        Err(RemoteError::NotHosted {
-                            organization: organization_id,
-                        })
-                    }
-                }
+            let answer = match serde_json::from_slice::<PeerRequest>(&bytes) {
+                Ok(request) => serve(&runtime, request).await,
                 Err(error) => Err(RemoteError::Node {
                     message: format!("an unreadable request: {error}"),
                 }),
@@ -370,5 +315,49 @@ impl Actor for PeerGateway {
             }
         });
         Ok(())
+    }
+}
+
+/// Answers one peer request from this node, which must run its organization.
+async fn serve(runtime: &Runtime, request: PeerRequest) -> Result<Value, RemoteError> {
+    let organization = match &request {
+        PeerRequest::Ask {
+            organization_id, ..
+        }
+        | PeerRequest::Tree { organization_id } => *organization_id,
+    };
+    if !runtime.hosts(organization) {
+        return Err(RemoteError::NotHosted { organization });
+    }
+    match request {
+        PeerRequest::Ask {
+            agent_id,
+            question,
+            timeout_ms,
+            ..
+        } => runtime
+            .ask(
+                organization,
+                agent_id,
+                question,
+                Duration::from_millis(timeout_ms),
+            )
+            .await
+            .map_err(RemoteError::from),
+        PeerRequest::Tree { .. } => {
+            let prefix = format!("root/org:{}", organization.0);
+            let subtree: Vec<ActorInfo> = runtime
+                .tree()
+                .await
+                .map_err(RemoteError::from)?
+                .into_iter()
+                .filter(|actor| {
+                    actor.path == prefix || actor.path.starts_with(&format!("{prefix}/"))
+                })
+                .collect();
+            serde_json::to_value(subtree).map_err(|error| RemoteError::Node {
+                message: format!("the tree could not be written: {error}"),
+            })
+        }
     }
 }

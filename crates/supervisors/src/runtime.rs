@@ -89,8 +89,6 @@ pub enum Placement {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterNode {
     pub node: String,
-    /// Its current run (`None` while it rejoins after losing its lease).
-    pub lease: Option<companyos_store::NodeLease>,
     /// How often members renew their leases.
     pub renew_every: Duration,
 }
@@ -671,22 +669,10 @@ impl Runtime {
         question: Value,
         timeout: Duration,
     ) -> Result<Value, RuntimeError> {
-        if self.elsewhere(org) {
-            // Through the owner's peer gateway, when there are peer sessions.
-            let elsewhere = self.hosted_elsewhere(org).await;
-            if let (
-                RuntimeError::HostedElsewhere {
-                    node: Some(node), ..
-                },
-                Some(cluster),
-            ) = (&elsewhere, self.deps.cluster.get())
-                && cluster.peers.is_some()
-            {
-                return crate::remote::ask(node, org, agent, question, timeout).await;
-            }
-            return Err(elsewhere);
+        match self.remote_owner(org).await? {
+            Some(node) => crate::remote::ask(&node, org, agent, question, timeout).await,
+            None => gateway::ask(&self.deps, org, agent, question, timeout).await,
         }
-        gateway::ask(&self.deps, org, agent, question, timeout).await
     }
 
     /// Event-bus broadcast: delivers `payload` on `topic` to every agent of the
@@ -790,21 +776,15 @@ impl Runtime {
     /// reason logged.
     pub async fn tree_for(&self, org: OrgId) -> Result<Vec<ActorInfo>, RuntimeError> {
         let mut tree = self.tree().await?;
-        if self.elsewhere(org)
-            && let RuntimeError::HostedElsewhere {
-                node: Some(node), ..
-            } = self.hosted_elsewhere(org).await
-            && self
-                .deps
-                .cluster
-                .get()
-                .is_some_and(|cluster| cluster.peers.is_some())
-        {
-            match crate::remote::tree(&node, org).await {
-                Ok(subtree) => tree.extend(subtree),
-                Err(error) => {
-                    tracing::warn!(%error, organization = %org, "the organization's subtree could not be read from its node")
-                }
+        let subtree = match self.remote_owner(org).await {
+            Ok(Some(node)) => crate::remote::tree(&node, org).await,
+            Ok(None) => return Ok(tree),
+            Err(error) => Err(error),
+        };
+        match subtree {
+            Ok(subtree) => tree.extend(subtree),
+            Err(error) => {
+                tracing::warn!(%error, organization = %org, "the organization's subtree could not be read from its node")
             }
         }
         Ok(tree)
@@ -883,16 +863,15 @@ impl Runtime {
     }
 
     /// The organizations whose subtrees run on this node.
-    pub fn hosted(&self) -> Vec<OrgId> {
+    pub(crate) fn hosted(&self) -> Vec<OrgId> {
         self.deps.node.hosted()
     }
 
-    /// In cluster mode, this node's name, run and the organizations it holds.
+    /// In cluster mode, this node's name and how often members renew their leases.
     pub fn cluster_node(&self) -> Option<ClusterNode> {
         let cluster = self.deps.cluster.get()?;
         Some(ClusterNode {
             node: cluster.settings.node.clone(),
-            lease: cluster.lease(),
             renew_every: cluster.settings.renew_every,
         })
     }
@@ -912,19 +891,34 @@ impl Runtime {
     }
 
     async fn hosted_elsewhere(&self, org: OrgId) -> RuntimeError {
-        let node = match self.deps.store.cluster().organization_leases().await {
-            Ok(leases) => leases
-                .into_iter()
-                .find(|lease| lease.organization_id == org && lease.held)
-                .map(|lease| lease.node_id),
-            Err(error) => {
+        let node = self
+            .deps
+            .store
+            .cluster()
+            .holder(org)
+            .await
+            .unwrap_or_else(|error| {
                 tracing::warn!(%error, "cannot read who holds the organization");
                 None
-            }
-        };
+            });
         RuntimeError::HostedElsewhere {
             organization: org,
             node,
+        }
+    }
+
+    /// Where a request that needs `org`'s actors goes: `None` when they run here (or
+    /// this is a single node), the node that runs them when it can be reached through
+    /// the node servers, and otherwise [`RuntimeError::HostedElsewhere`].
+    async fn remote_owner(&self, org: OrgId) -> Result<Option<String>, RuntimeError> {
+        let Some(cluster) = self.cluster_elsewhere(org) else {
+            return Ok(None);
+        };
+        match self.hosted_elsewhere(org).await {
+            RuntimeError::HostedElsewhere {
+                node: Some(node), ..
+            } if cluster.peers.is_some() => Ok(Some(node)),
+            elsewhere => Err(elsewhere),
         }
     }
 

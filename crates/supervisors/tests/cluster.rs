@@ -44,14 +44,7 @@ async fn node(store: &Store, name: &str) -> Runtime {
 
 /// The node holding `org` now, by the database.
 async fn holder(store: &Store, org: OrgId) -> Option<String> {
-    store
-        .cluster()
-        .organization_leases()
-        .await
-        .expect("leases")
-        .into_iter()
-        .find(|lease| lease.organization_id == org && lease.held)
-        .map(|lease| lease.node_id)
+    store.cluster().holder(org).await.expect("holder")
 }
 
 fn runs(tree: &[companyos_supervisors::ActorInfo], agent: AgentId) -> bool {
