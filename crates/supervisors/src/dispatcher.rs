@@ -64,8 +64,9 @@ pub(crate) struct DispatchState {
     pub in_flight: AtomicUsize,
     /// Set when the node drains before leaving the cluster: nothing more is claimed.
     pub draining: std::sync::atomic::AtomicBool,
-    /// Running tasks and how to cancel them.
-    running: Mutex<HashMap<TaskId, CancellationToken>>,
+    /// Running tasks, their organization, and how to cancel them: a task stays here
+    /// until its outcome is recorded.
+    running: Mutex<HashMap<TaskId, (companyos_store::OrgId, CancellationToken)>>,
 }
 
 impl DispatchState {
@@ -75,7 +76,20 @@ impl DispatchState {
             .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        running.get(&task).map(CancellationToken::cancel).is_some()
+        running
+            .get(&task)
+            .map(|(_, token)| token.cancel())
+            .is_some()
+    }
+
+    /// How many of the organization's tasks are running here, outcome not yet recorded.
+    pub fn running_in(&self, org: companyos_store::OrgId) -> usize {
+        self.running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .filter(|(of, _)| *of == org)
+            .count()
     }
 }
 
@@ -240,7 +254,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
         .running
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .insert(task_id, cancel.clone());
+        .insert(task_id, (org, cancel.clone()));
 
     let Some(location) = deps.directory.get(agent_id) else {
         // Restarting, or its organization runs on another node: give the task back
@@ -289,11 +303,6 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             }
         }
     };
-    state
-        .running
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .remove(&task_id);
 
     let (result, label) = match outcome {
         Ok(TaskOutcome::Completed(output)) => (
@@ -360,6 +369,11 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             tracing::error!(%task_id, %error, "cannot record the task's outcome; its lease will expire")
         }
     }
+    state
+        .running
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .remove(&task_id);
     state.in_flight.fetch_sub(1, Ordering::AcqRel);
     state.wake.notify_one();
 }

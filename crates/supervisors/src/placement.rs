@@ -562,6 +562,9 @@ async fn place(runtime: &Runtime, state: &ClusterState) -> Result<(), StoreError
             state.set_fence(org, Some(fence));
             continue;
         }
+        // Outcomes its agents answered just before they stopped are recorded under the
+        // claim before it is let go (afterwards the fence would refuse them).
+        runtime.settle(org, Duration::from_secs(5)).await;
         store.cluster().release(org, &lease, fence).await?;
     }
     Ok(())

@@ -237,6 +237,15 @@ impl Runtime {
         }
     }
 
+    /// Waits, at most `limit`, until no task of `org` running here is still recording
+    /// its outcome.
+    pub(crate) async fn settle(&self, org: OrgId, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.deps.dispatch.running_in(org) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The node's gateway: the entry for requests that come from other nodes (`None`
     /// while it restarts).
     pub fn gateway(&self) -> Option<ActorRef<GatewayMessage>> {
