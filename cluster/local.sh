@@ -17,6 +17,9 @@
 #   LOCAL_CLUSTER_DIR        where logs, data directories and process ids go
 #                            (default ${TMPDIR:-/tmp}/companyos-local-cluster)
 #   LOCAL_CLUSTER_BASE_PORT  the first node's port (default 18080)
+#   LOCAL_CLUSTER_REDIS_URL  the Redis the nodes share rate limits, LLM budgets and the
+#                            event bus through (default redis://127.0.0.1:6379, keys under
+#                            "<database>:"); empty: none
 # Every COMPANYOS_* setting in the environment is passed on to the nodes.
 set -euo pipefail
 
@@ -25,10 +28,11 @@ dir="${LOCAL_CLUSTER_DIR:-${TMPDIR:-/tmp}/companyos-local-cluster}"
 server="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 database="${LOCAL_CLUSTER_DATABASE:-companyos_local_cluster}"
 base_port="${LOCAL_CLUSTER_BASE_PORT:-18080}"
+redis_url="${LOCAL_CLUSTER_REDIS_URL-redis://127.0.0.1:6379}"
 binary="${LOCAL_CLUSTER_BIN:-${CARGO_TARGET_DIR:-$here/target}/debug/companyos}"
 
 usage() {
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -68,6 +72,8 @@ up() {
         COMPANYOS_DATA_DIR="$dir/node-$i" \
         COMPANYOS_AUTH_JWT_SECRET="$(cat "$dir/jwt.secret")" \
         COMPANYOS_MASTER_KEY="$(cat "$dir/master.key")" \
+        COMPANYOS_CLUSTER_REDIS_URL="${COMPANYOS_CLUSTER_REDIS_URL-$redis_url}" \
+        COMPANYOS_CLUSTER_REDIS_PREFIX="${COMPANYOS_CLUSTER_REDIS_PREFIX-$database:}" \
             nohup "$binary" serve > "$dir/node-$i.log" 2>&1 &
         echo $! > "$dir/node-$i.pid"
     done

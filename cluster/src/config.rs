@@ -265,6 +265,66 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "cluster.tls_cert_file",
+        env: "COMPANYOS_CLUSTER_TLS_CERT_FILE",
+        default: "",
+        help: "PEM certificate chain this node shows its peers (it must name the advertised host); with cluster.tls_key_file and cluster.tls_ca_file, sessions between nodes are mutual TLS; empty: plain TCP",
+        get: |config| config.cluster.tls_cert_file.clone(),
+        set: |config, value| {
+            config.cluster.tls_cert_file = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.tls_key_file",
+        env: "COMPANYOS_CLUSTER_TLS_KEY_FILE",
+        default: "",
+        help: "PEM private key of cluster.tls_cert_file",
+        get: |config| config.cluster.tls_key_file.clone(),
+        set: |config, value| {
+            config.cluster.tls_key_file = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.tls_ca_file",
+        env: "COMPANYOS_CLUSTER_TLS_CA_FILE",
+        default: "",
+        help: "PEM certificate authority every peer's certificate must be signed by",
+        get: |config| config.cluster.tls_ca_file.clone(),
+        set: |config, value| {
+            config.cluster.tls_ca_file = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.redis_url",
+        env: "COMPANYOS_CLUSTER_REDIS_URL",
+        default: "",
+        help: "redis://host:port[/db] the nodes share rate limits, LLM budgets and (in cluster mode) the event bus's fan-out through; empty: each node counts alone and events cross through PostgreSQL",
+        get: |config| config.cluster.redis_url.clone(),
+        set: |config, value| {
+            if !value.is_empty() && !value.starts_with("redis://") {
+                return Err(
+                    "expected redis://host:port[/db] (rediss:// is not supported yet)".into(),
+                );
+            }
+            config.cluster.redis_url = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.redis_prefix",
+        env: "COMPANYOS_CLUSTER_REDIS_PREFIX",
+        default: "companyos:",
+        help: "what every Redis key and channel of this cluster starts with, so that clusters can share one Redis",
+        get: |config| config.cluster.redis_prefix.clone(),
+        set: |config, value| {
+            config.cluster.redis_prefix = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
         key: "queue.lease_secs",
         env: "COMPANYOS_QUEUE_LEASE_SECS",
         default: "30",
@@ -847,6 +907,11 @@ pub struct ClusterConfig {
     pub renew_interval_ms: u64,
     pub peer_port: u16,
     pub cookie: String,
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
+    pub tls_ca_file: String,
+    pub redis_url: String,
+    pub redis_prefix: String,
 }
 
 impl fmt::Debug for ClusterConfig {
@@ -859,6 +924,14 @@ impl fmt::Debug for ClusterConfig {
             .field("renew_interval_ms", &self.renew_interval_ms)
             .field("peer_port", &self.peer_port)
             .field("cookie", &redact_value("cluster.cookie", &self.cookie))
+            .field("tls_cert_file", &self.tls_cert_file)
+            .field("tls_key_file", &self.tls_key_file)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field(
+                "redis_url",
+                &redact_value("cluster.redis_url", &self.redis_url),
+            )
+            .field("redis_prefix", &self.redis_prefix)
             .finish()
     }
 }
@@ -1030,6 +1103,11 @@ impl Default for Config {
                 renew_interval_ms: 0,
                 peer_port: 0,
                 cookie: String::new(),
+                tls_cert_file: String::new(),
+                tls_key_file: String::new(),
+                tls_ca_file: String::new(),
+                redis_url: String::new(),
+                redis_prefix: String::new(),
             },
             public_url: String::new(),
             webhooks: WebhooksConfig {
@@ -1368,7 +1446,7 @@ const OTHER_ENV: &[&str] = &["COMPANYOS_NEW_MASTER_KEY"];
 /// A value fit for an error message, a log line or `companyos config`.
 pub fn redact_value(key: &str, value: &str) -> String {
     match key {
-        "database.url" => companyos_store::redact_url(value),
+        "database.url" | "cluster.redis_url" => companyos_store::redact_url(value),
         "auth.jwt_secret"
         | "auth.master_key"
         | "auth.github_client_secret"

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use companyos_actors::AgentTypeRegistry;
 use companyos_integrations::crypto::MasterKey;
+use companyos_store::shared::Redis;
 use companyos_store::{
     ConnectOptions, DbTaskQueue, RetryPolicy, Service, Store, StoreError, TaskQueue, redact_url,
 };
 use companyos_supervisors::{
-    AdapterConfig, ClusterSettings, DispatcherConfig, PeerSettings, Placement, Runtime,
+    AdapterConfig, ClusterSettings, DispatcherConfig, PeerSettings, PeerTls, Placement, Runtime,
     RuntimeConfig,
 };
 
@@ -131,6 +132,7 @@ pub async fn start_runtime(
     config: &Config,
     store: &Store,
     address: std::net::SocketAddr,
+    redis: Option<Redis>,
 ) -> Result<Runtime, Fatal> {
     let retry = RetryPolicy {
         base_delay: Duration::from_millis(config.queue.retry_base_delay_ms),
@@ -147,6 +149,7 @@ pub async fn start_runtime(
         adapters: adapter_config(config)?,
         llm: llm_settings(config)?,
         placement: placement(config, store, address)?,
+        redis,
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(
@@ -185,6 +188,8 @@ pub fn check_cluster(config: &Config) -> Result<(), Fatal> {
             )));
         }
     }
+    // Read here too, so that a bad TLS file stops the node before anything is opened.
+    peer_tls(cluster)?;
     if cluster.renew_interval_ms * 3 > cluster.lease_ttl_ms {
         return Err(Fatal(format!(
             "cluster.renew_interval_ms ({}) must be at most a third of cluster.lease_ttl_ms ({}), so that a slow renewal does not lose the lease",
@@ -265,9 +270,51 @@ fn placement(
     let mut settings = ClusterSettings::new(node, address);
     settings.lease_ttl = Duration::from_millis(cluster.lease_ttl_ms);
     settings.renew_every = Duration::from_millis(cluster.renew_interval_ms);
-    settings.peers = Some(PeerSettings { port, host, cookie });
+    settings.peers = Some(PeerSettings {
+        port,
+        host,
+        cookie,
+        tls: peer_tls(cluster)?,
+    });
+    if settings
+        .peers
+        .as_ref()
+        .is_some_and(|peers| peers.tls.is_some())
+    {
+        tracing::info!("cluster sessions between nodes are mutual TLS");
+    }
     tracing::info!(node = %settings.node, address = %settings.address, "cluster mode: organizations are placed among the live nodes");
     Ok(Placement::Cluster(settings))
+}
+
+/// Mutual TLS for node sessions, from `cluster.tls_*`: all three files or none.
+fn peer_tls(cluster: &crate::config::ClusterConfig) -> Result<Option<PeerTls>, Fatal> {
+    let files = [
+        ("cluster.tls_cert_file", &cluster.tls_cert_file),
+        ("cluster.tls_key_file", &cluster.tls_key_file),
+        ("cluster.tls_ca_file", &cluster.tls_ca_file),
+    ];
+    let set: Vec<&str> = files
+        .iter()
+        .filter(|(_, path)| !path.is_empty())
+        .map(|(key, _)| *key)
+        .collect();
+    if set.is_empty() {
+        return Ok(None);
+    }
+    if set.len() < files.len() {
+        return Err(Fatal(format!(
+            "TLS between nodes needs cluster.tls_cert_file, cluster.tls_key_file and cluster.tls_ca_file; only {} is set",
+            set.join(" and ")
+        )));
+    }
+    let read = |(key, path): &(&str, &String)| {
+        std::fs::read(path).map_err(|error| Fatal(format!("{key} ({path}): {error}")))
+    };
+    let [chain, key, authority] = [read(&files[0])?, read(&files[1])?, read(&files[2])?];
+    let tls = PeerTls::from_pem(&chain, &key, &authority)
+        .map_err(|error| Fatal(format!("TLS between nodes (cluster.tls_*): {error}")))?;
+    Ok(Some(tls))
 }
 
 /// The address the node listens on, for finding a free port on the same interface.
@@ -574,6 +621,27 @@ pub async fn create_user(
     Ok(())
 }
 
+/// The cluster's Redis (`cluster.redis_url`), asked once at start so that the log says
+/// whether it answers. One that does not is no reason not to start: until it answers,
+/// each node counts alone.
+async fn redis(config: &Config) -> Result<Option<Redis>, Fatal> {
+    let url = &config.cluster.redis_url;
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let redis = Redis::new(url, &config.cluster.redis_prefix)
+        .map_err(|error| Fatal(format!("cluster.redis_url ({}): {error}", redact_url(url))))?;
+    match redis.ping().await {
+        Ok(()) => {
+            tracing::info!(url = %redact_url(url), "Redis answers: rate limits and LLM budgets are shared by the cluster's nodes")
+        }
+        Err(error) => {
+            tracing::warn!(url = %redact_url(url), %error, "Redis does not answer yet: this node counts alone until it does")
+        }
+    }
+    Ok(Some(redis))
+}
+
 pub async fn serve(config: Config) -> Result<(), Fatal> {
     check_cluster(&config)?;
     let store = open_store(&config).await?;
@@ -588,12 +656,17 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     let address = listener
         .local_addr()
         .map_err(|error| Fatal(error.to_string()))?;
+    let redis = redis(&config).await?;
     let mut auth = auth_config(&config)?;
+    if let Some(redis) = &redis {
+        auth.rate_limiter = auth.rate_limiter.shared(redis.clone(), "auth");
+        auth.token_rate_limiter = auth.token_rate_limiter.shared(redis.clone(), "tokens");
+    }
     auth.clock = store.clock().clone();
     let keys = master_key(&config)?;
     // Before the runtime starts, so that its first measurements are recorded.
     companyos_api::metrics::handle();
-    let runtime = Arc::new(start_runtime(&config, &store, address).await?);
+    let runtime = Arc::new(start_runtime(&config, &store, address, redis).await?);
     let mut webhooks = companyos_api::WebhookConfig::new(
         Some(config.public_url.clone()),
         config.webhooks.max_body_bytes,

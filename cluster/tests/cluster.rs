@@ -2,7 +2,9 @@
 //! database, tasks submitted through every node while one node is killed (`kill -9`)
 //! and another is paused (`SIGSTOP`) past its lease and resumed. Nothing submitted is
 //! lost, every organization ends up on a live node, and the paused node notices that
-//! it lost its lease, stops what it ran and joins again.
+//! it lost its lease, stops what it ran and joins again. The nodes share the machine's
+//! Redis (each test under its own prefix); in that test their sessions are mutual TLS,
+//! so every supervision tree read through a peer crosses an encrypted session.
 //!
 //! The times the cluster took (detection, re-homing) are printed for BENCHMARKS.md; no
 //! assertion depends on them beyond generous bounds that only a hang would exceed.
@@ -26,6 +28,8 @@ struct Node {
     name: String,
     child: Child,
     base_url: String,
+    /// Whether it said, starting, that its sessions are mutual TLS.
+    tls: bool,
 }
 
 impl Node {
@@ -54,6 +58,14 @@ impl Drop for Node {
     }
 }
 
+/// The Redis the tests' nodes share (`REDIS_URL`, default the machine's).
+fn redis_url() -> String {
+    std::env::var("REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+}
+
 /// Starts one node of the cluster and waits for its "listening" log line.
 fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
     let mut command = Command::new(BINARY);
@@ -61,6 +73,13 @@ fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
         if variable.starts_with("COMPANYOS_") {
             command.env_remove(variable);
         }
+    }
+    let tls = data_dir.join("tls");
+    if tls.join("ca.pem").exists() {
+        command
+            .env("COMPANYOS_CLUSTER_TLS_CA_FILE", tls.join("ca.pem"))
+            .env("COMPANYOS_CLUSTER_TLS_CERT_FILE", tls.join("node.pem"))
+            .env("COMPANYOS_CLUSTER_TLS_KEY_FILE", tls.join("node.key"));
     }
     let mut child = command
         .args(["serve", "--log-format", "json", "--listen", "127.0.0.1:0"])
@@ -73,6 +92,12 @@ fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
         .env("COMPANYOS_QUEUE_LEASE_SECS", "3")
         .env("COMPANYOS_AUTH_JWT_SECRET", SECRET)
         .env("COMPANYOS_MASTER_KEY", MASTER_KEY)
+        // The nodes of one test share the machine's Redis under a prefix of their own.
+        .env("COMPANYOS_CLUSTER_REDIS_URL", redis_url())
+        .env(
+            "COMPANYOS_CLUSTER_REDIS_PREFIX",
+            format!("{}:", database_url.rsplit('/').next().unwrap_or(name)),
+        )
         .env("COMPANYOS_LOG_LEVEL", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -81,8 +106,10 @@ fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut tls = false;
     while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
+        tls |= line.contains("sessions between nodes are mutual TLS");
         let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
         if let Some(address) = entry["fields"]["address"]
             .as_str()
@@ -104,6 +131,7 @@ fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
                 name: name.to_owned(),
                 child,
                 base_url: format!("http://{address}"),
+                tls,
             };
         }
     }
@@ -309,10 +337,30 @@ struct Fixture {
     token: String,
 }
 
-async fn fixture() -> (Fixture, Vec<Node>) {
+/// How the fixture's nodes talk to each other.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sessions {
+    Plain,
+    /// Mutual TLS: one authority, a certificate for 127.0.0.1 (where every node is).
+    Tls,
+}
+
+async fn fixture(sessions: Sessions) -> (Fixture, Vec<Node>) {
     let db = TestDb::postgres().await;
     let store = db.store.clone();
     let data = tempfile::tempdir().expect("tempdir");
+    if sessions == Sessions::Tls {
+        let pki = companyos_store::testing::TestPki::new(&["127.0.0.1"]);
+        let tls = data.path().join("tls");
+        std::fs::create_dir_all(&tls).expect("tls directory");
+        for (file, pem) in [
+            ("ca.pem", &pki.authority),
+            ("node.pem", &pki.certificate),
+            ("node.key", &pki.key),
+        ] {
+            std::fs::write(tls.join(file), pem).expect("write a TLS file");
+        }
+    }
 
     // An owner with six organizations, each with one agent that counts text. The
     // owner is created as an operator would, with the password on standard input.
@@ -412,7 +460,8 @@ async fn fixture() -> (Fixture, Vec<Node>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
-    let (fixture, nodes) = fixture().await;
+    // Sessions between the nodes are mutual TLS here (plain in the rolling restart).
+    let (fixture, nodes) = fixture(Sessions::Tls).await;
     let Fixture {
         db,
         store,
@@ -422,6 +471,10 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
         token,
     } = fixture;
 
+    assert!(
+        nodes.iter().all(|node| node.tls),
+        "every node's sessions are mutual TLS"
+    );
     // Every node lists three live members that together hold all six organizations.
     wait_until(
         "three live members holding every organization",
@@ -722,7 +775,7 @@ fn terminate(mut node: Node) {
 async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
-    let (fixture, mut nodes) = fixture().await;
+    let (fixture, mut nodes) = fixture(Sessions::Plain).await;
     let store = fixture.store.clone();
     until_placed(
         &store,
@@ -889,6 +942,7 @@ async fn local_sh_starts_a_cluster_and_stops_it() {
             ("LOCAL_CLUSTER_BIN", BINARY.to_owned()),
             ("LOCAL_CLUSTER_DIR", directory.path().display().to_string()),
             ("LOCAL_CLUSTER_BASE_PORT", port.to_string()),
+            ("LOCAL_CLUSTER_REDIS_URL", redis_url()),
         ],
     };
     let up = cluster.run(&["up", "2"]);

@@ -329,6 +329,19 @@ fn cluster_mode_is_refused_where_it_could_not_be_safe() {
         &["cluster.enabled", "SQLite", "database.url"],
     );
     let server = companyos_store::testing::database_url();
+    // What a cluster node needs besides: PostgreSQL and the shared secrets.
+    let shared = [
+        ("COMPANYOS_CLUSTER_ENABLED", "true"),
+        ("DATABASE_URL", server.as_str()),
+        (
+            "COMPANYOS_AUTH_JWT_SECRET",
+            "0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "COMPANYOS_MASTER_KEY",
+            "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+        ),
+    ];
     fails_with(
         path,
         &["serve", "--listen", "127.0.0.1:0"],
@@ -342,19 +355,13 @@ fn cluster_mode_is_refused_where_it_could_not_be_safe() {
         path,
         &["serve", "--listen", "127.0.0.1:0"],
         &[
-            ("COMPANYOS_CLUSTER_ENABLED", "true"),
-            ("DATABASE_URL", server.as_str()),
-            (
-                "COMPANYOS_AUTH_JWT_SECRET",
-                "0123456789abcdef0123456789abcdef",
-            ),
-            (
-                "COMPANYOS_MASTER_KEY",
-                "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
-            ),
-            ("COMPANYOS_CLUSTER_LEASE_TTL_MS", "1000"),
-            ("COMPANYOS_CLUSTER_RENEW_INTERVAL_MS", "500"),
-        ],
+            &shared[..],
+            &[
+                ("COMPANYOS_CLUSTER_LEASE_TTL_MS", "1000"),
+                ("COMPANYOS_CLUSTER_RENEW_INTERVAL_MS", "500"),
+            ],
+        ]
+        .concat(),
         &["cluster.renew_interval_ms", "a third"],
     );
     fails_with(
@@ -362,6 +369,44 @@ fn cluster_mode_is_refused_where_it_could_not_be_safe() {
         &["serve"],
         &[("COMPANYOS_CLUSTER_NODE", "node one")],
         &["cluster.node", "COMPANYOS_CLUSTER_NODE"],
+    );
+    std::fs::write(path.join("node.pem"), "not a certificate").expect("write");
+    fails_with(
+        path,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[
+            &shared[..],
+            &[("COMPANYOS_CLUSTER_TLS_CERT_FILE", "node.pem")],
+        ]
+        .concat(),
+        &[
+            "cluster.tls_key_file",
+            "cluster.tls_ca_file",
+            "only cluster.tls_cert_file",
+        ],
+    );
+    fails_with(
+        path,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[
+            &shared[..],
+            &[
+                ("COMPANYOS_CLUSTER_TLS_CERT_FILE", "node.pem"),
+                ("COMPANYOS_CLUSTER_TLS_KEY_FILE", "node.key"),
+                ("COMPANYOS_CLUSTER_TLS_CA_FILE", "ca.pem"),
+            ],
+        ]
+        .concat(),
+        &["cluster.tls_key_file", "node.key"],
+    );
+    fails_with(
+        path,
+        &["serve"],
+        &[(
+            "COMPANYOS_CLUSTER_REDIS_URL",
+            "rediss://cache.internal:6380",
+        )],
+        &["cluster.redis_url", "redis://"],
     );
 }
 

@@ -16,8 +16,12 @@
 //! [`crate::review::redact`] before it is sent. Usage is counted per organization and
 //! agent (`companyos_llm_tokens_total`, `companyos_llm_requests_total`).
 //!
-//! Budgets are counted by the node that runs the agent, in memory: a restarted node
-//! starts the day's count again.
+//! Budgets are counted in the cluster's Redis when there is one (`redis.url`): the
+//! windows are the UTC day and the clock's minute, and an agent that moves to another
+//! node, or a node that restarts, keeps its count. Without Redis — or while it does not
+//! answer (`companyos_redis_fallbacks_total{use="llm_budget"}`) — the node that runs the
+//! agent counts in memory, each window starting with its first request; a restarted
+//! node then starts the day's count again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,6 +31,7 @@ use companyos_integrations::llm::{
     self, Completion, CompletionRequest, LlmClient, LlmConfig, LlmError, LlmProvider,
 };
 use companyos_store::AgentId;
+use companyos_store::shared::{Redis, Spent};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -173,6 +178,7 @@ pub struct LlmGate {
     settings: Option<LlmSettings>,
     clients: Mutex<HashMap<ModelKey, Arc<dyn LlmClient>>>,
     spend: Mutex<HashMap<AgentId, Spend>>,
+    redis: Option<Redis>,
 }
 
 impl std::fmt::Debug for LlmGate {
@@ -190,6 +196,73 @@ impl LlmGate {
             settings,
             clients: Mutex::default(),
             spend: Mutex::default(),
+            redis: None,
+        }
+    }
+
+    /// Counts budgets in the cluster's Redis (falling back to this node's count while it
+    /// does not answer).
+    pub fn with_redis(mut self, redis: Option<Redis>) -> Self {
+        self.redis = redis;
+        self
+    }
+
+    /// Whether the next request would pass a budget, counting it if not: in Redis when
+    /// it answers, and in this node's count in any case (the fallback's).
+    async fn reserve(
+        &self,
+        agent: AgentId,
+        tokens: Option<u64>,
+        requests: Option<u32>,
+    ) -> Option<(Duration, String)> {
+        let shared = match &self.redis {
+            Some(redis) => match redis.reserve_request(agent, tokens, requests).await {
+                Ok(spent) => Some(spent),
+                Err(_) => {
+                    metrics::counter!("companyos_redis_fallbacks_total", "use" => "llm_budget")
+                        .increment(1);
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut spend = self
+            .spend
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = spend.entry(agent).or_default();
+        let local = entry.wait(Instant::now(), tokens, requests);
+        let verdict = match shared {
+            Some(Some(Spent::TokensToday { limit, wait })) => Some((
+                wait,
+                format!("the agent's LLM budget of {limit} tokens per day is spent"),
+            )),
+            Some(Some(Spent::RequestsThisMinute { limit, wait })) => Some((
+                wait,
+                format!("the agent's LLM budget of {limit} requests per minute is spent"),
+            )),
+            Some(None) => None,
+            None => local,
+        };
+        if verdict.is_none() {
+            entry.requests_this_minute += 1;
+        }
+        verdict
+    }
+
+    /// Adds the tokens an answer used to the agent's day, in Redis and here.
+    async fn record(&self, agent: AgentId, used: u64) {
+        self.spend
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(agent)
+            .or_default()
+            .tokens_today += used;
+        if let Some(redis) = &self.redis
+            && redis.record_tokens(agent, used).await.is_err()
+        {
+            metrics::counter!("companyos_redis_fallbacks_total", "use" => "llm_budget")
+                .increment(1);
         }
     }
 
@@ -253,17 +326,9 @@ impl LlmGate {
         let tokens = lower(own.tokens_per_day, settings.tokens_per_day);
         let requests = lower(own.requests_per_minute, settings.requests_per_minute);
         let agent = ctx.agent.id;
-        {
-            let mut spend = self
-                .spend
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let entry = spend.entry(agent).or_default();
-            if let Some((after, reason)) = entry.wait(Instant::now(), tokens, requests) {
-                count_request(ctx, "deferred");
-                return Err(TaskFailure::Later { reason, after });
-            }
-            entry.requests_this_minute += 1;
+        if let Some((after, reason)) = self.reserve(agent, tokens, requests).await {
+            count_request(ctx, "deferred");
+            return Err(TaskFailure::Later { reason, after });
         }
         request.system = request.system.map(|system| crate::review::redact(&system));
         for message in &mut request.messages {
@@ -277,12 +342,7 @@ impl LlmGate {
             Ok(completion) => {
                 let used = u64::from(completion.usage.input_tokens)
                     + u64::from(completion.usage.output_tokens);
-                self.spend
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .entry(agent)
-                    .or_default()
-                    .tokens_today += used;
+                self.record(agent, used).await;
                 count_request(ctx, "completed");
                 let org = ctx.agent.organization_id.to_string();
                 let agent = agent.to_string();

@@ -463,11 +463,7 @@ impl FromRequestParts<AppState> for Authenticated {
                 ApiError::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
         let user = authenticate(state, token).await?.user;
-        if let Err(wait) = state
-            .auth
-            .token_rate_limiter
-            .check(user, std::time::Instant::now())
-        {
+        if let Err(wait) = state.auth.token_rate_limiter.take(user).await {
             let seconds = wait.as_secs() + 1;
             return Err(ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,

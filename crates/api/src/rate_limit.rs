@@ -3,6 +3,11 @@
 //! (password guessing, registration floods) — the TCP peer, as the router is served with
 //! connect info, so behind a proxy every client shares the proxy's bucket; every other
 //! route per signed-in user (checked where the access token is verified).
+//!
+//! With Redis (`redis.url`) a bucket is shared by every node of the cluster, counted on
+//! Redis's clock; while Redis does not answer, each node counts with its own buckets
+//! (`companyos_redis_fallbacks_total{use="rate_limit"}`), so a client may get up to that
+//! many times its share — never fewer requests than it is owed.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -15,6 +20,8 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use companyos_store::shared::Redis;
+
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -25,15 +32,42 @@ const MAX_TRACKED: usize = 10_000;
 pub struct RateLimiter<K = IpAddr> {
     per_minute: u32,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,
+    /// The cluster's Redis and the name its buckets are kept under.
+    shared: Option<(Redis, &'static str)>,
 }
 
-impl<K: Hash + Eq> RateLimiter<K> {
+impl<K: Hash + Eq + std::fmt::Display> RateLimiter<K> {
     /// `per_minute` requests a minute per address, in bursts of at most that many.
     pub fn new(per_minute: u32) -> RateLimiter<K> {
         RateLimiter {
             per_minute: per_minute.max(1),
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Keeps the buckets in `redis` under `name`, shared by every node.
+    pub fn shared(mut self, redis: Redis, name: &'static str) -> RateLimiter<K> {
+        self.shared = Some((redis, name));
+        self
+    }
+
+    /// Takes one token for `key` — from the cluster's bucket when there is one and it
+    /// answers, else from this node's — or says how long until one is free.
+    pub async fn take(&self, key: K) -> Result<(), Duration> {
+        if let Some((redis, name)) = &self.shared {
+            match redis
+                .take_token(&format!("{name}:{key}"), self.per_minute)
+                .await
+            {
+                Ok(taken) => return taken,
+                Err(_) => {
+                    metrics::counter!("companyos_redis_fallbacks_total", "use" => "rate_limit")
+                        .increment(1);
+                }
+            }
+        }
+        self.check(key, Instant::now())
     }
 
     /// Takes one token for `address`, or says how long until one is free.
@@ -68,7 +102,7 @@ pub(crate) async fn limit(State(state): State<AppState>, request: Request, next:
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    match state.auth.rate_limiter.check(address, Instant::now()) {
+    match state.auth.rate_limiter.take(address).await {
         Ok(()) => next.run(request).await,
         Err(wait) => {
             let seconds = wait.as_secs() + 1;

@@ -611,3 +611,70 @@ async fn each_role_gets_what_the_matrix_says(db: &TestDb) {
         assert_eq!(status, manage_members(role), "{role} invites: {body}");
     }
 }
+
+/// Two nodes on one Redis share each account's request budget; while Redis is down each
+/// node counts alone (requests are served, none fails), and once it is back the budget
+/// is shared again.
+#[tokio::test]
+async fn the_account_limit_is_shared_by_the_nodes_through_redis() {
+    use companyos_store::shared::Redis;
+    use companyos_store::testing::{RedisServer, redis_prefix, until};
+
+    let db = TestDb::sqlite().await;
+    let mut redis_server = RedisServer::start().await;
+    let prefix = redis_prefix();
+    let (one, two) = (
+        Redis::new(&redis_server.url(), &prefix).expect("address"),
+        Redis::new(&redis_server.url(), &prefix).expect("address"),
+    );
+    let limited = |redis: Redis| {
+        move |auth: &mut companyos_api::AuthConfig| {
+            auth.token_rate_limiter = companyos_api::RateLimiter::new(4).shared(redis, "tokens");
+        }
+    };
+    let first = serve(&db, limited(one.clone())).await;
+    let second = serve(&db, limited(two.clone())).await;
+    let (_, signed_up) = first
+        .sign_up("a@example.com", json!({"organization": "A"}))
+        .await;
+    let access = token(&signed_up, "access_token").to_owned();
+    async fn me_on(server: &common::Server, access: &str) -> StatusCode {
+        server.get("/api/auth/me", Some(access)).await.0
+    }
+    let me = |server| me_on(server, &access);
+    for server in [&first, &second, &first, &second] {
+        assert_eq!(me(server).await, StatusCode::OK);
+    }
+    for server in [&first, &second] {
+        assert_eq!(
+            me(server).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "four a minute across both nodes"
+        );
+    }
+
+    // Redis down: each node counts alone, and serves.
+    redis_server.stop();
+    for server in [&first, &second] {
+        assert_eq!(
+            me(server).await,
+            StatusCode::OK,
+            "served while Redis is down"
+        );
+    }
+
+    // Redis back: shared again.
+    redis_server.resume().await;
+    until("both nodes reach Redis again", || async {
+        one.ping().await.is_ok() && two.ping().await.is_ok()
+    })
+    .await;
+    for server in [&second, &first, &second, &first] {
+        assert_eq!(me(server).await, StatusCode::OK);
+    }
+    assert_eq!(
+        me(&first).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the budget is shared again"
+    );
+}

@@ -36,6 +36,7 @@ mod queue;
 mod repositories;
 mod schedules;
 mod sessions;
+pub mod shared;
 mod social_accounts;
 mod social_posts;
 mod tasks;

@@ -234,6 +234,119 @@ where
     .await
 }
 
+/// The Redis tests use when `REDIS_URL` is not set.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// The Redis server URL from `REDIS_URL`, or the default.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned())
+}
+
+/// A key prefix that belongs to one test, so tests sharing the Redis never meet.
+pub fn redis_prefix() -> String {
+    format!("companyos-test:{}:", uuid::Uuid::new_v4().simple())
+}
+
+/// A handle on the shared test Redis under a prefix of its own. A Redis that is down
+/// fails the test loudly.
+pub async fn redis() -> crate::shared::Redis {
+    let url = redis_url();
+    let redis = crate::shared::Redis::new(&url, &redis_prefix())
+        .unwrap_or_else(|error| panic!("REDIS_URL={url}: {error}"));
+    if let Err(error) = redis.ping().await {
+        panic!("Redis at {url} does not answer ({error}): start it (scripts/services.sh)");
+    }
+    redis
+}
+
+/// A `redis-server` of a test's own, on a free port, that the test can stop and start
+/// again (on the same port) — to see what the product does while Redis is down. Ended
+/// with the value.
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl RedisServer {
+    /// Starts one and waits until it answers.
+    pub async fn start() -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free port");
+        let mut server = RedisServer { port, child: None };
+        server.resume().await;
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server again after [`RedisServer::stop`], and waits until it answers.
+    pub async fn resume(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server could not be started: is Redis installed?");
+        self.child = Some(child);
+        let address = format!("127.0.0.1:{}", self.port);
+        until("the test's redis-server listens", || {
+            let address = address.clone();
+            async move { tokio::net::TcpStream::connect(address).await.is_ok() }
+        })
+        .await;
+    }
+
+    /// Kills the server (as a crash would) and waits for it to be gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A certificate authority of a test's own and one certificate it signed, for the
+/// hosts given (DNS names or IP addresses), as PEM: what mutual TLS between nodes needs.
+pub struct TestPki {
+    pub authority: String,
+    pub certificate: String,
+    pub key: String,
+}
+
+impl TestPki {
+    pub fn new(hosts: &[&str]) -> TestPki {
+        let authority_key = rcgen::KeyPair::generate().expect("a key");
+        let mut authority = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        authority.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let authority =
+            rcgen::CertifiedIssuer::self_signed(authority, authority_key).expect("authority");
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let names: Vec<String> = hosts.iter().map(|host| (*host).to_owned()).collect();
+        let certificate = rcgen::CertificateParams::new(names)
+            .expect("params")
+            .signed_by(&key, &*authority)
+            .expect("certificate");
+        TestPki {
+            authority: authority.pem(),
+            certificate: certificate.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -41,7 +41,7 @@ pub use gateway::GatewayMessage;
 pub use integrations::sync::AdapterConfig;
 pub use placement::{ClusterSettings, owner};
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
-pub use remote::PeerSettings;
+pub use remote::{PeerSettings, PeerTls, PeerTlsError};
 pub use runtime::{ClusterNode, Placement, Runtime, RuntimeConfig};
 pub use scheduler::{ScheduleError, SchedulerConfig, next_run};
 pub use tree::ActorInfo;

@@ -19,6 +19,10 @@ pub const CLUSTER_LEASES_LOST_TOTAL: &str = "companyos_cluster_leases_lost_total
 pub const CLUSTER_ORGANIZATIONS_CLAIMED_TOTAL: &str =
     "companyos_cluster_organizations_claimed_total";
 pub const CLUSTER_NUDGES_LOST_TOTAL: &str = "companyos_cluster_nudges_lost_total";
+/// Set by `companyos_store::shared::Redis` as commands succeed or fail.
+pub const REDIS_UP: &str = "companyos_redis_up";
+/// Counted where a caller of Redis falls back to this node's own count or to NOTIFY.
+pub const REDIS_FALLBACKS_TOTAL: &str = "companyos_redis_fallbacks_total";
 
 /// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder,
 /// the agents' included.
@@ -65,6 +69,14 @@ pub fn describe() {
     metrics::describe_counter!(
         CLUSTER_NUDGES_LOST_TOTAL,
         "Cross-node notifications that could not be sent (the database's state still reaches the owner)."
+    );
+    metrics::describe_gauge!(
+        REDIS_UP,
+        "1 while the cluster's Redis answers, 0 while this node counts alone (cluster.redis_url set)."
+    );
+    metrics::describe_counter!(
+        REDIS_FALLBACKS_TOTAL,
+        "Uses of Redis that fell back to this node (use: rate_limit, llm_budget, bus)."
     );
 }
 

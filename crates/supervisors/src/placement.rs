@@ -27,6 +27,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use companyos_actors::RuntimeEvent;
+use companyos_store::shared::Redis;
 use companyos_store::{
     AgentId, DeliveryId, EventId, Heard, IntegrationId, NodeLease, OrgId, StoreError,
 };
@@ -37,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 use crate::runtime::Runtime;
 
 /// How this node takes part in a cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ClusterSettings {
     /// The node's name, unique in the cluster and stable across restarts.
     pub node: String,
@@ -218,6 +219,24 @@ pub(crate) fn start(
         outbox,
         peers,
     });
+    // The bus's events go through Redis when there is one, through NOTIFY otherwise
+    // (and while Redis does not answer).
+    let bus_out = runtime.config().redis.clone().map(|redis| {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(publish_bus(
+            redis.clone(),
+            state.clone(),
+            receiver,
+            stop.clone(),
+        ));
+        tokio::spawn(subscribe_bus(
+            runtime.clone(),
+            state.clone(),
+            redis,
+            stop.clone(),
+        ));
+        sender
+    });
     let relay_state = state.clone();
     let relayed = runtime
         .bus()
@@ -233,7 +252,14 @@ pub(crate) fn start(
                     event: other.clone(),
                 },
             };
-            relay_state.nudge(nudge);
+            match &bus_out {
+                Some(redis) => {
+                    if let Err(unsent) = redis.send(nudge) {
+                        relay_state.nudge(unsent.0);
+                    }
+                }
+                None => relay_state.nudge(nudge),
+            }
         }));
     if relayed.is_err() {
         tracing::error!("the event bus already had a relay: events stay on this node");
@@ -276,6 +302,90 @@ async fn send_nudges(
         if let Err(error) = runtime.store().cluster().notify(&payloads).await {
             crate::metrics::cluster_nudges_lost(payloads.len());
             tracing::warn!(%error, count = payloads.len(), "nudges not sent: the other nodes act on the database's state at their next reconcile");
+        }
+    }
+}
+
+/// The channel the bus's events cross on, under the cluster's Redis prefix.
+const BUS_CHANNEL: &str = "bus";
+
+/// Publishes this node's bus events on Redis, in order; one Redis does not take goes
+/// through NOTIFY instead.
+async fn publish_bus(
+    redis: Redis,
+    state: Arc<ClusterState>,
+    mut outgoing: mpsc::UnboundedReceiver<Nudge>,
+    stop: CancellationToken,
+) {
+    loop {
+        let nudge = tokio::select! {
+            () = stop.cancelled() => return,
+            nudge = outgoing.recv() => match nudge {
+                Some(nudge) => nudge,
+                None => return,
+            },
+        };
+        let payload = match serde_json::to_vec(&nudge) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(%error, "a bus event could not be written");
+                continue;
+            }
+        };
+        if redis.publish(BUS_CHANNEL, &payload).await.is_err() {
+            metrics::counter!(crate::metrics::REDIS_FALLBACKS_TOTAL, "use" => "bus").increment(1);
+            state.nudge(nudge);
+        }
+    }
+}
+
+/// Hears the other nodes' bus events on Redis, subscribing again (with backoff) whenever
+/// the connection is lost. Delivery is at most once: the bus is a live view, and what
+/// it carries is also in the database.
+async fn subscribe_bus(
+    runtime: Runtime,
+    state: Arc<ClusterState>,
+    redis: Redis,
+    stop: CancellationToken,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let subscribed = tokio::select! {
+            () = stop.cancelled() => return,
+            subscribed = redis.subscribe(BUS_CHANNEL) => subscribed,
+        };
+        let mut messages = match subscribed {
+            Ok(messages) => Box::pin(messages),
+            Err(error) => {
+                tracing::debug!(%error, "cannot subscribe to the cluster's bus on Redis; trying again");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {},
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        tracing::info!("subscribed to the cluster's bus on Redis");
+        loop {
+            let message = tokio::select! {
+                () = stop.cancelled() => return,
+                message = futures::StreamExt::next(&mut messages) => message,
+            };
+            let Some(payload) = message else {
+                tracing::warn!("lost the cluster's bus on Redis: subscribing again");
+                break;
+            };
+            match serde_json::from_slice::<Nudge>(&payload) {
+                Ok(nudge @ (Nudge::Bus { .. } | Nudge::EventCreated { .. })) => {
+                    act(&runtime, &state, nudge).await;
+                }
+                Ok(_) => tracing::warn!(
+                    "a nudge on the bus channel was ignored: nudges go through PostgreSQL"
+                ),
+                Err(error) => tracing::warn!(%error, "an unreadable bus event was ignored"),
+            }
         }
     }
 }

@@ -10,8 +10,10 @@
 //! it has no session with — only the smaller name dials, so two nodes do not race to
 //! connect — with a backoff per peer, and drops the sessions of nodes the database no
 //! longer lists as live. Sessions are authenticated by a cookie every node derives from
-//! the shared token secret (Erlang-style challenge and response; the traffic itself is
-//! not encrypted: keep the peer port on a private network).
+//! the shared token secret (Erlang-style challenge and response). With TLS configured
+//! ([`PeerTls`]: `cluster.tls_*`) sessions are also encrypted and both ends prove who
+//! they are with a certificate signed by the cluster's authority (mutual TLS); without
+//! it the traffic is not encrypted: keep the peer port on a private network.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 use companyos_store::{AgentId, ClusterMember, OrgId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use ractor_cluster::{NodeServer, NodeServerMessage, RactorClusterMessage};
+use ractor_cluster::{IncomingEncryptionMode, NodeServer, NodeServerMessage, RactorClusterMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -54,7 +56,7 @@ enum PeerRequest {
 }
 
 /// How this node takes part in actor traffic between nodes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PeerSettings {
     /// The port of this node's node server.
     pub port: u16,
@@ -62,6 +64,95 @@ pub struct PeerSettings {
     pub host: String,
     /// The shared secret sessions authenticate with.
     pub cookie: String,
+    /// Encryption and certificates for sessions (`None`: plain TCP).
+    pub tls: Option<PeerTls>,
+}
+
+/// Mutual TLS for node sessions: this node's certificate chain and key, which it shows
+/// both as a server and as a client, and the authority whose signature it requires of
+/// every peer's. A peer's certificate must name the host it is dialled at (its
+/// advertised host: a DNS name or an IP address).
+#[derive(Clone)]
+pub struct PeerTls {
+    acceptor: tokio_rustls::TlsAcceptor,
+    connector: tokio_rustls::TlsConnector,
+}
+
+impl std::fmt::Debug for PeerTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerTls").finish_non_exhaustive()
+    }
+}
+
+/// Why the TLS files cannot be used, naming which.
+#[derive(Debug, thiserror::Error)]
+pub enum PeerTlsError {
+    #[error("the certificate chain holds no PEM certificate")]
+    NoCertificate,
+    #[error("the certificate authority file holds no PEM certificate")]
+    NoAuthority,
+    #[error("{what} is not PEM the node can read: {source}")]
+    Pem {
+        what: &'static str,
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("the certificate authority cannot be used: {0}")]
+    Authority(String),
+    #[error("the certificate and key do not make a TLS configuration: {0}")]
+    Config(#[from] rustls::Error),
+}
+
+impl PeerTls {
+    /// From PEM: this node's certificate chain (its own first), its private key, and
+    /// the certificate authority (or authorities) peers' certificates are signed by.
+    pub fn from_pem(chain: &[u8], key: &[u8], authority: &[u8]) -> Result<PeerTls, PeerTlsError> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+        let certificates = |what: &'static str, pem: &[u8]| {
+            CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|source| PeerTlsError::Pem { what, source })
+        };
+        let chain = certificates("the certificate chain", chain)?;
+        if chain.is_empty() {
+            return Err(PeerTlsError::NoCertificate);
+        }
+        let key = PrivateKeyDer::from_pem_slice(key).map_err(|source| PeerTlsError::Pem {
+            what: "the private key",
+            source,
+        })?;
+        let authorities = certificates("the certificate authority", authority)?;
+        if authorities.is_empty() {
+            return Err(PeerTlsError::NoAuthority);
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        for authority in authorities {
+            roots
+                .add(authority)
+                .map_err(|error| PeerTlsError::Authority(error.to_string()))?;
+        }
+        let roots = Arc::new(roots);
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            roots.clone(),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|error| PeerTlsError::Authority(error.to_string()))?;
+        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain.clone(), key.clone_key())?;
+        let client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_client_auth_cert(chain, key)?;
+        Ok(PeerTls {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(server)),
+            connector: tokio_rustls::TlsConnector::from(Arc::new(client)),
+        })
+    }
 }
 
 /// This node's server and what it knows of its dials.
@@ -71,6 +162,8 @@ pub(crate) struct Peers {
     /// When each peer was last dialled and how long to wait before the next try.
     dials: Mutex<HashMap<String, (Instant, Duration)>>,
     node: String,
+    /// Dials go out over TLS when set.
+    tls: Option<PeerTls>,
 }
 
 /// Starts the node server and the peer gateway `peer:<node>`.
@@ -84,7 +177,10 @@ pub(crate) async fn start(
         settings.cookie.clone(),
         node.to_owned(),
         settings.host.clone(),
-        None,
+        settings
+            .tls
+            .as_ref()
+            .map(|tls| IncomingEncryptionMode::Tls(tls.acceptor.clone())),
         None,
     );
     let (server, _) = Actor::spawn(Some(format!("node_server:{node}")), server, ()).await?;
@@ -93,6 +189,7 @@ pub(crate) async fn start(
         server,
         dials: Mutex::new(HashMap::new()),
         node: node.to_owned(),
+        tls: settings.tls.clone(),
     }))
 }
 
@@ -144,13 +241,41 @@ impl Peers {
             if !dial || !self.due(&member.node_id) {
                 continue;
             }
-            let (server, address, peer) = (
+            let (server, address, peer, tls) = (
                 self.server.clone(),
                 member.peer_address.clone(),
                 member.node_id.clone(),
+                self.tls.clone(),
             );
             tokio::spawn(async move {
-                match ractor_cluster::client_connect(&server, address.as_str()).await {
+                let connected = match tls {
+                    Some(tls) => {
+                        // The certificate must name the host the peer is dialled at.
+                        let host = address
+                            .rsplit_once(':')
+                            .map_or(address.as_str(), |(host, _)| host)
+                            .trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .to_owned();
+                        match rustls::pki_types::ServerName::try_from(host) {
+                            Ok(name) => {
+                                ractor_cluster::client_connect_enc(
+                                    &server,
+                                    address.as_str(),
+                                    tls.connector,
+                                    name,
+                                )
+                                .await
+                            }
+                            Err(error) => {
+                                tracing::warn!(%peer, %address, %error, "the peer's advertised host cannot be checked against a certificate");
+                                return;
+                            }
+                        }
+                    }
+                    None => ractor_cluster::client_connect(&server, address.as_str()).await,
+                };
+                match connected {
                     Ok(()) => tracing::info!(%peer, %address, "session to peer opened"),
                     Err(error) => {
                         tracing::warn!(%peer, %address, %error, "cannot reach peer; trying again later")
@@ -359,5 +484,81 @@ async fn serve(runtime: &Runtime, request: PeerRequest) -> Result<Value, RemoteE
                 message: format!("the tree could not be written: {error}"),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use companyos_store::testing::TestPki;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::{PeerTls, PeerTlsError};
+
+    fn tls(pki: &TestPki) -> PeerTls {
+        PeerTls::from_pem(
+            pki.certificate.as_bytes(),
+            pki.key.as_bytes(),
+            pki.authority.as_bytes(),
+        )
+        .expect("a TLS configuration")
+    }
+
+    /// Dials `server` from `client` over a local TCP connection: whether both ends
+    /// completed the handshake and a byte crossed.
+    async fn handshake(server: &PeerTls, client: &PeerTls, host: &str) -> bool {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let acceptor = server.acceptor.clone();
+        let accepted = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.ok()?;
+            let mut stream = acceptor.accept(stream).await.ok()?;
+            let mut byte = [0_u8; 1];
+            stream.read_exact(&mut byte).await.ok()?;
+            Some(byte[0])
+        });
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).expect("a name");
+        let stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        let sent = match client.connector.connect(name, stream).await {
+            Ok(mut stream) => stream.write_all(&[7]).await.is_ok() && stream.flush().await.is_ok(),
+            Err(_) => false,
+        };
+        let received = accepted.await.expect("the acceptor task");
+        sent && received == Some(7)
+    }
+
+    #[tokio::test]
+    async fn nodes_of_one_authority_talk_and_others_are_refused() {
+        let cluster = TestPki::new(&["127.0.0.1", "node-a.companyos"]);
+        let node = tls(&cluster);
+        assert!(handshake(&node, &node, "127.0.0.1").await);
+        assert!(handshake(&node, &node, "node-a.companyos").await);
+        // A certificate that does not name the host dialled is refused.
+        assert!(!handshake(&node, &node, "node-b.companyos").await);
+        // Another authority's node can neither dial in nor be dialled.
+        let stranger = tls(&TestPki::new(&["127.0.0.1"]));
+        assert!(!handshake(&node, &stranger, "127.0.0.1").await);
+        assert!(!handshake(&stranger, &node, "127.0.0.1").await);
+    }
+
+    #[test]
+    fn unreadable_files_are_named() {
+        let pki = TestPki::new(&["127.0.0.1"]);
+        let error = PeerTls::from_pem(b"", pki.key.as_bytes(), pki.authority.as_bytes())
+            .expect_err("no certificate");
+        assert!(matches!(error, PeerTlsError::NoCertificate), "{error}");
+        let error = PeerTls::from_pem(pki.certificate.as_bytes(), pki.key.as_bytes(), b"")
+            .expect_err("no authority");
+        assert!(matches!(error, PeerTlsError::NoAuthority), "{error}");
+        let error = PeerTls::from_pem(
+            pki.certificate.as_bytes(),
+            b"-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+            pki.authority.as_bytes(),
+        )
+        .expect_err("a broken key");
+        assert!(error.to_string().contains("private key"), "{error}");
     }
 }

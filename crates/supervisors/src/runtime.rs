@@ -59,6 +59,10 @@ pub struct RuntimeConfig {
     pub adapters: AdapterConfig,
     /// The language model agents may use (`None`: they do without).
     pub llm: Option<companyos_actors::llm::LlmSettings>,
+    /// The cluster's Redis (`redis.url`): the agents' LLM budgets are counted there, and
+    /// in cluster mode the event bus fans out through it (through PostgreSQL while it
+    /// does not answer, and always without it).
+    pub redis: Option<companyos_store::shared::Redis>,
 }
 
 impl RuntimeConfig {
@@ -72,7 +76,7 @@ impl RuntimeConfig {
 }
 
 /// Which organizations' subtrees a node starts with.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub enum Placement {
     /// Every organization in the database (a single node).
     #[default]
@@ -145,7 +149,10 @@ impl Runtime {
             dispatch: Arc::new(DispatchState::default()),
             node: NodeState::default(),
             lifecycle: LifecycleWriter::start(store.clone()),
-            llm: Arc::new(companyos_actors::llm::LlmGate::new(config.llm.clone())),
+            llm: Arc::new(
+                companyos_actors::llm::LlmGate::new(config.llm.clone())
+                    .with_redis(config.redis.clone()),
+            ),
             cluster: std::sync::OnceLock::new(),
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())

@@ -22,6 +22,14 @@ fn settings(node: &str) -> ClusterSettings {
 }
 
 async fn node(store: &Store, name: &str) -> Runtime {
+    node_with(store, name, None).await
+}
+
+async fn node_with(
+    store: &Store,
+    name: &str,
+    redis: Option<companyos_store::shared::Redis>,
+) -> Runtime {
     let config = RuntimeConfig {
         dispatcher: DispatcherConfig {
             worker: name.into(),
@@ -30,6 +38,7 @@ async fn node(store: &Store, name: &str) -> Runtime {
             ..DispatcherConfig::default()
         },
         placement: Placement::Cluster(settings(name)),
+        redis,
         ..RuntimeConfig::default()
     };
     Runtime::start(
@@ -268,6 +277,144 @@ async fn a_request_to_any_node_is_carried_out_by_the_organization_s_owner() {
         .await;
     }
     a.shutdown().await;
+    db.cleanup().await;
+}
+
+/// Waits until `heard` hears `task` complete.
+async fn hears_completed(
+    heard: &mut tokio::sync::broadcast::Receiver<RuntimeEvent>,
+    task: TaskId,
+) -> bool {
+    let wait = async {
+        loop {
+            match heard.recv().await {
+                Ok(RuntimeEvent::TaskChanged {
+                    task_id,
+                    status: TaskStatus::Completed,
+                    ..
+                }) if task_id == task => return true,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return false,
+            }
+        }
+    };
+    tokio::time::timeout(companyos_store::testing::EVENTUALLY, wait)
+        .await
+        .unwrap_or(false)
+}
+
+/// Whether a message about `task` comes on the Redis subscription within `wait`.
+async fn crossed_on_redis(
+    messages: &mut (impl futures::Stream<Item = Vec<u8>> + Unpin),
+    task: TaskId,
+    wait: Duration,
+) -> bool {
+    let id = task.to_string();
+    let seen = tokio::time::timeout(wait, async {
+        while let Some(payload) = futures::StreamExt::next(messages).await {
+            if String::from_utf8_lossy(&payload).contains(&id) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    seen == Ok(true)
+}
+
+#[tokio::test]
+async fn events_cross_through_redis_and_through_postgresql_while_it_is_down() {
+    use companyos_store::shared::Redis;
+    use companyos_store::testing::{RedisServer, redis_prefix};
+
+    let db = TestDb::postgres().await;
+    let store = db.store.clone();
+    let (organization, _) = organization_with_owner(&store, "redis-team").await;
+    let org = organization.id;
+    let mut server = RedisServer::start().await;
+    let prefix = redis_prefix();
+    let url = server.url();
+    let handle = || Redis::new(&url, &prefix).expect("address");
+    let first = node_with(&store, "node-a", Some(handle())).await;
+    let second = node_with(&store, "node-b", Some(handle())).await;
+    let b_name = companyos_supervisors::owner(org, ["node-a", "node-b"]).expect("an owner");
+    let (b, a) = if b_name == "node-a" {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    until("node B holds the organization", || async {
+        holder(&store, org).await.as_deref() == Some(b_name) && b.hosts(org)
+    })
+    .await;
+    let agent = a
+        .spawn_agent(org, "counter", "text_stats", None)
+        .await
+        .expect("spawn through node A");
+    until("node B runs the agent", || async {
+        b.tree().await.is_ok_and(|tree| runs(&tree, agent.id))
+    })
+    .await;
+    let count = |text: &str| {
+        let mut task = NewTask::new(org, agent.id, "count_text");
+        task.input = Some(json!({"text": text}));
+        task
+    };
+    // What crosses the bus channel on Redis, as a third party sees it.
+    let channel = handle();
+    let mut on_redis = Box::pin(channel.subscribe("bus").await.expect("subscribe"));
+    let mut heard = a.subscribe();
+
+    let through_redis = a.submit(count("one two")).await.expect("submit");
+    assert!(
+        hears_completed(&mut heard, through_redis.id).await,
+        "node A hears node B complete the task"
+    );
+    assert!(
+        crossed_on_redis(
+            &mut on_redis,
+            through_redis.id,
+            companyos_store::testing::EVENTUALLY
+        )
+        .await,
+        "the task's events crossed on Redis"
+    );
+
+    // Redis gone: events still reach node A (through PostgreSQL), nothing is lost.
+    server.stop();
+    for text in ["while redis is down", "still down"] {
+        let task = a.submit(count(text)).await.expect("submit with Redis down");
+        assert!(
+            hears_completed(&mut heard, task.id).await,
+            "node A hears a task complete on node B while Redis is down"
+        );
+    }
+
+    // Redis back: the nodes go back to it on their own.
+    server.resume().await;
+    let mut on_redis = Box::pin(handle().subscribe("bus").await.expect("subscribe again"));
+    let mut back_on_redis = false;
+    for _ in 0..60 {
+        let task = a.submit(count("redis is back")).await.expect("submit");
+        assert!(
+            hears_completed(&mut heard, task.id).await,
+            "node A hears it"
+        );
+        if crossed_on_redis(&mut on_redis, task.id, Duration::from_millis(500)).await {
+            back_on_redis = true;
+            break;
+        }
+    }
+    assert!(back_on_redis, "the nodes never published on Redis again");
+    let counts = store.tasks().count_by_status(org).await.expect("counts");
+    assert!(
+        counts
+            .iter()
+            .all(|(status, _)| *status == TaskStatus::Completed),
+        "every task completed, none lost or left: {counts:?}"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
     db.cleanup().await;
 }
 

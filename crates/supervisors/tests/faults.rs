@@ -230,6 +230,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
         placement: Placement::AllOrganizations,
         adapters: Default::default(),
         llm: None,
+        redis: None,
     }
 }
 
