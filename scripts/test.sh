@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test of CompanyOS: formatting, lints, the fixtures' vectors, the whole
+# Every test of CompanyOS: formatting, lints, the fixtures' vectors, the image and the
+# Helm chart, the whole
 # workspace's tests — the store and queue contract suites run on SQLite and on the
 # PostgreSQL that DATABASE_URL names (default postgres://postgres@127.0.0.1:5432/postgres)
 # — the console's unit and end-to-end tests, and a fuzz of the REST API. Every part runs
@@ -31,6 +32,9 @@ check() {
 check "cargo fmt --check" cargo fmt --all -- --check
 check "the fixtures' signature vectors (fixtures/tools/gen_vectors.py --check)" \
     python3 fixtures/tools/gen_vectors.py --check
+# The image and the Helm chart, offline: hadolint, helm lint and render of every values
+# combination, the manifests against the Kubernetes schemas, promtool on the alerts.
+check "the image and the Helm chart (scripts/check-deploy.sh)" scripts/check-deploy.sh
 check "npm ci (the graphql-ws client the GraphQL subscription test drives)" \
     npm ci --prefix crates/api/tests/graphql-ws --silent --no-audit --no-fund
 # The console is built before cargo, whose build script embeds web/dist.

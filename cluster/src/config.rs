@@ -1232,8 +1232,12 @@ pub enum ConfigError {
     ReadFile { path: PathBuf, reason: String },
     #[error("configuration file {path}: {reason}")]
     ParseFile { path: PathBuf, reason: String },
-    #[error("unknown environment variable {name}; settings are: {known}")]
+    #[error(
+        "unknown environment variable {name}; settings are: {known} (each also as <name>_FILE, read from that file)"
+    )]
     UnknownEnv { name: String, known: String },
+    #[error("both {first} and {second} are set: set one")]
+    Ambiguous { first: String, second: String },
     #[error("invalid value {value:?} for {setting} (from {origin}): {reason}")]
     InvalidValue {
         setting: &'static str,
@@ -1334,6 +1338,28 @@ impl Config {
             let Some(setting) = SETTINGS.iter().find(|setting| setting.env == name) else {
                 // Variables the node reads outside this table.
                 if OTHER_ENV.contains(&name.as_str()) {
+                    continue;
+                }
+                // Any setting's value may come from a file (a mounted secret) instead.
+                if let Some(setting) = name
+                    .strip_suffix(FILE_SUFFIX)
+                    .and_then(|stem| SETTINGS.iter().find(|setting| setting.env == stem))
+                {
+                    if env_value(setting.env).is_some() {
+                        return Err(ConfigError::Ambiguous {
+                            first: setting.env.to_owned(),
+                            second: name.clone(),
+                        });
+                    }
+                    let text =
+                        std::fs::read_to_string(value).map_err(|error| ConfigError::ReadFile {
+                            path: PathBuf::from(value),
+                            reason: format!("{name}: {error}"),
+                        })?;
+                    // A file ends with a newline; the value does not.
+                    let text = text.strip_suffix('\n').unwrap_or(&text);
+                    let text = text.strip_suffix('\r').unwrap_or(text);
+                    config.set_from(setting.key, text, &format!("{name} ({value})"))?;
                     continue;
                 }
                 let known = SETTINGS
@@ -1442,6 +1468,10 @@ impl Config {
 /// Environment variables the node reads that are not settings of the table.
 /// (`COMPANYOS_NEW_MASTER_KEY`: the new key of `companyos keys rotate`.)
 const OTHER_ENV: &[&str] = &["COMPANYOS_NEW_MASTER_KEY"];
+
+/// `COMPANYOS_<SETTING>_FILE=<path>`: the setting's value is the file's content (without
+/// its final newline) — how mounted secrets are read without entering the environment.
+const FILE_SUFFIX: &str = "_FILE";
 
 /// A value fit for an error message, a log line or `companyos config`.
 pub fn redact_value(key: &str, value: &str) -> String {
@@ -1552,6 +1582,59 @@ mod tests {
         assert!(
             error.to_string().contains("/nonexistent/companyos.toml"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn any_setting_may_be_read_from_a_file() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let secret = directory.path().join("jwt");
+        std::fs::write(&secret, "a-secret-of-32-characters-from-a-mounted-file\n").expect("write");
+        let secret = secret.to_str().expect("utf-8").to_owned();
+        let config = Config::load_from(
+            &no_file(),
+            env(&[("COMPANYOS_AUTH_JWT_SECRET_FILE", secret.as_str())]),
+        )
+        .expect("load");
+        assert_eq!(
+            config.auth.jwt_secret,
+            "a-secret-of-32-characters-from-a-mounted-file"
+        );
+
+        let both = env(&[
+            (
+                "COMPANYOS_AUTH_JWT_SECRET",
+                "an-inline-secret-of-32-characters-or-more",
+            ),
+            ("COMPANYOS_AUTH_JWT_SECRET_FILE", secret.as_str()),
+        ]);
+        let error = Config::load_from(&no_file(), both).expect_err("both");
+        assert!(error.to_string().contains("set one"), "{error}");
+
+        let missing = env(&[("COMPANYOS_CLUSTER_REDIS_URL_FILE", "/nonexistent/redis")]);
+        let error = Config::load_from(&no_file(), missing).expect_err("missing");
+        let text = error.to_string();
+        assert!(
+            text.contains("/nonexistent/redis")
+                && text.contains("COMPANYOS_CLUSTER_REDIS_URL_FILE"),
+            "{text}"
+        );
+
+        // A bad value from a file names the variable and the file, never the value.
+        let key = directory.path().join("key");
+        std::fs::write(&key, "not-hex").expect("write");
+        let key = key.to_str().expect("utf-8").to_owned();
+        let error = Config::load_from(
+            &no_file(),
+            env(&[("COMPANYOS_MASTER_KEY_FILE", key.as_str())]),
+        )
+        .expect_err("not a key");
+        let text = error.to_string();
+        assert!(text.contains("COMPANYOS_MASTER_KEY_FILE"), "{text}");
+        assert!(!text.contains("not-hex"), "{text}");
+        assert!(
+            Config::load_from(&no_file(), env(&[("COMPANYOS_NOTHING_FILE", "x")])).is_err(),
+            "a _FILE variable of no setting is unknown"
         );
     }
 
