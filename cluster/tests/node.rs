@@ -619,6 +619,10 @@ fn metrics_are_prometheus_text_that_promtool_accepts() {
         "companyos_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"2xx\"} 1",
         "# TYPE companyos_http_request_duration_seconds histogram",
         "companyos_agents{status=\"idle\"} 0",
+        "companyos_deployments_failing 0",
+        // Rare events' counters exist at 0 before the first one.
+        "companyos_cluster_leases_lost_total 0",
+        "companyos_supervisor_subtree_restarts_total{level=\"organization\"} 0",
     ] {
         assert!(
             text.contains(expected),

@@ -155,6 +155,26 @@ impl Deployments<'_> {
         Ok(Page::from_rows(rows, page, Deployment::cursor))
     }
 
+    /// How many projects, across every organization, have a latest production
+    /// deployment that failed (`error`): the seed's "a deployment in error" alert. A
+    /// project whose next production deployment succeeded is no longer counted.
+    pub async fn failing_projects_all(&self) -> Result<i64, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM deployments d
+                 WHERE d.state = 'error' AND d.environment = 'production'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deployments n
+                       WHERE n.organization_id = d.organization_id
+                         AND n.project_name = d.project_name
+                         AND n.environment = 'production'
+                         AND (n.created_at, n.id) > (d.created_at, d.id))",
+            )
+            .fetch_one(pool)
+            .await
+        })
+    }
+
     /// Records an agent's health check of the deployment (score 0–100).
     pub async fn record_health(
         &self,

@@ -14,6 +14,7 @@ pub const QUEUE_WAIT_SECONDS: &str = "companyos_queue_wait_seconds";
 pub const DELIVERIES_PROCESSED_TOTAL: &str = "companyos_webhook_deliveries_processed_total";
 pub const AGENTS: &str = "companyos_agents";
 pub const TASKS: &str = "companyos_tasks";
+pub const DEPLOYMENTS_FAILING: &str = "companyos_deployments_failing";
 pub const CLUSTER_JOINS_TOTAL: &str = "companyos_cluster_joins_total";
 pub const CLUSTER_LEASES_LOST_TOTAL: &str = "companyos_cluster_leases_lost_total";
 pub const CLUSTER_ORGANIZATIONS_CLAIMED_TOTAL: &str =
@@ -54,6 +55,10 @@ pub fn describe() {
     );
     metrics::describe_gauge!(AGENTS, "Agents by lifecycle status (all organizations).");
     metrics::describe_gauge!(TASKS, "Tasks by status (all organizations).");
+    metrics::describe_gauge!(
+        DEPLOYMENTS_FAILING,
+        "Projects whose latest production deployment is in error (all organizations)."
+    );
     metrics::describe_counter!(
         CLUSTER_JOINS_TOTAL,
         "Times this node joined the cluster (once per start, again after a lost lease)."
@@ -78,6 +83,14 @@ pub fn describe() {
         REDIS_FALLBACKS_TOTAL,
         "Uses of Redis that fell back to this node (use: rate_limit, llm_budget, bus)."
     );
+    // Counters of rare events exist at 0 from the start, so that the first event is an
+    // increase a rate or an alert can see, not a series appearing at 1.
+    counter!(AGENT_RESTARTS_TOTAL).increment(0);
+    for level in ["system", "organization", "kind", "integrations", "adapter"] {
+        counter!(SUBTREE_RESTARTS_TOTAL, "level" => level).increment(0);
+    }
+    counter!(CLUSTER_LEASES_LOST_TOTAL).increment(0);
+    counter!(CLUSTER_NUDGES_LOST_TOTAL).increment(0);
 }
 
 pub fn cluster_joined() {
@@ -143,5 +156,7 @@ pub async fn sample(store: &Store) -> Result<(), StoreError> {
             .map_or(0, |(_, count)| *count);
         gauge!(TASKS, "status" => status.as_str()).set(count as f64);
     }
+    let failing = store.deployments().failing_projects_all().await?;
+    gauge!(DEPLOYMENTS_FAILING).set(failing as f64);
     Ok(())
 }

@@ -31,7 +31,44 @@ companyos_store::contract_tests!(
     pages_are_stable_and_cursors_checked,
     invalid_enum_strings_in_the_database_are_errors,
     batched_reads_return_only_the_callers_rows,
+    a_project_fails_until_its_next_production_deployment_is_ready,
 );
+
+async fn a_project_fails_until_its_next_production_deployment_is_ready(db: &TestDb) {
+    let (acme, _) = fixtures::organization(&db.store, "acme").await;
+    let (other, _) = fixtures::organization(&db.store, "other").await;
+    let deployments = db.store.deployments();
+    let deploy = |org: OrgId, id: &str, project: &str, state, environment| {
+        let deployments = db.store.deployments();
+        let sync = DeploymentSync {
+            vercel_deployment_id: id.into(),
+            project_name: project.into(),
+            url: format!("{id}.vercel.app"),
+            state,
+            environment: Some(environment),
+            commit_sha: None,
+            branch: None,
+            metadata: json!({}),
+            ready_at: None,
+        };
+        async move { deployments.upsert(org, sync).await.expect("deploy") }
+    };
+    use DeploymentEnvironment::{Preview, Production};
+    use DeploymentState::{Error, Ready};
+    assert_eq!(deployments.failing_projects_all().await.expect("count"), 0);
+    deploy(acme.id, "dpl_1", "web", Error, Production).await;
+    // A failed preview is not an outage.
+    deploy(acme.id, "dpl_2", "docs", Error, Preview).await;
+    deploy(other.id, "dpl_3", "web", Error, Production).await;
+    assert_eq!(deployments.failing_projects_all().await.expect("count"), 2);
+    db.store.clock().advance(std::time::Duration::from_secs(1));
+    deploy(acme.id, "dpl_4", "web", Ready, Production).await;
+    assert_eq!(
+        deployments.failing_projects_all().await.expect("count"),
+        1,
+        "acme's web recovered; the other organization's did not"
+    );
+}
 
 async fn batched_reads_return_only_the_callers_rows(db: &TestDb) {
     let (acme, _) = fixtures::organization(&db.store, "acme").await;
