@@ -822,11 +822,27 @@ impl Runtime {
         Ok(self.deps.store.schedules().create(org, schedule).await?)
     }
 
+    /// A new organization exists: on a single node its subtree starts here; in cluster
+    /// mode placement starts it on the node rendezvous hashing gives, at that node's
+    /// next round (starting it here would run it where no claim fences it).
+    pub async fn organization_created(&self, org: OrgId) -> Result<(), RuntimeError> {
+        if self.deps.cluster.get().is_some() {
+            return Ok(());
+        }
+        self.start_organization(org).await
+    }
+
     /// Starts an organization's subtree on this node from the database alone: its
     /// agents, as the `agents` table describes them; then routes the organization's
     /// events that were left unrouted.
     pub async fn start_organization(&self, org: OrgId) -> Result<(), RuntimeError> {
         self.deps.store.organizations().get(org).await?;
+        // In cluster mode only a claim this node holds may start a subtree.
+        if let Some(cluster) = self.deps.cluster.get()
+            && cluster.fence(org).is_none()
+        {
+            return Err(self.hosted_elsewhere(org).await);
+        }
         call(&self.root, |reply| {
             RootMessage::StartOrganization(org, reply)
         })

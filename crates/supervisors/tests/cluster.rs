@@ -280,6 +280,53 @@ async fn a_request_to_any_node_is_carried_out_by_the_organization_s_owner() {
     db.cleanup().await;
 }
 
+#[tokio::test]
+async fn an_organization_created_on_any_node_runs_only_where_placement_puts_it() {
+    let db = TestDb::postgres().await;
+    let store = db.store.clone();
+    let a = node(&store, "node-a").await;
+    let b = node(&store, "node-b").await;
+    until("both nodes are members", || async {
+        store
+            .cluster()
+            .members()
+            .await
+            .is_ok_and(|members| members.iter().filter(|member| member.live).count() == 2)
+    })
+    .await;
+    let mut orgs = Vec::new();
+    for n in 0..4 {
+        let (organization, _) = organization_with_owner(&store, &format!("new-{n}")).await;
+        // Created through node A, as the REST API does.
+        a.organization_created(organization.id)
+            .await
+            .expect("created");
+        orgs.push(organization.id);
+    }
+    for org in orgs {
+        let owner = companyos_supervisors::owner(org, ["node-a", "node-b"]).expect("an owner");
+        let (here, there) = if owner == "node-a" {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
+        until("the owner holds and runs the new organization", || async {
+            holder(&store, org).await.as_deref() == Some(owner) && here.hosts(org)
+        })
+        .await;
+        assert!(!there.hosts(org), "{org} runs on both nodes");
+        // Starting it by hand where no claim is held is refused.
+        assert!(matches!(
+            there.start_organization(org).await,
+            Err(RuntimeError::HostedElsewhere { .. })
+        ));
+        assert!(!there.hosts(org));
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+    db.cleanup().await;
+}
+
 /// Waits until `heard` hears `task` complete.
 async fn hears_completed(
     heard: &mut tokio::sync::broadcast::Receiver<RuntimeEvent>,

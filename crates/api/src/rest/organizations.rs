@@ -97,7 +97,7 @@ async fn create(
     let organization = create_organization(&state, name, user).await?;
     state
         .runtime
-        .start_organization(organization.id)
+        .organization_created(organization.id)
         .await
         .map_err(ApiError::from)?;
     Ok((
