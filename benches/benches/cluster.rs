@@ -8,6 +8,9 @@
 //! deliveries are accepted by a node that does not run their organization: the owner is
 //! nudged through PostgreSQL and its adapter processes them.
 //!
+//! Each size runs twice: the bus's events crossing between nodes through PostgreSQL
+//! `NOTIFY`, then through Redis (`REDIS_URL`, as the chart deploys it).
+//!
 //! Per cluster size it reports verified ingest (202s per second, p50/p99), end-to-end
 //! throughput (202s over the time until the last task completed) and end-to-end latency
 //! from the delivery's row to its task's completion (both stamped by the database
@@ -58,7 +61,13 @@ struct Node {
     runtime: Arc<Runtime>,
 }
 
-async fn node(db: &TestDb, name: &str, auth: &Arc<AuthConfig>, keys: &MasterKey) -> Node {
+async fn node(
+    db: &TestDb,
+    name: &str,
+    auth: &Arc<AuthConfig>,
+    keys: &MasterKey,
+    redis: Option<companyos_store::shared::Redis>,
+) -> Node {
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
     let mut registry = AgentTypeRegistry::builtin();
     registry.register(AgentType::plain(
@@ -76,6 +85,7 @@ async fn node(db: &TestDb, name: &str, auth: &Arc<AuthConfig>, keys: &MasterKey)
             ..DispatcherConfig::default()
         },
         placement: Placement::Cluster(settings),
+        redis,
         ..RuntimeConfig::default()
     };
     let runtime = Arc::new(
@@ -231,7 +241,7 @@ async fn end_to_end(db: &TestDb) -> Vec<Duration> {
     latencies
 }
 
-async fn run(size: usize, concurrency: usize, duration: Duration) {
+async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) {
     let db = TestDb::postgres().await;
     let mut auth = AuthConfig::new(
         b"a bench secret that is long enough!",
@@ -243,8 +253,14 @@ async fn run(size: usize, concurrency: usize, duration: Duration) {
     let auth = Arc::new(auth);
     let keys = MasterKey::generate();
     let mut nodes = Vec::new();
+    // The bus's events cross through Redis (as the chart deploys it) or through NOTIFY.
+    let redis = if shared {
+        Some(companyos_store::testing::redis().await)
+    } else {
+        None
+    };
     for n in 0..size {
-        nodes.push(node(&db, &format!("node-{n}"), &auth, &keys).await);
+        nodes.push(node(&db, &format!("node-{n}"), &auth, &keys, redis.clone()).await);
     }
     let orgs = Arc::new(organizations(&nodes).await);
     let bases: Arc<Vec<String>> = Arc::new(nodes.iter().map(|node| node.base.clone()).collect());
@@ -308,7 +324,8 @@ async fn run(size: usize, concurrency: usize, duration: Duration) {
     ingest.sort();
     let e2e = end_to_end(&db).await;
     println!(
-        "{size} node(s) c={concurrency:<3} {accepted:>6} deliveries  ingest {:>6.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>5.0}/s p50 {:>8.1} ms p99 {:>8.1} ms",
+        "{size} node(s){} c={concurrency:<3} {accepted:>6} deliveries  ingest {:>6.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>5.0}/s p50 {:>8.1} ms p99 {:>8.1} ms",
+        if shared { " redis" } else { "" },
         accepted as f64 / sending.as_secs_f64(),
         quantile(&ingest, 0.50).as_secs_f64() * 1000.0,
         quantile(&ingest, 0.99).as_secs_f64() * 1000.0,
@@ -363,11 +380,13 @@ fn main() {
         .expect("tokio");
     runtime.block_on(async {
         if bench {
-            for size in [1, 2, 3] {
-                run(size, 10, Duration::from_secs(10)).await;
+            for shared in [false, true] {
+                for size in [1, 2, 3] {
+                    run(size, 10, Duration::from_secs(10), shared).await;
+                }
             }
         } else {
-            run(2, 2, Duration::from_millis(300)).await;
+            run(2, 2, Duration::from_millis(300), true).await;
         }
     });
 }
