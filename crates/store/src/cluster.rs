@@ -171,8 +171,24 @@ impl Cluster<'_> {
     /// Claims the organization for `lease`'s node when nobody live holds it (or its
     /// holder released it): the new fence, or `None` while another live node holds it.
     /// Claiming what this very run already holds returns its current fence.
+    ///
+    /// Taking it from another run, in the same transaction, puts back the tasks that run
+    /// left in progress (a node that died or lost its lease; one that moved an
+    /// organization away gracefully has handed its tasks back already): the fence
+    /// refuses their outcomes from now on, so waiting for their task leases to pass
+    /// would only delay them. Each counts as a lapsed lease — run again, or failed when
+    /// its attempts are spent. No task of the organization can be in progress here
+    /// yet: this node's dispatcher takes an organization's tasks only once it holds it.
     pub async fn claim(&self, org: OrgId, lease: &NodeLease) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.pool()?.begin().await?;
+        let previous: Option<(String, i64, bool)> = sqlx::query_as(
+            "SELECT node_id, node_epoch, released FROM organization_leases
+             WHERE organization_id = $1 FOR UPDATE",
+        )
+        .bind(org)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let fence: Option<i64> = sqlx::query_scalar(
             "INSERT INTO organization_leases AS l (organization_id, node_id, node_epoch, fence, released, claimed_at)
              VALUES ($1, $2, $3, 1, FALSE, clock_timestamp())
              ON CONFLICT (organization_id) DO UPDATE
@@ -191,8 +207,33 @@ impl Cluster<'_> {
         .bind(org)
         .bind(&lease.node)
         .bind(lease.epoch)
-        .fetch_optional(self.pool()?)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let ours = previous.as_ref().is_some_and(|(node, epoch, released)| {
+            *node == lease.node && *epoch == lease.epoch && !released
+        });
+        if fence.is_some() && previous.is_some() && !ours {
+            let at = self.store.now();
+            let taken = sqlx::query(
+                "UPDATE agent_tasks SET
+                    status = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    retry_count = CASE WHEN attempt >= max_attempts THEN retry_count ELSE retry_count + 1 END,
+                    completed_at = CASE WHEN attempt >= max_attempts THEN $2 ELSE NULL END,
+                    error_message = 'its organization moved to another node while it ran (the node died or lost its cluster lease)',
+                    run_after = $2, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
+                 WHERE organization_id = $1 AND status = 'in_progress'",
+            )
+            .bind(org)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken > 0 {
+                tracing::info!(organization = %org, tasks = taken, "tasks left in progress by the organization's previous node put back");
+            }
+        }
+        tx.commit().await?;
+        Ok(fence)
     }
 
     /// Gives the organization up (it moves to another node): released only if `lease`

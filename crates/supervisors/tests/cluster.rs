@@ -556,20 +556,23 @@ async fn writes_with_a_claim_the_node_no_longer_holds_are_refused() {
         .await
         .expect("enqueue");
     assert!(queue.claim(&request).await.expect("claim").is_empty());
-    // The same lease without the fence would have been accepted: the refusal is the
-    // fence's, not the task lease's.
-    let unfenced = Lease {
-        holder: None,
-        ..lease.clone()
-    };
-    queue
-        .extend_lease(&unfenced, Duration::from_secs(60))
-        .await
-        .expect("the task lease itself is still current");
-    // The new holder claims the waiting task.
+    // The takeover put the task the old node was running back at once, as a lapsed
+    // lease (not after its task lease of a minute).
+    let put_back = store.tasks().get(org, lease.task_id).await.expect("task");
+    assert_eq!(put_back.status, TaskStatus::Pending);
+    assert_eq!(put_back.retry_count, 1);
+    assert!(
+        put_back
+            .error_message
+            .as_deref()
+            .is_some_and(|message| message.contains("moved to another node")),
+        "{:?}",
+        put_back.error_message
+    );
+    // The new holder claims both waiting tasks.
     let mut current = ClaimRequest::new("node-new", Duration::from_secs(60), 10);
     current.holder = Some(new.clone());
-    assert_eq!(queue.claim(&current).await.expect("claim").len(), 1);
+    assert_eq!(queue.claim(&current).await.expect("claim").len(), 2);
 
     // Released (a drained move), the organization is claimable at once.
     assert!(cluster.release(org, &new, 2).await.expect("release"));
