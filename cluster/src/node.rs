@@ -140,15 +140,22 @@ pub async fn start_runtime(
     };
     let queue: Arc<dyn TaskQueue> =
         Arc::new(DbTaskQueue::new(store.clone()).with_retry_policy(retry));
+    let placement = placement(config, store, address)?;
+    // Who holds a task's lease (`agent_tasks.lease_owner`): in a cluster the node's
+    // name (every container's process may be number 1).
+    let worker = match &placement {
+        Placement::Cluster(settings) => settings.node.clone(),
+        _ => format!("companyos-{}", std::process::id()),
+    };
     let runtime_config = RuntimeConfig {
         dispatcher: DispatcherConfig {
-            worker: format!("companyos-{}", std::process::id()),
+            worker,
             lease: Duration::from_secs(config.queue.lease_secs),
             ..DispatcherConfig::default()
         },
         adapters: adapter_config(config)?,
         llm: llm_settings(config)?,
-        placement: placement(config, store, address)?,
+        placement,
         redis,
         ..RuntimeConfig::default()
     };
