@@ -4,7 +4,10 @@
 //! waiting task, by its key — so the approval can be given from Slack as well as from
 //! the console and the APIs.
 //!
-//! It follows the node's event bus. An event the bus dropped under load (a lagging
+//! It follows the node's event bus. In cluster mode every node hears every
+//! organization's events; only the node that runs the organization writes the request
+//! (the key would keep the others' writes from making a second one, but not their
+//! work). An event the bus dropped under load (a lagging
 //! receiver) costs only the Slack message, never the approval: the task waits in the
 //! console and the APIs all the same, and the lag is logged.
 
@@ -31,6 +34,9 @@ pub(crate) fn start(deps: &std::sync::Arc<Deps>) {
                     ..
                 }) => {
                     let Some(deps) = deps.upgrade() else { return };
+                    if deps.cluster.get().is_some() && !deps.node.hosts(organization_id) {
+                        continue;
+                    }
                     if let Err(error) = request(&deps, organization_id, task_id).await {
                         tracing::warn!(task = %task_id, %error, "no approval request posted to Slack");
                     }
