@@ -71,6 +71,18 @@ enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Copy the embedded SQLite database to a new file, consistently, while the node
+    /// may keep running (PostgreSQL: use pg_dump)
+    Backup {
+        /// The file to write; it must not exist
+        file: std::path::PathBuf,
+    },
+    /// Replace the embedded SQLite database with a backup (stop the node first); the
+    /// database it replaces is kept beside it
+    Restore {
+        /// The backup to restore
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,6 +191,22 @@ fn run(cli: Cli) -> Result<(), Fatal> {
                     email.split('@').next().unwrap_or(email.as_str()).to_owned()
                 });
                 node::create_user(config, &email, &name, &password, &org, &role).await
+            }
+            Command::Backup { file } => {
+                let bytes = node::backup(config, &file).await?;
+                println!("backed up to {} ({bytes} bytes)", file.display());
+                Ok(())
+            }
+            Command::Restore { file } => {
+                match node::restore(config, &file).await? {
+                    Some(kept) => println!(
+                        "restored {}; the database it replaced is kept at {}",
+                        file.display(),
+                        kept.display()
+                    ),
+                    None => println!("restored {}", file.display()),
+                }
+                Ok(())
             }
             Command::Settings | Command::Config => Ok(()),
         }

@@ -110,6 +110,126 @@ fn database_error(url: &str, error: StoreError) -> Fatal {
     ))
 }
 
+/// `companyos backup <file>`: a consistent copy of the embedded SQLite database, taken
+/// while the node may keep running. Returns the copy's size in bytes.
+pub async fn backup(config: Config, to: &std::path::Path) -> Result<u64, Fatal> {
+    if !config.database_url().starts_with("sqlite:") {
+        return Err(Fatal(
+            "backup copies the embedded SQLite database; for PostgreSQL use pg_dump --format=custom --file=<file> <database.url>, and pg_restore to restore".into(),
+        ));
+    }
+    if to.exists() {
+        return Err(Fatal(format!(
+            "{} exists: name a new file (a backup never overwrites)",
+            to.display()
+        )));
+    }
+    let store = open_store(&config).await?;
+    let copied = store.backup_to(to).await;
+    store.close().await;
+    copied.map_err(|error| Fatal(format!("backup to {} failed: {error}", to.display())))?;
+    std::fs::metadata(to)
+        .map(|meta| meta.len())
+        .map_err(|error| {
+            Fatal(format!(
+                "the backup {} cannot be read: {error}",
+                to.display()
+            ))
+        })
+}
+
+/// `companyos restore <file>`: the embedded SQLite database replaced by a backup, after
+/// checking that the backup is one (it opens, and its migrations are this build's or
+/// older). The database it replaces is kept beside it. Stop the node first.
+pub async fn restore(
+    config: Config,
+    from: &std::path::Path,
+) -> Result<Option<std::path::PathBuf>, Fatal> {
+    let url = config.database_url();
+    if !url.starts_with("sqlite:") {
+        return Err(Fatal(
+            "restore replaces the embedded SQLite database; for PostgreSQL use pg_restore".into(),
+        ));
+    }
+    // The backup is checked where it is, on a copy, before anything is replaced.
+    let staging = tempfile::Builder::new()
+        .prefix("companyos-restore")
+        .tempdir()
+        .map_err(|error| Fatal(format!("cannot make a temporary directory: {error}")))?;
+    let candidate = staging.path().join("companyos.db");
+    std::fs::copy(from, &candidate).map_err(|error| {
+        Fatal(format!(
+            "cannot read the backup {}: {error}",
+            from.display()
+        ))
+    })?;
+    let mut checked = config.clone();
+    checked.database.url = format!("sqlite://{}", candidate.display());
+    let probe = Store::connect(&ConnectOptions::new(checked.database_url()))
+        .await
+        .map_err(|error| {
+            Fatal(format!(
+                "{} is not a CompanyOS backup: {error}",
+                from.display()
+            ))
+        })?;
+    let not_ours = |error: StoreError| {
+        Fatal(format!(
+            "{} is not a CompanyOS backup this build can restore: {error}",
+            from.display()
+        ))
+    };
+    let checked = match probe.check_ready().await {
+        Ok(_) => Ok(()),
+        // Older than this build: brought up to date below, on the copy.
+        Err(StoreError::Config(reason)) if reason.starts_with("migrations not applied") => Ok(()),
+        Err(other) => Err(other),
+    };
+    // On the copy: an older backup is migrated, one from a newer build is refused here,
+    // before the current database is touched.
+    let migrated = match checked {
+        Ok(()) => probe.migrate().await,
+        Err(error) => Err(error),
+    };
+    probe.close().await;
+    migrated.map_err(not_ours)?;
+
+    prepare_data_dir(&config)?;
+    let target = config.data_dir.join("companyos.db");
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let kept = config
+        .data_dir
+        .join(format!("companyos.db.before-restore-{stamp}"));
+    if target.exists() {
+        std::fs::rename(&target, &kept)
+            .map_err(|error| Fatal(format!("cannot set {} aside: {error}", target.display())))?;
+        // Its write-ahead log belongs to it, not to the restored database.
+        for suffix in ["-wal", "-shm"] {
+            let side = config.data_dir.join(format!("companyos.db{suffix}"));
+            if side.exists() {
+                let moved = config
+                    .data_dir
+                    .join(format!("companyos.db.before-restore-{stamp}{suffix}"));
+                std::fs::rename(&side, &moved).map_err(|error| {
+                    Fatal(format!("cannot set {} aside: {error}", side.display()))
+                })?;
+            }
+        }
+    }
+    std::fs::copy(&candidate, &target)
+        .map_err(|error| Fatal(format!("cannot write {}: {error}", target.display())))?;
+    // What the probe's migrations left in its write-ahead log, if it was not folded in.
+    let log = staging.path().join("companyos.db-wal");
+    if log.exists() {
+        let to = config.data_dir.join("companyos.db-wal");
+        std::fs::copy(&log, &to)
+            .map_err(|error| Fatal(format!("cannot write {}: {error}", to.display())))?;
+    }
+    let store = open_store(&config).await?;
+    store.close().await;
+    Ok(kept.exists().then_some(kept))
+}
+
 pub async fn migrate(config: Config) -> Result<(), Fatal> {
     let store = open_store(&config).await?;
     let applied = store

@@ -797,3 +797,93 @@ fn keys_rotate_moves_every_secret_to_a_new_key() {
     );
     assert_eq!(read(&store).0, credentials);
 }
+
+#[test]
+fn the_embedded_database_is_backed_up_and_restored() {
+    use std::io::Write;
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path();
+    let run = |args: &[&str], input: Option<&str>| {
+        let mut child = companyos(path)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run");
+        let mut stdin = child.stdin.take().expect("stdin");
+        if let Some(input) = input {
+            stdin.write_all(input.as_bytes()).expect("write");
+        }
+        drop(stdin);
+        child.wait_with_output().expect("wait")
+    };
+    let create = |email: &str| {
+        run(
+            &[
+                "user", "create", "--email", email, "--org", "Acme", "--role", "owner",
+            ],
+            Some("a long enough password\n"),
+        )
+    };
+    assert!(create("before@example.com").status.success());
+    let backed_up = run(&["backup", "snapshot.db"], None);
+    assert!(
+        backed_up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backed_up.stderr)
+    );
+    assert!(String::from_utf8_lossy(&backed_up.stdout).contains("backed up to snapshot.db"));
+    // After the backup: another account, which the restore takes back.
+    assert!(create("after@example.com").status.success());
+
+    let restored = run(&["restore", "snapshot.db"], None);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let said = String::from_utf8_lossy(&restored.stdout).into_owned();
+    assert!(said.contains("kept at"), "{said}");
+    let kept = std::fs::read_dir(path.join("data"))
+        .expect("data")
+        .filter_map(Result::ok)
+        .any(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("companyos.db.before-restore-")
+        });
+    assert!(kept, "the replaced database is kept");
+    // The restored database has the account made before the backup, not the one after.
+    let again = create("before@example.com");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+    assert!(
+        create("after@example.com").status.success(),
+        "the account made after the backup is gone"
+    );
+
+    // Refusals: one line, exit code 2, nothing replaced.
+    fails_with(
+        path,
+        &["backup", "snapshot.db"],
+        &[],
+        &["snapshot.db", "exists"],
+    );
+    std::fs::write(path.join("not-a-backup.db"), "hello").expect("write");
+    fails_with(
+        path,
+        &["restore", "not-a-backup.db"],
+        &[],
+        &["not-a-backup.db", "not a CompanyOS backup"],
+    );
+    fails_with(path, &["restore", "missing.db"], &[], &["missing.db"]);
+    let server = companyos_store::testing::database_url();
+    fails_with(
+        path,
+        &["backup", "pg.db"],
+        &[("DATABASE_URL", server.as_str())],
+        &["pg_dump"],
+    );
+}

@@ -255,6 +255,26 @@ impl Store {
         Ok(applied.len())
     }
 
+    /// Writes a consistent copy of the embedded SQLite database to `to` (which must not
+    /// exist) while the node may keep running: SQLite's `VACUUM INTO`, one read
+    /// transaction, the copy compacted. On PostgreSQL the server's own tools do this
+    /// (`pg_dump`), and this says so.
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let Pools::Sqlite { read, .. } = &self.pools else {
+            return Err(StoreError::Config(
+                "backup copies the embedded SQLite database; for PostgreSQL use pg_dump --format=custom --file=<file> <database.url>, and pg_restore to restore".into(),
+            ));
+        };
+        let path = to
+            .to_str()
+            .ok_or_else(|| StoreError::Config(format!("{} is not a UTF-8 path", to.display())))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(read)
+            .await?;
+        Ok(())
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         match &self.pools {
