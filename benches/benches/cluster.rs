@@ -223,22 +223,42 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
         .unwrap_or_default()
 }
 
-/// End-to-end latency of each completed task: its delivery's row to its completion.
-async fn end_to_end(db: &TestDb) -> Vec<Duration> {
-    let rows: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT d.received_at, t.completed_at FROM agent_tasks t
-             JOIN webhook_deliveries d ON d.id::text = t.input_data->>'delivery_id'
-             WHERE t.status = 'completed'",
+/// Each completed task's way, from its delivery's row: to the adapter's processing, to
+/// the task's row, to its start and to its completion.
+struct Ways {
+    end_to_end: Vec<Duration>,
+    /// Medians of: received → processed, processed → task written, written → started,
+    /// started → completed.
+    stages: [Duration; 4],
+}
+
+async fn ways(db: &TestDb) -> Ways {
+    type At = chrono::DateTime<chrono::Utc>;
+    let rows: Vec<(At, At, At, At, At)> = sqlx::query_as(
+        "SELECT d.received_at, d.processed_at, t.created_at, t.started_at, t.completed_at
+         FROM agent_tasks t
+         JOIN webhook_deliveries d ON d.id::text = t.input_data->>'delivery_id'
+         WHERE t.status = 'completed'",
     )
     .fetch_all(&sqlx::PgPool::connect(&db.url).await.expect("connect"))
     .await
     .expect("latencies");
-    let mut latencies: Vec<Duration> = rows
-        .into_iter()
-        .filter_map(|(received, done)| (done - received).to_std().ok())
-        .collect();
-    latencies.sort();
-    latencies
+    let span = |from: At, to: At| (to - from).to_std().unwrap_or_default();
+    let median = |mut spans: Vec<Duration>| {
+        spans.sort();
+        quantile(&spans, 0.5)
+    };
+    let mut end_to_end: Vec<Duration> = rows.iter().map(|row| span(row.0, row.4)).collect();
+    end_to_end.sort();
+    Ways {
+        end_to_end,
+        stages: [
+            median(rows.iter().map(|row| span(row.0, row.1)).collect()),
+            median(rows.iter().map(|row| span(row.1, row.2)).collect()),
+            median(rows.iter().map(|row| span(row.2, row.3)).collect()),
+            median(rows.iter().map(|row| span(row.3, row.4)).collect()),
+        ],
+    }
 }
 
 async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) {
@@ -322,7 +342,8 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) 
     }
     let drained = started.elapsed();
     ingest.sort();
-    let e2e = end_to_end(&db).await;
+    let ways = ways(&db).await;
+    let e2e = &ways.end_to_end;
     println!(
         "{size} node(s){} c={concurrency:<3} {accepted:>6} deliveries  ingest {:>6.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>5.0}/s p50 {:>8.1} ms p99 {:>8.1} ms",
         if shared { " redis" } else { "" },
@@ -330,8 +351,13 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) 
         quantile(&ingest, 0.50).as_secs_f64() * 1000.0,
         quantile(&ingest, 0.99).as_secs_f64() * 1000.0,
         accepted as f64 / drained.as_secs_f64(),
-        quantile(&e2e, 0.50).as_secs_f64() * 1000.0,
-        quantile(&e2e, 0.99).as_secs_f64() * 1000.0,
+        quantile(e2e, 0.50).as_secs_f64() * 1000.0,
+        quantile(e2e, 0.99).as_secs_f64() * 1000.0,
+    );
+    let [adapter, routed, claimed, performed] =
+        ways.stages.map(|stage| stage.as_secs_f64() * 1000.0);
+    println!(
+        "{size} node(s) medians: received → processed {adapter:.1} ms, → task written {routed:.1} ms, → started {claimed:.1} ms, → completed {performed:.1} ms"
     );
     let (mut processed, mut events) = (0, 0);
     for org in orgs.iter() {
