@@ -68,7 +68,13 @@ async fn node(
     keys: &MasterKey,
     redis: Option<companyos_store::shared::Redis>,
 ) -> Node {
-    let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
+    // A pool of its own, as a node process has (the test database's is the harness's).
+    let store = companyos_store::Store::connect(&companyos_store::ConnectOptions::new(
+        db.url.clone(),
+    ))
+    .await
+    .expect("the node's own pool");
+    let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(store.clone()));
     let mut registry = AgentTypeRegistry::builtin();
     registry.register(AgentType::plain(
         "code_review",
@@ -89,12 +95,12 @@ async fn node(
         ..RuntimeConfig::default()
     };
     let runtime = Arc::new(
-        Runtime::start(db.store.clone(), queue, registry, config)
+        Runtime::start(store.clone(), queue, registry, config)
             .await
             .expect("runtime"),
     );
     let app = router(AppState {
-        store: db.store.clone(),
+        store,
         auth: auth.clone(),
         runtime: runtime.clone(),
         keys: Arc::new(keys.clone()),
