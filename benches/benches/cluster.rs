@@ -69,11 +69,10 @@ async fn node(
     redis: Option<companyos_store::shared::Redis>,
 ) -> Node {
     // A pool of its own, as a node process has (the test database's is the harness's).
-    let store = companyos_store::Store::connect(&companyos_store::ConnectOptions::new(
-        db.url.clone(),
-    ))
-    .await
-    .expect("the node's own pool");
+    let store =
+        companyos_store::Store::connect(&companyos_store::ConnectOptions::new(db.url.clone()))
+            .await
+            .expect("the node's own pool");
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(store.clone()));
     let mut registry = AgentTypeRegistry::builtin();
     registry.register(AgentType::plain(
