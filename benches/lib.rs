@@ -28,3 +28,97 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// The benches' code reviewer: its work is instant, so the pipeline is measured, not a
+/// review.
+pub struct InstantReview;
+
+#[async_trait::async_trait]
+impl companyos_supervisors::Behaviour for InstantReview {
+    fn kind(&self) -> companyos_supervisors::AgentKind {
+        companyos_supervisors::AgentKind::Executor
+    }
+
+    async fn perform(
+        &mut self,
+        _: &companyos_supervisors::TaskContext,
+        _: &companyos_store::AgentTask,
+    ) -> Result<Option<serde_json::Value>, companyos_supervisors::TaskFailure> {
+        Ok(Some(serde_json::json!({"reviewed": true})))
+    }
+}
+
+/// The built-in agent types, `code_review` being [`InstantReview`].
+pub fn registry_with_instant_review() -> companyos_supervisors::AgentTypeRegistry {
+    let mut registry = companyos_supervisors::AgentTypeRegistry::builtin();
+    registry.register(companyos_supervisors::AgentType::plain(
+        "code_review",
+        companyos_supervisors::AgentKind::Executor,
+        vec!["analyze_pr".into()],
+        || Box::new(InstantReview),
+    ));
+    registry
+}
+
+/// Registers the node's first account, owner of a new organization named `organization`:
+/// its access token and the organization's id.
+pub async fn register(
+    client: &reqwest::Client,
+    base: &str,
+    organization: &str,
+) -> (String, String) {
+    let registered: serde_json::Value = client
+        .post(format!("{base}/api/auth/register"))
+        .json(&serde_json::json!({"email": "bench@example.com", "name": "Bench", "password": "correct horse", "organization": organization}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let text = |value: &serde_json::Value, what: &str| value.as_str().expect(what).to_owned();
+    (
+        text(&registered["access_token"], "token"),
+        text(&registered["organization"]["id"], "org"),
+    )
+}
+
+/// Connects GitHub for `org` with webhook secret `secret`: the path of its webhook URL.
+pub async fn connect_github(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    org: &str,
+    secret: &[u8],
+) -> String {
+    let connected: serde_json::Value = client
+        .post(format!("{base}/api/integrations/github/connect"))
+        .bearer_auth(token)
+        .header("x-organization-id", org)
+        .json(&serde_json::json!({"credentials": {"token": "ghp_bench"}, "webhook_secret": String::from_utf8_lossy(secret)}))
+        .send()
+        .await
+        .expect("connect")
+        .json()
+        .await
+        .expect("json");
+    let url = connected["webhook_url"].as_str().expect("webhook_url");
+    url[base.len()..].to_owned()
+}
+
+/// The signed deliveries' body: GitHub's `pull_request` `opened` fixture (28 KB).
+pub fn pull_request_fixture() -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/github/pull_request/opened.payload.json"),
+    )
+    .expect("the pull_request fixture")
+}
+
+/// The `q` quantile of sorted durations (zero when there are none).
+pub fn quantile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
+    sorted
+        .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
+}

@@ -23,38 +23,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
-use companyos_benches::client;
+use companyos_benches::{
+    client, connect_github, pull_request_fixture, quantile, register, registry_with_instant_review,
+};
 use companyos_integrations::crypto::MasterKey;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::testing::TestDb;
-use companyos_store::{AgentTask, DbTaskQueue, DeliveryStatus, OrgId, TaskQueue, TaskStatus};
-use companyos_supervisors::{
-    AgentKind, AgentType, AgentTypeRegistry, Behaviour, ClusterSettings, DispatcherConfig,
-    Placement, Runtime, RuntimeConfig, TaskContext, TaskFailure,
-};
+use companyos_store::{DbTaskQueue, DeliveryStatus, OrgId, TaskQueue, TaskStatus};
+use companyos_supervisors::{ClusterSettings, DispatcherConfig, Placement, Runtime, RuntimeConfig};
 use serde_json::{Value, json};
 
 const SECRET: &[u8] = b"bench-webhook-secret";
 const ORGANIZATIONS: usize = 6;
-
-struct InstantReview;
-
-#[async_trait]
-impl Behaviour for InstantReview {
-    fn kind(&self) -> AgentKind {
-        AgentKind::Executor
-    }
-
-    async fn perform(
-        &mut self,
-        _: &TaskContext,
-        _: &AgentTask,
-    ) -> Result<Option<Value>, TaskFailure> {
-        Ok(Some(json!({"reviewed": true})))
-    }
-}
 
 struct Node {
     base: String,
@@ -74,13 +55,7 @@ async fn node(
             .await
             .expect("the node's own pool");
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(store.clone()));
-    let mut registry = AgentTypeRegistry::builtin();
-    registry.register(AgentType::plain(
-        "code_review",
-        AgentKind::Executor,
-        vec!["analyze_pr".into()],
-        || Box::new(InstantReview),
-    ));
+    let registry = registry_with_instant_review();
     let mut settings = ClusterSettings::new(name, format!("http://{name}.invalid"));
     settings.lease_ttl = Duration::from_millis(3000);
     settings.renew_every = Duration::from_millis(1000);
@@ -123,25 +98,8 @@ struct Organization {
 async fn organizations(nodes: &[Node]) -> Vec<Organization> {
     let base = &nodes[0].base;
     let client = client();
-    let registered: Value = client
-        .post(format!("{base}/api/auth/register"))
-        .json(&json!({"email": "bench@example.com", "name": "Bench", "password": "correct horse", "organization": "Bench 0"}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
-    let token = registered["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let mut ids = vec![
-        registered["organization"]["id"]
-            .as_str()
-            .expect("org")
-            .to_owned(),
-    ];
+    let (token, first) = register(&client, base, "Bench 0").await;
+    let mut ids = vec![first];
     for n in 1..ORGANIZATIONS {
         let created: Value = client
             .post(format!("{base}/api/organizations"))
@@ -176,21 +134,10 @@ async fn organizations(nodes: &[Node]) -> Vec<Organization> {
                 response.text().await
             );
         }
-        let connected: Value = client
-            .post(format!("{base}/api/integrations/github/connect"))
-            .bearer_auth(&token)
-            .header("x-organization-id", &id)
-            .json(&json!({"credentials": {"token": "ghp_bench"}, "webhook_secret": String::from_utf8_lossy(SECRET)}))
-            .send()
-            .await
-            .expect("connect")
-            .json()
-            .await
-            .expect("json");
-        let url = connected["webhook_url"].as_str().expect("webhook_url");
+        let path = connect_github(&client, base, &token, &id, SECRET).await;
         organizations.push(Organization {
             id: OrgId(id.parse().expect("uuid")),
-            path: url[base.len()..].to_owned(),
+            path,
         });
     }
     // Every organization runs somewhere before the load starts.
@@ -219,13 +166,6 @@ async fn completed(db: &TestDb, orgs: &[Organization]) -> u64 {
             .map_or(0, |(_, count)| *count as u64);
     }
     total
-}
-
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    sorted
-        .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
-        .copied()
-        .unwrap_or_default()
 }
 
 /// Each completed task's way, from its delivery's row: to the adapter's processing, to
@@ -289,13 +229,7 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) 
     }
     let orgs = Arc::new(organizations(&nodes).await);
     let bases: Arc<Vec<String>> = Arc::new(nodes.iter().map(|node| node.base.clone()).collect());
-    let body = Arc::new(
-        std::fs::read(
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../fixtures/github/pull_request/opened.payload.json"),
-        )
-        .expect("the pull_request fixture"),
-    );
+    let body = Arc::new(pull_request_fixture());
     let signature = github_signature(SECRET, &body);
     let client = client();
     let started = Instant::now();

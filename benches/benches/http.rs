@@ -21,7 +21,7 @@ use companyos_integrations::crypto::MasterKey;
 use companyos_store::testing::{TestBackend, TestDb};
 use companyos_store::{DbTaskQueue, NewTask, OrgId, TaskQueue};
 use companyos_supervisors::{AgentTypeRegistry, Runtime, RuntimeConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 
 struct Target {
     base: String,
@@ -58,23 +58,7 @@ async fn start(db: &TestDb, tasks: usize) -> Target {
     });
     let base = companyos_benches::serve(app).await;
     let client = client();
-    let registered: Value = client
-        .post(format!("{base}/api/auth/register"))
-        .json(&json!({"email": "bench@example.com", "name": "Bench", "password": "correct horse", "organization": "Bench"}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
-    let token = registered["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let org = registered["organization"]["id"]
-        .as_str()
-        .expect("org")
-        .to_owned();
+    let (token, org) = companyos_benches::register(&client, &base, "Bench").await;
     let org_id = OrgId(org.parse().expect("uuid"));
     // A parked agent's tasks: they stay put while the reads run.
     let agent = runtime

@@ -21,42 +21,22 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use companyos_benches::client;
+use companyos_benches::{
+    client, connect_github, pull_request_fixture, quantile, register, registry_with_instant_review,
+};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
 use companyos_integrations::crypto::MasterKey;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::testing::{TestBackend, TestDb};
 use companyos_store::{
-    AgentTask, DbTaskQueue, DeliveryStatus, OrgId, PageRequest, TaskFilter, TaskQueue, TaskStatus,
+    DbTaskQueue, DeliveryStatus, OrgId, PageRequest, TaskFilter, TaskQueue, TaskStatus,
 };
-use companyos_supervisors::{
-    AgentKind, AgentType, AgentTypeRegistry, Behaviour, Runtime, RuntimeConfig, RuntimeEvent,
-    TaskContext, TaskFailure,
-};
-use serde_json::{Value, json};
+use companyos_supervisors::{Runtime, RuntimeConfig, RuntimeEvent};
+use serde_json::Value;
 
 const SECRET: &[u8] = b"bench-webhook-secret";
-
-/// The code review agent of the bench: the pipeline is measured, not a review.
-struct InstantReview;
-
-#[async_trait]
-impl Behaviour for InstantReview {
-    fn kind(&self) -> AgentKind {
-        AgentKind::Executor
-    }
-
-    async fn perform(
-        &mut self,
-        _: &TaskContext,
-        _: &AgentTask,
-    ) -> Result<Option<Value>, TaskFailure> {
-        Ok(Some(json!({"reviewed": true})))
-    }
-}
 
 struct Target {
     base: String,
@@ -72,17 +52,15 @@ async fn start(db: &TestDb) -> Target {
     )
     .expect("auth");
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
-    let mut registry = AgentTypeRegistry::builtin();
-    registry.register(AgentType::plain(
-        "code_review",
-        AgentKind::Executor,
-        vec!["analyze_pr".into()],
-        || Box::new(InstantReview),
-    ));
     let runtime = Arc::new(
-        Runtime::start(db.store.clone(), queue, registry, RuntimeConfig::default())
-            .await
-            .expect("runtime"),
+        Runtime::start(
+            db.store.clone(),
+            queue,
+            registry_with_instant_review(),
+            RuntimeConfig::default(),
+        )
+        .await
+        .expect("runtime"),
     );
     let app = router(AppState {
         store: db.store.clone(),
@@ -94,17 +72,7 @@ async fn start(db: &TestDb) -> Target {
     });
     let base = companyos_benches::serve(app).await;
     let client = client();
-    let registered: Value = client
-        .post(format!("{base}/api/auth/register"))
-        .json(&json!({"email": "bench@example.com", "name": "Bench", "password": "correct horse", "organization": "Bench"}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
-    let token = registered["access_token"].as_str().expect("token");
-    let org = registered["organization"]["id"].as_str().expect("org");
+    let (token, org) = register(&client, &base, "Bench").await;
     let org_id = OrgId(org.parse().expect("uuid"));
     for (name, agent_type) in [
         ("watcher", "github_watcher"),
@@ -118,20 +86,9 @@ async fn start(db: &TestDb) -> Target {
             .await
             .expect("agent");
     }
-    let connected: Value = client
-        .post(format!("{base}/api/integrations/github/connect"))
-        .bearer_auth(token)
-        .header("x-organization-id", org)
-        .json(&json!({"credentials": {"token": "ghp_bench"}, "webhook_secret": String::from_utf8_lossy(SECRET)}))
-        .send()
-        .await
-        .expect("connect")
-        .json()
-        .await
-        .expect("json");
-    let url = connected["webhook_url"].as_str().expect("webhook_url");
+    let path = connect_github(&client, &base, &token, &org, SECRET).await;
     Target {
-        path: url[base.len()..].to_owned(),
+        path,
         base,
         org: org_id,
         runtime,
@@ -146,10 +103,6 @@ struct Measured {
     e2e_per_second: f64,
     e2e_p50: Duration,
     e2e_p99: Duration,
-}
-
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
 async fn load(
@@ -303,9 +256,7 @@ async fn completed(store: &companyos_store::Store, org: OrgId) -> u64 {
 async fn run(backend: TestBackend, label: &str, smoke: bool) {
     let db = TestDb::new(backend).await;
     let target = Arc::new(start(&db).await);
-    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/github/pull_request/opened.payload.json");
-    let body = Arc::new(std::fs::read(&fixtures).expect("the pull_request fixture"));
+    let body = Arc::new(pull_request_fixture());
     let (levels, duration): (&[usize], Duration) = if smoke {
         (&[2], Duration::from_millis(200))
     } else {

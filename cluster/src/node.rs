@@ -253,6 +253,7 @@ pub async fn start_runtime(
     store: &Store,
     address: std::net::SocketAddr,
     redis: Option<Redis>,
+    tls: Option<PeerTls>,
 ) -> Result<Runtime, Fatal> {
     let retry = RetryPolicy {
         base_delay: Duration::from_millis(config.queue.retry_base_delay_ms),
@@ -260,7 +261,7 @@ pub async fn start_runtime(
     };
     let queue: Arc<dyn TaskQueue> =
         Arc::new(DbTaskQueue::new(store.clone()).with_retry_policy(retry));
-    let placement = placement(config, store, address)?;
+    let placement = placement(config, store, address, tls)?;
     // Who holds a task's lease (`agent_tasks.lease_owner`): in a cluster the node's
     // name (every container's process may be number 1).
     let worker = match &placement {
@@ -293,12 +294,13 @@ pub async fn start_runtime(
 
 /// Cluster mode is refused where it could not be safe — on SQLite (one process's file),
 /// with a token secret or master key generated per node (the nodes must read each
-/// other's tokens and sealed credentials), with renewals too sparse for the lease —
-/// before anything is opened.
-pub fn check_cluster(config: &Config) -> Result<(), Fatal> {
+/// other's tokens and sealed credentials), with renewals too sparse for the lease, with
+/// TLS files incomplete or unreadable — before anything is opened. Returns the TLS of
+/// node sessions, when configured.
+pub fn check_cluster(config: &Config) -> Result<Option<PeerTls>, Fatal> {
     let cluster = &config.cluster;
     if !cluster.enabled {
-        return Ok(());
+        return Ok(None);
     }
     if !config.database_url().starts_with("postgres") {
         return Err(Fatal(
@@ -315,29 +317,28 @@ pub fn check_cluster(config: &Config) -> Result<(), Fatal> {
             )));
         }
     }
-    // Read here too, so that a bad TLS file stops the node before anything is opened.
-    peer_tls(cluster)?;
     if cluster.renew_interval_ms * 3 > cluster.lease_ttl_ms {
         return Err(Fatal(format!(
             "cluster.renew_interval_ms ({}) must be at most a third of cluster.lease_ttl_ms ({}), so that a slow renewal does not lose the lease",
             cluster.renew_interval_ms, cluster.lease_ttl_ms
         )));
     }
-    Ok(())
+    peer_tls(cluster)
 }
 
 /// Where this node's organizations come from: all of them on a single node; in cluster
-/// mode, those placement gives it (see [`check_cluster`]).
+/// mode (settings checked by [`check_cluster`], which gave `tls`), those placement gives
+/// it.
 fn placement(
     config: &Config,
     store: &Store,
     address: std::net::SocketAddr,
+    tls: Option<PeerTls>,
 ) -> Result<Placement, Fatal> {
     let cluster = &config.cluster;
     if !cluster.enabled {
         return Ok(Placement::AllOrganizations);
     }
-    check_cluster(config)?;
     if store.backend() == companyos_store::Backend::Sqlite {
         return Err(Fatal("cluster mode needs PostgreSQL".into()));
     }
@@ -401,7 +402,7 @@ fn placement(
         port,
         host,
         cookie,
-        tls: peer_tls(cluster)?,
+        tls,
     });
     if settings
         .peers
@@ -770,7 +771,7 @@ async fn redis(config: &Config) -> Result<Option<Redis>, Fatal> {
 }
 
 pub async fn serve(config: Config) -> Result<(), Fatal> {
-    check_cluster(&config)?;
+    let tls = check_cluster(&config)?;
     let store = open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -793,7 +794,7 @@ pub async fn serve(config: Config) -> Result<(), Fatal> {
     let keys = master_key(&config)?;
     // Before the runtime starts, so that its first measurements are recorded.
     companyos_api::metrics::handle();
-    let runtime = Arc::new(start_runtime(&config, &store, address, redis).await?);
+    let runtime = Arc::new(start_runtime(&config, &store, address, redis, tls).await?);
     let mut webhooks = companyos_api::WebhookConfig::new(
         Some(config.public_url.clone()),
         config.webhooks.max_body_bytes,

@@ -214,17 +214,14 @@ impl Cluster<'_> {
         });
         if fence.is_some() && previous.is_some() && !ours {
             let at = self.store.now();
-            let taken = sqlx::query(
-                "UPDATE agent_tasks SET
-                    status = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
-                    retry_count = CASE WHEN attempt >= max_attempts THEN retry_count ELSE retry_count + 1 END,
-                    completed_at = CASE WHEN attempt >= max_attempts THEN $2 ELSE NULL END,
-                    error_message = 'its organization moved to another node while it ran (the node died or lost its cluster lease)',
-                    run_after = $2, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
-                 WHERE organization_id = $1 AND status = 'in_progress'",
-            )
-            .bind(org)
+            let taken = sqlx::query(concat!(
+                "UPDATE agent_tasks SET ",
+                put_back_lapsed!(),
+                " WHERE organization_id = $3 AND status = 'in_progress'"
+            ))
             .bind(at)
+            .bind("its organization moved to another node while it ran (the node died or lost its cluster lease)")
+            .bind(org)
             .execute(&mut *tx)
             .await?
             .rows_affected();

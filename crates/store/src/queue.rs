@@ -764,17 +764,13 @@ impl TaskQueue for DbTaskQueue {
     async fn reclaim_expired(&self) -> Result<Vec<TaskId>, StoreError> {
         let at = self.store.now();
         let rows: Vec<(TaskId,)> = writer!(self.store, |pool| {
-            sqlx::query_as(
-                "UPDATE agent_tasks SET
-                    status = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
-                    retry_count = CASE WHEN attempt >= max_attempts THEN retry_count ELSE retry_count + 1 END,
-                    completed_at = CASE WHEN attempt >= max_attempts THEN $1 ELSE NULL END,
-                    error_message = 'lease expired: the worker stopped renewing it (crashed, hung or its node died)',
-                    run_after = $1, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
-                 WHERE status = 'in_progress' AND lease_expires_at < $1
-                 RETURNING id",
-            )
+            sqlx::query_as(concat!(
+                "UPDATE agent_tasks SET ",
+                put_back_lapsed!(),
+                " WHERE status = 'in_progress' AND lease_expires_at < $1 RETURNING id"
+            ))
             .bind(at)
+            .bind("lease expired: the worker stopped renewing it (crashed, hung or its node died)")
             .fetch_all(pool)
             .await
         })?;
