@@ -20,6 +20,9 @@
 #   LOCAL_CLUSTER_REDIS_URL  the Redis the nodes share rate limits, LLM budgets and the
 #                            event bus through (default redis://127.0.0.1:6379, keys under
 #                            "<database>:"); empty: none
+#   LOCAL_CLUSTER_AMQP_URL   the RabbitMQ that carries word of runnable tasks to the nodes
+#                            (default amqp://guest:guest@127.0.0.1:5672/%2f, queues under
+#                            "<database>."); empty: none (the dispatchers poll the table)
 # Every COMPANYOS_* setting in the environment is passed on to the nodes.
 set -euo pipefail
 
@@ -29,10 +32,11 @@ server="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 database="${LOCAL_CLUSTER_DATABASE:-companyos_local_cluster}"
 base_port="${LOCAL_CLUSTER_BASE_PORT:-18080}"
 redis_url="${LOCAL_CLUSTER_REDIS_URL-redis://127.0.0.1:6379}"
+amqp_url="${LOCAL_CLUSTER_AMQP_URL-amqp://guest:guest@127.0.0.1:5672/%2f}"
 binary="${LOCAL_CLUSTER_BIN:-${CARGO_TARGET_DIR:-$here/target}/debug/companyos}"
 
 usage() {
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -74,6 +78,8 @@ up() {
         COMPANYOS_MASTER_KEY="$(cat "$dir/master.key")" \
         COMPANYOS_CLUSTER_REDIS_URL="${COMPANYOS_CLUSTER_REDIS_URL-$redis_url}" \
         COMPANYOS_CLUSTER_REDIS_PREFIX="${COMPANYOS_CLUSTER_REDIS_PREFIX-$database:}" \
+        COMPANYOS_CLUSTER_AMQP_URL="${COMPANYOS_CLUSTER_AMQP_URL-$amqp_url}" \
+        COMPANYOS_CLUSTER_AMQP_PREFIX="${COMPANYOS_CLUSTER_AMQP_PREFIX-$database.}" \
             nohup "$binary" serve > "$dir/node-$i.log" 2>&1 &
         echo $! > "$dir/node-$i.pid"
     done

@@ -8,8 +8,10 @@
 //! deliveries are accepted by a node that does not run their organization: the owner is
 //! nudged through PostgreSQL and its adapter processes them.
 //!
-//! Each size runs twice: the bus's events crossing between nodes through PostgreSQL
-//! `NOTIFY`, then through Redis (`REDIS_URL`, as the chart deploys it).
+//! Each size runs three times: the bus's events crossing between nodes through
+//! PostgreSQL `NOTIFY` and the dispatchers polling the task table; then the events
+//! through Redis (`REDIS_URL`); then also the tasks announced through RabbitMQ
+//! (`AMQP_URL`, the task transport), as the chart deploys it.
 //!
 //! Per cluster size it reports verified ingest (202s per second, p50/p99), end-to-end
 //! throughput (202s over the time until the last task completed) and end-to-end latency
@@ -18,7 +20,7 @@
 //! delivery, a stored event and a completed task.
 //!
 //! Run: `cargo bench -p companyos-benches --bench cluster`. Under `cargo test` it runs
-//! two nodes for a moment as a smoke test, with the same checks.
+//! two nodes with Redis and RabbitMQ for a moment as a smoke test, with the same checks.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,12 +32,34 @@ use companyos_benches::{
 use companyos_integrations::crypto::MasterKey;
 use companyos_integrations::webhooks::github_signature;
 use companyos_store::testing::TestDb;
+use companyos_store::transport::TransportSettings;
 use companyos_store::{DbTaskQueue, DeliveryStatus, OrgId, TaskQueue, TaskStatus};
 use companyos_supervisors::{ClusterSettings, DispatcherConfig, Placement, Runtime, RuntimeConfig};
 use serde_json::{Value, json};
 
 const SECRET: &[u8] = b"bench-webhook-secret";
 const ORGANIZATIONS: usize = 6;
+
+/// What the nodes share besides PostgreSQL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shared {
+    /// Nothing: events cross through `NOTIFY`, dispatchers poll the table.
+    Postgres,
+    /// Redis carries the bus's events.
+    Redis,
+    /// Redis, and RabbitMQ carries word of runnable tasks (the task transport).
+    RedisAndRabbitmq,
+}
+
+impl Shared {
+    fn label(self) -> &'static str {
+        match self {
+            Shared::Postgres => "",
+            Shared::Redis => " redis",
+            Shared::RedisAndRabbitmq => " redis+rabbitmq",
+        }
+    }
+}
 
 struct Node {
     base: String,
@@ -48,12 +72,16 @@ async fn node(
     auth: &Arc<AuthConfig>,
     keys: &MasterKey,
     redis: Option<companyos_store::shared::Redis>,
+    transport: Option<TransportSettings>,
 ) -> Node {
     // A pool of its own, as a node process has (the test database's is the harness's).
-    let store =
+    let mut store =
         companyos_store::Store::connect(&companyos_store::ConnectOptions::new(db.url.clone()))
             .await
             .expect("the node's own pool");
+    if transport.is_some() {
+        store = store.with_task_outbox();
+    }
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(store.clone()));
     let registry = registry_with_instant_review();
     let mut settings = ClusterSettings::new(name, format!("http://{name}.invalid"));
@@ -66,6 +94,7 @@ async fn node(
         },
         placement: Placement::Cluster(settings),
         redis,
+        transport,
         ..RuntimeConfig::default()
     };
     let runtime = Arc::new(
@@ -206,7 +235,7 @@ async fn ways(db: &TestDb) -> Ways {
     }
 }
 
-async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) {
+async fn run(size: usize, concurrency: usize, duration: Duration, shared: Shared) {
     let db = TestDb::postgres().await;
     let mut auth = AuthConfig::new(
         b"a bench secret that is long enough!",
@@ -219,13 +248,43 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) 
     let keys = MasterKey::generate();
     let mut nodes = Vec::new();
     // The bus's events cross through Redis (as the chart deploys it) or through NOTIFY.
-    let redis = if shared {
-        Some(companyos_store::testing::redis().await)
-    } else {
-        None
+    let redis = match shared {
+        Shared::Postgres => None,
+        Shared::Redis | Shared::RedisAndRabbitmq => Some(companyos_store::testing::redis().await),
     };
+    // The tasks announced through RabbitMQ, on queues of this run's own.
+    let prefix = companyos_store::testing::amqp_prefix();
+    let transport = (shared == Shared::RedisAndRabbitmq).then(|| {
+        let mut settings =
+            TransportSettings::new(companyos_store::testing::amqp_url(), prefix.clone());
+        settings.queue_expiry = Some(Duration::from_secs(600));
+        settings
+    });
     for n in 0..size {
-        nodes.push(node(&db, &format!("node-{n}"), &auth, &keys, redis.clone()).await);
+        nodes.push(
+            node(
+                &db,
+                &format!("node-{n}"),
+                &auth,
+                &keys,
+                redis.clone(),
+                transport.clone(),
+            )
+            .await,
+        );
+    }
+    if transport.is_some() {
+        let limit = Instant::now() + Duration::from_secs(60);
+        while !nodes
+            .iter()
+            .all(|node| node.runtime.transport_up() == Some(true))
+        {
+            assert!(
+                Instant::now() < limit,
+                "RabbitMQ is not reachable (AMQP_URL)"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     let orgs = Arc::new(organizations(&nodes).await);
     let bases: Arc<Vec<String>> = Arc::new(nodes.iter().map(|node| node.base.clone()).collect());
@@ -285,7 +344,7 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) 
     let e2e = &ways.end_to_end;
     println!(
         "{size} node(s){} c={concurrency:<3} {accepted:>6} deliveries  ingest {:>6.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>5.0}/s p50 {:>8.1} ms p99 {:>8.1} ms",
-        if shared { " redis" } else { "" },
+        shared.label(),
         accepted as f64 / sending.as_secs_f64(),
         quantile(&ingest, 0.50).as_secs_f64() * 1000.0,
         quantile(&ingest, 0.99).as_secs_f64() * 1000.0,
@@ -334,6 +393,11 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: bool) 
     for node in &nodes {
         node.runtime.shutdown().await;
     }
+    if transport.is_some() {
+        companyos_store::transport::delete_queues(&companyos_store::testing::amqp_url(), &prefix)
+            .await
+            .expect("delete the run's task queues");
+    }
     db.cleanup().await;
 }
 
@@ -345,13 +409,13 @@ fn main() {
         .expect("tokio");
     runtime.block_on(async {
         if bench {
-            for shared in [false, true] {
+            for shared in [Shared::Postgres, Shared::Redis, Shared::RedisAndRabbitmq] {
                 for size in [1, 2, 3] {
                     run(size, 10, Duration::from_secs(10), shared).await;
                 }
             }
         } else {
-            run(2, 2, Duration::from_millis(300), true).await;
+            run(2, 2, Duration::from_millis(300), Shared::RedisAndRabbitmq).await;
         }
     });
 }

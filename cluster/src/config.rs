@@ -325,6 +325,32 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "cluster.amqp_url",
+        env: "COMPANYOS_CLUSTER_AMQP_URL",
+        default: "",
+        help: "amqp://user:password@host:port/vhost (or amqps://) of the RabbitMQ that carries word of runnable tasks to the dispatchers, from an outbox written with each task (PostgreSQL only); empty: the dispatchers poll the task table",
+        get: |config| config.cluster.amqp_url.clone(),
+        set: |config, value| {
+            if !value.is_empty() && !value.starts_with("amqp://") && !value.starts_with("amqps://")
+            {
+                return Err("expected amqp://user:password@host:port/vhost or amqps://…".into());
+            }
+            config.cluster.amqp_url = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "cluster.amqp_prefix",
+        env: "COMPANYOS_CLUSTER_AMQP_PREFIX",
+        default: "companyos.",
+        help: "what the task queues' names start with (<prefix>tasks.high, .normal, .low), so that clusters can share one RabbitMQ",
+        get: |config| config.cluster.amqp_prefix.clone(),
+        set: |config, value| {
+            config.cluster.amqp_prefix = value.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
         key: "queue.lease_secs",
         env: "COMPANYOS_QUEUE_LEASE_SECS",
         default: "30",
@@ -912,6 +938,8 @@ pub struct ClusterConfig {
     pub tls_ca_file: String,
     pub redis_url: String,
     pub redis_prefix: String,
+    pub amqp_url: String,
+    pub amqp_prefix: String,
 }
 
 impl fmt::Debug for ClusterConfig {
@@ -932,6 +960,11 @@ impl fmt::Debug for ClusterConfig {
                 &redact_value("cluster.redis_url", &self.redis_url),
             )
             .field("redis_prefix", &self.redis_prefix)
+            .field(
+                "amqp_url",
+                &redact_value("cluster.amqp_url", &self.amqp_url),
+            )
+            .field("amqp_prefix", &self.amqp_prefix)
             .finish()
     }
 }
@@ -1108,6 +1141,8 @@ impl Default for Config {
                 tls_ca_file: String::new(),
                 redis_url: String::new(),
                 redis_prefix: String::new(),
+                amqp_url: String::new(),
+                amqp_prefix: String::new(),
             },
             public_url: String::new(),
             webhooks: WebhooksConfig {
@@ -1476,7 +1511,9 @@ const FILE_SUFFIX: &str = "_FILE";
 /// A value fit for an error message, a log line or `companyos config`.
 pub fn redact_value(key: &str, value: &str) -> String {
     match key {
-        "database.url" | "cluster.redis_url" => companyos_store::redact_url(value),
+        "database.url" | "cluster.redis_url" | "cluster.amqp_url" => {
+            companyos_store::redact_url(value)
+        }
         "auth.jwt_secret"
         | "auth.master_key"
         | "auth.github_client_secret"

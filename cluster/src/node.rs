@@ -7,6 +7,7 @@ use std::time::Duration;
 use companyos_actors::AgentTypeRegistry;
 use companyos_integrations::crypto::MasterKey;
 use companyos_store::shared::Redis;
+use companyos_store::transport::TransportSettings;
 use companyos_store::{
     ConnectOptions, DbTaskQueue, RetryPolicy, Service, Store, StoreError, TaskQueue, redact_url,
 };
@@ -259,6 +260,14 @@ pub async fn start_runtime(
         base_delay: Duration::from_millis(config.queue.retry_base_delay_ms),
         max_delay: Duration::from_secs(config.queue.retry_max_delay_secs),
     };
+    // With the task transport, the queue writes the outbox its relay publishes.
+    let transport = (!config.cluster.amqp_url.is_empty())
+        .then(|| TransportSettings::new(&config.cluster.amqp_url, &config.cluster.amqp_prefix));
+    let store = match transport {
+        Some(_) => store.clone().with_task_outbox(),
+        None => store.clone(),
+    };
+    let store = &store;
     let queue: Arc<dyn TaskQueue> =
         Arc::new(DbTaskQueue::new(store.clone()).with_retry_policy(retry));
     let placement = placement(config, store, address, tls)?;
@@ -278,6 +287,7 @@ pub async fn start_runtime(
         llm: llm_settings(config)?,
         placement,
         redis,
+        transport,
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(
@@ -299,6 +309,11 @@ pub async fn start_runtime(
 /// node sessions, when configured.
 pub fn check_cluster(config: &Config) -> Result<Option<PeerTls>, Fatal> {
     let cluster = &config.cluster;
+    if !cluster.amqp_url.is_empty() && !config.database_url().starts_with("postgres") {
+        return Err(Fatal(
+            "cluster.amqp_url is set but the database is SQLite: the task transport publishes from an outbox in a PostgreSQL database shared by the nodes; set database.url (DATABASE_URL) to one, or leave cluster.amqp_url empty".into(),
+        ));
+    }
     if !cluster.enabled {
         return Ok(None);
     }

@@ -66,6 +66,21 @@ fn redis_url() -> String {
         .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
 }
 
+/// The task queues' prefix of the nodes on `database_url`'s database.
+fn amqp_prefix(database_url: &str) -> String {
+    format!("{}.", database_url.rsplit('/').next().unwrap_or("cluster"))
+}
+
+/// Deletes the test's task queues once its nodes are gone.
+async fn delete_queues(database_url: &str) {
+    companyos_store::transport::delete_queues(
+        &companyos_store::testing::amqp_url(),
+        &amqp_prefix(database_url),
+    )
+    .await
+    .expect("delete the test's task queues");
+}
+
 /// Starts one node of the cluster and waits for its "listening" log line.
 fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
     let mut command = Command::new(BINARY);
@@ -98,6 +113,13 @@ fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
             "COMPANYOS_CLUSTER_REDIS_PREFIX",
             format!("{}:", database_url.rsplit('/').next().unwrap_or(name)),
         )
+        // And the machine's RabbitMQ, under queue names of their own: tasks reach the
+        // dispatchers through it.
+        .env(
+            "COMPANYOS_CLUSTER_AMQP_URL",
+            companyos_store::testing::amqp_url(),
+        )
+        .env("COMPANYOS_CLUSTER_AMQP_PREFIX", amqp_prefix(database_url))
         .env("COMPANYOS_LOG_LEVEL", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -731,6 +753,7 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
         },
     );
     drop(nodes);
+    delete_queues(&db.url).await;
     db.cleanup().await;
 }
 
@@ -891,6 +914,7 @@ async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
     }
     drop(nodes);
     let Fixture { db, .. } = fixture;
+    delete_queues(&db.url).await;
     db.cleanup().await;
 }
 
@@ -943,6 +967,10 @@ async fn local_sh_starts_a_cluster_and_stops_it() {
             ("LOCAL_CLUSTER_DIR", directory.path().display().to_string()),
             ("LOCAL_CLUSTER_BASE_PORT", port.to_string()),
             ("LOCAL_CLUSTER_REDIS_URL", redis_url()),
+            (
+                "LOCAL_CLUSTER_AMQP_URL",
+                companyos_store::testing::amqp_url(),
+            ),
         ],
     };
     let up = cluster.run(&["up", "2"]);
@@ -1011,5 +1039,7 @@ async fn local_sh_starts_a_cluster_and_stops_it() {
             .all(|member| !member.live)
     );
     drop(cluster);
+    // local.sh names the queues after the database, as the other tests' nodes.
+    delete_queues(&db.url).await;
     db.cleanup().await;
 }

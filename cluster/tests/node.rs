@@ -408,6 +408,22 @@ fn cluster_mode_is_refused_where_it_could_not_be_safe() {
         )],
         &["cluster.redis_url", "redis://"],
     );
+    fails_with(
+        path,
+        &["serve"],
+        &[("COMPANYOS_CLUSTER_AMQP_URL", "http://broker.internal:5672")],
+        &["cluster.amqp_url", "amqp://"],
+    );
+    // The task transport publishes from an outbox in a shared PostgreSQL database.
+    fails_with(
+        path,
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[(
+            "COMPANYOS_CLUSTER_AMQP_URL",
+            "amqp://guest:hunter2@broker.internal:5672/%2f",
+        )],
+        &["cluster.amqp_url", "SQLite", "PostgreSQL"],
+    );
 }
 
 #[test]
@@ -462,7 +478,7 @@ fn migrate_applies_migrations_and_exits() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 10 (sqlite)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 11 (sqlite)"));
     // Again: nothing to do, still fine.
     assert!(
         companyos(directory.path())

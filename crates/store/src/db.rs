@@ -113,9 +113,25 @@ impl ConnectOptions {
 pub struct Store {
     pub(crate) pools: Pools,
     clock: Clock,
+    /// Set when tasks go out through the task transport: the queue then writes an
+    /// outbox entry in each transaction that makes a task runnable, and wakes the relay
+    /// once it committed (see [`crate::transport`]).
+    outbox: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl Store {
+    /// The same store, with the task outbox written (the task transport is on).
+    pub fn with_task_outbox(mut self) -> Store {
+        self.outbox
+            .get_or_insert_with(|| std::sync::Arc::new(tokio::sync::Notify::new()));
+        self
+    }
+
+    /// Whether the queue writes outbox entries, and how the relay hears of them.
+    pub fn task_outbox(&self) -> Option<&std::sync::Arc<tokio::sync::Notify>> {
+        self.outbox.as_ref()
+    }
+
     /// The time as this store keeps it (see [`Clock`]).
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -151,6 +167,7 @@ impl Store {
             Ok(Store {
                 clock: Clock::default(),
                 pools: Pools::Postgres(pool),
+                outbox: None,
             })
         } else if url.starts_with("sqlite:") {
             if url.contains(":memory:") || url.contains("mode=memory") {
@@ -189,6 +206,7 @@ impl Store {
             Ok(Store {
                 clock: Clock::default(),
                 pools: Pools::Sqlite { read, write },
+                outbox: None,
             })
         } else {
             Err(StoreError::Config(format!(

@@ -42,6 +42,7 @@ mod social_posts;
 mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transport;
 mod users;
 mod validate;
 mod workflows;

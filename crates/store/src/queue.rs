@@ -27,6 +27,52 @@ use crate::ids::{AgentId, OrgId, TaskId, UserId};
 use crate::tasks::{AgentTask, DecidedBy};
 use crate::validate::non_empty;
 
+/// One task write (`$query`, yielding `Result<Option<AgentTask>, sqlx::Error>` with
+/// `$exec` as its executor) and, when the store keeps the task outbox and the task it
+/// returns is runnable (`pending`), the task's outbox entry in the same transaction; the
+/// relay is woken once it committed. Without the outbox the write runs alone, as before.
+macro_rules! outboxed {
+    ($queue:expr, $at:expr, |$exec:ident| $query:expr) => {{
+        let written: Result<Option<AgentTask>, StoreError> = writer!($queue.store, |pool| {
+            async {
+                if $queue.store.task_outbox().is_none() {
+                    let $exec = pool;
+                    return $query.await;
+                }
+                let mut tx = pool.begin().await?;
+                let task: Option<AgentTask> = {
+                    let $exec = &mut *tx;
+                    $query.await?
+                };
+                if let Some(task) = &task
+                    && task.status == TaskStatus::Pending
+                {
+                    sqlx::query(
+                        "INSERT INTO task_outbox (id, task_id, organization_id, priority, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(crate::ids::OutboxId::new())
+                    .bind(task.id)
+                    .bind(task.organization_id)
+                    .bind(task.priority)
+                    .bind($at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(task)
+            }
+            .await
+        });
+        if let (Ok(Some(task)), Some(relay)) = (&written, $queue.store.task_outbox())
+            && task.status == TaskStatus::Pending
+        {
+            relay.notify_one();
+        }
+        written
+    }};
+}
+
 /// A task to enqueue.
 #[derive(Clone, Debug)]
 pub struct NewTask {
@@ -513,7 +559,7 @@ impl TaskQueue for DbTaskQueue {
         };
         // The type comes from the agent when there is one (which must be the
         // organization's), else from the assignee.
-        let inserted: Option<AgentTask> = writer!(self.store, |pool| {
+        let inserted: Option<AgentTask> = outboxed!(self, at, |pool| {
             sqlx::query_as(
                 "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, description, status, priority,
                         input_data, idempotency_key, max_attempts, run_after, requires_human_approval,
@@ -542,7 +588,6 @@ impl TaskQueue for DbTaskQueue {
             .bind(reason)
             .bind(task.requested_by)
             .fetch_optional(pool)
-            .await
         })?;
         if let Some(task) = inserted {
             return Ok(Enqueued {
@@ -714,7 +759,7 @@ impl TaskQueue for DbTaskQueue {
             8,
             true,
         );
-        let task: Option<AgentTask> = writer!(self.store, |pool| {
+        let task: Option<AgentTask> = outboxed!(self, at, |pool| {
             bind_holder(
                 sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()))
                     .bind(lease.task_id)
@@ -727,7 +772,6 @@ impl TaskQueue for DbTaskQueue {
                 lease.holder.as_ref(),
             )
             .fetch_optional(pool)
-            .await
         })?;
         match task {
             None => Err(StoreError::LeaseLost(lease.task_id.0)),
@@ -784,7 +828,7 @@ impl TaskQueue for DbTaskQueue {
         by: DecidedBy,
     ) -> Result<AgentTask, StoreError> {
         let at = self.store.now();
-        let updated: Option<AgentTask> = writer!(self.store, |pool| {
+        let updated: Option<AgentTask> = outboxed!(self, at, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET status = 'pending', approved_by = $3, approved_at = $4, run_after = $4,
                         approved_via = $5, updated_at = $4
@@ -797,7 +841,6 @@ impl TaskQueue for DbTaskQueue {
             .bind(at)
             .bind(by.via)
             .fetch_optional(pool)
-            .await
         })?;
         match updated {
             Some(task) => Ok(task),
@@ -899,7 +942,7 @@ impl TaskQueue for DbTaskQueue {
 
     async fn retry(&self, org: OrgId, task: TaskId) -> Result<AgentTask, StoreError> {
         let at = self.store.now();
-        let updated: Option<AgentTask> = writer!(self.store, |pool| {
+        let updated: Option<AgentTask> = outboxed!(self, at, |pool| {
             sqlx::query_as(
                 "UPDATE agent_tasks SET attempt = 0, retry_count = 0,
                         status = CASE WHEN requires_human_approval AND approved_by IS NULL
@@ -915,7 +958,6 @@ impl TaskQueue for DbTaskQueue {
             .bind(org)
             .bind(at)
             .fetch_optional(pool)
-            .await
         })?;
         match updated {
             Some(task) => Ok(task),

@@ -23,6 +23,11 @@ pub const TEST_DATABASE_PREFIX: &str = "companyos_test_";
 pub enum TestBackend {
     Sqlite,
     Postgres,
+    /// PostgreSQL with the task transport on: the queue writes the outbox, and a
+    /// relay publishes it to the RabbitMQ that `AMQP_URL` names, under a prefix of the
+    /// test's own; a consumer takes every message. At the end the test checks that
+    /// every due entry was published and every published one was received.
+    PostgresWithTransport,
 }
 
 /// A migrated, empty database that belongs to one test.
@@ -31,6 +36,15 @@ pub struct TestDb {
     /// The URL the store was opened with (to open a second store on the same data).
     pub url: String,
     cleanup: Cleanup,
+    transport: Option<TestTransport>,
+}
+
+/// The task transport of a [`TestBackend::PostgresWithTransport`] test.
+struct TestTransport {
+    transport: crate::transport::TaskTransport,
+    prefix: String,
+    /// The tasks whose messages the consumer took.
+    received: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<crate::ids::TaskId>>>,
 }
 
 enum Cleanup {
@@ -73,7 +87,47 @@ impl TestDb {
         match backend {
             TestBackend::Sqlite => TestDb::sqlite().await,
             TestBackend::Postgres => TestDb::postgres().await,
+            TestBackend::PostgresWithTransport => TestDb::postgres_with_transport().await,
         }
+    }
+
+    /// A PostgreSQL database whose store keeps the task outbox, with the task
+    /// transport running on the test's own queues.
+    pub async fn postgres_with_transport() -> TestDb {
+        let mut db = TestDb::postgres().await;
+        db.store = db.store.with_task_outbox();
+        let prefix = amqp_prefix();
+        let mut settings = crate::transport::TransportSettings::new(amqp_url(), prefix.clone());
+        settings.queue_expiry = Some(std::time::Duration::from_secs(600));
+        let (transport, mut deliveries) =
+            crate::transport::TaskTransport::start(db.store.clone(), settings);
+        let received = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+        let taken = received.clone();
+        tokio::spawn(async move {
+            while let Some(delivery) = deliveries.recv().await {
+                taken
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(delivery.message.task_id);
+                delivery.ack().await;
+            }
+        });
+        let mut up = transport.watch();
+        if tokio::time::timeout(EVENTUALLY, up.wait_for(|up| *up))
+            .await
+            .is_err()
+        {
+            panic!(
+                "RabbitMQ is not reachable at {}; start it (see .ci/run) or set AMQP_URL",
+                crate::redact_url(&amqp_url())
+            );
+        }
+        db.transport = Some(TestTransport {
+            transport,
+            prefix,
+            received,
+        });
+        db
     }
 
     pub async fn sqlite() -> TestDb {
@@ -89,6 +143,7 @@ impl TestDb {
             store,
             url,
             cleanup: Cleanup::Sqlite(directory),
+            transport: None,
         }
     }
 
@@ -122,12 +177,22 @@ impl TestDb {
                 server_url,
                 database,
             },
+            transport: None,
         }
     }
 
     /// Closes the store and drops the database. A test that panics before this leaves
     /// its database behind; `.ci/run` drops leftovers before each run.
     pub async fn cleanup(self) {
+        if let Some(transport) = &self.transport {
+            self.transport_delivered_everything(transport).await;
+            transport.transport.stop();
+            if let Err(error) =
+                crate::transport::delete_queues(&amqp_url(), &transport.prefix).await
+            {
+                eprintln!("test queues {}* left behind: {error}", transport.prefix);
+            }
+        }
         self.store.close().await;
         if let Cleanup::Postgres {
             server_url,
@@ -146,6 +211,172 @@ impl TestDb {
             }
             admin.close().await.ok();
         }
+    }
+}
+
+impl TestDb {
+    /// With the transport on: every due outbox entry gets published, and every
+    /// published entry's message reaches the consumer.
+    async fn transport_delivered_everything(&self, transport: &TestTransport) {
+        let outbox = self.store.outbox();
+        eventually("every due outbox entry is published", || async {
+            match outbox.owed().await {
+                Ok(0) => Ok(()),
+                Ok(owed) => Err(format!("{owed} owed")),
+                Err(error) => Err(error.to_string()),
+            }
+        })
+        .await;
+        let published: Vec<(crate::ids::TaskId,)> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT task_id FROM task_outbox WHERE published_at IS NOT NULL")
+                .fetch_all(pool)
+                .await
+        })
+        .expect("published entries");
+        eventually("every published message reaches the consumer", || async {
+            let received = transport
+                .received
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone();
+            let missing = published
+                .iter()
+                .filter(|(task,)| !received.contains(task))
+                .count();
+            if missing == 0 {
+                Ok(())
+            } else {
+                Err(format!("{missing} of {} not received", published.len()))
+            }
+        })
+        .await;
+    }
+}
+
+/// The RabbitMQ tests use: `AMQP_URL`, or the local broker's default.
+pub fn amqp_url() -> String {
+    std::env::var("AMQP_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// A queue-name prefix of a test's own, so that tests share the broker without
+/// seeing each other's messages.
+pub fn amqp_prefix() -> String {
+    format!("companyos-test-{}.", uuid::Uuid::new_v4().simple())
+}
+
+/// A RabbitMQ broker of a test's own, on free ports with its own data directory, that
+/// the test stops (as a crash would) and starts again; what it kept on disk (durable
+/// queues, persistent messages) survives. Slower to start than Redis (seconds).
+pub struct RabbitServer {
+    pub port: u16,
+    dist_port: u16,
+    directory: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl RabbitServer {
+    /// Starts one and waits until it accepts AMQP connections.
+    pub async fn start() -> RabbitServer {
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .map(|address| address.port())
+                .expect("a free port")
+        };
+        let mut server = RabbitServer {
+            port: free(),
+            dist_port: free(),
+            directory: tempfile::tempdir().expect("a directory for the broker"),
+            child: None,
+        };
+        server.resume().await;
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// Starts the broker again after [`RabbitServer::stop`], and waits until it answers.
+    pub async fn resume(&mut self) {
+        use std::os::unix::process::CommandExt;
+        let base = self.directory.path();
+        let plugins = base.join("enabled_plugins");
+        std::fs::write(&plugins, "[].\n").expect("write the plugins file");
+        // The server itself, not Debian's wrapper in /usr/sbin, which switches to the
+        // rabbitmq user (who cannot write the test's directory).
+        let program = ["/usr/lib/rabbitmq/bin/rabbitmq-server"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .unwrap_or("rabbitmq-server");
+        let child = std::process::Command::new(program)
+            .current_dir(base)
+            .env(
+                "RABBITMQ_NODENAME",
+                format!("companyos-test-{}@localhost", self.port),
+            )
+            .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+            .env("RABBITMQ_NODE_PORT", self.port.to_string())
+            .env("RABBITMQ_DIST_PORT", self.dist_port.to_string())
+            .env("RABBITMQ_MNESIA_BASE", base.join("mnesia"))
+            .env("RABBITMQ_LOG_BASE", base.join("log"))
+            .env("RABBITMQ_PID_FILE", base.join("pid"))
+            .env("RABBITMQ_ENABLED_PLUGINS_FILE", &plugins)
+            .env("RABBITMQ_CONFIG_FILE", base.join("none"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            // Its own process group, so that stopping it ends the Erlang VM too.
+            .process_group(0)
+            .spawn()
+            .expect("rabbitmq-server could not be started: is RabbitMQ installed?");
+        self.child = Some(child);
+        let url = self.url();
+        until("the test's RabbitMQ accepts connections", || {
+            let url = url.clone();
+            async move {
+                match lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await
+                {
+                    Ok(connection) => connection.close(200, "ready".into()).await.is_ok(),
+                    Err(_) => false,
+                }
+            }
+        })
+        .await;
+    }
+
+    /// Kills the broker and everything it started (as a crash would), and waits for
+    /// its port to close.
+    pub async fn stop(&mut self) {
+        self.kill();
+        let address = format!("127.0.0.1:{}", self.port);
+        until("the test's RabbitMQ is gone", || {
+            let address = address.clone();
+            async move { tokio::net::TcpStream::connect(address).await.is_err() }
+        })
+        .await;
+    }
+}
+
+impl RabbitServer {
+    /// Kills its process group: the script, the Erlang VM and what that started.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let group = format!("-{}", child.id());
+            let _ = std::process::Command::new("kill")
+                .args(["-9", "--", &group])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RabbitServer {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -170,9 +401,24 @@ pub async fn organization_with_owner(store: &Store, slug: &str) -> (Organization
 
 /// Runs the same async test body on SQLite and on PostgreSQL: for every name given,
 /// generates `sqlite::<name>` and `postgres::<name>` tests that call
-/// `<name>(&TestDb)` on a fresh database and clean it up afterwards.
+/// `<name>(&TestDb)` on a fresh database and clean it up afterwards. With
+/// `with_transport;` first, also `postgres_with_transport::<name>`
+/// ([`TestBackend::PostgresWithTransport`]).
 #[macro_export]
 macro_rules! contract_tests {
+    (with_transport; $($name:ident),* $(,)?) => {
+        $crate::contract_tests!($($name),*);
+        mod postgres_with_transport {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::PostgresWithTransport).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(

@@ -36,6 +36,10 @@ pub struct DispatcherConfig {
     pub per_organization_limit: u32,
     /// How long to wait before claiming again when the queue was empty.
     pub poll_interval: Duration,
+    /// The same while the task transport (RabbitMQ) is up: its messages wake the
+    /// dispatcher, and this slower sweep finds what has no message (a task released
+    /// for later, or one whose message was lost with a node).
+    pub transport_poll_interval: Duration,
     /// How often expired leases are handed out again.
     pub reclaim_interval: Duration,
     /// How long a task whose agent is not on this node waits before it is claimable again.
@@ -51,6 +55,7 @@ impl Default for DispatcherConfig {
             per_agent_limit: 1,
             per_organization_limit: 16,
             poll_interval: Duration::from_millis(200),
+            transport_poll_interval: Duration::from_secs(2),
             reclaim_interval: Duration::from_secs(5),
             release_delay: Duration::from_millis(500),
         }
@@ -61,12 +66,44 @@ impl Default for DispatcherConfig {
 #[derive(Default)]
 pub(crate) struct DispatchState {
     pub wake: Notify,
+    /// Claim rounds finished: a task message is acknowledged once a round that began
+    /// after it arrived has finished (its claim committed).
+    pub rounds: Rounds,
     pub in_flight: AtomicUsize,
     /// Set when the node drains before leaving the cluster: nothing more is claimed.
     pub draining: std::sync::atomic::AtomicBool,
     /// Running tasks, their organization, and how to cancel them: a task stays here
     /// until its outcome is recorded.
     running: Mutex<HashMap<TaskId, (companyos_store::OrgId, CancellationToken)>>,
+}
+
+/// A count of finished claim rounds that can be waited on.
+pub(crate) struct Rounds(tokio::sync::watch::Sender<u64>);
+
+impl Default for Rounds {
+    fn default() -> Self {
+        Rounds(tokio::sync::watch::Sender::new(0))
+    }
+}
+
+impl Rounds {
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+
+    fn finished(&self) {
+        self.0
+            .send_modify(|rounds| *rounds = rounds.wrapping_add(1));
+    }
+}
+
+/// Counts the round as finished however `handle` returns.
+struct RoundGuard(Arc<DispatchState>);
+
+impl Drop for RoundGuard {
+    fn drop(&mut self) {
+        self.0.rounds.finished();
+    }
 }
 
 impl DispatchState {
@@ -136,6 +173,7 @@ impl Actor for Dispatcher {
         state: &mut DispatcherActorState,
     ) -> Result<(), ActorProcessingErr> {
         let deps = &state.deps;
+        let _round = RoundGuard(deps.dispatch.clone());
         let config = &deps.config.dispatcher;
         if deps.dispatch.draining.load(Ordering::Acquire) {
             return Ok(());
@@ -206,12 +244,16 @@ impl Actor for Dispatcher {
     }
 }
 
-/// The next round: when woken (work submitted, a delivery finished) or after the poll
-/// interval. A wake-up that came during this round is not lost: `Notify` keeps it.
+/// The next round: when woken (work submitted, a delivery finished, a task message
+/// arrived) or after the poll interval (longer while the task transport is up). A wake-up that came during this round is not lost: `Notify` keeps it.
 fn tick_later(myself: &ActorRef<DispatcherMessage>, deps: &Deps) {
     let myself = myself.clone();
     let dispatch = deps.dispatch.clone();
-    let interval = deps.config.dispatcher.poll_interval;
+    let interval = if deps.transport_up() {
+        deps.config.dispatcher.transport_poll_interval
+    } else {
+        deps.config.dispatcher.poll_interval
+    };
     tokio::spawn(async move {
         tokio::select! {
             () = dispatch.wake.notified() => {},

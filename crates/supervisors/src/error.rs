@@ -111,6 +111,10 @@ pub enum StartError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The task transport is configured but the store was opened without the outbox
+    /// it publishes from (`Store::with_task_outbox`).
+    #[error("the task transport needs a store that keeps the task outbox")]
+    NoOutbox,
 }
 
 /// A [`RuntimeError`] as it crosses a wire (the gateway's replies to other nodes) or is

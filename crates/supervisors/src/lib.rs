@@ -29,6 +29,7 @@ mod router;
 mod runtime;
 mod scheduler;
 mod system;
+mod transport;
 mod tree;
 
 pub use commands::{Command, CommandRefusal};

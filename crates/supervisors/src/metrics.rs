@@ -24,6 +24,14 @@ pub const CLUSTER_NUDGES_LOST_TOTAL: &str = "companyos_cluster_nudges_lost_total
 pub const REDIS_UP: &str = "companyos_redis_up";
 /// Counted where a caller of Redis falls back to this node's own count or to NOTIFY.
 pub const REDIS_FALLBACKS_TOTAL: &str = "companyos_redis_fallbacks_total";
+/// Set by `companyos_store::transport` as the connection to RabbitMQ comes and goes.
+pub const AMQP_UP: &str = "companyos_amqp_up";
+/// Counted by `companyos_store::transport`'s relay.
+pub const OUTBOX_PUBLISHED_TOTAL: &str = "companyos_outbox_published_total";
+pub const OUTBOX_PUBLISH_FAILURES_TOTAL: &str = "companyos_outbox_publish_failures_total";
+/// Task messages the dispatcher acted on, by what it did (claimed here, forwarded to
+/// the owner, requeued while draining).
+pub const TASK_MESSAGES_TOTAL: &str = "companyos_task_messages_total";
 
 /// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder,
 /// the agents' included.
@@ -82,6 +90,22 @@ pub fn describe() {
     metrics::describe_counter!(
         REDIS_FALLBACKS_TOTAL,
         "Uses of Redis that fell back to this node (use: rate_limit, llm_budget, bus)."
+    );
+    metrics::describe_gauge!(
+        AMQP_UP,
+        "1 while the task transport's RabbitMQ answers, 0 while the dispatcher polls the table (cluster.amqp_url set)."
+    );
+    metrics::describe_counter!(
+        OUTBOX_PUBLISHED_TOTAL,
+        "Task outbox entries published to RabbitMQ and confirmed by it."
+    );
+    metrics::describe_counter!(
+        OUTBOX_PUBLISH_FAILURES_TOTAL,
+        "Task outbox entries RabbitMQ refused or did not confirm (they are published again)."
+    );
+    metrics::describe_counter!(
+        TASK_MESSAGES_TOTAL,
+        "Task messages from RabbitMQ, by what this node did (action: claim, forward, requeue)."
     );
     // Counters of rare events exist at 0 from the start, so that the first event is an
     // increase a rate or an alert can see, not a series appearing at 1.

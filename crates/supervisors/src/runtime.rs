@@ -63,6 +63,9 @@ pub struct RuntimeConfig {
     /// in cluster mode the event bus fans out through it (through PostgreSQL while it
     /// does not answer, and always without it).
     pub redis: Option<companyos_store::shared::Redis>,
+    /// The task transport (RabbitMQ, `cluster.amqp_url`): the store must keep the task
+    /// outbox ([`Store::with_task_outbox`]), and the queue be built on that store.
+    pub transport: Option<companyos_store::transport::TransportSettings>,
 }
 
 impl RuntimeConfig {
@@ -139,6 +142,19 @@ impl Runtime {
         registry: AgentTypeRegistry,
         config: RuntimeConfig,
     ) -> Result<Runtime, RuntimeError> {
+        let (transport, deliveries) = match &config.transport {
+            Some(settings) => {
+                if store.task_outbox().is_none() {
+                    return Err(RuntimeError::Start(crate::error::StartError::NoOutbox));
+                }
+                let (transport, deliveries) = companyos_store::transport::TaskTransport::start(
+                    store.clone(),
+                    settings.clone(),
+                );
+                (Some(transport), Some(deliveries))
+            }
+            None => (None, None),
+        };
         let deps = Arc::new(Deps {
             store: store.clone(),
             queue,
@@ -154,11 +170,15 @@ impl Runtime {
                     .with_redis(config.redis.clone()),
             ),
             cluster: std::sync::OnceLock::new(),
+            transport,
         });
         let (root, _) = Actor::spawn(None, RootSupervisor, deps.clone())
             .await
             .map_err(|error| RuntimeError::Tree(TreeError::RootNotStarted(error)))?;
         crate::approvals::start(&deps);
+        if let (Some(transport), Some(deliveries)) = (&deps.transport, deliveries) {
+            crate::transport::start(deps.clone(), transport.clone(), deliveries);
+        }
         let runtime = Runtime {
             deps,
             root,
@@ -204,6 +224,11 @@ impl Runtime {
     /// and another node (or the next start) runs them.
     pub async fn shutdown(&self) {
         self.stop.cancel();
+        if let Some(transport) = &self.deps.transport {
+            // First, so that a draining node is not handed messages it would only
+            // requeue: those not acknowledged go back to their queues for the others.
+            transport.stop();
+        }
         if let Some(cluster) = self.deps.cluster.get() {
             self.drain(DRAIN_LIMIT).await;
             crate::placement::leave(self, cluster).await;
@@ -887,6 +912,14 @@ impl Runtime {
     /// The event bus of this node (in cluster mode, it also hears the other nodes).
     pub(crate) fn bus(&self) -> &EventBus {
         &self.deps.bus
+    }
+
+    /// Whether the task transport (RabbitMQ) answers now; `None` without one.
+    pub fn transport_up(&self) -> Option<bool> {
+        self.deps
+            .transport
+            .as_ref()
+            .map(companyos_store::transport::TaskTransport::is_up)
     }
 
     /// Whether this node runs the organization's subtree now.

@@ -69,6 +69,8 @@ pub struct Deps {
     pub llm: Arc<companyos_actors::llm::LlmGate>,
     /// Cluster mode: this node's membership and claims (set once at start).
     pub(crate) cluster: std::sync::OnceLock<Arc<crate::placement::ClusterState>>,
+    /// The task transport (RabbitMQ), when `cluster.amqp_url` is set.
+    pub(crate) transport: Option<companyos_store::transport::TaskTransport>,
 }
 
 impl Deps {
@@ -86,9 +88,25 @@ impl Deps {
                 agent_id: enqueued.task.agent_id,
                 status: enqueued.task.status,
             });
-            self.dispatch.wake.notify_one();
+            self.tasks_written();
         }
         Ok(enqueued.task)
+    }
+
+    /// New tasks were committed: while the task transport is up their messages wake
+    /// the dispatcher (through RabbitMQ, whichever node they were written on);
+    /// otherwise wake it now.
+    pub(crate) fn tasks_written(&self) {
+        if !self.transport_up() {
+            self.dispatch.wake.notify_one();
+        }
+    }
+
+    /// Whether task messages come through RabbitMQ now.
+    pub(crate) fn transport_up(&self) -> bool {
+        self.transport
+            .as_ref()
+            .is_some_and(companyos_store::transport::TaskTransport::is_up)
     }
 }
 

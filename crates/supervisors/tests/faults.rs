@@ -212,6 +212,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
             per_organization_limit: 16,
             release_delay: Duration::from_millis(20),
             poll_interval: Duration::from_millis(20),
+            transport_poll_interval: Duration::from_millis(20),
             reclaim_interval: Duration::from_millis(100),
         },
         agent_policy: policy,
@@ -231,6 +232,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
         adapters: Default::default(),
         llm: None,
         redis: None,
+        transport: None,
     }
 }
 

@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::fixtures;
 
 companyos_store::contract_tests!(
+    with_transport;
     claims_highest_priority_then_oldest,
     tasks_wait_for_run_after,
     only_the_current_lease_may_finish_a_task,

@@ -1887,42 +1887,140 @@ async fn events_and_metrics(db: &TestDb) {
 }
 
 async fn outbox_entries_are_published_once(db: &TestDb) {
-    let (org, _) = fixtures::organization(&db.store, "acme").await;
+    let (org, owner) = fixtures::organization(&db.store, "acme").await;
     let (other, _) = fixtures::organization(&db.store, "other").await;
     let agent = fixtures::agent(&db.store, org.id, "worker").await;
-    let queue = DbTaskQueue::new(db.store.clone());
+    // Without the transport the queue writes no entries.
+    let plain = DbTaskQueue::new(db.store.clone());
+    plain
+        .enqueue(NewTask::new(org.id, agent.id, "unit"))
+        .await
+        .expect("enqueue");
+    let outbox = db.store.outbox();
+    assert!(outbox.pending(10).await.expect("pending").is_empty());
+
+    // With it, a runnable task gets its entry in the same transaction; one that waits
+    // for approval gets it when approved; a later one falls due at its time.
+    let store = db.store.clone().with_task_outbox();
+    let queue = DbTaskQueue::new(store.clone());
     let mut new = NewTask::new(org.id, agent.id, "unit");
     new.priority = 8;
     let task = queue.enqueue(new).await.expect("enqueue").task;
-    let outbox = db.store.outbox();
+    let mut gated = NewTask::new(org.id, agent.id, "gated");
+    gated.requires_human_approval = true;
+    let gated = queue.enqueue(gated).await.expect("enqueue").task;
+    let mut later = NewTask::new(org.id, agent.id, "later");
+    let due_at = now() + chrono::Duration::hours(1);
+    later.run_after = Some(due_at);
+    queue.enqueue(later).await.expect("enqueue");
+    let pending = outbox.pending(10).await.expect("pending");
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    assert!(pending.iter().all(|entry| entry.organization_id == org.id));
+    assert_eq!(
+        pending
+            .iter()
+            .find(|entry| entry.task_id == task.id)
+            .map(|entry| entry.priority),
+        Some(8)
+    );
+    let by = DecidedBy {
+        user: owner.id,
+        via: ApprovalChannel::Api,
+    };
+    queue.approve(org.id, gated.id, by).await.expect("approve");
+    assert_eq!(outbox.pending(10).await.expect("pending").len(), 3);
+    assert_eq!(
+        outbox.owed().await.expect("owed"),
+        2,
+        "the later one is not due"
+    );
+
+    // A relay takes the due ones (not the one due in an hour), and holds them.
+    let taken = outbox
+        .take_due(10, std::time::Duration::from_secs(30))
+        .await
+        .expect("take");
+    let mut taken_tasks: Vec<_> = taken.iter().map(|entry| entry.task_id).collect();
+    taken_tasks.sort();
+    let mut expected = vec![task.id, gated.id];
+    expected.sort();
+    assert_eq!(taken_tasks, expected);
+    assert!(
+        outbox
+            .take_due(10, std::time::Duration::from_secs(30))
+            .await
+            .expect("take")
+            .is_empty(),
+        "held by the first relay"
+    );
+    let next = outbox
+        .next_due()
+        .await
+        .expect("next due")
+        .expect("some due");
+    assert!(next <= now(), "due entries still owed: {next}");
+
+    // A failure frees the entry with its error; a confirmation publishes it once.
+    let (first, second) = (taken[0].id, taken[1].id);
+    outbox
+        .record_failure(&[first], "broker unreachable")
+        .await
+        .expect("failure");
+    let again = outbox
+        .take_due(10, std::time::Duration::from_secs(30))
+        .await
+        .expect("take");
+    assert_eq!(
+        again
+            .iter()
+            .map(|entry| (
+                entry.id,
+                entry.publish_attempts,
+                entry.last_error.as_deref()
+            ))
+            .collect::<Vec<_>>(),
+        vec![(first, 1, Some("broker unreachable"))]
+    );
+    assert_eq!(
+        outbox
+            .mark_published(&[first, second])
+            .await
+            .expect("published"),
+        2
+    );
+    assert_eq!(
+        outbox.mark_published(&[first]).await.expect("published"),
+        0,
+        "published once"
+    );
+    let left = outbox.pending(10).await.expect("pending");
+    assert_eq!(left.len(), 1);
+    let next = outbox
+        .next_due()
+        .await
+        .expect("next due")
+        .expect("one owed");
+    assert!(
+        (next - due_at).num_milliseconds().abs() < 1000,
+        "{next} vs {due_at}"
+    );
+
+    // Entries are added by hand only for a task of the organization named.
     assert!(matches!(
         outbox.add(other.id, task.id).await,
         Err(StoreError::NotFound { .. })
     ));
-    let entry = outbox.add(org.id, task.id).await.expect("add");
-    assert_eq!(entry.priority, 8);
-    outbox
-        .record_failure(entry.id, "broker unreachable")
+    outbox.add(org.id, task.id).await.expect("add");
+
+    // Pruning: published entries older than the cutoff, and unpublished ones whose
+    // task no longer waits (here, cancelled).
+    queue.cancel(org.id, task.id).await.expect("cancel");
+    let pruned = outbox
+        .prune(now() + chrono::Duration::seconds(1))
         .await
-        .expect("failure");
-    let pending = outbox.pending(10).await.expect("pending");
-    assert_eq!(
-        (
-            pending.len(),
-            pending[0].publish_attempts,
-            pending[0].last_error.as_deref()
-        ),
-        (1, 1, Some("broker unreachable"))
-    );
-    outbox.mark_published(entry.id).await.expect("published");
-    assert!(outbox.pending(10).await.expect("pending").is_empty());
-    assert!(
-        matches!(
-            outbox.mark_published(entry.id).await,
-            Err(StoreError::NotFound { .. })
-        ),
-        "published once"
-    );
+        .expect("prune");
+    assert_eq!(pruned, 3, "two published, one of a cancelled task");
+    assert_eq!(outbox.pending(10).await.expect("pending").len(), 1);
 }
 
 async fn every_read_is_scoped_to_the_callers_organization(db: &TestDb) {

@@ -57,12 +57,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/*
 Secrets. Each secret setting, its key in the Secret and the variable the node reads it
-from. None of them has a *_file variant in the node except the LLM key, which is
-mounted as a file instead (llm.api_key_file).
+from, through the variable's _FILE twin (the key mounted as a file). The LLM key is
+mounted as a file too, read through llm.api_key_file.
 */}}
 {{- define "companyos.secretEnv" -}}
 database-url: COMPANYOS_DATABASE_URL
 redis-url: COMPANYOS_CLUSTER_REDIS_URL
+amqp-url: COMPANYOS_CLUSTER_AMQP_URL
 jwt-secret: COMPANYOS_AUTH_JWT_SECRET
 master-key: COMPANYOS_MASTER_KEY
 cluster-cookie: COMPANYOS_CLUSTER_COOKIE
@@ -77,6 +78,7 @@ metrics-token: COMPANYOS_METRICS_TOKEN
 {{- $data := dict -}}
 {{- with .Values.externalDatabase.url }}{{ $_ := set $data "database-url" . }}{{ end -}}
 {{- with .Values.externalRedis.url }}{{ $_ := set $data "redis-url" . }}{{ end -}}
+{{- with .Values.externalRabbitmq.url }}{{ $_ := set $data "amqp-url" . }}{{ end -}}
 {{- with $s.jwtSecret }}{{ $_ := set $data "jwt-secret" . }}{{ end -}}
 {{- with $s.masterKey }}{{ $_ := set $data "master-key" . }}{{ end -}}
 {{- with $s.clusterCookie }}{{ $_ := set $data "cluster-cookie" . }}{{ end -}}
@@ -189,6 +191,12 @@ What values.schema.json cannot say: combinations the node refuses at start.
 {{- end }}
 {{- if and .Values.secrets.existingSecret (not .Values.secrets.existingSecretKeys) }}
 {{- fail "secrets.existingSecret needs secrets.existingSecretKeys: list the keys it holds (database-url, jwt-secret, master-key, …); each is mounted as a file" }}
+{{- end }}
+{{- $keys := .Values.secrets.existingSecretKeys | default list }}
+{{- $postgres := or .Values.externalDatabase.url (and .Values.secrets.existingSecret (has "database-url" $keys)) }}
+{{- $transport := or .Values.externalRabbitmq.url (and .Values.secrets.existingSecret (has "amqp-url" $keys)) }}
+{{- if and $transport (not $postgres) }}
+{{- fail "externalRabbitmq.url needs PostgreSQL: the task transport publishes from an outbox in a database the nodes share; set externalDatabase.url (or secrets.existingSecret with database-url), or leave externalRabbitmq.url empty" }}
 {{- end }}
 {{- if .Values.cluster.enabled }}
 {{- if and (not .Values.secrets.existingSecret) (not .Values.externalDatabase.url) }}
