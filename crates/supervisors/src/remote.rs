@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use companyos_store::{AgentId, ClusterMember, OrgId};
+use companyos_store::{AgentId, ClusterMember, EventId, OrgId, TaskId};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_cluster::{IncomingEncryptionMode, NodeServer, NodeServerMessage, RactorClusterMessage};
@@ -53,6 +53,12 @@ enum PeerRequest {
     },
     /// The organization's subtree, as [`Runtime::tree`] shows it.
     Tree { organization_id: OrgId },
+    /// Route a stored event of the organization (as [`Runtime::route_event`] does);
+    /// answered with the tasks written.
+    Route {
+        organization_id: OrgId,
+        event_id: EventId,
+    },
 }
 
 /// How this node takes part in actor traffic between nodes.
@@ -343,6 +349,21 @@ pub(crate) async fn tree(node: &str, org: OrgId) -> Result<Vec<ActorInfo>, Runti
         .map_err(|error| failed(node, format!("the peer's tree could not be read: {error}")))
 }
 
+/// Routes `event` of `org` on `node`, which runs it; the tasks its watchers wrote.
+pub(crate) async fn route(
+    node: &str,
+    org: OrgId,
+    event: EventId,
+) -> Result<Vec<TaskId>, RuntimeError> {
+    let request = PeerRequest::Route {
+        organization_id: org,
+        event_id: event,
+    };
+    let answer = request_of(node, org, &request, Duration::from_secs(15)).await?;
+    serde_json::from_value(answer)
+        .map_err(|error| failed(node, format!("the peer's tasks could not be read: {error}")))
+}
+
 /// What `node` could not do, in words.
 fn failed(node: &str, message: String) -> RuntimeError {
     RuntimeError::Remote {
@@ -449,7 +470,10 @@ async fn serve(runtime: &Runtime, request: PeerRequest) -> Result<Value, RemoteE
         PeerRequest::Ask {
             organization_id, ..
         }
-        | PeerRequest::Tree { organization_id } => *organization_id,
+        | PeerRequest::Tree { organization_id }
+        | PeerRequest::Route {
+            organization_id, ..
+        } => *organization_id,
     };
     if !runtime.hosts(organization) {
         return Err(RemoteError::NotHosted { organization });
@@ -469,6 +493,15 @@ async fn serve(runtime: &Runtime, request: PeerRequest) -> Result<Value, RemoteE
             )
             .await
             .map_err(RemoteError::from),
+        PeerRequest::Route { event_id, .. } => {
+            let tasks = runtime
+                .route_event(organization, event_id)
+                .await
+                .map_err(RemoteError::from)?;
+            serde_json::to_value(tasks).map_err(|error| RemoteError::Node {
+                message: format!("the tasks could not be written: {error}"),
+            })
+        }
         PeerRequest::Tree { .. } => {
             let prefix = format!("root/org:{}", organization.0);
             let subtree: Vec<ActorInfo> = runtime
@@ -492,7 +525,76 @@ mod tests {
     use companyos_store::testing::TestPki;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    use super::{PeerTls, PeerTlsError};
+    use super::{PeerRequest, PeerTls, PeerTlsError};
+
+    /// A peer's request to route an event is routed by the node that runs the
+    /// organization, and refused by one that does not; its wire form is stable.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_peer_s_routing_is_done_by_the_owner() {
+        use companyos_store::testing::{TestDb, organization_with_owner};
+        let db = TestDb::sqlite().await;
+        let (org, _) = organization_with_owner(&db.store, "acme").await;
+        let (other, _) = organization_with_owner(&db.store, "other").await;
+        let event = db
+            .store
+            .events()
+            .record(
+                org.id,
+                companyos_store::NewEvent {
+                    event_type: "agent.created".into(),
+                    event_source: "audit".into(),
+                    actor_type: None,
+                    actor_id: None,
+                    resource_type: None,
+                    resource_id: None,
+                    metadata: serde_json::json!({}),
+                },
+            )
+            .await
+            .expect("event");
+        let runtime = crate::Runtime::start(
+            db.store.clone(),
+            std::sync::Arc::new(companyos_store::DbTaskQueue::new(db.store.clone())),
+            companyos_actors::AgentTypeRegistry::builtin(),
+            crate::RuntimeConfig {
+                placement: crate::Placement::Explicit,
+                ..crate::RuntimeConfig::default()
+            },
+        )
+        .await
+        .expect("runtime");
+        runtime.start_organization(org.id).await.expect("start");
+
+        let request = PeerRequest::Route {
+            organization_id: org.id,
+            event_id: event.id,
+        };
+        let wire = serde_json::to_value(&request).expect("json");
+        assert_eq!(wire["request"], "route");
+        let request: PeerRequest = serde_json::from_value(wire).expect("read back");
+        let answer = super::serve(&runtime, request).await.expect("routed");
+        assert_eq!(answer, serde_json::json!([]), "no watcher wrote a task");
+        let routed = db
+            .store
+            .events()
+            .get(org.id, event.id)
+            .await
+            .expect("event");
+        assert!(routed.routed_at.is_some(), "marked routed by the owner");
+
+        let elsewhere = PeerRequest::Route {
+            organization_id: other.id,
+            event_id: event.id,
+        };
+        assert_eq!(
+            super::serve(&runtime, elsewhere).await,
+            Err(crate::error::RemoteError::NotHosted {
+                organization: other.id
+            })
+        );
+        runtime.shutdown().await;
+        db.cleanup().await;
+    }
 
     fn tls(pki: &TestPki) -> PeerTls {
         PeerTls::from_pem(

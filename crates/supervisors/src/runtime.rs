@@ -689,15 +689,20 @@ impl Runtime {
         Ok(())
     }
 
-    /// Hands a stored event to every watcher of its organization, through the node's
-    /// event router; the watchers write the tasks it calls for (idempotently), then the
-    /// event is marked routed. Returns the tasks.
+    /// Hands a stored event to every watcher of its organization, through the event
+    /// router of the node that runs it (in cluster mode, another node's, through the
+    /// node servers); the watchers write the tasks it calls for (idempotently), then
+    /// the event is marked routed. Returns the tasks.
     pub async fn route_event(
         &self,
         org: OrgId,
         event: EventId,
     ) -> Result<Vec<TaskId>, RuntimeError> {
         self.deps.store.events().get(org, event).await?;
+        // The organization's router runs on its owner: routed there.
+        if let Some(node) = self.remote_owner(org).await? {
+            return crate::remote::route(&node, org, event).await;
+        }
         self.organization(org).await?;
         gateway::route(&self.deps, org, event).await
     }
