@@ -335,7 +335,23 @@ async fn run(size: usize, concurrency: usize, duration: Duration, shared: Shared
     let accepted = ingest.len() as u64;
     let wait_until = Instant::now() + Duration::from_secs(600);
     while completed(&db, &orgs).await < accepted {
-        assert!(Instant::now() < wait_until, "tasks did not all complete");
+        if Instant::now() >= wait_until {
+            let mut seen = Vec::new();
+            for org in orgs.iter() {
+                let tasks = db.store.tasks().count_by_status(org.id).await;
+                let received = db
+                    .store
+                    .deliveries()
+                    .count(org.id, DeliveryStatus::Received)
+                    .await;
+                let holder = db.store.cluster().holder(org.id).await;
+                seen.push(format!(
+                    "{}: tasks {tasks:?}, deliveries received {received:?}, held by {holder:?}",
+                    org.id
+                ));
+            }
+            panic!("tasks did not all complete:\n{}", seen.join("\n"));
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let drained = started.elapsed();

@@ -66,8 +66,8 @@ impl Default for DispatcherConfig {
 #[derive(Default)]
 pub(crate) struct DispatchState {
     pub wake: Notify,
-    /// Claim rounds finished: a task message is acknowledged once a round that began
-    /// after it arrived has finished (its claim committed).
+    /// Claim rounds finished: a task message is acknowledged once a round has
+    /// finished since it arrived.
     pub rounds: Rounds,
     pub in_flight: AtomicUsize,
     /// Set when the node drains before leaving the cluster: nothing more is claimed.

@@ -1,9 +1,9 @@
 //! The dispatcher's side of the task transport (`cluster.amqp_url`; see
 //! `companyos_store::transport`). Each message says a task may run now:
 //! - the organization runs here: the dispatcher is woken, and the message is
-//!   acknowledged once a claim round that began after it finished (its claim
-//!   committed; a task a limit holds back stays pending and is claimed when a slot
-//!   frees, as always);
+//!   acknowledged once a claim round has finished since it arrived (the wake-up makes
+//!   sure one more follows; a task a limit holds back stays pending and is claimed
+//!   when a slot frees, as always);
 //! - it runs on another node: that node is nudged, and the message acknowledged;
 //! - this node is leaving: the message goes back to its queue for another node.
 //!
