@@ -6,4 +6,5 @@
 
 pub mod config;
 pub mod node;
+pub mod progress;
 pub mod telemetry;

@@ -126,7 +126,9 @@ pub async fn backup(config: Config, to: &std::path::Path) -> Result<u64, Fatal> 
         )));
     }
     let store = open_store(&config).await?;
+    let progress = crate::progress::Progress::spinner("copying the database");
     let copied = store.backup_to(to).await;
+    progress.finish(if copied.is_ok() { "copied" } else { "failed" });
     store.close().await;
     copied.map_err(|error| Fatal(format!("backup to {} failed: {error}", to.display())))?;
     std::fs::metadata(to)
@@ -153,6 +155,7 @@ pub async fn restore(
         ));
     }
     // The backup is checked where it is, on a copy, before anything is replaced.
+    let progress = crate::progress::Progress::spinner("checking the backup on a copy");
     let staging = tempfile::Builder::new()
         .prefix("companyos-restore")
         .tempdir()
@@ -193,6 +196,11 @@ pub async fn restore(
         Err(error) => Err(error),
     };
     probe.close().await;
+    progress.finish(if migrated.is_ok() {
+        "it is one"
+    } else {
+        "refused"
+    });
     migrated.map_err(not_ours)?;
 
     prepare_data_dir(&config)?;
@@ -232,7 +240,9 @@ pub async fn restore(
 }
 
 pub async fn migrate(config: Config) -> Result<(), Fatal> {
+    let progress = crate::progress::Progress::spinner("applying migrations");
     let store = open_store(&config).await?;
+    progress.finish("up to date");
     let applied = store
         .check_ready()
         .await
@@ -657,8 +667,19 @@ pub async fn rotate_keys(config: Config, new_key: Option<String>) -> Result<Rota
             ))
         })
     };
+    let integrations = store.integrations().list_all().await.map_err(store_error)?;
+    let accounts = store
+        .social_accounts()
+        .list_all()
+        .await
+        .map_err(store_error)?;
+    let mut progress = crate::progress::Progress::counted(
+        "moving secrets to the new key (rows)",
+        (integrations.len() + accounts.len()) as u64,
+    );
     let mut resealed = 0;
-    for integration in store.integrations().list_all().await.map_err(store_error)? {
+    for integration in integrations {
+        progress.step();
         let credentials = reseal(&integration.credentials_encrypted)?;
         let secret = match &integration.webhook_secret_encrypted {
             Some(sealed) => reseal(sealed)?,
@@ -676,12 +697,8 @@ pub async fn rotate_keys(config: Config, new_key: Option<String>) -> Result<Rota
             .await
             .map_err(store_error)?;
     }
-    for account in store
-        .social_accounts()
-        .list_all()
-        .await
-        .map_err(store_error)?
-    {
+    for account in accounts {
+        progress.step();
         if let Some(credentials) = reseal(&account.credentials_encrypted)? {
             store
                 .social_accounts()
@@ -691,6 +708,7 @@ pub async fn rotate_keys(config: Config, new_key: Option<String>) -> Result<Rota
             resealed += 1;
         }
     }
+    progress.finish(&format!("{resealed} secrets re-encrypted"));
     store.close().await;
     let install = if configured {
         Some(text.trim().to_owned())

@@ -761,6 +761,12 @@ fn keys_rotate_moves_every_secret_to_a_new_key() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("re-encrypted 2 secrets"), "{stdout}");
+    // Not a terminal: progress comes as plain lines before the answer.
+    assert!(
+        stdout.contains("moving secrets to the new key (rows): 0/1")
+            && stdout.contains("moving secrets to the new key (rows): 1/1, 2 secrets re-encrypted"),
+        "{stdout}"
+    );
     let new = MasterKey::load_or_create(None, &data).expect("the new key file");
     assert_ne!(new.id(), old.id());
     assert!(
