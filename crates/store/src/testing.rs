@@ -286,9 +286,14 @@ impl RabbitServer {
                 .map(|address| address.port())
                 .expect("a free port")
         };
+        let port = free();
+        // Two free ports, not the same one handed out twice.
+        let dist_port = std::iter::repeat_with(free)
+            .find(|other| *other != port)
+            .expect("a second free port");
         let mut server = RabbitServer {
-            port: free(),
-            dist_port: free(),
+            port,
+            dist_port,
             directory: tempfile::tempdir().expect("a directory for the broker"),
             child: None,
         };
