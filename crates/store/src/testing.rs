@@ -411,40 +411,25 @@ pub async fn organization_with_owner(store: &Store, slug: &str) -> (Organization
 /// ([`TestBackend::PostgresWithTransport`]).
 #[macro_export]
 macro_rules! contract_tests {
-    (with_transport; $($name:ident),* $(,)?) => {
-        $crate::contract_tests!($($name),*);
-        mod postgres_with_transport {
+    (@on $module:ident, $backend:ident; $($name:ident),*) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::PostgresWithTransport).await;
+                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::$backend).await;
                     super::$name(&db).await;
                     db.cleanup().await;
                 }
             )*
         }
     };
+    (with_transport; $($name:ident),* $(,)?) => {
+        $crate::contract_tests!($($name),*);
+        $crate::contract_tests!(@on postgres_with_transport, PostgresWithTransport; $($name),*);
+    };
     ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::Sqlite).await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let db = $crate::testing::TestDb::new($crate::testing::TestBackend::Postgres).await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
+        $crate::contract_tests!(@on sqlite, Sqlite; $($name),*);
+        $crate::contract_tests!(@on postgres, Postgres; $($name),*);
     };
 }
 

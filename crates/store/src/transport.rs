@@ -461,36 +461,28 @@ impl Session<'_> {
             }
         }
         let mut confirmed: Vec<OutboxId> = Vec::with_capacity(confirms.len());
-        let mut refused: Vec<OutboxId> = Vec::new();
-        let mut confirms = confirms.into_iter();
-        for (id, confirm) in confirms.by_ref() {
+        for (id, confirm) in confirms {
             match deadline(confirm).await {
                 // Acknowledged and routed: a returned message means no queue took it.
                 Ok(confirmation) if confirmation.is_ack() => {
-                    if confirmation.take_message().is_some() {
-                        refused.push(id);
-                    } else {
+                    if confirmation.take_message().is_none() {
                         confirmed.push(id);
                     }
                 }
-                Ok(_) => refused.push(id),
+                Ok(_) => {}
                 Err(error) => {
-                    refused.push(id);
                     failure.get_or_insert(error);
                     break;
                 }
             }
         }
-        refused.extend(confirms.map(|(id, _)| id));
-        // Entries never sent (the channel failed mid-batch) are freed too.
-        let handled: std::collections::HashSet<OutboxId> =
-            confirmed.iter().chain(refused.iter()).copied().collect();
-        refused.extend(
-            entries
-                .iter()
-                .map(|entry| entry.id)
-                .filter(|id| !handled.contains(id)),
-        );
+        // Everything else — refused, returned, unconfirmed or never sent (the channel
+        // failed mid-batch) — is freed for the next round.
+        let refused: Vec<OutboxId> = entries
+            .iter()
+            .map(|entry| entry.id)
+            .filter(|id| !confirmed.contains(id))
+            .collect();
         if !confirmed.is_empty() {
             if let Err(error) = self.store.outbox().mark_published(&confirmed).await {
                 // Published but not marked: they go again (a duplicate message is harmless).

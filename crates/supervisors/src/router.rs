@@ -264,7 +264,7 @@ async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>
         event: Box::new(event.row.clone()),
     });
     if !tasks.is_empty() {
-        deps.tasks_written();
+        deps.dispatch.wake.notify_one();
     }
     Ok(tasks)
 }

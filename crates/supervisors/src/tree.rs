@@ -88,16 +88,9 @@ impl Deps {
                 agent_id: enqueued.task.agent_id,
                 status: enqueued.task.status,
             });
-            self.tasks_written();
+            self.dispatch.wake.notify_one();
         }
         Ok(enqueued.task)
-    }
-
-    /// New tasks were committed here: wake this node's dispatcher now. (With the task
-    /// transport, their messages also reach whichever node runs their organization;
-    /// a message for a task already claimed costs only an empty claim round.)
-    pub(crate) fn tasks_written(&self) {
-        self.dispatch.wake.notify_one();
     }
 
     /// Whether task messages come through RabbitMQ now.
