@@ -1,6 +1,5 @@
 //! What the nodes of a cluster share through Redis (setting `redis.url`): token buckets
-//! for rate limits, the agents' LLM spend, and a publish/subscribe channel for the
-//! event bus's fan-out.
+//! for rate limits, the agents' LLM spend, and a stream for the event bus's fan-out.
 //!
 //! Redis is never the truth — the database is — so every caller has a local fallback,
 //! and this handle is built to fail fast: each command has a short deadline, and after
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ::redis::AsyncCommands;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use futures::Stream;
+use ::redis::streams::{StreamMaxlen, StreamRangeReply, StreamReadOptions, StreamReadReply};
 
 use crate::AgentId;
 
@@ -310,37 +309,122 @@ impl Redis {
         .await
     }
 
-    /// Publishes `payload` on the channel `name` (under the prefix).
-    pub async fn publish(&self, name: &str, payload: &[u8]) -> Result<(), SharedError> {
-        let channel = self.key(name);
+    /// Appends `payload` to the stream `name` (under the prefix), which keeps about the
+    /// last [`STREAM_KEEP`] entries.
+    pub async fn append(&self, name: &str, payload: &[u8]) -> Result<(), SharedError> {
+        let stream = self.key(name);
         let mut connection = self.inner.manager.clone();
-        self.run(async move { connection.publish::<_, _, ()>(channel, payload).await })
-            .await
+        self.run(async move {
+            connection
+                .xadd_maxlen::<_, _, _, _, ()>(
+                    stream,
+                    StreamMaxlen::Approx(STREAM_KEEP),
+                    "*",
+                    &[(PAYLOAD_FIELD, payload)],
+                )
+                .await
+        })
+        .await
     }
 
-    /// Subscribes to the channel `name` (under the prefix) on a connection of its own:
-    /// the messages' payloads, until the connection is lost (the stream then ends; the
-    /// caller subscribes again). Delivery is at most once.
-    pub async fn subscribe(
-        &self,
-        name: &str,
-    ) -> Result<impl Stream<Item = Vec<u8>> + Send + 'static, SharedError> {
-        let channel = self.key(name);
-        let client = self.inner.client.clone();
-        let subscribe = async move {
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(channel).await?;
-            Ok::<_, ::redis::RedisError>(pubsub)
+    /// Follows the stream `name` (under the prefix) from its end as it is when the
+    /// follower first reaches Redis.
+    pub fn follow(&self, name: &str) -> Follower {
+        Follower {
+            client: self.inner.client.clone(),
+            stream: self.key(name),
+            connection: None,
+            after: None,
+        }
+    }
+}
+
+/// How many entries a stream keeps (approximately: Redis trims whole nodes).
+pub const STREAM_KEEP: usize = 10_000;
+
+/// The field an entry's payload is kept under.
+const PAYLOAD_FIELD: &str = "p";
+
+/// A reader of one stream, on a connection of its own (a blocked read would stall
+/// every other command on a shared one). It remembers the last entry it read, so a
+/// follower whose connection was lost goes on after that entry once it reconnects:
+/// nothing appended while it was away is missed, as long as the stream still keeps it.
+/// Entries appended to a Redis that then restarted without them are gone; what the
+/// stream carries is also in the database.
+pub struct Follower {
+    client: ::redis::Client,
+    stream: String,
+    connection: Option<::redis::aio::MultiplexedConnection>,
+    /// The id of the last entry read (`None` until the stream's end is first known).
+    after: Option<String>,
+}
+
+impl std::fmt::Debug for Follower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Follower")
+            .field("stream", &self.stream)
+            .field("after", &self.after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Follower {
+    /// The payloads appended after the last entry read, waiting up to `wait` for one
+    /// (an empty batch when none came). An error means Redis did not answer: call again
+    /// (after a pause) and the follower dials again and goes on where it was.
+    pub async fn next(&mut self, wait: Duration) -> Result<Vec<Vec<u8>>, SharedError> {
+        let outcome = self.read(wait).await;
+        if outcome.is_err() {
+            self.connection = None;
+        }
+        outcome
+    }
+
+    async fn read(&mut self, wait: Duration) -> Result<Vec<Vec<u8>>, SharedError> {
+        let mut connection = match self.connection.take() {
+            Some(connection) => connection,
+            None => {
+                let config = ::redis::AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(DEADLINE * 4))
+                    .set_response_timeout(Some(wait + DEADLINE * 4));
+                self.client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await?
+            }
         };
-        let pubsub = match tokio::time::timeout(DEADLINE * 4, subscribe).await {
-            Ok(Ok(pubsub)) => pubsub,
-            Ok(Err(error)) => return Err(SharedError::Redis(error)),
-            Err(_) => return Err(SharedError::Timeout),
+        let after = match &self.after {
+            Some(after) => after.clone(),
+            None => {
+                let last: StreamRangeReply = connection
+                    .xrevrange_count(&self.stream, "+", "-", 1)
+                    .await?;
+                let end = last
+                    .ids
+                    .first()
+                    .map_or_else(|| "0-0".to_owned(), |entry| entry.id.clone());
+                self.after = Some(end.clone());
+                end
+            }
         };
-        Ok(futures::StreamExt::map(
-            pubsub.into_on_message(),
-            |message| message.get_payload_bytes().to_vec(),
-        ))
+        let options = StreamReadOptions::default()
+            .block(usize::try_from(wait.as_millis()).unwrap_or(usize::MAX))
+            .count(256);
+        let reply: Option<StreamReadReply> = connection
+            .xread_options(&[&self.stream], &[&after], &options)
+            .await?;
+        self.connection = Some(connection);
+        let entries = reply
+            .into_iter()
+            .flat_map(|reply| reply.keys)
+            .flat_map(|key| key.ids);
+        let mut payloads = Vec::new();
+        for entry in entries {
+            if let Some(::redis::Value::BulkString(payload)) = entry.map.get(PAYLOAD_FIELD) {
+                payloads.push(payload.clone());
+            }
+            self.after = Some(entry.id);
+        }
+        Ok(payloads)
     }
 }
 

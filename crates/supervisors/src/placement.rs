@@ -306,11 +306,11 @@ async fn send_nudges(
     }
 }
 
-/// The channel the bus's events cross on, under the cluster's Redis prefix.
-const BUS_CHANNEL: &str = "bus";
+/// The stream the bus's events cross on, under the cluster's Redis prefix.
+const BUS_STREAM: &str = "bus";
 
-/// Publishes this node's bus events on Redis, in order; one Redis does not take goes
-/// through NOTIFY instead.
+/// Appends this node's bus events to the stream on Redis, in order; one Redis does not
+/// take goes through NOTIFY instead.
 async fn publish_bus(
     redis: Redis,
     state: Arc<ClusterState>,
@@ -332,57 +332,59 @@ async fn publish_bus(
                 continue;
             }
         };
-        if redis.publish(BUS_CHANNEL, &payload).await.is_err() {
+        if redis.append(BUS_STREAM, &payload).await.is_err() {
             metrics::counter!(crate::metrics::REDIS_FALLBACKS_TOTAL, "use" => "bus").increment(1);
             state.nudge(nudge);
         }
     }
 }
 
-/// Hears the other nodes' bus events on Redis, subscribing again (with backoff) whenever
-/// the connection is lost. Delivery is at most once: the bus is a live view, and what
-/// it carries is also in the database.
+/// Hears the other nodes' bus events on Redis, following the stream from where this
+/// node joined it. A follower that loses Redis dials again (with backoff) and goes on
+/// after the last entry it read, so what the others appended meanwhile still arrives;
+/// what they could not append went through NOTIFY. The bus is a live view: what it
+/// carries is also in the database.
 async fn subscribe_bus(
     runtime: Runtime,
     state: Arc<ClusterState>,
     redis: Redis,
     stop: CancellationToken,
 ) {
+    let mut follower = redis.follow(BUS_STREAM);
     let mut backoff = Duration::from_millis(100);
+    let mut following = false;
     loop {
-        let subscribed = tokio::select! {
+        let read = tokio::select! {
             () = stop.cancelled() => return,
-            subscribed = redis.subscribe(BUS_CHANNEL) => subscribed,
+            read = follower.next(Duration::from_secs(2)) => read,
         };
-        let mut messages = match subscribed {
-            Ok(messages) => Box::pin(messages),
+        let payloads = match read {
+            Ok(payloads) => payloads,
             Err(error) => {
-                tracing::debug!(%error, "cannot subscribe to the cluster's bus on Redis; trying again");
+                if std::mem::take(&mut following) {
+                    tracing::warn!(%error, "lost the cluster's bus on Redis: following it again once Redis answers");
+                } else {
+                    tracing::debug!(%error, "cannot follow the cluster's bus on Redis; trying again");
+                }
                 tokio::select! {
                     () = stop.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {},
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(Duration::from_secs(2));
                 continue;
             }
         };
         backoff = Duration::from_millis(100);
-        tracing::info!("subscribed to the cluster's bus on Redis");
-        loop {
-            let message = tokio::select! {
-                () = stop.cancelled() => return,
-                message = futures::StreamExt::next(&mut messages) => message,
-            };
-            let Some(payload) = message else {
-                tracing::warn!("lost the cluster's bus on Redis: subscribing again");
-                break;
-            };
+        if !std::mem::replace(&mut following, true) {
+            tracing::info!("following the cluster's bus on Redis");
+        }
+        for payload in payloads {
             match serde_json::from_slice::<Nudge>(&payload) {
                 Ok(nudge @ (Nudge::Bus { .. } | Nudge::EventCreated { .. })) => {
                     act(&runtime, &state, nudge).await;
                 }
                 Ok(_) => tracing::warn!(
-                    "a nudge on the bus channel was ignored: nudges go through PostgreSQL"
+                    "a nudge on the bus stream was ignored: nudges go through PostgreSQL"
                 ),
                 Err(error) => tracing::warn!(%error, "an unreadable bus event was ignored"),
             }
