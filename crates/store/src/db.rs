@@ -117,6 +117,9 @@ pub struct Store {
     /// outbox entry in each transaction that makes a task runnable, and wakes the relay
     /// once it committed (see [`crate::transport`]).
     outbox: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// Cluster mode: the node run whose claim the fenced writes check (see
+    /// [`Store::held_by`]).
+    holder: Option<crate::cluster::NodeLease>,
 }
 
 impl Store {
@@ -125,6 +128,24 @@ impl Store {
         self.outbox
             .get_or_insert_with(|| std::sync::Arc::new(tokio::sync::Notify::new()));
         self
+    }
+
+    /// The same store, whose fenced writes (an organization's domain rows and
+    /// deliveries, as its adapter writes them) are refused with
+    /// [`StoreError::NotHeld`] unless `holder` still holds the organization — its claim
+    /// not released and its membership live by the database's clock — and share-lock
+    /// the claim until they commit, so a node taking the organization over waits for
+    /// them. `None` (a single node, or SQLite): no check.
+    pub fn held_by(&self, holder: Option<crate::cluster::NodeLease>) -> Store {
+        Store {
+            holder,
+            ..self.clone()
+        }
+    }
+
+    /// The node run this store's fenced writes check, if any.
+    pub fn holder(&self) -> Option<&crate::cluster::NodeLease> {
+        self.holder.as_ref()
     }
 
     /// Whether the queue writes outbox entries, and how the relay hears of them.
@@ -168,6 +189,7 @@ impl Store {
                 clock: Clock::default(),
                 pools: Pools::Postgres(pool),
                 outbox: None,
+                holder: None,
             })
         } else if url.starts_with("sqlite:") {
             if url.contains(":memory:") || url.contains("mode=memory") {
@@ -207,6 +229,7 @@ impl Store {
                 clock: Clock::default(),
                 pools: Pools::Sqlite { read, write },
                 outbox: None,
+                holder: None,
             })
         } else {
             Err(StoreError::Config(format!(

@@ -215,6 +215,9 @@ impl Deliveries<'_> {
         writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
+                if let Some(holder) = self.store.holder() {
+                    hold!(tx, org, holder);
+                }
                 let claimed = sqlx::query(
                     "UPDATE webhook_deliveries
                      SET status = 'processed', event_id = $3, processed_at = $4, event_type = $5
@@ -281,7 +284,7 @@ impl Deliveries<'_> {
         status: DeliveryStatus,
         error: &str,
     ) -> Result<(), StoreError> {
-        writer!(self.store, |pool| {
+        fenced_writer!(self.store, org, |conn| {
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = $5, error = $3, processed_at = $4
                  WHERE id = $1 AND organization_id = $2 AND status = 'received'",
@@ -291,7 +294,7 @@ impl Deliveries<'_> {
             .bind(error)
             .bind(self.store.now())
             .bind(status)
-            .execute(pool)
+            .execute(conn)
             .await
             .map(|_| ())
         })?;

@@ -79,7 +79,7 @@ impl Deployments<'_> {
         non_empty("vercel_deployment_id", &sync.vercel_deployment_id, 255)?;
         non_empty("project_name", &sync.project_name, 255)?;
         let at = self.store.now();
-        writer!(self.store, |pool| {
+        fenced_writer!(self.store, org, |conn| {
             sqlx::query_as(
                 "INSERT INTO deployments (id, organization_id, vercel_deployment_id, project_name, url, state,
                         environment, commit_sha, branch, metadata, created_at, updated_at, ready_at)
@@ -109,7 +109,7 @@ impl Deployments<'_> {
             .bind(Json(&sync.metadata))
             .bind(at)
             .bind(sync.ready_at)
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await
         })
     }

@@ -38,6 +38,12 @@ pub enum StoreError {
     #[error("lease on task {0} was lost (expired, reclaimed or cancelled)")]
     LeaseLost(Uuid),
 
+    /// In cluster mode, a write made for an organization this node's run no longer
+    /// holds (its membership passed, or another node claimed it): refused, so a node
+    /// that wakes from a pause commits nothing stale.
+    #[error("organization {0} is no longer run by this node")]
+    NotHeld(Uuid),
+
     /// A membership change the organization's rules refuse (its last owner leaving).
     #[error("{0}")]
     MembershipRefused(crate::organizations::MembershipRefusal),
@@ -86,8 +92,19 @@ impl StoreError {
     }
 }
 
+/// What a fenced write's check raises inside a query's body (see `fenced_writer!`),
+/// turned into [`StoreError::NotHeld`] on the way out.
+#[derive(Debug, thiserror::Error)]
+#[error("organization {0} is no longer run by this node")]
+pub(crate) struct NotHeldMarker(pub Uuid);
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Decode(source) = &error
+            && let Some(NotHeldMarker(org)) = source.downcast_ref::<NotHeldMarker>()
+        {
+            return StoreError::NotHeld(*org);
+        }
         if let sqlx::Error::ColumnDecode { source, .. } = &error
             && let Some(invalid) = source.downcast_ref::<InvalidEnumValue>()
         {

@@ -44,7 +44,7 @@ impl FigmaFiles<'_> {
         non_empty("figma_file_key", &sync.figma_file_key, 255)?;
         non_empty("name", &sync.name, 255)?;
         let at = self.store.now();
-        writer!(self.store, |pool| {
+        fenced_writer!(self.store, org, |conn| {
             sqlx::query_as(
                 "INSERT INTO figma_files (id, organization_id, figma_file_key, name, file_type, thumbnail_url,
                         last_modified_at, metadata, created_at, updated_at)
@@ -64,7 +64,7 @@ impl FigmaFiles<'_> {
             .bind(sync.last_modified_at)
             .bind(Json(&sync.metadata))
             .bind(at)
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await
         })
     }

@@ -26,6 +26,61 @@ macro_rules! writer {
     }};
 }
 
+/// `writer!` for a write about organization `$org` that must be fenced (see
+/// [`crate::Store::held_by`]): without a holder the body runs on the pool as it is;
+/// with one, in a transaction that first checks (and share-locks) the holder's claim
+/// and fails with `StoreError::NotHeld` when it no longer holds the organization.
+/// `$conn` is the executor the body's one query runs on.
+macro_rules! fenced_writer {
+    ($store:expr, $org:expr, |$conn:ident| $body:expr) => {{
+        let org: $crate::ids::OrgId = $org;
+        writer!($store, |pool| {
+            async {
+                match $store.holder() {
+                    None => {
+                        let $conn = pool;
+                        $body
+                    }
+                    Some(holder) => {
+                        let mut tx = pool.begin().await?;
+                        hold!(tx, org, holder);
+                        let $conn = &mut *tx;
+                        let value = $body?;
+                        tx.commit().await?;
+                        Ok(value)
+                    }
+                }
+            }
+            .await
+        })
+    }};
+}
+
+/// Inside a transaction `$tx`: fails the body with `StoreError::NotHeld` unless
+/// `$holder` (a `NodeLease`) holds organization `$org` now, share-locking the claim
+/// until the transaction ends (PostgreSQL only: a holder exists only in cluster mode).
+macro_rules! hold {
+    ($tx:ident, $org:expr, $holder:expr) => {{
+        let held: Option<(i32,)> = sqlx::query_as(
+            "SELECT 1 FROM organization_leases l
+             JOIN cluster_members m ON m.node_id = l.node_id AND m.epoch = l.node_epoch
+             WHERE l.organization_id = $1 AND l.node_id = $2 AND l.node_epoch = $3
+               AND NOT l.released AND m.lease_until > clock_timestamp()
+             FOR SHARE OF l",
+        )
+        .bind($org)
+        .bind(&$holder.node)
+        .bind($holder.epoch)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        if held.is_none() {
+            return Err(sqlx::Error::Decode(Box::new($crate::error::NotHeldMarker(
+                $org.0,
+            ))));
+        }
+    }};
+}
+
 /// The `SET` list that puts an in-progress task back as a lapsed lease: pending to run
 /// again, or failed when its attempts are spent. `$1` is the time, `$2` the reason.
 /// Shared by the queue's reclaim of expired leases and by a cluster takeover.

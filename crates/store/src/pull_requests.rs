@@ -94,7 +94,7 @@ impl PullRequests<'_> {
     ) -> Result<PullRequest, StoreError> {
         non_empty("title", &sync.title, usize::MAX)?;
         let at = self.store.now();
-        let pull_request: Option<PullRequest> = writer!(self.store, |pool| {
+        let pull_request: Option<PullRequest> = fenced_writer!(self.store, org, |conn| {
             sqlx::query_as(
                 "INSERT INTO pull_requests (id, repository_id, github_id, number, title, body, state,
                         author_github_id, base_branch, head_branch, draft, mergeable, agent_review_status, metadata,
@@ -126,7 +126,7 @@ impl PullRequests<'_> {
             .bind(sync.merged_at)
             .bind(at)
             .bind(org)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
         })?;
         pull_request.ok_or_else(|| StoreError::not_found("repository", sync.repository_id))

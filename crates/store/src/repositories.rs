@@ -60,7 +60,7 @@ impl Repositories<'_> {
         non_empty("name", &sync.name, 255)?;
         non_empty("full_name", &sync.full_name, 255)?;
         let at = self.store.now();
-        writer!(self.store, |pool| {
+        fenced_writer!(self.store, org, |conn| {
             sqlx::query_as(
                 "INSERT INTO repositories (id, organization_id, github_id, name, full_name, default_branch, visibility,
                         metadata, last_sync_at, created_at)
@@ -80,7 +80,7 @@ impl Repositories<'_> {
             .bind(sync.visibility)
             .bind(Json(&sync.metadata))
             .bind(at)
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await
         })
     }

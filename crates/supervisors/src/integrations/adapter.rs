@@ -32,7 +32,7 @@ use companyos_actors::{
 };
 use companyos_integrations::normalise;
 use companyos_store::{
-    DeliveryId, EventActorType, IntegrationId, NewEvent, OrgId, Service, StoreError,
+    DeliveryId, EventActorType, IntegrationId, NewEvent, OrgId, Service, Store, StoreError,
     WebhookDelivery,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -57,6 +57,10 @@ pub(crate) struct AdapterArgs {
 
 pub(crate) struct AdapterState {
     deps: Arc<Deps>,
+    /// The store, fenced in cluster mode by this node's run: the adapter lives within
+    /// one claim of its organization (its subtree stops when the claim is lost), and
+    /// its domain rows and deliveries are refused once the run no longer holds it.
+    store: Store,
     organization_id: OrgId,
     integration_id: IntegrationId,
     service: Service,
@@ -122,7 +126,9 @@ impl Actor for Adapter {
                 AdapterMessage::SyncDue
             });
         }
+        let holder = args.deps.cluster.get().and_then(|cluster| cluster.lease());
         Ok(AdapterState {
+            store: args.deps.store.held_by(holder),
             deps: args.deps,
             organization_id: args.organization_id,
             integration_id: args.integration_id,
@@ -167,7 +173,6 @@ impl Actor for Adapter {
             AdapterMessage::Drain => {
                 state.drain_scheduled = false;
                 let batch = state
-                    .deps
                     .store
                     .deliveries()
                     .pending(state.integration_id, DRAIN_BATCH)
@@ -180,7 +185,19 @@ impl Actor for Adapter {
                         service = %state.service,
                         event_type = %delivery.event_type,
                     );
-                    state.process(delivery).instrument(span).await?;
+                    match state.process(delivery).instrument(span).await {
+                        Err(error)
+                            if matches!(
+                                error.downcast_ref::<StoreError>(),
+                                Some(StoreError::NotHeld(_))
+                            ) =>
+                        {
+                            // Its subtree is being stopped; the holder processes the rest.
+                            tracing::warn!(delivery = %delivery.id, "delivery left to the node that holds the organization now");
+                            return Ok(());
+                        }
+                        processed => processed?,
+                    }
                 }
                 if batch.len() == DRAIN_BATCH as usize && !state.drain_scheduled {
                     state.drain_scheduled = true;
@@ -281,7 +298,7 @@ impl AdapterState {
         let credentials = syncing::open_credentials(config, &integration)?;
         let client = syncing::build_client(config, &integration, &credentials)?;
         let syncer = Syncer {
-            store: self.deps.store.clone(),
+            store: self.store.clone(),
             config: config.clone(),
             credentials: Arc::new(credentials),
             client,
@@ -301,7 +318,7 @@ impl AdapterState {
     /// the delivery again.
     async fn process(&mut self, delivery: &WebhookDelivery) -> Result<(), ActorProcessingErr> {
         let org = self.organization_id;
-        let store = &self.deps.store;
+        let store = &self.store;
         let content_type = delivery.headers.get("content-type").and_then(Value::as_str);
         let payload = match normalise::parse_body(content_type, &delivery.body) {
             Ok(payload) => payload,

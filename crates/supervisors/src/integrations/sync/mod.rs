@@ -108,7 +108,10 @@ impl SyncError {
             }
             SyncError::Service(error) if error.is_retryable() => TaskFailure::Retryable(message),
             SyncError::Store(
-                StoreError::Db(_) | StoreError::LeaseLost(_) | StoreError::Config(_),
+                StoreError::Db(_)
+                | StoreError::LeaseLost(_)
+                | StoreError::NotHeld(_)
+                | StoreError::Config(_),
             ) => TaskFailure::Retryable(message),
             _ => TaskFailure::Permanent(message),
         }
