@@ -312,13 +312,13 @@ impl Session<'_> {
         let properties = ConnectionProperties::default()
             .with_connection_name(format!("companyos {}", self.settings.prefix).into());
         let connection = deadline(Connection::connect(&self.settings.url, properties)).await?;
-        let publisher = connection.create_channel().await?;
-        publisher
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
-        let consumer = connection.create_channel().await?;
-        consumer
-            .basic_qos(self.settings.prefetch.max(1), BasicQosOptions::default())
+        // Every step of the setup has the deadline too: a broker that accepts the
+        // connection but cannot yet serve a queue (one still recovering) must not hold
+        // the session forever — it fails, and the session is tried again.
+        let publisher = deadline(connection.create_channel()).await?;
+        deadline(publisher.confirm_select(ConfirmSelectOptions::default())).await?;
+        let consumer = deadline(connection.create_channel()).await?;
+        deadline(consumer.basic_qos(self.settings.prefetch.max(1), BasicQosOptions::default()))
             .await?;
         let mut arguments = FieldTable::default();
         if let Some(expiry) = self.settings.queue_expiry {
@@ -328,22 +328,20 @@ impl Session<'_> {
         let mut streams = Vec::new();
         for band in Band::ALL {
             let queue = band.queue(&self.settings.prefix);
-            publisher
-                .queue_declare(
-                    queue.as_str().into(),
-                    QueueDeclareOptions::durable(),
-                    arguments.clone(),
-                )
-                .await?;
+            deadline(publisher.queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions::durable(),
+                arguments.clone(),
+            ))
+            .await?;
             streams.push(
-                consumer
-                    .basic_consume(
-                        queue.as_str().into(),
-                        format!("companyos-{}", band.name()).into(),
-                        BasicConsumeOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await?,
+                deadline(consumer.basic_consume(
+                    queue.as_str().into(),
+                    format!("companyos-{}", band.name()).into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                ))
+                .await?,
             );
         }
         let mut messages = futures::stream::select_all(streams);
