@@ -98,6 +98,39 @@ impl TaskContext {
         Ok(enqueued.task)
     }
 
+    /// Waits until the bus announces a change of one of `tasks`, or [`RECHECK`] passed
+    /// (the bus is a live view and can miss an event), or this task is cancelled. The
+    /// caller reads the rows again after each wait: a coordinator waiting hours for an
+    /// approval reads them every [`RECHECK`], not every few milliseconds. Subscribe
+    /// (`self.bus.subscribe()`) before the first read, so that no change falls between.
+    pub async fn until_changed(
+        &self,
+        heard: &mut tokio::sync::broadcast::Receiver<crate::events::RuntimeEvent>,
+        tasks: &[companyos_store::TaskId],
+    ) -> Result<(), TaskFailure> {
+        use tokio::sync::broadcast::error::RecvError;
+        let org = self.agent.organization_id;
+        let changed = async {
+            loop {
+                match heard.recv().await {
+                    Ok(crate::events::RuntimeEvent::TaskChanged {
+                        organization_id,
+                        task_id,
+                        ..
+                    }) if organization_id == org && tasks.contains(&task_id) => return,
+                    Ok(_) => {}
+                    // Missed events, or no bus any more: read the rows now.
+                    Err(RecvError::Lagged(_) | RecvError::Closed) => return,
+                }
+            }
+        };
+        tokio::select! {
+            () = changed => Ok(()),
+            () = tokio::time::sleep(RECHECK) => Ok(()),
+            () = self.cancel.cancelled() => Err(TaskFailure::Permanent("cancelled".into())),
+        }
+    }
+
     /// The node's integration adapters, or a permanent failure saying none run here.
     pub fn integrations(&self) -> Result<&Arc<dyn crate::port::IntegrationPort>, TaskFailure> {
         self.integrations.as_ref().ok_or_else(|| {
@@ -105,6 +138,10 @@ impl TaskContext {
         })
     }
 }
+
+/// How long a coordinator waiting for its steps goes without reading them again when
+/// the bus announces nothing.
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A task's output, written as JSON.
 pub fn output<T: Serialize>(value: &T) -> Result<Option<Value>, TaskFailure> {

@@ -14,8 +14,6 @@
 //! ]}
 //! ```
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use companyos_store::{
     AgentTask, Assignee, CollaborationType, NewTask, NewWorkflowStep, WorkflowRun, WorkflowRunId,
@@ -115,7 +113,6 @@ impl Configuration for WorkflowPlan {}
 
 pub struct WorkflowCoordinator {
     plan: Result<Vec<StepSpec>, PlanError>,
-    poll: Duration,
 }
 
 /// Why a coordinator's configuration describes no workflow it can run.
@@ -135,7 +132,6 @@ impl WorkflowCoordinator {
             } else {
                 Ok(plan.steps)
             },
-            poll: Duration::from_millis(25),
         }
     }
 }
@@ -309,8 +305,9 @@ impl WorkflowCoordinator {
     ) -> Result<(), TaskFailure> {
         let org = context.agent.organization_id;
         let workflows = context.store.workflows();
+        let mut heard = context.bus.subscribe();
         loop {
-            let mut waiting = false;
+            let mut waiting = Vec::new();
             for step in workflows.steps(org, run).await? {
                 if !which(&step) || step.status != WorkflowStepStatus::Running {
                     continue;
@@ -320,7 +317,7 @@ impl WorkflowCoordinator {
                 };
                 let task = context.store.tasks().get(org, task_id).await?;
                 if !task.status.is_terminal() {
-                    waiting = true;
+                    waiting.push(task_id);
                     continue;
                 }
                 let status = if task.status == companyos_store::TaskStatus::Completed {
@@ -344,15 +341,15 @@ impl WorkflowCoordinator {
                     return Err(TaskFailure::Permanent(reason));
                 }
             }
-            if !waiting {
+            if waiting.is_empty() {
                 return Ok(());
             }
-            tokio::select! {
-                () = tokio::time::sleep(self.poll) => {},
-                () = context.cancel.cancelled() => {
-                    workflows.finish(org, run, WorkflowStatus::Cancelled, Some("cancelled")).await?;
-                    return Err(TaskFailure::Permanent("cancelled".into()));
-                }
+            // Parked until one of the steps' tasks changes, not polling.
+            if let Err(cancelled) = context.until_changed(&mut heard, &waiting).await {
+                workflows
+                    .finish(org, run, WorkflowStatus::Cancelled, Some("cancelled"))
+                    .await?;
+                return Err(cancelled);
             }
         }
     }

@@ -53,9 +53,6 @@ pub fn register(registry: &mut AgentTypeRegistry) {
     ));
 }
 
-/// How often a coordinator looks at the task it waits for.
-const POLL: Duration = Duration::from_millis(50);
-
 /// Waits `duration`, unless the task is cancelled first.
 async fn nap(ctx: &TaskContext, duration: Duration) -> Result<(), TaskFailure> {
     tokio::select! {
@@ -93,6 +90,8 @@ async fn run_step<K: TaskKind>(
     if approval {
         request.priority = 10;
     }
+    // Subscribed before the step is written and read: no change falls between.
+    let mut heard = ctx.bus.subscribe();
     let spawned = ctx.spawn(request, format!("{}:{name}", parent.id)).await?;
     let org = ctx.agent.organization_id;
     loop {
@@ -104,7 +103,9 @@ async fn run_step<K: TaskKind>(
             };
             return Ok(Finished { task, output });
         }
-        nap(ctx, POLL).await?;
+        // Parked until the step's task changes (it ran, or a person approved or
+        // rejected it), not polling.
+        ctx.until_changed(&mut heard, &[spawned.id]).await?;
     }
 }
 
@@ -493,6 +494,7 @@ async fn build_cause(
     };
     let org = ctx.agent.organization_id;
     let deadline = tokio::time::Instant::now() + CAUSE_WAIT;
+    let mut heard = ctx.bus.subscribe();
     loop {
         let Some(analysis) = ctx.store.tasks().by_key(org, &key).await? else {
             return Ok(Some(Cause::Unread(
@@ -537,7 +539,10 @@ async fn build_cause(
             }
             _ => {}
         }
-        nap(ctx, POLL).await?;
+        // Parked until the analysis changes, at most until the deadline.
+        tokio::time::timeout_at(deadline, ctx.until_changed(&mut heard, &[analysis.id]))
+            .await
+            .unwrap_or(Ok(()))?;
     }
 }
 
