@@ -339,14 +339,27 @@ impl RabbitServer {
             .expect("rabbitmq-server could not be started: is RabbitMQ installed?");
         self.child = Some(child);
         let url = self.url();
+        let address = format!("127.0.0.1:{}", self.port);
         until("the test's RabbitMQ accepts connections", || {
             let url = url.clone();
+            let address = address.clone();
             async move {
-                match lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await
-                {
-                    Ok(connection) => connection.close(200, "ready".into()).await.is_ok(),
-                    Err(_) => false,
+                // The port first: a lapin connect to a port that refuses was seen to
+                // never return. Each attempt has a deadline besides.
+                if tokio::net::TcpStream::connect(&address).await.is_err() {
+                    return false;
                 }
+                let ready = async {
+                    match lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
+                        .await
+                    {
+                        Ok(connection) => connection.close(200, "ready".into()).await.is_ok(),
+                        Err(_) => false,
+                    }
+                };
+                tokio::time::timeout(std::time::Duration::from_secs(5), ready)
+                    .await
+                    .unwrap_or(false)
             }
         })
         .await;
