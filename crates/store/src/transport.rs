@@ -229,9 +229,9 @@ impl Shared {
     }
 }
 
-/// Why a session with the broker ended.
+/// Why a session with the broker ended (or a call to it failed).
 #[derive(Debug, thiserror::Error)]
-enum SessionError {
+pub enum SessionError {
     #[error("{0}")]
     Broker(#[from] lapin::Error),
     #[error("no answer within {0:?}")]
@@ -555,18 +555,19 @@ async fn deadline<T>(
 
 /// Deletes the transport's queues (a test's, when it ends). Fails when the broker
 /// cannot be reached.
-pub async fn delete_queues(url: &str, prefix: &str) -> Result<(), lapin::Error> {
-    let connection = Connection::connect(url, ConnectionProperties::default()).await?;
-    let channel = connection.create_channel().await?;
+pub async fn delete_queues(url: &str, prefix: &str) -> Result<(), SessionError> {
+    // Each step with the broker deadline: a connect to a port that refuses was seen to
+    // never return.
+    let connection = deadline(Connection::connect(url, ConnectionProperties::default())).await?;
+    let channel = deadline(connection.create_channel()).await?;
     for band in Band::ALL {
-        channel
-            .queue_delete(
-                band.queue(prefix).as_str().into(),
-                QueueDeleteOptions::default(),
-            )
-            .await?;
+        deadline(channel.queue_delete(
+            band.queue(prefix).as_str().into(),
+            QueueDeleteOptions::default(),
+        ))
+        .await?;
     }
-    connection.close(200, "done".into()).await
+    deadline(connection.close(200, "done".into())).await
 }
 
 #[cfg(test)]
