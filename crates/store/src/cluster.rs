@@ -68,6 +68,29 @@ impl Store {
     }
 }
 
+/// The claims the node run bound at `$first` (name) and `$first + 1` (epoch) holds now:
+/// not released, its membership live by the database's clock. One text for every
+/// fenced write — the queue's statements (`queue::fenced`) and the adapter's
+/// transactions (`hold!`).
+pub(crate) fn held_claims(first: usize) -> String {
+    format!(
+        "SELECT l.organization_id FROM organization_leases l
+         JOIN cluster_members m ON m.node_id = l.node_id AND m.epoch = l.node_epoch
+         WHERE l.node_id = ${first} AND l.node_epoch = ${second} AND NOT l.released
+           AND m.lease_until > clock_timestamp()",
+        second = first + 1
+    )
+}
+
+/// `hold!`'s check: the claim on organization `$1` held by the run bound at `$2`, `$3`,
+/// share-locked until the transaction ends.
+pub(crate) static HOLD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} AND l.organization_id = $1 FOR SHARE OF l",
+        held_claims(2)
+    )
+});
+
 fn seconds(duration: Duration) -> f64 {
     duration.as_secs_f64()
 }

@@ -61,18 +61,13 @@ macro_rules! fenced_writer {
 /// until the transaction ends (PostgreSQL only: a holder exists only in cluster mode).
 macro_rules! hold {
     ($tx:ident, $org:expr, $holder:expr) => {{
-        let held: Option<(i32,)> = sqlx::query_as(
-            "SELECT 1 FROM organization_leases l
-             JOIN cluster_members m ON m.node_id = l.node_id AND m.epoch = l.node_epoch
-             WHERE l.organization_id = $1 AND l.node_id = $2 AND l.node_epoch = $3
-               AND NOT l.released AND m.lease_until > clock_timestamp()
-             FOR SHARE OF l",
-        )
-        .bind($org)
-        .bind(&$holder.node)
-        .bind($holder.epoch)
-        .fetch_optional(&mut *$tx)
-        .await?;
+        let held: Option<($crate::ids::OrgId,)> =
+            sqlx::query_as(sqlx::AssertSqlSafe($crate::cluster::HOLD.as_str()))
+                .bind($org)
+                .bind(&$holder.node)
+                .bind($holder.epoch)
+                .fetch_optional(&mut *$tx)
+                .await?;
         if held.is_none() {
             return Err(sqlx::Error::Decode(Box::new($crate::error::NotHeldMarker(
                 $org.0,

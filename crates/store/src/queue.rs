@@ -384,12 +384,8 @@ fn fenced(
     }
     debug_assert_eq!(sql.matches(anchor).count(), 1, "{sql}");
     let condition = format!(
-        "{anchor} AND organization_id IN (
-            SELECT l.organization_id FROM organization_leases l
-            JOIN cluster_members m ON m.node_id = l.node_id AND m.epoch = l.node_epoch
-            WHERE l.node_id = ${first} AND l.node_epoch = ${second} AND NOT l.released
-              AND m.lease_until > clock_timestamp(){locking})",
-        second = first + 1,
+        "{anchor} AND organization_id IN ({claims}{locking})",
+        claims = crate::cluster::held_claims(first),
         locking = if lock { " FOR SHARE OF l" } else { "" },
     );
     std::borrow::Cow::Owned(sql.replacen(anchor, &condition, 1))
