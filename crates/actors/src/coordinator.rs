@@ -9,7 +9,8 @@
 //! ```json
 //! {"steps": [
 //!   {"stage": 0, "name": "pre_deployment_check", "assign_to_type": "qa", "task_type": "check"},
-//!   {"stage": 1, "name": "deploy", "assign_to_type": "deployer", "task_type": "deploy"},
+//!   {"stage": 1, "name": "deploy", "assign_to_type": "deployer", "task_type": "deploy",
+//!    "requires_approval": true},
 //!   {"stage": 2, "name": "notify", "assign_to_type": "notifier", "task_type": "notify", "blocking": false}
 //! ]}
 //! ```
@@ -90,6 +91,10 @@ pub struct StepSpec {
     #[serde(default = "default_priority")]
     #[garde(range(min = 1, max = 10))]
     pub priority: i32,
+    /// Whether a person approves the step's task before it runs; a rejected blocking step fails the run.
+    #[serde(default)]
+    #[garde(skip)]
+    pub requires_approval: bool,
 }
 
 fn blocking_by_default() -> bool {
@@ -232,6 +237,7 @@ impl Behaviour for WorkflowCoordinator {
                 let mut new = NewTask::new(org, target, spec.task_type.clone());
                 new.input = Some(spec.input.clone());
                 new.priority = spec.priority;
+                new.requires_human_approval = spec.requires_approval;
                 new.idempotency_key = Some(key);
                 new.description = Some(format!("step {} of workflow {}", spec.name, run.id));
                 let spawned = context.queue.enqueue(new).await?.task;
