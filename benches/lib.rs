@@ -2,6 +2,8 @@
 //! what the HTTP harnesses share: serving a router on a local port, and the load
 //! generator's client. Figures and the commands that produce them are in BENCHMARKS.md.
 
+pub mod load;
+
 /// Serves `app` on a free local port (with connect info, as a node does); returns its
 /// base URL.
 pub async fn serve(app: axum::Router) -> String {

@@ -15,12 +15,13 @@
 //!   completed tasks, each equal to the number of 202s.
 //!
 //! Run: `cargo bench -p companyos-benches --bench ingest` (PostgreSQL from
-//! `DATABASE_URL`). Under `cargo test` it runs a few deliveries per backend as a smoke
+//! `DATABASE_URL`; `-- postgres` or `-- sqlite` for one backend). Under `cargo test` it runs a few deliveries per backend as a smoke
 //! test, with the same checks.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use companyos_benches::load::{Plan, Target as LoadTarget, open_loop};
 use companyos_benches::{
     client, connect_github, pull_request_fixture, quantile, register, registry_with_instant_review,
 };
@@ -103,17 +104,36 @@ struct Measured {
     e2e_per_second: f64,
     e2e_p50: Duration,
     e2e_p99: Duration,
+    /// When each stage had done its part.
+    stages: String,
+}
+
+/// How deliveries are offered: by a number of connections that each wait for their
+/// answer (closed loop), or at a fixed rate whatever the answers (open loop).
+#[derive(Clone, Copy, Debug)]
+enum Offered {
+    Closed(usize),
+    Open(f64),
+}
+
+impl std::fmt::Display for Offered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Offered::Closed(concurrency) => write!(f, "c={concurrency}"),
+            Offered::Open(rate) => write!(f, "{rate:.0}/s"),
+        }
+    }
 }
 
 async fn load(
     db: &TestDb,
     target: &Arc<Target>,
     body: &Arc<Vec<u8>>,
-    concurrency: usize,
+    offered: Offered,
     duration: Duration,
 ) -> Measured {
     let store = &db.store;
-    let tasks_before = completed(store, target.org).await;
+    let stages_before = stages(store, target.org).await;
     // Completions as the runtime announces them.
     let mut bus = target.runtime.subscribe();
     let finished: Arc<Mutex<HashMap<companyos_store::TaskId, Instant>>> = Arc::default();
@@ -139,54 +159,76 @@ async fn load(
             }
         })
     };
-    let client = client();
-    let signature = github_signature(SECRET, body);
     let started = Instant::now();
-    let deadline = started + duration;
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, target, body, signature) = (
-                client.clone(),
-                target.clone(),
-                body.clone(),
-                signature.clone(),
+    let sent = match offered {
+        Offered::Closed(concurrency) => closed_loop(target, body, concurrency, duration).await,
+        Offered::Open(rate) => {
+            let report = open_loop(
+                &client(),
+                &LoadTarget::github(
+                    format!("{}{}", target.base, target.path),
+                    SECRET,
+                    "pull_request",
+                    body.as_ref().clone(),
+                ),
+                Plan {
+                    rate,
+                    duration,
+                    max_in_flight: 4096,
+                },
+            )
+            .await;
+            let refused = report.refused();
+            assert!(
+                refused.is_empty() && report.not_sent == 0,
+                "open loop at {rate:.0}/s: refused {refused:?}, not sent {}",
+                report.not_sent
             );
-            tokio::spawn(async move {
-                let mut sent = Vec::new();
-                while Instant::now() < deadline {
-                    let delivery = uuid::Uuid::new_v4().to_string();
-                    let at = Instant::now();
-                    let response = client
-                        .post(format!("{}{}", target.base, target.path))
-                        .header("content-type", "application/json")
-                        .header("x-github-event", "pull_request")
-                        .header("x-github-delivery", &delivery)
-                        .header("x-hub-signature-256", &signature)
-                        .body(body.as_ref().clone())
-                        .send()
-                        .await
-                        .expect("request");
-                    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
-                    let answer: Value = response.json().await.expect("json");
-                    let id = answer["delivery_id"].as_str().expect("id").to_owned();
-                    sent.push((id, at, at.elapsed()));
-                }
-                sent
-            })
-        })
-        .collect();
-    let mut sent = Vec::new();
-    for worker in workers {
-        sent.extend(worker.await.expect("worker"));
-    }
+            report
+                .sent
+                .into_iter()
+                .filter_map(|sent| Some((sent.delivery_id?, sent.due, sent.latency)))
+                .collect()
+        }
+    };
     let sending = started.elapsed();
     let accepted = sent.len();
-    // Wait for the pipeline to finish what was accepted.
+    // Wait for the pipeline to finish what was accepted, noting when each stage had
+    // done its part: the stage that finishes long after the one before it is the one
+    // that holds the pipeline back.
     let wait_until = Instant::now() + Duration::from_secs(300);
-    while completed(store, target.org).await < tasks_before + accepted as u64 {
-        assert!(Instant::now() < wait_until, "tasks did not all complete");
+    let mut done_at: [Option<Duration>; 3] = [None; 3];
+    let mut at_sending_end = None;
+    loop {
+        let now = stages(store, target.org).await;
+        let progress = [0, 1, 2].map(|stage| now[stage] - stages_before[stage]);
+        at_sending_end.get_or_insert(progress);
+        for (stage, done) in done_at.iter_mut().enumerate() {
+            if done.is_none() && progress[stage] >= accepted as u64 {
+                *done = Some(started.elapsed());
+            }
+        }
+        if done_at[2].is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < wait_until,
+            "tasks did not all complete: {progress:?} of {accepted}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let seconds = |done: Option<Duration>| done.map_or(f64::NAN, |done| done.as_secs_f64());
+    let at_sending_end = at_sending_end.unwrap_or_default();
+    let stages = format!(
+        "stages: sending ended at {:.1} s with {} adapted, {} routed, {} completed; adapted all at {:.1} s, routed all at {:.1} s, completed all at {:.1} s",
+        sending.as_secs_f64(),
+        at_sending_end[0],
+        at_sending_end[1],
+        at_sending_end[2],
+        seconds(done_at[0]),
+        seconds(done_at[1]),
+        seconds(done_at[2]),
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     listener.abort();
     let finished = finished.lock().expect("lock").clone();
@@ -239,7 +281,75 @@ async fn load(
         e2e_per_second: accepted as f64 / last.duration_since(started).as_secs_f64(),
         e2e_p50: quantile(&e2e, 0.50),
         e2e_p99: quantile(&e2e, 0.99),
+        stages,
     }
+}
+
+/// Deliveries processed by the adapter, tasks written by the router (one per
+/// delivery here), tasks completed.
+async fn stages(store: &companyos_store::Store, org: OrgId) -> [u64; 3] {
+    let processed = store
+        .deliveries()
+        .count(org, DeliveryStatus::Processed)
+        .await
+        .expect("count");
+    let by_status = store.tasks().count_by_status(org).await.expect("count");
+    let written = by_status.iter().map(|(_, count)| *count as u64).sum();
+    let done = by_status
+        .iter()
+        .find(|(status, _)| *status == TaskStatus::Completed)
+        .map_or(0, |(_, count)| *count as u64);
+    [processed, written, done]
+}
+
+/// Each of `concurrency` connections sends a delivery, waits for its answer, and sends
+/// the next, for `duration`: the delivery ids, when each was sent and its latency.
+async fn closed_loop(
+    target: &Arc<Target>,
+    body: &Arc<Vec<u8>>,
+    concurrency: usize,
+    duration: Duration,
+) -> Vec<(String, Instant, Duration)> {
+    let client = client();
+    let signature = github_signature(SECRET, body);
+    let deadline = Instant::now() + duration;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, target, body, signature) = (
+                client.clone(),
+                target.clone(),
+                body.clone(),
+                signature.clone(),
+            );
+            tokio::spawn(async move {
+                let mut sent = Vec::new();
+                while Instant::now() < deadline {
+                    let delivery = uuid::Uuid::new_v4().to_string();
+                    let at = Instant::now();
+                    let response = client
+                        .post(format!("{}{}", target.base, target.path))
+                        .header("content-type", "application/json")
+                        .header("x-github-event", "pull_request")
+                        .header("x-github-delivery", &delivery)
+                        .header("x-hub-signature-256", &signature)
+                        .body(body.as_ref().clone())
+                        .send()
+                        .await
+                        .expect("request");
+                    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+                    let answer: Value = response.json().await.expect("json");
+                    let id = answer["delivery_id"].as_str().expect("id").to_owned();
+                    sent.push((id, at, at.elapsed()));
+                }
+                sent
+            })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for worker in workers {
+        sent.extend(worker.await.expect("worker"));
+    }
+    sent
 }
 
 async fn completed(store: &companyos_store::Store, org: OrgId) -> u64 {
@@ -263,11 +373,10 @@ async fn run(backend: TestBackend, label: &str, smoke: bool) {
         (&[10, 50], Duration::from_secs(10))
     };
     let mut total = 0;
-    for &concurrency in levels {
-        let measured = load(&db, &target, &body, concurrency, duration).await;
-        total += measured.accepted;
+    let report = |offered: Offered, measured: &Measured| {
         println!(
-            "{label:<9} c={concurrency:<3} {:>6} deliveries  ingest {:>7.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>7.0}/s p50 {:>7.2} ms p99 {:>7.2} ms",
+            "{label:<9} {:<7} {:>6} deliveries  ingest {:>7.0}/s p50 {:>6.2} ms p99 {:>6.2} ms  end to end {:>7.0}/s p50 {:>7.2} ms p99 {:>7.2} ms",
+            offered.to_string(),
             measured.accepted,
             measured.ingest_per_second,
             measured.ingest_p50.as_secs_f64() * 1000.0,
@@ -276,7 +385,23 @@ async fn run(backend: TestBackend, label: &str, smoke: bool) {
             measured.e2e_p50.as_secs_f64() * 1000.0,
             measured.e2e_p99.as_secs_f64() * 1000.0,
         );
+        println!("{label:<9} {:<7} {}", offered.to_string(), measured.stages);
+    };
+    let mut sustained = None;
+    for &concurrency in levels {
+        let offered = Offered::Closed(concurrency);
+        let measured = load(&db, &target, &body, offered, duration).await;
+        total += measured.accepted;
+        report(offered, &measured);
+        sustained.get_or_insert(measured.e2e_per_second);
     }
+    // Open loop at 80 % of the end-to-end rate the first level sustained: the latency
+    // a delivery sees when the node keeps up.
+    let rate = (sustained.unwrap_or(10.0) * 0.8).max(10.0);
+    let offered = Offered::Open(rate);
+    let measured = load(&db, &target, &body, offered, duration).await;
+    total += measured.accepted;
+    report(offered, &measured);
     // Nothing lost: every 202 is a processed delivery, a stored event and a completed task.
     let store = &db.store;
     let processed = store
@@ -308,8 +433,19 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio");
+    // `cargo bench … -- postgres` (or `sqlite`) runs one backend.
+    let only = |name: &str| {
+        let named: Vec<String> = std::env::args()
+            .filter(|argument| argument == "sqlite" || argument == "postgres")
+            .collect();
+        named.is_empty() || named.iter().any(|argument| argument == name)
+    };
     runtime.block_on(async {
-        run(TestBackend::Sqlite, "sqlite", smoke).await;
-        run(TestBackend::Postgres, "postgres", smoke).await;
+        if only("sqlite") {
+            run(TestBackend::Sqlite, "sqlite", smoke).await;
+        }
+        if only("postgres") {
+            run(TestBackend::Postgres, "postgres", smoke).await;
+        }
     });
 }
