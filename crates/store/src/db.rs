@@ -120,6 +120,9 @@ pub struct Store {
     /// Cluster mode: the node run whose claim the fenced writes check (see
     /// [`Store::held_by`]).
     holder: Option<crate::cluster::NodeLease>,
+    /// PostgreSQL: a second pool whose sessions commit without waiting for the WAL to
+    /// reach the disk (see [`Store::relaxed`]).
+    relaxed: Option<PgPool>,
 }
 
 impl Store {
@@ -128,6 +131,27 @@ impl Store {
         self.outbox
             .get_or_insert_with(|| std::sync::Arc::new(tokio::sync::Notify::new()));
         self
+    }
+
+    /// The same store, writing through sessions that commit without waiting for the
+    /// write-ahead log to reach the disk (PostgreSQL's `synchronous_commit = off`) — for
+    /// the writes that are derived from rows already durable and are made again when
+    /// lost: an adapter's events and projections (from the recorded delivery, which
+    /// stays `received` until its event exists), the router's tasks and routed marks
+    /// (from the event, routed again by the sweep, each task idempotent by its key), the
+    /// agents' lifecycle columns. Such a commit is visible at once and never reordered:
+    /// a crash of the database server loses at most the last fraction of a second of
+    /// them, never one that a later ordinary commit (a claim, a completion, a recorded
+    /// delivery) depended on, since that commit flushes the log up to itself. Nothing
+    /// changes on SQLite, whose commits in WAL mode already do not wait for the disk.
+    pub fn relaxed(&self) -> Store {
+        match &self.relaxed {
+            Some(pool) => Store {
+                pools: Pools::Postgres(pool.clone()),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
     }
 
     /// The same store, whose fenced writes (an organization's domain rows and
@@ -183,13 +207,20 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
+                .connect_with(connect.clone())
                 .await?;
+            // Connected when first used; a third of the connections (the pipeline's
+            // derived writes are few statements each).
+            let relaxed = PgPoolOptions::new()
+                .max_connections(options.max_connections.div_ceil(3).max(2))
+                .acquire_timeout(options.acquire_timeout)
+                .connect_lazy_with(connect.options([("synchronous_commit", "off")]));
             Ok(Store {
                 clock: Clock::default(),
                 pools: Pools::Postgres(pool),
                 outbox: None,
                 holder: None,
+                relaxed: Some(relaxed),
             })
         } else if url.starts_with("sqlite:") {
             if url.contains(":memory:") || url.contains("mode=memory") {
@@ -230,6 +261,7 @@ impl Store {
                 pools: Pools::Sqlite { read, write },
                 outbox: None,
                 holder: None,
+                relaxed: None,
             })
         } else {
             Err(StoreError::Config(format!(
@@ -318,6 +350,9 @@ impl Store {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        if let Some(relaxed) = &self.relaxed {
+            relaxed.close().await;
+        }
         match &self.pools {
             Pools::Postgres(pool) => pool.close().await,
             Pools::Sqlite { read, write } => {

@@ -11,6 +11,7 @@
 //! skip each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the claim is one
 //! `UPDATE … RETURNING` statement on the store's single writer connection.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -262,6 +263,14 @@ impl RetryPolicy {
 pub trait TaskQueue: Send + Sync + 'static {
     /// Writes the task durably before anything runs it.
     async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError>;
+
+    /// The same queue for tasks derived from rows already durable and written again
+    /// when lost (the router's, from an event: see `Store::relaxed`): their enqueue need
+    /// not wait for the disk, since the claim that runs one waits for everything
+    /// written before it. `None` when the queue has no such mode.
+    fn relaxed(&self) -> Option<Arc<dyn TaskQueue>> {
+        None
+    }
 
     /// Claims up to `request.limit` runnable tasks, highest priority then oldest first.
     async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>, StoreError>;
@@ -579,6 +588,13 @@ const CLAIM_SQLITE: &str = concat!(
 
 #[async_trait]
 impl TaskQueue for DbTaskQueue {
+    fn relaxed(&self) -> Option<Arc<dyn TaskQueue>> {
+        Some(Arc::new(DbTaskQueue {
+            store: self.store.relaxed(),
+            retry: self.retry,
+        }))
+    }
+
     async fn enqueue(&self, task: NewTask) -> Result<Enqueued, StoreError> {
         task.validate()?;
         let at = self.store.now();

@@ -210,9 +210,11 @@ async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, Runtime
 async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>, RuntimeError> {
     let org = event.row.organization_id;
     let mut tasks = Vec::new();
+    // Relaxed: a task lost with the database is written again when its event is
+    // routed again; the claim that runs it waits for it to be on disk.
     let writer = TaskWriter {
         store: &deps.store,
-        queue: deps.queue.as_ref(),
+        queue: deps.derived_queue.as_ref(),
         bus: &deps.bus,
     };
     let cause = format!("event:{}", event.row.id);
@@ -258,7 +260,13 @@ async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>
             }
         }
     }
-    deps.store.events().mark_routed(org, event.row.id).await?;
+    // Relaxed: a routed mark lost with the database is routed again by the sweep, and
+    // its tasks are found by their keys.
+    deps.store
+        .relaxed()
+        .events()
+        .mark_routed(org, event.row.id)
+        .await?;
     crate::metrics::event_routed();
     deps.bus.publish(RuntimeEvent::EventCreated {
         event: Box::new(event.row.clone()),

@@ -157,6 +157,7 @@ impl Runtime {
         };
         let deps = Arc::new(Deps {
             store: store.clone(),
+            derived_queue: queue.relaxed().unwrap_or_else(|| queue.clone()),
             queue,
             bus: EventBus::default(),
             registry,
@@ -164,7 +165,10 @@ impl Runtime {
             config: config.clone(),
             dispatch: Arc::new(DispatchState::default()),
             node: NodeState::default(),
-            lifecycle: LifecycleWriter::start(store.clone()),
+            // Relaxed: an agent's status is written again when it next changes (and
+            // when the agent starts); a crash of the database loses at most the last
+            // counts of finished tasks.
+            lifecycle: LifecycleWriter::start(store.relaxed()),
             llm: Arc::new(
                 companyos_actors::llm::LlmGate::new(config.llm.clone())
                     .with_redis(config.redis.clone()),

@@ -57,6 +57,9 @@ pub(crate) const KINDS: [AgentKind; 4] = [
 pub struct Deps {
     pub store: Store,
     pub queue: Arc<dyn TaskQueue>,
+    /// The queue's relaxed mode for the router's tasks (`TaskQueue::relaxed`), or the
+    /// queue itself.
+    pub(crate) derived_queue: Arc<dyn TaskQueue>,
     pub bus: EventBus,
     pub registry: AgentTypeRegistry,
     pub directory: AgentDirectory,

@@ -31,6 +31,7 @@ companyos_store::contract_tests!(
     a_flood_for_one_agent_does_not_starve_the_others,
     each_organization_is_held_to_its_limit,
     a_released_task_runs_later_without_losing_an_attempt,
+    the_relaxed_queue_is_the_same_queue_committing_without_waiting_for_the_disk,
 );
 
 fn claim_one(worker: &str, lease: Duration) -> ClaimRequest {
@@ -507,6 +508,54 @@ async fn idempotency_keys_return_the_existing_task(db: &TestDb) {
         .await
         .expect("list");
     assert_eq!(page.items.len(), 1);
+}
+
+/// The router's queue (`TaskQueue::relaxed`) writes the same rows, idempotent by the
+/// same keys, through sessions whose commits do not wait for the disk (PostgreSQL);
+/// the ordinary queue's still do.
+async fn the_relaxed_queue_is_the_same_queue_committing_without_waiting_for_the_disk(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "acme").await;
+    let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
+    let queue = DbTaskQueue::new(db.store.clone());
+    let relaxed = queue
+        .relaxed()
+        .expect("the database queue has a relaxed mode");
+    let mut task = NewTask::new(org.id, agent.id, "analyze_pr");
+    task.idempotency_key = Some("event-7:analyze_pr".into());
+    let written = relaxed.enqueue(task.clone()).await.expect("enqueue");
+    assert!(written.created);
+    let again = queue.enqueue(task).await.expect("enqueue again");
+    assert!(!again.created, "the same key, the same task");
+    assert_eq!(again.task.id, written.task.id);
+    let claimed = queue
+        .claim(&claim_one("w", LONG_LEASE))
+        .await
+        .expect("claim");
+    assert_eq!(
+        claimed.iter().map(|c| c.task.id).collect::<Vec<_>>(),
+        vec![written.task.id]
+    );
+    let setting = |pool: &sqlx::PgPool| {
+        let pool = pool.clone();
+        async move {
+            let (value,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+                .fetch_one(&pool)
+                .await
+                .expect("show");
+            value
+        }
+    };
+    match (db.store.postgres_pool(), db.store.relaxed().postgres_pool()) {
+        (Some(ordinary), Some(derived)) => {
+            assert_eq!(setting(ordinary).await, "on");
+            assert_eq!(setting(derived).await, "off");
+        }
+        (None, None) => {
+            // SQLite: one store; its commits in WAL mode do not wait for the disk.
+            assert!(db.store.sqlite_write_pool().is_some());
+        }
+        _ => panic!("a relaxed store on another backend than its store"),
+    }
 }
 
 async fn bad_tasks_are_refused_with_the_field_named(db: &TestDb) {

@@ -61,6 +61,10 @@ pub(crate) struct AdapterState {
     /// one claim of its organization (its subtree stops when the claim is lost), and
     /// its domain rows and deliveries are refused once the run no longer holds it.
     store: Store,
+    /// The same, relaxed (`Store::relaxed`): what a delivery becomes — its projection,
+    /// its event and processed mark — is made again from the recorded delivery if a
+    /// crash of the database loses it, so its commits do not wait for the disk.
+    derived: Store,
     organization_id: OrgId,
     integration_id: IntegrationId,
     service: Service,
@@ -128,7 +132,8 @@ impl Actor for Adapter {
         }
         let holder = args.deps.cluster.get().and_then(|cluster| cluster.lease());
         Ok(AdapterState {
-            store: args.deps.store.held_by(holder),
+            store: args.deps.store.held_by(holder.clone()),
+            derived: args.deps.store.relaxed().held_by(holder),
             deps: args.deps,
             organization_id: args.organization_id,
             integration_id: args.integration_id,
@@ -173,7 +178,7 @@ impl Actor for Adapter {
             AdapterMessage::Drain => {
                 state.drain_scheduled = false;
                 let batch = state
-                    .store
+                    .derived
                     .deliveries()
                     .pending(state.integration_id, DRAIN_BATCH)
                     .await?;
@@ -318,7 +323,7 @@ impl AdapterState {
     /// the delivery again.
     async fn process(&mut self, delivery: &WebhookDelivery) -> Result<(), ActorProcessingErr> {
         let org = self.organization_id;
-        let store = &self.store;
+        let store = &self.derived;
         let content_type = delivery.headers.get("content-type").and_then(Value::as_str);
         let payload = match normalise::parse_body(content_type, &delivery.body) {
             Ok(payload) => payload,
