@@ -215,7 +215,7 @@ async fn load(
             Instant::now() < wait_until,
             "tasks did not all complete: {progress:?} of {accepted}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let seconds = |done: Option<Duration>| done.map_or(f64::NAN, |done| done.as_secs_f64());
     let at_sending_end = at_sending_end.unwrap_or_default();

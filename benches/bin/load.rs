@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! cargo run --release -p companyos-benches --bin companyos-load -- \
-//!     --url http://localhost:8080/api/webhooks/github/<integration id> \
+//!     --url 'http://localhost:8080/api/webhooks/github/receive?token=…' \
 //!     --secret-file github-webhook-secret --rate 500 --duration 30
 //! ```
 //!
@@ -23,7 +23,7 @@ use companyos_benches::quantile;
 #[derive(Parser, Debug)]
 #[command(name = "companyos-load")]
 struct Args {
-    /// The integration's webhook URL (shown when GitHub is connected).
+    /// The integration's webhook URL, as shown when GitHub is connected.
     #[arg(long)]
     url: String,
     /// The integration's webhook secret.
@@ -68,6 +68,7 @@ struct Counts {
     processed: f64,
     routed: f64,
     completed: f64,
+    failed: f64,
 }
 
 async fn counts(
@@ -101,6 +102,11 @@ async fn counts(
             &text,
             "companyos_tasks_finished_total",
             &[("outcome", "completed")],
+        );
+        counts.failed += metric_sum(
+            &text,
+            "companyos_tasks_finished_total",
+            &[("outcome", "failed")],
         );
     }
     Ok(counts)
@@ -218,9 +224,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     let processed = (last.processed - before.processed).max(0.0) as u64;
     let routed = (last.routed - before.routed).max(0.0) as u64;
     let completed = (last.completed - before.completed).max(0.0) as u64;
+    let failed = (last.failed - before.failed).max(0.0) as u64;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "after {seconds:.1} s the node had processed {processed} deliveries ({:.0}/s), routed {routed} events, completed {completed} tasks",
+        "after {seconds:.1} s the node had processed {processed} deliveries ({:.0}/s), routed {routed} events, completed {completed} tasks and failed {failed} (tasks still running or waiting are not counted)",
         processed as f64 / seconds
     );
     let lost = (accepted as u64).saturating_sub(processed);
