@@ -60,7 +60,10 @@ struct Args {
     drain: f64,
 }
 
-const FIXTURE: &[u8] = include_bytes!("../../fixtures/github/pull_request/opened.payload.json");
+const FIXTURE: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/github/pull_request/opened.payload.json"
+));
 
 /// The node's counters this run follows.
 #[derive(Clone, Copy, Debug, Default)]

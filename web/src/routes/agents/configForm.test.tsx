@@ -147,6 +147,6 @@ describe('a value the schema gives no type', () => {
     await userEvent.type(within(steps).getByLabelText('Assign to type'), 'code_review');
     await userEvent.type(within(steps).getByLabelText('Task type'), 'analyze_pr');
     await userEvent.type(within(steps).getByLabelText('Input'), '{{"number": 7}');
-    expect((await read())?.steps).toEqual([{ stage: 0, name: 'review', assign_to_type: 'code_review', task_type: 'analyze_pr', input: { number: 7 }, blocking: true, priority: 5 }]);
+    expect((await read())?.steps).toEqual([{ stage: 0, name: 'review', assign_to_type: 'code_review', task_type: 'analyze_pr', input: { number: 7 }, blocking: true, priority: 5, requires_approval: false }]);
   });
 });
