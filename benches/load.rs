@@ -144,8 +144,8 @@ pub async fn open_loop(client: &reqwest::Client, target: &Target, plan: Plan) ->
     }
 }
 
-/// Sends one delivery, due at `due`.
-async fn send(client: &reqwest::Client, target: &Target, due: Instant) -> Sent {
+/// Sends one delivery, due at `due` (its latency counts from then).
+pub async fn send(client: &reqwest::Client, target: &Target, due: Instant) -> Sent {
     let response = client
         .post(&target.url)
         .header("content-type", "application/json")

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use companyos_benches::load::{Plan, Target as LoadTarget, open_loop};
+use companyos_benches::load::{Plan, Target as LoadTarget, open_loop, send};
 use companyos_benches::{
     client, connect_github, pull_request_fixture, quantile, register, registry_with_instant_review,
 };
@@ -29,13 +29,11 @@ use std::time::{Duration, Instant};
 
 use companyos_api::{AppState, AuthConfig, WebhookConfig, router};
 use companyos_integrations::crypto::MasterKey;
-use companyos_integrations::webhooks::github_signature;
 use companyos_store::testing::{TestBackend, TestDb};
 use companyos_store::{
     DbTaskQueue, DeliveryStatus, OrgId, PageRequest, TaskFilter, TaskQueue, TaskStatus,
 };
 use companyos_supervisors::{Runtime, RuntimeConfig, RuntimeEvent};
-use serde_json::Value;
 
 const SECRET: &[u8] = b"bench-webhook-secret";
 
@@ -311,35 +309,23 @@ async fn closed_loop(
     duration: Duration,
 ) -> Vec<(String, Instant, Duration)> {
     let client = client();
-    let signature = github_signature(SECRET, body);
+    let delivery = LoadTarget::github(
+        format!("{}{}", target.base, target.path),
+        SECRET,
+        "pull_request",
+        body.as_ref().clone(),
+    );
     let deadline = Instant::now() + duration;
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, target, body, signature) = (
-                client.clone(),
-                target.clone(),
-                body.clone(),
-                signature.clone(),
-            );
+            let (client, delivery) = (client.clone(), delivery.clone());
             tokio::spawn(async move {
                 let mut sent = Vec::new();
                 while Instant::now() < deadline {
-                    let delivery = uuid::Uuid::new_v4().to_string();
-                    let at = Instant::now();
-                    let response = client
-                        .post(format!("{}{}", target.base, target.path))
-                        .header("content-type", "application/json")
-                        .header("x-github-event", "pull_request")
-                        .header("x-github-delivery", &delivery)
-                        .header("x-hub-signature-256", &signature)
-                        .body(body.as_ref().clone())
-                        .send()
-                        .await
-                        .expect("request");
-                    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
-                    let answer: Value = response.json().await.expect("json");
-                    let id = answer["delivery_id"].as_str().expect("id").to_owned();
-                    sent.push((id, at, at.elapsed()));
+                    let answer = send(&client, &delivery, Instant::now()).await;
+                    assert_eq!(answer.status, Some(202), "{answer:?}");
+                    let id = answer.delivery_id.expect("id");
+                    sent.push((id, answer.due, answer.latency));
                 }
                 sent
             })
