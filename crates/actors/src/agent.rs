@@ -175,6 +175,7 @@ impl AgentState {
             store: &self.store,
             queue: self.queue.as_ref(),
             bus: &self.bus,
+            assignees: None,
         };
         writer
             .write(self.identity.organization_id, cause, description, requests)
@@ -188,6 +189,8 @@ pub struct TaskWriter<'a> {
     pub store: &'a Store,
     pub queue: &'a dyn TaskQueue,
     pub bus: &'a EventBus,
+    /// The agents already read for a batch of writes, if the writer is one of many.
+    pub assignees: Option<&'a crate::assign::AssigneeMemo>,
 }
 
 impl TaskWriter<'_> {
@@ -207,14 +210,28 @@ impl TaskWriter<'_> {
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
             let key = task_key(cause, &request.task_type);
-            let assignee = crate::assign::assign(
-                self.store,
-                org,
-                &request.assign_to_type,
-                Some(&key),
-                crate::assign::any,
-            )
-            .await
+            let assignee = match self.assignees {
+                Some(memo) => {
+                    memo.assign(
+                        self.store,
+                        org,
+                        &request.assign_to_type,
+                        Some(&key),
+                        crate::assign::any,
+                    )
+                    .await
+                }
+                None => {
+                    crate::assign::assign(
+                        self.store,
+                        org,
+                        &request.assign_to_type,
+                        Some(&key),
+                        crate::assign::any,
+                    )
+                    .await
+                }
+            }
             .map_err(AgentError::from)?;
             if let Assignee::Waiting { agent_type, .. } = &assignee {
                 tracing::info!(

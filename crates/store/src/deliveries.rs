@@ -209,53 +209,96 @@ impl Deliveries<'_> {
         id: DeliveryId,
         event: NewEvent,
     ) -> Result<Option<Event>, StoreError> {
-        non_empty("event_type", &event.event_type, 100)?;
+        Ok(self
+            .complete_many(org, vec![(id, event)])
+            .await?
+            .pop()
+            .map(|(_, event)| event))
+    }
+
+    /// [`complete`](Self::complete) for a batch of the organization's deliveries, with
+    /// one transaction and two statements however many there are (the adapter's drain):
+    /// returns the events written with their deliveries, in the order given — none for
+    /// a delivery already processed, or named twice (its first event is the one written).
+    pub async fn complete_many(
+        &self,
+        org: OrgId,
+        batch: Vec<(DeliveryId, NewEvent)>,
+    ) -> Result<Vec<(DeliveryId, Event)>, StoreError> {
+        let mut seen = std::collections::HashSet::with_capacity(batch.len());
+        let mut batch: Vec<(DeliveryId, EventId, NewEvent)> = batch
+            .into_iter()
+            .filter(|(id, _)| seen.insert(*id))
+            .map(|(id, event)| (id, EventId::new(), event))
+            .collect();
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        for (_, _, event) in &batch {
+            non_empty("event_type", &event.event_type, 100)?;
+        }
         let at = self.store.now();
-        let event_id = EventId::new();
-        writer!(self.store, |pool| {
+        let events: Vec<Event> = writer!(self.store, |pool| {
             async {
                 let mut tx = pool.begin().await?;
                 if let Some(holder) = self.store.holder() {
                     hold!(tx, org, holder);
                 }
-                let claimed = sqlx::query(
-                    "UPDATE webhook_deliveries
-                     SET status = 'processed', event_id = $3, processed_at = $4, event_type = $5
-                     WHERE id = $1 AND organization_id = $2 AND status = 'received'",
-                )
-                .bind(id)
-                .bind(org)
-                .bind(event_id)
-                .bind(at)
-                .bind(&event.event_type)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if claimed == 0 {
-                    return Ok(None);
+                let claimed: std::collections::HashSet<DeliveryId> = {
+                    // The `VALUES` list's columns are `column1…3` on both databases.
+                    let mut claim = sqlx::QueryBuilder::new(
+                        "UPDATE webhook_deliveries
+                         SET status = 'processed', event_id = v.column2, event_type = v.column3, processed_at = ",
+                    );
+                    claim.push_bind(at);
+                    claim.push(" FROM (");
+                    claim.push_values(&batch, |mut row, (id, event_id, event)| {
+                        row.push_bind(*id)
+                            .push_bind(*event_id)
+                            .push_bind(&event.event_type);
+                    });
+                    claim.push(") AS v WHERE id = v.column1 AND status = 'received' AND organization_id = ");
+                    claim.push_bind(org);
+                    claim.push(" RETURNING id");
+                    let claimed: Vec<(DeliveryId,)> =
+                        claim.build_query_as().fetch_all(&mut *tx).await?;
+                    claimed.into_iter().map(|(id,)| id).collect()
+                };
+                batch.retain(|(id, _, _)| claimed.contains(id));
+                if batch.is_empty() {
+                    tx.commit().await?;
+                    return Ok(Vec::new());
                 }
-                let event: Event = sqlx::query_as(
+                let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO events (id, organization_id, event_type, event_source, actor_type, actor_id,
-                            resource_type, resource_id, metadata, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
-                )
-                .bind(event_id)
-                .bind(org)
-                .bind(&event.event_type)
-                .bind(&event.event_source)
-                .bind(event.actor_type)
-                .bind(event.actor_id)
-                .bind(event.resource_type)
-                .bind(event.resource_id)
-                .bind(Json(&event.metadata))
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
+                            resource_type, resource_id, metadata, created_at) ",
+                );
+                insert.push_values(&batch, |mut row, (_, event_id, event)| {
+                    row.push_bind(*event_id)
+                        .push_bind(org)
+                        .push_bind(&event.event_type)
+                        .push_bind(&event.event_source)
+                        .push_bind(event.actor_type)
+                        .push_bind(event.actor_id)
+                        .push_bind(event.resource_type)
+                        .push_bind(event.resource_id)
+                        .push_bind(Json(&event.metadata))
+                        .push_bind(at);
+                });
+                insert.push(" RETURNING *");
+                let events: Vec<Event> = insert.build_query_as().fetch_all(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(Some(event))
+                Ok(events)
             }
             .await
-        })
+        })?;
+        // In the order given (a multi-row `RETURNING` promises none).
+        let mut events: std::collections::HashMap<EventId, Event> =
+            events.into_iter().map(|event| (event.id, event)).collect();
+        Ok(batch
+            .iter()
+            .filter_map(|(id, event_id, _)| Some((*id, events.remove(event_id)?)))
+            .collect())
     }
 
     /// Marks a delivery that cannot become an event (kept, with the reason).

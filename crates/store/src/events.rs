@@ -164,6 +164,28 @@ impl Events<'_> {
         }
     }
 
+    /// Marks several of the organization's events routed with one statement (the
+    /// router's batch). Those already routed, or not the organization's, are left as
+    /// they are.
+    pub async fn mark_routed_many(&self, org: OrgId, ids: &[EventId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        writer!(self.store, |pool| {
+            let mut update = sqlx::QueryBuilder::new("UPDATE events SET routed_at = ");
+            update.push_bind(self.store.now());
+            update.push(" WHERE organization_id = ");
+            update.push_bind(org);
+            update.push(" AND routed_at IS NULL AND id IN (");
+            let mut list = update.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            update.push(")");
+            update.build().execute(pool).await.map(|_| ())
+        })
+    }
+
     /// Events never routed (the node died after accepting them), oldest first, across
     /// organizations: routed again at start-up.
     pub async fn unrouted(&self, limit: u32) -> Result<Vec<Event>, StoreError> {

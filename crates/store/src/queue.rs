@@ -614,14 +614,9 @@ impl TaskQueue for DbTaskQueue {
                 .await
             })
         };
-        if let Some(key) = &task.idempotency_key
-            && let Some(found) = existing(key.clone()).await?
-        {
-            return Ok(Enqueued {
-                task: found,
-                created: false,
-            });
-        }
+        // The insert comes first: a task written again (an event routed twice) is the
+        // exception, so the common case is one statement, and the conflict on the key
+        // finds the exception.
         let (agent, waiting_type, reason) = match &task.assignee {
             Assignee::Agent(agent) => (Some(*agent), None, None),
             Assignee::Waiting { agent_type, reason } => {
@@ -667,7 +662,7 @@ impl TaskQueue for DbTaskQueue {
                 created: true,
             });
         }
-        // Either the key was taken a moment ago, or the agent is not this org's.
+        // Either the key is taken, or the agent is not this org's.
         let raced = match &task.idempotency_key {
             Some(key) => existing(key.clone()).await?,
             None => None,

@@ -40,6 +40,7 @@ pub use duties::Person;
 pub use error::{RemoteError, RuntimeError, StartError, TreeError};
 pub use gateway::GatewayMessage;
 pub use integrations::sync::AdapterConfig;
+pub use integrations::{Delivered, InHand};
 pub use placement::{ClusterSettings, owner};
 pub use policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 pub use remote::{PeerSettings, PeerTls, PeerTlsError};

@@ -3,9 +3,10 @@
 //! tasks it calls for (idempotently, by event and task type — routing an event twice
 //! writes nothing new).
 //!
-//! Each organization has a lane of its own — a task that routes its events one at a
-//! time, in the order they came — so one organization's routing never waits for
-//! another's. A watcher's decision is pure ([`Decide`](companyos_actors::Decide)) and is
+//! Each organization has a lane of its own — a task that routes its events in the
+//! order they came, taking those waiting as a batch (the organization's agents read
+//! once, the routed marks written together) — so one organization's routing never
+//! waits for another's. A watcher's decision is pure ([`Decide`](companyos_actors::Decide)) and is
 //! made here, without the watcher's mailbox: a watcher busy with a long sync holds no
 //! event back. (A watcher without a pure decision is asked in its mailbox, with a
 //! timeout.)
@@ -22,6 +23,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
+use companyos_actors::assign::AssigneeMemo;
 use companyos_actors::{
     AgentError, AgentKind, AgentMessage, RoutedEvent, RuntimeEvent, TaskWriter,
 };
@@ -34,6 +36,8 @@ use crate::tree::Deps;
 
 /// How long a watcher may take to decide about one event.
 const WATCHER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Events an organization's lane routes together at most (those waiting when it looks).
+const ROUTE_BATCH: usize = 128;
 /// Unrouted events read per sweep message.
 const SWEEP_BATCH: u32 = 256;
 /// How often the router looks for events left unrouted.
@@ -68,12 +72,9 @@ impl RouterState {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Job>();
         let deps = self.deps.clone();
         tokio::spawn(async move {
-            while let Some(job) = receiver.recv().await {
-                let routed = route_stored(&deps, &job.event).await;
-                if let Some(reply) = job.reply {
-                    // The caller may have given up waiting; the event is routed anyway.
-                    let _ = reply.send(routed);
-                }
+            let mut jobs = Vec::with_capacity(ROUTE_BATCH);
+            while receiver.recv_many(&mut jobs, ROUTE_BATCH).await > 0 {
+                route_batch(&deps, org, std::mem::take(&mut jobs)).await;
             }
         });
         if sender.send(job).is_err() {
@@ -181,33 +182,90 @@ impl Actor for EventRouter {
     }
 }
 
-/// Hands one stored event to every running watcher of its organization; marks it
-/// routed when all of them accepted it. Returns the tasks written for it.
-async fn route_stored(deps: &Deps, event: &Event) -> Result<Vec<TaskId>, RuntimeError> {
-    // The payload is read once, here; every watcher receives the typed event.
-    let event = RoutedEvent::read(event.clone());
-    let delivery = event
-        .payload
-        .as_ref()
-        .and_then(|payload| payload.delivery_id)
-        .map(|id| id.to_string())
-        .unwrap_or_default();
-    let span = tracing::info_span!(
-        "event",
-        event = %event.row.id,
-        event_type = %event.row.event_type,
-        organization = %event.row.organization_id,
-        delivery = %delivery,
-    );
-    let routed = route_stored_in(deps, &event).instrument(span.clone()).await;
-    span.in_scope(|| match &routed {
-        Ok(tasks) => tracing::info!(tasks = tasks.len(), "event routed"),
-        Err(error) => tracing::warn!(%error, "event not routed; the next sweep routes it again"),
-    });
-    routed
+/// Routes the events waiting in an organization's lane, in order: each is handed to
+/// every running watcher of the organization, and those whose tasks were all written
+/// are marked routed together, with one statement. Each waiting caller is answered
+/// with its event's tasks.
+async fn route_batch(deps: &Deps, org: OrgId, jobs: Vec<Job>) {
+    // The organization's agents are read once for the batch, not once per task.
+    let assignees = AssigneeMemo::default();
+    let mut routed = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        // The payload is read once, here; every watcher receives the typed event.
+        let event = RoutedEvent::read(job.event);
+        let delivery = event
+            .payload
+            .as_ref()
+            .and_then(|payload| payload.delivery_id)
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "event",
+            event = %event.row.id,
+            event_type = %event.row.event_type,
+            organization = %event.row.organization_id,
+            delivery = %delivery,
+        );
+        let tasks = write_tasks(deps, &event, &assignees)
+            .instrument(span.clone())
+            .await;
+        routed.push((job.reply, event, span, tasks));
+    }
+    // Relaxed: a routed mark lost with the database is routed again by the sweep, and
+    // its tasks are found by their keys.
+    let events = deps.store.relaxed();
+    let written: Vec<EventId> = routed
+        .iter()
+        .filter(|(_, _, _, tasks)| tasks.is_ok())
+        .map(|(_, event, _, _)| event.row.id)
+        .collect();
+    let together = events.events().mark_routed_many(org, &written).await;
+    if let Err(error) = &together {
+        tracing::warn!(%error, events = written.len(), "routed marks not written together; writing them one by one");
+    }
+    let mut woken = false;
+    for (reply, event, span, tasks) in routed {
+        let outcome = match (tasks, &together) {
+            (Ok(tasks), Ok(())) => Ok(tasks),
+            // One by one, so that each event's answer is its own.
+            (Ok(tasks), Err(_)) => events
+                .events()
+                .mark_routed(org, event.row.id)
+                .await
+                .map(|()| tasks)
+                .map_err(RuntimeError::from),
+            (Err(error), _) => Err(error),
+        };
+        span.in_scope(|| match &outcome {
+            Ok(tasks) => tracing::info!(tasks = tasks.len(), "event routed"),
+            Err(error) => {
+                tracing::warn!(%error, "event not routed; the next sweep routes it again");
+            }
+        });
+        if let Ok(tasks) = &outcome {
+            crate::metrics::event_routed();
+            woken |= !tasks.is_empty();
+            deps.bus.publish(RuntimeEvent::EventCreated {
+                event: Box::new(event.row),
+            });
+        }
+        if let Some(reply) = reply {
+            // The caller may have given up waiting; the event is routed anyway.
+            let _ = reply.send(outcome);
+        }
+    }
+    if woken {
+        deps.dispatch.wake.notify_one();
+    }
 }
 
-async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>, RuntimeError> {
+/// Hands one stored event to every running watcher of its organization and returns the
+/// tasks written for it, once all of them accepted it.
+async fn write_tasks(
+    deps: &Deps,
+    event: &RoutedEvent,
+    assignees: &AssigneeMemo,
+) -> Result<Vec<TaskId>, RuntimeError> {
     let org = event.row.organization_id;
     let mut tasks = Vec::new();
     // Relaxed: a task lost with the database is written again when its event is
@@ -216,6 +274,7 @@ async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>
         store: &deps.store,
         queue: deps.derived_queue.as_ref(),
         bus: &deps.bus,
+        assignees: Some(assignees),
     };
     let cause = format!("event:{}", event.row.id);
     for (agent, location) in deps
@@ -259,20 +318,6 @@ async fn route_stored_in(deps: &Deps, event: &RoutedEvent) -> Result<Vec<TaskId>
                 return Err(RuntimeError::AgentNotRunning(agent));
             }
         }
-    }
-    // Relaxed: a routed mark lost with the database is routed again by the sweep, and
-    // its tasks are found by their keys.
-    deps.store
-        .relaxed()
-        .events()
-        .mark_routed(org, event.row.id)
-        .await?;
-    crate::metrics::event_routed();
-    deps.bus.publish(RuntimeEvent::EventCreated {
-        event: Box::new(event.row.clone()),
-    });
-    if !tasks.is_empty() {
-        deps.dispatch.wake.notify_one();
     }
     Ok(tasks)
 }

@@ -26,8 +26,8 @@ use crate::duties::Person;
 use crate::error::{RemoteError, RuntimeError, TreeError};
 use crate::gateway::{self, GatewayMessage};
 use crate::group::KindMessage;
-use crate::integrations::IntegrationsMessage;
 use crate::integrations::sync::AdapterConfig;
+use crate::integrations::{Delivered, InHand, IntegrationsMessage};
 use crate::placement::{ClusterSettings, Nudge};
 use crate::policy::RestartPolicy;
 use crate::router::RouterMessage;
@@ -647,6 +647,28 @@ impl Runtime {
         integration: IntegrationId,
         delivery: DeliveryId,
     ) -> Result<(), RuntimeError> {
+        self.hand_over(org, integration, Delivered::Recorded(delivery))
+            .await
+    }
+
+    /// [`deliver`](Self::deliver), with the delivery in hand: an adapter on this node
+    /// makes its event without reading it back from the database.
+    pub async fn deliver_in_hand(
+        &self,
+        org: OrgId,
+        integration: IntegrationId,
+        delivery: InHand,
+    ) -> Result<(), RuntimeError> {
+        self.hand_over(org, integration, Delivered::InHand(Box::new(delivery)))
+            .await
+    }
+
+    async fn hand_over(
+        &self,
+        org: OrgId,
+        integration: IntegrationId,
+        delivery: Delivered,
+    ) -> Result<(), RuntimeError> {
         let supervisor = match self.deps.node.integrations(org) {
             Some(supervisor) => supervisor,
             None if let Some(cluster) = self.cluster_elsewhere(org) => {
@@ -654,7 +676,7 @@ impl Runtime {
                 cluster.nudge(Nudge::Delivery {
                     organization_id: org,
                     integration_id: integration,
-                    delivery_id: delivery,
+                    delivery_id: delivery.id(),
                 });
                 return Ok(());
             }

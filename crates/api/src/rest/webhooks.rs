@@ -46,6 +46,7 @@ use companyos_store::{
     DeliveryId, DeliveryStatus, IntegrationId, NewDelivery, OrgId, Recorded, Service, Store,
     StoreError,
 };
+use companyos_supervisors::InHand;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use utoipa_axum::router::OpenApiRouter;
@@ -643,17 +644,22 @@ async fn receive(
     }
 
     let event_type = normalise::received_type(service, github_event);
-    let recorded = state
-        .webhooks
-        .writer(&state.store)
-        .record(org, record(Some(&payload), event_type, None))
-        .await?;
+    let new = record(Some(&payload), event_type, None);
+    let (event_type, kept) = (new.event_type.clone(), new.headers.clone());
+    let recorded = state.webhooks.writer(&state.store).record(org, new).await?;
     match recorded {
         Recorded::New(id) => {
             tracing::info!(delivery = %id, organization = %org, %service, "delivery recorded");
+            // Handed over with its payload: its adapter need not read it back.
+            let in_hand = InHand {
+                id,
+                event_type,
+                headers: kept,
+                payload,
+            };
             if let Err(error) = state
                 .runtime
-                .deliver(org, resolved.integration_id, id)
+                .deliver_in_hand(org, resolved.integration_id, in_hand)
                 .await
             {
                 // Recorded is what counts: the adapter drains it when it (re)starts.

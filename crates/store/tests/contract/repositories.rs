@@ -18,6 +18,7 @@ companyos_store::contract_tests!(
     integrations_connect_reconnect_and_carry_webhooks,
     webhook_deliveries_dedupe_and_become_events_once,
     deliveries_recorded_together_are_answered_one_by_one,
+    deliveries_completed_together_become_one_event_each,
     repositories_pull_requests_and_deployments_upsert_by_service_id,
     figma_files_and_components,
     social_accounts_and_posts,
@@ -2395,6 +2396,133 @@ async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
             .expect("list")
             .len(),
         1
+    );
+}
+
+/// A drain's deliveries become events in one transaction: one event each, in the order
+/// given, none for a delivery already processed, named twice or of another
+/// organization.
+async fn deliveries_completed_together_become_one_event_each(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "drain").await;
+    let (other, _) = fixtures::organization(&db.store, "elsewhere").await;
+    let github = db
+        .store
+        .integrations()
+        .connect(
+            org.id,
+            Service::Github,
+            "k1:cipher",
+            json!({}),
+            WebhookSetup {
+                token: "drain-token",
+                secret_encrypted: None,
+            },
+        )
+        .await
+        .expect("connect");
+    let deliveries = db.store.deliveries();
+    let mut ids = Vec::new();
+    for key in ["a", "b", "c", "d"] {
+        let new = NewDelivery {
+            integration_id: github.id,
+            service: Service::Github,
+            delivery_key: key.into(),
+            event_type: "pull_request".into(),
+            headers: json!({"x-github-delivery": key}),
+            body: b"{}".to_vec(),
+            status: DeliveryStatus::Received,
+            error: None,
+        };
+        let Recorded::New(id) = deliveries.record(org.id, new).await.expect("record") else {
+            panic!("new");
+        };
+        ids.push(id);
+    }
+    let event = |name: &str| NewEvent {
+        event_type: format!("github.{name}"),
+        event_source: "github".into(),
+        actor_type: Some(EventActorType::Webhook),
+        actor_id: None,
+        resource_type: None,
+        resource_id: None,
+        metadata: json!({"name": name}),
+    };
+    deliveries
+        .complete(org.id, ids[1], event("early"))
+        .await
+        .expect("complete one")
+        .expect("written");
+    assert!(
+        deliveries
+            .complete_many(other.id, vec![(ids[0], event("foreign"))])
+            .await
+            .expect("another organization's batch")
+            .is_empty(),
+        "a delivery is completed by its own organization only"
+    );
+    let made = deliveries
+        .complete_many(
+            org.id,
+            vec![
+                (ids[3], event("fourth")),
+                (ids[1], event("again")),
+                (ids[0], event("first")),
+                (ids[3], event("fourth twice")),
+                (ids[2], event("third")),
+            ],
+        )
+        .await
+        .expect("complete many");
+    let names: Vec<(DeliveryId, &str)> = made
+        .iter()
+        .map(|(id, event)| (*id, event.event_type.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (ids[3], "github.fourth"),
+            (ids[0], "github.first"),
+            (ids[2], "github.third")
+        ]
+    );
+    for (id, event) in &made {
+        let id = *id;
+        let stored = deliveries.get(org.id, id).await.expect("get");
+        assert_eq!(
+            (stored.status, stored.event_id, stored.event_type.as_str()),
+            (
+                DeliveryStatus::Processed,
+                Some(event.id),
+                event.event_type.as_str()
+            )
+        );
+        assert_eq!(event.organization_id, org.id);
+        assert_eq!(event.routed_at, None);
+    }
+    assert_eq!(
+        db.store
+            .events()
+            .list(org.id, &EventFilter::default(), &PageRequest::default())
+            .await
+            .expect("events")
+            .items
+            .len(),
+        4,
+        "one event per delivery"
+    );
+    assert!(
+        deliveries
+            .complete_many(org.id, vec![(ids[2], event("late"))])
+            .await
+            .expect("again")
+            .is_empty()
+    );
+    assert!(
+        deliveries
+            .complete_many(org.id, Vec::new())
+            .await
+            .expect("empty")
+            .is_empty()
     );
 }
 

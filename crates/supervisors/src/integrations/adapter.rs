@@ -1,14 +1,19 @@
 //! An integration's adapter (`root/org:<id>/integrations/<service>`): turns the
 //! integration's verified webhook deliveries into events. For each delivery, in the
 //! order received: parse the stored raw body, normalise it
-//! (`companyos_integrations::normalise`), bring the domain tables it concerns up to date
-//! ([`super::projection`]), then
-//! write the event and mark the delivery processed in one transaction, and hand the
-//! event to the node's event router, which gives it to the organization's watchers.
+//! (`companyos_integrations::normalise`) and bring the domain tables it concerns up to
+//! date ([`super::projection`]). Then, for the whole batch at once, write the events and
+//! mark their deliveries processed in one transaction (`Deliveries::complete_many`),
+//! and hand each event to the node's event router, which gives it to the
+//! organization's watchers.
 //!
-//! Deliveries are read by draining: a recorded delivery's `Process` message schedules
-//! one drain of everything still `received` (oldest first, one query), so a burst is
-//! read in batches, not row by row. The repositories written are remembered with what
+//! Deliveries are processed by draining: a recorded delivery's `Process` message
+//! schedules one drain of everything waiting, so a burst is taken, and its events
+//! written, in batches, not row by row. A delivery recorded on this node comes in hand
+//! (`Delivered::InHand`: its headers and the payload the edge parsed), so it is not
+//! read back; the adapter reads `received` deliveries from the database (oldest first,
+//! a batch per query) when it starts, when one comes only named (recorded by another
+//! node), and when more arrive than it keeps in hand. The repositories written are remembered with what
 //! was written, so a burst of events about one repository writes its row once.
 //!
 //! Nothing is lost when the adapter or its node dies: a delivery stays `received`
@@ -21,6 +26,7 @@
 //! its own every `sync_interval`, counted from the integration's last sync. A sync runs
 //! beside the adapter, never in its mailbox, so deliveries keep flowing meanwhile.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -40,11 +46,14 @@ use serde_json::Value;
 
 use super::projection::{RepositoryCache, apply};
 use super::sync::{self as syncing, SyncError, Syncer};
+use super::{Delivered, InHand};
 use crate::router::RouterMessage;
 use crate::tree::Deps;
 
-/// Deliveries read per drain message.
+/// Deliveries processed per drain message (read, or taken from those in hand).
 const DRAIN_BATCH: u32 = 256;
+/// Deliveries kept in hand at most; past it they are read back from the database.
+const IN_HAND: usize = 1024;
 
 pub(crate) struct Adapter;
 
@@ -77,12 +86,18 @@ pub(crate) struct AdapterState {
     running: Vec<tokio::task::AbortHandle>,
     /// A `Drain` is in the mailbox: further `Process` messages need not add another.
     drain_scheduled: bool,
+    /// Deliveries handed over with their payload, oldest first, not yet processed.
+    in_hand: VecDeque<InHand>,
+    /// Some `received` deliveries are not in hand (at start, or after one came only
+    /// named, or more came than are kept): the next drains read them from the
+    /// database until a read finds no more than a batch.
+    read_back: bool,
     repositories: RepositoryCache,
 }
 
 pub enum AdapterMessage {
     /// A delivery was just recorded.
-    Process(DeliveryId),
+    Process(Delivered),
     /// Process the integration's `received` deliveries, oldest first, a batch at a time.
     Drain,
     /// Sync through the service's API and reply with what was done.
@@ -143,6 +158,8 @@ impl Actor for Adapter {
             periodic: Arc::new(AtomicBool::new(false)),
             running: Vec::new(),
             drain_scheduled: true,
+            in_hand: VecDeque::new(),
+            read_back: true,
             repositories: RepositoryCache::default(),
         })
     }
@@ -166,10 +183,23 @@ impl Actor for Adapter {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             // Deliveries are processed by draining, oldest first: the `Process` messages
-            // that arrive while a drain runs are answered by one more drain, which reads
-            // them all with one query.
-            AdapterMessage::Process(id) => {
-                tracing::trace!(delivery = %id, "delivery recorded");
+            // that arrive while a drain runs are answered by one more drain, which takes
+            // them all as one batch (from those in hand, or with one query).
+            AdapterMessage::Process(delivered) => {
+                tracing::trace!(delivery = %delivered.id(), "delivery recorded");
+                match delivered {
+                    Delivered::InHand(delivery)
+                        if !state.read_back && state.in_hand.len() < IN_HAND =>
+                    {
+                        state.in_hand.push_back(*delivery);
+                    }
+                    // The database has it, and every delivery kept in hand: read them
+                    // back from there, in order.
+                    Delivered::InHand(_) | Delivered::Recorded(_) => {
+                        state.read_back = true;
+                        state.in_hand.clear();
+                    }
+                }
                 if !state.drain_scheduled {
                     state.drain_scheduled = true;
                     myself.send_message(AdapterMessage::Drain)?;
@@ -177,34 +207,18 @@ impl Actor for Adapter {
             }
             AdapterMessage::Drain => {
                 state.drain_scheduled = false;
-                let batch = state
-                    .derived
-                    .deliveries()
-                    .pending(state.integration_id, DRAIN_BATCH)
-                    .await?;
-                for delivery in &batch {
-                    let span = tracing::info_span!(
-                        "delivery",
-                        delivery = %delivery.id,
-                        organization = %state.organization_id,
-                        service = %state.service,
-                        event_type = %delivery.event_type,
-                    );
-                    match state.process(delivery).instrument(span).await {
-                        Err(error)
-                            if matches!(
-                                error.downcast_ref::<StoreError>(),
-                                Some(StoreError::NotHeld(_))
-                            ) =>
-                        {
-                            // Its subtree is being stopped; the holder processes the rest.
-                            tracing::warn!(delivery = %delivery.id, "delivery left to the node that holds the organization now");
-                            return Ok(());
-                        }
-                        processed => processed?,
+                let more = match state.drain().await {
+                    Ok(more) => more,
+                    Err(error) if not_held(&error) => {
+                        // Its subtree is being stopped; the holder processes the rest.
+                        tracing::warn!(
+                            "deliveries left to the node that holds the organization now"
+                        );
+                        return Ok(());
                     }
-                }
-                if batch.len() == DRAIN_BATCH as usize && !state.drain_scheduled {
+                    Err(error) => return Err(error),
+                };
+                if more && !state.drain_scheduled {
                     state.drain_scheduled = true;
                     myself.send_message(AdapterMessage::Drain)?;
                 }
@@ -318,26 +332,84 @@ impl AdapterState {
         self.running.push(tokio::spawn(work).abort_handle());
     }
 
-    /// One delivery into one event. A store failure other than bad data is returned:
-    /// the adapter fails, its supervisor restarts it, and the restarted adapter drains
-    /// the delivery again.
-    async fn process(&mut self, delivery: &WebhookDelivery) -> Result<(), ActorProcessingErr> {
+    /// Processes a batch of deliveries — those in hand, or read back from the database
+    /// when some are not — and tells whether more wait.
+    async fn drain(&mut self) -> Result<bool, ActorProcessingErr> {
+        if !self.read_back {
+            let take = self.in_hand.len().min(DRAIN_BATCH as usize);
+            let batch: Vec<InHand> = self.in_hand.drain(..take).collect();
+            self.process(batch).await?;
+            return Ok(!self.in_hand.is_empty());
+        }
+        let rows = self
+            .derived
+            .deliveries()
+            .pending(self.integration_id, DRAIN_BATCH)
+            .await?;
+        // Every delivery recorded before this read is in it, or in the next one.
+        let more = rows.len() == DRAIN_BATCH as usize;
+        let mut batch = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(delivery) = self.read(row).await? {
+                batch.push(delivery);
+            }
+        }
+        self.process(batch).await?;
+        self.read_back = more;
+        Ok(more)
+    }
+
+    /// A delivery read back from the database, its body parsed; `None` when it does
+    /// not parse (it is marked failed, with the reason).
+    async fn read(&self, row: WebhookDelivery) -> Result<Option<InHand>, StoreError> {
+        let content_type = row.headers.get("content-type").and_then(Value::as_str);
+        match normalise::parse_body(content_type, &row.body) {
+            Ok(payload) => Ok(Some(InHand {
+                id: row.id,
+                event_type: row.event_type,
+                headers: row.headers,
+                payload,
+            })),
+            Err(reason) => {
+                self.derived
+                    .deliveries()
+                    .fail(self.organization_id, row.id, &reason.to_string())
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A batch of deliveries into events: each one's domain rows first, in order, then
+    /// all their events in one transaction.
+    async fn process(&mut self, batch: Vec<InHand>) -> Result<(), ActorProcessingErr> {
+        let mut made = Vec::with_capacity(batch.len());
+        for delivery in &batch {
+            let span = tracing::info_span!(
+                "delivery",
+                delivery = %delivery.id,
+                organization = %self.organization_id,
+                service = %self.service,
+                event_type = %delivery.event_type,
+            );
+            if let Some(event) = self.prepare(delivery).instrument(span).await? {
+                made.push((delivery.id, event));
+            }
+        }
+        self.complete(made).await
+    }
+
+    /// One delivery into the event it becomes, its domain rows brought up to date
+    /// first; `None` when it cannot become one (kept as malformed, with the reason). A
+    /// store failure other than bad data is returned: the adapter fails, its
+    /// supervisor restarts it, and the restarted adapter drains the delivery again.
+    async fn prepare(&mut self, delivery: &InHand) -> Result<Option<NewEvent>, ActorProcessingErr> {
         let org = self.organization_id;
         let store = &self.derived;
-        let content_type = delivery.headers.get("content-type").and_then(Value::as_str);
-        let payload = match normalise::parse_body(content_type, &delivery.body) {
-            Ok(payload) => payload,
-            Err(reason) => {
-                store
-                    .deliveries()
-                    .fail(org, delivery.id, &reason.to_string())
-                    .await?;
-                return Ok(());
-            }
-        };
+        let payload = &delivery.payload;
         // Neither PostgreSQL's text nor its JSON holds a NUL character: a payload with
         // one would fail every write, and with it every later delivery of the adapter.
-        if let Some(at) = nul_in(&payload, "$") {
+        if let Some(at) = nul_in(payload, "$") {
             store
                 .deliveries()
                 .malformed(
@@ -347,13 +419,13 @@ impl AdapterState {
                 )
                 .await?;
             tracing::warn!(delivery = %delivery.id, %at, "delivery with a NUL character kept as malformed");
-            return Ok(());
+            return Ok(None);
         }
         let github_event = delivery
             .headers
             .get("x-github-event")
             .and_then(Value::as_str);
-        let normalised = normalise::normalise(self.service, github_event, &payload);
+        let normalised = normalise::normalise(self.service, github_event, payload);
         let mut applied = apply(store, org, &normalised, &mut self.repositories).await;
         if matches!(
             applied,
@@ -396,10 +468,33 @@ impl AdapterState {
             resource_id: resource.map(|(_, id)| id),
             metadata,
         };
-        if let Some(event) = store.deliveries().complete(org, delivery.id, event).await? {
+        Ok(Some(event))
+    }
+
+    /// Writes the drain's events and marks their deliveries processed, in one
+    /// transaction, then hands each event to the node's event router.
+    async fn complete(
+        &mut self,
+        made: Vec<(DeliveryId, NewEvent)>,
+    ) -> Result<(), ActorProcessingErr> {
+        let events = self
+            .derived
+            .deliveries()
+            .complete_many(self.organization_id, made)
+            .await?;
+        for (delivery, event) in events {
             self.processed += 1;
             crate::metrics::delivery_processed(self.service.as_str());
-            tracing::info!(event = %event.id, event_type = %event.event_type, "event recorded");
+            tracing::info_span!(
+                "delivery",
+                delivery = %delivery,
+                organization = %self.organization_id,
+                service = %self.service,
+                event_type = %event.event_type,
+            )
+            .in_scope(|| {
+                tracing::info!(event = %event.id, event_type = %event.event_type, "event recorded");
+            });
             // A router restarting now finds the event unrouted when it starts.
             if let Some(router) = self.deps.node.router()
                 && let Err(error) = router.send_message(RouterMessage::RouteStored(Box::new(event)))
@@ -409,6 +504,15 @@ impl AdapterState {
         }
         Ok(())
     }
+}
+
+/// Whether a failure is the store's refusal to write for an organization this node no
+/// longer holds.
+fn not_held(error: &ActorProcessingErr) -> bool {
+    matches!(
+        error.downcast_ref::<StoreError>(),
+        Some(StoreError::NotHeld(_))
+    )
 }
 
 /// Where the first NUL character of a JSON value is (a JSON path), if it has one.

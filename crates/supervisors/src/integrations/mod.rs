@@ -45,9 +45,39 @@ struct Adapted {
     service: Service,
 }
 
+/// A webhook delivery just recorded on this node, handed to its adapter with what the
+/// edge already read — its kept headers and its parsed payload — so that the adapter
+/// need not read the body back from the database and parse it again.
+#[derive(Debug)]
+pub struct InHand {
+    pub id: DeliveryId,
+    /// What the delivery was recorded as (`pull_request`, …).
+    pub event_type: String,
+    /// The headers kept with the delivery (as `webhook_deliveries.headers`).
+    pub headers: serde_json::Value,
+    pub payload: serde_json::Value,
+}
+
+/// A delivery for an adapter: in hand, or only named (recorded elsewhere, or found
+/// later), to be read from the database.
+#[derive(Debug)]
+pub enum Delivered {
+    Recorded(DeliveryId),
+    InHand(Box<InHand>),
+}
+
+impl Delivered {
+    pub fn id(&self) -> DeliveryId {
+        match self {
+            Delivered::Recorded(id) => *id,
+            Delivered::InHand(delivery) => delivery.id,
+        }
+    }
+}
+
 pub enum IntegrationsMessage {
     /// A delivery of the integration was recorded: its adapter makes an event of it.
-    Deliver(IntegrationId, DeliveryId),
+    Deliver(IntegrationId, Delivered),
     /// The organization's integrations changed: start and stop adapters to match.
     Refresh,
     /// A backoff delay has passed: start the failed adapter again.
@@ -231,10 +261,11 @@ impl Actor for IntegrationsSupervisor {
                     .adapters
                     .find(of)
                     .and_then(|child| child.actor.clone());
+                let id = delivery.id();
                 if let Some(actor) = adapter
                     && let Err(error) = actor.send_message(AdapterMessage::Process(delivery))
                 {
-                    tracing::warn!(%delivery, %error, "delivery not handed to its adapter; it is drained when the adapter starts");
+                    tracing::warn!(delivery = %id, %error, "delivery not handed to its adapter; it is drained when the adapter starts");
                 }
             }
             IntegrationsMessage::Refresh => state.refresh(&myself).await?,
