@@ -207,32 +207,28 @@ impl TaskWriter<'_> {
         description: &str,
         requests: Vec<TaskRequest>,
     ) -> Result<Vec<TaskId>, AgentError> {
+        // Without a batch's memo, one for this write: its requests share the reads.
+        let own;
+        let assignees = match self.assignees {
+            Some(memo) => memo,
+            None => {
+                own = crate::assign::AssigneeMemo::default();
+                &own
+            }
+        };
         let mut written = Vec::with_capacity(requests.len());
         for request in requests {
             let key = task_key(cause, &request.task_type);
-            let assignee = match self.assignees {
-                Some(memo) => {
-                    memo.assign(
-                        self.store,
-                        org,
-                        &request.assign_to_type,
-                        Some(&key),
-                        crate::assign::any,
-                    )
-                    .await
-                }
-                None => {
-                    crate::assign::assign(
-                        self.store,
-                        org,
-                        &request.assign_to_type,
-                        Some(&key),
-                        crate::assign::any,
-                    )
-                    .await
-                }
-            }
-            .map_err(AgentError::from)?;
+            let assignee = assignees
+                .assign(
+                    self.store,
+                    org,
+                    &request.assign_to_type,
+                    Some(&key),
+                    crate::assign::any,
+                )
+                .await
+                .map_err(AgentError::from)?;
             if let Assignee::Waiting { agent_type, .. } = &assignee {
                 tracing::info!(
                     %agent_type,

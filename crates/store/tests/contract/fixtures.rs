@@ -1,6 +1,8 @@
 //! Small builders shared by the contract tests.
 
-use companyos_store::{Agent, NewAgent, NewUser, OrgId, Organization, Store, User};
+use companyos_store::{
+    Agent, Integration, NewAgent, NewUser, OrgId, Organization, Service, Store, User, WebhookSetup,
+};
 
 pub async fn user(store: &Store, email: &str) -> User {
     store
@@ -33,4 +35,23 @@ pub async fn agent(store: &Store, org: OrgId, name: &str) -> Agent {
         )
         .await
         .expect("create agent")
+}
+
+/// A GitHub integration of the organization, connected with a webhook `token` and no
+/// secret.
+pub async fn github(store: &Store, org: OrgId, token: &str) -> Integration {
+    store
+        .integrations()
+        .connect(
+            org,
+            Service::Github,
+            "k1:cipher",
+            serde_json::json!({}),
+            WebhookSetup {
+                token,
+                secret_encrypted: None,
+            },
+        )
+        .await
+        .expect("connect")
 }

@@ -2202,21 +2202,7 @@ async fn invalid_enum_strings_in_the_database_are_errors(db: &TestDb) {
 
 async fn deliveries_recorded_together_are_answered_one_by_one(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "batch").await;
-    let github = db
-        .store
-        .integrations()
-        .connect(
-            org.id,
-            Service::Github,
-            "k1:cipher",
-            json!({}),
-            WebhookSetup {
-                token: "batch-token",
-                secret_encrypted: None,
-            },
-        )
-        .await
-        .expect("connect");
+    let github = fixtures::github(&db.store, org.id, "batch-token").await;
     let deliveries = db.store.deliveries();
     let new = |key: &str| NewDelivery {
         integration_id: github.id,
@@ -2405,21 +2391,7 @@ async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
 async fn deliveries_completed_together_become_one_event_each(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "drain").await;
     let (other, _) = fixtures::organization(&db.store, "elsewhere").await;
-    let github = db
-        .store
-        .integrations()
-        .connect(
-            org.id,
-            Service::Github,
-            "k1:cipher",
-            json!({}),
-            WebhookSetup {
-                token: "drain-token",
-                secret_encrypted: None,
-            },
-        )
-        .await
-        .expect("connect");
+    let github = fixtures::github(&db.store, org.id, "drain-token").await;
     let deliveries = db.store.deliveries();
     let mut ids = Vec::new();
     for key in ["a", "b", "c", "d"] {
