@@ -282,6 +282,24 @@ pub trait TaskQueue: Send + Sync + 'static {
     async fn complete(&self, lease: &Lease, output: Option<Value>)
     -> Result<AgentTask, StoreError>;
 
+    /// Records success like [`complete`](Self::complete) and, in the same commit, claims
+    /// the same agent's next runnable task under `request`'s lease and limits — the
+    /// agent keeps its slot and the next task costs no claim round and no commit of its
+    /// own. Only when the organization has a slot to spare beyond this one: a full
+    /// organization's slot goes back to the claim round, which is fair between its
+    /// agents. The next task is `None` when the agent has none runnable (or the backend
+    /// claims only in rounds, as this default does).
+    async fn complete_and_claim_next(
+        &self,
+        lease: &Lease,
+        output: Option<Value>,
+        request: &ClaimRequest,
+        agent: AgentId,
+    ) -> Result<(AgentTask, Option<ClaimedTask>), StoreError> {
+        let _ = (request, agent);
+        Ok((self.complete(lease, output).await?, None))
+    }
+
     /// Records a failure: retried with backoff while attempts remain and `retryable`
     /// holds, failed for good otherwise.
     async fn fail(
@@ -586,6 +604,85 @@ const CLAIM_SQLITE: &str = concat!(
     RETURNING *"
 );
 
+/// The completion of the task `lease` holds: `$1` id, `$2` token, `$3` output, `$4` now,
+/// `$5` seconds since the claim, then the holder's fence.
+fn complete_sql(lease: &Lease) -> std::borrow::Cow<'static, str> {
+    fenced(
+        "UPDATE agent_tasks SET status = 'completed', output_data = $3, completed_at = $4,
+                duration_seconds = $5, error_message = NULL, lease_token = NULL, lease_owner = NULL,
+                lease_expires_at = NULL, updated_at = $4
+         WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
+         RETURNING *",
+        IN_PROGRESS,
+        lease.holder.as_ref(),
+        6,
+        true,
+    )
+}
+
+fn bind_complete<'q, DB>(
+    sql: &'q str,
+    lease: &Lease,
+    output: Option<&'q Value>,
+    at: DateTime<Utc>,
+) -> sqlx::query::QueryAs<'q, DB, AgentTask, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    AgentTask: for<'r> sqlx::FromRow<'r, DB::Row>,
+    TaskId: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Json<&'q Value>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    bind_holder(
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(lease.task_id)
+            .bind(lease.token)
+            .bind(output.map(Json))
+            .bind(at)
+            .bind(seconds_between(lease.claimed_at, at)),
+        lease.holder.as_ref(),
+    )
+}
+
+// The claim of one agent's next task, made in its last task's completion
+// (`complete_and_claim_next`): `$1` token, `$2` worker, `$3` expiry, `$4` now, `$5` the
+// agent, `$6` the per-agent limit, `$7` its organization, `$8` the per-organization
+// limit, counted after the completion, so the organization must have a slot beyond the
+// one this task held. Read from `idx_agent_tasks_agent_pending` like the round's claim.
+const CLAIM_NEXT_POSTGRES: &str = "WITH picked AS MATERIALIZED (
+        SELECT id FROM agent_tasks
+        WHERE agent_id = $5 AND status = 'pending' AND run_after <= $4
+          AND NOT EXISTS (SELECT 1 FROM agents WHERE id = $5 AND status = 'disabled')
+          AND (SELECT COUNT(*) FROM agent_tasks WHERE agent_id = $5 AND status = 'in_progress') < $6
+          AND (SELECT COUNT(*) FROM agent_tasks
+               WHERE organization_id = $7 AND status = 'in_progress') + 1 < $8
+        ORDER BY priority DESC, created_at, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+    UPDATE agent_tasks t
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = t.attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
+    FROM picked WHERE t.id = picked.id
+    RETURNING t.*";
+
+const CLAIM_NEXT_SQLITE: &str = "UPDATE agent_tasks
+    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
+    WHERE id = (
+        SELECT id FROM agent_tasks INDEXED BY idx_agent_tasks_agent_pending
+        WHERE agent_id = $5 AND status = 'pending' AND run_after <= $4
+          AND NOT EXISTS (SELECT 1 FROM agents WHERE id = $5 AND status = 'disabled')
+          AND (SELECT COUNT(*) FROM agent_tasks WHERE agent_id = $5 AND status = 'in_progress') < $6
+          AND (SELECT COUNT(*) FROM agent_tasks
+               WHERE organization_id = $7 AND status = 'in_progress') + 1 < $8
+        ORDER BY priority DESC, created_at, id
+        LIMIT 1)
+    RETURNING *";
+
 #[async_trait]
 impl TaskQueue for DbTaskQueue {
     fn relaxed(&self) -> Option<Arc<dyn TaskQueue>> {
@@ -773,31 +870,77 @@ impl TaskQueue for DbTaskQueue {
         output: Option<Value>,
     ) -> Result<AgentTask, StoreError> {
         let at = self.store.now();
-        let sql = fenced(
-            "UPDATE agent_tasks SET status = 'completed', output_data = $3, completed_at = $4,
-                    duration_seconds = $5, error_message = NULL, lease_token = NULL, lease_owner = NULL,
-                    lease_expires_at = NULL, updated_at = $4
-             WHERE id = $1 AND lease_token = $2 AND status = 'in_progress'
-             RETURNING *",
-            IN_PROGRESS,
-            lease.holder.as_ref(),
-            6,
-            true,
-        );
+        let sql = complete_sql(lease);
         let task: Option<AgentTask> = writer!(self.store, |pool| {
-            bind_holder(
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()))
-                    .bind(lease.task_id)
-                    .bind(lease.token)
-                    .bind(output.as_ref().map(Json))
-                    .bind(at)
-                    .bind(seconds_between(lease.claimed_at, at)),
-                lease.holder.as_ref(),
-            )
-            .fetch_optional(pool)
-            .await
+            bind_complete(&sql, lease, output.as_ref(), at)
+                .fetch_optional(pool)
+                .await
         })?;
         task.ok_or(StoreError::LeaseLost(lease.task_id.0))
+    }
+
+    async fn complete_and_claim_next(
+        &self,
+        lease: &Lease,
+        output: Option<Value>,
+        request: &ClaimRequest,
+        agent: AgentId,
+    ) -> Result<(AgentTask, Option<ClaimedTask>), StoreError> {
+        let at = self.store.now();
+        let completion = complete_sql(lease);
+        let next = fenced(
+            match self.store.backend() {
+                Backend::Postgres => CLAIM_NEXT_POSTGRES,
+                Backend::Sqlite => CLAIM_NEXT_SQLITE,
+            },
+            "AND run_after <= $4",
+            request.holder.as_ref(),
+            9,
+            false,
+        );
+        let token = Uuid::new_v4();
+        let expires_at = at + chrono_duration(request.lease);
+        let (task, next): (Option<AgentTask>, Option<AgentTask>) = writer!(self.store, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let Some(task) = bind_complete(&completion, lease, output.as_ref(), at)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Ok((None, None));
+                };
+                let next: Option<AgentTask> = bind_holder(
+                    sqlx::query_as(sqlx::AssertSqlSafe(next.as_ref()))
+                        .bind(token)
+                        .bind(&request.worker)
+                        .bind(expires_at)
+                        .bind(at)
+                        .bind(agent)
+                        .bind(request.per_agent_limit.map_or(i64::MAX, i64::from))
+                        .bind(task.organization_id)
+                        .bind(request.per_organization_limit.map_or(i64::MAX, i64::from)),
+                    request.holder.as_ref(),
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok((Some(task), next))
+            }
+            .await
+        })?;
+        let task = task.ok_or(StoreError::LeaseLost(lease.task_id.0))?;
+        let next = next.map(|task| {
+            let lease = Lease {
+                task_id: task.id,
+                token,
+                attempt: task.attempt,
+                claimed_at: at,
+                expires_at,
+                holder: request.holder.clone(),
+            };
+            ClaimedTask { task, lease }
+        });
+        Ok((task, next))
     }
 
     async fn fail(

@@ -225,15 +225,7 @@ impl Actor for Dispatcher {
         let filled = claimed.len() == free;
         for task in claimed {
             deps.dispatch.in_flight.fetch_add(1, Ordering::AcqRel);
-            let span = tracing::info_span!(
-                "task",
-                task = %task.task.id,
-                organization = %task.task.organization_id,
-                agent = ?task.task.agent_id,
-                task_type = %task.task.task_type,
-                attempt = task.task.attempt,
-            );
-            tokio::spawn(deliver(deps.clone(), task).instrument(span));
+            tokio::spawn(deliver(deps.clone(), task));
         }
         if filled {
             myself.send_message(DispatcherMessage::Tick)?;
@@ -266,8 +258,30 @@ fn tick_later(myself: &ActorRef<DispatcherMessage>, deps: &Deps) {
     });
 }
 
-/// Delivers one claimed task to its agent and records the outcome.
+/// Delivers a claimed task to its agent and records the outcome; then, while the
+/// agent's completions claim its next task with them, that one in the same slot.
 async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
+    let mut next = Some(claimed);
+    while let Some(claimed) = next.take() {
+        let span = tracing::info_span!(
+            "task",
+            task = %claimed.task.id,
+            organization = %claimed.task.organization_id,
+            agent = ?claimed.task.agent_id,
+            task_type = %claimed.task.task_type,
+            attempt = claimed.task.attempt,
+        );
+        next = deliver_one(&deps, claimed).instrument(span).await;
+    }
+    deps.dispatch.in_flight.fetch_sub(1, Ordering::AcqRel);
+    deps.dispatch.wake.notify_one();
+}
+
+/// Delivers one claimed task and records its outcome: the agent's next task when the
+/// completion claimed one (see [`TaskQueue::complete_and_claim_next`]).
+///
+/// [`TaskQueue::complete_and_claim_next`]: companyos_store::TaskQueue::complete_and_claim_next
+async fn deliver_one(deps: &Arc<Deps>, claimed: ClaimedTask) -> Option<ClaimedTask> {
     let state = deps.dispatch.clone();
     let config = &deps.config.dispatcher;
     let ClaimedTask { task, mut lease } = claimed;
@@ -278,8 +292,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
         if let Err(error) = deps.queue.release(&lease, config.release_delay).await {
             tracing::warn!(%task_id, %error, "cannot release the task; its lease will expire");
         }
-        state.in_flight.fetch_sub(1, Ordering::AcqRel);
-        return;
+        return None;
     };
     if let Ok(wait) = (lease.claimed_at - task.run_after.max(task.created_at)).to_std() {
         metrics::task_waited(wait);
@@ -312,8 +325,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
                 tracing::warn!(%task_id, %error, "cannot release the task; its lease will expire")
             }
         }
-        state.in_flight.fetch_sub(1, Ordering::AcqRel);
-        return;
+        return None;
     };
     let call = location.handle.call(
         |reply| AgentMessage::Perform {
@@ -346,22 +358,25 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
         }
     };
 
+    let mut next = None;
     let (result, label) = match outcome {
         Ok(TaskOutcome::Completed(output)) => (
-            deps.queue
-                .complete(&lease, output)
+            complete(deps, &lease, output, agent_id)
                 .await
-                .map(|_| TaskStatus::Completed),
+                .map(|claimed| {
+                    next = claimed;
+                    TaskStatus::Completed
+                }),
             "completed",
         ),
         Ok(TaskOutcome::Failed(TaskFailure::Retryable(error))) => {
-            (record_failure(&deps, &lease, &error, true).await, "failed")
+            (record_failure(deps, &lease, &error, true).await, "failed")
         }
         Ok(TaskOutcome::Failed(TaskFailure::Permanent(error))) => {
-            (record_failure(&deps, &lease, &error, false).await, "failed")
+            (record_failure(deps, &lease, &error, false).await, "failed")
         }
         Ok(TaskOutcome::Failed(TaskFailure::Later { reason, after })) => (
-            defer(&deps, &lease, org, task_id, &reason, after).await,
+            defer(deps, &lease, org, task_id, &reason, after).await,
             "deferred",
         ),
         Ok(TaskOutcome::Cancelled) => (Ok(TaskStatus::Cancelled), "cancelled"),
@@ -382,7 +397,7 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
                 "moved",
             )
         }
-        Err(error) => (record_failure(&deps, &lease, &error, true).await, "crashed"),
+        Err(error) => (record_failure(deps, &lease, &error, true).await, "crashed"),
     };
     metrics::task_finished(label, started.elapsed());
     tracing::info!(
@@ -416,8 +431,31 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .remove(&task_id);
-    state.in_flight.fetch_sub(1, Ordering::AcqRel);
-    state.wake.notify_one();
+    next
+}
+
+/// Completes the task; with the agent's next task claimed in the same commit unless the
+/// node is draining or has no slot to spare (then the slot goes back to the round).
+async fn complete(
+    deps: &Deps,
+    lease: &Lease,
+    output: Option<serde_json::Value>,
+    agent: companyos_store::AgentId,
+) -> Result<Option<ClaimedTask>, StoreError> {
+    let config = &deps.config.dispatcher;
+    let in_flight = deps.dispatch.in_flight.load(Ordering::Acquire);
+    if deps.dispatch.draining.load(Ordering::Acquire) || in_flight >= config.max_in_flight {
+        return deps.queue.complete(lease, output).await.map(|_| None);
+    }
+    let mut request = ClaimRequest::new(config.worker.clone(), config.lease, 1);
+    request.per_agent_limit = Some(config.per_agent_limit);
+    request.per_organization_limit = Some(config.per_organization_limit);
+    request.holder = lease.holder.clone();
+    let (_, next) = deps
+        .queue
+        .complete_and_claim_next(lease, output, &request, agent)
+        .await?;
+    Ok(next)
 }
 
 /// Puts a task that cannot run yet back, claimable after `after`, with the reason shown

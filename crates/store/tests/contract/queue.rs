@@ -31,6 +31,7 @@ companyos_store::contract_tests!(
     a_flood_for_one_agent_does_not_starve_the_others,
     each_organization_is_held_to_its_limit,
     a_released_task_runs_later_without_losing_an_attempt,
+    a_completion_claims_the_agents_next_task_while_its_organization_has_room,
     the_relaxed_queue_is_the_same_queue_committing_without_waiting_for_the_disk,
 );
 
@@ -883,4 +884,91 @@ async fn a_released_task_runs_later_without_losing_an_attempt(db: &TestDb) {
         .remove(0);
     assert_eq!(again.lease.attempt, 1);
     queue.complete(&again.lease, None).await.expect("complete");
+}
+
+async fn a_completion_claims_the_agents_next_task_while_its_organization_has_room(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "acme").await;
+    let agent = fixtures::agent(&db.store, org.id, "reviewer").await;
+    let other = fixtures::agent(&db.store, org.id, "other").await;
+    let queue = DbTaskQueue::new(db.store.clone());
+    let mut ids = Vec::new();
+    for priority in [5, 5, 9, 5] {
+        let mut task = NewTask::new(org.id, agent.id, "review");
+        task.priority = priority;
+        ids.push(queue.enqueue(task).await.expect("enqueue").task.id);
+    }
+    let later = {
+        let mut task = NewTask::new(org.id, agent.id, "later");
+        task.priority = 10;
+        task.run_after = Some(now() + chrono::Duration::hours(1));
+        queue.enqueue(task).await.expect("enqueue").task.id
+    };
+    let theirs = queue
+        .enqueue(NewTask::new(org.id, other.id, "theirs"))
+        .await
+        .expect("enqueue")
+        .task
+        .id;
+    let mut request = ClaimRequest::new("w", LONG_LEASE, 1);
+    request.per_agent_limit = Some(1);
+    request.per_organization_limit = Some(3);
+    let first = queue.claim(&request).await.expect("claim").remove(0);
+    assert_eq!(first.task.id, ids[2], "the highest priority first");
+
+    // Completed, and the agent's next task (not the other agent's, not one due later)
+    // claimed in the same commit, with a lease of its own.
+    let (done, next) = queue
+        .complete_and_claim_next(&first.lease, Some(json!({"ok": true})), &request, agent.id)
+        .await
+        .expect("complete");
+    assert_eq!(done.status, TaskStatus::Completed);
+    assert_eq!(done.output_data, Some(json!({"ok": true})));
+    let next = next.expect("the agent's next task");
+    assert_eq!(next.task.id, ids[0], "oldest of equal priority");
+    assert_eq!(next.task.status, TaskStatus::InProgress);
+    assert_eq!(next.task.attempt, 1);
+    assert_ne!(next.lease.token, first.lease.token);
+    assert!(next.task.id != later && next.task.id != theirs);
+    // The old lease finished nothing more.
+    assert!(matches!(
+        queue
+            .complete_and_claim_next(&first.lease, None, &request, agent.id)
+            .await,
+        Err(StoreError::LeaseLost(_))
+    ));
+
+    // The organization full (its limit is 3: the other agent's task, this one's and a
+    // third taken by hand): the slot goes back to the round, no next task.
+    let theirs_claimed = queue.claim(&request).await.expect("claim");
+    assert_eq!(
+        theirs_claimed
+            .iter()
+            .map(|claimed| claimed.task.id)
+            .collect::<Vec<_>>(),
+        vec![theirs]
+    );
+    let mut roomy = ClaimRequest::new("w", LONG_LEASE, 1);
+    roomy.per_agent_limit = Some(5);
+    let third = queue.claim(&roomy).await.expect("claim").remove(0);
+    assert_eq!(third.task.id, ids[1]);
+    roomy.per_organization_limit = Some(3);
+    let (_, none) = queue
+        .complete_and_claim_next(&next.lease, None, &roomy, agent.id)
+        .await
+        .expect("complete");
+    assert!(none.is_none(), "no slot to spare in the organization");
+    // With room again, the next one comes; after it only a task due later is left.
+    let (_, last) = queue
+        .complete_and_claim_next(&third.lease, None, &roomy, agent.id)
+        .await
+        .expect("complete");
+    let last = last.expect("room again");
+    assert_eq!(last.task.id, ids[3]);
+    let (_, none) = queue
+        .complete_and_claim_next(&last.lease, None, &roomy, agent.id)
+        .await
+        .expect("complete");
+    assert!(none.is_none(), "only a task due later is left");
+    let later_task = db.store.tasks().get(org.id, later).await.expect("task");
+    assert_eq!(later_task.status, TaskStatus::Pending);
 }
