@@ -4,6 +4,11 @@
 
 pub mod load;
 
+/// The node's allocator (the binary's, `cluster/src/main.rs`), so the benches measure
+/// what a node runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Serves `app` on a free local port (with connect info, as a node does); returns its
 /// base URL.
 pub async fn serve(app: axum::Router) -> String {

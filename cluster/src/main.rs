@@ -12,6 +12,10 @@ use companyos::config::{CONFIG_FILE_ENV, Config, ConfigError, Overrides, SETTING
 use companyos::node::{self, Fatal};
 use companyos::telemetry;
 
+/// mimalloc rather than the system allocator: see BENCHMARKS.md (the webhook pipeline).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// CompanyOS — operations platform for software companies.
 ///
 /// With no configuration at all, `companyos serve` starts a node on SQLite under

@@ -515,23 +515,48 @@ fn not_held(error: &ActorProcessingErr) -> bool {
     )
 }
 
-/// Where the first NUL character of a JSON value is (a JSON path), if it has one.
+/// Where the first NUL character of a JSON value is (a JSON path), if it has one. The
+/// walk allocates nothing unless it finds one: it runs over every delivery's payload.
 fn nul_in(value: &Value, at: &str) -> Option<String> {
-    match value {
-        Value::String(text) => text.contains('\0').then(|| at.to_owned()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(index, item)| nul_in(item, &format!("{at}[{index}]"))),
-        Value::Object(fields) => fields.iter().find_map(|(key, field)| {
-            if key.contains('\0') {
-                Some(format!("{at} (a key)"))
-            } else {
-                nul_in(field, &format!("{at}.{key}"))
-            }
-        }),
-        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    /// One step of the path, found innermost first.
+    enum Step<'a> {
+        Key(&'a str),
+        Index(usize),
+        /// The NUL is in a key of the object, not in a value.
+        InKey,
     }
+    fn find(value: &Value) -> Option<Vec<Step<'_>>> {
+        match value {
+            Value::String(text) => text.contains('\0').then(Vec::new),
+            Value::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
+                let mut path = find(item)?;
+                path.push(Step::Index(index));
+                Some(path)
+            }),
+            Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+                if key.contains('\0') {
+                    return Some(vec![Step::InKey]);
+                }
+                let mut path = find(field)?;
+                path.push(Step::Key(key));
+                Some(path)
+            }),
+            Value::Null | Value::Bool(_) | Value::Number(_) => None,
+        }
+    }
+    let steps = find(value)?;
+    let mut path = at.to_owned();
+    for step in steps.iter().rev() {
+        match step {
+            Step::Key(key) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Step::Index(index) => path.push_str(&format!("[{index}]")),
+            Step::InKey => path.push_str(" (a key)"),
+        }
+    }
+    Some(path)
 }
 
 #[cfg(test)]
@@ -554,6 +579,10 @@ mod tests {
         assert_eq!(
             nul_in(&json!({"k\u{0}": 1}), "$").as_deref(),
             Some("$ (a key)")
+        );
+        assert_eq!(
+            nul_in(&json!({"a": {"b": [0, {"ok": 1, "c\u{0}": 1}]}}), "$").as_deref(),
+            Some("$.a.b[1] (a key)")
         );
     }
 }
