@@ -621,10 +621,12 @@ where
         .unwrap_or_default())
 }
 
+/// A typed field, read from the payload in place (deserialising a `&Value` copies only
+/// what the type keeps, not the field's whole subtree).
 fn field<T: serde::de::DeserializeOwned>(payload: &Value, name: &str) -> Option<T> {
     payload
         .get(name)
-        .and_then(|value| serde_json::from_value(value.clone()).ok())
+        .and_then(|value| T::deserialize(value).ok())
 }
 
 /// A string field, or a number written as one (Figma and X use both for ids).
@@ -720,7 +722,7 @@ fn github(event: &str, payload: &Value) -> Normalised {
                 .map(|commits| {
                     commits
                         .iter()
-                        .filter_map(|commit| serde_json::from_value(commit.clone()).ok())
+                        .filter_map(|commit| Deserialize::deserialize(commit).ok())
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -761,7 +763,7 @@ fn github(event: &str, payload: &Value) -> Normalised {
                 .map(|repositories| {
                     repositories
                         .iter()
-                        .filter_map(|repository| serde_json::from_value(repository.clone()).ok())
+                        .filter_map(|repository| Deserialize::deserialize(repository).ok())
                         .collect()
                 })
                 .unwrap_or_default(),
