@@ -9,6 +9,50 @@ pub mod load;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Runs an operator's tool (`companyos-load`, `companyos-reads`): `run` on a Tokio
+/// runtime with `threads` workers (one per core when `None`); its error is printed after
+/// the tool's name, and the exit code is a failure.
+pub fn run_tool<F>(name: &str, threads: Option<usize>, run: F) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = Result<std::process::ExitCode, String>>,
+{
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = threads {
+        builder.worker_threads(threads.max(1));
+    }
+    let runtime = match builder.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// A secret given on the command line or in a file (without its line end); `missing`
+/// says how to give it when neither is.
+pub fn secret_argument(
+    inline: Option<&str>,
+    file: Option<&std::path::Path>,
+    missing: &str,
+) -> Result<String, String> {
+    match (inline, file) {
+        (Some(secret), _) => Ok(secret.to_owned()),
+        (None, Some(file)) => Ok(std::fs::read_to_string(file)
+            .map_err(|error| format!("cannot read {}: {error}", file.display()))?
+            .trim_end()
+            .to_owned()),
+        (None, None) => Err(missing.to_owned()),
+    }
+}
+
 /// Serves `app` on a free local port (with connect info, as a node does); returns its
 /// base URL.
 pub async fn serve(app: axum::Router) -> String {

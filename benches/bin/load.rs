@@ -122,34 +122,15 @@ fn origin_metrics(url: &str) -> Option<String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("companyos-load: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    companyos_benches::run_tool("companyos-load", None, run(args))
 }
 
 async fn run(args: Args) -> Result<ExitCode, String> {
-    let secret = match (&args.secret, &args.secret_file) {
-        (Some(secret), _) => secret.clone(),
-        (None, Some(file)) => std::fs::read_to_string(file)
-            .map_err(|error| format!("cannot read {}: {error}", file.display()))?
-            .trim_end()
-            .to_owned(),
-        (None, None) => return Err("give the webhook secret: --secret or --secret-file".into()),
-    };
+    let secret = companyos_benches::secret_argument(
+        args.secret.as_deref(),
+        args.secret_file.as_deref(),
+        "give the webhook secret: --secret or --secret-file",
+    )?;
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         return Err("--rate must be a positive number of deliveries per second".into());
     }

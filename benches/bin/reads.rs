@@ -91,35 +91,16 @@ struct Level {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("companyos-reads: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    let threads = Some(args.threads);
+    companyos_benches::run_tool("companyos-reads", threads, run(args))
 }
 
 async fn run(args: Args) -> Result<ExitCode, String> {
-    let token = match (&args.token, &args.token_file) {
-        (Some(token), _) => token.clone(),
-        (None, Some(file)) => std::fs::read_to_string(file)
-            .map_err(|error| format!("cannot read {}: {error}", file.display()))?
-            .trim()
-            .to_owned(),
-        (None, None) => return Err("give an access token: --token or --token-file".into()),
-    };
+    let token = companyos_benches::secret_argument(
+        args.token.as_deref(),
+        args.token_file.as_deref(),
+        "give an access token: --token or --token-file",
+    )?;
     if !(args.duration > 0.0 && args.duration.is_finite()) {
         return Err("--duration must be a positive number of seconds".into());
     }

@@ -222,6 +222,27 @@ pub struct ClaimedTask {
     pub lease: Lease,
 }
 
+impl ClaimedTask {
+    /// A task a claim under `request` took with `token` at `claimed_at`.
+    fn taken(
+        task: AgentTask,
+        token: Uuid,
+        claimed_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        request: &ClaimRequest,
+    ) -> ClaimedTask {
+        let lease = Lease {
+            task_id: task.id,
+            token,
+            attempt: task.attempt,
+            claimed_at,
+            expires_at,
+            holder: request.holder.clone(),
+        };
+        ClaimedTask { task, lease }
+    }
+}
+
 /// What became of a failed task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FailOutcome {
@@ -293,10 +314,9 @@ pub trait TaskQueue: Send + Sync + 'static {
         &self,
         lease: &Lease,
         output: Option<Value>,
-        request: &ClaimRequest,
-        agent: AgentId,
+        _request: &ClaimRequest,
+        _agent: AgentId,
     ) -> Result<(AgentTask, Option<ClaimedTask>), StoreError> {
-        let _ = (request, agent);
         Ok((self.complete(lease, output).await?, None))
     }
 
@@ -540,34 +560,53 @@ macro_rules! ranked_candidates {
     };
 }
 
+// What every claim writes on the task it takes: `$1` the lease token, `$2` the worker,
+// `$3` the lease's expiry, `$4` now. `take_picked!` applies it, on PostgreSQL, to the
+// rows a `picked` CTE locked.
+macro_rules! take_lease {
+    () => {
+        "SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
+        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL "
+    };
+}
+
+macro_rules! take_picked {
+    () => {
+        concat!(
+            " UPDATE agent_tasks t ",
+            take_lease!(),
+            "FROM picked WHERE t.id = picked.id RETURNING t.*"
+        )
+    };
+}
+
 // Without either limit, a claim is the plain queue order — priority, then age — which
 // needs no ranking: PostgreSQL locks straight from the claim index, skipping rows other
 // claimers hold. Disabled agents' tasks still wait.
-const CLAIM_POSTGRES_FAST: &str = "WITH picked AS MATERIALIZED (
+const CLAIM_POSTGRES_FAST: &str = concat!(
+    "WITH picked AS MATERIALIZED (
         SELECT id FROM agent_tasks
         WHERE status = 'pending' AND run_after <= $4
           AND agent_id IS NOT NULL
           AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
         ORDER BY priority DESC, created_at, id
         LIMIT $5
-        FOR UPDATE SKIP LOCKED)
-    UPDATE agent_tasks t
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = t.attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
-    FROM picked WHERE t.id = picked.id
-    RETURNING t.*";
+        FOR UPDATE SKIP LOCKED)",
+    take_picked!()
+);
 
-const CLAIM_SQLITE_FAST: &str = "UPDATE agent_tasks
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
-    WHERE status = 'pending' AND id IN (
+const CLAIM_SQLITE_FAST: &str = concat!(
+    "UPDATE agent_tasks ",
+    take_lease!(),
+    "WHERE status = 'pending' AND id IN (
         SELECT id FROM agent_tasks
         WHERE status = 'pending' AND run_after <= $4
           AND agent_id IS NOT NULL
           AND agent_id NOT IN (SELECT id FROM agents WHERE status = 'disabled')
         ORDER BY priority DESC, created_at, id
         LIMIT $5)
-    RETURNING *";
+    RETURNING *"
+);
 
 // PostgreSQL: window functions cannot be combined with FOR UPDATE, so the ranked
 // candidates are computed first (four times as many as wanted, unlocked), then locked
@@ -584,21 +623,16 @@ const CLAIM_POSTGRES: &str = concat!(
         WHERE t.status = 'pending'
         ORDER BY t.priority DESC, c.agent_rank, t.created_at, t.id
         LIMIT $5
-        FOR UPDATE OF t SKIP LOCKED)
-    UPDATE agent_tasks t
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = t.attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
-    FROM picked WHERE t.id = picked.id
-    RETURNING t.*"
+        FOR UPDATE OF t SKIP LOCKED)",
+    take_picked!()
 );
 
 // SQLite runs the claim as one statement on its single writer connection, so no other
 // claim interleaves and no row locks are needed.
 const CLAIM_SQLITE: &str = concat!(
-    "UPDATE agent_tasks
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
-    WHERE status = 'pending' AND id IN (SELECT x.id ",
+    "UPDATE agent_tasks ",
+    take_lease!(),
+    "WHERE status = 'pending' AND id IN (SELECT x.id ",
     ranked_candidates!(sqlite),
     " LIMIT $5)
     RETURNING *"
@@ -653,7 +687,8 @@ where
 // agent, `$6` the per-agent limit, `$7` its organization, `$8` the per-organization
 // limit, counted after the completion, so the organization must have a slot beyond the
 // one this task held. Read from `idx_agent_tasks_agent_pending` like the round's claim.
-const CLAIM_NEXT_POSTGRES: &str = "WITH picked AS MATERIALIZED (
+const CLAIM_NEXT_POSTGRES: &str = concat!(
+    "WITH picked AS MATERIALIZED (
         SELECT id FROM agent_tasks
         WHERE agent_id = $5 AND status = 'pending' AND run_after <= $4
           AND NOT EXISTS (SELECT 1 FROM agents WHERE id = $5 AND status = 'disabled')
@@ -662,17 +697,14 @@ const CLAIM_NEXT_POSTGRES: &str = "WITH picked AS MATERIALIZED (
                WHERE organization_id = $7 AND status = 'in_progress') + 1 < $8
         ORDER BY priority DESC, created_at, id
         LIMIT 1
-        FOR UPDATE SKIP LOCKED)
-    UPDATE agent_tasks t
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = t.attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
-    FROM picked WHERE t.id = picked.id
-    RETURNING t.*";
+        FOR UPDATE SKIP LOCKED)",
+    take_picked!()
+);
 
-const CLAIM_NEXT_SQLITE: &str = "UPDATE agent_tasks
-    SET status = 'in_progress', lease_token = $1, lease_owner = $2, lease_expires_at = $3,
-        attempt = attempt + 1, started_at = $4, updated_at = $4, waiting_reason = NULL
-    WHERE id = (
+const CLAIM_NEXT_SQLITE: &str = concat!(
+    "UPDATE agent_tasks ",
+    take_lease!(),
+    "WHERE id = (
         SELECT id FROM agent_tasks INDEXED BY idx_agent_tasks_agent_pending
         WHERE agent_id = $5 AND status = 'pending' AND run_after <= $4
           AND NOT EXISTS (SELECT 1 FROM agents WHERE id = $5 AND status = 'disabled')
@@ -681,7 +713,8 @@ const CLAIM_NEXT_SQLITE: &str = "UPDATE agent_tasks
                WHERE organization_id = $7 AND status = 'in_progress') + 1 < $8
         ORDER BY priority DESC, created_at, id
         LIMIT 1)
-    RETURNING *";
+    RETURNING *"
+);
 
 #[async_trait]
 impl TaskQueue for DbTaskQueue {
@@ -819,17 +852,7 @@ impl TaskQueue for DbTaskQueue {
         });
         Ok(tasks
             .into_iter()
-            .map(|task| {
-                let lease = Lease {
-                    task_id: task.id,
-                    token,
-                    attempt: task.attempt,
-                    claimed_at,
-                    expires_at,
-                    holder: request.holder.clone(),
-                };
-                ClaimedTask { task, lease }
-            })
+            .map(|task| ClaimedTask::taken(task, token, claimed_at, expires_at, request))
             .collect())
     }
 
@@ -929,17 +952,7 @@ impl TaskQueue for DbTaskQueue {
             .await
         })?;
         let task = task.ok_or(StoreError::LeaseLost(lease.task_id.0))?;
-        let next = next.map(|task| {
-            let lease = Lease {
-                task_id: task.id,
-                token,
-                attempt: task.attempt,
-                claimed_at: at,
-                expires_at,
-                holder: request.holder.clone(),
-            };
-            ClaimedTask { task, lease }
-        });
+        let next = next.map(|task| ClaimedTask::taken(task, token, at, expires_at, request));
         Ok((task, next))
     }
 

@@ -46,6 +46,16 @@ pub struct DispatcherConfig {
     pub release_delay: Duration,
 }
 
+impl DispatcherConfig {
+    /// A claim of up to `limit` tasks under this dispatcher's lease and limits.
+    fn claim(&self, limit: u32) -> ClaimRequest {
+        let mut request = ClaimRequest::new(self.worker.clone(), self.lease, limit);
+        request.per_agent_limit = Some(self.per_agent_limit);
+        request.per_organization_limit = Some(self.per_organization_limit);
+        request
+    }
+}
+
 impl Default for DispatcherConfig {
     fn default() -> Self {
         DispatcherConfig {
@@ -201,9 +211,7 @@ impl Actor for Dispatcher {
             tick_later(&myself, deps);
             return Ok(());
         }
-        let mut request = ClaimRequest::new(config.worker.clone(), config.lease, free as u32);
-        request.per_agent_limit = Some(config.per_agent_limit);
-        request.per_organization_limit = Some(config.per_organization_limit);
+        let mut request = config.claim(free as u32);
         if let Some(cluster) = deps.cluster.get() {
             // Only the organizations this run holds; none while it rejoins.
             match cluster.lease() {
@@ -447,9 +455,7 @@ async fn complete(
     if deps.dispatch.draining.load(Ordering::Acquire) || in_flight >= config.max_in_flight {
         return deps.queue.complete(lease, output).await.map(|_| None);
     }
-    let mut request = ClaimRequest::new(config.worker.clone(), config.lease, 1);
-    request.per_agent_limit = Some(config.per_agent_limit);
-    request.per_organization_limit = Some(config.per_organization_limit);
+    let mut request = config.claim(1);
     request.holder = lease.holder.clone();
     let (_, next) = deps
         .queue
