@@ -173,3 +173,14 @@ pub fn quantile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
         .copied()
         .unwrap_or_default()
 }
+
+/// This process's resident memory (Linux: `/proc/self/statm`; 0 where it cannot be read).
+pub fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|pages| pages.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}

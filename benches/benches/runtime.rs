@@ -20,6 +20,7 @@ use async_trait::async_trait;
 use companyos_actors::{
     AgentKind, AgentType, AgentTypeRegistry, Behaviour, RuntimeEvent, TaskContext, TaskFailure,
 };
+use companyos_benches::resident_bytes;
 use companyos_store::testing::{TestBackend, TestDb};
 use companyos_store::{DbTaskQueue, NewTask, OrgId, Store, TaskQueue, TaskStatus};
 use companyos_supervisors::{DispatcherConfig, RestartPolicy, Runtime, RuntimeConfig};
@@ -293,16 +294,6 @@ async fn restart_latency(store: &Store, scale: Scale) {
         );
     }
     runtime.shutdown().await;
-}
-
-fn resident_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|pages| pages.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
 }
 
 async fn memory_per_agent(store: &Store, scale: Scale) {

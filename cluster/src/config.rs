@@ -387,6 +387,17 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "agents.passivate_after_secs",
+        env: "COMPANYOS_AGENTS_PASSIVATE_AFTER_SECS",
+        default: "600",
+        help: "seconds an agent may be idle before its actor is stopped (it starts again with its next task or question, and agents start that way); 0 keeps every agent's actor running",
+        get: |config| config.agents.passivate_after_secs.to_string(),
+        set: |config, value| {
+            config.agents.passivate_after_secs = parse(value, "a whole number of seconds")?;
+            Ok(())
+        },
+    },
+    Setting {
         key: "auth.jwt_secret",
         env: "COMPANYOS_AUTH_JWT_SECRET",
         default: "",
@@ -977,6 +988,13 @@ impl Default for ClusterConfig {
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct AgentsConfig {
+    /// 0: never passivate.
+    pub passivate_after_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct QueueConfig {
     pub lease_secs: u64,
     pub retry_base_delay_ms: u64,
@@ -1076,6 +1094,7 @@ pub struct Config {
     pub log: LogConfig,
     pub database: DatabaseConfig,
     pub queue: QueueConfig,
+    pub agents: AgentsConfig,
     pub cluster: ClusterConfig,
     pub auth: AuthConfig,
     /// Where people reach this node; empty means `http://<listen>`.
@@ -1127,6 +1146,9 @@ impl Default for Config {
                 lease_secs: 0,
                 retry_base_delay_ms: 0,
                 retry_max_delay_secs: 0,
+            },
+            agents: AgentsConfig {
+                passivate_after_secs: 0,
             },
             cluster: ClusterConfig {
                 enabled: false,
@@ -1221,6 +1243,12 @@ impl Default for DatabaseConfig {
 impl Default for QueueConfig {
     fn default() -> Self {
         Config::default().queue
+    }
+}
+
+impl Default for AgentsConfig {
+    fn default() -> Self {
+        Config::default().agents
     }
 }
 

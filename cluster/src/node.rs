@@ -298,6 +298,8 @@ pub async fn start_runtime(
         placement,
         redis,
         transport,
+        passivate_after: (config.agents.passivate_after_secs > 0)
+            .then(|| Duration::from_secs(config.agents.passivate_after_secs)),
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(

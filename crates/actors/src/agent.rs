@@ -4,8 +4,8 @@
 //! published on the [`EventBus`].
 
 use crate::respond;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use companyos_store::{AgentStatus, AgentTask, Assignee, NewTask, OrgId, Store, TaskId, TaskQueue};
@@ -27,9 +27,8 @@ pub struct AgentActor;
 
 /// What an agent is started with (and restarted with, by its supervisor).
 pub struct AgentArgs {
-    /// Counts the messages sent through [`AgentHandle`] that the agent has not yet
-    /// started handling.
-    pub mailbox: Arc<AtomicUsize>,
+    /// What the agent's handles and supervisor know of its mailbox (see [`Mailbox`]).
+    pub mailbox: Arc<Mailbox>,
     pub identity: AgentIdentity,
     pub configuration: Value,
     pub behaviour: Box<dyn Behaviour>,
@@ -43,7 +42,7 @@ pub struct AgentArgs {
 }
 
 pub struct AgentState {
-    mailbox: Arc<AtomicUsize>,
+    mailbox: Arc<Mailbox>,
     identity: Arc<AgentIdentity>,
     kind: AgentKind,
     configuration: Arc<Value>,
@@ -325,11 +324,10 @@ impl Actor for AgentActor {
         state: &mut AgentState,
     ) -> Result<(), ActorProcessingErr> {
         state.messages_handled += 1;
-        if state
-            .mailbox
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        // Being looked at (the tree's snapshot) is not activity: it keeps no agent from
+        // being passivated.
+        let activity = !matches!(message, AgentMessage::Snapshot(_));
+        if state.mailbox.begin(activity) {
             crate::metrics::mailbox_changed(-1.0);
         }
         let started = Instant::now();
@@ -346,6 +344,9 @@ impl Actor for AgentActor {
             }
             message => Box::pin(self.handle_message(message, state)).await,
         };
+        if activity {
+            state.mailbox.end();
+        }
         crate::metrics::message_handled(state.kind, started.elapsed());
         result
     }
@@ -478,7 +479,7 @@ impl AgentActor {
 #[derive(Clone, Debug)]
 pub struct AgentHandle {
     actor: ActorRef<AgentMessage>,
-    mailbox: Arc<AtomicUsize>,
+    mailbox: Arc<Mailbox>,
 }
 
 /// The process-group scope of an organization's topics: broadcasts never cross
@@ -487,15 +488,149 @@ pub fn topic_scope(organization: companyos_store::OrgId) -> String {
     format!("companyos:org:{organization}")
 }
 
-impl AgentHandle {
-    /// Sends a message without waiting for anything back.
-    pub fn cast(&self, message: AgentMessage) -> Result<(), MessagingErr<AgentMessage>> {
-        self.mailbox.fetch_add(1, Ordering::AcqRel);
-        crate::metrics::mailbox_changed(1.0);
-        self.actor.cast(message)
+/// What an agent's handles and its supervisor know of its mailbox without asking the
+/// agent: how many messages wait, whether it still takes any, and since when it has
+/// had nothing to do. Its supervisor passivates an agent by closing the mailbox of one
+/// that has been idle long enough with nothing waiting ([`Mailbox::close_if_idle`]);
+/// from then on no handle can send to it ([`AgentHandle::admit`] says no), so no
+/// message is ever left in the mailbox of an agent that stops.
+#[derive(Debug)]
+pub struct Mailbox {
+    /// Messages admitted and not yet begun; [`CLOSED`] once passivated.
+    waiting: AtomicUsize,
+    /// When the agent last finished a message (see [`clock_millis`]); [`BUSY`] while
+    /// it handles one.
+    idle_since: AtomicU64,
+}
+
+const CLOSED: usize = 1 << (usize::BITS - 1);
+const BUSY: u64 = 0;
+
+/// Milliseconds since the process first asked (never [`BUSY`]).
+fn clock_millis() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX) + 1
+}
+
+impl Mailbox {
+    /// An open, empty mailbox, idle from now.
+    pub fn new() -> Arc<Mailbox> {
+        Arc::new(Mailbox {
+            waiting: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(clock_millis()),
+        })
     }
 
-    pub fn new(actor: ActorRef<AgentMessage>, mailbox: Arc<AtomicUsize>) -> Self {
+    /// Counts one more message in, unless the mailbox is closed.
+    fn admit(&self) -> bool {
+        self.waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n & CLOSED == 0).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Takes back an admission whose message was never sent.
+    fn withdraw(&self) {
+        let _ = self
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n & !CLOSED != 0).then(|| n - 1)
+            });
+    }
+
+    /// The agent begins a message: one fewer waits (when it was counted), and, when the
+    /// message is `activity`, the agent is busy. Whether one was counted.
+    fn begin(&self, activity: bool) -> bool {
+        if activity {
+            self.idle_since.store(BUSY, Ordering::Release);
+        }
+        self.waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n & !CLOSED != 0).then(|| n - 1)
+            })
+            .is_ok()
+    }
+
+    /// The agent finished a message: idle from now.
+    fn end(&self) {
+        self.idle_since.store(clock_millis(), Ordering::Release);
+    }
+
+    /// Messages waiting.
+    pub fn depth(&self) -> usize {
+        self.waiting.load(Ordering::Acquire) & !CLOSED
+    }
+
+    /// Whether the mailbox takes no more messages (the agent was passivated).
+    pub fn is_closed(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Closes the mailbox if the agent has been idle for at least `idle` with nothing
+    /// waiting, and says whether it did. A message the agent began in the meantime is
+    /// finished before the agent stops (its supervisor stops it after the message in
+    /// hand); no message is admitted after this returns `true`.
+    pub fn close_if_idle(&self, idle: Duration) -> bool {
+        let since = self.idle_since.load(Ordering::Acquire);
+        let idle = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX);
+        if since == BUSY || clock_millis().saturating_sub(since) < idle {
+            return false;
+        }
+        if self
+            .waiting
+            .compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        if self.idle_since.load(Ordering::Acquire) != since {
+            // It began a message between the two reads: it is not idle after all.
+            self.waiting.store(0, Ordering::Release);
+            return false;
+        }
+        true
+    }
+}
+
+/// A message admitted to an agent's mailbox and not yet sent: while it is held, the
+/// agent cannot be passivated. Dropped unsent, it is taken back.
+pub struct Admitted<'a> {
+    handle: &'a AgentHandle,
+    sent: bool,
+}
+
+impl Admitted<'_> {
+    /// Sends a message without waiting for anything back.
+    pub fn cast(mut self, message: AgentMessage) -> Result<(), MessagingErr<AgentMessage>> {
+        self.sent = true;
+        crate::metrics::mailbox_changed(1.0);
+        self.handle.actor.cast(message)
+    }
+
+    /// Sends a request and waits for the reply (at most `timeout`, when given).
+    pub async fn call<T: Send + 'static>(
+        mut self,
+        build: impl FnOnce(RpcReplyPort<T>) -> AgentMessage,
+        timeout: Option<Duration>,
+    ) -> Result<CallResult<T>, MessagingErr<AgentMessage>> {
+        self.sent = true;
+        crate::metrics::mailbox_changed(1.0);
+        self.handle.actor.call(build, timeout).await
+    }
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        if !self.sent {
+            self.handle.mailbox.withdraw();
+        }
+    }
+}
+
+impl AgentHandle {
+    pub fn new(actor: ActorRef<AgentMessage>, mailbox: Arc<Mailbox>) -> Self {
         AgentHandle { actor, mailbox }
     }
 
@@ -505,24 +640,90 @@ impl AgentHandle {
 
     /// Messages waiting for the agent.
     pub fn mailbox_depth(&self) -> usize {
-        self.mailbox.load(Ordering::Acquire)
+        self.mailbox.depth()
     }
 
-    /// Sends a request and waits for the reply (at most `timeout`, when given).
+    /// Whether the agent was passivated: this handle reaches it no more (its
+    /// supervisor starts it again on request).
+    pub fn is_passivated(&self) -> bool {
+        self.mailbox.is_closed()
+    }
+
+    /// Closes the agent's mailbox if it has been idle for `idle` with nothing waiting
+    /// (see [`Mailbox::close_if_idle`]); its supervisor then stops it.
+    pub fn close_if_idle(&self, idle: Duration) -> bool {
+        self.mailbox.close_if_idle(idle)
+    }
+
+    /// A place in the agent's mailbox for one message, unless it was passivated.
+    pub fn admit(&self) -> Option<Admitted<'_>> {
+        self.mailbox.admit().then_some(Admitted {
+            handle: self,
+            sent: false,
+        })
+    }
+
+    /// Sends a message without waiting for anything back (`ChannelClosed` when the
+    /// agent was passivated).
+    pub fn cast(&self, message: AgentMessage) -> Result<(), MessagingErr<AgentMessage>> {
+        self.admit()
+            .ok_or(MessagingErr::ChannelClosed)?
+            .cast(message)
+    }
+
+    /// Sends a request and waits for the reply (at most `timeout`, when given;
+    /// `ChannelClosed` when the agent was passivated).
     pub async fn call<T: Send + 'static>(
         &self,
         build: impl FnOnce(RpcReplyPort<T>) -> AgentMessage,
         timeout: Option<Duration>,
     ) -> Result<CallResult<T>, MessagingErr<AgentMessage>> {
-        self.mailbox.fetch_add(1, Ordering::AcqRel);
-        crate::metrics::mailbox_changed(1.0);
-        self.actor.call(build, timeout).await
+        self.admit()
+            .ok_or(MessagingErr::ChannelClosed)?
+            .call(build, timeout)
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailbox_closes_only_when_idle_long_enough_with_nothing_waiting() {
+        let mailbox = Mailbox::new();
+        // Idle, but not for long enough.
+        assert!(!mailbox.close_if_idle(Duration::from_secs(3600)));
+        // A message waiting keeps it open.
+        assert!(mailbox.admit());
+        assert!(!mailbox.close_if_idle(Duration::ZERO));
+        // Begun: busy, so still open.
+        assert!(mailbox.begin(true));
+        assert_eq!(mailbox.depth(), 0);
+        assert!(!mailbox.close_if_idle(Duration::ZERO));
+        mailbox.end();
+        // Looked at (a snapshot): not activity.
+        assert!(mailbox.admit());
+        assert!(mailbox.begin(false));
+        assert!(mailbox.close_if_idle(Duration::ZERO));
+        assert!(mailbox.is_closed());
+        // Closed: nothing more is admitted, and the depth is still a count.
+        assert!(!mailbox.admit());
+        assert_eq!(mailbox.depth(), 0);
+    }
+
+    #[test]
+    fn an_admission_not_sent_is_taken_back() {
+        let mailbox = Mailbox::new();
+        assert!(mailbox.admit());
+        assert_eq!(mailbox.depth(), 1);
+        mailbox.withdraw();
+        assert_eq!(mailbox.depth(), 0);
+        assert!(mailbox.close_if_idle(Duration::ZERO));
+        // Nothing to take back from a closed, empty mailbox.
+        mailbox.withdraw();
+        assert!(mailbox.is_closed());
+    }
 
     #[test]
     fn a_sibling_is_a_task_of_the_same_event() {

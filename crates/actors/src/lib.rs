@@ -34,8 +34,8 @@ pub mod task_kind;
 pub mod watchers;
 
 pub use agent::{
-    AgentActor, AgentArgs, AgentError, AgentHandle, AgentMessage, AgentSnapshot, AgentState,
-    TaskOutcome, TaskWriter, topic_scope, waiting_reason,
+    Admitted, AgentActor, AgentArgs, AgentError, AgentHandle, AgentMessage, AgentSnapshot,
+    AgentState, Mailbox, TaskOutcome, TaskWriter, topic_scope, waiting_reason,
 };
 pub use behaviour::{
     AgentIdentity, AgentKind, Behaviour, Decide, RoutedEvent, TaskContext, TaskFailure,

@@ -167,6 +167,63 @@ view! {
 }
 
 view! {
+    /// A task as a list shows it: what it is, where it stands, who runs or decided it and
+    /// when. Its idempotency key and retry bookkeeping are on the whole row
+    /// (`GET /api/agent-tasks/{id}`); the input and output are here only when the list
+    /// was asked for them (`include=data`).
+    TaskSummary from store::TaskSummary {
+        #[schema(value_type = uuid::Uuid)]
+        id: TaskId,
+        #[schema(value_type = uuid::Uuid)]
+        organization_id: OrgId,
+        /// Absent while the task waits for an agent of `agent_type`.
+        #[schema(value_type = Option<uuid::Uuid>)]
+        agent_id: Option<AgentId>,
+        agent_type: String,
+        task_type: String,
+        description: Option<String>,
+        status: TaskStatus,
+        /// 1–10, 10 first.
+        priority: i32,
+        error_message: Option<String>,
+        /// Why the task is not running yet, when it waits (for an agent, a budget, a
+        /// vendor's rate limit).
+        waiting_reason: Option<String>,
+        attempt: i32,
+        max_attempts: i32,
+        /// The node holding the task's lease while it runs.
+        lease_owner: Option<String>,
+        lease_expires_at: Option<DateTime<Utc>>,
+        requires_human_approval: bool,
+        /// The member who asked for the task by hand (absent when an agent or an event
+        /// did).
+        #[schema(value_type = Option<uuid::Uuid>)]
+        requested_by: Option<UserId>,
+        #[schema(value_type = Option<uuid::Uuid>)]
+        approved_by: Option<UserId>,
+        approved_at: Option<DateTime<Utc>>,
+        #[schema(value_type = Option<uuid::Uuid>)]
+        rejected_by: Option<UserId>,
+        rejected_at: Option<DateTime<Utc>>,
+        /// How the approval or rejection was given.
+        approved_via: Option<ApprovalChannel> [mirrored],
+        started_at: Option<DateTime<Utc>>,
+        completed_at: Option<DateTime<Utc>>,
+        duration_seconds: Option<i32>,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        /// Only with `include=data` (and when the task has an input).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<Object>)]
+        input_data: Option<Value>,
+        /// Only with `include=data` (and once the task has an output).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<Object>)]
+        output_data: Option<Value>,
+    }
+}
+
+view! {
     /// A GitHub repository the organization follows.
     Repository from store::Repository {
         #[schema(value_type = uuid::Uuid)]

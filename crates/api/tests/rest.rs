@@ -1118,6 +1118,52 @@ async fn tasks_run_wait_for_approval_and_page(db: &TestDb) {
     }
     let expected: Vec<String> = (0..7).rev().map(|n| format!("paged n{n}")).collect();
     assert_eq!(seen, expected, "newest first, each once");
+
+    // A list carries the columns a list shows; the input and output only when asked
+    // for, and the whole row (key, retry bookkeeping) from the task's own route.
+    let (_, light) = server
+        .call(
+            Method::GET,
+            "/api/agent-tasks?q=paged&limit=1",
+            &owner,
+            None,
+        )
+        .await;
+    let row = &light["items"][0];
+    assert_eq!(row["description"], "paged n6", "{light}");
+    assert_eq!(row["status"], "needs_approval");
+    for absent in [
+        "input_data",
+        "output_data",
+        "idempotency_key",
+        "run_after",
+        "retry_count",
+    ] {
+        assert!(row.get(absent).is_none(), "{absent} in a list row: {row}");
+    }
+    let (_, done) = server
+        .call(
+            Method::GET,
+            "/api/agent-tasks?status=completed&include=data",
+            &owner,
+            None,
+        )
+        .await;
+    let done = &done["items"][0];
+    assert!(done["output_data"].is_object(), "include=data: {done}");
+    let (_, whole) = server
+        .call(
+            Method::GET,
+            &format!("/api/agent-tasks/{}", done["id"].as_str().expect("id")),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(whole["output_data"], done["output_data"]);
+    assert!(
+        whole.get("run_after").is_some_and(Value::is_string),
+        "{whole}"
+    );
     let (_, completed) = server
         .call(
             Method::GET,
@@ -1234,6 +1280,13 @@ async fn bad_input_names_what_is_wrong(db: &TestDb) {
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("agent_id"),
+        ),
+        (
+            Method::GET,
+            "/api/agent-tasks?include=everything".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("include"),
         ),
         (
             Method::GET,

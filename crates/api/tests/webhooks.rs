@@ -427,7 +427,7 @@ async fn loop_for_task(server: &Server, owner: &Caller) -> Value {
         let (_, tasks) = server
             .call(
                 Method::GET,
-                "/api/agent-tasks?status=completed",
+                "/api/agent-tasks?status=completed&include=data",
                 owner,
                 None,
             )

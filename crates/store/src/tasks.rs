@@ -103,6 +103,94 @@ fn contains_pattern(text: &str) -> String {
     pattern
 }
 
+/// The filtered, newest-first page of tasks, selecting `$columns`.
+macro_rules! task_list {
+    ($($columns:expr),+) => {
+        concat!(
+            "SELECT ", $($columns,)+ " FROM agent_tasks WHERE organization_id = $1
+               AND ($2 IS NULL OR agent_id = $2)
+               AND ($3 IS NULL OR status = $3)
+               AND ($4 IS NULL OR task_type = $4)
+               AND ($5 IS NULL OR created_at >= $5)
+               AND ($6 IS NULL OR created_at < $6)
+               AND ($7 IS NULL OR (created_at, id) < ($7, $8))
+               AND ($10 IS NULL OR agent_type = $10)
+               AND ($11 IS NULL OR LOWER(task_type) LIKE $11 ESCAPE '\\'
+                    OR LOWER(COALESCE(description, '')) LIKE $11 ESCAPE '\\'
+                    OR LOWER(COALESCE(error_message, '')) LIKE $11 ESCAPE '\\'
+                    OR id = $12)
+             ORDER BY created_at DESC, id DESC LIMIT $9"
+        )
+    };
+}
+
+/// The columns of a [`TaskSummary`] but its input and output.
+macro_rules! summary_columns {
+    () => {
+        "id, organization_id, agent_id, agent_type, task_type, description, status, priority,
+         error_message, waiting_reason, attempt, max_attempts, lease_owner, lease_expires_at,
+         requires_human_approval, requested_by, approved_by, approved_at, rejected_by,
+         rejected_at, approved_via, started_at, completed_at, duration_seconds, created_at,
+         updated_at"
+    };
+}
+
+/// A task as a list shows it: what it is, where it stands, who runs or decided it and
+/// when; not its idempotency key or retry bookkeeping (the whole row is [`AgentTask`]).
+/// Its input and output are read only when asked for ([`TaskData::With`]).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub organization_id: OrgId,
+    pub agent_id: Option<AgentId>,
+    pub agent_type: String,
+    pub task_type: String,
+    pub description: Option<String>,
+    pub status: TaskStatus,
+    pub priority: i32,
+    pub error_message: Option<String>,
+    pub waiting_reason: Option<String>,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub requires_human_approval: bool,
+    pub requested_by: Option<UserId>,
+    pub approved_by: Option<UserId>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub rejected_by: Option<UserId>,
+    pub rejected_at: Option<DateTime<Utc>>,
+    pub approved_via: Option<ApprovalChannel>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub duration_seconds: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// `None` unless read [`TaskData::With`] (or the task has none).
+    #[sqlx(json(nullable))]
+    pub input_data: Option<Value>,
+    /// `None` unless read [`TaskData::With`] (or the task has none).
+    #[sqlx(json(nullable))]
+    pub output_data: Option<Value>,
+}
+
+impl TaskSummary {
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.0,
+        }
+    }
+}
+
+/// Whether a list of tasks carries their input and output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaskData {
+    #[default]
+    Without,
+    With,
+}
+
 pub struct Tasks<'a> {
     store: &'a Store,
 }
@@ -144,13 +232,50 @@ impl Tasks<'_> {
         })
     }
 
-    /// Newest first, filtered, one page at a time.
+    /// Newest first, filtered, one page at a time: whole rows.
     pub async fn list(
         &self,
         org: OrgId,
         filter: &TaskFilter,
         page: &PageRequest,
     ) -> Result<Page<AgentTask>, StoreError> {
+        let rows = self.filtered(task_list!("*"), org, filter, page).await?;
+        Ok(Page::from_rows(rows, page, AgentTask::cursor))
+    }
+
+    /// [`Tasks::list`] as a list shows it: the columns of a [`TaskSummary`], with the
+    /// tasks' input and output only when `data` asks for them.
+    pub async fn summaries(
+        &self,
+        org: OrgId,
+        filter: &TaskFilter,
+        page: &PageRequest,
+        data: TaskData,
+    ) -> Result<Page<TaskSummary>, StoreError> {
+        let sql = match data {
+            TaskData::Without => task_list!(
+                summary_columns!(),
+                ", NULL AS input_data, NULL AS output_data"
+            ),
+            TaskData::With => task_list!(summary_columns!(), ", input_data, output_data"),
+        };
+        let rows = self.filtered(sql, org, filter, page).await?;
+        Ok(Page::from_rows(rows, page, TaskSummary::cursor))
+    }
+
+    async fn filtered<T>(
+        &self,
+        sql: &'static str,
+        org: OrgId,
+        filter: &TaskFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
         let text = filter
             .search
             .as_deref()
@@ -162,38 +287,23 @@ impl Tasks<'_> {
             .and_then(|text| text.parse::<uuid::Uuid>().ok())
             .map(TaskId)
             .unwrap_or_else(|| TaskId(uuid::Uuid::nil()));
-        let rows: Vec<AgentTask> = reader!(self.store, |pool| {
-            sqlx::query_as(
-                "SELECT * FROM agent_tasks WHERE organization_id = $1
-                   AND ($2 IS NULL OR agent_id = $2)
-                   AND ($3 IS NULL OR status = $3)
-                   AND ($4 IS NULL OR task_type = $4)
-                   AND ($5 IS NULL OR created_at >= $5)
-                   AND ($6 IS NULL OR created_at < $6)
-                   AND ($7 IS NULL OR (created_at, id) < ($7, $8))
-                   AND ($10 IS NULL OR agent_type = $10)
-                   AND ($11 IS NULL OR LOWER(task_type) LIKE $11 ESCAPE '\\'
-                        OR LOWER(COALESCE(description, '')) LIKE $11 ESCAPE '\\'
-                        OR LOWER(COALESCE(error_message, '')) LIKE $11 ESCAPE '\\'
-                        OR id = $12)
-                 ORDER BY created_at DESC, id DESC LIMIT $9",
-            )
-            .bind(org)
-            .bind(filter.agent_id)
-            .bind(filter.status)
-            .bind(&filter.task_type)
-            .bind(filter.created_after)
-            .bind(filter.created_before)
-            .bind(page.after_created_at())
-            .bind(page.after_id())
-            .bind(page.sql_limit())
-            .bind(&filter.agent_type)
-            .bind(search.as_deref())
-            .bind(search_id)
-            .fetch_all(pool)
-            .await
-        })?;
-        Ok(Page::from_rows(rows, page, AgentTask::cursor))
+        reader!(self.store, |pool| {
+            sqlx::query_as(sql)
+                .bind(org)
+                .bind(filter.agent_id)
+                .bind(filter.status)
+                .bind(&filter.task_type)
+                .bind(filter.created_after)
+                .bind(filter.created_before)
+                .bind(page.after_created_at())
+                .bind(page.after_id())
+                .bind(page.sql_limit())
+                .bind(&filter.agent_type)
+                .bind(search.as_deref())
+                .bind(search_id)
+                .fetch_all(pool)
+                .await
+        })
     }
 
     /// How many tasks are in each status, over every organization (for metrics).

@@ -319,9 +319,15 @@ async fn deliver_one(deps: &Arc<Deps>, claimed: ClaimedTask) -> Option<ClaimedTa
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .insert(task_id, (org, cancel.clone()));
 
-    let Some(location) = deps.directory.get(agent_id) else {
-        // Restarting, or its organization runs on another node: give the task back
-        // without spending an attempt.
+    // A passive agent is activated first.
+    let location = crate::directory::locate(&deps.directory, agent_id).await;
+    let Some(admitted) = location
+        .as_ref()
+        .and_then(|location| location.handle.admit())
+    else {
+        // Restarting, or its organization runs on another node (or passivated in the
+        // instant since it was located): give the task back without spending an
+        // attempt.
         state
             .running
             .lock()
@@ -335,7 +341,7 @@ async fn deliver_one(deps: &Arc<Deps>, claimed: ClaimedTask) -> Option<ClaimedTa
         }
         return None;
     };
-    let call = location.handle.call(
+    let call = admitted.call(
         |reply| AgentMessage::Perform {
             task: Box::new(task),
             cancel: cancel.clone(),

@@ -142,9 +142,9 @@ pub(crate) async fn ask(
     question: Value,
     timeout: Duration,
 ) -> Result<Value, RuntimeError> {
-    let location = deps
-        .directory
-        .get(agent)
+    // A passive agent is activated first.
+    let location = crate::directory::locate(&deps.directory, agent)
+        .await
         .filter(|location| location.organization_id == org)
         .ok_or(RuntimeError::AgentNotRunning(agent))?;
     match location

@@ -7,19 +7,18 @@
 
 use companyos_actors::respond;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use companyos_actors::{
     AgentActor, AgentArgs, AgentHandle, AgentIdentity, AgentKind, AgentMessage, AgentSnapshot,
-    RuntimeEvent,
+    Behaviour, Mailbox, RuntimeEvent,
 };
 use companyos_store::{Agent, AgentId, AgentStatus, EventActorType, NewEvent, OrgId};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use serde_json::json;
 
 use crate::children::{Child, Children, Ending};
-use crate::directory::Location;
+use crate::directory::{Location, Passive};
 use crate::error::StartError;
 use crate::policy::{Decision, RestartHistory, RestartPolicy, Strategy};
 use crate::tree::{ActorInfo, Deps};
@@ -50,8 +49,13 @@ struct Started {
     agent_id: AgentId,
     /// The row the agent was started from: a crash restart reuses it instead of reading
     /// the table again (disabling or deleting an agent stops it first, so the row cannot
-    /// say it should stay down).
-    row: Agent,
+    /// say it should stay down). A passive agent keeps none: its activation reads it.
+    row: Option<Box<Agent>>,
+    /// Whether it may be passivated when idle: not a watcher (the router decides with
+    /// it), not a listener to broadcast topics (its process groups need an actor).
+    passivates: bool,
+    /// Passivated: hosted, no actor until it is needed.
+    passive: bool,
 }
 
 pub enum KindMessage {
@@ -63,6 +67,8 @@ pub enum KindMessage {
     RestartAgent(AgentId),
     /// This subtree's agents, as operators see them.
     Describe(RpcReplyPort<Vec<ActorInfo>>),
+    /// Passivate the agents idle for `RuntimeConfig::passivate_after` (sent on a timer).
+    Passivate,
 }
 
 // Local only: no cross-node serialization (the cluster feature removes ractor's
@@ -96,6 +102,7 @@ impl KindState {
             Err(error) => {
                 self.children
                     .retain_mut(|child| child.spec.agent_id != agent_id);
+                self.deps.directory.remove(agent_id);
                 Err(error.into())
             }
         }
@@ -106,11 +113,70 @@ impl KindState {
         myself: &ActorRef<KindMessage>,
         agent: Agent,
     ) -> Result<(), StartError> {
+        match self.behaviour_of(&agent).await? {
+            Some(behaviour) => self.spawn_agent(myself, agent, behaviour).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Hosts the agent passive when it may be (its actor starts with its first task or
+    /// question), and starts it otherwise.
+    async fn host_agent(
+        &mut self,
+        myself: &ActorRef<KindMessage>,
+        agent: Agent,
+    ) -> Result<(), StartError> {
+        let Some(behaviour) = self.behaviour_of(&agent).await? else {
+            return Ok(());
+        };
+        if self.deps.config.passivate_after.is_none() || !self.passivates(behaviour.as_ref()) {
+            return self.spawn_agent(myself, agent, behaviour).await;
+        }
+        if !matches!(agent.status, AgentStatus::Idle | AgentStatus::Error) {
+            // Left `working` by a node that stopped: idle, as a start would say.
+            self.record_status(agent.id, AgentStatus::Idle);
+        }
+        let agent_id = agent.id;
+        let child = match self.child_index(agent_id) {
+            Some(index) => &mut self.children[index],
+            None => self.children.push(Child::new(Started {
+                agent_id,
+                row: None,
+                passivates: true,
+                passive: true,
+            })),
+        };
+        child.spec.passive = true;
+        self.deps.directory.passivate(
+            agent_id,
+            Passive {
+                organization_id: self.organization_id,
+                kind: self.kind,
+                supervisor: myself.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    fn passivates(&self, behaviour: &dyn Behaviour) -> bool {
+        self.kind != AgentKind::Watcher
+            && behaviour.decider().is_none()
+            && behaviour.topics().is_empty()
+    }
+
+    /// The agent's behaviour, checked against this subtree; `None` for a disabled agent
+    /// (not started). A configuration its type refuses leaves the agent in `error` and
+    /// its tasks waiting with the reason.
+    async fn behaviour_of(
+        &mut self,
+        agent: &Agent,
+    ) -> Result<Option<Box<dyn Behaviour>>, StartError> {
         let agent_id = agent.id;
         if agent.status == AgentStatus::Disabled {
             self.children
                 .retain_mut(|child| child.spec.agent_id != agent_id);
-            return Ok(());
+            self.deps.directory.remove(agent_id);
+            return Ok(None);
         }
         let agent_type = self
             .deps
@@ -124,8 +190,8 @@ impl KindState {
                 expected: self.kind.as_str(),
             });
         }
-        let behaviour = match (agent_type.factory)(&agent.configuration) {
-            Ok(behaviour) => behaviour,
+        match (agent_type.factory)(&agent.configuration) {
+            Ok(behaviour) => Ok(Some(behaviour)),
             Err(error) => {
                 // Kept, and visible: the agent in error, its tasks waiting with the reason.
                 self.deps.lifecycle.status(
@@ -150,14 +216,24 @@ impl KindState {
                 {
                     tracing::warn!(agent = %agent_id, error = %failure, "the waiting reason was not written");
                 }
-                return Err(StartError::Configuration {
+                Err(StartError::Configuration {
                     agent: agent_id,
                     error,
-                });
+                })
             }
-        };
+        }
+    }
+
+    async fn spawn_agent(
+        &mut self,
+        myself: &ActorRef<KindMessage>,
+        agent: Agent,
+        behaviour: Box<dyn Behaviour>,
+    ) -> Result<(), StartError> {
+        let agent_id = agent.id;
+        let passivates = self.passivates(behaviour.as_ref());
         let decider = behaviour.decider().map(crate::directory::Decider);
-        let mailbox = Arc::new(AtomicUsize::new(0));
+        let mailbox = Mailbox::new();
         let args = AgentArgs {
             mailbox: mailbox.clone(),
             identity: AgentIdentity {
@@ -191,18 +267,53 @@ impl KindState {
                 decider,
             },
         );
+        let row = Some(Box::new(agent));
         let child = match self.child_index(agent_id) {
             Some(index) => {
-                self.children[index].spec.row = agent;
+                self.children[index].spec.row = row;
                 &mut self.children[index]
             }
             None => self.children.push(Child::new(Started {
                 agent_id,
-                row: agent,
+                row,
+                passivates,
+                passive: false,
             })),
         };
+        child.spec.passivates = passivates;
+        child.spec.passive = false;
         child.actor = Some(handle);
         Ok(())
+    }
+
+    /// Stops the actors of the agents idle for at least `idle` (after the message in
+    /// hand, if one began meanwhile) and keeps them hosted, passive.
+    fn passivate_idle(&mut self, myself: &ActorRef<KindMessage>, idle: Duration) {
+        let supervisor = myself.get_cell();
+        for child in self.children.iter_mut() {
+            if !child.spec.passivates {
+                continue;
+            }
+            let Some(handle) = &child.actor else {
+                continue;
+            };
+            if !handle.close_if_idle(idle) {
+                continue;
+            }
+            child.stop(&supervisor, Ending::Stop, "passivated");
+            child.spec.row = None;
+            child.spec.passive = true;
+            self.deps.directory.passivate(
+                child.spec.agent_id,
+                Passive {
+                    organization_id: self.organization_id,
+                    kind: self.kind,
+                    supervisor: myself.clone(),
+                },
+            );
+            crate::metrics::agent_passivated();
+            tracing::debug!(agent = %child.spec.agent_id, "agent passivated");
+        }
     }
 
     fn stop_child(&mut self, myself: &ActorRef<KindMessage>, index: usize, reason: &str) {
@@ -212,6 +323,10 @@ impl KindState {
         if child.stop(&myself.get_cell(), Ending::Kill, reason) {
             self.deps.directory.remove(child.spec.agent_id);
             tracing::info!(agent = %child.spec.agent_id, reason, "stopping agent");
+        } else if child.spec.passive {
+            // No actor to stop: it is no longer hosted here.
+            self.deps.directory.remove(child.spec.agent_id);
+            child.spec.passive = false;
         }
     }
 
@@ -236,7 +351,11 @@ impl KindState {
         else {
             return;
         };
-        match self.start_agent(myself, row).await {
+        let started = match row {
+            Some(row) => self.start_agent(myself, *row).await,
+            None => self.start_by_id(myself, agent).await,
+        };
+        match started {
             Ok(()) => {
                 let restarts = self
                     .child_index(agent)
@@ -272,6 +391,11 @@ impl KindState {
                     Strategy::OneForAll => (0..self.children.len()).collect(),
                     Strategy::RestForOne => (index..self.children.len()).collect(),
                 };
+                // A passive sibling holds no state to lose: it stays passive.
+                let targets: Vec<usize> = targets
+                    .into_iter()
+                    .filter(|&target| target == index || !self.children[target].spec.passive)
+                    .collect();
                 for &target in &targets {
                     if target != index {
                         self.stop_child(myself, target, "restarted with a failed sibling");
@@ -373,9 +497,11 @@ impl KindState {
                 kind: Some(self.kind),
                 status: match (&child.actor, &snapshot) {
                     (_, Some(snapshot)) => Some(snapshot.status),
+                    (None, None) if child.spec.passive => Some(AgentStatus::Idle),
                     (None, None) => Some(AgentStatus::Error),
                     (Some(_), None) => None,
                 },
+                passive: child.spec.passive,
                 restarts: child.history.total(),
                 messages_handled: snapshot.map_or(0, |snapshot| snapshot.messages_handled),
                 mailbox,
@@ -405,9 +531,15 @@ impl Actor for KindSupervisor {
         };
         for agent in args.agents {
             let id = agent.id;
-            if let Err(error) = state.start_agent(&myself, agent).await {
+            if let Err(error) = state.host_agent(&myself, agent).await {
                 tracing::error!(agent = %id, %error, "agent not started");
             }
+        }
+        if let Some(idle) = state.deps.config.passivate_after {
+            // Checked a few times per idle period, so an agent is passivated within
+            // about 1¼ of it.
+            let every = (idle / 4).clamp(Duration::from_millis(20), Duration::from_secs(60));
+            myself.send_interval(every, || KindMessage::Passivate);
         }
         Ok(state)
     }
@@ -454,6 +586,11 @@ impl Actor for KindSupervisor {
             }
             KindMessage::Describe(reply) => {
                 respond(reply, state.describe().await, "describe");
+            }
+            KindMessage::Passivate => {
+                if let Some(idle) = state.deps.config.passivate_after {
+                    state.passivate_idle(&myself, idle);
+                }
             }
         }
         Ok(())

@@ -32,6 +32,11 @@ pub const OUTBOX_PUBLISH_FAILURES_TOTAL: &str = "companyos_outbox_publish_failur
 /// Task messages the dispatcher acted on, by what it did (claimed here, forwarded to
 /// the owner, requeued while draining).
 pub const TASK_MESSAGES_TOTAL: &str = "companyos_task_messages_total";
+/// Agents hosted on this node, by whether an actor runs for them (`state`: active,
+/// passive).
+pub const AGENTS_HOSTED: &str = "companyos_agents_hosted";
+pub const AGENT_PASSIVATIONS_TOTAL: &str = "companyos_agent_passivations_total";
+pub const AGENT_ACTIVATION_SECONDS: &str = "companyos_agent_activation_seconds";
 
 /// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder,
 /// the agents' included.
@@ -107,6 +112,19 @@ pub fn describe() {
         TASK_MESSAGES_TOTAL,
         "Task messages from RabbitMQ, by what this node did (action: claim, forward, requeue)."
     );
+    metrics::describe_gauge!(
+        AGENTS_HOSTED,
+        "Agents hosted on this node, by state: active (an actor runs) or passive (idle, its actor stopped until its next task or question)."
+    );
+    metrics::describe_counter!(
+        AGENT_PASSIVATIONS_TOTAL,
+        "Idle agents whose actors this node stopped (agents.passivate_after_seconds)."
+    );
+    metrics::describe_histogram!(
+        AGENT_ACTIVATION_SECONDS,
+        metrics::Unit::Seconds,
+        "Time to start a passive agent's actor again for its next task or question."
+    );
     // Counters of rare events exist at 0 from the start, so that the first event is an
     // increase a rate or an alert can see, not a series appearing at 1.
     counter!(AGENT_RESTARTS_TOTAL).increment(0);
@@ -115,6 +133,21 @@ pub fn describe() {
     }
     counter!(CLUSTER_LEASES_LOST_TOTAL).increment(0);
     counter!(CLUSTER_NUDGES_LOST_TOTAL).increment(0);
+    counter!(AGENT_PASSIVATIONS_TOTAL).increment(0);
+}
+
+/// The node's hosted agents, active and passive.
+pub fn agents_hosted(active: usize, passive: usize) {
+    gauge!(AGENTS_HOSTED, "state" => "active").set(active as f64);
+    gauge!(AGENTS_HOSTED, "state" => "passive").set(passive as f64);
+}
+
+pub fn agent_passivated() {
+    counter!(AGENT_PASSIVATIONS_TOTAL).increment(1);
+}
+
+pub fn agent_activated(took: Duration) {
+    histogram!(AGENT_ACTIVATION_SECONDS).record(took.as_secs_f64());
 }
 
 pub fn cluster_joined() {

@@ -505,7 +505,7 @@ async fn serve(runtime: &Runtime, request: PeerRequest) -> Result<Value, RemoteE
         PeerRequest::Tree { .. } => {
             let prefix = format!("root/org:{}", organization.0);
             let subtree: Vec<ActorInfo> = runtime
-                .tree()
+                .local_tree_of(organization)
                 .await
                 .map_err(RemoteError::from)?
                 .into_iter()

@@ -66,6 +66,11 @@ pub struct RuntimeConfig {
     /// The task transport (RabbitMQ, `cluster.amqp_url`): the store must keep the task
     /// outbox ([`Store::with_task_outbox`]), and the queue be built on that store.
     pub transport: Option<companyos_store::transport::TransportSettings>,
+    /// Agents idle this long are passivated (their actor stopped, their row kept) and
+    /// activated again by their next task or question; with it set, an organization's
+    /// agents also start passive (`None`: every agent's actor runs while it is
+    /// enabled). Watchers and agents that listen to broadcast topics stay active.
+    pub passivate_after: Option<Duration>,
 }
 
 impl RuntimeConfig {
@@ -839,7 +844,19 @@ impl Runtime {
     /// its kind supervisors and their agents — with kind, state, mailbox depth and
     /// restart count.
     pub async fn tree(&self) -> Result<Vec<ActorInfo>, RuntimeError> {
-        call(&self.root, RootMessage::Describe).await
+        call(&self.root, |reply| RootMessage::Describe(None, reply)).await
+    }
+
+    /// [`Runtime::tree`] with only `org`'s subtree of this node described in full (the
+    /// other organizations as their top nodes).
+    pub(crate) async fn local_tree_of(&self, org: OrgId) -> Result<Vec<ActorInfo>, RuntimeError> {
+        call(&self.root, |reply| RootMessage::Describe(Some(org), reply)).await
+    }
+
+    /// How many agents this node hosts: (active, passive). A passive agent's actor is
+    /// stopped while it is idle (`RuntimeConfig::passivate_after`).
+    pub fn agents_hosted(&self) -> (usize, usize) {
+        self.deps.directory.counts()
     }
 
     /// [`Runtime::tree`] with `org`'s subtree wherever it runs: in cluster mode, from
@@ -847,7 +864,7 @@ impl Runtime {
     /// this node's). Without a session to that node, its subtree is left out and the
     /// reason logged.
     pub async fn tree_for(&self, org: OrgId) -> Result<Vec<ActorInfo>, RuntimeError> {
-        let mut tree = self.tree().await?;
+        let mut tree = self.local_tree_of(org).await?;
         let subtree = match self.remote_owner(org).await {
             Ok(Some(node)) => crate::remote::tree(&node, org).await,
             Ok(None) => return Ok(tree),
@@ -1055,7 +1072,8 @@ impl Runtime {
                 return;
             }
         };
-        let running = self.deps.directory.of_organization(org, None);
+        // Hosted, active or passive: a passive agent is running as far as its row goes.
+        let running = self.deps.directory.hosted_of_organization(org);
         for row in &rows {
             let is_running = running.iter().any(|(id, _)| *id == row.id);
             let outcome = match (row.status == AgentStatus::Disabled, is_running) {
@@ -1072,11 +1090,11 @@ impl Runtime {
                 tracing::warn!(%error, agent = %row.id, "agent not reconciled");
             }
         }
-        for (agent, location) in running {
+        for (agent, kind) in running {
             if rows.iter().any(|row| row.id == agent) {
                 continue;
             }
-            let stopped = match self.group(org, location.kind).await {
+            let stopped = match self.group(org, kind).await {
                 Ok(group) => call(&group, |reply| KindMessage::StopAgent(agent, reply)).await,
                 Err(error) => Err(error),
             };

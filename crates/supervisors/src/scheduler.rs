@@ -109,6 +109,8 @@ impl Actor for Scheduler {
             .is_none_or(|at| at.elapsed() >= METRICS_SAMPLE_INTERVAL)
         {
             state.last_sample = Some(Instant::now());
+            let (active, passive) = deps.directory.counts();
+            crate::metrics::agents_hosted(active, passive);
             if let Err(error) = crate::metrics::sample(&deps.store).await {
                 tracing::warn!(%error, "cannot sample agent and task counts");
             }

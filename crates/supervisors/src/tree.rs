@@ -193,6 +193,10 @@ pub struct ActorInfo {
     pub messages_handled: u64,
     /// Messages waiting in the actor's mailbox (agents only: ractor does not expose it).
     pub mailbox: usize,
+    /// A passive agent: hosted, its actor stopped while it is idle, started again by
+    /// its next task or question.
+    #[serde(default)]
+    pub passive: bool,
 }
 
 impl ActorInfo {
@@ -206,6 +210,7 @@ impl ActorInfo {
             restarts,
             messages_handled: 0,
             mailbox: 0,
+            passive: false,
         }
     }
 }
@@ -504,8 +509,9 @@ pub enum RootMessage {
     RestartOrganization(OrgId),
     RestartSystem,
     Organization(OrgId, RpcReplyPort<Option<ActorRef<OrgMessage>>>),
-    /// The whole tree below the root.
-    Describe(RpcReplyPort<Vec<ActorInfo>>),
+    /// The tree below the root: the system's actors and every organization's subtree,
+    /// or only that of the organization given (the others as their top nodes).
+    Describe(Option<OrgId>, RpcReplyPort<Vec<ActorInfo>>),
 }
 
 // Local only: no cross-node serialization (the cluster feature removes ractor's
@@ -644,7 +650,7 @@ impl Actor for RootSupervisor {
                     .and_then(|entry| entry.actor.clone());
                 respond(reply, actor, "organization supervisor");
             }
-            RootMessage::Describe(reply) => {
+            RootMessage::Describe(only, reply) => {
                 let mut tree = vec![ActorInfo::actor("root".into(), None, 0)];
                 if let Some(system) = &state.system.actor
                     && let Ok(ractor::rpc::CallResult::Success(actors)) = system
@@ -664,7 +670,8 @@ impl Actor for RootSupervisor {
                         None,
                         entry.history.total(),
                     ));
-                    if let Some(actor) = &entry.actor
+                    if only.is_none_or(|org| org == entry.spec)
+                        && let Some(actor) = &entry.actor
                         && let Ok(ractor::rpc::CallResult::Success(actors)) = actor
                             .call(OrgMessage::Describe, Some(Duration::from_secs(10)))
                             .await

@@ -233,6 +233,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
         llm: None,
         redis: None,
         transport: None,
+        passivate_after: None,
     }
 }
 

@@ -47,15 +47,19 @@ export type UserRole = Schemas['UserRole'];
 export type AgentRow = Schemas['Agent'];
 /** Where a task was approved or rejected: the console, another REST client, GraphQL or Slack. */
 export type ApprovedVia = 'console' | 'api' | 'graphql' | 'slack';
-/** A task; `approved_via` is set when it is approved or rejected. */
-export type TaskRow = Schemas['AgentTask'] & { approved_via?: ApprovedVia | null };
+/** A task as a list shows it; its input and output are there when the list was asked
+ *  for them (`include: 'data'`). A whole row (`TaskWhole`) is one too. */
+export type TaskRow = Schemas['TaskSummary'] & { approved_via?: ApprovedVia | null };
+/** A task's whole row (`GET /api/agent-tasks/{id}`, and the answers of its actions):
+ *  its lease, key and decision times besides what a list shows. */
+export type TaskWhole = Schemas['AgentTask'] & { approved_via?: ApprovedVia | null };
 export type RepositoryRow = Schemas['Repository'];
 export type PullRequestRow = Schemas['PullRequest'];
 export type DeploymentRow = Schemas['Deployment'];
 export type AgentType = Schemas['AgentType'];
 
 export type AgentPage = Schemas['Page_Agent'];
-export type TaskPage = Schemas['Page_AgentTask'];
+export type TaskPage = Schemas['Page_TaskSummary'];
 export type RepositoryPage = Schemas['Page_Repository'];
 export type PullRequestPage = Schemas['Page_PullRequest'];
 export type DeploymentPage = Schemas['Page_Deployment'];

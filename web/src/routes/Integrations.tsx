@@ -348,7 +348,7 @@ function useSyncAfterConnect(service: ServiceWire, since: string | null) {
     refetchInterval: (query) => (query.state.data ? false : 2_000),
     queryFn: async (): Promise<TaskRow | null> => {
       const after = new Date(Date.parse(since ?? '') - 1_000).toISOString();
-      const page = await call(api.GET('/api/agent-tasks', { params: { query: { type: 'sync_integration', created_after: after, limit: 20 } } }));
+      const page = await call(api.GET('/api/agent-tasks', { params: { query: { type: 'sync_integration', created_after: after, include: 'data', limit: 20 } } }));
       const ofService = page.items.filter((task) => task.input_data?.service === service);
       return ofService.sort((a, b) => b.created_at.localeCompare(a.created_at))[0] ?? null;
     },

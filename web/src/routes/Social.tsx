@@ -139,7 +139,7 @@ export function Social() {
   const posts = useQuery({ queryKey: useOrgKey('socialPosts'), queryFn: () => call(api.GET('/api/social/posts', { params: { query: { limit: 200 } } })) });
   const approvals = useQuery({
     queryKey: useOrgKey('tasks', 'publish-approvals'),
-    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', limit: 100 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', include: 'data', limit: 100 } } })),
   });
   const canDraft = useCan('publishSocial');
   const [drafting, setDrafting] = useState(false);

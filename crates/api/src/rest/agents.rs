@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use companyos_store::{
     AgentFilter, AgentId, AgentPatch, AgentStatus, ApprovalChannel, DecidedBy, NewTask,
-    PageRequest, StoreError, TaskFilter, TaskId, TaskStatus,
+    PageRequest, StoreError, TaskData, TaskFilter, TaskId, TaskStatus,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -127,6 +127,10 @@ struct TaskParams {
     /// Created before (RFC 3339)
     #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     created_before: Option<Time>,
+    /// `data`: each task's input and output too (a list leaves them out; the whole
+    /// row is `GET /api/agent-tasks/{id}`)
+    #[param(inline)]
+    include: Option<TaskInclude>,
 }
 
 /// The filters of the organization's task list: those of one agent's, and the agent.
@@ -154,6 +158,25 @@ struct AllTaskParams {
     /// Text searched in the task's type, description and error (any case), or its id
     #[param(value_type = Option<String>, max_length = 200)]
     q: Option<Text<200>>,
+    /// `data`: each task's input and output too (a list leaves them out; the whole
+    /// row is `GET /api/agent-tasks/{id}`)
+    #[param(inline)]
+    include: Option<TaskInclude>,
+}
+
+/// What a task list carries beyond the columns a list shows.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum TaskInclude {
+    /// The tasks' input and output.
+    Data,
+}
+
+fn task_data(include: Option<TaskInclude>) -> TaskData {
+    match include {
+        Some(TaskInclude::Data) => TaskData::With,
+        None => TaskData::Without,
+    }
 }
 
 #[utoipa::path(get, path = "/api/agents", tag = "agents", summary = "Agents, newest first", params(AgentParams, Paging), responses((status = 200, description = "Agents, newest first", body = views::Page<views::Agent>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
@@ -399,6 +422,7 @@ impl From<AllTaskParams> for TaskFilter {
             task_type: params.task_type,
             created_after: params.created_after,
             created_before: params.created_before,
+            include: params.include,
         };
         TaskFilter {
             agent_id: params.agent_id,
@@ -414,26 +438,28 @@ async fn tasks_page(
     access: &OrgAccess,
     filter: TaskFilter,
     page: PageRequest,
-) -> Result<Json<views::Page<views::AgentTask>>, ApiError> {
+    data: TaskData,
+) -> Result<Json<views::Page<views::TaskSummary>>, ApiError> {
     let found = state
         .store
         .tasks()
-        .list(access.organization, &filter, &page)
+        .summaries(access.organization, &filter, &page, data)
         .await?;
     Ok(Json(views::Page::of(found)))
 }
 
-#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(AllTaskParams, Paging), responses((status = 200, description = "Agent tasks, newest first", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agent-tasks", tag = "agent-tasks", summary = "Agent tasks, newest first", params(AllTaskParams, Paging), responses((status = 200, description = "Agent tasks, newest first", body = views::Page<views::TaskSummary>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn list_tasks(
     State(state): State<AppState>,
     Org(access): Org,
     Paged { filter, page }: Paged<AllTaskParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    tasks_page(&state, &access, filter.into(), page).await
+    let data = task_data(filter.include);
+    tasks_page(&state, &access, filter.into(), page, data).await
 }
 
-#[utoipa::path(get, path = "/api/agents/{id}/tasks", tag = "agents", summary = "One agent's tasks", params(("id" = String, Path, description = "agent id"), TaskParams, Paging), responses((status = 200, description = "One agent's tasks", body = views::Page<views::AgentTask>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/agents/{id}/tasks", tag = "agents", summary = "One agent's tasks", params(("id" = String, Path, description = "agent id"), TaskParams, Paging), responses((status = 200, description = "One agent's tasks", body = views::Page<views::TaskSummary>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn agent_tasks(
     State(state): State<AppState>,
     Org(access): Org,
@@ -444,9 +470,10 @@ async fn agent_tasks(
     let id: AgentId = path_id(&id, "agent")?;
     // An unknown agent is a 404, not an empty page.
     state.store.agents().get(access.organization, id).await?;
+    let data = task_data(filter.include);
     let mut filter = TaskFilter::from(filter);
     filter.agent_id = Some(id);
-    tasks_page(&state, &access, filter, page).await
+    tasks_page(&state, &access, filter, page, data).await
 }
 
 #[utoipa::path(get, path = "/api/agent-tasks/{id}", tag = "agent-tasks", summary = "One task", params(("id" = String, Path, description = "task id")), responses((status = 200, description = "One task", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

@@ -89,6 +89,9 @@ pub(crate) struct TreeNode {
     restarts: u32,
     messages_handled: u64,
     mailbox: usize,
+    /// An agent hosted without a running actor while it is idle
+    /// (`agents.passivate_after_secs`): its next task or question starts it.
+    passive: bool,
     /// The agent's most recent task failure.
     last_error: Option<String>,
     /// How this node's supervisor restarts it.
@@ -177,6 +180,7 @@ async fn tree(
                 restarts: actor.restarts,
                 messages_handled: actor.messages_handled,
                 mailbox: actor.mailbox,
+                passive: actor.passive,
                 last_error: actor.agent_id.and_then(|id| last_errors.get(&id).cloned()),
                 policy: policy_of(config, role, actor.kind),
                 path: actor.path,

@@ -29,6 +29,11 @@ export interface paths {
                     agent_type?: string;
                     /** @description Text searched in the task's type, description and error (any case), or its id */
                     q?: string;
+                    /**
+                     * @description `data`: each task's input and output too (a list leaves them out; the whole
+                     *     row is `GET /api/agent-tasks/{id}`)
+                     */
+                    include?: "data";
                     /** @description Rows per page, 1–200 (50 when absent). */
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
@@ -46,7 +51,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page_AgentTask"];
+                        "application/json": components["schemas"]["Page_TaskSummary"];
                     };
                 };
                 /** @description A problem */
@@ -706,6 +711,11 @@ export interface paths {
                     created_after?: string;
                     /** @description Created before (RFC 3339) */
                     created_before?: string;
+                    /**
+                     * @description `data`: each task's input and output too (a list leaves them out; the whole
+                     *     row is `GET /api/agent-tasks/{id}`)
+                     */
+                    include?: "data";
                     /** @description Rows per page, 1–200 (50 when absent). */
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
@@ -726,7 +736,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Page_AgentTask"];
+                        "application/json": components["schemas"]["Page_TaskSummary"];
                     };
                 };
                 /** @description A problem */
@@ -4692,81 +4702,6 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
-        Page_AgentTask: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                organization_id: string;
-                /**
-                 * Format: uuid
-                 * @description Absent while the task waits for an agent of `agent_type`.
-                 */
-                agent_id?: string | null;
-                agent_type: string;
-                task_type: string;
-                description?: string | null;
-                status: components["schemas"]["TaskStatus"];
-                /**
-                 * Format: int32
-                 * @description 1–10, 10 first.
-                 */
-                priority: number;
-                input_data?: Record<string, unknown> | null;
-                output_data?: Record<string, unknown> | null;
-                error_message?: string | null;
-                /**
-                 * @description Why the task is not running yet, when it waits (for an agent, a budget, a
-                 *     vendor's rate limit).
-                 */
-                waiting_reason?: string | null;
-                idempotency_key?: string | null;
-                /** Format: date-time */
-                started_at?: string | null;
-                /** Format: date-time */
-                completed_at?: string | null;
-                /** Format: int32 */
-                duration_seconds?: number | null;
-                /** Format: int32 */
-                retry_count: number;
-                /** Format: int32 */
-                max_attempts: number;
-                /** Format: int32 */
-                attempt: number;
-                /**
-                 * Format: date-time
-                 * @description Not claimed before this time.
-                 */
-                run_after: string;
-                /** @description The node holding the task's lease while it runs. */
-                lease_owner?: string | null;
-                /** Format: date-time */
-                lease_expires_at?: string | null;
-                requires_human_approval: boolean;
-                /** Format: uuid */
-                approved_by?: string | null;
-                /** Format: date-time */
-                approved_at?: string | null;
-                /** Format: uuid */
-                rejected_by?: string | null;
-                /** Format: date-time */
-                rejected_at?: string | null;
-                /**
-                 * Format: uuid
-                 * @description The member who asked for the task by hand (absent when an agent or an event
-                 *     did).
-                 */
-                requested_by?: string | null;
-                approved_via?: null | components["schemas"]["ApprovalChannel"];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
-            /** @description Pass as `cursor` to read the next page. */
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
         Page_AgentType: {
             items: {
                 type: string;
@@ -5115,6 +5050,75 @@ export interface components {
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
         };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_TaskSummary: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                organization_id: string;
+                /**
+                 * Format: uuid
+                 * @description Absent while the task waits for an agent of `agent_type`.
+                 */
+                agent_id?: string | null;
+                agent_type: string;
+                task_type: string;
+                description?: string | null;
+                status: components["schemas"]["TaskStatus"];
+                /**
+                 * Format: int32
+                 * @description 1–10, 10 first.
+                 */
+                priority: number;
+                error_message?: string | null;
+                /**
+                 * @description Why the task is not running yet, when it waits (for an agent, a budget, a
+                 *     vendor's rate limit).
+                 */
+                waiting_reason?: string | null;
+                /** Format: int32 */
+                attempt: number;
+                /** Format: int32 */
+                max_attempts: number;
+                /** @description The node holding the task's lease while it runs. */
+                lease_owner?: string | null;
+                /** Format: date-time */
+                lease_expires_at?: string | null;
+                requires_human_approval: boolean;
+                /**
+                 * Format: uuid
+                 * @description The member who asked for the task by hand (absent when an agent or an event
+                 *     did).
+                 */
+                requested_by?: string | null;
+                /** Format: uuid */
+                approved_by?: string | null;
+                /** Format: date-time */
+                approved_at?: string | null;
+                /** Format: uuid */
+                rejected_by?: string | null;
+                /** Format: date-time */
+                rejected_at?: string | null;
+                approved_via?: null | components["schemas"]["ApprovalChannel"];
+                /** Format: date-time */
+                started_at?: string | null;
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** Format: int32 */
+                duration_seconds?: number | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description Only with `include=data` (and when the task has an input). */
+                input_data?: Record<string, unknown> | null;
+                /** @description Only with `include=data` (and once the task has an output). */
+                output_data?: Record<string, unknown> | null;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
         /** @description The restart policy of a node's supervisor. */
         Policy: {
             strategy: components["schemas"]["StrategyName"];
@@ -5377,6 +5381,76 @@ export interface components {
         StrategyName: "one_for_one" | "one_for_all" | "rest_for_one";
         /** @enum {string} */
         TaskStatus: "pending" | "needs_approval" | "in_progress" | "completed" | "failed" | "rejected" | "cancelled";
+        /**
+         * @description A task as a list shows it: what it is, where it stands, who runs or decided it and
+         *     when. Its idempotency key and retry bookkeeping are on the whole row
+         *     (`GET /api/agent-tasks/{id}`); the input and output are here only when the list
+         *     was asked for them (`include=data`).
+         */
+        TaskSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /**
+             * Format: uuid
+             * @description Absent while the task waits for an agent of `agent_type`.
+             */
+            agent_id?: string | null;
+            agent_type: string;
+            task_type: string;
+            description?: string | null;
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * Format: int32
+             * @description 1–10, 10 first.
+             */
+            priority: number;
+            error_message?: string | null;
+            /**
+             * @description Why the task is not running yet, when it waits (for an agent, a budget, a
+             *     vendor's rate limit).
+             */
+            waiting_reason?: string | null;
+            /** Format: int32 */
+            attempt: number;
+            /** Format: int32 */
+            max_attempts: number;
+            /** @description The node holding the task's lease while it runs. */
+            lease_owner?: string | null;
+            /** Format: date-time */
+            lease_expires_at?: string | null;
+            requires_human_approval: boolean;
+            /**
+             * Format: uuid
+             * @description The member who asked for the task by hand (absent when an agent or an event
+             *     did).
+             */
+            requested_by?: string | null;
+            /** Format: uuid */
+            approved_by?: string | null;
+            /** Format: date-time */
+            approved_at?: string | null;
+            /** Format: uuid */
+            rejected_by?: string | null;
+            /** Format: date-time */
+            rejected_at?: string | null;
+            approved_via?: null | components["schemas"]["ApprovalChannel"];
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: int32 */
+            duration_seconds?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Only with `include=data` (and when the task has an input). */
+            input_data?: Record<string, unknown> | null;
+            /** @description Only with `include=data` (and once the task has an output). */
+            output_data?: Record<string, unknown> | null;
+        };
         Tree: {
             nodes: components["schemas"]["TreeNode"][];
         };
@@ -5398,6 +5472,11 @@ export interface components {
             /** Format: int64 */
             messages_handled: number;
             mailbox: number;
+            /**
+             * @description An agent hosted without a running actor while it is idle
+             *     (`agents.passivate_after_secs`): its next task or question starts it.
+             */
+            passive: boolean;
             /** @description The agent's most recent task failure. */
             last_error?: string | null;
             policy?: null | components["schemas"]["Policy"];

@@ -57,6 +57,7 @@ function TreeCard({ data }: NodeProps<Node<TreeNodeData>>) {
         <span title="Messages waiting in the mailbox">✉ {node.mailbox}</span>
         <span title="Restarts">↻ {node.restarts}</span>
         <span title="Messages handled">✓ {node.messages_handled}</span>
+        {node.passive && <span title="Passive: its actor is stopped while it is idle; its next task or question starts it">◌ passive</span>}
       </div>
       {folded > 0 && <div className="mt-1 text-[11px] text-muted">+ {folded} system actors</div>}
       {supervisor && node.policy && (
@@ -111,6 +112,12 @@ function Details({ node, parent, label }: { node: TreeNode; parent: TreeNode | u
           <>
             <dt className="text-muted">Type</dt>
             <dd><Mono>{node.agent_type}</Mono></dd>
+          </>
+        )}
+        {node.role === 'agent' && (
+          <>
+            <dt className="text-muted">Actor</dt>
+            <dd>{node.passive ? 'passive: stopped while idle, started by its next task or question' : 'running'}</dd>
           </>
         )}
         <dt className="text-muted">Mailbox</dt>

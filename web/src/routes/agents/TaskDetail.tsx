@@ -14,7 +14,7 @@ import { gql } from '../../api/graphql';
 import { EventsQuery } from '../../api/documents';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import { personName, useMemberNames } from '../../api/members';
-import type { TaskRow } from '../../api/models';
+import type { TaskRow, TaskWhole } from '../../api/models';
 import { DecisionPreview, titleOf, viaWords } from './decision';
 import { Button, Card, ErrorNotice, LoadingBlock, Mono, StatusBadge, Time } from '../../components/ui';
 import { duration } from '../../lib/time';
@@ -31,7 +31,7 @@ const by = (names: Map<string, string>, userId: string | null | undefined) => {
 };
 
 /** The task's moments in order, naming the members who created, approved or rejected it, and where they decided. */
-export function timelineOf(task: TaskRow, names: Map<string, string> = new Map()): Moment[] {
+export function timelineOf(task: TaskWhole, names: Map<string, string> = new Map()): Moment[] {
   const waiting = waitingOf(task);
   const via = viaWords(task.approved_via);
   const where = via ? ` · ${via}` : '';
@@ -109,7 +109,7 @@ export function TaskDetail() {
     queryFn: () => gql(EventsQuery, { organizationId, first: 200 }),
   });
   const cancel = useMutation({ mutationFn: () => call(api.POST('/api/agent-tasks/{id}/cancel', { params: { path: { id } } })), onSuccess: () => void invalidate('tasks') });
-  const row: TaskRow | undefined = task.data;
+  const row: TaskWhole | undefined = task.data;
   const waiting = row ? waitingOf(row) : null;
   const outcome = row ? outcomeOf(row) : null;
   const agent = agents.data?.agents.items.find((candidate) => candidate.id === row?.agent_id);

@@ -23,7 +23,7 @@ describe('TaskOutput', () => {
 });
 
 function node(path: string, parent: string | null, role: TreeNode['role']): TreeNode {
-  return { path, parent, name: path.split('/').pop() ?? path, role, agent_id: null, agent_name: null, agent_type: null, kind: null, status: null, restarts: 0, messages_handled: 0, mailbox: 0, last_error: null, policy: null };
+  return { path, parent, name: path.split('/').pop() ?? path, role, agent_id: null, agent_name: null, agent_type: null, kind: null, status: null, restarts: 0, messages_handled: 0, mailbox: 0, passive: false, last_error: null, policy: null };
 }
 
 describe('tree layout', () => {

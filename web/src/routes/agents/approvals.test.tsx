@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { ReactNode } from 'react';
-import type { Role, TaskRow } from '../../api/models';
+import type { Role, TaskWhole } from '../../api/models';
 import { can, type Action } from '../../lib/permissions';
 
 const state = vi.hoisted(() => ({ role: 'member' as Role, posted: [] as string[], settings: {} as Record<string, unknown>, refuse: null as unknown }));
@@ -17,7 +17,7 @@ vi.mock('../../api/hooks', () => ({
 }));
 vi.mock('../../api/graphql', () => ({ gql: async () => ({ agents: { items: [] } }) }));
 
-function task(overrides: Partial<TaskRow>): TaskRow {
+function task(overrides: Partial<TaskWhole>): TaskWhole {
   return {
     id: 't1', organization_id: 'o1', agent_id: null, agent_type: 'code_review', task_type: 'post_review', description: null, status: 'needs_approval', priority: 5,
     input_data: null, output_data: null, error_message: null, waiting_reason: null, retry_count: 0, max_attempts: 3, attempt: 0, run_after: '2026-01-01T00:00:00Z',

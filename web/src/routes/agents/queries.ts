@@ -29,10 +29,13 @@ export interface TaskFilter {
   agentType?: string;
 }
 
-/** The list route's query for a filter, leaving out what is empty. */
+/** The list route's query for a filter, leaving out what is empty. The console's lists
+ *  show the tasks' inputs (approval titles and previews) and outputs (the queue's result
+ *  column), so they ask for them. */
 export function taskQuery(filter: TaskFilter, limit = 100) {
   return {
     limit,
+    include: 'data' as const,
     ...(filter.status ? { status: filter.status } : {}),
     ...(filter.agentId ? { agent_id: filter.agentId } : {}),
     ...(filter.q?.trim() ? { q: filter.q.trim() } : {}),

@@ -3,9 +3,9 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter, Route, Routes } from 'react-router';
-import type { TaskRow } from '../../api/models';
+import type { TaskWhole } from '../../api/models';
 
-function task(overrides: Partial<TaskRow>): TaskRow {
+function task(overrides: Partial<TaskWhole>): TaskWhole {
   return {
     id: 't1', organization_id: 'o1', agent_id: null, agent_type: 'text_stats', task_type: 'count_text', description: null, status: 'failed', priority: 5,
     input_data: { text: 'hello' }, output_data: null, error_message: null, waiting_reason: null, retry_count: 0, max_attempts: 3, attempt: 3, run_after: '2026-01-01T00:00:00Z',
@@ -133,7 +133,7 @@ describe('the timeline', () => {
 
   it('says where the task was approved or rejected', () => {
     const names = new Map([['u2', 'Ada Admin']]);
-    const approved = (via: TaskRow['approved_via']) => timelineOf(task({ status: 'completed', approved_by: 'u2', approved_at: '2026-01-01T00:02:00Z', approved_via: via }), names).map((moment) => moment.label);
+    const approved = (via: TaskWhole['approved_via']) => timelineOf(task({ status: 'completed', approved_by: 'u2', approved_at: '2026-01-01T00:02:00Z', approved_via: via }), names).map((moment) => moment.label);
     expect(approved('console')).toContain('Approved by Ada Admin · in the console');
     expect(approved('api')).toContain('Approved by Ada Admin · through the API');
     expect(approved('graphql')).toContain('Approved by Ada Admin · through GraphQL');

@@ -59,13 +59,13 @@ describe('the task filters', () => {
   });
 
   it('become the list route query, leaving out what is empty', () => {
-    expect(taskQuery({ status: '', q: '  ', type: 'post_review', agentType: '' })).toEqual({ limit: 100, type: 'post_review' });
-    expect(taskQuery({ q: ' timeout ', agentType: 'code_review' })).toEqual({ limit: 100, q: 'timeout', agent_type: 'code_review' });
+    expect(taskQuery({ status: '', q: '  ', type: 'post_review', agentType: '' })).toEqual({ limit: 100, include: 'data', type: 'post_review' });
+    expect(taskQuery({ q: ' timeout ', agentType: 'code_review' })).toEqual({ limit: 100, include: 'data', q: 'timeout', agent_type: 'code_review' });
   });
 
   it('ask the node for what the URL says', async () => {
     show('/agents/tasks?q=boom&type=count_text&agent_type=text_stats');
-    await waitFor(() => expect(state.queries).toContainEqual({ limit: 100, q: 'boom', type: 'count_text', agent_type: 'text_stats' }));
+    await waitFor(() => expect(state.queries).toContainEqual({ limit: 100, include: 'data', q: 'boom', type: 'count_text', agent_type: 'text_stats' }));
     expect(screen.getByRole('searchbox', { name: 'Search tasks' })).toHaveValue('boom');
     expect(await screen.findByText('No task matches these filters')).toBeInTheDocument();
   });
@@ -80,7 +80,7 @@ describe('the task filters', () => {
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Task type' }), 'post_review');
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Agent type' }), 'code_review');
     await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent('?q=timeout&type=post_review&agent_type=code_review'));
-    await waitFor(() => expect(state.queries).toContainEqual({ limit: 100, q: 'timeout', type: 'post_review', agent_type: 'code_review' }));
+    await waitFor(() => expect(state.queries).toContainEqual({ limit: 100, include: 'data', q: 'timeout', type: 'post_review', agent_type: 'code_review' }));
     await userEvent.click(screen.getAllByRole('button', { name: 'Clear filters' })[0]!);
     await waitFor(() => expect(screen.getByTestId('where')).toBeEmptyDOMElement());
   });

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { ReactNode } from 'react';
 import { agentTypeWords, anAgent, groupWaiting, laterReason, newAgentName, plainWaiting, waitKindOf, waitingOf, withoutApiSyntax } from './waiting';
-import type { TaskRow } from '../../api/models';
+import type { TaskWhole } from '../../api/models';
 
 const state = vi.hoisted(() => ({
   canSpawn: true,
@@ -38,7 +38,7 @@ vi.mock('../../api/rest', () => ({
 
 const { TaskStatusCell, WaitingNotice } = await import('./Waiting');
 
-function task(overrides: Partial<TaskRow> = {}): TaskRow {
+function task(overrides: Partial<TaskWhole> = {}): TaskWhole {
   return {
     id: 't1', organization_id: 'o1', agent_id: null, agent_type: 'github_watcher', task_type: 'sync_integration', description: null, status: 'pending', priority: 5,
     input_data: null, output_data: null, error_message: null, started_at: null, completed_at: null, duration_seconds: null, retry_count: 0,

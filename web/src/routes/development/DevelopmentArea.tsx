@@ -36,7 +36,7 @@ function useStoredPullRequests() {
 function useReviews() {
   return useQuery({
     queryKey: useOrgKey('tasks', 'reviews'),
-    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_pr', limit: 200 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_pr', include: 'data', limit: 200 } } })),
   });
 }
 
@@ -356,7 +356,7 @@ function Deployments() {
   const canRollback = useCan('spawnAgents');
   const analyses = useQuery({
     queryKey: useOrgKey('tasks', 'failure-analyses'),
-    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_deployment_failure', limit: 200 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_deployment_failure', include: 'data', limit: 200 } } })),
   });
   const items = deployments.data?.items ?? [];
   const columns = canRollback ? 8 : 7;

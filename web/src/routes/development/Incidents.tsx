@@ -105,7 +105,7 @@ export function Incidents() {
   const rollbacks = useQuery({
     queryKey: useOrgKey('tasks', 'rollbacks', 'needs_approval'),
     refetchInterval: 30_000,
-    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'rollback', status: 'needs_approval', limit: 100 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'rollback', status: 'needs_approval', include: 'data', limit: 100 } } })),
   });
   const incidents = groupIncidents(incidentEventsOf(events.data));
   const open = incidents.filter((incident) => incident.status !== 'resolved').length;

@@ -23,7 +23,7 @@ export function usePullRequest(id: string) {
 function usePostTasks() {
   return useQuery({
     queryKey: useOrgKey('tasks', 'post-reviews'),
-    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'post_review', limit: 200 } } })),
+    queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'post_review', include: 'data', limit: 200 } } })),
   });
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { reviewsOf } from './DevelopmentArea';
-import type { TaskRow } from '../../api/models';
+import type { TaskWhole } from '../../api/models';
 
 /** A code review task as GET /api/agent-tasks lists it. */
-function review(id: string, input: TaskRow['input_data']): TaskRow {
+function review(id: string, input: TaskWhole['input_data']): TaskWhole {
   return {
     id, organization_id: 'o1', agent_id: 'a1', agent_type: 'code_review', task_type: 'analyze_pr', description: null, status: 'completed', priority: 5,
     input_data: input, output_data: null, error_message: null, waiting_reason: null, idempotency_key: null, started_at: null, completed_at: null,

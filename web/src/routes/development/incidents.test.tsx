@@ -3,7 +3,7 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import type { ReactNode } from 'react';
-import type { TaskRow } from '../../api/models';
+import type { TaskWhole } from '../../api/models';
 import { formatDuration, groupIncidents, incidentIdOf, pendingRollbackOf, type IncidentEvent } from './incidents';
 import { causeLabel, failureAnalysisOf, latestFailureAnalysis } from './failure';
 import { FailureAnalysisView } from './FailureAnalysis';
@@ -16,7 +16,7 @@ function event(id: string, eventType: string, createdAt: string, metadata: Recor
   return { id, eventType, resourceId: null, metadata, createdAt };
 }
 
-function task(overrides: Partial<TaskRow> = {}): TaskRow {
+function task(overrides: Partial<TaskWhole> = {}): TaskWhole {
   return {
     id: 't1', organization_id: 'o1', agent_id: 'a1', agent_type: 'deployment', task_type: 'analyze_deployment_failure', description: null, status: 'completed', priority: 5,
     input_data: null, output_data: null, error_message: null, started_at: null, completed_at: null, duration_seconds: null, retry_count: 0,

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
-import type { TaskRow } from '../../api/models';
+import type { TaskWhole } from '../../api/models';
 import { postingOf, postTasksOf, verdictOf } from './verdict';
 
-function task(overrides: Partial<TaskRow>): TaskRow {
+function task(overrides: Partial<TaskWhole>): TaskWhole {
   return {
     id: 'post-1', organization_id: 'o1', agent_id: 'a1', agent_type: 'code_review', task_type: 'post_review', description: null, status: 'needs_approval', priority: 5,
     input_data: { repository: 'acme/api', number: 7, pull_request_id: 'pr1', body: 'x', comments: [] }, output_data: null, error_message: null, waiting_reason: null,
