@@ -663,7 +663,7 @@ if (types.includes('code_review')) {
   const reviewKey = `${prPayload.repository.full_name}#${prPayload.number}`;
   await step('a pull request review waiting for approval shows the pull request\'s title and the review rendered from Markdown', async () => {
     const waiting = await until('a post_review task waiting for approval', async () => {
-      const listed = await rest('GET', '/api/agent-tasks?status=needs_approval&type=post_review&limit=50', authed());
+      const listed = await rest('GET', '/api/agent-tasks?status=needs_approval&type=post_review&include=data&limit=50', authed());
       return listed.json?.items?.find((task) => task.input_data?.number === prPayload.number) ?? null;
     }, 30_000);
     reviewTask = waiting;
@@ -720,7 +720,7 @@ if (types.includes('code_review')) {
     }
     // Whatever the reviews asked to post for this commit is approved, as a person would.
     await sleep(1500);
-    const again = await rest('GET', '/api/agent-tasks?status=needs_approval&type=post_review&limit=50', authed());
+    const again = await rest('GET', '/api/agent-tasks?status=needs_approval&type=post_review&include=data&limit=50', authed());
     const more = (again.json?.items ?? []).filter((task) => task.input_data?.number === prPayload.number);
     for (const task of more) await rest('POST', `/api/agent-tasks/${task.id}/approve`, authed());
     await sleep(5000);

@@ -540,10 +540,16 @@ pub async fn wait_for_task(server: &Server, caller: &Caller, id: &str, status: &
     .await
 }
 
-/// The organization's tasks of `task_type` (the newest hundred).
+/// The organization's tasks of `task_type` (the newest hundred), with their inputs and
+/// outputs.
 pub async fn tasks_of(server: &Server, caller: &Caller, task_type: &str) -> Vec<Value> {
     let (_, tasks) = server
-        .call(Method::GET, "/api/agent-tasks?limit=100", caller, None)
+        .call(
+            Method::GET,
+            "/api/agent-tasks?limit=100&include=data",
+            caller,
+            None,
+        )
         .await;
     tasks["items"]
         .as_array()
