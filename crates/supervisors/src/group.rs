@@ -147,15 +147,18 @@ impl KindState {
             })),
         };
         child.spec.passive = true;
-        self.deps.directory.passivate(
-            agent_id,
-            Passive {
-                organization_id: self.organization_id,
-                kind: self.kind,
-                supervisor: myself.clone(),
-            },
-        );
+        let passive = self.passive_entry(myself);
+        self.deps.directory.passivate(agent_id, passive);
         Ok(())
+    }
+
+    /// How the directory finds this supervisor to activate one of its passive agents.
+    fn passive_entry(&self, myself: &ActorRef<KindMessage>) -> Passive {
+        Passive {
+            organization_id: self.organization_id,
+            kind: self.kind,
+            supervisor: myself.clone(),
+        }
     }
 
     fn passivates(&self, behaviour: &dyn Behaviour) -> bool {
@@ -290,6 +293,7 @@ impl KindState {
     /// hand, if one began meanwhile) and keeps them hosted, passive.
     fn passivate_idle(&mut self, myself: &ActorRef<KindMessage>, idle: Duration) {
         let supervisor = myself.get_cell();
+        let passive = self.passive_entry(myself);
         for child in self.children.iter_mut() {
             if !child.spec.passivates {
                 continue;
@@ -303,14 +307,9 @@ impl KindState {
             child.stop(&supervisor, Ending::Stop, "passivated");
             child.spec.row = None;
             child.spec.passive = true;
-            self.deps.directory.passivate(
-                child.spec.agent_id,
-                Passive {
-                    organization_id: self.organization_id,
-                    kind: self.kind,
-                    supervisor: myself.clone(),
-                },
-            );
+            self.deps
+                .directory
+                .passivate(child.spec.agent_id, passive.clone());
             crate::metrics::agent_passivated();
             tracing::debug!(agent = %child.spec.agent_id, "agent passivated");
         }
