@@ -63,6 +63,7 @@ CHART_OWNED = {
     "mail.smtp_url": "secrets.smtpUrl",
     "llm.api_key": "secrets.llmApiKey (as llm.api_key_file)",
     "llm.api_key_file": "secrets.llmApiKey",
+    "archive.s3_secret_access_key": "secrets.archiveS3SecretAccessKey",
 }
 
 results: list[tuple[str, bool]] = []

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests use are up on this machine — PostgreSQL, Redis and
 # RabbitMQ on their standard local ports — starting any that is down, and drops test
-# databases that an interrupted earlier run left behind; installs promtool if missing.
+# databases that an interrupted earlier run left behind; installs promtool, Chromium and
+# moto's S3 server if missing.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -48,6 +49,14 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "==> installing Chromium (Debian package chromium)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
     || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+fi
+
+# moto's S3-compatible server stands in for S3 in the payload archive's tests (PyPI
+# moto[server]), in a virtual environment of its own unless one is on the PATH.
+if ! command -v moto_server >/dev/null && [ ! -x "$HOME/.cache/companyos-moto/bin/moto_server" ]; then
+  echo "==> installing moto's S3 server (PyPI moto[server])"
+  python3 -m venv "$HOME/.cache/companyos-moto"
+  "$HOME/.cache/companyos-moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.1"
 fi
 
 # Leftover databases of test runs that were killed before cleaning up.

@@ -847,6 +847,112 @@ pub const SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        key: "archive.url",
+        env: "COMPANYOS_ARCHIVE_URL",
+        default: "",
+        help: "where every accepted webhook delivery (its headers and raw body) is archived: empty for <data_dir>/archive, a folder, s3://bucket or s3://bucket/prefix, or off",
+        get: |config| config.archive.url.clone(),
+        set: |config, value| {
+            let url = value.trim();
+            if let Some(rest) = url.strip_prefix("s3://") {
+                let bucket = rest.split('/').next().unwrap_or_default();
+                if bucket.is_empty() {
+                    return Err("expected s3://bucket or s3://bucket/prefix".into());
+                }
+            } else if url.contains("://") {
+                return Err(
+                    "expected a folder, s3://bucket/prefix, off, or empty for <data_dir>/archive"
+                        .into(),
+                );
+            }
+            config.archive.url = url.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "archive.s3_endpoint",
+        env: "COMPANYOS_ARCHIVE_S3_ENDPOINT",
+        default: "",
+        help: "address of an S3-compatible server (MinIO, Ceph…) for an s3:// archive.url; empty for AWS",
+        get: |config| config.archive.s3_endpoint.clone(),
+        set: |config, value| {
+            config.archive.s3_endpoint = web_address(value.trim())?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "archive.s3_region",
+        env: "COMPANYOS_ARCHIVE_S3_REGION",
+        default: "us-east-1",
+        help: "the bucket's region",
+        get: |config| config.archive.s3_region.clone(),
+        set: |config, value| {
+            if value.trim().is_empty() {
+                return Err("expected a region such as us-east-1".into());
+            }
+            config.archive.s3_region = value.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "archive.s3_access_key_id",
+        env: "COMPANYOS_ARCHIVE_S3_ACCESS_KEY_ID",
+        default: "",
+        help: "access key for the bucket; empty: the environment's AWS credentials (AWS_ACCESS_KEY_ID…, a web identity, the instance's role)",
+        get: |config| config.archive.s3_access_key_id.clone(),
+        set: |config, value| {
+            config.archive.s3_access_key_id = value.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "archive.s3_secret_access_key",
+        env: "COMPANYOS_ARCHIVE_S3_SECRET_ACCESS_KEY",
+        default: "",
+        help: "secret of archive.s3_access_key_id",
+        get: |config| config.archive.s3_secret_access_key.clone(),
+        set: |config, value| {
+            config.archive.s3_secret_access_key = value.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "archive.retention_days",
+        env: "COMPANYOS_ARCHIVE_RETENTION_DAYS",
+        default: "30",
+        help: "days an archived delivery is kept (whole days are deleted once past it); 0 keeps them forever",
+        get: |config| config.archive.retention_days.to_string(),
+        set: |config, value| {
+            config.archive.retention_days = parse(value, "a whole number of days (0: forever)")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "telemetry.otlp_endpoint",
+        env: "COMPANYOS_TELEMETRY_OTLP_ENDPOINT",
+        default: "",
+        help: "OpenTelemetry collector's OTLP/HTTP address (such as http://otel-collector:4318): traces of requests, deliveries and agents' work are sent there; empty: no traces",
+        get: |config| config.telemetry.otlp_endpoint.clone(),
+        set: |config, value| {
+            config.telemetry.otlp_endpoint = web_address(value.trim())?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "telemetry.service_name",
+        env: "COMPANYOS_TELEMETRY_SERVICE_NAME",
+        default: "companyos",
+        help: "the service.name of the traces",
+        get: |config| config.telemetry.service_name.clone(),
+        set: |config, value| {
+            if value.trim().is_empty() {
+                return Err("expected a name such as companyos".into());
+            }
+            config.telemetry.service_name = value.trim().to_owned();
+            Ok(())
+        },
+    },
 ];
 
 /// The environment variable that names the configuration file (flag --config).
@@ -1106,6 +1212,84 @@ pub struct Config {
     pub http: HttpConfig,
     pub console: ConsoleConfig,
     pub metrics: MetricsConfig,
+    pub archive: ArchiveConfig,
+    pub telemetry: TelemetryConfig,
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Empty: `<data_dir>/archive`; `off`: no archive.
+    pub url: String,
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    /// 0: forever.
+    pub retention_days: u32,
+}
+
+impl fmt::Debug for ArchiveConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArchiveConfig")
+            .field("url", &self.url)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field(
+                "s3_secret_access_key",
+                &redact_value("archive.s3_secret_access_key", &self.s3_secret_access_key),
+            )
+            .field("retention_days", &self.retention_days)
+            .finish()
+    }
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Config::default().archive
+    }
+}
+
+impl Config {
+    /// Where the payload archive is, or `None` when it is off.
+    pub fn archive_location(&self) -> Option<companyos_store::archive::ArchiveLocation> {
+        use companyos_store::archive::{ArchiveLocation, S3Location};
+        let url = self.archive.url.as_str();
+        if url == "off" {
+            return None;
+        }
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            return Some(ArchiveLocation::S3(S3Location {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_matches('/').to_owned(),
+                endpoint: self.archive.s3_endpoint.clone(),
+                region: self.archive.s3_region.clone(),
+                access_key_id: self.archive.s3_access_key_id.clone(),
+                secret_access_key: self.archive.s3_secret_access_key.clone(),
+            }));
+        }
+        Some(ArchiveLocation::Folder(if url.is_empty() {
+            self.data_dir.join("archive")
+        } else {
+            PathBuf::from(url)
+        }))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// Empty: no traces exported.
+    pub otlp_endpoint: String,
+    pub service_name: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Config::default().telemetry
+    }
 }
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -1192,6 +1376,18 @@ impl Default for Config {
                 max_connections: 0,
             },
             console: ConsoleConfig { dir: String::new() },
+            archive: ArchiveConfig {
+                url: String::new(),
+                s3_endpoint: String::new(),
+                s3_region: String::new(),
+                s3_access_key_id: String::new(),
+                s3_secret_access_key: String::new(),
+                retention_days: 0,
+            },
+            telemetry: TelemetryConfig {
+                otlp_endpoint: String::new(),
+                service_name: String::new(),
+            },
             metrics: MetricsConfig {
                 token: String::new(),
             },
@@ -1548,6 +1744,7 @@ pub fn redact_value(key: &str, value: &str) -> String {
         | "llm.api_key"
         | "metrics.token"
         | "cluster.cookie"
+        | "archive.s3_secret_access_key"
             if !value.is_empty() =>
         {
             "***".into()

@@ -87,6 +87,25 @@ enum Command {
         /// The backup to restore
         file: std::path::PathBuf,
     },
+    /// Webhook deliveries: replay one from the payload archive
+    Deliveries {
+        #[command(subcommand)]
+        action: DeliveriesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DeliveriesCommand {
+    /// Record a delivery again — from the payload archive, or the database when the
+    /// archive does not have it — as a new delivery of its integration, which the node
+    /// running its organization makes into an event (a node must be running)
+    Replay {
+        /// The delivery's id (the delivery_id its webhook answer gave)
+        id: String,
+        /// Seconds to wait for the node to process it (0: do not wait)
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        wait: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,12 +173,12 @@ fn run(cli: Cli) -> Result<(), Fatal> {
         print_config(&config)?;
         return Ok(());
     }
-    telemetry::init(&config.log);
+    let telemetry = telemetry::init(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|error| Fatal(format!("cannot start the async runtime: {error}")))?;
-    runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         match cli.command {
             Command::Serve { .. } => node::serve(config).await,
             Command::Migrate => node::migrate(config).await,
@@ -212,9 +231,51 @@ fn run(cli: Cli) -> Result<(), Fatal> {
                 }
                 Ok(())
             }
+            Command::Deliveries {
+                action: DeliveriesCommand::Replay { id, wait },
+            } => {
+                let id = id.trim().parse().map_err(|_| {
+                    Fatal(format!(
+                        "{id:?} is not a delivery id: expected a UUID such as the delivery_id of a webhook's answer"
+                    ))
+                })?;
+                let wait = (wait > 0).then(|| std::time::Duration::from_secs(wait));
+                let replay = node::replay_delivery(config, id, wait).await?;
+                match replay.outcome {
+                    None => println!(
+                        "recorded {}, a replay of {} ({} {}) read from {}; the node running its organization processes it",
+                        replay.replay,
+                        replay.original,
+                        replay.service,
+                        replay.event_type,
+                        replay.source
+                    ),
+                    Some(node::ReplayOutcome::Event(event)) => {
+                        println!("replayed {} as {}: event {event}", replay.original, replay.replay);
+                    }
+                    Some(node::ReplayOutcome::NotProcessed(status, reason)) => {
+                        return Err(Fatal(format!(
+                            "the replay {} was not made into an event: {status}{}",
+                            replay.replay,
+                            reason.map(|reason| format!(" ({reason})")).unwrap_or_default()
+                        )));
+                    }
+                    Some(node::ReplayOutcome::StillWaiting) => {
+                        return Err(Fatal(format!(
+                            "the replay {} is recorded but no node processed it yet; a node running its organization processes it when it runs (check that one is up)",
+                            replay.replay
+                        )));
+                    }
+                }
+                Ok(())
+            }
             Command::Settings | Command::Config => Ok(()),
         }
-    })
+    });
+    // Off the runtime's threads: the last spans are sent before the process exits.
+    drop(runtime);
+    telemetry.shutdown();
+    outcome
 }
 
 /// The password, from the first line of standard input (so it never appears in the

@@ -6,14 +6,16 @@ use std::time::Duration;
 
 use companyos_actors::AgentTypeRegistry;
 use companyos_integrations::crypto::MasterKey;
+use companyos_store::archive::{Archive, ArchiveError, ArchivedDelivery};
 use companyos_store::shared::Redis;
 use companyos_store::transport::TransportSettings;
 use companyos_store::{
-    ConnectOptions, DbTaskQueue, RetryPolicy, Service, Store, StoreError, TaskQueue, redact_url,
+    ConnectOptions, DbTaskQueue, DeliveryId, DeliveryStatus, NewDelivery, Recorded, RetryPolicy,
+    Service, Store, StoreError, TaskQueue, redact_url,
 };
 use companyos_supervisors::{
-    AdapterConfig, ClusterSettings, DispatcherConfig, PeerSettings, PeerTls, Placement, Runtime,
-    RuntimeConfig,
+    AdapterConfig, ClusterSettings, DeliveriesConfig, DispatcherConfig, PeerSettings, PeerTls,
+    Placement, Runtime, RuntimeConfig,
 };
 
 use crate::config::{Config, ConfigError};
@@ -97,6 +99,151 @@ pub async fn open_store(config: &Config) -> Result<Store, Fatal> {
     })?;
     tracing::info!(database = store.backend().as_str(), url = %redact_url(&url), "database ready, migrations applied");
     Ok(store)
+}
+
+/// The payload archive `archive.url` names, or `None` when it is off.
+pub fn archive(config: &Config) -> Result<Option<Archive>, Fatal> {
+    let Some(location) = config.archive_location() else {
+        return Ok(None);
+    };
+    let archive = Archive::open(&location).map_err(|error| {
+        Fatal(format!(
+            "{error}; check archive.url / COMPANYOS_ARCHIVE_URL (a folder, s3://bucket/prefix, or off)"
+        ))
+    })?;
+    tracing::info!(
+        archive = archive.location(),
+        "webhook deliveries are archived"
+    );
+    Ok(Some(archive))
+}
+
+/// What `companyos deliveries replay` did.
+pub struct Replay {
+    pub original: DeliveryId,
+    /// Where the delivery was read from: the archive, or the database.
+    pub source: String,
+    pub service: Service,
+    pub event_type: String,
+    pub replay: DeliveryId,
+    /// The event it became, when the replay was waited for.
+    pub outcome: Option<ReplayOutcome>,
+}
+
+pub enum ReplayOutcome {
+    Event(companyos_store::EventId),
+    NotProcessed(DeliveryStatus, Option<String>),
+    StillWaiting,
+}
+
+/// `companyos deliveries replay <id>`: records the delivery again — read from the
+/// archive, or from the database when the archive does not have it — as a new delivery
+/// of the same integration, which the node running its organization makes into an
+/// event as it would a new one (within `DeliveriesConfig::sweep_every`). With `wait`,
+/// follows it until it is processed or `wait` has passed.
+pub async fn replay_delivery(
+    config: Config,
+    id: DeliveryId,
+    wait: Option<Duration>,
+) -> Result<Replay, Fatal> {
+    let store = open_store(&config).await?;
+    let archived = match archive(&config)? {
+        Some(archive) => match archive.get(id).await {
+            Ok(archived) => Some((archived, format!("the archive at {}", archive.location()))),
+            Err(ArchiveError::NotFound(_)) => None,
+            Err(error) => return Err(Fatal(error.to_string())),
+        },
+        None => None,
+    };
+    let (archived, source) = match archived {
+        Some(found) => found,
+        None => match store.deliveries().find(id).await {
+            Ok(row) => (ArchivedDelivery::from(row), "the database".to_owned()),
+            Err(StoreError::NotFound { .. }) => {
+                return Err(Fatal(format!(
+                    "delivery {id} is neither in the payload archive nor in the database; the id is the delivery_id a webhook's answer gives, also shown by GET /api/integrations/{{service}}/deliveries"
+                )));
+            }
+            Err(error) => return Err(store_error(error)),
+        },
+    };
+    let github_event = archived
+        .headers
+        .get("x-github-event")
+        .and_then(serde_json::Value::as_str);
+    let event_type =
+        companyos_integrations::normalise::received_type(archived.service, github_event);
+    let new = NewDelivery {
+        integration_id: archived.integration_id,
+        service: archived.service,
+        delivery_key: format!("replay:{id}:{}", DeliveryId::new()),
+        event_type: event_type.clone(),
+        headers: archived.headers.clone(),
+        body: archived.body.clone(),
+        status: DeliveryStatus::Received,
+        error: None,
+        traceparent: None,
+    };
+    let replay = match store
+        .deliveries()
+        .record(archived.organization_id, new)
+        .await
+    {
+        Ok(Recorded::New(replay) | Recorded::Duplicate(replay)) => replay,
+        Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
+            return Err(Fatal(format!(
+                "delivery {id} cannot be replayed: its {} integration ({}) no longer exists",
+                archived.service, archived.integration_id
+            )));
+        }
+        Err(error) => return Err(store_error(error)),
+    };
+    let mut done = Replay {
+        original: id,
+        source,
+        service: archived.service,
+        event_type,
+        replay,
+        outcome: None,
+    };
+    let Some(wait) = wait else {
+        return Ok(done);
+    };
+    println!(
+        "recorded {replay}, a replay of {id} ({} {}) read from {}",
+        done.service, done.event_type, done.source
+    );
+    let progress =
+        crate::progress::Progress::spinner("waiting for the node running its organization");
+    let until = std::time::Instant::now() + wait;
+    loop {
+        let row = store
+            .deliveries()
+            .get(archived.organization_id, replay)
+            .await
+            .map_err(store_error)?;
+        match (row.status, row.event_id) {
+            (DeliveryStatus::Processed, Some(event)) => {
+                progress.finish(&format!("processed into event {event}"));
+                done.outcome = Some(ReplayOutcome::Event(event));
+                break;
+            }
+            (DeliveryStatus::Received, _) if std::time::Instant::now() < until => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            (DeliveryStatus::Received, _) => {
+                progress.finish("not processed yet");
+                done.outcome = Some(ReplayOutcome::StillWaiting);
+                break;
+            }
+            (status, _) => {
+                progress.finish(status.as_str());
+                done.outcome = Some(ReplayOutcome::NotProcessed(status, row.error));
+                break;
+            }
+        }
+    }
+    Ok(done)
 }
 
 fn database_error(url: &str, error: StoreError) -> Fatal {
@@ -300,6 +447,12 @@ pub async fn start_runtime(
         transport,
         passivate_after: (config.agents.passivate_after_secs > 0)
             .then(|| Duration::from_secs(config.agents.passivate_after_secs)),
+        deliveries: DeliveriesConfig {
+            archive: archive(config)?,
+            retention: (config.archive.retention_days > 0)
+                .then(|| Duration::from_secs(u64::from(config.archive.retention_days) * 86_400)),
+            ..DeliveriesConfig::default()
+        },
         ..RuntimeConfig::default()
     };
     let runtime = Runtime::start(

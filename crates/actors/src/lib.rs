@@ -31,6 +31,7 @@ mod registry;
 pub mod review;
 pub mod slack_people;
 pub mod task_kind;
+pub mod trace;
 pub mod watchers;
 
 pub use agent::{

@@ -27,6 +27,7 @@ mod rate_limit;
 pub mod rbac;
 mod rest;
 pub mod server;
+mod trace;
 mod views;
 mod ws;
 
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(graphql::routes(&state))
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(trace::layer())
         .merge(console::routes())
         .layer(axum::middleware::from_fn(hardening::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -31,6 +31,10 @@ pub struct WebhookDelivery {
     pub event_id: Option<EventId>,
     pub received_at: DateTime<Utc>,
     pub processed_at: Option<DateTime<Utc>>,
+    /// When its headers and body were written to the payload archive.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// The W3C `traceparent` of the request that recorded it.
+    pub traceparent: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -44,6 +48,8 @@ pub struct NewDelivery {
     /// `Received`, or `Malformed` with the reason in `error`.
     pub status: DeliveryStatus,
     pub error: Option<String>,
+    /// The W3C `traceparent` of the request that brought it (`None`: not traced).
+    pub traceparent: Option<String>,
 }
 
 /// What recording a delivery did.
@@ -111,7 +117,7 @@ impl Deliveries<'_> {
         let inserted: Vec<(DeliveryId,)> = writer!(self.store, |pool| {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO webhook_deliveries (id, organization_id, integration_id, service, delivery_key,
-                        event_type, headers, body, status, error, received_at) ",
+                        event_type, headers, body, status, error, received_at, traceparent) ",
             );
             insert.push_values(
                 batch.iter().zip(&ids).zip(&event_types),
@@ -126,7 +132,8 @@ impl Deliveries<'_> {
                         .push_bind(&new.body)
                         .push_bind(new.status)
                         .push_bind(&new.error)
-                        .push_bind(at);
+                        .push_bind(at)
+                        .push_bind(&new.traceparent);
                 },
             );
             insert.push(" ON CONFLICT (integration_id, delivery_key) DO NOTHING RETURNING id");
@@ -342,6 +349,86 @@ impl Deliveries<'_> {
             .map(|_| ())
         })?;
         Ok(())
+    }
+
+    /// A delivery of any organization, by id: for the operator's command line
+    /// (`companyos deliveries replay`), never for a tenant's request.
+    pub async fn find(&self, id: DeliveryId) -> Result<WebhookDelivery, StoreError> {
+        let delivery: Option<WebhookDelivery> = reader!(self.store, |pool| {
+            sqlx::query_as("SELECT * FROM webhook_deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        delivery.ok_or_else(|| StoreError::not_found("webhook delivery", id))
+    }
+
+    /// Deliveries not yet written to the payload archive and recorded before `before`,
+    /// oldest first: what a node's archiver missed (it stopped first, or object storage
+    /// was down).
+    pub async fn unarchived(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT * FROM webhook_deliveries WHERE archived_at IS NULL AND received_at < $1
+                 ORDER BY received_at, id LIMIT $2",
+            )
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Marks deliveries as written to the payload archive.
+    pub async fn mark_archived(&self, ids: &[DeliveryId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let at = self.store.now();
+        writer!(self.store, |pool| {
+            let mut update =
+                sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET archived_at = ");
+            update.push_bind(at);
+            update.push(" WHERE id IN (");
+            let mut list = update.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            update.push(")");
+            update.build().execute(pool).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// The integrations with deliveries still `received` that were recorded before
+    /// `before`, each with its oldest such delivery (among the oldest `limit` waiting):
+    /// deliveries nobody named to their adapter (a node that stopped between recording
+    /// one and handing it over, or one recorded by `companyos deliveries replay`).
+    pub async fn waiting(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(OrgId, IntegrationId, DeliveryId)>, StoreError> {
+        let rows: Vec<(OrgId, IntegrationId, DeliveryId)> = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT organization_id, integration_id, id FROM webhook_deliveries
+                 WHERE status = 'received' AND received_at < $1
+                 ORDER BY received_at, id LIMIT $2",
+            )
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(rows
+            .into_iter()
+            .filter(|(_, integration, _)| seen.insert(*integration))
+            .collect())
     }
 
     /// How many deliveries the organization has in each status (load-harness checks).

@@ -12,6 +12,7 @@
 mod macros;
 
 mod agents;
+pub mod archive;
 mod challenges;
 mod cluster;
 mod collaborations;

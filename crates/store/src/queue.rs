@@ -97,6 +97,8 @@ pub struct NewTask {
     pub run_after: Option<DateTime<Utc>>,
     /// The member who asked for the task by hand (`None`: an agent or an event did).
     pub requested_by: Option<UserId>,
+    /// The W3C `traceparent` of the work that asks for the task (`None`: not traced).
+    pub traceparent: Option<String>,
 }
 
 /// Who a new task is for.
@@ -106,6 +108,17 @@ pub enum Assignee {
     Agent(AgentId),
     /// No agent of this type exists: the task waits, saying why, until one starts.
     Waiting { agent_type: String, reason: String },
+}
+
+/// Where a new task finds the trace it continues (see [`set_trace_source`]).
+static TRACE_SOURCE: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
+
+/// Sets, once per process, where [`NewTask`] finds the W3C `traceparent` it records:
+/// the runtime gives the current span's, so that a task made inside a traced request,
+/// event or task continues that trace wherever it runs. Unset, tasks record none.
+pub fn set_trace_source(source: fn() -> Option<String>) {
+    // Set once; every runtime of the process gives the same function.
+    let _ = TRACE_SOURCE.set(source);
 }
 
 impl NewTask {
@@ -132,6 +145,7 @@ impl NewTask {
             max_attempts: 3,
             run_after: None,
             requested_by: None,
+            traceparent: TRACE_SOURCE.get().and_then(|source| source()),
         }
     }
 
@@ -760,9 +774,9 @@ impl TaskQueue for DbTaskQueue {
             sqlx::query_as(
                 "INSERT INTO agent_tasks (id, organization_id, agent_id, task_type, description, status, priority,
                         input_data, idempotency_key, max_attempts, run_after, requires_human_approval,
-                        created_at, updated_at, agent_type, waiting_reason, requested_by)
+                        created_at, updated_at, agent_type, waiting_reason, requested_by, traceparent)
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13,
-                        COALESCE((SELECT agent_type FROM agents WHERE id = $3 AND organization_id = $2), $14), $15, $16
+                        COALESCE((SELECT agent_type FROM agents WHERE id = $3 AND organization_id = $2), $14), $15, $16, $17
                  WHERE ($3 IS NULL AND $14 IS NOT NULL)
                     OR EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2)
                  ON CONFLICT (organization_id, idempotency_key) DO NOTHING
@@ -784,6 +798,7 @@ impl TaskQueue for DbTaskQueue {
             .bind(waiting_type)
             .bind(reason)
             .bind(task.requested_by)
+            .bind(&task.traceparent)
             .fetch_optional(pool)
         })?;
         if let Some(task) = inserted {

@@ -56,6 +56,9 @@ pub struct AgentTask {
     pub requested_by: Option<UserId>,
     /// How the approval or rejection was given.
     pub approved_via: Option<ApprovalChannel>,
+    /// The W3C `traceparent` of the work that created the task: the agent's spans
+    /// continue that trace.
+    pub traceparent: Option<String>,
 }
 
 /// A person's approval or rejection of a task: who, and how.

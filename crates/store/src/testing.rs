@@ -616,3 +616,102 @@ mod tests {
         );
     }
 }
+
+/// moto's server: `MOTO_SERVER`, else `moto_server` on the `PATH`, else the one
+/// `scripts/services.sh` installs in `~/.cache/companyos-moto`.
+fn moto_server() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return path.into();
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|directory| directory.join("moto_server"))
+            .find(|candidate| candidate.is_file())
+    });
+    on_path.unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/companyos-moto/bin/moto_server")
+    })
+}
+
+/// An S3-compatible server for the payload archive's tests: moto's, started on a port
+/// of its own with one bucket, stopped when dropped. moto accepts any credentials.
+pub struct S3Server {
+    process: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    pub bucket: String,
+}
+
+impl S3Server {
+    /// Starts `moto_server` and creates `bucket`; fails loudly when it cannot.
+    pub fn start(bucket: &str) -> S3Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let process = std::process::Command::new(moto_server())
+            .args(["-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start moto_server ({error}): install it with pip install 'moto[server]' (the test command does)"
+                )
+            });
+        let server = S3Server {
+            process,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: bucket.to_owned(),
+        };
+        // Creating a bucket in us-east-1 needs no signature on moto, and may be repeated.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            match server.create_bucket(port) {
+                Ok(200) => return server,
+                outcome => assert!(
+                    std::time::Instant::now() < deadline,
+                    "moto_server did not create bucket {bucket}: {outcome:?}"
+                ),
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn create_bucket(&self, port: u16) -> std::io::Result<u16> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        write!(
+            stream,
+            "PUT /{} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.bucket
+        )?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The archive's location in the bucket, under `prefix`.
+    pub fn location(&self, prefix: &str) -> crate::archive::ArchiveLocation {
+        crate::archive::ArchiveLocation::S3(crate::archive::S3Location {
+            bucket: self.bucket.clone(),
+            prefix: prefix.to_owned(),
+            endpoint: self.endpoint.clone(),
+            region: "us-east-1".into(),
+            access_key_id: "testing".into(),
+            secret_access_key: "testing-secret".into(),
+        })
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}

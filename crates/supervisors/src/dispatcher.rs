@@ -279,6 +279,8 @@ async fn deliver(deps: Arc<Deps>, claimed: ClaimedTask) {
             task_type = %claimed.task.task_type,
             attempt = claimed.task.attempt,
         );
+        // The task continues the trace of what made it, on whichever node made it.
+        companyos_actors::trace::continue_trace(&span, claimed.task.traceparent.as_deref());
         next = deliver_one(&deps, claimed).instrument(span).await;
     }
     deps.dispatch.in_flight.fetch_sub(1, Ordering::AcqRel);

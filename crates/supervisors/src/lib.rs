@@ -14,6 +14,7 @@ mod approvals;
 mod children;
 mod commands;
 mod consensus;
+mod deliveries;
 mod directory;
 mod dispatcher;
 pub mod duties;
@@ -34,6 +35,7 @@ mod tree;
 
 pub use commands::{Command, CommandRefusal};
 pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
+pub use deliveries::DeliveriesConfig;
 pub use directory::{AgentDirectory, Location};
 pub use dispatcher::DispatcherConfig;
 pub use duties::Person;
@@ -54,6 +56,7 @@ pub use tree::ActorInfo;
 /// The development agents' task inputs and names, for the routes that ask for their work.
 pub use companyos_actors::assign;
 pub use companyos_actors::code_review;
+pub use companyos_actors::trace;
 pub use companyos_actors::{
     AgentError, AgentKind, AgentType, AgentTypeRegistry, Behaviour, RoutedEvent, RuntimeEvent,
     SlackRequest, SlackResponse, TaskContext, TaskFailure, TaskRequest, input_value, respond,

@@ -37,6 +37,13 @@ pub const TASK_MESSAGES_TOTAL: &str = "companyos_task_messages_total";
 pub const AGENTS_HOSTED: &str = "companyos_agents_hosted";
 pub const AGENT_PASSIVATIONS_TOTAL: &str = "companyos_agent_passivations_total";
 pub const AGENT_ACTIVATION_SECONDS: &str = "companyos_agent_activation_seconds";
+/// Deliveries written to the payload archive, by outcome (archived, failed).
+pub const ARCHIVE_WRITES_TOTAL: &str = "companyos_archive_writes_total";
+/// Deliveries the archiver left to its next sweep (too many batches in flight).
+pub const ARCHIVE_DEFERRED_TOTAL: &str = "companyos_archive_deferred_total";
+pub const ARCHIVE_EXPIRED_TOTAL: &str = "companyos_archive_expired_total";
+/// Deliveries still `received` that nobody had handed to their adapter.
+pub const DELIVERIES_HANDED_OVER_TOTAL: &str = "companyos_webhook_deliveries_handed_over_total";
 
 /// Registers each metric's help text (Prometheus `# HELP`) with the installed recorder,
 /// the agents' included.
@@ -125,6 +132,22 @@ pub fn describe() {
         metrics::Unit::Seconds,
         "Time to start a passive agent's actor again for its next task or question."
     );
+    metrics::describe_counter!(
+        ARCHIVE_WRITES_TOTAL,
+        "Webhook deliveries written to the payload archive, by outcome (archived, failed: written again at the next sweep)."
+    );
+    metrics::describe_counter!(
+        ARCHIVE_DEFERRED_TOTAL,
+        "Webhook deliveries left to the archive's next sweep because object storage was behind."
+    );
+    metrics::describe_counter!(
+        ARCHIVE_EXPIRED_TOTAL,
+        "Archived webhook deliveries deleted past archive.retention_days."
+    );
+    metrics::describe_counter!(
+        DELIVERIES_HANDED_OVER_TOTAL,
+        "Webhook deliveries found waiting that nobody had handed to their adapter (a node stopped in between, or a replay)."
+    );
     // Counters of rare events exist at 0 from the start, so that the first event is an
     // increase a rate or an alert can see, not a series appearing at 1.
     counter!(AGENT_RESTARTS_TOTAL).increment(0);
@@ -134,6 +157,28 @@ pub fn describe() {
     counter!(CLUSTER_LEASES_LOST_TOTAL).increment(0);
     counter!(CLUSTER_NUDGES_LOST_TOTAL).increment(0);
     counter!(AGENT_PASSIVATIONS_TOTAL).increment(0);
+    for outcome in ["archived", "failed"] {
+        counter!(ARCHIVE_WRITES_TOTAL, "outcome" => outcome).increment(0);
+    }
+    counter!(ARCHIVE_DEFERRED_TOTAL).increment(0);
+    counter!(DELIVERIES_HANDED_OVER_TOTAL).increment(0);
+}
+
+pub fn archive_written(archived: usize, failed: usize) {
+    counter!(ARCHIVE_WRITES_TOTAL, "outcome" => "archived").increment(archived as u64);
+    counter!(ARCHIVE_WRITES_TOTAL, "outcome" => "failed").increment(failed as u64);
+}
+
+pub fn archive_deferred(deliveries: usize) {
+    counter!(ARCHIVE_DEFERRED_TOTAL).increment(deliveries as u64);
+}
+
+pub fn archive_expired(deleted: u64) {
+    counter!(ARCHIVE_EXPIRED_TOTAL).increment(deleted);
+}
+
+pub fn delivery_handed_over() {
+    counter!(DELIVERIES_HANDED_OVER_TOTAL).increment(1);
 }
 
 /// The node's hosted agents, active and passive.

@@ -49,6 +49,8 @@ pub(crate) struct EventRouter;
 struct Job {
     event: Event,
     reply: Option<oneshot::Sender<Result<Vec<TaskId>, RuntimeError>>>,
+    /// The trace of the delivery the event was made from (W3C `traceparent`).
+    traceparent: Option<String>,
 }
 
 /// The router's state: what it needs to route, and one lane per organization.
@@ -90,9 +92,10 @@ pub enum RouterMessage {
         event_id: EventId,
         reply: RpcReplyPort<Result<Vec<TaskId>, RuntimeError>>,
     },
-    /// Route an event just stored (by an integration's adapter); nobody waits. One that
-    /// fails to route stays unrouted for the next sweep.
-    RouteStored(Box<Event>),
+    /// Route an event just stored (by an integration's adapter), continuing the trace
+    /// of its delivery; nobody waits. One that fails to route stays unrouted for the
+    /// next sweep.
+    RouteStored(Box<Event>, Option<String>),
     /// Route a batch of events left unrouted; another sweep follows while batches route.
     Sweep,
 }
@@ -149,6 +152,7 @@ impl Actor for EventRouter {
                 state.enqueue(Job {
                     event,
                     reply: Some(sender),
+                    traceparent: None,
                 });
                 tokio::spawn(async move {
                     let routed = receiver
@@ -157,9 +161,10 @@ impl Actor for EventRouter {
                     respond(reply, routed, "route event");
                 });
             }
-            RouterMessage::RouteStored(event) => state.enqueue(Job {
+            RouterMessage::RouteStored(event, traceparent) => state.enqueue(Job {
                 event: *event,
                 reply: None,
+                traceparent,
             }),
             RouterMessage::Sweep => {
                 // Each event goes to its lane: one routed in the meantime is routed
@@ -171,7 +176,11 @@ impl Actor for EventRouter {
                         continue;
                     }
                     queued += 1;
-                    state.enqueue(Job { event, reply: None });
+                    state.enqueue(Job {
+                        event,
+                        reply: None,
+                        traceparent: None,
+                    });
                 }
                 if queued > 0 {
                     tracing::info!(queued, "events left unrouted are routed again");
@@ -206,6 +215,7 @@ async fn route_batch(deps: &Deps, org: OrgId, jobs: Vec<Job>) {
             organization = %event.row.organization_id,
             delivery = %delivery,
         );
+        companyos_actors::trace::continue_trace(&span, job.traceparent.as_deref());
         let tasks = write_tasks(deps, &event, &assignees)
             .instrument(span.clone())
             .await;

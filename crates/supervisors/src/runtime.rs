@@ -71,6 +71,8 @@ pub struct RuntimeConfig {
     /// agents also start passive (`None`: every agent's actor runs while it is
     /// enabled). Watchers and agents that listen to broadcast topics stay active.
     pub passivate_after: Option<Duration>,
+    /// The payload archive, and the sweep for deliveries left unarchived or unnamed.
+    pub deliveries: crate::deliveries::DeliveriesConfig,
 }
 
 impl RuntimeConfig {
@@ -147,6 +149,8 @@ impl Runtime {
         registry: AgentTypeRegistry,
         config: RuntimeConfig,
     ) -> Result<Runtime, RuntimeError> {
+        // A task made inside a traced span (a request, an event, a task) continues it.
+        companyos_store::set_trace_source(companyos_actors::trace::traceparent);
         let (transport, deliveries) = match &config.transport {
             Some(settings) => {
                 if store.task_outbox().is_none() {
@@ -666,6 +670,21 @@ impl Runtime {
     ) -> Result<(), RuntimeError> {
         self.hand_over(org, integration, Delivered::InHand(Box::new(delivery)))
             .await
+    }
+
+    /// Hands deliveries just recorded to the payload archive (`root/system/deliveries`).
+    /// Never waits: what is not written now is written by a later sweep.
+    pub fn archive(&self, batch: Vec<companyos_store::archive::ArchivedDelivery>) {
+        if batch.is_empty() || self.deps.config.deliveries.archive.is_none() {
+            return;
+        }
+        if let Some(deliveries) = self.deps.node.deliveries()
+            && deliveries
+                .send_message(crate::deliveries::DeliveriesMessage::Archive(batch))
+                .is_err()
+        {
+            tracing::debug!("the archiver is restarting; its sweep archives the deliveries");
+        }
     }
 
     async fn hand_over(

@@ -1,5 +1,5 @@
 //! `root/system`: the node's system actors — the event router (`events`), the
-//! `gateway`, the `scheduler` and the `dispatcher` — each restarted on its own when it
+//! `gateway`, the `scheduler`, `deliveries` and the `dispatcher` — each restarted on its own when it
 //! fails (one_for_one, with `group_policy`'s backoff and limit). Past the limit the
 //! system supervisor fails and the root starts the whole set again; the root never gives
 //! up on it, since a node cannot work without them.
@@ -14,6 +14,7 @@ use std::time::Duration;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
 use crate::children::{Child, Children};
+use crate::deliveries::Deliveries;
 use crate::dispatcher::Dispatcher;
 use crate::gateway::Gateway;
 use crate::policy::Decision;
@@ -27,13 +28,15 @@ pub enum SystemActor {
     Events,
     Gateway,
     Scheduler,
+    Deliveries,
     Dispatcher,
 }
 
-const START_ORDER: [SystemActor; 4] = [
+const START_ORDER: [SystemActor; 5] = [
     SystemActor::Events,
     SystemActor::Gateway,
     SystemActor::Scheduler,
+    SystemActor::Deliveries,
     SystemActor::Dispatcher,
 ];
 
@@ -43,6 +46,7 @@ impl SystemActor {
             SystemActor::Events => "events",
             SystemActor::Gateway => "gateway",
             SystemActor::Scheduler => "scheduler",
+            SystemActor::Deliveries => "deliveries",
             SystemActor::Dispatcher => "dispatcher",
         }
     }
@@ -87,6 +91,12 @@ async fn spawn(
             .await?
             .0
             .get_cell(),
+        SystemActor::Deliveries => {
+            let (actor, _) =
+                Actor::spawn_linked(None, Deliveries, deps.clone(), supervisor).await?;
+            deps.node.set_deliveries(Some(actor.clone()));
+            actor.get_cell()
+        }
         SystemActor::Dispatcher => Actor::spawn_linked(None, Dispatcher, deps, supervisor)
             .await?
             .0
@@ -101,6 +111,7 @@ impl SystemState {
             .await;
         self.deps.node.set_router(None);
         self.deps.node.set_gateway(None);
+        self.deps.node.set_deliveries(None);
     }
 }
 

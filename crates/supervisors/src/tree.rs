@@ -110,6 +110,7 @@ impl Deps {
 pub(crate) struct NodeState {
     router: RwLock<Option<ActorRef<RouterMessage>>>,
     gateway: RwLock<Option<ActorRef<GatewayMessage>>>,
+    deliveries: RwLock<Option<ActorRef<crate::deliveries::DeliveriesMessage>>>,
     organizations: RwLock<HashSet<OrgId>>,
     integrations: RwLock<HashMap<OrgId, ActorRef<IntegrationsMessage>>>,
 }
@@ -129,6 +130,17 @@ impl NodeState {
 
     pub fn set_gateway(&self, gateway: Option<ActorRef<GatewayMessage>>) {
         *write(&self.gateway) = gateway;
+    }
+
+    pub fn deliveries(&self) -> Option<ActorRef<crate::deliveries::DeliveriesMessage>> {
+        read(&self.deliveries).clone()
+    }
+
+    pub fn set_deliveries(
+        &self,
+        deliveries: Option<ActorRef<crate::deliveries::DeliveriesMessage>>,
+    ) {
+        *write(&self.deliveries) = deliveries;
     }
 
     /// The organization's integrations supervisor, when it runs on this node.

@@ -206,6 +206,7 @@ async fn a_request_to_any_node_is_carried_out_by_the_organization_s_owner() {
                 body,
                 status: DeliveryStatus::Received,
                 error: None,
+                traceparent: None,
             },
         )
         .await

@@ -1627,6 +1627,7 @@ async fn strategies_apply_per_subtree(db: &TestDb) {
             "root/system/events",
             "root/system/gateway",
             "root/system/scheduler",
+            "root/system/deliveries",
             "root/system/dispatcher",
             "root/org:X",
             "root/org:X/executors",
@@ -1814,6 +1815,7 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
                 body,
                 status: DeliveryStatus::Received,
                 error: None,
+                traceparent: None,
             },
         )
         .await

@@ -42,6 +42,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use companyos_integrations::{normalise, webhooks};
+use companyos_store::archive::ArchivedDelivery;
 use companyos_store::{
     DeliveryId, DeliveryStatus, IntegrationId, NewDelivery, OrgId, Recorded, Service, Store,
     StoreError,
@@ -135,9 +136,9 @@ impl WebhookConfig {
     }
 
     /// The node's delivery writer, started on first use.
-    fn writer(&self, store: &Store) -> &DeliveryWriter {
+    fn writer(&self, state: &AppState) -> &DeliveryWriter {
         self.writer
-            .get_or_init(|| DeliveryWriter::start(store.clone()))
+            .get_or_init(|| DeliveryWriter::start(state.store.clone(), state.runtime.clone()))
     }
 
     /// Forgets every resolved token (an integration was connected or disconnected).
@@ -322,11 +323,15 @@ struct DeliveryWriter {
 }
 
 impl DeliveryWriter {
-    fn start(store: Store) -> DeliveryWriter {
+    fn start(store: Store, runtime: Arc<companyos_supervisors::Runtime>) -> DeliveryWriter {
         let (queue, waiting) = mpsc::channel::<Pending>(BATCH_ROWS * WRITERS * 4);
         let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
         for _ in 0..WRITERS {
-            tokio::spawn(write_batches(store.clone(), waiting.clone()));
+            tokio::spawn(write_batches(
+                store.clone(),
+                runtime.clone(),
+                waiting.clone(),
+            ));
         }
         DeliveryWriter { queue }
     }
@@ -365,7 +370,11 @@ fn writer_stopped() -> ApiError {
     .retry_after(1)
 }
 
-async fn write_batches(store: Store, waiting: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>) {
+async fn write_batches(
+    store: Store,
+    runtime: Arc<companyos_supervisors::Runtime>,
+    waiting: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+) {
     loop {
         let batch = {
             let mut waiting = waiting.lock().await;
@@ -391,9 +400,27 @@ async fn write_batches(store: Store, waiting: Arc<tokio::sync::Mutex<mpsc::Recei
             .unzip();
         match store.deliveries().record_many(&rows).await {
             Ok(recorded) => {
-                for (reply, recorded) in replies.into_iter().zip(recorded) {
+                let received_at = store.now();
+                let mut archived = Vec::with_capacity(rows.len());
+                for ((reply, recorded), (org, new)) in replies.into_iter().zip(recorded).zip(rows) {
+                    if let Recorded::New(id) = recorded {
+                        archived.push(ArchivedDelivery {
+                            id,
+                            organization_id: org,
+                            integration_id: new.integration_id,
+                            service: new.service,
+                            delivery_key: new.delivery_key,
+                            event_type: new.event_type,
+                            headers: new.headers,
+                            received_at,
+                            body: new.body,
+                        });
+                    }
                     answer_request(reply, Ok(recorded));
                 }
+                // The edge's part ends here: archived beside the requests (and by the
+                // archive's sweep when not).
+                runtime.archive(archived);
             }
             Err(error) => {
                 if rows.len() > 1 {
@@ -595,6 +622,8 @@ async fn receive(
             DeliveryStatus::Received
         },
         error,
+        // The adapter's work, and the agents' after it, continue this request's trace.
+        traceparent: companyos_supervisors::trace::traceparent(),
     };
     let org = resolved.organization_id;
     let payload = match normalise::parse_body(content_type, &body) {
@@ -645,8 +674,12 @@ async fn receive(
 
     let event_type = normalise::received_type(service, github_event);
     let new = record(Some(&payload), event_type, None);
-    let (event_type, kept) = (new.event_type.clone(), new.headers.clone());
-    let recorded = state.webhooks.writer(&state.store).record(org, new).await?;
+    let (event_type, kept, traceparent) = (
+        new.event_type.clone(),
+        new.headers.clone(),
+        new.traceparent.clone(),
+    );
+    let recorded = state.webhooks.writer(&state).record(org, new).await?;
     match recorded {
         Recorded::New(id) => {
             tracing::info!(delivery = %id, organization = %org, %service, "delivery recorded");
@@ -656,6 +689,7 @@ async fn receive(
                 event_type,
                 headers: kept,
                 payload,
+                traceparent,
             };
             if let Err(error) = state
                 .runtime

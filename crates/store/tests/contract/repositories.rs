@@ -18,6 +18,7 @@ companyos_store::contract_tests!(
     integrations_connect_reconnect_and_carry_webhooks,
     webhook_deliveries_dedupe_and_become_events_once,
     deliveries_recorded_together_are_answered_one_by_one,
+    deliveries_left_unarchived_or_unnamed_are_found,
     deliveries_completed_together_become_one_event_each,
     repositories_pull_requests_and_deployments_upsert_by_service_id,
     figma_files_and_components,
@@ -2213,6 +2214,7 @@ async fn deliveries_recorded_together_are_answered_one_by_one(db: &TestDb) {
         body: format!("{{\"key\": \"{key}\"}}").into_bytes(),
         status: DeliveryStatus::Received,
         error: None,
+        traceparent: None,
     };
     let Recorded::New(earlier) = deliveries.record(org.id, new("a")).await.expect("record") else {
         panic!("new");
@@ -2264,6 +2266,104 @@ async fn deliveries_recorded_together_are_answered_one_by_one(db: &TestDb) {
     assert!(deliveries.record_many(&[]).await.expect("empty").is_empty());
 }
 
+async fn deliveries_left_unarchived_or_unnamed_are_found(db: &TestDb) {
+    let (org, _) = fixtures::organization(&db.store, "sweep").await;
+    let github = fixtures::github(&db.store, org.id, "sweep-token").await;
+    let deliveries = db.store.deliveries();
+    let new = |key: &str, traceparent: Option<&str>| NewDelivery {
+        integration_id: github.id,
+        service: Service::Github,
+        delivery_key: key.into(),
+        event_type: "push".into(),
+        headers: json!({"x-github-delivery": key}),
+        body: b"{}".to_vec(),
+        status: DeliveryStatus::Received,
+        error: None,
+        traceparent: traceparent.map(str::to_owned),
+    };
+    let traced = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut ids = Vec::new();
+    for (key, trace) in [("a", Some(traced)), ("b", None), ("c", None)] {
+        let Recorded::New(id) = deliveries
+            .record(org.id, new(key, trace))
+            .await
+            .expect("record")
+        else {
+            panic!("new");
+        };
+        ids.push(id);
+    }
+    let found = deliveries.find(ids[0]).await.expect("find by id alone");
+    assert_eq!(found.traceparent.as_deref(), Some(traced));
+    assert_eq!(found.archived_at, None);
+    assert!(matches!(
+        deliveries.find(DeliveryId::new()).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let later = db.store.now() + Duration::seconds(60);
+    let earlier = db.store.now() - Duration::seconds(3600);
+    let unarchived: Vec<_> = deliveries
+        .unarchived(later, 10)
+        .await
+        .expect("unarchived")
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    assert_eq!(unarchived, ids, "oldest first");
+    assert!(
+        deliveries
+            .unarchived(earlier, 10)
+            .await
+            .expect("unarchived")
+            .is_empty(),
+        "none recorded before an hour ago"
+    );
+    deliveries.mark_archived(&ids[..2]).await.expect("mark");
+    deliveries
+        .mark_archived(&[])
+        .await
+        .expect("nothing to mark");
+    let left: Vec<_> = deliveries
+        .unarchived(later, 10)
+        .await
+        .expect("unarchived")
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    assert_eq!(left, [ids[2]]);
+    assert!(
+        deliveries
+            .find(ids[0])
+            .await
+            .expect("find")
+            .archived_at
+            .is_some()
+    );
+
+    // Waiting: one entry per integration, its oldest delivery still received.
+    assert_eq!(
+        deliveries.waiting(later, 10).await.expect("waiting"),
+        [(org.id, github.id, ids[0])]
+    );
+    assert!(
+        deliveries
+            .waiting(earlier, 10)
+            .await
+            .expect("waiting")
+            .is_empty()
+    );
+    deliveries
+        .fail(org.id, ids[0], "not this one")
+        .await
+        .expect("fail");
+    assert_eq!(
+        deliveries.waiting(later, 10).await.expect("waiting"),
+        [(org.id, github.id, ids[1])],
+        "a failed delivery is not waiting"
+    );
+}
+
 async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
     let (org, _) = fixtures::organization(&db.store, "acme").await;
     let (other, _) = fixtures::organization(&db.store, "other").await;
@@ -2293,6 +2393,7 @@ async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
         body: body.clone(),
         status: DeliveryStatus::Received,
         error: None,
+        traceparent: None,
     };
     let Recorded::New(id) = deliveries
         .record(org.id, new.clone())
@@ -2365,6 +2466,7 @@ async fn webhook_deliveries_dedupe_and_become_events_once(db: &TestDb) {
         delivery_key: "other".into(),
         status: DeliveryStatus::Malformed,
         error: Some("expected value at line 1".into()),
+        traceparent: None,
         ..new
     };
     deliveries.record(org.id, malformed).await.expect("kept");
@@ -2404,6 +2506,7 @@ async fn deliveries_completed_together_become_one_event_each(db: &TestDb) {
             body: b"{}".to_vec(),
             status: DeliveryStatus::Received,
             error: None,
+            traceparent: None,
         };
         let Recorded::New(id) = deliveries.record(org.id, new).await.expect("record") else {
             panic!("new");

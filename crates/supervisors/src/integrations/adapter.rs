@@ -102,10 +102,12 @@ pub enum AdapterMessage {
     Drain,
     /// Sync through the service's API and reply with what was done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
-    /// Call the vendor for an agent (this adapter's integration must be the vendor's).
+    /// Call the vendor for an agent (this adapter's integration must be the vendor's),
+    /// in the caller's span.
     Call(
         VendorRequest,
         RpcReplyPort<Result<VendorResponse, TaskFailure>>,
+        tracing::Span,
     ),
     /// Time for the periodic sync.
     SyncDue,
@@ -239,9 +241,10 @@ impl Actor for Adapter {
                     respond(reply, Err(error.into_failure()), "adapter sync");
                 }
             },
-            AdapterMessage::Call(request, reply) => match state.syncer().await {
+            AdapterMessage::Call(request, reply, span) => match state.syncer().await {
                 Ok(syncer) => {
-                    state.spawn(async move {
+                    state.spawn(
+                        async move {
                         let service = request.service();
                         let result = syncer.call(request).await;
                         if let Err(error) = &result {
@@ -251,7 +254,9 @@ impl Actor for Adapter {
                         if reply.send(result.map_err(SyncError::into_failure)).is_err() {
                             tracing::debug!("the vendor call's caller is gone");
                         }
-                    });
+                    }
+                    .instrument(span),
+                    );
                 }
                 Err(error) => {
                     if reply.send(Err(error.into_failure())).is_err() {
@@ -369,6 +374,7 @@ impl AdapterState {
                 event_type: row.event_type,
                 headers: row.headers,
                 payload,
+                traceparent: row.traceparent,
             })),
             Err(reason) => {
                 self.derived
@@ -384,6 +390,7 @@ impl AdapterState {
     /// all their events in one transaction.
     async fn process(&mut self, batch: Vec<InHand>) -> Result<(), ActorProcessingErr> {
         let mut made = Vec::with_capacity(batch.len());
+        let mut traces = std::collections::HashMap::new();
         for delivery in &batch {
             let span = tracing::info_span!(
                 "delivery",
@@ -392,11 +399,15 @@ impl AdapterState {
                 service = %self.service,
                 event_type = %delivery.event_type,
             );
+            companyos_actors::trace::continue_trace(&span, delivery.traceparent.as_deref());
+            if let Some(traceparent) = companyos_actors::trace::traceparent_of(&span) {
+                traces.insert(delivery.id, traceparent);
+            }
             if let Some(event) = self.prepare(delivery).instrument(span).await? {
                 made.push((delivery.id, event));
             }
         }
-        self.complete(made).await
+        self.complete(made, traces).await
     }
 
     /// One delivery into the event it becomes, its domain rows brought up to date
@@ -476,6 +487,7 @@ impl AdapterState {
     async fn complete(
         &mut self,
         made: Vec<(DeliveryId, NewEvent)>,
+        mut traces: std::collections::HashMap<DeliveryId, String>,
     ) -> Result<(), ActorProcessingErr> {
         let events = self
             .derived
@@ -497,7 +509,10 @@ impl AdapterState {
             });
             // A router restarting now finds the event unrouted when it starts.
             if let Some(router) = self.deps.node.router()
-                && let Err(error) = router.send_message(RouterMessage::RouteStored(Box::new(event)))
+                && let Err(error) = router.send_message(RouterMessage::RouteStored(
+                    Box::new(event),
+                    traces.remove(&delivery),
+                ))
             {
                 tracing::warn!(%error, "the router is restarting; it routes the event when it starts");
             }

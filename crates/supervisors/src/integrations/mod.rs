@@ -56,6 +56,8 @@ pub struct InHand {
     /// The headers kept with the delivery (as `webhook_deliveries.headers`).
     pub headers: serde_json::Value,
     pub payload: serde_json::Value,
+    /// The trace of the request that brought it (W3C `traceparent`).
+    pub traceparent: Option<String>,
 }
 
 /// A delivery for an adapter: in hand, or only named (recorded elsewhere, or found
@@ -85,10 +87,12 @@ pub enum IntegrationsMessage {
     /// Sync through the service's API (see [`sync`]); the adapter of the service
     /// the request concerns replies when the sync is done.
     Sync(SyncRequest, RpcReplyPort<Result<SyncReport, TaskFailure>>),
-    /// A call to a vendor for an agent, through the adapter of that vendor.
+    /// A call to a vendor for an agent, through the adapter of that vendor, in the
+    /// caller's span.
     Call(
         VendorRequest,
         RpcReplyPort<Result<VendorResponse, TaskFailure>>,
+        tracing::Span,
     ),
     Describe(RpcReplyPort<Vec<ActorInfo>>),
 }
@@ -289,11 +293,12 @@ impl Actor for IntegrationsSupervisor {
                     }
                 }
             }
-            IntegrationsMessage::Call(request, reply) => {
+            IntegrationsMessage::Call(request, reply, span) => {
                 let service = request.service();
                 match state.running_adapter(&myself, service).await? {
                     Ok(actor) => {
-                        if let Err(error) = actor.send_message(AdapterMessage::Call(request, reply))
+                        if let Err(error) =
+                            actor.send_message(AdapterMessage::Call(request, reply, span))
                         {
                             tracing::warn!(%service, %error, "vendor call not handed to the adapter");
                         }

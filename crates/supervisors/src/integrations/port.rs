@@ -85,8 +85,10 @@ impl IntegrationPort for NodePort {
         request: VendorRequest,
     ) -> Result<VendorResponse, TaskFailure> {
         let what = format!("{} call", request.service());
+        // The call runs in its adapter, as a child of the caller's span (the task's).
+        let span = tracing::info_span!("vendor call", service = %request.service());
         self.ask(org, &what, |reply| {
-            IntegrationsMessage::Call(request, reply)
+            IntegrationsMessage::Call(request, reply, span)
         })
         .await
     }

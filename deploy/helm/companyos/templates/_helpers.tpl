@@ -70,6 +70,7 @@ cluster-cookie: COMPANYOS_CLUSTER_COOKIE
 github-client-secret: COMPANYOS_AUTH_GITHUB_CLIENT_SECRET
 smtp-url: COMPANYOS_MAIL_SMTP_URL
 metrics-token: COMPANYOS_METRICS_TOKEN
+archive-s3-secret-access-key: COMPANYOS_ARCHIVE_S3_SECRET_ACCESS_KEY
 {{- end }}
 
 {{/* The chart-created Secret's data: only the values given. */}}
@@ -86,6 +87,7 @@ metrics-token: COMPANYOS_METRICS_TOKEN
 {{- with $s.smtpUrl }}{{ $_ := set $data "smtp-url" . }}{{ end -}}
 {{- with $s.metricsToken }}{{ $_ := set $data "metrics-token" . }}{{ end -}}
 {{- with $s.llmApiKey }}{{ $_ := set $data "llm-api-key" . }}{{ end -}}
+{{- with $s.archiveS3SecretAccessKey }}{{ $_ := set $data "archive-s3-secret-access-key" . }}{{ end -}}
 {{- toYaml $data }}
 {{- end }}
 
