@@ -263,6 +263,22 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) -> Du
     started.elapsed()
 }
 
+/// [`wait_until`], for a condition that says what it saw when it does not hold yet:
+/// the last of it is in the failure's message.
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> Result<(), String>) {
+    let started = Instant::now();
+    loop {
+        match done() {
+            Ok(()) => return,
+            Err(seen) => assert!(
+                started.elapsed() < limit,
+                "{what}: not within {limit:?}; last seen: {seen}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Which live node holds each organization, from the database.
 async fn holders(store: &Store) -> BTreeMap<OrgId, String> {
     store
@@ -516,29 +532,35 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
     for node in &nodes {
         for (org, owner) in &placed {
             let prefix = format!("root/org:{}", org.0);
-            wait_until(
-                "the organization's subtree seen from every node",
+            wait_for(
+                &format!(
+                    "the subtree of {} (on {owner}) seen from {}",
+                    org.0, node.name
+                ),
                 Duration::from_secs(30),
                 || {
-                    let Ok((200, tree)) = request(
+                    let (status, tree) = request(
                         "GET",
                         &format!("{}/api/supervision/tree", node.base_url),
                         Some(&token),
                         Some(*org),
                         None,
-                    ) else {
-                        return false;
-                    };
-                    tree["nodes"].as_array().is_some_and(|nodes| {
+                    )
+                    .map_err(|error| error.to_string())?;
+                    let seen = tree["nodes"].as_array().is_some_and(|nodes| {
                         nodes.iter().any(|actor| {
                             actor["path"].as_str().is_some_and(|path| {
                                 path.starts_with(&prefix) && path.contains("agent:")
                             })
                         })
-                    })
+                    });
+                    if status == 200 && seen {
+                        Ok(())
+                    } else {
+                        Err(format!("{status} {tree}"))
+                    }
                 },
             );
-            let _ = owner;
         }
     }
     // Cross-node request latency: the supervision tree of an organization read from

@@ -4,9 +4,9 @@
 //!
 //! One signed GitHub `pull_request` delivery (the fixture) goes in through the webhook
 //! URL. It is archived byte for byte; its request, the adapter's work on it, the
-//! router's event, the code review agent's task and that task's call to GitHub (a
-//! stand-in speaking GitHub's format) are one trace, each span the child of the one
-//! before; and replayed from the archive by the command line, it becomes a new event.
+//! router's event, the code review agent's task and that task's calls to GitHub and to
+//! the model (stand-ins speaking GitHub's and OpenAI's formats) are one trace, each span
+//! the child of the one before; and replayed from the archive by the command line, it becomes a new event.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -125,6 +125,11 @@ impl Environment {
             .env("COMPANYOS_AUTH_JWT_SECRET", SECRET)
             .env("COMPANYOS_MASTER_KEY", MASTER_KEY)
             .env("COMPANYOS_AUTH_GITHUB_API_URL", &self.github)
+            // The code review agent asks a model too (an OpenAI-compatible stand-in).
+            .env("COMPANYOS_LLM_PROVIDER", "openai")
+            .env("COMPANYOS_LLM_BASE_URL", format!("{}/v1", self.github))
+            .env("COMPANYOS_LLM_MODEL", "gpt-4o-mini")
+            .env("COMPANYOS_LLM_API_KEY", "sk-operations")
             .env("COMPANYOS_ARCHIVE_URL", format!("s3://{BUCKET}/node-a"))
             .env("COMPANYOS_ARCHIVE_S3_ENDPOINT", &self.s3)
             .env("COMPANYOS_ARCHIVE_S3_ACCESS_KEY_ID", "operations")
@@ -228,6 +233,24 @@ async fn deliveries_are_archived_to_s3_replayed_and_traced_end_to_end() {
     Mock::given(method("GET"))
         .and(path("/repos/Codertocat/Hello-World/pulls/2/files"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&github)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
+            "object": "chat.completion",
+            "created": 1741569952,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": "{\"summary\": \"A small change.\", \"comments\": []}", "refusal": null},
+                "logprobs": null,
+                "finish_reason": "stop"
+            }],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 100, "total_tokens": 1000},
+            "service_tier": "default"
+        })))
         .mount(&github)
         .await;
     let environment = Environment {
@@ -356,7 +379,8 @@ async fn deliveries_are_archived_to_s3_replayed_and_traced_end_to_end() {
     )
     .await;
 
-    // One trace: request → delivery → event → task → the task's call to GitHub.
+    // One trace: request → delivery → event → task → the task's call to GitHub, and the
+    // task's call to the model.
     let chain = eventually(
         "the delivery's whole trace",
         Duration::from_secs(60),
@@ -379,7 +403,8 @@ async fn deliveries_are_archived_to_s3_replayed_and_traced_end_to_end() {
             let event = child(&delivery, "event")?;
             let task = child(&event, "task")?;
             let call = child(&task, "vendor call")?;
-            Some([request.clone(), delivery, event, task, call])
+            let model = child(&task, "model call")?;
+            Some([request.clone(), delivery, event, task, call, model])
         },
     )
     .await;

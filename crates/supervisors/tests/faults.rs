@@ -233,6 +233,10 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
         llm: None,
         redis: None,
         transport: None,
+        deliveries: companyos_supervisors::DeliveriesConfig {
+            sweep_every: Duration::from_millis(200),
+            ..Default::default()
+        },
         passivate_after: None,
     }
 }
@@ -1763,6 +1767,21 @@ async fn a_subtree_that_keeps_losing_agents_fails_to_its_organization(db: &TestD
     runtime.shutdown().await;
 }
 
+/// A GitHub `pull_request` delivery as the edge records it.
+fn pull_request_delivery(integration: IntegrationId, key: &str, body: Vec<u8>) -> NewDelivery {
+    NewDelivery {
+        integration_id: integration,
+        service: Service::Github,
+        delivery_key: key.into(),
+        event_type: "pull_request".into(),
+        headers: json!({"x-github-event": "pull_request", "content-type": "application/json"}),
+        body,
+        status: DeliveryStatus::Received,
+        error: None,
+        traceparent: None,
+    }
+}
+
 async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb) {
     let org = organization(&db.store).await;
     for (name, agent_type) in [("github", "github_watcher"), ("reviewer", "code_review")] {
@@ -1804,20 +1823,7 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
     let Recorded::New(delivery) = db
         .store
         .deliveries()
-        .record(
-            org,
-            NewDelivery {
-                integration_id: integration.id,
-                service: Service::Github,
-                delivery_key: "d-1".into(),
-                event_type: "pull_request.opened".into(),
-                headers: json!({"x-github-event": "pull_request", "content-type": "application/json"}),
-                body,
-                status: DeliveryStatus::Received,
-                error: None,
-                traceparent: None,
-            },
-        )
+        .record(org, pull_request_delivery(integration.id, "d-1", body))
         .await
         .expect("delivery")
     else {
@@ -1827,7 +1833,18 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
     register(&mut registry, "code_review", AgentKind::Executor, || {
         Box::new(CrashesWhile(Arc::new(AtomicBool::new(false))))
     });
-    let runtime = start(&db.store, registry, RestartPolicy::default()).await;
+    // With a payload archive, in a folder: the delivery, recorded before the node
+    // started, was never archived by the edge; the sweep archives it.
+    let folder = tempfile::tempdir().expect("tempdir");
+    let archive = companyos_store::archive::Archive::open(
+        &companyos_store::archive::ArchiveLocation::Folder(folder.path().join("archive")),
+    )
+    .expect("archive");
+    let mut config = fast_config(RestartPolicy::default());
+    config.deliveries.archive = Some(archive.clone());
+    let runtime = Runtime::start(db.store.clone(), fast_queue(&db.store), registry, config)
+        .await
+        .expect("start runtime");
     let tree = runtime.tree().await.expect("tree");
     assert!(
         tree.iter()
@@ -1872,6 +1889,59 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
         1,
         "the pull request row follows the delivery"
     );
+    let archived =
+        companyos_store::testing::eventually("the sweep archives the delivery", || async {
+            archive
+                .get(delivery)
+                .await
+                .map_err(|error| error.to_string())
+        })
+        .await;
+    assert_eq!(archived.delivery_key, "d-1");
+    assert!(
+        db.store
+            .deliveries()
+            .get(org, delivery)
+            .await
+            .expect("delivery")
+            .archived_at
+            .is_some()
+    );
+
+    // Recorded while the node runs, by a process that hands it to no adapter (a
+    // replay from the command line, or a node that died before handing it over): the
+    // sweep hands it over, and it becomes an event too.
+    let mut redelivered = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/github/pull_request/opened.payload.json"),
+    )
+    .expect("fixture");
+    redelivered.push(b'\n');
+    let Recorded::New(unnamed) = db
+        .store
+        .deliveries()
+        .record(
+            org,
+            pull_request_delivery(integration.id, "d-2", redelivered),
+        )
+        .await
+        .expect("delivery")
+    else {
+        panic!("a new delivery");
+    };
+    until(
+        "the sweep hands the unnamed delivery to its adapter",
+        || async {
+            let row = db
+                .store
+                .deliveries()
+                .get(org, unnamed)
+                .await
+                .expect("delivery");
+            row.status == DeliveryStatus::Processed && row.event_id.is_some()
+        },
+    )
+    .await;
     runtime.shutdown().await;
 }
 

@@ -526,7 +526,7 @@ impl<P: ProviderWire> RigClient<P> {
 
 #[async_trait::async_trait]
 impl<P: ProviderWire> LlmClient for RigClient<P> {
-    #[tracing::instrument(skip_all, fields(provider = %self.provider, model = %self.model_name))]
+    #[tracing::instrument(name = "model call", skip_all, fields(provider = %self.provider, model = %self.model_name))]
     async fn complete(&self, request: CompletionRequest) -> Result<Completion, LlmError> {
         let rig_request = self.rig_request(request)?;
         let max_attempts = self.retry.max_attempts.max(1);
