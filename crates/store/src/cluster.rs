@@ -20,6 +20,12 @@ use crate::db::{Pools, Store};
 use crate::error::StoreError;
 use crate::ids::OrgId;
 
+/// How long a claim waits for an organization's lease row locked by another
+/// transaction (`SET LOCAL`, this transaction only).
+const CLAIM_LOCK_WAIT: &str = "SET LOCAL lock_timeout = '250ms'";
+/// PostgreSQL's `lock_not_available`: the wait above ran out.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
 /// One run of one node: the identity its claims and fenced writes carry.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NodeLease {
@@ -202,15 +208,32 @@ impl Cluster<'_> {
     /// would only delay them. Each counts as a lapsed lease — run again, or failed when
     /// its attempts are spent. No task of the organization can be in progress here
     /// yet: this node's dispatcher takes an organization's tasks only once it holds it.
+    ///
+    /// The claim waits at most [`CLAIM_LOCK_WAIT`] for the organization's lease row: a
+    /// node frozen in a transaction that holds it (paused, starved) answers `None`, as a
+    /// live holder would, instead of stalling this node's placement round; the frozen
+    /// node's transaction is ended by the server (`idle_in_transaction_session_timeout`,
+    /// see `Store::connect`) and the row claimed at a later round.
     pub async fn claim(&self, org: OrgId, lease: &NodeLease) -> Result<Option<i64>, StoreError> {
         let mut tx = self.pool()?.begin().await?;
-        let previous: Option<(String, i64, bool)> = sqlx::query_as(
+        sqlx::query(CLAIM_LOCK_WAIT).execute(&mut *tx).await?;
+        let previous: Option<(String, i64, bool)> = match sqlx::query_as(
             "SELECT node_id, node_epoch, released FROM organization_leases
              WHERE organization_id = $1 FOR UPDATE",
         )
         .bind(org)
         .fetch_optional(&mut *tx)
-        .await?;
+        .await
+        {
+            Ok(previous) => previous,
+            Err(sqlx::Error::Database(error))
+                if error.code().as_deref() == Some(LOCK_NOT_AVAILABLE) =>
+            {
+                tracing::warn!(organization = %org, "the organization's lease is locked by a transaction that does not end (a frozen node?); claimed at a later round");
+                return Ok(None);
+            }
+            Err(error) => return Err(error.into()),
+        };
         let fence: Option<i64> = sqlx::query_scalar(
             "INSERT INTO organization_leases AS l (organization_id, node_id, node_epoch, fence, released, claimed_at)
              VALUES ($1, $2, $3, 1, FALSE, clock_timestamp())

@@ -191,8 +191,14 @@ impl Store {
     pub async fn connect(options: &ConnectOptions) -> Result<Store, StoreError> {
         let url = options.url.as_str();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // A transaction left open by a frozen process (paused, starved, its host
+            // suspended) holds its row locks until the server ends it: after 10 s idle
+            // in a transaction the session is closed, so a frozen cluster node cannot
+            // keep the others from taking its organizations over. No transaction of
+            // ours waits on anything but the database.
             let connect = PgConnectOptions::from_str(url)
-                .map_err(|error| StoreError::Config(error.to_string()))?;
+                .map_err(|error| StoreError::Config(error.to_string()))?
+                .options([("idle_in_transaction_session_timeout", "10000")]);
             // One direct connection first: a pool that cannot connect only reports that
             // it timed out, hiding the cause (refused, unknown host, bad password, ...).
             let probe = tokio::time::timeout(
