@@ -14,6 +14,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod otlp;
+
+use std::sync::{Arc, Mutex};
+
 use companyos_store::testing::TestDb;
 use companyos_store::{AgentTask, NewAgent, OrgId, Store, TaskStatus};
 use serde_json::{Value, json};
@@ -82,7 +86,7 @@ async fn delete_queues(database_url: &str) {
 }
 
 /// Starts one node of the cluster and waits for its "listening" log line.
-fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
+fn start(name: &str, database_url: &str, data_dir: &std::path::Path, otlp: &str) -> Node {
     let mut command = Command::new(BINARY);
     for (variable, _) in std::env::vars() {
         if variable.starts_with("COMPANYOS_") {
@@ -121,6 +125,9 @@ fn start(name: &str, database_url: &str, data_dir: &std::path::Path) -> Node {
         )
         .env("COMPANYOS_CLUSTER_AMQP_PREFIX", amqp_prefix(database_url))
         .env("COMPANYOS_LOG_LEVEL", "info")
+        // Traces to the test's receiver, in batches every 100 ms.
+        .env("COMPANYOS_TELEMETRY_OTLP_ENDPOINT", otlp)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -373,6 +380,9 @@ struct Fixture {
     orgs: Vec<OrgId>,
     agents: Vec<(OrgId, companyos_store::AgentId)>,
     token: String,
+    /// The spans the nodes exported, and where they send them.
+    spans: Arc<Mutex<Vec<otlp::Span>>>,
+    otlp: String,
 }
 
 /// How the fixture's nodes talk to each other.
@@ -469,9 +479,10 @@ async fn fixture(sessions: Sessions) -> (Fixture, Vec<Node>) {
         agents.push((*org, agent.id));
     }
 
+    let (otlp, spans) = otlp::otlp_receiver().await;
     let nodes: Vec<Node> = ["node-a", "node-b", "node-c"]
         .iter()
-        .map(|name| start(name, &db.url, data.path()))
+        .map(|name| start(name, &db.url, data.path(), &otlp))
         .collect();
     let (status, login) = request(
         "POST",
@@ -491,6 +502,8 @@ async fn fixture(sessions: Sessions) -> (Fixture, Vec<Node>) {
             orgs,
             agents,
             token,
+            spans,
+            otlp,
         },
         nodes,
     )
@@ -507,6 +520,8 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
         orgs,
         agents,
         token,
+        spans,
+        ..
     } = fixture;
 
     assert!(
@@ -524,8 +539,24 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
                 && seen.values().map(|(_, held)| held).sum::<u64>() == 6
         },
     );
+    // The members' counts and the leases are read at different instants: wait until
+    // the leases too say that each organization is held by the node rendezvous
+    // hashing gives it among the three.
+    let names: Vec<String> = nodes.iter().map(|node| node.name.clone()).collect();
+    until_placed(
+        &store,
+        "every organization held by its owner",
+        Duration::from_secs(30),
+        |now| {
+            now.len() == 6
+                && now.iter().all(|(org, node)| {
+                    companyos_supervisors::owner(*org, names.iter().map(String::as_str))
+                        == Some(node.as_str())
+                })
+        },
+    )
+    .await;
     let placed = holders(&store).await;
-    assert_eq!(placed.len(), 6, "{placed:?}");
     eprintln!("placement: {placed:?}");
     // Every node shows each organization's subtree, wherever it runs: a node that
     // does not run it asks the one that does, through the node servers' sessions.
@@ -683,6 +714,23 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
         .epoch;
     paused.signal("-STOP");
     let stopped_at = Instant::now();
+    // Paused past its lease: the database no longer counts it live. (Rendezvous hashing
+    // may have given it no organization, so the placement alone can hold at once.)
+    let limit = Instant::now() + Duration::from_secs(30);
+    while store
+        .cluster()
+        .members()
+        .await
+        .expect("members")
+        .iter()
+        .any(|member| member.node_id == paused.name && member.live)
+    {
+        assert!(
+            Instant::now() < limit,
+            "the paused node's lease did not pass"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     until_placed(
         &store,
         "the paused node's organizations were not taken over",
@@ -759,6 +807,32 @@ async fn nodes_share_organizations_and_lose_nothing_when_one_dies_or_pauses() {
             "a task ended other than completed: {open:?}"
         );
         assert!(Instant::now() < limit, "tasks not completed: {open:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A task asked for on one node and run on another is one trace: the request's
+    // span on the first node is the parent of the task's span on the second.
+    let limit = Instant::now() + Duration::from_secs(30);
+    loop {
+        let spans = spans.lock().expect("spans").clone();
+        let crossed = spans.iter().any(|task| {
+            task.name == "task"
+                && task.service == "companyos"
+                && spans.iter().any(|request| {
+                    request.name == "POST /api/agent-tasks"
+                        && task.parent.as_deref() == Some(request.id.as_str())
+                        && task.trace == request.trace
+                        && !request.node.is_empty()
+                        && request.node != task.node
+                })
+        });
+        if crossed {
+            break;
+        }
+        assert!(
+            Instant::now() < limit,
+            "no task traced across nodes among {} spans",
+            spans.len()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Every organization runs on a live node at the end, each on exactly one.
@@ -883,7 +957,10 @@ async fn a_rolling_restart_loses_nothing_and_spends_no_attempt() {
             .retain(|url| *url != nodes[index].base_url);
         // As a StatefulSet restarts a pod: stopped, then started again under its name.
         terminate(nodes.remove(index));
-        nodes.insert(index, start(&name, &fixture.db.url, fixture.data.path()));
+        nodes.insert(
+            index,
+            start(&name, &fixture.db.url, fixture.data.path(), &fixture.otlp),
+        );
         rotation
             .lock()
             .expect("rotation")
@@ -971,16 +1048,32 @@ impl Drop for LocalCluster {
     }
 }
 
+/// The first of `count` consecutive ports free now, below the machine's ephemeral range
+/// (from 32768 on Linux), so that no other test's client socket or listener on port 0
+/// takes one of them before `cluster/local.sh` binds them.
+fn free_base_port(count: u16) -> u16 {
+    let seed = u64::from(std::process::id())
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| u64::from(since.subsec_nanos()));
+    for attempt in 0..1000_u64 {
+        let base = 20_000 + u16::try_from((seed + attempt * 7_919) % 10_000).unwrap_or(0);
+        let free = (0..count)
+            .all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok());
+        if free {
+            return base;
+        }
+    }
+    panic!("no {count} consecutive free ports between 20000 and 30000");
+}
+
 #[tokio::test]
 async fn local_sh_starts_a_cluster_and_stops_it() {
     let db = TestDb::postgres().await;
     let directory = tempfile::tempdir().expect("tempdir");
     let database = db.url.rsplit('/').next().expect("a database name");
     let database = database.split('?').next().unwrap_or(database).to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_base_port(3);
     let cluster = LocalCluster {
         environment: vec![
             ("DATABASE_URL", companyos_store::testing::database_url()),
