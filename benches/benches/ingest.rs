@@ -15,7 +15,8 @@
 //!   completed tasks, each equal to the number of 202s.
 //!
 //! Run: `cargo bench -p companyos-benches --bench ingest` (PostgreSQL from
-//! `DATABASE_URL`; `-- postgres` or `-- sqlite` for one backend). Under `cargo test` it runs a few deliveries per backend as a smoke
+//! `DATABASE_URL`; `-- postgres` or `-- sqlite` for one backend; `-- archive` also
+//! archives every delivery to a folder, as `companyos serve` does by default). Under `cargo test` it runs a few deliveries per backend as a smoke
 //! test, with the same checks.
 
 use std::collections::HashMap;
@@ -44,7 +45,9 @@ struct Target {
     runtime: Arc<Runtime>,
 }
 
-async fn start(db: &TestDb) -> Target {
+/// Starts the node; with `archive`, every accepted delivery is also written to a
+/// payload archive in that folder, as `companyos serve` does by default.
+async fn start(db: &TestDb, archive: Option<&std::path::Path>) -> Target {
     let auth = AuthConfig::new(
         b"a bench secret that is long enough!",
         Duration::from_secs(3600),
@@ -56,7 +59,18 @@ async fn start(db: &TestDb) -> Target {
             db.store.clone(),
             queue,
             registry_with_instant_review(),
-            RuntimeConfig::default(),
+            RuntimeConfig {
+                deliveries: companyos_supervisors::DeliveriesConfig {
+                    archive: archive.map(|folder| {
+                        companyos_store::archive::Archive::open(
+                            &companyos_store::archive::ArchiveLocation::Folder(folder.into()),
+                        )
+                        .expect("archive")
+                    }),
+                    ..Default::default()
+                },
+                ..RuntimeConfig::default()
+            },
         )
         .await
         .expect("runtime"),
@@ -349,9 +363,16 @@ async fn completed(store: &companyos_store::Store, org: OrgId) -> u64 {
         .map_or(0, |(_, count)| *count as u64)
 }
 
-async fn run(backend: TestBackend, label: &str, smoke: bool) {
+async fn run(backend: TestBackend, label: &str, smoke: bool, archive: bool) {
     let db = TestDb::new(backend).await;
-    let target = Arc::new(start(&db).await);
+    let folder = tempfile::tempdir().expect("tempdir");
+    let target = Arc::new(
+        start(
+            &db,
+            archive.then(|| folder.path().join("archive")).as_deref(),
+        )
+        .await,
+    );
     let body = Arc::new(pull_request_fixture());
     let (levels, duration): (&[usize], Duration) = if smoke {
         (&[2], Duration::from_millis(200))
@@ -409,6 +430,30 @@ async fn run(backend: TestBackend, label: &str, smoke: bool) {
         (total as u64, total as u64, total as u64),
         "nothing lost"
     );
+    if archive {
+        // Every delivery archived too, by the edge or by a sweep.
+        let started = Instant::now();
+        let far = store.now() + chrono::Duration::days(1);
+        loop {
+            let left = store
+                .deliveries()
+                .unarchived(far, 1)
+                .await
+                .expect("unarchived");
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "deliveries left unarchived"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        println!(
+            "{label:<9} archived all {total} deliveries ({:.1} s after the counts above)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     target.runtime.shutdown().await;
     db.cleanup().await;
 }
@@ -426,12 +471,14 @@ fn main() {
             .collect();
         named.is_empty() || named.iter().any(|argument| argument == name)
     };
+    // `… -- archive` also archives every delivery to a folder (the binary's default).
+    let archive = std::env::args().any(|argument| argument == "archive");
     runtime.block_on(async {
         if only("sqlite") {
-            run(TestBackend::Sqlite, "sqlite", smoke).await;
+            run(TestBackend::Sqlite, "sqlite", smoke, archive).await;
         }
         if only("postgres") {
-            run(TestBackend::Postgres, "postgres", smoke).await;
+            run(TestBackend::Postgres, "postgres", smoke, archive).await;
         }
     });
 }

@@ -207,8 +207,14 @@ fn the_data_directory_and_database_are_private() {
     assert_eq!(mode(&data), 0o700, "the data directory");
     for entry in std::fs::read_dir(&data).expect("list") {
         let path = entry.expect("entry").path();
-        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        // Files are their owner's to read; folders (the payload archive) to open.
+        let private = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&path), private, "{}", path.display());
     }
+    assert!(
+        data.join("archive").is_dir(),
+        "the payload archive's folder"
+    );
 }
 
 #[test]
@@ -478,7 +484,7 @@ fn migrate_applies_migrations_and_exits() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 11 (sqlite)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 12 (sqlite)"));
     // Again: nothing to do, still fine.
     assert!(
         companyos(directory.path())

@@ -11,17 +11,18 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use companyos_store::archive::{Archive, ArchiveLocation, S3Location};
 use companyos_store::testing::S3Server;
 use companyos_store::{ConnectOptions, DeliveryId, Store};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use prost::Message;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod otlp;
+
+use otlp::{Span, otlp_receiver};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_companyos");
 const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -37,71 +38,6 @@ impl Drop for Process {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// One span as the receiver got it.
-#[derive(Clone, Debug)]
-struct Span {
-    name: String,
-    trace: String,
-    id: String,
-    parent: Option<String>,
-    service: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// An OTLP/HTTP receiver: every span posted to `/v1/traces` (protobuf), kept.
-async fn otlp_receiver() -> (String, Arc<Mutex<Vec<Span>>>) {
-    let spans: Arc<Mutex<Vec<Span>>> = Arc::default();
-    let kept = spans.clone();
-    let app = axum::Router::new().route(
-        "/v1/traces",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let kept = kept.clone();
-            async move {
-                let request = ExportTraceServiceRequest::decode(body.as_ref())
-                    .expect("an OTLP protobuf export");
-                let mut kept = kept.lock().expect("spans");
-                for resource in request.resource_spans {
-                    let service = resource
-                        .resource
-                        .iter()
-                        .flat_map(|resource| &resource.attributes)
-                        .find(|attribute| attribute.key == "service.name")
-                        .and_then(|attribute| attribute.value.as_ref())
-                        .and_then(|value| match &value.value {
-                            Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(name)) => Some(name.clone()),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    for scope in resource.scope_spans {
-                        for span in scope.spans {
-                            kept.push(Span {
-                                name: span.name,
-                                trace: hex(&span.trace_id),
-                                id: hex(&span.span_id),
-                                parent: (!span.parent_span_id.is_empty())
-                                    .then(|| hex(&span.parent_span_id)),
-                                service: service.clone(),
-                            });
-                        }
-                    }
-                }
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the receiver");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("receiver");
-    });
-    (format!("http://{address}"), spans)
 }
 
 /// The environment every `companyos` process of the test gets.

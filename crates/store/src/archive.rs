@@ -172,7 +172,14 @@ impl Archive {
         };
         let objects: Arc<dyn ObjectStore> = match location {
             ArchiveLocation::Folder(folder) => {
-                std::fs::create_dir_all(folder).map_err(|error| failed(error.to_string()))?;
+                // Webhook bodies are private: a folder created here is its owner's only.
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+                builder
+                    .create(folder)
+                    .map_err(|error| failed(error.to_string()))?;
                 Arc::new(
                     object_store::local::LocalFileSystem::new_with_prefix(folder)
                         .map_err(|error| failed(error.to_string()))?,
