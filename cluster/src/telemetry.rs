@@ -92,7 +92,9 @@ pub fn init(config: &Config) -> Telemetry {
 }
 
 /// The tracer provider for `telemetry.otlp_endpoint`, or `None` when it is empty.
-fn tracer_provider(config: &Config) -> Result<Option<SdkTracerProvider>, String> {
+fn tracer_provider(
+    config: &Config,
+) -> Result<Option<SdkTracerProvider>, opentelemetry_otlp::ExporterBuildError> {
     let endpoint = config.telemetry.otlp_endpoint.trim_end_matches('/');
     if endpoint.is_empty() {
         return Ok(None);
@@ -109,8 +111,7 @@ fn tracer_provider(config: &Config) -> Result<Option<SdkTracerProvider>, String>
         .with_protocol(Protocol::HttpBinary)
         .with_endpoint(endpoint)
         .with_timeout(EXPORT_TIMEOUT)
-        .build()
-        .map_err(|error| error.to_string())?;
+        .build()?;
     // The batch's delay and size are OTel's defaults, or OTEL_BSP_* when set.
     let processor = BatchSpanProcessor::builder(exporter).build();
     let mut resource = Resource::builder().with_service_name(config.telemetry.service_name.clone());
@@ -120,10 +121,6 @@ fn tracer_provider(config: &Config) -> Result<Option<SdkTracerProvider>, String>
             config.cluster.node.clone(),
         ));
     }
-    // W3C Trace Context on the way out too (libraries that inject headers).
-    opentelemetry::global::set_text_map_propagator(
-        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
-    );
     Ok(Some(
         SdkTracerProvider::builder()
             .with_span_processor(processor)
