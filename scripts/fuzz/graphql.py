@@ -76,6 +76,7 @@ REQUIRES = {
     "Query.socialPosts": ("view_dashboard",),
     "Query.events": ("view_dashboard",),
     "Query.analytics": ("view_dashboard",),
+    "Query.search": ("view_dashboard",),
     # Inviting an owner also needs the caller to be one: the handler's rule, refused
     # in its own words, not the matrix's.
     "Mutation.inviteMember": ("manage_members",),

@@ -11,6 +11,7 @@
 //! speaks HTTP to our own users.
 
 mod agent;
+pub mod analysts;
 pub mod assign;
 mod behaviour;
 pub mod build_log;
@@ -51,5 +52,5 @@ pub use port::{
 };
 pub use registry::{
     AgentType, AgentTypeRegistry, BehaviourFactory, ConfigError, ConfigSpec, Configuration,
-    NoConfiguration,
+    DefaultSchedule, NoConfiguration,
 };

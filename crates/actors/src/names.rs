@@ -19,6 +19,10 @@ pub const INCIDENT_RESPONSE: &str = "incident_response";
 pub const WORKFLOW_COORDINATOR: &str = "workflow_coordinator";
 pub const TASK_ANALYTICS: &str = "task_analytics";
 pub const TEXT_STATS: &str = "text_stats";
+pub const ANALYTICS: &str = "analytics";
+pub const ANOMALY_DETECTION: &str = "anomaly_detection";
+pub const RECOMMENDATION: &str = "recommendation";
+pub const PREDICTION: &str = "prediction";
 /// Agent types whose tasks watchers and routes already write; their agents are yet to
 /// ship, so those tasks wait, visibly, until one is created.
 pub const COMPONENT_GENERATOR: &str = "component_generator";
@@ -46,6 +50,11 @@ pub const PUBLISH_POST: &str = "publish_post";
 pub const RUN_WORKFLOW: &str = "run_workflow";
 pub const TASK_SUCCESS_RATE: &str = "task_success_rate";
 pub const COUNT_TEXT: &str = "count_text";
+pub const COMPUTE_DELIVERY_METRICS: &str = "compute_delivery_metrics";
+pub const DETECT_ANOMALIES: &str = "detect_anomalies";
+pub const RECOMMEND: &str = "recommend";
+pub const TRAIN_RISK_MODEL: &str = "train_risk_model";
+pub const PREDICT_RISK: &str = "predict_risk";
 
 // Slack interaction ids of the approval buttons.
 pub const APPROVE_ACTION: &str = "companyos_approve_task";

@@ -116,6 +116,18 @@ pub struct AgentType {
     pub capabilities: Vec<String>,
     pub configuration: ConfigSpec,
     pub factory: BehaviourFactory,
+    /// What an agent of this type runs on its own, created with it.
+    pub schedules: Vec<DefaultSchedule>,
+}
+
+/// A schedule an agent of a type gets when it is created: `task_type` (with no input)
+/// whenever `cron` (five fields, UTC) matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultSchedule {
+    /// The schedule's name; an organization's schedule names are unique.
+    pub name: &'static str,
+    pub cron: &'static str,
+    pub task_type: &'static str,
 }
 
 impl AgentType {
@@ -132,6 +144,7 @@ impl AgentType {
             capabilities,
             configuration: ConfigSpec::of::<C>(),
             factory: Arc::new(move |value| Ok(build(C::read(value)?))),
+            schedules: Vec::new(),
         }
     }
 
@@ -156,6 +169,12 @@ impl AgentType {
     /// The configuration an agent of this type gets when none is given.
     pub fn default_configuration(&self) -> Value {
         self.configuration.default_value()
+    }
+
+    /// Gives agents of this type `schedule` when they are created.
+    pub fn with_schedule(mut self, schedule: DefaultSchedule) -> Self {
+        self.schedules.push(schedule);
+        self
     }
 }
 
@@ -189,6 +208,7 @@ impl AgentTypeRegistry {
         crate::deployment::register(&mut registry);
         crate::notification::register(&mut registry);
         crate::operations::register(&mut registry);
+        crate::analysts::register(&mut registry);
         registry
     }
 

@@ -18,8 +18,10 @@ use utoipa::ToSchema;
 use crate::graphql::types::{
     AgentReviewStatus, AgentStatus, ApprovalChannel, DeploymentEnvironment, DeploymentState,
     EventActorType, FigmaFileType, IntegrationStatus, MemberRole, PrState, RepositoryVisibility,
-    ReviewStatus, Service, SocialPlatform, SocialPostStatus, TaskStatus, UserRole,
+    ReviewStatus, RiskSubject, SearchKind, Service, SocialPlatform, SocialPostStatus, TaskStatus,
+    UserRole,
 };
+use companyos_supervisors::analysts;
 
 /// A page of a list, newest first; `next_cursor` is absent on the last page.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -719,4 +721,205 @@ pub struct Dashboard {
     pub recent_deployments: Vec<Deployment>,
     /// The ten latest events.
     pub recent_events: Vec<Event>,
+}
+
+/// A DORA performance band (DORA 2023 thresholds).
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Elite,
+    High,
+    Medium,
+    Low,
+}
+
+impl From<analysts::Band> for Band {
+    fn from(band: analysts::Band) -> Band {
+        match band {
+            analysts::Band::Elite => Band::Elite,
+            analysts::Band::High => Band::High,
+            analysts::Band::Medium => Band::Medium,
+            analysts::Band::Low => Band::Low,
+        }
+    }
+}
+
+/// One key's value and the band it falls in.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+pub struct DoraKey {
+    pub value: f64,
+    pub band: Band,
+}
+
+impl From<analysts::Key> for DoraKey {
+    fn from(key: analysts::Key) -> DoraKey {
+        DoraKey {
+            value: key.value,
+            band: key.band.into(),
+        }
+    }
+}
+
+/// The four DORA keys of one scope, with the counts they come from; a key without data
+/// is null.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DoraKeys {
+    /// Ready production deployments per day.
+    pub deployment_frequency: DoraKey,
+    /// Median hours from a pull request opened to its production deployment.
+    pub lead_time_hours: Option<DoraKey>,
+    /// Failed production deployments, percent of finished ones.
+    pub change_failure_rate: Option<DoraKey>,
+    /// Median hours from a failed deployment to service restored.
+    pub time_to_restore_hours: Option<DoraKey>,
+    pub deployments: u32,
+    pub failures: u32,
+    pub changes_deployed: u32,
+    pub restored: u32,
+}
+
+impl From<analysts::DoraKeys> for DoraKeys {
+    fn from(keys: analysts::DoraKeys) -> DoraKeys {
+        DoraKeys {
+            deployment_frequency: keys.deployment_frequency.into(),
+            lead_time_hours: keys.lead_time_hours.map(Into::into),
+            change_failure_rate: keys.change_failure_rate.map(Into::into),
+            time_to_restore_hours: keys.time_to_restore_hours.map(Into::into),
+            deployments: keys.deployments,
+            failures: keys.failures,
+            changes_deployed: keys.changes_deployed,
+            restored: keys.restored,
+        }
+    }
+}
+
+/// The keys of one project.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProjectKeys {
+    pub project: String,
+    pub keys: DoraKeys,
+}
+
+/// The seed's business metrics of a window.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BusinessMetrics {
+    /// Finished production deployments per day.
+    pub deployments_per_day: f64,
+    pub pull_requests_merged_per_week: f64,
+    pub social_posts_published: i64,
+    /// Completed tasks, percent of finished ones; null when none finished.
+    pub agent_task_success_rate: Option<f64>,
+}
+
+/// Delivery analytics over `[from, to)`, computed when asked: the DORA keys overall and
+/// per project, and the business metrics.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DeliveryReport {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub overall: DoraKeys,
+    pub projects: Vec<ProjectKeys>,
+    pub business: BusinessMetrics,
+}
+
+impl From<analysts::DeliveryReport> for DeliveryReport {
+    fn from(report: analysts::DeliveryReport) -> DeliveryReport {
+        let business = report.business;
+        DeliveryReport {
+            from: report.dora.from,
+            to: report.dora.to,
+            overall: report.dora.overall.into(),
+            projects: report
+                .dora
+                .projects
+                .into_iter()
+                .map(|p| ProjectKeys {
+                    project: p.project,
+                    keys: p.keys.into(),
+                })
+                .collect(),
+            business: BusinessMetrics {
+                deployments_per_day: business.deployments_per_day,
+                pull_requests_merged_per_week: business.pull_requests_merged_per_week,
+                social_posts_published: business.social_posts_published,
+                agent_task_success_rate: business.agent_task_success_rate,
+            },
+        }
+    }
+}
+
+/// One document found.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    /// The row's id (for a finding, its pull request's).
+    pub id: uuid::Uuid,
+    pub title: String,
+    /// Where the text matched, each match between « and ».
+    pub snippet: String,
+    /// Higher is better; comparable within one answer only.
+    pub rank: f64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::SearchHit> for SearchHit {
+    fn from(hit: store::SearchHit) -> SearchHit {
+        SearchHit {
+            kind: hit.kind.into(),
+            id: hit.resource_id,
+            title: hit.title,
+            snippet: hit.snippet,
+            rank: hit.rank,
+            updated_at: hit.updated_at,
+        }
+    }
+}
+
+/// The answer to a search, best first.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub query: String,
+    pub hits: Vec<SearchHit>,
+}
+
+/// A factor of a risk assessment.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RiskFactor {
+    /// `lines_changed`, `project_failure_rate`, `out_of_hours`…
+    pub name: String,
+    pub value: f64,
+    /// Its effect on the log-odds against a typical change: positive raises the risk.
+    pub effect: f64,
+}
+
+/// The prediction agent's latest risk of a deployment or a pull request.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RiskAssessment {
+    pub subject: RiskSubject,
+    pub id: uuid::Uuid,
+    /// 0 (safe) to 100.
+    pub risk: i32,
+    /// 0 to 1.
+    pub confidence: f64,
+    /// The three factors that weighed most, largest effect first, as the agent wrote
+    /// them.
+    #[schema(value_type = Vec<RiskFactor>)]
+    pub factors: Value,
+    /// `prior` (too little history yet) or `trained` (the organization's own model).
+    pub model: String,
+    pub assessed_at: DateTime<Utc>,
+}
+
+impl From<store::RiskAssessment> for RiskAssessment {
+    fn from(row: store::RiskAssessment) -> RiskAssessment {
+        RiskAssessment {
+            subject: row.resource_type.into(),
+            id: row.resource_id,
+            risk: row.risk,
+            confidence: row.confidence,
+            factors: row.factors,
+            model: row.model,
+            assessed_at: row.assessed_at,
+        }
+    }
 }

@@ -117,7 +117,8 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
     let (owner, org) = server.owner("owner@review.example", "Review").await;
     let owner = Caller::new(&owner, &org);
 
-    // Connecting GitHub starts its watcher, a code review agent and a security agent.
+    // Connecting GitHub starts its watcher, a code review agent, a security agent and
+    // the analysts.
     let (status, connected) = server
         .call(
             Method::POST,
@@ -133,7 +134,18 @@ async fn a_pull_request_is_reviewed_posted_on_approval_and_escalated(db: &TestDb
         .iter()
         .filter_map(|agent| agent["type"].as_str())
         .collect();
-    assert_eq!(started, ["github_watcher", "code_review", "security"]);
+    assert_eq!(
+        started,
+        [
+            "github_watcher",
+            "code_review",
+            "security",
+            "analytics",
+            "anomaly_detection",
+            "prediction",
+            "recommendation"
+        ]
+    );
     let url = connected["webhook_url"].as_str().expect("url");
     let path = url[server.base.len()..].to_owned();
 

@@ -81,6 +81,9 @@ const SEED: &[&str] = &[
     "GET /api/analytics/metrics/{metric_type}",
     "GET /api/analytics/events",
     "POST /api/analytics/reports",
+    "GET /api/analytics/delivery",
+    "GET /api/analytics/risks",
+    "GET /api/search",
     // Beyond the seed.
     "POST /api/invitations/accept",
     "POST /api/invitations/preview",

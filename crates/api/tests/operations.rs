@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{
-    Caller, Server, approve, create_task, fixture, serve_node, serve_node_with_llm, task,
-    task_where, tasks_of,
+    Caller, Server, agent_of_type, approve, create_task, fixture, serve_node, serve_node_with_llm,
+    task, task_where, tasks_of,
 };
 use companyos_api::WebhookConfig;
 use companyos_integrations::webhooks::slack_signature;
@@ -172,20 +172,6 @@ async fn started_types(connected: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn agent_of_type(server: &Server, caller: &Caller, agent_type: &str) -> String {
-    let (_, agents) = server
-        .call(Method::GET, "/api/agents?limit=100", caller, None)
-        .await;
-    agents["items"]
-        .as_array()
-        .expect("agents")
-        .iter()
-        .find(|agent| agent["type"] == agent_type || agent["agent_type"] == agent_type)
-        .and_then(|agent| agent["id"].as_str())
-        .unwrap_or_else(|| panic!("no {agent_type} agent in {agents}"))
-        .to_owned()
-}
-
 async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &TestDb) {
     let healthy = site(200, Duration::ZERO).await;
     let slow = site(200, Duration::from_millis(600)).await;
@@ -229,7 +215,8 @@ async fn deployments_are_checked_analysed_and_rolled_back_after_approval(db: &Te
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    // Connecting Vercel starts its watcher and a deployment agent.
+    // Connecting Vercel starts its watcher and a deployment agent (the analysts came
+    // with GitHub).
     let (connected, hook) = server
         .connect_vercel(&owner, "vercel_the_integrations_own")
         .await;

@@ -94,6 +94,20 @@ string_enum! {
         Integration => "integration",
     }
 
+    /// What a search document is: the kind of row its `resource_id` names (a finding
+    /// names the pull request its review is of).
+    SearchKind {
+        Event => "event",
+        PullRequest => "pull_request",
+        Finding => "finding",
+        Deployment => "deployment",
+        Component => "component",
+        Post => "post",
+    }
+
+    /// What a risk assessment is of.
+    RiskSubject { Deployment => "deployment", PullRequest => "pull_request" }
+
     /// A user's instance-wide role (the seed's `users.role`).
     UserRole { Admin => "admin", Member => "member", Viewer => "viewer" }
 
@@ -206,6 +220,8 @@ mod tests {
         check(TaskStatus::ALL);
         check(AgentStatus::ALL);
         check(DeploymentState::ALL);
+        check(SearchKind::ALL);
+        check(RiskSubject::ALL);
     }
 
     #[test]

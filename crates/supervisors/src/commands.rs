@@ -77,7 +77,9 @@ impl Runtime {
     /// the whole files, blocks the pull request, raises a critical notice), for Vercel a
     /// deployment agent (health checks and failure analyses of every deployment;
     /// rollbacks wait for a person), for Slack a notification agent (answers mentions at
-    /// once; notices need a channel in its configuration). Only types this node runs and
+    /// once; notices need a channel in its configuration); for GitHub and Vercel also the
+    /// analysts (delivery analytics, anomaly detection, deployment risk, recommendations), which bring
+    /// their schedules. Only types this node runs and
     /// the organization has none of yet; each can be reconfigured or disabled afterwards.
     /// Returns their rows, to be written with the connection in one transaction.
     pub async fn agents_for_connection(
@@ -107,6 +109,17 @@ impl Runtime {
             Service::Vercel => wanted.push((names::DEPLOYMENT, "Deployments".to_owned(), None)),
             Service::Slack => wanted.push((names::NOTIFICATION, "Notifications".to_owned(), None)),
             _ => {}
+        }
+        // Delivery is measured from GitHub and Vercel: the analysts come with either.
+        if matches!(service, Service::Github | Service::Vercel) {
+            wanted.push((names::ANALYTICS, "Delivery analytics".to_owned(), None));
+            wanted.push((
+                names::ANOMALY_DETECTION,
+                "Anomaly detection".to_owned(),
+                None,
+            ));
+            wanted.push((names::PREDICTION, "Deployment risk".to_owned(), None));
+            wanted.push((names::RECOMMENDATION, "Recommendations".to_owned(), None));
         }
         let mut rows = Vec::new();
         for (agent_type, name, configuration) in wanted {

@@ -34,6 +34,8 @@ mod transport;
 mod tree;
 
 pub use commands::{Command, CommandRefusal};
+/// The analysts' reports, which the edge computes when asked.
+pub use companyos_actors::analysts;
 pub use consensus::{ConsensusOutcome, ConsensusRule, Opinion, decide};
 pub use deliveries::DeliveriesConfig;
 pub use directory::{AgentDirectory, Location};

@@ -11,7 +11,7 @@ use companyos_actors::{AgentKind, AgentTypeRegistry, EventBus, LifecycleWriter, 
 use companyos_store::{
     Agent, AgentId, AgentPatch, AgentStatus, AgentTask, ApprovalChannel, CollaborationStatus,
     CollaborationType, DecidedBy, DeliveryId, EventId, IntegrationId, NewAgent, NewSchedule,
-    NewTask, OrgId, Schedule, Store, TaskId, TaskQueue,
+    NewTask, OrgId, Schedule, Store, StoreError, TaskId, TaskQueue,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -423,6 +423,7 @@ impl Runtime {
     /// for its type: the agent as it is now.
     pub async fn adopt_agent(&self, agent: &Agent) -> Result<Agent, RuntimeError> {
         self.start_agent(agent).await?;
+        self.default_schedules(agent).await?;
         self.assign_waiting(agent).await?;
         self.nudge_agents(agent.organization_id);
         Ok(self
@@ -431,6 +432,48 @@ impl Runtime {
             .agents()
             .get(agent.organization_id, agent.id)
             .await?)
+    }
+
+    /// Creates the schedules agents of `agent`'s type run on their own (the daily
+    /// delivery metrics, the hourly anomaly scan…), unless the organization already has
+    /// a schedule of that name (one agent of the type runs them).
+    async fn default_schedules(&self, agent: &Agent) -> Result<(), RuntimeError> {
+        let Some(registered) = self.deps.registry.get(&agent.agent_type) else {
+            return Ok(());
+        };
+        if registered.schedules.is_empty() {
+            return Ok(());
+        }
+        let org = agent.organization_id;
+        let existing = self.deps.store.schedules().list(org).await?;
+        for schedule in &registered.schedules {
+            if existing.iter().any(|row| row.name == schedule.name) {
+                continue;
+            }
+            let created = self
+                .create_schedule(
+                    org,
+                    NewSchedule {
+                        agent_id: agent.id,
+                        name: schedule.name.into(),
+                        cron_expression: schedule.cron.into(),
+                        task_type: schedule.task_type.into(),
+                        input_data: None,
+                        priority: 4,
+                        next_run_at: None,
+                    },
+                )
+                .await;
+            match created {
+                Ok(row) => {
+                    tracing::info!(agent = %agent.id, schedule = %row.name, cron = %row.cron_expression, "default schedule created")
+                }
+                // Another node created it first.
+                Err(RuntimeError::Store(StoreError::Conflict { .. })) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
     }
 
     /// Gives `agent` the organization's tasks that were waiting for an agent of its

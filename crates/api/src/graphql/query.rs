@@ -315,7 +315,9 @@ impl Query {
                 "name 1 to 50 metric types",
             )));
         }
-        let (from, to) = crate::rest::analytics::range(query.from, query.to).map_err(error)?;
+        let (from, to) =
+            crate::rest::analytics::range(query.from, query.to, state(ctx)?.store.now())
+                .map_err(error)?;
         let mut metrics = Vec::new();
         for metric_type in query.metric_types {
             let summary = state(ctx)?
@@ -333,5 +335,34 @@ impl Query {
             });
         }
         Ok(AnalyticsResult { from, to, metrics })
+    }
+
+    /// Full-text search over the organization's events, pull requests, findings,
+    /// deployments, components and posts, best first (1–200 characters; at most 50
+    /// hits, 20 by default).
+    #[graphql(complexity = "limit.unwrap_or(20).clamp(1, 50) as usize * child_complexity")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: Option<ID>,
+        query: String,
+        kind: Option<SearchKind>,
+        limit: Option<i32>,
+    ) -> async_graphql::Result<Vec<SearchHit>> {
+        let access = access(ctx, organization_id.as_ref(), Permission::ViewDashboard).await?;
+        let limit = limit.map(|limit| u32::try_from(limit).unwrap_or(0));
+        let (query, limit) = crate::rest::search::checked(&query, limit).map_err(error)?;
+        let hits = state(ctx)?
+            .store
+            .search()
+            .find(
+                access.organization,
+                &query,
+                kind.map(companyos_store::SearchKind::from),
+                limit,
+            )
+            .await
+            .map_err(|e| error(e.into()))?;
+        Ok(hits.into_iter().map(SearchHit::from).collect())
     }
 }

@@ -58,6 +58,8 @@ mirror_enum! {
     FigmaFileType => "companyos_store::FigmaFileType" { DesignFile, ComponentLibrary }
     EventActorType => "companyos_store::EventActorType" { User, Agent, Webhook, System }
     ApprovalChannel => "companyos_store::ApprovalChannel" { Console, Api, Graphql, Slack }
+    SearchKind => "companyos_store::SearchKind" { Event, PullRequest, Finding, Deployment, Component, Post }
+    RiskSubject => "companyos_store::RiskSubject" { Deployment, PullRequest }
 }
 
 /// Loads rows by `(organization, id)`: one batched query per organization and kind.
@@ -533,6 +535,33 @@ pub struct MetricSummary {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub average: Option<f64>,
+}
+
+/// A document found by `search`.
+#[derive(SimpleObject)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    /// The row's id (for a finding, its pull request's).
+    pub id: ID,
+    pub title: String,
+    /// Where the text matched, each match between « and ».
+    pub snippet: String,
+    /// Higher is better; comparable within one answer only.
+    pub rank: f64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::SearchHit> for SearchHit {
+    fn from(hit: store::SearchHit) -> SearchHit {
+        SearchHit {
+            kind: hit.kind.into(),
+            id: ID(hit.resource_id.to_string()),
+            title: hit.title,
+            snippet: hit.snippet,
+            rank: hit.rank,
+            updated_at: hit.updated_at,
+        }
+    }
 }
 
 #[derive(SimpleObject)]

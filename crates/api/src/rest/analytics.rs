@@ -28,6 +28,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metric))
         .routes(routes!(events))
         .routes(routes!(report))
+        .routes(routes!(delivery))
+        .routes(routes!(risks))
 }
 
 /// The range a metric query covers when none is given.
@@ -44,12 +46,14 @@ struct ReportRequest {
     to: Option<DateTime<Utc>>,
 }
 
-/// `[from, to)`, defaulting to the last 30 days; `from` must come before `to`.
+/// `[from, to)`, defaulting to the 30 days before `now` (the store's clock); `from` must
+/// come before `to`.
 pub(crate) fn range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
-    let to = to.unwrap_or_else(Utc::now);
+    let to = to.unwrap_or(now);
     let from = match from {
         Some(from) => from,
         None => to
@@ -173,7 +177,7 @@ async fn metric(
 ) -> Result<Json<views::MetricSeries>, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let metric_type = metric_type(&raw)?;
-    let (from, to) = range(time(params.from), time(params.to))?;
+    let (from, to) = range(time(params.from), time(params.to), state.store.now())?;
     let points = state
         .store
         .metrics()
@@ -224,7 +228,7 @@ async fn report(
             format!("name 1 to {REPORT_MAX_TYPES} metric types"),
         ));
     }
-    let (from, to) = range(body.from, body.to)?;
+    let (from, to) = range(body.from, body.to, state.store.now())?;
     let mut metrics = BTreeMap::new();
     for raw in &body.metric_types {
         let metric_type = metric_type(raw).map_err(|_| {
@@ -240,4 +244,63 @@ async fn report(
         metrics,
         generated_at: Utc::now(),
     }))
+}
+
+#[utoipa::path(get, path = "/api/analytics/delivery", tag = "analytics", summary = "The DORA keys (overall and per project, with their bands) and the business metrics of a range, computed now", params(RangeParams), responses((status = 200, description = "The DORA keys and the business metrics of the range", body = views::DeliveryReport), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn delivery(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Query(params): Query<RangeParams>,
+) -> Result<Json<views::DeliveryReport>, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let (from, to) = range(time(params.from), time(params.to), state.store.now())?;
+    if to - from > Duration::days(MAX_DELIVERY_DAYS) {
+        return Err(ApiError::invalid(
+            "from",
+            format!("a delivery report covers at most {MAX_DELIVERY_DAYS} days"),
+        ));
+    }
+    let report = companyos_supervisors::analysts::delivery_report(
+        &state.store,
+        access.organization,
+        from,
+        to,
+    )
+    .await?;
+    Ok(Json(report.into()))
+}
+
+/// The longest range a delivery report covers.
+const MAX_DELIVERY_DAYS: i64 = 366;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct RiskParams {
+    /// Only assessments of deployments or of pull requests
+    subject: Option<crate::graphql::types::RiskSubject>,
+    /// At most this many, newest first (1–500, default 200)
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/analytics/risks", tag = "analytics", summary = "The latest risk assessments of deployments and pull requests, newest first", params(RiskParams), responses((status = 200, description = "The latest risk assessments", body = views::Page<views::RiskAssessment>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn risks(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Query(params): Query<RiskParams>,
+) -> Result<Json<views::Page<views::RiskAssessment>>, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let limit = params.limit.unwrap_or(200);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "1 to 500"));
+    }
+    let rows = state
+        .store
+        .risks()
+        .recent(
+            access.organization,
+            params.subject.map(companyos_store::RiskSubject::from),
+            limit,
+        )
+        .await?;
+    Ok(Json(views::Page::all(rows)))
 }

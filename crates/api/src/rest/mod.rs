@@ -18,6 +18,7 @@ mod design;
 pub(crate) mod development;
 mod integrations;
 mod organizations;
+pub(crate) mod search;
 pub(crate) mod settings;
 mod slack_actions;
 pub(crate) mod social;
@@ -46,6 +47,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(social::routes())
         .merge(agents::routes())
         .merge(analytics::routes())
+        .merge(search::routes())
         .merge(supervision::routes())
         .merge(cluster::routes())
         .merge(settings::routes())

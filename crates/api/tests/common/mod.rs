@@ -607,3 +607,18 @@ pub async fn approve(server: &Server, caller: &Caller, task: &str) {
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
 }
+
+/// The id of the organization's agent of `agent_type` (the first listed).
+pub async fn agent_of_type(server: &Server, caller: &Caller, agent_type: &str) -> String {
+    let (_, agents) = server
+        .call(Method::GET, "/api/agents?limit=100", caller, None)
+        .await;
+    agents["items"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|agent| agent["type"] == agent_type || agent["agent_type"] == agent_type)
+        .and_then(|agent| agent["id"].as_str())
+        .unwrap_or_else(|| panic!("no {agent_type} agent in {agents}"))
+        .to_owned()
+}

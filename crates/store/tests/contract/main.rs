@@ -5,3 +5,4 @@ mod fixtures;
 mod queue;
 mod repositories;
 mod schema;
+mod search;
