@@ -1060,6 +1060,116 @@ await step('the command palette opens with Ctrl-K and jumps to an area (and to G
   await page.waitForURL(/\/graphiql$/);
 });
 
+// ---- the analysts: delivery (DORA), anomalies, recommendations, risk; search in the palette.
+await step('the Intelligence Hub shows the four DORA keys, each with a band badge, and the Anomalies and Recommendations sections', async () => {
+  const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/analytics/delivery', { timeout: 15_000 });
+  await page.goto(`${origin}/intelligence`);
+  const response = await answered;
+  if (response.status() !== 200) throw new Error(`GET /api/analytics/delivery answered ${response.status()}: ${(await response.text()).slice(0, 200)}`);
+  const report = await response.json();
+  const cards = page.getByTestId('dora-cards').getByTestId('dora-key');
+  await cards.nth(3).waitFor({ timeout: 10_000 });
+  const count = await cards.count();
+  if (count !== 4) throw new Error(`${count} DORA cards`);
+  const shown = [];
+  for (let index = 0; index < count; index += 1) {
+    const card = cards.nth(index);
+    // Every card has its badge: a band, or "No data" (data-band=none) for a key the range has no data for.
+    const band = await card.getByTestId('dora-band').getAttribute('data-band', { timeout: 5000 });
+    const value = (await card.getByTestId('dora-value').innerText()).trim();
+    shown.push(`${await card.getAttribute('data-key')} ${value} (${band})`);
+  }
+  // Deployment frequency always has a band (0/day is low), the node's.
+  const frequency = await page.locator('[data-testid=dora-key][data-key=deployment_frequency] [data-testid=dora-band]').getAttribute('data-band');
+  if (!['elite', 'high', 'medium', 'low'].includes(frequency ?? '')) throw new Error(`the deployment frequency card has no band: ${frequency}`);
+  if (frequency !== report.overall?.deployment_frequency?.band) throw new Error(`the card says ${frequency}, the node ${report.overall?.deployment_frequency?.band}`);
+  await page.getByTestId('business-metrics').waitFor();
+  for (const heading of ['Anomalies', 'Recommendations']) await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+  // Loaded: the items, or the empty state saying which agent produces them.
+  const anomalies = page.getByTestId('anomalies').locator('[data-testid=anomaly], :text("No anomalies")').first();
+  const recommendations = page.getByTestId('recommendations').locator('[data-testid=recommendation], :text("No recommendations yet")').first();
+  await anomalies.waitFor({ timeout: 10_000 });
+  await recommendations.waitFor({ timeout: 10_000 });
+  const anomalyCount = await page.getByTestId('anomaly').count();
+  const recommendationCount = await page.getByTestId('recommendation').count();
+  await page.screenshot({ path: join(SHOTS, 'intelligence-delivery.png') });
+  await page.getByTestId('anomalies').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, 'intelligence-anomalies-recommendations.png') });
+  return `${shown.join('; ')}; ${report.projects?.length ?? 0} project(s); ${anomalyCount} anomalies, ${recommendationCount} recommendations`;
+});
+
+if (types.includes('prediction')) {
+  await step('the prediction agent\'s risk shows on the open pull requests (0–100 badge), its factors and model on opening it', async () => {
+    let agent = (await rest('GET', '/api/agents?type=prediction', authed())).json?.items?.find((item) => item.status !== 'disabled');
+    if (!agent) {
+      const created = await rest('POST', '/api/agents', { ...authed(), body: { name: 'e2e-prediction', type: 'prediction' } });
+      if (created.status !== 201) throw new Error(`create a prediction agent answered ${created.status}: ${JSON.stringify(created.json)}`);
+      agent = created.json;
+    }
+    const task = await rest('POST', '/api/agent-tasks', { ...authed(), body: { agent_id: agent.id, task_type: 'predict_risk', input: {} } });
+    if (task.status !== 201) throw new Error(`create the predict_risk task answered ${task.status}: ${JSON.stringify(task.json)}`);
+    const done = await until('the predict_risk task to finish', async () => {
+      const current = await rest('GET', `/api/agent-tasks/${task.json.id}`, authed());
+      return ['completed', 'failed', 'cancelled'].includes(current.json?.status) ? current.json : null;
+    }, 30_000);
+    if (done.status !== 'completed') throw new Error(`predict_risk ${done.status}: ${done.error_message}`);
+    const risks = await rest('GET', '/api/analytics/risks?subject=pull_request&limit=500', authed());
+    if (risks.status !== 200 || !risks.json?.items?.length) throw new Error(`GET /api/analytics/risks answered ${risks.status} with ${risks.json?.items?.length ?? 0} pull request assessments (task output ${JSON.stringify(done.output_data)})`);
+    await page.goto(`${origin}/development`);
+    await page.getByTestId('pr-table').waitFor();
+    const badge = page.locator('[data-testid=pr-row] [data-testid=risk]').first();
+    await badge.waitFor({ timeout: 10_000 });
+    const risk = Number(await badge.getAttribute('data-risk'));
+    const model = await badge.getAttribute('data-model');
+    if (!(risk >= 0 && risk <= 100)) throw new Error(`the badge says risk ${risk}`);
+    await badge.getByRole('button').click();
+    const factors = badge.getByTestId('risk-factors');
+    await factors.waitFor();
+    const lines = (await factors.getByRole('listitem').allInnerTexts()).map((line) => line.replace(/\s+/g, ' ').trim());
+    if (!lines.length || !lines.every((line) => /^[↑↓·]/.test(line))) throw new Error(`the factors read ${JSON.stringify(lines)}`);
+    if (/_/.test(lines.join(' '))) throw new Error(`a factor is shown by its raw name: ${JSON.stringify(lines)}`);
+    await page.screenshot({ path: join(SHOTS, 'development-risk.png') });
+    return `${risks.json.items.length} pull requests assessed; first row: risk ${risk} (${model}): ${lines.join(' | ')}`;
+  });
+}
+
+await step('the command palette searches from two characters: a Search group lists hits with the matches highlighted, and a pull request hit opens it', async () => {
+  // The pull requests delivered at the start are titled "E2E pull request 1" to "… 5".
+  const words = 'E2E pull';
+  await page.goto(`${origin}/`);
+  await page.getByTestId('command-center').waitFor();
+  await page.keyboard.press('Control+k');
+  const answered = page.waitForResponse((response) => {
+    const url = new URL(response.url());
+    return url.pathname === '/api/search' && url.searchParams.get('q') === words;
+  }, { timeout: 10_000 });
+  await page.getByRole('combobox', { name: 'Command' }).fill(words);
+  const response = await answered;
+  if (response.status() !== 200) throw new Error(`GET /api/search answered ${response.status()}: ${(await response.text()).slice(0, 200)}`);
+  const body = await response.json();
+  const group = page.getByRole('group', { name: 'Search' });
+  const hits = group.getByTestId('search-hit');
+  await hits.first().waitFor({ timeout: 10_000 });
+  const kinds = await hits.evaluateAll((items) => items.map((item) => item.getAttribute('data-kind')));
+  const marks = await group.locator('mark').count();
+  await page.screenshot({ path: join(SHOTS, 'command-palette-search.png') });
+  if (kinds.length !== body.hits.length) throw new Error(`${kinds.length} hits shown, the node found ${body.hits.length}`);
+  // A snippet shows its matches as <mark>, never the node's « » markers.
+  const texts = (await hits.allInnerTexts()).join(' ');
+  if (/[«»]/.test(texts)) throw new Error(`a snippet shows « »: ${texts.slice(0, 200)}`);
+  const pullRequest = group.locator('[data-testid=search-hit][data-kind=pull_request]').first();
+  if (!(await pullRequest.count())) throw new Error(`no pull request among the hits: ${kinds.join(', ')}`);
+  const title = (await pullRequest.locator('.font-medium').first().innerText()).trim();
+  await pullRequest.click();
+  await page.waitForURL(/\/development\?pr=/);
+  const detail = page.getByTestId('pr-detail');
+  await detail.waitFor({ timeout: 10_000 });
+  const heading = (await detail.getByRole('heading').first().innerText()).trim();
+  if (!title.includes(heading)) throw new Error(`the hit "${title}" opened "${heading}"`);
+  await page.screenshot({ path: join(SHOTS, 'command-palette-search-opened.png') });
+  return `"${words}": ${kinds.length} hits (${kinds.join(', ')}), ${marks} highlighted matches; "${title}" opened`;
+});
+
 await step('GraphiQL: /graphql leads to it; a query and a subscription run as the user, under the node\'s CSP', async () => {
   const before = cspViolations.length;
   const explorer = await newPage();

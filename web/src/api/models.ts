@@ -124,3 +124,23 @@ export type LlmSettings = Schemas['LlmSettings'] & {
   /** The models an agent may choose: the node's own first, then the operator's `llm.allowed_models`; empty when no model is set. */
   allowed_models?: string[];
 };
+
+// Delivery analytics (GET /api/analytics/delivery), risk (GET /api/analytics/risks) and
+// search (GET /api/search).
+/** A DORA performance band (DORA 2023 thresholds). */
+export type Band = Schemas['Band'];
+/** One key's value and the band it falls in. */
+export type DoraKey = Schemas['DoraKey'];
+/** The four DORA keys of one scope, with the counts they come from; a key without data is null. */
+export type DoraKeys = Schemas['DoraKeys'];
+export type ProjectKeys = Schemas['ProjectKeys'];
+export type BusinessMetrics = Schemas['BusinessMetrics'];
+/** Delivery analytics over `[from, to)`: the DORA keys overall and per project, and the business metrics. */
+export type DeliveryReport = Schemas['DeliveryReport'];
+export type RiskSubject = Schemas['RiskSubject'];
+export type RiskFactor = Schemas['RiskFactor'];
+/** The prediction agent's latest risk of a deployment or a pull request. */
+export type RiskAssessment = Schemas['RiskAssessment'];
+export type SearchKind = Schemas['SearchKind'];
+export type SearchHit = Schemas['SearchHit'];
+export type SearchResults = Schemas['SearchResults'];

@@ -1,13 +1,20 @@
-// Ctrl/⌘-K: jump to any area or run an action, by keyboard.
+// Ctrl/⌘-K: jump to any area or run an action, by keyboard; from two characters on, it
+// also searches the organization's events, pull requests, findings, deployments,
+// components and posts (GET /api/search), listed under "Search".
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
-import { ArrowRight, Building2, Moon, Plus, SquareTerminal, Sun, UserPlus } from 'lucide-react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Activity, ArrowRight, Building2, Component, GitPullRequest, Megaphone, Moon, Plus, Rocket, ShieldAlert, SquareTerminal, Sun, UserPlus } from 'lucide-react';
 import { AREAS } from './nav';
 import { cx } from './ui';
-import { useOrganization } from '../api/hooks';
+import { SEARCH_DELAY_MS, SEARCH_MIN_CHARS, searchHitPath, searchKindLabel } from './search';
+import { useOrganization, useOrgKey } from '../api/hooks';
+import { api, call } from '../api/rest';
+import { describeError, isNotAvailable } from '../api/problem';
+import type { SearchHit } from '../api/models';
 import { useUi } from '../stores/ui';
 import { can } from '../lib/permissions';
+import { Snippet } from '../lib/snippet';
 
 interface Command {
   id: string;
@@ -15,6 +22,31 @@ interface Command {
   hint: string;
   keywords: string;
   icon: React.ReactNode;
+  run: () => void;
+}
+
+const KIND_ICONS: Record<string, React.ReactNode> = {
+  event: <Activity className="size-4" aria-hidden />,
+  pull_request: <GitPullRequest className="size-4" aria-hidden />,
+  finding: <ShieldAlert className="size-4" aria-hidden />,
+  deployment: <Rocket className="size-4" aria-hidden />,
+  component: <Component className="size-4" aria-hidden />,
+  post: <Megaphone className="size-4" aria-hidden />,
+};
+
+/** `value`, once it has stayed the same for `delay` ms. */
+function useDebounced<T>(value: T, delay: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), delay);
+    return () => window.clearTimeout(timer);
+  }, [value, delay]);
+  return settled;
+}
+
+/** A row of the palette the keyboard moves over: a command, or a search hit. */
+interface Item {
+  id: string;
   run: () => void;
 }
 
@@ -95,6 +127,23 @@ export function CommandPalette() {
 
   const shown = filterCommands(commands, query);
 
+  // Search: from SEARCH_MIN_CHARS characters, SEARCH_DELAY_MS after the last keystroke.
+  const typed = query.trim();
+  const wanted = useDebounced(typed, SEARCH_DELAY_MS);
+  const searching = typed.length >= SEARCH_MIN_CHARS;
+  const search = useQuery({
+    queryKey: useOrgKey('search', wanted),
+    queryFn: ({ signal }) => call(api.GET('/api/search', { params: { query: { q: wanted, limit: 8 } }, signal })),
+    enabled: open && searching && wanted.length >= SEARCH_MIN_CHARS,
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+    retry: false,
+  });
+  const hits: SearchHit[] = searching ? (search.data?.hits ?? []) : [];
+  const hitItems = hits.map((hit) => ({ id: `search-${hit.kind}-${hit.id}`, hit, run: () => navigate(searchHitPath(hit)) }));
+  const items: Item[] = [...shown, ...hitItems];
+  const pending = searching && (wanted !== typed || search.isFetching);
+
   useEffect(() => {
     if (open) {
       setQuery('');
@@ -105,10 +154,10 @@ export function CommandPalette() {
 
   if (!open) return null;
 
-  const run = (command: Command | undefined) => {
-    if (!command) return;
+  const run = (item: Item | undefined) => {
+    if (!item) return;
     setOpen(false);
-    command.run();
+    item.run();
   };
 
   return (
@@ -125,24 +174,24 @@ export function CommandPalette() {
             if (event.key === 'Escape') setOpen(false);
             if (event.key === 'ArrowDown') {
               event.preventDefault();
-              setActive((index) => Math.min(index + 1, shown.length - 1));
+              setActive((index) => Math.min(index + 1, items.length - 1));
             }
             if (event.key === 'ArrowUp') {
               event.preventDefault();
               setActive((index) => Math.max(index - 1, 0));
             }
-            if (event.key === 'Enter') run(shown[active]);
+            if (event.key === 'Enter') run(items[active]);
           }}
-          placeholder="Type an area or an action…"
+          placeholder="Type an area or an action, or search…"
           aria-label="Command"
           role="combobox"
           aria-expanded="true"
           aria-controls="palette-list"
-          aria-activedescendant={shown[active] ? `palette-${shown[active].id}` : undefined}
+          aria-activedescendant={items[active] ? `palette-${items[active].id}` : undefined}
           className="h-12 w-full border-b border-line bg-panel px-4 text-[14px] text-fg outline-none placeholder:text-muted"
         />
         <ul id="palette-list" role="listbox" aria-label="Commands" className="max-h-80 overflow-y-auto p-1.5">
-          {shown.length === 0 && <li className="px-3 py-6 text-center text-[13px] text-muted">Nothing matches “{query}”.</li>}
+          {shown.length === 0 && !searching && <li className="px-3 py-6 text-center text-[13px] text-muted">Nothing matches “{query}”.</li>}
           {shown.map((command, index) => (
             <li
               key={command.id}
@@ -161,9 +210,55 @@ export function CommandPalette() {
               <span className="text-[12px] text-muted">{command.hint}</span>
             </li>
           ))}
+          {searching && (
+            <li role="presentation" className={cx(shown.length > 0 && 'mt-1 border-t border-line pt-1')}>
+              <div id="palette-search-label" className="px-3 pt-1.5 pb-1 text-[11px] font-medium tracking-wide text-muted uppercase">
+                Search
+              </div>
+              <ul role="group" aria-labelledby="palette-search-label" data-testid="search-results" aria-busy={pending || undefined}>
+                {hitItems.map((item, index) => {
+                  const position = shown.length + index;
+                  return (
+                    <li
+                      key={item.id}
+                      id={`palette-${item.id}`}
+                      role="option"
+                      aria-selected={position === active}
+                      data-testid="search-hit"
+                      data-kind={item.hit.kind}
+                      onMouseEnter={() => setActive(position)}
+                      onMouseDown={(event) => {
+                        event.preventDefault();
+                        run(item);
+                      }}
+                      className={cx('flex cursor-pointer items-center gap-3 rounded-md px-3 py-2 text-[13px]', position === active ? 'bg-panel-2' : '')}
+                    >
+                      <span className="text-muted">{KIND_ICONS[item.hit.kind] ?? <ArrowRight className="size-4" aria-hidden />}</span>
+                      <span className="min-w-0 flex-1">
+                        <span className="block truncate font-medium">{item.hit.title}</span>
+                        {item.hit.snippet && <Snippet text={item.hit.snippet} className="block truncate text-[12px] text-muted" />}
+                      </span>
+                      <span className="shrink-0 text-[12px] text-muted">{searchKindLabel(item.hit.kind)}</span>
+                    </li>
+                  );
+                })}
+                {hitItems.length === 0 && (
+                  <li role="presentation" className="px-3 py-2 text-[12px] text-muted" data-testid="search-status">
+                    {search.error
+                      ? isNotAvailable(search.error)
+                        ? 'Search is not available on this node yet.'
+                        : `Search failed: ${describeError(search.error).title}`
+                      : pending || !search.data
+                        ? 'Searching…'
+                        : `Nothing found for “${typed}”.`}
+                  </li>
+                )}
+              </ul>
+            </li>
+          )}
         </ul>
         <p className="border-t border-line px-4 py-2 text-[11px] text-muted">
-          ↑ ↓ to move · Enter to run · Esc to close · outside the palette, <kbd className="font-mono">g</kbd> then <kbd className="font-mono">c</kbd>/<kbd className="font-mono">a</kbd>/<kbd className="font-mono">t</kbd>/<kbd className="font-mono">i</kbd>/<kbd className="font-mono">d</kbd>/<kbd className="font-mono">n</kbd>/<kbd className="font-mono">q</kbd> jumps to an area
+          ↑ ↓ to move · Enter to run · Esc to close · two letters or more search everything · outside the palette, <kbd className="font-mono">g</kbd> then <kbd className="font-mono">c</kbd>/<kbd className="font-mono">a</kbd>/<kbd className="font-mono">t</kbd>/<kbd className="font-mono">i</kbd>/<kbd className="font-mono">d</kbd>/<kbd className="font-mono">n</kbd>/<kbd className="font-mono">q</kbd> jumps to an area
         </p>
       </div>
     </div>

@@ -4,7 +4,8 @@ import { Link } from 'react-router';
 import { Activity, Bot, CheckCircle2, GitPullRequest, Hourglass, Inbox, PlugZap, Rocket, TriangleAlert } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { gql } from '../api/graphql';
-import { CommandCenterQuery, DoraQuery } from '../api/documents';
+import { CommandCenterQuery } from '../api/documents';
+import { api, call } from '../api/rest';
 import { useCan, useOrganization, useOrgKey } from '../api/hooks';
 import { useLive } from '../api/live';
 import { Badge, buttonClass, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, StatusBadge, Time, cx } from '../components/ui';
@@ -14,14 +15,10 @@ import { WaitingNotice } from './agents/Waiting';
 import { waitKindOf } from './agents/waiting';
 import { ApprovalCard, RecentlyDecided } from './agents/Approvals';
 import { useAgents, useTasks } from './agents/queries';
+import { BandBadge } from './Delivery';
+import { DORA_KEYS, doraKey, formatDoraValue } from './dora';
 
 const AGENT_STATES = ['IDLE', 'WORKING', 'COMPLETE', 'ERROR', 'DISABLED'] as const;
-const DORA = [
-  { type: 'deployment_frequency', label: 'Deployment frequency', unit: '/day' },
-  { type: 'lead_time', label: 'Lead time for changes', unit: 'h' },
-  { type: 'change_failure_rate', label: 'Change failure rate', unit: '%' },
-  { type: 'mttr', label: 'Time to restore', unit: 'h' },
-];
 
 function Tile({ title, to, icon, count, children, testId }: { title: string; to: string; icon: ReactNode; count?: number; children: ReactNode; testId?: string }) {
   return (
@@ -63,35 +60,36 @@ function Empty({ children }: { children: ReactNode }) {
   return <p className="px-4 py-5 text-[13px] text-muted">{children}</p>;
 }
 
+/** The DORA keys of the last 30 days (the delivery report's default range), with their bands. */
 function Dora() {
-  const { organizationId } = useOrganization();
-  const key = useOrgKey('dashboard', 'dora');
   const query = useQuery({
-    queryKey: key,
-    queryFn: () => gql(DoraQuery, { organizationId, query: { metricTypes: DORA.map((metric) => metric.type) } }),
+    // Not under `dashboard`, which every live update refreshes: the node computes the report when asked.
+    queryKey: useOrgKey('delivery', 'last-30-days'),
+    queryFn: () => call(api.GET('/api/analytics/delivery')),
+    staleTime: 60_000,
   });
-  const metrics = query.data?.analytics.metrics ?? [];
-  const any = metrics.some((metric) => metric.count > 0);
+  const report = query.data;
+  const any = report ? report.overall.deployments > 0 || report.overall.failures > 0 || report.overall.changes_deployed > 0 : false;
   return (
     <Card title="Delivery (DORA, last 30 days)" actions={<Link to="/intelligence" className="text-[12px] text-muted hover:text-fg">Intelligence →</Link>}>
       {query.isLoading ? (
         <LoadingBlock rows={1} />
       ) : query.error ? (
         <ErrorNotice error={query.error} what="Analytics" />
-      ) : !any ? (
+      ) : !report || !any ? (
         <EmptyState icon={<Activity className="size-5" aria-hidden />} title="No delivery metrics yet">
-          DORA tiles fill in once the analytics agents have deployments and pull requests to measure. Connect GitHub and Vercel first.
+          DORA tiles fill in once there are production deployments and the pull requests they ship to measure. Connect GitHub and Vercel first.
         </EmptyState>
       ) : (
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 md:grid-cols-4">
-          {DORA.map((dora) => {
-            const metric = metrics.find((candidate) => candidate.metricType === dora.type);
+          {DORA_KEYS.map((definition) => {
+            const key = doraKey(report.overall, definition.key);
             return (
-              <div key={dora.type}>
-                <div className="text-[11px] font-medium tracking-wide text-muted uppercase">{dora.label}</div>
-                <div className="mt-0.5 text-2xl font-semibold tabular-nums">
-                  {metric?.average != null ? metric.average.toFixed(1) : '—'}
-                  <span className="ml-1 text-[12px] font-normal text-muted">{dora.unit}</span>
+              <div key={definition.key}>
+                <div className="text-[11px] font-medium tracking-wide text-muted uppercase">{definition.label}</div>
+                <div className="mt-0.5 flex flex-wrap items-center gap-2">
+                  <span className="text-2xl font-semibold tabular-nums">{key ? formatDoraValue(key.value, definition.unit) : '—'}</span>
+                  <BandBadge band={key?.band ?? null} />
                 </div>
               </div>
             );

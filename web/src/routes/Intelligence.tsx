@@ -1,16 +1,22 @@
-// Intelligence Hub: metrics over time with ranges, the event log with the audit trail
-// (filtered by source and member, kept in the URL); anomalies and search once the
-// analyst agents exist.
+// Intelligence Hub: the delivery report (DORA keys with their bands, per project, and the
+// business metrics) of the chosen range, the analysts' anomalies and recommendations,
+// metrics over time, the event log with the audit trail (filtered by source, member and
+// type, kept in the URL). Search is in the command palette (Ctrl/⌘-K).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { LineChart as LineChartIcon, Radar, Search } from 'lucide-react';
+import { LineChart as LineChartIcon, X } from 'lucide-react';
 import { useSearchParams } from 'react-router';
 import { api, call } from '../api/rest';
 import { useOrgKey } from '../api/hooks';
 import { actorName, memberNames, useMembers } from '../api/members';
 import { useLive } from '../api/live';
-import { Card, EmptyState, ErrorNotice, Input, LoadingBlock, Mono, PageHeader, Select, Time, cx, tableClass } from '../components/ui';
+import { Card, EmptyState, ErrorNotice, LoadingBlock, Mono, PageHeader, Select, Time, cx, tableClass } from '../components/ui';
+import { Delivery } from './Delivery';
+import { Anomalies, Recommendations } from './Insights';
+import { METRICS, overallPoints, rangeBounds, summarize } from './dora';
+
+export { rangeBounds };
 
 export const RANGES = [
   { key: '24h', label: '24 h', hours: 24 },
@@ -19,21 +25,7 @@ export const RANGES = [
   { key: '90d', label: '90 days', hours: 24 * 90 },
 ] as const;
 
-const METRICS = [
-  { type: 'task_success_rate', label: 'Task success rate', unit: '%' },
-  { type: 'deployment_frequency', label: 'Deployment frequency', unit: '/day' },
-  { type: 'lead_time', label: 'Lead time for changes', unit: 'h' },
-  { type: 'change_failure_rate', label: 'Change failure rate', unit: '%' },
-  { type: 'mttr', label: 'Time to restore', unit: 'h' },
-  { type: 'pr_merge_time', label: 'Pull request merge time', unit: 'h' },
-];
-
-/** The [from, to) of a range ending now, as the analytics endpoints take it. */
-export function rangeBounds(hours: number, now = Date.now()): { from: string; to: string } {
-  return { from: new Date(now - hours * 3600_000).toISOString(), to: new Date(now).toISOString() };
-}
-
-function MetricChart({ type, label, unit, hours }: { type: string; label: string; unit: string; hours: number }) {
+function MetricChart({ type, label, unit, agent, hours }: { type: string; label: string; unit: string; agent: string; hours: number }) {
   const key = useOrgKey('metrics', type, hours);
   const series = useQuery({
     queryKey: key,
@@ -42,24 +34,25 @@ function MetricChart({ type, label, unit, hours }: { type: string; label: string
       return call(api.GET('/api/analytics/metrics/{metric_type}', { params: { path: { metric_type: type }, query: { from, to } } }));
     },
   });
-  const points = useMemo(() => (series.data?.points ?? []).map((point) => ({ at: Date.parse(point.recorded_at), value: point.value })).sort((a, b) => a.at - b.at), [series.data]);
-  const summary = series.data?.summary;
+  // The organization's own series: a DORA key is recorded per project too (`dimensions.project`).
+  const points = useMemo(() => overallPoints(series.data?.points ?? []).map((point) => ({ at: Date.parse(point.recorded_at), value: point.value })).sort((a, b) => a.at - b.at), [series.data]);
+  const summary = summarize(points.map((point) => point.value));
   return (
     <Card
       title={label}
-      actions={summary && summary.count > 0 && <span className="text-[12px] text-muted tabular-nums">avg {summary.average?.toFixed(1)}{unit} · min {summary.min?.toFixed(1)} · max {summary.max?.toFixed(1)}</span>}
+      actions={summary && <span className="text-[12px] text-muted tabular-nums">avg {summary.average.toFixed(1)}{unit} · min {summary.min.toFixed(1)} · max {summary.max.toFixed(1)}</span>}
     >
       {series.isLoading && <LoadingBlock rows={3} />}
       {series.error && <ErrorNotice error={series.error} />}
       {series.data && points.length === 0 && (
         <EmptyState icon={<LineChartIcon className="size-5" aria-hidden />} title="No points in this range">
-          {type === 'task_success_rate' ? (
+          {agent === 'task_analytics' ? (
             <>
               A <Mono>task_analytics</Mono> agent records it; create one in Agents.
             </>
           ) : (
             <>
-              <Mono>{type}</Mono> is recorded by the delivery analytics agents once they run on this node.
+              The delivery analytics agent (<Mono>analytics</Mono>, started with GitHub or Vercel) records <Mono>{type}</Mono> daily at 00:15 UTC; the first point comes after its first run.
             </>
           )}
         </EmptyState>
@@ -81,11 +74,15 @@ function MetricChart({ type, label, unit, hours }: { type: string; label: string
   );
 }
 
-const SOURCES = ['github', 'vercel', 'figma', 'slack', 'twitter', 'linkedin', 'agent', 'user', 'system'];
+const SOURCES = ['github', 'vercel', 'figma', 'slack', 'twitter', 'linkedin', 'agent', 'user', 'system', 'companyos'];
 
-/** The event log's filters in the URL's query: `source` (`audit` is the audit trail) and `actor` (a member). */
-export function eventFilterOf(search: URLSearchParams): { source: string; actor: string } {
-  return { source: search.get('source') ?? '', actor: search.get('actor') ?? '' };
+/**
+ * The event log's filters in the URL's query: `source` (`audit` is the audit trail),
+ * `actor` (a member) and `type` (an event type, as a search hit links to it); `event`
+ * marks one entry.
+ */
+export function eventFilterOf(search: URLSearchParams): { source: string; actor: string; type: string; event: string } {
+  return { source: search.get('source') ?? '', actor: search.get('actor') ?? '', type: search.get('type') ?? '', event: search.get('event') ?? '' };
 }
 
 /** An event's own sentence (`metadata.summary`, as audit entries carry), when it has one. */
@@ -97,15 +94,15 @@ export function eventSummary(metadata: unknown): string | null {
 
 export function EventLog() {
   const [search, setSearch] = useSearchParams();
-  const { source, actor } = eventFilterOf(search);
+  const { source, actor, type, event: marked } = eventFilterOf(search);
   const members = useMembers();
   const names = memberNames(members.data?.items);
   const events = useQuery({
-    queryKey: useOrgKey('events', 'log', source, actor),
+    queryKey: useOrgKey('events', 'log', source, actor, type),
     queryFn: () =>
       call(
         api.GET('/api/analytics/events', {
-          params: { query: { limit: 50, ...(source ? { source } : {}), ...(actor ? { actor_id: actor } : {}) } },
+          params: { query: { limit: 50, ...(source ? { source } : {}), ...(actor ? { actor_id: actor } : {}), ...(type ? { type } : {}) } },
         }),
       ),
   });
@@ -116,10 +113,10 @@ export function EventLog() {
     setSearch(next, { replace: true });
   };
   const items = events.data?.items ?? [];
-  const filtered = Boolean(source || actor);
-  // Arriving with a filter (a link to the audit trail), the log is what was asked for: bring it into view.
+  const filtered = Boolean(source || actor || type);
+  // Arriving with a filter (a link to the audit trail) or a marked entry (a search hit), the log is what was asked for: bring it into view.
   const card = useRef<HTMLDivElement>(null);
-  const arrivedFiltered = useRef(filtered);
+  const arrivedFiltered = useRef(filtered || Boolean(marked));
   useEffect(() => {
     if (arrivedFiltered.current) card.current?.scrollIntoView?.({ block: 'start' });
   }, []);
@@ -129,6 +126,14 @@ export function EventLog() {
       title={source === 'audit' ? 'Audit trail' : 'Event log'}
       actions={
         <div className="flex flex-wrap items-center gap-2" data-testid="event-filters">
+          {type && (
+            <span className="inline-flex h-7 items-center gap-1 rounded-md border border-line bg-panel-2 pr-1 pl-2 text-[12px]">
+              <Mono>{type}</Mono>
+              <button type="button" className="rounded p-0.5 text-muted hover:text-fg" aria-label={`Show every type, not only ${type}`} onClick={() => setParam('type', '')}>
+                <X className="size-3.5" aria-hidden />
+              </button>
+            </span>
+          )}
           <Select aria-label="Source" className="h-7 w-40 py-0" value={source} onChange={(event) => setParam('source', event.target.value)}>
             <option value="">All sources</option>
             <option value="audit">Audit trail (people's actions)</option>
@@ -158,7 +163,9 @@ export function EventLog() {
           {filtered
             ? source === 'audit'
               ? `No audit entries${actor ? ` for ${names.get(actor) ?? 'this member'}` : ''} yet. Approvals, rejections, retries, cancellations, posted reviews, integrations and agents changed by people are written here.`
-              : 'No events match these filters.'
+              : type
+                ? `No ${type} events${source || actor ? ' match these filters' : ''}.`
+                : 'No events match these filters.'
             : 'No events yet. Everything integrations and agents do is written here.'}
         </p>
       )}
@@ -177,7 +184,7 @@ export function EventLog() {
             {items.map((event) => {
               const summary = eventSummary(event.metadata);
               return (
-                <tr key={event.id} data-testid="event-row" data-source={event.event_source}>
+                <tr key={event.id} data-testid="event-row" data-source={event.event_source} data-selected={event.id === marked || undefined} className={cx(event.id === marked && 'bg-panel-2')}>
                   <td className="max-w-md">
                     {summary ? (
                       <>
@@ -214,12 +221,13 @@ export function EventLog() {
 export function Intelligence() {
   useLive(['events']);
   const [range, setRange] = useState<(typeof RANGES)[number]['key']>('30d');
-  const hours = RANGES.find((candidate) => candidate.key === range)?.hours ?? 720;
+  const chosen = RANGES.find((candidate) => candidate.key === range) ?? RANGES[2];
+  const hours = chosen.hours;
   return (
     <div>
       <PageHeader
         title="Intelligence Hub"
-        description="Delivery and agent metrics over time, the event log, anomalies."
+        description="Delivery and agent metrics over time, anomalies, recommendations, the event log. Search everything with Ctrl/⌘-K."
         actions={
           <div role="group" aria-label="Range" className="flex rounded-md border border-line p-0.5">
             {RANGES.map((candidate) => (
@@ -231,26 +239,21 @@ export function Intelligence() {
         }
       />
       <div className="space-y-4">
+        <Delivery hours={hours} rangeLabel={chosen.label} />
         <div className="grid gap-4 lg:grid-cols-2">
-          {METRICS.map((metric) => (
-            <MetricChart key={metric.type} {...metric} hours={hours} />
-          ))}
+          <Anomalies />
+          <Recommendations />
         </div>
-        <div className="grid gap-4 lg:grid-cols-2">
-          <Card title="Anomalies">
-            <EmptyState icon={<Radar className="size-5" aria-hidden />} title="No anomaly detection yet">
-              The anomaly agent flags unusual deployments, failures and engagement here once it runs on this node.
-            </EmptyState>
-          </Card>
-          <Card title="Search">
-            <div className="space-y-2">
-              <Input aria-label="Search" placeholder="Semantic search arrives with the search index" disabled />
-              <p className="flex items-center gap-1.5 text-[12px] text-muted">
-                <Search className="size-3.5" aria-hidden /> Search across pull requests, events and posts comes with the node's search endpoint.
-              </p>
-            </div>
-          </Card>
-        </div>
+        <section aria-labelledby="over-time-heading" className="space-y-3">
+          <h2 id="over-time-heading" className="text-[15px] font-semibold">
+            Over time
+          </h2>
+          <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-3">
+            {METRICS.map((metric) => (
+              <MetricChart key={metric.type} {...metric} hours={hours} />
+            ))}
+          </div>
+        </section>
         <EventLog />
       </div>
     </div>

@@ -57,7 +57,8 @@ beforeEach(() => {
 
 describe('the event log', () => {
   it('reads its filters from the URL and an entry its sentence from metadata.summary', () => {
-    expect(eventFilterOf(new URLSearchParams('source=audit&actor=u2'))).toEqual({ source: 'audit', actor: 'u2' });
+    expect(eventFilterOf(new URLSearchParams('source=audit&actor=u2'))).toEqual({ source: 'audit', actor: 'u2', type: '', event: '' });
+    expect(eventFilterOf(new URLSearchParams('type=deployment.error&event=e9'))).toEqual({ source: '', actor: '', type: 'deployment.error', event: 'e9' });
     expect(eventSummary({ summary: 'Ada approved it' })).toBe('Ada approved it');
     expect(eventSummary({ kind: 'pull_request' })).toBeNull();
     expect(eventSummary(null)).toBeNull();
@@ -82,6 +83,15 @@ describe('the event log', () => {
     await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent('?source=audit&actor=u2'));
     await waitFor(() => expect(state.queries).toContainEqual({ limit: 50, source: 'audit', actor_id: 'u2' }));
     expect(screen.getByRole('heading', { name: 'Audit trail' })).toBeInTheDocument();
+  });
+
+  it('shows only the type a search hit links to (?type=), marking its entry (?event=); the type can be let go', async () => {
+    show('/intelligence?type=pull_request.opened&event=e2');
+    const rows = await screen.findAllByTestId('event-row');
+    expect(rows.find((row) => row.dataset.selected)?.textContent).toContain('pull_request.opened');
+    await waitFor(() => expect(state.queries).toContainEqual({ limit: 50, type: 'pull_request.opened' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Show every type, not only pull_request.opened' }));
+    await waitFor(() => expect(screen.getByTestId('where')).toHaveTextContent('?event=e2'));
   });
 
   it('filters by a member from their name in an entry', async () => {

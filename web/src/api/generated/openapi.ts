@@ -803,6 +803,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The DORA keys (overall and per project, with their bands) and the business metrics of a range, computed now */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start (RFC 3339); 30 days before `to` when absent */
+                    from?: string;
+                    /** @description End, exclusive (RFC 3339); now when absent */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The DORA keys and the business metrics of the range */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryReport"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/events": {
         parameters: {
             query?: never;
@@ -959,6 +1009,56 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/risks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest risk assessments of deployments and pull requests, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only assessments of deployments or of pull requests */
+                    subject?: components["schemas"]["RiskSubject"];
+                    /** @description At most this many, newest first (1–500, default 200) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The latest risk assessments */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Page_RiskAssessment"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3468,6 +3568,58 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Full-text search over the organization's events, pull requests, findings, deployments, components and posts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description What to look for: words (all must match; the last also as the start of a word) */
+                    q?: string;
+                    /** @description Only documents of this kind */
+                    kind?: components["schemas"]["SearchKind"];
+                    /** @description At most this many hits (1–50, default 20) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The documents found, best first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchResults"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/llm": {
         parameters: {
             query?: never;
@@ -4186,6 +4338,28 @@ export interface components {
         AuthorizeUrl: {
             authorize_url: string;
         };
+        /**
+         * @description A DORA performance band (DORA 2023 thresholds).
+         * @enum {string}
+         */
+        Band: "elite" | "high" | "medium" | "low";
+        /** @description The seed's business metrics of a window. */
+        BusinessMetrics: {
+            /**
+             * Format: double
+             * @description Finished production deployments per day.
+             */
+            deployments_per_day: number;
+            /** Format: double */
+            pull_requests_merged_per_week: number;
+            /** Format: int64 */
+            social_posts_published: number;
+            /**
+             * Format: double
+             * @description Completed tasks, percent of finished ones; null when none finished.
+             */
+            agent_task_success_rate?: number | null;
+        };
         ClusterMember: {
             /** @description The node's name. */
             node: string;
@@ -4253,7 +4427,7 @@ export interface components {
              * @description A registered agent type (`GET /api/agents/types`; the document lists this node's).
              * @enum {string}
              */
-            type: "code_review" | "deployment" | "deployment_coordinator" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "security" | "slack_watcher" | "social_watcher" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
+            type: "analytics" | "anomaly_detection" | "code_review" | "deployment" | "deployment_coordinator" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "prediction" | "recommendation" | "security" | "slack_watcher" | "social_watcher" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
             /** @description The type's default configuration when absent. */
             configuration?: Record<string, unknown> | null;
         };
@@ -4275,7 +4449,7 @@ export interface components {
              * @description A task type the agent performs.
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "count_text" | "deploy" | "deploy_pipeline" | "notify" | "open_incident" | "post_review" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             /**
              * @description Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
              *     is 09:00 on weekdays. The pattern is the numeric form; month and day names
@@ -4299,7 +4473,7 @@ export interface components {
              * @description A task type the agent performs (the document lists this node's).
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "count_text" | "deploy" | "deploy_pipeline" | "notify" | "open_incident" | "post_review" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             description?: string | null;
             /**
              * Format: int32
@@ -4333,6 +4507,19 @@ export interface components {
             recent_deployments: components["schemas"]["Deployment"][];
             /** @description The ten latest events. */
             recent_events: components["schemas"]["Event"][];
+        };
+        /**
+         * @description Delivery analytics over `[from, to)`, computed when asked: the DORA keys overall and
+         *     per project, and the business metrics.
+         */
+        DeliveryReport: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            overall: components["schemas"]["DoraKeys"];
+            projects: components["schemas"]["ProjectKeys"][];
+            business: components["schemas"]["BusinessMetrics"];
         };
         /** @description A Vercel deployment, with its health once checked. */
         Deployment: {
@@ -4387,6 +4574,31 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description One key's value and the band it falls in. */
+        DoraKey: {
+            /** Format: double */
+            value: number;
+            band: components["schemas"]["Band"];
+        };
+        /**
+         * @description The four DORA keys of one scope, with the counts they come from; a key without data
+         *     is null.
+         */
+        DoraKeys: {
+            /** @description Ready production deployments per day. */
+            deployment_frequency: components["schemas"]["DoraKey"];
+            lead_time_hours?: null | components["schemas"]["DoraKey"];
+            change_failure_rate?: null | components["schemas"]["DoraKey"];
+            time_to_restore_hours?: null | components["schemas"]["DoraKey"];
+            /** Format: int32 */
+            deployments: number;
+            /** Format: int32 */
+            failures: number;
+            /** Format: int32 */
+            changes_deployed: number;
+            /** Format: int32 */
+            restored: number;
         };
         /** @description One entry of the event log: what happened, from where, to what. */
         Event: {
@@ -4958,6 +5170,35 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_RiskAssessment: {
+            items: {
+                subject: components["schemas"]["RiskSubject"];
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: int32
+                 * @description 0 (safe) to 100.
+                 */
+                risk: number;
+                /**
+                 * Format: double
+                 * @description 0 to 1.
+                 */
+                confidence: number;
+                /**
+                 * @description The three factors that weighed most, largest effect first, as the agent wrote
+                 *     them.
+                 */
+                factors: components["schemas"]["RiskFactor"][];
+                /** @description `prior` (too little history yet) or `trained` (the organization's own model). */
+                model: string;
+                /** Format: date-time */
+                assessed_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
         Page_Schedule: {
             items: {
                 /** Format: uuid */
@@ -5141,6 +5382,11 @@ export interface components {
             /** @description The request field at fault, for validation errors. */
             field?: string | null;
         };
+        /** @description The keys of one project. */
+        ProjectKeys: {
+            project: string;
+            keys: components["schemas"]["DoraKeys"];
+        };
         /** @description A pull request, with the code review agent's result once it has one. */
         PullRequest: {
             /** Format: uuid */
@@ -5247,6 +5493,45 @@ export interface components {
         };
         /** @enum {string} */
         ReviewStatus: "pending" | "approved" | "changes_requested";
+        /** @description The prediction agent's latest risk of a deployment or a pull request. */
+        RiskAssessment: {
+            subject: components["schemas"]["RiskSubject"];
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description 0 (safe) to 100.
+             */
+            risk: number;
+            /**
+             * Format: double
+             * @description 0 to 1.
+             */
+            confidence: number;
+            /**
+             * @description The three factors that weighed most, largest effect first, as the agent wrote
+             *     them.
+             */
+            factors: components["schemas"]["RiskFactor"][];
+            /** @description `prior` (too little history yet) or `trained` (the organization's own model). */
+            model: string;
+            /** Format: date-time */
+            assessed_at: string;
+        };
+        /** @description A factor of a risk assessment. */
+        RiskFactor: {
+            /** @description `lines_changed`, `project_failure_rate`, `out_of_hours`… */
+            name: string;
+            /** Format: double */
+            value: number;
+            /**
+             * Format: double
+             * @description Its effect on the log-odds against a typical change: positive raises the risk.
+             */
+            effect: number;
+        };
+        /** @enum {string} */
+        RiskSubject: "deployment" | "pull_request";
         /**
          * @description What a node of the tree is.
          * @enum {string}
@@ -5282,6 +5567,32 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description One document found. */
+        SearchHit: {
+            kind: components["schemas"]["SearchKind"];
+            /**
+             * Format: uuid
+             * @description The row's id (for a finding, its pull request's).
+             */
+            id: string;
+            title: string;
+            /** @description Where the text matched, each match between « and ». */
+            snippet: string;
+            /**
+             * Format: double
+             * @description Higher is better; comparable within one answer only.
+             */
+            rank: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        SearchKind: "event" | "pull_request" | "finding" | "deployment" | "component" | "post";
+        /** @description The answer to a search, best first. */
+        SearchResults: {
+            query: string;
+            hits: components["schemas"]["SearchHit"][];
         };
         /** @enum {string} */
         Service: "github" | "vercel" | "figma" | "slack" | "twitter" | "linkedin";

@@ -1,12 +1,14 @@
 // Development Hub: pull requests with the agents' reviews and findings, repositories,
-// deployments with health and risk, rollback through the approval flow.
-import { Fragment, useState } from 'react';
+// deployments with health and risk, rollback through the approval flow. The risk of a
+// deployment or a pull request is the prediction agent's (GET /api/analytics/risks).
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, Route, Routes, useSearchParams } from 'react-router';
 import { Bot, ExternalLink, GitBranch, GitPullRequest, RefreshCw, Rocket, Undo2 } from 'lucide-react';
 import { FailureAnalysisView } from './FailureAnalysis';
 import { latestFailureAnalysis } from './failure';
 import { Incidents } from './Incidents';
+import { RiskBadge, useRisks } from './Risk';
 import { PullRequestVerdict } from './Verdict';
 import { riskTone, verdictOf } from './verdict';
 import { Tabs } from '../../components/Tabs';
@@ -183,6 +185,7 @@ function PullRequests() {
   const reviews = useReviews();
   const stored = useStoredPullRequests();
   const verdicts = new Map((stored.data?.items ?? []).map((row) => [row.id, { blocked: row.blocked_reason ?? null, risk: verdictOf(row.agent_review)?.risk ?? null }]));
+  const risks = useRisks('pull_request');
   const items = prs.data?.pullRequests.items ?? [];
   const selected = items.find((pr) => pr.id === search.get('pr')) ?? null;
   return (
@@ -219,6 +222,7 @@ function PullRequests() {
                 <th>Repository</th>
                 <th>State</th>
                 <th>Agent review</th>
+                <th>Risk</th>
                 <th>Updated</th>
               </tr>
             </thead>
@@ -246,6 +250,7 @@ function PullRequests() {
                       )}
                       {findingCount > 0 && <span className="ml-1.5 text-[12px] text-muted">{findingCount} findings</span>}
                     </td>
+                    <td><RiskBadge assessment={risks.get(pr.id)} /></td>
                     <td><Time iso={pr.updatedAt} className="text-muted" /></td>
                   </tr>
                 );
@@ -311,11 +316,6 @@ function Repositories() {
   );
 }
 
-function riskOf(deployment: DeploymentRow): number | null {
-  const value = deployment.metadata.risk_score ?? deployment.metadata.risk;
-  return typeof value === 'number' ? value : null;
-}
-
 /** Asks for a rollback (an admin or owner; a member sees why not). */
 function RollbackButton({ deployment }: { deployment: DeploymentRow }) {
   const { role } = useOrganization();
@@ -358,8 +358,17 @@ function Deployments() {
     queryKey: useOrgKey('tasks', 'failure-analyses'),
     queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { type: 'analyze_deployment_failure', include: 'data', limit: 200 } } })),
   });
+  const risks = useRisks('deployment');
   const items = deployments.data?.items ?? [];
   const columns = canRollback ? 8 : 7;
+  // `?id=` (a link from the Command Center or a search) marks its deployment and brings it into view.
+  const [search] = useSearchParams();
+  const chosen = search.get('id');
+  const chosenRow = useRef<HTMLTableRowElement>(null);
+  const found = items.some((deployment) => deployment.id === chosen);
+  useEffect(() => {
+    if (found) chosenRow.current?.scrollIntoView?.({ block: 'center' });
+  }, [found, chosen]);
   return (
     <Card title="Deployments" bodyClassName="p-0">
       {deployments.isLoading && <div className="p-4"><LoadingBlock /></div>}
@@ -388,11 +397,16 @@ function Deployments() {
             </thead>
             <tbody>
               {items.map((deployment) => {
-                const risk = riskOf(deployment);
                 const failure = deployment.state === 'error' ? latestFailureAnalysis(analyses.data?.items, deployment) : null;
                 return (
                   <Fragment key={deployment.id}>
-                  <tr data-testid="deployment-row" data-state={deployment.state}>
+                  <tr
+                    ref={deployment.id === chosen ? chosenRow : undefined}
+                    data-testid="deployment-row"
+                    data-state={deployment.state}
+                    data-selected={deployment.id === chosen || undefined}
+                    className={cx(deployment.id === chosen && 'bg-panel-2')}
+                  >
                     <td>
                       <div className="font-medium">{deployment.project_name}</div>
                       {deployment.url ? (
@@ -410,7 +424,7 @@ function Deployments() {
                       {deployment.branch && <div className="text-[12px] text-muted">{deployment.branch}</div>}
                     </td>
                     <td><HealthScore score={deployment.health_score} checked={deployment.agent_checked} /></td>
-                    <td>{risk === null ? <span className="text-[12px] text-muted" title="Risk appears once a prediction agent scores deployments">—</span> : <Badge tone={risk >= 70 ? 'red' : risk >= 40 ? 'amber' : 'green'}>risk {risk}</Badge>}</td>
+                    <td><RiskBadge assessment={risks.get(deployment.id)} /></td>
                     <td><Time iso={deployment.created_at} className="text-muted" /></td>
                     {canRollback && <td className="text-right"><RollbackButton deployment={deployment} /></td>}
                   </tr>
