@@ -407,6 +407,8 @@ struct Ledger {
     deployments: Vec<DeploymentFact>,
     failed: BTreeSet<DeploymentId>,
     changes: Vec<Change>,
+    /// The change each deployment shipped (an index into `changes`), found once.
+    shipped: std::collections::HashMap<DeploymentId, usize>,
 }
 
 impl Ledger {
@@ -439,11 +441,18 @@ impl Ledger {
                 merged_at: pr.merged_at,
             })
             .collect();
-        Ok(Ledger {
+        let mut ledger = Ledger {
             deployments: history.deployments,
             failed,
             changes,
-        })
+            shipped: std::collections::HashMap::new(),
+        };
+        ledger.shipped = ledger
+            .deployments
+            .iter()
+            .filter_map(|d| ledger.find_shipped(d).map(|at| (d.id, at)))
+            .collect();
+        Ok(ledger)
     }
 
     fn project_matches(project: &str, change: &Change) -> bool {
@@ -452,21 +461,29 @@ impl Ledger {
     }
 
     /// The change a deployment shipped: its commit's pull request, else the project's
-    /// latest merge before it.
-    fn shipped(&self, deployment: &DeploymentFact) -> Option<&Change> {
+    /// latest merge before it (an index into `changes`).
+    fn find_shipped(&self, deployment: &DeploymentFact) -> Option<usize> {
         let by_commit = self
             .changes
             .iter()
-            .find(|c| c.head_sha.is_some() && c.head_sha == deployment.commit_sha);
+            .position(|c| c.head_sha.is_some() && c.head_sha == deployment.commit_sha);
         by_commit.or_else(|| {
             self.changes
                 .iter()
-                .filter(|c| {
+                .enumerate()
+                .filter(|(_, c)| {
                     c.merged_at <= deployment.created_at
                         && Ledger::project_matches(&deployment.project, c)
                 })
-                .max_by_key(|c| c.merged_at)
+                .max_by_key(|(_, c)| c.merged_at)
+                .map(|(at, _)| at)
         })
+    }
+
+    fn shipped(&self, deployment: &DeploymentFact) -> Option<&Change> {
+        self.shipped
+            .get(&deployment.id)
+            .and_then(|at| self.changes.get(*at))
     }
 
     fn finished_before(&self, at: DateTime<Utc>) -> impl Iterator<Item = &DeploymentFact> {
@@ -496,11 +513,11 @@ impl Ledger {
                 .filter(|d| d.project == project)
                 .map(|d| d.id),
         );
-        let author = change.and_then(|c| c.author.clone());
+        let author = change.and_then(|c| c.author.as_deref());
         let author_rate = self.smoothed(
             self.finished_before(at)
                 .filter(|d| {
-                    author.is_some() && self.shipped(d).and_then(|c| c.author.clone()) == author
+                    author.is_some() && self.shipped(d).and_then(|c| c.author.as_deref()) == author
                 })
                 .map(|d| d.id),
         );

@@ -28,22 +28,22 @@ pub(crate) const MAX_QUERY_CHARS: usize = 200;
 #[into_params(parameter_in = Query)]
 struct SearchParams {
     /// What to look for: words (all must match; the last also as the start of a word)
-    #[param(max_length = 200)]
+    #[param(required = true, min_length = 1, max_length = 200, pattern = "\\S")]
     q: Option<String>,
     /// Only documents of this kind
     kind: Option<mirror::SearchKind>,
     /// At most this many hits (1–50, default 20)
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 
 /// Checks a search as both edges take it: the query 1 to 200 characters, the limit 1 to
 /// 50.
 pub(crate) fn checked(query: &str, limit: Option<u32>) -> Result<(String, u32), ApiError> {
-    let query = query.trim();
-    if query.is_empty() || query.chars().count() > MAX_QUERY_CHARS {
+    if query.chars().count() > MAX_QUERY_CHARS || query.trim().is_empty() {
         return Err(ApiError::invalid(
             "q",
-            format!("1 to {MAX_QUERY_CHARS} characters"),
+            format!("1 to {MAX_QUERY_CHARS} characters, not only spaces"),
         ));
     }
     let limit = limit.unwrap_or(20);
@@ -53,7 +53,7 @@ pub(crate) fn checked(query: &str, limit: Option<u32>) -> Result<(String, u32), 
             format!("1 to {MAX_SEARCH_HITS}"),
         ));
     }
-    Ok((query.to_owned(), limit))
+    Ok((query.trim().to_owned(), limit))
 }
 
 #[utoipa::path(get, path = "/api/search", tag = "analytics", summary = "Full-text search over the organization's events, pull requests, findings, deployments, components and posts", params(SearchParams), responses((status = 200, description = "The documents found, best first", body = views::SearchResults), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]

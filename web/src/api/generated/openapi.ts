@@ -3578,9 +3578,9 @@ export interface paths {
         /** Full-text search over the organization's events, pull requests, findings, deployments, components and posts */
         get: {
             parameters: {
-                query?: {
+                query: {
                     /** @description What to look for: words (all must match; the last also as the start of a word) */
-                    q?: string;
+                    q: string;
                     /** @description Only documents of this kind */
                     kind?: components["schemas"]["SearchKind"];
                     /** @description At most this many hits (1–50, default 20) */
