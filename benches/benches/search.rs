@@ -11,8 +11,9 @@
 //! p99 and the largest.
 //!
 //! Run: `cargo bench -p companyos-benches --bench search` (`-- sqlite` or `-- postgres`
-//! for one backend). Under `cargo test` it indexes 2,000 documents and runs 50 searches,
-//! with the same checks.
+//! for one backend; `-- semantic` for search by meaning's exact scan of 100,000 vectors
+//! of 256 dimensions instead). Under `cargo test` it indexes 2,000 documents and runs 50 searches,
+//! and scans 2,000 vectors 20 times, with the same checks.
 
 use std::time::{Duration, Instant};
 
@@ -194,8 +195,58 @@ async fn run(backend: TestBackend, name: &str, smoke: bool) {
     db.cleanup().await;
 }
 
+/// Search by meaning's exact scan (`companyos_supervisors::semantic::closest`): `count`
+/// random unit vectors of 256 dimensions, `queries` queries for the 50 nearest.
+fn semantic(count: usize, queries: usize) {
+    use companyos_store::SearchKind;
+    use companyos_supervisors::semantic::{VectorSet, unit};
+    const DIMENSIONS: usize = 256;
+    let mut draw = Draw(0x2545_F491_4F6C_DD1D);
+    let mut random_unit = || {
+        unit(
+            (0..DIMENSIONS)
+                .map(|_| (draw.next() % 2_000_001) as f32 / 1_000_000.0 - 1.0)
+                .collect(),
+        )
+        .expect("a non-zero vector")
+    };
+    let mut vectors = VectorSet::default();
+    for n in 0..count {
+        let key = (SearchKind::PullRequest, uuid::Uuid::from_u128(n as u128));
+        assert!(vectors.insert(key, &random_unit()));
+    }
+    let mut latencies = Vec::with_capacity(queries);
+    let mut found = 0;
+    for _ in 0..queries {
+        let query = random_unit();
+        let started = Instant::now();
+        found += vectors.closest(&query, None, -1.0, 50).len();
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    assert_eq!(
+        found,
+        queries * 50.min(count),
+        "each query gets its 50 nearest"
+    );
+    println!(
+        "search/semantic: {queries} exact scans of {count} vectors of {DIMENSIONS} dimensions for the 50 nearest: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        quantile(&latencies, 0.50).as_secs_f64() * 1e3,
+        quantile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+}
+
 fn main() {
     let smoke = !std::env::args().any(|argument| argument == "--bench");
+    if std::env::args().any(|argument| argument == "semantic") {
+        if smoke {
+            semantic(2_000, 20);
+        } else {
+            semantic(100_000, 200);
+        }
+        return;
+    }
     let only = |name: &str| {
         let named: Vec<String> = std::env::args()
             .filter(|argument| argument == "sqlite" || argument == "postgres")
@@ -214,4 +265,7 @@ fn main() {
             run(TestBackend::Postgres, "postgres", smoke).await;
         }
     });
+    if smoke {
+        semantic(2_000, 20);
+    }
 }

@@ -683,6 +683,113 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "search.embeddings_url",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_URL",
+        default: "",
+        help: "an OpenAI-compatible embeddings API root (https://api.openai.com/v1, http://localhost:11434/v1 for Ollama; /embeddings is appended): search then finds by meaning too; empty: by words only",
+        get: |config| config.search.embeddings_url.clone(),
+        set: |config, value| {
+            if !value.is_empty() && !value.starts_with("http://") && !value.starts_with("https://")
+            {
+                return Err("expected an http:// or https:// address, or empty".into());
+            }
+            config.search.embeddings_url = value.trim_end_matches('/').to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "search.embeddings_model",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_MODEL",
+        default: "text-embedding-3-small",
+        help: "the embeddings model as the server names it (text-embedding-3-small, nomic-embed-text); changing it embeds every document again",
+        get: |config| config.search.embeddings_model.clone(),
+        set: |config, value| {
+            if value.trim().is_empty() {
+                return Err("expected a model name".into());
+            }
+            config.search.embeddings_model = value.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "search.embeddings_api_key",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_API_KEY",
+        default: "",
+        help: "the embeddings server's API key (a local server may need none)",
+        get: |config| config.search.embeddings_api_key.clone(),
+        set: |config, value| {
+            config.search.embeddings_api_key = value.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        key: "search.embeddings_dimensions",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_DIMENSIONS",
+        default: "256",
+        help: "the vectors' length asked of models that can shorten theirs (OpenAI's text-embedding-3); 0: the model's own. Each organization's vectors are held in memory while it searches: 100,000 documents of 256 take 100 MB",
+        get: |config| config.search.embeddings_dimensions.to_string(),
+        set: |config, value| {
+            config.search.embeddings_dimensions =
+                parse(value, "a whole number of dimensions (0: the model's own)")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "search.embeddings_kinds",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_KINDS",
+        default: "pull_request,finding,deployment,component,post",
+        help: "the kinds of documents searched by meaning (comma-separated among event, pull_request, finding, deployment, component, post); the others are searched by words",
+        get: |config| config.search.embeddings_kinds.join(","),
+        set: |config, value| {
+            let kinds: Vec<String> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|kind| !kind.is_empty())
+                .map(str::to_owned)
+                .collect();
+            for kind in &kinds {
+                kind.parse::<companyos_store::SearchKind>().map_err(|_| {
+                    format!("{kind:?} is not a kind; expected event, pull_request, finding, deployment, component or post")
+                })?;
+            }
+            if kinds.is_empty() {
+                return Err("expected at least one kind".into());
+            }
+            config.search.embeddings_kinds = kinds;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "search.embeddings_min_similarity",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_MIN_SIMILARITY",
+        default: "0.3",
+        help: "the least cosine similarity (0–1) of a document found by meaning alone",
+        get: |config| config.search.embeddings_min_similarity.to_string(),
+        set: |config, value| {
+            let similarity: f32 = parse(value, "a number from 0 to 1")?;
+            if !(0.0..=1.0).contains(&similarity) {
+                return Err("expected a number from 0 to 1".into());
+            }
+            config.search.embeddings_min_similarity = similarity;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "search.embeddings_interval_secs",
+        env: "COMPANYOS_SEARCH_EMBEDDINGS_INTERVAL_SECS",
+        default: "10",
+        help: "how often new and changed documents are embedded, in seconds",
+        get: |config| config.search.embeddings_interval_secs.to_string(),
+        set: |config, value| {
+            let secs: u64 = parse(value, "a whole number of seconds, at least 1")?;
+            if secs == 0 {
+                return Err("expected a whole number of seconds, at least 1".into());
+            }
+            config.search.embeddings_interval_secs = secs;
+            Ok(())
+        },
+    },
+    Setting {
         key: "public_url",
         env: "COMPANYOS_PUBLIC_URL",
         default: "",
@@ -1160,6 +1267,43 @@ impl fmt::Debug for LlmSection {
     }
 }
 
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSection {
+    /// Empty: search by words only.
+    pub embeddings_url: String,
+    pub embeddings_model: String,
+    pub embeddings_api_key: String,
+    /// 0: the model's own length.
+    pub embeddings_dimensions: u32,
+    pub embeddings_kinds: Vec<String>,
+    pub embeddings_min_similarity: f32,
+    pub embeddings_interval_secs: u64,
+}
+
+impl fmt::Debug for SearchSection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchSection")
+            .field("embeddings_url", &self.embeddings_url)
+            .field("embeddings_model", &self.embeddings_model)
+            .field(
+                "embeddings_api_key",
+                &redact_value("search.embeddings_api_key", &self.embeddings_api_key),
+            )
+            .field("embeddings_dimensions", &self.embeddings_dimensions)
+            .field("embeddings_kinds", &self.embeddings_kinds)
+            .field("embeddings_min_similarity", &self.embeddings_min_similarity)
+            .field("embeddings_interval_secs", &self.embeddings_interval_secs)
+            .finish()
+    }
+}
+
+impl Default for SearchSection {
+    fn default() -> Self {
+        Config::default().search
+    }
+}
+
 impl Default for LlmSection {
     fn default() -> Self {
         Config::default().llm
@@ -1209,6 +1353,7 @@ pub struct Config {
     pub integrations: IntegrationsConfig,
     pub mail: MailConfig,
     pub llm: LlmSection,
+    pub search: SearchSection,
     pub http: HttpConfig,
     pub console: ConsoleConfig,
     pub metrics: MetricsConfig,
@@ -1369,6 +1514,15 @@ impl Default for Config {
                 tokens_per_day: 0,
                 requests_per_minute: 0,
                 allowed_models: Vec::new(),
+            },
+            search: SearchSection {
+                embeddings_url: String::new(),
+                embeddings_model: String::new(),
+                embeddings_api_key: String::new(),
+                embeddings_dimensions: 0,
+                embeddings_kinds: Vec::new(),
+                embeddings_min_similarity: 0.0,
+                embeddings_interval_secs: 0,
             },
             http: HttpConfig {
                 header_read_timeout_secs: 0,
@@ -1742,6 +1896,7 @@ pub fn redact_value(key: &str, value: &str) -> String {
         | "auth.master_key"
         | "auth.github_client_secret"
         | "llm.api_key"
+        | "search.embeddings_api_key"
         | "metrics.token"
         | "cluster.cookie"
         | "archive.s3_secret_access_key"

@@ -442,6 +442,7 @@ pub async fn start_runtime(
         },
         adapters: adapter_config(config)?,
         llm: llm_settings(config)?,
+        semantic: semantic_settings(config)?,
         placement,
         redis,
         transport,
@@ -673,6 +674,38 @@ fn llm_settings(config: &Config) -> Result<Option<companyos_actors::llm::LlmSett
         tokens_per_day: limit(llm.tokens_per_day),
         requests_per_minute: (llm.requests_per_minute > 0).then_some(llm.requests_per_minute),
         allowed_models: llm.allowed_models.clone(),
+    }))
+}
+
+/// Search by meaning, from the `search.embeddings_*` settings: none without a url.
+fn semantic_settings(
+    config: &Config,
+) -> Result<Option<companyos_supervisors::semantic::SemanticSettings>, Fatal> {
+    use companyos_integrations::llm::embeddings::EmbeddingsConfig;
+    let search = &config.search;
+    if search.embeddings_url.is_empty() {
+        return Ok(None);
+    }
+    let mut kinds = Vec::with_capacity(search.embeddings_kinds.len());
+    for kind in &search.embeddings_kinds {
+        kinds.push(
+            kind.parse::<companyos_store::SearchKind>()
+                .map_err(|error| Fatal(format!("search.embeddings_kinds: {error}")))?,
+        );
+    }
+    let mut embeddings = EmbeddingsConfig::new(
+        search.embeddings_url.clone(),
+        search.embeddings_model.clone(),
+        search.embeddings_api_key.clone(),
+    );
+    embeddings.dimensions =
+        (search.embeddings_dimensions > 0).then_some(search.embeddings_dimensions);
+    tracing::info!(url = %search.embeddings_url, model = %search.embeddings_model, "search finds by meaning too");
+    Ok(Some(companyos_supervisors::semantic::SemanticSettings {
+        embeddings,
+        kinds,
+        interval: Duration::from_secs(search.embeddings_interval_secs),
+        min_similarity: search.embeddings_min_similarity,
     }))
 }
 

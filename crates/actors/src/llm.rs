@@ -34,7 +34,7 @@ use companyos_store::AgentId;
 use companyos_store::shared::{Redis, Spent};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::behaviour::{TaskContext, TaskFailure};
 
@@ -328,6 +328,13 @@ impl LlmGate {
         let agent = ctx.agent.id;
         if let Some((after, reason)) = self.reserve(agent, tokens, requests).await {
             count_request(ctx, "deferred");
+            remember(
+                ctx,
+                LLM_DEFERRED,
+                1.0,
+                json!({"agent": agent, "reason": reason}),
+            )
+            .await;
             return Err(TaskFailure::Later { reason, after });
         }
         request.system = request.system.map(|system| crate::review::redact(&system));
@@ -344,6 +351,13 @@ impl LlmGate {
                     + u64::from(completion.usage.output_tokens);
                 self.record(agent, used).await;
                 count_request(ctx, "completed");
+                remember(
+                    ctx,
+                    LLM_TOKENS,
+                    used as f64,
+                    json!({"agent": agent, "model": config.model}),
+                )
+                .await;
                 let org = ctx.agent.organization_id.to_string();
                 let agent = agent.to_string();
                 metrics::counter!("companyos_llm_tokens_total", "organization" => org.clone(), "agent" => agent.clone(), "direction" => "input")
@@ -364,6 +378,46 @@ impl LlmGate {
                 })
             }
         }
+    }
+}
+
+/// The metric of the tokens each answer used (`dimensions.agent`, `dimensions.model`):
+/// what the recommendations read of an agent's spend, on any node.
+pub const LLM_TOKENS: &str = "llm.tokens";
+/// The metric of each request an agent's budget held back (`dimensions.agent`,
+/// `dimensions.reason`).
+pub const LLM_DEFERRED: &str = "llm.deferred";
+
+/// Keeps a point of the agent's spend in `metrics`. A failure to write it is logged: the
+/// answer is not lost for it.
+async fn remember(ctx: &TaskContext, metric: &str, value: f64, dimensions: Value) {
+    let point = companyos_store::NewMetric {
+        metric_type: metric.to_owned(),
+        value,
+        unit: (metric == LLM_TOKENS).then(|| "tokens".to_owned()),
+        dimensions,
+        recorded_at: None,
+    };
+    if let Err(error) = ctx
+        .store
+        .metrics()
+        .record(ctx.agent.organization_id, point)
+        .await
+    {
+        tracing::warn!(%error, metric, agent = %ctx.agent.id, "cannot record the agent's model spend");
+    }
+}
+
+impl LlmGate {
+    /// The tokens per day an agent of this configuration may use: the lower of its own
+    /// and the node's (`None`: no model, or no limit).
+    pub fn tokens_per_day(&self, configuration: &Value) -> Option<u64> {
+        let settings = self.settings.as_ref()?;
+        let own = agent_llm(configuration).ok()?;
+        if own.enabled == Some(false) {
+            return None;
+        }
+        lower(own.tokens_per_day, settings.tokens_per_day)
     }
 }
 

@@ -55,6 +55,7 @@ pub const DETECT_ANOMALIES: &str = "detect_anomalies";
 pub const RECOMMEND: &str = "recommend";
 pub const TRAIN_RISK_MODEL: &str = "train_risk_model";
 pub const PREDICT_RISK: &str = "predict_risk";
+pub const FORECAST_CONTENT: &str = "forecast_content";
 
 // Slack interaction ids of the approval buttons.
 pub const APPROVE_ACTION: &str = "companyos_approve_task";

@@ -182,6 +182,11 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
     ("POST", "/api/analytics/reports", Access::Role(Permission::ViewDashboard)),
     ("GET", "/api/analytics/delivery", Access::Role(Permission::ViewDashboard)),
     ("GET", "/api/analytics/risks", Access::Role(Permission::ViewDashboard)),
+    (
+        "GET",
+        "/api/analytics/content-forecasts",
+        Access::Role(Permission::ViewDashboard),
+    ),
     ("GET", "/api/search", Access::Role(Permission::ViewDashboard)),
     ("GET", "/api/figma/files", Access::Role(Permission::ViewDashboard)),
     ("GET", "/api/figma/files/{id}", Access::Role(Permission::ViewDashboard)),

@@ -17,9 +17,9 @@ use utoipa::ToSchema;
 
 use crate::graphql::types::{
     AgentReviewStatus, AgentStatus, ApprovalChannel, DeploymentEnvironment, DeploymentState,
-    EventActorType, FigmaFileType, IntegrationStatus, MemberRole, PrState, RepositoryVisibility,
-    ReviewStatus, RiskSubject, SearchKind, Service, SocialPlatform, SocialPostStatus, TaskStatus,
-    UserRole,
+    EventActorType, FigmaFileType, IntegrationStatus, MatchedBy, MemberRole, PrState,
+    RepositoryVisibility, ReviewStatus, RiskSubject, SearchKind, SearchMode, Service,
+    SocialPlatform, SocialPostStatus, TaskStatus, UserRole,
 };
 use companyos_supervisors::analysts;
 
@@ -855,15 +855,21 @@ pub struct SearchHit {
     /// The row's id (for a finding, its pull request's).
     pub id: uuid::Uuid,
     pub title: String,
-    /// Where the text matched, each match between « and ».
+    /// Where the text matched, each match between « and » (found by meaning alone: the
+    /// text's start).
     pub snippet: String,
     /// Higher is better; comparable within one answer only.
     pub rank: f64,
     pub updated_at: DateTime<Utc>,
+    /// By its words, by its meaning, or both.
+    pub matched_by: MatchedBy,
+    /// Its cosine similarity to the query, when compared by meaning.
+    pub similarity: Option<f64>,
 }
 
-impl From<store::SearchHit> for SearchHit {
-    fn from(hit: store::SearchHit) -> SearchHit {
+impl From<companyos_supervisors::semantic::Found> for SearchHit {
+    fn from(found: companyos_supervisors::semantic::Found) -> SearchHit {
+        let hit = found.hit;
         SearchHit {
             kind: hit.kind.into(),
             id: hit.resource_id,
@@ -871,6 +877,8 @@ impl From<store::SearchHit> for SearchHit {
             snippet: hit.snippet,
             rank: hit.rank,
             updated_at: hit.updated_at,
+            matched_by: found.matched_by.into(),
+            similarity: found.similarity.map(f64::from),
         }
     }
 }
@@ -879,7 +887,46 @@ impl From<store::SearchHit> for SearchHit {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SearchResults {
     pub query: String,
+    /// `full_text` (no embeddings endpoint), `hybrid` (words and meaning), or
+    /// `full_text_fallback` (the query could not be embedded now: words only).
+    pub mode: SearchMode,
     pub hits: Vec<SearchHit>,
+}
+
+/// The prediction agent's latest forecast of a draft or scheduled social post.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ContentForecast {
+    #[schema(value_type = uuid::Uuid)]
+    pub post_id: SocialPostId,
+    /// 0–100: the chance the post engages (likes, comments, shares) more than the
+    /// organization's typical post on its platform.
+    pub chance: i32,
+    /// That typical engagement: the median of the platform's posts published in the
+    /// last 180 days (none yet: `null`).
+    pub typical_engagement: Option<f64>,
+    /// 0 to 1.
+    pub confidence: f64,
+    /// The three factors that weighed most (`asks_a_question`, `has_link`,
+    /// `business_hours`…), largest effect first; positive raises the chance.
+    #[schema(value_type = Vec<RiskFactor>)]
+    pub factors: Value,
+    /// `prior` (too few posts published yet) or `trained` (the organization's own).
+    pub model: String,
+    pub forecast_at: DateTime<Utc>,
+}
+
+impl From<store::ContentForecast> for ContentForecast {
+    fn from(row: store::ContentForecast) -> ContentForecast {
+        ContentForecast {
+            post_id: row.post_id,
+            chance: row.chance,
+            typical_engagement: row.typical_engagement,
+            confidence: row.confidence,
+            factors: row.factors,
+            model: row.model,
+            forecast_at: row.forecast_at,
+        }
+    }
 }
 
 /// A factor of a risk assessment.

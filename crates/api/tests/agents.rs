@@ -556,6 +556,43 @@ async fn the_model_writes_part_of_a_review_within_the_agents_budget(db: &TestDb)
         "waiting is not an attempt: {waiting}"
     );
     assert_eq!(model.received_requests().await.expect("requests").len(), 1);
+
+    // The recommendations name the reviewer as near its budget, from the spend the model
+    // gate kept in metrics: its day's tokens against its 1,000, and the request held back.
+    let recommender = common::agent_of_type(&server, &owner, "recommendation").await;
+    let run = create_task(
+        &server,
+        &owner,
+        json!({"agent_id": recommender, "task_type": "recommend", "idempotency_key": "budgets"}),
+    )
+    .await;
+    let run_id = run["id"].as_str().expect("id").to_owned();
+    let done = task_where(&server, &owner, "recommend", "completed", |task| {
+        task["id"] == run_id.as_str()
+    })
+    .await;
+    let recommendations = done["output_data"]["recommendations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let near = recommendations
+        .iter()
+        .find(|found| found["kind"] == "agent_near_budget")
+        .unwrap_or_else(|| panic!("no budget recommendation: {done}"));
+    assert_eq!(near["subject"], reviewer.as_str(), "{near}");
+    assert_eq!(near["evidence"]["tokens_per_day"], 1000, "{near}");
+    assert!(
+        near["evidence"]["daily_tokens"][0]["tokens"]
+            .as_u64()
+            .is_some_and(|tokens| tokens >= 900),
+        "{near}"
+    );
+    assert!(
+        near["evidence"]["deferred"]
+            .as_u64()
+            .is_some_and(|deferred| deferred >= 1),
+        "{near}"
+    );
     server.stop().await;
 }
 

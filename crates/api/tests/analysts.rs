@@ -6,6 +6,12 @@
 //! - connecting Vercel brings the analysts and their schedules; the delivery report
 //!   counts the deployments and failures; the prediction agent attaches a risk with its
 //!   factors to each recent deployment;
+//! - with an embeddings endpoint (a stand-in speaking OpenAI's `/v1/embeddings`), search
+//!   also finds by meaning — words never typed in the document — fused with the hits by
+//!   words, still per organization; when the endpoint fails, words alone answer, saying
+//!   so;
+//! - the prediction agent forecasts each draft's chance to beat the organization's
+//!   typical post, with its factors (the prior while nothing is published);
 //! - a burst of failed production deployments in an organization a week old is an
 //!   anomaly: an event, a notice, and an incident the incident coordinator opens.
 
@@ -20,6 +26,8 @@ use serde_json::{Value, json};
 
 companyos_store::contract_tests!(
     search_is_scoped_to_the_organization_for_every_role,
+    search_finds_by_meaning_with_an_embeddings_endpoint,
+    drafts_get_a_forecast_with_its_factors,
     delivery_metrics_risk_and_an_anomaly_that_opens_an_incident,
 );
 
@@ -200,6 +208,355 @@ async fn search_is_scoped_to_the_organization_for_every_role(db: &TestDb) {
     }
     // A query of punctuation alone finds nothing rather than failing.
     assert!(search(&server, &acme_owner, "\"*:&|(").await.is_empty());
+    server.stop().await;
+}
+
+/// A stand-in embeddings model in OpenAI's format: each text's vector counts its words
+/// in three concepts (failure, payment, design) beside a small constant, so that texts
+/// sharing a concept and no word are near.
+struct ConceptModel;
+
+const CONCEPTS: [&[&str]; 3] = [
+    &[
+        "error", "failed", "failure", "broken", "outage", "crash", "incident",
+    ],
+    &[
+        "checkout", "coupons", "payment", "payments", "billing", "invoice",
+    ],
+    &["button", "colour", "typography", "component", "spacing"],
+];
+
+fn concepts(text: &str) -> Vec<f32> {
+    let mut vector = vec![0.0, 0.0, 0.0, 0.1];
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+    {
+        for (dimension, words) in CONCEPTS.iter().enumerate() {
+            if words.contains(&word.as_str()) {
+                vector[dimension] += 1.0;
+            }
+        }
+    }
+    vector
+}
+
+impl wiremock::Respond for ConceptModel {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+            return wiremock::ResponseTemplate::new(400);
+        };
+        let inputs = body["input"].as_array().cloned().unwrap_or_default();
+        let data: Vec<Value> = inputs
+            .iter()
+            .enumerate()
+            .map(|(index, input)| {
+                json!({"object": "embedding", "index": index,
+                       "embedding": concepts(input.as_str().unwrap_or_default())})
+            })
+            .collect();
+        wiremock::ResponseTemplate::new(200).set_body_json(json!({
+            "object": "list", "data": data, "model": body["model"],
+            "usage": {"prompt_tokens": inputs.len() * 8, "total_tokens": inputs.len() * 8}
+        }))
+    }
+}
+
+async fn search_finds_by_meaning_with_an_embeddings_endpoint(db: &TestDb) {
+    use companyos_integrations::llm::embeddings::EmbeddingsConfig;
+    use companyos_supervisors::semantic::SemanticSettings;
+    use wiremock::matchers::{body_partial_json, header, method, path};
+
+    let model = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v1/embeddings"))
+        .and(header("authorization", "Bearer sk-embed-test"))
+        .and(body_partial_json(
+            json!({"model": "concepts-1", "encoding_format": "float"}),
+        ))
+        .respond_with(ConceptModel)
+        .mount(&model)
+        .await;
+    let embeddings =
+        EmbeddingsConfig::new(format!("{}/v1", model.uri()), "concepts-1", "sk-embed-test");
+    let server = common::serve_tuned(
+        db,
+        |auth| auth.open_registration = true,
+        companyos_api::WebhookConfig::default(),
+        common::registry(),
+        Default::default(),
+        None,
+        None,
+        |config| {
+            config.semantic = Some(SemanticSettings {
+                embeddings,
+                kinds: SemanticSettings::default_kinds(),
+                interval: Duration::from_millis(100),
+                min_similarity: 0.5,
+            });
+        },
+    )
+    .await;
+    let (acme_token, acme) = server.owner("owner@acme.test", "Acme").await;
+    let (globex_token, globex) = server.owner("owner@globex.test", "Globex").await;
+    let acme_owner = Caller::new(&acme_token, &acme);
+    let globex_owner = Caller::new(&globex_token, &globex);
+    let (_, acme_hook) = server.connect_vercel(&acme_owner, "acme-token").await;
+    let (_, globex_hook) = server.connect_vercel(&globex_owner, "globex-token").await;
+    for (hook, kind, id, message) in [
+        (
+            &acme_hook,
+            "succeeded",
+            "dpl_acme_pay",
+            "Add checkout coupons",
+        ),
+        (&acme_hook, "error", "dpl_acme_type", "Tighten typography"),
+        (
+            &globex_hook,
+            "succeeded",
+            "dpl_globex_pay",
+            "Add checkout coupons",
+        ),
+    ] {
+        let delivery = deployment(kind, id, "storefront", message);
+        server.deliver_vercel(hook, &delivery).await;
+    }
+    let acme_rows = deployments_of(&server, &acme_owner, 2).await;
+    let id_of = |message: &str| {
+        acme_rows
+            .iter()
+            .find(|row| row.to_string().contains(message))
+            .and_then(|row| row["id"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no deployment {message}: {acme_rows:?}"))
+    };
+    let (paying, styling) = (id_of("checkout coupons"), id_of("typography"));
+    let globex_id = deployments_of(&server, &globex_owner, 1).await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let answer = |query: &'static str, caller: Caller| {
+        let server = &server;
+        async move {
+            let (status, found) = server
+                .call(
+                    Method::GET,
+                    &format!("/api/search?q={}", urlencode(query)),
+                    &caller,
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{found}");
+            found
+        }
+    };
+    // "billing" is in no document: found by meaning once the indexer has embedded the
+    // deployments, and only Acme's.
+    let found = eventually("the checkout deployment found by meaning", || async {
+        let found = answer("billing", acme_owner.clone()).await;
+        if found["hits"]
+            .as_array()
+            .is_some_and(|hits| !hits.is_empty())
+        {
+            Ok(found)
+        } else {
+            Err(found)
+        }
+    })
+    .await;
+    assert_eq!(found["mode"], "hybrid", "{found}");
+    let hits = found["hits"].as_array().expect("hits");
+    assert_eq!(ids(hits, "deployment"), vec![paying.clone()], "{found}");
+    assert_eq!(hits[0]["matched_by"], "meaning", "{found}");
+    assert!(
+        hits[0]["similarity"].as_f64().is_some_and(|s| s > 0.9),
+        "{found}"
+    );
+    assert!(
+        hits[0]["snippet"]
+            .as_str()
+            .is_some_and(|s| s.contains("checkout")),
+        "{found}"
+    );
+
+    // Words and meaning fused: the failed build is the outage, by meaning; a query
+    // whose words match comes back found both ways.
+    let found = eventually("the failed build found by meaning", || async {
+        let found = answer("outage", acme_owner.clone()).await;
+        if found["hits"].to_string().contains(&styling) {
+            Ok(found)
+        } else {
+            Err(found)
+        }
+    })
+    .await;
+    assert_eq!(
+        ids(found["hits"].as_array().expect("hits"), "deployment"),
+        vec![styling.clone()]
+    );
+    let found = answer("checkout", acme_owner.clone()).await;
+    let hits = found["hits"].as_array().expect("hits");
+    let first = hits.first().expect("a hit");
+    assert_eq!(
+        (first["id"].as_str(), &first["matched_by"]),
+        (Some(paying.as_str()), &json!("both")),
+        "{found}"
+    );
+    assert!(!found.to_string().contains(&globex_id), "{found}");
+
+    // Globex finds its own by meaning, never Acme's; GraphQL says how each was found.
+    let found = answer("billing", globex_owner.clone()).await;
+    let hits = found["hits"].as_array().expect("hits");
+    assert_eq!(ids(hits, "deployment"), vec![globex_id.clone()], "{found}");
+    let (status, graphql) = server
+        .call(
+            Method::POST,
+            "/graphql",
+            &acme_owner,
+            Some(
+                json!({"query": "{ search(query: \"invoice\") { kind id matchedBy similarity } }"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{graphql}");
+    assert_eq!(
+        graphql["data"]["search"],
+        json!([{"kind": "DEPLOYMENT", "id": paying, "matchedBy": "MEANING",
+                "similarity": graphql["data"]["search"][0]["similarity"]}]),
+        "{graphql}"
+    );
+    // The vectors are kept in the database, one per deployment of each organization.
+    let acme_id: companyos_store::OrgId = acme.parse().expect("an organization id");
+    assert_eq!(
+        db.store
+            .embeddings()
+            .count(acme_id, "concepts-1")
+            .await
+            .expect("count"),
+        2
+    );
+
+    // The endpoint fails: search answers by words alone and says so.
+    model.reset().await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .mount(&model)
+        .await;
+    let found = answer("payments checkout", acme_owner.clone()).await;
+    assert_eq!(found["mode"], "full_text_fallback", "{found}");
+    let found = answer("storefront", acme_owner.clone()).await;
+    assert_eq!(found["mode"], "full_text_fallback", "{found}");
+    assert!(
+        found["hits"].as_array().is_some_and(|hits| hits.len() >= 2),
+        "{found}"
+    );
+    server.stop().await;
+}
+
+async fn drafts_get_a_forecast_with_its_factors(db: &TestDb) {
+    let server = serve(db, |_| {}).await;
+    let (token, org) = server.owner("owner@forecast.test", "Forecast").await;
+    let owner = Caller::new(&token, &org);
+    server.connect_vercel(&owner, "forecast-token").await;
+    let (status, account) = server
+        .call(
+            Method::POST,
+            "/api/social/accounts/twitter/connect",
+            &owner,
+            Some(json!({"account_id": "42", "handle": "forecast", "credentials": {"token": "x"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let account = account["id"].as_str().expect("id").to_owned();
+    let mut drafts = Vec::new();
+    for content in [
+        "Which build cache do you trust? Tell us, @rustlang",
+        "Release notes https://example.com/notes #release #news #devops #ci",
+    ] {
+        let (status, post) = server
+            .call(
+                Method::POST,
+                "/api/social/posts",
+                &owner,
+                Some(json!({"social_account_id": account, "content": content})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        drafts.push(post["id"].as_str().expect("id").to_owned());
+    }
+    let prediction = agent_of_type(&server, &owner, "prediction").await;
+    let run = create_task(
+        &server,
+        &owner,
+        json!({"agent_id": prediction, "task_type": "forecast_content", "idempotency_key": "forecast"}),
+    )
+    .await;
+    let run_id = run["id"].as_str().expect("id").to_owned();
+    let done = task_where(&server, &owner, "forecast_content", "completed", |task| {
+        task["id"] == run_id.as_str()
+    })
+    .await;
+    assert_eq!(done["output_data"]["posts"], 2, "{done}");
+    assert_eq!(done["output_data"]["model"], "prior", "{done}");
+    assert!(
+        done["output_data"]["kept_prior_because"]
+            .as_str()
+            .is_some_and(|why| why.contains("0 published posts")),
+        "{done}"
+    );
+
+    let (status, page) = server
+        .call(
+            Method::GET,
+            "/api/analytics/content-forecasts",
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let items = page["items"].as_array().cloned().expect("items");
+    let of = |id: &str| {
+        items
+            .iter()
+            .find(|item| item["post_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no forecast of {id}: {page}"))
+    };
+    let (question, link) = (of(&drafts[0]), of(&drafts[1]));
+    let chance = |forecast: &Value| forecast["chance"].as_i64().expect("chance");
+    assert!(
+        chance(&question) > 50 && chance(&link) < 50,
+        "{question} {link}"
+    );
+    assert_eq!(
+        question["typical_engagement"],
+        Value::Null,
+        "nothing published yet"
+    );
+    assert_eq!(question["model"], "prior");
+    let names = |forecast: &Value| -> Vec<String> {
+        forecast["factors"]
+            .as_array()
+            .expect("factors")
+            .iter()
+            .filter_map(|factor| factor["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert!(
+        names(&question).contains(&"asks_a_question".to_owned()),
+        "{question}"
+    );
+    assert!(names(&link).contains(&"hashtags".to_owned()), "{link}");
+    let (status, problem) = server
+        .call(
+            Method::GET,
+            "/api/analytics/content-forecasts?limit=0",
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     server.stop().await;
 }
 

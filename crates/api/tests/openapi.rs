@@ -83,6 +83,7 @@ const SEED: &[&str] = &[
     "POST /api/analytics/reports",
     "GET /api/analytics/delivery",
     "GET /api/analytics/risks",
+    "GET /api/analytics/content-forecasts",
     "GET /api/search",
     // Beyond the seed.
     "POST /api/invitations/accept",

@@ -43,7 +43,8 @@ fn test_clock() -> i64 {
 }
 
 async fn node(db: &TestDb, max_body_bytes: usize) -> Server {
-    let mut webhooks = WebhookConfig::new(None, max_body_bytes);
+    let mut webhooks = WebhookConfig::new(None, max_body_bytes)
+        .with_rejection_tally_every(std::time::Duration::from_millis(50));
     webhooks.clock = test_clock;
     // The webhook entry is the subject: a delivery's task is finished by a stand-in for
     // the executor (no GitHub to read the pull request from), so a test sees the task
@@ -628,10 +629,37 @@ async fn bad_deliveries_get_clear_errors_and_lose_nothing(db: &TestDb) {
     let (status, body) = deliver(&server, &path, &signed(&large), large.clone()).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
 
+    // The two refusals are the organization's, for the anomaly detector: tallied by
+    // reason into its metrics.
+    let org_id = OrgId(org.parse().expect("org"));
+    until("the refusals to be tallied", || async {
+        let points = db
+            .store
+            .metrics()
+            .series(
+                org_id,
+                "webhooks.rejected",
+                chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+                db.store.now() + chrono::Duration::days(1),
+            )
+            .await
+            .expect("metrics");
+        let count = |reason: &str| -> f64 {
+            points
+                .iter()
+                .filter(|point| {
+                    point.dimensions["reason"] == reason && point.dimensions["service"] == "github"
+                })
+                .map(|point| point.value)
+                .sum()
+        };
+        count("bad_signature") == 1.0 && count("too_large") == 1.0
+    })
+    .await;
+
     let broken = b"{\"ref\": ".to_vec();
     let (status, body) = deliver(&server, &path, &signed(&broken), broken.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let org_id = OrgId(org.parse().expect("org"));
     let integration = db
         .store
         .integrations()

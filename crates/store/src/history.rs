@@ -56,18 +56,24 @@ pub enum Series {
     TaskFailures,
     /// Tasks that completed or failed.
     TasksFinished,
-    /// Webhook deliveries that could not be read (malformed) or processed (failed).
+    /// Webhook deliveries to the organization's integrations refused at the edge (a bad
+    /// signature, a replayed challenge, a body too large or too slow), as the webhook
+    /// receiver tallies them into `metrics` (`webhooks.rejected`).
     WebhookRejections,
+    /// Webhook deliveries accepted that could not be read (malformed) or processed
+    /// (failed).
+    DeliveriesUnprocessed,
     /// Likes, comments and shares of the posts published that day.
     Engagement,
 }
 
 impl Series {
-    pub const ALL: [Series; 5] = [
+    pub const ALL: [Series; 6] = [
         Series::DeploymentFailures,
         Series::TaskFailures,
         Series::TasksFinished,
         Series::WebhookRejections,
+        Series::DeliveriesUnprocessed,
         Series::Engagement,
     ];
 
@@ -77,6 +83,7 @@ impl Series {
             Series::TaskFailures => "task_failures",
             Series::TasksFinished => "tasks_finished",
             Series::WebhookRejections => "webhook_rejections",
+            Series::DeliveriesUnprocessed => "deliveries_unprocessed",
             Series::Engagement => "engagement",
         }
     }
@@ -103,6 +110,12 @@ impl Series {
                 "status IN ('completed', 'failed')",
             ),
             Series::WebhookRejections => (
+                "metrics",
+                "recorded_at",
+                "SUM(value)",
+                "metric_type = 'webhooks.rejected'",
+            ),
+            Series::DeliveriesUnprocessed => (
                 "webhook_deliveries",
                 "received_at",
                 "COUNT(*)",
@@ -220,6 +233,29 @@ impl History<'_> {
     }
 
     /// Social posts published in `[from, to)`.
+    /// Posts published in `[from, to)`, oldest first.
+    pub async fn published_posts(
+        &self,
+        org: OrgId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::SocialPost>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT s.* FROM social_posts s
+                 JOIN social_accounts a ON a.id = s.social_account_id
+                 WHERE a.organization_id = $1 AND s.status = 'published'
+                   AND s.published_at >= $2 AND s.published_at < $3
+                 ORDER BY s.published_at, s.id",
+            )
+            .bind(org)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     pub async fn posts_published(
         &self,
         org: OrgId,

@@ -115,6 +115,9 @@ pub enum StartError {
     /// it publishes from (`Store::with_task_outbox`).
     #[error("the task transport needs a store that keeps the task outbox")]
     NoOutbox,
+    /// The embeddings settings cannot make a client.
+    #[error("search by meaning cannot start: {0}")]
+    Semantic(#[source] companyos_integrations::llm::LlmError),
 }
 
 /// A [`RuntimeError`] as it crosses a wire (the gateway's replies to other nodes) or is

@@ -29,6 +29,7 @@ mod remote;
 mod router;
 mod runtime;
 mod scheduler;
+pub mod semantic;
 mod system;
 mod transport;
 mod tree;

@@ -145,6 +145,10 @@ pub fn describe() {
         "Archived webhook deliveries deleted past archive.retention_days."
     );
     metrics::describe_counter!(
+        crate::semantic::EMBEDDINGS_TOTAL,
+        "Search documents sent to the embeddings endpoint, by outcome (embedded, refused, failed)."
+    );
+    metrics::describe_counter!(
         DELIVERIES_HANDED_OVER_TOTAL,
         "Webhook deliveries found waiting that nobody had handed to their adapter (a node stopped in between, or a replay)."
     );

@@ -73,6 +73,8 @@ pub struct RuntimeConfig {
     pub passivate_after: Option<Duration>,
     /// The payload archive, and the sweep for deliveries left unarchived or unnamed.
     pub deliveries: crate::deliveries::DeliveriesConfig,
+    /// Search by meaning beside words (`None`: by words only).
+    pub semantic: Option<crate::semantic::SemanticSettings>,
 }
 
 impl RuntimeConfig {
@@ -164,8 +166,17 @@ impl Runtime {
             }
             None => (None, None),
         };
+        let semantic = match &config.semantic {
+            Some(settings) => Some(Arc::new(
+                crate::semantic::SemanticIndex::new(store.clone(), settings.clone()).map_err(
+                    |error| RuntimeError::Start(crate::error::StartError::Semantic(error)),
+                )?,
+            )),
+            None => None,
+        };
         let deps = Arc::new(Deps {
             store: store.clone(),
+            semantic,
             derived_queue: queue.relaxed().unwrap_or_else(|| queue.clone()),
             queue,
             bus: EventBus::default(),
@@ -197,6 +208,12 @@ impl Runtime {
             root,
             stop: CancellationToken::new(),
         };
+        if let Some(semantic) = &runtime.deps.semantic {
+            let deps = runtime.deps.clone();
+            semantic
+                .clone()
+                .start(move || deps.node.hosted(), runtime.stop.clone());
+        }
         let organizations = match &config.placement {
             Placement::AllOrganizations => store.organizations().list_all().await?,
             Placement::Explicit => Vec::new(),
@@ -1030,6 +1047,33 @@ impl Runtime {
             .transport
             .as_ref()
             .map(companyos_store::transport::TaskTransport::is_up)
+    }
+
+    /// Searches `org`'s documents: by words, and by meaning too when an embeddings
+    /// endpoint is configured (see [`crate::semantic`]).
+    pub async fn search(
+        &self,
+        org: OrgId,
+        query: &str,
+        kind: Option<companyos_store::SearchKind>,
+        limit: u32,
+    ) -> Result<crate::semantic::SearchOutcome, RuntimeError> {
+        match &self.deps.semantic {
+            Some(semantic) => Ok(semantic.search(org, query, kind, limit).await?),
+            None => Ok(crate::semantic::words_only(
+                self.deps
+                    .store
+                    .search()
+                    .find(org, query, kind, limit)
+                    .await?,
+                crate::semantic::SearchMode::FullText,
+            )),
+        }
+    }
+
+    /// The node's semantic index, when search by meaning is configured.
+    pub fn semantic(&self) -> Option<&Arc<crate::semantic::SemanticIndex>> {
+        self.deps.semantic.as_ref()
     }
 
     /// Whether this node runs the organization's subtree now.

@@ -74,6 +74,8 @@ pub struct Deps {
     pub(crate) cluster: std::sync::OnceLock<Arc<crate::placement::ClusterState>>,
     /// The task transport (RabbitMQ), when `cluster.amqp_url` is set.
     pub(crate) transport: Option<companyos_store::transport::TaskTransport>,
+    /// Search by meaning, when an embeddings endpoint is configured.
+    pub(crate) semantic: Option<Arc<crate::semantic::SemanticIndex>>,
 }
 
 impl Deps {

@@ -238,6 +238,7 @@ fn fast_config(policy: RestartPolicy) -> RuntimeConfig {
             ..Default::default()
         },
         passivate_after: None,
+        semantic: None,
     }
 }
 

@@ -125,8 +125,8 @@ export type LlmSettings = Schemas['LlmSettings'] & {
   allowed_models?: string[];
 };
 
-// Delivery analytics (GET /api/analytics/delivery), risk (GET /api/analytics/risks) and
-// search (GET /api/search).
+// Delivery analytics (GET /api/analytics/delivery), risk (GET /api/analytics/risks),
+// content forecasts (GET /api/analytics/content-forecasts) and search (GET /api/search).
 /** A DORA performance band (DORA 2023 thresholds). */
 export type Band = Schemas['Band'];
 /** One key's value and the band it falls in. */
@@ -141,6 +141,14 @@ export type RiskSubject = Schemas['RiskSubject'];
 export type RiskFactor = Schemas['RiskFactor'];
 /** The prediction agent's latest risk of a deployment or a pull request. */
 export type RiskAssessment = Schemas['RiskAssessment'];
+/** The prediction agent's latest forecast of a draft or scheduled post: the chance (0–100)
+ *  it engages more than the organization's typical post on its platform. */
+export type ContentForecast = Schemas['ContentForecast'];
 export type SearchKind = Schemas['SearchKind'];
+/** How a hit was found: by its words, by its meaning, or both. */
+export type MatchedBy = Schemas['MatchedBy'];
+/** How a search was answered: `full_text` (the node compares no meanings), `hybrid` (words
+ *  and meaning), `full_text_fallback` (meaning failed for this query: words alone). */
+export type SearchMode = Schemas['SearchMode'];
 export type SearchHit = Schemas['SearchHit'];
 export type SearchResults = Schemas['SearchResults'];

@@ -1,13 +1,14 @@
 // Ctrl/⌘-K: jump to any area or run an action, by keyboard; from two characters on, it
 // also searches the organization's events, pull requests, findings, deployments,
-// components and posts (GET /api/search), listed under "Search".
+// components and posts (GET /api/search), listed under "Search": by their words, and by
+// their meaning too where the node compares meanings (such hits are tagged "by meaning").
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Activity, ArrowRight, Building2, Component, GitPullRequest, Megaphone, Moon, Plus, Rocket, ShieldAlert, SquareTerminal, Sun, UserPlus } from 'lucide-react';
 import { AREAS } from './nav';
 import { cx } from './ui';
-import { SEARCH_DELAY_MS, SEARCH_MIN_CHARS, searchHitPath, searchKindLabel } from './search';
+import { SEARCH_DELAY_MS, SEARCH_MIN_CHARS, matchedByTag, searchHitPath, searchKindLabel, searchModeNote } from './search';
 import { useOrganization, useOrgKey } from '../api/hooks';
 import { api, call } from '../api/rest';
 import { describeError, isNotAvailable } from '../api/problem';
@@ -140,7 +141,9 @@ export function CommandPalette() {
     retry: false,
   });
   const hits: SearchHit[] = searching ? (search.data?.hits ?? []) : [];
-  const hitItems = hits.map((hit) => ({ id: `search-${hit.kind}-${hit.id}`, hit, run: () => navigate(searchHitPath(hit)) }));
+  const hitItems = hits.map((hit) => ({ id: `search-${hit.kind}-${hit.id}`, hit, tag: matchedByTag(hit), run: () => navigate(searchHitPath(hit)) }));
+  // The answer's own note (meaning unavailable for this query), once an answer is there.
+  const modeNote = searching && search.data && !search.error ? searchModeNote(search.data.mode) : null;
   const items: Item[] = [...shown, ...hitItems];
   const pending = searching && (wanted !== typed || search.isFetching);
 
@@ -226,6 +229,7 @@ export function CommandPalette() {
                       aria-selected={position === active}
                       data-testid="search-hit"
                       data-kind={item.hit.kind}
+                      data-matched-by={item.hit.matched_by}
                       onMouseEnter={() => setActive(position)}
                       onMouseDown={(event) => {
                         event.preventDefault();
@@ -238,6 +242,11 @@ export function CommandPalette() {
                         <span className="block truncate font-medium">{item.hit.title}</span>
                         {item.hit.snippet && <Snippet text={item.hit.snippet} className="block truncate text-[12px] text-muted" />}
                       </span>
+                      {item.tag && (
+                        <span className="shrink-0 rounded border border-line px-1 text-[11px] text-muted" title={item.tag.title} data-testid="search-hit-meaning">
+                          {item.tag.label}
+                        </span>
+                      )}
                       <span className="shrink-0 text-[12px] text-muted">{searchKindLabel(item.hit.kind)}</span>
                     </li>
                   );
@@ -251,6 +260,11 @@ export function CommandPalette() {
                       : pending || !search.data
                         ? 'Searching…'
                         : `Nothing found for “${typed}”.`}
+                  </li>
+                )}
+                {modeNote && (
+                  <li role="presentation" className="px-3 pt-1 pb-1.5 text-[11px] text-muted" data-testid="search-mode-note">
+                    {modeNote}
                   </li>
                 )}
               </ul>

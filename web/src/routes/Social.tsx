@@ -1,5 +1,6 @@
-// Social Command Post: accounts, drafts, schedule, approvals, engagement.
-import { useState, type ReactNode } from 'react';
+// Social Command Post: accounts, drafts (each with its forecast to beat the typical post),
+// schedule, approvals, engagement.
+import { useId, useState, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -7,9 +8,11 @@ import { AtSign, CalendarClock, FilePen, Plus, Send, Trash2 } from 'lucide-react
 import { api, call } from '../api/rest';
 import { useCan, useInvalidateOrg, useOrgKey } from '../api/hooks';
 import { fieldErrors } from '../api/problem';
-import type { SocialAccountRow, SocialPostRow } from '../api/models';
-import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, PageHeader, Select, StatusBadge, Textarea, Time, tableClass, useFieldId } from '../components/ui';
+import type { ContentForecast, SocialAccountRow, SocialPostRow } from '../api/models';
+import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, PageHeader, Select, StatusBadge, Textarea, Time, cx, tableClass, useFieldId } from '../components/ui';
 import { QueuedTask } from './agents/Waiting';
+import { engagements, forecastBadgeText, forecastFactorLabel, forecastFactorValue, forecastModelLabel, forecastSummary, forecastTone, forecastsByPost } from './contentForecast';
+import { effectArrow, factorsOf } from './development/risk';
 
 function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onClose: () => void }) {
   const invalidate = useInvalidateOrg();
@@ -94,7 +97,75 @@ function PostActions({ post }: { post: SocialPostRow }) {
   );
 }
 
-function Posts({ title, posts, accounts, empty, emptyAction }: { title: string; posts: SocialPostRow[]; accounts: Map<string, SocialAccountRow>; empty: string; emptyAction?: ReactNode }) {
+/**
+ * A post's text and its badges: by an agent, and its forecast, which opens (in the row, so
+ * the table's scroller never cuts it off) the factors that weighed most, the typical
+ * engagement it is measured against and the model.
+ */
+function PostSummary({ post, forecast }: { post: SocialPostRow; forecast: ContentForecast | undefined }) {
+  const [open, setOpen] = useState(false);
+  const panel = useId();
+  const factors = forecast ? factorsOf(forecast.factors) : [];
+  return (
+    <>
+      <p className="line-clamp-2">{post.content}</p>
+      {(post.agent_generated || forecast) && (
+        <div className="mt-1 flex flex-wrap items-center gap-1">
+          {post.agent_generated && <Badge tone="violet">by an agent</Badge>}
+          {forecast && (
+            <button
+              type="button"
+              aria-expanded={open}
+              aria-controls={open ? panel : undefined}
+              title={forecastSummary(forecast)}
+              onClick={() => setOpen((value) => !value)}
+              className="rounded focus-visible:outline-2 focus-visible:outline-ring"
+              data-testid="forecast"
+              data-chance={forecast.chance}
+              data-model={forecast.model}
+            >
+              <Badge tone={forecastTone(forecast.chance)}>
+                {forecastBadgeText(forecast.chance)}
+                {forecast.model === 'prior' && <span className="font-normal">· prior</span>}
+              </Badge>
+            </button>
+          )}
+        </div>
+      )}
+      {forecast && open && (
+        <div id={panel} className="mt-1 w-64 rounded-md border border-line bg-panel p-2 text-[12px] whitespace-normal" data-testid="forecast-factors">
+          <ul className="space-y-0.5">
+            {factors.map((factor) => (
+              <li key={factor.name} className="flex items-baseline gap-1.5">
+                <span aria-hidden className={cx('w-3 shrink-0 text-center font-semibold', factor.effect > 0 ? 'text-emerald-700 dark:text-emerald-400' : factor.effect < 0 ? 'text-red-700 dark:text-red-400' : 'text-muted')}>
+                  {effectArrow(factor.effect)}
+                </span>
+                <span className="flex-1">
+                  {forecastFactorLabel(factor.name)}
+                  <span className="sr-only">{factor.effect > 0 ? ' (raises the chance)' : factor.effect < 0 ? ' (lowers the chance)' : ''}</span>
+                </span>
+                <span className="tabular-nums text-muted">{forecastFactorValue(factor)}</span>
+              </li>
+            ))}
+            {factors.length === 0 && <li className="text-muted">No factor stood out.</li>}
+          </ul>
+          <div className="mt-1.5 space-y-0.5 border-t border-line pt-1.5 text-[11px] text-muted">
+            <p>
+              {typeof forecast.typical_engagement === 'number'
+                ? `Typical: ${engagements(forecast.typical_engagement)} (the median of this platform's posts published in the last 180 days).`
+                : 'Nothing published on this platform yet to compare with.'}
+            </p>
+            <p>
+              Model: {forecastModelLabel(forecast.model)}; confidence {Math.round(forecast.confidence * 100)} %; <Time iso={forecast.forecast_at} />.
+            </p>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
+
+function Posts({ title, posts, accounts, forecasts, empty, emptyAction }: { title: string; posts: SocialPostRow[]; accounts: Map<string, SocialAccountRow>; forecasts: Map<string, ContentForecast>; empty: string; emptyAction?: ReactNode }) {
   const canPublish = useCan('publishSocial');
   return (
     <Card title={`${title} (${posts.length})`} bodyClassName="p-0">
@@ -118,8 +189,7 @@ function Posts({ title, posts, accounts, empty, emptyAction }: { title: string; 
             {posts.map((post) => (
               <tr key={post.id}>
                 <td className="max-w-md">
-                  <p className="line-clamp-2">{post.content}</p>
-                  {post.agent_generated && <Badge tone="violet">by an agent</Badge>}
+                  <PostSummary post={post} forecast={forecasts.get(post.id)} />
                 </td>
                 <td>@{accounts.get(post.social_account_id)?.handle ?? '—'}</td>
                 <td><StatusBadge status={post.status} /></td>
@@ -141,11 +211,18 @@ export function Social() {
     queryKey: useOrgKey('tasks', 'publish-approvals'),
     queryFn: () => call(api.GET('/api/agent-tasks', { params: { query: { status: 'needs_approval', include: 'data', limit: 100 } } })),
   });
+  const forecasts = useQuery({
+    queryKey: useOrgKey('contentForecasts'),
+    queryFn: () => call(api.GET('/api/analytics/content-forecasts', { params: { query: { limit: 500 } } })),
+    // An older node has no forecasts, and a failed read only leaves the posts without them.
+    retry: false,
+  });
   const canDraft = useCan('publishSocial');
   const [drafting, setDrafting] = useState(false);
   const accountItems = accounts.data?.items ?? [];
   const byId = new Map(accountItems.map((account) => [account.id, account]));
   const postItems = posts.data?.items ?? [];
+  const forecastByPost = forecastsByPost(forecasts.data?.items);
   const published = postItems.filter((post) => post.status === 'published');
   const chart = published.slice(0, 20).reverse().map((post) => ({
     name: post.content.slice(0, 18),
@@ -208,6 +285,7 @@ export function Social() {
               title="Drafts"
               posts={postItems.filter((post) => post.status === 'draft')}
               accounts={byId}
+              forecasts={forecastByPost}
               empty={
                 !canDraft
                   ? 'No drafts yet: members draft posts, or the content agent proposes some.'
@@ -231,7 +309,7 @@ export function Social() {
                 )
               }
             />
-            <Posts title="Scheduled" posts={postItems.filter((post) => post.status === 'scheduled').sort((a, b) => (a.scheduled_for ?? '').localeCompare(b.scheduled_for ?? ''))} accounts={byId} empty="Nothing scheduled." />
+            <Posts title="Scheduled" posts={postItems.filter((post) => post.status === 'scheduled').sort((a, b) => (a.scheduled_for ?? '').localeCompare(b.scheduled_for ?? ''))} accounts={byId} forecasts={forecastByPost} empty="Nothing scheduled." />
           </div>
           <Card title={`Waiting for approval (${publishApprovals.length})`}>
             {publishApprovals.length === 0 ? (

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 
-const state = vi.hoisted(() => ({ accounts: [] as unknown[], canDraft: true }));
+const state = vi.hoisted(() => ({ accounts: [] as unknown[], posts: [] as unknown[], forecasts: [] as unknown[] | 'fail', canDraft: true }));
 
 vi.mock('../api/hooks', () => ({
   useCan: () => state.canDraft,
@@ -14,10 +14,11 @@ vi.mock('../api/hooks', () => ({
 }));
 vi.mock('../api/rest', () => ({
   api: {
-    GET: async (path: string) => ({
-      data: path === '/api/social/accounts' ? { items: state.accounts } : { items: [], next_cursor: null },
-      response: new Response(null, { status: 200 }),
-    }),
+    GET: async (path: string) => {
+      if (path === '/api/analytics/content-forecasts' && state.forecasts === 'fail') throw new Error('the node failed');
+      const items = path === '/api/social/accounts' ? state.accounts : path === '/api/social/posts' ? state.posts : path === '/api/analytics/content-forecasts' ? state.forecasts : [];
+      return { data: { items, next_cursor: null }, response: new Response(null, { status: 200 }) };
+    },
   },
   call: async (request: Promise<{ data: unknown }>) => (await request).data,
 }));
@@ -37,6 +38,8 @@ function show() {
 afterEach(cleanup);
 beforeEach(() => {
   state.accounts = [];
+  state.posts = [];
+  state.forecasts = [];
   state.canDraft = true;
 });
 
@@ -60,5 +63,71 @@ describe('Social drafts, empty', () => {
     show();
     expect(await screen.findByText(/members draft posts/)).toBeInTheDocument();
     expect(screen.queryByTestId('draft-one')).toBeNull();
+  });
+});
+
+const ACCOUNT = { id: 's1', platform: 'twitter', handle: 'acme', display_name: null, follower_count: 3, last_sync_at: null };
+const POST = { social_account_id: 's1', agent_generated: false, scheduled_for: null, published_at: null, engagement_likes: 0, engagement_comments: 0, engagement_shares: 0, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+const FORECASTS = [
+  {
+    post_id: 'p1', chance: 62, typical_engagement: 14, confidence: 0.3, model: 'prior', forecast_at: '2026-01-01T00:10:00Z',
+    factors: [{ name: 'has_link', value: 1, effect: -0.2 }, { name: 'asks_a_question', value: 1, effect: 0.4 }, { name: 'business_hours', value: 1, effect: 0.3 }],
+  },
+  { post_id: 'p2', chance: 31, typical_engagement: null, confidence: 0.55, model: 'trained', forecast_at: '2026-01-01T00:10:00Z', factors: [{ name: 'weekend', value: 1, effect: -0.3 }] },
+];
+
+function rowOf(text: string): HTMLElement {
+  return screen.getByText(text).closest('tr')!;
+}
+
+describe('the forecast of drafts and scheduled posts', () => {
+  beforeEach(() => {
+    state.accounts = [ACCOUNT];
+    state.posts = [
+      { ...POST, id: 'p1', content: 'Shipping day? See https://acme.dev', status: 'draft', agent_generated: true },
+      { ...POST, id: 'p2', content: 'Weekend recap', status: 'scheduled', scheduled_for: '2026-01-03T10:00:00Z' },
+      { ...POST, id: 'p3', content: 'Not forecast yet', status: 'draft' },
+    ];
+    state.forecasts = FORECASTS;
+  });
+
+  it('marks each forecast post with its chance to beat the typical post, and opens what weighed most with ↑ and ↓', async () => {
+    show();
+    await screen.findByText('Shipping day? See https://acme.dev');
+    const draft = rowOf('Shipping day? See https://acme.dev');
+    const button = await within(draft).findByRole('button', { name: /62 % to beat typical/ });
+    expect(button).toHaveAttribute('title', expect.stringContaining('(typical: 14 engagements)'));
+    expect(button).toHaveAttribute('title', expect.stringContaining('↑ Asks a question: yes'));
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    expect(within(draft).getByText('by an agent')).toBeInTheDocument();
+    await userEvent.click(button);
+    expect(button).toHaveAttribute('aria-expanded', 'true');
+    const factors = within(draft).getByTestId('forecast-factors');
+    expect(button).toHaveAttribute('aria-controls', factors.id);
+    expect(within(factors).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
+      '↑Asks a question (raises the chance)yes',
+      '↑In business hours (09:00–17:00 UTC, weekdays) (raises the chance)yes',
+      '↓Has a link (lowers the chance)yes',
+    ]);
+    expect(factors).toHaveTextContent('Typical: 14 engagements');
+    expect(factors).toHaveTextContent('Model: prior (too few published posts yet to train on yours); confidence 30 %');
+
+    const scheduled = rowOf('Weekend recap');
+    await userEvent.click(within(scheduled).getByRole('button', { name: /31 % to beat typical/ }));
+    const other = within(scheduled).getByTestId('forecast-factors');
+    expect(other).toHaveTextContent('Nothing published on this platform yet to compare with.');
+    expect(other).toHaveTextContent('Model: trained on your posts');
+
+    // A post the agent has not forecast shows no badge.
+    expect(within(rowOf('Not forecast yet')).queryByTestId('forecast')).toBeNull();
+  });
+
+  it('shows the posts without badges when the forecasts cannot be read', async () => {
+    state.forecasts = 'fail';
+    show();
+    expect(await screen.findByText('Shipping day? See https://acme.dev')).toBeInTheDocument();
+    expect(screen.getByText('Weekend recap')).toBeInTheDocument();
+    expect(screen.queryByTestId('forecast')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

@@ -251,7 +251,9 @@ impl Watched {
         match self {
             Watched::DeploymentFailures => "failed production deployments",
             Watched::TaskFailureRate => "the agents' task failure rate (%)",
-            Watched::WebhookRejections => "webhook deliveries that could not be processed",
+            Watched::WebhookRejections => {
+                "webhook deliveries refused (bad signatures, replays, oversized) or not processed"
+            }
             Watched::Engagement => "engagement on published posts",
         }
     }
@@ -314,9 +316,17 @@ async fn series(ctx: &TaskContext, watched: Watched) -> Result<Vec<f64>, TaskFai
                 .await?
         }
         Watched::WebhookRejections => {
-            history
+            let refused = history
                 .daily(org, Series::WebhookRejections, end, days)
-                .await?
+                .await?;
+            let unprocessed = history
+                .daily(org, Series::DeliveriesUnprocessed, end, days)
+                .await?;
+            refused
+                .iter()
+                .zip(&unprocessed)
+                .map(|(r, u)| r + u)
+                .collect()
         }
         Watched::Engagement => history.daily(org, Series::Engagement, end, days).await?,
         Watched::TaskFailureRate => {

@@ -12,7 +12,9 @@
 //! - `recommendation` performs `recommend` ([`recommend`]): suggestions with evidence.
 
 pub mod anomaly;
+pub mod content;
 pub mod dora;
+mod logistic;
 pub mod recommend;
 pub mod risk;
 

@@ -1,6 +1,8 @@
 //! Recommendations a lead can act on, each with its evidence, from the organization's
 //! history: reviewers who are the bottleneck, stale pull requests, deployment windows
-//! that fail more than the rest, and flaky deployments. The `recommendation` agent
+//! that fail more than the rest, flaky deployments, and agents near their daily model
+//! budgets (from the `llm.tokens` and `llm.deferred` metrics the model gate writes, so
+//! whichever node ran the agent). The `recommendation` agent
 //! writes them daily as `recommendation.<kind>` events (a recommendation already made in
 //! the last week is not repeated).
 
@@ -54,6 +56,76 @@ pub const WINDOW_MIN: usize = 5;
 pub const FLAKY_AT: usize = 2;
 /// The history the deployment recommendations read.
 pub const DEPLOYMENT_DAYS: i64 = 90;
+/// A day on which an agent used this share of its daily token budget brings it near.
+pub const BUDGET_NEAR: f64 = 0.8;
+/// The days of model spend read, today included.
+pub const BUDGET_DAYS: i64 = 7;
+
+/// An agent's model spend over the last [`BUDGET_DAYS`], as the recommendations read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentSpend {
+    pub agent_id: companyos_store::AgentId,
+    pub name: String,
+    /// Its tokens per day (none: no limit, never near).
+    pub tokens_per_day: Option<u64>,
+    /// Tokens used by UTC day.
+    pub daily_tokens: BTreeMap<chrono::NaiveDate, u64>,
+    /// Requests its budgets held back.
+    pub deferred: usize,
+}
+
+/// Agents that used [`BUDGET_NEAR`] of their daily budget on some day, or had requests
+/// held back by a budget.
+pub fn near_budget(spend: &[AgentSpend]) -> Vec<Recommendation> {
+    let mut found = Vec::new();
+    for agent in spend {
+        let Some(limit) = agent.tokens_per_day.filter(|limit| *limit > 0) else {
+            if agent.deferred == 0 {
+                continue;
+            }
+            found.push(Recommendation {
+                kind: RecommendationKind::AgentNearBudget,
+                subject: agent.agent_id.to_string(),
+                title: format!(
+                    "{} had {} model requests held back by its requests-per-minute budget in {BUDGET_DAYS} days: raise llm.requests_per_minute or spread its work",
+                    agent.name, agent.deferred
+                ),
+                evidence: json!({"agent": agent.name, "deferred": agent.deferred}),
+            });
+            continue;
+        };
+        let near: Vec<(&chrono::NaiveDate, &u64)> = agent
+            .daily_tokens
+            .iter()
+            .filter(|(_, used)| **used as f64 >= BUDGET_NEAR * limit as f64)
+            .collect();
+        if near.is_empty() && agent.deferred == 0 {
+            continue;
+        }
+        let peak = agent.daily_tokens.values().copied().max().unwrap_or(0);
+        found.push(Recommendation {
+            kind: RecommendationKind::AgentNearBudget,
+            subject: agent.agent_id.to_string(),
+            title: format!(
+                "{} used {:.0} % of its {limit} tokens per day at its peak ({} of the last {BUDGET_DAYS} days above {:.0} %, {} requests held back): raise its llm.tokens_per_day or give it less to read",
+                agent.name,
+                100.0 * peak as f64 / limit as f64,
+                near.len(),
+                100.0 * BUDGET_NEAR,
+                agent.deferred
+            ),
+            evidence: json!({
+                "agent": agent.name,
+                "tokens_per_day": limit,
+                "daily_tokens": agent.daily_tokens.iter()
+                    .map(|(day, used)| json!({"day": day.to_string(), "tokens": used}))
+                    .collect::<Vec<_>>(),
+                "deferred": agent.deferred,
+            }),
+        });
+    }
+    found
+}
 
 /// An open pull request, as the recommendations read it.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +149,7 @@ pub enum RecommendationKind {
     StalePullRequests,
     RiskyDeploymentWindow,
     FlakyDeployments,
+    AgentNearBudget,
 }
 
 impl RecommendationKind {
@@ -86,6 +159,7 @@ impl RecommendationKind {
             RecommendationKind::StalePullRequests => "stale_pull_requests",
             RecommendationKind::RiskyDeploymentWindow => "risky_deployment_window",
             RecommendationKind::FlakyDeployments => "flaky_deployments",
+            RecommendationKind::AgentNearBudget => "agent_near_budget",
         }
     }
 }
@@ -311,7 +385,9 @@ impl Recommendations {
                 .await?;
         let failed = dora::failed_deployments(&history);
         let mut recommended = Recommended::default();
-        for recommendation in recommend(&open, &history.deployments, &failed, now) {
+        let mut all = recommend(&open, &history.deployments, &failed, now);
+        all.extend(near_budget(&agent_spend(ctx, now).await?));
+        for recommendation in all {
             let kind = event_type(recommendation.kind);
             let earlier = ctx
                 .store
@@ -360,6 +436,71 @@ impl Recommendations {
         }
         Ok(recommended)
     }
+}
+
+/// Each agent's model spend over the last [`BUDGET_DAYS`] days, from the metrics the
+/// model gate writes; agents that spent nothing are left out.
+async fn agent_spend(
+    ctx: &TaskContext,
+    now: DateTime<Utc>,
+) -> Result<Vec<AgentSpend>, TaskFailure> {
+    let org = ctx.agent.organization_id;
+    let from = (now - Duration::days(BUDGET_DAYS - 1))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(now - Duration::days(BUDGET_DAYS), |start| start.and_utc());
+    let metrics = ctx.store.metrics();
+    let tokens = metrics
+        .series(
+            org,
+            crate::llm::LLM_TOKENS,
+            from,
+            now + Duration::seconds(1),
+        )
+        .await?;
+    let deferred = metrics
+        .series(
+            org,
+            crate::llm::LLM_DEFERRED,
+            from,
+            now + Duration::seconds(1),
+        )
+        .await?;
+    let mut spend: BTreeMap<String, (BTreeMap<chrono::NaiveDate, u64>, usize)> = BTreeMap::new();
+    for point in &tokens {
+        if let Some(agent) = point.dimensions.get("agent").and_then(Value::as_str) {
+            *spend
+                .entry(agent.to_owned())
+                .or_default()
+                .0
+                .entry(point.recorded_at.date_naive())
+                .or_default() += point.value.max(0.0) as u64;
+        }
+    }
+    for point in &deferred {
+        if let Some(agent) = point.dimensions.get("agent").and_then(Value::as_str) {
+            spend.entry(agent.to_owned()).or_default().1 += 1;
+        }
+    }
+    let ids: Vec<companyos_store::AgentId> = spend
+        .keys()
+        .filter_map(|agent| agent.parse().ok())
+        .collect();
+    // An agent deleted since is nobody's to tune: it is not among the rows.
+    let rows = ctx.store.agents().get_many(org, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let (daily_tokens, deferred) = spend.remove(&row.id.to_string())?;
+            Some(AgentSpend {
+                agent_id: row.id,
+                tokens_per_day: ctx.llm.tokens_per_day(&row.configuration),
+                name: row.name,
+                daily_tokens,
+                deferred,
+            })
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -541,5 +682,47 @@ mod tests {
             })
             .collect();
         assert!(recommend(&open, &deployments, &BTreeSet::new(), now).is_empty());
+    }
+
+    #[test]
+    fn agents_near_their_budgets_and_no_others() {
+        let day = |d: u32| at(d, 12).date_naive();
+        let spend = |name: &str, limit: Option<u64>, used: &[(u32, u64)], deferred| AgentSpend {
+            agent_id: companyos_store::AgentId::new(),
+            name: name.into(),
+            tokens_per_day: limit,
+            daily_tokens: used.iter().map(|(d, tokens)| (day(*d), *tokens)).collect(),
+            deferred,
+        };
+        let agents = vec![
+            // 850 of 1,000 on one day: near.
+            spend("reviewer", Some(1_000), &[(1, 200), (2, 850)], 0),
+            // 790 of 1,000 at most, nothing held back: not near.
+            spend("writer", Some(1_000), &[(1, 790), (2, 500)], 0),
+            // No token limit, but held back by the requests per minute.
+            spend("hurried", None, &[(1, 5_000)], 3),
+            // No limit and never held back.
+            spend("free", None, &[(1, 90_000)], 0),
+        ];
+        let found = near_budget(&agents);
+        let names: Vec<&str> = found
+            .iter()
+            .filter_map(|found| found.evidence["agent"].as_str())
+            .collect();
+        assert_eq!(names, vec!["reviewer", "hurried"]);
+        assert!(
+            found
+                .iter()
+                .all(|found| found.kind == RecommendationKind::AgentNearBudget)
+        );
+        assert!(found[0].title.contains("85 %"), "{}", found[0].title);
+        assert_eq!(found[0].evidence["tokens_per_day"], 1_000);
+        assert_eq!(found[0].evidence["daily_tokens"][1]["tokens"], 850);
+        assert_eq!(found[0].subject, agents[0].agent_id.to_string());
+        assert!(
+            found[1].title.contains("3 model requests"),
+            "{}",
+            found[1].title
+        );
     }
 }

@@ -19,14 +19,11 @@ use companyos_store::{
     AgentTask, DeploymentId, DeploymentState, NewRiskAssessment, OrgId, PageRequest, RiskSubject,
     Store, StoreError, TaskFilter, TaskStatus,
 };
-use linfa::Dataset;
-use linfa::traits::Fit;
-use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dora::{self, DeliveryHistory, DeploymentFact};
+use super::logistic::{logit, sigmoid};
 use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::code_review::ReviewResult;
 use crate::names;
@@ -39,7 +36,11 @@ pub(super) fn register(registry: &mut AgentTypeRegistry) {
         AgentType::plain(
             names::PREDICTION,
             AgentKind::Analyst,
-            vec![names::TRAIN_RISK_MODEL.into(), names::PREDICT_RISK.into()],
+            vec![
+                names::TRAIN_RISK_MODEL.into(),
+                names::PREDICT_RISK.into(),
+                names::FORECAST_CONTENT.into(),
+            ],
             || Box::new(Prediction),
         )
         .with_schedule(DefaultSchedule {
@@ -51,6 +52,11 @@ pub(super) fn register(registry: &mut AgentTypeRegistry) {
             name: "Deployment risk, every ten minutes",
             cron: "*/10 * * * *",
             task_type: names::PREDICT_RISK,
+        })
+        .with_schedule(DefaultSchedule {
+            name: "Content forecast, every thirty minutes",
+            cron: "*/30 * * * *",
+            task_type: names::FORECAST_CONTENT,
         }),
     );
 }
@@ -187,14 +193,6 @@ pub fn prior() -> RiskModel {
     }
 }
 
-fn logit(p: f64) -> f64 {
-    (p / (1.0 - p)).ln()
-}
-
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// Why a model could not be trained.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TrainError {
@@ -218,53 +216,17 @@ pub fn train(samples: &[(Features, bool)]) -> Result<RiskModel, TrainError> {
             failures,
         });
     }
-    let rows: Vec<[f64; 9]> = samples.iter().map(|(f, _)| f.vector()).collect();
-    let n = rows.len() as f64;
-    let mut means = vec![0.0; 9];
-    let mut scales = vec![0.0; 9];
-    for row in &rows {
-        for (mean, x) in means.iter_mut().zip(row) {
-            *mean += x / n;
-        }
-    }
-    for row in &rows {
-        for ((scale, mean), x) in scales.iter_mut().zip(&means).zip(row) {
-            *scale += (x - mean).powi(2) / n;
-        }
-    }
-    for scale in &mut scales {
-        *scale = if *scale > 1e-12 { scale.sqrt() } else { 1.0 };
-    }
-    let standardised: Vec<f64> = rows
-        .iter()
-        .flat_map(|row| (0..9).map(|i| (row[i] - means[i]) / scales[i]))
-        .collect();
-    let records = Array2::from_shape_vec((rows.len(), 9), standardised)
-        .map_err(|error| TrainError::Fit(error.to_string()))?;
-    let targets: Array1<usize> = samples
-        .iter()
-        .map(|(_, failed)| usize::from(*failed))
-        .collect();
-    let fitted = LogisticRegression::default()
-        .alpha(1.0)
-        .max_iterations(200)
-        .fit(&Dataset::new(records, targets))
-        .map_err(|error| TrainError::Fit(error.to_string()))?;
-    // linfa gives the probability of the class it labelled positive: the more frequent
-    // one, which is most often success. The model here is of failure.
-    let sign = if fitted.labels().pos.class == 1 {
-        1.0
-    } else {
-        -1.0
-    };
+    let rows: Vec<Vec<f64>> = samples.iter().map(|(f, _)| f.vector().to_vec()).collect();
+    let labels: Vec<bool> = samples.iter().map(|(_, failed)| *failed).collect();
+    let fitted = super::logistic::fit(&rows, &labels).map_err(TrainError::Fit)?;
     Ok(RiskModel {
         kind: ModelKind::Trained,
         samples: samples.len(),
-        base_rate: failures as f64 / n,
-        weights: fitted.params().iter().map(|w| sign * w).collect(),
-        intercept: sign * fitted.intercept(),
-        means,
-        scales,
+        base_rate: failures as f64 / samples.len() as f64,
+        weights: fitted.weights,
+        intercept: fitted.intercept,
+        means: fitted.means,
+        scales: fitted.scales,
         reference: vec![0.0; 9],
     })
 }
@@ -609,6 +571,7 @@ pub struct Predicted {
 enum PredictionTask {
     TrainRiskModel(#[serde(default)] Option<super::NoInput>),
     PredictRisk(#[serde(default)] Option<super::NoInput>),
+    ForecastContent(#[serde(default)] Option<super::NoInput>),
 }
 
 /// Analyst: deployment risk.
@@ -747,6 +710,9 @@ impl Behaviour for Prediction {
             }
             PredictionTask::PredictRisk(None | Some(super::NoInput {})) => {
                 output(&self.predict(context).await?)
+            }
+            PredictionTask::ForecastContent(None | Some(super::NoInput {})) => {
+                output(&super::content::forecast(context).await?)
             }
         }
     }

@@ -337,9 +337,9 @@ impl Query {
         Ok(AnalyticsResult { from, to, metrics })
     }
 
-    /// Full-text search over the organization's events, pull requests, findings,
-    /// deployments, components and posts, best first (1–200 characters; at most 50
-    /// hits, 20 by default).
+    /// Search over the organization's events, pull requests, findings, deployments,
+    /// components and posts, best first (1–200 characters; at most 50 hits, 20 by
+    /// default): by words, and by meaning too when the node has an embeddings endpoint.
     #[graphql(complexity = "limit.unwrap_or(20).clamp(1, 50) as usize * child_complexity")]
     async fn search(
         &self,
@@ -353,16 +353,16 @@ impl Query {
         let limit = limit.map(|limit| u32::try_from(limit).unwrap_or(0));
         let (query, limit) = crate::rest::search::checked(&query, limit).map_err(error)?;
         let hits = state(ctx)?
-            .store
-            .search()
-            .find(
+            .runtime
+            .search(
                 access.organization,
                 &query,
                 kind.map(companyos_store::SearchKind::from),
                 limit,
             )
             .await
-            .map_err(|e| error(e.into()))?;
+            .map_err(|e| error(e.into()))?
+            .hits;
         Ok(hits.into_iter().map(SearchHit::from).collect())
     }
 }

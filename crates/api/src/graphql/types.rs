@@ -60,6 +60,8 @@ mirror_enum! {
     ApprovalChannel => "companyos_store::ApprovalChannel" { Console, Api, Graphql, Slack }
     SearchKind => "companyos_store::SearchKind" { Event, PullRequest, Finding, Deployment, Component, Post }
     RiskSubject => "companyos_store::RiskSubject" { Deployment, PullRequest }
+    MatchedBy => "companyos_supervisors::semantic::MatchedBy" { Words, Meaning, Both }
+    SearchMode => "companyos_supervisors::semantic::SearchMode" { FullText, Hybrid, FullTextFallback }
 }
 
 /// Loads rows by `(organization, id)`: one batched query per organization and kind.
@@ -544,15 +546,21 @@ pub struct SearchHit {
     /// The row's id (for a finding, its pull request's).
     pub id: ID,
     pub title: String,
-    /// Where the text matched, each match between « and ».
+    /// Where the text matched, each match between « and » (found by meaning alone: the
+    /// text's start).
     pub snippet: String,
     /// Higher is better; comparable within one answer only.
     pub rank: f64,
     pub updated_at: DateTime<Utc>,
+    /// By its words, by its meaning (an embeddings endpoint is configured), or both.
+    pub matched_by: MatchedBy,
+    /// Its cosine similarity to the query, when compared by meaning.
+    pub similarity: Option<f64>,
 }
 
-impl From<store::SearchHit> for SearchHit {
-    fn from(hit: store::SearchHit) -> SearchHit {
+impl From<companyos_supervisors::semantic::Found> for SearchHit {
+    fn from(found: companyos_supervisors::semantic::Found) -> SearchHit {
+        let hit = found.hit;
         SearchHit {
             kind: hit.kind.into(),
             id: ID(hit.resource_id.to_string()),
@@ -560,6 +568,8 @@ impl From<store::SearchHit> for SearchHit {
             snippet: hit.snippet,
             rank: hit.rank,
             updated_at: hit.updated_at,
+            matched_by: found.matched_by.into(),
+            similarity: found.similarity.map(f64::from),
         }
     }
 }

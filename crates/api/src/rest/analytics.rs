@@ -30,6 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(report))
         .routes(routes!(delivery))
         .routes(routes!(risks))
+        .routes(routes!(content_forecasts))
 }
 
 /// The range a metric query covers when none is given.
@@ -301,6 +302,33 @@ async fn risks(
             params.subject.map(companyos_store::RiskSubject::from),
             limit,
         )
+        .await?;
+    Ok(Json(views::Page::all(rows)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ForecastParams {
+    /// At most this many, newest first (1–500, default 200)
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/analytics/content-forecasts", tag = "analytics", summary = "The latest forecasts of draft and scheduled social posts, newest first", params(ForecastParams), responses((status = 200, description = "The latest content forecasts", body = views::Page<views::ContentForecast>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn content_forecasts(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Query(params): Query<ForecastParams>,
+) -> Result<Json<views::Page<views::ContentForecast>>, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let limit = params.limit.unwrap_or(200);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "1 to 500"));
+    }
+    let rows = state
+        .store
+        .forecasts()
+        .recent(access.organization, limit)
         .await?;
     Ok(Json(views::Page::all(rows)))
 }

@@ -1,6 +1,7 @@
 //! Search: `GET /api/search?q=` over the organization's events, pull requests, review
-//! findings, deployments, design components and social posts (full-text; see
-//! `companyos_store::Search`).
+//! findings, deployments, design components and social posts: by words (see
+//! `companyos_store::Search`), and by meaning too when an embeddings endpoint is
+//! configured (see `companyos_supervisors::semantic`).
 
 use axum::Json;
 use axum::extract::State;
@@ -56,7 +57,7 @@ pub(crate) fn checked(query: &str, limit: Option<u32>) -> Result<(String, u32), 
     Ok((query.trim().to_owned(), limit))
 }
 
-#[utoipa::path(get, path = "/api/search", tag = "analytics", summary = "Full-text search over the organization's events, pull requests, findings, deployments, components and posts", params(SearchParams), responses((status = 200, description = "The documents found, best first", body = views::SearchResults), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/search", tag = "analytics", summary = "Search the organization's events, pull requests, findings, deployments, components and posts, by words and (with an embeddings endpoint) by meaning", params(SearchParams), responses((status = 200, description = "The documents found, best first", body = views::SearchResults), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn search(
     State(state): State<AppState>,
     Org(access): Org,
@@ -64,10 +65,9 @@ async fn search(
 ) -> Result<Json<views::SearchResults>, ApiError> {
     access.require(Permission::ViewDashboard)?;
     let (query, limit) = checked(params.q.as_deref().unwrap_or_default(), params.limit)?;
-    let hits = state
-        .store
-        .search()
-        .find(
+    let outcome = state
+        .runtime
+        .search(
             access.organization,
             &query,
             params.kind.map(companyos_store::SearchKind::from),
@@ -76,6 +76,11 @@ async fn search(
         .await?;
     Ok(Json(views::SearchResults {
         query,
-        hits: hits.into_iter().map(views::SearchHit::from).collect(),
+        mode: outcome.mode.into(),
+        hits: outcome
+            .hits
+            .into_iter()
+            .map(views::SearchHit::from)
+            .collect(),
     }))
 }

@@ -94,6 +94,8 @@ pub struct WebhookConfig {
     pub clock: fn() -> i64,
     tokens: Mutex<HashMap<String, (Instant, Arc<Resolved>)>>,
     writer: OnceLock<DeliveryWriter>,
+    /// Refusals of deliveries to known integrations, on their way to `metrics`.
+    rejections: RejectionTally,
 }
 
 impl Default for WebhookConfig {
@@ -115,7 +117,15 @@ impl WebhookConfig {
             clock: || chrono::Utc::now().timestamp(),
             tokens: Mutex::new(HashMap::new()),
             writer: OnceLock::new(),
+            rejections: RejectionTally::default(),
         }
+    }
+
+    /// Sets how often refused deliveries are written to `metrics` (every ten seconds
+    /// unless set).
+    pub fn with_rejection_tally_every(mut self, every: Duration) -> WebhookConfig {
+        self.rejections.every = every;
+        self
     }
 
     /// Sets how many webhook body bytes may be held in memory at once.
@@ -206,6 +216,74 @@ impl WebhookRejected {
     }
 }
 
+/// The metric of refused deliveries per organization (`dimensions.service`,
+/// `dimensions.reason`), which the anomaly detector watches.
+pub const WEBHOOKS_REJECTED_METRIC: &str = "webhooks.rejected";
+/// How often the tally of refusals is written.
+const TALLY_EVERY: Duration = Duration::from_secs(10);
+
+type TallyKey = (OrgId, Service, &'static str);
+
+/// Refusals of deliveries to a known integration (a bad signature, a replayed
+/// challenge, a body too large or too slow), counted in memory by organization, service
+/// and reason, and written to `metrics` as [`WEBHOOKS_REJECTED_METRIC`] every
+/// [`TALLY_EVERY`]: a flood of forged deliveries costs a row per interval, not a write
+/// per request. A node that stops loses at most the last interval's counts (the
+/// Prometheus counter has them).
+struct RejectionTally {
+    counts: Arc<Mutex<HashMap<TallyKey, u64>>>,
+    flusher: OnceLock<()>,
+    every: Duration,
+}
+
+impl Default for RejectionTally {
+    fn default() -> Self {
+        RejectionTally {
+            counts: Arc::default(),
+            flusher: OnceLock::new(),
+            every: TALLY_EVERY,
+        }
+    }
+}
+
+impl RejectionTally {
+    fn note(&self, store: &Store, org: OrgId, service: Service, reason: &'static str) {
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((org, service, reason))
+            .or_default() += 1;
+        self.flusher.get_or_init(|| {
+            let counts = self.counts.clone();
+            let store = store.clone();
+            let every = self.every;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let taken = std::mem::take(
+                        &mut *counts
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    );
+                    for ((org, service, reason), count) in taken {
+                        let point = companyos_store::NewMetric {
+                            metric_type: WEBHOOKS_REJECTED_METRIC.to_owned(),
+                            value: count as f64,
+                            unit: Some("deliveries".to_owned()),
+                            dimensions: json!({"service": service, "reason": reason}),
+                            recorded_at: None,
+                        };
+                        if let Err(error) = store.metrics().record(org, point).await {
+                            tracing::warn!(%error, organization = %org, "cannot record refused webhook deliveries");
+                        }
+                    }
+                }
+            });
+        });
+    }
+}
+
 /// Counts and logs `error` as a refusal for `reason`, and hands it back.
 fn rejected(service: Service, reason: &'static str, error: ApiError) -> ApiError {
     WebhookRejected { service, reason }.emit();
@@ -221,11 +299,13 @@ async fn read_body(
     body: Body,
     declared: Option<usize>,
     mut held: Held,
+    note: &(dyn Fn(&'static str) + Send + Sync),
 ) -> Result<(axum::body::Bytes, Held), ApiError> {
     use http_body_util::BodyExt;
 
     let limit = config.max_body_bytes;
     let too_large = || {
+        note("too_large");
         rejected(
             service,
             "too_large",
@@ -237,6 +317,7 @@ async fn read_body(
         )
     };
     let busy = |short: Short| {
+        note("busy");
         rejected(
             service,
             "busy",
@@ -254,6 +335,7 @@ async fn read_body(
     };
     let (grace, min_rate) = (config.budget.grace, config.budget.min_rate);
     let slow = || {
+        note("too_slow");
         rejected(
             service,
             "too_slow",
@@ -555,12 +637,19 @@ async fn receive(
     let resolved = resolve(&state, service, &query)
         .await
         .map_err(|error| rejected(service, "unknown_token", error))?;
+    let note = |reason: &'static str| {
+        state
+            .webhooks
+            .rejections
+            .note(&state.store, resolved.organization_id, service, reason);
+    };
     let limit = state.webhooks.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
+        note("too_large");
         return Err(rejected(
             service,
             "too_large",
@@ -573,6 +662,7 @@ async fn receive(
     }
     let now = (state.webhooks.clock)();
     let unsigned = |error: webhooks::VerifyError| {
+        note("bad_signature");
         rejected(
             service,
             "bad_signature",
@@ -583,7 +673,7 @@ async fn receive(
     webhooks::precheck(service, &headers, now).map_err(unsigned)?;
     let secret = secret_of(&resolved).map_err(|error| rejected(service, "no_secret", error))?;
     let held = state.webhooks.budget.open(resolved.integration_id, address);
-    let (body, _held) = read_body(&state.webhooks, service, body, declared, held).await?;
+    let (body, _held) = read_body(&state.webhooks, service, body, declared, held, &note).await?;
     webhooks::verify(service, secret, &headers, &body, now).map_err(unsigned)?;
     let since = companyos_store::now() - CHALLENGE_MEMORY;
     for message in webhooks::challenge_shaped_messages(service, &body) {
@@ -593,6 +683,7 @@ async fn receive(
             .answered_since(resolved.integration_id, &sha256_hex(&message), since)
             .await?
         {
+            note("challenge_replay");
             return Err(rejected(
                 service,
                 "challenge_replay",

@@ -27,6 +27,7 @@
 //! would likely time out again): it returns `Unavailable`, retryable by the caller.
 
 mod anthropic;
+pub mod embeddings;
 mod error;
 mod limits;
 mod openai;

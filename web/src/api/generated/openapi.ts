@@ -758,6 +758,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/content-forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest forecasts of draft and scheduled social posts, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description At most this many, newest first (1–500, default 200) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The latest content forecasts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Page_ContentForecast"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/dashboard": {
         parameters: {
             query?: never;
@@ -3575,7 +3623,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Full-text search over the organization's events, pull requests, findings, deployments, components and posts */
+        /** Search the organization's events, pull requests, findings, deployments, components and posts, by words and (with an embeddings endpoint) by meaning */
         get: {
             parameters: {
                 query: {
@@ -4420,6 +4468,37 @@ export interface components {
             /** Format: date-time */
             last_sync_at?: string | null;
         };
+        /** @description The prediction agent's latest forecast of a draft or scheduled social post. */
+        ContentForecast: {
+            /** Format: uuid */
+            post_id: string;
+            /**
+             * Format: int32
+             * @description 0–100: the chance the post engages (likes, comments, shares) more than the
+             *     organization's typical post on its platform.
+             */
+            chance: number;
+            /**
+             * Format: double
+             * @description That typical engagement: the median of the platform's posts published in the
+             *     last 180 days (none yet: `null`).
+             */
+            typical_engagement?: number | null;
+            /**
+             * Format: double
+             * @description 0 to 1.
+             */
+            confidence: number;
+            /**
+             * @description The three factors that weighed most (`asks_a_question`, `has_link`,
+             *     `business_hours`…), largest effect first; positive raises the chance.
+             */
+            factors: components["schemas"]["RiskFactor"][];
+            /** @description `prior` (too few posts published yet) or `trained` (the organization's own). */
+            model: string;
+            /** Format: date-time */
+            forecast_at: string;
+        };
         CreateAgent: {
             /** @description 1 to 255 characters, not only spaces. */
             name: string;
@@ -4449,7 +4528,7 @@ export interface components {
              * @description A task type the agent performs.
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "forecast_content" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             /**
              * @description Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
              *     is 09:00 on weekdays. The pattern is the numeric form; month and day names
@@ -4473,7 +4552,7 @@ export interface components {
              * @description A task type the agent performs (the document lists this node's).
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "forecast_content" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             description?: string | null;
             /**
              * Format: int32
@@ -4779,6 +4858,8 @@ export interface components {
             /** @description The address written to, where it may be told. */
             email?: string | null;
         };
+        /** @enum {string} */
+        MatchedBy: "words" | "meaning" | "both";
         /** @description The matrix as the node serves it: each permission and the roles it allows. */
         Matrix: {
             /** @description The roles, most powerful first. */
@@ -4926,6 +5007,41 @@ export interface components {
                  *     with 422 naming the key.
                  */
                 configuration_schema: Record<string, unknown>;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_ContentForecast: {
+            items: {
+                /** Format: uuid */
+                post_id: string;
+                /**
+                 * Format: int32
+                 * @description 0–100: the chance the post engages (likes, comments, shares) more than the
+                 *     organization's typical post on its platform.
+                 */
+                chance: number;
+                /**
+                 * Format: double
+                 * @description That typical engagement: the median of the platform's posts published in the
+                 *     last 180 days (none yet: `null`).
+                 */
+                typical_engagement?: number | null;
+                /**
+                 * Format: double
+                 * @description 0 to 1.
+                 */
+                confidence: number;
+                /**
+                 * @description The three factors that weighed most (`asks_a_question`, `has_link`,
+                 *     `business_hours`…), largest effect first; positive raises the chance.
+                 */
+                factors: components["schemas"]["RiskFactor"][];
+                /** @description `prior` (too few posts published yet) or `trained` (the organization's own). */
+                model: string;
+                /** Format: date-time */
+                forecast_at: string;
             }[];
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
@@ -5577,7 +5693,10 @@ export interface components {
              */
             id: string;
             title: string;
-            /** @description Where the text matched, each match between « and ». */
+            /**
+             * @description Where the text matched, each match between « and » (found by meaning alone: the
+             *     text's start).
+             */
             snippet: string;
             /**
              * Format: double
@@ -5586,12 +5705,26 @@ export interface components {
             rank: number;
             /** Format: date-time */
             updated_at: string;
+            /** @description By its words, by its meaning, or both. */
+            matched_by: components["schemas"]["MatchedBy"];
+            /**
+             * Format: double
+             * @description Its cosine similarity to the query, when compared by meaning.
+             */
+            similarity?: number | null;
         };
         /** @enum {string} */
         SearchKind: "event" | "pull_request" | "finding" | "deployment" | "component" | "post";
+        /** @enum {string} */
+        SearchMode: "full_text" | "hybrid" | "full_text_fallback";
         /** @description The answer to a search, best first. */
         SearchResults: {
             query: string;
+            /**
+             * @description `full_text` (no embeddings endpoint), `hybrid` (words and meaning), or
+             *     `full_text_fallback` (the query could not be embedded now: words only).
+             */
+            mode: components["schemas"]["SearchMode"];
             hits: components["schemas"]["SearchHit"][];
         };
         /** @enum {string} */
