@@ -60,6 +60,7 @@ CHART_OWNED = {
     "auth.master_key": "secrets.masterKey",
     "auth.github_client_secret": "secrets.githubClientSecret",
     "metrics.token": "secrets.metricsToken",
+    "search.embeddings_api_key": "secrets.embeddingsApiKey",
     "mail.smtp_url": "secrets.smtpUrl",
     "llm.api_key": "secrets.llmApiKey (as llm.api_key_file)",
     "llm.api_key_file": "secrets.llmApiKey",

@@ -231,8 +231,10 @@ impl Actor for Adapter {
                         let result = syncer.run(&request).await;
                         if let Err(error) = &result {
                             tracing::warn!(service = %syncer.integration.service, ?request, %error, "sync failed");
-                            syncer.record_failure(&request, error).await;
+                            // The status first: a card that shows the failed sync also
+                            // shows the integration in error.
                             syncer.mark_if_refused(error).await;
+                            syncer.record_failure(&request, error).await;
                         }
                         respond(reply, result.map_err(SyncError::into_failure), "adapter sync");
                     });
@@ -282,10 +284,10 @@ impl Actor for Adapter {
                                 }
                                 Err(error) => {
                                     tracing::warn!(%service, %error, "periodic sync failed");
+                                    syncer.mark_if_refused(&error).await;
                                     syncer
                                         .record_failure(&SyncRequest::Integration { service }, &error)
                                         .await;
-                                    syncer.mark_if_refused(&error).await;
                                 }
                             }
                             periodic.store(false, Ordering::SeqCst);

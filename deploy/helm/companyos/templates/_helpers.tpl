@@ -71,6 +71,7 @@ github-client-secret: COMPANYOS_AUTH_GITHUB_CLIENT_SECRET
 smtp-url: COMPANYOS_MAIL_SMTP_URL
 metrics-token: COMPANYOS_METRICS_TOKEN
 archive-s3-secret-access-key: COMPANYOS_ARCHIVE_S3_SECRET_ACCESS_KEY
+search-embeddings-api-key: COMPANYOS_SEARCH_EMBEDDINGS_API_KEY
 {{- end }}
 
 {{/* The chart-created Secret's data: only the values given. */}}
@@ -88,6 +89,7 @@ archive-s3-secret-access-key: COMPANYOS_ARCHIVE_S3_SECRET_ACCESS_KEY
 {{- with $s.metricsToken }}{{ $_ := set $data "metrics-token" . }}{{ end -}}
 {{- with $s.llmApiKey }}{{ $_ := set $data "llm-api-key" . }}{{ end -}}
 {{- with $s.archiveS3SecretAccessKey }}{{ $_ := set $data "archive-s3-secret-access-key" . }}{{ end -}}
+{{- with $s.embeddingsApiKey }}{{ $_ := set $data "search-embeddings-api-key" . }}{{ end -}}
 {{- toYaml $data }}
 {{- end }}
 
