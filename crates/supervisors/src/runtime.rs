@@ -1071,11 +1071,6 @@ impl Runtime {
         }
     }
 
-    /// The node's semantic index, when search by meaning is configured.
-    pub fn semantic(&self) -> Option<&Arc<crate::semantic::SemanticIndex>> {
-        self.deps.semantic.as_ref()
-    }
-
     /// Whether this node runs the organization's subtree now.
     pub fn hosts(&self, org: OrgId) -> bool {
         self.deps.node.hosts(org)

@@ -273,10 +273,6 @@ impl SemanticIndex {
         })
     }
 
-    pub fn model(&self) -> &str {
-        self.embedder.model()
-    }
-
     /// Runs the indexer until `stop`, over the organizations `hosted` names each round.
     pub(crate) fn start(
         self: Arc<Self>,

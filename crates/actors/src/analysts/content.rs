@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dora::median;
-use super::logistic::{self, logit, sigmoid};
-use super::risk::{Factor, ModelKind, auc};
+use super::logistic::Factor;
+use super::logistic::{self, Scoring, logit};
+use super::risk::{ModelKind, auc};
 use crate::behaviour::TaskContext;
 use crate::behaviour::TaskFailure;
 use crate::names;
@@ -163,7 +164,8 @@ pub fn train(samples: &[(PostFeatures, bool)]) -> Result<ContentModel, TrainErro
     }
     let rows: Vec<Vec<f64>> = samples.iter().map(|(f, _)| f.vector()).collect();
     let labels: Vec<bool> = samples.iter().map(|(_, above)| *above).collect();
-    let fitted = logistic::fit(&rows, &labels).map_err(TrainError::Fit)?;
+    let fitted =
+        logistic::fit(&rows, &labels).map_err(|error| TrainError::Fit(error.to_string()))?;
     Ok(ContentModel {
         kind: ModelKind::Trained,
         samples: samples.len(),
@@ -188,34 +190,28 @@ pub struct Forecast {
 }
 
 impl ContentModel {
-    fn standardise(&self, features: &PostFeatures) -> Vec<f64> {
-        features
-            .vector()
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (x - self.means[i]) / self.scales[i])
-            .collect()
+    fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            means: &self.means,
+            scales: &self.scales,
+            weights: &self.weights,
+            intercept: self.intercept,
+            reference: &self.reference,
+        }
     }
 
     /// The probability that a post with `features` beats the typical engagement.
     pub fn probability(&self, features: &PostFeatures) -> f64 {
-        let x = self.standardise(features);
-        sigmoid(self.intercept + self.weights.iter().zip(&x).map(|(w, x)| w * x).sum::<f64>())
+        self.scoring().probability(&features.vector())
     }
 
     pub fn forecast(&self, features: &PostFeatures) -> Forecast {
-        let x = self.standardise(features);
-        let raw = features.vector();
-        let mut factors: Vec<Factor> = (0..FEATURE_NAMES.len())
-            .map(|i| Factor {
-                name: FEATURE_NAMES[i].into(),
-                value: raw[i],
-                effect: self.weights[i] * (x[i] - self.reference[i]),
-            })
-            .filter(|factor| factor.effect != 0.0)
-            .collect();
-        factors.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
-        factors.truncate(3);
+        let vector = features.vector();
+        let mut factors = self
+            .scoring()
+            .top_factors(&FEATURE_NAMES, &vector, &vector, 3);
+        // A feature at the reference's value says nothing.
+        factors.retain(|factor| factor.effect != 0.0);
         Forecast {
             chance: (100.0 * self.probability(features))
                 .round()
@@ -361,6 +357,7 @@ pub(super) async fn forecast(ctx: &TaskContext) -> Result<Forecasted, TaskFailur
 
 #[cfg(test)]
 mod tests {
+    use crate::analysts::logistic::sigmoid;
     use chrono::TimeZone;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};

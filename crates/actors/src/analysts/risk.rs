@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dora::{self, DeliveryHistory, DeploymentFact};
-use super::logistic::{logit, sigmoid};
+pub use super::logistic::Factor;
+use super::logistic::{Scoring, logit};
 use crate::behaviour::{AgentKind, Behaviour, TaskContext, TaskFailure, output};
 use crate::code_review::ReviewResult;
 use crate::names;
@@ -218,7 +219,8 @@ pub fn train(samples: &[(Features, bool)]) -> Result<RiskModel, TrainError> {
     }
     let rows: Vec<Vec<f64>> = samples.iter().map(|(f, _)| f.vector().to_vec()).collect();
     let labels: Vec<bool> = samples.iter().map(|(_, failed)| *failed).collect();
-    let fitted = super::logistic::fit(&rows, &labels).map_err(TrainError::Fit)?;
+    let fitted =
+        super::logistic::fit(&rows, &labels).map_err(|error| TrainError::Fit(error.to_string()))?;
     Ok(RiskModel {
         kind: ModelKind::Trained,
         samples: samples.len(),
@@ -229,16 +231,6 @@ pub fn train(samples: &[(Features, bool)]) -> Result<RiskModel, TrainError> {
         scales: fitted.scales,
         reference: vec![0.0; 9],
     })
-}
-
-/// A factor's part in an assessment.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Factor {
-    pub name: String,
-    /// The feature's value (as [`Features`] holds it).
-    pub value: f64,
-    /// Its effect on the log-odds against a typical change: positive raises the risk.
-    pub effect: f64,
 }
 
 /// A risk assessment.
@@ -254,19 +246,22 @@ pub struct Assessment {
 }
 
 impl RiskModel {
-    fn standardise(&self, features: &Features) -> [f64; 9] {
-        let raw = features.vector();
-        std::array::from_fn(|i| (raw[i] - self.means[i]) / self.scales[i])
+    fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            means: &self.means,
+            scales: &self.scales,
+            weights: &self.weights,
+            intercept: self.intercept,
+            reference: &self.reference,
+        }
     }
 
     /// The probability that a change with `features` fails.
     pub fn probability(&self, features: &Features) -> f64 {
-        let x = self.standardise(features);
-        sigmoid(self.intercept + self.weights.iter().zip(x).map(|(w, x)| w * x).sum::<f64>())
+        self.scoring().probability(&features.vector())
     }
 
     pub fn assess(&self, features: &Features) -> Assessment {
-        let x = self.standardise(features);
         let raw = [
             features.lines_changed,
             features.files_changed,
@@ -278,15 +273,9 @@ impl RiskModel {
             features.deployments_earlier_that_day,
             f64::from(u8::from(features.not_mergeable)),
         ];
-        let mut factors: Vec<Factor> = (0..9)
-            .map(|i| Factor {
-                name: FEATURE_NAMES[i].into(),
-                value: raw[i],
-                effect: self.weights[i] * (x[i] - self.reference[i]),
-            })
-            .collect();
-        factors.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
-        factors.truncate(3);
+        let factors = self
+            .scoring()
+            .top_factors(&FEATURE_NAMES, &features.vector(), &raw, 3);
         let confidence = match self.kind {
             ModelKind::Prior => 0.3,
             ModelKind::Trained => (self.samples as f64 / (self.samples as f64 + 100.0)).min(0.95),
@@ -720,6 +709,7 @@ impl Behaviour for Prediction {
 
 #[cfg(test)]
 mod tests {
+    use crate::analysts::logistic::sigmoid;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
