@@ -87,6 +87,12 @@ async fn index(
             .collect();
         insert_events(store, &rows).await;
         written += batch;
+        if written % 10_000 == 0 {
+            eprintln!(
+                "  indexed {written}/{count} events ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     started.elapsed()
 }
@@ -161,8 +167,12 @@ async fn run(backend: TestBackend, name: &str, smoke: bool) {
     );
 
     let mut latencies = Vec::with_capacity(searches);
+    let mut slowest: Vec<(Duration, String)> = Vec::new();
     let mut hits = 0;
     for n in 0..searches {
+        if n > 0 && n % 500 == 0 {
+            eprintln!("  searched {n}/{searches}");
+        }
         let query = if n % 2 == 0 {
             words[draw.word()].clone()
         } else {
@@ -178,10 +188,18 @@ async fn run(backend: TestBackend, name: &str, smoke: bool) {
             .find(org, &query, None, 20)
             .await
             .expect("search");
-        latencies.push(started.elapsed());
+        let took = started.elapsed();
+        latencies.push(took);
+        slowest.push((took, query));
         hits += found.len();
     }
     latencies.sort();
+    slowest.sort_by_key(|slow| std::cmp::Reverse(slow.0));
+    let slowest: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(took, query)| format!("{query:?} {:.1} ms", took.as_secs_f64() * 1e3))
+        .collect();
     println!(
         "search/{name}: indexed {documents} events in {:.1} s ({rate:.0}/s); {searches} searches over {} documents per organization ({documents} in all): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.1} hits each",
         took.as_secs_f64(),
@@ -191,6 +209,7 @@ async fn run(backend: TestBackend, name: &str, smoke: bool) {
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
         hits as f64 / searches as f64,
     );
+    println!("search/{name}: slowest {}", slowest.join(", "));
     assert!(hits > 0, "the searches found something");
     db.cleanup().await;
 }
