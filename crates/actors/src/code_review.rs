@@ -1129,6 +1129,7 @@ impl Behaviour for Security {
                             scan.repository, scan.number
                         )),
                         channel: None,
+                        sections: Vec::new(),
                     }
                     .task(),
                     format!("{}:{}", task.id, names::NOTIFY),

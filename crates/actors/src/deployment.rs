@@ -470,6 +470,7 @@ impl DeploymentAgent {
                     text: failing.join("\n"),
                     link: Some(site.clone()),
                     channel: None,
+                    sections: Vec::new(),
                 },
             )
             .await?
@@ -547,6 +548,7 @@ impl DeploymentAgent {
                     .join("\n"),
                 link: None,
                 channel: None,
+                sections: Vec::new(),
             },
         )
         .await?;

@@ -17,6 +17,7 @@ mod behaviour;
 pub mod build_log;
 pub mod builtin;
 pub mod code_review;
+pub mod content;
 pub mod coordinator;
 pub mod deployment;
 mod events;
@@ -31,7 +32,9 @@ mod port;
 mod registry;
 pub mod review;
 pub mod slack_people;
+pub mod standup;
 pub mod task_kind;
+pub mod time_zone;
 pub mod trace;
 pub mod watchers;
 
@@ -47,8 +50,9 @@ pub use events::{EventBus, RuntimeEvent};
 pub use lifecycle::LifecycleWriter;
 pub use metrics::respond;
 pub use port::{
-    GitHubRequest, GitHubResponse, IntegrationPort, SlackRequest, SlackResponse, SyncReport,
-    SyncRequest, VendorRequest, VendorResponse, VercelRequest, VercelResponse,
+    GitHubRequest, GitHubResponse, IntegrationPort, PostCounts, SlackRequest, SlackResponse,
+    SocialCall, SocialRequest, SocialResponse, SyncReport, SyncRequest, VendorRequest,
+    VendorResponse, VercelRequest, VercelResponse,
 };
 pub use registry::{
     AgentType, AgentTypeRegistry, BehaviourFactory, ConfigError, ConfigSpec, Configuration,

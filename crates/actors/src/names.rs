@@ -23,9 +23,14 @@ pub const ANALYTICS: &str = "analytics";
 pub const ANOMALY_DETECTION: &str = "anomaly_detection";
 pub const RECOMMENDATION: &str = "recommendation";
 pub const PREDICTION: &str = "prediction";
+pub const STANDUP: &str = "standup";
+pub const CONTENT_WRITER: &str = "content_writer";
+pub const CONTENT_PIPELINE: &str = "content_pipeline";
+pub const ENGAGEMENT: &str = "engagement";
 /// Agent types whose tasks watchers and routes already write; their agents are yet to
 /// ship, so those tasks wait, visibly, until one is created.
 pub const COMPONENT_GENERATOR: &str = "component_generator";
+/// Replies to mentions (`draft_reply`, from the social watcher).
 pub const CONTENT: &str = "content";
 
 // Task types.
@@ -47,6 +52,9 @@ pub const OPEN_INCIDENT: &str = "open_incident";
 pub const GENERATE_CODE: &str = "generate_code";
 pub const DRAFT_REPLY: &str = "draft_reply";
 pub const PUBLISH_POST: &str = "publish_post";
+pub const DRAFT_POST: &str = "draft_post";
+pub const POLL_ENGAGEMENT: &str = "poll_engagement";
+pub const POST_STANDUP: &str = "post_standup";
 pub const RUN_WORKFLOW: &str = "run_workflow";
 pub const TASK_SUCCESS_RATE: &str = "task_success_rate";
 pub const COUNT_TEXT: &str = "count_text";

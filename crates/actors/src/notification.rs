@@ -93,6 +93,16 @@ pub struct Notify {
     /// A channel that overrides the routing rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// Lists under headings (a standup's merged pull requests…), each a Slack section.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<NoticeSection>,
+}
+
+/// A list under a heading, in a notice.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeSection {
+    pub heading: String,
+    pub lines: Vec<String>,
 }
 
 impl Notify {
@@ -214,6 +224,17 @@ pub fn notice_blocks(notice: &Notify) -> Value {
         blocks.push(json!({
             "type": "section",
             "text": {"type": "mrkdwn", "text": escape(&crate::review::redact(&notice.text)).chars().take(2900).collect::<String>()}
+        }));
+    }
+    for section in &notice.sections {
+        let lines: Vec<String> = section
+            .lines
+            .iter()
+            .map(|line| format!("• {}", escape(&crate::review::redact(line))))
+            .collect();
+        blocks.push(json!({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": format!("*{}*\n{}", escape(&section.heading), lines.join("\n")).chars().take(2900).collect::<String>()}
         }));
     }
     let mut context = vec![

@@ -340,6 +340,7 @@ impl DeploymentCoordinator {
                 text: format!("{} health checks passed", scores.len()),
                 link: target.url.clone(),
                 channel: None,
+                sections: Vec::new(),
             },
             Some(reason) => {
                 let opened = ctx
@@ -366,6 +367,7 @@ impl DeploymentCoordinator {
                     text: format!("{reason}; an incident is open"),
                     link: target.url.clone(),
                     channel: None,
+                    sections: Vec::new(),
                 }
             }
         };
@@ -617,6 +619,7 @@ impl IncidentResponse {
                 text,
                 link: None,
                 channel: None,
+                sections: Vec::new(),
             }
             .task()
         };

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use companyos_integrations::clients::{github, slack, vercel};
-use companyos_store::{FigmaFileId, OrgId, RepositoryId, Service};
+use companyos_store::{FigmaFileId, OrgId, RepositoryId, Service, SocialAccountId, SocialPlatform};
 use serde::{Deserialize, Serialize};
 
 use crate::behaviour::TaskFailure;
@@ -93,6 +93,20 @@ impl dyn IntegrationPort {
         }
     }
 
+    /// A call to an X or LinkedIn account through the organization's adapter of that
+    /// platform.
+    pub async fn social(
+        &self,
+        org: OrgId,
+        request: SocialRequest,
+    ) -> Result<SocialResponse, TaskFailure> {
+        let service = VendorRequest::Social(request.clone()).service();
+        match self.call(org, VendorRequest::Social(request)).await? {
+            VendorResponse::Social(response) => Ok(response),
+            other => Err(other.unexpected(service)),
+        }
+    }
+
     /// A call to Slack through the organization's Slack adapter.
     pub async fn slack(
         &self,
@@ -112,6 +126,7 @@ pub enum VendorRequest {
     GitHub(GitHubRequest),
     Vercel(VercelRequest),
     Slack(SlackRequest),
+    Social(SocialRequest),
 }
 
 impl VendorRequest {
@@ -121,6 +136,10 @@ impl VendorRequest {
             VendorRequest::GitHub(_) => Service::Github,
             VendorRequest::Vercel(_) => Service::Vercel,
             VendorRequest::Slack(_) => Service::Slack,
+            VendorRequest::Social(request) => match request.platform {
+                SocialPlatform::Twitter => Service::Twitter,
+                SocialPlatform::Linkedin => Service::Linkedin,
+            },
         }
     }
 }
@@ -131,6 +150,7 @@ pub enum VendorResponse {
     GitHub(GitHubResponse),
     Vercel(VercelResponse),
     Slack(SlackResponse),
+    Social(SocialResponse),
 }
 
 impl VendorResponse {
@@ -200,6 +220,44 @@ pub enum VercelResponse {
     Events(Vec<vercel::DeploymentEvent>),
     Deployments(Vec<vercel::DeploymentSummary>),
     RolledBack,
+}
+
+/// What an agent asks of one connected X or LinkedIn account; the account's own sealed
+/// token makes the call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SocialRequest {
+    pub platform: SocialPlatform,
+    pub account: SocialAccountId,
+    pub call: SocialCall,
+}
+
+/// A call to a social account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocialCall {
+    /// Publishes a text post as the account.
+    Publish { text: String },
+    /// The counts of the account's posts: X post ids, LinkedIn post URNs.
+    Metrics { posts: Vec<String> },
+}
+
+/// A social account's answer to a [`SocialRequest`], of the matching variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocialResponse {
+    /// The new post's id (X) or URN (LinkedIn).
+    Published { external_id: String },
+    /// The posts found, each with its counts; a deleted post is missing.
+    Metrics(Vec<PostCounts>),
+}
+
+/// A published post's counts as its platform gives them (LinkedIn gives no shares or
+/// views to a post's author through the API: 0).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostCounts {
+    pub external_id: String,
+    pub likes: u64,
+    pub comments: u64,
+    pub shares: u64,
+    pub views: u64,
 }
 
 /// What an agent asks of its organization's Slack adapter.

@@ -209,6 +209,8 @@ impl AgentTypeRegistry {
         crate::notification::register(&mut registry);
         crate::operations::register(&mut registry);
         crate::analysts::register(&mut registry);
+        crate::content::register(&mut registry);
+        crate::standup::register(&mut registry);
         registry
     }
 

@@ -6,6 +6,7 @@
 //! | watcher          | event                                                   | task (for agent type)                      |
 //! |------------------|---------------------------------------------------------|--------------------------------------------|
 //! | `github_watcher` | `pull_request.{opened,reopened,synchronize,ready_for_review}` (not a draft) | `analyze_pr` (`code_review`) |
+//! |                  | `release.published` (not a draft or a pre-release)     | `draft_post` (`content_writer`)            |
 //! | `vercel_watcher` | `vercel.deployment.succeeded`                           | `check_deployment` (`deployment`)          |
 //! |                  | `vercel.deployment.error`                               | `analyze_deployment_failure` (`deployment`); in production also `open_incident` (`incident_response`) |
 //! | `figma_watcher`  | `figma.library_publish` with new or changed components | `generate_code` (`component_generator`)    |
@@ -38,6 +39,7 @@ use crate::behaviour::{
     output,
 };
 use crate::code_review::AnalyzePr;
+use crate::content::{DraftPost, DraftPostTask, DraftSource};
 use crate::deployment::DeploymentRef;
 use crate::inputs::{
     DraftReply, FigmaFileSync, GenerateCode, IntegrationSync, RepositorySync, SyncFigmaFile,
@@ -205,6 +207,39 @@ impl ServiceWatcher {
                     Some(review) => self.task(names::ANALYZE_PR, self.priority, &review),
                     None => Vec::new(),
                 }
+            }
+            // A published release (not a draft or a pre-release) is news: the content
+            // writer drafts posts about it, which wait for a person's approval.
+            (
+                Watched::GitHub,
+                DomainEvent::Release {
+                    action,
+                    repository,
+                    release,
+                },
+            ) if action == "published"
+                && release.draft != Some(true)
+                && release.prerelease != Some(true) =>
+            {
+                let (Some(repository), Some(tag)) = (
+                    repository
+                        .as_ref()
+                        .and_then(|repository| repository.full_name.clone()),
+                    release.tag_name.clone(),
+                ) else {
+                    return Vec::new();
+                };
+                let input = DraftPost {
+                    source: DraftSource::Release {
+                        repository,
+                        tag,
+                        name: release.name.clone(),
+                        url: release.html_url.clone(),
+                        notes: release.body.clone(),
+                    },
+                    event_id: Some(event_id),
+                };
+                vec![DraftPostTask::request(names::CONTENT_WRITER, &input, 4)]
             }
             (
                 Watched::Vercel,

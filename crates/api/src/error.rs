@@ -419,6 +419,10 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::Command(
                 refusal @ companyos_supervisors::CommandRefusal::AlreadyPublished,
             ) => ApiError::conflict(refusal.to_string()),
+            RuntimeError::Command(
+                refusal @ (companyos_supervisors::CommandRefusal::NotMerged(_)
+                | companyos_supervisors::CommandRefusal::NotLive),
+            ) => ApiError::conflict(refusal.to_string()),
             RuntimeError::Start(companyos_supervisors::StartError::Store(error)) => error.into(),
             RuntimeError::Start(companyos_supervisors::StartError::UnknownAgentType(name)) => {
                 RuntimeError::UnknownAgentType(name).into()

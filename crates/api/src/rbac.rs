@@ -223,6 +223,8 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/social/posts/{id}", Access::Role(Permission::PublishSocialPosts)),
     ("DELETE", "/api/social/posts/{id}", Access::Role(Permission::PublishSocialPosts)),
     ("POST", "/api/social/posts/{id}/publish", Access::Role(Permission::PublishSocialPosts)),
+    ("POST", "/api/social/drafts", Access::Role(Permission::PublishSocialPosts)),
+    ("GET", "/api/team/standups", Access::Role(Permission::ViewDashboard)),
     ("GET", "/api/supervision/tree", Access::Role(Permission::ViewDashboard)),
     ("GET", "/api/cluster", Access::SignedIn),
     ("POST", "/api/webhooks/{service}/receive", Access::Public),

@@ -597,30 +597,63 @@ view! {
     }
 }
 
-view! {
-    /// A post: drafted, scheduled or published, with its engagement.
-    SocialPost from store::SocialPost {
-        #[schema(value_type = uuid::Uuid)]
-        id: SocialPostId,
-        #[schema(value_type = uuid::Uuid)]
-        social_account_id: SocialAccountId,
-        platform: SocialPlatform,
-        external_post_id: Option<String>,
-        content: String,
-        status: SocialPostStatus,
-        scheduled_for: Option<DateTime<Utc>>,
-        published_at: Option<DateTime<Utc>>,
-        engagement_likes: i32,
-        engagement_comments: i32,
-        engagement_shares: i32,
-        engagement_views: i32,
-        agent_generated: bool,
-        #[schema(value_type = Option<uuid::Uuid>)]
-        approved_by: Option<UserId>,
-        #[schema(value_type = Object)]
-        metadata: Value,
-        created_at: DateTime<Utc>,
-        updated_at: DateTime<Utc>,
+/// A post: drafted, scheduled or published, with its engagement, and its length as its
+/// platform counts it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SocialPost {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: SocialPostId,
+    #[schema(value_type = uuid::Uuid)]
+    pub social_account_id: SocialAccountId,
+    pub platform: SocialPlatform,
+    pub external_post_id: Option<String>,
+    pub content: String,
+    /// The content's length as the platform counts it: on X each link counts 23 and
+    /// wide characters and emoji 2; on LinkedIn, characters.
+    pub characters: u32,
+    /// The most the platform takes: 280 on X, 3,000 on LinkedIn.
+    pub character_limit: u32,
+    pub status: SocialPostStatus,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub engagement_likes: i32,
+    pub engagement_comments: i32,
+    pub engagement_shares: i32,
+    pub engagement_views: i32,
+    pub agent_generated: bool,
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub approved_by: Option<UserId>,
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::SocialPost> for SocialPost {
+    fn from(row: store::SocialPost) -> SocialPost {
+        use companyos_supervisors::content::{length_on, limit_of};
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        SocialPost {
+            characters: count(length_on(row.platform, &row.content)),
+            character_limit: count(limit_of(row.platform)),
+            id: row.id,
+            social_account_id: row.social_account_id,
+            platform: row.platform.into(),
+            external_post_id: row.external_post_id,
+            content: row.content,
+            status: row.status.into(),
+            scheduled_for: row.scheduled_for,
+            published_at: row.published_at,
+            engagement_likes: row.engagement_likes,
+            engagement_comments: row.engagement_comments,
+            engagement_shares: row.engagement_shares,
+            engagement_views: row.engagement_views,
+            agent_generated: row.agent_generated,
+            approved_by: row.approved_by,
+            metadata: row.metadata,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }
 
@@ -967,6 +1000,97 @@ impl From<store::RiskAssessment> for RiskAssessment {
             factors: row.factors,
             model: row.model,
             assessed_at: row.assessed_at,
+        }
+    }
+}
+
+/// A pull request in a standup.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct StandupPullRequest {
+    /// `owner/name`.
+    pub repository: String,
+    pub number: i32,
+    pub title: String,
+    /// When it was opened (merged, for the merged ones).
+    pub since: DateTime<Utc>,
+}
+
+/// What one agent type did on the day.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct StandupAgentWork {
+    pub agent_type: String,
+    pub completed: i64,
+    pub failed: i64,
+}
+
+/// A standup: the last working day as the team lived it, as the standup agent posted it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Standup {
+    /// The `post_standup` task that wrote it.
+    #[schema(value_type = uuid::Uuid)]
+    pub task_id: TaskId,
+    /// The day reported, in the organization's time zone.
+    pub day: chrono::NaiveDate,
+    pub time_zone: String,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub opened: Vec<StandupPullRequest>,
+    pub merged: Vec<StandupPullRequest>,
+    pub waiting_for_review: Vec<StandupPullRequest>,
+    pub deployments_ready: usize,
+    pub deployments_failed: usize,
+    /// The projects deployed to production that day.
+    pub projects: Vec<String>,
+    pub incidents: usize,
+    /// Tasks waiting for a person's approval when it was written.
+    pub approvals_waiting: i64,
+    pub agents: Vec<StandupAgentWork>,
+    /// A summary a language model wrote, when the agent may use one.
+    pub summary: Option<String>,
+    /// The `notify` task that took it to Slack.
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub notify_task_id: Option<TaskId>,
+}
+
+impl Standup {
+    pub fn of(
+        task: &store::AgentTask,
+        report: companyos_supervisors::standup::StandupReport,
+    ) -> Standup {
+        let pull_requests = |items: Vec<companyos_supervisors::standup::PullRequestItem>| {
+            items
+                .into_iter()
+                .map(|item| StandupPullRequest {
+                    repository: item.repository,
+                    number: item.number,
+                    title: item.title,
+                    since: item.since,
+                })
+                .collect()
+        };
+        Standup {
+            task_id: task.id,
+            day: report.day,
+            time_zone: report.time_zone,
+            posted_at: task.completed_at,
+            opened: pull_requests(report.opened),
+            merged: pull_requests(report.merged),
+            waiting_for_review: pull_requests(report.waiting_for_review),
+            deployments_ready: report.deployments.ready,
+            deployments_failed: report.deployments.failed,
+            projects: report.deployments.projects,
+            incidents: report.incidents,
+            approvals_waiting: report.approvals_waiting,
+            agents: report
+                .agents
+                .into_iter()
+                .map(|work| StandupAgentWork {
+                    agent_type: work.agent_type,
+                    completed: work.completed,
+                    failed: work.failed,
+                })
+                .collect(),
+            summary: report.summary,
+            notify_task_id: report.notify_task_id,
         }
     }
 }

@@ -111,6 +111,8 @@ const SEED: &[&str] = &[
     "DELETE /api/schedules/{id}",
     "GET /api/settings/llm",
     "GET /api/auth/providers",
+    "POST /api/social/drafts",
+    "GET /api/team/standups",
 ];
 
 async fn the_document_covers_every_route(db: &TestDb) {

@@ -581,7 +581,7 @@ async fn notices_and_approvals_travel_through_slack(db: &TestDb) {
     assert_eq!(status, StatusCode::CREATED, "{connected}");
     assert_eq!(
         started_types(&connected).await,
-        ["slack_watcher", "notification"]
+        ["slack_watcher", "notification", "standup"]
     );
     let hook = connected["webhook_url"].as_str().expect("url")[server.base.len()..].to_owned();
     let notifier = agent_of_type(&server, &owner, "notification").await;

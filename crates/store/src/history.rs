@@ -37,6 +37,26 @@ impl MergedPullRequest {
     }
 }
 
+/// A pull request as a standup lists it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PullRequestLine {
+    pub id: PullRequestId,
+    pub number: i32,
+    pub title: String,
+    /// `owner/name`.
+    pub repository: String,
+    /// Since when it waits (opened, or last updated), for the ones waiting.
+    pub since: DateTime<Utc>,
+}
+
+/// What one agent type did in a range.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct AgentWork {
+    pub agent_type: String,
+    pub completed: i64,
+    pub failed: i64,
+}
+
 /// Finished tasks of a range, by outcome.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FinishedTasks {
@@ -200,6 +220,94 @@ impl History<'_> {
             .fetch_all(pool)
             .await
         })
+    }
+
+    /// Pull requests opened in `[from, to)` (not drafts), oldest first, at most 50.
+    pub async fn opened_pull_requests(
+        &self,
+        org: OrgId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PullRequestLine>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT p.id, p.number, p.title, r.full_name AS repository,
+                        COALESCE(p.opened_at, p.created_at) AS since
+                 FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+                 WHERE r.organization_id = $1 AND p.draft = FALSE
+                   AND COALESCE(p.opened_at, p.created_at) >= $2 AND COALESCE(p.opened_at, p.created_at) < $3
+                 ORDER BY since, p.id LIMIT 50",
+            )
+            .bind(org)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Open pull requests (not drafts) that no reviewer approved or asked changes of,
+    /// opened before `at`: the longest waiting first, at most 50.
+    pub async fn waiting_for_review(
+        &self,
+        org: OrgId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PullRequestLine>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT p.id, p.number, p.title, r.full_name AS repository,
+                        COALESCE(p.opened_at, p.created_at) AS since
+                 FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+                 WHERE r.organization_id = $1 AND p.state = 'open' AND p.draft = FALSE
+                   AND (p.review_status IS NULL OR p.review_status = 'pending')
+                   AND COALESCE(p.opened_at, p.created_at) < $2
+                 ORDER BY since, p.id LIMIT 50",
+            )
+            .bind(org)
+            .bind(at)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Tasks finished in `[from, to)` by the agent type that performed them, busiest
+    /// first.
+    pub async fn work_by_agent_type(
+        &self,
+        org: OrgId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AgentWork>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT a.agent_type,
+                        SUM(CASE WHEN t.status = 'completed' THEN 1 ELSE 0 END) AS completed,
+                        SUM(CASE WHEN t.status = 'failed' THEN 1 ELSE 0 END) AS failed
+                 FROM agent_tasks t JOIN agents a ON a.id = t.agent_id
+                 WHERE t.organization_id = $1 AND t.status IN ('completed', 'failed')
+                   AND t.completed_at >= $2 AND t.completed_at < $3
+                 GROUP BY a.agent_type
+                 ORDER BY COUNT(*) DESC, a.agent_type",
+            )
+            .bind(org)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Tasks waiting for a person's approval now.
+    pub async fn approvals_waiting(&self, org: OrgId) -> Result<i64, StoreError> {
+        let (count,): (i64,) = reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM agent_tasks WHERE organization_id = $1 AND status = 'needs_approval'",
+            )
+            .bind(org)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(count)
     }
 
     /// Tasks that completed or failed in `[from, to)`.

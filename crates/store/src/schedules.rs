@@ -138,6 +138,29 @@ impl Schedules<'_> {
         Ok(result == 1)
     }
 
+    /// Moves a schedule's next run (its organization's time zone changed). False when
+    /// the schedule is gone.
+    pub async fn set_next_run(
+        &self,
+        org: OrgId,
+        id: ScheduleId,
+        next_run_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE schedules SET next_run_at = $3, updated_at = $4 WHERE id = $1 AND organization_id = $2",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(next_run_at)
+            .bind(self.store.now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(result == 1)
+    }
+
     pub async fn set_enabled(
         &self,
         org: OrgId,

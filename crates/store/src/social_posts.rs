@@ -255,6 +255,53 @@ impl SocialPosts<'_> {
         updated.ok_or_else(|| StoreError::not_found("social post", id))
     }
 
+    /// Replaces a post's metadata (what the agents note on it).
+    pub async fn set_metadata(
+        &self,
+        org: OrgId,
+        id: SocialPostId,
+        metadata: &Value,
+    ) -> Result<(), StoreError> {
+        let result = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE social_posts SET metadata = $3, updated_at = $4
+                 WHERE id = $1 AND social_account_id IN (SELECT id FROM social_accounts WHERE organization_id = $2)",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(Json(metadata))
+            .bind(self.store.now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if result == 0 {
+            return Err(StoreError::not_found("social post", id));
+        }
+        Ok(())
+    }
+
+    /// The organization's posts published at or after `since` on the platform (with
+    /// their ids there), newest first, at most 1,000.
+    pub async fn published_since(
+        &self,
+        org: OrgId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SocialPost>, StoreError> {
+        reader!(self.store, |pool| {
+            sqlx::query_as(
+                "SELECT p.* FROM social_posts p JOIN social_accounts a ON a.id = p.social_account_id
+                 WHERE a.organization_id = $1 AND p.status = 'published' AND p.published_at >= $2
+                       AND p.external_post_id IS NOT NULL
+                 ORDER BY p.published_at DESC LIMIT 1000",
+            )
+            .bind(org)
+            .bind(since)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     /// Scheduled posts due at or before `at`, across organizations.
     pub async fn due(&self, at: DateTime<Utc>) -> Result<Vec<SocialPost>, StoreError> {
         reader!(self.store, |pool| {

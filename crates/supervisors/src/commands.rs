@@ -6,6 +6,7 @@
 //! [`duties`](crate::duties) — whether a person must approve it before it runs.
 
 use companyos_actors::code_review::{Analyze, AnalyzePr, CodeReviewConfig, PostMode};
+use companyos_actors::content::{DraftPost, DraftPostTask, DraftSource};
 use companyos_actors::deployment::{DeploymentRef, RollBack, Rollback};
 use companyos_actors::inputs::{
     FigmaFileSync, GenerateCode, IntegrationSync, PublishPost, RepositorySync, SyncFigmaFile,
@@ -14,9 +15,9 @@ use companyos_actors::inputs::{
 use companyos_actors::task_kind::TaskKind;
 use companyos_actors::{input_value, names};
 use companyos_store::{
-    AgentFilter, AgentTask, Assignee, DeploymentId, DesignComponentId, FigmaFileId, NewAgent,
-    NewTask, OrgId, PageRequest, PullRequestId, RepositoryId, Service, SocialPostId,
-    SocialPostStatus,
+    AgentFilter, AgentTask, Assignee, DeploymentEnvironment, DeploymentId, DeploymentState,
+    DesignComponentId, FigmaFileId, NewAgent, NewTask, OrgId, PageRequest, PullRequestId,
+    RepositoryId, Service, SocialPostId, SocialPostStatus,
 };
 use serde_json::Value;
 
@@ -42,6 +43,10 @@ pub enum Command {
     GenerateCode(DesignComponentId),
     /// A drafted social post published (always after approval).
     PublishPost(SocialPostId),
+    /// Posts drafted about a merged pull request, for each connected account.
+    DraftAboutPullRequest(PullRequestId),
+    /// Posts drafted about a production deployment, for each connected account.
+    DraftAboutDeployment(DeploymentId),
 }
 
 /// Why a command cannot be carried out as asked.
@@ -49,6 +54,12 @@ pub enum Command {
 pub enum CommandRefusal {
     #[error("this post is already published")]
     AlreadyPublished,
+    #[error("pull request #{0} is not merged: posts are drafted about shipped work only")]
+    NotMerged(i32),
+    #[error(
+        "this deployment is not a ready production deployment: posts are drafted about what is live only"
+    )]
+    NotLive,
 }
 
 /// A command made concrete: the task it becomes.
@@ -77,7 +88,9 @@ impl Runtime {
     /// the whole files, blocks the pull request, raises a critical notice), for Vercel a
     /// deployment agent (health checks and failure analyses of every deployment;
     /// rollbacks wait for a person), for Slack a notification agent (answers mentions at
-    /// once; notices need a channel in its configuration); for GitHub and Vercel also the
+    /// once; notices need a channel in its configuration) and the standup; for X and
+    /// LinkedIn the content writer, the content pipeline and the engagement tracker; for
+    /// GitHub and Vercel also the
     /// analysts (delivery analytics, anomaly detection, deployment risk, recommendations), which bring
     /// their schedules. Only types this node runs and
     /// the organization has none of yet; each can be reconfigured or disabled afterwards.
@@ -107,8 +120,19 @@ impl Runtime {
                 wanted.push((names::SECURITY, "Security".to_owned(), None));
             }
             Service::Vercel => wanted.push((names::DEPLOYMENT, "Deployments".to_owned(), None)),
-            Service::Slack => wanted.push((names::NOTIFICATION, "Notifications".to_owned(), None)),
-            _ => {}
+            // The standup is posted to Slack, so it comes with Slack.
+            Service::Slack => {
+                wanted.push((names::NOTIFICATION, "Notifications".to_owned(), None));
+                wanted.push((names::STANDUP, "Standup".to_owned(), None));
+            }
+            // Posting on X or LinkedIn: the writer, the pipeline that publishes after a
+            // person's approval, and the engagement tracker.
+            Service::Twitter | Service::Linkedin => {
+                wanted.push((names::CONTENT_WRITER, "Content writer".to_owned(), None));
+                wanted.push((names::CONTENT_PIPELINE, "Content pipeline".to_owned(), None));
+                wanted.push((names::ENGAGEMENT, "Engagement".to_owned(), None));
+            }
+            Service::Figma => {}
         }
         // Delivery is measured from GitHub and Vercel: the analysts come with either.
         if matches!(service, Service::Github | Service::Vercel) {
@@ -265,13 +289,50 @@ impl Runtime {
                     }),
                 }
             }
+            Command::DraftAboutPullRequest(id) => {
+                let pull_request = store.pull_requests().get(org, id).await?;
+                if pull_request.merged_at.is_none() {
+                    return Err(CommandRefusal::NotMerged(pull_request.number).into());
+                }
+                Planned::of::<DraftPostTask>(
+                    names::CONTENT_WRITER,
+                    format!("draft posts about pull request #{}", pull_request.number),
+                    &DraftPost {
+                        source: DraftSource::PullRequest {
+                            pull_request_id: pull_request.id,
+                        },
+                        event_id: None,
+                    },
+                )
+            }
+            Command::DraftAboutDeployment(id) => {
+                let deployment = store.deployments().get(org, id).await?;
+                if deployment.environment != Some(DeploymentEnvironment::Production)
+                    || deployment.state != DeploymentState::Ready
+                {
+                    return Err(CommandRefusal::NotLive.into());
+                }
+                Planned::of::<DraftPostTask>(
+                    names::CONTENT_WRITER,
+                    format!(
+                        "draft posts about the deployment of {}",
+                        deployment.project_name
+                    ),
+                    &DraftPost {
+                        source: DraftSource::Deployment {
+                            deployment_id: deployment.id,
+                        },
+                        event_id: None,
+                    },
+                )
+            }
             Command::PublishPost(id) => {
                 let post = store.social_posts().get(org, id).await?;
                 if post.status == SocialPostStatus::Published {
                     return Err(CommandRefusal::AlreadyPublished.into());
                 }
                 Planned {
-                    agent_type: names::CONTENT,
+                    agent_type: names::CONTENT_PIPELINE,
                     task_type: names::PUBLISH_POST,
                     description: format!("publish a {} post", post.platform),
                     input: input_value(&PublishPost {

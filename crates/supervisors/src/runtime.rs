@@ -958,20 +958,46 @@ impl Runtime {
         Ok(tree)
     }
 
-    /// Creates a cron-style schedule (five fields, UTC) that enqueues its task for the
-    /// agent each time it matches. The first run is computed from the expression;
-    /// `next_run_at` in `schedule` is ignored.
+    /// Creates a cron-style schedule (five fields, read in the organization's time zone)
+    /// that enqueues its task for the agent each time it matches. The first run is
+    /// computed from the expression; `next_run_at` in `schedule` is ignored.
     pub async fn create_schedule(
         &self,
         org: OrgId,
         schedule: NewSchedule,
     ) -> Result<Schedule, RuntimeError> {
-        let next_run_at = scheduler::next_run(&schedule.cron_expression, self.deps.store.now())?;
+        let zone = scheduler::zone_of(&self.deps.store, org).await?;
+        let next_run_at =
+            scheduler::next_run(&schedule.cron_expression, self.deps.store.now(), zone)?;
         let schedule = NewSchedule {
             next_run_at: Some(next_run_at),
             ..schedule
         };
         Ok(self.deps.store.schedules().create(org, schedule).await?)
+    }
+
+    /// The organization's time zone changed: every schedule's next run is computed
+    /// again, on the new clocks. Returns how many schedules moved.
+    pub async fn reschedule(&self, org: OrgId) -> Result<usize, RuntimeError> {
+        let zone = scheduler::zone_of(&self.deps.store, org).await?;
+        let now = self.deps.store.now();
+        let mut moved = 0;
+        for schedule in self.deps.store.schedules().list(org).await? {
+            let Ok(next) = scheduler::next_run(&schedule.cron_expression, now, zone) else {
+                continue;
+            };
+            if schedule.next_run_at != Some(next)
+                && self
+                    .deps
+                    .store
+                    .schedules()
+                    .set_next_run(org, schedule.id, next)
+                    .await?
+            {
+                moved += 1;
+            }
+        }
+        Ok(moved)
     }
 
     /// A new organization exists: on a single node its subtree starts here; in cluster

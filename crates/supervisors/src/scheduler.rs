@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use companyos_actors::RuntimeEvent;
-use companyos_store::{NewTask, StoreError};
+use companyos_actors::time_zone::{self, Tz};
+use companyos_store::{NewTask, OrgId, StoreError};
 use croner::Cron;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
@@ -49,18 +50,31 @@ pub enum ScheduleError {
 }
 
 /// The first time strictly after `after` that the five-field cron expression matches
-/// (minute hour day-of-month month day-of-week, in UTC).
-pub fn next_run(expression: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, ScheduleError> {
+/// (minute hour day-of-month month day-of-week) on the clocks of `zone`: "0 9 * * 1-5"
+/// is nine on weekdays where the organization is, whatever the offset that day.
+pub fn next_run(
+    expression: &str,
+    after: DateTime<Utc>,
+    zone: Tz,
+) -> Result<DateTime<Utc>, ScheduleError> {
     let cron = Cron::from_str(expression).map_err(|error| ScheduleError::NotCron {
         expression: expression.to_owned(),
         reason: error.to_string(),
     })?;
-    cron.find_next_occurrence(&after, false)
+    cron.find_next_occurrence(&after.with_timezone(&zone), false)
+        .map(|at| at.with_timezone(&Utc))
         .map_err(|error| ScheduleError::NeverMatches {
             expression: expression.to_owned(),
             after,
             reason: error.to_string(),
         })
+}
+
+/// The time zone an organization's schedules run in (`settings.time_zone`, UTC when
+/// unset).
+pub(crate) async fn zone_of(store: &companyos_store::Store, org: OrgId) -> Result<Tz, StoreError> {
+    let organization = store.organizations().get(org).await?;
+    Ok(time_zone::of_organization(&organization.settings))
 }
 
 /// The scheduler actor (`root/system/scheduler`): each `Tick` fires the due schedules
@@ -129,11 +143,20 @@ impl Actor for Scheduler {
 /// Enqueues one task for every schedule due at `at`. Returns how many were enqueued.
 pub(crate) async fn fire_due(deps: &Deps, at: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut fired = 0;
+    let mut zones: std::collections::HashMap<OrgId, Tz> = std::collections::HashMap::new();
     for schedule in deps.store.schedules().due(at).await? {
         let Some(tick) = schedule.next_run_at else {
             continue;
         };
-        let next = match next_run(&schedule.cron_expression, at) {
+        let zone = match zones.get(&schedule.organization_id) {
+            Some(zone) => *zone,
+            None => {
+                let zone = zone_of(&deps.store, schedule.organization_id).await?;
+                zones.insert(schedule.organization_id, zone);
+                zone
+            }
+        };
+        let next = match next_run(&schedule.cron_expression, at, zone) {
             Ok(next) => Some(next),
             Err(error) => {
                 tracing::error!(schedule = %schedule.id, %error, "schedule has an invalid expression; it stops");
@@ -177,7 +200,7 @@ pub(crate) async fn fire_due(deps: &Deps, at: DateTime<Utc>) -> Result<usize, St
 mod tests {
     use chrono::TimeZone;
 
-    use super::next_run;
+    use super::{Tz, next_run};
 
     #[test]
     fn next_runs_follow_the_expression_and_bad_ones_are_explained() {
@@ -185,11 +208,32 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 23, 8, 30, 0)
             .single()
             .expect("valid time");
-        let next = next_run("0 9 * * 1-5", monday_0830).expect("weekdays at nine");
+        let next = next_run("0 9 * * 1-5", monday_0830, Tz::UTC).expect("weekdays at nine");
         assert_eq!(next.to_rfc3339(), "2026-11-23T09:00:00+00:00");
-        let at_nine = next_run("0 9 * * 1-5", next).expect("the day after");
+        let at_nine = next_run("0 9 * * 1-5", next, Tz::UTC).expect("the day after");
         assert_eq!(at_nine.to_rfc3339(), "2026-11-24T09:00:00+00:00");
-        let error = next_run("every day at nine", monday_0830).expect_err("not cron");
+        // Nine in Berlin is eight UTC in winter, seven in summer; Friday evening in New
+        // York is already Saturday in UTC, and the next weekday nine there is Monday's.
+        let berlin = next_run("0 9 * * 1-5", monday_0830, Tz::Europe__Berlin).expect("berlin");
+        assert_eq!(berlin.to_rfc3339(), "2026-11-24T08:00:00+00:00");
+        let june = chrono::Utc
+            .with_ymd_and_hms(2026, 6, 1, 6, 0, 0)
+            .single()
+            .expect("valid time");
+        let summer = next_run("0 9 * * 1-5", june, Tz::Europe__Berlin).expect("summer");
+        assert_eq!(summer.to_rfc3339(), "2026-06-01T07:00:00+00:00");
+        let friday_evening_new_york = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 1, 0, 0)
+            .single()
+            .expect("valid time");
+        let monday = next_run(
+            "0 9 * * 1-5",
+            friday_evening_new_york,
+            Tz::America__New_York,
+        )
+        .expect("new york");
+        assert_eq!(monday.to_rfc3339(), "2026-11-30T14:00:00+00:00");
+        let error = next_run("every day at nine", monday_0830, Tz::UTC).expect_err("not cron");
         assert!(
             matches!(error, super::ScheduleError::NotCron { .. }),
             "{error}"

@@ -488,6 +488,7 @@ impl AnomalyDetection {
             text: text.clone(),
             link: None,
             channel: None,
+            sections: Vec::new(),
         };
         ctx.spawn(notice.task(), format!("{key}:notify")).await?;
         Ok(Anomaly {

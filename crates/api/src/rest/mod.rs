@@ -23,6 +23,7 @@ pub(crate) mod settings;
 mod slack_actions;
 pub(crate) mod social;
 mod supervision;
+mod team;
 mod webhook_budget;
 pub(crate) mod webhooks;
 
@@ -45,6 +46,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(development::routes())
         .merge(design::routes())
         .merge(social::routes())
+        .merge(team::routes())
         .merge(agents::routes())
         .merge(analytics::routes())
         .merge(search::routes())

@@ -125,6 +125,12 @@ async fn update(
     {
         return Err(ApiError::invalid("settings", "must be a JSON object"));
     }
+    if let Some(settings) = &body.settings
+        && let Err(error) = companyos_supervisors::time_zone::of_settings(settings)
+    {
+        return Err(ApiError::invalid("settings.time_zone", error.to_string()));
+    }
+    let before = state.store.organizations().get(access.organization).await?;
     let organization = state
         .store
         .organizations()
@@ -137,6 +143,11 @@ async fn update(
             },
         )
         .await?;
+    // Schedules run on the organization's clocks: a new time zone moves their next runs.
+    let zone = |settings: &Value| companyos_supervisors::time_zone::of_organization(settings);
+    if zone(&before.settings) != zone(&organization.settings) {
+        state.runtime.reschedule(access.organization).await?;
+    }
     Ok(Json(organization_json(&organization, access.role)))
 }
 

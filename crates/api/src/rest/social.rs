@@ -1,6 +1,7 @@
 //! Social accounts and posts: accounts are connected with sealed credentials; posts are
-//! drafted, edited, scheduled and deleted here, and published by the content agent once
-//! a person approves the publish task.
+//! drafted (by hand, or by the content writer about a merged pull request or a
+//! production deployment), edited, scheduled and deleted here, and published by the
+//! content pipeline once a person approves the publish task.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -36,6 +37,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(posts, create_post))
         .routes(routes!(read_post, update_post, delete_post))
         .routes(routes!(publish))
+        .routes(routes!(draft))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -290,7 +292,41 @@ async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Publishing is a task for the content agent that waits for a person's approval.
+/// What a post is to be drafted about: one of the two.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DraftAbout {
+    /// A merged pull request.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pull_request_id: Option<companyos_store::PullRequestId>,
+    /// A ready production deployment.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    deployment_id: Option<companyos_store::DeploymentId>,
+}
+
+/// Drafting is a task for the content writer: a draft for each connected account, each
+/// entering the content pipeline (publication after a person's approval).
+#[utoipa::path(post, path = "/api/social/drafts", tag = "social", summary = "Enqueue drafts about a merged pull request or a production deployment", request_body = DraftAbout, responses((status = 202, description = "Enqueue drafts about a merged pull request or a production deployment", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn draft(
+    State(state): State<AppState>,
+    Org(access): Org,
+    ApiJson(body): ApiJson<DraftAbout>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::PublishSocialPosts)?;
+    let command = match (body.pull_request_id, body.deployment_id) {
+        (Some(id), None) => Command::DraftAboutPullRequest(id),
+        (None, Some(id)) => Command::DraftAboutDeployment(id),
+        _ => {
+            return Err(ApiError::invalid(
+                "pull_request_id",
+                "give either pull_request_id (a merged pull request) or deployment_id (a production deployment)",
+            ));
+        }
+    };
+    Ok(accepted(ask(&state, &access, command).await?))
+}
+
+/// Publishing is a task for the content pipeline that waits for a person's approval.
 #[utoipa::path(post, path = "/api/social/posts/{id}/publish", tag = "social", summary = "Enqueue publication, waiting for approval", params(("id" = String, Path, description = "social post id")), responses((status = 202, description = "Enqueue publication, waiting for approval", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn publish(
     State(state): State<AppState>,
@@ -301,7 +337,7 @@ async fn publish(
     Ok(accepted(request_publish(&state, &access, id).await?))
 }
 
-/// Enqueues a `publish_post` task for the content agent, parked for approval.
+/// Enqueues a `publish_post` task for the content pipeline, parked for approval.
 pub(crate) async fn request_publish(
     state: &AppState,
     access: &OrgAccess,

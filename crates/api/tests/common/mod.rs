@@ -174,6 +174,54 @@ pub async fn serve_tuned(
     llm: Option<companyos_supervisors::llm::LlmSettings>,
     tune: impl FnOnce(&mut RuntimeConfig),
 ) -> Server {
+    serve_keyed(
+        db,
+        configure,
+        webhooks,
+        registry,
+        base_urls,
+        sync_interval,
+        llm,
+        tune,
+        Arc::new(MasterKey::generate()),
+    )
+    .await
+}
+
+/// A second node on the database of `before` (stopped), with its master key: what a
+/// node restarted after a crash finds.
+pub async fn restart(
+    db: &TestDb,
+    before: &Server,
+    registry: AgentTypeRegistry,
+    base_urls: HashMap<Service, String>,
+) -> Server {
+    serve_keyed(
+        db,
+        |_| {},
+        WebhookConfig::default(),
+        registry,
+        base_urls,
+        None,
+        None,
+        |_| {},
+        before.keys.clone(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn serve_keyed(
+    db: &TestDb,
+    configure: impl FnOnce(&mut AuthConfig),
+    webhooks: WebhookConfig,
+    registry: AgentTypeRegistry,
+    base_urls: HashMap<Service, String>,
+    sync_interval: Option<Duration>,
+    llm: Option<companyos_supervisors::llm::LlmSettings>,
+    tune: impl FnOnce(&mut RuntimeConfig),
+    keys: Arc<MasterKey>,
+) -> Server {
     let mut auth = AuthConfig::new(
         b"a test secret that is long enough!!",
         Duration::from_secs(900),
@@ -186,7 +234,6 @@ pub async fn serve_tuned(
     auth.clock = db.store.clock().clone();
     configure(&mut auth);
     let queue: Arc<dyn TaskQueue> = Arc::new(DbTaskQueue::new(db.store.clone()));
-    let keys = Arc::new(MasterKey::generate());
     // A test node never reaches a vendor on the internet: a service the test gives no
     // stand-in for is called at a closed local port (the call fails at once, saying so).
     let mut base_urls = base_urls;
@@ -469,11 +516,25 @@ impl Server {
         delivery: &str,
         body: Vec<u8>,
     ) -> StatusCode {
+        self.deliver_github_event(path, secret, "pull_request", delivery, body)
+            .await
+    }
+
+    /// Posts a delivery of GitHub's `event` with `body` to the webhook `path`, signed
+    /// with `secret`: the node's answer.
+    pub async fn deliver_github_event(
+        &self,
+        path: &str,
+        secret: &[u8],
+        event: &str,
+        delivery: &str,
+        body: Vec<u8>,
+    ) -> StatusCode {
         let signature = companyos_integrations::webhooks::github_signature(secret, &body);
         self.client
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
-            .header("x-github-event", "pull_request")
+            .header("x-github-event", event)
             .header("x-github-delivery", delivery)
             .header("x-hub-signature-256", signature)
             .body(body)

@@ -139,6 +139,38 @@ pub struct UserInfo {
     pub picture: Option<String>,
 }
 
+/// A post's likes and comments, as `GET /rest/socialActions/{urn}` summarises them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SocialActions {
+    pub likes: u64,
+    pub comments: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SocialActionsBody {
+    #[serde(default)]
+    likes_summary: Option<LikesSummary>,
+    #[serde(default)]
+    comments_summary: Option<CommentsSummary>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LikesSummary {
+    #[serde(default)]
+    total_likes: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommentsSummary {
+    #[serde(default)]
+    aggregated_total_comments: Option<u64>,
+    #[serde(default)]
+    total_first_level_comments: u64,
+}
+
 impl LinkedInClient {
     pub fn new(config: LinkedInConfig) -> Result<Self, IntegrationError> {
         let caller = Caller::new(
@@ -195,6 +227,42 @@ impl LinkedInClient {
                     .caller
                     .invalid_response("the post was accepted but no x-restli-id header named it")
             })
+    }
+
+    /// `GET /rest/socialActions/{urn}`: a post's likes and comments (all levels where
+    /// LinkedIn gives the total).
+    pub async fn social_actions(&self, urn: &str) -> Result<SocialActions, IntegrationError> {
+        let inner = &self.inner;
+        if !urn.starts_with("urn:li:") {
+            return Err(inner
+                .caller
+                .invalid_request(format!("{urn:?} is not a LinkedIn URN")));
+        }
+        let encoded: String = form_urlencoded::byte_serialize(urn.as_bytes()).collect();
+        let url = format!("{}/rest/socialActions/{encoded}", inner.base_url);
+        let bearer = inner.caller.bearer()?;
+        let what = format!("the social actions of {urn}");
+        let response = inner
+            .caller
+            .call(Replay::Safe, &what, || {
+                let request = inner
+                    .http
+                    .get(&url)
+                    .header(http::header::AUTHORIZATION, bearer.clone())
+                    .header("LinkedIn-Version", inner.version.as_str())
+                    .header("X-Restli-Protocol-Version", "2.0.0");
+                Caller::send_reqwest(request)
+            })
+            .await?;
+        let body: SocialActionsBody = inner.caller.parse_json(&response)?;
+        Ok(SocialActions {
+            likes: body.likes_summary.map_or(0, |likes| likes.total_likes),
+            comments: body.comments_summary.map_or(0, |comments| {
+                comments
+                    .aggregated_total_comments
+                    .unwrap_or(comments.total_first_level_comments)
+            }),
+        })
     }
 
     /// `GET /v2/userinfo`: who the token acts for (scope `openid profile`).

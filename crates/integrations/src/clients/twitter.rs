@@ -1,6 +1,7 @@
-//! The X (formerly Twitter) API v2 client: create a post (`POST /2/tweets`) and read the
-//! token's own account (`GET /2/users/me`, name and follower count) with an OAuth 2.0
-//! user-context bearer token. Budget headers are `x-rate-limit-*`.
+//! The X (formerly Twitter) API v2 client: create a post (`POST /2/tweets`), read posts'
+//! public metrics (`GET /2/tweets?ids=…`) and the token's own account (`GET /2/users/me`,
+//! name and follower count) with an OAuth 2.0 user-context bearer token. Budget headers
+//! are `x-rate-limit-*`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -111,6 +112,41 @@ pub struct PublicMetrics {
     pub tweet_count: u64,
 }
 
+/// A post's public counts (`tweet.fields=public_metrics`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct PostMetrics {
+    #[serde(default)]
+    pub like_count: u64,
+    #[serde(default)]
+    pub reply_count: u64,
+    #[serde(default)]
+    pub retweet_count: u64,
+    #[serde(default)]
+    pub quote_count: u64,
+    #[serde(default)]
+    pub bookmark_count: u64,
+    /// Views; X gives it for the author's own posts.
+    #[serde(default)]
+    pub impression_count: u64,
+}
+
+/// A post found by id, with its counts.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct FoundPost {
+    pub id: String,
+    #[serde(default)]
+    pub public_metrics: PostMetrics,
+}
+
+/// The most ids one `GET /2/tweets` takes.
+pub const MAX_LOOKUP_IDS: usize = 100;
+
+#[derive(Deserialize)]
+struct Lookup {
+    #[serde(default)]
+    data: Vec<FoundPost>,
+}
+
 impl TwitterClient {
     pub fn new(config: TwitterConfig) -> Result<Self, IntegrationError> {
         let caller = Caller::new(
@@ -156,6 +192,43 @@ impl TwitterClient {
             .await?;
         let envelope: Envelope<CreatedPost> = inner.caller.parse_json(&response)?;
         Ok(envelope.data)
+    }
+
+    /// `GET /2/tweets?ids=…&tweet.fields=public_metrics`: the posts of `ids` (at most
+    /// [`MAX_LOOKUP_IDS`]) that still exist, with their counts. A deleted or hidden post
+    /// is missing from the answer (X lists it under `errors`).
+    pub async fn post_metrics(&self, ids: &[String]) -> Result<Vec<FoundPost>, IntegrationError> {
+        let inner = &self.inner;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if ids.len() > MAX_LOOKUP_IDS
+            || !ids
+                .iter()
+                .all(|id| !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit()))
+        {
+            return Err(inner
+                .caller
+                .invalid_request(format!("post ids are 1 to {MAX_LOOKUP_IDS} numbers")));
+        }
+        let url = format!(
+            "{}/2/tweets?ids={}&tweet.fields=public_metrics",
+            inner.base_url,
+            ids.join(",")
+        );
+        let bearer = inner.caller.bearer()?;
+        let response = inner
+            .caller
+            .call(Replay::Safe, "posts' metrics", || {
+                let request = inner
+                    .http
+                    .get(&url)
+                    .header(http::header::AUTHORIZATION, bearer.clone());
+                Caller::send_reqwest(request)
+            })
+            .await?;
+        let lookup: Lookup = inner.caller.parse_json(&response)?;
+        Ok(lookup.data)
     }
 
     /// `GET /2/users/me` with the account's name, picture and counts.

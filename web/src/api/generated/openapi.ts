@@ -3861,6 +3861,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/social/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enqueue drafts about a merged pull request or a production deployment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DraftAbout"];
+                };
+            };
+            responses: {
+                /** @description Enqueue drafts about a merged pull request or a production deployment */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentTask"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/social/posts": {
         parameters: {
             query?: never;
@@ -4136,6 +4185,51 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Tree"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/team/standups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The standups posted, newest first (the last 30) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The standups posted, newest first (the last 30) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Page_Standup"];
                     };
                 };
                 /** @description A problem */
@@ -4506,7 +4600,7 @@ export interface components {
              * @description A registered agent type (`GET /api/agents/types`; the document lists this node's).
              * @enum {string}
              */
-            type: "analytics" | "anomaly_detection" | "code_review" | "deployment" | "deployment_coordinator" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "prediction" | "recommendation" | "security" | "slack_watcher" | "social_watcher" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
+            type: "analytics" | "anomaly_detection" | "code_review" | "content_pipeline" | "content_writer" | "deployment" | "deployment_coordinator" | "engagement" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "prediction" | "recommendation" | "security" | "slack_watcher" | "social_watcher" | "standup" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
             /** @description The type's default configuration when absent. */
             configuration?: Record<string, unknown> | null;
         };
@@ -4528,7 +4622,7 @@ export interface components {
              * @description A task type the agent performs.
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "forecast_content" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "notify" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             /**
              * @description Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
              *     is 09:00 on weekdays. The pattern is the numeric form; month and day names
@@ -4552,7 +4646,7 @@ export interface components {
              * @description A task type the agent performs (the document lists this node's).
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "forecast_content" | "notify" | "open_incident" | "post_review" | "predict_risk" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "notify" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             description?: string | null;
             /**
              * Format: int32
@@ -4678,6 +4772,19 @@ export interface components {
             changes_deployed: number;
             /** Format: int32 */
             restored: number;
+        };
+        /** @description What a post is to be drafted about: one of the two. */
+        DraftAbout: {
+            /**
+             * Format: uuid
+             * @description A merged pull request.
+             */
+            pull_request_id?: string | null;
+            /**
+             * Format: uuid
+             * @description A ready production deployment.
+             */
+            deployment_id?: string | null;
         };
         /** @description One entry of the event log: what happened, from where, to what. */
         Event: {
@@ -5382,6 +5489,17 @@ export interface components {
                 platform: components["schemas"]["SocialPlatform"];
                 external_post_id?: string | null;
                 content: string;
+                /**
+                 * Format: int32
+                 * @description The content's length as the platform counts it: on X each link counts 23 and
+                 *     wide characters and emoji 2; on LinkedIn, characters.
+                 */
+                characters: number;
+                /**
+                 * Format: int32
+                 * @description The most the platform takes: 280 on X, 3,000 on LinkedIn.
+                 */
+                character_limit: number;
                 status: components["schemas"]["SocialPostStatus"];
                 /** Format: date-time */
                 scheduled_for?: string | null;
@@ -5403,6 +5521,47 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_Standup: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description The `post_standup` task that wrote it.
+                 */
+                task_id: string;
+                /**
+                 * Format: date
+                 * @description The day reported, in the organization's time zone.
+                 */
+                day: string;
+                time_zone: string;
+                /** Format: date-time */
+                posted_at?: string | null;
+                opened: components["schemas"]["StandupPullRequest"][];
+                merged: components["schemas"]["StandupPullRequest"][];
+                waiting_for_review: components["schemas"]["StandupPullRequest"][];
+                deployments_ready: number;
+                deployments_failed: number;
+                /** @description The projects deployed to production that day. */
+                projects: string[];
+                incidents: number;
+                /**
+                 * Format: int64
+                 * @description Tasks waiting for a person's approval when it was written.
+                 */
+                approvals_waiting: number;
+                agents: components["schemas"]["StandupAgentWork"][];
+                /** @description A summary a language model wrote, when the agent may use one. */
+                summary?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The `notify` task that took it to Slack.
+                 */
+                notify_task_id?: string | null;
             }[];
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;
@@ -5777,7 +5936,10 @@ export interface components {
         };
         /** @enum {string} */
         SocialPlatform: "twitter" | "linkedin";
-        /** @description A post: drafted, scheduled or published, with its engagement. */
+        /**
+         * @description A post: drafted, scheduled or published, with its engagement, and its length as its
+         *     platform counts it.
+         */
         SocialPost: {
             /** Format: uuid */
             id: string;
@@ -5786,6 +5948,17 @@ export interface components {
             platform: components["schemas"]["SocialPlatform"];
             external_post_id?: string | null;
             content: string;
+            /**
+             * Format: int32
+             * @description The content's length as the platform counts it: on X each link counts 23 and
+             *     wide characters and emoji 2; on LinkedIn, characters.
+             */
+            characters: number;
+            /**
+             * Format: int32
+             * @description The most the platform takes: 280 on X, 3,000 on LinkedIn.
+             */
+            character_limit: number;
             status: components["schemas"]["SocialPostStatus"];
             /** Format: date-time */
             scheduled_for?: string | null;
@@ -5810,6 +5983,64 @@ export interface components {
         };
         /** @enum {string} */
         SocialPostStatus: "draft" | "scheduled" | "published" | "failed";
+        /** @description A standup: the last working day as the team lived it, as the standup agent posted it. */
+        Standup: {
+            /**
+             * Format: uuid
+             * @description The `post_standup` task that wrote it.
+             */
+            task_id: string;
+            /**
+             * Format: date
+             * @description The day reported, in the organization's time zone.
+             */
+            day: string;
+            time_zone: string;
+            /** Format: date-time */
+            posted_at?: string | null;
+            opened: components["schemas"]["StandupPullRequest"][];
+            merged: components["schemas"]["StandupPullRequest"][];
+            waiting_for_review: components["schemas"]["StandupPullRequest"][];
+            deployments_ready: number;
+            deployments_failed: number;
+            /** @description The projects deployed to production that day. */
+            projects: string[];
+            incidents: number;
+            /**
+             * Format: int64
+             * @description Tasks waiting for a person's approval when it was written.
+             */
+            approvals_waiting: number;
+            agents: components["schemas"]["StandupAgentWork"][];
+            /** @description A summary a language model wrote, when the agent may use one. */
+            summary?: string | null;
+            /**
+             * Format: uuid
+             * @description The `notify` task that took it to Slack.
+             */
+            notify_task_id?: string | null;
+        };
+        /** @description What one agent type did on the day. */
+        StandupAgentWork: {
+            agent_type: string;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            failed: number;
+        };
+        /** @description A pull request in a standup. */
+        StandupPullRequest: {
+            /** @description `owner/name`. */
+            repository: string;
+            /** Format: int32 */
+            number: number;
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it was opened (merged, for the merged ones).
+             */
+            since: string;
+        };
         /** @description An agent started for a service on connecting it. */
         StartedAgent: {
             /** Format: uuid */

@@ -29,8 +29,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use companyos_actors::{
-    GitHubRequest, GitHubResponse, SlackRequest, SlackResponse, SyncReport, SyncRequest,
-    TaskFailure, VendorRequest, VendorResponse, VercelRequest, VercelResponse,
+    GitHubRequest, GitHubResponse, PostCounts, SlackRequest, SlackResponse, SocialCall,
+    SocialRequest, SocialResponse, SyncReport, SyncRequest, TaskFailure, VendorRequest,
+    VendorResponse, VercelRequest, VercelResponse,
 };
 use companyos_integrations::IntegrationError;
 use companyos_integrations::clients::{
@@ -457,6 +458,9 @@ impl Syncer {
             }
             (VendorRequest::Slack(request), ServiceClient::Slack(client)) => {
                 VendorResponse::Slack(Self::slack(client, request).await?)
+            }
+            (VendorRequest::Social(request), _) => {
+                VendorResponse::Social(self.social(request).await?)
             }
             (VendorRequest::Slack(_), ServiceClient::None) => {
                 return Err(SyncError::Unusable(
