@@ -1239,7 +1239,7 @@ await step('pending invitations are listed with their expiry; "Resend" mails a n
   await page.screenshot({ path: join(SHOTS, 'team-invitation-resent.png') });
   return `old link ${old.status}, new link ${current.status}`;
 });
-await step('the Team area asks the node for no standups (it has no such route) and says they come with the team agent', async () => {
+await step('the Team area reads the standups and, with none (Slack is not connected), says how they come', async () => {
   const asked = [];
   const listen = (request) => asked.push(new URL(request.url()).pathname);
   page.on('request', listen);
@@ -1250,13 +1250,16 @@ await step('the Team area asks the node for no standups (it has no such route) a
   } finally {
     page.off('request', listen);
   }
-  const standups = page.getByTestId('standups-unavailable');
-  await standups.getByText('Standups are not available on this node yet').waitFor();
-  if (!(await standups.innerText()).includes('team agent')) throw new Error(`the empty state says "${await standups.innerText()}"`);
-  const wrong = asked.filter((path) => path.includes('standup'));
-  if (wrong.length) throw new Error(`requested ${wrong.join(', ')}`);
+  if (!asked.includes('/api/team/standups')) throw new Error(`the standups were not read (asked ${asked.filter((path) => path.startsWith('/api/')).join(', ')})`);
+  const standups = page.getByTestId('standups');
+  const empty = standups.getByTestId('standups-empty');
+  await empty.getByText('No standup yet').waitFor();
+  const text = await empty.innerText();
+  if (!text.includes('Slack')) throw new Error(`the empty state says "${text}"`);
+  if (!/weekdays at 09:00/.test(text)) throw new Error(`the empty state does not say when: "${text}"`);
+  if ((await standups.getByTestId('standup').count()) !== 0) throw new Error('a standup is shown though Slack is not connected');
   await page.screenshot({ path: join(SHOTS, 'team-standups.png'), fullPage: true });
-  return `${asked.filter((path) => path.startsWith('/api/')).length} API requests, none for standups`;
+  return `${asked.filter((path) => path.startsWith('/api/')).length} API requests, GET /api/team/standups among them: no standup yet`;
 });
 await step('the viewer accepts the invitation from the e-mailed link', async () => {
   const viewerPage = await newPage();

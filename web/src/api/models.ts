@@ -99,6 +99,9 @@ export type FigmaFileRow = Schemas['FigmaFile'];
 export type DesignComponentRow = Schemas['DesignComponent'];
 export type SocialAccountRow = Schemas['SocialAccount'];
 export type SocialPostRow = Schemas['SocialPost'];
+/** A standup the standup agent posted (GET /api/team/standups), and a pull request in it. */
+export type StandupRow = Schemas['Standup'];
+export type StandupPullRequest = Schemas['StandupPullRequest'];
 
 export type EventRow = Schemas['Event'];
 export type MetricPoint = Schemas['MetricPoint'];

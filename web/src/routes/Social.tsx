@@ -1,5 +1,5 @@
-// Social Command Post: accounts, drafts (each with its forecast to beat the typical post),
-// schedule, approvals, engagement.
+// Social Command Post: accounts, drafts (each with its length as the platform counts it and
+// its forecast to beat the typical post), schedule, approvals, engagement.
 import { useId, useState, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -13,6 +13,43 @@ import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBloc
 import { QueuedTask } from './agents/Waiting';
 import { engagements, forecastBadgeText, forecastFactorLabel, forecastFactorValue, forecastModelLabel, forecastSummary, forecastTone, forecastsByPost } from './contentForecast';
 import { effectArrow, factorsOf } from './development/risk';
+import { CHARACTER_LIMITS, X_LINK_LENGTH, approximateCharacters, overLimit } from './socialCharacters';
+
+const OVER = 'font-medium text-red-700 dark:text-red-400';
+
+/** The draft form's count as it is typed: near the platform's own (the saved post carries the exact one). */
+function DraftCharacters({ content, platform }: { content: string; platform: SocialAccountRow['platform'] | undefined }) {
+  const count = approximateCharacters(content, platform);
+  const limit = platform ? CHARACTER_LIMITS[platform] : null;
+  const over = limit !== null && count > limit;
+  return (
+    <span data-testid="draft-characters" data-over={over || undefined}>
+      <span className={cx('tabular-nums', over && OVER)}>
+        About {count}
+        {limit !== null && ` / ${limit}`} characters
+      </span>
+      {over && <span className={OVER}> ({count - (limit ?? 0)} over)</span>}
+      {platform === 'twitter' ? `, as X counts them (a link is ${X_LINK_LENGTH}, an emoji 2)` : ''}; the saved draft shows the exact count.
+    </span>
+  );
+}
+
+/** A saved post's length as its platform counts it, out of the most it takes; in red when over. */
+function Characters({ post }: { post: SocialPostRow }) {
+  if (typeof post.characters !== 'number' || typeof post.character_limit !== 'number') return null;
+  const over = overLimit(post);
+  return (
+    <span
+      className={cx('text-[11px] tabular-nums', over ? OVER : 'text-muted')}
+      title={over ? `${post.characters - post.character_limit} characters over the ${post.character_limit} this platform takes` : `Characters as the platform counts them, of the ${post.character_limit} it takes`}
+      data-testid="characters"
+      data-over={over || undefined}
+    >
+      {post.characters} / {post.character_limit}
+      {over && <span> · {post.characters - post.character_limit} over</span>}
+    </span>
+  );
+}
 
 function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onClose: () => void }) {
   const invalidate = useInvalidateOrg();
@@ -60,7 +97,7 @@ function DraftDialog({ accounts, onClose }: { accounts: SocialAccountRow[]; onCl
             ))}
           </Select>
         </Field>
-        <Field label="Content" htmlFor={ids.content} error={errors.fields.content} hint={`${form.content.length} characters`}>
+        <Field label="Content" htmlFor={ids.content} error={errors.fields.content} hint={<DraftCharacters content={form.content} platform={accounts.find((account) => account.id === form.social_account_id)?.platform} />}>
           <Textarea id={ids.content} rows={5} className="font-sans text-[13px]" value={form.content} onChange={(event) => setForm({ ...form, content: event.target.value })} invalid={Boolean(errors.fields.content)} />
         </Field>
         <Field label="Schedule for (optional)" htmlFor={ids.when} error={errors.fields.scheduled_for}>
@@ -98,7 +135,8 @@ function PostActions({ post }: { post: SocialPostRow }) {
 }
 
 /**
- * A post's text and its badges: by an agent, and its forecast, which opens (in the row, so
+ * A post's text, its length as the platform counts it, and its badges: by an agent (and
+ * whether a model wrote it), and its forecast, which opens (in the row, so
  * the table's scroller never cuts it off) the factors that weighed most, the typical
  * engagement it is measured against and the model.
  */
@@ -106,32 +144,41 @@ function PostSummary({ post, forecast }: { post: SocialPostRow; forecast: Conten
   const [open, setOpen] = useState(false);
   const panel = useId();
   const factors = forecast ? factorsOf(forecast.factors) : [];
+  const writtenBy = post.metadata?.written_by;
   return (
     <>
       <p className="line-clamp-2">{post.content}</p>
-      {(post.agent_generated || forecast) && (
-        <div className="mt-1 flex flex-wrap items-center gap-1">
-          {post.agent_generated && <Badge tone="violet">by an agent</Badge>}
-          {forecast && (
-            <button
-              type="button"
-              aria-expanded={open}
-              aria-controls={open ? panel : undefined}
-              title={forecastSummary(forecast)}
-              onClick={() => setOpen((value) => !value)}
-              className="rounded focus-visible:outline-2 focus-visible:outline-ring"
-              data-testid="forecast"
-              data-chance={forecast.chance}
-              data-model={forecast.model}
-            >
-              <Badge tone={forecastTone(forecast.chance)}>
-                {forecastBadgeText(forecast.chance)}
-                {forecast.model === 'prior' && <span className="font-normal">· prior</span>}
-              </Badge>
-            </button>
-          )}
-        </div>
-      )}
+      <div className="mt-1 flex flex-wrap items-center gap-1">
+        <Characters post={post} />
+        {post.agent_generated && (
+          <Badge tone="violet" title={writtenBy === 'template' ? 'Drafted by the content agent from its template' : 'Drafted by the content agent'}>
+            by an agent
+          </Badge>
+        )}
+        {post.agent_generated && writtenBy === 'model' && (
+          <Badge tone="violet" title="A language model wrote it: read it before publishing">
+            written by a model
+          </Badge>
+        )}
+        {forecast && (
+          <button
+            type="button"
+            aria-expanded={open}
+            aria-controls={open ? panel : undefined}
+            title={forecastSummary(forecast)}
+            onClick={() => setOpen((value) => !value)}
+            className="rounded focus-visible:outline-2 focus-visible:outline-ring"
+            data-testid="forecast"
+            data-chance={forecast.chance}
+            data-model={forecast.model}
+          >
+            <Badge tone={forecastTone(forecast.chance)}>
+              {forecastBadgeText(forecast.chance)}
+              {forecast.model === 'prior' && <span className="font-normal">· prior</span>}
+            </Badge>
+          </button>
+        )}
+      </div>
       {forecast && open && (
         <div id={panel} className="mt-1 w-64 rounded-md border border-line bg-panel p-2 text-[12px] whitespace-normal" data-testid="forecast-factors">
           <ul className="space-y-0.5">

@@ -1,24 +1,12 @@
-// Team Coordination: members and roles, invitations, and where standups will show once
-// the node has a team agent (it has no standup route yet, so none is asked for). The
-// members and invitations are shared with Settings (team/MembersPanel.tsx).
-import { Link, useSearchParams } from 'react-router';
-import { CalendarClock, MailPlus } from 'lucide-react';
+// Team Coordination: members and roles, invitations, and the standups the standup agent
+// posts (team/Standups.tsx). The members and invitations are shared with Settings
+// (team/MembersPanel.tsx).
+import { useSearchParams } from 'react-router';
+import { MailPlus } from 'lucide-react';
 import { useCan, useOrganization } from '../api/hooks';
-import { Button, Card, EmptyState, Mono, PageHeader } from '../components/ui';
+import { Button, Mono, PageHeader } from '../components/ui';
 import { InviteDialog, Invitations, MembersCard } from './team/MembersPanel';
-
-/** Standups come with the team agent, which this node does not have: nothing to ask the node for yet. */
-function Standups() {
-  return (
-    <Card title="Standups">
-      <div data-testid="standups-unavailable">
-        <EmptyState icon={<CalendarClock className="size-5" aria-hidden />} title="Standups are not available on this node yet">
-          They come with the team agent, which this node does not have yet: it will post the daily summary here and to Slack. Connecting Slack in <Link to="/integrations" className="underline">Integrations</Link> gets it ready.
-        </EmptyState>
-      </div>
-    </Card>
-  );
-}
+import { Standups } from './team/Standups';
 
 export function Team() {
   const { organizationId, organization } = useOrganization();

@@ -131,3 +131,60 @@ describe('the forecast of drafts and scheduled posts', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 });
+
+describe('the length of a post as its platform counts it', () => {
+  beforeEach(() => {
+    state.accounts = [ACCOUNT, { ...ACCOUNT, id: 's2', platform: 'linkedin', handle: 'acme-inc' }];
+    state.posts = [
+      { ...POST, id: 'p1', platform: 'twitter', content: 'Release notes at https://acme.dev/a/very/long/path/to/the/notes', characters: 40, character_limit: 280, status: 'draft', agent_generated: true, metadata: { written_by: 'model' } },
+      { ...POST, id: 'p2', platform: 'twitter', content: 'A long thread opener', characters: 301, character_limit: 280, status: 'draft', agent_generated: true, metadata: { written_by: 'template' } },
+      { ...POST, id: 'p3', social_account_id: 's2', platform: 'linkedin', content: 'Quarterly update', characters: 16, character_limit: 3000, status: 'scheduled', scheduled_for: '2026-01-03T10:00:00Z', metadata: {} },
+    ];
+  });
+
+  it("shows each post's count out of the platform's limit, in red past it", async () => {
+    show();
+    await screen.findByText('A long thread opener');
+    const within280 = within(rowOf('Release notes at https://acme.dev/a/very/long/path/to/the/notes')).getByTestId('characters');
+    expect(within280).toHaveTextContent('40 / 280');
+    expect(within280).not.toHaveAttribute('data-over');
+    expect(within280).not.toHaveClass('text-red-700');
+    const over = within(rowOf('A long thread opener')).getByTestId('characters');
+    expect(over).toHaveTextContent('301 / 280 · 21 over');
+    expect(over).toHaveAttribute('data-over', 'true');
+    expect(over).toHaveClass('text-red-700');
+    expect(over).toHaveAttribute('title', '21 characters over the 280 this platform takes');
+    expect(within(rowOf('Quarterly update')).getByTestId('characters')).toHaveTextContent('16 / 3000');
+  });
+
+  it('tags what an agent drafted, and what a model wrote', async () => {
+    show();
+    await screen.findByText('A long thread opener');
+    const byModel = rowOf('Release notes at https://acme.dev/a/very/long/path/to/the/notes');
+    expect(within(byModel).getByText('by an agent')).toBeInTheDocument();
+    expect(within(byModel).getByText('written by a model')).toBeInTheDocument();
+    const byTemplate = rowOf('A long thread opener');
+    expect(within(byTemplate).getByText('by an agent')).toHaveAttribute('title', 'Drafted by the content agent from its template');
+    expect(within(byTemplate).queryByText('written by a model')).toBeNull();
+    const byPerson = rowOf('Quarterly update');
+    expect(within(byPerson).queryByText('by an agent')).toBeNull();
+  });
+
+  it('counts the draft as it is typed, a link as 23 on X, and says the saved draft has the exact count', async () => {
+    show();
+    await userEvent.click(await screen.findByRole('button', { name: 'Draft a post' }));
+    const dialog = screen.getByRole('dialog', { name: 'Draft a post' });
+    await userEvent.type(within(dialog).getByLabelText('Content'), 'See https://acme.dev/a/very/long/path 🚀');
+    const count = within(dialog).getByTestId('draft-characters');
+    // "See " 4 + the link 23 + " " 1 + the emoji 2.
+    expect(count).toHaveTextContent('About 30 / 280 characters, as X counts them (a link is 23, an emoji 2); the saved draft shows the exact count.');
+    expect(count).not.toHaveAttribute('data-over');
+    await userEvent.selectOptions(within(dialog).getByLabelText('Account'), 's2');
+    expect(within(dialog).getByTestId('draft-characters')).toHaveTextContent('About 39 / 3000 characters; the saved draft shows the exact count.');
+    await userEvent.selectOptions(within(dialog).getByLabelText('Account'), 's1');
+    await userEvent.type(within(dialog).getByLabelText('Content'), ` ${'x'.repeat(255)}`);
+    const over = within(dialog).getByTestId('draft-characters');
+    expect(over).toHaveAttribute('data-over', 'true');
+    expect(over).toHaveTextContent('About 286 / 280 characters (6 over)');
+  });
+});

@@ -1,5 +1,6 @@
 //! The organization's settings that are not members or integrations: schedules (a task
-//! an agent runs whenever a five-field cron expression in UTC matches), and what the
+//! an agent runs whenever a five-field cron expression matches, on the organization's
+//! clocks: `settings.time_zone`, UTC when unset), and what the
 //! node offers that a person needs to know — its language model (operator settings,
 //! read-only here) and how people may sign in.
 
@@ -40,7 +41,8 @@ pub struct Schedule {
     #[schema(value_type = uuid::Uuid)]
     pub agent_id: AgentId,
     pub name: String,
-    /// Five fields (minute, hour, day of month, month, day of week), UTC.
+    /// Five fields (minute, hour, day of month, month, day of week), in the
+    /// organization's time zone (`settings.time_zone`, UTC when unset).
     pub cron_expression: String,
     pub task_type: String,
     #[schema(value_type = Option<Object>)]
@@ -85,8 +87,9 @@ struct CreateSchedule {
     /// A task type the agent performs.
     #[schema(min_length = 1, max_length = 100)]
     task_type: String,
-    /// Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
-    /// is 09:00 on weekdays. The pattern is the numeric form; month and day names
+    /// Five fields (minute, hour, day of month, month, day of week), in the
+    /// organization's time zone (`settings.time_zone`, UTC when unset): `0 9 * * 1-5`
+    /// is 09:00 on weekdays there. The pattern is the numeric form; month and day names
     /// (`MON-FRI`) are accepted too.
     #[schema(min_length = 1, max_length = 255)]
     cron_expression: String,

@@ -1,10 +1,11 @@
-// Development Hub: pull requests with the agents' reviews and findings, repositories,
-// deployments with health and risk, rollback through the approval flow. The risk of a
-// deployment or a pull request is the prediction agent's (GET /api/analytics/risks).
+// Development Hub: pull requests with the agents' reviews and findings (and, once merged, a
+// post drafted about one), repositories, deployments with health and risk, rollback through
+// the approval flow. The risk of a deployment or a pull request is the prediction agent's
+// (GET /api/analytics/risks).
 import { Fragment, useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, Route, Routes, useSearchParams } from 'react-router';
-import { Bot, ExternalLink, GitBranch, GitPullRequest, RefreshCw, Rocket, Undo2 } from 'lucide-react';
+import { Bot, ExternalLink, GitBranch, GitPullRequest, Megaphone, RefreshCw, Rocket, Undo2 } from 'lucide-react';
 import { FailureAnalysisView } from './FailureAnalysis';
 import { latestFailureAnalysis } from './failure';
 import { Incidents } from './Incidents';
@@ -55,8 +56,40 @@ export function reviewsOf(reviews: TaskRow[] | undefined, pr: Pick<PullRequestFi
   });
 }
 
+/**
+ * A merged pull request's "Draft a post": the content agent drafts one post about it for
+ * each connected X or LinkedIn account, and each waits for approval before it is published.
+ */
+function DraftPostAbout({ pr }: { pr: PullRequestFieldsFragment }) {
+  const invalidate = useInvalidateOrg();
+  const draft = useMutation({
+    mutationFn: () => call(api.POST('/api/social/drafts', { body: { pull_request_id: pr.id } })),
+    onSuccess: () => {
+      for (const key of ['tasks', 'socialPosts']) void invalidate(key);
+    },
+  });
+  return (
+    <div className="space-y-2" data-testid="draft-post-about">
+      {draft.data ? (
+        <QueuedTask task={draft.data} what="Drafting" />
+      ) : (
+        <div className="flex flex-wrap items-center gap-2">
+          <Button size="sm" icon={<Megaphone className="size-3.5" aria-hidden />} loading={draft.isPending} onClick={() => draft.mutate()}>
+            Draft a post
+          </Button>
+          <span className="text-[12px] text-muted">
+            About this change, for each connected X or LinkedIn account; each draft waits for approval in <Link className="underline" to="/social">Social</Link>.
+          </span>
+        </div>
+      )}
+      {draft.error && <ErrorNotice error={draft.error} />}
+    </div>
+  );
+}
+
 function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; reviews: TaskRow[] }) {
   const canReview = useCan('spawnAgents');
+  const canDraft = useCan('publishSocial');
   const invalidate = useInvalidateOrg();
   const request = useMutation({
     mutationFn: () => call(api.POST('/api/pull-requests/{id}/agent-review', { params: { path: { id: pr.id } } })),
@@ -80,6 +113,7 @@ function PullRequestDetail({ pr, reviews }: { pr: PullRequestFieldsFragment; rev
           <span>opened <Time iso={pr.openedAt ?? pr.createdAt} /></span>
         </div>
       </div>
+      {canDraft && pr.state === 'MERGED' && <DraftPostAbout key={pr.id} pr={pr} />}
       {pr.body && <p className="max-h-32 overflow-auto whitespace-pre-wrap rounded-md bg-panel-2 p-2 text-[12px]">{pr.body}</p>}
       <PullRequestVerdict id={pr.id} number={pr.number} fallbackRepository={pr.repository?.fullName ?? null} />
       <div className="flex items-center justify-between">
