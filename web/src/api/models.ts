@@ -70,6 +70,8 @@ export type OrganizationRef = Schemas['Organization'];
 export interface OrganizationSettings extends Record<string, unknown> {
   /** Whether a person may approve a task they asked for (off unless set). */
   allow_self_approval?: boolean;
+  /** The IANA time zone its schedules' cron expressions are read in (UTC unless set). */
+  time_zone?: string;
 }
 export type User = Schemas['User'];
 /** The caller: the account and its organizations (GET /api/auth/me). */
@@ -118,7 +120,7 @@ export type ClusterMember = Schemas['ClusterMember'];
 export type RestartPolicy = Schemas['Policy'];
 export type SupervisionTree = Schemas['Tree'];
 
-/** A schedule: a task the node creates for an agent on a five-field cron expression (UTC). */
+/** A schedule: a task the node creates for an agent on a five-field cron expression (read in the organization's time zone). */
 export type ScheduleRow = Schemas['Schedule'];
 /** `POST /api/schedules`. */
 export type NewScheduleBody = Schemas['CreateSchedule'];

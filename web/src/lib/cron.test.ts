@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CRON_EXAMPLES, describeCron } from './cron';
 
-const text = (expression: string) => {
-  const reading = describeCron(expression);
+const text = (expression: string, timeZone?: string) => {
+  const reading = describeCron(expression, timeZone);
   return reading.ok ? reading.text : `error: ${reading.error}`;
 };
 
@@ -35,6 +35,22 @@ describe('describeCron', () => {
     ['x * * * *', 'error: the minute "x" is not a number'],
   ])('refuses %s', (expression, expected) => {
     expect(text(expression)).toBe(expected);
+  });
+
+  it.each([
+    ['0 9 * * 1-5', 'at 09:00 Europe/Berlin time Monday to Friday'],
+    ['30 9 * * *', 'every day at 09:30 Europe/Berlin time'],
+    ['0 9,17 * * *', 'every day at 09:00, 17:00 Europe/Berlin time'],
+    ['0 0 1 jan *', 'at 00:00 Europe/Berlin time on day 1 of the month in January'],
+    ['0-30 9 * * *', 'every day at minute 0-30 of hour 9 (Europe/Berlin time)'],
+    ['*/15 * * * *', 'every 15 minutes'],
+  ])('reads %s on Berlin clocks as "%s"', (expression, expected) => {
+    expect(text(expression, 'Europe/Berlin')).toBe(expected);
+  });
+
+  it('names UTC as before when the zone is UTC', () => {
+    expect(text('0 9 * * 1-5', 'UTC')).toBe('at 09:00 UTC Monday to Friday');
+    expect(text('0-30 9 * * *')).toBe('every day at minute 0-30 of hour 9 (UTC)');
   });
 
   it('reads every example as its label says', () => {

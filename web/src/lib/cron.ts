@@ -1,5 +1,6 @@
-// Five-field cron expressions (minute hour day-of-month month day-of-week, UTC) as the
-// node's schedules take them, read back in words so a person can check what they typed.
+// Five-field cron expressions (minute hour day-of-month month day-of-week) as the node's
+// schedules take them, read on the organization's clocks (its `settings.time_zone`, UTC
+// unless set), and read back in words so a person can check what they typed.
 // The node stays the judge: an expression it refuses comes back as a 422 naming
 // `cron_expression`.
 
@@ -64,8 +65,17 @@ function days(text: string): string | null {
   return `on days of the week ${text}`;
 }
 
-/** What the expression means, in words ("every day at 09:00 UTC"), or what is wrong with it. */
-export function describeCron(expression: string): CronReading {
+/** How the times name their clocks: "UTC", or "Europe/Berlin time". */
+function clocks(timeZone: string): string {
+  return timeZone === 'UTC' ? 'UTC' : `${timeZone} time`;
+}
+
+/**
+ * What the expression means, in words, on the clocks of `timeZone` (an IANA name):
+ * "every day at 09:00 UTC", "at 09:00 Europe/Berlin time Monday to Friday"; or what is
+ * wrong with it.
+ */
+export function describeCron(expression: string, timeZone = 'UTC'): CronReading {
   const fields = expression.trim().split(/\s+/).filter(Boolean);
   if (fields.length !== 5) return { ok: false, error: `five fields are needed (minute hour day month weekday), not ${fields.length}` };
   for (const [index, field] of fields.entries()) {
@@ -79,9 +89,9 @@ export function describeCron(expression: string): CronReading {
   else if (/^\*\/\d+$/.test(minute) && hour === '*') when = `every ${minute.slice(2)} minutes`;
   else if (simple(minute) && hour === '*') when = minute === '0' ? 'every hour, on the hour' : `every hour at minute ${Number(minute)}`;
   else if (simple(minute) && /^\*\/\d+$/.test(hour)) when = `every ${hour.slice(2)} hours at minute ${Number(minute)}`;
-  else if (simple(minute) && simple(hour)) when = `at ${pad(hour)}:${pad(minute)} UTC`;
-  else if (simple(minute) && /^\d+(,\d+)+$/.test(hour)) when = `at ${hour.split(',').map((value) => `${pad(value)}:${pad(minute)}`).join(', ')} UTC`;
-  else when = `at minute ${minute} of hour ${hour} (UTC)`;
+  else if (simple(minute) && simple(hour)) when = `at ${pad(hour)}:${pad(minute)} ${clocks(timeZone)}`;
+  else if (simple(minute) && /^\d+(,\d+)+$/.test(hour)) when = `at ${hour.split(',').map((value) => `${pad(value)}:${pad(minute)}`).join(', ')} ${clocks(timeZone)}`;
+  else when = `at minute ${minute} of hour ${hour} (${clocks(timeZone)})`;
   const parts = [when];
   const weekdays = days(dayOfWeek);
   if (dayOfMonth !== '*') parts.push(simple(dayOfMonth) ? `on day ${Number(dayOfMonth)} of the month` : `on days ${dayOfMonth} of the month`);
@@ -91,11 +101,11 @@ export function describeCron(expression: string): CronReading {
   return { ok: true, text: parts.join(' ') };
 }
 
-/** A few expressions to start from. */
+/** A few expressions to start from (their times on the organization's clocks). */
 export const CRON_EXAMPLES: readonly { expression: string; label: string }[] = [
   { expression: '*/15 * * * *', label: 'every 15 minutes' },
   { expression: '0 * * * *', label: 'every hour' },
-  { expression: '0 9 * * *', label: 'every day at 09:00 UTC' },
-  { expression: '0 9 * * 1-5', label: 'weekdays at 09:00 UTC' },
-  { expression: '0 8 * * 1', label: 'Mondays at 08:00 UTC' },
+  { expression: '0 9 * * *', label: 'every day at 09:00' },
+  { expression: '0 9 * * 1-5', label: 'weekdays at 09:00' },
+  { expression: '0 8 * * 1', label: 'Mondays at 08:00' },
 ];

@@ -183,7 +183,7 @@ export function Recommendations() {
         {!loading && !error && recommendations.length === 0 && (
           <div className="p-4">
             <EmptyState icon={<Lightbulb className="size-5" aria-hidden />} title="No recommendations yet">
-              The recommendation agent (<Mono>recommendation</Mono>, started with GitHub or Vercel) runs on weekdays at 07:00 UTC: it reads the open pull requests and 90 days of deployments, and
+              The recommendation agent (<Mono>recommendation</Mono>, started with GitHub or Vercel) runs on weekdays at 07:00 in the organization's time zone: it reads the open pull requests and 90 days of deployments, and
               suggests what to do about review bottlenecks, stale pull requests, deployment windows that fail and flaky builds.
             </EmptyState>
           </div>

@@ -52,7 +52,7 @@ function MetricChart({ type, label, unit, agent, hours }: { type: string; label:
             </>
           ) : (
             <>
-              The delivery analytics agent (<Mono>analytics</Mono>, started with GitHub or Vercel) records <Mono>{type}</Mono> daily at 00:15 UTC; the first point comes after its first run.
+              The delivery analytics agent (<Mono>analytics</Mono>, started with GitHub or Vercel) records <Mono>{type}</Mono> daily at 00:15 in the organization's time zone; the first point comes after its first run.
             </>
           )}
         </EmptyState>

@@ -4624,8 +4624,9 @@ export interface components {
              */
             task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "notify" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             /**
-             * @description Five fields (minute, hour, day of month, month, day of week), UTC: `0 9 * * 1-5`
-             *     is 09:00 on weekdays. The pattern is the numeric form; month and day names
+             * @description Five fields (minute, hour, day of month, month, day of week), in the
+             *     organization's time zone (`settings.time_zone`, UTC when unset): `0 9 * * 1-5`
+             *     is 09:00 on weekdays there. The pattern is the numeric form; month and day names
              *     (`MON-FRI`) are accepted too.
              */
             cron_expression: string;
@@ -5431,7 +5432,10 @@ export interface components {
                 /** Format: uuid */
                 agent_id: string;
                 name: string;
-                /** @description Five fields (minute, hour, day of month, month, day of week), UTC. */
+                /**
+                 * @description Five fields (minute, hour, day of month, month, day of week), in the
+                 *     organization's time zone (`settings.time_zone`, UTC when unset).
+                 */
                 cron_expression: string;
                 task_type: string;
                 input_data?: Record<string, unknown> | null;
@@ -5824,7 +5828,10 @@ export interface components {
             /** Format: uuid */
             agent_id: string;
             name: string;
-            /** @description Five fields (minute, hour, day of month, month, day of week), UTC. */
+            /**
+             * @description Five fields (minute, hour, day of month, month, day of week), in the
+             *     organization's time zone (`settings.time_zone`, UTC when unset).
+             */
             cron_expression: string;
             task_type: string;
             input_data?: Record<string, unknown> | null;

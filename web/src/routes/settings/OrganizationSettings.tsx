@@ -1,18 +1,99 @@
 // The organization: its name (admins and owners rename it), whether a person may approve
-// a task they asked for (admins and owners decide), address, id and the caller's role.
-import { useState } from 'react';
+// a task they asked for (admins and owners decide), the time zone its schedules run on
+// (admins and owners set it), address, id and the caller's role.
+import { useMemo, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../../api/rest';
-import { useCan, useOrganization } from '../../api/hooks';
+import { useCan, useInvalidateOrg, useOrganization } from '../../api/hooks';
 import { ME_KEY } from '../../api/membership';
 import { fieldErrors } from '../../api/problem';
 import { allowsSelfApproval, roleWords } from '../../lib/permissions';
+import { timeZoneNames } from '../../lib/timeZones';
 import type { OrganizationRef, OrganizationSettings as Settings } from '../../api/models';
 import { Button, Card, ErrorNotice, Field, Input, Mono, Time, useFieldId } from '../../components/ui';
 
 /** The organization's settings with self-approval turned on or off, every other key kept. */
 export function withSelfApproval(settings: Record<string, unknown> | null | undefined, allow: boolean): Settings {
   return { ...(settings ?? {}), allow_self_approval: allow };
+}
+
+/** The organization's settings with its time zone set (left out when empty: UTC), every other key kept. */
+export function withTimeZone(settings: Record<string, unknown> | null | undefined, timeZone: string): Settings {
+  const { time_zone: _previous, ...rest } = settings ?? {};
+  const zone = timeZone.trim();
+  return zone ? { ...rest, time_zone: zone } : rest;
+}
+
+const TIME_ZONE_FIELDS = ['settings.time_zone'];
+
+/**
+ * The IANA time zone the organization's schedules read their cron expressions in (UTC
+ * unless set), typed or picked from the zones the browser knows. The node judges the name
+ * and moves every schedule's next run to the new clocks; others see it read-only.
+ */
+function TimeZone({ organization, canEdit }: { organization: OrganizationRef; canEdit: boolean }) {
+  const client = useQueryClient();
+  const invalidate = useInvalidateOrg();
+  const id = useFieldId('time-zone');
+  const zones = useMemo(timeZoneNames, []);
+  const [typed, setTyped] = useState<string | null>(null);
+  const current = typeof organization.settings?.time_zone === 'string' ? organization.settings.time_zone.trim() : '';
+  const shown = typed ?? current;
+  const save = useMutation({
+    mutationFn: () => call(api.PATCH('/api/organizations/{id}', { params: { path: { id: organization.id } }, body: { settings: withTimeZone(organization.settings, shown) } })),
+    onSuccess: async () => {
+      await Promise.all([client.invalidateQueries({ queryKey: ME_KEY }), invalidate('schedules')]);
+      setTyped(null);
+    },
+  });
+  const errors = fieldErrors(save.error, TIME_ZONE_FIELDS);
+  const unchanged = shown.trim() === current;
+  const reason = !canEdit ? `Changing the time zone needs the admin or owner role; you are ${roleWords(organization.role)}.` : unchanged ? 'Change the time zone first.' : null;
+  return (
+    <form
+      className="mt-5 max-w-xl space-y-3 border-t border-line pt-4"
+      data-testid="time-zone"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!reason) save.mutate();
+      }}
+    >
+      <h3 className="text-[11px] font-medium tracking-wide text-muted uppercase">Schedules</h3>
+      {errors.form && <ErrorNotice error={save.error} />}
+      <Field label="Time zone" htmlFor={id} error={errors.fields['settings.time_zone']} hint={canEdit ? 'An IANA name such as Europe/Berlin; empty for UTC.' : undefined}>
+        <Input
+          id={id}
+          list={`${id}-zones`}
+          value={shown}
+          placeholder="UTC (not set)"
+          readOnly={!canEdit}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(event) => setTyped(event.target.value)}
+          invalid={Boolean(errors.fields['settings.time_zone'])}
+        />
+        <datalist id={`${id}-zones`}>
+          {zones.map((zone) => (
+            <option key={zone} value={zone} />
+          ))}
+        </datalist>
+      </Field>
+      <p className="text-[12px] text-muted">
+        Schedules (the standup at nine on weekdays, the daily reports) run on this time zone's clocks.
+      </p>
+      {save.isSuccess && unchanged && (
+        <p role="status" className="text-[12px] text-emerald-800 dark:text-emerald-300">
+          Saved. Every schedule's next run follows the new clocks.
+        </p>
+      )}
+      <div className="flex items-center gap-2">
+        <Button type="submit" variant="primary" loading={save.isPending} disabled={Boolean(reason)} disabledReason={reason}>
+          Save time zone
+        </Button>
+        {!canEdit && <span className="text-[12px] text-muted" aria-hidden>{reason}</span>}
+      </div>
+    </form>
+  );
 }
 
 /**
@@ -111,6 +192,7 @@ export function OrganizationSettings() {
         </div>
       </form>
       <SelfApproval organization={organization} canEdit={canEdit} />
+      <TimeZone organization={organization} canEdit={canEdit} />
       <dl className="mt-5 grid max-w-xl grid-cols-2 gap-x-6 gap-y-2 border-t border-line pt-4 text-[13px]">
         <div>
           <dt className="text-[11px] font-medium tracking-wide text-muted uppercase">Address</dt>

@@ -1,8 +1,11 @@
-// Schedules: tasks the node creates for an agent on a cron expression (UTC). Members,
-// admins and owners (those who may manage agents, as the node checks) create them (an agent, a task type it can run, when, and the task's input),
-// turn them on and off, and delete them.
+// Schedules: tasks the node creates for an agent on a cron expression, read on the
+// organization's clocks (its time zone, UTC unless an admin or owner sets one in the
+// organization's settings). Members, admins and owners (those who may manage agents, as
+// the node checks) create them (an agent, a task type it can run, when, and the task's input),
+// turn them on and off, and delete them. Next runs are instants, shown on the viewer's clocks.
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { CalendarClock, Pause, Play, Plus, Trash2 } from 'lucide-react';
 import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
@@ -10,6 +13,7 @@ import { fieldErrors } from '../../api/problem';
 import type { ScheduleRow, TaskTypeName } from '../../api/models';
 import { Badge, Button, Card, EmptyState, ErrorNotice, Field, Input, LoadingBlock, Modal, Mono, Select, Textarea, Time, tableClass, useFieldId } from '../../components/ui';
 import { CRON_EXAMPLES, describeCron } from '../../lib/cron';
+import { organizationTimeZone } from '../../lib/timeZones';
 import { useAgents } from '../agents/queries';
 import { taskInput } from '../agents/TaskQueue';
 
@@ -25,17 +29,37 @@ function useScheduleReason(): string | null {
   return `Schedules are managed by those who may manage agents (members, admins and owners); you are ${role === 'viewer' ? 'a viewer' : 'not one of them'}.`;
 }
 
+/** The organization's time zone, the clocks cron expressions are read on. */
+function useTimeZone(): string {
+  const { organization } = useOrganization();
+  return organizationTimeZone(organization);
+}
+
+/** Where the time zone comes from and where it is changed. */
+function TimeZoneNote({ timeZone }: { timeZone: string }) {
+  return (
+    <>
+      Times are on the organization's clocks (<Mono>{timeZone}</Mono>); an admin or owner changes its time zone in the{' '}
+      <Link to="/settings" className="underline">
+        organization's settings
+      </Link>
+      .
+    </>
+  );
+}
+
 const FIELDS = ['name', 'agent_id', 'task_type', 'cron_expression', 'input_data', 'priority'];
 
 export function CreateScheduleDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const agents = useAgents();
   const invalidate = useInvalidateOrg();
+  const timeZone = useTimeZone();
   const [form, setForm] = useState({ name: '', agent_id: '', task_type: '', cron_expression: '0 9 * * 1-5', priority: '5', input: '' });
   const [inputError, setInputError] = useState<string | null>(null);
   const ids = { name: useFieldId('name'), agent: useFieldId('agent'), type: useFieldId('type'), cron: useFieldId('cron'), priority: useFieldId('priority'), input: useFieldId('input') };
   const chosen = agents.data?.agents.items.find((agent) => agent.id === form.agent_id);
   const capabilities = chosen?.capabilities ?? [];
-  const cron = describeCron(form.cron_expression);
+  const cron = describeCron(form.cron_expression, timeZone);
   const create = useMutation({
     mutationFn: () => {
       const input = taskInput(form.input);
@@ -131,13 +155,16 @@ export function CreateScheduleDialog({ open, onClose }: { open: boolean; onClose
         </Field>
         <div className="col-span-2">
           <Field
-            label="When (cron: minute hour day month weekday, UTC)"
+            label={`When (cron: minute hour day month weekday, ${timeZone})`}
             htmlFor={ids.cron}
             error={errors.fields.cron_expression ?? (cron.ok ? undefined : cron.error)}
             hint={cron.ok ? <span data-testid="cron-hint">Runs {cron.text}.</span> : undefined}
           >
             <Input id={ids.cron} className="font-mono" value={form.cron_expression} onChange={(event) => setForm({ ...form, cron_expression: event.target.value })} invalid={!cron.ok || Boolean(errors.fields.cron_expression)} />
           </Field>
+          <p className="mt-1 text-[12px] text-muted" data-testid="cron-time-zone">
+            <TimeZoneNote timeZone={timeZone} />
+          </p>
           <p className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-[12px] text-muted">
             Try:
             {CRON_EXAMPLES.map((example) => (
@@ -212,6 +239,7 @@ export function Schedules() {
   const schedules = useSchedules();
   const agents = useAgents();
   const reason = useScheduleReason();
+  const timeZone = useTimeZone();
   const [creating, setCreating] = useState(false);
   const names = new Map((agents.data?.agents.items ?? []).map((agent) => [agent.id, agent]));
   const items = schedules.data?.items ?? [];
@@ -230,53 +258,62 @@ export function Schedules() {
       {schedules.data && items.length === 0 && (
         <div className="p-4">
           <EmptyState icon={<CalendarClock className="size-5" aria-hidden />} title="No schedules yet">
-            A schedule creates a task for an agent at the times its cron expression names (UTC): a daily report, a weekly sync, a health check every 15 minutes.
+            A schedule creates a task for an agent at the times its cron expression names, on the organization's clocks (<Mono>{timeZone}</Mono>, changed in the{' '}
+            <Link to="/settings" className="underline">
+              organization's settings
+            </Link>
+            ): a daily report, a weekly sync, a health check every 15 minutes.
             {reason ? ` ${reason}` : ''}
           </EmptyState>
         </div>
       )}
       {items.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className={tableClass} data-testid="schedule-table">
-            <thead>
-              <tr>
-                <th>Schedule</th>
-                <th>Agent and task</th>
-                <th>When</th>
-                <th>Next run</th>
-                <th>Last run</th>
-                <th className="sr-only">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((schedule) => {
-                const agent = names.get(schedule.agent_id);
-                const reading = describeCron(schedule.cron_expression);
-                return (
-                  <tr key={schedule.id} data-testid="schedule-row" data-enabled={schedule.enabled}>
-                    <td>
-                      <div className="font-medium">{schedule.name}</div>
-                      {!schedule.enabled && <Badge tone="gray">disabled</Badge>}
-                    </td>
-                    <td>
-                      <div>{agent ? agent.name : <Mono className="text-muted">{schedule.agent_id.slice(0, 8)}</Mono>}</div>
-                      <Mono className="text-muted">{schedule.task_type}</Mono>
-                    </td>
-                    <td>
-                      <Mono className="whitespace-nowrap">{schedule.cron_expression}</Mono>
-                      {reading.ok && <div className="text-[12px] text-muted">{reading.text}</div>}
-                    </td>
-                    <td>{schedule.enabled ? <Time iso={schedule.next_run_at} /> : <span className="text-muted">—</span>}</td>
-                    <td><Time iso={schedule.last_run_at} className="text-muted" /></td>
-                    <td className="text-right">
-                      <ScheduleActions schedule={schedule} reason={reason} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <div className="overflow-x-auto">
+            <table className={tableClass} data-testid="schedule-table">
+              <thead>
+                <tr>
+                  <th>Schedule</th>
+                  <th>Agent and task</th>
+                  <th>When</th>
+                  <th>Next run</th>
+                  <th>Last run</th>
+                  <th className="sr-only">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((schedule) => {
+                  const agent = names.get(schedule.agent_id);
+                  const reading = describeCron(schedule.cron_expression, timeZone);
+                  return (
+                    <tr key={schedule.id} data-testid="schedule-row" data-enabled={schedule.enabled}>
+                      <td>
+                        <div className="font-medium">{schedule.name}</div>
+                        {!schedule.enabled && <Badge tone="gray">disabled</Badge>}
+                      </td>
+                      <td>
+                        <div>{agent ? agent.name : <Mono className="text-muted">{schedule.agent_id.slice(0, 8)}</Mono>}</div>
+                        <Mono className="text-muted">{schedule.task_type}</Mono>
+                      </td>
+                      <td>
+                        <Mono className="whitespace-nowrap">{schedule.cron_expression}</Mono>
+                        {reading.ok && <div className="text-[12px] text-muted">{reading.text}</div>}
+                      </td>
+                      <td>{schedule.enabled ? <Time iso={schedule.next_run_at} /> : <span className="text-muted">—</span>}</td>
+                      <td><Time iso={schedule.last_run_at} className="text-muted" /></td>
+                      <td className="text-right">
+                        <ScheduleActions schedule={schedule} reason={reason} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <p className="border-t border-line px-4 py-2 text-[12px] text-muted" data-testid="schedule-time-zone">
+            <TimeZoneNote timeZone={timeZone} /> Next and last runs are shown on your own clocks.
+          </p>
+        </>
       )}
       {!reason && <CreateScheduleDialog open={creating} onClose={() => setCreating(false)} />}
     </Card>

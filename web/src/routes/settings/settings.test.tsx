@@ -17,6 +17,7 @@ const state = vi.hoisted(() => ({
   sent: [] as Sent[],
   schedules: [] as unknown[],
   failCreate: null as unknown,
+  failOrganization: null as unknown,
   llm: null as unknown,
   settings: {} as Record<string, unknown>,
 }));
@@ -63,6 +64,7 @@ const restMock = vi.hoisted(() => async () => {
   const send = (method: string) => async (path: string, init?: { body?: unknown }) => {
     state.sent.push({ method, path, body: init?.body });
     if (method === 'POST' && path === '/api/schedules' && state.failCreate) return answer(422, state.failCreate);
+    if (method === 'PATCH' && path === '/api/organizations/{id}' && state.failOrganization) return answer(422, state.failOrganization);
     if (method === 'DELETE') return answer(204, undefined);
     return answer(method === 'POST' ? 201 : 200, { ...SCHEDULE, ...(init?.body as object) });
   };
@@ -93,6 +95,7 @@ beforeEach(() => {
   state.sent = [];
   state.schedules = [SCHEDULE];
   state.failCreate = null;
+  state.failOrganization = null;
   state.llm = LLM;
   state.settings = { timezone: 'Europe/Paris' };
 });
@@ -139,6 +142,54 @@ describe('Settings', () => {
     expect(box).toBeChecked();
     expect(box).toBeDisabled();
     expect(screen.getByTestId('self-approval')).toHaveTextContent('Only an admin or owner changes this; you are a member.');
+  });
+
+  it("lets an admin set the organization's time zone, keeping the other settings", async () => {
+    state.settings = { allow_self_approval: true, time_zone: 'Europe/Paris' };
+    show('/settings');
+    const zone = screen.getByLabelText('Time zone');
+    expect(zone).toHaveValue('Europe/Paris');
+    expect(screen.getByTestId('time-zone')).toHaveTextContent("Schedules (the standup at nine on weekdays, the daily reports) run on this time zone's clocks.");
+    const offered = Array.from(document.querySelectorAll<HTMLOptionElement>(`datalist#${CSS.escape(zone.getAttribute('list') ?? '')} option`)).map((option) => option.value);
+    expect(offered[0]).toBe('UTC');
+    expect(offered).toContain('Europe/Berlin');
+    expect(screen.getByRole('button', { name: 'Save time zone' })).toBeDisabled();
+    await userEvent.clear(zone);
+    await userEvent.type(zone, 'Europe/Berlin');
+    await userEvent.click(screen.getByRole('button', { name: 'Save time zone' }));
+    await waitFor(() => expect(state.sent).toEqual([{ method: 'PATCH', path: '/api/organizations/{id}', body: { settings: { allow_self_approval: true, time_zone: 'Europe/Berlin' } } }]));
+    expect(await screen.findByText("Saved. Every schedule's next run follows the new clocks.")).toBeInTheDocument();
+  });
+
+  it('shows UTC when no time zone is set, and unsets one that is cleared', async () => {
+    show('/settings');
+    const zone = screen.getByLabelText('Time zone');
+    expect(zone).toHaveValue('');
+    expect(zone).toHaveAttribute('placeholder', 'UTC (not set)');
+    await userEvent.type(zone, 'Asia/Tokyo');
+    await userEvent.click(screen.getByRole('button', { name: 'Save time zone' }));
+    await waitFor(() => expect(state.sent).toEqual([{ method: 'PATCH', path: '/api/organizations/{id}', body: { settings: { timezone: 'Europe/Paris', time_zone: 'Asia/Tokyo' } } }]));
+  });
+
+  it("puts the node's refusal of a time zone next to the field", async () => {
+    state.failOrganization = { title: 'Invalid request field', status: 422, detail: 'settings.time_zone: "Mars/Olympus" is not an IANA time zone name', field: 'settings.time_zone' };
+    show('/settings');
+    const zone = screen.getByLabelText('Time zone');
+    await userEvent.type(zone, 'Mars/Olympus');
+    await userEvent.click(screen.getByRole('button', { name: 'Save time zone' }));
+    expect(await screen.findByText('settings.time_zone: "Mars/Olympus" is not an IANA time zone name')).toBeInTheDocument();
+    expect(zone).toHaveAttribute('aria-invalid', 'true');
+    expect(zone).toHaveAccessibleDescription('settings.time_zone: "Mars/Olympus" is not an IANA time zone name');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('tells a member why they may not change the time zone', () => {
+    state.role = 'member';
+    state.settings = { time_zone: 'Europe/Berlin' };
+    show('/settings');
+    expect(screen.getByLabelText('Time zone')).toHaveAttribute('readonly');
+    expect(screen.getByLabelText('Time zone')).toHaveValue('Europe/Berlin');
+    expect(screen.getByRole('button', { name: 'Save time zone' })).toHaveAccessibleDescription('Changing the time zone needs the admin or owner role; you are a member.');
   });
 
   it('lists the members and invitations Team shows', async () => {
@@ -191,6 +242,33 @@ describe('Schedules', () => {
     expect(row).toHaveTextContent('Weekday counts');
     expect(row).toHaveTextContent('at 09:00 UTC Monday to Friday');
     expect(await within(row).findByText('counter')).toBeInTheDocument();
+  });
+
+  it("reads cron expressions on the organization's clocks and says where they change", async () => {
+    state.settings = { time_zone: 'Europe/Berlin' };
+    show('/settings/schedules');
+    const row = await screen.findByTestId('schedule-row');
+    expect(row).toHaveTextContent('at 09:00 Europe/Berlin time Monday to Friday');
+    const note = screen.getByTestId('schedule-time-zone');
+    expect(note).toHaveTextContent("Times are on the organization's clocks (Europe/Berlin); an admin or owner changes its time zone in the organization's settings.");
+    expect(within(note).getByRole('link', { name: "organization's settings" })).toHaveAttribute('href', '/settings');
+    await userEvent.click(screen.getByRole('button', { name: 'Create schedule' }));
+    const dialog = await screen.findByRole('dialog');
+    const cron = within(dialog).getByLabelText('When (cron: minute hour day month weekday, Europe/Berlin)');
+    expect(within(dialog).getByTestId('cron-hint')).toHaveTextContent('Runs at 09:00 Europe/Berlin time Monday to Friday.');
+    expect(within(dialog).getByTestId('cron-time-zone')).toHaveTextContent("an admin or owner changes its time zone in the organization's settings");
+    await userEvent.clear(cron);
+    await userEvent.type(cron, '30 2 * * *');
+    expect(within(dialog).getByTestId('cron-hint')).toHaveTextContent('Runs every day at 02:30 Europe/Berlin time.');
+  });
+
+  it('names UTC when the organization has no time zone', async () => {
+    state.schedules = [];
+    show('/settings/schedules');
+    expect(await screen.findByText('No schedules yet')).toBeInTheDocument();
+    expect(screen.getByText(/on the organization's clocks/)).toHaveTextContent("on the organization's clocks (UTC, changed in the organization's settings)");
+    await userEvent.click(screen.getByRole('button', { name: 'Create schedule' }));
+    expect(within(await screen.findByRole('dialog')).getByLabelText('When (cron: minute hour day month weekday, UTC)')).toBeInTheDocument();
   });
 
   it('creates one: an agent, a task type it can run, a cron with a hint, and JSON input', async () => {

@@ -10,14 +10,14 @@ import { api, call } from '../../api/rest';
 import { useCan, useInvalidateOrg, useOrganization, useOrgKey } from '../../api/hooks';
 import type { StandupPullRequest, StandupRow, TaskRow } from '../../api/models';
 import { Button, Card, EmptyState, ErrorNotice, LoadingBlock, Mono, Time } from '../../components/ui';
+import { organizationTimeZone } from '../../lib/timeZones';
 import { QueuedTask, useLiveTask } from '../agents/Waiting';
 import { agentWorkLine, productionLine, standupCounts, standupDay, standupShortDay } from './standups';
 
 /** The organization's time zone (`settings.time_zone`, an IANA name; UTC unless set). */
 function useTimeZone(): string {
   const { organization } = useOrganization();
-  const zone = organization?.settings?.time_zone;
-  return typeof zone === 'string' && zone ? zone : 'UTC';
+  return organizationTimeZone(organization);
 }
 
 function PullRequests({ title, items }: { title: string; items: StandupPullRequest[] }) {
