@@ -20,7 +20,8 @@
 //! - `engagement` performs `poll_engagement` every thirty minutes: the counts of the
 //!   posts published in the last thirty days (X's public metrics, up to 100 posts a
 //!   request; LinkedIn's social actions, one request a post, at most 50 an account a
-//!   round), written to each post and to `metrics` (`social.engagement`).
+//!   round), written to each post and to `metrics` (`social.engagement`) when they
+//!   changed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -718,7 +719,8 @@ fn source_key(source: &DraftSource) -> String {
     }
 }
 
-/// The draft an earlier attempt wrote for this account and source.
+/// The post an earlier attempt wrote for this account and source (drafted, scheduled
+/// or published since), among the account's newest hundred.
 async fn existing_draft(
     ctx: &TaskContext,
     account: SocialAccountId,
@@ -731,7 +733,7 @@ async fn existing_draft(
             ctx.agent.organization_id,
             &companyos_store::SocialPostFilter {
                 social_account_id: Some(account),
-                status: Some(SocialPostStatus::Draft),
+                status: None,
                 platform: None,
             },
             &companyos_store::PageRequest::first(100),
@@ -956,8 +958,11 @@ impl TaskKind for PollEngagement {
 pub struct EngagementPolled {
     /// Published posts followed.
     pub posts: usize,
-    /// Posts whose counts were written.
+    /// Posts whose counts changed, and were written.
     pub updated: usize,
+    /// Posts whose counts had not changed since the last round.
+    #[serde(default)]
+    pub unchanged: usize,
     /// Posts the platform no longer has (deleted there).
     pub missing: usize,
     /// Accounts that could not be read this round, and why.
@@ -1047,6 +1052,17 @@ impl EngagementTracker {
                     shares: clamp(found.shares),
                     views: clamp(found.views),
                 };
+                // Unchanged counts write nothing: the series holds changes, not polls.
+                let known = Engagement {
+                    likes: post.engagement_likes,
+                    comments: post.engagement_comments,
+                    shares: post.engagement_shares,
+                    views: post.engagement_views,
+                };
+                if engagement == known {
+                    polled.unchanged += 1;
+                    continue;
+                }
                 ctx.store
                     .social_posts()
                     .record_engagement(org, post.id, engagement)

@@ -375,11 +375,18 @@ impl Behaviour for Standup {
         let notice = notice(&report, self.config.channel.clone());
         // One message per day reported, whoever asks again.
         let key = format!("{}:{}:{}", names::POST_STANDUP, ctx.agent.id, report.day);
-        let notify = ctx.spawn(notice.task(), key).await?;
-        report.notify_task_id = Some(notify.id);
-        if notify.status == TaskStatus::Failed {
-            tracing::warn!(task = %notify.id, "an earlier standup message for this day failed");
+        let mut notify = ctx.spawn(notice.task(), key.clone()).await?;
+        // The day's message failed or was stopped before (no channel set yet, Slack
+        // refusing the token): asking again posts it again, once more.
+        if matches!(
+            notify.status,
+            TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::Rejected
+        ) {
+            notify = ctx
+                .spawn(notice.task(), format!("{key}:{}", task.id))
+                .await?;
         }
+        report.notify_task_id = Some(notify.id);
         output(&report)
     }
 }

@@ -443,9 +443,31 @@ async fn a_release_is_drafted_approved_scheduled_published_and_followed(db: &Tes
         (&json!(9), &json!(3)),
         "{linkedin_post}"
     );
+    // A second round finds the same counts and writes nothing.
+    let run = create_task(
+        &server,
+        &owner,
+        json!({"agent_id": engagement, "task_type": "poll_engagement"}),
+    )
+    .await;
+    let again = wait_for_task(
+        &server,
+        &owner,
+        run["id"].as_str().expect("id"),
+        "completed",
+    )
+    .await;
+    assert_eq!(
+        (
+            &again["output_data"]["updated"],
+            &again["output_data"]["unchanged"]
+        ),
+        (&json!(0), &json!(2)),
+        "{again}"
+    );
     let requests = services.received_requests().await.expect("recorded");
     let lookup = requests_to(&requests, "GET", "/2/tweets");
-    assert_eq!(lookup.len(), 1);
+    assert_eq!(lookup.len(), 2);
     assert_eq!(
         lookup[0].url.query(),
         Some(format!("ids={X_POST_ID}&tweet.fields=public_metrics").as_str())

@@ -1899,7 +1899,8 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
         })
         .await;
     assert_eq!(archived.delivery_key, "d-1");
-    assert!(
+    // The sweep writes the archive's object, then marks the row: the mark follows.
+    until("the delivery is marked archived", || async {
         db.store
             .deliveries()
             .get(org, delivery)
@@ -1907,7 +1908,8 @@ async fn deliveries_recorded_before_a_crash_become_tasks_at_start_up(db: &TestDb
             .expect("delivery")
             .archived_at
             .is_some()
-    );
+    })
+    .await;
 
     // Recorded while the node runs, by a process that hands it to no adapter (a
     // replay from the command line, or a node that died before handing it over): the

@@ -292,21 +292,47 @@ async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// What a post is to be drafted about: one of the two.
+// The body as documented; `DraftAbout` reads it, so that a body naming neither or both
+// is told which to give.
+/// What posts are drafted about: exactly one of a merged pull request and a ready
+/// production deployment.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum DraftAboutBody {
+    PullRequest(DraftAboutPullRequest),
+    Deployment(DraftAboutDeployment),
+}
+
+/// A merged pull request to draft posts about.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DraftAboutPullRequest {
+    #[schema(value_type = String, format = Uuid)]
+    pull_request_id: companyos_store::PullRequestId,
+}
+
+/// A ready production deployment to draft posts about.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DraftAboutDeployment {
+    #[schema(value_type = String, format = Uuid)]
+    deployment_id: companyos_store::DeploymentId,
+}
+
+/// What a post is to be drafted about: one of the two.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DraftAbout {
-    /// A merged pull request.
-    #[schema(value_type = Option<String>, format = Uuid)]
     pull_request_id: Option<companyos_store::PullRequestId>,
-    /// A ready production deployment.
-    #[schema(value_type = Option<String>, format = Uuid)]
     deployment_id: Option<companyos_store::DeploymentId>,
 }
 
 /// Drafting is a task for the content writer: a draft for each connected account, each
 /// entering the content pipeline (publication after a person's approval).
-#[utoipa::path(post, path = "/api/social/drafts", tag = "social", summary = "Enqueue drafts about a merged pull request or a production deployment", request_body = DraftAbout, responses((status = 202, description = "Enqueue drafts about a merged pull request or a production deployment", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/social/drafts", tag = "social", summary = "Enqueue drafts about a merged pull request or a production deployment", request_body = DraftAboutBody, responses((status = 202, description = "Enqueue drafts about a merged pull request or a production deployment", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 async fn draft(
     State(state): State<AppState>,
     Org(access): Org,

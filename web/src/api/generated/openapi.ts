@@ -3880,7 +3880,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["DraftAbout"];
+                    "application/json": components["schemas"]["DraftAboutBody"];
                 };
             };
             responses: {
@@ -4774,18 +4774,20 @@ export interface components {
             /** Format: int32 */
             restored: number;
         };
-        /** @description What a post is to be drafted about: one of the two. */
-        DraftAbout: {
-            /**
-             * Format: uuid
-             * @description A merged pull request.
-             */
-            pull_request_id?: string | null;
-            /**
-             * Format: uuid
-             * @description A ready production deployment.
-             */
-            deployment_id?: string | null;
+        /**
+         * @description What posts are drafted about: exactly one of a merged pull request and a ready
+         *     production deployment.
+         */
+        DraftAboutBody: components["schemas"]["DraftAboutPullRequest"] | components["schemas"]["DraftAboutDeployment"];
+        /** @description A ready production deployment to draft posts about. */
+        DraftAboutDeployment: {
+            /** Format: uuid */
+            deployment_id: string;
+        };
+        /** @description A merged pull request to draft posts about. */
+        DraftAboutPullRequest: {
+            /** Format: uuid */
+            pull_request_id: string;
         };
         /** @description One entry of the event log: what happened, from where, to what. */
         Event: {
