@@ -100,7 +100,7 @@ impl dyn IntegrationPort {
         org: OrgId,
         request: SocialRequest,
     ) -> Result<SocialResponse, TaskFailure> {
-        let service = VendorRequest::Social(request.clone()).service();
+        let service = request.service();
         match self.call(org, VendorRequest::Social(request)).await? {
             VendorResponse::Social(response) => Ok(response),
             other => Err(other.unexpected(service)),
@@ -136,10 +136,7 @@ impl VendorRequest {
             VendorRequest::GitHub(_) => Service::Github,
             VendorRequest::Vercel(_) => Service::Vercel,
             VendorRequest::Slack(_) => Service::Slack,
-            VendorRequest::Social(request) => match request.platform {
-                SocialPlatform::Twitter => Service::Twitter,
-                SocialPlatform::Linkedin => Service::Linkedin,
-            },
+            VendorRequest::Social(request) => request.service(),
         }
     }
 }
@@ -229,6 +226,16 @@ pub struct SocialRequest {
     pub platform: SocialPlatform,
     pub account: SocialAccountId,
     pub call: SocialCall,
+}
+
+impl SocialRequest {
+    /// The service whose adapter makes the call: the account's platform.
+    pub fn service(&self) -> Service {
+        match self.platform {
+            SocialPlatform::Twitter => Service::Twitter,
+            SocialPlatform::Linkedin => Service::Linkedin,
+        }
+    }
 }
 
 /// A call to a social account.
