@@ -484,7 +484,7 @@ fn migrate_applies_migrations_and_exits() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 15 (sqlite)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied: 16 (sqlite)"));
     // Again: nothing to do, still fine.
     assert!(
         companyos(directory.path())

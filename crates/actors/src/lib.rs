@@ -20,6 +20,7 @@ pub mod code_review;
 pub mod content;
 pub mod coordinator;
 pub mod deployment;
+pub mod design;
 mod events;
 pub mod inputs;
 mod lifecycle;

@@ -27,10 +27,10 @@ pub const STANDUP: &str = "standup";
 pub const CONTENT_WRITER: &str = "content_writer";
 pub const CONTENT_PIPELINE: &str = "content_pipeline";
 pub const ENGAGEMENT: &str = "engagement";
-/// Agent types whose tasks watchers and routes already write; their agents are yet to
-/// ship, so those tasks wait, visibly, until one is created.
+pub const DESIGN_QA: &str = "design_qa";
 pub const COMPONENT_GENERATOR: &str = "component_generator";
-/// Replies to mentions (`draft_reply`, from the social watcher).
+/// An agent type whose tasks a watcher already writes; its agent is yet to ship, so
+/// those tasks wait, visibly, until one is created: replies to mentions (`draft_reply`, from the social watcher).
 pub const CONTENT: &str = "content";
 
 // Task types.
@@ -50,6 +50,8 @@ pub const ANSWER_REQUEST: &str = "answer_request";
 pub const DEPLOY_PIPELINE: &str = "deploy_pipeline";
 pub const OPEN_INCIDENT: &str = "open_incident";
 pub const GENERATE_CODE: &str = "generate_code";
+pub const CHECK_DESIGN_DRIFT: &str = "check_design_drift";
+pub const OPEN_COMPONENT_PULL_REQUEST: &str = "open_component_pull_request";
 pub const DRAFT_REPLY: &str = "draft_reply";
 pub const PUBLISH_POST: &str = "publish_post";
 pub const DRAFT_POST: &str = "draft_post";

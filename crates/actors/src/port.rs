@@ -189,6 +189,23 @@ pub enum GitHubRequest {
         environment: Option<String>,
         status: github::NewDeploymentStatus,
     },
+    /// Every path of the repository's tree at a branch, tag or commit.
+    Tree {
+        repository: String,
+        reference: String,
+    },
+    /// Files committed on a new branch from `base`'s head, and a pull request of that
+    /// branch into `base`. A branch left by an earlier attempt is reused, and a file
+    /// already as wanted there is not written again.
+    OpenPullRequest {
+        repository: String,
+        base: String,
+        branch: String,
+        files: Vec<(String, String)>,
+        message: String,
+        title: String,
+        body: String,
+    },
 }
 
 /// What an agent asks of its organization's Vercel adapter.
@@ -305,4 +322,6 @@ pub enum GitHubResponse {
     Review(github::Review),
     /// The deployment the status was added to, and the status.
     DeploymentStatus(Option<(u64, github::DeploymentStatus)>),
+    Tree(github::Tree),
+    PullRequestOpened(Box<github::PullRequest>),
 }

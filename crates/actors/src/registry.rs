@@ -211,6 +211,7 @@ impl AgentTypeRegistry {
         crate::analysts::register(&mut registry);
         crate::content::register(&mut registry);
         crate::standup::register(&mut registry);
+        crate::design::register(&mut registry);
         registry
     }
 

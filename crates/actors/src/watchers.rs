@@ -9,7 +9,7 @@
 //! |                  | `release.published` (not a draft or a pre-release)     | `draft_post` (`content_writer`)            |
 //! | `vercel_watcher` | `vercel.deployment.succeeded`                           | `check_deployment` (`deployment`)          |
 //! |                  | `vercel.deployment.error`                               | `analyze_deployment_failure` (`deployment`); in production also `open_incident` (`incident_response`) |
-//! | `figma_watcher`  | `figma.library_publish` with new or changed components | `generate_code` (`component_generator`)    |
+//! | `figma_watcher`  | `figma.library_publish` with new, changed or deleted components | `generate_code` (`component_generator`) for new or changed ones, `check_design_drift` (`design_qa`) |
 //! | `slack_watcher`  | `slack.app_mention`, `slack.command`                    | `answer_request` (`notification`)          |
 //! | `social_watcher` | `twitter.tweet_create`, LinkedIn notifications          | `draft_reply` (`content`)                  |
 //!
@@ -41,6 +41,7 @@ use crate::behaviour::{
 use crate::code_review::AnalyzePr;
 use crate::content::{DraftPost, DraftPostTask, DraftSource};
 use crate::deployment::DeploymentRef;
+use crate::design::{CheckDesignDrift, CheckDesignDriftTask};
 use crate::inputs::{
     DraftReply, FigmaFileSync, GenerateCode, IntegrationSync, RepositorySync, SyncFigmaFile,
     SyncIntegration, SyncRepository, Synced,
@@ -288,18 +289,31 @@ impl ServiceWatcher {
             (Watched::Figma, DomainEvent::Figma { figma_event, file })
                 if figma_event.eq_ignore_ascii_case("library_publish") =>
             {
-                if file.created_components.is_empty() && file.modified_components.is_empty() {
-                    return Vec::new();
+                let figma_file_id = event.resource(ResourceKind::FigmaFile).map(FigmaFileId);
+                let mut tasks = Vec::new();
+                if !file.created_components.is_empty() || !file.modified_components.is_empty() {
+                    let input = GenerateCode {
+                        event_id: Some(event_id),
+                        figma_file_id,
+                        file_key: file.file_key.clone(),
+                        created_components: file.created_components.clone(),
+                        modified_components: file.modified_components.clone(),
+                        ..GenerateCode::default()
+                    };
+                    tasks = self.task(names::GENERATE_CODE, self.priority, &input);
                 }
-                let input = GenerateCode {
-                    event_id: Some(event_id),
-                    figma_file_id: event.resource(ResourceKind::FigmaFile).map(FigmaFileId),
-                    file_key: file.file_key.clone(),
-                    created_components: file.created_components.clone(),
-                    modified_components: file.modified_components.clone(),
-                    ..GenerateCode::default()
-                };
-                self.task(names::GENERATE_CODE, self.priority, &input)
+                // Whatever the publish changed, the design QA agent compares again.
+                if !tasks.is_empty() || !file.deleted_components.is_empty() {
+                    tasks.push(CheckDesignDriftTask::request(
+                        names::DESIGN_QA,
+                        &CheckDesignDrift {
+                            figma_file_id,
+                            event_id: Some(event_id),
+                        },
+                        self.priority,
+                    ));
+                }
+                tasks
             }
             (
                 Watched::Slack,
@@ -641,9 +655,24 @@ mod tests {
             )
         };
         let tasks = figma.decide(&publish(json!([{"key": "1", "name": "Button"}])));
-        assert_eq!(tasks.len(), 1);
+        assert_eq!(tasks.len(), 2);
         let input: GenerateCode = serde_json::from_value(tasks[0].input.clone()).expect("typed");
         assert_eq!(input.created_components, vec!["Button".to_owned()]);
+        assert_eq!(
+            (
+                tasks[1].assign_to_type.as_str(),
+                tasks[1].task_type.as_str()
+            ),
+            (names::DESIGN_QA, names::CHECK_DESIGN_DRIFT)
+        );
+        let deleted = routed(
+            Service::Figma,
+            None,
+            json!({"event_type": "LIBRARY_PUBLISH", "file_key": "k", "deleted_components": [{"key": "2", "name": "Slider"}]}),
+        );
+        let tasks = figma.decide(&deleted);
+        assert_eq!(tasks.len(), 1, "only the drift check: {tasks:?}");
+        assert_eq!(tasks[0].task_type, names::CHECK_DESIGN_DRIFT);
         assert!(figma.decide(&publish(json!([]))).is_empty());
         let slack = ServiceWatcher::new(Watched::Slack, WatcherConfig::default());
         let mention = routed(

@@ -569,11 +569,222 @@ view! {
         code_generated: bool,
         code_path: Option<String>,
         usage_count: i32,
+        /// Its spec (properties, variants, layout, colours and type), where the file
+        /// was synced, its key, page and frame, and its set (a variant's).
         #[schema(value_type = Object)]
         metadata: Value,
+        /// The design QA agent's latest finding; absent until it has checked.
+        drift: Option<ComponentDrift> [mirrored],
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     }
+}
+
+/// How a Figma component stands against the repository's code components.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ComponentDrift {
+    pub status: DriftStatus,
+    /// The code component it was matched with.
+    pub code_path: Option<String>,
+    /// What differs (empty when in step or missing).
+    pub differences: Vec<DriftDifference>,
+    /// `owner/name` and the branch compared.
+    pub repository: String,
+    pub reference: String,
+    pub checked_at: DateTime<Utc>,
+}
+
+impl From<store::ComponentDrift> for ComponentDrift {
+    fn from(drift: store::ComponentDrift) -> Self {
+        ComponentDrift {
+            status: drift.status.into(),
+            code_path: drift.code_path,
+            differences: drift.differences.into_iter().map(Into::into).collect(),
+            repository: drift.repository,
+            reference: drift.reference,
+            checked_at: drift.checked_at,
+        }
+    }
+}
+
+/// `in_sync`: the code component has the same properties and options; `differs`: see
+/// the differences; `missing_in_code`: no code component has its name.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftStatus {
+    InSync,
+    Differs,
+    MissingInCode,
+}
+
+impl From<store::DriftStatus> for DriftStatus {
+    fn from(status: store::DriftStatus) -> Self {
+        match status {
+            store::DriftStatus::InSync => DriftStatus::InSync,
+            store::DriftStatus::Differs => DriftStatus::Differs,
+            store::DriftStatus::MissingInCode => DriftStatus::MissingInCode,
+        }
+    }
+}
+
+/// One way a code component differs from its Figma component: properties as code names
+/// them (camelCase), options as code spells them (kebab-case).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DriftDifference {
+    /// A Figma property the code component has no prop for.
+    PropertyMissingInCode { property: String },
+    /// A prop of the code component that is no Figma property.
+    PropertyMissingInFigma { property: String },
+    /// A variant's options differ.
+    OptionsDiffer {
+        property: String,
+        only_in_figma: Vec<String>,
+        only_in_code: Vec<String>,
+    },
+    /// The prop's type is not what the Figma property's kind needs.
+    KindDiffers {
+        property: String,
+        figma: String,
+        code: String,
+    },
+}
+
+impl From<store::Difference> for DriftDifference {
+    fn from(difference: store::Difference) -> Self {
+        match difference {
+            store::Difference::PropertyMissingInCode { property } => {
+                DriftDifference::PropertyMissingInCode { property }
+            }
+            store::Difference::PropertyMissingInFigma { property } => {
+                DriftDifference::PropertyMissingInFigma { property }
+            }
+            store::Difference::OptionsDiffer {
+                property,
+                only_in_figma,
+                only_in_code,
+            } => DriftDifference::OptionsDiffer {
+                property,
+                only_in_figma,
+                only_in_code,
+            },
+            store::Difference::KindDiffers {
+                property,
+                figma,
+                code,
+            } => DriftDifference::KindDiffers {
+                property,
+                figma,
+                code,
+            },
+        }
+    }
+}
+
+/// A drift check: the Figma components compared with the repository's code
+/// components, as the design QA agent reported it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DriftReport {
+    /// The `check_design_drift` task that wrote it.
+    #[schema(value_type = uuid::Uuid)]
+    pub task_id: TaskId,
+    pub repository: String,
+    pub reference: String,
+    /// The globs code components were found by.
+    pub patterns: Vec<String>,
+    pub checked_at: DateTime<Utc>,
+    pub figma_components: usize,
+    pub code_components: usize,
+    pub in_sync: usize,
+    pub differ: usize,
+    pub missing_in_code: usize,
+    pub components: Vec<DriftFinding>,
+    /// Code components no Figma component is named after.
+    pub missing_in_figma: Vec<CodeComponent>,
+    pub notes: Vec<String>,
+}
+
+/// A Figma component's finding in a [`DriftReport`].
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DriftFinding {
+    #[schema(value_type = uuid::Uuid)]
+    pub design_component_id: DesignComponentId,
+    /// Its Figma name, and the name code gives it.
+    pub name: String,
+    pub code_name: String,
+    pub status: DriftStatus,
+    pub code_path: Option<String>,
+    pub differences: Vec<DriftDifference>,
+}
+
+/// A code component: its name and file.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CodeComponent {
+    pub name: String,
+    pub path: String,
+}
+
+impl DriftReport {
+    pub fn of(task: &store::AgentTask, report: companyos_supervisors::design::DriftReport) -> Self {
+        DriftReport {
+            task_id: task.id,
+            repository: report.repository,
+            reference: report.reference,
+            patterns: report.patterns,
+            checked_at: report.checked_at,
+            figma_components: report.figma_components,
+            code_components: report.code_components,
+            in_sync: report.in_sync,
+            differ: report.differ,
+            missing_in_code: report.missing_in_code,
+            components: report
+                .components
+                .into_iter()
+                .map(|finding| DriftFinding {
+                    design_component_id: finding.design_component_id,
+                    name: finding.name,
+                    code_name: finding.code_name,
+                    status: finding.status.into(),
+                    code_path: finding.code_path,
+                    differences: finding.differences.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            missing_in_figma: report
+                .missing_in_figma
+                .into_iter()
+                .map(|code| CodeComponent {
+                    name: code.name,
+                    path: code.path,
+                })
+                .collect(),
+            notes: report.notes,
+        }
+    }
+}
+
+/// The code the component generator wrote for a component.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GeneratedCode {
+    /// The `generate_code` task that wrote it.
+    #[schema(value_type = uuid::Uuid)]
+    pub task_id: TaskId,
+    #[schema(value_type = uuid::Uuid)]
+    pub design_component_id: DesignComponentId,
+    /// The component's name in code.
+    pub name: String,
+    pub generated_at: Option<DateTime<Utc>>,
+    /// The component and its story.
+    pub files: Vec<GeneratedFile>,
+    /// The pull request task (waiting for approval, or done), when pull requests are on.
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub pull_request_task_id: Option<TaskId>,
+}
+
+/// A generated file: its path in the repository and its text.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
 }
 
 view! {

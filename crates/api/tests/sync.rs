@@ -440,6 +440,22 @@ async fn vercel_figma_and_x_syncs_update_their_tables(db: &TestDb) {
         .mount(&services)
         .await;
     Mock::given(method("GET"))
+        .and(path("/v1/files/FILEKEY1/component_sets"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": 200, "error": false, "meta": {"component_sets": []},
+        })))
+        .mount(&services)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/files/FILEKEY1/nodes"))
+        .and(query_param("ids", "1:2,1:3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "name": "Design System", "lastModified": "2026-11-20T10:00:00Z", "version": "1234",
+            "nodes": {"1:2": null, "1:3": null},
+        })))
+        .mount(&services)
+        .await;
+    Mock::given(method("GET"))
         .and(path("/2/users/me"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
             "id": "2244994945", "name": "Acme", "username": "acme",

@@ -1,6 +1,7 @@
 //! The design components found in Figma files.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -22,8 +23,61 @@ pub struct DesignComponent {
     pub usage_count: i32,
     #[sqlx(json)]
     pub metadata: Value,
+    /// The design QA agent's latest finding; `None` until it has checked.
+    #[sqlx(json(nullable))]
+    pub drift: Option<ComponentDrift>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How a Figma component stands against the code components of the repository.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentDrift {
+    pub status: DriftStatus,
+    /// The code component it was matched with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_path: Option<String>,
+    /// What differs between the two (empty when in step or missing).
+    #[serde(default)]
+    pub differences: Vec<Difference>,
+    /// `owner/name` and the branch checked.
+    pub repository: String,
+    pub reference: String,
+    pub checked_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftStatus {
+    /// The code component has the same properties and options.
+    InSync,
+    /// The code component differs (see `differences`).
+    Differs,
+    /// No code component has its name.
+    MissingInCode,
+}
+
+/// One way a code component differs from its Figma component. Properties are named as
+/// code names them (camelCase), options as code spells them (kebab-case).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Difference {
+    /// A Figma property the code component has no prop for.
+    PropertyMissingInCode { property: String },
+    /// A prop of the code component that is no Figma property.
+    PropertyMissingInFigma { property: String },
+    /// A variant's options differ.
+    OptionsDiffer {
+        property: String,
+        only_in_figma: Vec<String>,
+        only_in_code: Vec<String>,
+    },
+    /// The prop's type is not what the Figma property's kind needs.
+    KindDiffers {
+        property: String,
+        figma: String,
+        code: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -138,6 +192,33 @@ impl DesignComponents<'_> {
             .await
         })?;
         updated.ok_or_else(|| StoreError::not_found("design component", id))
+    }
+}
+
+impl DesignComponents<'_> {
+    /// Writes the design QA agent's finding on a component (`None` clears it).
+    pub async fn set_drift(
+        &self,
+        org: OrgId,
+        id: DesignComponentId,
+        drift: Option<&ComponentDrift>,
+    ) -> Result<(), StoreError> {
+        let updated = writer!(self.store, |pool| {
+            sqlx::query(
+                "UPDATE design_components SET drift = $3
+                 WHERE id = $1 AND figma_file_id IN (SELECT id FROM figma_files WHERE organization_id = $2)",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(drift.map(Json))
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if updated == 0 {
+            return Err(StoreError::not_found("design component", id));
+        }
+        Ok(())
     }
 }
 

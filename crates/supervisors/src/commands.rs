@@ -8,6 +8,7 @@
 use companyos_actors::code_review::{Analyze, AnalyzePr, CodeReviewConfig, PostMode};
 use companyos_actors::content::{DraftPost, DraftPostTask, DraftSource};
 use companyos_actors::deployment::{DeploymentRef, RollBack, Rollback};
+use companyos_actors::design::{CheckDesignDrift, CheckDesignDriftTask};
 use companyos_actors::inputs::{
     FigmaFileSync, GenerateCode, IntegrationSync, PublishPost, RepositorySync, SyncFigmaFile,
     SyncIntegration, SyncRepository,
@@ -41,6 +42,8 @@ pub enum Command {
     RollBack(DeploymentId),
     /// Code for a design component.
     GenerateCode(DesignComponentId),
+    /// The Figma components compared with the repository's code components.
+    CheckDesignDrift,
     /// A drafted social post published (always after approval).
     PublishPost(SocialPostId),
     /// Posts drafted about a merged pull request, for each connected account.
@@ -132,7 +135,15 @@ impl Runtime {
                 wanted.push((names::CONTENT_PIPELINE, "Content pipeline".to_owned(), None));
                 wanted.push((names::ENGAGEMENT, "Engagement".to_owned(), None));
             }
-            Service::Figma => {}
+            // Design QA and code from components come with Figma.
+            Service::Figma => {
+                wanted.push((names::DESIGN_QA, "Design QA".to_owned(), None));
+                wanted.push((
+                    names::COMPONENT_GENERATOR,
+                    "Component generator".to_owned(),
+                    None,
+                ));
+            }
         }
         // Delivery is measured from GitHub and Vercel: the analysts come with either.
         if matches!(service, Service::Github | Service::Vercel) {
@@ -289,6 +300,11 @@ impl Runtime {
                     }),
                 }
             }
+            Command::CheckDesignDrift => Planned::of::<CheckDesignDriftTask>(
+                names::DESIGN_QA,
+                "compare the Figma components with the code components".to_owned(),
+                &CheckDesignDrift::default(),
+            ),
             Command::DraftAboutPullRequest(id) => {
                 let pull_request = store.pull_requests().get(org, id).await?;
                 if pull_request.merged_at.is_none() {

@@ -67,6 +67,6 @@ pub use companyos_actors::{
 };
 /// The team and content agents' results, which the edge lists; the organization's time
 /// zone, which the edge checks.
-pub use companyos_actors::{content, standup, task_kind, time_zone};
+pub use companyos_actors::{content, design, standup, task_kind, time_zone};
 /// The operations agents' task inputs and names (rollback; approvals from Slack).
 pub use companyos_actors::{deployment, inputs, llm, names, notification, slack_people, watchers};

@@ -99,6 +99,18 @@ export type ConnectionStatus = Schemas['ConnectionStatus'];
 
 export type FigmaFileRow = Schemas['FigmaFile'];
 export type DesignComponentRow = Schemas['DesignComponent'];
+/** The design QA agent's drift check (GET /api/design/drift), a component's finding in it, and one difference. */
+export type DriftReport = Schemas['DriftReport'];
+export type DriftFinding = Schemas['DriftFinding'];
+export type DriftDifference = Schemas['DriftDifference'];
+export type DriftStatus = Schemas['DriftStatus'];
+/** How a component stands against the code at the latest check (a design component's `drift`). */
+export type ComponentDrift = Schemas['ComponentDrift'];
+/** A code component no Figma component is named after. */
+export type CodeComponent = Schemas['CodeComponent'];
+/** The code the component generator last wrote for a component, and one of its files. */
+export type GeneratedCode = Schemas['GeneratedCode'];
+export type GeneratedFile = Schemas['GeneratedFile'];
 export type SocialAccountRow = Schemas['SocialAccount'];
 export type SocialPostRow = Schemas['SocialPost'];
 /** A standup the standup agent posted (GET /api/team/standups), and a pull request in it. */

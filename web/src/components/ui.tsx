@@ -296,12 +296,13 @@ export function useFieldId(name: string): string {
   return `${useId()}-${name}`;
 }
 
-export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+/** Copies `value`; `name` is its accessible name when several copy buttons share a view ("Copy Button.tsx"). */
+export function CopyButton({ value, label = 'Copy', name }: { value: string; label?: string; name?: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <Button
       size="sm"
-      aria-label={copied ? 'Copied' : label}
+      aria-label={copied ? 'Copied' : (name ?? label)}
       icon={copied ? <Check className="size-3.5" aria-hidden /> : <Copy className="size-3.5" aria-hidden />}
       onClick={async () => {
         try {

@@ -1,10 +1,14 @@
-//! Figma files and design components: reads, a file sync, and code generation for a
-//! component (a task for the component generator agent).
+//! Figma files and design components: reads, a file sync, code generation for a
+//! component (a task for the component generator agent) and the code it wrote, and the
+//! design QA agent's drift checks (asked for, and their reports).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use companyos_store::{DesignComponentId, FigmaFileId};
+use companyos_store::{DesignComponentId, FigmaFileId, PageRequest, TaskFilter, TaskStatus};
+use companyos_supervisors::design::{CheckDesignDriftTask, GenerateCodeTask};
+use companyos_supervisors::names;
+use companyos_supervisors::task_kind::output_of;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,7 +30,14 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(components))
         .routes(routes!(component))
         .routes(routes!(generate_code))
+        .routes(routes!(generated_code))
+        .routes(routes!(drift_reports, check_drift))
 }
+
+/// How many drift reports the list holds.
+const DRIFT_REPORTS: u32 = 20;
+/// How many `generate_code` results are searched for a component's code.
+const GENERATED: u32 = 50;
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -123,5 +134,104 @@ async fn generate_code(
     access.require(Permission::SpawnAgents)?;
     let id: DesignComponentId = path_id(&id, "design component")?;
     let task = ask(&state, &access, Command::GenerateCode(id)).await?;
+    Ok(accepted(task))
+}
+
+#[utoipa::path(get, path = "/api/design-components/{id}/code", tag = "design", summary = "The code last generated for a component", params(("id" = String, Path, description = "design component id")), responses((status = 200, description = "The code last generated for a component", body = views::GeneratedCode), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn generated_code(
+    State(state): State<AppState>,
+    Org(access): Org,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let id: DesignComponentId = path_id(&id, "design component")?;
+    // The component must be the organization's (404 otherwise).
+    state
+        .store
+        .design_components()
+        .get(access.organization, id)
+        .await?;
+    let filter = TaskFilter {
+        task_type: Some(names::GENERATE_CODE.to_owned()),
+        status: Some(TaskStatus::Completed),
+        ..TaskFilter::default()
+    };
+    let tasks = state
+        .store
+        .tasks()
+        .list(access.organization, &filter, &PageRequest::first(GENERATED))
+        .await?;
+    for task in &tasks.items {
+        let Ok(generated) = output_of::<GenerateCodeTask>(task) else {
+            continue;
+        };
+        if let Some(component) = generated
+            .components
+            .into_iter()
+            .find(|component| component.design_component_id == id)
+        {
+            return Ok(Json(views::GeneratedCode {
+                task_id: task.id,
+                design_component_id: id,
+                name: component.name,
+                generated_at: task.completed_at,
+                files: component
+                    .files
+                    .into_iter()
+                    .map(|file| views::GeneratedFile {
+                        path: file.path,
+                        contents: file.contents,
+                    })
+                    .collect(),
+                pull_request_task_id: generated.pull_request_task_id,
+            }));
+        }
+    }
+    Err(ApiError::not_found(
+        "no code has been generated for this component yet: ask for it with POST /api/design-components/{id}/generate-code",
+    ))
+}
+
+#[utoipa::path(get, path = "/api/design/drift", tag = "design", summary = "The design QA agent's drift reports, newest first (the last 20)", responses((status = 200, description = "The design QA agent's drift reports, newest first (the last 20)", body = views::Page<views::DriftReport>), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn drift_reports(
+    State(state): State<AppState>,
+    Org(access): Org,
+    _: Query<NoParams>,
+) -> Result<Json<views::Page<views::DriftReport>>, ApiError> {
+    access.require(Permission::ViewDashboard)?;
+    let filter = TaskFilter {
+        task_type: Some(names::CHECK_DESIGN_DRIFT.to_owned()),
+        status: Some(TaskStatus::Completed),
+        ..TaskFilter::default()
+    };
+    let tasks = state
+        .store
+        .tasks()
+        .list(
+            access.organization,
+            &filter,
+            &PageRequest::first(DRIFT_REPORTS),
+        )
+        .await?;
+    let mut items = Vec::with_capacity(tasks.items.len());
+    for task in &tasks.items {
+        match output_of::<CheckDesignDriftTask>(task) {
+            Ok(report) => items.push(views::DriftReport::of(task, report)),
+            Err(failure) => {
+                tracing::warn!(task = %task.id, %failure, "a drift report is unreadable")
+            }
+        }
+    }
+    items.sort_by_key(|report| std::cmp::Reverse(report.checked_at));
+    Ok(Json(views::Page::all(items)))
+}
+
+#[utoipa::path(post, path = "/api/design/drift", tag = "design", summary = "Enqueue a drift check for the design QA agent", responses((status = 202, description = "Enqueue a drift check for the design QA agent", body = views::AgentTask), (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+async fn check_drift(
+    State(state): State<AppState>,
+    Org(access): Org,
+) -> Result<impl IntoResponse, ApiError> {
+    access.require(Permission::SpawnAgents)?;
+    let task = ask(&state, &access, Command::CheckDesignDrift).await?;
     Ok(accepted(task))
 }

@@ -104,6 +104,61 @@ pub struct FrameInfo {
     pub name: Option<String>,
     pub page_id: String,
     pub page_name: String,
+    /// The component set (of variants) the component belongs to, if any.
+    #[serde(default)]
+    pub containing_component_set: Option<NodeRef>,
+}
+
+/// A node named by its id.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeRef {
+    pub node_id: String,
+    pub name: String,
+}
+
+/// A component set (a component's variants) published to a library.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct PublishedComponentSet {
+    pub key: String,
+    pub file_key: String,
+    pub node_id: String,
+    #[serde(default)]
+    pub thumbnail_url: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub containing_frame: Option<FrameInfo>,
+}
+
+/// `GET /v1/files/{key}/nodes`: each asked-for node with the style metadata it uses.
+/// A node id the file does not hold maps to `None`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct FileNodes {
+    pub name: String,
+    pub nodes: BTreeMap<String, Option<NodeDocument>>,
+}
+
+/// One node of [`FileNodes`]: its subtree (kept as JSON, its node types are many) and
+/// the styles it refers to, by style id.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct NodeDocument {
+    pub document: serde_json::Value,
+    #[serde(default)]
+    pub styles: BTreeMap<String, StyleMeta>,
+}
+
+/// A style's metadata as a file describes it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StyleMeta {
+    pub key: String,
+    pub name: String,
+    /// `FILL`, `TEXT`, `EFFECT` or `GRID`.
+    pub style_type: String,
+    #[serde(default)]
+    pub description: String,
 }
 
 /// A component published to a library.
@@ -143,6 +198,16 @@ pub struct ComponentPage {
 #[derive(Deserialize)]
 struct ComponentsEnvelope {
     meta: ComponentsMeta,
+}
+
+#[derive(Deserialize)]
+struct ComponentSetsEnvelope {
+    meta: ComponentSetsMeta,
+}
+
+#[derive(Deserialize)]
+struct ComponentSetsMeta {
+    component_sets: Vec<PublishedComponentSet>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +271,43 @@ impl FigmaClient {
         );
         let response = self.get(&path, &[], &format!("file {file_key}")).await?;
         self.components(&response)
+    }
+
+    /// `GET /v1/files/{file_key}/component_sets`: every component set the (main) file
+    /// publishes.
+    pub async fn file_component_sets(
+        &self,
+        file_key: &str,
+    ) -> Result<Vec<PublishedComponentSet>, IntegrationError> {
+        let path = format!(
+            "/v1/files/{}/component_sets",
+            self.inner.caller.path_segment("file key", file_key)?
+        );
+        let response = self.get(&path, &[], &format!("file {file_key}")).await?;
+        let envelope: ComponentSetsEnvelope = self.inner.caller.parse_json(&response)?;
+        Ok(envelope.meta.component_sets)
+    }
+
+    /// `GET /v1/files/{file_key}/nodes?ids=…&depth=…`: the nodes named, each `depth`
+    /// levels deep (all levels when `None`).
+    pub async fn file_nodes(
+        &self,
+        file_key: &str,
+        ids: &[String],
+        depth: Option<u32>,
+    ) -> Result<FileNodes, IntegrationError> {
+        let path = format!(
+            "/v1/files/{}/nodes",
+            self.inner.caller.path_segment("file key", file_key)?
+        );
+        let mut params = vec![("ids", ids.join(","))];
+        if let Some(depth) = depth {
+            params.push(("depth", depth.to_string()));
+        }
+        let response = self
+            .get(&path, &params, &format!("file {file_key}"))
+            .await?;
+        self.inner.caller.parse_json(&response)
     }
 
     /// `GET /v1/teams/{team_id}/components`: one page (`page_size` up to 1000) after the

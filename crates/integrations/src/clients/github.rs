@@ -338,6 +338,77 @@ pub struct Repository {
     pub default_branch: Option<String>,
 }
 
+/// `GET …/git/trees/{sha}`: a tree's entries.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Tree {
+    pub sha: String,
+    pub tree: Vec<TreeEntry>,
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// One entry of a [`Tree`]: `blob` (a file), `tree` (a folder) or `commit` (a
+/// submodule).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct TreeEntry {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sha: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// A git reference (`refs/heads/main`) and the object it points at.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct GitReference {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub object: GitObject,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct GitObject {
+    pub sha: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A file to write as a commit on a branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFile {
+    pub path: String,
+    pub content: String,
+    pub message: String,
+    pub branch: String,
+    /// The blob replaced, when the file exists on the branch.
+    pub sha: Option<String>,
+}
+
+/// `PUT …/contents/{path}`'s answer: the commit made.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct FileCommit {
+    pub commit: CommitRef,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct CommitRef {
+    pub sha: String,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+/// `POST …/pulls`' body.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct NewPullRequest {
+    pub title: String,
+    /// The branch with the changes.
+    pub head: String,
+    /// The branch to merge into.
+    pub base: String,
+    pub body: String,
+}
+
 #[derive(Deserialize)]
 struct InstallationRepositories {
     repositories: Vec<Repository>,
@@ -483,20 +554,7 @@ impl GitHubClient {
         path: &str,
         reference: &str,
     ) -> Result<Option<String>, IntegrationError> {
-        let encoded: String = path
-            .split('/')
-            .map(|part| {
-                part.bytes()
-                    .map(|byte| match byte {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                            char::from(byte).to_string()
-                        }
-                        other => format!("%{other:02X}"),
-                    })
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let encoded = encode_path(path);
         let reference: String = reference
             .bytes()
             .map(|byte| match byte {
@@ -519,6 +577,104 @@ impl GitHubClient {
             Err(IntegrationError::NotFound { .. }) => Ok(None),
             Err(error) => Err(error),
         }
+    }
+
+    /// `GET /repos/{owner}/{repo}/git/trees/{reference}?recursive=1`: every path of the
+    /// tree at a branch, tag or commit. `truncated` says GitHub cut the listing short
+    /// (past 100,000 entries or 7 MB).
+    pub async fn tree(
+        &self,
+        owner: &str,
+        repo: &str,
+        reference: &str,
+    ) -> Result<Tree, IntegrationError> {
+        let path = format!(
+            "{}/git/trees/{}?recursive=1",
+            self.repo_path(owner, repo)?,
+            encode_path(reference)
+        );
+        let what = format!("tree {reference} of {owner}/{repo}");
+        let response = self.send(Method::GET, &path, JSON, None, &what).await?;
+        self.inner.caller.parse_json(&response)
+    }
+
+    /// `GET /repos/{owner}/{repo}/git/ref/heads/{branch}`: the commit a branch points at.
+    pub async fn branch_head(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<GitReference, IntegrationError> {
+        let path = format!(
+            "{}/git/ref/heads/{}",
+            self.repo_path(owner, repo)?,
+            encode_path(branch)
+        );
+        let what = format!("branch {branch} of {owner}/{repo}");
+        let response = self.send(Method::GET, &path, JSON, None, &what).await?;
+        self.inner.caller.parse_json(&response)
+    }
+
+    /// `POST /repos/{owner}/{repo}/git/refs`: a new branch at `sha`.
+    pub async fn create_branch(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+        sha: &str,
+    ) -> Result<GitReference, IntegrationError> {
+        let path = format!("{}/git/refs", self.repo_path(owner, repo)?);
+        let what = format!("branch {branch} of {owner}/{repo}");
+        let body = serde_json::json!({"ref": format!("refs/heads/{branch}"), "sha": sha});
+        let response = self
+            .send(Method::POST, &path, JSON, Some(&body), &what)
+            .await?;
+        self.inner.caller.parse_json(&response)
+    }
+
+    /// `PUT /repos/{owner}/{repo}/contents/{path}`: one file written on `branch` as a
+    /// commit (`sha` is the blob replaced, for a file that exists).
+    pub async fn put_file(
+        &self,
+        owner: &str,
+        repo: &str,
+        file: &NewFile,
+    ) -> Result<FileCommit, IntegrationError> {
+        use base64::Engine as _;
+        let path = format!(
+            "{}/contents/{}",
+            self.repo_path(owner, repo)?,
+            encode_path(&file.path)
+        );
+        let what = format!("file {} in {owner}/{repo}", file.path);
+        let mut body = serde_json::json!({
+            "message": file.message,
+            "content": base64::engine::general_purpose::STANDARD.encode(file.content.as_bytes()),
+            "branch": file.branch,
+        });
+        if let Some(sha) = &file.sha {
+            body["sha"] = serde_json::Value::String(sha.clone());
+        }
+        let response = self
+            .send(Method::PUT, &path, JSON, Some(&body), &what)
+            .await?;
+        self.inner.caller.parse_json(&response)
+    }
+
+    /// `POST /repos/{owner}/{repo}/pulls`.
+    pub async fn create_pull_request(
+        &self,
+        owner: &str,
+        repo: &str,
+        pull_request: &NewPullRequest,
+    ) -> Result<PullRequest, IntegrationError> {
+        let path = format!("{}/pulls", self.repo_path(owner, repo)?);
+        let what = format!("a pull request to {owner}/{repo}");
+        let body = self.to_json(pull_request)?;
+        let response = self
+            .send(Method::POST, &path, JSON, Some(&body), &what)
+            .await?;
+        self.inner.caller.parse_json(&response)
     }
 
     /// `GET /repos/{owner}/{repo}/commits?path=…`: the logins of the people who last
@@ -824,4 +980,31 @@ fn query_string(params: &[(&'static str, String)]) -> String {
         .map(|(key, value)| format!("{key}={}", percent_encode(value)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// A path (or reference) percent-encoded segment by segment for a URL's path.
+fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(|part| {
+            part.bytes()
+                .map(|byte| match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        char::from(byte).to_string()
+                    }
+                    other => format!("%{other:02X}"),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The id git gives a file's content (`sha1("blob {len}\0" + content)`), as trees list
+/// it: a file already as wanted is not written again.
+pub fn git_blob_sha(content: &str) -> String {
+    use sha1::Digest as _;
+    let mut hasher = sha1::Sha1::new();
+    hasher.update(format!("blob {}\0", content.len()).as_bytes());
+    hasher.update(content.as_bytes());
+    hex::encode(hasher.finalize())
 }

@@ -2081,6 +2081,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/design-components/{id}/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The code last generated for a component */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description design component id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The code last generated for a component */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GeneratedCode"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/design-components/{id}/generate-code": {
         parameters: {
             query?: never;
@@ -2104,6 +2152,80 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Enqueue code generation for a component */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentTask"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/design/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The design QA agent's drift reports, newest first (the last 20) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The design QA agent's drift reports, newest first (the last 20) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Page_DriftReport"];
+                    };
+                };
+                /** @description A problem */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Enqueue a drift check for the design QA agent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Enqueue a drift check for the design QA agent */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -4530,6 +4652,24 @@ export interface components {
             enabled: boolean;
             members: components["schemas"]["ClusterMember"][];
         };
+        /** @description A code component: its name and file. */
+        CodeComponent: {
+            name: string;
+            path: string;
+        };
+        /** @description How a Figma component stands against the repository's code components. */
+        ComponentDrift: {
+            status: components["schemas"]["DriftStatus"];
+            /** @description The code component it was matched with. */
+            code_path?: string | null;
+            /** @description What differs (empty when in step or missing). */
+            differences: components["schemas"]["DriftDifference"][];
+            /** @description `owner/name` and the branch compared. */
+            repository: string;
+            reference: string;
+            /** Format: date-time */
+            checked_at: string;
+        };
         Connect: {
             /** @description What the service needs to be called (tokens, team ids…): sealed, never returned. */
             credentials: Record<string, unknown>;
@@ -4600,7 +4740,7 @@ export interface components {
              * @description A registered agent type (`GET /api/agents/types`; the document lists this node's).
              * @enum {string}
              */
-            type: "analytics" | "anomaly_detection" | "code_review" | "content_pipeline" | "content_writer" | "deployment" | "deployment_coordinator" | "engagement" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "prediction" | "recommendation" | "security" | "slack_watcher" | "social_watcher" | "standup" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
+            type: "analytics" | "anomaly_detection" | "code_review" | "component_generator" | "content_pipeline" | "content_writer" | "deployment" | "deployment_coordinator" | "design_qa" | "engagement" | "figma_watcher" | "github_watcher" | "incident_response" | "notification" | "prediction" | "recommendation" | "security" | "slack_watcher" | "social_watcher" | "standup" | "task_analytics" | "text_stats" | "vercel_watcher" | "workflow_coordinator";
             /** @description The type's default configuration when absent. */
             configuration?: Record<string, unknown> | null;
         };
@@ -4622,7 +4762,7 @@ export interface components {
              * @description A task type the agent performs.
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "notify" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "check_design_drift" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "generate_code" | "notify" | "open_component_pull_request" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             /**
              * @description Five fields (minute, hour, day of month, month, day of week), in the
              *     organization's time zone (`settings.time_zone`, UTC when unset): `0 9 * * 1-5`
@@ -4647,7 +4787,7 @@ export interface components {
              * @description A task type the agent performs (the document lists this node's).
              * @enum {string}
              */
-            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "notify" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
+            task_type: "analyze_deployment_failure" | "analyze_pr" | "answer_request" | "check_deployment" | "check_design_drift" | "compute_delivery_metrics" | "count_text" | "deploy" | "deploy_pipeline" | "detect_anomalies" | "draft_post" | "forecast_content" | "generate_code" | "notify" | "open_component_pull_request" | "open_incident" | "poll_engagement" | "post_review" | "post_standup" | "predict_risk" | "publish_post" | "recommend" | "request_approval" | "rollback" | "run_workflow" | "security_scan" | "sync_figma_file" | "sync_integration" | "sync_repository" | "task_success_rate" | "train_risk_model";
             description?: string | null;
             /**
              * Format: int32
@@ -4743,7 +4883,12 @@ export interface components {
             code_path?: string | null;
             /** Format: int32 */
             usage_count: number;
+            /**
+             * @description Its spec (properties, variants, layout, colours and type), where the file
+             *     was synced, its key, page and frame, and its set (a variant's).
+             */
             metadata: Record<string, unknown>;
+            drift?: null | components["schemas"]["ComponentDrift"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4789,6 +4934,74 @@ export interface components {
             /** Format: uuid */
             pull_request_id: string;
         };
+        /**
+         * @description One way a code component differs from its Figma component: properties as code names
+         *     them (camelCase), options as code spells them (kebab-case).
+         */
+        DriftDifference: {
+            property: string;
+            /** @enum {string} */
+            kind: "property_missing_in_code";
+        } | {
+            property: string;
+            /** @enum {string} */
+            kind: "property_missing_in_figma";
+        } | {
+            property: string;
+            only_in_figma: string[];
+            only_in_code: string[];
+            /** @enum {string} */
+            kind: "options_differ";
+        } | {
+            property: string;
+            figma: string;
+            code: string;
+            /** @enum {string} */
+            kind: "kind_differs";
+        };
+        /** @description A Figma component's finding in a [`DriftReport`]. */
+        DriftFinding: {
+            /** Format: uuid */
+            design_component_id: string;
+            /** @description Its Figma name, and the name code gives it. */
+            name: string;
+            code_name: string;
+            status: components["schemas"]["DriftStatus"];
+            code_path?: string | null;
+            differences: components["schemas"]["DriftDifference"][];
+        };
+        /**
+         * @description A drift check: the Figma components compared with the repository's code
+         *     components, as the design QA agent reported it.
+         */
+        DriftReport: {
+            /**
+             * Format: uuid
+             * @description The `check_design_drift` task that wrote it.
+             */
+            task_id: string;
+            repository: string;
+            reference: string;
+            /** @description The globs code components were found by. */
+            patterns: string[];
+            /** Format: date-time */
+            checked_at: string;
+            figma_components: number;
+            code_components: number;
+            in_sync: number;
+            differ: number;
+            missing_in_code: number;
+            components: components["schemas"]["DriftFinding"][];
+            /** @description Code components no Figma component is named after. */
+            missing_in_figma: components["schemas"]["CodeComponent"][];
+            notes: string[];
+        };
+        /**
+         * @description `in_sync`: the code component has the same properties and options; `differs`: see
+         *     the differences; `missing_in_code`: no code component has its name.
+         * @enum {string}
+         */
+        DriftStatus: "in_sync" | "differs" | "missing_in_code";
         /** @description One entry of the event log: what happened, from where, to what. */
         Event: {
             /** Format: uuid */
@@ -4838,6 +5051,32 @@ export interface components {
         };
         /** @enum {string} */
         FigmaFileType: "design_file" | "component_library";
+        /** @description The code the component generator wrote for a component. */
+        GeneratedCode: {
+            /**
+             * Format: uuid
+             * @description The `generate_code` task that wrote it.
+             */
+            task_id: string;
+            /** Format: uuid */
+            design_component_id: string;
+            /** @description The component's name in code. */
+            name: string;
+            /** Format: date-time */
+            generated_at?: string | null;
+            /** @description The component and its story. */
+            files: components["schemas"]["GeneratedFile"][];
+            /**
+             * Format: uuid
+             * @description The pull request task (waiting for approval, or done), when pull requests are on.
+             */
+            pull_request_task_id?: string | null;
+        };
+        /** @description A generated file: its path in the repository and its text. */
+        GeneratedFile: {
+            path: string;
+            contents: string;
+        };
         /** @description A connected service (never its credentials or webhook secret). */
         Integration: {
             /** Format: uuid */
@@ -5205,11 +5444,43 @@ export interface components {
                 code_path?: string | null;
                 /** Format: int32 */
                 usage_count: number;
+                /**
+                 * @description Its spec (properties, variants, layout, colours and type), where the file
+                 *     was synced, its key, page and frame, and its set (a variant's).
+                 */
                 metadata: Record<string, unknown>;
+                drift?: null | components["schemas"]["ComponentDrift"];
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to read the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list, newest first; `next_cursor` is absent on the last page. */
+        Page_DriftReport: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description The `check_design_drift` task that wrote it.
+                 */
+                task_id: string;
+                repository: string;
+                reference: string;
+                /** @description The globs code components were found by. */
+                patterns: string[];
+                /** Format: date-time */
+                checked_at: string;
+                figma_components: number;
+                code_components: number;
+                in_sync: number;
+                differ: number;
+                missing_in_code: number;
+                components: components["schemas"]["DriftFinding"][];
+                /** @description Code components no Figma component is named after. */
+                missing_in_figma: components["schemas"]["CodeComponent"][];
+                notes: string[];
             }[];
             /** @description Pass as `cursor` to read the next page. */
             next_cursor?: string | null;

@@ -1,5 +1,6 @@
 //! Figma: the team's files with published components, and one file with its components.
 
+use companyos_actors::design::{COMPONENT, COMPONENT_SET, ComponentSpec, VARIANT};
 use companyos_integrations::clients::figma;
 
 use super::*;
@@ -99,6 +100,9 @@ impl Syncer {
         Ok(row.id)
     }
 
+    /// One file: its component sets (a component's variants) and lone components, each
+    /// with its spec (properties, auto-layout, colours and type, read from the nodes),
+    /// and each set's variants as rows of their own.
     pub(super) async fn figma_file(
         &self,
         client: &FigmaClient,
@@ -107,18 +111,65 @@ impl Syncer {
     ) -> Result<(), SyncError> {
         let file_id = self.upsert_figma_file(client, key).await?;
         report.count("figma_files", 1);
-        let components = client.file_components(key).await?;
-        for component in components.components {
+        let components = client.file_components(key).await?.components;
+        let sets = client.file_component_sets(key).await?;
+        // The sets and the lone components are what code has as components.
+        let mut wanted: Vec<String> = sets.iter().map(|set| set.node_id.clone()).collect();
+        wanted.extend(
+            components
+                .iter()
+                .filter(|component| set_of(component).is_none())
+                .map(|component| component.node_id.clone()),
+        );
+        let mut specs: HashMap<String, ComponentSpec> = HashMap::new();
+        for ids in wanted.chunks(NODES_PER_REQUEST) {
+            let nodes = client.file_nodes(key, ids, Some(3)).await?;
+            for (id, node) in nodes.nodes {
+                if let Some(spec) =
+                    node.and_then(|node| ComponentSpec::from_node(&node.document, &node.styles))
+                {
+                    specs.insert(id, spec);
+                }
+            }
+        }
+        for set in sets {
+            let spec = specs.remove(&set.node_id);
             self.store
                 .design_components()
                 .upsert(
                     self.org(),
                     companyos_store::DesignComponentSync {
                         figma_file_id: file_id,
+                        figma_component_id: set.node_id,
+                        name: set.name,
+                        description: Some(set.description).filter(|text| !text.is_empty()),
+                        component_type: Some(COMPONENT_SET.into()),
+                        metadata: json!({
+                            "key": set.key,
+                            "thumbnail_url": set.thumbnail_url,
+                            "updated_at": set.updated_at,
+                            "page": set.containing_frame.as_ref().map(|frame| frame.page_name.clone()),
+                            "frame": set.containing_frame.and_then(|frame| frame.name),
+                            "spec": spec,
+                        }),
+                    },
+                )
+                .await?;
+            report.count("component_sets", 1);
+        }
+        for component in components {
+            let set = set_of(&component).map(|set| set.node_id.clone());
+            let spec = specs.remove(&component.node_id);
+            self.store
+                .design_components()
+                .upsert(
+                    self.org(),
+                    companyos_store::DesignComponentSync {
+                        figma_file_id: file_id,
+                        component_type: Some(if set.is_some() { VARIANT } else { COMPONENT }.into()),
                         figma_component_id: component.node_id,
                         name: component.name,
                         description: Some(component.description).filter(|text| !text.is_empty()),
-                        component_type: Some("component".into()),
                         metadata: json!({
                             "key": component.key,
                             "thumbnail_url": component.thumbnail_url,
@@ -126,6 +177,8 @@ impl Syncer {
                             "updated_by": component.user.handle,
                             "page": component.containing_frame.as_ref().map(|frame| frame.page_name.clone()),
                             "frame": component.containing_frame.and_then(|frame| frame.name),
+                            "component_set": set,
+                            "spec": spec,
                         }),
                     },
                 )
@@ -134,4 +187,14 @@ impl Syncer {
         }
         Ok(())
     }
+}
+
+/// Nodes asked for in one request (their ids go in the query string).
+const NODES_PER_REQUEST: usize = 50;
+
+fn set_of(component: &figma::PublishedComponent) -> Option<&figma::NodeRef> {
+    component
+        .containing_frame
+        .as_ref()
+        .and_then(|frame| frame.containing_component_set.as_ref())
 }

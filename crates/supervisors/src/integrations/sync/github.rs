@@ -325,6 +325,61 @@ impl Syncer {
                     None => GitHubResponse::DeploymentStatus(None),
                 }
             }
+            GitHubRequest::Tree {
+                repository,
+                reference,
+            } => {
+                let (owner, name) = split(&repository)?;
+                GitHubResponse::Tree(client.tree(&owner, &name, &reference).await?)
+            }
+            GitHubRequest::OpenPullRequest {
+                repository,
+                base,
+                branch,
+                files,
+                message,
+                title,
+                body,
+            } => {
+                let (owner, name) = split(&repository)?;
+                let head = client.branch_head(&owner, &name, &base).await?;
+                // A branch an earlier attempt created is used as it is.
+                let existing = match client.branch_head(&owner, &name, &branch).await {
+                    Ok(_) => client.tree(&owner, &name, &branch).await?.tree,
+                    Err(companyos_integrations::IntegrationError::NotFound { .. }) => {
+                        client
+                            .create_branch(&owner, &name, &branch, &head.object.sha)
+                            .await?;
+                        client.tree(&owner, &name, &head.object.sha).await?.tree
+                    }
+                    Err(error) => return Err(error.into()),
+                };
+                for (path, content) in files {
+                    let blob = existing.iter().find(|entry| entry.path == path);
+                    if blob.is_some_and(|entry| entry.sha == github::git_blob_sha(&content)) {
+                        continue;
+                    }
+                    let file = github::NewFile {
+                        path,
+                        content,
+                        message: message.clone(),
+                        branch: branch.clone(),
+                        sha: blob.map(|entry| entry.sha.clone()),
+                    };
+                    client.put_file(&owner, &name, &file).await?;
+                }
+                let pull_request = github::NewPullRequest {
+                    title,
+                    head: branch,
+                    base,
+                    body,
+                };
+                GitHubResponse::PullRequestOpened(Box::new(
+                    client
+                        .create_pull_request(&owner, &name, &pull_request)
+                        .await?,
+                ))
+            }
         })
     }
 }
