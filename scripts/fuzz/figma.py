@@ -14,6 +14,8 @@ way it does from api.figma.com, and design components exist to fuzz.
 |----------------------------------|---------------------------------------------------------------|
 | `GET /v1/files/{key}`            | `{name, role, lastModified, editorType, thumbnailUrl, version, document, components, componentSets, styles, schemaVersion}`, the tree `depth` levels deep |
 | `GET /v1/files/{key}/components` | `{status, error, meta: {components: [PublishedComponent]}}`  |
+| `GET /v1/files/{key}/component_sets` | `{status, error, meta: {component_sets: []}}` (the publication names no sets) |
+| `GET /v1/files/{key}/nodes?ids=` | `{name, lastModified, version, nodes: {id: {document, components, componentSets, styles, schemaVersion} or null}}`: each published component as a `COMPONENT` node; an id the file does not hold maps to `null` |
 | `GET /v1/teams/{id}/components`  | the same, a page (`page_size`, `after`) with `meta.cursor`     |
 
 Without the token in `X-Figma-Token` (or `Authorization: Bearer`) the answer is Figma's
@@ -131,6 +133,22 @@ class Account:
         }
 
 
+def nodes(account: "Account", key: str, ids: list) -> dict:
+    """`GET /v1/files/{key}/nodes`: each asked-for published component as its node."""
+    file = account.files[key]
+    published = {c["node_id"]: c for c in account.components if c["file_key"] == key}
+    found = {}
+    for node in ids:
+        component = published.get(node)
+        found[node] = None if component is None else {
+            "document": {"id": node, "name": component["name"], "type": "COMPONENT",
+                         "description": component["description"], "children": []},
+            "components": {}, "componentSets": {}, "styles": {}, "schemaVersion": 0,
+        }
+    return {"name": file["name"], "lastModified": file["last_modified"],
+            "version": file["version"], "nodes": found}
+
+
 def prune(node: dict, depth):
     """`node` with its descendants `depth` levels deep (pages are level 1)."""
     if depth is None or "children" not in node:
@@ -176,6 +194,13 @@ class Handler(BaseHTTPRequestHandler):
             if len(parts) == 4 and parts[3] == "components":
                 components = [c for c in account.components if c["file_key"] == key]
                 return self.answer(200, {"status": 200, "error": False, "meta": {"components": components}})
+            if len(parts) == 4 and parts[3] == "component_sets":
+                return self.answer(200, {"status": 200, "error": False, "meta": {"component_sets": []}})
+            if len(parts) == 4 and parts[3] == "nodes":
+                ids = [node for node in query.get("ids", [""])[0].split(",") if node]
+                if not ids:
+                    return self.answer(400, {"status": 400, "err": "ids is required"})
+                return self.answer(200, nodes(account, key, ids))
             if len(parts) == 3:
                 depth = query.get("depth", [None])[0]
                 if depth is not None:

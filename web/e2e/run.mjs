@@ -4,7 +4,7 @@
 //   npm run e2e --prefix web -- <path to the companyos binary>   (or COMPANYOS_BIN=…)
 //
 // Starts the node on a scratch SQLite data directory and a free port, with GitHub (login
-// and API) pointed at a stand-in on 127.0.0.1 (e2e/github-stub.mjs); serves web/dist on
+// and API) and Figma's API pointed at a stand-in on 127.0.0.1 (e2e/github-stub.mjs); serves web/dist on
 // the node's origin (the node itself through console.dir, else e2e/serve.mjs in front of
 // it); drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) through playwright-core;
 // prints one line per check and a final "N passed, N failed" line, and exits 0 only when
@@ -25,7 +25,8 @@ const WEB = resolve(HERE, '..');
 const REPO = resolve(WEB, '..');
 const SHOTS = join(HERE, 'screenshots');
 const OUTPUT = join(HERE, 'output');
-const FIXTURES = join(REPO, 'fixtures/github');
+const FIXTURES_ROOT = join(REPO, 'fixtures');
+const FIXTURES = join(FIXTURES_ROOT, 'github');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const binary = process.argv[2] ?? process.env.COMPANYOS_BIN;
 const WATCHDOG_MS = Number(process.env.E2E_TIMEOUT_MS ?? 20 * 60_000);
@@ -90,11 +91,47 @@ const owner = { email: 'owner@acme.test', name: 'Olivia Owner', password: 'corre
 const prFixture = readFileSync(join(FIXTURES, 'pull_request/opened.payload.json'));
 const prPayload = JSON.parse(prFixture.toString());
 const prTitle = prPayload.pull_request.title;
+const fixture = (path) => JSON.parse(readFileSync(join(FIXTURES_ROOT, path), 'utf8'));
+// The repository's code components the design QA agent reads (the tree lists them): Button's
+// sizes stop at medium and it has no hasIcon; the text field is as Figma has it.
+const repositoryFiles = {
+  'src/components/Button.tsx': `import type { ReactNode } from 'react';
+export interface ButtonProps {
+  size?: 'small' | 'medium';
+  label: string;
+  disabled?: boolean;
+  icon?: ReactNode;
+  onClick?: () => void;
+}
+export function Button({ size = 'medium', label }: ButtonProps) { return <button data-size={size}>{label}</button>; }
+`,
+  'src/components/text-field/index.tsx': `export type TextFieldProps = { placeholder?: string; className?: string };
+export default function TextField({ placeholder }: TextFieldProps) { return <input placeholder={placeholder} />; }
+`,
+};
+const figmaToken = 'figd_e2e';
+const figmaFileKey = 'FILEKEY1';
 const github = await startGithubStub({
   user: { id: 4242, login: 'olivia-gh', name: owner.name, avatar_url: null },
   emails: [{ email: owner.email, primary: true, verified: true }],
   pullRequest: prPayload.pull_request,
   repository: prPayload.repository,
+  tree: fixture('github/api/git_tree.shape.json'),
+  files: repositoryFiles,
+  figma: {
+    token: figmaToken,
+    files: {
+      [figmaFileKey]: {
+        file: {
+          name: 'Design System', role: 'viewer', lastModified: '2026-12-01T16:20:00Z', editorType: 'figma', thumbnailUrl: 'https://example.com/thumb.png', version: '4093872811',
+          document: { id: '0:0', name: 'Document', type: 'DOCUMENT', children: [] }, components: {}, componentSets: {}, styles: {}, schemaVersion: 0,
+        },
+        components: fixture('figma/api/file_components.shape.json'),
+        componentSets: fixture('figma/api/file_component_sets.shape.json'),
+        nodes: fixture('figma/api/file_nodes.shape.json'),
+      },
+    },
+  },
 });
 const port = await freePort();
 const nodeUrl = `http://127.0.0.1:${port}`;
@@ -109,6 +146,7 @@ const optional = {
   COMPANYOS_AUTH_GITHUB_CLIENT_SECRET: 'e2e-client-secret',
   COMPANYOS_AUTH_GITHUB_URL: github.url,
   COMPANYOS_AUTH_GITHUB_API_URL: github.url,
+  COMPANYOS_INTEGRATIONS_FIGMA_API_URL: github.url,
 };
 const node = spawn(binary, ['serve'], {
   env: {
@@ -908,6 +946,91 @@ if (types.includes('code_review')) {
     }
   });
 }
+
+// ---- the design system: Figma's library against the repository's code, by the node's design agents.
+/** Follows a task until it finishes; its row when it completed, else an error saying how it ended. */
+async function completedTask(what, id, timeout = 60_000) {
+  const task = await until(`${what} to finish`, async () => {
+    const answer = await rest('GET', `/api/agent-tasks/${id}`, authed());
+    return ['completed', 'failed', 'cancelled', 'rejected'].includes(answer.json?.status) ? answer.json : null;
+  }, timeout);
+  if (task.status !== 'completed') throw new Error(`${what} ${task.status}: ${task.error_message}`);
+  return task;
+}
+
+await step('with Figma connected, the Design page shows the design QA agent\'s drift report (differences in sentences) and the code the component generator wrote for Button', async () => {
+  const repository = prPayload.repository.full_name;
+  const connected = await rest('POST', '/api/integrations/figma/connect', { ...authed(), body: { credentials: { token: figmaToken, file_keys: figmaFileKey }, webhook_secret: 'e2e-passcode' } });
+  if (connected.status !== 201) throw new Error(`connecting Figma answered ${connected.status}: ${JSON.stringify(connected.json)}`);
+  const started = (connected.json.agents_started ?? []).map((agent) => agent.type);
+  for (const type of ['design_qa', 'component_generator']) if (!started.includes(type)) throw new Error(`connecting Figma started ${started.join(', ') || 'no agent'}, not ${type}`);
+  // The sync follows the file, and syncs it in a task of its own.
+  const sync = await rest('POST', '/api/integrations/figma/sync', authed());
+  if (sync.status !== 202) throw new Error(`the Figma sync answered ${sync.status}: ${JSON.stringify(sync.json)}`);
+  const synced = await completedTask('the Figma sync', sync.json.id);
+  const fileSync = synced.output_data?.follow_up_tasks?.[0];
+  if (!fileSync) throw new Error(`the Figma sync has no file sync to follow: ${JSON.stringify(synced.output_data)}`);
+  await completedTask('the Figma file sync', fileSync);
+  const check = await rest('POST', '/api/design/drift', authed());
+  if (check.status !== 202) throw new Error(`the drift check answered ${check.status}: ${JSON.stringify(check.json)}`);
+  const report = (await completedTask('the drift check', check.json.id)).output_data;
+  const statuses = Object.fromEntries((report.components ?? []).map((finding) => [finding.name, finding.status]).sort(([a], [b]) => a.localeCompare(b)));
+  const button = (report.components ?? []).find((finding) => finding.name === 'Button');
+  const differences = JSON.stringify(button?.differences ?? []);
+  if (report.repository !== repository || report.reference !== 'master') throw new Error(`the report is of ${report.repository}@${report.reference}`);
+  if (JSON.stringify(statuses) !== JSON.stringify({ Avatar: 'missing_in_code', Button: 'differs', 'Forms/Text field': 'in_sync' })) throw new Error(`the report finds ${JSON.stringify(statuses)}`);
+  if (differences !== JSON.stringify([{ kind: 'options_differ', property: 'size', only_in_figma: ['large'], only_in_code: [] }, { kind: 'property_missing_in_code', property: 'hasIcon' }])) throw new Error(`Button's differences are ${differences}`);
+  if (JSON.stringify(report.missing_in_figma) !== JSON.stringify([{ name: 'Badge', path: 'src/components/Badge.tsx' }])) throw new Error(`only in the code: ${JSON.stringify(report.missing_in_figma)}`);
+  const rows = (await rest('GET', '/api/design-components', authed())).json?.items ?? [];
+  const buttonRow = rows.find((row) => row.name === 'Button' && row.component_type === 'component_set');
+  if (!buttonRow) throw new Error(`no Button component set among ${rows.map((row) => `${row.name} (${row.component_type})`).join(', ')}`);
+  const generation = await rest('POST', `/api/design-components/${buttonRow.id}/generate-code`, authed());
+  if (generation.status !== 202) throw new Error(`generating Button's code answered ${generation.status}: ${JSON.stringify(generation.json)}`);
+  await completedTask('the code generation', generation.json.id);
+  // What the agents read, they read from the stand-in's Figma and GitHub.
+  for (const request of [`GET /v1/files/${figmaFileKey}/nodes`, `GET /repos/${repository}/git/trees/master`, `GET /repos/${repository}/contents/src/components/Button.tsx`]) {
+    if (!github.requests.includes(request)) throw new Error(`the stand-in was not asked ${request}`);
+  }
+
+  await page.goto(`${origin}/design`);
+  await settle(page);
+  const drift = page.locator('section', { has: page.getByRole('heading', { name: 'Drift', exact: true }) }).getByTestId('drift-report');
+  await drift.getByText(`${repository}@master`, { exact: true }).waitFor();
+  const sentences = (await drift.getByTestId('drift-difference').allInnerTexts()).map((text) => text.trim());
+  for (const sentence of ['size: Figma has large, the code does not', 'hasIcon: in Figma, not in the code']) {
+    if (!sentences.includes(sentence)) throw new Error(`the Drift card's differences are ${JSON.stringify(sentences)}`);
+  }
+  await drift.getByTestId('drift-difference').filter({ hasText: 'size: Figma has large' }).waitFor();
+  await drift.getByTestId('missing-in-figma').getByText('Badge', { exact: true }).waitFor();
+  await drift.locator('[data-testid=drift-finding][data-status=missing_in_code]', { hasText: 'Avatar' }).waitFor();
+  const table = page.getByTestId('design-components');
+  const buttonBadge = (await table.getByTestId('design-component').filter({ hasText: 'Button' }).getByTestId('drift-cell').innerText()).trim();
+  if (buttonBadge !== 'differs · 2') throw new Error(`Button's drift badge says "${buttonBadge}"`);
+  const listed = await table.getByTestId('design-component').allInnerTexts();
+  if (listed.some((text) => text.includes('Size=Small'))) throw new Error('the components table lists the variants by default');
+  await page.getByRole('button', { name: 'View code of Button', exact: true }).click();
+  const code = page.locator('section', { has: page.getByRole('heading', { name: 'Generated code', exact: true }) });
+  if ((await code.getByTestId('generated-component').inputValue()) !== buttonRow.id) throw new Error('"View code" does not select Button');
+  await code.getByTestId('generated-file').locator('figcaption').getByText('src/components/Button.tsx', { exact: true }).waitFor();
+  const contents = code.getByRole('region', { name: 'Contents of src/components/Button.tsx', exact: true });
+  await contents.waitFor();
+  const line = "export type ButtonSize = 'small' | 'medium' | 'large';";
+  if (!(await contents.innerText()).includes(line)) throw new Error(`Button.tsx as shown lacks ${line}`);
+  const files = (await code.getByTestId('generated-file').locator('figcaption').allInnerTexts()).map((caption) => caption.split('\n')[0].trim());
+  // The console scrolls inside <main>: the window is made as tall as the page for one picture of it all.
+  const tall = await page.evaluate(() => {
+    const main = document.querySelector('main');
+    return Math.ceil(main.getBoundingClientRect().top + main.scrollHeight);
+  });
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(tall, viewport.height), 6000) });
+  await sleep(500);
+  await page.screenshot({ path: join(SHOTS, 'design-drift.png') });
+  await page.setViewportSize(viewport);
+  const violations = await axe(page);
+  if (violations.length) throw new Error(`axe: ${describeViolations(violations)}`);
+  return `${report.in_sync} in step, ${report.differ} differs (${sentences.join('; ')}), ${report.missing_in_code} missing in code, only in code: Badge; code: ${files.join(', ')}`;
+});
 
 // ---- areas: screenshots and accessibility, as the owner, light theme, then dark.
 const AREAS = [

@@ -323,7 +323,7 @@ async fn a_library_publish_is_checked_for_drift_and_turned_into_code(db: &TestDb
         &owner,
         Method::PATCH,
         &format!("/api/agents/{generator}"),
-        Some(json!({"configuration": {"pull_requests": true}})),
+        Some(json!({"configuration": {"open_pull_requests": true}})),
     )
     .await;
     let (status, problem) = server

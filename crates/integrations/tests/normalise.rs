@@ -28,7 +28,7 @@ fn github_payloads() -> Vec<(String, PathBuf)> {
             .and_then(|name| name.to_str())
             .unwrap_or_default()
             .to_owned();
-        if !dir.is_dir() || event == "schema" {
+        if !dir.is_dir() || event == "schema" || event == "api" {
             continue;
         }
         for file in std::fs::read_dir(&dir).expect("event fixtures") {

@@ -363,10 +363,16 @@ fn component(spec: &ComponentSpec, name: &str) -> String {
                 "\nconst {map}: Record<{name}{}, string> = {{\n",
                 pascal(&property.name)
             ));
+            // Two Figma options spelled alike in code (`Large`, `large`) are one key.
+            let mut keys = BTreeSet::new();
             for (option, classes) in options {
+                let key = option_value(option);
+                if !keys.insert(key.clone()) {
+                    continue;
+                }
                 out.push_str(&format!(
                     "  {}: {},\n",
-                    literal(&option_value(option)),
+                    literal(&key),
                     literal(&classes.join(" "))
                 ));
             }

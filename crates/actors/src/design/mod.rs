@@ -10,7 +10,7 @@
 //! - `component_generator` performs `generate_code`: for a component a person picks, or
 //!   those a library publish created or changed, a React + TypeScript + Tailwind
 //!   component and its story ([`codegen`]) from the component's spec ([`spec`], stored
-//!   by the sync). With `pull_requests` on, the code goes to the repository as a pull
+//!   by the sync). With `open_pull_requests` on, the code goes to the repository as a pull
 //!   request — `open_component_pull_request`, which runs only once an approver of the
 //!   matrix approved it.
 
@@ -286,7 +286,20 @@ impl DesignQa {
         input: CheckDesignDrift,
     ) -> Result<DriftReport, TaskFailure> {
         let org = ctx.agent.organization_id;
-        if let Some(file) = input.figma_file_id {
+        // The comparison is with Figma as it is now: the file a publish changed, or,
+        // for a check a person asked for, every file the organization follows.
+        let files = match input.figma_file_id {
+            Some(file) => vec![file],
+            None => ctx
+                .store
+                .figma_files()
+                .list(org)
+                .await?
+                .into_iter()
+                .map(|file| file.id)
+                .collect(),
+        };
+        for file in files {
             sync_file(ctx, file).await?;
         }
         let target = target(
@@ -544,7 +557,7 @@ pub struct ComponentGeneratorConfig {
     /// Whether the code goes to the repository as a pull request (after a person's
     /// approval).
     #[garde(skip)]
-    pub pull_requests: bool,
+    pub open_pull_requests: bool,
     /// `owner/name`; the organization's only repository when left out.
     #[garde(inner(
         length(min = 3, max = 200),
@@ -562,7 +575,7 @@ impl Default for ComponentGeneratorConfig {
     fn default() -> Self {
         ComponentGeneratorConfig {
             directory: "src/components".into(),
-            pull_requests: false,
+            open_pull_requests: false,
             repository: None,
             base: None,
         }
@@ -684,7 +697,7 @@ impl ComponentGenerator {
             });
         }
         let mut pull_request_task_id = None;
-        if self.config.pull_requests && !components.is_empty() {
+        if self.config.open_pull_requests && !components.is_empty() {
             let target = target(
                 ctx,
                 self.config.repository.as_deref(),
