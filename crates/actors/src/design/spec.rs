@@ -141,7 +141,7 @@ impl ComponentSpec {
             return None;
         }
         let text = |key: &str| node.get(key).and_then(Value::as_str).map(str::to_owned);
-        let properties = node
+        let mut properties: Vec<ComponentProperty> = node
             .get("componentPropertyDefinitions")
             .and_then(Value::as_object)
             .map(|definitions| {
@@ -151,6 +151,17 @@ impl ComponentSpec {
                     .collect()
             })
             .unwrap_or_default();
+        // Two properties code would name alike (`Icon#1:0` and `Icon#2:0`, `Label` and
+        // `label`) are told apart by a number, so that each is a prop of its own.
+        let mut taken = std::collections::BTreeSet::new();
+        for property in &mut properties {
+            let mut n = 1;
+            let base = property.name.clone();
+            while !taken.insert(super::drift::prop_name(&property.name)) {
+                n += 1;
+                property.name = format!("{base} {n}");
+            }
+        }
         let mut spec = ComponentSpec {
             name: text("name").unwrap_or_default(),
             description: text("description").filter(|text| !text.is_empty()),
@@ -448,5 +459,13 @@ mod tests {
             Some("#ffffff")
         );
         assert!(ComponentSpec::from_node(&json!({"type": "FRAME"}), &styles).is_none());
+        let twice = json!({"name": "Card", "type": "COMPONENT", "componentPropertyDefinitions": {
+            "Icon#1:0": {"type": "INSTANCE_SWAP", "defaultValue": "1:2"},
+            "Icon#2:0": {"type": "INSTANCE_SWAP", "defaultValue": "1:3"},
+            "icon": {"type": "BOOLEAN", "defaultValue": true},
+        }});
+        let card = ComponentSpec::from_node(&twice, &styles).expect("a component");
+        let names: Vec<&str> = card.properties.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Icon", "Icon 2", "icon 3"]);
     }
 }
