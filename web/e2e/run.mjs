@@ -1024,7 +1024,8 @@ await step('with Figma connected, the Design page shows the design QA agent\'s d
   });
   const viewport = page.viewportSize();
   await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(tall, viewport.height), 6000) });
-  await sleep(500);
+  // Two animation frames: the page has laid itself out at the new size.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   await page.screenshot({ path: join(SHOTS, 'design-drift.png') });
   await page.setViewportSize(viewport);
   const violations = await axe(page);

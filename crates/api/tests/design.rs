@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use common::{
-    Caller, Server, agent_of_type, approve, fixture, serve_node, task_where, wait_for_task,
+    Caller, Server, agent_of_type, approve, call_ok, fixture, serve_node, task_where, wait_for_task,
 };
 use companyos_api::WebhookConfig;
 use companyos_store::Service;
@@ -154,18 +154,6 @@ async fn stand_in() -> MockServer {
         .mount(&services)
         .await;
     services
-}
-
-async fn call_ok(
-    server: &Server,
-    caller: &Caller,
-    method: Method,
-    route: &str,
-    body: Option<Value>,
-) -> Value {
-    let (status, answer) = server.call(method, route, caller, body).await;
-    assert!(status.is_success(), "{route}: {status} {answer}");
-    answer
 }
 
 /// The components by name.

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{
-    Caller, Server, agent_of_type, approve, create_task, fixture, restart, serve_node, task_where,
-    tasks_of, wait_for_task,
+    Caller, Server, agent_of_type, approve, call_ok, create_task, fixture, restart, serve_node,
+    task_where, tasks_of, wait_for_task,
 };
 use companyos_api::WebhookConfig;
 use companyos_store::Service;
@@ -79,18 +79,6 @@ fn urls(services: &MockServer) -> HashMap<Service, String> {
         .into_iter()
         .map(|service| (service, services.uri()))
         .collect()
-}
-
-async fn call_ok(
-    server: &Server,
-    caller: &Caller,
-    method: Method,
-    route: &str,
-    body: Option<Value>,
-) -> Value {
-    let (status, answer) = server.call(method, route, caller, body).await;
-    assert!(status.is_success(), "{route}: {status} {answer}");
-    answer
 }
 
 /// Connects `service` (X, LinkedIn: the integration that receives their webhooks and

@@ -243,17 +243,18 @@ fn split(spec: &ComponentSpec, classes_of: impl Fn(&Look) -> Vec<String>) -> Spl
         );
     }
     // Keep the order classes_of gives (layout, then colour, then corners).
-    let ordered = |set: &BTreeSet<String>| -> Vec<String> {
-        let mut all: Vec<String> = classes_of(&spec.look);
-        for variant in &spec.variants {
-            for class in classes_of(&variant.look) {
-                if !all.contains(&class) {
-                    all.push(class);
-                }
+    let mut all: Vec<String> = classes_of(&spec.look);
+    for variant in &spec.variants {
+        for class in classes_of(&variant.look) {
+            if !all.contains(&class) {
+                all.push(class);
             }
         }
-        all.into_iter()
-            .filter(|class| set.contains(class))
+    }
+    let ordered = |set: &BTreeSet<String>| -> Vec<String> {
+        all.iter()
+            .filter(|class| set.contains(*class))
+            .cloned()
             .collect()
     };
     let base: BTreeSet<String> = default.difference(&changing).cloned().collect();

@@ -123,18 +123,25 @@ async fn target(
     })
 }
 
-/// The component's spec as the sync stored it, or one with its name only.
+/// The component's spec as the sync stored it, or one with its name only (a row synced
+/// before specs were read; one that cannot be read is logged).
 pub fn spec_of(component: &DesignComponent) -> ComponentSpec {
-    component
+    let stored = component
         .metadata
         .get("spec")
         .filter(|spec| !spec.is_null())
-        .and_then(|spec| serde_json::from_value(spec.clone()).ok())
-        .unwrap_or_else(|| ComponentSpec {
-            name: component.name.clone(),
-            description: component.description.clone(),
-            ..ComponentSpec::default()
-        })
+        .and_then(|spec| {
+            serde_json::from_value(spec.clone())
+                .inspect_err(|error| {
+                    tracing::warn!(component = %component.id, %error, "a component's stored spec is unreadable")
+                })
+                .ok()
+        });
+    stored.unwrap_or_else(|| ComponentSpec {
+        name: component.name.clone(),
+        description: component.description.clone(),
+        ..ComponentSpec::default()
+    })
 }
 
 /// Whether a row is a component as code has them: a set, or a component in no set.

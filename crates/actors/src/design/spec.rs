@@ -265,14 +265,16 @@ fn number(node: &Value, key: &str) -> Option<f64> {
     node.get(key).and_then(Value::as_f64)
 }
 
+/// The name of the style `node` takes its `which` (`fill`, `stroke`, `text`) from.
+fn style_name(node: &Value, which: &str, styles: &BTreeMap<String, StyleMeta>) -> Option<String> {
+    node.get("styles")
+        .and_then(|map| map.get(which))
+        .and_then(Value::as_str)
+        .and_then(|id| styles.get(id))
+        .map(|style| style.name.clone())
+}
+
 fn look(node: &Value, styles: &BTreeMap<String, StyleMeta>) -> Look {
-    let style_name = |which: &str| {
-        node.get("styles")
-            .and_then(|map| map.get(which))
-            .and_then(Value::as_str)
-            .and_then(|id| styles.get(id))
-            .map(|style| style.name.clone())
-    };
     let layout = match node.get("layoutMode").and_then(Value::as_str) {
         Some(mode @ ("HORIZONTAL" | "VERTICAL")) => Some(AutoLayout {
             direction: if mode == "HORIZONTAL" {
@@ -303,18 +305,6 @@ fn look(node: &Value, styles: &BTreeMap<String, StyleMeta>) -> Look {
     };
     let text = first_text(node).map(|text| {
         let style = text.get("style").cloned().unwrap_or(Value::Null);
-        let text_style = text
-            .get("styles")
-            .and_then(|map| map.get("text"))
-            .and_then(Value::as_str)
-            .and_then(|id| styles.get(id))
-            .map(|style| style.name.clone());
-        let fill_style = text
-            .get("styles")
-            .and_then(|map| map.get("fill"))
-            .and_then(Value::as_str)
-            .and_then(|id| styles.get(id))
-            .map(|style| style.name.clone());
         TextLook {
             font_family: style
                 .get("fontFamily")
@@ -325,20 +315,20 @@ fn look(node: &Value, styles: &BTreeMap<String, StyleMeta>) -> Look {
             line_height: number(&style, "lineHeightPx"),
             colour: solid(text.get("fills")).map(|hex| Colour {
                 hex,
-                style: fill_style,
+                style: style_name(text, "fill", styles),
             }),
-            style: text_style,
+            style: style_name(text, "text", styles),
         }
     });
     Look {
         layout,
         fill: solid(node.get("fills")).map(|hex| Colour {
             hex,
-            style: style_name("fill"),
+            style: style_name(node, "fill", styles),
         }),
         stroke: solid(node.get("strokes")).map(|hex| Colour {
             hex,
-            style: style_name("stroke"),
+            style: style_name(node, "stroke", styles),
         }),
         corner_radius: number(node, "cornerRadius").filter(|radius| *radius > 0.0),
         text,

@@ -5,10 +5,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use companyos_store::{DesignComponentId, FigmaFileId, PageRequest, TaskFilter, TaskStatus};
+use companyos_store::{DesignComponentId, FigmaFileId};
 use companyos_supervisors::design::{CheckDesignDriftTask, GenerateCodeTask};
-use companyos_supervisors::names;
-use companyos_supervisors::task_kind::output_of;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,7 +16,7 @@ use crate::error::ApiError;
 use crate::openapi::Problem;
 use crate::params::{NoParams, Query, Text, text};
 use crate::rbac::{Org, Permission};
-use crate::rest::{accepted, ask, path_id};
+use crate::rest::{accepted, ask, path_id, results};
 use crate::views;
 use companyos_supervisors::Command;
 
@@ -151,20 +149,7 @@ async fn generated_code(
         .design_components()
         .get(access.organization, id)
         .await?;
-    let filter = TaskFilter {
-        task_type: Some(names::GENERATE_CODE.to_owned()),
-        status: Some(TaskStatus::Completed),
-        ..TaskFilter::default()
-    };
-    let tasks = state
-        .store
-        .tasks()
-        .list(access.organization, &filter, &PageRequest::first(GENERATED))
-        .await?;
-    for task in &tasks.items {
-        let Ok(generated) = output_of::<GenerateCodeTask>(task) else {
-            continue;
-        };
+    for (task, generated) in results::<GenerateCodeTask>(&state, &access, GENERATED).await? {
         if let Some(component) = generated
             .components
             .into_iter()
@@ -199,29 +184,12 @@ async fn drift_reports(
     _: Query<NoParams>,
 ) -> Result<Json<views::Page<views::DriftReport>>, ApiError> {
     access.require(Permission::ViewDashboard)?;
-    let filter = TaskFilter {
-        task_type: Some(names::CHECK_DESIGN_DRIFT.to_owned()),
-        status: Some(TaskStatus::Completed),
-        ..TaskFilter::default()
-    };
-    let tasks = state
-        .store
-        .tasks()
-        .list(
-            access.organization,
-            &filter,
-            &PageRequest::first(DRIFT_REPORTS),
-        )
-        .await?;
-    let mut items = Vec::with_capacity(tasks.items.len());
-    for task in &tasks.items {
-        match output_of::<CheckDesignDriftTask>(task) {
-            Ok(report) => items.push(views::DriftReport::of(task, report)),
-            Err(failure) => {
-                tracing::warn!(task = %task.id, %failure, "a drift report is unreadable")
-            }
-        }
-    }
+    let mut items: Vec<views::DriftReport> =
+        results::<CheckDesignDriftTask>(&state, &access, DRIFT_REPORTS)
+            .await?
+            .into_iter()
+            .map(|(task, report)| views::DriftReport::of(&task, report))
+            .collect();
     items.sort_by_key(|report| std::cmp::Reverse(report.checked_at));
     Ok(Json(views::Page::all(items)))
 }

@@ -80,3 +80,37 @@ pub(crate) async fn ask(
 pub(crate) fn accepted(task: AgentTask) -> (StatusCode, axum::Json<crate::views::AgentTask>) {
     (StatusCode::ACCEPTED, axum::Json(task.into()))
 }
+
+/// The organization's newest `limit` completed tasks of kind `K`, each with its result
+/// read as `K`'s output. A result that is not one (written by another version) is left
+/// out, and logged.
+pub(crate) async fn results<K: companyos_supervisors::task_kind::TaskKind>(
+    state: &AppState,
+    access: &OrgAccess,
+    limit: u32,
+) -> Result<Vec<(AgentTask, K::Output)>, ApiError> {
+    let filter = companyos_store::TaskFilter {
+        task_type: Some(K::NAME.to_owned()),
+        status: Some(companyos_store::TaskStatus::Completed),
+        ..companyos_store::TaskFilter::default()
+    };
+    let tasks = state
+        .store
+        .tasks()
+        .list(
+            access.organization,
+            &filter,
+            &companyos_store::PageRequest::first(limit),
+        )
+        .await?;
+    let mut read = Vec::with_capacity(tasks.items.len());
+    for task in tasks.items {
+        match companyos_supervisors::task_kind::output_of::<K>(&task) {
+            Ok(output) => read.push((task, output)),
+            Err(failure) => {
+                tracing::warn!(task = %task.id, %failure, kind = K::NAME, "a task's result is unreadable")
+            }
+        }
+    }
+    Ok(read)
+}

@@ -656,6 +656,19 @@ pub async fn create_task(server: &Server, caller: &Caller, body: Value) -> Value
     created
 }
 
+/// The answer to `method route` as `caller`, which must be a success (2xx).
+pub async fn call_ok(
+    server: &Server,
+    caller: &Caller,
+    method: Method,
+    route: &str,
+    body: Option<Value>,
+) -> Value {
+    let (status, answer) = server.call(method, route, caller, body).await;
+    assert!(status.is_success(), "{route}: {status} {answer}");
+    answer
+}
+
 /// Approves a task waiting for approval; the answer must be 200.
 pub async fn approve(server: &Server, caller: &Caller, task: &str) {
     let (status, answer) = server

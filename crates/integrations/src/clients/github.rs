@@ -555,15 +555,7 @@ impl GitHubClient {
         reference: &str,
     ) -> Result<Option<String>, IntegrationError> {
         let encoded = encode_path(path);
-        let reference: String = reference
-            .bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                    char::from(byte).to_string()
-                }
-                other => format!("%{other:02X}"),
-            })
-            .collect();
+        let reference = encode_path(reference);
         let path_and_query = format!(
             "{}/contents/{encoded}?ref={reference}",
             self.repo_path(owner, repo)?

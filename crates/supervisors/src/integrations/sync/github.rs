@@ -342,11 +342,11 @@ impl Syncer {
                 body,
             } => {
                 let (owner, name) = split(&repository)?;
-                let head = client.branch_head(&owner, &name, &base).await?;
                 // A branch an earlier attempt created is used as it is.
                 let existing = match client.branch_head(&owner, &name, &branch).await {
                     Ok(_) => client.tree(&owner, &name, &branch).await?.tree,
                     Err(companyos_integrations::IntegrationError::NotFound { .. }) => {
+                        let head = client.branch_head(&owner, &name, &base).await?;
                         client
                             .create_branch(&owner, &name, &branch, &head.object.sha)
                             .await?;
